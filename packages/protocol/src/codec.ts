@@ -1,0 +1,118 @@
+/**
+ * Decoding never throws: it returns the message, or the error code and a message for people.
+ * Checks run in a fixed order — byte size, JSON, known `type`, schema — so the cheapest
+ * rejection comes first and the same input always gets the same code on both ends.
+ */
+import type { z } from 'zod';
+import type { ErrorCode } from './errors.ts';
+import { LIMITS } from './limits.ts';
+import { CLIENT_SCHEMAS, type ClientMessage, SERVER_SCHEMAS, type ServerMessage } from './messages.ts';
+
+export type DecodeResult<M> =
+  | { ok: true; msg: M }
+  | { ok: false; code: ErrorCode; message: string; re?: string | number };
+
+type Raw = string | Uint8Array | ArrayBuffer;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function toText(raw: Raw): string {
+  if (typeof raw === 'string') return raw;
+  return utf8.decode(raw instanceof ArrayBuffer ? new Uint8Array(raw) : raw);
+}
+
+/** True when the frame is over `maxBytes` of UTF-8, without encoding strings that are clearly not. */
+function exceeds(raw: Raw, maxBytes: number): boolean {
+  if (typeof raw !== 'string') return raw.byteLength > maxBytes;
+  // A string's UTF-8 length is at least its UTF-16 length and at most three times it.
+  if (raw.length > maxBytes) return true;
+  if (raw.length * 3 <= maxBytes) return false;
+  return utf8Length(raw) > maxBytes;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+function pickRe(obj: Record<string, unknown>): string | number | undefined {
+  const id = obj.id;
+  if (typeof id === 'string' && id.length > 0 && id.length <= LIMITS.idMaxChars) return id;
+  if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) return id;
+  return undefined;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(frame)'}: ${i.message}`)
+    .join('; ');
+}
+
+function decodeWith<M>(
+  raw: Raw,
+  schemas: Record<string, z.ZodType>,
+  maxBytes: number,
+  idField: boolean,
+): DecodeResult<M> {
+  if (exceeds(raw, maxBytes))
+    return { ok: false, code: 'TOO_LARGE', message: `frame exceeds ${maxBytes} bytes` };
+  let value: unknown;
+  try {
+    value = JSON.parse(toText(raw));
+  } catch {
+    return { ok: false, code: 'BAD_JSON', message: 'frame is not valid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, code: 'BAD_JSON', message: 'frame must be a JSON object' };
+  }
+  const obj = value as Record<string, unknown>;
+  const re = idField ? pickRe(obj) : undefined;
+  const type = obj.type;
+  if (typeof type !== 'string') {
+    return withRe({ ok: false, code: 'UNKNOWN_TYPE', message: 'frame has no string "type"' }, re);
+  }
+  const schema = Object.hasOwn(schemas, type) ? schemas[type] : undefined;
+  if (!schema) {
+    return withRe({ ok: false, code: 'UNKNOWN_TYPE', message: `unknown type "${type.slice(0, 40)}"` }, re);
+  }
+  const parsed = schema.safeParse(obj);
+  if (!parsed.success) {
+    return withRe(
+      { ok: false, code: 'BAD_MESSAGE', message: `invalid ${type}: ${describeIssues(parsed.error)}` },
+      re,
+    );
+  }
+  return { ok: true, msg: parsed.data as M };
+}
+
+type Failure = Extract<DecodeResult<never>, { ok: false }>;
+
+function withRe(r: Failure, re: string | number | undefined): Failure {
+  if (re !== undefined) r.re = re;
+  return r;
+}
+
+/** Decodes a frame a client sent (used by the server). */
+export function decodeClient(raw: Raw, maxBytes: number = LIMITS.maxFrameBytes): DecodeResult<ClientMessage> {
+  return decodeWith<ClientMessage>(raw, CLIENT_SCHEMAS, maxBytes, true);
+}
+
+/** Decodes a frame the server sent (used by clients). Server frames are not size-limited here. */
+export function decodeServer(raw: Raw, maxBytes = Number.POSITIVE_INFINITY): DecodeResult<ServerMessage> {
+  return decodeWith<ServerMessage>(raw, SERVER_SCHEMAS, maxBytes, false);
+}
+
+/** Encodes any protocol message as a text frame. */
+export function encode(msg: ClientMessage | ServerMessage): string {
+  return JSON.stringify(msg);
+}

@@ -1,0 +1,113 @@
+/**
+ * Every error code on the wire, with whether it ends the connection.
+ * Codes are stable forever: programs switch on `code`, people read `message`.
+ * A fatal error is sent as an `error` frame, then the socket closes with `closeCode`
+ * and the code as the close reason.
+ */
+export interface ErrorSpec {
+  /** The connection is closed after this error. */
+  readonly fatal: boolean;
+  /** WebSocket close code used when fatal (4000–4999). */
+  readonly closeCode?: number;
+  /** One line for docs and default messages. */
+  readonly summary: string;
+}
+
+export const ERRORS = {
+  BAD_JSON: { fatal: false, summary: 'The frame is not valid JSON, or is not a JSON object.' },
+  BAD_MESSAGE: {
+    fatal: false,
+    summary: 'The frame has a known type but fails its schema (missing, extra or invalid fields).',
+  },
+  UNKNOWN_TYPE: { fatal: false, summary: 'The frame has no string `type`, or one the server does not know.' },
+  TOO_LARGE: { fatal: false, summary: 'The frame is larger than the configured frame limit.' },
+  RATE_LIMITED: {
+    fatal: false,
+    summary: 'Too many frames too fast; this frame was dropped. Slow down and carry on.',
+  },
+  FLOODING: {
+    fatal: true,
+    closeCode: 4008,
+    summary: 'The connection kept sending after RATE_LIMITED; it is closed.',
+  },
+  NOT_LOGGED_IN: { fatal: false, summary: 'The first frame must be `hello`; this frame needs a session.' },
+  ALREADY_LOGGED_IN: { fatal: false, summary: '`hello` was sent twice on one connection.' },
+  HELLO_TIMEOUT: {
+    fatal: true,
+    closeCode: 4002,
+    summary: 'No `hello` arrived in time after the connection opened.',
+  },
+  NAME_TAKEN: { fatal: false, summary: 'Another live session holds this name. Pick another and retry.' },
+  UNSUPPORTED_VERSION: {
+    fatal: true,
+    closeCode: 4001,
+    summary: 'The server speaks none of the versions offered in `hello`.',
+  },
+  UNAUTHORIZED: {
+    fatal: true,
+    closeCode: 4003,
+    summary: 'Missing, invalid or expired access token, or a token that does not allow this.',
+  },
+  FORBIDDEN: {
+    fatal: false,
+    summary: 'The session may not do this (wrong room password, room not in token, feature disabled).',
+  },
+  PEER_NOT_FOUND: { fatal: false, summary: 'No session with that name is online.' },
+  ROOM_FULL: { fatal: false, summary: 'The room has reached its peer limit.' },
+  TOO_MANY_ROOMS: { fatal: false, summary: 'This connection is in as many rooms as it may join.' },
+  NOT_IN_ROOM: { fatal: false, summary: 'The session is not a member of that room.' },
+  CALL_NOT_FOUND: {
+    fatal: false,
+    summary: 'No call with that id involves this session in a state that allows this.',
+  },
+  TOO_MANY_CONNECTIONS: {
+    fatal: true,
+    closeCode: 4029,
+    summary: 'Too many connections from this address.',
+  },
+  SLOW_CONSUMER: {
+    fatal: true,
+    closeCode: 4009,
+    summary: 'The connection did not read its frames fast enough; its send buffer overflowed.',
+  },
+  SESSION_REPLACED: {
+    fatal: true,
+    closeCode: 4004,
+    summary: 'The session was resumed on another connection; this one is closed.',
+  },
+  SHUTTING_DOWN: {
+    fatal: true,
+    closeCode: 4012,
+    summary: 'The server is shutting down; reconnect (and resume) in a moment.',
+  },
+  INTERNAL: {
+    fatal: false,
+    summary: 'The server failed to handle this frame; the message carries an incident id for its logs.',
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
+}
+
+/** Close code for a fatal error, or 4000 for anything else that closes. */
+export function closeCodeFor(code: ErrorCode): number {
+  const spec: ErrorSpec = ERRORS[code];
+  return spec.closeCode ?? 4000;
+}
+
+/** An error with a stable protocol code, thrown by handlers and carried to the wire or to the app. */
+export class ParleyError extends Error {
+  override readonly name = 'ParleyError';
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
+    super(message ?? ERRORS[code].summary, options);
+    this.code = code;
+  }
+  get fatal(): boolean {
+    return ERRORS[this.code].fatal;
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Protocol limits quoted by the server, the client and docs/PROTOCOL.md alike.
+ * The server may be configured tighter or looser for frames and rates (see the server's config),
+ * but the shapes below are part of the v1 contract.
+ */
+export const LIMITS = {
+  /** Largest text frame, in UTF-8 bytes, that the protocol accepts (server default). */
+  maxFrameBytes: 64 * 1024,
+  /** Peer names: 1–32 characters of letters, digits, `_`, `.`, `-`. */
+  nameMaxChars: 32,
+  /** Room names: 1–64 characters of the same alphabet as names. */
+  roomMaxChars: 64,
+  /** Request ids (`id`, echoed back as `re`). */
+  idMaxChars: 64,
+  /** Session (resume) tokens. */
+  sessionMaxChars: 128,
+  /** Access tokens (JWT) carried in `hello`. */
+  tokenMaxChars: 4096,
+  /** Room passwords. */
+  passwordMaxChars: 128,
+  /** Free-text reasons and error messages. */
+  reasonMaxChars: 200,
+  /** Versions offered in one `hello`. */
+  versionsMax: 8,
+} as const;
+
+/** What names and rooms may contain. */
+export const NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
