@@ -1,0 +1,151 @@
+/**
+ * Headless Chromium for end-to-end tests: Debian's /usr/bin/chromium driven by playwright-core,
+ * with fake camera and microphone (see ../shared/TESTING-WEBRTC.md for why each flag is here).
+ * Also bundles browser entry points with esbuild and serves them from a throwaway static server.
+ */
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { build } from 'esbuild';
+import { type Browser, type BrowserContext, chromium, type LaunchOptions, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--enable-precise-memory-info',
+  // Keep timers running at full speed in background pages (several pages share one browser).
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+
+/** Launches headless Chromium. Extra args are appended (e.g. to deny the fake camera). */
+export async function launchChromium(
+  extraArgs: string[] = [],
+  options: LaunchOptions = {},
+): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    ...options,
+  });
+}
+
+/** A context whose pages may use camera and microphone on the given origin without prompts. */
+export async function newMediaContext(browser: Browser, origin?: string): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  if (origin) await context.grantPermissions(['camera', 'microphone'], { origin });
+  return context;
+}
+
+/** Forwards a page's console errors and uncaught exceptions to the test output (when verbose). */
+export function tracePage(page: Page, label: string): void {
+  page.on('pageerror', (err) => console.error(`[${label}] pageerror:`, err.message));
+  if (process.env.PARLEY_TEST_VERBOSE) {
+    page.on('console', (msg) => console.log(`[${label}] ${msg.type()}: ${msg.text()}`));
+  }
+}
+
+/**
+ * Bundles browser entry points (TypeScript) into one folder with esbuild, as ES modules.
+ * `entries` maps an output name (without extension) to a source file. Returns the folder.
+ */
+export async function bundleForBrowser(entries: Record<string, string>, outdir?: string): Promise<string> {
+  const dir = outdir ?? mkdtempSync(join(tmpdir(), 'parley-bundle-'));
+  await build({
+    entryPoints: entries,
+    outdir: dir,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome120',
+    sourcemap: 'inline',
+    logLevel: 'error',
+  });
+  return dir;
+}
+
+/** Writes a file into a served folder (test pages next to their bundles). */
+export function writePage(dir: string, name: string, html: string): void {
+  writeFileSync(join(dir, name), html);
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
+
+export interface StaticServer {
+  /** Origin such as http://127.0.0.1:41234 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves a folder on 127.0.0.1 at a free port (for pages that need no Parley server of their own). */
+export async function serveStatic(dir: string): Promise<StaticServer> {
+  const server: Server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/')).replace(
+      /^(\.\.[/\\])+/,
+      '',
+    );
+    const file = join(dir, path.endsWith('/') ? `${path}index.html` : path);
+    try {
+      const body = readFileSync(file);
+      res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Removes a temporary folder made by bundleForBrowser. */
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * Polls `fn` in the page until it returns a truthy value, and returns that value.
+ * Use for conditions read from getStats(): frames decoded, bytes received.
+ */
+export async function pollPage<T>(
+  page: Page,
+  fn: () => Promise<T> | T,
+  { timeoutMs = 15_000, intervalMs = 200, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await page.evaluate(fn);
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
