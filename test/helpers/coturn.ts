@@ -1,0 +1,479 @@
+/**
+ * A real coturn (Debian's `turnserver`) for tests, on 127.0.0.1 with free ports, plus a tiny
+ * STUN/TURN client so Node tests can check it without a browser.
+ *
+ * coturn runs with the TURN REST API secret (`--use-auth-secret --static-auth-secret`), the same
+ * scheme the Parley server mints credentials for, and with `--allow-loopback-peers` because both
+ * test peers live on this machine (production configs must never allow that: see
+ * deploy/turnserver.conf). See /work/shared/TESTING-WEBRTC.md, "coturn".
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type Socket as TcpSocket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const TURNSERVER_PATH = process.env.PARLEY_TURNSERVER ?? '/usr/bin/turnserver';
+
+export interface CoturnOptions {
+  /** Shared TURN REST secret; a random one when omitted. */
+  secret?: string;
+  /** TURN realm (part of the long-term credential key). Default `parley`. */
+  realm?: string;
+  /** How many relay ports to reserve (each allocation takes one). Default 32. */
+  relayPorts?: number;
+  /** Allow relaying to 127.0.0.0/8 peers. Default true (tests only; both peers are local). */
+  allowLoopbackPeers?: boolean;
+  /** How long to wait for coturn to answer a STUN binding request. Default 10 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface CoturnHandle {
+  /** Listening port for UDP and TCP (same number). */
+  readonly port: number;
+  /** Browser-ready TURN URLs. */
+  readonly urls: { readonly udp: string; readonly tcp: string };
+  readonly secret: string;
+  readonly realm: string;
+  /** Relay port range handed to coturn (inclusive). */
+  readonly relayRange: { readonly min: number; readonly max: number };
+  /** coturn's PID (the process this helper spawned). */
+  readonly pid: number;
+  /** coturn's log so far (for failure messages). */
+  log(): string;
+  /** Stops coturn (SIGTERM to its own PID, SIGKILL after 2 s) and removes its temp dir. */
+  close(): Promise<void>;
+}
+
+/** Starts coturn on 127.0.0.1 and resolves once it answers a STUN binding request over UDP. */
+export async function startCoturn(options: CoturnOptions = {}): Promise<CoturnHandle> {
+  const secret = options.secret ?? randomBytes(24).toString('base64url');
+  const realm = options.realm ?? 'parley';
+  const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
+  // A clash with a port another test grabbed in between is possible: try a few fresh picks.
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startOnce(secret, realm, options, readyTimeoutMs);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
+}
+
+async function startOnce(
+  secret: string,
+  realm: string,
+  options: CoturnOptions,
+  readyTimeoutMs: number,
+): Promise<CoturnHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-coturn-'));
+  const logFile = join(dir, 'turn.log');
+  const port = await freeUdpTcpPort();
+  const relayRange = await freeUdpRange(options.relayPorts ?? 32);
+  const args = [
+    '-n',
+    '--listening-ip=127.0.0.1',
+    '--relay-ip=127.0.0.1',
+    `--listening-port=${port}`,
+    `--min-port=${relayRange.min}`,
+    `--max-port=${relayRange.max}`,
+    '--use-auth-secret',
+    `--static-auth-secret=${secret}`,
+    `--realm=${realm}`,
+    '--no-tls',
+    '--no-dtls',
+    '--no-cli',
+    '--fingerprint',
+    '--no-software-attribute',
+    `--pidfile=${join(dir, 'turn.pid')}`,
+    `--log-file=${logFile}`,
+    '--simple-log',
+  ];
+  if (options.allowLoopbackPeers ?? true) args.push('--allow-loopback-peers');
+
+  const child: ChildProcess = spawn(TURNSERVER_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    if (output.length < 200_000) output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    if (output.length < 200_000) output += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let hasExited = false;
+  void exited.then(() => {
+    hasExited = true;
+  });
+  const log = () => {
+    let text = output;
+    try {
+      text += readFileSync(logFile, 'utf8');
+    } catch {
+      // No log file yet: coturn has not opened it.
+    }
+    return text;
+  };
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      if (!hasExited && child.pid !== undefined) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => {
+          if (!hasExited) child.kill('SIGKILL');
+        }, 2000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    })();
+    return closed;
+  };
+
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (hasExited) {
+      const text = log();
+      await close();
+      throw new Error(`turnserver exited before it was ready:\n${text.slice(-2000)}`);
+    }
+    const answer = await stunBinding({ host: '127.0.0.1', port, timeoutMs: 150 }).catch(() => null);
+    if (answer) break;
+    if (Date.now() > deadline) {
+      const text = log();
+      await close();
+      throw new Error(`turnserver not ready after ${readyTimeoutMs} ms:\n${text.slice(-2000)}`);
+    }
+  }
+  return {
+    port,
+    urls: {
+      udp: `turn:127.0.0.1:${port}?transport=udp`,
+      tcp: `turn:127.0.0.1:${port}?transport=tcp`,
+    },
+    secret,
+    realm,
+    relayRange,
+    pid: child.pid!,
+    log,
+    close,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Free ports
+
+function listenTcp(port: number): Promise<{ port: number; close: () => Promise<void> } | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address();
+      const bound = typeof address === 'object' && address ? address.port : 0;
+      resolve({ port: bound, close: () => new Promise<void>((r) => server.close(() => r())) });
+    });
+  });
+}
+
+function bindUdp(port: number): Promise<UdpSocket | null> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => {
+      socket.close();
+      resolve(null);
+    });
+    socket.bind(port, '127.0.0.1', () => resolve(socket));
+  });
+}
+
+/** A port free for both TCP and UDP on 127.0.0.1 (coturn listens on both). */
+async function freeUdpTcpPort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const tcp = await listenTcp(0);
+    if (!tcp) continue;
+    const udp = await bindUdp(tcp.port);
+    await tcp.close();
+    if (udp) {
+      udp.close();
+      return tcp.port;
+    }
+  }
+  throw new Error('no free TCP+UDP port on 127.0.0.1');
+}
+
+/**
+ * A run of `size` UDP ports that are free right now, below the kernel's ephemeral range
+ * (32768+) so that sockets other tests open on port 0 do not land in it.
+ */
+async function freeUdpRange(size: number): Promise<{ min: number; max: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const min = 20_000 + Math.floor(Math.random() * (12_000 - size));
+    const sockets: UdpSocket[] = [];
+    let ok = true;
+    for (let p = min; p < min + size; p++) {
+      const s = await bindUdp(p);
+      if (!s) {
+        ok = false;
+        break;
+      }
+      sockets.push(s);
+    }
+    for (const s of sockets) s.close();
+    if (ok) return { min, max: min + size - 1 };
+  }
+  throw new Error(`no free run of ${size} UDP ports`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A minimal STUN/TURN client (RFC 5389 / RFC 5766), enough to prove what coturn accepts.
+
+const MAGIC_COOKIE = 0x2112a442;
+const ATTR = {
+  USERNAME: 0x0006,
+  MESSAGE_INTEGRITY: 0x0008,
+  ERROR_CODE: 0x0009,
+  LIFETIME: 0x000d,
+  REALM: 0x0014,
+  NONCE: 0x0015,
+  XOR_RELAYED_ADDRESS: 0x0016,
+  REQUESTED_TRANSPORT: 0x0019,
+  XOR_MAPPED_ADDRESS: 0x0020,
+} as const;
+const METHOD = { BINDING: 0x0001, ALLOCATE: 0x0003, REFRESH: 0x0004 } as const;
+
+interface StunAttr {
+  type: number;
+  value: Buffer;
+}
+
+interface StunMessage {
+  /** Message type: method plus class bits (0x0101 binding success, 0x0113 allocate error…). */
+  type: number;
+  txId: Buffer;
+  attrs: StunAttr[];
+}
+
+function encodeStun(type: number, txId: Buffer, attrs: StunAttr[], integrityKey?: Buffer): Buffer {
+  const body: Buffer[] = [];
+  for (const a of attrs) {
+    const head = Buffer.alloc(4);
+    head.writeUInt16BE(a.type, 0);
+    head.writeUInt16BE(a.value.length, 2);
+    body.push(head, a.value, Buffer.alloc((4 - (a.value.length % 4)) % 4));
+  }
+  let attrBytes = Buffer.concat(body);
+  const header = Buffer.alloc(20);
+  header.writeUInt16BE(type, 0);
+  header.writeUInt32BE(MAGIC_COOKIE, 4);
+  txId.copy(header, 8);
+  if (integrityKey) {
+    // RFC 5389 §15.4: the HMAC covers the message up to the attribute, with the header's length
+    // already counting the 24-byte MESSAGE-INTEGRITY attribute.
+    header.writeUInt16BE(attrBytes.length + 24, 2);
+    const mac = createHmac('sha1', integrityKey)
+      .update(Buffer.concat([header, attrBytes]))
+      .digest();
+    const head = Buffer.alloc(4);
+    head.writeUInt16BE(ATTR.MESSAGE_INTEGRITY, 0);
+    head.writeUInt16BE(20, 2);
+    attrBytes = Buffer.concat([attrBytes, head, mac]);
+  }
+  header.writeUInt16BE(attrBytes.length, 2);
+  return Buffer.concat([header, attrBytes]);
+}
+
+function decodeStun(buf: Buffer): StunMessage | null {
+  if (buf.length < 20 || buf.readUInt32BE(4) !== MAGIC_COOKIE) return null;
+  const length = buf.readUInt16BE(2);
+  if (buf.length < 20 + length) return null;
+  const attrs: StunAttr[] = [];
+  let at = 20;
+  while (at + 4 <= 20 + length) {
+    const type = buf.readUInt16BE(at);
+    const len = buf.readUInt16BE(at + 2);
+    attrs.push({ type, value: buf.subarray(at + 4, at + 4 + len) });
+    at += 4 + len + ((4 - (len % 4)) % 4);
+  }
+  return { type: buf.readUInt16BE(0), txId: buf.subarray(8, 20), attrs };
+}
+
+function attr(msg: StunMessage, type: number): Buffer | undefined {
+  return msg.attrs.find((a) => a.type === type)?.value;
+}
+
+function errorCode(msg: StunMessage): number | undefined {
+  const v = attr(msg, ATTR.ERROR_CODE);
+  if (!v || v.length < 4) return undefined;
+  return (v[2]! & 0x7) * 100 + v[3]!;
+}
+
+function xorAddress(v: Buffer | undefined): { address: string; port: number } | undefined {
+  if (!v || v.length < 8 || v[1] !== 0x01) return undefined; // IPv4 only: tests bind 127.0.0.1
+  const port = v.readUInt16BE(2) ^ (MAGIC_COOKIE >>> 16);
+  const ip = (v.readUInt32BE(4) ^ MAGIC_COOKIE) >>> 0;
+  return { address: [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.'), port };
+}
+
+/** One STUN connection (UDP or TCP) that sends requests and waits for the matching response. */
+interface StunChannel {
+  request(msg: Buffer, txId: Buffer, timeoutMs: number): Promise<StunMessage>;
+  close(): void;
+}
+
+async function openChannel(host: string, port: number, transport: 'udp' | 'tcp'): Promise<StunChannel> {
+  const waiting = new Map<string, (m: StunMessage) => void>();
+  const deliver = (m: StunMessage) => waiting.get(m.txId.toString('hex'))?.(m);
+  if (transport === 'udp') {
+    const socket = createSocket('udp4');
+    socket.on('message', (b) => {
+      const m = decodeStun(b);
+      if (m) deliver(m);
+    });
+    socket.on('error', () => {});
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+    return {
+      request: (msg, txId, timeoutMs) =>
+        new Promise((resolve, reject) => {
+          const key = txId.toString('hex');
+          // UDP may drop the datagram: retransmit (RFC 5389 §7.2.1, simplified to a fixed pace).
+          const resend = setInterval(() => socket.send(msg, port, host), 50);
+          const timer = setTimeout(() => {
+            clearInterval(resend);
+            waiting.delete(key);
+            reject(new Error('STUN request timed out'));
+          }, timeoutMs);
+          waiting.set(key, (m) => {
+            clearInterval(resend);
+            clearTimeout(timer);
+            waiting.delete(key);
+            resolve(m);
+          });
+          socket.send(msg, port, host);
+        }),
+      close: () => socket.close(),
+    };
+  }
+  const socket: TcpSocket = await new Promise((resolve, reject) => {
+    const s = connect(port, host, () => resolve(s));
+    s.once('error', reject);
+  });
+  socket.on('error', () => {});
+  let pending = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    // RFC 5389 §7.2.2: over TCP, messages follow each other; the header gives each length.
+    while (pending.length >= 20) {
+      const total = 20 + pending.readUInt16BE(2);
+      if (pending.length < total) break;
+      const m = decodeStun(pending.subarray(0, total));
+      pending = pending.subarray(total);
+      if (m) deliver(m);
+    }
+  });
+  return {
+    request: (msg, txId, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const key = txId.toString('hex');
+        const timer = setTimeout(() => {
+          waiting.delete(key);
+          reject(new Error('STUN request timed out'));
+        }, timeoutMs);
+        waiting.set(key, (m) => {
+          clearTimeout(timer);
+          waiting.delete(key);
+          resolve(m);
+        });
+        socket.write(msg);
+      }),
+    close: () => socket.destroy(),
+  };
+}
+
+/** Sends a STUN Binding request; resolves to the reflexive address the server saw. */
+export async function stunBinding({
+  host,
+  port,
+  transport = 'udp',
+  timeoutMs = 2000,
+}: {
+  host: string;
+  port: number;
+  transport?: 'udp' | 'tcp';
+  timeoutMs?: number;
+}): Promise<{ address: string; port: number }> {
+  const channel = await openChannel(host, port, transport);
+  try {
+    const txId = randomBytes(12);
+    const reply = await channel.request(encodeStun(METHOD.BINDING, txId, []), txId, timeoutMs);
+    const mapped = reply.type === 0x0101 ? xorAddress(attr(reply, ATTR.XOR_MAPPED_ADDRESS)) : undefined;
+    if (!mapped) throw new Error(`unexpected STUN reply type 0x${reply.type.toString(16)}`);
+    return mapped;
+  } finally {
+    channel.close();
+  }
+}
+
+export type AllocateResult =
+  | { ok: true; relayed: { address: string; port: number } }
+  | { ok: false; code: number | undefined };
+
+/**
+ * Performs a TURN Allocate with long-term credentials (RFC 5766 §6, RFC 5389 §10.2): a first
+ * request without credentials draws 401 with REALM and NONCE, the second one is signed with
+ * MD5(username:realm:password). On success the allocation is released again (Refresh with
+ * LIFETIME 0) so it does not hold a relay port until it times out.
+ */
+export async function turnAllocate({
+  host,
+  port,
+  transport = 'udp',
+  username,
+  password,
+  timeoutMs = 3000,
+}: {
+  host: string;
+  port: number;
+  transport?: 'udp' | 'tcp';
+  username: string;
+  password: string;
+  timeoutMs?: number;
+}): Promise<AllocateResult> {
+  const channel = await openChannel(host, port, transport);
+  try {
+    const udpTransport: StunAttr = { type: ATTR.REQUESTED_TRANSPORT, value: Buffer.from([17, 0, 0, 0]) };
+    const tx1 = randomBytes(12);
+    const challenge = await channel.request(encodeStun(METHOD.ALLOCATE, tx1, [udpTransport]), tx1, timeoutMs);
+    const realm = attr(challenge, ATTR.REALM);
+    const nonce = attr(challenge, ATTR.NONCE);
+    if (errorCode(challenge) !== 401 || !realm || !nonce) return { ok: false, code: errorCode(challenge) };
+    const key = createHash('md5')
+      .update(`${username}:${realm.toString('utf8')}:${password}`)
+      .digest();
+    const signed = (extra: StunAttr[]): StunAttr[] => [
+      ...extra,
+      { type: ATTR.USERNAME, value: Buffer.from(username, 'utf8') },
+      { type: ATTR.REALM, value: realm },
+      { type: ATTR.NONCE, value: nonce },
+    ];
+    const tx2 = randomBytes(12);
+    const reply = await channel.request(
+      encodeStun(METHOD.ALLOCATE, tx2, signed([udpTransport]), key),
+      tx2,
+      timeoutMs,
+    );
+    if (reply.type !== 0x0103) return { ok: false, code: errorCode(reply) };
+    const relayed = xorAddress(attr(reply, ATTR.XOR_RELAYED_ADDRESS));
+    if (!relayed) return { ok: false, code: undefined };
+    const tx3 = randomBytes(12);
+    const lifetime0: StunAttr = { type: ATTR.LIFETIME, value: Buffer.alloc(4) };
+    await channel
+      .request(encodeStun(METHOD.REFRESH, tx3, signed([lifetime0]), key), tx3, timeoutMs)
+      .catch(() => undefined);
+    return { ok: true, relayed };
+  } finally {
+    channel.close();
+  }
+}

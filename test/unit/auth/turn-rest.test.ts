@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { mintTurnCredential, turnPassword } from '../../../packages/server/src/auth/turn-rest.ts';
+
+// Expected values computed independently with the openssl CLI:
+//   printf '%s' '1700003600:alice' | openssl dgst -sha1 -hmac 'north-wind-secret' -binary | base64
+//   printf '%s' '1700000060:bob' | openssl dgst -sha1 -hmac 's3cr3t' -binary | base64
+describe('mintTurnCredential', () => {
+  it('puts the expiry (now + ttl, in seconds) before the name', () => {
+    const c = mintTurnCredential('north-wind-secret', 'alice', 3600, 1_700_000_000_000);
+    assert.equal(c.username, '1700003600:alice');
+    assert.equal(c.expiresAtS, 1_700_003_600);
+  });
+
+  it('signs the username with base64(HMAC-SHA1(secret, username)) (openssl vector)', () => {
+    assert.equal(
+      mintTurnCredential('north-wind-secret', 'alice', 3600, 1_700_000_000_000).credential,
+      'Ev9WJy6IiNjALah9jF2ImB4FP0Y=',
+    );
+    assert.equal(turnPassword('s3cr3t', '1700000060:bob'), 'jd72sPkErvEEF+SM0RvuSiLg9Cc=');
+  });
+
+  it('floors fractional milliseconds and ttl to whole seconds', () => {
+    assert.equal(mintTurnCredential('s3cr3t', 'bob', 60.9, 1_700_000_000_999).username, '1700000060:bob');
+  });
+
+  it('refuses an empty secret and a non-positive ttl', () => {
+    assert.throws(() => mintTurnCredential('', 'a', 60), RangeError);
+    assert.throws(() => mintTurnCredential('s', 'a', 0), RangeError);
+    assert.throws(() => mintTurnCredential('s', 'a', Number.NaN), RangeError);
+  });
+});
