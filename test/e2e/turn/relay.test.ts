@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { mintTurnCredential } from '../../../packages/server/src/auth/turn-rest.ts';
+import {
+  launchChromium,
+  pollPage,
+  removeDir,
+  type StaticServer,
+  serveStatic,
+  tracePage,
+  writePage,
+} from '../../helpers/browser.ts';
+import { type CoturnHandle, startCoturn } from '../../helpers/coturn.ts';
+
+/** What the page keeps on `window` so the test can poll it. */
+interface RelayState {
+  a: RTCPeerConnection;
+  b: RTCPeerConnection;
+  /** `icecandidateerror` events seen on either side. */
+  errors: { errorCode: number; url: string }[];
+  /** Types of the local candidates gathered on either side ('host', 'relay'…). */
+  candidateTypes: string[];
+}
+
+/**
+ * Starts a relay-only call between two peer connections of one page, with fake camera video
+ * from a to b. Runs in the page: it must not refer to anything outside itself.
+ */
+async function startRelayCall(ice: RTCIceServer): Promise<void> {
+  const config: RTCConfiguration = { iceServers: [ice], iceTransportPolicy: 'relay' };
+  const a = new RTCPeerConnection(config);
+  const b = new RTCPeerConnection(config);
+  const state = { a, b, errors: [], candidateTypes: [] } as {
+    a: RTCPeerConnection;
+    b: RTCPeerConnection;
+    errors: { errorCode: number; url: string }[];
+    candidateTypes: string[];
+  };
+  (window as unknown as { relay: typeof state }).relay = state;
+  for (const [self, other] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    self.onicecandidate = (e) => {
+      if (e.candidate?.type) state.candidateTypes.push(e.candidate.type);
+      void other.addIceCandidate(e.candidate ?? undefined).catch(() => {});
+    };
+    self.onicecandidateerror = (e) => {
+      const ev = e as RTCPeerConnectionIceErrorEvent;
+      state.errors.push({ errorCode: ev.errorCode, url: ev.url });
+    };
+  }
+  const stream = await navigator.mediaDevices.getUserMedia({ video: true });
+  for (const t of stream.getTracks()) a.addTrack(t, stream);
+  await a.setLocalDescription();
+  await b.setRemoteDescription(a.localDescription!);
+  await b.setLocalDescription();
+  await a.setRemoteDescription(b.localDescription!);
+}
+
+/** Reads b's decoded frames and the selected pair's local candidate (type, relay protocol). */
+async function readReceiverStats(): Promise<{
+  framesDecoded: number;
+  localType?: string;
+  relayProtocol?: string;
+} | null> {
+  const { b } = (window as unknown as { relay: RelayState }).relay;
+  const stats = await b.getStats();
+  let framesDecoded = 0;
+  let pairId: string | undefined;
+  for (const s of stats.values()) {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') framesDecoded = s.framesDecoded ?? 0;
+    if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+  }
+  if (framesDecoded < 5 || !pairId) return null;
+  const pair = stats.get(pairId);
+  const local = pair ? stats.get(pair.localCandidateId) : undefined;
+  return { framesDecoded, localType: local?.candidateType, relayProtocol: local?.relayProtocol };
+}
+
+// TURN relay proof, independent of the Parley server: coturn with the REST secret, credentials
+// minted the way the server mints them, two relay-only peer connections in one page.
+describe('TURN relay through coturn (Chromium)', () => {
+  let browser: Browser;
+  let site: StaticServer;
+  let turn: CoturnHandle;
+  let dir: string;
+  let page: Page | undefined;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-relay-'));
+    writePage(dir, 'index.html', '<!doctype html><title>relay</title>');
+    [site, turn, browser] = await Promise.all([serveStatic(dir), startCoturn(), launchChromium()]);
+  });
+  afterEach(async () => {
+    await page?.close();
+    page = undefined;
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.close();
+    await turn?.close();
+    if (dir) removeDir(dir);
+  });
+
+  async function openPage(): Promise<Page> {
+    page = await browser.newPage();
+    tracePage(page, 'relay');
+    await page.goto(`${site.url}/index.html`);
+    return page;
+  }
+
+  for (const transport of ['udp', 'tcp'] as const) {
+    it(`connects relay-only over ${transport} and decodes video through the relay`, async () => {
+      const p = await openPage();
+      const { username, credential } = mintTurnCredential(turn.secret, 'relay-test', 300);
+      await p.evaluate(startRelayCall, { urls: turn.urls[transport], username, credential });
+      const stats = await pollPage(p, readReceiverStats, { what: `frames decoded over ${transport} relay` });
+      assert.ok(stats.framesDecoded >= 5);
+      assert.equal(stats.localType, 'relay');
+      assert.equal(stats.relayProtocol, transport);
+    });
+  }
+
+  const refused = [
+    {
+      what: 'a credential signed with the wrong secret',
+      mint: () => mintTurnCredential(`not-${turn.secret}`, 'relay-test', 300),
+    },
+    {
+      what: 'an expired credential',
+      mint: () => mintTurnCredential(turn.secret, 'relay-test', 60, Date.now() - 3_600_000),
+    },
+  ];
+  for (const { what, mint } of refused) {
+    it(`gets 401 and no relay candidate for ${what}`, async () => {
+      const p = await openPage();
+      const { username, credential } = mint();
+      await p.evaluate(startRelayCall, { urls: turn.urls.udp, username, credential });
+      const errors = await pollPage(
+        p,
+        () => {
+          const { errors } = (window as unknown as { relay: RelayState }).relay;
+          return errors.some((e) => e.errorCode === 401) ? errors : null;
+        },
+        { what: 'icecandidateerror 401' },
+      );
+      assert.ok(
+        errors.every((e) => e.errorCode === 401),
+        JSON.stringify(errors),
+      );
+      // Gathering ends without a candidate (relay-only policy, relay refused). Chromium then
+      // leaves ICE at 'new' rather than 'failed' (see TESTING-WEBRTC.md): assert exactly that.
+      const final = await pollPage(
+        p,
+        () => {
+          const { a, b, candidateTypes } = (window as unknown as { relay: RelayState }).relay;
+          if (a.iceGatheringState !== 'complete' || b.iceGatheringState !== 'complete') return null;
+          return { candidateTypes, ice: [a.iceConnectionState, b.iceConnectionState] };
+        },
+        { what: 'ICE gathering complete' },
+      );
+      assert.deepEqual(final.candidateTypes, []);
+      for (const s of final.ice) assert.ok(s === 'new' || s === 'checking', `iceConnectionState ${s}`);
+    });
+  }
+});
