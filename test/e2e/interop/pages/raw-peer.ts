@@ -1,0 +1,202 @@
+/**
+ * Browser side of the server-less interop proofs: one bare RTCPeerConnection per page, driven
+ * by the test process through `window.rawPeer`. Signals (descriptions and trickled candidates)
+ * wait in an outbox until the test process drains them and hands them to the other page, so the
+ * test process is the signaling channel and no Parley code is involved: this isolates what the
+ * two browser engines do with each other from what our SDK does.
+ *
+ * Bundled with esbuild (test/helpers/browser.ts bundleForBrowser) and loaded by interop.html.
+ */
+
+/** One signaling message between the two pages. */
+export type RawSignal =
+  | { kind: 'description'; description: RTCSessionDescriptionInit }
+  | { kind: 'candidate'; candidate: RTCIceCandidateInit | null };
+
+/** What a page reports about the media it receives, read from getStats(). */
+export interface InboundReport {
+  videoFramesDecoded: number;
+  videoBytes: number;
+  audioBytes: number;
+  /** e.g. `video/VP8`, from the codec stats entry the inbound video stream points at. */
+  videoCodec: string | null;
+  audioCodec: string | null;
+}
+
+export interface PeerState {
+  signaling: RTCSignalingState;
+  ice: RTCIceConnectionState;
+  connection: RTCPeerConnectionState;
+  channel: RTCDataChannelState | null;
+}
+
+export interface RawPeerApi {
+  /** Makes a fresh peer connection (closing any earlier one) and clears the outbox. */
+  init(): void;
+  /** Adds the fake camera and microphone (one stream, two tracks). */
+  addCamera(): Promise<void>;
+  /** Creates the data channel `proof` (call before offering so it is in the first offer). */
+  createChannel(): void;
+  /** Creates an offer and queues it. */
+  offer(): Promise<void>;
+  /** Takes every queued signal. */
+  drain(): RawSignal[];
+  /** Applies signals from the other page in order (answering offers). */
+  receive(signals: RawSignal[]): Promise<void>;
+  state(): PeerState;
+  /** Local candidates gathered so far, as SDP `candidate:` lines. */
+  localCandidates(): string[];
+  /** The SDP of the latest local and remote descriptions. */
+  descriptions(): { local: string | null; remote: string | null };
+  inbound(): Promise<InboundReport>;
+  /** Sends a text message on the data channel. */
+  send(text: string): void;
+  /** Text messages received on the data channel. */
+  messages(): string[];
+  close(): void;
+}
+
+declare global {
+  interface Window {
+    rawPeer: RawPeerApi;
+  }
+}
+
+let pc: RTCPeerConnection | null = null;
+let channel: RTCDataChannel | null = null;
+let outbox: RawSignal[] = [];
+let received: string[] = [];
+let candidates: string[] = [];
+
+function current(): RTCPeerConnection {
+  if (!pc) throw new Error('rawPeer.init() was not called');
+  return pc;
+}
+
+function watchChannel(ch: RTCDataChannel): void {
+  channel = ch;
+  ch.onmessage = (e) => {
+    received.push(typeof e.data === 'string' ? e.data : `<binary ${String(e.data)}>`);
+  };
+}
+
+function codecOf(stats: RTCStatsReport, codecId: string | undefined): string | null {
+  if (!codecId) return null;
+  const codec = stats.get(codecId) as { mimeType?: string } | undefined;
+  return codec?.mimeType ?? null;
+}
+
+const api: RawPeerApi = {
+  init() {
+    pc?.close();
+    outbox = [];
+    received = [];
+    candidates = [];
+    channel = null;
+    // No ICE servers: the machine is offline and both pages share it, host candidates suffice.
+    const conn = new RTCPeerConnection();
+    pc = conn;
+    conn.onicecandidate = (e) => {
+      if (e.candidate) candidates.push(e.candidate.candidate);
+      outbox.push({ kind: 'candidate', candidate: e.candidate ? e.candidate.toJSON() : null });
+    };
+    conn.ondatachannel = (e) => watchChannel(e.channel);
+  },
+
+  async addCamera() {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    for (const track of stream.getTracks()) current().addTrack(track, stream);
+  },
+
+  createChannel() {
+    watchChannel(current().createDataChannel('proof'));
+  },
+
+  async offer() {
+    const conn = current();
+    await conn.setLocalDescription();
+    outbox.push({ kind: 'description', description: conn.localDescription!.toJSON() });
+  },
+
+  drain() {
+    const out = outbox;
+    outbox = [];
+    return out;
+  },
+
+  async receive(signals) {
+    const conn = current();
+    for (const signal of signals) {
+      if (signal.kind === 'candidate') {
+        // A null candidate is the remote end-of-candidates; both engines accept it as undefined.
+        await conn.addIceCandidate(signal.candidate ?? undefined);
+        continue;
+      }
+      await conn.setRemoteDescription(signal.description);
+      if (signal.description.type === 'offer') {
+        await conn.setLocalDescription();
+        outbox.push({ kind: 'description', description: conn.localDescription!.toJSON() });
+      }
+    }
+  },
+
+  state() {
+    const conn = current();
+    return {
+      signaling: conn.signalingState,
+      ice: conn.iceConnectionState,
+      connection: conn.connectionState,
+      channel: channel?.readyState ?? null,
+    };
+  },
+
+  localCandidates() {
+    return [...candidates];
+  },
+
+  descriptions() {
+    const conn = current();
+    return { local: conn.localDescription?.sdp ?? null, remote: conn.remoteDescription?.sdp ?? null };
+  },
+
+  async inbound() {
+    const stats = await current().getStats();
+    const report: InboundReport = {
+      videoFramesDecoded: 0,
+      videoBytes: 0,
+      audioBytes: 0,
+      videoCodec: null,
+      audioCodec: null,
+    };
+    for (const s of stats.values()) {
+      if (s.type !== 'inbound-rtp') continue;
+      const kind = (s.kind ?? s.mediaType) as string;
+      if (kind === 'video') {
+        report.videoFramesDecoded += s.framesDecoded ?? 0;
+        report.videoBytes += s.bytesReceived ?? 0;
+        report.videoCodec ??= codecOf(stats, s.codecId);
+      } else if (kind === 'audio') {
+        report.audioBytes += s.bytesReceived ?? 0;
+        report.audioCodec ??= codecOf(stats, s.codecId);
+      }
+    }
+    return report;
+  },
+
+  send(text) {
+    if (channel?.readyState !== 'open') throw new Error('data channel is not open');
+    channel.send(text);
+  },
+
+  messages() {
+    return [...received];
+  },
+
+  close() {
+    pc?.close();
+    pc = null;
+    channel = null;
+  },
+};
+
+window.rawPeer = api;

@@ -1,0 +1,116 @@
+/**
+ * Node side of the server-less interop proofs: serves the raw-peer page and relays signals
+ * between two pages through the test process (drain one page's outbox, hand it to the other).
+ * Also used by bench/interop/pairings.ts.
+ */
+
+import { fileURLToPath } from 'node:url';
+import {
+  bundleForBrowser,
+  removeDir,
+  type StaticServer,
+  serveStatic,
+  writePage,
+} from '../../helpers/browser.ts';
+import type { TestPage } from '../../helpers/browsers.ts';
+import type { InboundReport, PeerState, RawSignal } from './pages/raw-peer.ts';
+
+export type { InboundReport, PeerState, RawSignal };
+
+const RAW_PEER_SOURCE = fileURLToPath(new URL('./pages/raw-peer.ts', import.meta.url));
+
+export interface RawSite {
+  /** URL of the page that loads `window.rawPeer`. */
+  pageUrl: string;
+  close(): Promise<void>;
+}
+
+/** Bundles the raw-peer page script and serves it on 127.0.0.1 at a free port. */
+export async function startRawSite(): Promise<RawSite> {
+  const dir = await bundleForBrowser({ 'raw-peer': RAW_PEER_SOURCE });
+  writePage(
+    dir,
+    'raw.html',
+    '<!doctype html><meta charset="utf-8"><title>raw peer</title><script type="module" src="raw-peer.js"></script>',
+  );
+  let server: StaticServer;
+  try {
+    server = await serveStatic(dir);
+  } catch (err) {
+    removeDir(dir);
+    throw err;
+  }
+  return {
+    pageUrl: `${server.url}/raw.html`,
+    async close() {
+      await server.close();
+      removeDir(dir);
+    },
+  };
+}
+
+/** Waits until the page's module script has installed `window.rawPeer`, then resets it. */
+export async function initRawPeer(page: TestPage): Promise<void> {
+  await page.waitFor(() => typeof window.rawPeer === 'object', { timeoutMs: 10_000, what: 'rawPeer' });
+  await page.evaluate(() => window.rawPeer.init());
+}
+
+/**
+ * Relays signals both ways between `a` and `b` until `done()` is true (checked after each round)
+ * or `timeoutMs` passes. Rounds are ~20 ms apart; that pause is the only added signaling delay.
+ */
+export async function relayUntil(
+  a: TestPage,
+  b: TestPage,
+  done: () => Promise<boolean>,
+  { timeoutMs = 15_000, what = 'condition' } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const fromA = await a.evaluate(() => window.rawPeer.drain());
+    if (fromA.length > 0) await b.evaluate((s) => window.rawPeer.receive(s), fromA);
+    const fromB = await b.evaluate(() => window.rawPeer.drain());
+    if (fromB.length > 0) await a.evaluate((s) => window.rawPeer.receive(s), fromB);
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`relay between ${a.label} and ${b.label} timed out after ${timeoutMs} ms: ${what}`);
+}
+
+/** The page's peer connection state. */
+export function stateOf(page: TestPage): Promise<PeerState> {
+  return page.evaluate(() => window.rawPeer.state());
+}
+
+/** True once ICE is connected (or completed) on the page. */
+export async function iceConnected(page: TestPage): Promise<boolean> {
+  const { ice } = await stateOf(page);
+  return ice === 'connected' || ice === 'completed';
+}
+
+/** What the page receives, from getStats(). */
+export function inboundOf(page: TestPage): Promise<InboundReport> {
+  return page.evaluate(() => window.rawPeer.inbound());
+}
+
+/** Polls until the page has decoded at least `frames` remote video frames and received audio. */
+export function waitForMedia(page: TestPage, frames = 5, timeoutMs = 15_000): Promise<InboundReport> {
+  return page.waitFor(
+    async (min) => {
+      const r = await window.rawPeer.inbound();
+      return r.videoFramesDecoded >= min && r.audioBytes > 0 ? r : null;
+    },
+    { arg: frames, timeoutMs, what: `${frames} decoded frames and audio bytes` },
+  );
+}
+
+/** Parses the payload names of the first m-line of `kind` in an SDP, in preference order. */
+export function codecsInSdp(sdp: string, kind: 'audio' | 'video'): string[] {
+  const sections = sdp.split(/\r?\n(?=m=)/);
+  const section = sections.find((s) => s.startsWith(`m=${kind} `));
+  if (!section) return [];
+  const order = section.split(/\r?\n/, 1)[0]!.split(' ').slice(3);
+  const names = new Map<string, string>();
+  for (const m of section.matchAll(/^a=rtpmap:(\d+) ([^/\r\n]+)/gm)) names.set(m[1]!, m[2]!);
+  return order.map((pt) => names.get(pt) ?? pt);
+}
