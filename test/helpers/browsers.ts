@@ -98,6 +98,12 @@ export class BrowserSet {
     );
   }
 
+  /** The version string of the browser of that kind (launching it if needed), for reports. */
+  async version(kind: BrowserKind): Promise<string> {
+    if (kind === 'chromium') return `chromium/${(await this.#getChromium()).browser.version()}`;
+    return (await this.#getFirefox()).version();
+  }
+
   /** Opens a page in a browser of the given kind and navigates it to `url`. */
   async openPage(kind: BrowserKind, url: string): Promise<TestPage> {
     if (this.#closed) throw new Error('BrowserSet is closed');

@@ -13,9 +13,9 @@ import {
   writePage,
 } from '../../helpers/browser.ts';
 import type { TestPage } from '../../helpers/browsers.ts';
-import type { InboundReport, PeerState, RawSignal } from './pages/raw-peer.ts';
+import type { InboundReport, PeerState, RawSignal, Timeline } from './pages/raw-peer.ts';
 
-export type { InboundReport, PeerState, RawSignal };
+export type { InboundReport, PeerState, RawSignal, Timeline };
 
 const RAW_PEER_SOURCE = fileURLToPath(new URL('./pages/raw-peer.ts', import.meta.url));
 
@@ -57,13 +57,14 @@ export async function initRawPeer(page: TestPage): Promise<void> {
 
 /**
  * Relays signals both ways between `a` and `b` until `done()` is true (checked after each round)
- * or `timeoutMs` passes. Rounds are ~20 ms apart; that pause is the only added signaling delay.
+ * or `timeoutMs` passes. Rounds are `intervalMs` apart (default 20 ms); that pause plus the
+ * evaluate round trips is the signaling delay the relay adds.
  */
 export async function relayUntil(
   a: TestPage,
   b: TestPage,
   done: () => Promise<boolean>,
-  { timeoutMs = 15_000, what = 'condition' } = {},
+  { timeoutMs = 15_000, intervalMs = 20, what = 'condition' } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -72,7 +73,7 @@ export async function relayUntil(
     const fromB = await b.evaluate(() => window.rawPeer.drain());
     if (fromB.length > 0) await a.evaluate((s) => window.rawPeer.receive(s), fromB);
     if (await done()) return;
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`relay between ${a.label} and ${b.label} timed out after ${timeoutMs} ms: ${what}`);
 }

@@ -30,6 +30,16 @@ export interface PeerState {
   channel: RTCDataChannelState | null;
 }
 
+/** Wall-clock times (Date.now(), shared by every page on the machine) of call-setup milestones. */
+export interface Timeline {
+  /** When this page started creating its offer (only on the offering page). */
+  offerAt: number | null;
+  /** When ICE first reached `connected` or `completed`. */
+  iceConnectedAt: number | null;
+  /** When getStats() first showed a decoded remote video frame (polled every 5 ms). */
+  firstFrameAt: number | null;
+}
+
 export interface RawPeerApi {
   /** Makes a fresh peer connection (closing any earlier one) and clears the outbox. */
   init(): void;
@@ -53,6 +63,8 @@ export interface RawPeerApi {
   send(text: string): void;
   /** Text messages received on the data channel. */
   messages(): string[];
+  /** Call-setup milestones, for bench/interop/pairings.ts. */
+  timeline(): Timeline;
   close(): void;
 }
 
@@ -67,6 +79,25 @@ let channel: RTCDataChannel | null = null;
 let outbox: RawSignal[] = [];
 let received: string[] = [];
 let candidates: string[] = [];
+let timeline: Timeline = { offerAt: null, iceConnectedAt: null, firstFrameAt: null };
+
+/**
+ * Watches for the first decoded remote video frame. Polling getStats() every 5 ms for at most
+ * 20 s is cheap enough for a benchmark and works the same in both engines (Firefox and Chromium
+ * both count framesDecoded on inbound-rtp).
+ */
+async function watchFirstFrame(conn: RTCPeerConnection): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (pc === conn && timeline.firstFrameAt === null && Date.now() < deadline) {
+    const stats = await conn.getStats();
+    for (const s of stats.values()) {
+      if (s.type === 'inbound-rtp' && (s.kind ?? s.mediaType) === 'video' && (s.framesDecoded ?? 0) > 0) {
+        timeline.firstFrameAt ??= Date.now();
+      }
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 function current(): RTCPeerConnection {
   if (!pc) throw new Error('rawPeer.init() was not called');
@@ -93,6 +124,7 @@ const api: RawPeerApi = {
     received = [];
     candidates = [];
     channel = null;
+    timeline = { offerAt: null, iceConnectedAt: null, firstFrameAt: null };
     // No ICE servers: the machine is offline and both pages share it, host candidates suffice.
     const conn = new RTCPeerConnection();
     pc = conn;
@@ -101,6 +133,13 @@ const api: RawPeerApi = {
       outbox.push({ kind: 'candidate', candidate: e.candidate ? e.candidate.toJSON() : null });
     };
     conn.ondatachannel = (e) => watchChannel(e.channel);
+    conn.oniceconnectionstatechange = () => {
+      const ice = conn.iceConnectionState;
+      if (ice === 'connected' || ice === 'completed') timeline.iceConnectedAt ??= Date.now();
+    };
+    conn.ontrack = (e) => {
+      if (e.track.kind === 'video') void watchFirstFrame(conn);
+    };
   },
 
   async addCamera() {
@@ -114,6 +153,7 @@ const api: RawPeerApi = {
 
   async offer() {
     const conn = current();
+    timeline.offerAt ??= Date.now();
     await conn.setLocalDescription();
     outbox.push({ kind: 'description', description: conn.localDescription!.toJSON() });
   },
@@ -190,6 +230,10 @@ const api: RawPeerApi = {
 
   messages() {
     return [...received];
+  },
+
+  timeline() {
+    return { ...timeline };
   },
 
   close() {
