@@ -1,0 +1,178 @@
+/**
+ * Server-tracked 1:1 calls. The server mints the call id, rings the callee, times the ringing
+ * out, and guarantees that both parties always end up with exactly one `call.ended`:
+ *
+ * - `call.invite` → caller `call.ringing {re}`, callee `call.incoming`; a callee already in a
+ *   call → caller `call.ended {re, reason:'busy'}` at once. Inviting while in a call: FORBIDDEN.
+ * - `call.accept` (callee, ringing) → both `call.accepted` (the acceptor's carries `re`).
+ * - `call.decline {busy?}` (callee, ringing), `call.cancel` (caller, ringing) and `call.hangup`
+ *   (either party, any state) end the call: the requester gets `call.ended {re}` and the other
+ *   party `call.ended`, both with the same `reason` and `by` = the requester.
+ * - No answer within the ring timeout → both `call.ended {reason:'no_answer'}`.
+ * - A party whose session ends → the other gets `hangup` (bye) or `peer_gone` (grace expired).
+ * Anything else (unknown id, not a party, wrong state) is CALL_NOT_FOUND.
+ */
+import { randomUUID } from 'node:crypto';
+import { type CallEndReason, type ClientMessageOf, ParleyError } from '@parley/protocol';
+import type { Directory } from '../directory/directory.ts';
+import type { Relay } from '../relay/relay.ts';
+import type { Session } from '../session/session.ts';
+import type { CallRecord, CallStore } from './call-store.ts';
+
+type ReqId = string | number | undefined;
+
+function frame(obj: Record<string, unknown>, re: ReqId): string {
+  if (re !== undefined) obj.re = re;
+  return JSON.stringify(obj);
+}
+
+/** The call service of one node. */
+export class Calls {
+  readonly #store: CallStore;
+  readonly #relay: Relay;
+  readonly #directory: Directory;
+  readonly #ringTimeoutMs: number;
+  readonly #ringTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(store: CallStore, relay: Relay, directory: Directory, ringTimeoutS: number) {
+    this.#store = store;
+    this.#relay = relay;
+    this.#directory = directory;
+    this.#ringTimeoutMs = Math.round(ringTimeoutS * 1000);
+  }
+
+  /** Handles `call.invite`. */
+  async invite(session: Session, msg: ClientMessageOf<'call.invite'>): Promise<void> {
+    const to = msg.to;
+    if (to === session.name) throw new ParleyError('FORBIDDEN', 'a session cannot call itself');
+    if ((await this.#directory.locate(to)) === null)
+      throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
+    const call: CallRecord = { id: randomUUID(), caller: session.name, callee: to, state: 'ringing' };
+    const created = await this.#store.create(call);
+    if (created === 'caller_busy') throw new ParleyError('FORBIDDEN', 'already in a call: hang up first');
+    if (created === 'callee_busy') {
+      session.send(
+        'call.ended',
+        frame({ type: 'call.ended', call: call.id, peer: to, reason: 'busy', by: to }, msg.id),
+      );
+      return;
+    }
+    const incoming: Record<string, unknown> = { type: 'call.incoming', call: call.id, from: session.name };
+    if (msg.data !== undefined) incoming.data = msg.data;
+    if (!(await this.#relay.deliver(to, 'call.incoming', JSON.stringify(incoming)))) {
+      await this.#store.remove(call.id);
+      throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
+    }
+    session.send('call.ringing', frame({ type: 'call.ringing', call: call.id, to }, msg.id));
+    session.log.debug({ call: call.id, to }, 'call ringing');
+    const timer = setTimeout(() => {
+      this.#ringTimers.delete(call.id);
+      void this.#end(call.id, 'no_answer', undefined, undefined, undefined).catch((err) =>
+        session.log.error({ err }, 'ring timeout failed'),
+      );
+    }, this.#ringTimeoutMs);
+    timer.unref();
+    this.#ringTimers.set(call.id, timer);
+  }
+
+  /** Handles `call.accept` by the callee of a ringing call. */
+  async accept(session: Session, msg: ClientMessageOf<'call.accept'>): Promise<void> {
+    const call = await this.#find(msg.call, session.name, 'callee', 'ringing');
+    if (!(await this.#store.activate(call.id))) throw notFound(msg.call);
+    this.#stopRinging(call.id);
+    session.send('call.accepted', frame({ type: 'call.accepted', call: call.id, peer: call.caller }, msg.id));
+    await this.#relay.deliver(
+      call.caller,
+      'call.accepted',
+      JSON.stringify({ type: 'call.accepted', call: call.id, peer: call.callee }),
+    );
+    session.log.debug({ call: call.id }, 'call accepted');
+  }
+
+  /** Handles `call.decline {busy?}` by the callee of a ringing call. */
+  async decline(session: Session, msg: ClientMessageOf<'call.decline'>): Promise<void> {
+    await this.#find(msg.call, session.name, 'callee', 'ringing');
+    await this.#end(msg.call, msg.busy ? 'busy' : 'declined', session, session.name, msg.id);
+  }
+
+  /** Handles `call.cancel` by the caller of a ringing call. */
+  async cancel(session: Session, msg: ClientMessageOf<'call.cancel'>): Promise<void> {
+    await this.#find(msg.call, session.name, 'caller', 'ringing');
+    await this.#end(msg.call, 'cancelled', session, session.name, msg.id);
+  }
+
+  /** Handles `call.hangup` by either party, ringing or active. */
+  async hangup(session: Session, msg: ClientMessageOf<'call.hangup'>): Promise<void> {
+    await this.#find(msg.call, session.name, 'either', undefined);
+    await this.#end(msg.call, 'hangup', session, session.name, msg.id);
+  }
+
+  /** Ends the call of a session that is ending (`hangup` on bye, `peer_gone` after grace). */
+  async endFor(name: string, reason: 'hangup' | 'peer_gone'): Promise<void> {
+    const call = await this.#store.callOf(name);
+    if (call) await this.#end(call.id, reason, undefined, name, undefined);
+  }
+
+  /** Stops every ring timer (shutdown). */
+  close(): void {
+    for (const t of this.#ringTimers.values()) clearTimeout(t);
+    this.#ringTimers.clear();
+  }
+
+  async #find(
+    id: string,
+    name: string,
+    role: 'caller' | 'callee' | 'either',
+    state: CallRecord['state'] | undefined,
+  ): Promise<CallRecord> {
+    const call = await this.#store.get(id);
+    if (!call) throw notFound(id);
+    const isParty =
+      role === 'caller'
+        ? call.caller === name
+        : role === 'callee'
+          ? call.callee === name
+          : call.caller === name || call.callee === name;
+    if (!isParty || (state !== undefined && call.state !== state)) throw notFound(id);
+    return call;
+  }
+
+  /**
+   * Removes the call and tells both parties. `requester` (when the end was requested on this
+   * socket) gets its `call.ended` directly with `re`; everyone else through the relay.
+   */
+  async #end(
+    id: string,
+    reason: CallEndReason,
+    requester: Session | undefined,
+    by: string | undefined,
+    re: ReqId,
+  ): Promise<void> {
+    const call = await this.#store.remove(id);
+    if (!call) {
+      if (requester) throw notFound(id);
+      return;
+    }
+    this.#stopRinging(id);
+    const notify = async (name: string, peer: string) => {
+      const obj: Record<string, unknown> = { type: 'call.ended', call: id, peer, reason };
+      if (by !== undefined) obj.by = by;
+      if (requester && requester.name === name) requester.send('call.ended', frame(obj, re));
+      // A session ending on its own (bye, grace expiry) is not told about its own departure.
+      else if (requester || name !== by) await this.#relay.deliver(name, 'call.ended', JSON.stringify(obj));
+    };
+    await Promise.all([notify(call.caller, call.callee), notify(call.callee, call.caller)]);
+  }
+
+  #stopRinging(id: string): void {
+    const t = this.#ringTimers.get(id);
+    if (t) {
+      clearTimeout(t);
+      this.#ringTimers.delete(id);
+    }
+  }
+}
+
+function notFound(id: string): ParleyError {
+  return new ParleyError('CALL_NOT_FOUND', `no call "${id.slice(0, 64)}" in a state that allows this`);
+}

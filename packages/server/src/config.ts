@@ -1,0 +1,267 @@
+/**
+ * The server's configuration: one zod schema over the `PARLEY_*` environment variables, with
+ * coercion and defaults so that nothing needs to be set. `loadConfig` validates once, reports
+ * every problem in one error, and freezes the result. This is the only module that reads
+ * `process.env`; everything else receives the `Config` object.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository root (this file lives in packages/server/src/). */
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const list = () =>
+  z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x.length > 0),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^(stun|stuns|turn|turns):/, 'must start with stun:, stuns:, turn: or turns:'),
+      ),
+    );
+
+/** One configuration variable: its schema (with default), the `Config` key and its documentation. */
+interface VarSpec {
+  readonly key: keyof Config;
+  readonly schema: z.ZodType;
+  /** The default as shown in the README. */
+  readonly shown: string;
+  readonly doc: string;
+}
+
+/**
+ * Every variable the server reads. The README table between the `config-table` markers is
+ * generated from this list (`configTableMarkdown`), and a unit test checks they agree.
+ */
+export const CONFIG_VARS = {
+  PARLEY_HOST: {
+    key: 'host',
+    schema: z.string().min(1).default('0.0.0.0'),
+    shown: '`0.0.0.0`',
+    doc: 'Interface the HTTP/WebSocket server listens on.',
+  },
+  PARLEY_PORT: {
+    key: 'port',
+    schema: int(0, 65535).default(8080),
+    shown: '`8080`',
+    doc: 'TCP port; `0` picks a free port (the `listening` log line shows it).',
+  },
+  PARLEY_LOG_LEVEL: {
+    key: 'logLevel',
+    schema: z.enum(LOG_LEVELS).default('info'),
+    shown: '`info`',
+    doc: 'pino level: `trace` (every frame), `debug` (negotiation), `info` (lifecycle), `warn`, `error`, `fatal`, `silent`.',
+  },
+  PARLEY_WEB_DIR: {
+    key: 'webDir',
+    schema: z
+      .string()
+      .min(1)
+      .default(resolve(REPO_ROOT, 'packages/web/dist'))
+      .transform((p) => resolve(p)),
+    shown: '`packages/web/dist`',
+    doc: 'Folder of the built web app served at `/` (relative paths resolve from the working directory).',
+  },
+  PARLEY_MAX_FRAME_BYTES: {
+    key: 'maxFrameBytes',
+    schema: int(1024, 16 * 1024 * 1024).default(65536),
+    shown: '`65536`',
+    doc: 'Largest accepted frame; larger ones get `TOO_LARGE`, and frames over this plus 16 KiB close the socket with 1009.',
+  },
+  PARLEY_RATE_PER_S: {
+    key: 'ratePerS',
+    schema: num(0.1, 1_000_000).default(50),
+    shown: '`50`',
+    doc: 'Sustained frames per second per connection (token bucket refill rate).',
+  },
+  PARLEY_RATE_BURST: {
+    key: 'rateBurst',
+    schema: int(1, 1_000_000).default(100),
+    shown: '`100`',
+    doc: 'Token bucket size: frames a connection may send at once before `RATE_LIMITED`.',
+  },
+  PARLEY_FLOOD_STRIKES: {
+    key: 'floodStrikes',
+    schema: int(1, 1_000_000).default(32),
+    shown: '`32`',
+    doc: 'Consecutive rate-limited frames after which the connection is closed with `FLOODING` (4008).',
+  },
+  PARLEY_MAX_CONNS_PER_IP: {
+    key: 'maxConnsPerIp',
+    schema: int(1, 1_000_000).default(64),
+    shown: '`64`',
+    doc: 'Open WebSocket connections per client IP address; more get `TOO_MANY_CONNECTIONS` (4029).',
+  },
+  PARLEY_MAX_ROOMS_PER_SESSION: {
+    key: 'maxRoomsPerSession',
+    schema: int(1, 100_000).default(16),
+    shown: '`16`',
+    doc: 'Rooms one session may be in at once (`TOO_MANY_ROOMS`).',
+  },
+  PARLEY_MAX_PEERS_PER_ROOM: {
+    key: 'maxPeersPerRoom',
+    schema: int(1, 100_000).default(50),
+    shown: '`50`',
+    doc: 'Members per room (`ROOM_FULL`).',
+  },
+  PARLEY_MAX_SEND_BUFFER_BYTES: {
+    key: 'maxSendBufferBytes',
+    schema: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+    shown: '`1048576`',
+    doc: 'Bytes a connection may have unsent in its socket buffer before it is dropped as `SLOW_CONSUMER` (4009).',
+  },
+  PARLEY_HEARTBEAT_MS: {
+    key: 'heartbeatMs',
+    schema: int(100, 3_600_000).default(15000),
+    shown: '`15000`',
+    doc: 'WebSocket ping interval; a socket that misses a pong is closed within two intervals.',
+  },
+  PARLEY_GRACE_S: {
+    key: 'graceS',
+    schema: num(0, 86_400).default(20),
+    shown: '`20`',
+    doc: 'Seconds a dropped session keeps its name, rooms, calls and queued messages for a resume.',
+  },
+  PARLEY_QUEUE_MAX: {
+    key: 'queueMax',
+    schema: int(1, 1_000_000).default(256),
+    shown: '`256`',
+    doc: 'Messages queued for a session in grace; on overflow the oldest is dropped (and counted in `parley_queue_dropped_total`).',
+  },
+  PARLEY_HELLO_TIMEOUT_MS: {
+    key: 'helloTimeoutMs',
+    schema: int(100, 3_600_000).default(10000),
+    shown: '`10000`',
+    doc: 'Time a new connection has to complete `hello` (`HELLO_TIMEOUT`, 4002).',
+  },
+  PARLEY_RING_TIMEOUT_S: {
+    key: 'ringTimeoutS',
+    schema: num(0.05, 3600).default(30),
+    shown: '`30`',
+    doc: 'Seconds a call may ring before both parties get `call.ended` with `no_answer`.',
+  },
+  PARLEY_DRAIN_MS: {
+    key: 'drainMs',
+    schema: int(0, 600_000).default(5000),
+    shown: '`5000`',
+    doc: 'On SIGTERM/SIGINT: how long to wait for clients to close after `server.draining` before cutting them off.',
+  },
+  PARLEY_STUN_URLS: {
+    key: 'stunUrls',
+    schema: list().default([]),
+    shown: '(empty)',
+    doc: 'Comma-separated STUN URLs handed to clients. Empty by default: no third-party STUN server is contacted.',
+  },
+  PARLEY_TURN_URLS: {
+    key: 'turnUrls',
+    schema: list().default([]),
+    shown: '(empty)',
+    doc: 'Comma-separated TURN URLs (e.g. `turn:turn.example.org:3478?transport=udp`).',
+  },
+  PARLEY_TURN_SECRET: {
+    key: 'turnSecret',
+    schema: z.string().min(1).optional(),
+    shown: '(unset)',
+    doc: "Shared secret of the TURN server's REST API (coturn `static-auth-secret`); when set, clients get short-lived credentials.",
+  },
+  PARLEY_TURN_TTL_S: {
+    key: 'turnTtlS',
+    schema: int(60, 7 * 86_400).default(3600),
+    shown: '`3600`',
+    doc: 'Lifetime of minted TURN credentials; sessions get `ice.updated` with fresh ones at 80% of it.',
+  },
+  PARLEY_PRESENCE: {
+    key: 'presence',
+    schema: z
+      .enum(['on', 'off'])
+      .default('on')
+      .transform((v) => v === 'on'),
+    shown: '`on`',
+    doc: 'Whether clients may `presence.subscribe` to the list of online names (`off` → `FORBIDDEN`).',
+  },
+} as const satisfies Record<string, VarSpec>;
+
+export type ConfigVar = keyof typeof CONFIG_VARS;
+
+/** The validated server configuration. Units are in the names. */
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  webDir: string;
+  maxFrameBytes: number;
+  ratePerS: number;
+  rateBurst: number;
+  floodStrikes: number;
+  maxConnsPerIp: number;
+  maxRoomsPerSession: number;
+  maxPeersPerRoom: number;
+  maxSendBufferBytes: number;
+  heartbeatMs: number;
+  graceS: number;
+  queueMax: number;
+  helloTimeoutMs: number;
+  ringTimeoutS: number;
+  drainMs: number;
+  stunUrls: readonly string[];
+  turnUrls: readonly string[];
+  turnSecret: string | undefined;
+  turnTtlS: number;
+  presence: boolean;
+}
+
+/** Thrown by `loadConfig`; `problems` lists every invalid variable, one line each. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.problems = problems;
+  }
+}
+
+/**
+ * Reads and validates the `PARLEY_*` variables of `env`, reporting every problem at once.
+ * Empty values count as unset. The result is frozen.
+ *
+ * @example
+ * const config = loadConfig({ PARLEY_PORT: '0', PARLEY_LOG_LEVEL: 'silent' });
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, spec] of Object.entries(CONFIG_VARS) as [ConfigVar, VarSpec][]) {
+    const raw = env[name];
+    const value = raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+    const parsed = spec.schema.safeParse(value);
+    if (parsed.success) out[spec.key] = parsed.data;
+    else {
+      const detail = parsed.error.issues.map((i) => i.message).join('; ');
+      problems.push(`${name}=${JSON.stringify(raw)}: ${detail}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const config = out as unknown as Config;
+  Object.freeze(config.stunUrls);
+  Object.freeze(config.turnUrls);
+  return Object.freeze(config);
+}
+
+/** The README configuration table, generated from `CONFIG_VARS`. */
+export function configTableMarkdown(): string {
+  const rows = (Object.entries(CONFIG_VARS) as [ConfigVar, VarSpec][]).map(
+    ([name, spec]) => `| \`${name}\` | ${spec.shown} | ${spec.doc} |`,
+  );
+  return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+}

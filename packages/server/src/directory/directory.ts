@@ -1,0 +1,66 @@
+/**
+ * The directory: who is online, which room holds whom, and where each name's session lives.
+ * Every method is async and nothing assumes a single process, so a shared backend (Redis) can
+ * make many server nodes act as one: names are claimed atomically across nodes, rooms are shared,
+ * and `deliver` routes a frame to the node holding the recipient's session (the local fast path
+ * for sessions on this node is taken by the relay before the directory is asked).
+ */
+
+/** What a server node registers to receive frames routed to it and presence changes. */
+export interface NodeHandlers {
+  /**
+   * Delivers an encoded server frame to the local session named `name`. Returns false when the
+   * node has no such session (any more).
+   */
+  deliver(name: string, frame: string): boolean;
+  /** A name came online (claimed) or went offline (released), on any node. */
+  presence(name: string, online: boolean): void;
+}
+
+/** Result of `joinRoom`. `members` includes the joiner. */
+export type RoomJoinResult =
+  | { ok: true; members: string[]; alreadyMember: boolean }
+  | { ok: false; reason: 'full' | 'forbidden' };
+
+/** Options for `joinRoom`. */
+export interface RoomJoinOptions {
+  /** Members the room may hold, joiner included. */
+  maxPeers: number;
+  /**
+   * The room password. The first member sets it (or leaves the room open); later joiners must
+   * present the same one. The password is forgotten when the room empties.
+   */
+  password?: string | undefined;
+}
+
+/** Shared state of names, rooms and routing. Implementations: `MemoryDirectory` (one process). */
+export interface Directory {
+  /** Registers a node so that frames for its sessions and presence changes reach it. */
+  attachNode(nodeId: string, handlers: NodeHandlers): Promise<void>;
+  /** Unregisters a node; frames for its names are no longer delivered. */
+  detachNode(nodeId: string): Promise<void>;
+  /** Claims `name` for a session on `nodeId`. Atomic: of concurrent claims exactly one wins. */
+  claimName(name: string, nodeId: string): Promise<boolean>;
+  /** Releases `name` if `nodeId` holds it; returns whether it did. */
+  releaseName(name: string, nodeId: string): Promise<boolean>;
+  /** The node holding `name`, or null when nobody does. */
+  locate(name: string): Promise<string | null>;
+  /** Every claimed name, sorted. */
+  onlineNames(): Promise<string[]>;
+  /** Adds `name` to `room` within capacity and password rules (idempotent for members). */
+  joinRoom(room: string, name: string, options: RoomJoinOptions): Promise<RoomJoinResult>;
+  /** Removes `name` from `room`; returns whether it was a member. Empty rooms disappear. */
+  leaveRoom(room: string, name: string): Promise<boolean>;
+  /** The members of `room`, sorted (empty when the room does not exist). */
+  members(room: string): Promise<string[]>;
+  /** The rooms `name` is in, sorted. */
+  roomsOf(name: string): Promise<string[]>;
+  /** How many non-empty rooms exist. */
+  roomCount(): Promise<number>;
+  /** Routes an encoded frame to the session named `name` wherever it lives; false when nowhere. */
+  deliver(name: string, frame: string): Promise<boolean>;
+  /** Whether the backend answers (used by `/healthz`). */
+  healthy(): Promise<boolean>;
+  /** Releases the backend's resources (connections, timers). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,106 @@
+/**
+ * Prometheus metrics, in a registry of their own per server instance so that several servers in
+ * one process (tests, clusters) never share counters. Labelled children used on the hot path
+ * are looked up once and cached.
+ */
+import {
+  CLIENT_MESSAGE_TYPES,
+  type ClientMessageType,
+  SERVER_MESSAGE_TYPES,
+  type ServerMessageType,
+} from '@parley/protocol';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+type CounterChild = ReturnType<Counter<'type'>['labels']>;
+
+/** Every metric the server exports at `GET /metrics`. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly connections: Gauge;
+  readonly sessions: Gauge;
+  readonly rooms: Gauge;
+  readonly framesIn: Counter<'type'>;
+  readonly framesOut: Counter<'type'>;
+  readonly errors: Counter<'code'>;
+  readonly relayLatency: Histogram;
+  readonly queued: Gauge;
+  readonly queueDropped: Counter;
+  readonly resumes: Counter;
+  readonly #in = new Map<string, CounterChild>();
+  readonly #out = new Map<string, CounterChild>();
+
+  /** `countRooms` is asked at scrape time (the directory owns rooms). */
+  constructor(countRooms: () => Promise<number>) {
+    const registers = [this.registry];
+    this.connections = new Gauge({
+      name: 'parley_connections',
+      help: 'Open WebSocket connections.',
+      registers,
+    });
+    this.sessions = new Gauge({
+      name: 'parley_sessions',
+      help: 'Sessions on this node (live or in resume grace).',
+      registers,
+    });
+    this.rooms = new Gauge({
+      name: 'parley_rooms',
+      help: 'Non-empty rooms in the directory.',
+      registers,
+      async collect() {
+        this.set(await countRooms());
+      },
+    });
+    this.framesIn = new Counter({
+      name: 'parley_frames_in_total',
+      help: 'Frames received, by message type (invalid frames count as "invalid").',
+      labelNames: ['type'],
+      registers,
+    });
+    this.framesOut = new Counter({
+      name: 'parley_frames_out_total',
+      help: 'Frames sent or queued for a session, by message type.',
+      labelNames: ['type'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'parley_errors_total',
+      help: 'Error frames sent (and connections closed for an error), by error code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.relayLatency = new Histogram({
+      name: 'parley_relay_latency_seconds',
+      help: 'Time from receiving a signal or room message to sending the relayed frame.',
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
+      registers,
+    });
+    this.queued = new Gauge({
+      name: 'parley_queued_messages',
+      help: 'Frames waiting in the queues of sessions in resume grace.',
+      registers,
+    });
+    this.queueDropped = new Counter({
+      name: 'parley_queue_dropped_total',
+      help: 'Frames dropped because a session in grace had a full queue (oldest dropped first).',
+      registers,
+    });
+    this.resumes = new Counter({
+      name: 'parley_resumes_total',
+      help: 'Sessions resumed with their token.',
+      registers,
+    });
+    for (const t of CLIENT_MESSAGE_TYPES) this.#in.set(t, this.framesIn.labels(t));
+    this.#in.set('invalid', this.framesIn.labels('invalid'));
+    for (const t of SERVER_MESSAGE_TYPES) this.#out.set(t, this.framesOut.labels(t));
+  }
+
+  /** Counts a received frame. */
+  frameIn(type: ClientMessageType | 'invalid'): void {
+    this.#in.get(type)?.inc();
+  }
+
+  /** Counts a sent (or queued) frame. */
+  frameOut(type: ServerMessageType): void {
+    this.#out.get(type)?.inc();
+  }
+}

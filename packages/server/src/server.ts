@@ -1,0 +1,183 @@
+/**
+ * Assembles one server node from a configuration: HTTP (static app, health, metrics, ICE), the
+ * WebSocket transport, the hub with its services, and the directory. Everything is owned by the
+ * returned `ParleyServer` and released by its idempotent `close()`, which drains first.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type CallStore, MemoryCallStore } from './calls/call-store.ts';
+import type { Config } from './config.ts';
+import type { Directory } from './directory/directory.ts';
+import { MemoryDirectory } from './directory/memory.ts';
+import { createHttpHandler, type Health } from './http/http-handler.ts';
+import { createLogger, type Logger } from './log.ts';
+import { Metrics } from './metrics.ts';
+import { ConnectionHandler, type HandlerHooks } from './session/connection-handler.ts';
+import { errorFrame } from './session/error-boundary.ts';
+import { Hub } from './session/hub.ts';
+import { WsTransport } from './transport/ws-transport.ts';
+import { iceServersFor } from './turn/credentials.ts';
+
+/** How long clients are told to wait before reconnecting after `server.draining`. */
+const RECONNECT_AFTER_DRAIN_MS = 1000;
+
+/** Optional collaborators; each defaults to the in-process implementation. */
+export interface ServerDeps {
+  /** Shared directory (e.g. Redis). Not closed by the server when injected. */
+  directory?: Directory;
+  /** Shared call state. */
+  callStore?: CallStore;
+  /** Root logger (default: pino to stdout at `config.logLevel`). */
+  logger?: Logger;
+  /** This node's id in the directory (default: a random UUID). */
+  nodeId?: string;
+  /** Test seams, e.g. a `beforeDispatch` that throws to provoke INTERNAL. */
+  hooks?: HandlerHooks;
+}
+
+/** A running server node. */
+export interface ParleyServer {
+  /** `http://host:port` (the host as configured; `0.0.0.0`/`::` shown as `localhost`). */
+  readonly url: string;
+  /** `ws://host:port/ws`. */
+  readonly wsUrl: string;
+  /** The port actually bound (useful with `PARLEY_PORT=0`). */
+  readonly port: number;
+  readonly config: Readonly<Config>;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly directory: Directory;
+  readonly nodeId: string;
+  readonly httpServer: Server;
+  /** Current health, as served at `/healthz`. */
+  health(): Promise<Health>;
+  /**
+   * Graceful shutdown (idempotent): refuse new upgrades (503), send `server.draining` and
+   * close every socket with SHUTTING_DOWN (4012), wait up to `drainMs`, then stop HTTP.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates and starts a server node listening on `config.host:config.port`.
+ *
+ * @example
+ * const server = await createServer(loadConfig({ PARLEY_PORT: '0' }));
+ * console.log(server.wsUrl);
+ * await server.close();
+ */
+export async function createServer(config: Readonly<Config>, deps: ServerDeps = {}): Promise<ParleyServer> {
+  const log = deps.logger ?? createLogger(config.logLevel);
+  const ownsDirectory = !deps.directory;
+  const directory = deps.directory ?? new MemoryDirectory();
+  const callStore = deps.callStore ?? new MemoryCallStore();
+  const nodeId = deps.nodeId ?? randomUUID();
+  const metrics = new Metrics(() => directory.roomCount());
+  const hub = new Hub({ config, log, metrics, directory, callStore, nodeId });
+  await hub.start();
+
+  const startedAt = Date.now();
+  let draining = false;
+  let transport: WsTransport | undefined;
+
+  const health = async (): Promise<Health> => {
+    const directoryOk = await directory.healthy().catch(() => false);
+    return {
+      status: draining ? 'draining' : directoryOk ? 'ok' : 'degraded',
+      uptimeS: Math.round((Date.now() - startedAt) / 1000),
+      sessions: hub.registry.size,
+      connections: transport?.connections.size ?? 0,
+      directory: directoryOk ? 'ok' : 'unreachable',
+    };
+  };
+
+  const http = createHttpServer(
+    createHttpHandler({
+      webDir: config.webDir,
+      metrics,
+      log,
+      health,
+      ice: () => {
+        const iceServers = iceServersFor(config, 'selftest');
+        return config.turnSecret ? { iceServers, ttlS: config.turnTtlS } : { iceServers };
+      },
+    }),
+  );
+  http.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  let connSeq = 0;
+  transport = new WsTransport(http, config, log, metrics, (conn) => {
+    const connLog = log.child({ cid: (++connSeq).toString(36) });
+    if (connLog.isLevelEnabled('debug')) connLog.debug({ ip: conn.ip }, 'connection opened');
+    new ConnectionHandler(conn, hub, config, connLog, metrics, deps.hooks);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  http.on('error', (err) => log.error({ err }, 'http server error'));
+
+  const port = (http.address() as AddressInfo).port;
+  const shownHost =
+    config.host === '0.0.0.0' || config.host === '::'
+      ? 'localhost'
+      : config.host.includes(':')
+        ? `[${config.host}]`
+        : config.host;
+  const url = `http://${shownHost}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      draining = true;
+      const t = transport!;
+      t.startDraining();
+      const drainingFrame = JSON.stringify({
+        type: 'server.draining',
+        reconnectMs: RECONNECT_AFTER_DRAIN_MS,
+      });
+      const shutdownFrame = errorFrame('SHUTTING_DOWN', 'the server is shutting down; reconnect shortly');
+      const open = [...t.connections];
+      for (const conn of open) {
+        metrics.frameOut('server.draining');
+        conn.send(drainingFrame);
+        metrics.frameOut('error');
+        metrics.errors.labels('SHUTTING_DOWN').inc();
+        conn.send(shutdownFrame);
+        conn.closeFor('SHUTTING_DOWN');
+      }
+      log.info({ connections: open.length, drainMs: config.drainMs }, 'draining');
+      await t.waitForClose(config.drainMs);
+      t.close();
+      await hub.close();
+      if (ownsDirectory) await directory.close();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+      log.info('closed');
+    })();
+    return closing;
+  };
+
+  return {
+    url,
+    wsUrl: `ws://${shownHost}:${port}/ws`,
+    port,
+    config,
+    log,
+    metrics,
+    directory,
+    nodeId,
+    httpServer: http,
+    health,
+    close,
+  };
+}

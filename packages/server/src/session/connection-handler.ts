@@ -1,0 +1,269 @@
+/**
+ * The protocol on one socket: rate limiting, decoding, in-order dispatch, and the error boundary.
+ *
+ * Each frame goes: token bucket (RATE_LIMITED, then FLOODING after too many refusals in a row)
+ * → `decodeClient` (size → JSON → type → schema) → the exhaustive `switch (msg.type)`. Handlers
+ * may be async (the directory is); frames arriving meanwhile wait in a bounded queue so that
+ * every connection's frames are handled, and relayed, in the order they were sent.
+ *
+ * Before `hello` succeeds only `hello` is accepted (NOT_LOGGED_IN otherwise), within the hello
+ * timeout. Replies echo the request `id` as `re`; requests without a reply of their own
+ * (`signal`, `room.message`, `presence.unsubscribe`, `bye`) get `ack {re}` when they had an id.
+ */
+import {
+  assertNever,
+  type ClientMessage,
+  type ClientMessageOf,
+  decodeClient,
+  ERRORS,
+  type ErrorCode,
+  ParleyError,
+  type ServerMessageType,
+} from '@parley/protocol';
+import type { RawData } from 'ws';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Connection } from '../transport/connection.ts';
+import { errorFrame, toErrorReply } from './error-boundary.ts';
+import type { Hub } from './hub.ts';
+import type { Session } from './session.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+/** Frames that may wait behind a slow handler before the sender counts as flooding. */
+const MAX_PENDING = 1024;
+
+type ReqId = string | number | undefined;
+
+/** Test seams: a hook that runs before every dispatch (used to inject failures). */
+export interface HandlerHooks {
+  beforeDispatch?(msg: ClientMessage): void;
+}
+
+/** The per-socket protocol handler. */
+export class ConnectionHandler {
+  readonly #conn: Connection;
+  readonly #hub: Hub;
+  readonly #config: Readonly<Config>;
+  readonly #log: Logger;
+  readonly #metrics: Metrics;
+  readonly #hooks: HandlerHooks;
+  readonly #bucket: TokenBucket;
+  #state: 'awaiting' | 'live' | 'closed' = 'awaiting';
+  #session: Session | null = null;
+  #strikes = 0;
+  #busy = false;
+  #pending: { data: RawData; at: number }[] = [];
+  #helloTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    conn: Connection,
+    hub: Hub,
+    config: Readonly<Config>,
+    log: Logger,
+    metrics: Metrics,
+    hooks: HandlerHooks = {},
+  ) {
+    this.#conn = conn;
+    this.#hub = hub;
+    this.#config = config;
+    this.#log = log;
+    this.#metrics = metrics;
+    this.#hooks = hooks;
+    this.#bucket = new TokenBucket(config.ratePerS, config.rateBurst);
+    this.#helloTimer = setTimeout(() => {
+      if (this.#state === 'awaiting')
+        this.#fatal('HELLO_TIMEOUT', 'no hello within the time limit', undefined);
+    }, config.helloTimeoutMs);
+    this.#helloTimer.unref();
+    conn.ws.on('message', (data) => this.#onMessage(data));
+    conn.ws.on('close', () => this.#onClose());
+  }
+
+  /** The session once `hello` succeeded. */
+  get session(): Session | null {
+    return this.#session;
+  }
+
+  #onMessage(data: RawData): void {
+    const at = performance.now();
+    if (this.#state === 'closed' || this.#conn.closing) return;
+    if (!this.#bucket.take()) {
+      this.#strikes++;
+      if (this.#strikes >= this.#config.floodStrikes) {
+        this.#fatal('FLOODING', 'too many frames after RATE_LIMITED', undefined);
+      } else {
+        this.#error('RATE_LIMITED', 'too many frames; this one was dropped', undefined);
+      }
+      return;
+    }
+    this.#strikes = 0;
+    if (this.#busy) {
+      if (this.#pending.length >= MAX_PENDING) {
+        this.#fatal('FLOODING', 'too many frames waiting to be handled', undefined);
+        return;
+      }
+      this.#pending.push({ data, at });
+      return;
+    }
+    this.#process(data, at);
+  }
+
+  #process(data: RawData, at: number): void {
+    if (this.#state === 'closed' || this.#conn.closing) return;
+    const raw = Array.isArray(data) ? Buffer.concat(data) : data;
+    const r = decodeClient(raw, this.#config.maxFrameBytes);
+    if (!r.ok) {
+      this.#metrics.frameIn('invalid');
+      if (this.#log.isLevelEnabled('debug')) this.#log.debug({ code: r.code }, 'frame rejected');
+      this.#error(r.code, r.message, r.re);
+      return;
+    }
+    const msg = r.msg;
+    this.#metrics.frameIn(msg.type);
+    if (this.#log.isLevelEnabled('trace')) this.#log.trace({ type: msg.type }, 'frame received');
+    let result: void | Promise<void>;
+    try {
+      result = this.#dispatch(msg, at);
+    } catch (err) {
+      this.#fail(err, msg.id);
+      return;
+    }
+    if (result) {
+      this.#busy = true;
+      result.then(
+        () => this.#resumeQueue(),
+        (err: unknown) => {
+          this.#fail(err, msg.id);
+          this.#resumeQueue();
+        },
+      );
+    }
+  }
+
+  #resumeQueue(): void {
+    this.#busy = false;
+    while (!this.#busy && this.#pending.length > 0) {
+      const next = this.#pending.shift()!;
+      this.#process(next.data, next.at);
+    }
+  }
+
+  #dispatch(msg: ClientMessage, at: number): void | Promise<void> {
+    this.#hooks.beforeDispatch?.(msg);
+    if (this.#state === 'awaiting') {
+      if (msg.type === 'hello') return this.#hello(msg);
+      throw new ParleyError('NOT_LOGGED_IN', 'send hello first');
+    }
+    const s = this.#session!;
+    const hub = this.#hub;
+    switch (msg.type) {
+      case 'hello':
+        throw new ParleyError('ALREADY_LOGGED_IN', 'this connection already has a session');
+      case 'bye':
+        return this.#bye(s, msg);
+      case 'room.join':
+        return hub.rooms.join(s, msg);
+      case 'room.leave':
+        return hub.rooms.leave(s, msg);
+      case 'room.message':
+        return this.#ackAfter(hub.relay.roomMessage(s, msg, at), msg.id);
+      case 'signal':
+        return this.#ackAfter(hub.relay.signal(s, msg, at), msg.id);
+      case 'call.invite':
+        return hub.calls.invite(s, msg);
+      case 'call.accept':
+        return hub.calls.accept(s, msg);
+      case 'call.decline':
+        return hub.calls.decline(s, msg);
+      case 'call.cancel':
+        return hub.calls.cancel(s, msg);
+      case 'call.hangup':
+        return hub.calls.hangup(s, msg);
+      case 'presence.subscribe':
+        return hub.presence.subscribe(s, msg);
+      case 'presence.unsubscribe':
+        hub.presence.unsubscribe(s);
+        return this.#ackAfter(undefined, msg.id);
+      case 'ping': {
+        const pong: Record<string, unknown> = { type: 'pong' };
+        if (msg.ts !== undefined) pong.ts = msg.ts;
+        if (msg.id !== undefined) pong.re = msg.id;
+        this.#send('pong', JSON.stringify(pong));
+        return;
+      }
+      default:
+        return assertNever(msg);
+    }
+  }
+
+  async #hello(msg: ClientMessageOf<'hello'>): Promise<void> {
+    const session = await this.#hub.hello(this.#conn, msg, this.#log);
+    if (!session) return;
+    this.#session = session;
+    this.#state = 'live';
+    clearTimeout(this.#helloTimer);
+  }
+
+  async #bye(session: Session, msg: ClientMessageOf<'bye'>): Promise<void> {
+    this.#ackAfter(undefined, msg.id);
+    this.#state = 'closed';
+    await this.#hub.bye(session);
+    this.#conn.close(1000, 'bye');
+  }
+
+  /** Sends `ack {re}` once `result` settles successfully, when the request had an id. */
+  #ackAfter(result: void | Promise<void>, re: ReqId): void | Promise<void> {
+    if (re === undefined) return result;
+    const ack = JSON.stringify({ type: 'ack', re });
+    if (result) return result.then(() => this.#send('ack', ack));
+    this.#send('ack', ack);
+  }
+
+  #send(type: ServerMessageType, frame: string): void {
+    this.#metrics.frameOut(type);
+    this.#conn.send(frame);
+  }
+
+  /** The error boundary: anything thrown by a handler becomes one error frame. */
+  #fail(err: unknown, re: ReqId): void {
+    const reply = toErrorReply(err, re, this.#log);
+    this.#metrics.errors.labels(reply.code).inc();
+    this.#send('error', reply.frame);
+    if (reply.fatal) {
+      this.#log.warn({ code: reply.code }, 'connection closed for a protocol error');
+      this.#closeFor(reply.code);
+    } else if (this.#log.isLevelEnabled('debug')) this.#log.debug({ code: reply.code }, 'request refused');
+  }
+
+  #error(code: ErrorCode, message: string, re: ReqId): void {
+    if (ERRORS[code].fatal) {
+      this.#fatal(code, message, re);
+      return;
+    }
+    this.#metrics.errors.labels(code).inc();
+    this.#send('error', errorFrame(code, message, re));
+  }
+
+  #fatal(code: ErrorCode, message: string, re: ReqId): void {
+    this.#metrics.errors.labels(code).inc();
+    this.#send('error', errorFrame(code, message, re));
+    this.#log.warn({ code }, 'connection closed for a protocol error');
+    this.#closeFor(code);
+  }
+
+  #closeFor(code: ErrorCode): void {
+    if (this.#state === 'awaiting') this.#state = 'closed';
+    this.#pending = [];
+    this.#conn.closeFor(code);
+  }
+
+  #onClose(): void {
+    this.#state = 'closed';
+    this.#pending = [];
+    clearTimeout(this.#helloTimer);
+    const s = this.#session;
+    // A replaced socket no longer owns its session: only the current socket's loss detaches it.
+    if (s && s.connection === this.#conn) this.#hub.connectionLost(s);
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The node's signaling core: the local sessions and the services acting on them (relay, rooms,
+ * calls, presence), wired to the directory. It owns the session lifecycle — login and resume
+ * (`hello`), detaching into grace when a socket drops, and the end of a session (bye, grace
+ * expiry, shutdown) with the notifications that go with it.
+ */
+import { randomBytes } from 'node:crypto';
+import { type ClientMessageOf, chooseVersion, ParleyError, type ServerMessageType } from '@parley/protocol';
+import type { CallStore } from '../calls/call-store.ts';
+import { Calls } from '../calls/calls.ts';
+import type { Config } from '../config.ts';
+import type { Directory } from '../directory/directory.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { Presence } from '../presence/presence.ts';
+import { Relay } from '../relay/relay.ts';
+import { Rooms } from '../rooms/rooms.ts';
+import type { Connection } from '../transport/connection.ts';
+import { iceRefreshNeeded, iceServersFor } from '../turn/credentials.ts';
+import { errorFrame } from './error-boundary.ts';
+import { Session } from './session.ts';
+import { SessionRegistry } from './session-registry.ts';
+
+/** Refresh TURN credentials when this share of their lifetime has passed. */
+const ICE_REFRESH_AT = 0.8;
+/** setTimeout's largest delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What the hub is built from. */
+export interface HubOptions {
+  config: Readonly<Config>;
+  log: Logger;
+  metrics: Metrics;
+  directory: Directory;
+  callStore: CallStore;
+  nodeId: string;
+}
+
+/** How a session ends: on purpose (`bye`) or because its grace ran out or the node stops. */
+type EndHow = 'bye' | 'gone';
+
+/** Sessions of this node and the services that act on them. */
+export class Hub {
+  readonly registry = new SessionRegistry();
+  readonly relay: Relay;
+  readonly rooms: Rooms;
+  readonly calls: Calls;
+  readonly presence: Presence;
+  readonly #config: Readonly<Config>;
+  readonly #log: Logger;
+  readonly #metrics: Metrics;
+  readonly #directory: Directory;
+  readonly #nodeId: string;
+
+  constructor(o: HubOptions) {
+    this.#config = o.config;
+    this.#log = o.log;
+    this.#metrics = o.metrics;
+    this.#directory = o.directory;
+    this.#nodeId = o.nodeId;
+    this.relay = new Relay(this.registry, o.directory, o.metrics, o.log);
+    this.rooms = new Rooms(o.directory, this.relay, o.config);
+    this.calls = new Calls(o.callStore, this.relay, o.directory, o.config.ringTimeoutS);
+    this.presence = new Presence(o.directory, o.config.presence);
+  }
+
+  /** Registers this node with the directory (routing and presence). */
+  async start(): Promise<void> {
+    await this.#directory.attachNode(this.#nodeId, {
+      deliver: (name, frame) => {
+        const s = this.registry.byName(name);
+        if (!s) return false;
+        // Every frame we build starts with `{"type":"<type>"`; read the type back for metrics.
+        s.send(frame.slice(9, frame.indexOf('"', 9)) as ServerMessageType, frame);
+        return true;
+      },
+      presence: (name, online) => this.presence.changed(name, online),
+    });
+  }
+
+  /**
+   * Handles `hello` on `conn`: resumes the session of `msg.resume` when it is still alive here
+   * (replacing its old socket, if any), else claims the name for a fresh session. Sends
+   * `welcome` (then, on resume, the queued frames in order). Returns null when the socket
+   * closed meanwhile. Throws UNSUPPORTED_VERSION (fatal) or NAME_TAKEN.
+   */
+  async hello(conn: Connection, msg: ClientMessageOf<'hello'>, connLog: Logger): Promise<Session | null> {
+    const version = chooseVersion(msg.versions);
+    if (!version) {
+      throw new ParleyError('UNSUPPORTED_VERSION', `this server speaks protocol version 1 only`);
+    }
+    if (msg.resume !== undefined) {
+      const old = this.registry.byToken(msg.resume);
+      if (old && old.state !== 'closed') return this.#resume(old, conn, version, msg.id);
+    }
+    if (!(await this.#directory.claimName(msg.name, this.#nodeId))) {
+      throw new ParleyError('NAME_TAKEN', `the name "${msg.name}" is taken`);
+    }
+    if (conn.closing) {
+      await this.#directory.releaseName(msg.name, this.#nodeId);
+      return null;
+    }
+    const token = randomBytes(32).toString('base64url');
+    const sid = randomBytes(6).toString('hex');
+    const log = connLog.child({ sid, name: msg.name });
+    const session = new Session(msg.name, token, conn, log, this.#metrics, this.#config.queueMax);
+    this.registry.add(session);
+    this.#metrics.sessions.inc();
+    this.#welcome(session, version, false, msg.id);
+    this.#scheduleIce(session);
+    log.info({ version, resumed: false }, 'session started');
+    return session;
+  }
+
+  #resume(session: Session, conn: Connection, version: string, re: string | number | undefined): Session {
+    const previous = session.connection;
+    if (previous && previous !== conn) {
+      this.#metrics.errors.labels('SESSION_REPLACED').inc();
+      previous.send(errorFrame('SESSION_REPLACED', 'the session was resumed on another connection'));
+      previous.closeFor('SESSION_REPLACED');
+    }
+    clearTimeout(session.graceTimer);
+    session.graceTimer = undefined;
+    const queued = session.attach(conn);
+    this.#metrics.resumes.inc();
+    this.#welcome(session, version, true, re);
+    // Frames queued during grace follow `welcome`, in the order they were addressed.
+    for (const frame of queued) conn.send(frame);
+    this.#scheduleIce(session);
+    session.log.info({ version, resumed: true, flushed: queued.length }, 'session resumed');
+    return session;
+  }
+
+  #welcome(session: Session, version: string, resumed: boolean, re: string | number | undefined): void {
+    const welcome: Record<string, unknown> = {
+      type: 'welcome',
+      version,
+      name: session.name,
+      session: session.token,
+      iceServers: iceServersFor(this.#config, session.name),
+      heartbeatMs: this.#config.heartbeatMs,
+      graceMs: Math.round(this.#config.graceS * 1000),
+      resumed,
+      rooms: [...session.rooms].sort(),
+    };
+    if (re !== undefined) welcome.re = re;
+    session.send('welcome', JSON.stringify(welcome));
+  }
+
+  /** Sends `ice.updated` with fresh TURN credentials before the current ones expire. */
+  #scheduleIce(session: Session): void {
+    clearTimeout(session.iceTimer);
+    if (!iceRefreshNeeded(this.#config)) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.round(this.#config.turnTtlS * 1000 * ICE_REFRESH_AT));
+    session.iceTimer = setTimeout(() => {
+      if (session.state !== 'live') return;
+      const iceServers = iceServersFor(this.#config, session.name);
+      session.send('ice.updated', JSON.stringify({ type: 'ice.updated', iceServers }));
+      session.log.debug('ice credentials refreshed');
+      this.#scheduleIce(session);
+    }, delay);
+    session.iceTimer.unref();
+  }
+
+  /** The session's socket dropped: keep it for the grace period, then end it. */
+  connectionLost(session: Session): void {
+    if (session.state !== 'live') return;
+    session.detach();
+    clearTimeout(session.iceTimer);
+    const graceMs = Math.round(this.#config.graceS * 1000);
+    session.log.info({ graceMs }, 'session detached');
+    if (graceMs === 0) {
+      this.#endSoon(session, 'gone');
+      return;
+    }
+    session.graceTimer = setTimeout(() => this.#endSoon(session, 'gone'), graceMs);
+    session.graceTimer.unref();
+  }
+
+  /** Handles `bye`: the session ends now, without grace. */
+  async bye(session: Session): Promise<void> {
+    await this.end(session, 'bye');
+  }
+
+  #endSoon(session: Session, how: EndHow): void {
+    this.end(session, how).catch((err) => session.log.error({ err }, 'ending a session failed'));
+  }
+
+  /**
+   * Ends a session: peers in its rooms get `peer.left` (`left` on bye, `gone` otherwise), its
+   * call ends (`hangup` / `peer_gone`), its name is released (presence goes offline).
+   */
+  async end(session: Session, how: EndHow): Promise<void> {
+    if (session.state === 'closed') return;
+    session.close();
+    this.registry.remove(session);
+    this.presence.forget(session);
+    this.#metrics.sessions.dec();
+    await this.calls.endFor(session.name, how === 'bye' ? 'hangup' : 'peer_gone');
+    await this.rooms.leaveAll(session, how === 'bye' ? 'left' : 'gone');
+    await this.#directory.releaseName(session.name, this.#nodeId);
+    session.log.info({ how }, 'session ended');
+  }
+
+  /** Ends every session (shutdown) and unregisters the node. */
+  async close(): Promise<void> {
+    this.calls.close();
+    const sessions = [...this.registry.values()];
+    await Promise.allSettled(sessions.map((s) => this.end(s, 'gone')));
+    await this.#directory.detachNode(this.#nodeId);
+  }
+}

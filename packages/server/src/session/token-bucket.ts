@@ -1,0 +1,38 @@
+/**
+ * A token bucket: `burst` tokens, refilled at `ratePerS`. Each frame takes one token; a frame
+ * that finds the bucket empty is refused. Refill is computed lazily from the clock on each take,
+ * so an idle bucket costs nothing.
+ */
+export class TokenBucket {
+  readonly #ratePerMs: number;
+  readonly #burst: number;
+  readonly #now: () => number;
+  #tokens: number;
+  #last: number;
+
+  /** `now` returns milliseconds (injectable for tests). */
+  constructor(ratePerS: number, burst: number, now: () => number = performance.now.bind(performance)) {
+    this.#ratePerMs = ratePerS / 1000;
+    this.#burst = burst;
+    this.#now = now;
+    this.#tokens = burst;
+    this.#last = now();
+  }
+
+  /** Takes one token; returns false (taking nothing) when the bucket is empty. */
+  take(): boolean {
+    const now = this.#now();
+    const elapsed = now - this.#last;
+    this.#last = now;
+    if (elapsed > 0) this.#tokens = Math.min(this.#burst, this.#tokens + elapsed * this.#ratePerMs);
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /** Tokens available now (fractional). */
+  get tokens(): number {
+    const elapsed = this.#now() - this.#last;
+    return Math.min(this.#burst, this.#tokens + Math.max(0, elapsed) * this.#ratePerMs);
+  }
+}

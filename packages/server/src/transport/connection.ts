@@ -1,0 +1,77 @@
+/**
+ * One WebSocket as the upper layers see it: sending with a backpressure check, closing with an
+ * error code, liveness for the heartbeat. A connection whose unsent bytes exceed the configured
+ * cap is a slow consumer: it is dropped rather than buffered without bound.
+ */
+import { closeCodeFor, type ErrorCode } from '@parley/protocol';
+import { WebSocket } from 'ws';
+
+/** Time a closing socket gets to finish the close handshake before it is cut off. */
+const CLOSE_TIMEOUT_MS = 2000;
+
+/** A WebSocket plus the bookkeeping the transport needs. */
+export class Connection {
+  readonly ws: WebSocket;
+  /** Client IP address (for limits and debug logs only; never logged at info). */
+  readonly ip: string;
+  readonly #maxBufferedBytes: number;
+  readonly #onSlowConsumer: () => void;
+  /** Set on every pong; cleared by each heartbeat round. */
+  alive = true;
+  #closing = false;
+
+  constructor(ws: WebSocket, ip: string, maxBufferedBytes: number, onSlowConsumer: () => void) {
+    this.ws = ws;
+    this.ip = ip;
+    this.#maxBufferedBytes = maxBufferedBytes;
+    this.#onSlowConsumer = onSlowConsumer;
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+  }
+
+  /** True once a close has started; nothing more is sent. */
+  get closing(): boolean {
+    return this.#closing || this.ws.readyState !== WebSocket.OPEN;
+  }
+
+  /**
+   * Sends an encoded frame. Returns false when the frame was not sent: the socket is closing, or
+   * it is a slow consumer (which this call then drops).
+   */
+  send(frame: string): boolean {
+    if (this.#closing || this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.ws.bufferedAmount > this.#maxBufferedBytes) {
+      this.#closing = true;
+      this.#onSlowConsumer();
+      // The peer is not reading, so a close frame would sit behind megabytes: cut it off.
+      this.ws.terminate();
+      return false;
+    }
+    this.ws.send(frame);
+    return true;
+  }
+
+  /** Starts a close handshake with `code`/`reason`, cutting the socket off if it stalls. */
+  close(code: number, reason: string): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+      this.ws.close(code, reason);
+      const timer = setTimeout(() => this.ws.terminate(), CLOSE_TIMEOUT_MS);
+      timer.unref();
+      this.ws.once('close', () => clearTimeout(timer));
+    }
+  }
+
+  /** Closes for a fatal protocol error: reason = the code, close code from the errors table. */
+  closeFor(code: ErrorCode): void {
+    this.close(closeCodeFor(code), code);
+  }
+
+  /** Drops the socket at once, without a close handshake. */
+  terminate(): void {
+    this.#closing = true;
+    this.ws.terminate();
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The WebSocket endpoint: `/ws` upgrades on the HTTP server, with the limits that apply before a
+ * session exists. Upgrades elsewhere get 404 and, while draining, 503. The per-IP connection limit
+ * is enforced *after* the upgrade — the socket gets a TOO_MANY_CONNECTIONS error frame and close
+ * code 4029 — because browsers cannot read the HTTP status of a refused upgrade.
+ *
+ * ws `maxPayload` is the hard cap (close 1009 before parsing); it sits a little above the
+ * application limit, which answers TOO_LARGE and keeps the connection. permessage-deflate is off:
+ * signaling frames are small and compression costs CPU on every frame.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { errorFrame } from '../session/error-boundary.ts';
+import { Connection } from './connection.ts';
+import { startHeartbeat } from './heartbeat.ts';
+
+/** Bytes above the application frame limit that ws still reads (answered with TOO_LARGE). */
+export const HARD_CAP_SLACK_BYTES = 16 * 1024;
+
+/** Transport limits, from the configuration. */
+export interface TransportOptions {
+  maxFrameBytes: number;
+  maxConnsPerIp: number;
+  maxSendBufferBytes: number;
+  heartbeatMs: number;
+}
+
+/** The `/ws` endpoint and the set of open connections. */
+export class WsTransport {
+  readonly #wss: WebSocketServer;
+  readonly #conns = new Set<Connection>();
+  readonly #perIp = new Map<string, number>();
+  readonly #options: TransportOptions;
+  readonly #log: Logger;
+  readonly #metrics: Metrics;
+  readonly #onConnection: (conn: Connection) => void;
+  readonly #stopHeartbeat: () => void;
+  #draining = false;
+
+  constructor(
+    server: Server,
+    options: TransportOptions,
+    log: Logger,
+    metrics: Metrics,
+    onConnection: (conn: Connection) => void,
+  ) {
+    this.#options = options;
+    this.#log = log;
+    this.#metrics = metrics;
+    this.#onConnection = onConnection;
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxFrameBytes + HARD_CAP_SLACK_BYTES,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.#wss.on('error', (err) => log.error({ err }, 'websocket server error'));
+    server.on('upgrade', (req, socket, head) => this.#upgrade(req, socket, head));
+    this.#stopHeartbeat = startHeartbeat(() => this.#conns, options.heartbeatMs);
+  }
+
+  /** Open connections. */
+  get connections(): ReadonlySet<Connection> {
+    return this.#conns;
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (err) => this.#log.debug({ err }, 'upgrade socket error'));
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      path = '';
+    }
+    if (path !== '/ws') {
+      refuse(socket, 404, 'Not Found');
+      return;
+    }
+    if (this.#draining) {
+      refuse(socket, 503, 'Service Unavailable');
+      return;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const ip = req.socket.remoteAddress ?? 'unknown';
+      ws.on('error', (err) => this.#log.debug({ err }, 'websocket error'));
+      const count = this.#perIp.get(ip) ?? 0;
+      if (count >= this.#options.maxConnsPerIp) {
+        this.#metrics.errors.labels('TOO_MANY_CONNECTIONS').inc();
+        this.#log.warn({ code: 'TOO_MANY_CONNECTIONS' }, 'connection refused');
+        ws.send(errorFrame('TOO_MANY_CONNECTIONS', 'too many connections from this address'));
+        ws.close(4029, 'TOO_MANY_CONNECTIONS');
+        const t = setTimeout(() => ws.terminate(), 2000);
+        t.unref();
+        ws.once('close', () => clearTimeout(t));
+        return;
+      }
+      this.#perIp.set(ip, count + 1);
+      const conn = new Connection(ws, ip, this.#options.maxSendBufferBytes, () => {
+        this.#metrics.errors.labels('SLOW_CONSUMER').inc();
+        this.#log.warn({ code: 'SLOW_CONSUMER', bufferedBytes: ws.bufferedAmount }, 'slow consumer dropped');
+      });
+      this.#conns.add(conn);
+      this.#metrics.connections.inc();
+      ws.once('close', () => {
+        this.#conns.delete(conn);
+        this.#metrics.connections.dec();
+        const n = (this.#perIp.get(ip) ?? 1) - 1;
+        if (n <= 0) this.#perIp.delete(ip);
+        else this.#perIp.set(ip, n);
+      });
+      this.#onConnection(conn);
+    });
+  }
+
+  /** Refuses new upgrades with 503 from now on. */
+  startDraining(): void {
+    this.#draining = true;
+  }
+
+  /** Resolves once every connection has closed, or after `timeoutMs` (then cuts the rest off). */
+  async waitForClose(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#conns.size > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    for (const conn of this.#conns) conn.terminate();
+  }
+
+  /** Stops the heartbeat and the WebSocket server. */
+  close(): void {
+    this.#stopHeartbeat();
+    for (const conn of this.#conns) conn.terminate();
+    this.#wss.close();
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
