@@ -6,6 +6,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIPv6 } from 'node:net';
 
 /** What `https.createServer` needs, plus facts worth logging. */
 export interface TlsMaterial {
@@ -63,13 +64,26 @@ function readPem(file: string, what: string): Buffer {
   }
 }
 
-/** DNS names and IP addresses in a certificate's subjectAltName, lower-cased. */
+/**
+ * DNS names and IP addresses in a certificate's subjectAltName, in `normalizeHost` form (Node
+ * prints IPv6 SANs fully expanded, `0:0:0:0:0:0:0:1`; this gives `::1`).
+ */
 export function certificateHosts(cert: X509Certificate): string[] {
   const san = cert.subjectAltName ?? '';
   const hosts: string[] = [];
   for (const part of san.split(/,\s*/)) {
     const m = /^(DNS|IP Address):(.+)$/.exec(part.trim());
-    if (m?.[2]) hosts.push(m[2].toLowerCase());
+    if (m?.[2]) hosts.push(normalizeHost(m[2]));
   }
   return hosts;
+}
+
+/** Lower-cases a host name; writes an IPv6 address in its shortest form (no brackets). */
+export function normalizeHost(host: string): string {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
+  if (!isIPv6(h)) return h;
+  return new URL(`http://[${h}]/`).hostname.slice(1, -1);
 }
