@@ -1,0 +1,127 @@
+/**
+ * A raw `ws` test client for the signaling protocol: send objects or raw frames, await the next
+ * frame (optionally of a type) with a timeout, and observe the close code/reason.
+ * Every client made here is closed by `closeAllClients()` (call it in `afterEach`).
+ */
+import type { ServerMessage, ServerMessageOf, ServerMessageType } from '@parley/protocol';
+import { WebSocket } from 'ws';
+
+/** How the socket closed. */
+export interface Closed {
+  code: number;
+  reason: string;
+}
+
+/** A connected test client. */
+export interface TestClient {
+  readonly ws: WebSocket;
+  /** Every frame received so far and not yet taken by `next`. */
+  readonly frames: ServerMessage[];
+  send(obj: unknown): void;
+  sendRaw(data: string | Buffer, options?: { binary?: boolean }): void;
+  /** The next frame (of `type`, skipping others — skipped frames stay queued). */
+  next<T extends ServerMessageType>(type?: T, options?: { timeoutMs?: number }): Promise<ServerMessageOf<T>>;
+  /** Sends `hello` and waits for `welcome` (or throws with the error frame). */
+  hello(name: string, extra?: Record<string, unknown>): Promise<ServerMessageOf<'welcome'>>;
+  readonly closed: Promise<Closed>;
+  close(): Promise<void>;
+}
+
+const open = new Set<TestClient>();
+
+/** Opens a client on `wsUrl` and waits for the socket to open. */
+export async function connectClient(wsUrl: string): Promise<TestClient> {
+  const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+  const frames: ServerMessage[] = [];
+  const waiters = new Set<() => void>();
+  const wakeAll = () => {
+    for (const w of [...waiters]) w();
+  };
+  let isClosed = false;
+  const closed = new Promise<Closed>((resolve) => {
+    ws.on('close', (code, reason) => {
+      isClosed = true;
+      resolve({ code, reason: reason.toString() });
+      wakeAll();
+    });
+  });
+  ws.on('error', () => {});
+  ws.on('message', (data) => {
+    frames.push(JSON.parse(data.toString()) as ServerMessage);
+    wakeAll();
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) =>
+      reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)),
+    );
+  });
+
+  const take = async (
+    match: (f: ServerMessage) => boolean,
+    what: string,
+    timeoutMs: number,
+  ): Promise<ServerMessage> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = frames.findIndex(match);
+      if (i >= 0) return frames.splice(i, 1)[0]!;
+      const left = deadline - Date.now();
+      if (left <= 0 || isClosed) {
+        const have = frames.map((f) => f.type).join(', ');
+        throw new Error(
+          `no ${what} within ${timeoutMs} ms${isClosed ? ' (socket closed)' : ''}; queued: [${have}]`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(t);
+          waiters.delete(done);
+          resolve();
+        };
+        const t = setTimeout(done, left);
+        waiters.add(done);
+      });
+    }
+  };
+  const next = <T extends ServerMessageType>(
+    type?: T,
+    options: { timeoutMs?: number } = {},
+  ): Promise<ServerMessageOf<T>> =>
+    take((f) => type === undefined || f.type === type, type ?? 'frame', options.timeoutMs ?? 3000) as Promise<
+      ServerMessageOf<T>
+    >;
+
+  const client: TestClient = {
+    ws,
+    frames,
+    send: (obj) => ws.send(JSON.stringify(obj)),
+    sendRaw: (data, o = {}) => ws.send(data, { binary: o.binary ?? typeof data !== 'string' }),
+    next,
+    async hello(name, extra = {}) {
+      ws.send(JSON.stringify({ type: 'hello', versions: ['1'], name, ...extra }));
+      const f = await take((x) => x.type === 'welcome' || x.type === 'error', 'welcome', 3000);
+      if (f.type === 'error') throw new Error(`hello failed: ${f.code} ${f.message}`);
+      return f as ServerMessageOf<'welcome'>;
+    },
+    closed,
+    async close() {
+      open.delete(client);
+      if (ws.readyState === WebSocket.CLOSED) return;
+      ws.close();
+      const t = setTimeout(() => ws.terminate(), 1000);
+      await closed;
+      clearTimeout(t);
+    },
+  };
+  open.add(client);
+  return client;
+}
+
+/** Closes every client still open. */
+export async function closeAllClients(): Promise<void> {
+  const all = [...open];
+  open.clear();
+  await Promise.all(all.map((c) => c.close()));
+}
