@@ -1,0 +1,46 @@
+/**
+ * The load generator, a process of its own so its CPU never counts as the server's. The
+ * orchestrator (run.ts) forks it once per cell with an IPC channel, sends one LoadgenJob, and gets
+ * one CellResult back; the process then exits. It writes nothing to stdout.
+ */
+import { runCallExchange } from './scenarios/call-exchange.ts';
+import { runIdle } from './scenarios/idle.ts';
+import { runPaced } from './scenarios/paced.ts';
+import { runRelay } from './scenarios/relay.ts';
+import type { CellResult, LoadgenJob } from './scenarios/spec.ts';
+import { TARGETS } from './targets.ts';
+
+async function run(job: LoadgenJob): Promise<CellResult> {
+  const target = TARGETS[job.target];
+  const s = job.scenario;
+  switch (s.kind) {
+    case 'relay':
+      return runRelay(target, job.port, job.serverPid, s, job.timing);
+    case 'paced':
+      return runPaced(target, job.port, job.serverPid, s, job.timing);
+    case 'call':
+      return runCallExchange(target, job.port, job.serverPid, s, job.timing);
+    case 'idle':
+      return runIdle(target, job.port, job.serverPid, s, job.timing);
+  }
+}
+
+if (!process.send) {
+  process.stderr.write('loadgen.ts is started by bench/signaling/run.ts (it needs an IPC channel)\n');
+  process.exit(2);
+}
+
+process.once('message', (job: LoadgenJob) => {
+  run(job)
+    .catch(
+      (err: unknown): CellResult => ({
+        scenario: job.scenario.id,
+        target: job.target,
+        ok: false,
+        error: err instanceof Error ? err.message : String(err),
+        figures: {},
+        detail: {},
+      }),
+    )
+    .then((result) => process.send!(result, () => process.exit(0)));
+});

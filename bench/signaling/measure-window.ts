@@ -1,0 +1,76 @@
+/**
+ * The measured window: the server's CPU time (from /proc), the load generator's own CPU and the
+ * whole host's busy share are sampled at its start and end, on the load generator's event loop,
+ * the same loop that counts the frames, so frames and CPU are counted over the same interval.
+ */
+import { hostBusyPercent, hostCpuTicks, processCpuMs } from './proc.ts';
+import { round3 } from './stats.ts';
+
+export interface WindowMark {
+  atMs: number;
+  serverCpuMs: number;
+  loadgenCpu: NodeJS.CpuUsage;
+  host: { busy: number; total: number };
+}
+
+export interface WindowFigures {
+  wallMs: number;
+  serverCpuMs: number;
+  /** Server CPU as a share of one core over the window. */
+  serverCpuPercent: number;
+  loadgenCpuPercent: number;
+  /** All cores, all processes (including other people's work on a shared machine). */
+  hostBusyPercent: number;
+}
+
+export function markWindow(serverPid: number): WindowMark {
+  return {
+    atMs: performance.now(),
+    serverCpuMs: processCpuMs(serverPid),
+    loadgenCpu: process.cpuUsage(),
+    host: hostCpuTicks(),
+  };
+}
+
+export function windowFigures(start: WindowMark, end: WindowMark): WindowFigures {
+  const wallMs = end.atMs - start.atMs;
+  const loadgen = process.cpuUsage(start.loadgenCpu);
+  const serverCpuMs = end.serverCpuMs - start.serverCpuMs;
+  return {
+    wallMs: round3(wallMs),
+    serverCpuMs: round3(serverCpuMs),
+    serverCpuPercent: round3((100 * serverCpuMs) / wallMs),
+    loadgenCpuPercent: round3((100 * (loadgen.user + loadgen.system)) / 1000 / wallMs),
+    hostBusyPercent: round3(hostBusyPercent(start.host, end.host)),
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `done` every 20 ms until it is true or `timeoutMs` has passed; returns whether it was. */
+export async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() >= deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+/** Microseconds on the load generator's monotonic clock (senders and receivers share it). */
+export const nowMicros = () => Math.round(performance.now() * 1000);
+
+/** Counts frames that are not bench payloads (errors, acks, pongs) by their `type`. */
+export function countOther(counts: Record<string, number>, frame: Buffer): void {
+  let type = 'unparsable';
+  try {
+    const v: unknown = JSON.parse(String(frame));
+    if (typeof v === 'object' && v !== null && 'type' in v) {
+      type = String(v.type);
+      if ('code' in v) type += `:${String(v.code)}`;
+    }
+  } catch {
+    // Counted as unparsable.
+  }
+  counts[type] = (counts[type] ?? 0) + 1;
+}

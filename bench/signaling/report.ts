@@ -1,0 +1,162 @@
+/**
+ * Turns measured cells into the report: per-scenario figures for each target (the median over
+ * rounds), ratios between Parley and the other two, and whether each goal was met.
+ */
+import type { CellResult, ScenarioSpec } from './scenarios/spec.ts';
+import { median, round3 } from './stats.ts';
+import type { TargetName } from './targets.ts';
+
+export interface TargetOutcome {
+  ok: boolean;
+  errors?: string[];
+  /** Median over the successful rounds of each figure. */
+  figures: Record<string, number>;
+  /** Each successful round's figures, when there was more than one round. */
+  rounds?: Record<string, number>[];
+  detail: Record<string, unknown>;
+}
+
+export interface ScenarioReport {
+  id: string;
+  kind: ScenarioSpec['kind'];
+  description: string;
+  params: ScenarioSpec;
+  results: Partial<Record<TargetName, TargetOutcome>>;
+  ratios: Record<string, Record<string, number>>;
+}
+
+export function summarizeScenario(spec: ScenarioSpec, cells: readonly CellResult[]): ScenarioReport {
+  const results: ScenarioReport['results'] = {};
+  const byTarget = new Map<TargetName, CellResult[]>();
+  for (const c of cells) byTarget.set(c.target, [...(byTarget.get(c.target) ?? []), c]);
+  for (const [target, list] of byTarget) {
+    const good = list.filter((c) => c.ok);
+    const errors = list.filter((c) => !c.ok).map((c) => c.error ?? 'unknown error');
+    const keys = [...new Set(good.flatMap((c) => Object.keys(c.figures)))];
+    const figures = Object.fromEntries(
+      keys.map((k) => [k, round3(median(good.map((c) => c.figures[k] ?? Number.NaN)))]),
+    );
+    results[target] = {
+      ok: good.length > 0,
+      ...(errors.length ? { errors } : {}),
+      figures,
+      ...(good.length > 1 ? { rounds: good.map((c) => c.figures) } : {}),
+      detail: good[0]?.detail ?? {},
+    };
+  }
+  const ratios: ScenarioReport['ratios'] = {};
+  for (const other of ['bare', 'peer'] as const) {
+    const a = results.parley;
+    const b = results[other];
+    if (!a?.ok || !b?.ok) continue;
+    const r: Record<string, number> = {};
+    for (const [k, v] of Object.entries(a.figures)) {
+      const w = b.figures[k];
+      if (w !== undefined && Number.isFinite(v) && Number.isFinite(w) && w !== 0) r[k] = round3(v / w);
+    }
+    ratios[`parley/${other}`] = r;
+  }
+  return { id: spec.id, kind: spec.kind, description: spec.description, params: spec, results, ratios };
+}
+
+export interface GoalReport {
+  id: string;
+  description: string;
+  /** null when the run did not measure what the goal needs. */
+  met: boolean | null;
+  checks: {
+    scenario: string;
+    parley?: number;
+    other?: number;
+    ratio?: number;
+    limit: number;
+    met: boolean;
+  }[];
+  note?: string;
+}
+
+const fig = (s: ScenarioReport, t: TargetName, k: string): number | undefined => {
+  const r = s.results[t];
+  return r?.ok ? r.figures[k] : undefined;
+};
+
+function ratioGoal(
+  id: string,
+  description: string,
+  scenarios: readonly ScenarioReport[],
+  other: TargetName,
+  figure: string,
+  limit: number,
+  strict: boolean,
+): GoalReport {
+  const checks: GoalReport['checks'] = [];
+  for (const s of scenarios) {
+    const p = fig(s, 'parley', figure);
+    const o = fig(s, other, figure);
+    if (p === undefined || o === undefined || !o) continue;
+    const ratio = round3(p / o);
+    checks.push({
+      scenario: s.id,
+      parley: p,
+      other: o,
+      ratio,
+      limit,
+      met: strict ? ratio < limit : ratio <= limit,
+    });
+  }
+  return { id, description, met: checks.length ? checks.every((c) => c.met) : null, checks };
+}
+
+/** Evaluates the goals from the issue against what this run measured. */
+export function evaluateGoals(scenarios: readonly ScenarioReport[], idleTargetConns: number): GoalReport[] {
+  const relay = scenarios.filter((s) => s.kind === 'relay' && s.id.startsWith('relay-'));
+  const light = scenarios.filter((s) => s.id.startsWith('light-'));
+  const idle = scenarios.find((s) => s.kind === 'idle');
+  const goals = [
+    ratioGoal(
+      'cpu-below-peer',
+      'Server CPU ms per 1,000 relayed messages below the PeerJS server, in every relay scenario',
+      relay,
+      'peer',
+      'cpuMsPer1kMsgs',
+      1,
+      true,
+    ),
+    ratioGoal(
+      'cpu-within-1.15x-bare',
+      'Server CPU ms per 1,000 relayed messages within 1.15x of the bare ws forwarder, in every relay scenario',
+      relay,
+      'bare',
+      'cpuMsPer1kMsgs',
+      1.15,
+      false,
+    ),
+    ratioGoal(
+      'light-p99-within-1.2x-bare',
+      'p99 one-way latency under light load (50 pairs, 2 in flight per pair) within 1.2x of the bare forwarder',
+      light,
+      'bare',
+      'latencyP99Ms',
+      1.2,
+      false,
+    ),
+  ];
+  const idleGoal: GoalReport = {
+    id: 'idle-rss-10kib',
+    description: 'At most 10 KiB of server RSS per idle logged-in connection, at 10,000 connections',
+    met: null,
+    checks: [],
+  };
+  const perConn = idle ? fig(idle, 'parley', 'rssKiBPerConn') : undefined;
+  if (idle && perConn !== undefined) {
+    const conns = idle.params.kind === 'idle' ? idle.params.connections : 0;
+    idleGoal.checks.push({ scenario: idle.id, parley: perConn, limit: 10, met: perConn <= 10 });
+    idleGoal.met = perConn <= 10;
+    if (conns < idleTargetConns) {
+      idleGoal.note = `measured at ${conns} connections, not ${idleTargetConns}: indicative only`;
+      idleGoal.met = null;
+    }
+  }
+  goals.push(idleGoal);
+  return goals;
+}

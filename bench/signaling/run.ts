@@ -1,0 +1,246 @@
+/**
+ * `npm run bench:signaling`: measures Parley's signaling relay against the PeerJS server and a
+ * bare `ws` forwarder, side by side in one run, and prints one JSON document on stdout (progress
+ * goes to stderr). For every scenario and target it starts a fresh server process, forks the load
+ * generator (loadgen.ts) as another process, and reads the server's CPU and memory from /proc.
+ *
+ *   npm run bench:signaling                       full run (a few minutes)
+ *   npm run bench:signaling -- --quick            short run (about a minute)
+ *   npm run bench:signaling -- --targets parley,bare --scenarios relay,light --rounds 3
+ *
+ * See docs/BENCHMARKS.md for method and results.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { machineInfo } from './proc.ts';
+import { evaluateGoals, type ScenarioReport, summarizeScenario } from './report.ts';
+import {
+  allScenarios,
+  type CellResult,
+  FULL_TIMING,
+  type LoadgenJob,
+  QUICK_TIMING,
+  type ScenarioSpec,
+  type Timing,
+} from './scenarios/spec.ts';
+import { freePort, startServer, withFileLimit } from './server-process.ts';
+import { isTargetName, PARLEY_BENCH_ENV, ROOT, TARGET_NAMES, TARGETS, type TargetName } from './targets.ts';
+
+const IDLE_GOAL_CONNECTIONS = 10_000;
+
+const USAGE = `usage: npm run bench:signaling -- [options]
+  --quick               short windows and 2,000 idle connections (about a minute)
+  --targets LIST        comma-separated: ${TARGET_NAMES.join(',')} (default: all)
+  --scenarios LIST      comma-separated scenario ids or prefixes: relay, relay-1k-50p, light, call, idle
+  --rounds N            repeat every cell N times, interleaved; figures are medians (default 1)
+  --idle-conns N        connections in the idle scenario (default 10000, quick 2000)
+  --warmup-ms N         warm-up before each measured window
+  --measure-ms N        length of each measured window
+  --out FILE            also write the JSON report to FILE (npm prints its own banner on stdout;
+                        use \`npm run -s bench:signaling\` for JSON-only stdout)
+  --help`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      targets: { type: 'string' },
+      scenarios: { type: 'string' },
+      rounds: { type: 'string' },
+      'idle-conns': { type: 'string' },
+      'warmup-ms': { type: 'string' },
+      'measure-ms': { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const int = (s: string | undefined, name: string, fallback: number, min: number, max: number) => {
+    if (s === undefined) return fallback;
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Error(`--${name} must be an integer in ${min}..${max}`);
+    return n;
+  };
+  const base = values.quick ? QUICK_TIMING : FULL_TIMING;
+  const timing: Timing = {
+    ...base,
+    warmupMs: int(values['warmup-ms'], 'warmup-ms', base.warmupMs, 0, 60_000),
+    measureMs: int(values['measure-ms'], 'measure-ms', base.measureMs, 200, 120_000),
+  };
+  const idleConnections = int(values['idle-conns'], 'idle-conns', values.quick ? 2000 : 10_000, 10, 15_000);
+  const targets = (values.targets ?? TARGET_NAMES.join(',')).split(',').map((t) => t.trim());
+  for (const t of targets) if (!isTargetName(t)) throw new Error(`unknown target "${t}"`);
+  const wanted = values.scenarios?.split(',').map((s) => s.trim());
+  const scenarios = allScenarios(idleConnections).filter(
+    (s) => !wanted || wanted.some((w) => s.id === w || s.id.startsWith(w) || s.kind === w),
+  );
+  if (scenarios.length === 0) throw new Error(`no scenario matches "${values.scenarios}"`);
+  return {
+    quick: values.quick,
+    timing,
+    idleConnections,
+    targets: targets as TargetName[],
+    scenarios,
+    rounds: int(values.rounds, 'rounds', 1, 1, 20),
+    out: values.out,
+  };
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Forks the load generator for one cell and waits for its result, bounded in time. */
+function runLoadgen(job: LoadgenJob, fds: number, timeoutMs: number): Promise<CellResult> {
+  return new Promise((resolve) => {
+    // spawn (not fork) so the open-file limit can be raised the same way as for servers.
+    const { cmd, args } = withFileLimit(['--import', 'tsx', `${ROOT}bench/signaling/loadgen.ts`], fds);
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    // The load generator writes nothing to stdout; anything it does goes to our stderr so stdout
+    // stays one JSON document.
+    child.stdout?.pipe(process.stderr);
+    let settled = false;
+    const finish = (r: CellResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const failed = (error: string): CellResult => ({
+      scenario: job.scenario.id,
+      target: job.target,
+      ok: false,
+      error,
+      figures: {},
+      detail: {},
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish(failed(`load generator timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('message', (m) => finish(m as CellResult));
+    child.on('exit', (code) => finish(failed(`load generator exited (${code}) without a result`)));
+    child.send(job);
+  });
+}
+
+/** A generous bound on one cell's load-generator run, so a stuck cell cannot hang the run. */
+function cellTimeoutMs(s: ScenarioSpec, t: Timing): number {
+  const connect = s.kind === 'idle' ? s.connections * 10 : 5000;
+  return t.warmupMs + t.measureMs + t.drainMs + t.settleMs + t.idleWindowMs + connect + 30_000;
+}
+
+async function runCell(target: TargetName, scenario: ScenarioSpec, timing: Timing): Promise<CellResult> {
+  const spec = TARGETS[target];
+  if (target === 'parley' && !existsSync(`${ROOT}packages/server/src/main.ts`)) {
+    return {
+      scenario: scenario.id,
+      target,
+      ok: false,
+      error: 'packages/server/src/main.ts does not exist (Parley server not built yet)',
+      figures: {},
+      detail: {},
+    };
+  }
+  const fds = (scenario.kind === 'idle' ? scenario.connections : 2000) + 1024;
+  const port = await freePort();
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(spec.launch(port), port, fds);
+  } catch (err) {
+    return {
+      scenario: scenario.id,
+      target,
+      ok: false,
+      error: `could not start ${target}: ${err instanceof Error ? err.message : String(err)}`,
+      figures: {},
+      detail: {},
+    };
+  }
+  try {
+    const job: LoadgenJob = { target, port, serverPid: server.pid, scenario, timing };
+    const result = await runLoadgen(job, fds, cellTimeoutMs(scenario, timing));
+    if (!result.ok && server.output()) result.error += ` | server output: ${server.output().slice(-1000)}`;
+    return result;
+  } finally {
+    await server.stop();
+  }
+}
+
+function progressLine(r: CellResult): string {
+  if (!r.ok) return `FAILED: ${r.error}`;
+  const f = r.figures;
+  const parts: string[] = [];
+  if (f.cpuMsPer1kMsgs !== undefined) parts.push(`${f.cpuMsPer1kMsgs} ms CPU/1k msgs`);
+  if (f.msgsPerS !== undefined) parts.push(`${f.msgsPerS} msgs/s`);
+  if (f.latencyP99Ms !== undefined) parts.push(`p50 ${f.latencyP50Ms} ms, p99 ${f.latencyP99Ms} ms`);
+  if (f.exchangesPerS !== undefined) parts.push(`${f.exchangesPerS} exchanges/s, p99 ${f.exchangeP99Ms} ms`);
+  if (f.lost) parts.push(`LOST ${f.lost}`);
+  if (f.rssKiBPerConn !== undefined)
+    parts.push(`${f.rssKiBPerConn} KiB/conn, idle ${f.idleCpuMsPerS} ms CPU/s`);
+  return parts.join(', ');
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  const started = new Date();
+  const machine = machineInfo();
+  const cells = new Map<string, CellResult[]>();
+  const total = opts.rounds * opts.scenarios.length * opts.targets.length;
+  let n = 0;
+  log(
+    `bench:signaling: ${opts.scenarios.length} scenarios × ${opts.targets.length} targets × ${opts.rounds} round(s) on ${machine.cores}× ${machine.cpuModel}`,
+  );
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const [si, scenario] of opts.scenarios.entries()) {
+      // Rotate the target order from cell to cell so no target always runs first (or last) when
+      // the machine's background load drifts.
+      const shift = (round + si) % opts.targets.length;
+      const order = [...opts.targets.slice(shift), ...opts.targets.slice(0, shift)];
+      for (const target of order) {
+        n++;
+        const r = await runCell(target, scenario, opts.timing);
+        log(`[${n}/${total}] ${scenario.id} ${target}: ${progressLine(r)}`);
+        cells.set(scenario.id, [...(cells.get(scenario.id) ?? []), r]);
+      }
+    }
+  }
+  const scenarios: ScenarioReport[] = opts.scenarios.map((s) => summarizeScenario(s, cells.get(s.id) ?? []));
+  const goals = evaluateGoals(scenarios, IDLE_GOAL_CONNECTIONS);
+  const finished = new Date();
+  const report = {
+    benchmark: 'parley-signaling',
+    reportVersion: 1,
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    wallS: Math.round((finished.getTime() - started.getTime()) / 1000),
+    argv: process.argv.slice(2),
+    machine: { ...machine, loadAverage1mAtEnd: machineInfo().loadAverage1m },
+    method: {
+      quick: opts.quick,
+      rounds: opts.rounds,
+      timing: opts.timing,
+      targets: Object.fromEntries(opts.targets.map((t) => [t, TARGETS[t].description])),
+      parleyEnv: PARLEY_BENCH_ENV,
+      cpuPer1k:
+        'server utime+stime from /proc/<pid>/stat over the measured window, divided by frames delivered to receivers in the window, × 1000',
+      latency:
+        'one-way: receive time minus the send timestamp carried in the payload, both on the load generator clock',
+      rssPerConn: '(server VmRSS after N logins and settling − VmRSS before) / N',
+    },
+    scenarios,
+    goals,
+  };
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  process.stdout.write(json);
+  if (opts.out) writeFileSync(opts.out, json);
+  for (const g of goals) log(`goal ${g.id}: ${g.met === null ? 'not measured' : g.met ? 'MET' : 'MISSED'}`);
+}
+
+main().catch((err: unknown) => {
+  log(`bench:signaling failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,125 @@
+/**
+ * The servers under test and how the one load generator speaks to each. Everything that differs
+ * between targets lives here: how the server process is started, the WebSocket URL, the login
+ * handshake and the envelope around the (identical) payload. The rest of the harness is shared,
+ * so every target gets exactly the same load.
+ */
+import { fileURLToPath } from 'node:url';
+import type { PayloadKind } from './payloads.ts';
+
+/** The repository root, so the harness works from any working directory. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export const TARGET_NAMES = ['parley', 'bare', 'peer'] as const;
+export type TargetName = (typeof TARGET_NAMES)[number];
+
+/**
+ * Parley's configuration for the benchmark: per-connection rate limits, the per-IP connection
+ * cap and the send-buffer cap are raised far above what the load generator does (every client
+ * connects from 127.0.0.1), so what is measured is the cost of relaying, not of refusing.
+ * Logging is at `warn`: nothing is logged per frame.
+ */
+export const PARLEY_BENCH_ENV: Readonly<Record<string, string>> = {
+  PARLEY_LOG_LEVEL: 'warn',
+  PARLEY_RATE_PER_S: '1000000',
+  PARLEY_RATE_BURST: '1000000',
+  PARLEY_MAX_CONNS_PER_IP: '1000000',
+  PARLEY_MAX_SEND_BUFFER_BYTES: String(64 * 1024 * 1024),
+  PARLEY_HEARTBEAT_MS: '30000',
+};
+
+/** How a server process is started: arguments after `node`, and extra environment. */
+export interface ServerLaunch {
+  args: string[];
+  env: Record<string, string>;
+}
+
+export interface TargetSpec {
+  name: TargetName;
+  description: string;
+  launch(port: number): ServerLaunch;
+  /** WebSocket URL a client named `client` connects to. */
+  url(port: number, client: string): string;
+  /** First frame a client sends after the socket opens, if the protocol has one. */
+  hello(client: string): string | undefined;
+  /** Judges the first frame the server sends: true when logged in, else a reason. */
+  loginResult(frame: string): true | string;
+  /** Frame text before the payload JSON, for a payload of `kind` sent to `to`. */
+  head(to: string, kind: PayloadKind): string;
+  /** Frame text after the payload JSON. */
+  tail: string;
+}
+
+const tsEntry = (file: string) => ['--import', 'tsx', `${ROOT}${file}`];
+
+function firstFrameType(frame: string): string {
+  try {
+    const v: unknown = JSON.parse(frame);
+    if (typeof v === 'object' && v !== null && 'type' in v && typeof v.type === 'string') return v.type;
+  } catch {
+    // Falls through: reported with the frame text below.
+  }
+  return '';
+}
+
+const loginBy =
+  (okType: string) =>
+  (frame: string): true | string =>
+    firstFrameType(frame) === okType ? true : `unexpected first frame: ${frame.slice(0, 200)}`;
+
+/** Parley and the bare forwarder share the envelope: the client names `to`, the server stamps `from`. */
+const signalEnvelope = {
+  hello: (client: string) => JSON.stringify({ type: 'hello', versions: ['1'], name: client }),
+  loginResult: loginBy('welcome'),
+  head: (to: string) => `{"type":"signal","to":${JSON.stringify(to)},"data":`,
+  tail: '}',
+};
+
+/** PeerJS message types by payload kind (the server relays OFFER, ANSWER and CANDIDATE alike). */
+const PEER_TYPES: Record<PayloadKind, string> = {
+  relay: 'OFFER',
+  offer: 'OFFER',
+  answer: 'ANSWER',
+  candidate: 'CANDIDATE',
+};
+
+export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
+  parley: {
+    name: 'parley',
+    description: 'Parley (packages/server/src/main.ts), limits raised as in PARLEY_BENCH_ENV',
+    launch: (port) => ({
+      args: tsEntry('packages/server/src/main.ts'),
+      env: { ...PARLEY_BENCH_ENV, PARLEY_HOST: '127.0.0.1', PARLEY_PORT: String(port) },
+    }),
+    url: (port) => `ws://127.0.0.1:${port}/ws`,
+    ...signalEnvelope,
+  },
+  bare: {
+    name: 'bare',
+    description: 'bare ws forwarder (bench/signaling/bare-forwarder.ts): parse, look up, stamp, send',
+    launch: (port) => ({
+      args: tsEntry('bench/signaling/bare-forwarder.ts'),
+      env: { BENCH_PORT: String(port) },
+    }),
+    url: (port) => `ws://127.0.0.1:${port}/`,
+    ...signalEnvelope,
+  },
+  peer: {
+    name: 'peer',
+    description: 'PeerJS server (npm peer 1.0.2, PeerServer API, bench/signaling/peer-server.ts)',
+    launch: (port) => ({
+      args: tsEntry('bench/signaling/peer-server.ts'),
+      env: { BENCH_PORT: String(port) },
+    }),
+    url: (port, client) =>
+      `ws://127.0.0.1:${port}/peerjs?key=peerjs&id=${encodeURIComponent(client)}&token=bench`,
+    hello: () => undefined,
+    loginResult: loginBy('OPEN'),
+    head: (to, kind) => `{"type":"${PEER_TYPES[kind]}","dst":${JSON.stringify(to)},"payload":`,
+    tail: '}',
+  },
+};
+
+export function isTargetName(s: string): s is TargetName {
+  return (TARGET_NAMES as readonly string[]).includes(s);
+}
