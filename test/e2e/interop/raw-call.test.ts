@@ -71,10 +71,14 @@ describe('interop without a server: chromium↔firefox', () => {
       assert.ok(!codecsInSdp(firefoxSdp ?? '', 'video').includes('H264'), 'Firefox ESR here has no H264');
     });
 
-    it(`${offerer} opens a data channel to ${answerer}: text arrives both ways in order`, async () => {
+    it(`${offerer} opens a data channel to ${answerer}: 256 KiB maxMessageSize, text arrives both ways in order`, async () => {
       const [a, b] = await call(offerer, answerer);
       await a.waitFor(() => window.rawPeer.state().channel === 'open', { what: 'channel open' });
       await b.waitFor(() => window.rawPeer.state().channel === 'open', { what: 'channel open' });
+      // Chromium advertises 256 KiB and both ends settle on the smaller value (Firefox alone
+      // advertises 1 GiB, so a sender must not size chunks from maxMessageSize unbounded).
+      assert.equal(await a.evaluate(() => window.rawPeer.maxMessageSize()), 262_144);
+      assert.equal(await b.evaluate(() => window.rawPeer.maxMessageSize()), 262_144);
       const count = 20;
       await a.evaluate((n) => {
         for (let i = 0; i < n; i++) window.rawPeer.send(`a→b ${i}`);

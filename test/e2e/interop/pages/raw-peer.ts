@@ -63,6 +63,10 @@ export interface RawPeerApi {
   send(text: string): void;
   /** Text messages received on the data channel. */
   messages(): string[];
+  /** Every getStats() entry as a plain object (to compare the engines' stats). */
+  stats(): Promise<Record<string, unknown>[]>;
+  /** The negotiated SCTP maxMessageSize (bytes), or null before the data channel transport exists. */
+  maxMessageSize(): number | null;
   /** Call-setup milestones, for bench/interop/pairings.ts. */
   timeline(): Timeline;
   close(): void;
@@ -230,6 +234,15 @@ const api: RawPeerApi = {
 
   messages() {
     return [...received];
+  },
+
+  async stats() {
+    const report = await current().getStats();
+    return [...report.values()].map((s) => ({ ...s }) as Record<string, unknown>);
+  },
+
+  maxMessageSize() {
+    return current().sctp?.maxMessageSize ?? null;
   },
 
   timeline() {
