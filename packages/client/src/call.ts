@@ -1,0 +1,293 @@
+/**
+ * A direct call between two names, tracked by the server (`call.*` messages) and carried by one
+ * {@link PeerSession}. Outgoing calls go `ringing` → `connecting` → `connected`; incoming calls
+ * start `incoming` and are answered with {@link Call.accept}, {@link Call.decline} or
+ * {@link Call.busy}. Every call ends exactly once, with a reason.
+ */
+import { type CallEndReason, type JsonValue, ParleyError } from '@parley/protocol';
+import { InvalidStateError } from './errors.ts';
+import { TypedEmitter } from './events.ts';
+import type { LocalMedia, MediaOptions } from './features/media.ts';
+import type { ConversationHost } from './host.ts';
+import type { Logger } from './log.ts';
+import type { PeerSession, RemoteMediaState } from './peer/peer-session.ts';
+import type { Scope, SignalData } from './peer/signal-data.ts';
+
+/**
+ * `ringing` (we called, the callee's client rings), `incoming` (someone calls us), `connecting`
+ * (answered, media being set up), `connected`, `reconnecting` (network trouble, recovering),
+ * `ended` (see {@link CallEndedReason}).
+ */
+export type CallState = 'ringing' | 'incoming' | 'connecting' | 'connected' | 'reconnecting' | 'ended';
+
+/**
+ * Why a call ended: the server's reasons (`declined`, `busy`, `cancelled`, `hangup`,
+ * `no_answer`, `peer_gone`), or `failed` when the peer connection could not be (re)established,
+ * or `closed` when our client was closed.
+ */
+export type CallEndedReason = CallEndReason | 'failed' | 'closed';
+
+/** Events of {@link Call}. */
+export type CallEvents = {
+  /** The state changed; `reason` accompanies `ended`. */
+  state: [state: CallState, reason?: CallEndedReason];
+  /** The callee answered (both sides get it). */
+  accepted: [];
+  /** The call is over; `by` names who ended it when known. */
+  ended: [reason: CallEndedReason, by?: string];
+  /** The peer session exists (after accept): chat, stats and raw access hang off it. */
+  peer: [peer: PeerSession];
+  /** A remote track arrived. */
+  track: [track: MediaStreamTrack, stream: MediaStream];
+  /** A remote track was removed (e.g. the peer stopped sharing its screen). */
+  'track-removed': [track: MediaStreamTrack, stream: MediaStream];
+  /** The peer muted/unmuted or started/stopped sharing its screen. */
+  'media-state': [state: RemoteMediaState];
+};
+
+/**
+ * A call. Get one from `client.call(name)` or the client's `incoming` event.
+ *
+ * @example
+ * ```ts
+ * const call = await client.call('bob', { media: { audio: true, video: true } });
+ * call.on('track', (track, stream) => (remoteVideo.srcObject = stream));
+ * call.on('ended', (reason) => console.log('call ended:', reason));
+ * // later
+ * await call.hangup();
+ * ```
+ */
+export class Call extends TypedEmitter<CallEvents> {
+  /** The server's call id. */
+  readonly id: string;
+  /** The other party's name. */
+  readonly remote: string;
+  /** Who called. */
+  readonly direction: 'outgoing' | 'incoming';
+  /** `data` the caller attached to its invite, if any. */
+  readonly data: JsonValue | undefined;
+
+  readonly #host: ConversationHost;
+  readonly #log: Logger;
+  #state: CallState;
+  #endReason: CallEndedReason | undefined;
+  #endedBy: string | undefined;
+  #peer: PeerSession | null = null;
+  #media: LocalMedia | null = null;
+  #early: SignalData[] = [];
+
+  /** @internal Created by the client. */
+  constructor(
+    host: ConversationHost,
+    init: { id: string; remote: string; direction: 'outgoing' | 'incoming'; data?: JsonValue },
+  ) {
+    super();
+    this.#host = host;
+    this.#log = host.logger('parley:call');
+    this.id = init.id;
+    this.remote = init.remote;
+    this.direction = init.direction;
+    this.data = init.data;
+    this.#state = init.direction === 'outgoing' ? 'ringing' : 'incoming';
+  }
+
+  /** Current state. */
+  get state(): CallState {
+    return this.#state;
+  }
+  /** Why the call ended (once `ended`). */
+  get endReason(): CallEndedReason | undefined {
+    return this.#endReason;
+  }
+  /** Who ended the call, when the server said. */
+  get endedBy(): string | undefined {
+    return this.#endedBy;
+  }
+  /** The peer session, once the call is answered. */
+  get peer(): PeerSession | null {
+    return this.#peer;
+  }
+  /** Local media of this call (mute, switch camera, share screen), once it has some. */
+  get media(): LocalMedia | null {
+    return this.#media;
+  }
+  /** Remote streams received so far. */
+  get remoteStreams(): MediaStream[] {
+    return this.#peer?.remoteStreams ?? [];
+  }
+  /** The signaling scope of this call's peer session. */
+  get scope(): Scope {
+    return `call:${this.id}`;
+  }
+
+  /**
+   * Answers an incoming call with local media (default: camera and microphone, falling back to
+   * receive-only). Rejects if the call is no longer incoming.
+   */
+  async accept(options: MediaOptions = {}): Promise<void> {
+    if (this.#state !== 'incoming')
+      throw new InvalidStateError(`cannot accept a call in state ${this.#state}`);
+    this.#setState('connecting');
+    const acquired = await this.#host.acquireMedia(options);
+    if (this.#ended()) {
+      if (acquired.owned) for (const t of acquired.stream?.getTracks() ?? []) t.stop();
+      throw new InvalidStateError(`the call ended (${this.#endReason}) before it was answered`);
+    }
+    this.#media = this.#host.createLocalMedia(acquired);
+    this.#startPeer();
+    try {
+      await this.#host.request({ type: 'call.accept', call: this.id });
+    } catch (error) {
+      // CALL_NOT_FOUND: the caller cancelled (or the ring timed out) while we answered.
+      this.#end(error instanceof ParleyError && error.code === 'CALL_NOT_FOUND' ? 'cancelled' : 'failed');
+      throw error;
+    }
+  }
+
+  /** Declines an incoming call. */
+  decline(): Promise<void> {
+    return this.#refuse(false);
+  }
+
+  /** Declines an incoming call as busy (the caller sees `busy`). */
+  busy(): Promise<void> {
+    return this.#refuse(true);
+  }
+
+  /** Cancels an outgoing call that is still ringing. */
+  async cancel(): Promise<void> {
+    if (this.#state !== 'ringing')
+      throw new InvalidStateError(`cannot cancel a call in state ${this.#state}`);
+    this.#end('cancelled', this.#host.name);
+    await this.#quietly({ type: 'call.cancel', call: this.id });
+  }
+
+  /**
+   * Ends the call whatever its state: cancels a ringing call, declines an incoming one, hangs up
+   * an answered one. Resolves once the server was told (or could not be); idempotent.
+   */
+  async hangup(): Promise<void> {
+    switch (this.#state) {
+      case 'ended':
+        return;
+      case 'ringing':
+        return this.cancel();
+      case 'incoming':
+        return this.decline();
+      default: {
+        const peer = this.#peer;
+        this.#end('hangup', this.#host.name);
+        try {
+          await this.#host.request({ type: 'call.hangup', call: this.id });
+        } catch (error) {
+          // The server forgot the call (it restarted): tell the peer directly.
+          if (error instanceof ParleyError && error.code === 'CALL_NOT_FOUND') peer?.sendBye('hangup');
+          else this.#log.debug('hangup not confirmed', { call: this.id, error: String(error) });
+        }
+      }
+    }
+  }
+
+  // ---- driven by the client --------------------------------------------------------------
+
+  /** @internal The server says the call was answered. */
+  onAccepted(): void {
+    if (this.#ended()) return;
+    if (this.direction === 'outgoing') {
+      this.#setState('connecting');
+      this.#startPeer();
+    }
+    this.emit('accepted');
+  }
+
+  /** @internal The server says the call ended. */
+  onEnded(reason: CallEndReason, by?: string): void {
+    this.#end(reason, by);
+  }
+
+  /** @internal A signal for this call's scope from the remote party. */
+  onSignal(data: SignalData): void {
+    if (this.#ended()) return;
+    if (!this.#peer) {
+      // The caller can hear from the callee just before `call.accepted` is processed.
+      if (this.#early.length < 200) this.#early.push(data);
+      return;
+    }
+    this.#peer.handleSignal(data);
+  }
+
+  /** @internal The outgoing call's local media, set by the client before inviting. */
+  setMedia(media: LocalMedia): void {
+    this.#media = media;
+  }
+
+  /** @internal The client is closing, or the server lost the call for good. */
+  terminate(reason: CallEndedReason): void {
+    this.#end(reason);
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  #startPeer(): void {
+    if (this.#peer) return;
+    const peer = this.#host.createPeer(this.remote, this.scope);
+    this.#peer = peer;
+    peer.on('track', (track, stream) => this.emit('track', track, stream));
+    peer.on('track-removed', (track, stream) => this.emit('track-removed', track, stream));
+    peer.on('media-state', (state) => this.emit('media-state', state));
+    peer.on('bye', () => this.#end('hangup', this.remote));
+    peer.on('state', (state) => {
+      if (this.#ended()) return;
+      if (state === 'connected') this.#setState('connected');
+      else if (state === 'reconnecting') this.#setState('reconnecting');
+      else if (state === 'failed') {
+        this.#end('failed');
+        void this.#quietly({ type: 'call.hangup', call: this.id });
+      }
+    });
+    if (this.#media) void this.#media.attach(peer);
+    this.emit('peer', peer);
+    const early = this.#early;
+    this.#early = [];
+    for (const d of early) peer.handleSignal(d);
+  }
+
+  async #refuse(busy: boolean): Promise<void> {
+    if (this.#state !== 'incoming')
+      throw new InvalidStateError(`cannot decline a call in state ${this.#state}`);
+    this.#end(busy ? 'busy' : 'declined', this.#host.name);
+    await this.#quietly({ type: 'call.decline', call: this.id, ...(busy ? { busy: true } : {}) });
+  }
+
+  /** Sends a request whose failure changes nothing locally (the call is already over here). */
+  async #quietly(msg: Parameters<ConversationHost['request']>[0]): Promise<void> {
+    try {
+      await this.#host.request(msg);
+    } catch (error) {
+      this.#log.debug('request not confirmed', { type: msg.type, call: this.id, error: String(error) });
+    }
+  }
+
+  #ended(): boolean {
+    return this.#state === 'ended';
+  }
+
+  #end(reason: CallEndedReason, by?: string): void {
+    if (this.#ended()) return;
+    this.#endReason = reason;
+    this.#endedBy = by;
+    this.#peer?.close(`call ${reason}`);
+    if (this.#peer && this.#media) this.#media.detach(this.#peer);
+    this.#media?.stop();
+    this.#host.forget({ call: this.id });
+    this.#log.info('call ended', { call: this.id, reason });
+    this.#setState('ended', reason);
+    this.emit('ended', reason, by);
+  }
+
+  #setState(state: CallState, reason?: CallEndedReason): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state, reason);
+  }
+}

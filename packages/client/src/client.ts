@@ -1,0 +1,534 @@
+/**
+ * `connect()` and {@link ParleyClient}: the SDK's entry point. The client owns the signaling
+ * connection, routes every server frame to the call or room it concerns, creates the peer
+ * sessions, and keeps rooms and calls alive across signaling drops and server restarts.
+ */
+import {
+  assertNever,
+  type ClientMessage,
+  type JsonValue,
+  type ParleyError,
+  type ServerMessage,
+  type ServerMessageOf,
+} from '@parley/protocol';
+import { Call } from './call.ts';
+import { InvalidStateError } from './errors.ts';
+import { TypedEmitter } from './events.ts';
+import {
+  type AcquiredMedia,
+  acquireMedia,
+  type GetDisplayMedia,
+  type GetUserMedia,
+  LocalMedia,
+  type MediaOptions,
+} from './features/media.ts';
+import type { ConversationHost } from './host.ts';
+import { createLoggerFactory, LOGGER_NAMES, type Logger, type LoggerOptions } from './log.ts';
+import {
+  PeerSession,
+  type PeerSessionOptions,
+  type RTCPeerConnectionConstructor,
+} from './peer/peer-session.ts';
+import { parseSignalData, type Scope } from './peer/signal-data.ts';
+import { Room } from './room.ts';
+import type { ReconnectPolicy } from './signaling/reconnect-policy.ts';
+import {
+  SignalingClient,
+  type SignalingState,
+  type StorageLike,
+  type WebSocketConstructor,
+} from './signaling/signaling-client.ts';
+
+/** The client's connection state (that of its signaling connection). */
+export type ClientState = SignalingState;
+
+/** A hook run for every new peer session (used to attach chat, file transfer, stats…). */
+export type PeerFeature = (peer: PeerSession) => void;
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** The name to be known by (1–32 of `A–Z a–z 0–9 _ . -`); unique on the server. */
+  name: string;
+  /** Access token, for servers with access control on. */
+  token?: string;
+  /** WebSocket constructor; default `globalThis.WebSocket` (pass `ws`'s in Node). */
+  WebSocket?: WebSocketConstructor;
+  /** RTCPeerConnection constructor; default `globalThis.RTCPeerConnection` (pass a polyfill in Node). */
+  RTCPeerConnection?: RTCPeerConnectionConstructor;
+  /**
+   * Keeps the session token so a page reload resumes the session (same name, no NAME_TAKEN).
+   * Default `sessionStorage` in browsers; `null` disables it.
+   */
+  storage?: StorageLike | null;
+  /** When to reconnect after a drop. Default: exponential backoff with jitter, up to 5 minutes. */
+  reconnectPolicy?: ReconnectPolicy;
+  /** Log level and sink. Quiet by default. */
+  logger?: LoggerOptions;
+  /** How long a request waits for its reply. Default 10 000 ms. */
+  requestTimeoutMs?: number;
+  /** How long connecting may take until `welcome`. Default 10 000 ms. */
+  connectTimeoutMs?: number;
+  /** getUserMedia stand-in (Node, tests). Default `navigator.mediaDevices.getUserMedia`. */
+  getUserMedia?: GetUserMedia;
+  /** getDisplayMedia stand-in. Default `navigator.mediaDevices.getDisplayMedia`. */
+  getDisplayMedia?: GetDisplayMedia;
+  /** Extra RTCConfiguration for every peer connection (ICE servers come from the server). */
+  rtcConfiguration?: RTCConfiguration;
+  /** ICE recovery timing of peer sessions (see {@link PeerSessionOptions}). */
+  peer?: Pick<
+    PeerSessionOptions,
+    'iceDisconnectedGraceMs' | 'politeBackupMs' | 'iceRestartTimeoutMs' | 'maxIceRestarts'
+  >;
+  /** Hooks run for every new peer session. */
+  features?: PeerFeature[];
+  /** Cap video bitrate by the number of peers (mesh). Default true. */
+  scaleBitrate?: boolean;
+}
+
+/** Events of {@link ParleyClient}. */
+export type ClientEvents = {
+  /** The connection state changed; `reason` says why for `reconnecting`, `failed` and `closed`. */
+  state: [state: ClientState, reason?: string];
+  /** Someone is calling: answer with `call.accept()`, or `decline()` / `busy()`. */
+  incoming: [call: Call];
+  /** A watched name came online or went offline (after {@link ParleyClient.watchPresence}). */
+  presence: [name: string, online: boolean];
+  /** An error from the server not tied to a request (e.g. PEER_NOT_FOUND for a signal). */
+  error: [error: ParleyError];
+  /** Logged in again after a drop; `resumed` is false when the server had forgotten us. */
+  reconnected: [resumed: boolean];
+  /** A new peer session (call or room): attach app features here. */
+  peer: [peer: PeerSession];
+};
+
+/**
+ * A connection to a Parley server, as a named user. Create it with {@link connect}.
+ *
+ * @example
+ * ```ts
+ * import { connect } from '@parley/client';
+ * const client = await connect('wss://parley.example/ws', { name: 'alice' });
+ * client.on('incoming', (call) => call.accept());
+ * const call = await client.call('bob');
+ * const room = await client.join('standup');
+ * client.close();
+ * ```
+ */
+export class ParleyClient extends TypedEmitter<ClientEvents> {
+  /** Our name on the server. */
+  readonly name: string;
+  /** The server's WebSocket URL. */
+  readonly url: string;
+
+  readonly #options: ConnectOptions;
+  readonly #signaling: SignalingClient;
+  readonly #loggers: (name: string) => Logger;
+  readonly #log: Logger;
+  readonly #calls = new Map<string, Call>();
+  readonly #rooms = new Map<string, Room>();
+  readonly #online = new Set<string>();
+  readonly #peers = new Set<PeerSession>();
+  readonly #host: ConversationHost;
+  #iceServers: RTCIceServer[] = [];
+  #graceMs = 20_000;
+  #closed = false;
+  #welcomed = false;
+  #removePageHide: (() => void) | undefined;
+
+  /** @internal Use {@link connect}. */
+  constructor(url: string, options: ConnectOptions) {
+    super();
+    this.url = url;
+    this.name = options.name;
+    this.#options = options;
+    this.#loggers = createLoggerFactory(options.logger);
+    this.#log = this.#loggers(LOGGER_NAMES.client);
+    this.#signaling = new SignalingClient(url, {
+      name: options.name,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+      ...(options.storage !== undefined ? { storage: options.storage } : {}),
+      ...(options.reconnectPolicy ? { reconnectPolicy: options.reconnectPolicy } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      logger: this.#loggers(LOGGER_NAMES.signaling),
+    });
+    this.#host = this.#makeHost();
+    this.#signaling.on('state', (state, reason) => this.#onState(state, reason));
+    this.#signaling.on('welcome', (w) => this.#onWelcome(w));
+    this.#signaling.on('message', (m) => this.#onMessage(m));
+    this.#signaling.on('error', (e) => this.emit('error', e));
+  }
+
+  /** Connection state. */
+  get state(): ClientState {
+    return this.#signaling.state;
+  }
+  /** Why the client is `reconnecting`, `failed` or `closed`. */
+  get reason(): string | undefined {
+    return this.#signaling.reason;
+  }
+  /** ICE servers currently in use (from the server). */
+  get iceServers(): readonly RTCIceServer[] {
+    return this.#iceServers;
+  }
+  /** Calls in progress (ringing, incoming or active), by id. */
+  get calls(): ReadonlyMap<string, Call> {
+    return this.#calls;
+  }
+  /** Rooms joined, by name. */
+  get rooms(): ReadonlyMap<string, Room> {
+    return this.#rooms;
+  }
+  /** Names online, as far as {@link watchPresence} told us. */
+  get online(): ReadonlySet<string> {
+    return this.#online;
+  }
+  /** The signaling connection, for tools that need raw protocol access. */
+  get signaling(): SignalingClient {
+    return this.#signaling;
+  }
+
+  /** @internal Opens the connection; used by {@link connect}. */
+  async open(): Promise<this> {
+    await this.#signaling.open();
+    this.#watchPageHide();
+    return this;
+  }
+
+  /**
+   * Calls `name`. Gets local media first (see {@link MediaOptions}), then invites; resolves
+   * with the {@link Call} once the callee's client rings (state `ringing`) — or already `ended`
+   * with reason `busy`. Rejects with a ParleyError such as `PEER_NOT_FOUND`.
+   *
+   * @example
+   * ```ts
+   * const call = await client.call('bob', { stream: await navigator.mediaDevices.getUserMedia({ video: true, audio: true }) });
+   * call.on('accepted', () => console.log('bob answered'));
+   * ```
+   */
+  async call(name: string, options: MediaOptions & { data?: JsonValue } = {}): Promise<Call> {
+    this.#assertOpen();
+    if (name === this.name) throw new InvalidStateError('cannot call yourself');
+    const acquired = await this.#host.acquireMedia(options);
+    let reply: ServerMessage;
+    try {
+      reply = await this.#signaling.request({
+        type: 'call.invite',
+        to: name,
+        ...(options.data !== undefined ? { data: options.data } : {}),
+      });
+    } catch (error) {
+      if (acquired.owned) for (const t of acquired.stream?.getTracks() ?? []) t.stop();
+      throw error;
+    }
+    if (reply.type !== 'call.ringing' && reply.type !== 'call.ended') {
+      throw new InvalidStateError(`unexpected reply to call.invite: ${reply.type}`);
+    }
+    const call = new Call(this.#host, { id: reply.call, remote: name, direction: 'outgoing' });
+    call.setMedia(this.#host.createLocalMedia(acquired));
+    if (reply.type === 'call.ended') {
+      call.onEnded(reply.reason, reply.by);
+      return call;
+    }
+    this.#calls.set(call.id, call);
+    this.#rememberCalls();
+    return call;
+  }
+
+  /**
+   * Joins a room with local media (see {@link MediaOptions}); resolves once joined, with every
+   * member already there connecting. Rejects with a ParleyError such as `ROOM_FULL` or `FORBIDDEN`.
+   *
+   * @example
+   * ```ts
+   * const room = await client.join('standup', { password: 's3cret' });
+   * room.on('track', (peer, track, stream) => attach(peer.remoteName, stream));
+   * ```
+   */
+  async join(room: string, options: MediaOptions & { password?: string } = {}): Promise<Room> {
+    this.#assertOpen();
+    if (this.#rooms.has(room)) throw new InvalidStateError(`already in room ${room}`);
+    const acquired = await this.#host.acquireMedia(options);
+    const r = new Room(this.#host, room, this.#host.createLocalMedia(acquired), options.password);
+    this.#rooms.set(room, r);
+    try {
+      await r.join();
+    } catch (error) {
+      r.teardown(
+        typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'error',
+      );
+      throw error;
+    }
+    return r;
+  }
+
+  /** Subscribes to the online list; resolves with who is online now, then emits `presence`. */
+  async watchPresence(): Promise<string[]> {
+    this.#assertOpen();
+    const reply = await this.#signaling.request({ type: 'presence.subscribe' });
+    if (reply.type === 'presence.listed') {
+      this.#online.clear();
+      for (const n of reply.names) this.#online.add(n);
+    }
+    return [...this.#online];
+  }
+
+  /**
+   * Hangs up every call, leaves every room, says `bye` (the server frees the name at once) and
+   * closes. Pending requests reject with InvalidStateError. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#removePageHide?.();
+    for (const call of [...this.#calls.values()]) {
+      if (call.state === 'ringing') this.#safeSend({ type: 'call.cancel', call: call.id });
+      else if (call.state === 'incoming') this.#safeSend({ type: 'call.decline', call: call.id });
+      else this.#safeSend({ type: 'call.hangup', call: call.id });
+      call.terminate('closed');
+    }
+    for (const room of [...this.#rooms.values()]) {
+      this.#safeSend({ type: 'room.leave', room: room.name });
+      room.teardown('closed');
+    }
+    for (const peer of this.#peers) peer.close('client closed');
+    this.#signaling.close({ bye: true });
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  #makeHost(): ConversationHost {
+    const client = this;
+    return {
+      name: this.name,
+      get graceMs() {
+        return client.#graceMs;
+      },
+      send: (msg) => this.#signaling.send(msg),
+      request: (msg) => this.#signaling.request(msg),
+      createPeer: (remote, scope) => this.#createPeer(remote, scope),
+      acquireMedia: (options) =>
+        acquireMedia(options, this.#options.getUserMedia, this.#loggers(LOGGER_NAMES.media)),
+      createLocalMedia: (acquired: AcquiredMedia) =>
+        new LocalMedia(acquired.stream, {
+          owned: acquired.owned,
+          ...(this.#options.getUserMedia ? { getUserMedia: this.#options.getUserMedia } : {}),
+          ...(this.#options.getDisplayMedia ? { getDisplayMedia: this.#options.getDisplayMedia } : {}),
+          scaleBitrate: this.#options.scaleBitrate ?? true,
+          logger: this.#loggers(LOGGER_NAMES.media),
+        }),
+      forget: ({ call, room }) => {
+        if (call !== undefined && this.#calls.delete(call)) this.#rememberCalls();
+        if (room !== undefined) this.#rooms.delete(room);
+      },
+      logger: (name) => this.#loggers(name),
+    };
+  }
+
+  #createPeer(remote: string, scope: Scope): PeerSession {
+    const peer = new PeerSession({
+      localName: this.name,
+      remoteName: remote,
+      scope,
+      send: (data) =>
+        this.#signaling.send({ type: 'signal', to: remote, data: data as unknown as JsonValue }),
+      iceServers: this.#iceServers,
+      ...(this.#options.rtcConfiguration ? { rtcConfiguration: this.#options.rtcConfiguration } : {}),
+      ...(this.#options.RTCPeerConnection ? { RTCPeerConnection: this.#options.RTCPeerConnection } : {}),
+      ...this.#options.peer,
+      logger: this.#loggers(LOGGER_NAMES.peer),
+    });
+    this.#peers.add(peer);
+    peer.on('state', (state) => {
+      if (state === 'closed') this.#peers.delete(peer);
+    });
+    for (const feature of this.#options.features ?? []) {
+      try {
+        feature(peer);
+      } catch (error) {
+        this.#log.warn('peer feature threw', { error: String(error) });
+      }
+    }
+    this.emit('peer', peer);
+    return peer;
+  }
+
+  #onState(state: SignalingState, reason?: string): void {
+    if (state === 'failed' || state === 'closed') {
+      // Without signaling, calls cannot be ended or renegotiated any more: end them.
+      for (const call of [...this.#calls.values()]) call.terminate(state === 'closed' ? 'closed' : 'failed');
+      for (const room of [...this.#rooms.values()]) room.teardown(reason ?? state);
+      this.#removePageHide?.();
+    }
+    this.emit('state', state, reason);
+  }
+
+  #onWelcome(w: ServerMessageOf<'welcome'>): void {
+    this.#iceServers = w.iceServers as RTCIceServer[];
+    this.#graceMs = w.graceMs;
+    for (const peer of this.#peers) peer.setIceServers(this.#iceServers);
+    const first = !this.#welcomed;
+    this.#welcomed = true;
+    if (w.resumed) {
+      // Rooms the server kept for us but this page does not know (a reload): leave them.
+      for (const room of w.rooms) if (!this.#rooms.has(room)) this.#safeSend({ type: 'room.leave', room });
+      // Rooms we are in but the server does not list (should not happen; be safe): join again.
+      for (const room of this.#rooms.values()) if (!w.rooms.includes(room.name)) room.rejoin();
+      if (first) {
+        // Calls a previous page left in progress: hang them up.
+        for (const id of this.#signaling.storedCalls)
+          if (!this.#calls.has(id)) this.#safeSend({ type: 'call.hangup', call: id });
+        this.#rememberCalls();
+      }
+    } else {
+      for (const room of this.#rooms.values()) room.rejoin();
+    }
+    if (!first) {
+      this.#log.info('reconnected', { resumed: w.resumed });
+      this.emit('reconnected', w.resumed);
+    }
+  }
+
+  #onMessage(msg: ServerMessage): void {
+    switch (msg.type) {
+      case 'welcome':
+      case 'ack':
+      case 'error':
+      case 'pong':
+      case 'call.ringing':
+      case 'room.left':
+      case 'server.draining':
+        return; // handled by the signaling layer or by the request that caused it
+      case 'signal': {
+        const data = parseSignalData(msg.data);
+        if (!data) {
+          this.#log.debug('signal data not understood', { from: msg.from });
+          return;
+        }
+        if (data.scope.startsWith('call:')) {
+          const call = this.#calls.get(data.scope.slice(5));
+          if (call && call.remote === msg.from) call.onSignal(data);
+          else this.#log.debug('signal for unknown call', { from: msg.from });
+        } else {
+          const room = this.#rooms.get(data.scope.slice(5));
+          if (room) room.onSignal(msg.from, data);
+          else this.#log.debug('signal for unknown room', { from: msg.from });
+        }
+        return;
+      }
+      case 'room.joined':
+        this.#rooms.get(msg.room)?.onJoined(msg.peers);
+        return;
+      case 'peer.joined':
+        this.#rooms.get(msg.room)?.onPeerJoined(msg.name);
+        return;
+      case 'peer.left':
+        this.#rooms.get(msg.room)?.onPeerLeft(msg.name, msg.reason);
+        return;
+      case 'room.message':
+        this.#rooms.get(msg.room)?.onMessage(msg.from, msg.data);
+        return;
+      case 'call.incoming': {
+        const call = new Call(this.#host, {
+          id: msg.call,
+          remote: msg.from,
+          direction: 'incoming',
+          ...(msg.data !== undefined ? { data: msg.data } : {}),
+        });
+        this.#calls.set(call.id, call);
+        this.#rememberCalls();
+        if (this.listenerCount('incoming') === 0) {
+          // Nobody can answer: say so at once instead of ringing until the timeout.
+          void call.decline().catch(() => {});
+          return;
+        }
+        this.emit('incoming', call);
+        return;
+      }
+      case 'call.accepted':
+        this.#calls.get(msg.call)?.onAccepted();
+        return;
+      case 'call.ended':
+        this.#calls.get(msg.call)?.onEnded(msg.reason, msg.by);
+        return;
+      case 'presence.listed':
+        this.#online.clear();
+        for (const n of msg.names) this.#online.add(n);
+        return;
+      case 'presence.updated':
+        if (msg.online) this.#online.add(msg.name);
+        else this.#online.delete(msg.name);
+        this.emit('presence', msg.name, msg.online);
+        return;
+      case 'ice.updated':
+        this.#iceServers = msg.iceServers as RTCIceServer[];
+        for (const peer of this.#peers) peer.setIceServers(this.#iceServers);
+        return;
+      default:
+        assertNever(msg);
+    }
+  }
+
+  #rememberCalls(): void {
+    this.#signaling.rememberCalls([...this.#calls.keys()]);
+  }
+
+  #safeSend(msg: ClientMessage): void {
+    try {
+      this.#signaling.send(msg);
+    } catch {
+      // Closed already: nothing left to tell the server.
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed || this.state === 'closed' || this.state === 'failed') {
+      throw new InvalidStateError(`the client is ${this.#closed ? 'closed' : this.state}`);
+    }
+  }
+
+  /**
+   * When the page goes away, end calls and leave rooms at once so the others see it now rather
+   * than after the resume grace. No `bye`: the session stays resumable, so a reload keeps the name.
+   */
+  #watchPageHide(): void {
+    const target = globalThis as {
+      addEventListener?: typeof addEventListener;
+      removeEventListener?: typeof removeEventListener;
+    };
+    if (
+      typeof target.addEventListener !== 'function' ||
+      typeof (globalThis as { document?: unknown }).document !== 'object'
+    )
+      return;
+    const onHide = (ev: Event) => {
+      if ((ev as PageTransitionEvent).persisted) return; // back/forward cache: the page may come back
+      for (const call of this.#calls.values()) {
+        if (call.state === 'ringing') this.#safeSend({ type: 'call.cancel', call: call.id });
+        else if (call.state === 'incoming') this.#safeSend({ type: 'call.decline', call: call.id });
+        else this.#safeSend({ type: 'call.hangup', call: call.id });
+      }
+      for (const room of this.#rooms.values()) this.#safeSend({ type: 'room.leave', room: room.name });
+    };
+    target.addEventListener('pagehide', onHide);
+    this.#removePageHide = () => target.removeEventListener?.('pagehide', onHide);
+  }
+}
+
+/**
+ * Connects to a Parley server and logs in as `options.name`. Resolves once logged in; rejects
+ * with a ParleyError (`NAME_TAKEN`, `UNAUTHORIZED`…) or a ConnectionError.
+ *
+ * @param url the server's WebSocket URL, e.g. `wss://parley.example/ws`
+ *
+ * @example
+ * ```ts
+ * const client = await connect('wss://parley.example/ws', { name: 'alice' });
+ * client.on('state', (state, reason) => console.log('signaling', state, reason ?? ''));
+ * ```
+ */
+export async function connect(url: string, options: ConnectOptions): Promise<ParleyClient> {
+  const client = new ParleyClient(url, options);
+  return client.open();
+}

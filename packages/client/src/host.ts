@@ -1,0 +1,26 @@
+/**
+ * What calls and rooms need from the client that owns them. An interface rather than the
+ * `ParleyClient` class itself, so `call.ts` and `room.ts` do not import `client.ts` (imports
+ * flow one way) and unit tests can hand them a small fake.
+ */
+import type { ClientMessage, ServerMessage } from '@parley/protocol';
+import type { AcquiredMedia, LocalMedia, MediaOptions } from './features/media.ts';
+import type { Logger } from './log.ts';
+import type { PeerSession } from './peer/peer-session.ts';
+import type { Scope } from './peer/signal-data.ts';
+
+/** @internal */
+export interface ConversationHost {
+  /** Our own name. */
+  readonly name: string;
+  /** The last `welcome.graceMs` (how long the server keeps a dropped session). */
+  readonly graceMs: number;
+  send(msg: ClientMessage): void;
+  request(msg: ClientMessage): Promise<ServerMessage>;
+  createPeer(remote: string, scope: Scope): PeerSession;
+  acquireMedia(options: MediaOptions): Promise<AcquiredMedia>;
+  createLocalMedia(acquired: AcquiredMedia): LocalMedia;
+  /** Called when a call or room is over, so the client forgets it. */
+  forget(what: { call?: string; room?: string }): void;
+  logger(name: string): Logger;
+}

@@ -1,0 +1,82 @@
+/**
+ * Parley's client SDK: signaling, perfect negotiation, calls by name, mesh rooms, media
+ * controls. Start with {@link connect}. See docs/SDK.md.
+ *
+ * @example
+ * ```ts
+ * import { connect } from '@parley/client';
+ * const client = await connect('wss://parley.example/ws', { name: 'alice' });
+ * client.on('incoming', (call) => call.accept());
+ * const call = await client.call('bob');
+ * call.on('track', (track, stream) => (video.srcObject = stream));
+ * ```
+ */
+export type { CallEndReason, ErrorCode, JsonValue, PeerLeftReason } from '@parley/protocol';
+export { Call, type CallEndedReason, type CallEvents, type CallState } from './call.ts';
+export {
+  type ClientEvents,
+  type ClientState,
+  type ConnectOptions,
+  connect,
+  ParleyClient,
+  type PeerFeature,
+} from './client.ts';
+export { ConnectionError, InvalidStateError, isNamedError, ParleyError, TimeoutError } from './errors.ts';
+export { type EventMap, type Listener, TypedEmitter } from './events.ts';
+export {
+  type AcquiredMedia,
+  acquireMedia,
+  type GetDisplayMedia,
+  type GetUserMedia,
+  LocalMedia,
+  type LocalMediaEvents,
+  type MediaOptions,
+  videoBitrateForPeers,
+} from './features/media.ts';
+export {
+  createLoggerFactory,
+  LOG_LEVELS,
+  LOGGER_NAMES,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  type LogSink,
+} from './log.ts';
+export { CommandQueue } from './peer/command-queue.ts';
+export {
+  type CandidateDecision,
+  type DescriptionDecision,
+  decideOnCandidate,
+  decideOnDescription,
+  iceRestartDelayMs,
+  isPolite,
+  type NegotiationContext,
+} from './peer/negotiation.ts';
+export {
+  PeerSession,
+  type PeerSessionEvents,
+  type PeerSessionOptions,
+  type PeerState,
+  type RemoteMediaState,
+  type RTCPeerConnectionConstructor,
+} from './peer/peer-session.ts';
+export { type MediaStateData, parseSignalData, type Scope, type SignalData } from './peer/signal-data.ts';
+export { Room, type RoomEvents, type RoomPeerLeftReason, type RoomState } from './room.ts';
+export { Outbox } from './signaling/outbox.ts';
+export {
+  type BackoffOptions,
+  ExponentialBackoffPolicy,
+  NEVER_RECONNECT,
+  NON_RETRYABLE_REASONS,
+  type ReconnectContext,
+  type ReconnectPolicy,
+} from './signaling/reconnect-policy.ts';
+export {
+  SignalingClient,
+  type SignalingClientOptions,
+  type SignalingEvents,
+  type SignalingState,
+  type StorageLike,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './signaling/signaling-client.ts';

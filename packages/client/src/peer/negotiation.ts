@@ -1,0 +1,124 @@
+/**
+ * Perfect negotiation decisions as pure functions, so glare can be unit-tested without a browser.
+ *
+ * This is the algorithm of the W3C webrtc-pc spec's "Perfect negotiation example" (§10.7) and
+ * webrtc/samples' `perfect-negotiation/js/peer.js`: each side knows whether it is polite; an
+ * offer that collides with our own offer is ignored by the impolite side and accepted by the
+ * polite side, whose `setRemoteDescription(offer)` rolls its own offer back. `makingOffer` and
+ * `isSettingRemoteAnswerPending` refine "are we stable?" so an offer arriving while our answer
+ * is being applied is not mistaken for glare.
+ */
+
+/** The signaling states of RTCPeerConnection (W3C webrtc-pc §4.3.1). */
+export type SignalingStateName =
+  | 'stable'
+  | 'have-local-offer'
+  | 'have-remote-offer'
+  | 'have-local-pranswer'
+  | 'have-remote-pranswer'
+  | 'closed';
+
+/** What the negotiation decision needs to know about our side. */
+export interface NegotiationContext {
+  /** The polite side yields on glare. See {@link isPolite}. */
+  polite: boolean;
+  /** An offer of ours is being created/set right now (between onnegotiationneeded and send). */
+  makingOffer: boolean;
+  /** `pc.signalingState` now. */
+  signalingState: SignalingStateName;
+  /** A remote answer is being applied right now. */
+  isSettingRemoteAnswerPending: boolean;
+}
+
+/** What to do with a remote description. */
+export type DescriptionDecision =
+  /** Glare on the impolite side: keep our offer, drop theirs (and its candidates' errors). */
+  | { action: 'ignore'; reason: 'glare' | 'stale-answer' }
+  /**
+   * Apply it with setRemoteDescription. `rollback`: our own offer is pending and must be rolled
+   * back first (the polite side on glare; engines with implicit rollback do it inside
+   * setRemoteDescription). `answer`: reply with setLocalDescription() and send the answer.
+   */
+  | { action: 'apply'; rollback: boolean; answer: boolean };
+
+/**
+ * The decision for an incoming description of `type` ('offer', 'answer' or 'pranswer').
+ *
+ * @example
+ * ```ts
+ * decideOnDescription('offer', { polite: false, makingOffer: true,
+ *   signalingState: 'have-local-offer', isSettingRemoteAnswerPending: false });
+ * // → { action: 'ignore', reason: 'glare' }
+ * ```
+ */
+export function decideOnDescription(type: string, ctx: NegotiationContext): DescriptionDecision {
+  if (type === 'offer') {
+    const readyForOffer =
+      !ctx.makingOffer && (ctx.signalingState === 'stable' || ctx.isSettingRemoteAnswerPending);
+    const offerCollision = !readyForOffer;
+    if (offerCollision && !ctx.polite) return { action: 'ignore', reason: 'glare' };
+    return {
+      action: 'apply',
+      rollback: offerCollision && ctx.signalingState === 'have-local-offer',
+      answer: true,
+    };
+  }
+  // An answer only makes sense while our offer is out. One that arrives in any other state
+  // answers an offer we already rolled back or replaced, and applying it would throw.
+  if (ctx.signalingState !== 'have-local-offer' && ctx.signalingState !== 'have-local-pranswer') {
+    return { action: 'ignore', reason: 'stale-answer' };
+  }
+  return { action: 'apply', rollback: false, answer: false };
+}
+
+/** What to do with a remote ICE candidate. */
+export type CandidateDecision = 'add' | 'buffer' | 'drop';
+
+/**
+ * Candidates that arrive before the remote description are buffered and added right after it
+ * is set (trickle ICE lets them overtake the offer). While an offer is being ignored, its
+ * candidates are dropped: they belong to a negotiation we refused.
+ */
+export function decideOnCandidate(ctx: {
+  hasRemoteDescription: boolean;
+  ignoreOffer: boolean;
+}): CandidateDecision {
+  if (ctx.hasRemoteDescription) return 'add';
+  return ctx.ignoreOffer ? 'drop' : 'buffer';
+}
+
+/**
+ * Which side is polite, from data both sides share: the two names. The side whose name sorts
+ * first (by UTF-16 code units, the same on every engine, unlike localeCompare) is polite.
+ */
+export function isPolite(localName: string, remoteName: string): boolean {
+  if (localName === remoteName) throw new RangeError('a peer cannot negotiate with itself');
+  return localName < remoteName;
+}
+
+/** ICE connection states that call for recovery. */
+export type IceHealth = 'ok' | 'disconnected' | 'failed';
+
+/** Timing of ICE recovery, see {@link iceRestartDelayMs}. */
+export interface IceRecoveryTiming {
+  /** How long `disconnected` may last before an ICE restart. */
+  iceDisconnectedGraceMs: number;
+  /** Extra wait of the polite side, which only restarts if the impolite side did not. */
+  politeBackupMs: number;
+}
+
+/**
+ * How long to wait before restarting ICE, or null when no restart is due. The impolite side
+ * restarts at once on `failed` and after `iceDisconnectedGraceMs` on `disconnected`; the polite side
+ * waits `politeBackupMs` longer, so normally exactly one side initiates and its offer does not
+ * collide with the other's (perfect negotiation would resolve a collision anyway).
+ */
+export function iceRestartDelayMs(
+  health: IceHealth,
+  polite: boolean,
+  timing: IceRecoveryTiming,
+): number | null {
+  if (health === 'ok') return null;
+  const base = health === 'failed' ? 0 : timing.iceDisconnectedGraceMs;
+  return base + (polite ? timing.politeBackupMs : 0);
+}

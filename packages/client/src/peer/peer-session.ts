@@ -1,0 +1,646 @@
+/**
+ * One RTCPeerConnection with one remote peer, negotiated with "perfect negotiation".
+ *
+ * Both sides run the same code: whoever adds a track (or a data channel, or restarts ICE) just
+ * lets `negotiationneeded` make an offer. When both offer at once (glare), the impolite side
+ * ignores the other's offer and the polite side rolls its own back (see ./negotiation.ts, the
+ * W3C webrtc-pc perfect negotiation example). Every mutation of the connection is serialized
+ * through a {@link CommandQueue}; candidates that overtake their description are buffered.
+ *
+ * ICE recovery: when ICE fails, or stays disconnected for a few seconds, the impolite side calls
+ * `restartIce()` (the polite side too, later, if nothing happened), a bounded number of times,
+ * before the session is declared `failed` with reason `ice-failed`.
+ */
+import type { JsonValue } from '@parley/protocol';
+import { InvalidStateError, isNamedError } from '../errors.ts';
+import { TypedEmitter } from '../events.ts';
+import { type Logger, silentLogger } from '../log.ts';
+import { CommandQueue } from './command-queue.ts';
+import {
+  decideOnCandidate,
+  decideOnDescription,
+  type IceHealth,
+  iceRestartDelayMs,
+  isPolite,
+  type SignalingStateName,
+} from './negotiation.ts';
+import type { CandidateInit, DescriptionInit, MediaStateData, Scope, SignalData } from './signal-data.ts';
+
+/**
+ * `connecting` until media can flow the first time, `connected`, `reconnecting` while ICE is
+ * disconnected or restarting, `failed` (with a reason) when recovery gave up, `closed`.
+ */
+export type PeerState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+
+/** An RTCPeerConnection constructor: the browser's, a Node polyfill's, or a test fake. */
+export type RTCPeerConnectionConstructor = new (configuration?: RTCConfiguration) => RTCPeerConnection;
+
+/** The remote side's media as it announced it (`media-state` signal). */
+export type RemoteMediaState = MediaStateData;
+
+/** Options of {@link PeerSession}. */
+export interface PeerSessionOptions {
+  /** Our own name. */
+  localName: string;
+  /** The remote peer's name. */
+  remoteName: string;
+  /** The conversation this session belongs to: `call:<id>` or `room:<name>`. */
+  scope: Scope;
+  /** Sends signaling `data` to the remote peer (normally through the signaling server). */
+  send: (data: SignalData) => void;
+  /** STUN/TURN servers (from `welcome` or `ice.updated`). */
+  iceServers?: RTCIceServer[];
+  /** Extra RTCConfiguration fields (e.g. `iceTransportPolicy: 'relay'`). */
+  rtcConfiguration?: RTCConfiguration;
+  /** RTCPeerConnection constructor; default `globalThis.RTCPeerConnection`. */
+  RTCPeerConnection?: RTCPeerConnectionConstructor;
+  /** How long ICE may stay `disconnected` before a restart. Default 3000 ms. */
+  iceDisconnectedGraceMs?: number;
+  /** Extra wait of the polite side before it restarts ICE itself. Default 2000 ms. */
+  politeBackupMs?: number;
+  /** How long one ICE restart may take before the next. Default 10 000 ms. */
+  iceRestartTimeoutMs?: number;
+  /** ICE restarts in a row without reaching `connected` before giving up. Default 5. */
+  maxIceRestarts?: number;
+  /** Logger (the client passes its `parley:peer` logger). */
+  logger?: Logger;
+}
+
+/** Events of {@link PeerSession}. */
+export type PeerSessionEvents = {
+  /** The session state changed; `reason` is set for `failed` and `closed`. */
+  state: [state: PeerState, reason?: string];
+  /** A remote track arrived, with the stream it belongs to. */
+  track: [track: MediaStreamTrack, stream: MediaStream];
+  /** A remote track was removed by the peer (e.g. it stopped sharing its screen). */
+  'track-removed': [track: MediaStreamTrack, stream: MediaStream];
+  /** The peer announced its microphone/camera/screen state. */
+  'media-state': [state: RemoteMediaState];
+  /** An app message sent with {@link PeerSession.sendAppData} by the peer. */
+  'app-data': [data: JsonValue];
+  /** A negotiation round completed: local and remote descriptions agree again. */
+  negotiated: [];
+  /** The peer ended this conversation with a `bye` signal. */
+  bye: [reason?: string];
+  /** A data channel opened by the peer (not negotiated out of band). */
+  datachannel: [channel: RTCDataChannel];
+};
+
+const DEFAULTS = {
+  iceDisconnectedGraceMs: 3_000,
+  politeBackupMs: 2_000,
+  iceRestartTimeoutMs: 10_000,
+  maxIceRestarts: 5,
+};
+
+/**
+ * A peer-to-peer session with one remote peer. Calls and rooms create these for you; use the
+ * class directly only to build your own conversation model on {@link SignalingClient}.
+ *
+ * @example
+ * ```ts
+ * const peer = new PeerSession({ localName: 'alice', remoteName: 'bob', scope: 'room:demo',
+ *   send: (data) => signaling.send({ type: 'signal', to: 'bob', data }) });
+ * peer.on('track', (track, stream) => (video.srcObject = stream));
+ * for (const t of stream.getTracks()) void peer.addTrack(t, stream);
+ * // and for each inbound `signal` from bob with this scope: peer.handleSignal(data)
+ * ```
+ */
+export class PeerSession extends TypedEmitter<PeerSessionEvents> {
+  readonly localName: string;
+  readonly remoteName: string;
+  readonly scope: Scope;
+  /** This side yields on offer collisions. Derived from the two names; both sides agree. */
+  readonly polite: boolean;
+  /** The underlying connection. Prefer the session's methods for anything that negotiates. */
+  readonly pc: RTCPeerConnection;
+
+  readonly #send: (data: SignalData) => void;
+  readonly #queue = new CommandQueue();
+  readonly #log: Logger;
+  readonly #timing: Required<
+    Pick<
+      PeerSessionOptions,
+      'iceDisconnectedGraceMs' | 'politeBackupMs' | 'iceRestartTimeoutMs' | 'maxIceRestarts'
+    >
+  >;
+
+  // Perfect negotiation state (names as in the W3C example).
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #isSettingRemoteAnswerPending = false;
+  #pendingCandidates: CandidateInit[] = [];
+
+  #state: PeerState = 'connecting';
+  #reason: string | undefined;
+  #everConnected = false;
+  #iceRestarts = 0;
+  #recoveryTimer: ReturnType<typeof setTimeout> | undefined;
+  #iceRestartRequested = false;
+  #remoteStreams = new Map<string, MediaStream>();
+  #remoteMedia: RemoteMediaState | null = null;
+  #maxVideoBitrateBps: number | null = null;
+  #closed = false;
+
+  constructor(options: PeerSessionOptions) {
+    super();
+    this.localName = options.localName;
+    this.remoteName = options.remoteName;
+    this.scope = options.scope;
+    this.polite = isPolite(options.localName, options.remoteName);
+    this.#send = options.send;
+    this.#log = options.logger ?? silentLogger;
+    this.#timing = {
+      iceDisconnectedGraceMs: options.iceDisconnectedGraceMs ?? DEFAULTS.iceDisconnectedGraceMs,
+      politeBackupMs: options.politeBackupMs ?? DEFAULTS.politeBackupMs,
+      iceRestartTimeoutMs: options.iceRestartTimeoutMs ?? DEFAULTS.iceRestartTimeoutMs,
+      maxIceRestarts: options.maxIceRestarts ?? DEFAULTS.maxIceRestarts,
+    };
+    const PC =
+      options.RTCPeerConnection ??
+      (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection;
+    if (!PC)
+      throw new InvalidStateError('no RTCPeerConnection implementation: pass options.RTCPeerConnection');
+    this.pc = new PC({ ...options.rtcConfiguration, iceServers: options.iceServers ?? [] });
+    this.#wire();
+    this.#log.debug('peer session created', {
+      remote: this.remoteName,
+      scope: this.scope,
+      polite: this.polite,
+    });
+  }
+
+  /** Current state. */
+  get state(): PeerState {
+    return this.#state;
+  }
+  /** Why the session is `failed` or `closed`. */
+  get reason(): string | undefined {
+    return this.#reason;
+  }
+  /** The remote streams received so far (camera, screen…), by stream id. */
+  get remoteStreams(): MediaStream[] {
+    return [...this.#remoteStreams.values()];
+  }
+  /** The remote side's last announced media state, or null before it sent one. */
+  get remoteMediaState(): RemoteMediaState | null {
+    return this.#remoteMedia;
+  }
+  /** ICE restarts since the last time the session was connected. */
+  get iceRestarts(): number {
+    return this.#iceRestarts;
+  }
+
+  /** Feeds one inbound signaling `data` (already routed to this session by scope). */
+  handleSignal(data: SignalData): void {
+    if (this.#closed) return;
+    switch (data.kind) {
+      case 'description':
+        this.#queue
+          .push('remote-description', () => this.#onRemoteDescription(data.description))
+          .catch((error) => this.#onNegotiationError('remote description', error));
+        return;
+      case 'candidate':
+        if (data.candidate === null) return; // end-of-candidates: nothing to do with trickle ICE
+        this.#queue
+          .push('candidate', () => this.#onRemoteCandidate(data.candidate as CandidateInit))
+          .catch((error) => this.#onNegotiationError('candidate', error));
+        return;
+      case 'media-state':
+        this.#remoteMedia = { audio: data.audio, video: data.video, screen: data.screen };
+        this.emit('media-state', this.#remoteMedia);
+        return;
+      case 'bye':
+        this.emit('bye', data.reason);
+        return;
+      case 'app':
+        this.emit('app-data', data.data);
+        return;
+    }
+  }
+
+  /**
+   * Sends a local track. Negotiation follows by itself (`negotiationneeded`). Sending the same
+   * track twice is a no-op. Resolves with its RTCRtpSender.
+   */
+  addTrack(track: MediaStreamTrack, stream?: MediaStream): Promise<RTCRtpSender> {
+    return this.#queue.push('addTrack', () => {
+      const existing = this.pc.getSenders().find((s) => s.track === track);
+      if (existing) return existing;
+      const sender = stream ? this.pc.addTrack(track, stream) : this.pc.addTrack(track);
+      if (track.kind === 'video' && this.#maxVideoBitrateBps !== null) {
+        void this.#applyBitrate(sender, this.#maxVideoBitrateBps);
+      }
+      this.#log.debug('track added', { remote: this.remoteName, kind: track.kind });
+      return sender;
+    });
+  }
+
+  /** Stops sending a track; the peer sees it removed after the renegotiation that follows. */
+  removeTrack(track: MediaStreamTrack): Promise<void> {
+    return this.#queue.push('removeTrack', () => {
+      const sender = this.pc.getSenders().find((s) => s.track === track);
+      if (!sender) return;
+      this.pc.removeTrack(sender);
+      this.#log.debug('track removed', { remote: this.remoteName, kind: track.kind });
+    });
+  }
+
+  /**
+   * Swaps the track a sender sends for another of the same kind, without renegotiation (a
+   * camera or microphone switch). Returns false when no sender sends `oldTrack`.
+   */
+  replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack | null): Promise<boolean> {
+    return this.#queue.push('replaceTrack', async () => {
+      const sender = this.pc.getSenders().find((s) => s.track === oldTrack);
+      if (!sender) return false;
+      await sender.replaceTrack(newTrack);
+      return true;
+    });
+  }
+
+  /**
+   * Makes sure media of `kind` can be received even though we send none (no camera, or the
+   * permission was denied): adds a `recvonly` transceiver unless one of that kind exists.
+   */
+  ensureReceiving(kind: 'audio' | 'video'): Promise<void> {
+    return this.#queue.push('ensureReceiving', () => {
+      const has = this.pc
+        .getTransceivers()
+        .some((t) => (t.receiver.track?.kind ?? t.sender.track?.kind) === kind && t.direction !== 'inactive');
+      if (!has) this.pc.addTransceiver(kind, { direction: 'recvonly' });
+    });
+  }
+
+  /**
+   * Caps the bitrate of every video sender (bits per second), e.g. lower as a mesh grows.
+   * `null` removes the cap. Engines without `setParameters` are left alone.
+   */
+  setMaxVideoBitrate(bps: number | null): Promise<void> {
+    this.#maxVideoBitrateBps = bps;
+    return this.#queue.push('setMaxVideoBitrate', async () => {
+      for (const sender of this.pc.getSenders()) {
+        if (sender.track?.kind === 'video') await this.#applyBitrate(sender, bps);
+      }
+    });
+  }
+
+  /** The cap set by {@link setMaxVideoBitrate}, or null. */
+  get maxVideoBitrateBps(): number | null {
+    return this.#maxVideoBitrateBps;
+  }
+
+  /** Tells the peer our microphone/camera/screen state (shown by its UI). */
+  sendMediaState(state: MediaStateData): void {
+    this.#signal({ kind: 'media-state', scope: this.scope, ...state });
+  }
+
+  /** Sends an app-defined JSON message to the peer over signaling (small control messages). */
+  sendAppData(data: JsonValue): void {
+    this.#signal({ kind: 'app', scope: this.scope, data });
+  }
+
+  /** Tells the peer this conversation is over (used when the server cannot, e.g. after it restarted). */
+  sendBye(reason?: string): void {
+    this.#signal({ kind: 'bye', scope: this.scope, ...(reason ? { reason } : {}) });
+  }
+
+  /**
+   * Restarts ICE: new credentials, new candidates, one more offer/answer. Called by the session
+   * itself when ICE fails; call it yourself after a network change you know about.
+   */
+  restartIce(): void {
+    if (this.#closed) return;
+    this.#log.info('ice restart', { remote: this.remoteName, attempt: this.#iceRestarts });
+    if (typeof this.pc.restartIce === 'function') {
+      this.pc.restartIce();
+    } else {
+      // Engines without restartIce(): make the next offer an ICE restart ourselves.
+      this.#iceRestartRequested = true;
+      this.#queue.push('offer', () => this.#makeOffer()).catch((e) => this.#onNegotiationError('offer', e));
+    }
+  }
+
+  /** Uses new ICE servers for future candidates (e.g. refreshed TURN credentials). */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    if (this.#closed) return;
+    try {
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+    } catch (error) {
+      this.#log.warn('setConfiguration failed', { error: String(error) });
+    }
+  }
+
+  /** The connection's statistics (see `RTCPeerConnection.getStats`). */
+  getStats(): Promise<RTCStatsReport> {
+    return this.pc.getStats();
+  }
+
+  /**
+   * Closes the connection. Queued operations reject with InvalidStateError. Idempotent; emits
+   * `state` `closed` once.
+   */
+  close(reason = 'closed'): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#recoveryTimer);
+    this.#queue.close();
+    this.pc.onnegotiationneeded = null;
+    this.pc.onicecandidate = null;
+    this.pc.ontrack = null;
+    this.pc.onconnectionstatechange = null;
+    this.pc.oniceconnectionstatechange = null;
+    this.pc.ondatachannel = null;
+    try {
+      this.pc.close();
+    } catch {
+      // Already closed.
+    }
+    this.#log.debug('peer session closed', { remote: this.remoteName, reason });
+    this.#setState('closed', reason);
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  #wire(): void {
+    const pc = this.pc;
+    pc.onnegotiationneeded = () => {
+      this.#queue.push('offer', () => this.#makeOffer()).catch((e) => this.#onNegotiationError('offer', e));
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (!candidate) return;
+      const init = typeof candidate.toJSON === 'function' ? candidate.toJSON() : candidate;
+      this.#signal({ kind: 'candidate', scope: this.scope, candidate: toCandidateInit(init) });
+    };
+    pc.ontrack = (ev) => this.#onTrack(ev);
+    pc.ondatachannel = (ev) => this.emit('datachannel', ev.channel);
+    pc.onconnectionstatechange = () => this.#updateState();
+    pc.oniceconnectionstatechange = () => this.#updateState();
+    pc.onsignalingstatechange = () => {
+      if (pc.signalingState === 'stable' && !this.#closed) this.emit('negotiated');
+    };
+  }
+
+  #signal(data: SignalData): void {
+    if (this.#closed) return;
+    try {
+      this.#send(data);
+    } catch (error) {
+      this.#log.warn('signal not sent', { kind: data.kind, error: String(error) });
+    }
+  }
+
+  async #makeOffer(): Promise<void> {
+    const pc = this.pc;
+    // negotiationneeded is only fired in `stable`; if another command moved us on meanwhile,
+    // the browser fires it again once we are back in `stable`.
+    if (pc.signalingState !== 'stable') return;
+    this.#makingOffer = true;
+    try {
+      if (this.#iceRestartRequested) {
+        this.#iceRestartRequested = false;
+        await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+      } else {
+        await setLocal(pc, 'offer');
+      }
+      const local = pc.localDescription;
+      if (!local || this.#closed) return;
+      this.#log.debug('offer sent', { remote: this.remoteName });
+      this.#log.trace('local sdp', { sdp: local.sdp });
+      this.#signal({ kind: 'description', scope: this.scope, description: toDescriptionInit(local) });
+    } finally {
+      this.#makingOffer = false;
+    }
+  }
+
+  async #onRemoteDescription(description: DescriptionInit): Promise<void> {
+    const pc = this.pc;
+    const decision = decideOnDescription(description.type, {
+      polite: this.polite,
+      makingOffer: this.#makingOffer,
+      signalingState: pc.signalingState as SignalingStateName,
+      isSettingRemoteAnswerPending: this.#isSettingRemoteAnswerPending,
+    });
+    this.#ignoreOffer = description.type === 'offer' && decision.action === 'ignore';
+    if (decision.action === 'ignore') {
+      this.#log.debug('remote description ignored', { remote: this.remoteName, reason: decision.reason });
+      return;
+    }
+    this.#log.debug('remote description', {
+      remote: this.remoteName,
+      type: description.type,
+      rollback: decision.rollback,
+    });
+    this.#log.trace('remote sdp', { sdp: description.sdp });
+    this.#isSettingRemoteAnswerPending = description.type === 'answer';
+    try {
+      await this.#setRemote(description, decision.rollback);
+    } finally {
+      this.#isSettingRemoteAnswerPending = false;
+    }
+    await this.#flushCandidates();
+    if (decision.answer) {
+      await setLocal(pc, 'answer');
+      const local = pc.localDescription;
+      if (!local || this.#closed) return;
+      this.#signal({ kind: 'description', scope: this.scope, description: toDescriptionInit(local) });
+    }
+  }
+
+  /**
+   * setRemoteDescription, rolling our offer back first where needed. Current engines roll back
+   * implicitly inside setRemoteDescription(offer) (webrtc-pc §4.4.1.5); older ones throw
+   * InvalidStateError, so we roll back explicitly and try again.
+   */
+  async #setRemote(description: DescriptionInit, rollback: boolean): Promise<void> {
+    try {
+      await this.pc.setRemoteDescription(description);
+    } catch (error) {
+      if (!rollback || this.pc.signalingState !== 'have-local-offer') throw error;
+      this.#log.debug('explicit rollback', { remote: this.remoteName });
+      await this.pc.setLocalDescription({ type: 'rollback' });
+      await this.pc.setRemoteDescription(description);
+    }
+  }
+
+  async #onRemoteCandidate(candidate: CandidateInit): Promise<void> {
+    const decision = decideOnCandidate({
+      hasRemoteDescription: this.pc.remoteDescription !== null,
+      ignoreOffer: this.#ignoreOffer,
+    });
+    if (decision === 'drop') return;
+    if (decision === 'buffer') {
+      this.#pendingCandidates.push(candidate);
+      return;
+    }
+    await this.#addCandidate(candidate);
+  }
+
+  async #flushCandidates(): Promise<void> {
+    const pending = this.#pendingCandidates;
+    this.#pendingCandidates = [];
+    for (const c of pending) await this.#addCandidate(c);
+  }
+
+  async #addCandidate(candidate: CandidateInit): Promise<void> {
+    try {
+      await this.pc.addIceCandidate(candidate);
+    } catch (error) {
+      // Candidates of an offer we ignored are expected to fail (W3C example); others are logged:
+      // a stale candidate from before an ICE restart is harmless too.
+      if (!this.#ignoreOffer)
+        this.#log.debug('candidate rejected', { remote: this.remoteName, error: String(error) });
+    }
+  }
+
+  #onNegotiationError(step: string, error: unknown): void {
+    if (this.#closed || isNamedError(error, 'InvalidStateError')) {
+      // After close, queued work is rejected on purpose; before close, an InvalidStateError
+      // means the state moved on (the next negotiationneeded or restart recovers).
+      this.#log.debug('negotiation step skipped', { step, error: String(error) });
+      return;
+    }
+    this.#log.warn('negotiation step failed', { remote: this.remoteName, step, error: String(error) });
+  }
+
+  #onTrack(ev: RTCTrackEvent): void {
+    const track = ev.track;
+    // Engines that do not carry stream ids still deliver the track: give it a stream of its own.
+    let stream = ev.streams[0];
+    if (!stream) {
+      const key = `track:${track.id}`;
+      stream = this.#remoteStreams.get(key) ?? newMediaStream(track);
+      this.#remoteStreams.set(key, stream);
+    }
+    if (!this.#remoteStreams.has(stream.id)) {
+      this.#remoteStreams.set(stream.id, stream);
+      const s = stream;
+      s.addEventListener?.('removetrack', (e: MediaStreamTrackEvent) => {
+        if (this.#closed) return;
+        this.emit('track-removed', e.track, s);
+        if (s.getTracks().length === 0) this.#remoteStreams.delete(s.id);
+      });
+    }
+    this.#log.debug('remote track', { remote: this.remoteName, kind: track.kind });
+    this.emit('track', track, stream);
+  }
+
+  #iceHealth(): IceHealth {
+    const ice = this.pc.iceConnectionState;
+    if (ice === 'failed' || this.pc.connectionState === 'failed') return 'failed';
+    if (ice === 'disconnected') return 'disconnected';
+    return 'ok';
+  }
+
+  #updateState(): void {
+    if (this.#closed) return;
+    const pc = this.pc;
+    const conn = pc.connectionState ?? iceToConnection(pc.iceConnectionState);
+    if (conn === 'connected') {
+      clearTimeout(this.#recoveryTimer);
+      this.#recoveryTimer = undefined;
+      this.#iceRestarts = 0;
+      this.#everConnected = true;
+      if (this.#maxVideoBitrateBps !== null)
+        void this.setMaxVideoBitrate(this.#maxVideoBitrateBps).catch(() => {});
+      this.#setState('connected');
+      return;
+    }
+    if (conn === 'closed') {
+      this.close('closed');
+      return;
+    }
+    const health = this.#iceHealth();
+    if (health !== 'ok' && this.#recoveryTimer === undefined) {
+      const delay = iceRestartDelayMs(health, this.polite, this.#timing) ?? 0;
+      this.#log.debug('ice unhealthy', { remote: this.remoteName, health, restartInMs: delay });
+      this.#recoveryTimer = setTimeout(() => this.#recover(), delay);
+    }
+    if (this.#state === 'failed') return;
+    this.#setState(this.#everConnected || health !== 'ok' ? 'reconnecting' : 'connecting');
+  }
+
+  #recover(): void {
+    this.#recoveryTimer = undefined;
+    if (this.#closed) return;
+    const conn = this.pc.connectionState ?? iceToConnection(this.pc.iceConnectionState);
+    if (conn === 'connected') return;
+    if (this.#iceRestarts >= this.#timing.maxIceRestarts) {
+      this.#log.warn('ice recovery gave up', { remote: this.remoteName, restarts: this.#iceRestarts });
+      this.#setState('failed', 'ice-failed');
+      return;
+    }
+    this.#iceRestarts++;
+    this.restartIce();
+    // Check again later: a restart may stall (peer offline, signaling down) without any event.
+    this.#recoveryTimer = setTimeout(() => this.#recover(), this.#timing.iceRestartTimeoutMs);
+  }
+
+  #applyBitrate(sender: RTCRtpSender, bps: number | null): Promise<void> {
+    if (typeof sender.getParameters !== 'function' || typeof sender.setParameters !== 'function') {
+      return Promise.resolve();
+    }
+    const params = sender.getParameters();
+    // Before the first negotiation some engines report no encodings yet; the cap is applied
+    // again once connected.
+    if (!params.encodings || params.encodings.length === 0) return Promise.resolve();
+    for (const enc of params.encodings) {
+      if (bps === null) delete enc.maxBitrate;
+      else enc.maxBitrate = bps;
+    }
+    return sender.setParameters(params).catch((error: unknown) => {
+      this.#log.debug('setParameters failed', { error: String(error) });
+    });
+  }
+
+  #setState(state: PeerState, reason?: string): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#reason = reason;
+    this.#log.debug('peer state', { remote: this.remoteName, state, reason });
+    this.emit('state', state, reason);
+  }
+}
+
+/**
+ * setLocalDescription() without arguments (webrtc-pc §4.4.1.6) creates the right offer or
+ * answer itself, which is what makes perfect negotiation race-free. Engines that predate it
+ * throw a TypeError; they get an explicit createOffer/createAnswer.
+ */
+async function setLocal(pc: RTCPeerConnection, kind: 'offer' | 'answer'): Promise<void> {
+  try {
+    await pc.setLocalDescription();
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    await pc.setLocalDescription(kind === 'offer' ? await pc.createOffer() : await pc.createAnswer());
+  }
+}
+
+function toDescriptionInit(d: RTCSessionDescription | RTCSessionDescriptionInit): DescriptionInit {
+  return { type: d.type as DescriptionInit['type'], sdp: d.sdp ?? '' };
+}
+
+function toCandidateInit(c: RTCIceCandidateInit): CandidateInit {
+  const out: CandidateInit = { candidate: c.candidate ?? '' };
+  if (c.sdpMid !== undefined) out.sdpMid = c.sdpMid;
+  if (c.sdpMLineIndex !== undefined) out.sdpMLineIndex = c.sdpMLineIndex;
+  if (c.usernameFragment !== undefined) out.usernameFragment = c.usernameFragment;
+  return out;
+}
+
+function iceToConnection(ice: RTCIceConnectionState): RTCPeerConnectionState {
+  switch (ice) {
+    case 'checking':
+      return 'connecting';
+    case 'completed':
+      return 'connected';
+    default:
+      return ice as RTCPeerConnectionState;
+  }
+}
+
+function newMediaStream(track: MediaStreamTrack): MediaStream {
+  const MS = (globalThis as { MediaStream?: new (tracks?: MediaStreamTrack[]) => MediaStream }).MediaStream;
+  if (!MS) throw new InvalidStateError('no MediaStream implementation');
+  return new MS([track]);
+}
