@@ -1,0 +1,410 @@
+/**
+ * The sending side of one file transfer (see docs/FILE-TRANSFER.md).
+ *
+ * One data channel per attempt, labelled `parley-file/<id>`: open → `file.offer` → the receiver's
+ * `file.accept { offset }` → chunks from that offset, paced by two watermarks on `bufferedAmount`,
+ * with no per-chunk round trip → `file.done { sha256 }` → `file.received`. The SHA-256 is computed
+ * while sending (no extra pass over the file before the first byte goes out) and snapshotted at
+ * every chunk boundary the receiver has not yet confirmed, so a resume continues the hash from the
+ * receiver's offset without rereading the file; only a sender that lost its snapshots (a new
+ * process) rehashes the prefix from the source.
+ */
+import {
+  decodeFileReceiverMessage,
+  type FileCancelCode,
+  type FileReceiverMessage,
+  fileChannelLabel,
+} from '@parley/protocol';
+import { TypedEmitter } from '../events.ts';
+import { BlockReader, chooseChunkBytes, chunkLengthAt, HashCheckpoints } from './file-transfer-chunks.ts';
+import { canWrite, waitForDrain } from './file-transfer-pacer.ts';
+import { ProgressMeter, type TransferProgress } from './file-transfer-progress.ts';
+import type { FileSource } from './file-transfer-source.ts';
+import {
+  FileTransferError,
+  isFinalState,
+  type ResolvedFileTransferOptions,
+  sendControl,
+  type TransferEvents,
+  type TransferResult,
+  type TransferState,
+} from './file-transfer-state.ts';
+import { Sha256 } from './sha256.ts';
+
+/**
+ * What an outgoing transfer needs from its manager: a way to open a channel on the current peer
+ * connection (null while none is attached) and to read its negotiated message size limit.
+ * @internal
+ */
+export interface OutgoingHost {
+  openChannel(label: string): RTCDataChannel | null;
+  maxMessageSize(): number | null;
+  /** True while a connected peer connection is attached (automatic re-offers make sense). */
+  connected(): boolean;
+}
+
+/**
+ * A file being sent. Created by `FileTransfers.send()`; listen to `state` and `progress`, await
+ * `finished`, call `cancel()` or `resume()`.
+ */
+export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
+  /** Transfer id, shared with the receiver (and reused by re-offers). */
+  readonly id: string;
+  readonly direction = 'send' as const;
+  readonly name: string;
+  readonly size: number;
+  readonly mime: string;
+  /** Resolves when the transfer reaches a final state; never rejects. */
+  readonly finished: Promise<TransferResult>;
+
+  readonly #source: FileSource;
+  readonly #host: OutgoingHost;
+  readonly #opts: ResolvedFileTransferOptions;
+  readonly #meter: ProgressMeter;
+  readonly #checkpoints = new HashCheckpoints();
+  #resolve!: (r: TransferResult) => void;
+  #state: TransferState = 'pending';
+  #channel: RTCDataChannel | null = null;
+  /** Bumped on every new channel, so a pump left over from an earlier attempt stops. */
+  #attempt = 0;
+  /** Bytes handed to the channel in the current attempt (absolute offset). */
+  #sent = 0;
+  /** Highest offset the receiver confirmed. */
+  #confirmed = 0;
+  /** Confirmed offset when the last re-offer was made; re-offers without progress count toward giving up. */
+  #confirmedAtResume = -1;
+  #failedResumes = 0;
+  #sha256: string | null = null;
+  #progressTimer: ReturnType<typeof setInterval> | undefined;
+  #resumeTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastProgress: TransferProgress;
+
+  /** @internal Use `FileTransfers.send()`. */
+  constructor(id: string, source: FileSource, host: OutgoingHost, opts: ResolvedFileTransferOptions) {
+    super();
+    this.id = id;
+    this.#source = source;
+    this.name = source.name;
+    this.size = source.size;
+    this.mime = source.type;
+    this.#host = host;
+    this.#opts = opts;
+    this.#meter = new ProgressMeter(source.size);
+    this.#lastProgress = { bytes: 0, total: source.size, rateBytesPerSec: 0, etaMs: null };
+    this.finished = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+    // Open on the next tick so the caller can add listeners first.
+    queueMicrotask(() => this.#open());
+  }
+
+  /** Current state. */
+  get state(): TransferState {
+    return this.#state;
+  }
+
+  /** The last progress report. */
+  get progress(): TransferProgress {
+    return this.#lastProgress;
+  }
+
+  /** Bytes the receiver has confirmed it keeps (where a resume would start). */
+  get confirmedBytes(): number {
+    return this.#confirmed;
+  }
+
+  /** SHA-256 of the file (hex), known once every byte has been read. */
+  get sha256(): string | null {
+    return this.#sha256;
+  }
+
+  /**
+   * Cancels the transfer: tells the receiver (`file.cancel`, code `CANCELLED`) when the channel is
+   * open, then closes it. No effect once final.
+   */
+  cancel(reason?: string): void {
+    if (isFinalState(this.#state)) return;
+    this.#stop('cancelled', 'CANCELLED', reason, undefined);
+  }
+
+  /**
+   * Re-offers an interrupted transfer on the attached peer connection (the receiver answers with
+   * the offset it kept). Returns false when the transfer is not interrupted or no connection is
+   * attached. `FileTransfers` calls this by itself when `autoResume` is on.
+   */
+  resume(): boolean {
+    if (this.#state !== 'interrupted') return false;
+    if (this.#resumeTimer !== undefined) clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = undefined;
+    if (this.#confirmed > this.#confirmedAtResume) this.#failedResumes = 0;
+    else this.#failedResumes++;
+    if (this.#failedResumes >= this.#opts.maxResumeAttempts) {
+      this.#finish(
+        'failed',
+        new FileTransferError('RESUME_FAILED', `no progress after ${this.#failedResumes} re-offers`),
+      );
+      return false;
+    }
+    this.#confirmedAtResume = this.#confirmed;
+    return this.#open();
+  }
+
+  /** @internal The manager saw the peer connection go away or a new one attached. */
+  scheduleResume(delayMs: number): void {
+    if (this.#state !== 'interrupted' || !this.#opts.autoResume) return;
+    if (this.#resumeTimer !== undefined) clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = setTimeout(() => {
+      this.#resumeTimer = undefined;
+      if (this.#host.connected()) this.resume();
+    }, delayMs);
+  }
+
+  #open(): boolean {
+    if (isFinalState(this.#state)) return false;
+    let channel: RTCDataChannel | null = null;
+    try {
+      channel = this.#host.openChannel(fileChannelLabel(this.id));
+    } catch {
+      channel = null;
+    }
+    if (!channel) {
+      this.#setState('interrupted');
+      return false;
+    }
+    const attempt = ++this.#attempt;
+    this.#channel = channel;
+    channel.binaryType = 'arraybuffer';
+    channel.bufferedAmountLowThreshold = this.#opts.lowWaterBytes;
+    const current = () => this.#channel === channel && this.#attempt === attempt;
+    channel.addEventListener('open', () => {
+      if (!current()) return;
+      sendControl(channel, {
+        type: 'file.offer',
+        id: this.id,
+        name: this.name,
+        size: this.size,
+        mime: this.mime,
+        ...(this.#source.lastModified !== undefined ? { lastModified: this.#source.lastModified } : {}),
+      });
+    });
+    channel.addEventListener('message', (ev: MessageEvent) => {
+      if (current()) this.#onMessage(channel, attempt, ev.data);
+    });
+    channel.addEventListener('close', () => {
+      if (current()) this.#onClosed();
+    });
+    if (this.#state === 'interrupted') this.#setState('pending');
+    return true;
+  }
+
+  #onMessage(channel: RTCDataChannel, attempt: number, data: unknown): void {
+    if (typeof data !== 'string') {
+      this.#protocolError('the receiver sent binary data');
+      return;
+    }
+    const r = decodeFileReceiverMessage(data);
+    if (!r.ok) {
+      this.#protocolError(`${r.code}: ${r.message}`);
+      return;
+    }
+    const msg: FileReceiverMessage = r.msg;
+    if (msg.id !== this.id) {
+      this.#protocolError(`message for transfer ${msg.id} on ${this.id}`);
+      return;
+    }
+    switch (msg.type) {
+      case 'file.accept':
+        if (this.#state !== 'pending') {
+          this.#protocolError('file.accept out of turn');
+          return;
+        }
+        if (msg.offset > this.size) {
+          this.#protocolError('file.accept offset beyond the file');
+          return;
+        }
+        this.#confirmed = Math.max(this.#confirmed, msg.offset);
+        void this.#pump(channel, attempt, msg.offset);
+        return;
+      case 'file.reject':
+        if (this.#state !== 'pending') {
+          this.#protocolError('file.reject out of turn');
+          return;
+        }
+        this.#stop('rejected', undefined, msg.reason, undefined);
+        return;
+      case 'file.ack':
+        if (msg.offset > this.#sent) {
+          this.#protocolError('file.ack beyond the bytes sent');
+          return;
+        }
+        if (msg.offset > this.#confirmed) this.#confirmed = msg.offset;
+        this.#checkpoints.confirm(msg.offset);
+        return;
+      case 'file.received':
+        // Valid after file.done, or in answer to a re-offer of a transfer the receiver already finished.
+        if (this.#sha256 === null || (this.#state !== 'verifying' && this.#state !== 'pending')) {
+          this.#protocolError('file.received before file.done');
+          return;
+        }
+        if (msg.sha256 !== this.#sha256) {
+          this.#stop('failed', 'HASH_MISMATCH', 'the receiver reported another SHA-256', undefined);
+          return;
+        }
+        this.#confirmed = this.size;
+        this.#emitProgress(this.size);
+        this.#finish('completed');
+        return;
+      case 'file.cancel': {
+        const remote = new FileTransferError(
+          msg.code,
+          msg.reason || `cancelled by the receiver (${msg.code})`,
+          {
+            remote: true,
+          },
+        );
+        this.#finish(msg.code === 'CANCELLED' ? 'cancelled' : 'failed', remote);
+        return;
+      }
+    }
+  }
+
+  async #pump(channel: RTCDataChannel, attempt: number, from: number): Promise<void> {
+    const live = () =>
+      this.#attempt === attempt && this.#channel === channel && channel.readyState === 'open';
+    this.#sent = from;
+    this.#setState('transferring');
+    this.#meter.resetRate();
+    this.#startProgress(channel);
+    const marks = {
+      highBytes: this.#opts.highWaterBytes,
+      lowBytes: this.#opts.lowWaterBytes,
+      pollMs: this.#opts.pollMs,
+    };
+    const chunkBytes = chooseChunkBytes(this.#host.maxMessageSize(), this.#opts.chunkBytes);
+    const blockBytes = Math.ceil(this.#opts.readBlockBytes / chunkBytes) * chunkBytes;
+    const reader = new BlockReader(this.#source, blockBytes);
+    try {
+      const hash = this.#checkpoints.at(from) ?? (await this.#rehash(from, blockBytes));
+      if (!live()) return;
+      this.#checkpoints.clear();
+      this.#checkpoints.add(from, hash.clone());
+      let sent = from;
+      while (sent < this.size) {
+        if (!live()) return;
+        if (!canWrite(channel, marks)) {
+          if (!(await waitForDrain(channel, marks))) return;
+          continue;
+        }
+        const len = chunkLengthAt(sent, this.size, chunkBytes);
+        const bytes = await reader.read(sent, len);
+        if (!live()) return;
+        hash.update(bytes);
+        channel.send(bytes as Uint8Array<ArrayBuffer>);
+        sent += len;
+        this.#sent = sent;
+        this.#checkpoints.add(sent, hash.clone());
+      }
+      this.#sha256 = hash.hex();
+      sendControl(channel, { type: 'file.done', id: this.id, size: this.size, sha256: this.#sha256 });
+      this.#setState('verifying');
+    } catch (error) {
+      // A send that throws means the channel died under us; its close event interrupts the
+      // transfer. Anything else came from the source.
+      if (!live()) return;
+      this.#stop('failed', 'SOURCE_FAILED', 'could not read the file', error);
+    } finally {
+      reader.clear();
+    }
+  }
+
+  /** Hashes the first `offset` bytes from the source (a resume without a snapshot there). */
+  async #rehash(offset: number, blockBytes: number): Promise<Sha256> {
+    const hash = new Sha256();
+    for (let pos = 0; pos < offset; ) {
+      const len = Math.min(blockBytes, offset - pos);
+      const bytes = await this.#source.read(pos, len);
+      if (bytes.length !== len) throw new Error(`source read ${bytes.length} of ${len} bytes at ${pos}`);
+      hash.update(bytes);
+      pos += len;
+    }
+    return hash;
+  }
+
+  #startProgress(channel: RTCDataChannel): void {
+    this.#stopProgress();
+    this.#progressTimer = setInterval(() => {
+      if (this.#channel !== channel) return;
+      // Bytes that left the channel's buffer, not merely queued in it.
+      this.#emitProgress(this.#sent - channel.bufferedAmount);
+    }, this.#opts.progressIntervalMs);
+  }
+
+  #stopProgress(): void {
+    if (this.#progressTimer !== undefined) clearInterval(this.#progressTimer);
+    this.#progressTimer = undefined;
+  }
+
+  #emitProgress(bytes: number): void {
+    const before = this.#lastProgress.bytes;
+    this.#lastProgress = this.#meter.update(bytes, performance.now());
+    if (this.#lastProgress.bytes !== before || bytes >= this.size) this.emit('progress', this.#lastProgress);
+  }
+
+  #onClosed(): void {
+    this.#channel = null;
+    this.#stopProgress();
+    if (isFinalState(this.#state)) return;
+    this.#setState('interrupted');
+    this.scheduleResume(this.#opts.resumeDelayMs);
+  }
+
+  #protocolError(message: string): void {
+    this.#stop('failed', 'BAD_MESSAGE', message, undefined);
+  }
+
+  /**
+   * Ends the transfer from this side: tells the receiver why (when `code` is given and the channel
+   * is open), closes the channel, settles.
+   */
+  #stop(
+    state: 'cancelled' | 'rejected' | 'failed',
+    code: FileCancelCode | undefined,
+    reason: string | undefined,
+    cause: unknown,
+  ): void {
+    const channel = this.#channel;
+    if (channel && code) {
+      sendControl(channel, { type: 'file.cancel', id: this.id, code, ...(reason ? { reason } : {}) });
+    }
+    const error =
+      state === 'failed' && code ? new FileTransferError(code, reason ?? code, { cause }) : undefined;
+    this.#finish(state, error);
+  }
+
+  #finish(state: TransferResult['state'], error?: FileTransferError): void {
+    if (isFinalState(this.#state)) return;
+    this.#stopProgress();
+    if (this.#resumeTimer !== undefined) clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = undefined;
+    const channel = this.#channel;
+    this.#channel = null;
+    this.#attempt++;
+    this.#checkpoints.clear();
+    channel?.close();
+    this.#setState(state, error);
+    void Promise.resolve()
+      .then(() => this.#source.close?.())
+      .catch(() => {});
+    this.#resolve({
+      state,
+      ...(state === 'completed' && this.#sha256 ? { sha256: this.#sha256 } : {}),
+      ...(error ? { error } : {}),
+    });
+  }
+
+  #setState(state: TransferState, error?: FileTransferError): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state, ...((error ? [error] : []) as [FileTransferError?]));
+  }
+}
