@@ -69,7 +69,11 @@ export async function connectClient(wsUrl: string): Promise<TestClient> {
       if (i >= 0) return frames.splice(i, 1)[0]!;
       const left = deadline - Date.now();
       if (left <= 0 || isClosed) {
-        const have = frames.map((f) => f.type).join(', ');
+        const types = frames.map((f) => f.type);
+        const have =
+          types.length > 12
+            ? `${types.slice(-12).join(', ')} (last 12 of ${types.length})`
+            : types.join(', ');
         throw new Error(
           `no ${what} within ${timeoutMs} ms${isClosed ? ' (socket closed)' : ''}; queued: [${have}]`,
         );

@@ -177,7 +177,7 @@ export const CONFIG_VARS = {
   },
   PARLEY_TURN_TTL_S: {
     key: 'turnTtlS',
-    schema: int(60, 7 * 86_400).default(3600),
+    schema: int(1, 7 * 86_400).default(3600),
     shown: '`3600`',
     doc: 'Lifetime of minted TURN credentials; sessions get `ice.updated` with fresh ones at 80% of it.',
   },
