@@ -14,73 +14,13 @@ import {
   tracePage,
   writePage,
 } from '../../helpers/browser.ts';
-import { type CoturnHandle, startCoturn } from '../../helpers/coturn.ts';
-
-/** What the page keeps on `window` so the test can poll it. */
-interface RelayState {
-  a: RTCPeerConnection;
-  b: RTCPeerConnection;
-  /** `icecandidateerror` events seen on either side. */
-  errors: { errorCode: number; url: string }[];
-  /** Types of the local candidates gathered on either side ('host', 'relay'…). */
-  candidateTypes: string[];
-}
-
-/**
- * Starts a relay-only call between two peer connections of one page, with fake camera video
- * from a to b. Runs in the page: it must not refer to anything outside itself.
- */
-async function startRelayCall(ice: RTCIceServer): Promise<void> {
-  const config: RTCConfiguration = { iceServers: [ice], iceTransportPolicy: 'relay' };
-  const a = new RTCPeerConnection(config);
-  const b = new RTCPeerConnection(config);
-  const state = { a, b, errors: [], candidateTypes: [] } as {
-    a: RTCPeerConnection;
-    b: RTCPeerConnection;
-    errors: { errorCode: number; url: string }[];
-    candidateTypes: string[];
-  };
-  (window as unknown as { relay: typeof state }).relay = state;
-  for (const [self, other] of [
-    [a, b],
-    [b, a],
-  ] as const) {
-    self.onicecandidate = (e) => {
-      if (e.candidate?.type) state.candidateTypes.push(e.candidate.type);
-      void other.addIceCandidate(e.candidate ?? undefined).catch(() => {});
-    };
-    self.onicecandidateerror = (e) => {
-      const ev = e as RTCPeerConnectionIceErrorEvent;
-      state.errors.push({ errorCode: ev.errorCode, url: ev.url });
-    };
-  }
-  const stream = await navigator.mediaDevices.getUserMedia({ video: true });
-  for (const t of stream.getTracks()) a.addTrack(t, stream);
-  await a.setLocalDescription();
-  await b.setRemoteDescription(a.localDescription!);
-  await b.setLocalDescription();
-  await a.setRemoteDescription(b.localDescription!);
-}
-
-/** Reads b's decoded frames and the selected pair's local candidate (type, relay protocol). */
-async function readReceiverStats(): Promise<{
-  framesDecoded: number;
-  localType?: string;
-  relayProtocol?: string;
-} | null> {
-  const { b } = (window as unknown as { relay: RelayState }).relay;
-  const stats = await b.getStats();
-  let framesDecoded = 0;
-  let pairId: string | undefined;
-  for (const s of stats.values()) {
-    if (s.type === 'inbound-rtp' && s.kind === 'video') framesDecoded = s.framesDecoded ?? 0;
-    if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
-  }
-  if (framesDecoded < 5 || !pairId) return null;
-  const pair = stats.get(pairId);
-  const local = pair ? stats.get(pair.localCandidateId) : undefined;
-  return { framesDecoded, localType: local?.candidateType, relayProtocol: local?.relayProtocol };
-}
+import {
+  type CoturnHandle,
+  type RelayState,
+  readReceiverStats,
+  startCoturn,
+  startRelayCall,
+} from '../../helpers/coturn.ts';
 
 // TURN relay proof, independent of the Parley server: coturn with the REST secret, credentials
 // minted the way the server mints them, two relay-only peer connections in one page.
