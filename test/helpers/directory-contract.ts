@@ -1,0 +1,189 @@
+/**
+ * The contract every `Directory` implementation must meet, as a reusable node:test suite. Run it
+ * against each backend: `directoryContract('memory', async () => new MemoryDirectory())`; a
+ * Redis backend runs the same suite with a factory that connects to a test redis-server.
+ * Implementations may deliver presence events asynchronously; the suite waits for them.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Directory, NodeHandlers } from '@parley/server';
+
+type Made = Directory & { close?(): Promise<void> };
+
+/** A node's recorded deliveries and presence events. */
+interface Recorder extends NodeHandlers {
+  delivered: [string, string][];
+  presenceEvents: [string, boolean][];
+  /** Names this node accepts frames for. */
+  local: Set<string>;
+}
+
+function recorder(): Recorder {
+  const r: Recorder = {
+    delivered: [],
+    presenceEvents: [],
+    local: new Set(),
+    deliver(name, frame) {
+      if (!r.local.has(name)) return false;
+      r.delivered.push([name, frame]);
+      return true;
+    },
+    presence(name, online) {
+      r.presenceEvents.push([name, online]);
+    },
+  };
+  return r;
+}
+
+async function eventually(cond: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Registers the directory contract suite for the backend `make` creates (fresh per test). */
+export function directoryContract(name: string, make: () => Promise<Made>): void {
+  describe(`Directory contract › ${name}`, () => {
+    let dir: Made;
+    beforeEach(async () => {
+      dir = await make();
+    });
+    afterEach(async () => {
+      await dir.close?.();
+    });
+
+    it('claimName › of concurrent claims for one name exactly one wins', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => dir.claimName('alice', `node${i % 3}`)),
+      );
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.notEqual(await dir.locate('alice'), null);
+    });
+
+    it('releaseName › only the holding node releases; then the name can be claimed again', async () => {
+      assert.equal(await dir.claimName('bob', 'n1'), true);
+      assert.equal(await dir.claimName('bob', 'n2'), false);
+      assert.equal(await dir.releaseName('bob', 'n2'), false);
+      assert.equal(await dir.locate('bob'), 'n1');
+      assert.equal(await dir.releaseName('bob', 'n1'), true);
+      assert.equal(await dir.locate('bob'), null);
+      assert.equal(await dir.claimName('bob', 'n2'), true);
+    });
+
+    it('onlineNames › lists claimed names sorted', async () => {
+      await dir.claimName('zed', 'n1');
+      await dir.claimName('amy', 'n2');
+      assert.deepEqual(await dir.onlineNames(), ['amy', 'zed']);
+    });
+
+    it('joinRoom › respects capacity and is idempotent for members', async () => {
+      const a = await dir.joinRoom('r', 'a', { maxPeers: 2 });
+      assert.deepEqual(a, { ok: true, members: ['a'], alreadyMember: false });
+      const b = await dir.joinRoom('r', 'b', { maxPeers: 2 });
+      assert.deepEqual(b, { ok: true, members: ['a', 'b'], alreadyMember: false });
+      assert.deepEqual(await dir.joinRoom('r', 'c', { maxPeers: 2 }), { ok: false, reason: 'full' });
+      assert.deepEqual(await dir.joinRoom('r', 'a', { maxPeers: 2 }), {
+        ok: true,
+        members: ['a', 'b'],
+        alreadyMember: true,
+      });
+    });
+
+    it('joinRoom › concurrent joins never exceed capacity', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => dir.joinRoom('busy', `p${i}`, { maxPeers: 5 })),
+      );
+      assert.equal(results.filter((r) => r.ok).length, 5);
+      assert.equal((await dir.members('busy')).length, 5);
+    });
+
+    it('joinRoom › the first joiner sets the password; later joiners must match it', async () => {
+      assert.equal((await dir.joinRoom('vault', 'a', { maxPeers: 9, password: 'pw' })).ok, true);
+      assert.deepEqual(await dir.joinRoom('vault', 'b', { maxPeers: 9 }), { ok: false, reason: 'forbidden' });
+      assert.deepEqual(await dir.joinRoom('vault', 'b', { maxPeers: 9, password: 'nope' }), {
+        ok: false,
+        reason: 'forbidden',
+      });
+      assert.equal((await dir.joinRoom('vault', 'b', { maxPeers: 9, password: 'pw' })).ok, true);
+      // Once empty, the room and its password are gone.
+      await dir.leaveRoom('vault', 'a');
+      await dir.leaveRoom('vault', 'b');
+      assert.equal((await dir.joinRoom('vault', 'c', { maxPeers: 9 })).ok, true);
+    });
+
+    it('leaveRoom › removes members; empty rooms disappear', async () => {
+      await dir.joinRoom('x', 'a', { maxPeers: 9 });
+      await dir.joinRoom('y', 'a', { maxPeers: 9 });
+      await dir.joinRoom('x', 'b', { maxPeers: 9 });
+      assert.deepEqual(await dir.roomsOf('a'), ['x', 'y']);
+      assert.equal(await dir.roomCount(), 2);
+      assert.equal(await dir.leaveRoom('x', 'a'), true);
+      assert.equal(await dir.leaveRoom('x', 'a'), false);
+      assert.deepEqual(await dir.members('x'), ['b']);
+      assert.deepEqual(await dir.roomsOf('a'), ['y']);
+      await dir.leaveRoom('y', 'a');
+      assert.deepEqual(await dir.roomsOf('a'), []);
+      assert.equal(await dir.roomCount(), 1);
+      assert.deepEqual(await dir.members('nowhere'), []);
+    });
+
+    it('deliver › routes a frame to the node holding the name; false for unknown names', async () => {
+      const n1 = recorder();
+      const n2 = recorder();
+      await dir.attachNode('n1', n1);
+      await dir.attachNode('n2', n2);
+      n2.local.add('carol');
+      await dir.claimName('carol', 'n2');
+      assert.equal(await dir.deliver('carol', '{"type":"signal"}'), true);
+      await eventually(() => n2.delivered.length === 1);
+      assert.deepEqual(n2.delivered, [['carol', '{"type":"signal"}']]);
+      assert.deepEqual(n1.delivered, []);
+      assert.equal(await dir.deliver('nobody', '{}'), false);
+    });
+
+    it('deliver › preserves order for one recipient', async () => {
+      const n = recorder();
+      await dir.attachNode('n', n);
+      n.local.add('dan');
+      await dir.claimName('dan', 'n');
+      for (let i = 0; i < 100; i++) await dir.deliver('dan', String(i));
+      await eventually(() => n.delivered.length === 100);
+      assert.deepEqual(
+        n.delivered.map(([, f]) => f),
+        Array.from({ length: 100 }, (_, i) => String(i)),
+      );
+    });
+
+    it('presence › every attached node hears claims and releases', async () => {
+      const n1 = recorder();
+      const n2 = recorder();
+      await dir.attachNode('n1', n1);
+      await dir.attachNode('n2', n2);
+      await dir.claimName('erin', 'n1');
+      await dir.releaseName('erin', 'n1');
+      for (const n of [n1, n2]) {
+        await eventually(() => n.presenceEvents.length === 2);
+        assert.deepEqual(n.presenceEvents, [
+          ['erin', true],
+          ['erin', false],
+        ]);
+      }
+    });
+
+    it('detachNode › a detached node no longer receives frames', async () => {
+      const n = recorder();
+      await dir.attachNode('gone', n);
+      n.local.add('fay');
+      await dir.claimName('fay', 'gone');
+      await dir.detachNode('gone');
+      assert.equal(await dir.deliver('fay', 'x'), false);
+      assert.deepEqual(n.delivered, []);
+    });
+
+    it('healthy › answers true while the backend works', async () => {
+      assert.equal(await dir.healthy(), true);
+    });
+  });
+}
