@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { Call } from '../../../packages/client/src/call.ts';
+import { ParleyClient } from '../../../packages/client/src/client.ts';
+import type { RTCPeerConnectionConstructor } from '../../../packages/client/src/peer/peer-session.ts';
+import { ExponentialBackoffPolicy } from '../../../packages/client/src/signaling/reconnect-policy.ts';
+import { FakePeerConnection, type FakeSocket, fakeWebSocket, until, welcome } from './fakes.ts';
+
+const URL = 'ws://parley.test/ws';
+const clients: ParleyClient[] = [];
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+});
+
+async function start() {
+  const ws = fakeWebSocket();
+  const client = new ParleyClient(URL, {
+    name: 'alice',
+    WebSocket: ws.WebSocket,
+    RTCPeerConnection: FakePeerConnection as unknown as RTCPeerConnectionConstructor,
+    storage: null,
+    reconnectPolicy: new ExponentialBackoffPolicy({ initialDelayMs: 1, jitter: 0 }),
+  });
+  clients.push(client);
+  const opened = client.open();
+  await until(() => ws.sockets[0]);
+  const s = ws.sockets[0] as FakeSocket;
+  s.accept();
+  s.push(welcome({ re: s.last('hello')?.id }));
+  await opened;
+  return { client, s, sockets: ws.sockets };
+}
+
+const signalsTo = (s: FakeSocket, to: string) =>
+  s.sent.filter((f) => f.type === 'signal' && f.to === to).map((f) => f.data as Record<string, unknown>);
+
+describe('ParleyClient › calls (fake server, fake peer connection)', () => {
+  it('places a call: ringing, accepted, peer session on the call scope, hangup', async () => {
+    const { client, s } = await start();
+    const pending = client.call('bob', { media: false, data: { video: true } });
+    await until(() => s.last('call.invite'), 'invite');
+    const invite = s.last('call.invite');
+    assert.deepEqual(invite?.data, { video: true });
+    s.push({ type: 'call.ringing', re: invite?.id, call: 'c1', to: 'bob' });
+    const call = await pending;
+    assert.equal(call.state, 'ringing');
+    assert.equal(client.calls.get('c1'), call);
+
+    s.push({ type: 'call.accepted', call: 'c1', peer: 'bob' });
+    assert.equal(call.state, 'connecting');
+    assert.ok(call.peer, 'peer session created on accept');
+    await until(() => signalsTo(s, 'bob').some((d) => d.kind === 'description'), 'offer to bob');
+    assert.ok(signalsTo(s, 'bob').every((d) => d.scope === 'call:c1'));
+    assert.deepEqual(
+      signalsTo(s, 'bob').find((d) => d.kind === 'media-state'),
+      { kind: 'media-state', scope: 'call:c1', audio: false, video: false, screen: false },
+      'receive-only announced',
+    );
+
+    const ended: string[] = [];
+    call.on('ended', (r) => ended.push(r));
+    const hung = call.hangup();
+    assert.equal(call.state, 'ended');
+    s.push({
+      type: 'call.ended',
+      re: s.last('call.hangup')?.id,
+      call: 'c1',
+      peer: 'bob',
+      reason: 'hangup',
+      by: 'alice',
+    });
+    await hung;
+    assert.deepEqual(ended, ['hangup']);
+    assert.equal(call.peer?.state, 'closed');
+    assert.equal(client.calls.size, 0);
+  });
+
+  it('an invite answered busy resolves with an ended call', async () => {
+    const { client, s } = await start();
+    const pending = client.call('bob', { media: false });
+    await until(() => s.last('call.invite'));
+    s.push({ type: 'call.ended', re: s.last('call.invite')?.id, call: 'c2', peer: 'bob', reason: 'busy' });
+    const call = await pending;
+    assert.equal(call.state, 'ended');
+    assert.equal(call.endReason, 'busy');
+  });
+
+  it('an invite to an unknown name rejects with PEER_NOT_FOUND', async () => {
+    const { client, s } = await start();
+    const pending = client.call('nobody', { media: false });
+    await until(() => s.last('call.invite'));
+    s.push({ type: 'error', re: s.last('call.invite')?.id, code: 'PEER_NOT_FOUND', message: 'offline' });
+    await assert.rejects(pending, { code: 'PEER_NOT_FOUND' });
+  });
+
+  it('answers an incoming call and ends it when the caller hangs up', async () => {
+    const { client, s } = await start();
+    const incoming = new Promise<Call>((resolve) => client.on('incoming', resolve));
+    s.push({ type: 'call.incoming', call: 'c3', from: 'bob', data: { video: true } });
+    const call = await incoming;
+    assert.equal(call.state, 'incoming');
+    assert.deepEqual(call.data, { video: true });
+    const accepting = call.accept({ media: false });
+    await until(() => s.last('call.accept'), 'accept sent');
+    s.push({ type: 'call.accepted', re: s.last('call.accept')?.id, call: 'c3', peer: 'bob' });
+    await accepting;
+    assert.ok(call.peer);
+    // The caller's offer reaches the callee's session by scope.
+    s.push({
+      type: 'signal',
+      from: 'bob',
+      data: { kind: 'description', scope: 'call:c3', description: { type: 'offer', sdp: 'v=0' } },
+    });
+    const pc = call.peer?.pc as unknown as FakePeerConnection;
+    await until(() => pc.remoteDescription?.sdp === 'v=0', 'offer applied');
+    s.push({ type: 'call.ended', call: 'c3', peer: 'bob', reason: 'hangup', by: 'bob' });
+    assert.equal(call.state, 'ended');
+    assert.equal(call.endedBy, 'bob');
+  });
+
+  it('declines at once when the app listens for no incoming calls', async () => {
+    const { s } = await start();
+    s.push({ type: 'call.incoming', call: 'c4', from: 'bob' });
+    await until(() => s.last('call.decline'), 'declined');
+    assert.equal(s.last('call.decline')?.call, 'c4');
+  });
+
+  it('drops signals for calls it does not have or from the wrong sender', async () => {
+    const { client, s } = await start();
+    const incoming = new Promise<Call>((resolve) => client.on('incoming', resolve));
+    s.push({ type: 'call.incoming', call: 'c5', from: 'bob' });
+    const call = await incoming;
+    const accepting = call.accept({ media: false });
+    await until(() => s.last('call.accept'));
+    s.push({ type: 'call.accepted', re: s.last('call.accept')?.id, call: 'c5', peer: 'bob' });
+    await accepting;
+    s.push({
+      type: 'signal',
+      from: 'mallory',
+      data: { kind: 'description', scope: 'call:c5', description: { type: 'offer', sdp: 'evil' } },
+    });
+    s.push({
+      type: 'signal',
+      from: 'bob',
+      data: { kind: 'description', scope: 'call:c5', description: 'nope' },
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal((call.peer!.pc as unknown as FakePeerConnection).remoteDescription, null);
+  });
+});
+
+describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
+  it('creates a session per member, follows joins and leaves, routes signals by room scope', async () => {
+    const { client, s } = await start();
+    const joining = client.join('standup', { media: false });
+    await until(() => s.last('room.join'));
+    s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob', 'carol'] });
+    const room = await joining;
+    assert.deepEqual([...room.peers.keys()].sort(), ['bob', 'carol']);
+    assert.equal(room.state, 'joined');
+
+    s.push({ type: 'peer.joined', room: 'standup', name: 'dave' });
+    assert.equal(room.peers.size, 3);
+    const left: string[] = [];
+    room.on('peer-left', (name, reason) => left.push(`${name}:${reason}`));
+    s.push({ type: 'peer.left', room: 'standup', name: 'bob', reason: 'gone' });
+    assert.deepEqual(left, ['bob:gone']);
+    assert.deepEqual([...room.peers.keys()].sort(), ['carol', 'dave']);
+
+    s.push({
+      type: 'signal',
+      from: 'carol',
+      data: { kind: 'description', scope: 'room:standup', description: { type: 'offer', sdp: 'from-carol' } },
+    });
+    const pc = room.peers.get('carol')?.pc as unknown as FakePeerConnection;
+    await until(() => pc.remoteDescription?.sdp === 'from-carol', 'routed to carol');
+
+    const msgs: unknown[] = [];
+    room.on('message', (from, data) => msgs.push([from, data]));
+    s.push({ type: 'room.message', room: 'standup', from: 'carol', data: { text: 'hi' } });
+    assert.deepEqual(msgs, [['carol', { text: 'hi' }]]);
+
+    await Promise.all([
+      room.leave(),
+      until(() => s.last('room.leave')).then(() =>
+        s.push({ type: 'room.left', re: s.last('room.leave')?.id, room: 'standup' }),
+      ),
+    ]);
+    assert.equal(room.state, 'left');
+    assert.equal(client.rooms.size, 0);
+    assert.equal(pc.signalingState, 'closed');
+  });
+
+  it('rejoins its rooms after a fresh (not resumed) session and keeps live peers meanwhile', async () => {
+    const { client, s, sockets } = await start();
+    const joining = client.join('standup', { media: false });
+    await until(() => s.last('room.join'));
+    s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob'] });
+    const room = await joining;
+    const bob = room.peers.get('bob');
+
+    s.drop(1006);
+    await until(() => sockets[1], 'reconnect');
+    const s2 = sockets[1] as FakeSocket;
+    s2.accept();
+    s2.push(welcome({ re: s2.last('hello')?.id, resumed: false }));
+    await until(() => s2.last('room.join'), 'rejoined');
+    assert.equal(room.state, 'rejoining');
+    s2.push({ type: 'room.joined', re: s2.last('room.join')?.id, room: 'standup', peers: [] });
+    assert.equal(room.state, 'joined');
+    assert.equal(room.peers.get('bob'), bob, 'bob kept while he comes back');
+    s2.push({ type: 'peer.joined', room: 'standup', name: 'bob' });
+    assert.equal(room.peers.get('bob'), bob, 'same session when bob is back');
+  });
+
+  it('leaves rooms a resumed session holds that this page does not know (page reload)', async () => {
+    const { s, sockets } = await start();
+    s.drop(1006);
+    await until(() => sockets[1]);
+    const s2 = sockets[1] as FakeSocket;
+    s2.accept();
+    s2.push(welcome({ re: s2.last('hello')?.id, resumed: true, rooms: ['old-room'] }));
+    await until(() => s2.last('room.leave'));
+    assert.equal(s2.last('room.leave')?.room, 'old-room');
+  });
+});

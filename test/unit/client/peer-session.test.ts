@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import {
+  PeerSession,
+  type RTCPeerConnectionConstructor,
+} from '../../../packages/client/src/peer/peer-session.ts';
+import type { SignalData } from '../../../packages/client/src/peer/signal-data.ts';
+import { FakePeerConnection, tick, until } from './fakes.ts';
+
+const FakePC = FakePeerConnection as unknown as RTCPeerConnectionConstructor;
+const sessions: PeerSession[] = [];
+afterEach(() => {
+  for (const s of sessions.splice(0)) s.close();
+});
+
+/** Two sessions wired back to back; each direction delivers after `delayMs()` (FIFO kept). */
+function pair(delayMs: () => number = () => 0, timing: Record<string, number> = {}) {
+  const wires: { to: () => PeerSession; chain: Promise<void> }[] = [];
+  const mk = (local: string, remote: string, other: () => PeerSession) => {
+    const wire = { to: other, chain: Promise.resolve() };
+    wires.push(wire);
+    const s = new PeerSession({
+      localName: local,
+      remoteName: remote,
+      scope: 'room:test',
+      RTCPeerConnection: FakePC,
+      send: (data: SignalData) => {
+        const copy = JSON.parse(JSON.stringify(data)) as SignalData;
+        wire.chain = wire.chain.then(() => tick(delayMs())).then(() => wire.to().handleSignal(copy));
+      },
+      ...timing,
+    });
+    sessions.push(s);
+    return s;
+  };
+  let a!: PeerSession;
+  let b!: PeerSession;
+  // 'alice' < 'bob': alice is polite, bob impolite.
+  a = mk('alice', 'bob', () => b);
+  b = mk('bob', 'alice', () => a);
+  return { a, b, fa: a.pc as unknown as FakePeerConnection, fb: b.pc as unknown as FakePeerConnection };
+}
+
+const track = (id: string, kind = 'video') => ({ id, kind }) as unknown as MediaStreamTrack;
+
+describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
+  it('derives politeness from the two names, opposite on each side', () => {
+    const { a, b } = pair();
+    assert.equal(a.polite, true);
+    assert.equal(b.polite, false);
+  });
+
+  it('negotiates one side’s track with a single offer/answer', async () => {
+    const { a, b, fa, fb } = pair();
+    await a.addTrack(track('a-cam'));
+    await until(() => fa.negotiatedTracks.includes('a-cam') && fb.signalingState === 'stable', 'negotiated');
+    assert.deepEqual(fa.log, ['offer']);
+    assert.deepEqual(fb.log, ['answer']);
+    assert.equal(b.state, 'connecting');
+  });
+
+  it('survives glare: both sides offer at the same instant, 20 times, with random delivery delays', async () => {
+    let seed = 42;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 20; round++) {
+      const { a, b, fa, fb } = pair(() => Math.floor(rand() * 4));
+      fa.opDelayMs = Math.floor(rand() * 3);
+      fb.opDelayMs = Math.floor(rand() * 3);
+      await Promise.all([a.addTrack(track('a-cam')), b.addTrack(track('b-cam'))]);
+      await until(
+        () =>
+          fa.negotiatedTracks.includes('a-cam') &&
+          fb.negotiatedTracks.includes('b-cam') &&
+          fa.signalingState === 'stable' &&
+          fb.signalingState === 'stable',
+        `round ${round}: both tracks negotiated`,
+      );
+      const glare = fa.log.includes('implicit-rollback');
+      if (glare) assert.ok(fb.log.filter((x) => x === 'offer').length >= 1);
+      a.close();
+      b.close();
+    }
+  });
+
+  it('buffers candidates that arrive before the remote description', async () => {
+    const fakeSent: SignalData[] = [];
+    const s = new PeerSession({
+      localName: 'bob',
+      remoteName: 'alice',
+      scope: 'call:c1',
+      RTCPeerConnection: FakePC,
+      send: (d) => fakeSent.push(d),
+    });
+    sessions.push(s);
+    const pc = s.pc as unknown as FakePeerConnection;
+    s.handleSignal({ kind: 'candidate', scope: 'call:c1', candidate: { candidate: 'early-1', sdpMid: '0' } });
+    s.handleSignal({ kind: 'candidate', scope: 'call:c1', candidate: { candidate: 'early-2', sdpMid: '0' } });
+    await tick(5);
+    assert.equal(pc.addedCandidates.length, 0, 'not added without a remote description');
+    s.handleSignal({ kind: 'description', scope: 'call:c1', description: { type: 'offer', sdp: 'x' } });
+    await until(() => pc.addedCandidates.length === 2, 'flushed');
+    assert.deepEqual(
+      pc.addedCandidates.map((c) => c.candidate),
+      ['early-1', 'early-2'],
+    );
+    await until(() => fakeSent.some((d) => d.kind === 'description'), 'answer sent');
+    const answer = fakeSent.find((d) => d.kind === 'description');
+    assert.equal(answer?.kind === 'description' && answer.description.type, 'answer');
+  });
+
+  it('drops candidates of an offer it ignored (impolite side, glare)', async () => {
+    const s = new PeerSession({
+      localName: 'bob',
+      remoteName: 'alice',
+      scope: 'call:c1',
+      RTCPeerConnection: FakePC,
+      send: () => {},
+    });
+    sessions.push(s);
+    const pc = s.pc as unknown as FakePeerConnection;
+    await s.addTrack(track('b-cam'));
+    await until(() => pc.signalingState === 'have-local-offer', 'own offer out');
+    s.handleSignal({ kind: 'description', scope: 'call:c1', description: { type: 'offer', sdp: 'theirs' } });
+    s.handleSignal({ kind: 'candidate', scope: 'call:c1', candidate: { candidate: 'theirs-1' } });
+    await tick(5);
+    assert.equal(pc.signalingState, 'have-local-offer', 'kept our offer');
+    assert.equal(pc.remoteDescription, null);
+    assert.equal(pc.addedCandidates.length, 0);
+  });
+
+  it('ignores an answer that arrives when no offer is out (stale)', async () => {
+    const s = new PeerSession({
+      localName: 'bob',
+      remoteName: 'alice',
+      scope: 'call:c',
+      RTCPeerConnection: FakePC,
+      send: () => {},
+    });
+    sessions.push(s);
+    s.handleSignal({ kind: 'description', scope: 'call:c', description: { type: 'answer', sdp: 'old' } });
+    await tick(5);
+    assert.equal((s.pc as unknown as FakePeerConnection).remoteDescription, null);
+  });
+
+  it('rejects queued work with InvalidStateError after close and emits closed once', async () => {
+    const { a, fa } = pair();
+    const states: string[] = [];
+    a.on('state', (st) => states.push(st));
+    fa.opDelayMs = 20; // keep a remote offer busy in the queue…
+    a.handleSignal({ kind: 'description', scope: 'room:test', description: { type: 'offer', sdp: 'x' } });
+    const p = a.addTrack(track('x')); // …so this one waits behind it
+    a.close();
+    a.close();
+    await assert.rejects(p, { name: 'InvalidStateError' });
+    await assert.rejects(a.replaceTrack(track('x'), track('y')), { name: 'InvalidStateError' });
+    assert.deepEqual(states, ['closed']);
+  });
+
+  it('reports media state and app data from the peer', async () => {
+    const { a, b } = pair();
+    const seen: unknown[] = [];
+    b.on('media-state', (m) => seen.push(m));
+    b.on('app-data', (d) => seen.push(d));
+    a.sendMediaState({ audio: false, video: true, screen: true });
+    a.sendAppData({ hello: 'bob' });
+    await until(() => seen.length === 2, 'delivered');
+    assert.deepEqual(seen, [{ audio: false, video: true, screen: true }, { hello: 'bob' }]);
+    assert.deepEqual(b.remoteMediaState, { audio: false, video: true, screen: true });
+  });
+});
+
+describe('PeerSession › ICE recovery (fake RTCPeerConnection)', () => {
+  it('the impolite side restarts ICE at once when ICE fails; the polite side waits', async () => {
+    const { a, b, fa, fb } = pair(() => 0, { politeBackupMs: 10_000, iceRestartTimeoutMs: 10_000 });
+    fa.setIce('connected', 'connected');
+    fb.setIce('connected', 'connected');
+    assert.equal(b.state, 'connected');
+    fa.setIce('failed', 'failed');
+    fb.setIce('failed', 'failed');
+    assert.equal(b.state, 'reconnecting');
+    await until(() => fb.restartIceCalls === 1, 'impolite restarted');
+    assert.equal(fa.restartIceCalls, 0, 'polite waits for the other side');
+    await until(() => fb.negotiatedTracks.includes('ice'), 'the restart offer was answered');
+    fa.setIce('connected', 'connected');
+    fb.setIce('connected', 'connected');
+    assert.equal(a.state, 'connected');
+    assert.equal(b.iceRestarts, 0, 'the count resets once connected');
+  });
+
+  it('restarts after ICE stays disconnected past the grace, and gives up after maxIceRestarts', async () => {
+    const s = new PeerSession({
+      localName: 'bob',
+      remoteName: 'alice',
+      scope: 'call:c',
+      RTCPeerConnection: FakePC,
+      send: () => {},
+      iceDisconnectedGraceMs: 5,
+      iceRestartTimeoutMs: 5,
+      maxIceRestarts: 2,
+    });
+    sessions.push(s);
+    const pc = s.pc as unknown as FakePeerConnection;
+    pc.setIce('connected', 'connected');
+    pc.setIce('disconnected', 'disconnected');
+    assert.equal(s.state, 'reconnecting');
+    const failed = s.next('state', { timeoutMs: 2000 });
+    const [state, reason] = await failed;
+    assert.equal(state, 'failed');
+    assert.equal(reason, 'ice-failed');
+    assert.equal(pc.restartIceCalls, 2);
+  });
+});

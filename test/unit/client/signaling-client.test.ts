@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { ExponentialBackoffPolicy } from '../../../packages/client/src/signaling/reconnect-policy.ts';
+import {
+  SignalingClient,
+  type SignalingClientOptions,
+  type StorageLike,
+  storageKey,
+} from '../../../packages/client/src/signaling/signaling-client.ts';
+import { type FakeSocket, fakeWebSocket, tick, until, welcome } from './fakes.ts';
+
+const URL = 'ws://parley.test/ws';
+const fast = new ExponentialBackoffPolicy({ initialDelayMs: 1, maxDelayMs: 5, jitter: 0 });
+
+class MemoryStorage implements StorageLike {
+  map = new Map<string, string>();
+  getItem(k: string) {
+    return this.map.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.map.set(k, v);
+  }
+  removeItem(k: string) {
+    this.map.delete(k);
+  }
+}
+
+const open: SignalingClient[] = [];
+afterEach(() => {
+  for (const c of open.splice(0)) c.close({ bye: false });
+});
+
+function make(over: Partial<SignalingClientOptions> = {}) {
+  const ws = fakeWebSocket();
+  const client = new SignalingClient(URL, {
+    name: 'alice',
+    WebSocket: ws.WebSocket,
+    storage: null,
+    reconnectPolicy: fast,
+    ...over,
+  });
+  open.push(client);
+  return { client, sockets: ws.sockets };
+}
+
+/** Opens the client against socket #index, answering hello with welcome. */
+async function login(sockets: FakeSocket[], index: number, over: Record<string, unknown> = {}) {
+  await until(() => sockets[index], `socket ${index}`);
+  const s = sockets[index] as FakeSocket;
+  s.accept();
+  const hello = s.last('hello');
+  assert.ok(hello, 'hello sent on open');
+  s.push(welcome({ re: hello.id, ...over }));
+  return s;
+}
+
+describe('SignalingClient', () => {
+  it('says hello with our versions and name, and opens on welcome', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    const w = await opened;
+    assert.equal(w.session, 'session-token-0123456789');
+    assert.equal(client.state, 'open');
+    const hello = s.sent[0] as Record<string, unknown>;
+    assert.deepEqual(hello.versions, ['1']);
+    assert.equal(hello.name, 'alice');
+    assert.equal(hello.resume, undefined, 'no token to resume on a first connection');
+  });
+
+  it('fails the first login fast with the server’s code (NAME_TAKEN)', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    await until(() => sockets[0]);
+    const s = sockets[0] as FakeSocket;
+    s.accept();
+    s.push({ type: 'error', re: s.last('hello')?.id, code: 'NAME_TAKEN', message: 'taken' });
+    await assert.rejects(opened, { name: 'ParleyError', code: 'NAME_TAKEN' });
+    assert.equal(client.state, 'failed');
+    assert.equal(client.reason, 'NAME_TAKEN');
+    assert.equal(sockets.length, 1, 'no retry of a refused first login');
+  });
+
+  it('correlates a request with its reply by id/re', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    const reply = client.request({ type: 'room.join', room: 'standup' });
+    const frame = s.last('room.join');
+    assert.ok(frame?.id !== undefined);
+    s.push({ type: 'peer.joined', room: 'standup', name: 'zed' }); // unrelated frame first
+    s.push({ type: 'room.joined', re: frame.id, room: 'standup', peers: ['bob'] });
+    const msg = await reply;
+    assert.equal(msg.type, 'room.joined');
+  });
+
+  it('rejects a request answered by an error frame with its ParleyError code', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    const reply = client.request({ type: 'call.invite', to: 'nobody' });
+    s.push({ type: 'error', re: s.last('call.invite')?.id, code: 'PEER_NOT_FOUND', message: 'no such peer' });
+    await assert.rejects(reply, { name: 'ParleyError', code: 'PEER_NOT_FOUND' });
+    assert.equal(client.state, 'open', 'a non-fatal error keeps the connection');
+  });
+
+  it('times a request out with TimeoutError', async () => {
+    const { client, sockets } = make({ requestTimeoutMs: 20 });
+    const opened = client.open();
+    await login(sockets, 0);
+    await opened;
+    await assert.rejects(client.request({ type: 'presence.subscribe' }), { name: 'TimeoutError' });
+  });
+
+  it('rejects pending requests with InvalidStateError on close, and says bye', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    const pending = client.request({ type: 'room.join', room: 'x' });
+    client.close();
+    await assert.rejects(pending, { name: 'InvalidStateError' });
+    assert.ok(s.last('bye'), 'bye sent');
+    assert.equal(client.state, 'closed');
+    assert.throws(() => client.send({ type: 'room.leave', room: 'x' }), { name: 'InvalidStateError' });
+  });
+
+  it('drops invalid frames without throwing or closing', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    const seen: string[] = [];
+    client.on('message', (m) => seen.push(m.type));
+    s.push('not json');
+    s.push({ type: 'no.such.type' });
+    s.push({ type: 'peer.joined', room: 'r' }); // missing name
+    s.push({ type: 'peer.joined', room: 'r', name: 'bob' });
+    assert.deepEqual(seen, ['peer.joined']);
+    assert.equal(client.state, 'open');
+  });
+
+  it('queues frames while reconnecting, resumes with the token, then flushes them in order', async () => {
+    const { client, sockets } = make();
+    const states: string[] = [];
+    client.on('state', (st) => states.push(st));
+    const opened = client.open();
+    const first = await login(sockets, 0);
+    await opened;
+    first.drop(1006);
+    assert.equal(client.state, 'reconnecting');
+    client.send({ type: 'signal', to: 'bob', data: { n: 1 } });
+    client.send({ type: 'signal', to: 'bob', data: { n: 2 } });
+    client.send({ type: 'ping' }); // pings are not queued
+    await until(() => sockets[1], 'a new socket');
+    const second = sockets[1] as FakeSocket;
+    second.accept();
+    const hello = second.last('hello');
+    assert.equal(hello?.resume, 'session-token-0123456789', 'resumes with the session token');
+    assert.equal(second.sent.length, 1, 'nothing but hello before welcome');
+    const welcomes: boolean[] = [];
+    client.on('welcome', (w) => welcomes.push(w.resumed));
+    second.push(welcome({ re: hello?.id, resumed: true }));
+    assert.deepEqual(
+      second.sent.slice(1).map((f) => (f.data as { n: number }).n),
+      [1, 2],
+    );
+    assert.deepEqual(welcomes, [true]);
+    assert.deepEqual(states, ['open', 'reconnecting', 'open']);
+  });
+
+  it('keeps a request sent while offline and answers it after the reconnect', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    (await login(sockets, 0)).drop();
+    await opened;
+    const reply = client.request({ type: 'room.join', room: 'r' });
+    const s = await login(sockets, 1, { resumed: true });
+    const frame = s.last('room.join');
+    assert.ok(frame, 'flushed after welcome');
+    s.push({ type: 'room.joined', re: frame.id, room: 'r', peers: [] });
+    assert.equal((await reply).type, 'room.joined');
+  });
+
+  it('fails when the policy gives up, rejecting pending requests', async () => {
+    const { client, sockets } = make({
+      reconnectPolicy: { nextDelayMs: ({ attempt }) => (attempt < 2 ? 1 : null) },
+    });
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    const pending = client.request({ type: 'room.join', room: 'r' });
+    s.drop();
+    // Two retries whose sockets die before welcome, then the policy says stop.
+    await until(() => sockets[1]);
+    (sockets[1] as FakeSocket).drop();
+    await until(() => sockets[2]);
+    (sockets[2] as FakeSocket).drop();
+    await until(() => client.state === 'failed', 'failed');
+    await assert.rejects(pending, { name: 'ConnectionError' });
+    assert.equal(sockets.length, 3);
+  });
+
+  it('does not retry after SESSION_REPLACED (another tab took the session)', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    s.push({ type: 'error', code: 'SESSION_REPLACED', message: 'replaced', fatal: true });
+    s.drop(4004, 'SESSION_REPLACED');
+    assert.equal(client.state, 'failed');
+    assert.equal(client.reason, 'SESSION_REPLACED');
+    await tick(10);
+    assert.equal(sockets.length, 1);
+  });
+
+  it('waits the server’s draining hint before reconnecting', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    s.push({ type: 'server.draining', reconnectMs: 80 });
+    const dropped = Date.now();
+    s.drop(4012, 'SHUTTING_DOWN');
+    await until(() => sockets[1], 'reconnect', 2000);
+    assert.ok(Date.now() - dropped >= 70, `waited ${Date.now() - dropped} ms`);
+  });
+
+  it('pings every heartbeat and reconnects when the server goes silent', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    const s = await login(sockets, 0, { heartbeatMs: 10 });
+    await opened;
+    await until(() => s.sent.some((f) => f.type === 'ping'), 'a ping');
+    // Never answer: after 2 heartbeats + slack the link is declared dead.
+    await until(() => sockets[1], 'a new socket after silence', 5000);
+    assert.equal(s.closedWith?.reason, 'timeout');
+  });
+
+  it('keeps the session token in storage so a reloaded page resumes it', async () => {
+    const storage = new MemoryStorage();
+    const a = make({ storage });
+    const opened = a.client.open();
+    await login(a.sockets, 0);
+    await opened;
+    assert.ok(storage.getItem(storageKey(URL))?.includes('session-token-0123456789'));
+    // "Reload": a new client on the same storage, same name.
+    const b = make({ storage });
+    b.client.open().catch(() => {});
+    await until(() => b.sockets[0]);
+    (b.sockets[0] as FakeSocket).accept();
+    assert.equal(b.sockets[0]?.last('hello')?.resume, 'session-token-0123456789');
+    // Another name does not reuse it.
+    const c = make({ storage, name: 'carol' });
+    c.client.open().catch(() => {});
+    await until(() => c.sockets[0]);
+    (c.sockets[0] as FakeSocket).accept();
+    assert.equal(c.sockets[0]?.last('hello')?.resume, undefined);
+  });
+
+  it('forgets the token after close with bye', async () => {
+    const storage = new MemoryStorage();
+    const { client, sockets } = make({ storage });
+    const opened = client.open();
+    await login(sockets, 0);
+    await opened;
+    client.close();
+    assert.equal(storage.getItem(storageKey(URL)), null);
+  });
+});
