@@ -41,6 +41,9 @@ export function pairingName(pairing: Pairing): string {
   return `${pairing[0]}↔${pairing[1]}`;
 }
 
+/** What a truthy poll result can be: `waitFor` never returns the falsy values it skips. */
+export type Truthy<T> = Exclude<T, null | undefined | false | 0 | ''>;
+
 /** A function run inside the page. It must be self-contained: it is serialized as source text. */
 export type PageFn<A, R> = (arg: A) => R | Promise<R>;
 
@@ -66,7 +69,7 @@ export interface TestPage {
    * Polls `fn(arg)` in the page until it returns a truthy value and returns that value; throws
    * with the last value seen when the time runs out. Use it for getStats() conditions.
    */
-  waitFor<R, A = undefined>(fn: PageFn<A, R>, options?: WaitOptions<A>): Promise<NonNullable<R>>;
+  waitFor<R, A = undefined>(fn: PageFn<A, R>, options?: WaitOptions<A>): Promise<Truthy<R>>;
   /** Closes the page (its peer connections die with it). Idempotent. */
   close(): Promise<void>;
 }
@@ -202,13 +205,13 @@ export class BrowserSet {
       kind,
       label,
       evaluate: <R, A>(fn: PageFn<A, R>, arg?: A) => run(fn as PageFn<unknown, unknown>, arg) as Promise<R>,
-      async waitFor<R, A>(fn: PageFn<A, R>, options: WaitOptions<A> = {}): Promise<NonNullable<R>> {
+      async waitFor<R, A>(fn: PageFn<A, R>, options: WaitOptions<A> = {}): Promise<Truthy<R>> {
         const { timeoutMs = 15_000, intervalMs = 100, what = 'condition', arg } = options;
         const deadline = Date.now() + timeoutMs;
         let last: R | undefined;
         do {
           last = (await run(fn as PageFn<unknown, unknown>, arg)) as R;
-          if (last) return last as NonNullable<R>;
+          if (last) return last as Truthy<R>;
           await new Promise((r) => setTimeout(r, intervalMs));
         } while (Date.now() < deadline);
         throw new Error(
