@@ -39,3 +39,6 @@ wss.on('connection', (ws) => {
     if (name !== undefined && sockets.get(name) === ws) sockets.delete(name);
   });
 });
+
+// Exit normally on SIGTERM so that `--cpu-prof` (run.ts --profile) writes its profile.
+process.on('SIGTERM', () => process.exit(0));

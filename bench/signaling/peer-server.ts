@@ -18,3 +18,6 @@ PeerServer({
   concurrent_limit: 1_000_000,
   alive_timeout: 3_600_000,
 });
+
+// Exit normally on SIGTERM so that `--cpu-prof` (run.ts --profile) writes its profile.
+process.on('SIGTERM', () => process.exit(0));

@@ -33,13 +33,17 @@ const USAGE = `usage: npm run bench:signaling -- [options]
   --quick               short windows and 2,000 idle connections (about a minute)
   --targets LIST        comma-separated: ${TARGET_NAMES.join(',')} (default: all)
   --scenarios LIST      comma-separated scenario ids or prefixes: relay, relay-1k-50p, light, call, idle
-  --rounds N            repeat every cell N times, interleaved; figures are medians (default 1)
+  --rounds N            repeat every cell N times, interleaved; figures are medians (default 2, quick 1)
   --idle-conns N        connections in the idle scenario (default 10000, quick 2000)
   --warmup-ms N         warm-up before each measured window
   --measure-ms N        length of each measured window
   --out FILE            also write the JSON report to FILE (npm prints its own banner on stdout;
                         use \`npm run -s bench:signaling\` for JSON-only stdout)
-  --help`;
+  --profile DIR         run every server under \`node --cpu-prof\`, profiles written to DIR
+  --help
+
+The idle scenario runs in the first round only (its figures hardly vary, and 10,000 logins per
+target are the slowest part of a run).`;
 
 function options() {
   const { values } = parseArgs({
@@ -52,6 +56,7 @@ function options() {
       'warmup-ms': { type: 'string' },
       'measure-ms': { type: 'string' },
       out: { type: 'string' },
+      profile: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,8 +91,9 @@ function options() {
     idleConnections,
     targets: targets as TargetName[],
     scenarios,
-    rounds: int(values.rounds, 'rounds', 1, 1, 20),
+    rounds: int(values.rounds, 'rounds', values.quick ? 1 : 2, 1, 20),
     out: values.out,
+    profileDir: values.profile,
   };
 }
 
@@ -133,7 +139,12 @@ function cellTimeoutMs(s: ScenarioSpec, t: Timing): number {
   return t.warmupMs + t.measureMs + t.drainMs + t.settleMs + t.idleWindowMs + connect + 30_000;
 }
 
-async function runCell(target: TargetName, scenario: ScenarioSpec, timing: Timing): Promise<CellResult> {
+async function runCell(
+  target: TargetName,
+  scenario: ScenarioSpec,
+  timing: Timing,
+  profileDir: string | undefined,
+): Promise<CellResult> {
   const spec = TARGETS[target];
   if (target === 'parley' && !existsSync(`${ROOT}packages/server/src/main.ts`)) {
     return {
@@ -149,7 +160,16 @@ async function runCell(target: TargetName, scenario: ScenarioSpec, timing: Timin
   const port = await freePort();
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(spec.launch(port), port, fds);
+    const nodeArgs = profileDir
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-dir',
+          profileDir,
+          '--cpu-prof-name',
+          `${scenario.id}-${target}-${port}.cpuprofile`,
+        ]
+      : [];
+    server = await startServer(spec.launch(port, nodeArgs), port, fds);
   } catch (err) {
     return {
       scenario: scenario.id,
@@ -189,20 +209,22 @@ async function main(): Promise<void> {
   const started = new Date();
   const machine = machineInfo();
   const cells = new Map<string, CellResult[]>();
-  const total = opts.rounds * opts.scenarios.length * opts.targets.length;
+  const perRound = opts.scenarios.filter((s) => s.kind !== 'idle').length;
+  const total = (opts.rounds * perRound + opts.scenarios.length - perRound) * opts.targets.length;
   let n = 0;
   log(
     `bench:signaling: ${opts.scenarios.length} scenarios × ${opts.targets.length} targets × ${opts.rounds} round(s) on ${machine.cores}× ${machine.cpuModel}`,
   );
   for (let round = 0; round < opts.rounds; round++) {
     for (const [si, scenario] of opts.scenarios.entries()) {
+      if (scenario.kind === 'idle' && round > 0) continue;
       // Rotate the target order from cell to cell so no target always runs first (or last) when
       // the machine's background load drifts.
       const shift = (round + si) % opts.targets.length;
       const order = [...opts.targets.slice(shift), ...opts.targets.slice(0, shift)];
       for (const target of order) {
         n++;
-        const r = await runCell(target, scenario, opts.timing);
+        const r = await runCell(target, scenario, opts.timing, opts.profileDir);
         log(`[${n}/${total}] ${scenario.id} ${target}: ${progressLine(r)}`);
         cells.set(scenario.id, [...(cells.get(scenario.id) ?? []), r]);
       }
@@ -222,6 +244,8 @@ async function main(): Promise<void> {
     method: {
       quick: opts.quick,
       rounds: opts.rounds,
+      // CPU profiling slows servers down: figures of a profiled run are not comparable.
+      profiledWith: opts.profileDir ? '--cpu-prof' : null,
       timing: opts.timing,
       targets: Object.fromEntries(opts.targets.map((t) => [t, TARGETS[t].description])),
       parleyEnv: PARLEY_BENCH_ENV,

@@ -25,7 +25,8 @@ export const PARLEY_BENCH_ENV: Readonly<Record<string, string>> = {
   PARLEY_RATE_BURST: '1000000',
   PARLEY_MAX_CONNS_PER_IP: '1000000',
   PARLEY_MAX_SEND_BUFFER_BYTES: String(64 * 1024 * 1024),
-  PARLEY_HEARTBEAT_MS: '30000',
+  // The load generator has closed every socket before the server is stopped: no need to wait.
+  PARLEY_DRAIN_MS: '500',
 };
 
 /** How a server process is started: arguments after `node`, and extra environment. */
@@ -37,7 +38,8 @@ export interface ServerLaunch {
 export interface TargetSpec {
   name: TargetName;
   description: string;
-  launch(port: number): ServerLaunch;
+  /** Node arguments go before the entry file (e.g. `--cpu-prof`). */
+  launch(port: number, nodeArgs?: readonly string[]): ServerLaunch;
   /** WebSocket URL a client named `client` connects to. */
   url(port: number, client: string): string;
   /** First frame a client sends after the socket opens, if the protocol has one. */
@@ -50,7 +52,12 @@ export interface TargetSpec {
   tail: string;
 }
 
-const tsEntry = (file: string) => ['--import', 'tsx', `${ROOT}${file}`];
+const tsEntry = (file: string, nodeArgs: readonly string[] = []) => [
+  ...nodeArgs,
+  '--import',
+  'tsx',
+  `${ROOT}${file}`,
+];
 
 function firstFrameType(frame: string): string {
   try {
@@ -87,8 +94,8 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
   parley: {
     name: 'parley',
     description: 'Parley (packages/server/src/main.ts), limits raised as in PARLEY_BENCH_ENV',
-    launch: (port) => ({
-      args: tsEntry('packages/server/src/main.ts'),
+    launch: (port, nodeArgs) => ({
+      args: tsEntry('packages/server/src/main.ts', nodeArgs),
       env: { ...PARLEY_BENCH_ENV, PARLEY_HOST: '127.0.0.1', PARLEY_PORT: String(port) },
     }),
     url: (port) => `ws://127.0.0.1:${port}/ws`,

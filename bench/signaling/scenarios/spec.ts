@@ -60,8 +60,8 @@ export interface Timing {
 }
 
 export const FULL_TIMING: Timing = {
-  warmupMs: 1500,
-  measureMs: 5000,
+  warmupMs: 1000,
+  measureMs: 3000,
   drainMs: 5000,
   connectConcurrency: 200,
   loginTimeoutMs: 15000,
