@@ -10,10 +10,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket as TcpSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 
 export const TURNSERVER_PATH = process.env.PARLEY_TURNSERVER ?? '/usr/bin/turnserver';
 
@@ -28,11 +29,31 @@ export interface CoturnOptions {
   allowLoopbackPeers?: boolean;
   /** How long to wait for coturn to answer a STUN binding request. Default 10 s. */
   readyTimeoutMs?: number;
+  /**
+   * Run coturn with `-c <file>` holding this text instead of the built-in test flags (to check
+   * a real configuration such as deploy/turnserver.conf). It gets the free ports and the temp
+   * dir; it must listen on 127.0.0.1 at `port` (the readiness check sends STUN there).
+   */
+  config?: (ctx: CoturnConfigContext) => string;
+}
+
+/** What a `config` function gets to fill in. */
+export interface CoturnConfigContext {
+  readonly port: number;
+  /** A free TCP port for `tls-listening-port`. */
+  readonly tlsPort: number;
+  readonly relayRange: { readonly min: number; readonly max: number };
+  readonly secret: string;
+  readonly realm: string;
+  /** A private temp dir (removed on close) for pid file, log, database. */
+  readonly dir: string;
 }
 
 export interface CoturnHandle {
   /** Listening port for UDP and TCP (same number). */
   readonly port: number;
+  /** The port handed to a `config` function for TLS (unused by the built-in flags). */
+  readonly tlsPort: number;
   /** Browser-ready TURN URLs. */
   readonly urls: { readonly udp: string; readonly tcp: string };
   readonly secret: string;
@@ -73,8 +94,9 @@ async function startOnce(
   const dir = mkdtempSync(join(tmpdir(), 'parley-coturn-'));
   const logFile = join(dir, 'turn.log');
   const port = await freeUdpTcpPort();
+  const tlsPort = await freeUdpTcpPort();
   const relayRange = await freeUdpRange(options.relayPorts ?? 32);
-  const args = [
+  let args = [
     '-n',
     '--listening-ip=127.0.0.1',
     '--relay-ip=127.0.0.1',
@@ -95,6 +117,13 @@ async function startOnce(
     '--simple-log',
   ];
   if (options.allowLoopbackPeers ?? true) args.push('--allow-loopback-peers');
+  if (options.config) {
+    const confFile = join(dir, 'turnserver.conf');
+    writeFileSync(confFile, options.config({ port, tlsPort, relayRange, secret, realm, dir }), {
+      mode: 0o600,
+    });
+    args = ['-c', confFile];
+  }
 
   const child: ChildProcess = spawn(TURNSERVER_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -151,6 +180,7 @@ async function startOnce(
   }
   return {
     port,
+    tlsPort,
     urls: {
       udp: `turn:127.0.0.1:${port}?transport=udp`,
       tcp: `turn:127.0.0.1:${port}?transport=tcp`,
@@ -239,11 +269,12 @@ const ATTR = {
   LIFETIME: 0x000d,
   REALM: 0x0014,
   NONCE: 0x0015,
+  XOR_PEER_ADDRESS: 0x0012,
   XOR_RELAYED_ADDRESS: 0x0016,
   REQUESTED_TRANSPORT: 0x0019,
   XOR_MAPPED_ADDRESS: 0x0020,
 } as const;
-const METHOD = { BINDING: 0x0001, ALLOCATE: 0x0003, REFRESH: 0x0004 } as const;
+const METHOD = { BINDING: 0x0001, ALLOCATE: 0x0003, REFRESH: 0x0004, CREATE_PERMISSION: 0x0008 } as const;
 
 interface StunAttr {
   type: number;
@@ -318,13 +349,25 @@ function xorAddress(v: Buffer | undefined): { address: string; port: number } | 
   return { address: [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.'), port };
 }
 
-/** One STUN connection (UDP or TCP) that sends requests and waits for the matching response. */
+/** How a STUN client reaches the server; `tls` trusts only `ca` when given (else any certificate). */
+export type StunTransport = 'udp' | 'tcp' | { tls: { ca?: Buffer | string; servername?: string } };
+
+function xorPeerAddress(ip: string, port: number): StunAttr {
+  const v = Buffer.alloc(8);
+  v[1] = 0x01;
+  v.writeUInt16BE(port ^ (MAGIC_COOKIE >>> 16), 2);
+  const n = ip.split('.').reduce((acc, octet) => (acc << 8) + Number(octet), 0) >>> 0;
+  v.writeUInt32BE((n ^ MAGIC_COOKIE) >>> 0, 4);
+  return { type: ATTR.XOR_PEER_ADDRESS, value: v };
+}
+
+/** One STUN connection (UDP, TCP or TLS) that sends requests and waits for the matching response. */
 interface StunChannel {
   request(msg: Buffer, txId: Buffer, timeoutMs: number): Promise<StunMessage>;
   close(): void;
 }
 
-async function openChannel(host: string, port: number, transport: 'udp' | 'tcp'): Promise<StunChannel> {
+async function openChannel(host: string, port: number, transport: StunTransport): Promise<StunChannel> {
   const waiting = new Map<string, (m: StunMessage) => void>();
   const deliver = (m: StunMessage) => waiting.get(m.txId.toString('hex'))?.(m);
   if (transport === 'udp') {
@@ -358,7 +401,21 @@ async function openChannel(host: string, port: number, transport: 'udp' | 'tcp')
     };
   }
   const socket: TcpSocket = await new Promise((resolve, reject) => {
-    const s = connect(port, host, () => resolve(s));
+    if (transport === 'tcp') {
+      const s = connect(port, host, () => resolve(s));
+      s.once('error', reject);
+      return;
+    }
+    const { ca, servername } = transport.tls;
+    const s = tlsConnect(
+      {
+        host,
+        port,
+        ...(ca ? { ca, rejectUnauthorized: true } : { rejectUnauthorized: false }),
+        ...(servername ? { servername } : {}),
+      },
+      () => resolve(s),
+    );
     s.once('error', reject);
   });
   socket.on('error', () => {});
@@ -402,7 +459,7 @@ export async function stunBinding({
 }: {
   host: string;
   port: number;
-  transport?: 'udp' | 'tcp';
+  transport?: StunTransport;
   timeoutMs?: number;
 }): Promise<{ address: string; port: number }> {
   const channel = await openChannel(host, port, transport);
@@ -418,14 +475,20 @@ export async function stunBinding({
 }
 
 export type AllocateResult =
-  | { ok: true; relayed: { address: string; port: number } }
+  | {
+      ok: true;
+      relayed: { address: string; port: number };
+      /** For each IPv4 peer asked for: 'ok', or the CreatePermission error code (403: denied). */
+      permissions: Record<string, 'ok' | number | undefined>;
+    }
   | { ok: false; code: number | undefined };
 
 /**
  * Performs a TURN Allocate with long-term credentials (RFC 5766 §6, RFC 5389 §10.2): a first
  * request without credentials draws 401 with REALM and NONCE, the second one is signed with
- * MD5(username:realm:password). On success the allocation is released again (Refresh with
- * LIFETIME 0) so it does not hold a relay port until it times out.
+ * MD5(username:realm:password). With `peers`, it then asks for a permission to each IPv4
+ * peer (RFC 5766 §9), which is where coturn applies `denied-peer-ip`. On success the allocation
+ * is released again (Refresh with LIFETIME 0) so it does not hold a relay port until it times out.
  */
 export async function turnAllocate({
   host,
@@ -433,13 +496,15 @@ export async function turnAllocate({
   transport = 'udp',
   username,
   password,
+  peers = [],
   timeoutMs = 3000,
 }: {
   host: string;
   port: number;
-  transport?: 'udp' | 'tcp';
+  transport?: StunTransport;
   username: string;
   password: string;
+  peers?: readonly string[];
   timeoutMs?: number;
 }): Promise<AllocateResult> {
   const channel = await openChannel(host, port, transport);
@@ -468,12 +533,22 @@ export async function turnAllocate({
     if (reply.type !== 0x0103) return { ok: false, code: errorCode(reply) };
     const relayed = xorAddress(attr(reply, ATTR.XOR_RELAYED_ADDRESS));
     if (!relayed) return { ok: false, code: undefined };
+    const permissions: Record<string, 'ok' | number | undefined> = {};
+    for (const peer of peers) {
+      const tx = randomBytes(12);
+      const r = await channel.request(
+        encodeStun(METHOD.CREATE_PERMISSION, tx, signed([xorPeerAddress(peer, 9)]), key),
+        tx,
+        timeoutMs,
+      );
+      permissions[peer] = r.type === 0x0108 ? 'ok' : errorCode(r);
+    }
     const tx3 = randomBytes(12);
     const lifetime0: StunAttr = { type: ATTR.LIFETIME, value: Buffer.alloc(4) };
     await channel
       .request(encodeStun(METHOD.REFRESH, tx3, signed([lifetime0]), key), tx3, timeoutMs)
       .catch(() => undefined);
-    return { ok: true, relayed };
+    return { ok: true, relayed, permissions };
   } finally {
     channel.close();
   }

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { mintTurnCredential } from '../../../packages/server/src/auth/turn-rest.ts';
+import {
+  makeSelfSignedCertificate,
+  type SelfSignedCertificate,
+} from '../../../packages/server/src/tls/self-signed.ts';
+import {
+  type CoturnConfigContext,
+  type CoturnHandle,
+  startCoturn,
+  turnAllocate,
+} from '../../helpers/coturn.ts';
+
+const DEPLOY_CONF = new URL('../../../deploy/turnserver.conf', import.meta.url);
+
+/**
+ * deploy/turnserver.conf with only what cannot work on a test machine replaced: ports, secret,
+ * certificate paths, runtime paths, and addresses pinned to 127.0.0.1. Every replaced line must
+ * exist, so the test notices when the production file drifts.
+ */
+function localised(text: string, ctx: CoturnConfigContext, cert: SelfSignedCertificate): string {
+  const replacements: [RegExp, string][] = [
+    [/^listening-port=3478$/m, `listening-port=${ctx.port}`],
+    [/^tls-listening-port=5349$/m, `tls-listening-port=${ctx.tlsPort}`],
+    [/^#listening-ip=.*$/m, 'listening-ip=127.0.0.1'],
+    [/^#relay-ip=.*$/m, 'relay-ip=127.0.0.1'],
+    [/^min-port=\d+$/m, `min-port=${ctx.relayRange.min}`],
+    [/^max-port=\d+$/m, `max-port=${ctx.relayRange.max}`],
+    [/^static-auth-secret=.*$/m, `static-auth-secret=${ctx.secret}`],
+    [/^cert=.*$/m, `cert=${cert.certFile}`],
+    [/^pkey=.*$/m, `pkey=${cert.keyFile}`],
+    [/^log-file=stdout$/m, `log-file=${join(ctx.dir, 'turn.log')}`],
+    [/^pidfile=.*$/m, `pidfile=${join(ctx.dir, 'turn.pid')}`],
+    [/^userdb=.*$/m, `userdb=${join(ctx.dir, 'turndb')}`],
+  ];
+  let out = text;
+  for (const [pattern, line] of replacements) {
+    assert.match(out, pattern, `deploy/turnserver.conf has no line matching ${pattern}`);
+    out = out.replace(pattern, line);
+  }
+  return out;
+}
+
+// The production coturn configuration, run for real: it starts cleanly, accepts Parley's
+// credentials over UDP, TCP and TLS, and refuses to relay to private and special addresses.
+describe('deploy/turnserver.conf', () => {
+  let dir: string;
+  let cert: SelfSignedCertificate;
+  let turn: CoturnHandle;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'parley-deploy-turn-'));
+    cert = makeSelfSignedCertificate({ dir, hosts: ['127.0.0.1', 'turn.example.com'] });
+    const text = readFileSync(DEPLOY_CONF, 'utf8');
+    turn = await startCoturn({ config: (ctx) => localised(text, ctx, cert) });
+  });
+  after(async () => {
+    await turn?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('starts without configuration complaints', () => {
+    const log = turn.log();
+    assert.doesNotMatch(log, /unknown option|unrecognized option|bad configuration|cannot find|error/i, log);
+  });
+
+  for (const transport of ['udp', 'tcp'] as const) {
+    it(`allocates over ${transport} with a minted credential`, async () => {
+      const c = mintTurnCredential(turn.secret, 'alice', 300);
+      const r = await turnAllocate({
+        host: '127.0.0.1',
+        port: turn.port,
+        transport,
+        username: c.username,
+        password: c.credential,
+      });
+      assert.equal(r.ok, true, JSON.stringify(r));
+    });
+  }
+
+  it('allocates over TLS (turns:) presenting the configured certificate', async () => {
+    const c = mintTurnCredential(turn.secret, 'alice', 300);
+    const r = await turnAllocate({
+      host: '127.0.0.1',
+      port: turn.tlsPort,
+      transport: { tls: { ca: cert.cert } },
+      username: c.username,
+      password: c.credential,
+    });
+    assert.equal(r.ok, true, JSON.stringify(r));
+  });
+
+  it('refuses a credential signed with the placeholder or another secret', async () => {
+    const c = mintTurnCredential('CHANGE-ME-to-the-same-value-as-PARLEY_TURN_SECRET', 'x', 300);
+    const r = await turnAllocate({
+      host: '127.0.0.1',
+      port: turn.port,
+      username: c.username,
+      password: c.credential,
+    });
+    assert.deepEqual(r, { ok: false, code: 401 });
+  });
+
+  it('denies relaying to private, loopback, link-local, shared, reserved and multicast IPv4 peers', async () => {
+    const denied = [
+      '0.0.0.1',
+      '10.1.2.3',
+      '100.64.0.1',
+      '127.0.0.1',
+      '127.1.2.3',
+      '169.254.169.254',
+      '172.16.0.1',
+      '172.31.255.254',
+      '192.0.0.8',
+      '192.0.2.10',
+      '192.88.99.1',
+      '192.168.1.1',
+      '198.18.0.1',
+      '198.51.100.7',
+      '203.0.113.5',
+      '224.0.0.251',
+      '239.255.255.250',
+      '240.0.0.1',
+      '255.255.255.255',
+    ];
+    const allowed = ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '192.169.0.1'];
+    const c = mintTurnCredential(turn.secret, 'alice', 300);
+    const r = await turnAllocate({
+      host: '127.0.0.1',
+      port: turn.port,
+      username: c.username,
+      password: c.credential,
+      peers: [...denied, ...allowed],
+    });
+    assert.ok(r.ok, JSON.stringify(r));
+    for (const ip of denied) assert.equal(r.permissions[ip], 403, `${ip} should be denied`);
+    for (const ip of allowed) assert.equal(r.permissions[ip], 'ok', `${ip} should be allowed`);
+  });
+});
