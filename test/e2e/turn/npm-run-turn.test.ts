@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { mintTurnCredential } from '../../../packages/server/src/auth/turn-rest.ts';
+import { mintTurnCredentials } from '../../../packages/server/src/turn/credentials.ts';
 import {
   launchChromium,
   pollPage,
@@ -129,7 +129,7 @@ describe('npm run turn (scripts/turn.ts)', () => {
     try {
       await page.goto(`${site.url}/index.html`);
       const udp = urls.split(',').find((u) => u.endsWith('transport=udp'))!;
-      const { username, credential } = mintTurnCredential(secret, 'dev', 300);
+      const { username, credential } = mintTurnCredentials(secret, 'dev', 300);
       await page.evaluate(startRelayCall, { urls: udp, username, credential });
       const stats = await pollPage(page, readReceiverStats, { what: 'frames decoded through npm run turn' });
       assert.equal(stats?.localType, 'relay');

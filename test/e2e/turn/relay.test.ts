@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { mintTurnCredential } from '../../../packages/server/src/auth/turn-rest.ts';
+import { mintTurnCredentials } from '../../../packages/server/src/turn/credentials.ts';
 import {
   launchChromium,
   pollPage,
@@ -57,7 +57,7 @@ describe('TURN relay through coturn (Chromium)', () => {
   for (const transport of ['udp', 'tcp'] as const) {
     it(`connects relay-only over ${transport} and decodes video through the relay`, async () => {
       const p = await openPage();
-      const { username, credential } = mintTurnCredential(turn.secret, 'relay-test', 300);
+      const { username, credential } = mintTurnCredentials(turn.secret, 'relay-test', 300);
       await p.evaluate(startRelayCall, { urls: turn.urls[transport], username, credential });
       const stats = await pollPage(p, readReceiverStats, { what: `frames decoded over ${transport} relay` });
       assert.ok(stats && stats.framesDecoded >= 5);
@@ -69,11 +69,11 @@ describe('TURN relay through coturn (Chromium)', () => {
   const refused = [
     {
       what: 'a credential signed with the wrong secret',
-      mint: () => mintTurnCredential(`not-${turn.secret}`, 'relay-test', 300),
+      mint: () => mintTurnCredentials(`not-${turn.secret}`, 'relay-test', 300),
     },
     {
       what: 'an expired credential',
-      mint: () => mintTurnCredential(turn.secret, 'relay-test', 60, Date.now() - 3_600_000),
+      mint: () => mintTurnCredentials(turn.secret, 'relay-test', 60, Date.now() - 3_600_000),
     },
   ];
   for (const { what, mint } of refused) {

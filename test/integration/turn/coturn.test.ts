@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { mintTurnCredential } from '../../../packages/server/src/auth/turn-rest.ts';
+import { mintTurnCredentials } from '../../../packages/server/src/turn/credentials.ts';
 import { type CoturnHandle, startCoturn, stunBinding, turnAllocate } from '../../helpers/coturn.ts';
 
 // A real coturn checked from Node with our own STUN/TURN client: it accepts exactly the
@@ -22,7 +22,7 @@ describe('coturn with the TURN REST secret', () => {
     });
 
     it(`allocates a relay over ${transport} for a freshly minted credential`, async () => {
-      const c = mintTurnCredential(turn.secret, 'alice', 300);
+      const c = mintTurnCredentials(turn.secret, 'alice', 300);
       const r = await turnAllocate({
         host: '127.0.0.1',
         port: turn.port,
@@ -37,7 +37,7 @@ describe('coturn with the TURN REST secret', () => {
   }
 
   it('refuses a credential signed with another secret (401)', async () => {
-    const c = mintTurnCredential(`${turn.secret}x`, 'mallory', 300);
+    const c = mintTurnCredentials(`${turn.secret}x`, 'mallory', 300);
     const r = await turnAllocate({
       host: '127.0.0.1',
       port: turn.port,
@@ -48,7 +48,7 @@ describe('coturn with the TURN REST secret', () => {
   });
 
   it('refuses an expired credential (401)', async () => {
-    const c = mintTurnCredential(turn.secret, 'late', 60, Date.now() - 120_000);
+    const c = mintTurnCredentials(turn.secret, 'late', 60, Date.now() - 120_000);
     const r = await turnAllocate({
       host: '127.0.0.1',
       port: turn.port,
@@ -59,7 +59,7 @@ describe('coturn with the TURN REST secret', () => {
   });
 
   it('refuses a username whose name was changed after signing (401)', async () => {
-    const c = mintTurnCredential(turn.secret, 'alice', 300);
+    const c = mintTurnCredentials(turn.secret, 'alice', 300);
     const forged = c.username.replace(':alice', ':admin');
     const r = await turnAllocate({
       host: '127.0.0.1',

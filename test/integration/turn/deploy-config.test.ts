@@ -3,11 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { mintTurnCredential } from '../../../packages/server/src/auth/turn-rest.ts';
 import {
   makeSelfSignedCertificate,
   type SelfSignedCertificate,
 } from '../../../packages/server/src/tls/self-signed.ts';
+import { mintTurnCredentials } from '../../../packages/server/src/turn/credentials.ts';
 import {
   type CoturnConfigContext,
   type CoturnHandle,
@@ -70,7 +70,7 @@ describe('deploy/turnserver.conf', () => {
 
   for (const transport of ['udp', 'tcp'] as const) {
     it(`allocates over ${transport} with a minted credential`, async () => {
-      const c = mintTurnCredential(turn.secret, 'alice', 300);
+      const c = mintTurnCredentials(turn.secret, 'alice', 300);
       const r = await turnAllocate({
         host: '127.0.0.1',
         port: turn.port,
@@ -83,7 +83,7 @@ describe('deploy/turnserver.conf', () => {
   }
 
   it('allocates over TLS (turns:) presenting the configured certificate', async () => {
-    const c = mintTurnCredential(turn.secret, 'alice', 300);
+    const c = mintTurnCredentials(turn.secret, 'alice', 300);
     const r = await turnAllocate({
       host: '127.0.0.1',
       port: turn.tlsPort,
@@ -95,7 +95,7 @@ describe('deploy/turnserver.conf', () => {
   });
 
   it('refuses a credential signed with the placeholder or another secret', async () => {
-    const c = mintTurnCredential('CHANGE-ME-to-the-same-value-as-PARLEY_TURN_SECRET', 'x', 300);
+    const c = mintTurnCredentials('CHANGE-ME-to-the-same-value-as-PARLEY_TURN_SECRET', 'x', 300);
     const r = await turnAllocate({
       host: '127.0.0.1',
       port: turn.port,
@@ -128,7 +128,7 @@ describe('deploy/turnserver.conf', () => {
       '255.255.255.255',
     ];
     const allowed = ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '192.169.0.1'];
-    const c = mintTurnCredential(turn.secret, 'alice', 300);
+    const c = mintTurnCredentials(turn.secret, 'alice', 300);
     const r = await turnAllocate({
       host: '127.0.0.1',
       port: turn.port,
