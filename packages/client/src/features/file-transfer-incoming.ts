@@ -168,6 +168,17 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
     if (this.#accepted) this.#sendAccept(channel);
   }
 
+  /**
+   * @internal The manager replaced the peer connection: the channel is gone with the old one (a
+   * locally closed connection fires no channel events). Keeps the bytes and waits for a re-offer.
+   */
+  interrupt(): void {
+    const channel = this.#channel;
+    if (!channel || isFinalState(this.#state)) return;
+    this.#onClosed();
+    channel.close();
+  }
+
   #sendAccept(channel: RTCDataChannel): void {
     // Answer with what the sink has actually kept: wait for writes still in flight first.
     const answer = () => {

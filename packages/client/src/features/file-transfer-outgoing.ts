@@ -159,6 +159,20 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
     }, delayMs);
   }
 
+  /**
+   * @internal The manager replaced the peer connection: this attempt's channel is gone with the
+   * old one (a locally closed connection fires no channel events). Waits for a re-offer.
+   */
+  interrupt(): void {
+    if (isFinalState(this.#state) || this.#state === 'interrupted') return;
+    const channel = this.#channel;
+    this.#channel = null;
+    this.#attempt++;
+    this.#stopProgress();
+    channel?.close();
+    this.#setState('interrupted');
+  }
+
   #open(): boolean {
     if (isFinalState(this.#state)) return false;
     let channel: RTCDataChannel | null = null;

@@ -73,6 +73,8 @@ const REMEMBERED_FINISHED = 256;
 export class FileTransfers extends TypedEmitter<FileTransfersEvents> {
   readonly #opts: ResolvedFileTransferOptions;
   #pc: RTCPeerConnection | null = null;
+  /** The connection of the last attach(), kept through detach() to tell a re-attach from a replacement. */
+  #lastPc: RTCPeerConnection | null = null;
   #unbind: (() => void) | null = null;
   #outgoing = new Map<string, OutgoingTransfer>();
   #incoming = new Map<string, IncomingTransfer>();
@@ -116,8 +118,13 @@ export class FileTransfers extends TypedEmitter<FileTransfersEvents> {
    */
   attach(pc: RTCPeerConnection): void {
     if (this.#closed) throw new Error('FileTransfers is closed');
+    const replacing = this.#lastPc !== null && this.#lastPc !== pc;
     this.detach();
+    // Channels of the old connection are gone (closing a connection locally fires no channel
+    // events): interrupt what ran on it; outgoing transfers re-offer once `pc` is connected.
+    if (replacing) for (const t of this.active) t.interrupt();
     this.#pc = pc;
+    this.#lastPc = pc;
     const onChannel = (ev: RTCDataChannelEvent) => this.#onChannel(ev.channel);
     const onState = () => {
       if (pc.connectionState === 'connected') this.#resumeAll(0);

@@ -1,0 +1,121 @@
+/**
+ * Node side of the data-channel e2e tests: bundles file-transfer-entry.ts, serves it, opens two
+ * pages of one browser context and connects their peer connections by passing descriptions.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { FileTransferOptions } from '../../../packages/client/src/features/file-transfer.ts';
+import {
+  bundleForBrowser,
+  launchChromium,
+  pollPage,
+  removeDir,
+  type StaticServer,
+  serveStatic,
+  tracePage,
+  writePage,
+} from '../../helpers/browser.ts';
+
+/**
+ * Without camera permission Chromium hides host addresses behind mDNS names; the pages here
+ * connect over the machine's own address, so turn the obfuscation off.
+ */
+export const DATA_CHANNEL_ARGS = ['--disable-features=WebRtcHideLocalIpsWithMdns'];
+
+export interface DataChannelRig {
+  browser: Browser;
+  server: StaticServer;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/** Bundles the entry, serves it and launches Chromium. */
+export async function startRig(): Promise<DataChannelRig> {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-dc-'));
+  await bundleForBrowser({ entry: new URL('./file-transfer-entry.ts', import.meta.url).pathname }, dir);
+  writePage(
+    dir,
+    'index.html',
+    '<!doctype html><title>parley dc</title><script type="module" src="/entry.js"></script>',
+  );
+  const server = await serveStatic(dir);
+  const browser = await launchChromium(DATA_CHANNEL_ARGS);
+  return {
+    browser,
+    server,
+    dir,
+    close: async () => {
+      await browser.close();
+      await server.close();
+      removeDir(dir);
+    },
+  };
+}
+
+export interface PagePair {
+  context: BrowserContext;
+  a: Page;
+  b: Page;
+  close(): Promise<void>;
+}
+
+/** Two pages of one context, each with the harness loaded (`window.h`). */
+export async function openPair(rig: DataChannelRig, { camera = false } = {}): Promise<PagePair> {
+  const context = await rig.browser.newContext();
+  if (camera) await context.grantPermissions(['camera', 'microphone'], { origin: rig.server.url });
+  const a = await context.newPage();
+  const b = await context.newPage();
+  tracePage(a, 'a');
+  tracePage(b, 'b');
+  for (const p of [a, b]) {
+    await p.goto(`${rig.server.url}/index.html`);
+    await p.waitForFunction(() => window.h !== undefined);
+  }
+  return { context, a, b, close: () => context.close() };
+}
+
+/** Polls `fn(arg)` in the page until it returns a truthy value (pollPage with an argument). */
+export async function pollWith<A, T>(
+  page: Page,
+  fn: (arg: A) => T | Promise<T>,
+  arg: A,
+  { timeoutMs = 15_000, intervalMs = 100, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = (await page.evaluate(fn as Parameters<Page['evaluate']>[0], arg as never)) as T;
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+/**
+ * Creates fresh connections on both pages (the pages' `FileTransfers` survive and re-attach)
+ * and connects them, `a` offering. Resolves once both are connected and the chat channel is open.
+ */
+export async function connect(
+  pair: PagePair,
+  { options = {}, camera = false }: { options?: FileTransferOptions; camera?: boolean } = {},
+): Promise<void> {
+  const { a, b } = pair;
+  await a.evaluate((o) => window.h.newConnection(o), options);
+  await b.evaluate((o) => window.h.newConnection(o), options);
+  if (camera) {
+    await a.evaluate(() => window.h.addCamera());
+    await b.evaluate(() => window.h.addCamera());
+  }
+  const offer = await a.evaluate(() => window.h.offer());
+  const answer = await b.evaluate((o) => window.h.answer(o), offer);
+  await a.evaluate((x) => window.h.accept(x), answer);
+  for (const p of [a, b]) {
+    await pollPage(p, () => window.h.pc?.connectionState === 'connected' && window.h.chat?.state === 'open', {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      what: 'connected with chat open',
+    });
+  }
+}
