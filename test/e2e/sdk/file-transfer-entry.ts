@@ -55,21 +55,38 @@ class Harness {
   stats: StatsSummary[] = [];
   monitor: StatsMonitor | null = null;
 
-  /** A fresh peer connection with chat and (the same, long-lived) file manager attached. */
-  newConnection(options: FileTransferOptions = {}): void {
+  /** With `rawChat`, a bare negotiated channel stands in for ChatChannel (to send hostile input). */
+  rawChat: RTCDataChannel | null = null;
+
+  /**
+   * A fresh peer connection with chat and (the same, long-lived) file manager attached.
+   * `rawChat`: open the chat channel's stream as a bare RTCDataChannel instead of a ChatChannel.
+   */
+  newConnection(options: FileTransferOptions = {}, rawChat = false): void {
     const pc = new RTCPeerConnection();
     this.pc = pc;
     this.remoteChannels = [];
     pc.addEventListener('datachannel', (ev) => this.remoteChannels.push(ev.channel));
-    this.chat = new ChatChannel(pc);
-    this.chat.on('chat', (m) => this.chatTexts.push(m.text));
-    this.chat.on('media-state', (m) => this.mediaStates.push({ audio: m.audio, video: m.video }));
-    this.chat.on('error', (e) => this.chatErrors.push(e.code));
+    if (rawChat) {
+      this.chat = null;
+      this.rawChat = pc.createDataChannel('parley-chat', { negotiated: true, id: 0 });
+    } else {
+      this.rawChat = null;
+      this.chat = new ChatChannel(pc);
+      this.chat.on('chat', (m) => this.chatTexts.push(m.text));
+      this.chat.on('media-state', (m) => this.mediaStates.push({ audio: m.audio, video: m.video }));
+      this.chat.on('error', (e) => this.chatErrors.push(e.code));
+    }
     if (!this.files) {
       this.files = new FileTransfers(options);
       this.files.on('offer', (t) => this.#onOffer(t));
     }
     this.files.attach(pc);
+  }
+
+  /** True once the chat stream (ChatChannel or raw) is open. */
+  chatOpen(): boolean {
+    return this.chat?.state === 'open' || this.rawChat?.readyState === 'open';
   }
 
   async addCamera(): Promise<void> {

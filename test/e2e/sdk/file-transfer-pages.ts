@@ -99,20 +99,35 @@ export async function pollWith<A, T>(
  */
 export async function connect(
   pair: PagePair,
-  { options = {}, camera = false }: { options?: FileTransferOptions; camera?: boolean } = {},
+  {
+    options = {},
+    camera = false,
+    rawChatOnA = false,
+    beforeOffer,
+  }: {
+    options?: FileTransferOptions;
+    camera?: boolean;
+    rawChatOnA?: boolean;
+    /** Runs once both pages have their new connection, before the offer (e.g. to send early). */
+    beforeOffer?: () => Promise<void>;
+  } = {},
 ): Promise<void> {
   const { a, b } = pair;
-  await a.evaluate((o) => window.h.newConnection(o), options);
+  await a.evaluate(([o, raw]) => window.h.newConnection(o as FileTransferOptions, raw as boolean), [
+    options,
+    rawChatOnA,
+  ] as const);
   await b.evaluate((o) => window.h.newConnection(o), options);
   if (camera) {
     await a.evaluate(() => window.h.addCamera());
     await b.evaluate(() => window.h.addCamera());
   }
+  await beforeOffer?.();
   const offer = await a.evaluate(() => window.h.offer());
   const answer = await b.evaluate((o) => window.h.answer(o), offer);
   await a.evaluate((x) => window.h.accept(x), answer);
   for (const p of [a, b]) {
-    await pollPage(p, () => window.h.pc?.connectionState === 'connected' && window.h.chat?.state === 'open', {
+    await pollPage(p, () => window.h.pc?.connectionState === 'connected' && window.h.chatOpen(), {
       timeoutMs: 10_000,
       intervalMs: 50,
       what: 'connected with chat open',
