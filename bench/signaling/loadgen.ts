@@ -1,7 +1,8 @@
 /**
  * The load generator, a process of its own so its CPU never counts as the server's. The
- * orchestrator (run.ts) forks it once per cell with an IPC channel, sends one LoadgenJob, and gets
- * one CellResult back; the process then exits. It writes nothing to stdout.
+ * orchestrator (run.ts) starts it once per run with an IPC channel and sends it one LoadgenJob at
+ * a time; each gets one CellResult back. It exits when the channel closes, and writes nothing to
+ * stdout.
  */
 import { runCallExchange } from './scenarios/call-exchange.ts';
 import { runIdle } from './scenarios/idle.ts';
@@ -30,7 +31,8 @@ if (!process.send) {
   process.exit(2);
 }
 
-process.once('message', (job: LoadgenJob) => {
+process.on('disconnect', () => process.exit(0));
+process.on('message', (job: LoadgenJob) => {
   run(job)
     .catch(
       (err: unknown): CellResult => ({
@@ -42,5 +44,5 @@ process.once('message', (job: LoadgenJob) => {
         detail: {},
       }),
     )
-    .then((result) => process.send!(result, () => process.exit(0)));
+    .then((result) => process.send!(result));
 });

@@ -3,12 +3,14 @@
  * whole host's busy share are sampled at its start and end, on the load generator's event loop,
  * the same loop that counts the frames, so frames and CPU are counted over the same interval.
  */
-import { hostBusyPercent, hostCpuTicks, processCpuMs } from './proc.ts';
+import os from 'node:os';
+import { hostBusyPercent, hostCpuTicks, involuntarySwitches, processCpuMs } from './proc.ts';
 import { round3 } from './stats.ts';
 
 export interface WindowMark {
   atMs: number;
   serverCpuMs: number;
+  serverSwitches: number;
   loadgenCpu: NodeJS.CpuUsage;
   host: { busy: number; total: number };
 }
@@ -21,12 +23,17 @@ export interface WindowFigures {
   loadgenCpuPercent: number;
   /** All cores, all processes (including other people's work on a shared machine). */
   hostBusyPercent: number;
+  /** How often the server was preempted while runnable: contention from other processes. */
+  serverPreemptionsPerS: number;
+  /** The machine's 1-minute load average at the end of the window. */
+  loadAverage1m: number;
 }
 
 export function markWindow(serverPid: number): WindowMark {
   return {
     atMs: performance.now(),
     serverCpuMs: processCpuMs(serverPid),
+    serverSwitches: involuntarySwitches(serverPid),
     loadgenCpu: process.cpuUsage(),
     host: hostCpuTicks(),
   };
@@ -42,6 +49,8 @@ export function windowFigures(start: WindowMark, end: WindowMark): WindowFigures
     serverCpuPercent: round3((100 * serverCpuMs) / wallMs),
     loadgenCpuPercent: round3((100 * (loadgen.user + loadgen.system)) / 1000 / wallMs),
     hostBusyPercent: round3(hostBusyPercent(start.host, end.host)),
+    serverPreemptionsPerS: Math.round(((end.serverSwitches - start.serverSwitches) * 1000) / wallMs),
+    loadAverage1m: round3(os.loadavg()[0] ?? Number.NaN),
   };
 }
 

@@ -42,6 +42,15 @@ export function processMemoryKiB(pid: number): { rssKiB: number; hwmKiB: number 
   return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
 }
 
+/**
+ * Times the process was switched out while it still wanted to run (from /proc/<pid>/status):
+ * a direct sign that other work on the machine competed with it for a core.
+ */
+export function involuntarySwitches(pid: number): number {
+  const m = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : Number.NaN;
+}
+
 /** Busy and total jiffies over all cores since boot, from the first line of /proc/stat. */
 export function hostCpuTicks(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';

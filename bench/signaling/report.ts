@@ -44,17 +44,24 @@ export function summarizeScenario(spec: ScenarioSpec, cells: readonly CellResult
       detail: good[0]?.detail ?? {},
     };
   }
+  // Ratios pair cells of the same round (run back to back, under the same background load) and
+  // take the median over rounds: drift in the machine's load then cancels out of each ratio.
   const ratios: ScenarioReport['ratios'] = {};
   for (const other of ['bare', 'peer'] as const) {
-    const a = results.parley;
-    const b = results[other];
-    if (!a?.ok || !b?.ok) continue;
-    const r: Record<string, number> = {};
-    for (const [k, v] of Object.entries(a.figures)) {
-      const w = b.figures[k];
-      if (w !== undefined && Number.isFinite(v) && Number.isFinite(w) && w !== 0) r[k] = round3(v / w);
+    const mine = (byTarget.get('parley') ?? []).filter((c) => c.ok);
+    const theirs = (byTarget.get(other) ?? []).filter((c) => c.ok);
+    const perKey = new Map<string, number[]>();
+    for (const a of mine) {
+      const b = theirs.find((c) => c.round === a.round);
+      if (!b) continue;
+      for (const [k, v] of Object.entries(a.figures)) {
+        const w = b.figures[k];
+        if (w === undefined || !Number.isFinite(v) || !Number.isFinite(w) || w === 0) continue;
+        perKey.set(k, [...(perKey.get(k) ?? []), v / w]);
+      }
     }
-    ratios[`parley/${other}`] = r;
+    if (perKey.size === 0) continue;
+    ratios[`parley/${other}`] = Object.fromEntries([...perKey].map(([k, v]) => [k, round3(median(v))]));
   }
   return { id: spec.id, kind: spec.kind, description: spec.description, params: spec, results, ratios };
 }
@@ -93,8 +100,8 @@ function ratioGoal(
   for (const s of scenarios) {
     const p = fig(s, 'parley', figure);
     const o = fig(s, other, figure);
-    if (p === undefined || o === undefined || !o) continue;
-    const ratio = round3(p / o);
+    const ratio = s.ratios[`parley/${other}`]?.[figure];
+    if (p === undefined || o === undefined || ratio === undefined) continue;
     checks.push({
       scenario: s.id,
       parley: p,

@@ -10,7 +10,7 @@
  *
  * See docs/BENCHMARKS.md for method and results.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './proc.ts';
@@ -33,7 +33,7 @@ const USAGE = `usage: npm run bench:signaling -- [options]
   --quick               short windows and 2,000 idle connections (about a minute)
   --targets LIST        comma-separated: ${TARGET_NAMES.join(',')} (default: all)
   --scenarios LIST      comma-separated scenario ids or prefixes: relay, relay-1k-50p, light, call, idle
-  --rounds N            repeat every cell N times, interleaved; figures are medians (default 2, quick 1)
+  --rounds N            repeat every cell N times, interleaved; figures are medians (default 3, quick 1)
   --idle-conns N        connections in the idle scenario (default 10000, quick 2000)
   --warmup-ms N         warm-up before each measured window
   --measure-ms N        length of each measured window
@@ -91,7 +91,7 @@ function options() {
     idleConnections,
     targets: targets as TargetName[],
     scenarios,
-    rounds: int(values.rounds, 'rounds', values.quick ? 1 : 2, 1, 20),
+    rounds: int(values.rounds, 'rounds', values.quick ? 1 : 3, 1, 20),
     out: values.out,
     profileDir: values.profile,
   };
@@ -99,38 +99,66 @@ function options() {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Forks the load generator for one cell and waits for its result, bounded in time. */
-function runLoadgen(job: LoadgenJob, fds: number, timeoutMs: number): Promise<CellResult> {
-  return new Promise((resolve) => {
+/**
+ * The load generator process, started once per run and reused for every cell (its start-up,
+ * tsx included, would otherwise add seconds to each cell). Jobs run one at a time.
+ */
+class Loadgen {
+  #child: ChildProcess | undefined;
+  readonly #fds: number;
+
+  constructor(fds: number) {
+    this.#fds = fds;
+  }
+
+  #start(): ChildProcess {
     // spawn (not fork) so the open-file limit can be raised the same way as for servers.
-    const { cmd, args } = withFileLimit(['--import', 'tsx', `${ROOT}bench/signaling/loadgen.ts`], fds);
+    const { cmd, args } = withFileLimit(['--import', 'tsx', `${ROOT}bench/signaling/loadgen.ts`], this.#fds);
     const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     // The load generator writes nothing to stdout; anything it does goes to our stderr so stdout
     // stays one JSON document.
     child.stdout?.pipe(process.stderr);
-    let settled = false;
-    const finish = (r: CellResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(r);
-    };
-    const failed = (error: string): CellResult => ({
-      scenario: job.scenario.id,
-      target: job.target,
-      ok: false,
-      error,
-      figures: {},
-      detail: {},
+    child.once('exit', () => {
+      if (this.#child === child) this.#child = undefined;
     });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      finish(failed(`load generator timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('message', (m) => finish(m as CellResult));
-    child.on('exit', (code) => finish(failed(`load generator exited (${code}) without a result`)));
-    child.send(job);
-  });
+    return child;
+  }
+
+  /** Runs one job; a stuck job is killed after `timeoutMs` (the next job gets a new process). */
+  run(job: LoadgenJob, timeoutMs: number): Promise<CellResult> {
+    this.#child ??= this.#start();
+    const child = this.#child;
+    return new Promise((resolve) => {
+      const failed = (error: string): CellResult => ({
+        scenario: job.scenario.id,
+        target: job.target,
+        ok: false,
+        error,
+        figures: {},
+        detail: {},
+      });
+      const finish = (r: CellResult) => {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(r);
+      };
+      const onMessage = (m: unknown) => finish(m as CellResult);
+      const onExit = (code: number | null) =>
+        finish(failed(`load generator exited (${code}) without a result`));
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        finish(failed(`load generator timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      child.send(job);
+    });
+  }
+
+  close(): void {
+    this.#child?.disconnect();
+  }
 }
 
 /** A generous bound on one cell's load-generator run, so a stuck cell cannot hang the run. */
@@ -139,7 +167,13 @@ function cellTimeoutMs(s: ScenarioSpec, t: Timing): number {
   return t.warmupMs + t.measureMs + t.drainMs + t.settleMs + t.idleWindowMs + connect + 30_000;
 }
 
+/** Open files a process needs for a scenario: one per connection, plus slack for the runtime. */
+function filesNeeded(s: ScenarioSpec): number {
+  return (s.kind === 'idle' ? s.connections : 2 * s.pairs) + 1024;
+}
+
 async function runCell(
+  loadgen: Loadgen,
   target: TargetName,
   scenario: ScenarioSpec,
   timing: Timing,
@@ -156,7 +190,7 @@ async function runCell(
       detail: {},
     };
   }
-  const fds = (scenario.kind === 'idle' ? scenario.connections : 2000) + 1024;
+  const fds = filesNeeded(scenario);
   const port = await freePort();
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
@@ -182,7 +216,7 @@ async function runCell(
   }
   try {
     const job: LoadgenJob = { target, port, serverPid: server.pid, scenario, timing };
-    const result = await runLoadgen(job, fds, cellTimeoutMs(scenario, timing));
+    const result = await loadgen.run(job, cellTimeoutMs(scenario, timing));
     if (!result.ok && server.output()) result.error += ` | server output: ${server.output().slice(-1000)}`;
     return result;
   } finally {
@@ -209,26 +243,34 @@ async function main(): Promise<void> {
   const started = new Date();
   const machine = machineInfo();
   const cells = new Map<string, CellResult[]>();
+  const loadgen = new Loadgen(Math.max(...opts.scenarios.map(filesNeeded)));
   const perRound = opts.scenarios.filter((s) => s.kind !== 'idle').length;
   const total = (opts.rounds * perRound + opts.scenarios.length - perRound) * opts.targets.length;
   let n = 0;
   log(
     `bench:signaling: ${opts.scenarios.length} scenarios × ${opts.targets.length} targets × ${opts.rounds} round(s) on ${machine.cores}× ${machine.cpuModel}`,
   );
-  for (let round = 0; round < opts.rounds; round++) {
-    for (const [si, scenario] of opts.scenarios.entries()) {
-      if (scenario.kind === 'idle' && round > 0) continue;
-      // Rotate the target order from cell to cell so no target always runs first (or last) when
-      // the machine's background load drifts.
-      const shift = (round + si) % opts.targets.length;
-      const order = [...opts.targets.slice(shift), ...opts.targets.slice(0, shift)];
-      for (const target of order) {
-        n++;
-        const r = await runCell(target, scenario, opts.timing, opts.profileDir);
-        log(`[${n}/${total}] ${scenario.id} ${target}: ${progressLine(r)}`);
-        cells.set(scenario.id, [...(cells.get(scenario.id) ?? []), r]);
+  try {
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const [si, scenario] of opts.scenarios.entries()) {
+        if (scenario.kind === 'idle' && round > 0) continue;
+        // Rotate the target order from cell to cell so no target always runs first (or last) when
+        // the machine's background load drifts.
+        const shift = (round + si) % opts.targets.length;
+        const order = [...opts.targets.slice(shift), ...opts.targets.slice(0, shift)];
+        for (const target of order) {
+          n++;
+          const cellStart = performance.now();
+          const r = await runCell(loadgen, target, scenario, opts.timing, opts.profileDir);
+          const cellS = ((performance.now() - cellStart) / 1000).toFixed(1);
+          log(`[${n}/${total}] ${scenario.id} ${target} (${cellS} s): ${progressLine(r)}`);
+          r.round = round;
+          cells.set(scenario.id, [...(cells.get(scenario.id) ?? []), r]);
+        }
       }
     }
+  } finally {
+    loadgen.close();
   }
   const scenarios: ScenarioReport[] = opts.scenarios.map((s) => summarizeScenario(s, cells.get(s.id) ?? []));
   const goals = evaluateGoals(scenarios, IDLE_GOAL_CONNECTIONS);

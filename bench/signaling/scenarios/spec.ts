@@ -60,8 +60,8 @@ export interface Timing {
 }
 
 export const FULL_TIMING: Timing = {
-  warmupMs: 1000,
-  measureMs: 3000,
+  warmupMs: 750,
+  measureMs: 2500,
   drainMs: 5000,
   connectConcurrency: 200,
   loginTimeoutMs: 15000,
@@ -133,6 +133,8 @@ export function allScenarios(idleConnections: number): ScenarioSpec[] {
 export interface CellResult {
   scenario: string;
   target: TargetName;
+  /** Round of the run this cell belongs to (set by the orchestrator). */
+  round?: number;
   ok: boolean;
   error?: string;
   /** Named figures, unit in the name (e.g. cpuMsPer1kMsgs, latencyP99Ms). */
