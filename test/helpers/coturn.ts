@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Socket as TcpSocket } from 'node:net';
+import { connect, createServer, isIPv6, type Socket as TcpSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -270,6 +270,7 @@ const ATTR = {
   REALM: 0x0014,
   NONCE: 0x0015,
   XOR_PEER_ADDRESS: 0x0012,
+  REQUESTED_ADDRESS_FAMILY: 0x0017,
   XOR_RELAYED_ADDRESS: 0x0016,
   REQUESTED_TRANSPORT: 0x0019,
   XOR_MAPPED_ADDRESS: 0x0020,
@@ -342,24 +343,63 @@ function errorCode(msg: StunMessage): number | undefined {
   return (v[2]! & 0x7) * 100 + v[3]!;
 }
 
-function xorAddress(v: Buffer | undefined): { address: string; port: number } | undefined {
-  if (!v || v.length < 8 || v[1] !== 0x01) return undefined; // IPv4 only: tests bind 127.0.0.1
+/** XOR-MAPPED/RELAYED/PEER-ADDRESS mask (RFC 5389 §15.2): the cookie, then the transaction id. */
+function xorMask(txId: Buffer): Buffer {
+  const mask = Buffer.alloc(16);
+  mask.writeUInt32BE(MAGIC_COOKIE, 0);
+  txId.copy(mask, 4);
+  return mask;
+}
+
+function xorAddress(v: Buffer | undefined, txId: Buffer): { address: string; port: number } | undefined {
+  if (!v || v.length < 8) return undefined;
   const port = v.readUInt16BE(2) ^ (MAGIC_COOKIE >>> 16);
-  const ip = (v.readUInt32BE(4) ^ MAGIC_COOKIE) >>> 0;
-  return { address: [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.'), port };
+  const mask = xorMask(txId);
+  if (v[1] === 0x01) {
+    const b = v.subarray(4, 8).map((byte, i) => byte ^ mask[i]!);
+    return { address: [...b].join('.'), port };
+  }
+  if (v[1] === 0x02 && v.length >= 20) {
+    const b = Buffer.from(v.subarray(4, 20).map((byte, i) => byte ^ mask[i]!));
+    const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16));
+    return { address: new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1), port };
+  }
+  return undefined;
+}
+
+/** The 16 bytes of an IPv6 address (with an optional dotted IPv4 tail). */
+function ipv6Bytes(ip: string): Buffer {
+  let text = ip;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  const out = Buffer.alloc(16);
+  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
+  return out;
+}
+
+function xorPeerAddress(ip: string, port: number, txId: Buffer): StunAttr {
+  const six = isIPv6(ip);
+  const raw = six ? ipv6Bytes(ip) : Buffer.from(ip.split('.').map(Number));
+  const mask = xorMask(txId);
+  const v = Buffer.alloc(4 + raw.length);
+  v[1] = six ? 0x02 : 0x01;
+  v.writeUInt16BE(port ^ (MAGIC_COOKIE >>> 16), 2);
+  raw.forEach((byte, i) => {
+    v[4 + i] = byte ^ mask[i]!;
+  });
+  return { type: ATTR.XOR_PEER_ADDRESS, value: v };
 }
 
 /** How a STUN client reaches the server; `tls` trusts only `ca` when given (else any certificate). */
 export type StunTransport = 'udp' | 'tcp' | { tls: { ca?: Buffer | string; servername?: string } };
-
-function xorPeerAddress(ip: string, port: number): StunAttr {
-  const v = Buffer.alloc(8);
-  v[1] = 0x01;
-  v.writeUInt16BE(port ^ (MAGIC_COOKIE >>> 16), 2);
-  const n = ip.split('.').reduce((acc, octet) => (acc << 8) + Number(octet), 0) >>> 0;
-  v.writeUInt32BE((n ^ MAGIC_COOKIE) >>> 0, 4);
-  return { type: ATTR.XOR_PEER_ADDRESS, value: v };
-}
 
 /** One STUN connection (UDP, TCP or TLS) that sends requests and waits for the matching response. */
 interface StunChannel {
@@ -466,7 +506,7 @@ export async function stunBinding({
   try {
     const txId = randomBytes(12);
     const reply = await channel.request(encodeStun(METHOD.BINDING, txId, []), txId, timeoutMs);
-    const mapped = reply.type === 0x0101 ? xorAddress(attr(reply, ATTR.XOR_MAPPED_ADDRESS)) : undefined;
+    const mapped = reply.type === 0x0101 ? xorAddress(attr(reply, ATTR.XOR_MAPPED_ADDRESS), txId) : undefined;
     if (!mapped) throw new Error(`unexpected STUN reply type 0x${reply.type.toString(16)}`);
     return mapped;
   } finally {
@@ -478,7 +518,7 @@ export type AllocateResult =
   | {
       ok: true;
       relayed: { address: string; port: number };
-      /** For each IPv4 peer asked for: 'ok', or the CreatePermission error code (403: denied). */
+      /** For each peer asked for: 'ok', or the CreatePermission error code (403: denied). */
       permissions: Record<string, 'ok' | number | undefined>;
     }
   | { ok: false; code: number | undefined };
@@ -486,7 +526,7 @@ export type AllocateResult =
 /**
  * Performs a TURN Allocate with long-term credentials (RFC 5766 §6, RFC 5389 §10.2): a first
  * request without credentials draws 401 with REALM and NONCE, the second one is signed with
- * MD5(username:realm:password). With `peers`, it then asks for a permission to each IPv4
+ * MD5(username:realm:password). With `peers`, it then asks for a permission to each
  * peer (RFC 5766 §9), which is where coturn applies `denied-peer-ip`. On success the allocation
  * is released again (Refresh with LIFETIME 0) so it does not hold a relay port until it times out.
  */
@@ -497,6 +537,7 @@ export async function turnAllocate({
   username,
   password,
   peers = [],
+  family = 4,
   timeoutMs = 3000,
 }: {
   host: string;
@@ -504,14 +545,20 @@ export async function turnAllocate({
   transport?: StunTransport;
   username: string;
   password: string;
+  /** Peers (IPv4 or IPv6, matching `family`) to ask permissions for. */
   peers?: readonly string[];
+  /** Relay address family to request. Default 4. */
+  family?: 4 | 6;
   timeoutMs?: number;
 }): Promise<AllocateResult> {
   const channel = await openChannel(host, port, transport);
   try {
-    const udpTransport: StunAttr = { type: ATTR.REQUESTED_TRANSPORT, value: Buffer.from([17, 0, 0, 0]) };
+    const allocateAttrs: StunAttr[] = [{ type: ATTR.REQUESTED_TRANSPORT, value: Buffer.from([17, 0, 0, 0]) }];
+    // RFC 6156: ask for an IPv6 relay address (coturn needs a relay-ip of that family).
+    if (family === 6)
+      allocateAttrs.push({ type: ATTR.REQUESTED_ADDRESS_FAMILY, value: Buffer.from([2, 0, 0, 0]) });
     const tx1 = randomBytes(12);
-    const challenge = await channel.request(encodeStun(METHOD.ALLOCATE, tx1, [udpTransport]), tx1, timeoutMs);
+    const challenge = await channel.request(encodeStun(METHOD.ALLOCATE, tx1, allocateAttrs), tx1, timeoutMs);
     const realm = attr(challenge, ATTR.REALM);
     const nonce = attr(challenge, ATTR.NONCE);
     if (errorCode(challenge) !== 401 || !realm || !nonce) return { ok: false, code: errorCode(challenge) };
@@ -526,18 +573,18 @@ export async function turnAllocate({
     ];
     const tx2 = randomBytes(12);
     const reply = await channel.request(
-      encodeStun(METHOD.ALLOCATE, tx2, signed([udpTransport]), key),
+      encodeStun(METHOD.ALLOCATE, tx2, signed(allocateAttrs), key),
       tx2,
       timeoutMs,
     );
     if (reply.type !== 0x0103) return { ok: false, code: errorCode(reply) };
-    const relayed = xorAddress(attr(reply, ATTR.XOR_RELAYED_ADDRESS));
+    const relayed = xorAddress(attr(reply, ATTR.XOR_RELAYED_ADDRESS), tx2);
     if (!relayed) return { ok: false, code: undefined };
     const permissions: Record<string, 'ok' | number | undefined> = {};
     for (const peer of peers) {
       const tx = randomBytes(12);
       const r = await channel.request(
-        encodeStun(METHOD.CREATE_PERMISSION, tx, signed([xorPeerAddress(peer, 9)]), key),
+        encodeStun(METHOD.CREATE_PERMISSION, tx, signed([xorPeerAddress(peer, 9, tx)]), key),
         tx,
         timeoutMs,
       );

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -16,18 +16,27 @@ import {
 } from '../../helpers/coturn.ts';
 
 const DEPLOY_CONF = new URL('../../../deploy/turnserver.conf', import.meta.url);
+/** IPv6 relaying is checked when this machine has ::1 (coturn then relays from it too). */
+const hasIPv6Loopback = Object.values(networkInterfaces()).some((list) =>
+  (list ?? []).some((a) => a.family === 'IPv6' && a.address === '::1'),
+);
 
 /**
  * deploy/turnserver.conf with only what cannot work on a test machine replaced: ports, secret,
  * certificate paths, runtime paths, and addresses pinned to 127.0.0.1. Every replaced line must
  * exist, so the test notices when the production file drifts.
  */
-function localised(text: string, ctx: CoturnConfigContext, cert: SelfSignedCertificate): string {
+function localised(
+  text: string,
+  ctx: CoturnConfigContext,
+  cert: SelfSignedCertificate,
+  ipv6: boolean,
+): string {
   const replacements: [RegExp, string][] = [
     [/^listening-port=3478$/m, `listening-port=${ctx.port}`],
     [/^tls-listening-port=5349$/m, `tls-listening-port=${ctx.tlsPort}`],
     [/^#listening-ip=.*$/m, 'listening-ip=127.0.0.1'],
-    [/^#relay-ip=.*$/m, 'relay-ip=127.0.0.1'],
+    [/^#relay-ip=.*$/m, `relay-ip=127.0.0.1${ipv6 ? '\nrelay-ip=::1' : ''}`],
     [/^min-port=\d+$/m, `min-port=${ctx.relayRange.min}`],
     [/^max-port=\d+$/m, `max-port=${ctx.relayRange.max}`],
     [/^static-auth-secret=.*$/m, `static-auth-secret=${ctx.secret}`],
@@ -56,7 +65,7 @@ describe('deploy/turnserver.conf', () => {
     dir = mkdtempSync(join(tmpdir(), 'parley-deploy-turn-'));
     cert = makeSelfSignedCertificate({ dir, hosts: ['127.0.0.1', 'turn.example.com'] });
     const text = readFileSync(DEPLOY_CONF, 'utf8');
-    turn = await startCoturn({ config: (ctx) => localised(text, ctx, cert) });
+    turn = await startCoturn({ config: (ctx) => localised(text, ctx, cert, hasIPv6Loopback) });
   });
   after(async () => {
     await turn?.close();
@@ -137,6 +146,45 @@ describe('deploy/turnserver.conf', () => {
       peers: [...denied, ...allowed],
     });
     assert.ok(r.ok, JSON.stringify(r));
+    for (const ip of denied) assert.equal(r.permissions[ip], 403, `${ip} should be denied`);
+    for (const ip of allowed) assert.equal(r.permissions[ip], 'ok', `${ip} should be allowed`);
+  });
+
+  it('denies relaying to loopback, mapped, NAT64, ULA, link-local, documentation and multicast IPv6 peers', async (t) => {
+    if (!hasIPv6Loopback) {
+      t.skip('no IPv6 loopback on this machine');
+      return;
+    }
+    const denied = [
+      '::1',
+      '::ffff:10.0.0.1',
+      '::ffff:127.0.0.1',
+      '::ffff:8.8.8.8',
+      '64:ff9b::a00:1',
+      '64:ff9b:1::1',
+      '100::1',
+      '2001::1',
+      '2001:db8::1',
+      '3fff::1',
+      '2002:a00:1::1',
+      'fc00::1',
+      'fd12:3456::1',
+      'fe80::1',
+      'fec0::1',
+      'ff02::1',
+    ];
+    const allowed = ['2001:4860:4860::8888', '2606:4700:4700::1111', '2a00:1450:4001::1'];
+    const c = mintTurnCredentials(turn.secret, 'alice', 300);
+    const r = await turnAllocate({
+      host: '127.0.0.1',
+      port: turn.port,
+      username: c.username,
+      password: c.credential,
+      family: 6,
+      peers: [...denied, ...allowed],
+    });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.relayed.address, '::1');
     for (const ip of denied) assert.equal(r.permissions[ip], 403, `${ip} should be denied`);
     for (const ip of allowed) assert.equal(r.permissions[ip], 'ok', `${ip} should be allowed`);
   });
