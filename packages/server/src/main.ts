@@ -18,12 +18,23 @@ try {
 }
 
 const log = createLogger(config.logLevel);
-const server = await createServer(config, { logger: log });
+let server: Awaited<ReturnType<typeof createServer>>;
+try {
+  server = await createServer(config, { logger: log });
+} catch (err) {
+  // E.g. EADDRINUSE: say so in one line and exit non-zero rather than print a stack trace.
+  log.fatal({ err, host: config.host, port: config.port }, 'cannot start');
+  process.exit(1);
+}
 log.info({ url: server.url, port: server.port, ws: server.wsUrl }, 'listening');
 
 let stopping = false;
 const stop = (signal: NodeJS.Signals) => {
-  if (stopping) return;
+  if (stopping) {
+    // A second signal while draining: the operator wants out now.
+    log.warn({ signal }, 'forced exit');
+    process.exit(1);
+  }
   stopping = true;
   log.info({ signal }, 'shutting down');
   server.close().then(

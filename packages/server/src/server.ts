@@ -115,13 +115,21 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     new ConnectionHandler(conn, hub, config, connLog, metrics, deps.hooks);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.port, config.host, () => {
-      http.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Could not bind: release what was already set up before reporting.
+    transport.close();
+    await hub.close();
+    if (ownsDirectory) await directory.close();
+    throw err;
+  }
   http.on('error', (err) => log.error({ err }, 'http server error'));
 
   const port = (http.address() as AddressInfo).port;

@@ -53,7 +53,7 @@ export class ConnectionHandler {
   #session: Session | null = null;
   #strikes = 0;
   #busy = false;
-  #pending: { data: RawData; at: number }[] = [];
+  #pending: { data: RawData; isBinary: boolean; at: number }[] = [];
   #helloTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -76,7 +76,7 @@ export class ConnectionHandler {
         this.#fatal('HELLO_TIMEOUT', 'no hello within the time limit', undefined);
     }, config.helloTimeoutMs);
     this.#helloTimer.unref();
-    conn.ws.on('message', (data) => this.#onMessage(data));
+    conn.ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     conn.ws.on('close', () => this.#onClose());
   }
 
@@ -85,7 +85,7 @@ export class ConnectionHandler {
     return this.#session;
   }
 
-  #onMessage(data: RawData): void {
+  #onMessage(data: RawData, isBinary: boolean): void {
     const at = performance.now();
     if (this.#state === 'closed' || this.#conn.closing) return;
     if (!this.#bucket.take()) {
@@ -103,15 +103,19 @@ export class ConnectionHandler {
         this.#fatal('FLOODING', 'too many frames waiting to be handled', undefined);
         return;
       }
-      this.#pending.push({ data, at });
+      this.#pending.push({ data, isBinary, at });
       return;
     }
-    this.#process(data, at);
+    this.#process(data, isBinary, at);
   }
 
-  #process(data: RawData, at: number): void {
+  #process(data: RawData, isBinary: boolean, at: number): void {
     if (this.#state === 'closed' || this.#conn.closing) return;
-    const raw = Array.isArray(data) ? Buffer.concat(data) : data;
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    // ws has already validated the UTF-8 of text frames (it closes with 1007 otherwise), so
+    // Buffer#toString is safe and cheaper than the codec's fatal TextDecoder; binary frames get
+    // the codec's checked decoding. Oversized frames skip the conversion entirely.
+    const raw = isBinary || buf.length > this.#config.maxFrameBytes ? buf : buf.toString('utf8');
     const r = decodeClient(raw, this.#config.maxFrameBytes);
     if (!r.ok) {
       this.#metrics.frameIn('invalid');
@@ -145,7 +149,7 @@ export class ConnectionHandler {
     this.#busy = false;
     while (!this.#busy && this.#pending.length > 0) {
       const next = this.#pending.shift()!;
-      this.#process(next.data, next.at);
+      this.#process(next.data, next.isBinary, next.at);
     }
   }
 
