@@ -39,7 +39,8 @@ const USAGE = `usage: npm run bench:signaling -- [options]
   --measure-ms N        length of each measured window
   --out FILE            also write the JSON report to FILE (npm prints its own banner on stdout;
                         use \`npm run -s bench:signaling\` for JSON-only stdout)
-  --profile DIR         run every server under \`node --cpu-prof\`, profiles written to DIR
+  --profile DIR         run every server under \`node --cpu-prof\`: DIR/<scenario>-<target>-<port>/
+                        gets one profile per thread (the largest is the main thread's)
   --help
 
 The idle scenario runs in the first round only (its figures hardly vary, and 10,000 logins per
@@ -194,14 +195,10 @@ async function runCell(
   const port = await freePort();
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
+    // One folder per cell: Node writes one profile per thread (tsx's module-loader thread too),
+    // so a fixed file name would let the loader thread's profile overwrite the main thread's.
     const nodeArgs = profileDir
-      ? [
-          '--cpu-prof',
-          '--cpu-prof-dir',
-          profileDir,
-          '--cpu-prof-name',
-          `${scenario.id}-${target}-${port}.cpuprofile`,
-        ]
+      ? ['--cpu-prof', '--cpu-prof-dir', `${profileDir}/${scenario.id}-${target}-${port}`]
       : [];
     server = await startServer(spec.launch(port, nodeArgs), port, fds);
   } catch (err) {

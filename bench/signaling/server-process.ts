@@ -85,7 +85,7 @@ export async function startServer(
     if (exited) return;
     const gone = once(child, 'exit');
     child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await gone;
     clearTimeout(t);
   };

@@ -104,8 +104,8 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
   bare: {
     name: 'bare',
     description: 'bare ws forwarder (bench/signaling/bare-forwarder.ts): parse, look up, stamp, send',
-    launch: (port) => ({
-      args: tsEntry('bench/signaling/bare-forwarder.ts'),
+    launch: (port, nodeArgs) => ({
+      args: tsEntry('bench/signaling/bare-forwarder.ts', nodeArgs),
       env: { BENCH_PORT: String(port) },
     }),
     url: (port) => `ws://127.0.0.1:${port}/`,
@@ -114,8 +114,8 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
   peer: {
     name: 'peer',
     description: 'PeerJS server (npm peer 1.0.2, PeerServer API, bench/signaling/peer-server.ts)',
-    launch: (port) => ({
-      args: tsEntry('bench/signaling/peer-server.ts'),
+    launch: (port, nodeArgs) => ({
+      args: tsEntry('bench/signaling/peer-server.ts', nodeArgs),
       env: { BENCH_PORT: String(port) },
     }),
     url: (port, client) =>
