@@ -63,40 +63,46 @@ describe('Fuzz', () => {
     const y = await connectClient(server.wsUrl);
     await x.hello('fz-x');
     await y.hello('fz-y');
-    const frames = fc.sample(frameArb, { numRuns: 3000, seed: 20261121 });
     let victim: TestClient = await connectClient(server.wsUrl);
     await victim.hello('fz-victim');
     let reconnects = 0;
-    const BATCH = 50;
-    for (let start = 0; start < frames.length; start += BATCH) {
-      for (const f of frames.slice(start, start + BATCH)) {
-        if (typeof f === 'string') victim.sendRaw(f);
-        else victim.sendRaw(f, { binary: true });
-      }
-      victim.send({ type: 'ping', id: `sync${start}` });
-      x.send({ type: 'signal', to: 'fz-y', data: { start } });
-      const answered = await Promise.race([
-        victim.next('pong', { timeoutMs: 10_000 }).then(
-          () => true,
-          () => false,
-        ),
-        victim.closed.then(() => false),
-      ]);
-      if (!answered) {
-        // Only legitimately fatal frames may close it: bye, a frame over the hard cap, or a
-        // hello offering no supported version.
-        const closed = await victim.closed;
-        assert.ok(
-          [1000, 1009, 4001].includes(closed.code),
-          `unexpected close ${closed.code} ${closed.reason}`,
-        );
-        reconnects++;
-        victim = await connectClient(server.wsUrl);
-        await victim.hello(`fz-victim${reconnects}`);
-      }
-      assert.deepEqual((await y.next('signal', { timeoutMs: 10_000 })).data, { start });
-      victim.frames.length = 0;
-    }
+    let batchNo = 0;
+    // Property: after any batch of hostile frames, the victim still answers (or was closed for
+    // a legitimately fatal frame) and the bystanders' signal arrives, in order, exactly once.
+    await fc.assert(
+      fc.asyncProperty(fc.array(frameArb, { minLength: 50, maxLength: 50 }), async (batch) => {
+        batchNo++;
+        for (const f of batch) {
+          if (typeof f === 'string') victim.sendRaw(f);
+          else victim.sendRaw(f, { binary: true });
+        }
+        victim.send({ type: 'ping', id: `sync${batchNo}` });
+        x.send({ type: 'signal', to: 'fz-y', data: { batchNo } });
+        const answered = await Promise.race([
+          victim.next('pong', { timeoutMs: 10_000 }).then(
+            () => true,
+            () => false,
+          ),
+          victim.closed.then(() => false),
+        ]);
+        if (!answered) {
+          // Only legitimately fatal frames may close it: bye, a frame over the hard cap, or a
+          // hello offering no supported version.
+          const closed = await victim.closed;
+          assert.ok(
+            [1000, 1009, 4001].includes(closed.code),
+            `unexpected close ${closed.code} ${closed.reason}`,
+          );
+          reconnects++;
+          victim = await connectClient(server.wsUrl);
+          await victim.hello(`fz-victim${reconnects}`);
+        }
+        assert.deepEqual((await y.next('signal', { timeoutMs: 10_000 })).data, { batchNo });
+        victim.frames.length = 0;
+      }),
+      { numRuns: 60, seed: 20261121, endOnFailure: true },
+    );
+    assert.equal(batchNo, 60, '3,000 hostile frames sent');
     assert.equal(x.frames.filter((f) => f.type === 'error').length, 0);
     assert.equal(y.frames.filter((f) => f.type === 'signal').length, 0, 'no extra or duplicate signals');
     assert.equal((await server.health()).status, 'ok');
