@@ -117,6 +117,19 @@ const lost = report.scenarios.flatMap((s) =>
     return n ? [`${s.id} ${t}: ${n}`] : [];
   }),
 );
+const windows = report.scenarios.flatMap((s) =>
+  targets.map(
+    (t) => s.results[t]?.detail.window as { hostBusyPercent: number; loadAverage1m: number } | undefined,
+  ),
+);
+const loads = windows.flatMap((w) => (w ? [w.loadAverage1m] : [])).sort((a, b) => a - b);
+const busy = windows.flatMap((w) => (w ? [w.hostBusyPercent] : [])).sort((a, b) => a - b);
+if (loads.length)
+  out(
+    `Machine during the measured windows (first round): 1-minute load average ${num(loads[0])}–${num(loads.at(-1))}, ` +
+      `all-core busy ${num(busy[0], 0)}–${num(busy.at(-1), 0)} %.`,
+  );
+out();
 out(lost.length ? `Lost messages: ${lost.join(', ')}.` : 'No message was lost in any cell.');
 out();
 out('**Goals**');
