@@ -1,0 +1,47 @@
+/**
+ * Where the Parley server is: the page's own origin. The app is served by the server (or by
+ * Vite's dev server, which forwards these paths to it).
+ */
+import type { IceServer } from '@parley/protocol';
+
+/** The signaling WebSocket URL, `wss://` on https pages. */
+export function signalingUrl(): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/ws`;
+}
+
+/** Fetches the ICE servers the server hands out (`GET /ice`), TURN credentials included. */
+export async function fetchIceServers(signal?: AbortSignal): Promise<IceServer[]> {
+  const res = await fetch('/ice', { cache: 'no-store', signal });
+  if (!res.ok) throw new Error(`GET /ice answered ${res.status}`);
+  const body: unknown = await res.json();
+  const list = Array.isArray(body)
+    ? body
+    : typeof body === 'object' &&
+        body !== null &&
+        Array.isArray((body as { iceServers?: unknown }).iceServers)
+      ? (body as { iceServers: unknown[] }).iceServers
+      : null;
+  if (!list) throw new Error('GET /ice did not return a list of ICE servers');
+  return list.filter(
+    (s): s is IceServer =>
+      typeof s === 'object' &&
+      s !== null &&
+      (typeof (s as IceServer).urls === 'string' || Array.isArray((s as IceServer).urls)),
+  );
+}
+
+/** Every URL of a list of ICE servers, flattened. */
+export function iceUrls(servers: IceServer[]): string[] {
+  return servers.flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]));
+}
+
+/** Keeps only the URLs of each server that match `scheme` (e.g. /^turns?:/). */
+export function onlyUrls(servers: IceServer[], scheme: RegExp): IceServer[] {
+  const out: IceServer[] = [];
+  for (const s of servers) {
+    const urls = (Array.isArray(s.urls) ? s.urls : [s.urls]).filter((u) => scheme.test(u));
+    if (urls.length > 0) out.push({ ...s, urls });
+  }
+  return out;
+}

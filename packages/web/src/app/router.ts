@@ -1,0 +1,74 @@
+/**
+ * Routes of the app. Links work as hashes (`/#/room/standup`, `/#/test`) so any static host can
+ * serve them; the path forms `/r/standup` and `/test` work too when the server sends index.html
+ * for them, and are rewritten to the hash form on load.
+ */
+import { LIMITS, NAME_PATTERN } from '@parley/protocol';
+
+/** Where the person is. */
+export type Route = { page: 'home' } | { page: 'room'; room: string } | { page: 'test' };
+
+/** True for a valid room name (the protocol's alphabet and length). */
+export function isRoomName(room: string): boolean {
+  return room.length > 0 && room.length <= LIMITS.roomMaxChars && NAME_PATTERN.test(room);
+}
+
+/** Parses the current location; path routes win over hash routes. */
+export function parseRoute(loc: Pick<Location, 'pathname' | 'hash'> = location): Route {
+  const path = loc.pathname.replace(/\/+$/, '');
+  const pathRoom = /^\/r\/([^/]+)$/.exec(path);
+  if (pathRoom) return roomRoute(pathRoom[1]!);
+  if (path === '/test') return { page: 'test' };
+  const hash = loc.hash.replace(/^#\/?/, '');
+  const hashRoom = /^(?:room|r)\/([^/]+)$/.exec(hash);
+  if (hashRoom) return roomRoute(hashRoom[1]!);
+  if (hash === 'test') return { page: 'test' };
+  return { page: 'home' };
+}
+
+function roomRoute(raw: string): Route {
+  let room: string;
+  try {
+    room = decodeURIComponent(raw);
+  } catch {
+    return { page: 'home' };
+  }
+  return isRoomName(room) ? { page: 'room', room } : { page: 'home' };
+}
+
+/** The hash for a route. */
+export function hrefFor(route: Route): string {
+  switch (route.page) {
+    case 'home':
+      return '#/';
+    case 'room':
+      return `#/room/${encodeURIComponent(route.room)}`;
+    case 'test':
+      return '#/test';
+  }
+}
+
+/** The shareable absolute link to a room. */
+export function roomLink(room: string): string {
+  return `${location.origin}/${hrefFor({ page: 'room', room })}`;
+}
+
+/** Navigates (adds a history entry); the app re-renders on `hashchange`. */
+export function navigate(route: Route): void {
+  const target = hrefFor(route);
+  if (location.pathname !== '/') {
+    history.pushState(null, '', `/${target}`);
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  } else if (location.hash !== target) {
+    location.hash = target;
+  } else {
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  }
+}
+
+/** Rewrites a path route (`/r/x`, `/test`) to its hash form, keeping the page. */
+export function normalizeLocation(): void {
+  if (location.pathname === '/' || location.pathname === '/index.html') return;
+  const route = parseRoute();
+  history.replaceState(null, '', `/${hrefFor(route)}`);
+}

@@ -1,0 +1,80 @@
+/**
+ * The incoming call: a modal with the caller's name, Accept and Decline, and a ring made with
+ * WebAudio. Escape does not dismiss it (a call must be answered or declined). It closes by itself
+ * when the caller cancels or nobody answers in time.
+ */
+import type { Call, CallEndedReason } from '@parley/client';
+import { playRingtone } from '../media/audio.ts';
+import { announce } from '../ui/announce.ts';
+import { avatar, openDialog } from '../ui/common.ts';
+import { h } from '../ui/dom.ts';
+import { icon } from '../ui/icons.ts';
+
+/** What happens with the answer. */
+export interface IncomingHandlers {
+  accept(): void;
+  decline(): void;
+  /** The call ended before an answer (cancelled, no answer…). */
+  missed(reason: CallEndedReason): void;
+}
+
+/** Shows the ring for `call` until it is answered, declined or over. */
+export function openIncomingCall(call: Call, handlers: IncomingHandlers): void {
+  const ring = playRingtone();
+  let answered = false;
+  const title = document.title;
+  document.title = `📞 ${call.remote} is calling · Parley`;
+  const finish = () => {
+    ring.stop();
+    document.title = title;
+  };
+  const accept = h(
+    'button',
+    {
+      class: 'button success',
+      type: 'button',
+      onclick: () => {
+        answered = true;
+        dialog.close();
+        handlers.accept();
+      },
+    },
+    icon('phone'),
+    'Accept',
+  );
+  const decline = h(
+    'button',
+    {
+      class: 'button danger',
+      type: 'button',
+      onclick: () => {
+        answered = true;
+        dialog.close();
+        handlers.decline();
+      },
+    },
+    icon('hangup'),
+    'Decline',
+  );
+  const dialog = openDialog({
+    label: `Incoming call from ${call.remote}`,
+    className: 'ring',
+    dismissable: false,
+    onClose: finish,
+    body: [
+      h('p', { class: 'muted small' }, 'Incoming video call'),
+      avatar(call.remote, 'large'),
+      h('h2', null, call.remote),
+      h('p', { class: 'muted' }, 'is calling you'),
+      h('div', { class: 'dialog-actions' }, decline, accept),
+    ],
+  });
+  announce(`Incoming call from ${call.remote}`, 'assertive');
+  accept.focus();
+  const off = call.on('ended', (reason) => {
+    off();
+    if (answered) return;
+    dialog.close();
+    handlers.missed(reason);
+  });
+}

@@ -1,0 +1,163 @@
+/**
+ * One participant's tile: their video (or initials when the camera is off), their name, a muted
+ * microphone icon, a speaking ring driven by the audio level, and a badge for connection states
+ * (connecting, reconnecting, unreachable). The tile keeps its size whatever the video does, so
+ * nothing shifts when a stream starts, stops or changes resolution.
+ */
+import { hueFor } from '../app/format.ts';
+import { applySpeaker } from '../media/local-media.ts';
+import { avatar } from '../ui/common.ts';
+import { h, replaceChildren } from '../ui/dom.ts';
+import { type IconName, icon } from '../ui/icons.ts';
+
+/** Tone of a state badge. */
+export type BadgeTone = '' | 'warn' | 'bad';
+
+const SPEAKING_THRESHOLD = 0.18;
+
+/** A participant tile. */
+export class VideoTile {
+  readonly el: HTMLElement;
+  readonly name: string;
+  readonly self: boolean;
+  readonly #video: HTMLVideoElement;
+  readonly #bars: HTMLElement[];
+  readonly #state: HTMLElement;
+  readonly #label: HTMLElement;
+  #stream: MediaStream | null = null;
+  #speaking = false;
+  #videoOff = true;
+  #onTrackChange = () => this.#refreshVideo();
+
+  constructor(name: string, options: { self?: boolean; screen?: boolean; label?: string } = {}) {
+    this.name = name;
+    this.self = options.self ?? false;
+    this.#video = h('video', { autoplay: true, playsInline: true, muted: this.self, 'aria-hidden': 'true' });
+    this.#bars = [h('span'), h('span'), h('span')];
+    this.#state = h('div', { class: 'tile-state' });
+    const shown = options.label ?? (this.self ? `${name} (you)` : name);
+    this.#label = h('span', { class: 'tile-name' }, shown);
+    this.el = h(
+      'figure',
+      {
+        class: `tile no-video entering${this.self ? ' self' : ''}${options.screen ? ' screen' : ''}`,
+        style: `--hue:${hueFor(name)}`,
+        'data-peer': name,
+        role: 'group',
+        'aria-label': shown,
+      },
+      this.#video,
+      h('div', { class: 'tile-avatar' }, avatar(name, 'large')),
+      this.#state,
+      h(
+        'figcaption',
+        { class: 'tile-label' },
+        h('span', { class: 'level-bars', 'aria-hidden': 'true' }, this.#bars),
+        icon('micOff', 'icon muted-icon'),
+        icon('screen', 'icon screen-icon'),
+        this.#label,
+      ),
+    );
+    this.#video.style.margin = '0';
+    this.el.style.margin = '0';
+    this.el.addEventListener('animationend', () => this.el.classList.remove('entering'), { once: true });
+    // Remote videos may be paused by autoplay rules until the page had a click; retry on play.
+    this.#video.addEventListener('loadedmetadata', () => void this.#video.play().catch(() => undefined));
+  }
+
+  /** The media element (for speaker selection and tests). */
+  get video(): HTMLVideoElement {
+    return this.#video;
+  }
+
+  /** The stream shown, or null. */
+  get stream(): MediaStream | null {
+    return this.#stream;
+  }
+
+  /** Shows a stream (its audio plays too, except on the self tile). */
+  setStream(stream: MediaStream | null): void {
+    if (this.#stream === stream) {
+      this.#refreshVideo();
+      return;
+    }
+    this.#stream?.removeEventListener('addtrack', this.#onTrackChange);
+    this.#stream?.removeEventListener('removetrack', this.#onTrackChange);
+    this.#stream = stream;
+    stream?.addEventListener('addtrack', this.#onTrackChange);
+    stream?.addEventListener('removetrack', this.#onTrackChange);
+    this.#video.srcObject = stream;
+    if (stream) void this.#video.play().catch(() => undefined);
+    this.#refreshVideo();
+  }
+
+  /** Marks the camera as off (or on); with no live video track the tile shows initials anyway. */
+  setVideoOff(off: boolean): void {
+    this.#videoOff = off;
+    this.#refreshVideo();
+  }
+
+  #refreshVideo(): void {
+    const live = this.#stream?.getVideoTracks().some((t) => t.readyState === 'live') ?? false;
+    const off = this.#videoOff || !live;
+    this.el.classList.toggle('no-video', off);
+  }
+
+  /** Shows or hides the muted-microphone icon. */
+  setAudioMuted(muted: boolean): void {
+    this.el.classList.toggle('audio-muted', muted);
+    this.el.setAttribute('aria-label', `${this.#label.textContent ?? this.name}${muted ? ', muted' : ''}`);
+  }
+
+  /** True when the tile shows the muted icon. */
+  get audioMuted(): boolean {
+    return this.el.classList.contains('audio-muted');
+  }
+
+  /** Feeds the current audio level (0..1): animates the bars and the speaking ring. */
+  setLevel(level: number): void {
+    const heights = [0.6, 1, 0.75];
+    this.#bars.forEach((bar, i) => {
+      const v = Math.min(1, level * 1.6 * heights[i]!);
+      bar.style.height = `${4 + Math.round(v * 10)}px`;
+    });
+    const speaking = level > SPEAKING_THRESHOLD && !this.audioMuted;
+    if (speaking !== this.#speaking) {
+      this.#speaking = speaking;
+      this.el.classList.toggle('speaking', speaking);
+    }
+  }
+
+  /** Shows a state badge (e.g. "Connecting…"), or clears it with null. */
+  setBadge(text: string | null, tone: BadgeTone = '', iconName?: IconName): void {
+    if (text === null) {
+      replaceChildren(this.#state);
+      return;
+    }
+    replaceChildren(
+      this.#state,
+      h('span', { class: `tile-badge ${tone}`.trim() }, iconName ? icon(iconName) : null, text),
+    );
+  }
+
+  /** Routes this tile's sound to a speaker (where supported). */
+  setSpeaker(deviceId: string | null): Promise<void> {
+    return applySpeaker(this.#video, deviceId);
+  }
+
+  /** True for a screen-share tile. */
+  get isScreen(): boolean {
+    return this.el.classList.contains('screen');
+  }
+
+  /** Shows video letterboxed (screen shares) instead of cropped. */
+  setFit(fit: boolean): void {
+    this.el.classList.toggle('fit', fit);
+  }
+
+  /** Detaches the stream. */
+  destroy(): void {
+    this.setStream(null);
+    this.el.remove();
+  }
+}

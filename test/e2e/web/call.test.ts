@@ -1,0 +1,228 @@
+/**
+ * The web app, end to end: two people sign in, one calls the other by name, both see and hear
+ * each other (proven with getStats), chat both ways, send a file (compared by SHA-256), mute,
+ * share a screen and hang up. Also decline and busy. Driven through roles and labels, as a
+ * person (or a screen reader) would.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { ParleyServer } from '@parley/server';
+import type { Browser, Page } from 'playwright-core';
+import { pollPage } from '../../helpers/browser.ts';
+import { stopAllServers } from '../../helpers/server.ts';
+import { launchForWeb, openPerson, type Person, screenshot, startWebServer } from '../../helpers/web.ts';
+
+/** Frames decoded from the first peer connection the app has (0 if none yet). */
+function framesDecoded(page: Page): Promise<number> {
+  return pollPage(
+    page,
+    async () => {
+      const links = (window as unknown as { parley: { links: { peer: { pc: RTCPeerConnection } }[] } }).parley
+        .links;
+      for (const link of links) {
+        const stats = await link.peer.pc.getStats();
+        for (const s of stats.values())
+          if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 10)
+            return s.framesDecoded as number;
+      }
+      return 0;
+    },
+    { timeoutMs: 20_000, what: 'decoded video frames' },
+  );
+}
+
+/** Replaces getDisplayMedia with a moving canvas, since headless Chromium has no screen picker. */
+async function fakeScreenCapture(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    navigator.mediaDevices.getDisplayMedia = async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 640;
+      canvas.height = 360;
+      const g = canvas.getContext('2d')!;
+      let x = 0;
+      setInterval(() => {
+        g.fillStyle = '#223';
+        g.fillRect(0, 0, 640, 360);
+        g.fillStyle = '#5b8def';
+        x = (x + 8) % 640;
+        g.fillRect(x, 140, 80, 80);
+      }, 50);
+      return canvas.captureStream(15);
+    };
+  });
+}
+
+describe('web app › direct calls', () => {
+  let server: ParleyServer;
+  let browser: Browser;
+  const people: Person[] = [];
+
+  before(async () => {
+    server = await startWebServer();
+    browser = await launchForWeb();
+  });
+  afterEach(async () => {
+    for (const p of people.splice(0)) await p.context.close();
+  });
+  after(async () => {
+    await browser?.close();
+    await stopAllServers();
+  });
+
+  async function person(name: string): Promise<Person> {
+    const p = await openPerson(browser, server.url, name);
+    people.push(p);
+    await p.page.getByRole('heading', { name: `Hello, ${name}` }).waitFor();
+    return p;
+  }
+
+  it('calls by name: ring, accept, video both ways, chat, file with matching hash, mute, screen share, hang up', async () => {
+    const alice = await person('alice');
+    const bob = await person('bob');
+    await screenshot(alice.page, 'start');
+
+    await alice.page.getByRole('button', { name: 'Call bob' }).click();
+    const ring = bob.page.getByRole('dialog', { name: 'Incoming call from alice' });
+    await ring.waitFor();
+    await screenshot(bob.page, 'incoming-call');
+    await ring.getByRole('button', { name: 'Accept' }).click();
+
+    assert.ok((await framesDecoded(alice.page)) > 10, 'alice decodes bob’s video');
+    assert.ok((await framesDecoded(bob.page)) > 10, 'bob decodes alice’s video');
+    await alice.page.getByRole('group', { name: 'bob' }).waitFor();
+    await screenshot(alice.page, 'call');
+
+    // Chat both ways.
+    await alice.page.getByRole('textbox', { name: 'Message' }).fill('Hi Bob, can you hear me?');
+    await alice.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await bob.page
+      .getByRole('log', { name: 'Chat messages' })
+      .getByText('Hi Bob, can you hear me?')
+      .waitFor();
+    await bob.page.getByRole('textbox', { name: 'Message' }).fill('Loud and clear.');
+    await bob.page.getByRole('button', { name: 'Send message' }).click();
+    await alice.page.getByRole('log', { name: 'Chat messages' }).getByText('Loud and clear.').waitFor();
+
+    // A file: offer, accept, progress, saved, same SHA-256.
+    const content = randomBytes(3 * 1024 * 1024 + 123);
+    const sha = createHash('sha256').update(content).digest('hex');
+    await alice.page
+      .getByLabel('Choose files to send')
+      .setInputFiles({ name: 'notes.bin', mimeType: 'application/octet-stream', buffer: content });
+    const accept = bob.page.getByRole('button', { name: 'Accept notes.bin' });
+    await accept.waitFor();
+    const download = bob.page.waitForEvent('download', { timeout: 30_000 });
+    await accept.click();
+    const saved = await download;
+    assert.equal(saved.suggestedFilename(), 'notes.bin');
+    const path = await saved.path();
+    assert.equal(
+      createHash('sha256').update(readFileSync(path)).digest('hex'),
+      sha,
+      'received file has the sent SHA-256',
+    );
+    await alice.page
+      .getByRole('article', { name: 'File notes.bin' })
+      .getByText('Sent and verified by the receiver.')
+      .waitFor();
+    await bob.page
+      .getByRole('article', { name: 'File notes.bin' })
+      .getByText('Received and verified.')
+      .waitFor();
+    await screenshot(bob.page, 'chat-file');
+
+    // Mute shows on the other side; the shortcut works too.
+    await bob.page.getByRole('button', { name: 'Mute microphone' }).click();
+    await alice.page.getByRole('group', { name: 'bob, muted' }).waitFor();
+    await bob.page.locator('body').press('m');
+    await alice.page.getByRole('group', { name: 'bob', exact: true }).waitFor();
+
+    // Screen share: the other side gets a second tile with decoded frames.
+    await fakeScreenCapture(alice.page);
+    await alice.page.getByRole('button', { name: 'Share screen' }).click();
+    await bob.page.getByRole('group', { name: 'alice’s screen' }).waitFor();
+    await pollPage(
+      bob.page,
+      () =>
+        [...document.querySelectorAll('figure.tile.screen video')].some(
+          (v) => (v as HTMLVideoElement).videoWidth > 0,
+        ),
+      { what: 'the screen share playing' },
+    );
+    await screenshot(bob.page, 'screen-share');
+    await alice.page.getByRole('button', { name: 'Share screen' }).click();
+    await bob.page.getByRole('group', { name: 'alice’s screen' }).waitFor({ state: 'detached' });
+
+    // The connection panel shows the route and live figures.
+    await alice.page.getByRole('button', { name: 'Connection details' }).click();
+    const card = alice.page.getByRole('region', { name: 'Connection to bob' });
+    await card.getByText('Direct', { exact: true }).waitFor();
+    await pollPage(
+      alice.page,
+      () => document.querySelector('[data-metric="rtt"]')?.textContent?.endsWith('ms') ?? false,
+      {
+        what: 'an RTT figure',
+      },
+    );
+    await screenshot(alice.page, 'stats-panel');
+
+    // Hang up: both sides are back home, the callee is told.
+    await alice.page.getByRole('button', { name: 'Hang up' }).click();
+    await bob.page.getByRole('region', { name: 'Notifications' }).getByText('alice hung up.').waitFor();
+    await bob.page.getByRole('heading', { name: 'Hello, bob' }).waitFor();
+    await alice.page.getByRole('heading', { name: 'Hello, alice' }).waitFor();
+  });
+
+  it('tells the caller when the call is declined, and when the callee is busy', async () => {
+    const carol = await person('carol');
+    const dave = await person('dave');
+    const erin = await person('erin');
+
+    await carol.page.getByLabel('Call someone by name').fill('dave');
+    await carol.page.getByRole('button', { name: 'Call', exact: true }).click();
+    await dave.page
+      .getByRole('dialog', { name: 'Incoming call from carol' })
+      .getByRole('button', { name: 'Decline' })
+      .click();
+    await carol.page
+      .getByRole('region', { name: 'Notifications' })
+      .getByText('dave declined the call.')
+      .waitFor();
+    await carol.page.getByRole('heading', { name: 'Hello, carol' }).waitFor();
+
+    // carol and dave talk; erin calls dave and hears he is busy.
+    await carol.page.getByRole('button', { name: 'Call dave' }).click();
+    await dave.page
+      .getByRole('dialog', { name: 'Incoming call from carol' })
+      .getByRole('button', { name: 'Accept' })
+      .click();
+    await framesDecoded(dave.page);
+    await erin.page.getByRole('button', { name: 'Call dave' }).click();
+    await erin.page
+      .getByRole('region', { name: 'Notifications' })
+      .getByText('dave is busy in another call. Try again later.')
+      .waitFor();
+    await dave.page.getByRole('button', { name: 'Hang up' }).click();
+    await carol.page.getByRole('region', { name: 'Notifications' }).getByText('dave hung up.').waitFor();
+  });
+
+  it('says plainly that a name is taken and lets the person pick another', async () => {
+    await person('frank');
+    const context = await browser.newContext();
+    await context.grantPermissions(['camera', 'microphone'], { origin: server.url });
+    const page = await context.newPage();
+    people.push({ name: 'frank-2', context, page });
+    await page.goto(server.url);
+    await page.getByLabel('Your name').fill('frank');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page
+      .getByRole('alert')
+      .getByText('“frank” is already used by someone online.', { exact: false })
+      .waitFor();
+    await page.getByLabel('Your name').fill('frank-2');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Hello, frank-2' }).waitFor();
+  });
+});

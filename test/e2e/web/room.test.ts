@@ -1,0 +1,148 @@
+/**
+ * Rooms in the web app, end to end: three people meet through a room link (path and hash forms),
+ * everyone decodes everyone's video, leaving is shown; a person whose camera is blocked joins
+ * receive-only and still sees the others; the call screen works on a phone-sized screen.
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { ParleyServer } from '@parley/server';
+import type { Browser, Page } from 'playwright-core';
+import { pollPage } from '../../helpers/browser.ts';
+import { stopAllServers } from '../../helpers/server.ts';
+import { launchForWeb, openPerson, type Person, screenshot, startWebServer } from '../../helpers/web.ts';
+
+/** Number of peer connections in the page that decode video. */
+function peersWithVideo(page: Page, atLeast: number): Promise<number> {
+  return pollPage(
+    page,
+    async () => {
+      const links = (window as unknown as { parley: { links: { peer: { pc: RTCPeerConnection } }[] } }).parley
+        .links;
+      let n = 0;
+      for (const link of links) {
+        const stats = await link.peer.pc.getStats();
+        for (const s of stats.values()) {
+          if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 5) {
+            n++;
+            break;
+          }
+        }
+      }
+      return n >= (window as unknown as { __want: number }).__want ? n : 0;
+    },
+    { timeoutMs: 30_000, what: `video from ${atLeast} peers` },
+  );
+}
+
+async function want(page: Page, n: number): Promise<number> {
+  await page.evaluate((v) => {
+    (window as unknown as { __want: number }).__want = v;
+  }, n);
+  return peersWithVideo(page, n);
+}
+
+describe('web app › rooms', () => {
+  let server: ParleyServer;
+  let browser: Browser;
+  const people: Person[] = [];
+
+  before(async () => {
+    server = await startWebServer();
+    browser = await launchForWeb();
+  });
+  afterEach(async () => {
+    for (const p of people.splice(0)) await p.context.close();
+  });
+  after(async () => {
+    await browser?.close();
+    await stopAllServers();
+  });
+
+  async function join(
+    name: string,
+    path: string,
+    options: Parameters<typeof openPerson>[3] = {},
+  ): Promise<Person> {
+    const p = await openPerson(browser, server.url, name, { path, ...options });
+    people.push(p);
+    return p;
+  }
+
+  it('three people meet by link; everyone sees everyone; leaving is shown', async () => {
+    const alice = await join('alice', '/r/standup');
+    await alice.page.getByRole('heading', { name: 'Waiting for others to join' }).waitFor();
+    const bob = await join('bob', '/#/room/standup');
+    const carol = await join('carol', '/#/room/standup');
+    for (const p of [alice, bob, carol]) {
+      for (const other of ['alice', 'bob', 'carol'].filter((n) => n !== p.name)) {
+        await p.page.getByRole('group', { name: other, exact: true }).waitFor();
+      }
+    }
+    assert.equal(await want(alice.page, 2), 2);
+    assert.equal(await want(bob.page, 2), 2);
+    assert.equal(await want(carol.page, 2), 2);
+    assert.equal(
+      new URL(alice.page.url()).hash,
+      '#/room/standup',
+      'the path link was rewritten to the hash form',
+    );
+    await alice.page.getByRole('log', { name: 'Chat messages' }).getByText('carol joined').waitFor();
+    await screenshot(alice.page, 'room');
+
+    await carol.page.getByRole('button', { name: 'Leave room' }).click();
+    await carol.page.getByRole('heading', { name: 'Hello, carol' }).waitFor();
+    await alice.page.getByRole('log', { name: 'Chat messages' }).getByText('carol left').waitFor();
+    await alice.page.getByRole('group', { name: 'carol', exact: true }).waitFor({ state: 'detached' });
+  });
+
+  it('joins receive-only when the camera is blocked, and still sees the others', async () => {
+    const host = await join('host', '/#/room/blocked');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () =>
+        Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+    const page = await context.newPage();
+    people.push({ name: 'guest', context, page });
+    await page.goto(`${server.url}/#/room/blocked`);
+    await page.getByText('Camera and microphone are blocked').waitFor();
+    await page.getByRole('button', { name: 'Try again' }).waitFor();
+    await page.getByLabel('Your name').fill('guest');
+    await page.getByRole('button', { name: 'Join room' }).click();
+    await page.getByText('You joined without camera and microphone').waitFor();
+    assert.equal(await want(page, 1), 1, 'the receive-only guest decodes the host’s video');
+    // The host sees the guest's tile, with initials and the muted icon.
+    await host.page.getByRole('group', { name: 'guest, muted' }).waitFor();
+    await screenshot(page, 'receive-only');
+  });
+
+  it('says so when the room is full', async () => {
+    const tiny = await startWebServer({ PARLEY_MAX_PEERS_PER_ROOM: '1' });
+    const first = await openPerson(browser, tiny.url, 'first', { path: '/#/room/tiny' });
+    people.push(first);
+    await first.page.getByRole('heading', { name: 'Waiting for others to join' }).waitFor();
+    const second = await openPerson(browser, tiny.url, 'second', { path: '/#/room/tiny' });
+    people.push(second);
+    await second.page
+      .getByRole('region', { name: 'Notifications' })
+      .getByText('“tiny” is full.', { exact: false })
+      .waitFor();
+    await second.page.getByRole('heading', { name: 'Hello, second' }).waitFor();
+    await tiny.close();
+  });
+
+  it('works on a phone-sized screen', async () => {
+    const desk = await join('desk', '/#/room/mobile');
+    const phone = await join('phone', '/#/room/mobile', { viewport: { width: 390, height: 844 } });
+    await want(phone.page, 1);
+    await desk.page.getByRole('group', { name: 'phone', exact: true }).waitFor();
+    await screenshot(phone.page, 'phone');
+    // The side panel opens over the stage and closes again.
+    await phone.page.getByRole('button', { name: 'Chat', exact: true }).click();
+    await phone.page.getByRole('textbox', { name: 'Message' }).fill('From my phone');
+    await phone.page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await desk.page.getByRole('log', { name: 'Chat messages' }).getByText('From my phone').waitFor();
+    await screenshot(phone.page, 'phone-chat');
+    await phone.page.getByRole('button', { name: 'Close side panel' }).click();
+  });
+});
