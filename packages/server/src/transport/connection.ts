@@ -3,6 +3,7 @@
  * error code, liveness for the heartbeat. A connection whose unsent bytes exceed the configured
  * cap is a slow consumer: it is dropped rather than buffered without bound.
  */
+import type { Socket } from 'node:net';
 import { closeCodeFor, type ErrorCode } from '@parley/protocol';
 import { WebSocket } from 'ws';
 
@@ -19,6 +20,13 @@ export class Connection {
   /** Set on every pong; cleared by each heartbeat round. */
   alive = true;
   #closing = false;
+  /** The TCP socket under `ws`, for corking (ws exposes no public cork). */
+  readonly #socket: Socket | undefined;
+  #corked = false;
+  readonly #uncork = () => {
+    this.#corked = false;
+    this.#socket?.uncork();
+  };
 
   constructor(ws: WebSocket, ip: string, maxBufferedBytes: number, onSlowConsumer: () => void) {
     this.ws = ws;
@@ -28,6 +36,8 @@ export class Connection {
     ws.on('pong', () => {
       this.alive = true;
     });
+    const socket = (ws as unknown as { _socket?: Socket })._socket;
+    this.#socket = typeof socket?.cork === 'function' ? socket : undefined;
   }
 
   /** True once a close has started; nothing more is sent. */
@@ -47,6 +57,13 @@ export class Connection {
       // The peer is not reading, so a close frame would sit behind megabytes: cut it off.
       this.ws.terminate();
       return false;
+    }
+    // Frames sent to one socket within one tick (a burst of relayed signals) leave in a single
+    // write: cork on the first, uncork when the tick ends. Same latency, far fewer syscalls.
+    if (!this.#corked && this.#socket) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
     }
     this.ws.send(frame);
     return true;
