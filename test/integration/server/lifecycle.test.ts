@@ -26,7 +26,8 @@ describe('Server lifecycle', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     assert.equal((await server.health()).connections, 1);
-    assert.ok(Date.now() - started <= 2 * 150 + 200, 'reaped within two intervals');
+    // Two intervals, plus slack for timer scheduling on a loaded machine.
+    assert.ok(Date.now() - started <= 2 * 150 + 500, 'reaped within two intervals');
     // The reaped session is in grace, not gone; the live client is untouched.
     assert.equal((await server.health()).sessions, 2);
     c.ws.resume();
