@@ -225,4 +225,36 @@ describe('web app › direct calls', () => {
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Hello, frank-2' }).waitFor();
   });
+
+  it('keeps the call going and says so when the signaling server goes away', async () => {
+    const own = await startWebServer();
+    const gina = await openPerson(browser, own.url, 'gina');
+    const hank = await openPerson(browser, own.url, 'hank');
+    people.push(gina, hank);
+    await gina.page.getByRole('button', { name: 'Call hank' }).click();
+    await hank.page
+      .getByRole('dialog', { name: 'Incoming call from gina' })
+      .getByRole('button', { name: 'Accept' })
+      .click();
+    const before = await framesDecoded(hank.page);
+    await own.close();
+    await hank.page.getByText('Lost the connection to the server; reconnecting…', { exact: false }).waitFor();
+    await hank.page.getByRole('status').filter({ hasText: 'Reconnecting…' }).first().waitFor();
+    // Media flows peer to peer: frames keep arriving without the server.
+    await pollPage(
+      hank.page,
+      async () => {
+        const links = (window as unknown as { parley: { links: { peer: { pc: RTCPeerConnection } }[] } })
+          .parley.links;
+        for (const link of links) {
+          const stats = await link.peer.pc.getStats();
+          for (const s of stats.values())
+            if (s.type === 'inbound-rtp' && s.kind === 'video') return s.framesDecoded as number;
+        }
+        return 0;
+      },
+      { what: 'frames' },
+    ).then((n) => assert.ok(n > before, `frames keep coming (${before} → ${n})`));
+    await screenshot(hank.page, 'signaling-lost');
+  });
 });

@@ -95,6 +95,17 @@ describe('web app › rooms', () => {
     await alice.page.getByRole('group', { name: 'carol', exact: true }).waitFor({ state: 'detached' });
   });
 
+  it('a reload signs back in and rejoins the room', async () => {
+    const ivy = await join('ivy', '/#/room/reload');
+    const jon = await join('jon', '/#/room/reload');
+    await want(jon.page, 1);
+    await ivy.page.reload();
+    await ivy.page.getByRole('group', { name: 'jon', exact: true }).waitFor();
+    assert.equal(await want(ivy.page, 1), 1, 'after the reload ivy sees jon again');
+    await jon.page.getByRole('group', { name: 'ivy', exact: true }).waitFor();
+    assert.equal(await ivy.page.getByLabel('Your name').count(), 0, 'no name screen after a reload');
+  });
+
   it('joins receive-only when the camera is blocked, and still sees the others', async () => {
     const host = await join('host', '/#/room/blocked');
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -25,11 +25,11 @@ import { copyText, type HomeView, renderHome } from '../screens/home-screen.ts';
 import { renderSelfTest } from '../screens/self-test-screen.ts';
 import { announce, toast } from '../ui/announce.ts';
 import { avatar, chip, setChip, topbar } from '../ui/common.ts';
-import { h } from '../ui/dom.ts';
+import { h, replaceChildren } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
 import { signalingUrl } from './endpoints.ts';
 import { PeerLink } from './peer-link.ts';
-import { rememberRoom, writePref } from './prefs.ts';
+import { rememberRoom, setTabSession, tabSession, writePref } from './prefs.ts';
 import { navigate, parseRoute, type Route, roomLink } from './router.ts';
 
 /** Most people a room shows: a mesh sends one copy of your video to each, so six is the limit. */
@@ -114,6 +114,7 @@ export class ParleyApp {
   #cleanup: (() => void) | null = null;
   #route: Route = { page: 'home' };
   #logoutNotice: string | undefined;
+  #triedResume = false;
 
   constructor(root: HTMLElement) {
     this.#root = root;
@@ -194,6 +195,27 @@ export class ParleyApp {
     document.title = room ? `Join ${room} · Parley` : 'Parley';
     const notice = this.#logoutNotice;
     this.#logoutNotice = undefined;
+    // A reload of a signed-in tab signs straight back in (the SDK resumes the session).
+    const resumeAs = this.#triedResume ? null : tabSession();
+    this.#triedResume = true;
+    if (resumeAs) {
+      replaceChildren(
+        this.#root,
+        topbar(null),
+        h(
+          'main',
+          { class: 'gate', id: 'main' },
+          h('p', { class: 'muted', role: 'status' }, `Signing you back in as ${resumeAs}…`),
+        ),
+      );
+      void this.#login(resumeAs).then((failure) => {
+        if (failure) {
+          setTabSession(null);
+          this.#showGate(room);
+        }
+      });
+      return;
+    }
     renderGate(this.#root, {
       room,
       preview: this.#ensurePreview(),
@@ -226,6 +248,7 @@ export class ParleyApp {
       return 'Cannot reach the Parley server. Check your connection and try again; if it persists, run the self-test.';
     }
     writePref('name', name);
+    setTabSession(name);
     this.#client = client;
     this.#wireClient(client);
     announce(`Signed in as ${name}`);
@@ -271,6 +294,7 @@ export class ParleyApp {
         if (state === 'closed') return;
         const text = describeSignalingFailure(reason);
         this.#client = null;
+        setTabSession(null);
         this.#logoutNotice = `${text} Sign in again to continue.`;
         toast(text, 'error', 10_000);
         if (this.#conversation) this.#endConversation();

@@ -44,3 +44,27 @@ export function recentRooms(): string[] {
 export function rememberRoom(room: string): void {
   writePref('recentRooms', JSON.stringify([room, ...recentRooms().filter((r) => r !== room)].slice(0, 5)));
 }
+
+const TAB_KEY = 'parley.signedIn';
+
+/**
+ * The name this browser tab is signed in with, kept in sessionStorage (per tab, survives a
+ * reload), so a reload signs straight back in and the SDK resumes the session under that name.
+ */
+export function tabSession(): string | null {
+  try {
+    return sessionStorage.getItem(TAB_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** Records (or, with null, forgets) the name this tab is signed in with. */
+export function setTabSession(name: string | null): void {
+  try {
+    if (name === null) sessionStorage.removeItem(TAB_KEY);
+    else sessionStorage.setItem(TAB_KEY, name);
+  } catch {
+    // No session storage: a reload simply shows the name screen again.
+  }
+}
