@@ -175,15 +175,8 @@ export class Call extends TypedEmitter<CallEvents> {
       case 'incoming':
         return this.decline();
       default: {
-        const peer = this.#peer;
         this.#end('hangup', this.#host.name);
-        try {
-          await this.#host.request({ type: 'call.hangup', call: this.id });
-        } catch (error) {
-          // The server forgot the call (it restarted): tell the peer directly.
-          if (error instanceof ParleyError && error.code === 'CALL_NOT_FOUND') peer?.sendBye('hangup');
-          else this.#log.debug('hangup not confirmed', { call: this.id, error: String(error) });
-        }
+        await this.#tellHangup();
       }
     }
   }
@@ -242,7 +235,7 @@ export class Call extends TypedEmitter<CallEvents> {
       else if (state === 'reconnecting') this.#setState('reconnecting');
       else if (state === 'failed') {
         this.#end('failed');
-        void this.#quietly({ type: 'call.hangup', call: this.id });
+        void this.#tellHangup();
       }
     });
     if (this.#media) void this.#media.attach(peer);
@@ -250,6 +243,29 @@ export class Call extends TypedEmitter<CallEvents> {
     const early = this.#early;
     this.#early = [];
     for (const d of early) peer.handleSignal(d);
+  }
+
+  /**
+   * Tells the server the call is over. A server that restarted since the call began no longer
+   * knows it (CALL_NOT_FOUND): then the peer is told directly with a `bye` signal.
+   */
+  async #tellHangup(): Promise<void> {
+    try {
+      await this.#host.request({ type: 'call.hangup', call: this.id });
+    } catch (error) {
+      if (error instanceof ParleyError && error.code === 'CALL_NOT_FOUND') this.#sendBye('hangup');
+      else this.#log.debug('hangup not confirmed', { call: this.id, error: String(error) });
+    }
+  }
+
+  /** A `bye` straight to the peer (its session here is already closed). */
+  #sendBye(reason: string): void {
+    const data: SignalData = { kind: 'bye', scope: this.scope, reason };
+    try {
+      this.#host.send({ type: 'signal', to: this.remote, data: data as unknown as JsonValue });
+    } catch {
+      // Signaling is closed: nothing more can be said.
+    }
   }
 
   async #refuse(busy: boolean): Promise<void> {

@@ -124,6 +124,7 @@ export class FakePeerConnection {
   #offered: string[] = [];
   #offers = 0;
   #nnScheduled = false;
+  #joinsAnswer = new Set<string>();
 
   constructor(configuration: RTCConfiguration = {}) {
     this.configuration = configuration;
@@ -142,6 +143,9 @@ export class FakePeerConnection {
 
   addTrack(track: { id: string; kind: string }): { track: unknown } {
     this.#tracks.push(track);
+    // Added while a remote offer is pending: it joins one of the offer's transceivers and the
+    // answer carries it (JSEP §5.10), no renegotiation needed.
+    if (this.signalingState === 'have-remote-offer') this.#joinsAnswer.add(track.id);
     this.#maybeNegotiationNeeded();
     return { track };
   }
@@ -183,6 +187,8 @@ export class FakePeerConnection {
       this.#set('have-local-offer');
     } else if (this.signalingState === 'have-remote-offer') {
       this.localDescription = { type: 'answer', sdp: `pc${this.id}-answer` };
+      for (const id of this.#joinsAnswer) this.#negotiated.add(id);
+      this.#joinsAnswer.clear();
       this.log.push('answer');
       this.#set('stable');
     } else {

@@ -24,6 +24,7 @@ function pair(delayMs: () => number = () => 0, timing: Record<string, number> = 
       remoteName: remote,
       scope: 'room:test',
       RTCPeerConnection: FakePC,
+      firstOfferWaitMs: 0,
       send: (data: SignalData) => {
         const copy = JSON.parse(JSON.stringify(data)) as SignalData;
         wire.chain = wire.chain.then(() => tick(delayMs())).then(() => wire.to().handleSignal(copy));
@@ -83,6 +84,47 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
       a.close();
       b.close();
     }
+  });
+
+  it('the polite side holds its tracks for the first offer and answers with them (no glare)', async () => {
+    const sent: SignalData[] = [];
+    const polite = new PeerSession({
+      localName: 'alice',
+      remoteName: 'bob',
+      scope: 'room:test',
+      RTCPeerConnection: FakePC,
+      send: (d) => sent.push(d),
+      firstOfferWaitMs: 5_000,
+    });
+    sessions.push(polite);
+    const fp = polite.pc as unknown as FakePeerConnection;
+    const added = polite.addTrack(track('a-cam'));
+    await tick(5);
+    assert.deepEqual(fp.log, [], 'no offer from the polite side yet');
+    polite.handleSignal({
+      kind: 'description',
+      scope: 'room:test',
+      description: { type: 'offer', sdp: 'first' },
+    });
+    await added;
+    await until(() => sent.some((d) => d.kind === 'description'), 'answered');
+    assert.deepEqual(fp.log, ['answer'], 'answered the first offer, never offered itself');
+    assert.equal(fp.getSenders().length, 1, 'the held track was added before answering');
+  });
+
+  it('the polite side offers itself when no first offer comes in time', async () => {
+    const sent: SignalData[] = [];
+    const polite = new PeerSession({
+      localName: 'alice',
+      remoteName: 'bob',
+      scope: 'room:test',
+      RTCPeerConnection: FakePC,
+      send: (d) => sent.push(d),
+      firstOfferWaitMs: 20,
+    });
+    sessions.push(polite);
+    await polite.addTrack(track('a-cam'));
+    await until(() => sent.some((d) => d.kind === 'description'), 'own offer after the wait');
   });
 
   it('buffers candidates that arrive before the remote description', async () => {

@@ -7,6 +7,13 @@
  * W3C webrtc-pc perfect negotiation example). Every mutation of the connection is serialized
  * through a {@link CommandQueue}; candidates that overtake their description are buffered.
  *
+ * First offer: both sides usually add their tracks the moment the session is created, so the
+ * very first offers would almost always collide. Glare is handled, but rolling back an *initial*
+ * offer is the least exercised path in browsers (Chromium sometimes then leaves ICE in `new` with
+ * no local candidates), so the polite side holds its own tracks back until the impolite side's
+ * first offer arrives, attaches them to that offer's transceivers, and answers with them — one
+ * round trip, no glare. If no offer comes within `firstOfferWaitMs`, it offers itself.
+ *
  * ICE recovery: when ICE fails, or stays disconnected for a few seconds, the impolite side calls
  * `restartIce()` (the polite side too, later, if nothing happened), a bounded number of times,
  * before the session is declared `failed` with reason `ice-failed`.
@@ -62,6 +69,14 @@ export interface PeerSessionOptions {
   iceRestartTimeoutMs?: number;
   /** ICE restarts in a row without reaching `connected` before giving up. Default 5. */
   maxIceRestarts?: number;
+  /**
+   * How long the polite side holds its own tracks back, waiting for the impolite side's first
+   * offer, before sending them itself. Default 1500 ms; 0 sends at once. See "First offer" in
+   * the class comment.
+   */
+  firstOfferWaitMs?: number;
+  /** A session not connected this long after it was created restarts ICE. Default 10 000 ms. */
+  firstConnectTimeoutMs?: number;
   /** Logger (the client passes its `parley:peer` logger). */
   logger?: Logger;
 }
@@ -91,6 +106,8 @@ const DEFAULTS = {
   politeBackupMs: 2_000,
   iceRestartTimeoutMs: 10_000,
   maxIceRestarts: 5,
+  firstOfferWaitMs: 1_500,
+  firstConnectTimeoutMs: 10_000,
 };
 
 /**
@@ -121,7 +138,12 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   readonly #timing: Required<
     Pick<
       PeerSessionOptions,
-      'iceDisconnectedGraceMs' | 'politeBackupMs' | 'iceRestartTimeoutMs' | 'maxIceRestarts'
+      | 'iceDisconnectedGraceMs'
+      | 'politeBackupMs'
+      | 'iceRestartTimeoutMs'
+      | 'maxIceRestarts'
+      | 'firstOfferWaitMs'
+      | 'firstConnectTimeoutMs'
     >
   >;
 
@@ -141,6 +163,11 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   #remoteMedia: RemoteMediaState | null = null;
   #maxVideoBitrateBps: number | null = null;
   #closed = false;
+  /** Local changes held back by the polite side until the first remote offer (see class comment). */
+  #holding = false;
+  #held: { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  #holdTimer: ReturnType<typeof setTimeout> | undefined;
+  #firstConnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: PeerSessionOptions) {
     super();
@@ -155,6 +182,8 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       politeBackupMs: options.politeBackupMs ?? DEFAULTS.politeBackupMs,
       iceRestartTimeoutMs: options.iceRestartTimeoutMs ?? DEFAULTS.iceRestartTimeoutMs,
       maxIceRestarts: options.maxIceRestarts ?? DEFAULTS.maxIceRestarts,
+      firstOfferWaitMs: options.firstOfferWaitMs ?? DEFAULTS.firstOfferWaitMs,
+      firstConnectTimeoutMs: options.firstConnectTimeoutMs ?? DEFAULTS.firstConnectTimeoutMs,
     };
     const PC =
       options.RTCPeerConnection ??
@@ -163,6 +192,18 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       throw new InvalidStateError('no RTCPeerConnection implementation: pass options.RTCPeerConnection');
     this.pc = new PC({ ...options.rtcConfiguration, iceServers: options.iceServers ?? [] });
     this.#wire();
+    if (this.polite && this.#timing.firstOfferWaitMs > 0) {
+      this.#holding = true;
+      this.#holdTimer = setTimeout(() => this.#release(), this.#timing.firstOfferWaitMs);
+    }
+    // A first connection that never comes (ICE stuck in `new` or `checking`) is recovered like a
+    // failed one; the polite side waits longer, as for any restart.
+    this.#firstConnectTimer = setTimeout(
+      () => {
+        if (!this.#everConnected && this.#recoveryTimer === undefined) this.#recover();
+      },
+      this.#timing.firstConnectTimeoutMs + (this.polite ? this.#timing.politeBackupMs : 0),
+    );
     this.#log.debug('peer session created', {
       remote: this.remoteName,
       scope: this.scope,
@@ -224,7 +265,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
    * track twice is a no-op. Resolves with its RTCRtpSender.
    */
   addTrack(track: MediaStreamTrack, stream?: MediaStream): Promise<RTCRtpSender> {
-    return this.#queue.push('addTrack', () => {
+    return this.#mutate('addTrack', () => {
       const existing = this.pc.getSenders().find((s) => s.track === track);
       if (existing) return existing;
       const sender = stream ? this.pc.addTrack(track, stream) : this.pc.addTrack(track);
@@ -238,7 +279,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
 
   /** Stops sending a track; the peer sees it removed after the renegotiation that follows. */
   removeTrack(track: MediaStreamTrack): Promise<void> {
-    return this.#queue.push('removeTrack', () => {
+    return this.#mutate('removeTrack', () => {
       const sender = this.pc.getSenders().find((s) => s.track === track);
       if (!sender) return;
       this.pc.removeTrack(sender);
@@ -251,7 +292,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
    * camera or microphone switch). Returns false when no sender sends `oldTrack`.
    */
   replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack | null): Promise<boolean> {
-    return this.#queue.push('replaceTrack', async () => {
+    return this.#mutate('replaceTrack', async () => {
       const sender = this.pc.getSenders().find((s) => s.track === oldTrack);
       if (!sender) return false;
       await sender.replaceTrack(newTrack);
@@ -264,7 +305,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
    * permission was denied): adds a `recvonly` transceiver unless one of that kind exists.
    */
   ensureReceiving(kind: 'audio' | 'video'): Promise<void> {
-    return this.#queue.push('ensureReceiving', () => {
+    return this.#mutate('ensureReceiving', () => {
       const has = this.pc
         .getTransceivers()
         .some((t) => (t.receiver.track?.kind ?? t.sender.track?.kind) === kind && t.direction !== 'inactive');
@@ -283,6 +324,15 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
         if (sender.track?.kind === 'video') await this.#applyBitrate(sender, bps);
       }
     });
+  }
+
+  /**
+   * Runs `change` on the connection in the command queue, after the first offer on the polite
+   * side (see the class comment). For features that add to the connection themselves, such as a
+   * data channel: creating it in here avoids a colliding first offer.
+   */
+  runLocalChange<T>(name: string, change: (pc: RTCPeerConnection) => T | Promise<T>): Promise<T> {
+    return this.#mutate(name, () => change(this.pc));
   }
 
   /** The cap set by {@link setMaxVideoBitrate}, or null. */
@@ -344,7 +394,12 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#recoveryTimer);
+    clearTimeout(this.#holdTimer);
+    clearTimeout(this.#firstConnectTimer);
     this.#queue.close();
+    const held = this.#held;
+    this.#held = [];
+    for (const h of held) h.reject(new InvalidStateError('the peer session was closed'));
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
@@ -361,6 +416,37 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /** Queues a local change, or holds it while the polite side waits for the first offer. */
+  #mutate<T>(name: string, run: () => T | Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(new InvalidStateError(`${name}: the peer session is closed`));
+    if (!this.#holding) return this.#queue.push(name, run);
+    return new Promise<T>((resolve, reject) => {
+      this.#held.push({ run, resolve: resolve as (v: unknown) => void, reject });
+    });
+  }
+
+  /** Stops holding (no first offer came in time): the held changes go through the queue. */
+  #release(): void {
+    if (!this.#holding || this.#closed) return;
+    this.#log.debug('no first offer yet: sending our own', { remote: this.remoteName });
+    this.#queue.push('release', () => this.#releaseInline()).catch(() => {});
+  }
+
+  /** Runs the held changes now, from inside a queued command. */
+  async #releaseInline(): Promise<void> {
+    this.#holding = false;
+    clearTimeout(this.#holdTimer);
+    const held = this.#held;
+    this.#held = [];
+    for (const h of held) {
+      try {
+        h.resolve(await h.run());
+      } catch (error) {
+        h.reject(error);
+      }
+    }
+  }
 
   #wire(): void {
     const pc = this.pc;
@@ -439,6 +525,8 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       this.#isSettingRemoteAnswerPending = false;
     }
     await this.#flushCandidates();
+    // Our held tracks join the transceivers this offer created, so the answer carries them.
+    if (description.type === 'offer' && this.#holding) await this.#releaseInline();
     if (decision.answer) {
       await setLocal(pc, 'answer');
       const local = pc.localDescription;
@@ -541,6 +629,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       this.#recoveryTimer = undefined;
       this.#iceRestarts = 0;
       this.#everConnected = true;
+      clearTimeout(this.#firstConnectTimer);
       if (this.#maxVideoBitrateBps !== null)
         void this.setMaxVideoBitrate(this.#maxVideoBitrateBps).catch(() => {});
       this.#setState('connected');
