@@ -1,19 +1,25 @@
 /**
  * Call-setup time per browser pairing: how long from the start of a call until ICE is connected,
- * and until the first remote video frame is decoded on both sides, for chromium↔chromium and
- * chromium↔firefox (and firefox offering to chromium). Prints one JSON document; not a test.
+ * and until the first remote video frame is decoded, on both sides, for chromium↔chromium and
+ * chromium↔firefox (and firefox↔chromium: the first browser named starts the call). Prints one
+ * JSON document; not a test.
  *
- * Mode `raw`: bare RTCPeerConnections, the benchmark process relays signals between the pages
- * (polling every 2 ms), so this is what the two engines cost, without Parley.
+ * - `sdk`: the Parley client SDK through a real Parley server (in this process). The clock
+ *   starts when the caller calls `client.call(name)` (both clients are already logged in), so it
+ *   includes both sides' getUserMedia, the ring, the accept and the negotiation.
+ * - `raw`: bare RTCPeerConnections; this process relays signals between the pages (polling
+ *   every 2 ms) and camera and microphone are open before the clock starts at createOffer: what
+ *   the two engines cost, without Parley.
  *
- * Run: `node --import tsx bench/interop/pairings.ts [runs]` (default 5 runs per pairing).
- * Each run uses two fresh pages; the browsers stay up between runs, camera and microphone are
- * opened before the clock starts, and milestones are stamped inside the pages with Date.now()
- * (one clock for every process on the machine).
+ * Run: `node --import tsx bench/interop/pairings.ts [runs]` (default 5 measured runs per
+ * pairing and mode, after one unmeasured warm-up call). Each run uses two fresh pages in the
+ * same two browsers; milestones are stamped inside the pages with Date.now() (one clock for
+ * every process on the machine).
  */
 
 import { availableParallelism, loadavg } from 'node:os';
 import { initRawPeer, relayUntil, startRawSite, type Timeline } from '../../test/e2e/interop/raw-harness.ts';
+import { type CallTimeline, connectSdkPeer, startSdkSite } from '../../test/e2e/interop/sdk-harness.ts';
 import { BrowserSet, type Pairing, pairingName } from '../../test/helpers/browsers.ts';
 
 interface Summary {
@@ -37,11 +43,12 @@ const PAIRINGS: readonly Pairing[] = [
   ['firefox', 'chromium'],
 ];
 
-async function rawRun(
-  browsers: BrowserSet,
-  pageUrl: string,
-  pairing: Pairing,
-): Promise<{ iceMs: number; frameMs: number }> {
+interface Sample {
+  iceMs: number;
+  frameMs: number;
+}
+
+async function rawRun(browsers: BrowserSet, pageUrl: string, pairing: Pairing): Promise<Sample> {
   const [a, b] = await browsers.pair(pairing, pageUrl);
   try {
     await Promise.all([initRawPeer(a), initRawPeer(b)]);
@@ -74,33 +81,106 @@ async function rawRun(
   }
 }
 
+let callSeq = 0;
+
+async function sdkRun(
+  browsers: BrowserSet,
+  site: { pageUrl: string; wsUrl: string },
+  pairing: Pairing,
+): Promise<Sample> {
+  const [a, b] = await browsers.pair(pairing, site.pageUrl);
+  try {
+    const n = ++callSeq;
+    const callee = `bench-b${n}`;
+    await Promise.all([connectSdkPeer(a, site.wsUrl, `bench-a${n}`), connectSdkPeer(b, site.wsUrl, callee)]);
+    await a.evaluate((name) => window.sdkPeer.call(name), callee);
+    const bothFramed = async (p: typeof a) =>
+      p.waitFor(
+        () => {
+          const t = window.sdkPeer.timeline();
+          return t.firstFrameAt !== null && t.iceConnectedAt !== null ? t : null;
+        },
+        { intervalMs: 20, timeoutMs: 10_000, what: 'ICE connected and first frame decoded' },
+      );
+    const [ta, tb]: CallTimeline[] = await Promise.all([bothFramed(a), bothFramed(b)]);
+    const start = ta!.callAt!;
+    return {
+      iceMs: Math.max(ta!.iceConnectedAt!, tb!.iceConnectedAt!) - start,
+      frameMs: Math.max(ta!.firstFrameAt!, tb!.firstFrameAt!) - start,
+    };
+  } finally {
+    await Promise.allSettled([
+      a.evaluate(() => window.sdkPeer.close()),
+      b.evaluate(() => window.sdkPeer.close()),
+    ]);
+    await browsers.closePages();
+  }
+}
+
+interface Measured {
+  ice: Summary | null;
+  frame: Summary | null;
+  /** Calls that did not reach a decoded frame on both sides in time (with the error text). */
+  failures: string[];
+}
+
+/**
+ * One warm-up call, then `runs` measured ones. A call that does not come up in time is counted
+ * as a failure (and reported) rather than ending the benchmark: a setup failure rate is a
+ * result too.
+ */
+async function measure(runs: number, run: () => Promise<Sample>): Promise<Measured> {
+  const failures: string[] = [];
+  const attempt = async (): Promise<Sample | null> => {
+    try {
+      return await run();
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+      return null;
+    }
+  };
+  await attempt();
+  const ice: number[] = [];
+  const frame: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await attempt();
+    if (!r) continue;
+    ice.push(r.iceMs);
+    frame.push(r.frameMs);
+  }
+  return {
+    ice: ice.length ? summarize(ice) : null,
+    frame: frame.length ? summarize(frame) : null,
+    failures,
+  };
+}
+
 async function main(): Promise<void> {
   const runs = Math.max(1, Math.min(50, Number(process.argv[2] ?? 5) || 5));
   const browsers = new BrowserSet();
-  const site = await startRawSite();
+  const [raw, sdk] = await Promise.all([startRawSite(), startSdkSite()]);
   try {
     await browsers.warmUp(['chromium', 'firefox']);
-    const results: Record<string, unknown> = {};
+    const sdkResults: Record<string, unknown> = {};
+    const rawResults: Record<string, unknown> = {};
     for (const pairing of PAIRINGS) {
-      // One unmeasured call first: the first call in a fresh browser pays for codec and
-      // network-stack initialisation that later calls do not.
-      await rawRun(browsers, site.pageUrl, pairing);
-      const ice: number[] = [];
-      const frame: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const r = await rawRun(browsers, site.pageUrl, pairing);
-        ice.push(r.iceMs);
-        frame.push(r.frameMs);
-      }
-      results[pairingName(pairing)] = {
+      const viaSdk = await measure(runs, () => sdkRun(browsers, sdk, pairing));
+      sdkResults[pairingName(pairing)] = {
+        caller: pairing[0],
+        callToIceConnected: viaSdk.ice,
+        callToFirstFrameDecoded: viaSdk.frame,
+        failedCalls: viaSdk.failures,
+      };
+      const bare = await measure(runs, () => rawRun(browsers, raw.pageUrl, pairing));
+      rawResults[pairingName(pairing)] = {
         offerer: pairing[0],
-        offerToIceConnected: summarize(ice),
-        offerToFirstFrameDecoded: summarize(frame),
+        offerToIceConnected: bare.ice,
+        offerToFirstFrameDecoded: bare.frame,
+        failedCalls: bare.failures,
       };
     }
     const report = {
       bench: 'interop/pairings',
-      mode: 'raw',
       date: new Date().toISOString(),
       runsPerPairing: runs,
       machine: {
@@ -109,13 +189,17 @@ async function main(): Promise<void> {
         node: process.version,
       },
       browsers: { chromium: await browsers.version('chromium'), firefox: await browsers.version('firefox') },
-      note: 'start = offerer begins createOffer; ICE/first frame = the later of the two sides; signals relayed by this process every 2 ms',
-      pairings: results,
+      notes: {
+        sdk: 'start = caller invokes client.call(); includes both getUserMedia calls, ring, accept, negotiation through the Parley server; ICE/first frame = the later of the two sides',
+        raw: 'start = offerer begins createOffer (media already open); signals relayed by this process every 2 ms; ICE/first frame = the later of the two sides',
+      },
+      sdk: sdkResults,
+      raw: rawResults,
     };
     console.log(JSON.stringify(report, null, 2));
   } finally {
     await browsers.close();
-    await site.close();
+    await Promise.allSettled([raw.close(), sdk.close()]);
   }
 }
 

@@ -3,8 +3,10 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { type BrowserKind, BrowserSet, type TestPage } from '../../helpers/browsers.ts';
 import {
   codecsInSdp,
+  glareOverDataOnlyOffer,
   iceConnected,
   initRawPeer,
+  mediaPort,
   type RawSite,
   relayUntil,
   startRawSite,
@@ -126,5 +128,30 @@ describe('interop without a server: chromium↔firefox', () => {
       `Firefox host candidates are mDNS names: ${firefoxCandidates.join(' | ')}`,
     );
     assert.ok(await iceConnected(a));
+  });
+
+  // Found through the SDK (see FINDINGS.md): Chromium, when it rolls back an offer that held only
+  // a data channel, answers the colliding offer with the data m-section rejected (port 0), so
+  // the channel never opens, and a later re-offer fails with "Failed to start SCTP transport".
+  // Firefox handles the same sequence. These two tests pin the engine behaviour the SDK must
+  // steer around (never let the polite side's first offer be data-only); if Chromium changes,
+  // the first one fails and tells us.
+  it('chromium as the polite side, rolling back a data-only offer, rejects the data m-section in its answer', async () => {
+    const [polite, impolite] = await browsers.pair(['chromium', 'firefox'], site.pageUrl);
+    const answer = await glareOverDataOnlyOffer(polite, impolite);
+    assert.equal(mediaPort(answer, 'application'), 0, 'm=application port in the answer');
+    assert.notEqual(mediaPort(answer, 'audio'), 0);
+    assert.notEqual(mediaPort(answer, 'video'), 0);
+  });
+
+  it('firefox as the polite side, rolling back a data-only offer, keeps the data channel and it opens', async () => {
+    const [polite, impolite] = await browsers.pair(['firefox', 'chromium'], site.pageUrl);
+    const answer = await glareOverDataOnlyOffer(polite, impolite);
+    assert.notEqual(mediaPort(answer, 'application'), 0, 'm=application port in the answer');
+    for (const page of [polite, impolite]) {
+      await page.waitFor(() => window.rawPeer.state().channel === 'open', {
+        what: 'negotiated channel open',
+      });
+    }
   });
 });

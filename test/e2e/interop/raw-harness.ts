@@ -115,3 +115,49 @@ export function codecsInSdp(sdp: string, kind: 'audio' | 'video'): string[] {
   for (const m of section.matchAll(/^a=rtpmap:(\d+) ([^/\r\n]+)/gm)) names.set(m[1]!, m[2]!);
   return order.map((pt) => names.get(pt) ?? pt);
 }
+
+/**
+ * Glare at call setup, in the order the SDK produced it: both pages create a negotiated data
+ * channel; the impolite page adds camera and microphone and offers; the polite page offers too
+ * (its offer holds only the data channel), then receives the impolite offer, which rolls its
+ * own back, adds its media and answers. Relays until ICE is connected on both sides.
+ * Returns the polite page's answer.
+ */
+export async function glareOverDataOnlyOffer(polite: TestPage, impolite: TestPage): Promise<string> {
+  for (const page of [polite, impolite]) {
+    await page.waitFor(() => typeof window.rawPeer === 'object', { timeoutMs: 10_000, what: 'rawPeer' });
+  }
+  await polite.evaluate(() => window.rawPeer.init());
+  await impolite.evaluate(() => window.rawPeer.init({ impolite: true }));
+  await polite.evaluate(() => window.rawPeer.createChannel(true));
+  await impolite.evaluate(() => window.rawPeer.createChannel(true));
+  await impolite.evaluate(() => window.rawPeer.addCamera());
+  await impolite.evaluate(() => window.rawPeer.offer());
+  const fromImpolite = await impolite.evaluate(() => window.rawPeer.drain());
+  const offer = fromImpolite.find((s) => s.kind === 'description');
+  if (offer?.kind !== 'description') throw new Error('the impolite page made no offer');
+  await polite.evaluate(
+    (d) => window.rawPeer.offerThenAnswer(d, { cameraBeforeAnswer: true }),
+    offer.description,
+  );
+  await polite.evaluate(
+    (s) => window.rawPeer.receive(s),
+    fromImpolite.filter((s) => s.kind === 'candidate'),
+  );
+  await relayUntil(
+    polite,
+    impolite,
+    async () => (await iceConnected(polite)) && (await iceConnected(impolite)),
+    {
+      what: 'ICE connected after the glare',
+    },
+  );
+  const { local } = await polite.evaluate(() => window.rawPeer.descriptions());
+  return local ?? '';
+}
+
+/** The port of the first m-section of `kind` in an SDP (0 = rejected), or null if absent. */
+export function mediaPort(sdp: string, kind: 'audio' | 'video' | 'application'): number | null {
+  const line = sdp.split(/\r?\n/).find((l) => l.startsWith(`m=${kind} `));
+  return line ? Number(line.split(' ')[1]) : null;
+}

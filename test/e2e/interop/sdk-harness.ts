@@ -48,19 +48,54 @@ export async function startSdkSite(env: Record<string, string> = {}): Promise<Sd
 }
 
 /** Waits for the page's SDK bundle, then connects it to the server as `name`. */
-export async function connectSdkPeer(page: TestPage, wsUrl: string, name: string): Promise<void> {
+export async function connectSdkPeer(
+  page: TestPage,
+  wsUrl: string,
+  name: string,
+  { trace = false } = {},
+): Promise<void> {
   await page.waitFor(() => typeof window.sdkPeer === 'object', { timeoutMs: 10_000, what: 'sdkPeer' });
-  await page.evaluate(([url, n]) => window.sdkPeer.connect(url, n), [wsUrl, name] as const);
+  await page.evaluate(([url, n, t]) => window.sdkPeer.connect(url, n, { trace: t }), [
+    wsUrl,
+    name,
+    trace,
+  ] as const);
 }
 
 /** `caller` calls `callee` (who accepts) and both reach the call state `connected`. */
 export async function sdkCall(caller: TestPage, callee: TestPage, calleeName: string): Promise<void> {
   await caller.evaluate((n) => window.sdkPeer.call(n), calleeName);
-  await Promise.all(
-    [caller, callee].map((p) =>
-      p.waitFor(() => window.sdkPeer.callState() === 'connected', { what: 'call connected' }),
-    ),
-  );
+  try {
+    await Promise.all(
+      [caller, callee].map((p) =>
+        p.waitFor(() => window.sdkPeer.callState() === 'connected', { what: 'call connected' }),
+      ),
+    );
+  } catch (error) {
+    const details = await Promise.all([caller, callee].map((p) => negotiationSummary(p)));
+    throw new Error(`${(error as Error).message}\n${details.join('\n')}`, { cause: error });
+  }
+}
+
+/**
+ * One line per page on how negotiation went, for failure messages: call state, ICE state,
+ * candidates gathered, and counts of the SDK's peer-layer log messages (offers, ignored offers,
+ * failed steps…). A call stuck in `connecting` is told apart from a slow one this way.
+ */
+export async function negotiationSummary(page: TestPage): Promise<string> {
+  try {
+    const [state, ice, log] = await Promise.all([
+      page.evaluate(() => window.sdkPeer.callState()),
+      page.evaluate(() => window.sdkPeer.iceDebug()),
+      page.evaluate(() => window.sdkPeer.peerLog()),
+    ]);
+    const counts: Record<string, number> = {};
+    for (const r of log) counts[r.msg] = (counts[r.msg] ?? 0) + 1;
+    const failures = log.filter((r) => r.msg === 'negotiation step failed').map((r) => String(r.ctx?.error));
+    return `${page.label}: call ${state}, ice ${ice.ice}/${ice.gathering}, gathered ${JSON.stringify(ice.gathered)}, log ${JSON.stringify(counts)}${failures.length ? `, failures: ${failures.slice(0, 2).join(' | ')}` : ''}`;
+  } catch (error) {
+    return `${page.label}: no diagnostics (${String(error)})`;
+  }
 }
 
 /**

@@ -28,6 +28,8 @@ export interface PeerState {
   ice: RTCIceConnectionState;
   connection: RTCPeerConnectionState;
   channel: RTCDataChannelState | null;
+  /** negotiationneeded events fired so far. */
+  negotiationNeeded: number;
 }
 
 /** Wall-clock times (Date.now(), shared by every page on the machine) of call-setup milestones. */
@@ -41,14 +43,34 @@ export interface Timeline {
 }
 
 export interface RawPeerApi {
-  /** Makes a fresh peer connection (closing any earlier one) and clears the outbox. */
-  init(): void;
+  /**
+   * Makes a fresh peer connection (closing any earlier one) and clears the outbox. An
+   * `impolite` peer ignores an offer that collides with its own (and that offer's candidates),
+   * as the impolite side of perfect negotiation does.
+   */
+  init(options?: { impolite?: boolean }): void;
   /** Adds the fake camera and microphone (one stream, two tracks). */
   addCamera(): Promise<void>;
-  /** Creates the data channel `proof` (call before offering so it is in the first offer). */
-  createChannel(): void;
+  /**
+   * Creates the data channel `proof` (call before offering so it is in the first offer);
+   * `negotiated` makes it an out-of-band channel with stream id 0 (create it on both pages).
+   */
+  createChannel(negotiated?: boolean): void;
   /** Creates an offer and queues it. */
   offer(): Promise<void>;
+  /**
+   * The polite side of a glare, back to back: creates and queues its own offer, then at once
+   * applies the colliding `remote` offer (an implicit rollback of its own) and queues the answer.
+   * `gapMs` between its own offer and the remote one lets its ICE gathering start first;
+   * `cameraBeforeAnswer` adds camera and microphone after the remote offer, before answering
+   * (the order a client takes when its media arrives late).
+   */
+  offerThenAnswer(
+    remote: RTCSessionDescriptionInit,
+    options?: { gapMs?: number; cameraBeforeAnswer?: boolean },
+  ): Promise<void>;
+  /** ICE gathering state, local candidates gathered, remote candidates refused. */
+  gathering(): { state: RTCIceGatheringState; candidates: number; rejected: number };
   /** Takes every queued signal. */
   drain(): RawSignal[];
   /** Applies signals from the other page in order (answering offers). */
@@ -83,6 +105,10 @@ let channel: RTCDataChannel | null = null;
 let outbox: RawSignal[] = [];
 let received: string[] = [];
 let candidates: string[] = [];
+let impolite = false;
+let negotiationNeeded = 0;
+let rejectedCandidates = 0;
+let ignoringOffer = false;
 let timeline: Timeline = { offerAt: null, iceConnectedAt: null, firstFrameAt: null };
 
 /**
@@ -122,8 +148,12 @@ function codecOf(stats: RTCStatsReport, codecId: string | undefined): string | n
 }
 
 const api: RawPeerApi = {
-  init() {
+  init(options = {}) {
     pc?.close();
+    impolite = options.impolite ?? false;
+    negotiationNeeded = 0;
+    rejectedCandidates = 0;
+    ignoringOffer = false;
     outbox = [];
     received = [];
     candidates = [];
@@ -137,6 +167,9 @@ const api: RawPeerApi = {
       outbox.push({ kind: 'candidate', candidate: e.candidate ? e.candidate.toJSON() : null });
     };
     conn.ondatachannel = (e) => watchChannel(e.channel);
+    conn.onnegotiationneeded = () => {
+      negotiationNeeded++;
+    };
     conn.oniceconnectionstatechange = () => {
       const ice = conn.iceConnectionState;
       if (ice === 'connected' || ice === 'completed') timeline.iceConnectedAt ??= Date.now();
@@ -151,8 +184,8 @@ const api: RawPeerApi = {
     for (const track of stream.getTracks()) current().addTrack(track, stream);
   },
 
-  createChannel() {
-    watchChannel(current().createDataChannel('proof'));
+  createChannel(negotiated = false) {
+    watchChannel(current().createDataChannel('proof', negotiated ? { negotiated: true, id: 0 } : {}));
   },
 
   async offer() {
@@ -160,6 +193,25 @@ const api: RawPeerApi = {
     timeline.offerAt ??= Date.now();
     await conn.setLocalDescription();
     outbox.push({ kind: 'description', description: conn.localDescription!.toJSON() });
+  },
+
+  async offerThenAnswer(remote, { gapMs = 0, cameraBeforeAnswer = false } = {}) {
+    const conn = current();
+    await conn.setLocalDescription();
+    outbox.push({ kind: 'description', description: conn.localDescription!.toJSON() });
+    if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+    await conn.setRemoteDescription(remote);
+    if (cameraBeforeAnswer) await api.addCamera();
+    await conn.setLocalDescription();
+    outbox.push({ kind: 'description', description: conn.localDescription!.toJSON() });
+  },
+
+  gathering() {
+    return {
+      state: current().iceGatheringState,
+      candidates: candidates.length,
+      rejected: rejectedCandidates,
+    };
   },
 
   drain() {
@@ -172,10 +224,19 @@ const api: RawPeerApi = {
     const conn = current();
     for (const signal of signals) {
       if (signal.kind === 'candidate') {
-        // A null candidate is the remote end-of-candidates; both engines accept it as undefined.
-        await conn.addIceCandidate(signal.candidate ?? undefined);
+        if (ignoringOffer) continue; // candidates of the offer we ignored
+        try {
+          // A null candidate is the remote end-of-candidates; both engines accept it as undefined.
+          await conn.addIceCandidate(signal.candidate ?? undefined);
+        } catch {
+          // A candidate of an offer the other side rolled back (stale ufrag) is refused: harmless.
+          rejectedCandidates++;
+        }
         continue;
       }
+      const collision = signal.description.type === 'offer' && conn.signalingState !== 'stable';
+      ignoringOffer = impolite && collision;
+      if (ignoringOffer) continue;
       await conn.setRemoteDescription(signal.description);
       if (signal.description.type === 'offer') {
         await conn.setLocalDescription();
@@ -191,6 +252,7 @@ const api: RawPeerApi = {
       ice: conn.iceConnectionState,
       connection: conn.connectionState,
       channel: channel?.readyState ?? null,
+      negotiationNeeded,
     };
   },
 

@@ -48,9 +48,23 @@ export interface CallTimeline {
   firstFrameAt: number | null;
 }
 
+export interface IceDebug {
+  ice: RTCIceConnectionState | null;
+  gathering: RTCIceGatheringState | null;
+  localUfrag: string | null;
+  remoteUfrag: string | null;
+  /** Candidates this page gathered (icecandidate events), by ufrag. */
+  gathered: Record<string, number>;
+  remoteCandidates: number;
+  pairs: string[];
+}
+
 export interface SdkPeerApi {
-  /** Connects as `name`; incoming calls are accepted with camera and microphone. */
-  connect(wsUrl: string, name: string): Promise<void>;
+  /**
+   * Connects as `name`; incoming calls are accepted with camera and microphone. The peer
+   * layer's debug log is recorded; `trace` records every SDK logger at trace level (SDPs too).
+   */
+  connect(wsUrl: string, name: string, options?: { trace?: boolean }): Promise<void>;
   /** Calls `name` with camera and microphone; resolves once the callee rings. */
   call(name: string): Promise<void>;
   /** State of the current call, or null before there is one. */
@@ -81,6 +95,10 @@ export interface SdkPeerApi {
   /** Outcomes of files received so far. */
   receivedFiles(): FileOutcome[];
   timeline(): CallTimeline;
+  /** ICE diagnostics for failure messages: ufrags, candidates seen, candidate-pair states. */
+  iceDebug(): Promise<IceDebug>;
+  /** Asks the SDK's peer session for an ICE restart (what an app would do on a stuck call). */
+  restartIce(): void;
   hangup(): Promise<void>;
   close(): void;
 }
@@ -96,6 +114,7 @@ let call: Call | null = null;
 let chat: ChatChannel | null = null;
 let files: FileTransfers | null = null;
 let removedTracks = 0;
+const gathered: Record<string, number> = {};
 const chats: string[] = [];
 const peerLog: PeerLogRecord[] = [];
 const received: FileOutcome[] = [];
@@ -151,6 +170,10 @@ function attachFeatures(peer: PeerSession): void {
     });
   });
   files = transfers;
+  peer.pc.addEventListener('icecandidate', (e) => {
+    const ufrag = e.candidate?.usernameFragment ?? (e.candidate ? '?' : 'end');
+    gathered[ufrag] = (gathered[ufrag] ?? 0) + 1;
+  });
   peer.pc.addEventListener('iceconnectionstatechange', () => {
     const ice = peer.pc.iceConnectionState;
     if (ice === 'connected' || ice === 'completed') timeline.iceConnectedAt ??= Date.now();
@@ -185,16 +208,21 @@ function watchCall(c: Call): void {
 }
 
 const api: SdkPeerApi = {
-  async connect(wsUrl, name) {
+  async connect(wsUrl, name, options = {}) {
+    const trace = options.trace === true;
     client = await connect(wsUrl, {
       name,
       storage: null,
       features: [attachFeatures],
       logger: {
-        level: 'debug',
+        level: trace ? 'trace' : 'debug',
         sink: (_level, logger, msg, ctx) => {
-          if (logger === 'parley:peer') {
-            peerLog.push({ at: Date.now(), msg, ...(ctx ? { ctx: ctx as Record<string, unknown> } : {}) });
+          if (trace || logger === 'parley:peer') {
+            peerLog.push({
+              at: Date.now(),
+              msg: logger === 'parley:peer' ? msg : `${logger} ${msg}`,
+              ...(ctx ? { ctx: ctx as Record<string, unknown> } : {}),
+            });
           }
         },
       },
@@ -315,6 +343,36 @@ const api: SdkPeerApi = {
 
   timeline() {
     return { ...timeline };
+  },
+
+  async iceDebug() {
+    const pc = call?.peer?.pc;
+    if (!pc)
+      return {
+        ice: null,
+        gathering: null,
+        localUfrag: null,
+        remoteUfrag: null,
+        gathered,
+        remoteCandidates: 0,
+        pairs: [],
+      };
+    const ufrag = (sdp: string | undefined) => sdp?.match(/a=ice-ufrag:(\S+)/)?.[1] ?? null;
+    const stats = await pc.getStats();
+    const all = [...stats.values()];
+    return {
+      ice: pc.iceConnectionState,
+      gathering: pc.iceGatheringState,
+      localUfrag: ufrag(pc.localDescription?.sdp),
+      remoteUfrag: ufrag(pc.remoteDescription?.sdp),
+      gathered: { ...gathered },
+      remoteCandidates: all.filter((x) => x.type === 'remote-candidate').length,
+      pairs: all.filter((x) => x.type === 'candidate-pair').map((x) => String(x.state)),
+    };
+  },
+
+  restartIce() {
+    currentPeer().restartIce();
   },
 
   async hangup() {
