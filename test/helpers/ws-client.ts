@@ -29,9 +29,12 @@ export interface TestClient {
 
 const open = new Set<TestClient>();
 
-/** Opens a client on `wsUrl` and waits for the socket to open. */
-export async function connectClient(wsUrl: string): Promise<TestClient> {
-  const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+/** Opens a client on `wsUrl` and waits for the socket to open (`origin` sets the Origin header). */
+export async function connectClient(wsUrl: string, options: { origin?: string } = {}): Promise<TestClient> {
+  const ws = new WebSocket(wsUrl, {
+    perMessageDeflate: false,
+    ...(options.origin ? { origin: options.origin } : {}),
+  });
   const frames: ServerMessage[] = [];
   const waiters = new Set<() => void>();
   const wakeAll = () => {

@@ -17,5 +17,6 @@ export { MemoryDirectory } from './directory/memory.ts';
 export type { Health } from './http/http-handler.ts';
 export { createLogger, type Logger } from './log.ts';
 export { createServer, type ParleyServer, type ServerDeps } from './server.ts';
+export type { Authorizer, HelloRequest } from './session/authorizer.ts';
 export type { HandlerHooks } from './session/connection-handler.ts';
 export { iceServersFor, mintTurnCredentials, type TurnCredentials } from './turn/credentials.ts';

@@ -13,6 +13,7 @@ import { MemoryDirectory } from './directory/memory.ts';
 import { createHttpHandler, type Health } from './http/http-handler.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
+import type { Authorizer } from './session/authorizer.ts';
 import { ConnectionHandler, type HandlerHooks } from './session/connection-handler.ts';
 import { errorFrame } from './session/error-boundary.ts';
 import { Hub } from './session/hub.ts';
@@ -32,6 +33,8 @@ export interface ServerDeps {
   logger?: Logger;
   /** This node's id in the directory (default: a random UUID). */
   nodeId?: string;
+  /** Access control (token check on hello, room allow-list, Origin check on upgrade). */
+  authorizer?: Authorizer;
   /** Test seams, e.g. a `beforeDispatch` that throws to provoke INTERNAL. */
   hooks?: HandlerHooks;
 }
@@ -74,7 +77,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   const callStore = deps.callStore ?? new MemoryCallStore();
   const nodeId = deps.nodeId ?? randomUUID();
   const metrics = new Metrics(() => directory.roomCount());
-  const hub = new Hub({ config, log, metrics, directory, callStore, nodeId });
+  const hub = new Hub({ config, log, metrics, directory, callStore, nodeId, authorizer: deps.authorizer });
   await hub.start();
 
   const startedAt = Date.now();
@@ -109,7 +112,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   });
 
   let connSeq = 0;
-  transport = new WsTransport(http, config, log, metrics, (conn) => {
+  const checkUpgrade = deps.authorizer?.upgrade?.bind(deps.authorizer);
+  transport = new WsTransport(http, { ...config, checkUpgrade }, log, metrics, (conn) => {
     const connLog = log.child({ cid: (++connSeq).toString(36) });
     if (connLog.isLevelEnabled('debug')) connLog.debug({ ip: conn.ip }, 'connection opened');
     new ConnectionHandler(conn, hub, config, connLog, metrics, deps.hooks);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { type ClientMessage, closeCodeFor, type ErrorCode } from '@parley/protocol';
+import { type ClientMessage, closeCodeFor, type ErrorCode, ParleyError } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
 import { startServer } from '../../helpers/server.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
@@ -370,6 +370,46 @@ describe('Hostile input › limits with their own server', () => {
     await expectFatal(c, 'SHUTTING_DOWN');
     await closing;
     await server.close(); // idempotent
+  });
+
+  it('UNAUTHORIZED › an authorizer refusing the hello token closes with 4003; rooms and upgrades too', async () => {
+    const server = await startServer(
+      {},
+      {
+        authorizer: {
+          upgrade: (req) => (req.headers.origin === 'https://evil.example' ? 403 : undefined),
+          hello: ({ token }) => {
+            if (!token?.startsWith('ok:')) throw new ParleyError('UNAUTHORIZED', 'invalid access token');
+            return { rooms: token.slice(3).split(',') };
+          },
+          roomJoin: (ctx, room) => {
+            if (!(ctx as { rooms: string[] }).rooms.includes(room)) {
+              throw new ParleyError('FORBIDDEN', 'the token does not allow this room');
+            }
+          },
+        },
+      },
+    );
+    try {
+      const x = await connectClient(server.wsUrl);
+      const y = await connectClient(server.wsUrl);
+      await x.hello('au-x', { token: 'ok:any' });
+      await y.hello('au-y', { token: 'ok:any' });
+      const c = await connectClient(server.wsUrl);
+      c.send({ type: 'hello', versions: ['1'], name: 'au-intruder', token: 'forged' });
+      await expectFatal(c, 'UNAUTHORIZED');
+      const d = await connectClient(server.wsUrl);
+      await d.hello('au-member', { token: 'ok:lobby' });
+      d.send({ type: 'room.join', id: 1, room: 'vip' });
+      await expectError(d, 'FORBIDDEN', 1);
+      d.send({ type: 'room.join', id: 2, room: 'lobby' });
+      assert.equal((await d.next('room.joined')).re, 2);
+      await assert.rejects(connectClient(server.wsUrl, { origin: 'https://evil.example' }), /HTTP 403/);
+      x.send({ type: 'signal', to: 'au-y', data: 'still here' });
+      assert.equal((await y.next('signal')).data, 'still here');
+    } finally {
+      await server.close();
+    }
   });
 
   it('FORBIDDEN › presence.subscribe when presence is off', async () => {

@@ -6,6 +6,7 @@
 import { type ClientMessageOf, ParleyError, type PeerLeftReason } from '@parley/protocol';
 import type { Directory } from '../directory/directory.ts';
 import type { Relay } from '../relay/relay.ts';
+import type { Authorizer } from '../session/authorizer.ts';
 import type { Session } from '../session/session.ts';
 
 /** Limits the room service enforces. */
@@ -19,16 +20,19 @@ export class Rooms {
   readonly #directory: Directory;
   readonly #relay: Relay;
   readonly #limits: RoomLimits;
+  readonly #authorizer: Authorizer | undefined;
 
-  constructor(directory: Directory, relay: Relay, limits: RoomLimits) {
+  constructor(directory: Directory, relay: Relay, limits: RoomLimits, authorizer?: Authorizer) {
     this.#directory = directory;
     this.#relay = relay;
     this.#limits = limits;
+    this.#authorizer = authorizer;
   }
 
   /** Handles `room.join`: replies `room.joined` with the other members; tells them `peer.joined`. */
   async join(session: Session, msg: ClientMessageOf<'room.join'>): Promise<void> {
     const { room } = msg;
+    if (this.#authorizer?.roomJoin) await this.#authorizer.roomJoin(session.authContext, room);
     if (!session.rooms.has(room) && session.rooms.size >= this.#limits.maxRoomsPerSession) {
       throw new ParleyError(
         'TOO_MANY_ROOMS',

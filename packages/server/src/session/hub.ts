@@ -17,6 +17,7 @@ import { Relay } from '../relay/relay.ts';
 import { Rooms } from '../rooms/rooms.ts';
 import type { Connection } from '../transport/connection.ts';
 import { iceRefreshNeeded, iceServersFor } from '../turn/credentials.ts';
+import type { Authorizer } from './authorizer.ts';
 import { errorFrame } from './error-boundary.ts';
 import { Session } from './session.ts';
 import { SessionRegistry } from './session-registry.ts';
@@ -34,6 +35,7 @@ export interface HubOptions {
   directory: Directory;
   callStore: CallStore;
   nodeId: string;
+  authorizer?: Authorizer | undefined;
 }
 
 /** How a session ends: on purpose (`bye`) or because its grace ran out or the node stops. */
@@ -51,15 +53,17 @@ export class Hub {
   readonly #metrics: Metrics;
   readonly #directory: Directory;
   readonly #nodeId: string;
+  readonly #authorizer: Authorizer | undefined;
 
   constructor(o: HubOptions) {
+    this.#authorizer = o.authorizer;
     this.#config = o.config;
     this.#log = o.log;
     this.#metrics = o.metrics;
     this.#directory = o.directory;
     this.#nodeId = o.nodeId;
     this.relay = new Relay(this.registry, o.directory, o.metrics, o.log);
-    this.rooms = new Rooms(o.directory, this.relay, o.config);
+    this.rooms = new Rooms(o.directory, this.relay, o.config, o.authorizer);
     this.calls = new Calls(o.callStore, this.relay, o.directory, o.config.ringTimeoutS);
     this.presence = new Presence(o.directory, o.config.presence);
   }
@@ -82,7 +86,8 @@ export class Hub {
    * Handles `hello` on `conn`: resumes the session of `msg.resume` when it is still alive here
    * (replacing its old socket, if any), else claims the name for a fresh session. Sends
    * `welcome` (then, on resume, the queued frames in order). Returns null when the socket
-   * closed meanwhile. Throws UNSUPPORTED_VERSION (fatal) or NAME_TAKEN.
+   * closed meanwhile. Throws UNSUPPORTED_VERSION (fatal), NAME_TAKEN, or what the authorizer
+   * throws (UNAUTHORIZED, FORBIDDEN).
    */
   async hello(conn: Connection, msg: ClientMessageOf<'hello'>, connLog: Logger): Promise<Session | null> {
     const version = chooseVersion(msg.versions);
@@ -93,6 +98,9 @@ export class Hub {
       const old = this.registry.byToken(msg.resume);
       if (old && old.state !== 'closed') return this.#resume(old, conn, version, msg.id);
     }
+    const authContext = this.#authorizer?.hello
+      ? await this.#authorizer.hello({ name: msg.name, token: msg.token, ip: conn.ip })
+      : undefined;
     if (!(await this.#directory.claimName(msg.name, this.#nodeId))) {
       throw new ParleyError('NAME_TAKEN', `the name "${msg.name}" is taken`);
     }
@@ -104,6 +112,7 @@ export class Hub {
     const sid = randomBytes(6).toString('hex');
     const log = connLog.child({ sid, name: msg.name });
     const session = new Session(msg.name, token, conn, log, this.#metrics, this.#config.queueMax);
+    session.authContext = authContext;
     this.registry.add(session);
     this.#metrics.sessions.inc();
     this.#welcome(session, version, false, msg.id);

@@ -27,6 +27,8 @@ export class Session {
   readonly rooms = new Set<string>();
   /** Whether the session receives `presence.updated`. */
   presence = false;
+  /** What the authorizer's `hello` returned for this session (undefined without one). */
+  authContext: unknown;
   /** Per-session logger, `{ sid, name }`. */
   readonly log: Logger;
   /** Timer expiring the session at the end of its grace. */

@@ -26,6 +26,8 @@ export interface TransportOptions {
   maxConnsPerIp: number;
   maxSendBufferBytes: number;
   heartbeatMs: number;
+  /** Returns an HTTP status to refuse an upgrade (e.g. a disallowed Origin), else undefined. */
+  checkUpgrade?: ((req: IncomingMessage) => number | undefined) | undefined;
 }
 
 /** The `/ws` endpoint and the set of open connections. */
@@ -83,6 +85,11 @@ export class WsTransport {
       refuse(socket, 503, 'Service Unavailable');
       return;
     }
+    const status = this.#options.checkUpgrade?.(req);
+    if (status !== undefined) {
+      refuse(socket, status, STATUS_TEXT[status] ?? 'Refused');
+      return;
+    }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const ip = req.socket.remoteAddress ?? 'unknown';
       ws.on('error', (err) => this.#log.debug({ err }, 'websocket error'));
@@ -136,6 +143,13 @@ export class WsTransport {
     this.#wss.close();
   }
 }
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  429: 'Too Many Requests',
+};
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

@@ -1,0 +1,32 @@
+/**
+ * The authorization seam. The server itself admits everyone; a deployment that needs access
+ * control passes an `Authorizer` (e.g. one that verifies the JWT carried in `hello.token`, checks
+ * the Origin header, and limits rooms to those the token names). Each hook refuses by throwing a
+ * `ParleyError` — `UNAUTHORIZED` (fatal) or `FORBIDDEN` — or, for upgrades, returning a status.
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** What `hello` is checked against. */
+export interface HelloRequest {
+  name: string;
+  /** The access token from `hello.token`, if any. */
+  token: string | undefined;
+  /** The client's IP address. */
+  ip: string;
+}
+
+/** Access control hooks; every one is optional. `C` is whatever `hello` returns (e.g. claims). */
+export interface Authorizer<C = unknown> {
+  /**
+   * Before the upgrade to WebSocket: return an HTTP status (e.g. 403) to refuse it, or
+   * undefined to accept. Runs before any per-connection state exists.
+   */
+  upgrade?(req: IncomingMessage): number | undefined;
+  /**
+   * On `hello`, before the name is claimed (not on resume: the session was admitted already).
+   * Returns the session's authorization context, handed back to `roomJoin`.
+   */
+  hello?(req: HelloRequest): C | Promise<C>;
+  /** On `room.join`, with the context `hello` returned. */
+  roomJoin?(context: C, room: string): void | Promise<void>;
+}
