@@ -54,6 +54,25 @@ export function windowFigures(start: WindowMark, end: WindowMark): WindowFigures
   };
 }
 
+/**
+ * Warm-up before a measured window, bounded in work as well as time: at least `warmupMs`, and on
+ * until `warmupMessages` frames have been delivered (V8 optimizes code after enough calls, not
+ * after enough time, and a server starved of CPU by other processes needs longer to get there),
+ * but never past `warmupMaxMs`. Returns what the warm-up took.
+ */
+export async function warmUp(
+  timing: { warmupMs: number; warmupMessages: number; warmupMaxMs: number },
+  delivered: () => number,
+): Promise<{ warmupMs: number; warmupMessages: number }> {
+  const started = performance.now();
+  await sleep(timing.warmupMs);
+  await waitUntil(
+    () => delivered() >= timing.warmupMessages,
+    Math.max(0, timing.warmupMaxMs - timing.warmupMs),
+  );
+  return { warmupMs: Math.round(performance.now() - started), warmupMessages: delivered() };
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `done` every 20 ms until it is true or `timeoutMs` has passed; returns whether it was. */

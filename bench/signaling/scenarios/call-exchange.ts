@@ -5,7 +5,15 @@
  * has the offer and all of A's; the pair then starts the next one at once.
  */
 import { connectAll } from '../connections.ts';
-import { countOther, markWindow, nowMicros, sleep, waitUntil, windowFigures } from '../measure-window.ts';
+import {
+  countOther,
+  markWindow,
+  nowMicros,
+  sleep,
+  waitUntil,
+  warmUp,
+  windowFigures,
+} from '../measure-window.ts';
 import { bodyJson, type PayloadKind, readKind, readTimestampMicros } from '../payloads.ts';
 import { processMemoryKiB } from '../proc.ts';
 import { LatencyRecorder, round3 } from '../stats.ts';
@@ -81,7 +89,7 @@ export async function runCallExchange(
 
   try {
     for (let p = 0; p < spec.pairs; p++) startExchange(p);
-    await sleep(timing.warmupMs);
+    const warmup = await warmUp(timing, () => totalReceived);
     const start = markWindow(serverPid);
     phase = 'measure';
     await sleep(timing.measureMs);
@@ -107,6 +115,7 @@ export async function runCallExchange(
       },
       detail: {
         window,
+        warmup,
         messagesInWindow: windowFrames,
         exchangesInWindow: windowExchanges,
         messagesPerExchange: expected,

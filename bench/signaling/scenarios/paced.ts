@@ -6,7 +6,15 @@
  * regime a signaling server lives in.
  */
 import { connectAll } from '../connections.ts';
-import { countOther, markWindow, nowMicros, sleep, waitUntil, windowFigures } from '../measure-window.ts';
+import {
+  countOther,
+  markWindow,
+  nowMicros,
+  sleep,
+  waitUntil,
+  warmUp,
+  windowFigures,
+} from '../measure-window.ts';
 import { bodyJson, readTimestampMicros } from '../payloads.ts';
 import { processMemoryKiB } from '../proc.ts';
 import { LatencyRecorder, round3 } from '../stats.ts';
@@ -75,7 +83,7 @@ export async function runPaced(
   }, TICK_MS);
 
   try {
-    await sleep(timing.warmupMs);
+    const warmup = await warmUp(timing, () => totalReceived);
     const start = markWindow(serverPid);
     measuring = true;
     await sleep(timing.measureMs);
@@ -103,6 +111,7 @@ export async function runPaced(
       },
       detail: {
         window,
+        warmup,
         ratePerS: spec.ratePerS,
         messagesInWindow: windowReceived,
         totalSent,

@@ -5,7 +5,15 @@
  * process, so no acknowledgements are needed and one-way latency is read on one clock).
  */
 import { connectAll } from '../connections.ts';
-import { countOther, markWindow, nowMicros, sleep, waitUntil, windowFigures } from '../measure-window.ts';
+import {
+  countOther,
+  markWindow,
+  nowMicros,
+  sleep,
+  waitUntil,
+  warmUp,
+  windowFigures,
+} from '../measure-window.ts';
 import { bodyJson, readTimestampMicros } from '../payloads.ts';
 import { processMemoryKiB } from '../proc.ts';
 import { LatencyRecorder, round3 } from '../stats.ts';
@@ -62,7 +70,7 @@ export async function runRelay(
   try {
     const sampleFrame = `${heads[0]}${nowMicros()},"s":0${tail}`;
     for (let w = 0; w < spec.windowPerDirection; w++) for (let c = 0; c < clients; c++) send(c);
-    await sleep(timing.warmupMs);
+    const warmup = await warmUp(timing, () => totalReceived);
     const start = markWindow(serverPid);
     phase = 'measure';
     await sleep(timing.measureMs);
@@ -88,6 +96,7 @@ export async function runRelay(
       },
       detail: {
         window,
+        warmup,
         messagesInWindow: windowReceived,
         totalSent,
         totalReceived,

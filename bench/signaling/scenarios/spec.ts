@@ -48,7 +48,10 @@ export type ScenarioSpec = RelaySpec | PacedSpec | CallSpec | IdleSpec;
 
 /** Durations and bounds shared by every scenario of a run. */
 export interface Timing {
+  /** Warm-up lasts at least warmupMs and until warmupMessages were delivered, at most warmupMaxMs. */
   warmupMs: number;
+  warmupMessages: number;
+  warmupMaxMs: number;
   measureMs: number;
   /** Bound on waiting for in-flight frames after the measured window. */
   drainMs: number;
@@ -61,6 +64,8 @@ export interface Timing {
 
 export const FULL_TIMING: Timing = {
   warmupMs: 750,
+  warmupMessages: 20_000,
+  warmupMaxMs: 6000,
   measureMs: 2500,
   drainMs: 5000,
   connectConcurrency: 200,
@@ -72,6 +77,8 @@ export const FULL_TIMING: Timing = {
 export const QUICK_TIMING: Timing = {
   ...FULL_TIMING,
   warmupMs: 500,
+  warmupMessages: 10_000,
+  warmupMaxMs: 3000,
   measureMs: 1500,
   drainMs: 3000,
   settleMs: 1000,
