@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { type ClientMessageOf, chooseVersion, ParleyError, type ServerMessageType } from '@parley/protocol';
 import type { CallStore } from '../calls/call-store.ts';
 import { Calls } from '../calls/calls.ts';
+import type { ClusterNodeHandlers, ParkedSession, SessionHandoff } from '../cluster/session-handoff.ts';
 import type { Config } from '../config.ts';
-import type { Directory } from '../directory/directory.ts';
+import type { Directory, NodeHandlers } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { Presence } from '../presence/presence.ts';
@@ -36,6 +37,11 @@ export interface HubOptions {
   callStore: CallStore;
   nodeId: string;
   authorizer?: Authorizer | undefined;
+  /**
+   * Shared storage of detached sessions (e.g. the Redis directory). When set, a session whose
+   * socket drops is parked there so it can resume on any node; without it, grace is local.
+   */
+  handoff?: SessionHandoff | undefined;
 }
 
 /** How a session ends: on purpose (`bye`) or because its grace ran out or the node stops. */
@@ -54,9 +60,13 @@ export class Hub {
   readonly #directory: Directory;
   readonly #nodeId: string;
   readonly #authorizer: Authorizer | undefined;
+  readonly #handoff: SessionHandoff | undefined;
+  /** Sessions being parked, by token: a resume waits for the park, then takes the session. */
+  readonly #parking = new Map<string, Promise<void>>();
 
   constructor(o: HubOptions) {
     this.#authorizer = o.authorizer;
+    this.#handoff = o.handoff;
     this.#config = o.config;
     this.#log = o.log;
     this.#metrics = o.metrics;
@@ -70,7 +80,7 @@ export class Hub {
 
   /** Registers this node with the directory (routing and presence). */
   async start(): Promise<void> {
-    await this.#directory.attachNode(this.#nodeId, {
+    const handlers: NodeHandlers & ClusterNodeHandlers = {
       deliver: (name, frame) => {
         const s = this.registry.byName(name);
         if (!s) return false;
@@ -79,7 +89,29 @@ export class Hub {
         return true;
       },
       presence: (name, online) => this.presence.changed(name, online),
-    });
+      reaped: (name, rooms) => {
+        this.#reaped(name, rooms).catch((err) => this.#log.error({ err, name }, 'telling peers failed'));
+      },
+      evict: (token) => {
+        const s = this.registry.byToken(token);
+        const conn = s?.connection;
+        if (!s || !conn) return;
+        this.#metrics.errors.labels('SESSION_REPLACED').inc();
+        conn.send(errorFrame('SESSION_REPLACED', 'the session was resumed on another connection'));
+        conn.closeFor('SESSION_REPLACED');
+        this.connectionLost(s);
+      },
+      sessions: () => [...this.registry.values()].filter((s) => s.state === 'live'),
+    };
+    await this.#directory.attachNode(this.#nodeId, handlers);
+  }
+
+  /** A session of a dead node (or an expired parked one) was removed: tell its peers. */
+  async #reaped(name: string, rooms: readonly string[]): Promise<void> {
+    this.#log.info({ name, rooms: rooms.length }, 'session of another node reaped');
+    await this.calls.endFor(name, 'peer_gone');
+    const frameFor = (room: string) => JSON.stringify({ type: 'peer.left', room, name, reason: 'gone' });
+    await Promise.all(rooms.map((room) => this.relay.broadcast(room, name, 'peer.left', frameFor(room))));
   }
 
   /**
@@ -95,8 +127,16 @@ export class Hub {
       throw new ParleyError('UNSUPPORTED_VERSION', `this server speaks protocol version 1 only`);
     }
     if (msg.resume !== undefined) {
+      await this.#parking.get(msg.resume);
       const old = this.registry.byToken(msg.resume);
       if (old && old.state !== 'closed') return this.#resume(old, conn, version, msg.id);
+      if (this.#handoff && !conn.closing) {
+        let adopted: Session | undefined;
+        const taken = await this.#handoff.take(msg.resume, (parked) => {
+          adopted = this.#adopt(parked, conn, version, msg.id, connLog);
+        });
+        if (taken && adopted) return adopted;
+      }
     }
     const authContext = this.#authorizer?.hello
       ? await this.#authorizer.hello({ name: msg.name, token: msg.token, ip: conn.ip })
@@ -118,6 +158,36 @@ export class Hub {
     this.#welcome(session, version, false, msg.id);
     this.#scheduleIce(session);
     log.info({ version, resumed: false }, 'session started');
+    if (this.#handoff)
+      await this.#handoff.started(token, msg.name).catch((err) => log.warn({ err }, 'token not shared'));
+    return session;
+  }
+
+  /**
+   * Registers a session parked by another node (or by this one) and resumes it on `conn`:
+   * `welcome`, then the frames queued while it was parked. Synchronous, so no newer frame for the
+   * session can be delivered in between (see `SessionHandoff.take`).
+   */
+  #adopt(
+    parked: ParkedSession,
+    conn: Connection,
+    version: string,
+    re: string | number | undefined,
+    connLog: Logger,
+  ): Session {
+    const sid = randomBytes(6).toString('hex');
+    const log = connLog.child({ sid, name: parked.name });
+    const session = new Session(parked.name, parked.token, conn, log, this.#metrics, this.#config.queueMax);
+    session.authContext = parked.authContext;
+    for (const room of parked.rooms) session.rooms.add(room);
+    this.registry.add(session);
+    this.#metrics.sessions.inc();
+    this.#metrics.resumes.inc();
+    this.#welcome(session, version, true, re);
+    for (const frame of parked.frames) conn.send(frame);
+    this.#scheduleIce(session);
+    log.info({ version, resumed: true, flushed: parked.frames.length, from: 'parked' }, 'session resumed');
+    if (conn.closing) queueMicrotask(() => this.connectionLost(session));
     return session;
   }
 
@@ -182,8 +252,46 @@ export class Hub {
       this.#endSoon(session, 'gone');
       return;
     }
+    if (this.#handoff) {
+      this.#park(session, this.#handoff, graceMs);
+      return;
+    }
+    this.#startGrace(session, graceMs);
+  }
+
+  #startGrace(session: Session, graceMs: number): void {
     session.graceTimer = setTimeout(() => this.#endSoon(session, 'gone'), graceMs);
     session.graceTimer.unref();
+  }
+
+  /**
+   * Moves a detached session to shared storage so it can resume on any node; falls back to
+   * local grace when the storage cannot take it (e.g. Redis unreachable).
+   */
+  #park(session: Session, handoff: SessionHandoff, graceMs: number): void {
+    const detached = { name: session.name, token: session.token, authContext: session.authContext };
+    let left = false;
+    const done = handoff
+      .park(detached, graceMs, () => {
+        // The session leaves this node now, without ending: no peer is told anything.
+        left = true;
+        const frames = session.takeQueued();
+        this.registry.remove(session);
+        this.presence.forget(session);
+        this.#metrics.sessions.dec();
+        session.close();
+        return frames;
+      })
+      .catch((err: unknown) => {
+        session.log.warn({ err }, 'parking failed');
+        return false;
+      })
+      .then((parked) => {
+        if (parked) session.log.info({ graceMs }, 'session parked');
+        else if (!left && session.state === 'detached') this.#startGrace(session, graceMs);
+      })
+      .finally(() => this.#parking.delete(session.token));
+    this.#parking.set(session.token, done);
   }
 
   /** Handles `bye`: the session ends now, without grace. */
@@ -208,12 +316,20 @@ export class Hub {
     await this.calls.endFor(session.name, how === 'bye' ? 'hangup' : 'peer_gone');
     await this.rooms.leaveAll(session, how === 'bye' ? 'left' : 'gone');
     await this.#directory.releaseName(session.name, this.#nodeId);
+    if (this.#handoff) await this.#handoff.ended(session.token).catch(() => {});
     session.log.info({ how }, 'session ended');
   }
 
-  /** Ends every session (shutdown) and unregisters the node. */
+  /**
+   * Ends every session (shutdown) and unregisters the node. With shared session storage the
+   * sessions are parked instead, so their clients resume on another node.
+   */
   async close(): Promise<void> {
     this.calls.close();
+    if (this.#handoff) {
+      for (const s of [...this.registry.values()]) if (s.state === 'live') this.connectionLost(s);
+      await Promise.allSettled([...this.#parking.values()]);
+    }
     const sessions = [...this.registry.values()];
     await Promise.allSettled(sessions.map((s) => this.end(s, 'gone')));
     await this.#directory.detachNode(this.#nodeId);

@@ -104,6 +104,16 @@ export class Session {
     return frames;
   }
 
+  /**
+   * Removes and returns the queued frames, oldest first, without attaching (the session is moving
+   * to another node; see cluster/session-handoff.ts).
+   */
+  takeQueued(): string[] {
+    const frames = this.#queue.drain();
+    this.#metrics.queued.dec(frames.length);
+    return frames;
+  }
+
   /** Final state; drops the queue and stops the timers. */
   close(): void {
     if (this.#state === 'closed') return;
