@@ -113,6 +113,8 @@ let client: ParleyClient | null = null;
 let call: Call | null = null;
 let chat: ChatChannel | null = null;
 let files: FileTransfers | null = null;
+/** File transfers this page created itself (closed by the page; the SDK closes its own). */
+let ownFiles: FileTransfers | null = null;
 let removedTracks = 0;
 const gathered: Record<string, number> = {};
 const chats: string[] = [];
@@ -149,13 +151,22 @@ function pseudoRandomBytes(length: number, seed: number): Uint8Array<ArrayBuffer
   return out;
 }
 
-/** Attaches chat and file transfer to a new peer session (runs before any track is added). */
+/**
+ * Hooks chat and file transfer of a new peer session (runs before any track is added). Newer
+ * SDK builds open both inside PeerSession (`peer.chat`, `peer.files`); with an SDK that does not,
+ * the page attaches its own (the negotiated chat channel must exist only once per connection).
+ */
 function attachFeatures(peer: PeerSession): void {
-  const channel = new ChatChannel(peer.pc);
+  const builtIn = peer as unknown as { chat?: ChatChannel | null; files?: FileTransfers | null };
+  const channel = builtIn.chat ?? new ChatChannel(peer.pc);
   channel.on('chat', (m) => chats.push(m.text));
   chat = channel;
-  const transfers = new FileTransfers();
-  transfers.attach(peer.pc);
+  let transfers = builtIn.files ?? null;
+  if (!transfers) {
+    transfers = new FileTransfers();
+    transfers.attach(peer.pc);
+    ownFiles = transfers;
+  }
   transfers.on('offer', (incoming) => {
     incoming.accept();
     void incoming.finished.then(async (result) => {
@@ -380,7 +391,7 @@ const api: SdkPeerApi = {
   },
 
   close() {
-    files?.close();
+    ownFiles?.close();
     client?.close();
     client = null;
   },
