@@ -7,6 +7,8 @@
 import { type CallEndReason, type JsonValue, ParleyError } from '@parley/protocol';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
+import type { ChatChannel } from './features/chat.ts';
+import type { FileTransfers } from './features/file-transfer.ts';
 import type { LocalMedia, MediaOptions } from './features/media.ts';
 import type { ConversationHost } from './host.ts';
 import type { Logger } from './log.ts';
@@ -110,6 +112,14 @@ export class Call extends TypedEmitter<CallEvents> {
   /** Local media of this call (mute, switch camera, share screen), once it has some. */
   get media(): LocalMedia | null {
     return this.#media;
+  }
+  /** Chat with the other party on the peer-to-peer chat channel, once answered. */
+  get chat(): ChatChannel | null {
+    return this.#peer?.chat ?? null;
+  }
+  /** File transfers with the other party, once answered. */
+  get files(): FileTransfers | null {
+    return this.#peer?.files ?? null;
   }
   /** Remote streams received so far. */
   get remoteStreams(): MediaStream[] {

@@ -14,6 +14,7 @@ import {
 import { Call } from './call.ts';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
+import type { FileTransferOptions } from './features/file-transfer.ts';
 import {
   type AcquiredMedia,
   acquireMedia,
@@ -83,6 +84,10 @@ export interface ConnectOptions {
   features?: PeerFeature[];
   /** Cap video bitrate by the number of peers (mesh). Default true. */
   scaleBitrate?: boolean;
+  /** Open chat and file-transfer data channels with every peer. Default true. */
+  dataChannels?: boolean;
+  /** File transfer tuning (chunk size, watermarks, resume). */
+  fileTransfer?: FileTransferOptions;
 }
 
 /** Events of {@link ParleyClient}. */
@@ -337,6 +342,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       ...(this.#options.rtcConfiguration ? { rtcConfiguration: this.#options.rtcConfiguration } : {}),
       ...(this.#options.RTCPeerConnection ? { RTCPeerConnection: this.#options.RTCPeerConnection } : {}),
       ...this.#options.peer,
+      ...(this.#options.dataChannels !== undefined ? { dataChannels: this.#options.dataChannels } : {}),
+      ...(this.#options.fileTransfer ? { fileTransfer: this.#options.fileTransfer } : {}),
       logger: this.#loggers(LOGGER_NAMES.peer),
     });
     this.#peers.add(peer);

@@ -11,6 +11,7 @@
 import type { JsonValue, PeerLeftReason } from '@parley/protocol';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
+import { ChatRoom } from './features/chat.ts';
 import type { LocalMedia } from './features/media.ts';
 import type { ConversationHost } from './host.ts';
 import type { Logger } from './log.ts';
@@ -64,6 +65,11 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly name: string;
   /** Local media sent to every member. */
   readonly media: LocalMedia;
+  /**
+   * Chat with every member over the peer-to-peer chat channels (not through the server):
+   * `room.chat.sendText('hi')`, `room.chat.on('chat', (from, msg) => …)`.
+   */
+  readonly chat = new ChatRoom();
 
   readonly #host: ConversationHost;
   readonly #password: string | undefined;
@@ -185,6 +191,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     peer.on('track', (track, stream) => this.emit('track', peer, track, stream));
     peer.on('track-removed', (track, stream) => this.emit('track-removed', peer, track, stream));
     peer.on('media-state', (state) => this.emit('media-state', peer, state));
+    if (peer.chat) this.chat.add(name, peer.chat);
     void this.media.attach(peer);
     this.#log.debug('peer joined', { room: this.name, peer: name });
     this.emit('peer-joined', peer);
@@ -196,6 +203,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     const peer = this.#peers.get(name);
     if (!peer) return;
     this.#peers.delete(name);
+    this.chat.remove(name);
     this.media.detach(peer);
     peer.close(`peer ${reason}`);
     this.#log.debug('peer left', { room: this.name, peer: name, reason });

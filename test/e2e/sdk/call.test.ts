@@ -185,6 +185,37 @@ describe('SDK › 1:1 calls in Chromium', () => {
     assert.ok(['hangup', 'peer_gone', 'failed'].includes(String(reason)));
   });
 
+  it('chats and sends a file over the call’s data channels', async () => {
+    const [a, b] = await twoPeers();
+    await connectedCall(a, b);
+    await b.evaluate(() => {
+      window.T.call?.chat?.on('chat', (m) => window.T.note('chat', m.text));
+      window.T.call?.files?.on('offer', (incoming) => {
+        incoming.accept();
+        void incoming.finished.then(async (r) =>
+          window.T.note('file', { state: r.state, sha256: r.sha256, text: await incoming.blob?.text() }),
+        );
+      });
+    });
+    await a.evaluate(() => window.T.call?.chat?.sendText('hello over the chat channel'));
+    await pollPage(b, () => window.T.events.find((e) => e.what === 'chat')?.detail, {
+      what: 'chat received',
+    });
+    const sent = await a.evaluate(async () => {
+      const body = 'parley '.repeat(50_000);
+      const out = window.T.call?.files?.send(new Blob([body]), { name: 'notes.txt' });
+      const r = await out?.finished;
+      return { state: r?.state, sha256: r?.sha256, length: body.length };
+    });
+    assert.equal(sent.state, 'completed');
+    const got = (await pollPage(b, () => window.T.events.find((e) => e.what === 'file')?.detail, {
+      what: 'file received',
+    })) as { state: string; sha256: string; text: string };
+    assert.equal(got.state, 'completed');
+    assert.equal(got.sha256, sent.sha256);
+    assert.equal(got.text.length, sent.length);
+  });
+
   it('declining ends the caller’s call with reason declined', async () => {
     const [a, b] = await twoPeers();
     await b.evaluate(() => {

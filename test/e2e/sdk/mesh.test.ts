@@ -59,6 +59,24 @@ describe('SDK › mesh room in Chromium', () => {
     assert.deepEqual(caps, [expected, expected]);
   });
 
+  it('room chat reaches every member over the peer-to-peer channels', async () => {
+    for (const p of pages) {
+      await p.evaluate(() =>
+        window.T.room?.chat.on('chat', (from, m) => window.T.note('chat', { from, text: m.text })),
+      );
+    }
+    await pages[0]?.evaluate(() => window.T.room?.chat.sendText('hi all'));
+    for (const p of pages.slice(1)) {
+      await p.waitForFunction(() => window.T.events.some((e) => e.what === 'chat'), null, {
+        timeout: 10_000,
+      });
+      assert.deepEqual(await p.evaluate(() => window.T.events.find((e) => e.what === 'chat')?.detail), {
+        from: 'ann',
+        text: 'hi all',
+      });
+    }
+  });
+
   it('a member who leaves is seen leaving by the others, and the room goes on', async () => {
     await pages[2]?.evaluate(() => window.T.room?.leave());
     for (const p of pages.slice(0, 2)) {

@@ -149,6 +149,30 @@ export class FakePeerConnection {
     this.#maybeNegotiationNeeded();
     return { track };
   }
+  readonly channels: { label: string; readyState: string }[] = [];
+  createDataChannel(label: string): unknown {
+    const channel = {
+      label,
+      readyState: 'connecting',
+      binaryType: 'blob',
+      bufferedAmount: 0,
+      addEventListener: () => {},
+      removeEventListener: () => {},
+      send: () => {},
+      close: () => {
+        channel.readyState = 'closed';
+      },
+    };
+    this.channels.push(channel);
+    if (this.channels.length === 1) {
+      this.#tracks.push({ id: 'sctp', kind: 'application' });
+      if (this.signalingState === 'have-remote-offer') this.#joinsAnswer.add('sctp');
+      this.#maybeNegotiationNeeded();
+    }
+    return channel;
+  }
+  addEventListener(): void {}
+  removeEventListener(): void {}
   addTransceiver(kind: string): unknown {
     this.#tracks.push({ id: `recv-${kind}-${this.#tracks.length}`, kind });
     this.#maybeNegotiationNeeded();

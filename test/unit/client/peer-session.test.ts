@@ -24,6 +24,7 @@ function pair(delayMs: () => number = () => 0, timing: Record<string, number> = 
       remoteName: remote,
       scope: 'room:test',
       RTCPeerConnection: FakePC,
+      dataChannels: false,
       firstOfferWaitMs: 0,
       send: (data: SignalData) => {
         const copy = JSON.parse(JSON.stringify(data)) as SignalData;
@@ -93,6 +94,7 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
       remoteName: 'bob',
       scope: 'room:test',
       RTCPeerConnection: FakePC,
+      dataChannels: false,
       send: (d) => sent.push(d),
       firstOfferWaitMs: 5_000,
     });
@@ -119,6 +121,7 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
       remoteName: 'bob',
       scope: 'room:test',
       RTCPeerConnection: FakePC,
+      dataChannels: false,
       send: (d) => sent.push(d),
       firstOfferWaitMs: 20,
     });
@@ -134,6 +137,7 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
       remoteName: 'alice',
       scope: 'call:c1',
       RTCPeerConnection: FakePC,
+      dataChannels: false,
       send: (d) => fakeSent.push(d),
     });
     sessions.push(s);
@@ -159,6 +163,7 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
       remoteName: 'alice',
       scope: 'call:c1',
       RTCPeerConnection: FakePC,
+      dataChannels: false,
       send: () => {},
     });
     sessions.push(s);
@@ -179,6 +184,7 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
       remoteName: 'alice',
       scope: 'call:c',
       RTCPeerConnection: FakePC,
+      dataChannels: false,
       send: () => {},
     });
     sessions.push(s);
@@ -238,6 +244,7 @@ describe('PeerSession › ICE recovery (fake RTCPeerConnection)', () => {
       remoteName: 'alice',
       scope: 'call:c',
       RTCPeerConnection: FakePC,
+      dataChannels: false,
       send: () => {},
       iceDisconnectedGraceMs: 5,
       iceRestartTimeoutMs: 5,

@@ -7,12 +7,13 @@
  * W3C webrtc-pc perfect negotiation example). Every mutation of the connection is serialized
  * through a {@link CommandQueue}; candidates that overtake their description are buffered.
  *
- * First offer: both sides usually add their tracks the moment the session is created, so the
- * very first offers would almost always collide. Glare is handled, but rolling back an *initial*
- * offer is the least exercised path in browsers (Chromium sometimes then leaves ICE in `new` with
- * no local candidates), so the polite side holds its own tracks back until the impolite side's
- * first offer arrives, attaches them to that offer's transceivers, and answers with them — one
- * round trip, no glare. If no offer comes within `firstOfferWaitMs`, it offers itself.
+ * First offer: both sides usually add their tracks (and the chat channel) the moment the session
+ * is created, so the very first offers would almost always collide. Glare is handled, but rolling
+ * back an *initial* offer is the least exercised path in browsers (in our Chromium e2e runs it
+ * sometimes left ICE in `new` with no local candidates), so the polite side makes no offer of its
+ * own at first: it holds back `negotiationneeded` and recvonly transceivers until the impolite
+ * side's first offer arrives, answers it with its tracks attached to that offer's transceivers —
+ * one round trip, no glare — and offers itself only if nothing came within `firstOfferWaitMs`.
  *
  * ICE recovery: when ICE fails, or stays disconnected for a few seconds, the impolite side calls
  * `restartIce()` (the polite side too, later, if nothing happened), a bounded number of times,
@@ -21,6 +22,9 @@
 import type { JsonValue } from '@parley/protocol';
 import { InvalidStateError, isNamedError } from '../errors.ts';
 import { TypedEmitter } from '../events.ts';
+import { ChatChannel } from '../features/chat.ts';
+import { type FileTransferOptions, FileTransfers } from '../features/file-transfer.ts';
+import { StatsMonitor } from '../features/stats.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { CommandQueue } from './command-queue.ts';
 import {
@@ -77,6 +81,15 @@ export interface PeerSessionOptions {
   firstOfferWaitMs?: number;
   /** A session not connected this long after it was created restarts ICE. Default 10 000 ms. */
   firstConnectTimeoutMs?: number;
+  /**
+   * Open the data channels: chat (negotiated `parley-chat`) and file transfers (`parley-file/…`).
+   * Default true; false gives a media-only connection (`chat` and `files` are null).
+   */
+  dataChannels?: boolean;
+  /** Options of the file transfers (chunk size, watermarks, resume…). */
+  fileTransfer?: FileTransferOptions;
+  /** Period of the `stats` monitor once started. Default 1000 ms. */
+  statsIntervalMs?: number;
   /** Logger (the client passes its `parley:peer` logger). */
   logger?: Logger;
 }
@@ -131,6 +144,15 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   readonly polite: boolean;
   /** The underlying connection. Prefer the session's methods for anything that negotiates. */
   readonly pc: RTCPeerConnection;
+  /**
+   * Chat and small app messages on the negotiated `parley-chat` data channel (null when data
+   * channels are off). Messages sent before it opens are queued.
+   */
+  readonly chat: ChatChannel | null;
+  /** File transfers with this peer, each on its own `parley-file/…` channel (null when off). */
+  readonly files: FileTransfers | null;
+  /** Periodic getStats() summaries (bitrate, RTT, loss, candidate type): call `stats.start()`. */
+  readonly stats: StatsMonitor;
 
   readonly #send: (data: SignalData) => void;
   readonly #queue = new CommandQueue();
@@ -167,6 +189,8 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   #holding = false;
   #held: { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
+  /** negotiationneeded fired while holding: the first offer is still owed if none arrives. */
+  #negotiationSkipped = false;
   #firstConnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: PeerSessionOptions) {
@@ -198,6 +222,12 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     }
     // A first connection that never comes (ICE stuck in `new` or `checking`) is recovered like a
     // failed one; the polite side waits longer, as for any restart.
+    // The chat channel is negotiated (fixed id) and must exist on both sides before file channels.
+    const withData = options.dataChannels ?? true;
+    this.chat = withData ? new ChatChannel(this.pc) : null;
+    this.files = withData ? new FileTransfers(options.fileTransfer) : null;
+    this.files?.attach(this.pc);
+    this.stats = new StatsMonitor(this.pc, { intervalMs: options.statsIntervalMs ?? 1000 });
     this.#firstConnectTimer = setTimeout(
       () => {
         if (!this.#everConnected && this.#recoveryTimer === undefined) this.#recover();
@@ -400,6 +430,9 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     const held = this.#held;
     this.#held = [];
     for (const h of held) h.reject(new InvalidStateError('the peer session was closed'));
+    this.stats.stop();
+    this.files?.close();
+    this.chat?.close();
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
@@ -430,12 +463,18 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   #release(): void {
     if (!this.#holding || this.#closed) return;
     this.#log.debug('no first offer yet: sending our own', { remote: this.remoteName });
-    this.#queue.push('release', () => this.#releaseInline()).catch(() => {});
+    this.#queue
+      .push('release', async () => {
+        await this.#releaseInline();
+        if (this.#negotiationSkipped) await this.#makeOffer();
+      })
+      .catch((e) => this.#onNegotiationError('offer', e));
   }
 
   /** Runs the held changes now, from inside a queued command. */
   async #releaseInline(): Promise<void> {
     this.#holding = false;
+    this.#negotiationSkipped = false;
     clearTimeout(this.#holdTimer);
     const held = this.#held;
     this.#held = [];
@@ -451,6 +490,11 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   #wire(): void {
     const pc = this.pc;
     pc.onnegotiationneeded = () => {
+      if (this.#holding) {
+        // The polite side waits for the first offer (see the class comment); owe one if none comes.
+        this.#negotiationSkipped = true;
+        return;
+      }
       this.#queue.push('offer', () => this.#makeOffer()).catch((e) => this.#onNegotiationError('offer', e));
     };
     pc.onicecandidate = ({ candidate }) => {
