@@ -99,17 +99,26 @@ export function directoryContract(name: string, make: () => Promise<Made>): void
       assert.equal((await dir.members('busy')).length, 5);
     });
 
-    it('joinRoom › the first joiner sets the password; later joiners must match it', async () => {
-      assert.equal((await dir.joinRoom('vault', 'a', { maxPeers: 9, password: 'pw' })).ok, true);
-      assert.deepEqual(await dir.joinRoom('vault', 'b', { maxPeers: 9 }), { ok: false, reason: 'forbidden' });
-      assert.deepEqual(await dir.joinRoom('vault', 'b', { maxPeers: 9, password: 'nope' }), {
+    it('joinRoom › the first joiner stores the password hash; later joiners must present the same', async () => {
+      assert.deepEqual(await dir.roomState('vault'), { occupied: false, passwordHash: undefined });
+      assert.equal((await dir.joinRoom('vault', 'a', { maxPeers: 9, passwordHash: 'h1' })).ok, true);
+      assert.deepEqual(await dir.roomState('vault'), { occupied: true, passwordHash: 'h1' });
+      assert.deepEqual(await dir.joinRoom('vault', 'b', { maxPeers: 9 }), { ok: false, reason: 'stale' });
+      assert.deepEqual(await dir.joinRoom('vault', 'b', { maxPeers: 9, passwordHash: 'h2' }), {
         ok: false,
-        reason: 'forbidden',
+        reason: 'stale',
       });
-      assert.equal((await dir.joinRoom('vault', 'b', { maxPeers: 9, password: 'pw' })).ok, true);
-      // Once empty, the room and its password are gone.
+      assert.equal((await dir.joinRoom('vault', 'b', { maxPeers: 9, passwordHash: 'h1' })).ok, true);
+      // An open room refuses a joiner that believes it is protecting it.
+      await dir.joinRoom('open', 'a', { maxPeers: 9 });
+      assert.deepEqual(await dir.joinRoom('open', 'b', { maxPeers: 9, passwordHash: 'h3' }), {
+        ok: false,
+        reason: 'stale',
+      });
+      // Once empty, the room and its hash are gone.
       await dir.leaveRoom('vault', 'a');
       await dir.leaveRoom('vault', 'b');
+      assert.deepEqual(await dir.roomState('vault'), { occupied: false, passwordHash: undefined });
       assert.equal((await dir.joinRoom('vault', 'c', { maxPeers: 9 })).ok, true);
     });
 

@@ -12,7 +12,13 @@ export {
   configTableMarkdown,
   loadConfig,
 } from './config.ts';
-export type { Directory, NodeHandlers, RoomJoinOptions, RoomJoinResult } from './directory/directory.ts';
+export type {
+  Directory,
+  NodeHandlers,
+  RoomJoinOptions,
+  RoomJoinResult,
+  RoomState,
+} from './directory/directory.ts';
 export { MemoryDirectory } from './directory/memory.ts';
 export type { Health } from './http/http-handler.ts';
 export { createLogger, type Logger } from './log.ts';

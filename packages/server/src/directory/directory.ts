@@ -17,20 +17,34 @@ export interface NodeHandlers {
   presence(name: string, online: boolean): void;
 }
 
-/** Result of `joinRoom`. `members` includes the joiner. */
+/**
+ * Result of `joinRoom`. `members` includes the joiner. `stale`: the room's password state is not
+ * the one the joiner checked (someone created or emptied the room meanwhile) — check again.
+ */
 export type RoomJoinResult =
   | { ok: true; members: string[]; alreadyMember: boolean }
-  | { ok: false; reason: 'full' | 'forbidden' };
+  | { ok: false; reason: 'full' | 'stale' };
 
 /** Options for `joinRoom`. */
 export interface RoomJoinOptions {
   /** Members the room may hold, joiner included. */
   maxPeers: number;
   /**
-   * The room password. The first member sets it (or leaves the room open); later joiners must
-   * present the same one. The password is forgotten when the room empties.
+   * The room's password hash as the joiner checked it: the stored hash it verified its password
+   * against, the hash it made to protect a room it creates, or undefined for an open room. The
+   * directory stores it when it creates the room and otherwise requires it to equal the stored
+   * one (plain string equality — only hashes are stored, never passwords), answering `stale`
+   * when they differ. The hash is forgotten when the room empties.
    */
-  password?: string | undefined;
+  passwordHash?: string | undefined;
+}
+
+/** A room's state as needed to decide a join (`admitWithPassword`). */
+export interface RoomState {
+  /** The room has members (sessions in resume grace included). */
+  occupied: boolean;
+  /** The stored password hash, if the room is protected. */
+  passwordHash: string | undefined;
 }
 
 /** Shared state of names, rooms and routing. Implementations: `MemoryDirectory` (one process). */
@@ -47,6 +61,8 @@ export interface Directory {
   locate(name: string): Promise<string | null>;
   /** Every claimed name, sorted. */
   onlineNames(): Promise<string[]>;
+  /** The room's occupancy and password hash. */
+  roomState(room: string): Promise<RoomState>;
   /** Adds `name` to `room` within capacity and password rules (idempotent for members). */
   joinRoom(room: string, name: string, options: RoomJoinOptions): Promise<RoomJoinResult>;
   /** Removes `name` from `room`; returns whether it was a member. Empty rooms disappear. */

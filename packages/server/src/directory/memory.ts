@@ -4,11 +4,11 @@
  * `MemoryDirectory` and then act as one cluster, which is how the routing is tested without Redis.
  * Every operation completes synchronously inside its promise, so claims are atomic.
  */
-import type { Directory, NodeHandlers, RoomJoinOptions, RoomJoinResult } from './directory.ts';
+import type { Directory, NodeHandlers, RoomJoinOptions, RoomJoinResult, RoomState } from './directory.ts';
 
 interface Room {
   members: Set<string>;
-  password: string | undefined;
+  passwordHash: string | undefined;
 }
 
 const sorted = (it: Iterable<string>) => [...it].sort();
@@ -52,15 +52,19 @@ export class MemoryDirectory implements Directory {
     return sorted(this.#names.keys());
   }
 
+  async roomState(room: string): Promise<RoomState> {
+    const r = this.#rooms.get(room);
+    return { occupied: r !== undefined, passwordHash: r?.passwordHash };
+  }
+
   async joinRoom(room: string, name: string, options: RoomJoinOptions): Promise<RoomJoinResult> {
     let r = this.#rooms.get(room);
     if (r?.members.has(name)) return { ok: true, members: sorted(r.members), alreadyMember: true };
-    if (r && r.password !== undefined && r.password !== options.password)
-      return { ok: false, reason: 'forbidden' };
+    if (r && r.passwordHash !== options.passwordHash) return { ok: false, reason: 'stale' };
     if (r && r.members.size >= options.maxPeers) return { ok: false, reason: 'full' };
     if (!r) {
       if (options.maxPeers < 1) return { ok: false, reason: 'full' };
-      r = { members: new Set(), password: options.password };
+      r = { members: new Set(), passwordHash: options.passwordHash };
       this.#rooms.set(room, r);
     }
     r.members.add(name);

@@ -1,9 +1,13 @@
 /**
  * Room membership: `room.join` / `room.leave`, and leaving every room when a session ends.
- * Members are told with `peer.joined` and `peer.left`; the directory enforces capacity and the
- * room password atomically.
+ * Members are told with `peer.joined` and `peer.left`. Room passwords follow
+ * `admitWithPassword` (auth/room-password.ts): the first joiner may protect the room, later
+ * joiners must match; only a salted scrypt hash is stored, in the directory. The directory
+ * enforces capacity and the password state atomically; a join that raced with a change of that
+ * state is re-checked.
  */
 import { type ClientMessageOf, ParleyError, type PeerLeftReason } from '@parley/protocol';
+import { admitWithPassword } from '../auth/room-password.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Authorizer } from '../session/authorizer.ts';
@@ -39,14 +43,7 @@ export class Rooms {
         `a session may be in at most ${this.#limits.maxRoomsPerSession} rooms`,
       );
     }
-    const result = await this.#directory.joinRoom(room, session.name, {
-      maxPeers: this.#limits.maxPeersPerRoom,
-      password: msg.password,
-    });
-    if (!result.ok) {
-      if (result.reason === 'full') throw new ParleyError('ROOM_FULL', `room "${room}" is full`);
-      throw new ParleyError('FORBIDDEN', `wrong password for room "${room}"`);
-    }
+    const result = await this.#admit(session, room, msg.password);
     if (session.state === 'closed') {
       // The session ended while the directory answered: undo, so no ghost member stays.
       await this.#directory.leaveRoom(room, session.name);
@@ -65,6 +62,30 @@ export class Rooms {
         'peer.joined',
         JSON.stringify({ type: 'peer.joined', room, name: session.name }),
       );
+    }
+  }
+
+  /** Password check and directory join, re-checked once if the room changed in between. */
+  async #admit(session: Session, room: string, offered: string | undefined) {
+    for (let attempt = 0; ; attempt++) {
+      const alreadyIn = session.rooms.has(room);
+      const state = await this.#directory.roomState(room);
+      const outcome = alreadyIn
+        ? undefined
+        : await admitWithPassword({ occupied: state.occupied, hash: state.passwordHash, offered });
+      const passwordHash =
+        outcome === undefined || outcome.kind === 'match'
+          ? state.passwordHash
+          : outcome.kind === 'protect'
+            ? outcome.hash
+            : undefined;
+      const result = await this.#directory.joinRoom(room, session.name, {
+        maxPeers: this.#limits.maxPeersPerRoom,
+        passwordHash,
+      });
+      if (result.ok) return result;
+      if (result.reason === 'full') throw new ParleyError('ROOM_FULL', `room "${room}" is full`);
+      if (attempt >= 2) throw new ParleyError('FORBIDDEN', 'the room changed while joining; try again');
     }
   }
 
