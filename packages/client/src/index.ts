@@ -24,6 +24,35 @@ export {
 export { ConnectionError, InvalidStateError, isNamedError, ParleyError, TimeoutError } from './errors.ts';
 export { type EventMap, type Listener, TypedEmitter } from './events.ts';
 export {
+  ChatChannel,
+  type ChatChannelEvents,
+  type ChatChannelOptions,
+  ChatError,
+  ChatRoom,
+  type ChatRoomEvents,
+  type ChatState,
+} from './features/chat.ts';
+export {
+  BlobSink,
+  blobSource,
+  bytesSource,
+  FILE_TRANSFER_DEFAULTS,
+  type FileSink,
+  type FileSource,
+  FileTransferError,
+  type FileTransferErrorCode,
+  type FileTransferOptions,
+  FileTransfers,
+  type FileTransfersEvents,
+  IncomingTransfer,
+  isFinalState,
+  OutgoingTransfer,
+  type TransferEvents,
+  type TransferProgress,
+  type TransferResult,
+  type TransferState,
+} from './features/file-transfer.ts';
+export {
   type AcquiredMedia,
   acquireMedia,
   type GetDisplayMedia,
@@ -33,6 +62,15 @@ export {
   type MediaOptions,
   videoBitrateForPeers,
 } from './features/media.ts';
+export {
+  type CandidateType,
+  type Resolution,
+  StatsMonitor,
+  type StatsMonitorEvents,
+  type StatsMonitorOptions,
+  type StatsSummary,
+  summarizeStats,
+} from './features/stats.ts';
 export {
   createLoggerFactory,
   LOG_LEVELS,
