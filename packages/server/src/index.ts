@@ -22,6 +22,7 @@ export type {
 export { MemoryDirectory } from './directory/memory.ts';
 export type { Health } from './http/http-handler.ts';
 export { createLogger, type Logger } from './log.ts';
+export type { Metrics } from './metrics.ts';
 export { createServer, type ParleyServer, type ServerDeps } from './server.ts';
 export type { Authorizer, HelloRequest } from './session/authorizer.ts';
 export type { HandlerHooks } from './session/connection-handler.ts';
