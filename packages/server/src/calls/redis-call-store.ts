@@ -1,0 +1,103 @@
+/**
+ * Calls held in Redis, so that the two parties of a call may live on different nodes and a call
+ * survives its parties moving between nodes (resume elsewhere). Same contract as
+ * `MemoryCallStore`: a name is in at most one call, checked atomically for both parties by a Lua
+ * script; `remove` returns the call only to the first caller, so exactly one ender notifies.
+ *
+ * Keys (P = the directory's prefix): `P call:<id>` hash {caller, callee, state};
+ * `P callof:<name>` → call id. Records carry a long safety TTL (a call whose every party is gone
+ * is ended by the directory's reaper well before; the TTL only bounds leaks).
+ */
+import type { Redis } from 'ioredis';
+import type { CallRecord, CallState, CallStore, CreateCallResult } from './call-store.ts';
+
+/** Upper bound on how long a call record may stay in Redis (a day). */
+const CALL_TTL_S = 86_400;
+
+const CREATE = `
+local P, id, caller, callee, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+if redis.call('EXISTS', P .. 'callof:' .. caller) == 1 then return 'caller_busy' end
+if redis.call('EXISTS', P .. 'callof:' .. callee) == 1 then return 'callee_busy' end
+local k = P .. 'call:' .. id
+redis.call('HSET', k, 'caller', caller, 'callee', callee, 'state', 'ringing')
+redis.call('EXPIRE', k, ttl)
+redis.call('SET', P .. 'callof:' .. caller, id, 'EX', ttl)
+redis.call('SET', P .. 'callof:' .. callee, id, 'EX', ttl)
+return 'ok'`;
+
+const ACTIVATE = `
+local k = ARGV[1] .. 'call:' .. ARGV[2]
+if redis.call('HGET', k, 'state') ~= 'ringing' then return 0 end
+redis.call('HSET', k, 'state', 'active')
+return 1`;
+
+const REMOVE = `
+local P, id = ARGV[1], ARGV[2]
+local k = P .. 'call:' .. id
+local c = redis.call('HMGET', k, 'caller', 'callee', 'state')
+if not c[1] then return false end
+redis.call('DEL', k)
+for i = 1, 2 do
+  local ck = P .. 'callof:' .. c[i]
+  if redis.call('GET', ck) == id then redis.call('DEL', ck) end
+end
+return c`;
+
+type Script = (...args: (string | number)[]) => Promise<unknown>;
+interface Scripts {
+  parleyCallCreate: Script;
+  parleyCallActivate: Script;
+  parleyCallRemove: Script;
+}
+
+/** A `CallStore` in Redis, sharing the directory's connection and prefix. */
+export class RedisCallStore implements CallStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #scripts: Scripts;
+
+  constructor(redis: Redis, prefix: string) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    redis.defineCommand('parleyCallCreate', { lua: CREATE, numberOfKeys: 0 });
+    redis.defineCommand('parleyCallActivate', { lua: ACTIVATE, numberOfKeys: 0 });
+    redis.defineCommand('parleyCallRemove', { lua: REMOVE, numberOfKeys: 0 });
+    this.#scripts = redis as unknown as Scripts;
+  }
+
+  async create(call: CallRecord): Promise<CreateCallResult> {
+    return (await this.#scripts.parleyCallCreate(
+      this.#prefix,
+      call.id,
+      call.caller,
+      call.callee,
+      CALL_TTL_S,
+    )) as CreateCallResult;
+  }
+
+  async get(id: string): Promise<CallRecord | null> {
+    const [caller, callee, state] = await this.#redis.hmget(
+      `${this.#prefix}call:${id}`,
+      'caller',
+      'callee',
+      'state',
+    );
+    if (!caller || !callee) return null;
+    return { id, caller, callee, state: state as CallState };
+  }
+
+  async callOf(name: string): Promise<CallRecord | null> {
+    const id = await this.#redis.get(`${this.#prefix}callof:${name}`);
+    return id === null ? null : this.get(id);
+  }
+
+  async activate(id: string): Promise<boolean> {
+    return (await this.#scripts.parleyCallActivate(this.#prefix, id)) === 1;
+  }
+
+  async remove(id: string): Promise<CallRecord | null> {
+    const c = (await this.#scripts.parleyCallRemove(this.#prefix, id)) as [string, string, string] | null;
+    if (!c) return null;
+    return { id, caller: c[0], callee: c[1], state: c[2] as CallState };
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The Lua scripts behind `RedisDirectory`. Each runs atomically in Redis, which is what makes a
+ * name claim, a room join within capacity, or the park/take of a detached session race-free
+ * between nodes. Keys are built inside the scripts from the prefix in ARGV[1], so this targets a
+ * standalone Redis (or a Sentinel-managed primary), not Redis Cluster.
+ *
+ * Key layout (P = prefix, default `parley:`):
+ *
+ * | key | type | holds |
+ * | --- | --- | --- |
+ * | `P node:<id>` | string, PX | the node's heartbeat; gone = the node is dead |
+ * | `P nodes` | set | every node that registered (reaped ones are removed) |
+ * | `P nn:<id>` / `P nt:<id>` | set | names / live session tokens held by a node |
+ * | `P name:<name>` | string | the holder: a node id, or `@<token>` while the session is parked |
+ * | `P names` | set | every claimed name (presence) |
+ * | `P room:<room>` | set | members; `P rpw:<room>` its password hash; `P rooms` every room |
+ * | `P ro:<name>` | set | the rooms of a name |
+ * | `P tok:<token>` | string | the node holding a live session |
+ * | `P sess:<token>` | hash, PX | a parked session: name, auth (JSON), sealed (0/1) |
+ * | `P q:<token>` | list, PX | frames queued for a parked session, oldest first, bounded |
+ * | `P parked` | zset | parked tokens by grace deadline (ms) |
+ *
+ * Channels: `P bus:<id>` (frames and control for one node), `P presence` (name on/offline).
+ * Bus payloads: `d<len>:<name><frame>` a frame for a local session, `m<id>` a marker the node
+ * sent itself, `e<token>` "let go of this live session".
+ */
+
+/** Shared Lua helpers, prepended to scripts that remove a name. */
+const REMOVE_NAME = `
+local function removeName(P, name, presence)
+  redis.call('DEL', P .. 'name:' .. name)
+  redis.call('SREM', P .. 'names', name)
+  local rooms = redis.call('SMEMBERS', P .. 'ro:' .. name)
+  for _, room in ipairs(rooms) do
+    local rk = P .. 'room:' .. room
+    redis.call('SREM', rk, name)
+    if redis.call('SCARD', rk) == 0 then
+      redis.call('DEL', P .. 'rpw:' .. room)
+      redis.call('SREM', P .. 'rooms', room)
+    end
+  end
+  redis.call('DEL', P .. 'ro:' .. name)
+  redis.call('PUBLISH', P .. 'presence', presence)
+  return rooms
+end
+`;
+
+/** The scripts, by command name (registered with ioredis `defineCommand`). */
+export const SCRIPTS = {
+  /** ARGV: P, name, node, presencePayload → 1 claimed, 0 taken. */
+  parleyClaim: `
+local P, name, node = ARGV[1], ARGV[2], ARGV[3]
+if not redis.call('SET', P .. 'name:' .. name, node, 'NX') then return 0 end
+redis.call('SADD', P .. 'names', name)
+redis.call('SADD', P .. 'nn:' .. node, name)
+redis.call('PUBLISH', P .. 'presence', ARGV[4])
+return 1`,
+
+  /** ARGV: P, name, node, presencePayload → 1 released, 0 not held by node. */
+  parleyRelease: `
+local P, name, node = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('GET', P .. 'name:' .. name) ~= node then return 0 end
+redis.call('DEL', P .. 'name:' .. name)
+redis.call('SREM', P .. 'names', name)
+redis.call('SREM', P .. 'nn:' .. node, name)
+redis.call('PUBLISH', P .. 'presence', ARGV[4])
+return 1`,
+
+  /**
+   * ARGV: P, room, name, maxPeers, hash ('' = none) → {1, already(0/1), members...} joined,
+   * {0, 'full'|'stale'} refused.
+   */
+  parleyJoin: `
+local P, room, name, max, hash = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local rk = P .. 'room:' .. room
+if redis.call('SISMEMBER', rk, name) == 1 then
+  local m = redis.call('SMEMBERS', rk)
+  return {1, 1, m}
+end
+local n = redis.call('SCARD', rk)
+local pk = P .. 'rpw:' .. room
+if n > 0 then
+  local stored = redis.call('GET', pk) or ''
+  if stored ~= hash then return {0, 'stale'} end
+  if n >= max then return {0, 'full'} end
+else
+  if max < 1 then return {0, 'full'} end
+  redis.call('DEL', pk)
+  if hash ~= '' then redis.call('SET', pk, hash) end
+  redis.call('SADD', P .. 'rooms', room)
+end
+redis.call('SADD', rk, name)
+redis.call('SADD', P .. 'ro:' .. name, room)
+return {1, 0, redis.call('SMEMBERS', rk)}`,
+
+  /** ARGV: P, room, name → 1 left, 0 was not a member. */
+  parleyLeave: `
+local P, room, name = ARGV[1], ARGV[2], ARGV[3]
+local rk = P .. 'room:' .. room
+if redis.call('SREM', rk, name) == 0 then return 0 end
+redis.call('SREM', P .. 'ro:' .. name, room)
+if redis.call('SCARD', rk) == 0 then
+  redis.call('DEL', P .. 'rpw:' .. room)
+  redis.call('SREM', P .. 'rooms', room)
+end
+return 1`,
+
+  /**
+   * Routes one frame. ARGV: P, name, frame, localNodes (comma-separated), queueMax →
+   * {0} nobody, {1} published to the holder's bus, {2} queued for a parked session,
+   * {3, node} held by a node of this process (the caller delivers it in-process).
+   */
+  parleyDeliver: `
+local P, name, frame = ARGV[1], ARGV[2], ARGV[3]
+local owner = redis.call('GET', P .. 'name:' .. name)
+if not owner then return {0} end
+if string.byte(owner, 1) == 64 then
+  local token = string.sub(owner, 2)
+  local q = P .. 'q:' .. token
+  redis.call('RPUSH', q, frame)
+  redis.call('LTRIM', q, -tonumber(ARGV[5]), -1)
+  local ttl = redis.call('PTTL', P .. 'sess:' .. token)
+  if ttl > 0 then redis.call('PEXPIRE', q, ttl) end
+  return {2}
+end
+if redis.call('EXISTS', P .. 'node:' .. owner) == 0 then return {0} end
+for id in string.gmatch(ARGV[4], '[^,]+') do
+  if id == owner then return {3, owner} end
+end
+redis.call('PUBLISH', P .. 'bus:' .. owner, 'd' .. string.len(name) .. ':' .. name .. frame)
+return {1}`,
+
+  /** ARGV: P, token, node → records which node holds a live session. */
+  parleyStarted: `
+redis.call('SET', ARGV[1] .. 'tok:' .. ARGV[2], ARGV[3])
+redis.call('SADD', ARGV[1] .. 'nt:' .. ARGV[3], ARGV[2])
+return 1`,
+
+  /** ARGV: P, token → forgets a session's token wherever it was. */
+  parleyEnded: `
+local P, token = ARGV[1], ARGV[2]
+local node = redis.call('GET', P .. 'tok:' .. token)
+if node then redis.call('SREM', P .. 'nt:' .. node, token) end
+redis.call('DEL', P .. 'tok:' .. token)
+return 1`,
+
+  /**
+   * Parks a detached session: its name now routes to the queue. ARGV: P, name, node, token,
+   * authJson, graceMs, nowMs, keepMs → 1 parked, 0 the name is not held by this node.
+   */
+  parleyPark: `
+local P, name, node, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local nk = P .. 'name:' .. name
+if redis.call('GET', nk) ~= node then return 0 end
+redis.call('SET', nk, '@' .. token)
+redis.call('SREM', P .. 'nn:' .. node, name)
+redis.call('SREM', P .. 'nt:' .. node, token)
+redis.call('DEL', P .. 'tok:' .. token)
+local s = P .. 'sess:' .. token
+redis.call('DEL', s, P .. 'q:' .. token)
+redis.call('HSET', s, 'name', name, 'auth', ARGV[5], 'sealed', '0')
+redis.call('PEXPIRE', s, tonumber(ARGV[8]))
+redis.call('ZADD', P .. 'parked', tonumber(ARGV[7]) + tonumber(ARGV[6]), token)
+return 1`,
+
+  /**
+   * Puts the frames the parking node still held ahead of the queue and lets takers in.
+   * ARGV: P, token, queueMax, frames... (oldest first) → 1 sealed, 0 already reaped.
+   */
+  parleySeal: `
+local P, token = ARGV[1], ARGV[2]
+local s = P .. 'sess:' .. token
+if redis.call('EXISTS', s) == 0 then return 0 end
+local q = P .. 'q:' .. token
+for i = #ARGV, 4, -1 do redis.call('LPUSH', q, ARGV[i]) end
+redis.call('LTRIM', q, -tonumber(ARGV[3]), -1)
+redis.call('PEXPIRE', q, redis.call('PTTL', s))
+redis.call('HSET', s, 'sealed', '1')
+return 1`,
+
+  /**
+   * Takes a parked session for this node. ARGV: P, token, node →
+   * {3, name, auth, rooms, frames} taken, {1} parked but not sealed yet (retry),
+   * {2, node} live on another node (ask it to let go, retry), {0} no such session.
+   */
+  parleyTake: `
+local P, token, node = ARGV[1], ARGV[2], ARGV[3]
+local s = P .. 'sess:' .. token
+if redis.call('EXISTS', s) == 0 then
+  local live = redis.call('GET', P .. 'tok:' .. token)
+  if live and live ~= node and redis.call('EXISTS', P .. 'node:' .. live) == 1 then return {2, live} end
+  return {0}
+end
+if redis.call('HGET', s, 'sealed') ~= '1' then return {1} end
+local name = redis.call('HGET', s, 'name')
+local nk = P .. 'name:' .. name
+if redis.call('GET', nk) ~= '@' .. token then return {0} end
+redis.call('SET', nk, node)
+redis.call('SADD', P .. 'nn:' .. node, name)
+redis.call('SET', P .. 'tok:' .. token, node)
+redis.call('SADD', P .. 'nt:' .. node, token)
+redis.call('ZREM', P .. 'parked', token)
+local q = P .. 'q:' .. token
+local frames = redis.call('LRANGE', q, 0, -1)
+local auth = redis.call('HGET', s, 'auth')
+redis.call('DEL', q, s)
+return {3, name, auth, redis.call('SMEMBERS', P .. 'ro:' .. name), frames}`,
+
+  /**
+   * Removes a name of a dead node. ARGV: P, name, deadNode, presencePayload →
+   * {1, rooms} removed, {0} the name is no longer the dead node's.
+   */
+  parleyReapName: `${REMOVE_NAME}
+local P, name = ARGV[1], ARGV[2]
+if redis.call('GET', P .. 'name:' .. name) ~= ARGV[3] then return {0} end
+return {1, removeName(P, name, ARGV[4])}`,
+
+  /**
+   * Ends a parked session whose grace ran out. ARGV: P, token, presencePrefix →
+   * {1, name, rooms} removed, {0} someone else took or reaped it.
+   */
+  parleyReapParked: `${REMOVE_NAME}
+local P, token = ARGV[1], ARGV[2]
+if redis.call('ZREM', P .. 'parked', token) == 0 then return {0} end
+local s = P .. 'sess:' .. token
+local name = redis.call('HGET', s, 'name')
+redis.call('DEL', s, P .. 'q:' .. token)
+if not name or redis.call('GET', P .. 'name:' .. name) ~= '@' .. token then return {0} end
+return {1, name, removeName(P, name, ARGV[3] .. name)}`,
+
+  /**
+   * Registers a live session again (after Redis lost its state or reaped this node while it was
+   * cut off). ARGV: P, node, name, token, presencePayload, rooms... → 1 ok, 0 the name is held
+   * elsewhere now.
+   */
+  parleyReclaim: `
+local P, node, name, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local nk = P .. 'name:' .. name
+local holder = redis.call('GET', nk)
+if holder and holder ~= node then return 0 end
+if not holder then
+  redis.call('SET', nk, node)
+  redis.call('SADD', P .. 'names', name)
+  redis.call('PUBLISH', P .. 'presence', ARGV[5])
+end
+redis.call('SADD', P .. 'nn:' .. node, name)
+redis.call('SET', P .. 'tok:' .. token, node)
+redis.call('SADD', P .. 'nt:' .. node, token)
+for i = 6, #ARGV do
+  local room = ARGV[i]
+  redis.call('SADD', P .. 'room:' .. room, name)
+  redis.call('SADD', P .. 'ro:' .. name, room)
+  redis.call('SADD', P .. 'rooms', room)
+end
+return 1`,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;

@@ -1,0 +1,499 @@
+/**
+ * The Redis directory: several server nodes (processes, machines) sharing one Redis act as one
+ * deployment. It implements the same contract as `MemoryDirectory` (test/helpers/
+ * directory-contract.ts) plus the session handoff that lets a client resume on any node.
+ *
+ * - Names are claimed atomically (a Lua script around `SET NX`), so of concurrent claims on
+ *   different nodes exactly one wins. Rooms are Redis sets; joins check capacity and the stored
+ *   password hash in one script.
+ * - Routing: `deliver` runs one script that reads the holder of the name and `PUBLISH`es the
+ *   frame on that node's channel (`P bus:<node>`), in the same atomic step, so frames from one
+ *   sender keep their order even while the recipient moves between nodes. Frames for a parked
+ *   session go to its bounded queue instead. The relay's local fast path never gets here.
+ * - Liveness: each node refreshes `P node:<id>` (TTL `nodeTtlMs`) every third of the TTL. Every
+ *   node also sweeps: a registered node whose key expired is dead; one survivor wins a lock and
+ *   removes its names, rooms and tokens, and the winner's hub tells the peers (`peer.left` gone,
+ *   `call.ended` peer_gone). Parked sessions whose grace ran out are ended the same way. A dead
+ *   node is therefore noticed within `nodeTtlMs` plus one sweep interval.
+ * - Presence goes through one channel; each process ignores its own messages (it already told its
+ *   nodes in-process).
+ * - Outages: commands fail at once while Redis is unreachable (no offline queue), so callers get
+ *   an error instead of hanging; `healthy()` is false (the node reports `degraded`), and
+ *   sessions on the same node keep relaying through the local fast path. ioredis reconnects by
+ *   itself; the first heartbeat that finds the node key missing (Redis restarted empty, or this
+ *   node was reaped while cut off) registers the node's live names, tokens and rooms again.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import type {
+  ClusterNodeHandlers,
+  DetachedSession,
+  ParkedSession,
+  SessionHandoff,
+} from '../cluster/session-handoff.ts';
+import type { Logger } from '../log.ts';
+import type { Directory, NodeHandlers, RoomJoinOptions, RoomJoinResult, RoomState } from './directory.ts';
+import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
+
+/** What `locate` answers for a name whose session is parked (held by no node, still online). */
+export const PARKED = '(parked)';
+
+/** Options of `RedisDirectory`. */
+export interface RedisDirectoryOptions {
+  /** `redis://[:password@]host:port[/db]` (or `rediss://` for TLS). */
+  url: string;
+  /** Key and channel prefix, so several deployments (or tests) can share one Redis. */
+  prefix?: string;
+  /** How long a node counts as alive after its last heartbeat. */
+  nodeTtlMs?: number;
+  /** Frames kept for a parked session; the oldest are dropped beyond it. */
+  queueMax?: number;
+  /** How long `take` waits for a session being parked, or for a live one to be let go. */
+  takeTimeoutMs?: number;
+  log?: Logger | undefined;
+  /** Extra ioredis options (tests). */
+  redis?: RedisOptions;
+}
+
+type Handlers = NodeHandlers & Partial<ClusterNodeHandlers>;
+type Script = (...args: (string | number)[]) => Promise<unknown>;
+
+const sorted = (names: string[]) => names.sort();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A `Directory` (and `SessionHandoff`) backed by Redis. Create with `RedisDirectory.connect`. */
+export class RedisDirectory implements Directory, SessionHandoff {
+  /** The command connection (shared with `RedisCallStore`). */
+  readonly client: Redis;
+  /** Key prefix, e.g. `parley:`. */
+  readonly prefix: string;
+  readonly #sub: Redis;
+  readonly #instance = randomUUID().slice(0, 8);
+  readonly #nodes = new Map<string, Handlers>();
+  readonly #nodeTtlMs: number;
+  readonly #queueMax: number;
+  readonly #takeTimeoutMs: number;
+  readonly #log: Logger | undefined;
+  readonly #markers = new Map<string, () => void>();
+  /** Takes in progress, and frames that found no local session meanwhile (see `take`). */
+  #taking = 0;
+  #stray: [string, string][] = [];
+  #localIds = '';
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #lastError = '';
+  #sweeping = false;
+
+  private constructor(o: RedisDirectoryOptions) {
+    this.prefix = o.prefix ?? 'parley:';
+    this.#nodeTtlMs = o.nodeTtlMs ?? 15_000;
+    this.#queueMax = o.queueMax ?? 256;
+    this.#takeTimeoutMs = o.takeTimeoutMs ?? 3000;
+    this.#log = o.log;
+    const common: RedisOptions = {
+      lazyConnect: true,
+      // Fail fast while disconnected: a caller gets an error, not a promise that hangs.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times) => Math.min(50 * times, 1000),
+      ...o.redis,
+    };
+    this.client = new Redis(o.url, { ...common, connectionName: `parley-cmd-${this.#instance}` });
+    // The subscriber must queue its SUBSCRIBE commands until connected; ioredis resubscribes
+    // by itself after a reconnect.
+    this.#sub = new Redis(o.url, {
+      ...common,
+      enableOfflineQueue: true,
+      connectionName: `parley-sub-${this.#instance}`,
+    });
+    for (const [name, lua] of Object.entries(SCRIPTS))
+      this.client.defineCommand(name, { lua, numberOfKeys: 0 });
+    for (const conn of [this.client, this.#sub]) {
+      conn.on('error', (err: Error) => {
+        // ioredis repeats the same error on every retry: log each distinct one once.
+        if (err.message !== this.#lastError) this.#log?.error({ err: err.message }, 'redis unavailable');
+        this.#lastError = err.message;
+      });
+    }
+    this.client.on('ready', () => {
+      if (this.#lastError) this.#log?.info('redis reachable again');
+      this.#lastError = '';
+      void this.#heartbeat();
+    });
+    this.#sub.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
+  }
+
+  /** Connects both connections (command and subscriber); rejects when Redis cannot be reached. */
+  static async connect(o: RedisDirectoryOptions): Promise<RedisDirectory> {
+    const d = new RedisDirectory(o);
+    try {
+      await Promise.all([d.client.connect(), d.#sub.connect()]);
+      await d.#sub.subscribe(`${d.prefix}presence`);
+    } catch (err) {
+      d.client.disconnect();
+      d.#sub.disconnect();
+      throw new Error(`cannot reach Redis at ${redactUrl(o.url)}: ${(err as Error).message}`, { cause: err });
+    }
+    const interval = Math.max(50, Math.round(d.#nodeTtlMs / 3));
+    d.#timer = setInterval(() => void d.#heartbeat(), interval);
+    d.#timer.unref();
+    return d;
+  }
+
+  #run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
+    return (this.client as unknown as Record<ScriptName, Script>)[name](this.prefix, ...args);
+  }
+
+  #presencePayload(name: string, online: boolean): string {
+    return `p${online ? 1 : 0}${this.#instance}:${name}`;
+  }
+
+  /** Tells this process's nodes about a presence change (others hear it on the channel). */
+  #announce(name: string, online: boolean): void {
+    const nodes = [...this.#nodes.values()];
+    queueMicrotask(() => {
+      for (const node of nodes) node.presence(name, online);
+    });
+  }
+
+  // ── Directory ────────────────────────────────────────────────────────────────────────────
+
+  async attachNode(nodeId: string, handlers: NodeHandlers): Promise<void> {
+    this.#nodes.set(nodeId, handlers as Handlers);
+    this.#localIds = [...this.#nodes.keys()].join(',');
+    await this.#sub.subscribe(`${this.prefix}bus:${nodeId}`);
+    await this.client
+      .multi()
+      .set(`${this.prefix}node:${nodeId}`, this.#instance, 'PX', this.#nodeTtlMs)
+      .sadd(`${this.prefix}nodes`, nodeId)
+      .exec();
+  }
+
+  async detachNode(nodeId: string): Promise<void> {
+    if (!this.#nodes.delete(nodeId)) return;
+    this.#localIds = [...this.#nodes.keys()].join(',');
+    // The node's heartbeat goes first, so nothing routes here any more; the survivors' sweep
+    // cleans up whatever names it still held (normally none after a drain).
+    await this.client.del(`${this.prefix}node:${nodeId}`).catch(() => {});
+    await this.#sub.unsubscribe(`${this.prefix}bus:${nodeId}`).catch(() => {});
+  }
+
+  async claimName(name: string, nodeId: string): Promise<boolean> {
+    const ok = (await this.#run('parleyClaim', name, nodeId, this.#presencePayload(name, true))) === 1;
+    if (ok) this.#announce(name, true);
+    return ok;
+  }
+
+  async releaseName(name: string, nodeId: string): Promise<boolean> {
+    const ok = (await this.#run('parleyRelease', name, nodeId, this.#presencePayload(name, false))) === 1;
+    if (ok) this.#announce(name, false);
+    return ok;
+  }
+
+  async locate(name: string): Promise<string | null> {
+    const holder = await this.client.get(`${this.prefix}name:${name}`);
+    if (holder === null) return null;
+    return holder.startsWith('@') ? PARKED : holder;
+  }
+
+  async onlineNames(): Promise<string[]> {
+    return sorted(await this.client.smembers(`${this.prefix}names`));
+  }
+
+  async roomState(room: string): Promise<RoomState> {
+    const [[, n], [, hash]] = (await this.client
+      .multi()
+      .scard(`${this.prefix}room:${room}`)
+      .get(`${this.prefix}rpw:${room}`)
+      .exec()) as [[null, number], [null, string | null]];
+    return { occupied: n > 0, passwordHash: n > 0 ? (hash ?? undefined) : undefined };
+  }
+
+  async joinRoom(room: string, name: string, options: RoomJoinOptions): Promise<RoomJoinResult> {
+    const r = (await this.#run('parleyJoin', room, name, options.maxPeers, options.passwordHash ?? '')) as
+      | [1, 0 | 1, string[]]
+      | [0, 'full' | 'stale'];
+    if (r[0] === 0) return { ok: false, reason: r[1] };
+    return { ok: true, members: sorted(r[2]), alreadyMember: r[1] === 1 };
+  }
+
+  async leaveRoom(room: string, name: string): Promise<boolean> {
+    return (await this.#run('parleyLeave', room, name)) === 1;
+  }
+
+  async members(room: string): Promise<string[]> {
+    return sorted(await this.client.smembers(`${this.prefix}room:${room}`));
+  }
+
+  async roomsOf(name: string): Promise<string[]> {
+    return sorted(await this.client.smembers(`${this.prefix}ro:${name}`));
+  }
+
+  async roomCount(): Promise<number> {
+    return this.client.scard(`${this.prefix}rooms`);
+  }
+
+  async deliver(name: string, frame: string): Promise<boolean> {
+    const r = (await this.#run('parleyDeliver', name, frame, this.#localIds, this.#queueMax)) as
+      | [0 | 1 | 2]
+      | [3, string];
+    if (r[0] === 3) return this.#nodes.get(r[1])?.deliver(name, frame) ?? false;
+    return r[0] !== 0;
+  }
+
+  async healthy(): Promise<boolean> {
+    if (this.#closed || this.client.status !== 'ready') return false;
+    const timeout = sleep(1000).then(() => false);
+    return Promise.race([
+      this.client.ping().then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    for (const id of [...this.#nodes.keys()]) await this.detachNode(id);
+    for (const resolve of this.#markers.values()) resolve();
+    this.#markers.clear();
+    await Promise.allSettled([this.client.quit(), this.#sub.quit()]);
+    this.client.disconnect();
+    this.#sub.disconnect();
+  }
+
+  // ── SessionHandoff ───────────────────────────────────────────────────────────────────────
+
+  async started(token: string, _name: string): Promise<void> {
+    await this.#run('parleyStarted', token, this.#primaryNode());
+  }
+
+  async ended(token: string): Promise<void> {
+    await this.#run('parleyEnded', token);
+  }
+
+  async park(session: DetachedSession, graceMs: number, takeFrames: () => string[]): Promise<boolean> {
+    const node = this.#primaryNode();
+    let auth = '';
+    try {
+      auth = JSON.stringify(session.authContext ?? null);
+    } catch {
+      // A context that cannot travel stays behind: resuming elsewhere starts without it.
+      auth = 'null';
+    }
+    const keepMs = graceMs + 2 * this.#nodeTtlMs + 60_000;
+    const parked = await this.#run(
+      'parleyPark',
+      session.name,
+      node,
+      session.token,
+      auth,
+      graceMs,
+      Date.now(),
+      keepMs,
+    );
+    if (parked !== 1) return false;
+    // Frames routed here before the park are still in flight on our channel: a marker sent
+    // after the park arrives after all of them (one channel, one order).
+    await this.#marker(node);
+    const frames = takeFrames();
+    await this.#run('parleySeal', session.token, this.#queueMax, ...frames);
+    return true;
+  }
+
+  async take(token: string, adopt: (session: ParkedSession) => void): Promise<boolean> {
+    const node = this.#primaryNode();
+    const deadline = Date.now() + this.#takeTimeoutMs;
+    let asked = false;
+    this.#taking++;
+    try {
+      for (;;) {
+        const r = (await this.#run('parleyTake', token, node)) as
+          | [0]
+          | [1]
+          | [2, string]
+          | [3, string, string, string[], string[]];
+        if (r[0] === 0) return false;
+        if (r[0] === 3) {
+          const [, name, auth, rooms, frames] = r;
+          let authContext: unknown;
+          try {
+            authContext = JSON.parse(auth);
+          } catch {
+            authContext = undefined;
+          }
+          adopt({ name, token, rooms: rooms.sort(), authContext: authContext ?? undefined, frames });
+          // Frames that reached this node between the take and the adoption, in arrival order.
+          const mine = this.#stray.filter(([n]) => n === name);
+          this.#stray = this.#stray.filter(([n]) => n !== name);
+          const handlers = this.#nodes.get(node);
+          for (const [, frame] of mine) handlers?.deliver(name, frame);
+          return true;
+        }
+        if (r[0] === 2 && !asked) {
+          asked = true;
+          await this.client.publish(`${this.prefix}bus:${r[1]}`, `e${token}`);
+        }
+        if (Date.now() > deadline) return false;
+        await sleep(15);
+      }
+    } finally {
+      if (--this.#taking === 0) this.#stray = [];
+    }
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────────────────────
+
+  #primaryNode(): string {
+    const first = this.#nodes.keys().next();
+    if (first.done) throw new Error('RedisDirectory: no node attached');
+    return first.value;
+  }
+
+  /** Publishes a marker on `node`'s channel and waits until it comes back. */
+  async #marker(node: string): Promise<void> {
+    const id = randomUUID();
+    const back = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#markers.delete(id);
+        reject(new Error('bus marker timed out'));
+      }, 2000);
+      this.#markers.set(id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await this.client.publish(`${this.prefix}bus:${node}`, `m${id}`);
+    await back;
+  }
+
+  #onMessage(channel: string, message: string): void {
+    const kind = message.charCodeAt(0);
+    if (channel === `${this.prefix}presence`) {
+      // p<1|0><instance>:<name>
+      const colon = message.indexOf(':');
+      if (message.slice(2, colon) === this.#instance) return;
+      const name = message.slice(colon + 1);
+      const online = message[1] === '1';
+      for (const node of this.#nodes.values()) node.presence(name, online);
+      return;
+    }
+    const nodeId = channel.slice(this.prefix.length + 4);
+    const handlers = this.#nodes.get(nodeId);
+    if (!handlers) return;
+    if (kind === 100 /* d */) {
+      const colon = message.indexOf(':');
+      const len = Number(message.slice(1, colon));
+      const name = message.slice(colon + 1, colon + 1 + len);
+      const frame = message.slice(colon + 1 + len);
+      if (!handlers.deliver(name, frame) && this.#taking > 0 && this.#stray.length < 10_000)
+        this.#stray.push([name, frame]);
+    } else if (kind === 109 /* m */) {
+      this.#markers.get(message.slice(1))?.();
+      this.#markers.delete(message.slice(1));
+    } else if (kind === 101 /* e */) {
+      handlers.evict?.(message.slice(1));
+    }
+  }
+
+  /** Refreshes this process's node keys, re-registers after a loss, and sweeps dead nodes. */
+  async #heartbeat(): Promise<void> {
+    if (this.#closed || this.client.status !== 'ready') return;
+    try {
+      for (const [nodeId, handlers] of this.#nodes) {
+        const previous = await this.client.set(
+          `${this.prefix}node:${nodeId}`,
+          this.#instance,
+          'PX',
+          this.#nodeTtlMs,
+          'GET',
+        );
+        if (previous === null) {
+          await this.client.sadd(`${this.prefix}nodes`, nodeId);
+          await this.#reregister(nodeId, handlers);
+        }
+      }
+      await this.#sweep();
+    } catch (err) {
+      this.#log?.warn({ err: (err as Error).message }, 'redis heartbeat failed');
+    }
+  }
+
+  /** Registers the node's live sessions again (their names, tokens and rooms). */
+  async #reregister(nodeId: string, handlers: Handlers): Promise<void> {
+    const sessions = handlers.sessions ? [...handlers.sessions()] : [];
+    let lost = 0;
+    for (const s of sessions) {
+      const ok = await this.#run(
+        'parleyReclaim',
+        nodeId,
+        s.name,
+        s.token,
+        this.#presencePayload(s.name, true),
+        ...s.rooms,
+      );
+      if (ok !== 1) lost++;
+    }
+    this.#log?.warn(
+      { node: nodeId, sessions: sessions.length, conflicts: lost },
+      'node registered again in redis',
+    );
+  }
+
+  /** Removes dead nodes and expired parked sessions; the hub of the winner tells the peers. */
+  async #sweep(): Promise<void> {
+    if (this.#sweeping) return;
+    this.#sweeping = true;
+    try {
+      const P = this.prefix;
+      const teller = this.#nodes.values().next().value as Handlers | undefined;
+      const nodes = await this.client.smembers(`${P}nodes`);
+      for (const dead of nodes) {
+        if (this.#nodes.has(dead)) continue;
+        if ((await this.client.exists(`${P}node:${dead}`)) === 1) continue;
+        // One survivor cleans up; the lock outlives the cleanup so nobody repeats it.
+        const won = await this.client.set(`${P}reap:${dead}`, this.#instance, 'PX', this.#nodeTtlMs, 'NX');
+        if (won === null) continue;
+        const names = await this.client.smembers(`${P}nn:${dead}`);
+        for (const name of names) {
+          const r = (await this.#run('parleyReapName', name, dead, this.#presencePayload(name, false))) as
+            | [0]
+            | [1, string[]];
+          if (r[0] !== 1) continue;
+          this.#announce(name, false);
+          teller?.reaped?.(name, r[1].sort());
+        }
+        const tokens = await this.client.smembers(`${P}nt:${dead}`);
+        const m = this.client.multi();
+        for (const t of tokens) m.del(`${P}tok:${t}`);
+        await m.del(`${P}nn:${dead}`, `${P}nt:${dead}`).srem(`${P}nodes`, dead).exec();
+        this.#log?.warn({ node: dead, names: names.length }, 'dead node reaped');
+      }
+      const expired = await this.client.zrangebyscore(`${P}parked`, '-inf', Date.now(), 'LIMIT', 0, 100);
+      for (const token of expired) {
+        const r = (await this.#run('parleyReapParked', token, `p0${this.#instance}:`)) as
+          | [0]
+          | [1, string, string[]];
+        if (r[0] !== 1) continue;
+        this.#announce(r[1], false);
+        teller?.reaped?.(r[1], r[2].sort());
+      }
+    } finally {
+      this.#sweeping = false;
+    }
+  }
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
