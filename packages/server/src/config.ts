@@ -190,6 +190,36 @@ export const CONFIG_VARS = {
     shown: '`on`',
     doc: 'Whether clients may `presence.subscribe` to the list of online names (`off` → `FORBIDDEN`).',
   },
+  PARLEY_REDIS_URL: {
+    key: 'redisUrl',
+    schema: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+    shown: '(unset)',
+    doc: 'Redis shared by several nodes (`redis://[:password@]host:port[/db]`): names, rooms, calls, routing and resumable sessions span every node. Unset: one node, state in memory.',
+  },
+  PARLEY_REDIS_PREFIX: {
+    key: 'redisPrefix',
+    schema: z.string().min(1).max(64).default('parley:'),
+    shown: '`parley:`',
+    doc: 'Prefix of every Redis key and channel, so several deployments can share one Redis.',
+  },
+  PARLEY_NODE_ID: {
+    key: 'nodeId',
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, `.`, `_`, `-` (at most 64)')
+      .optional(),
+    shown: '(random)',
+    doc: "This node's id in Redis; must be unique per running node. Random when unset (a restarted node is a new node).",
+  },
+  PARLEY_NODE_TTL_S: {
+    key: 'nodeTtlS',
+    schema: num(0.3, 3600).default(15),
+    shown: '`15`',
+    doc: "With Redis: a node that has not refreshed its heartbeat for this long is dead; the other nodes then release its names, rooms and calls (peers get `peer.left` / `call.ended`) within about 1.3× this.",
+  },
 } as const satisfies Record<string, VarSpec>;
 
 export type ConfigVar = keyof typeof CONFIG_VARS;
@@ -219,6 +249,10 @@ export interface Config {
   turnSecret: string | undefined;
   turnTtlS: number;
   presence: boolean;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  nodeId: string | undefined;
+  nodeTtlS: number;
 }
 
 /** Thrown by `loadConfig`; `problems` lists every invalid variable, one line each. */
