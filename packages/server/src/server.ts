@@ -7,9 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type CallStore, MemoryCallStore } from './calls/call-store.ts';
+import { RedisCallStore } from './calls/redis-call-store.ts';
 import type { Config } from './config.ts';
 import type { Directory } from './directory/directory.ts';
 import { MemoryDirectory } from './directory/memory.ts';
+import { RedisDirectory } from './directory/redis.ts';
 import { createHttpHandler, type Health } from './http/http-handler.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
@@ -73,11 +75,34 @@ export interface ParleyServer {
 export async function createServer(config: Readonly<Config>, deps: ServerDeps = {}): Promise<ParleyServer> {
   const log = deps.logger ?? createLogger(config.logLevel);
   const ownsDirectory = !deps.directory;
-  const directory = deps.directory ?? new MemoryDirectory();
-  const callStore = deps.callStore ?? new MemoryCallStore();
-  const nodeId = deps.nodeId ?? randomUUID();
+  const nodeId = deps.nodeId ?? config.nodeId ?? randomUUID();
+  // With PARLEY_REDIS_URL, names, rooms, calls and parked sessions live in Redis (many nodes).
+  const directory =
+    deps.directory ??
+    (config.redisUrl
+      ? await RedisDirectory.connect({
+          url: config.redisUrl,
+          prefix: config.redisPrefix,
+          nodeTtlMs: Math.round(config.nodeTtlS * 1000),
+          queueMax: config.queueMax,
+          log: log.child({ component: 'redis' }),
+        })
+      : new MemoryDirectory());
+  const redis = directory instanceof RedisDirectory ? directory : undefined;
+  if (redis) log.info({ nodeId, prefix: redis.prefix }, 'directory: redis');
+  const callStore =
+    deps.callStore ?? (redis ? new RedisCallStore(redis.client, redis.prefix) : new MemoryCallStore());
   const metrics = new Metrics(() => directory.roomCount());
-  const hub = new Hub({ config, log, metrics, directory, callStore, nodeId, authorizer: deps.authorizer });
+  const hub = new Hub({
+    config,
+    log,
+    metrics,
+    directory,
+    callStore,
+    nodeId,
+    authorizer: deps.authorizer,
+    handoff: redis,
+  });
   await hub.start();
 
   const startedAt = Date.now();
