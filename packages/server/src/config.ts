@@ -4,9 +4,13 @@
  * every problem in one error, and freezes the result. This is the only module that reads
  * `process.env`; everything else receives the `Config` object.
  */
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { readPublicKey } from './auth/access-control.ts';
+import { createClientIpResolver } from './auth/client-ip.ts';
+import { createOriginPolicy } from './auth/origin.ts';
 
 /** The repository root (this file lives in packages/server/src/). */
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -30,6 +34,42 @@ const list = () =>
         z.string().regex(/^(stun|stuns|turn|turns):/, 'must start with stun:, stuns:, turn: or turns:'),
       ),
     );
+
+const splitList = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+
+function isOriginList(entries: readonly string[]): boolean {
+  try {
+    createOriginPolicy(entries);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isTrustSetting(value: string): boolean {
+  try {
+    createClientIpResolver(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isEs256PublicKey(value: string): boolean {
+  try {
+    const text = readPublicKey(value).trim();
+    const key = text.startsWith('{')
+      ? createPublicKey({ key: JSON.parse(text) as JsonWebKey, format: 'jwk' })
+      : createPublicKey(text);
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  } catch {
+    return false;
+  }
+}
 
 /** One configuration variable: its schema (with default), the `Config` key and its documentation. */
 interface VarSpec {
@@ -218,7 +258,101 @@ export const CONFIG_VARS = {
     key: 'nodeTtlS',
     schema: num(0.3, 3600).default(15),
     shown: '`15`',
-    doc: "With Redis: a node that has not refreshed its heartbeat for this long is dead; the other nodes then release its names, rooms and calls (peers get `peer.left` / `call.ended`) within about 1.3× this.",
+    doc: 'With Redis: a node that has not refreshed its heartbeat for this long is dead; the other nodes then release its names, rooms and calls (peers get `peer.left` / `call.ended`) within about 1.3× this.',
+  },
+  PARLEY_AUTH_SECRET: {
+    key: 'authSecret',
+    schema: z
+      .string()
+      .refine((s) => Buffer.byteLength(s) >= 32, 'must be at least 32 bytes (e.g. `openssl rand -base64 48`)')
+      .optional(),
+    shown: '(unset)',
+    doc: 'Require an access token (JWT, HS256, signed with this secret) in every `hello`; missing, expired or forged → `UNAUTHORIZED`. At most one of this and `PARLEY_AUTH_PUBLIC_KEY`.',
+  },
+  PARLEY_AUTH_PUBLIC_KEY: {
+    key: 'authPublicKey',
+    schema: z
+      .string()
+      .refine(
+        isEs256PublicKey,
+        'must be a P-256 public key (SPKI PEM or JWK JSON) or the path of a file holding one',
+      )
+      .optional(),
+    shown: '(unset)',
+    doc: 'The same with ES256 tokens: the public key (PEM, JWK JSON, or a file path); the private key stays with the issuer.',
+  },
+  PARLEY_AUTH_ISSUER: {
+    key: 'authIssuer',
+    schema: z.string().optional(),
+    shown: '(unset)',
+    doc: 'When set, access tokens must carry this `iss`.',
+  },
+  PARLEY_AUTH_AUDIENCE: {
+    key: 'authAudience',
+    schema: z.string().optional(),
+    shown: '(unset)',
+    doc: 'When set, access tokens must carry this `aud`.',
+  },
+  PARLEY_ALLOWED_ORIGINS: {
+    key: 'allowedOrigins',
+    schema: z
+      .string()
+      .transform(splitList)
+      .refine(isOriginList, 'entries must be scheme://host[:port], scheme://*.domain or *')
+      .default([]),
+    shown: '(empty: any)',
+    doc: 'Comma-separated origins whose pages may open the WebSocket (`https://app.example.com`, `https://*.example.com`, `*`); others get HTTP 403. Clients without `Origin` (CLI) pass. Empty: any origin.',
+  },
+  PARLEY_TRUST_PROXY: {
+    key: 'trustProxy',
+    schema: z
+      .string()
+      .refine(isTrustSetting, 'entries must be loopback, private, addresses or CIDR ranges')
+      .default(''),
+    shown: '(empty)',
+    doc: 'Proxies whose `X-Forwarded-For` names the client address (for per-address limits and logs): `loopback`, `private`, addresses, CIDR ranges. Empty: trust nobody.',
+  },
+  PARLEY_TLS_CERT: {
+    key: 'tlsCert',
+    schema: z
+      .string()
+      .transform((p) => resolve(p))
+      .optional(),
+    shown: '(unset)',
+    doc: 'Serve HTTPS/WSS with this certificate (PEM, full chain); needs `PARLEY_TLS_KEY`.',
+  },
+  PARLEY_TLS_KEY: {
+    key: 'tlsKey',
+    schema: z
+      .string()
+      .transform((p) => resolve(p))
+      .optional(),
+    shown: '(unset)',
+    doc: 'Private key (PEM) of `PARLEY_TLS_CERT`.',
+  },
+  PARLEY_HELLO_RATE_PER_S: {
+    key: 'helloRatePerS',
+    schema: num(0.001, 1_000_000).default(5),
+    shown: '`5`',
+    doc: '`hello` attempts per second per client address (fresh and resume); more get `RATE_LIMITED`. Slows name scanning and squatting.',
+  },
+  PARLEY_HELLO_BURST: {
+    key: 'helloBurst',
+    schema: int(1, 1_000_000).default(50),
+    shown: '`50`',
+    doc: '`hello` attempts one address may make at once.',
+  },
+  PARLEY_PASSWORD_RATE_PER_S: {
+    key: 'passwordRatePerS',
+    schema: num(0.001, 1_000_000).default(0.2),
+    shown: '`0.2`',
+    doc: 'Room password attempts per second per client address; more get `RATE_LIMITED` before any hashing.',
+  },
+  PARLEY_PASSWORD_BURST: {
+    key: 'passwordBurst',
+    schema: int(1, 1_000_000).default(10),
+    shown: '`10`',
+    doc: 'Room password attempts one address may make at once.',
   },
 } as const satisfies Record<string, VarSpec>;
 
@@ -253,6 +387,18 @@ export interface Config {
   redisPrefix: string;
   nodeId: string | undefined;
   nodeTtlS: number;
+  authSecret: string | undefined;
+  authPublicKey: string | undefined;
+  authIssuer: string | undefined;
+  authAudience: string | undefined;
+  allowedOrigins: readonly string[];
+  trustProxy: string;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  helloRatePerS: number;
+  helloBurst: number;
+  passwordRatePerS: number;
+  passwordBurst: number;
 }
 
 /** Thrown by `loadConfig`; `problems` lists every invalid variable, one line each. */
@@ -285,10 +431,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`${name}=${JSON.stringify(raw)}: ${detail}`);
     }
   }
+  // Pairs and exclusions, reported with the rest.
+  if (out.authSecret !== undefined && out.authPublicKey !== undefined) {
+    problems.push('PARLEY_AUTH_SECRET and PARLEY_AUTH_PUBLIC_KEY: set at most one (HS256 or ES256)');
+  }
+  if (
+    (out.tlsCert === undefined) !== (out.tlsKey === undefined) &&
+    !problems.some((p) => p.startsWith('PARLEY_TLS_'))
+  ) {
+    problems.push('PARLEY_TLS_CERT and PARLEY_TLS_KEY: set both or neither');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = out as unknown as Config;
   Object.freeze(config.stunUrls);
   Object.freeze(config.turnUrls);
+  Object.freeze(config.allowedOrigins);
   return Object.freeze(config);
 }
 
