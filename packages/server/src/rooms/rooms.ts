@@ -69,6 +69,10 @@ export class Rooms {
   async #admit(session: Session, room: string, offered: string | undefined) {
     for (let attempt = 0; ; attempt++) {
       const alreadyIn = session.rooms.has(room);
+      // Password attempts are limited per address before scrypt runs (only once per join).
+      if (attempt === 0 && !alreadyIn && offered !== undefined && this.#authorizer?.roomPassword) {
+        this.#authorizer.roomPassword({ ip: session.connection?.ip ?? 'unknown', room });
+      }
       const state = await this.#directory.roomState(room);
       const outcome = alreadyIn
         ? undefined

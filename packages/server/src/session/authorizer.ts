@@ -23,10 +23,16 @@ export interface Authorizer<C = unknown> {
    */
   upgrade?(req: IncomingMessage): number | undefined;
   /**
-   * On `hello`, before the name is claimed (not on resume: the session was admitted already).
-   * Returns the session's authorization context, handed back to `roomJoin`.
+   * On every `hello`: before the name is claimed, and before a resume (a new connection must be
+   * admitted again; `name` is then the resumed session's name). Returns the session's
+   * authorization context, handed back to `roomJoin` (on resume it replaces the old one).
    */
   hello?(req: HelloRequest): C | Promise<C>;
   /** On `room.join`, with the context `hello` returned. */
   roomJoin?(context: C, room: string): void | Promise<void>;
+  /**
+   * Before a room password is hashed or checked (scrypt), with the client's address: throw
+   * (e.g. RATE_LIMITED) to refuse the attempt before it costs anything.
+   */
+  roomPassword?(req: { ip: string; room: string }): void;
 }

@@ -126,21 +126,37 @@ export class Hub {
     if (!version) {
       throw new ParleyError('UNSUPPORTED_VERSION', `this server speaks protocol version 1 only`);
     }
+    // Every connection is admitted afresh, also a resume: tokens gate connecting, not staying.
+    const authorize = this.#authorizer?.hello !== undefined;
+    const authContext = this.#authorizer?.hello
+      ? await this.#authorizer.hello({ name: msg.name, token: msg.token, ip: conn.ip })
+      : undefined;
     if (msg.resume !== undefined) {
       await this.#parking.get(msg.resume);
       const old = this.registry.byToken(msg.resume);
-      if (old && old.state !== 'closed') return this.#resume(old, conn, version, msg.id);
+      if (old && old.state !== 'closed') {
+        // The token was checked for the name in this hello; a resumed session keeps its own.
+        if (authorize && old.name !== msg.name) throw anotherName();
+        if (authorize) old.authContext = authContext;
+        return this.#resume(old, conn, version, msg.id);
+      }
       if (this.#handoff && !conn.closing) {
         let adopted: Session | undefined;
         const taken = await this.#handoff.take(msg.resume, (parked) => {
           adopted = this.#adopt(parked, conn, version, msg.id, connLog);
         });
-        if (taken && adopted) return adopted;
+        if (taken && adopted) {
+          const session: Session = adopted;
+          if (authorize && session.name !== msg.name) {
+            // Taken already: put it back in grace, then refuse this connection.
+            this.connectionLost(session);
+            throw anotherName();
+          }
+          if (authorize) session.authContext = authContext;
+          return session;
+        }
       }
     }
-    const authContext = this.#authorizer?.hello
-      ? await this.#authorizer.hello({ name: msg.name, token: msg.token, ip: conn.ip })
-      : undefined;
     if (!(await this.#directory.claimName(msg.name, this.#nodeId))) {
       throw new ParleyError('NAME_TAKEN', `the name "${msg.name}" is taken`);
     }
@@ -334,4 +350,8 @@ export class Hub {
     await Promise.allSettled(sessions.map((s) => this.end(s, 'gone')));
     await this.#directory.detachNode(this.#nodeId);
   }
+}
+
+function anotherName(): ParleyError {
+  return new ParleyError('UNAUTHORIZED', 'access token was issued for another name');
 }
