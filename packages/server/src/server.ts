@@ -5,7 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createAccessControl } from './auth/access-control.ts';
+import { createClientIpResolver } from './auth/client-ip.ts';
 import { type CallStore, MemoryCallStore } from './calls/call-store.ts';
 import { RedisCallStore } from './calls/redis-call-store.ts';
 import type { Config } from './config.ts';
@@ -19,6 +22,7 @@ import type { Authorizer } from './session/authorizer.ts';
 import { ConnectionHandler, type HandlerHooks } from './session/connection-handler.ts';
 import { errorFrame } from './session/error-boundary.ts';
 import { Hub } from './session/hub.ts';
+import { loadTls } from './tls/load-tls.ts';
 import { WsTransport } from './transport/ws-transport.ts';
 import { iceServersFor } from './turn/credentials.ts';
 
@@ -35,17 +39,25 @@ export interface ServerDeps {
   logger?: Logger;
   /** This node's id in the directory (default: a random UUID). */
   nodeId?: string;
-  /** Access control (token check on hello, room allow-list, Origin check on upgrade). */
+  /**
+   * Access control (token check on hello, room allow-list, Origin check on upgrade). Default:
+   * the `AccessControl` the configuration describes (tokens, origins, per-address limits).
+   */
   authorizer?: Authorizer;
+  /**
+   * Serve HTTPS/WSS with this certificate and key (PEM), e.g. the self-signed one of
+   * `--https`. Default: `PARLEY_TLS_CERT`/`PARLEY_TLS_KEY` when set, else plain HTTP.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Test seams, e.g. a `beforeDispatch` that throws to provoke INTERNAL. */
   hooks?: HandlerHooks;
 }
 
 /** A running server node. */
 export interface ParleyServer {
-  /** `http://host:port` (the host as configured; `0.0.0.0`/`::` shown as `localhost`). */
+  /** `http://host:port`, or `https://` with TLS (the host as configured; `0.0.0.0`/`::` shown as `localhost`). */
   readonly url: string;
-  /** `ws://host:port/ws`. */
+  /** `ws://host:port/ws`, or `wss://` with TLS. */
   readonly wsUrl: string;
   /** The port actually bound (useful with `PARLEY_PORT=0`). */
   readonly port: number;
@@ -74,6 +86,24 @@ export interface ParleyServer {
  */
 export async function createServer(config: Readonly<Config>, deps: ServerDeps = {}): Promise<ParleyServer> {
   const log = deps.logger ?? createLogger(config.logLevel);
+  // Certificates and keys first: a bad file should fail before anything is connected.
+  const tls =
+    deps.tls ??
+    (config.tlsCert !== undefined && config.tlsKey !== undefined
+      ? loadTls({ certFile: config.tlsCert, keyFile: config.tlsKey })
+      : undefined);
+  if (tls && 'notAfter' in tls)
+    log.info({ hosts: tls.hosts, notAfter: tls.notAfter }, 'tls certificate loaded');
+  const authorizer = deps.authorizer ?? (await createAccessControl(config));
+  const clientIp = createClientIpResolver(config.trustProxy);
+  log.info(
+    {
+      tokens: config.authSecret ? 'HS256' : config.authPublicKey ? 'ES256' : 'off',
+      origins: config.allowedOrigins.length > 0 ? config.allowedOrigins : 'any',
+      trustProxy: config.trustProxy || 'none',
+    },
+    'access control',
+  );
   const ownsDirectory = !deps.directory;
   const nodeId = deps.nodeId ?? config.nodeId ?? randomUUID();
   // With PARLEY_REDIS_URL, names, rooms, calls and parked sessions live in Redis (many nodes).
@@ -100,7 +130,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     directory,
     callStore,
     nodeId,
-    authorizer: deps.authorizer,
+    authorizer,
     handoff: redis,
   });
   await hub.start();
@@ -120,25 +150,26 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     };
   };
 
-  const http = createHttpServer(
-    createHttpHandler({
-      webDir: config.webDir,
-      metrics,
-      log,
-      health,
-      ice: () => {
-        const iceServers = iceServersFor(config, 'selftest');
-        return config.turnSecret ? { iceServers, ttlS: config.turnTtlS } : { iceServers };
-      },
-    }),
-  );
+  const handler = createHttpHandler({
+    webDir: config.webDir,
+    metrics,
+    log,
+    health,
+    ice: () => {
+      const iceServers = iceServersFor(config, 'selftest');
+      return config.turnSecret ? { iceServers, ttlS: config.turnTtlS } : { iceServers };
+    },
+  });
+  const http: Server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
+    : createHttpServer(handler);
   http.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
 
   let connSeq = 0;
-  const checkUpgrade = deps.authorizer?.upgrade?.bind(deps.authorizer);
-  transport = new WsTransport(http, { ...config, checkUpgrade }, log, metrics, (conn) => {
+  const checkUpgrade = authorizer.upgrade?.bind(authorizer);
+  transport = new WsTransport(http, { ...config, checkUpgrade, clientIp }, log, metrics, (conn) => {
     const connLog = log.child({ cid: (++connSeq).toString(36) });
     if (connLog.isLevelEnabled('debug')) connLog.debug({ ip: conn.ip }, 'connection opened');
     new ConnectionHandler(conn, hub, config, connLog, metrics, deps.hooks);
@@ -168,7 +199,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       : config.host.includes(':')
         ? `[${config.host}]`
         : config.host;
-  const url = `http://${shownHost}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${shownHost}:${port}`;
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -206,7 +237,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
 
   return {
     url,
-    wsUrl: `ws://${shownHost}:${port}/ws`,
+    wsUrl: `${tls ? 'wss' : 'ws'}://${shownHost}:${port}/ws`,
     port,
     config,
     log,

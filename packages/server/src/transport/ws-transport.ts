@@ -28,6 +28,11 @@ export interface TransportOptions {
   heartbeatMs: number;
   /** Returns an HTTP status to refuse an upgrade (e.g. a disallowed Origin), else undefined. */
   checkUpgrade?: ((req: IncomingMessage) => number | undefined) | undefined;
+  /**
+   * The client's address (behind a trusted proxy, from `X-Forwarded-For`), for the per-address
+   * limit and logs. Default: the socket's peer address.
+   */
+  clientIp?: ((req: IncomingMessage) => string) | undefined;
 }
 
 /** The `/ws` endpoint and the set of open connections. */
@@ -91,7 +96,7 @@ export class WsTransport {
       return;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      const ip = req.socket.remoteAddress ?? 'unknown';
+      const ip = this.#options.clientIp?.(req) ?? req.socket.remoteAddress ?? 'unknown';
       ws.on('error', (err) => this.#log.debug({ err }, 'websocket error'));
       const count = this.#perIp.get(ip) ?? 0;
       if (count >= this.#options.maxConnsPerIp) {
