@@ -15,7 +15,7 @@ export type TargetName = (typeof TARGET_NAMES)[number];
 
 /**
  * Parley's configuration for the benchmark: per-connection rate limits, the per-IP connection
- * cap and the send-buffer cap are raised far above what the load generator does (every client
+ * and login caps and the send-buffer cap are raised far above what the load generator does (every client
  * connects from 127.0.0.1), so what is measured is the cost of relaying, not of refusing.
  * Logging is at `warn`: nothing is logged per frame.
  */
@@ -24,6 +24,10 @@ export const PARLEY_BENCH_ENV: Readonly<Record<string, string>> = {
   PARLEY_RATE_PER_S: '1000000',
   PARLEY_RATE_BURST: '1000000',
   PARLEY_MAX_CONNS_PER_IP: '1000000',
+  // Logins per address are rate limited too (5/s, burst 50): the load generator logs in up to
+  // 10,000 clients from 127.0.0.1 in seconds.
+  PARLEY_HELLO_RATE_PER_S: '1000000',
+  PARLEY_HELLO_BURST: '1000000',
   PARLEY_MAX_SEND_BUFFER_BYTES: String(64 * 1024 * 1024),
   // The load generator has closed every socket before the server is stopped: no need to wait.
   PARLEY_DRAIN_MS: '500',
