@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, Page } from 'playwright-core';
@@ -58,6 +60,7 @@ describe('web app › direct calls', () => {
   let server: ParleyServer;
   let browser: Browser;
   const people: Person[] = [];
+  const cleanups: (() => void)[] = [];
 
   before(async () => {
     server = await startWebServer();
@@ -65,6 +68,7 @@ describe('web app › direct calls', () => {
   });
   afterEach(async () => {
     for (const p of people.splice(0)) await p.context.close();
+    for (const fn of cleanups.splice(0)) fn();
   });
   after(async () => {
     await browser?.close();
@@ -256,5 +260,50 @@ describe('web app › direct calls', () => {
       { what: 'frames' },
     ).then((n) => assert.ok(n > before, `frames keep coming (${before} → ${n})`));
     await screenshot(hank.page, 'signaling-lost');
+  });
+
+  it('says when nobody answers, and the callee sees a missed call', async () => {
+    const own = await startWebServer({ PARLEY_RING_TIMEOUT_S: '2' });
+    const kim = await openPerson(browser, own.url, 'kim');
+    const lee = await openPerson(browser, own.url, 'lee');
+    people.push(kim, lee);
+    await kim.page.getByRole('button', { name: 'Call lee' }).click();
+    await lee.page.getByRole('dialog', { name: 'Incoming call from kim' }).waitFor();
+    await kim.page.getByRole('region', { name: 'Notifications' }).getByText('lee did not answer.').waitFor();
+    await lee.page
+      .getByRole('region', { name: 'Notifications' })
+      .getByText('Missed call from kim.')
+      .waitFor();
+    await lee.page.getByRole('dialog', { name: 'Incoming call from kim' }).waitFor({ state: 'detached' });
+  });
+
+  it('shows progress, speed and time left on both sides, and either side can cancel a file', async () => {
+    const mia = await person('mia');
+    const ned = await person('ned');
+    await mia.page.getByRole('button', { name: 'Call ned' }).click();
+    await ned.page
+      .getByRole('dialog', { name: 'Incoming call from mia' })
+      .getByRole('button', { name: 'Accept' })
+      .click();
+    await framesDecoded(mia.page);
+    // Large enough to still be moving when the receiver cancels.
+    // A file on disk (the browser reads it as it sends); removed after the test.
+    const dir = mkdtempSync(join(tmpdir(), 'parley-web-file-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'big.bin');
+    const block = randomBytes(1024 * 1024);
+    writeFileSync(path, Buffer.concat(Array.from({ length: 160 }, () => block)));
+    await mia.page.getByLabel('Choose files to send').setInputFiles(path);
+    await ned.page.getByRole('button', { name: 'Accept big.bin' }).click();
+    const progress = /\d+% · .* of 160 MB · .*\/s/;
+    await mia.page.getByRole('article', { name: 'File big.bin' }).getByText(progress).waitFor();
+    await ned.page.getByRole('article', { name: 'File big.bin' }).getByText(progress).waitFor();
+    await screenshot(ned.page, 'file-progress');
+    await ned.page.getByRole('button', { name: 'Cancel big.bin' }).click();
+    await ned.page.getByRole('article', { name: 'File big.bin' }).getByText('Cancelled.').waitFor();
+    await mia.page
+      .getByRole('article', { name: 'File big.bin' })
+      .getByText('Cancelled by the other side.')
+      .waitFor();
   });
 });

@@ -624,7 +624,9 @@ export class ParleyApp {
       decline: () => void call.decline(),
       missed: (reason) =>
         toast(
-          reason === 'cancelled' ? `Missed call from ${call.remote}.` : `${call.remote}’s call ended.`,
+          reason === 'cancelled' || reason === 'no_answer'
+            ? `Missed call from ${call.remote}.`
+            : `${call.remote}’s call ended.`,
           'info',
         ),
     });

@@ -2,7 +2,7 @@
  * What the connection panel shows for one peer, read from the SDK's stats summaries
  * (`StatsMonitor`), and how to say it to people.
  */
-import type { StatsSummary } from '../app/sdk-features.ts';
+import type { StatsSummary } from '@parley/client';
 
 /** How media travels to a peer. */
 export type Route = 'direct' | 'stun' | 'relay';

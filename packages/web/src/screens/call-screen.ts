@@ -4,11 +4,17 @@
  * controller feeds it peer sessions and local media; the screen owns the tiles, per-peer
  * features ({@link PeerLink}), the keyboard shortcuts and the speaking indicators.
  */
-import type { LocalMedia, PeerSession, RemoteMediaState } from '@parley/client';
+import type {
+  IncomingTransfer,
+  LocalMedia,
+  OutgoingTransfer,
+  PeerSession,
+  RemoteMediaState,
+  TransferState,
+} from '@parley/client';
 import { CHAT_LIMITS } from '@parley/protocol';
 import type { PeerLink } from '../app/peer-link.ts';
 import { readPref, writePref } from '../app/prefs.ts';
-import type { IncomingTransfer, OutgoingTransfer, TransferState } from '../app/sdk-features.ts';
 import { ChatPanel } from '../components/chat-panel.ts';
 import { ConnectionPanel } from '../components/connection-panel.ts';
 import { ControlButton, controlBar } from '../components/controls.ts';
@@ -523,18 +529,16 @@ export class CallScreen {
       peer.on('track', (track, stream) => this.#onTrack(entry, track, stream)),
       peer.on('track-removed', (_track, stream) => this.#onTrackRemoved(entry, stream)),
       peer.on('media-state', (state) => this.#onMediaState(entry, state)),
-      link.files.on('offer', (incoming) => this.#onFileOffer(entry, incoming)),
       link.stats.on('stats', (summary) => this.#conn.update(name, sampleFromSummary(summary))),
     );
-    link.withChat((chat) => {
-      if (this.#peers.get(name) !== entry) return;
+    if (link.files) entry.offs.push(link.files.on('offer', (incoming) => this.#onFileOffer(entry, incoming)));
+    if (link.chat)
       entry.offs.push(
-        chat.on('chat', (msg) => {
+        link.chat.on('chat', (msg) => {
           this.#chat.addMessage(name, msg.text, false, new Date(msg.ts));
           if (this.#sideTab !== 'chat') chime(true);
         }),
       );
-    });
     link.onUnreachable(() => {
       if (peer.state === 'connecting') this.#onPeerState(entry, 'failed', 'no network path found');
     });
@@ -695,16 +699,18 @@ export class CallScreen {
   }
 
   #sendFiles(files: File[]): void {
-    const peers = [...this.#peers.values()].filter(
-      (e) => e.link.peer.state === 'connected' || e.link.peer.state === 'reconnecting',
-    );
+    const peers = [...this.#peers.values()].flatMap((e) => {
+      const files = e.link.files;
+      const up = e.link.peer.state === 'connected' || e.link.peer.state === 'reconnecting';
+      return files && up ? [{ entry: e, files }] : [];
+    });
     if (peers.length === 0) {
       toast('Nobody is connected to receive files yet.', 'warning');
       return;
     }
     for (const file of files) {
-      for (const entry of peers) {
-        const transfer = entry.link.files.send(file, { name: file.name });
+      for (const { entry, files: transfers } of peers) {
+        const transfer = transfers.send(file, { name: file.name });
         const card = new FileCard({ name: file.name, size: file.size, peer: entry.link.name }, 'out', {
           cancel: () => transfer.cancel(),
         });
