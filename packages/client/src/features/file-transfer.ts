@@ -11,7 +11,13 @@
  * channels are negotiated in-band by the connection. After a connection is replaced (an ICE
  * restart that failed, a reconnect), `attach()` the new one: interrupted transfers resume.
  */
-import { decodeFileSenderMessage, type FileOfferMessage, transferIdFromLabel } from '@parley/protocol';
+import {
+  decodeFileSenderMessage,
+  FILE_CANCEL_CODES,
+  type FileCancelCode,
+  type FileOfferMessage,
+  transferIdFromLabel,
+} from '@parley/protocol';
 import { TypedEmitter } from '../events.ts';
 import { IncomingTransfer } from './file-transfer-incoming.ts';
 import { type OutgoingHost, OutgoingTransfer } from './file-transfer-outgoing.ts';
@@ -79,7 +85,7 @@ export class FileTransfers extends TypedEmitter<FileTransfersEvents> {
   #outgoing = new Map<string, OutgoingTransfer>();
   #incoming = new Map<string, IncomingTransfer>();
   /** Finished incoming transfers by id: their outcome, so a re-offer gets the same answer. */
-  #finished = new Map<string, { state: string; sha256?: string }>();
+  #finished = new Map<string, { state: string; sha256?: string; code?: FileCancelCode }>();
   #closed = false;
   readonly #host: OutgoingHost;
 
@@ -212,7 +218,7 @@ export class FileTransfers extends TypedEmitter<FileTransfersEvents> {
         sendControl(channel, {
           type: 'file.cancel',
           id: offer.id,
-          code: 'CANCELLED',
+          code: done.code ?? 'CANCELLED',
           reason: `transfer ${done.state}`,
         });
         channel.close();
@@ -228,9 +234,11 @@ export class FileTransfers extends TypedEmitter<FileTransfersEvents> {
     this.#incoming.set(offer.id, transfer);
     void transfer.finished.then((result) => {
       this.#incoming.delete(offer.id);
+      const code = result.error && isCancelCode(result.error.code) ? result.error.code : undefined;
       this.#finished.set(offer.id, {
         state: result.state,
         ...(result.sha256 ? { sha256: result.sha256 } : {}),
+        ...(code ? { code } : {}),
       });
       if (this.#finished.size > REMEMBERED_FINISHED) {
         const oldest = this.#finished.keys().next().value;
@@ -240,6 +248,10 @@ export class FileTransfers extends TypedEmitter<FileTransfersEvents> {
     transfer.bind(channel, offer);
     this.emit('offer', transfer);
   }
+}
+
+function isCancelCode(code: string): code is FileCancelCode {
+  return (FILE_CANCEL_CODES as readonly string[]).includes(code);
 }
 
 /** 128 random bits as 32 hex digits (valid in browsers without a secure context, and in Node). */
