@@ -92,7 +92,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     (config.tlsCert !== undefined && config.tlsKey !== undefined
       ? loadTls({ certFile: config.tlsCert, keyFile: config.tlsKey })
       : undefined);
-  if (tls && 'notAfter' in tls)
+  if (!deps.tls && tls && 'notAfter' in tls)
     log.info({ hosts: tls.hosts, notAfter: tls.notAfter }, 'tls certificate loaded');
   const authorizer = deps.authorizer ?? (await createAccessControl(config));
   const clientIp = createClientIpResolver(config.trustProxy);
