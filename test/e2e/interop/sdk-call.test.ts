@@ -30,14 +30,14 @@ describe('interop through Parley (SDK): chromium↔firefox', () => {
   /**
    * Opens a page per browser, connects both, and has the first call the second. Names are
    * fresh per test (the server keeps a dropped name for its resume grace) and chosen so that
-   * `polite` (default Firefox) is the polite side of perfect negotiation: with Chromium polite,
-   * the SDK's call setup currently hits a Chromium rollback quirk and often never connects
-   * (FINDINGS.md, "Call setup through the SDK"); the last test here covers that case.
+   * `polite` is the polite side of perfect negotiation. The SDK has the polite side wait for the
+   * impolite side's first offer, so `polite` also picks which engine offers first; Chromium as
+   * the polite side is the case that used to fail (FINDINGS.md, "Call setup through the SDK").
    */
   async function callBetween(
     caller: BrowserKind,
     callee: BrowserKind,
-    polite: BrowserKind = 'firefox',
+    polite: BrowserKind,
   ): Promise<[TestPage, TestPage]> {
     const n = ++seq;
     // isPolite(local, remote) is `local < remote`: the polite page's name sorts first.
@@ -55,12 +55,13 @@ describe('interop through Parley (SDK): chromium↔firefox', () => {
     return log.find((r) => r.msg === 'offer sent')?.at ?? Number.POSITIVE_INFINITY;
   }
 
-  for (const [caller, callee] of [
-    ['chromium', 'firefox'],
-    ['firefox', 'chromium'],
+  for (const [caller, callee, polite] of [
+    ['chromium', 'firefox', 'chromium'],
+    ['firefox', 'chromium', 'firefox'],
   ] as const) {
-    it(`${caller} calls ${callee}: audio and video decoded both ways, VP8, SDK stats readable on both`, async (t) => {
-      const [a, b] = await callBetween(caller, callee);
+    const offerer = polite === caller ? callee : caller;
+    it(`${caller} calls ${callee}, ${offerer} offers first: audio and video decoded both ways, VP8, SDK stats on both`, async (t) => {
+      const [a, b] = await callBetween(caller, callee, polite);
       const [atA, atB] = await Promise.all([waitForVideo(a), waitForVideo(b)]);
       for (const [page, report] of [
         [a, atA],
@@ -70,9 +71,9 @@ describe('interop through Parley (SDK): chromium↔firefox', () => {
         assert.equal(report.audioCodec?.toLowerCase(), 'audio/opus', `${page.label} audio codec`);
       }
       const [offerA, offerB] = [await firstOfferAt(a), await firstOfferAt(b)];
-      t.diagnostic(
-        `first offer from ${offerA <= offerB ? a.label : b.label} (the ${offerA <= offerB ? 'caller' : 'callee'})`,
-      );
+      const first = offerA <= offerB ? a : b;
+      t.diagnostic(`first offer from ${first.label}`);
+      assert.equal(first.kind, offerer, 'the impolite side makes the first offer');
 
       // The SDK's stats summary must work on both engines' getStats() (their fields differ).
       for (const page of [a, b]) {
@@ -90,7 +91,7 @@ describe('interop through Parley (SDK): chromium↔firefox', () => {
   }
 
   it('screen share renegotiates either way: the second video stream is decoded, then removed', async () => {
-    const [a, b] = await callBetween('chromium', 'firefox');
+    const [a, b] = await callBetween('chromium', 'firefox', 'chromium');
     await Promise.all([waitForVideo(a), waitForVideo(b)]);
     for (const [sharer, viewer] of [
       [b, a],
@@ -112,65 +113,67 @@ describe('interop through Parley (SDK): chromium↔firefox', () => {
     }
   });
 
-  it('glare: both add or remove a screen at the same instant; offers cross, negotiation settles, media follows', async (t) => {
-    const [a, b] = await callBetween('firefox', 'chromium');
-    await Promise.all([waitForVideo(a), waitForVideo(b)]);
-    const pages = [a, b] as const;
-    const logFrom = await Promise.all(
-      pages.map(async (p) => (await p.evaluate(() => window.sdkPeer.peerLog())).length),
-    );
-    /** Offer collisions perfect negotiation resolved since the test began: ignored or rolled back. */
-    const collisions = async (): Promise<string[]> => {
-      const out: string[] = [];
-      for (const [i, page] of pages.entries()) {
-        for (const r of (await page.evaluate(() => window.sdkPeer.peerLog())).slice(logFrom[i])) {
-          if (r.msg === 'remote description ignored') out.push(`${page.label} ignored the other's offer`);
-          if (r.msg === 'remote description' && r.ctx?.rollback === true)
-            out.push(`${page.label} rolled back its offer`);
+  for (const polite of ['firefox', 'chromium'] as const) {
+    it(`glare, ${polite} polite: both add or remove a screen at the same instant; offers cross, negotiation settles, media follows`, async (t) => {
+      const [a, b] = await callBetween('firefox', 'chromium', polite);
+      await Promise.all([waitForVideo(a), waitForVideo(b)]);
+      const pages = [a, b] as const;
+      const logFrom = await Promise.all(
+        pages.map(async (p) => (await p.evaluate(() => window.sdkPeer.peerLog())).length),
+      );
+      /** Offer collisions perfect negotiation resolved since the test began: ignored or rolled back. */
+      const collisions = async (): Promise<string[]> => {
+        const out: string[] = [];
+        for (const [i, page] of pages.entries()) {
+          for (const r of (await page.evaluate(() => window.sdkPeer.peerLog())).slice(logFrom[i])) {
+            if (r.msg === 'remote description ignored') out.push(`${page.label} ignored the other's offer`);
+            if (r.msg === 'remote description' && r.ctx?.rollback === true)
+              out.push(`${page.label} rolled back its offer`);
+          }
         }
+        return out;
+      };
+      const settled = () =>
+        Promise.all(
+          pages.map((p) => p.waitFor(() => window.sdkPeer.signalingState() === 'stable', { what: 'stable' })),
+        );
+
+      // Both pages change their tracks at the same wall-clock instant, so both fire
+      // negotiationneeded and their offers cross on the server. Timing decides whether they truly
+      // cross; a few rounds make it all but certain, and each round must end with media flowing.
+      let seen: string[] = [];
+      for (let round = 1; round <= 3 && seen.length === 0; round++) {
+        const before = await Promise.all(pages.map((p) => framesByTrack(p)));
+        const removed = await Promise.all(
+          pages.map(async (p) => (await p.evaluate(() => window.sdkPeer.remote())).removedTracks),
+        );
+        let at = Date.now() + 300;
+        await Promise.all(pages.map((p) => p.evaluate((x) => window.sdkPeer.shareScreenAt(x), at)));
+        await Promise.all(pages.map((p, i) => waitForVideo(p, { streams: 2, baseline: before[i]! })));
+        await settled();
+
+        at = Date.now() + 300;
+        await Promise.all(pages.map((p) => p.evaluate((x) => window.sdkPeer.stopScreenAt(x), at)));
+        await Promise.all(
+          pages.map((p, i) =>
+            p.waitFor((n) => window.sdkPeer.remote().removedTracks > n, {
+              arg: removed[i]!,
+              what: 'track-removed',
+            }),
+          ),
+        );
+        await settled();
+        const after = await Promise.all(pages.map((p) => framesByTrack(p)));
+        await Promise.all(pages.map((p, i) => waitForVideo(p, { streams: 1, baseline: after[i]! })));
+        seen = await collisions();
+        t.diagnostic(`round ${round}: ${seen.join('; ') || 'the offers did not cross'}`);
       }
-      return out;
-    };
-    const settled = () =>
-      Promise.all(
-        pages.map((p) => p.waitFor(() => window.sdkPeer.signalingState() === 'stable', { what: 'stable' })),
-      );
-
-    // Both pages change their tracks at the same wall-clock instant, so both fire
-    // negotiationneeded and their offers cross on the server. Timing decides whether they truly
-    // cross; a few rounds make it all but certain, and each round must end with media flowing.
-    let seen: string[] = [];
-    for (let round = 1; round <= 3 && seen.length === 0; round++) {
-      const before = await Promise.all(pages.map((p) => framesByTrack(p)));
-      const removed = await Promise.all(
-        pages.map(async (p) => (await p.evaluate(() => window.sdkPeer.remote())).removedTracks),
-      );
-      let at = Date.now() + 300;
-      await Promise.all(pages.map((p) => p.evaluate((x) => window.sdkPeer.shareScreenAt(x), at)));
-      await Promise.all(pages.map((p, i) => waitForVideo(p, { streams: 2, baseline: before[i]! })));
-      await settled();
-
-      at = Date.now() + 300;
-      await Promise.all(pages.map((p) => p.evaluate((x) => window.sdkPeer.stopScreenAt(x), at)));
-      await Promise.all(
-        pages.map((p, i) =>
-          p.waitFor((n) => window.sdkPeer.remote().removedTracks > n, {
-            arg: removed[i]!,
-            what: 'track-removed',
-          }),
-        ),
-      );
-      await settled();
-      const after = await Promise.all(pages.map((p) => framesByTrack(p)));
-      await Promise.all(pages.map((p, i) => waitForVideo(p, { streams: 1, baseline: after[i]! })));
-      seen = await collisions();
-      t.diagnostic(`round ${round}: ${seen.join('; ') || 'the offers did not cross'}`);
-    }
-    assert.ok(seen.length > 0, 'no offer collision happened in 3 rounds');
-  });
+      assert.ok(seen.length > 0, 'no offer collision happened in 3 rounds');
+    });
+  }
 
   it('chat and a 3 MiB file cross both ways; the SHA-256 matches on both ends', async () => {
-    const [a, b] = await callBetween('chromium', 'firefox');
+    const [a, b] = await callBetween('chromium', 'firefox', 'chromium');
     for (const page of [a, b]) {
       await page.waitFor(() => window.sdkPeer.chatState() === 'open', { what: 'chat channel open' });
     }
@@ -208,23 +211,6 @@ describe('interop through Parley (SDK): chromium↔firefox', () => {
       assert.equal(got?.pageSha256, sent.pageSha256, `${dir}: bytes received hash to what was sent`);
       assert.equal(got?.sdkSha256, sent.pageSha256, `${dir}: receiver's SDK hash`);
       assert.equal(sent.sdkSha256, sent.pageSha256, `${dir}: sender's SDK hash`);
-    }
-  });
-
-  // The SDK bug in FINDINGS.md ("Call setup through the SDK"): with Chromium as the polite side,
-  // its data-only first offer collides with the callee's offer and the call often never connects
-  // (or connects without a chat channel). Skipped by default so the suite stays green until the
-  // SDK avoids that first offer; run it with PARLEY_INTEROP_KNOWN_ISSUES=1 to check a fix
-  // (it should pass several runs in a row).
-  it('chromium as the polite caller: call connects and the chat channel opens (known SDK issue)', {
-    skip: process.env.PARLEY_INTEROP_KNOWN_ISSUES
-      ? false
-      : 'known SDK issue, see test/e2e/interop/FINDINGS.md',
-  }, async () => {
-    const [a, b] = await callBetween('chromium', 'firefox', 'chromium');
-    await Promise.all([waitForVideo(a), waitForVideo(b)]);
-    for (const page of [a, b]) {
-      await page.waitFor(() => window.sdkPeer.chatState() === 'open', { what: 'chat channel open' });
     }
   });
 });

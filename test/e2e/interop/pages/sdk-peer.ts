@@ -5,11 +5,16 @@
  * read here from the SDK's objects and from getStats(), never from a promise merely resolving.
  */
 
-import { type Call, connect, type ParleyClient, type PeerSession } from '@parley/client';
-// Chat, file transfer and stats are not re-exported by the SDK's index yet: use the modules.
-import { ChatChannel } from '../../../../packages/client/src/features/chat.ts';
-import { FileTransfers } from '../../../../packages/client/src/features/file-transfer.ts';
-import { type StatsSummary, summarizeStats } from '../../../../packages/client/src/features/stats.ts';
+import {
+  type Call,
+  type ChatChannel,
+  connect,
+  type FileTransfers,
+  type ParleyClient,
+  type PeerSession,
+  type StatsSummary,
+  summarizeStats,
+} from '@parley/client';
 
 /** One decoded remote video stream, from getStats(). */
 export interface RemoteVideo {
@@ -113,8 +118,6 @@ let client: ParleyClient | null = null;
 let call: Call | null = null;
 let chat: ChatChannel | null = null;
 let files: FileTransfers | null = null;
-/** File transfers this page created itself (closed by the page; the SDK closes its own). */
-let ownFiles: FileTransfers | null = null;
 let removedTracks = 0;
 const gathered: Record<string, number> = {};
 const chats: string[] = [];
@@ -151,22 +154,13 @@ function pseudoRandomBytes(length: number, seed: number): Uint8Array<ArrayBuffer
   return out;
 }
 
-/**
- * Hooks chat and file transfer of a new peer session (runs before any track is added). Newer
- * SDK builds open both inside PeerSession (`peer.chat`, `peer.files`); with an SDK that does not,
- * the page attaches its own (the negotiated chat channel must exist only once per connection).
- */
+/** Hooks the chat and file transfers of a new peer session (the SDK opens both itself). */
 function attachFeatures(peer: PeerSession): void {
-  const builtIn = peer as unknown as { chat?: ChatChannel | null; files?: FileTransfers | null };
-  const channel = builtIn.chat ?? new ChatChannel(peer.pc);
+  if (!peer.chat || !peer.files) throw new Error('the peer session has no data channels');
+  const channel = peer.chat;
   channel.on('chat', (m) => chats.push(m.text));
   chat = channel;
-  let transfers = builtIn.files ?? null;
-  if (!transfers) {
-    transfers = new FileTransfers();
-    transfers.attach(peer.pc);
-    ownFiles = transfers;
-  }
+  const transfers = peer.files;
   transfers.on('offer', (incoming) => {
     incoming.accept();
     void incoming.finished.then(async (result) => {
@@ -391,7 +385,6 @@ const api: SdkPeerApi = {
   },
 
   close() {
-    ownFiles?.close();
     client?.close();
     client = null;
   },
