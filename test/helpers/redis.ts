@@ -12,6 +12,8 @@ export interface TestRedis {
   readonly port: number;
   /** `redis://127.0.0.1:<port>`. */
   readonly url: string;
+  /** The redis-server process id (undefined while stopped), e.g. to read its CPU time. */
+  readonly pid: number | undefined;
   /** Stops the server (SIGKILL: an outage, not a graceful shutdown). Idempotent. */
   stop(): Promise<void>;
   /** Starts it again on the same port, empty (persistence is off). */
@@ -79,6 +81,9 @@ export async function startRedis(): Promise<TestRedis> {
   const redis: TestRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid;
+    },
     stop,
     async restart() {
       await stop();
