@@ -306,4 +306,33 @@ describe('web app › direct calls', () => {
       .getByText('Cancelled by the other side.')
       .waitFor();
   });
+
+  it('can be used with the keyboard alone, with a visible focus ring', async () => {
+    const ola = await person('ola');
+    await person('pia');
+    // Tab from the top of the page to the "Call pia" button.
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await ola.page.keyboard.press('Tab');
+      reached = await ola.page.evaluate(
+        () => document.activeElement?.getAttribute('aria-label') === 'Call pia',
+      );
+    }
+    assert.ok(reached, 'Tab reaches the Call button');
+    const ring = await ola.page.evaluate(() => getComputedStyle(document.activeElement!).boxShadow);
+    assert.notEqual(ring, 'none', 'the focused control shows a focus ring');
+    await ola.page.keyboard.press('Enter');
+    const pia = people.find((p) => p.name === 'pia')!;
+    const dialog = pia.page.getByRole('dialog', { name: 'Incoming call from ola' });
+    await dialog.waitFor();
+    assert.equal(
+      await pia.page.evaluate(() => document.activeElement?.textContent?.trim()),
+      'Accept',
+      'Accept has the focus',
+    );
+    await pia.page.keyboard.press('Enter');
+    await framesDecoded(ola.page);
+    await ola.page.locator('body').press('Escape');
+    await pia.page.getByRole('region', { name: 'Notifications' }).getByText('ola hung up.').waitFor();
+  });
 });

@@ -18,12 +18,14 @@ interface Card {
 }
 
 const METRICS = [
-  ['rtt', 'RTT'],
+  ['rtt', 'Round trip'],
   ['loss', 'Loss'],
-  ['jitter', 'Jitter'],
   ['in', 'Receiving'],
   ['out', 'Sending'],
   ['video', 'Video in'],
+  ['fps', 'Frame rate'],
+  ['jitter', 'Jitter'],
+  ['path', 'Path'],
 ] as const;
 
 /** The list of per-peer connection cards. */
@@ -82,8 +84,11 @@ export class ConnectionPanel {
     card.values.jitter!.textContent = formatMs(s.jitterMs);
     card.values.in!.textContent = formatBitrate(s.inBps);
     card.values.out!.textContent = formatBitrate(s.outBps);
-    card.values.video!.textContent =
-      s.width && s.height ? `${s.width}×${s.height}${s.fps ? ` · ${Math.round(s.fps)} fps` : ''}` : '—';
+    card.values.video!.textContent = s.width && s.height ? `${s.width}×${s.height}` : '—';
+    card.values.fps!.textContent = s.fps !== undefined ? `${Math.round(s.fps)} fps` : '—';
+    card.values.path!.textContent = s.route
+      ? `${s.localType ?? '?'} → ${s.remoteType ?? '?'}${s.protocol ? `, ${s.protocol.toUpperCase()}` : ''}`
+      : '—';
     card.plot.push([s.inBps, s.rttMs]);
   }
 

@@ -148,7 +148,19 @@ export class CallScreen {
       { class: 'side', 'aria-label': 'Side panel' },
       h(
         'div',
-        { class: 'tabs', role: 'tablist', 'aria-label': 'Side panel' },
+        {
+          class: 'tabs',
+          role: 'tablist',
+          'aria-label': 'Side panel',
+          // Arrow keys move between tabs (WAI-ARIA tabs pattern).
+          onkeydown: (e: KeyboardEvent) => {
+            if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+            e.preventDefault();
+            const next = this.#sideTab === 'chat' ? 'conn' : 'chat';
+            this.showSide(next);
+            this.#tabs[next].focus();
+          },
+        },
         this.#tabs.chat,
         this.#tabs.conn,
         h(
@@ -256,7 +268,8 @@ export class CallScreen {
     );
     this.#layout = h('main', { class: 'call', id: 'main' }, stage, this.#side, bar);
     replaceChildren(root, opts.header, this.#layout);
-    this.showSide(window.matchMedia('(min-width: 1100px)').matches ? 'chat' : null);
+    // Open the chat on wide screens, without taking the focus: shortcuts must work at once.
+    this.showSide(window.matchMedia('(min-width: 1100px)').matches ? 'chat' : null, { focus: false });
 
     this.#disposer.add(listen(document, 'keydown', (e) => this.#onKey(e)));
     this.#levelTimer = setInterval(() => this.#tickLevels(), 100);
@@ -276,7 +289,7 @@ export class CallScreen {
   // ---- side panel ------------------------------------------------------------------------
 
   /** Shows the chat or connection panel, or hides the side panel (null). */
-  showSide(tab: 'chat' | 'conn' | null): void {
+  showSide(tab: 'chat' | 'conn' | null, { focus = true }: { focus?: boolean } = {}): void {
     this.#sideTab = tab;
     this.#layout.classList.toggle('with-side', tab !== null);
     for (const key of ['chat', 'conn'] as const) {
@@ -288,7 +301,7 @@ export class CallScreen {
     this.#buttons.chat.setPressed(tab === 'chat');
     this.#buttons.stats.setPressed(tab === 'conn');
     this.#chat.setVisible(tab === 'chat');
-    if (tab === 'chat' && window.matchMedia('(min-width: 861px)').matches) this.#chat.focus();
+    if (focus && tab === 'chat' && window.matchMedia('(min-width: 861px)').matches) this.#chat.focus();
     requestAnimationFrame(() => this.#grid.layout());
   }
 
