@@ -71,6 +71,34 @@ describe('Redis cluster failures', () => {
     await again.hello('k-victim');
   });
 
+  it('Failover › a node restarted under the same id at once releases what its previous run held', async () => {
+    const redis = await startRedis();
+    // A long TTL: the survivors' sweep cannot be what frees the names here.
+    const env = { PARLEY_NODE_TTL_S: '30' };
+    const [n1, n2] = await Promise.all([
+      startNode('same-1', redis.url, env),
+      startNode('same-2', redis.url, env),
+    ]);
+    const a = await connectClient(n1.wsUrl);
+    const b = await connectClient(n2.wsUrl);
+    await a.hello('same-a');
+    await b.hello('same-b');
+    for (const x of [a, b]) {
+      x.send({ type: 'room.join', room: 'again' });
+      await x.next('room.joined');
+    }
+    await n1.kill();
+    const n1again = await startNode('same-1', redis.url, env);
+    assert.deepEqual(await b.next('peer.left', { timeoutMs: 5000 }), {
+      type: 'peer.left',
+      room: 'again',
+      name: 'same-a',
+      reason: 'gone',
+    });
+    const a2 = await connectClient(n1again.wsUrl);
+    await a2.hello('same-a');
+  });
+
   it('Failover › a node stopped gracefully: its client resumes on another node with queued frames in order', async () => {
     const redis = await startRedis();
     const [n1, n2] = await Promise.all([startNode('d-1', redis.url), startNode('d-2', redis.url)]);

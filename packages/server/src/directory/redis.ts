@@ -162,6 +162,9 @@ export class RedisDirectory implements Directory, SessionHandoff {
     this.#nodes.set(nodeId, handlers as Handlers);
     this.#localIds = [...this.#nodes.keys()].join(',');
     await this.#sub.subscribe(`${this.prefix}bus:${nodeId}`);
+    // A node restarted under the same id (PARLEY_NODE_ID) holds none of what its previous run
+    // registered: release that now rather than leave those names taken by nobody.
+    await this.#reapNode(nodeId, handlers as Handlers);
     await this.client
       .multi()
       .set(`${this.prefix}node:${nodeId}`, this.#instance, 'PX', this.#nodeTtlMs)
@@ -443,6 +446,30 @@ export class RedisDirectory implements Directory, SessionHandoff {
     );
   }
 
+  /**
+   * Removes every name and live token registered for `nodeId` (its rooms with them), announcing
+   * the names offline; `teller`'s hub tells the peers. Returns how many names it removed.
+   */
+  async #reapNode(nodeId: string, teller: Handlers | undefined): Promise<number> {
+    const P = this.prefix;
+    const names = await this.client.smembers(`${P}nn:${nodeId}`);
+    let removed = 0;
+    for (const name of names) {
+      const r = (await this.#run('parleyReapName', name, nodeId, this.#presencePayload(name, false))) as
+        | [0]
+        | [1, string[]];
+      if (r[0] !== 1) continue;
+      removed++;
+      this.#announce(name, false);
+      teller?.reaped?.(name, r[1].sort());
+    }
+    const tokens = await this.client.smembers(`${P}nt:${nodeId}`);
+    const m = this.client.multi();
+    for (const t of tokens) m.del(`${P}tok:${t}`);
+    await m.del(`${P}nn:${nodeId}`, `${P}nt:${nodeId}`).exec();
+    return removed;
+  }
+
   /** Removes dead nodes and expired parked sessions; the hub of the winner tells the peers. */
   async #sweep(): Promise<void> {
     if (this.#sweeping) return;
@@ -457,20 +484,9 @@ export class RedisDirectory implements Directory, SessionHandoff {
         // One survivor cleans up; the lock outlives the cleanup so nobody repeats it.
         const won = await this.client.set(`${P}reap:${dead}`, this.#instance, 'PX', this.#nodeTtlMs, 'NX');
         if (won === null) continue;
-        const names = await this.client.smembers(`${P}nn:${dead}`);
-        for (const name of names) {
-          const r = (await this.#run('parleyReapName', name, dead, this.#presencePayload(name, false))) as
-            | [0]
-            | [1, string[]];
-          if (r[0] !== 1) continue;
-          this.#announce(name, false);
-          teller?.reaped?.(name, r[1].sort());
-        }
-        const tokens = await this.client.smembers(`${P}nt:${dead}`);
-        const m = this.client.multi();
-        for (const t of tokens) m.del(`${P}tok:${t}`);
-        await m.del(`${P}nn:${dead}`, `${P}nt:${dead}`).srem(`${P}nodes`, dead).exec();
-        this.#log?.warn({ node: dead, names: names.length }, 'dead node reaped');
+        const names = await this.#reapNode(dead, teller);
+        await this.client.srem(`${P}nodes`, dead);
+        this.#log?.warn({ node: dead, names }, 'dead node reaped');
       }
       const expired = await this.client.zrangebyscore(`${P}parked`, '-inf', Date.now(), 'LIMIT', 0, 100);
       for (const token of expired) {
