@@ -122,7 +122,9 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   if (redis) log.info({ nodeId, prefix: redis.prefix }, 'directory: redis');
   const callStore =
     deps.callStore ?? (redis ? new RedisCallStore(redis.client, redis.prefix) : new MemoryCallStore());
-  const metrics = new Metrics(() => directory.roomCount());
+  // While a shared directory is unreachable the room count is unknown (NaN), and /metrics still
+  // answers, which is when operators need it most.
+  const metrics = new Metrics(() => directory.roomCount().catch(() => Number.NaN));
   const hub = new Hub({
     config,
     log,
