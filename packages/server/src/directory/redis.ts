@@ -141,7 +141,7 @@ export class RedisDirectory implements Directory, SessionHandoff {
   }
 
   #run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
-    return (this.client as unknown as Record<ScriptName, Script>)[name](this.prefix, ...args);
+    return unavailable((this.client as unknown as Record<ScriptName, Script>)[name](this.prefix, ...args));
   }
 
   #presencePayload(name: string, online: boolean): string {
@@ -194,21 +194,19 @@ export class RedisDirectory implements Directory, SessionHandoff {
   }
 
   async locate(name: string): Promise<string | null> {
-    const holder = await this.client.get(`${this.prefix}name:${name}`);
+    const holder = await unavailable(this.client.get(`${this.prefix}name:${name}`));
     if (holder === null) return null;
     return holder.startsWith('@') ? PARKED : holder;
   }
 
   async onlineNames(): Promise<string[]> {
-    return sorted(await this.client.smembers(`${this.prefix}names`));
+    return sorted(await unavailable(this.client.smembers(`${this.prefix}names`)));
   }
 
   async roomState(room: string): Promise<RoomState> {
-    const [[, n], [, hash]] = (await this.client
-      .multi()
-      .scard(`${this.prefix}room:${room}`)
-      .get(`${this.prefix}rpw:${room}`)
-      .exec()) as [[null, number], [null, string | null]];
+    const [[, n], [, hash]] = (await unavailable(
+      this.client.multi().scard(`${this.prefix}room:${room}`).get(`${this.prefix}rpw:${room}`).exec(),
+    )) as [[null, number], [null, string | null]];
     return { occupied: n > 0, passwordHash: n > 0 ? (hash ?? undefined) : undefined };
   }
 
@@ -225,15 +223,15 @@ export class RedisDirectory implements Directory, SessionHandoff {
   }
 
   async members(room: string): Promise<string[]> {
-    return sorted(await this.client.smembers(`${this.prefix}room:${room}`));
+    return sorted(await unavailable(this.client.smembers(`${this.prefix}room:${room}`)));
   }
 
   async roomsOf(name: string): Promise<string[]> {
-    return sorted(await this.client.smembers(`${this.prefix}ro:${name}`));
+    return sorted(await unavailable(this.client.smembers(`${this.prefix}ro:${name}`)));
   }
 
   async roomCount(): Promise<number> {
-    return this.client.scard(`${this.prefix}rooms`);
+    return unavailable(this.client.scard(`${this.prefix}rooms`));
   }
 
   async deliver(name: string, frame: string): Promise<boolean> {
@@ -501,6 +499,27 @@ export class RedisDirectory implements Directory, SessionHandoff {
       this.#sweeping = false;
     }
   }
+}
+
+/** Thrown by directory operations while Redis cannot be reached (the cause is ioredis's error). */
+export class DirectoryUnavailableError extends Error {
+  override readonly name = 'DirectoryUnavailableError';
+}
+
+/** Rewords connection-level failures into one clear error; other errors pass unchanged. */
+function unavailable<T>(p: Promise<T>): Promise<T> {
+  return p.catch((err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (
+      /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries|EPIPE/i.test(
+        message,
+      )
+    )
+      throw new DirectoryUnavailableError('the directory is unavailable: Redis cannot be reached', {
+        cause: err,
+      });
+    throw err;
+  });
 }
 
 /** The URL without its password, for messages. */
