@@ -85,7 +85,7 @@ describe('web app › direct calls', () => {
   it('calls by name: ring, accept, video both ways, chat, file with matching hash, mute, screen share, hang up', async () => {
     const alice = await person('alice');
     const bob = await person('bob');
-    await screenshot(alice.page, 'start');
+    await screenshot(alice.page, 'home');
 
     await alice.page.getByRole('button', { name: 'Call bob' }).click();
     const ring = bob.page.getByRole('dialog', { name: 'Incoming call from alice' });
@@ -219,6 +219,8 @@ describe('web app › direct calls', () => {
     const page = await context.newPage();
     people.push({ name: 'frank-2', context, page });
     await page.goto(server.url);
+    await page.getByRole('heading', { name: 'What should people call you?' }).waitFor();
+    await screenshot(page, 'start');
     await page.getByLabel('Your name').fill('frank');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page
@@ -228,6 +230,12 @@ describe('web app › direct calls', () => {
     await page.getByLabel('Your name').fill('frank-2');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Hello, frank-2' }).waitFor();
+    // Signing out frees the name at once: frank sees frank-2 go offline.
+    const frank = people.find((p) => p.name === 'frank')!;
+    await frank.page.getByRole('button', { name: 'Call frank-2' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out frank-2' }).click();
+    await page.getByRole('heading', { name: 'What should people call you?' }).waitFor();
+    await frank.page.getByRole('button', { name: 'Call frank-2' }).waitFor({ state: 'detached' });
   });
 
   it('keeps the call going and says so when the signaling server goes away', async () => {

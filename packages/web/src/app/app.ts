@@ -340,6 +340,17 @@ export class ParleyApp {
           icon('shield'),
           h('span', { class: 'button-text' }, 'Self-test'),
         ),
+        h(
+          'button',
+          {
+            class: 'button ghost',
+            type: 'button',
+            'aria-label': `Sign out ${client.name}`,
+            onclick: () => this.#signOut(),
+          },
+          icon('arrowLeft'),
+          h('span', { class: 'button-text' }, 'Sign out'),
+        ),
       ),
       onCall: (name) => void this.#startCall(name),
       onRoom: (room) => navigate({ page: 'room', room }),
@@ -352,6 +363,17 @@ export class ParleyApp {
         if (err instanceof ParleyError && err.code === 'FORBIDDEN') view.setPresenceUnavailable();
       },
     );
+  }
+
+  /** Signs out: frees the name at once (`bye`) and shows the name screen. */
+  #signOut(): void {
+    const client = this.#client;
+    if (!client) return;
+    this.#client = null;
+    setTabSession(null);
+    client.close();
+    announce('Signed out');
+    this.#onRoute();
   }
 
   // ---- rooms --------------------------------------------------------------------------------
