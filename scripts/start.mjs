@@ -15,7 +15,7 @@ function run(cmd, args) {
 
 if (!existsSync('node_modules/.package-lock.json')) {
   console.log('parley: installing npm packages (first run)…');
-  run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error']);
 }
 if (existsSync('packages/web/vite.config.ts') && !existsSync('packages/web/dist/index.html')) {
   console.log('parley: building the web app (first run)…');
