@@ -26,6 +26,8 @@ type Wire = { description: RTCSessionDescriptionInit } | { candidate: RTCIceCand
 export function createAdapterPair(
   options: NodePeerOptions = {},
   configuration: RTCConfiguration = {},
+  /** Delay of every signaling message, in ms (a slow server widens the glare window). */
+  latencyMs = 0,
 ): AdapterPair {
   const errors: unknown[] = [];
   const sides: [Side, Side] = [
@@ -45,8 +47,20 @@ export function createAdapterPair(
     },
   ];
   // Deliver each message in a later task, like a network would, and in order.
-  const send = (to: Side, msg: Wire) =>
-    setImmediate(() => void receive(to, msg).catch((e) => errors.push(e)));
+  // Per-receiver chains keep messages in order, as one signaling connection would.
+  const chains = new Map<Side, Promise<void>>();
+  const send = (to: Side, msg: Wire) => {
+    const deliver = () => {
+      const next = (chains.get(to) ?? Promise.resolve())
+        .then(() => receive(to, msg))
+        .catch((e) => {
+          errors.push(e);
+        });
+      chains.set(to, next);
+    };
+    if (latencyMs > 0) setTimeout(deliver, latencyMs);
+    else setImmediate(deliver);
+  };
   const receive = async (me: Side, msg: Wire) => {
     const { pc } = me;
     if (pc.signalingState === 'closed') return;

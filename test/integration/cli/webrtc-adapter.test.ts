@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import type { NodeRTCDataChannel } from '../../../packages/cli/src/webrtc/index.ts';
+import { type NodeRTCDataChannel, NodeRTCPeerConnection } from '../../../packages/cli/src/webrtc/index.ts';
 import { type AdapterPair, createAdapterPair, until } from './adapter-pair.ts';
 
 let pair: AdapterPair | undefined;
@@ -130,6 +130,63 @@ describe('NodeRTCPeerConnection', () => {
     assert.equal(a.signalingState, 'stable');
     assert.equal(b.signalingState, 'stable');
     assert.deepEqual(pair.errors, []);
+  });
+
+  test('glare on a slow signaling path: the polite side starts afresh and both sides connect', async () => {
+    // Both offers are gathered and their ICE agents running before either offer arrives: the case
+    // where libdatachannel's own rollback leaves a stale controlling agent (see #rollback()).
+    for (let round = 0; round < 3; round++) {
+      pair = createAdapterPair({}, {}, 80);
+      const { a, b } = pair;
+      // The SDK's pattern: the negotiated chat channel first, then an in-band one.
+      const chatA = a.createDataChannel('parley-chat', { negotiated: true, id: 0 });
+      const chatB = b.createDataChannel('parley-chat', { negotiated: true, id: 0 });
+      const fileB = b.createDataChannel('parley-file/x');
+      await Promise.all([opened(chatA), opened(chatB), opened(fileB)]);
+      const got = new Promise<string>((resolve) => {
+        chatB.onmessage = (e) => resolve(e.data as string);
+      });
+      chatA.send('after glare');
+      assert.equal(await got, 'after glare');
+      assert.deepEqual(pair.errors, []);
+      pair.close();
+      pair = undefined;
+    }
+  });
+
+  test('the first offer holds its candidates until the answer, so a late answer cannot fail DTLS', async () => {
+    // The answer travels "through a slow server" (400 ms) while the peer-to-peer path is instant:
+    // an answerer that knew our candidates would start DTLS before we know its fingerprint.
+    pair = { a: new NodeRTCPeerConnection(), b: new NodeRTCPeerConnection(), errors: [], close() {} };
+    const { a, b } = pair;
+    pair.close = () => {
+      a.close();
+      b.close();
+    };
+    const fromA: (RTCIceCandidateInit | null)[] = [];
+    a.addEventListener('icecandidate', (e) => {
+      const c = (e as RTCPeerConnectionIceEvent).candidate;
+      fromA.push(c ? c.toJSON() : null);
+      if (c) void b.addIceCandidate(c.toJSON());
+    });
+    b.addEventListener('icecandidate', (e) => {
+      const c = (e as RTCPeerConnectionIceEvent).candidate;
+      if (c && a.remoteDescription) void a.addIceCandidate(c.toJSON());
+    });
+    const channel = a.createDataChannel('late-answer');
+    await a.setLocalDescription();
+    const offer = a.localDescription!;
+    assert.doesNotMatch(offer.sdp, /a=candidate:|a=end-of-candidates/);
+    await b.setRemoteDescription(offer.toJSON());
+    await b.setLocalDescription();
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(fromA, [], 'no candidate announced before the answer');
+    await a.setRemoteDescription(b.localDescription!.toJSON());
+    await opened(channel);
+    assert.ok(
+      fromA.length >= 2 && fromA.at(-1) === null,
+      'candidates then end-of-candidates after the answer',
+    );
   });
 
   test('announces candidates without the a= prefix and ends gathering with a null candidate', async () => {

@@ -6,11 +6,7 @@ describe('toNativeIceServers', () => {
   test('maps TURN REST credentials (colon in the username, base64 credential) without URL escaping', () => {
     const { servers, skipped } = toNativeIceServers([
       {
-        urls: [
-          'turn:127.0.0.1:3478?transport=udp',
-          'turn:127.0.0.1:3478?transport=tcp',
-          'turns:turn.example:443',
-        ],
+        urls: ['turn:127.0.0.1:3478?transport=udp', 'turn:[::1]:3479'],
         username: '1700000000:alice',
         credential: 'a+b/c==',
       },
@@ -25,20 +21,25 @@ describe('toNativeIceServers', () => {
         relayType: 'TurnUdp',
       },
       {
-        hostname: '127.0.0.1',
-        port: 3478,
+        hostname: '::1',
+        port: 3479,
         username: '1700000000:alice',
         password: 'a+b/c==',
-        relayType: 'TurnTcp',
-      },
-      {
-        hostname: 'turn.example',
-        port: 443,
-        username: '1700000000:alice',
-        password: 'a+b/c==',
-        relayType: 'TurnTls',
+        relayType: 'TurnUdp',
       },
     ]);
+  });
+
+  test('skips TURN over TCP and TLS (libjuice relays over UDP only), with a reason', () => {
+    const { servers, skipped } = toNativeIceServers([
+      { urls: ['turn:h:3478?transport=tcp', 'turns:h:443'], username: 'u', credential: 'c' },
+    ]);
+    assert.deepEqual(servers, []);
+    assert.deepEqual(
+      skipped.map((s) => s.url),
+      ['turn:h:3478?transport=tcp', 'turns:h:443'],
+    );
+    assert.match(skipped[0]!.reason, /UDP only/);
   });
 
   test('maps STUN URLs with default ports and skips stuns: with a reason', () => {

@@ -5,6 +5,9 @@
  * usernames Parley mints are `"<expiry>:<peer>"` and the credentials are base64 (`/`, `+`, `=`):
  * both collide with that URL syntax. The object form (`hostname`, `port`, `username`,
  * `password`, `relayType`) needs no escaping, so every server is passed that way.
+ *
+ * Servers the native stack cannot use (`stuns:`, TURN over TCP or TLS) are left out and
+ * reported, rather than passed on to fail without a word.
  */
 import type { IceServer as NativeIceServer, RelayType } from 'node-datachannel';
 
@@ -71,8 +74,13 @@ export function toNativeIceServers(iceServers: readonly RTCIceServer[] = []): Ma
       if (typeof username !== 'string' || typeof credential !== 'string' || !username || !credential) {
         throw new DOMException(`TURN server ${url} needs a username and a credential`, 'InvalidAccessError');
       }
-      const relayType: RelayType =
-        parsed.scheme === 'turns' ? 'TurnTls' : parsed.transport === 'tcp' ? 'TurnTcp' : 'TurnUdp';
+      if (parsed.scheme === 'turns' || parsed.transport === 'tcp') {
+        // libdatachannel's ICE backend (libjuice) allocates relays over UDP only: a TCP or TLS
+        // TURN server gathers nothing, silently (measured; see docs/CLI.md). Say so instead.
+        skipped.push({ url, reason: 'TURN over TCP/TLS is not supported by libdatachannel (UDP only)' });
+        continue;
+      }
+      const relayType: RelayType = 'TurnUdp';
       servers.push({ hostname: parsed.host, port: parsed.port, username, password: credential, relayType });
     }
   }

@@ -30,7 +30,7 @@ const encoder = new TextEncoder();
 
 /** See the file comment. Created by `NodeRTCPeerConnection`, never directly. */
 export class NodeRTCDataChannel extends HandlerEventTarget {
-  readonly #native: NativeDataChannel;
+  #native: NativeDataChannel;
   readonly #init: RTCDataChannelInit;
   readonly #maxMessageSize: () => number;
   #readyState: RTCDataChannelState;
@@ -57,17 +57,45 @@ export class NodeRTCDataChannel extends HandlerEventTarget {
     // Always start as `connecting`: a channel the remote side opened is often open natively
     // before its `datachannel` event is handled, and browser code waits for `open` either way.
     this.#readyState = 'connecting';
-    native.onOpen(() => this.#openIfNative());
-    if (native.isOpen()) setImmediate(() => this.#openIfNative());
-    native.onClosed(() => this.markClosed());
+    this.#bind(native);
+  }
+
+  /**
+   * @internal The peer connection replaced its native connection before anything connected (a
+   * rollback, see rtc-peer-connection.ts): carry on over `native`, a channel created on the new
+   * one with the same parameters. Callbacks of the old native channel are ignored from now on.
+   */
+  rebind(native: NativeDataChannel): void {
+    if (this.#readyState !== 'connecting') return;
+    this.#native = native;
+    if (this.#threshold > 0) native.setBufferedAmountLowThreshold(this.#threshold);
+    this.#bind(native);
+  }
+
+  /** The parameters the channel was created with (to re-create it on a new connection). */
+  get init(): Readonly<RTCDataChannelInit> {
+    return this.#init;
+  }
+
+  #bind(native: NativeDataChannel): void {
+    const current = () => native === this.#native;
+    native.onOpen(() => {
+      if (current()) this.#openIfNative();
+    });
+    native.onClosed(() => {
+      if (current()) this.markClosed();
+    });
     native.onError((message) => {
-      if (this.#readyState === 'closed') return;
+      if (!current() || this.#readyState === 'closed') return;
       const error = new DOMException(message, 'OperationError');
       Object.defineProperty(error, 'errorDetail', { value: 'data-channel-failure' });
       this.dispatchEvent(eventWith('error', { error }));
     });
-    native.onBufferedAmountLow(() => this.#checkLow());
+    native.onBufferedAmountLow(() => {
+      if (current()) this.#checkLow();
+    });
     native.onMessage((message) => {
+      if (!current()) return;
       this.#openIfNative();
       if (this.#readyState !== 'open') return;
       let data: string | ArrayBuffer | Blob;
@@ -84,6 +112,7 @@ export class NodeRTCDataChannel extends HandlerEventTarget {
       this.counters.messagesReceived++;
       this.dispatchEvent(new MessageEvent('message', { data }));
     });
+    if (native.isOpen()) setImmediate(() => this.#openIfNative());
   }
 
   get label(): string {
@@ -245,7 +274,14 @@ export class NodeRTCDataChannel extends HandlerEventTarget {
   }
 
   #openIfNative(): void {
-    if (this.#readyState !== 'connecting' || !this.#native.isOpen()) return;
+    if (this.#readyState !== 'connecting') return;
+    let open = false;
+    try {
+      open = this.#native.isOpen();
+    } catch {
+      return; // the native channel is gone
+    }
+    if (!open) return;
     this.#readyState = 'open';
     this.dispatchEvent(new Event('open'));
   }

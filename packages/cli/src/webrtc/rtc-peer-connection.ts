@@ -52,6 +52,27 @@ export interface NodePeerOptions {
 }
 
 const { PeerConnection } = nodeDataChannel;
+type DataChannelInitConfig = NonNullable<Parameters<NativePeerConnection['createDataChannel']>[1]>;
+
+/** An SDP without `a=candidate` and `a=end-of-candidates` lines (trickle ICE sends them later). */
+export function withoutCandidates(sdp: string): string {
+  return sdp
+    .split('\r\n')
+    .filter((line) => !line.startsWith('a=candidate:') && line !== 'a=end-of-candidates')
+    .join('\r\n');
+}
+
+/** `RTCDataChannelInit` in libdatachannel's terms (it says `unordered` where the DOM says `ordered`). */
+function toNativeChannelInit(init: RTCDataChannelInit): DataChannelInitConfig {
+  return {
+    ...(init.protocol ? { protocol: init.protocol } : {}),
+    ...(init.negotiated ? { negotiated: true } : {}),
+    ...(init.id != null ? { id: init.id } : {}),
+    unordered: init.ordered === false,
+    ...(init.maxPacketLifeTime != null ? { maxPacketLifeTime: init.maxPacketLifeTime } : {}),
+    ...(init.maxRetransmits != null ? { maxRetransmits: init.maxRetransmits } : {}),
+  };
+}
 
 /** The largest message a Chromium data channel accepts, and our default to match it. */
 export const DEFAULT_MAX_MESSAGE_SIZE_BYTES = 256 * 1024;
@@ -85,7 +106,15 @@ export class NodeRTCPeerConnection extends HandlerEventTarget {
     return Promise.reject(new DOMException('generateCertificate is not supported', 'NotSupportedError'));
   }
 
-  readonly #native: NativePeerConnection;
+  #native: NativePeerConnection;
+  /** True once a remote description was applied: a rollback can no longer start afresh. */
+  #everRemote = false;
+  /**
+   * Our first offer's candidates are held back until the answer is applied (see
+   * {@link NodeRTCPeerConnection.localDescription}): the events, queued here, and the SDP lines.
+   */
+  #holdCandidates = false;
+  #heldEvents: NodeRTCIceCandidate[] = [];
   readonly #options: NodePeerOptions;
   #configuration: RTCConfiguration;
   #closed = false;
@@ -113,26 +142,76 @@ export class NodeRTCPeerConnection extends HandlerEventTarget {
     super();
     this.#options = options;
     this.#configuration = { iceServers: [], iceTransportPolicy: 'all', ...configuration };
-    this.#native = new PeerConnection(`parley-${this.#ids}`, this.#nativeConfig(this.#configuration));
-    const n = this.#native;
-    n.onStateChange(() => this.#sync());
-    n.onIceStateChange(() => this.#sync());
-    n.onSignalingStateChange(() => this.#sync());
+    this.#native = this.#createNative();
+  }
+
+  /** Creates a native connection and routes its callbacks here while it is the current one. */
+  #createNative(): NativePeerConnection {
+    const n = new PeerConnection(`parley-${this.#ids}`, this.#nativeConfig(this.#configuration));
+    const live = () => !this.#closed && n === this.#native;
+    n.onStateChange(() => {
+      if (live()) this.#sync();
+    });
+    n.onIceStateChange(() => {
+      if (live()) this.#sync();
+    });
+    n.onSignalingStateChange(() => {
+      if (live()) this.#sync();
+    });
     n.onGatheringStateChange(() => {
-      this.#sync();
+      if (live()) this.#sync();
     });
     n.onLocalCandidate((candidate, mid) => {
-      if (this.#closed) return;
+      if (!live()) return;
       const init = new NodeRTCIceCandidate({ candidate, sdpMid: mid, sdpMLineIndex: 0 });
+      if (this.#holdCandidates) {
+        this.#heldEvents.push(init);
+        return;
+      }
       this.#announced.add(init.candidate);
       this.dispatchEvent(eventWith('icecandidate', { candidate: init, url: null }));
       this.#maybeEndOfCandidates();
     });
     n.onDataChannel((native) => {
-      if (this.#closed) return;
+      if (!live()) return;
       const channel = this.#adopt(new NodeRTCDataChannel(native, {}, () => this.#maxMessageSize()));
       this.dispatchEvent(eventWith('datachannel', { channel }));
     });
+    return n;
+  }
+
+  /**
+   * Rolls back our pending offer. libdatachannel's own rollback resets the description but keeps
+   * the ICE agent it created for the offer (still controlling, with the old credentials), so an
+   * offer accepted after it fails with an ICE role conflict and a DTLS certificate error
+   * (measured on two CLI peers in glare). Before any remote description has been applied nothing
+   * depends on that agent, so the native connection is replaced by a fresh one and our channels
+   * are re-created on it; this is exactly the state a browser returns to. Later (connected)
+   * rollbacks use libdatachannel's.
+   */
+  #rollback(): void {
+    if (this.#everRemote) {
+      this.#call(() => this.#native.setLocalDescription('rollback'));
+      return;
+    }
+    const old = this.#native;
+    this.#native = this.#createNative();
+    for (const channel of this.#channels) {
+      const init = channel.init;
+      channel.rebind(this.#native.createDataChannel(channel.label, toNativeChannelInit(init)));
+    }
+    this.#announced.clear();
+    this.#endPending = false;
+    this.#holdCandidates = false;
+    this.#heldEvents = [];
+    if (this.#endTimer) clearTimeout(this.#endTimer);
+    this.#endTimer = undefined;
+    this.#hasDataSection = false;
+    try {
+      old.close();
+    } catch {
+      // Already gone.
+    }
   }
 
   // --- Attributes ------------------------------------------------------------------------------
@@ -152,8 +231,19 @@ export class NodeRTCPeerConnection extends HandlerEventTarget {
     const state = this.#native.gatheringState() as string;
     return state === 'in-progress' ? 'gathering' : (state as RTCIceGatheringState);
   }
+  /**
+   * The local description. Our *first* offer is given without its candidates (and without
+   * `a=end-of-candidates`); they are announced as trickled candidates once the answer is applied.
+   * Why: libdatachannel's DTLS server (the offerer, `setup:actpass` answered with `active`)
+   * fails the handshake if the answerer's ClientHello arrives before the answer carrying its
+   * fingerprint — which happens whenever the peer-to-peer path is faster than the signaling
+   * server (measured: about 1 in 15 CLI-to-CLI calls on a loaded host, "DTLS alert: unknown CA").
+   * An answerer that does not know our candidates cannot reach us before we know its fingerprint.
+   */
   get localDescription(): NodeRTCSessionDescription | null {
-    return this.#description(() => this.#native.localDescription());
+    const description = this.#description(() => this.#native.localDescription());
+    if (!description || !this.#holdCandidates || description.type !== 'offer') return description;
+    return new NodeRTCSessionDescription({ type: 'offer', sdp: withoutCandidates(description.sdp) });
   }
   get remoteDescription(): NodeRTCSessionDescription | null {
     return this.#description(() => this.#native.remoteDescription());
@@ -261,14 +351,7 @@ export class NodeRTCPeerConnection extends HandlerEventTarget {
     if (init.maxPacketLifeTime != null && init.maxRetransmits != null) {
       throw new TypeError('maxPacketLifeTime and maxRetransmits are mutually exclusive');
     }
-    const native = this.#native.createDataChannel(String(label), {
-      ...(init.protocol ? { protocol: init.protocol } : {}),
-      ...(init.negotiated ? { negotiated: true } : {}),
-      ...(init.id != null ? { id: init.id } : {}),
-      unordered: init.ordered === false,
-      ...(init.maxPacketLifeTime != null ? { maxPacketLifeTime: init.maxPacketLifeTime } : {}),
-      ...(init.maxRetransmits != null ? { maxRetransmits: init.maxRetransmits } : {}),
-    });
+    const native = this.#native.createDataChannel(String(label), toNativeChannelInit(init));
     const channel = this.#adopt(new NodeRTCDataChannel(native, init, () => this.#maxMessageSize()));
     if (!this.#hasDataSection) {
       this.#negotiationNeeded = true;
@@ -308,7 +391,8 @@ export class NodeRTCPeerConnection extends HandlerEventTarget {
     if (type === 'rollback') {
       this.#prepared = undefined;
       if (state === 'stable') return;
-      this.#call(() => this.#native.setLocalDescription('rollback'));
+      if (state === 'have-local-offer') this.#rollback();
+      else this.#call(() => this.#native.setLocalDescription('rollback'));
       this.#sync();
       return;
     }
@@ -340,11 +424,13 @@ export class NodeRTCPeerConnection extends HandlerEventTarget {
     if (description.type === 'offer' && state === 'have-local-offer') {
       // Implicit rollback (webrtc-pc §4.4.1.6 step 4.2): the polite peer yields to the offer.
       this.#prepared = undefined;
-      this.#call(() => this.#native.setLocalDescription('rollback'));
+      this.#rollback();
     } else if (description.type === 'answer' && state !== 'have-local-offer') {
       throw new DOMException(`cannot set a remote answer in state ${state}`, 'InvalidStateError');
     }
     this.#call(() => this.#native.setRemoteDescription(description.sdp!, description.type as 'offer'));
+    this.#everRemote = true;
+    if (this.#holdCandidates) this.#releaseCandidates();
     if (/^m=application /m.test(description.sdp)) this.#hasDataSection = true;
     this.#sync();
   }
@@ -470,6 +556,21 @@ export class NodeRTCPeerConnection extends HandlerEventTarget {
     return report;
   }
 
+  /**
+   * Node-only: resolves once every open data channel has handed its queued bytes to the network
+   * (`bufferedAmount` 0), or after `timeoutMs`. Lets a short-lived process (a chat bot piping a
+   * line) close without cutting off what it just sent. Resolves true when drained.
+   */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const busy = [...this.#channels].some((c) => c.readyState === 'open' && c.bufferedAmount > 0);
+      if (!busy) return true;
+      if (performance.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   /** Closes the connection and its channels; no state events fire afterwards (webrtc-pc §4.4.1.5). */
   close(): void {
     if (this.#closed) return;
@@ -522,6 +623,7 @@ export class NodeRTCPeerConnection extends HandlerEventTarget {
     if (type === 'offer') {
       this.#announced.clear();
       this.#endPending = false;
+      if (!this.#everRemote) this.#holdCandidates = true;
     }
     this.#call(() => this.#native.setLocalDescription(type));
     const sdp = this.#native.localDescription()?.sdp ?? '';
@@ -581,7 +683,7 @@ export class NodeRTCPeerConnection extends HandlerEventTarget {
 
   /** Fires the null candidate once every candidate in the local description was announced. */
   #maybeEndOfCandidates(): void {
-    if (!this.#endPending || this.#closed) return;
+    if (!this.#endPending || this.#closed || this.#holdCandidates) return;
     const sdp = this.#native.localDescription()?.sdp ?? '';
     const inSdp = [...sdp.matchAll(/^a=(candidate:[^\r\n]+)/gm)].map((m) => m[1]!);
     const missing = inSdp.some((c) => !this.#announced.has(c));
@@ -594,6 +696,22 @@ export class NodeRTCPeerConnection extends HandlerEventTarget {
       return;
     }
     if (!missing) this.#announceEnd();
+  }
+
+  /** The answer is applied: announce the candidates held back from our first offer. */
+  #releaseCandidates(): void {
+    this.#holdCandidates = false;
+    const held = this.#heldEvents;
+    this.#heldEvents = [];
+    // From a task, as candidates are: the caller's setRemoteDescription() resolves first.
+    setImmediate(() => {
+      if (this.#closed) return;
+      for (const candidate of held) {
+        this.#announced.add(candidate.candidate);
+        this.dispatchEvent(eventWith('icecandidate', { candidate, url: null }));
+      }
+      this.#maybeEndOfCandidates();
+    });
   }
 
   #announceEnd(): void {

@@ -1,0 +1,16 @@
+/**
+ * The SDK's data-channel features (chat, file transfer), imported in one place. The client
+ * package's entry point exports the core only, so these come from their modules, as in the web
+ * app (packages/web/src/app/sdk-features.ts).
+ */
+export { ChatChannel, ChatRoom } from '../../../client/src/features/chat.ts';
+export {
+  type FileSink,
+  type FileSource,
+  type FileTransferError,
+  FileTransfers,
+  type IncomingTransfer,
+  type OutgoingTransfer,
+  type TransferProgress,
+  type TransferResult,
+} from '../../../client/src/features/file-transfer.ts';
