@@ -99,7 +99,17 @@ describe('SDK › ICE restart after a forced failure (Chromium + coturn)', () =>
       const sel = await selected(p);
       assert.equal(sel.type, 'relay');
     }
-    assert.equal(await a.evaluate(() => window.T.count('ice restart')), 0, 'one side restarts, not both');
+    const politeLog = await a.evaluate(() =>
+      window.T.logs
+        .filter((l) => l.logger === 'parley:peer')
+        .map((l) => `${l.msg} ${JSON.stringify(l.ctx)}`)
+        .slice(-12),
+    );
+    assert.equal(
+      await a.evaluate(() => window.T.count('ice restart')),
+      0,
+      `one side restarts, not both:\n${politeLog.join('\n')}`,
+    );
     const turn2Port = new URL(turn2.urls.udp.replace('turn:', 'turn://')).port;
     assert.ok((await selected(a)).url?.includes(turn2Port), 'now relayed by the second TURN server');
     console.log(

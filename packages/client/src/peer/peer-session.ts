@@ -562,6 +562,12 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       rollback: decision.rollback,
     });
     this.#log.trace('remote sdp', { sdp: description.sdp });
+    if (description.type === 'offer' && this.polite && this.#recoveryTimer !== undefined) {
+      // The impolite side is already renegotiating (normally its ICE restart): give that time to
+      // finish before our backup restart, so exactly one side restarts.
+      clearTimeout(this.#recoveryTimer);
+      this.#recoveryTimer = setTimeout(() => this.#recover(), this.#timing.iceRestartTimeoutMs);
+    }
     this.#isSettingRemoteAnswerPending = description.type === 'answer';
     try {
       await this.#setRemote(description, decision.rollback);
