@@ -175,11 +175,17 @@ export class ChatChannel extends TypedEmitter<ChatChannelEvents> {
   }
 
   #onMessage(data: unknown): void {
-    if (typeof data !== 'string' && !(data instanceof ArrayBuffer)) {
+    const raw =
+      typeof data === 'string' || data instanceof ArrayBuffer
+        ? data
+        : ArrayBuffer.isView(data)
+          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+          : null;
+    if (raw === null) {
       this.emit('error', new ChatError('BAD_JSON', 'unreadable message payload'));
       return;
     }
-    const r = decodeChat(data);
+    const r = decodeChat(raw);
     if (!r.ok) {
       this.emit('error', new ChatError(r.code, r.message));
       return;

@@ -204,6 +204,11 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
         this.#onChunk(channel, new Uint8Array(data));
         return;
       }
+      // Some Node stacks hand binary messages over as Buffers (Uint8Array views).
+      if (ArrayBuffer.isView(data)) {
+        this.#onChunk(channel, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        return;
+      }
       this.#protocolError('unexpected message payload (is binaryType "arraybuffer"?)');
       return;
     }
