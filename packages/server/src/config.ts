@@ -332,15 +332,15 @@ export const CONFIG_VARS = {
   },
   PARLEY_HELLO_RATE_PER_S: {
     key: 'helloRatePerS',
-    schema: num(0.001, 1_000_000).default(5),
-    shown: '`5`',
+    schema: num(0.001, 1_000_000).default(10),
+    shown: '`10`',
     doc: '`hello` attempts per second per client address (fresh and resume); more get `RATE_LIMITED`. Slows name scanning and squatting.',
   },
   PARLEY_HELLO_BURST: {
     key: 'helloBurst',
-    schema: int(1, 1_000_000).default(50),
-    shown: '`50`',
-    doc: '`hello` attempts one address may make at once.',
+    schema: int(1, 1_000_000).default(200),
+    shown: '`200`',
+    doc: '`hello` attempts one address may make at once: room for everyone behind one NAT resuming together after a restart.',
   },
   PARLEY_PASSWORD_RATE_PER_S: {
     key: 'passwordRatePerS',
