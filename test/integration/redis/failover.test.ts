@@ -10,9 +10,13 @@ import { startRedis, stopAllRedis } from '../../helpers/redis.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 import { startNode, stopAllNodes, until } from './parley-node.ts';
 
-/** PARLEY_NODE_TTL_S used below; a dead node must be noticed within TTL + one sweep (TTL/3). */
+/**
+ * PARLEY_NODE_TTL_S used below. A dead node is noticed within TTL + one sweep interval (TTL/3);
+ * the allowance on top covers the survivors' work and a loaded test machine's scheduler.
+ */
 const TTL_S = 1;
-const BOUND_MS = Math.round(TTL_S * 1000 * (1 + 1 / 3)) + 700;
+const BOUND_MS = Math.round(TTL_S * 1000 * (1 + 1 / 3));
+const SLACK_MS = 1500;
 
 describe('Redis cluster failures', () => {
   afterEach(async () => {
@@ -49,11 +53,12 @@ describe('Redis cluster failures', () => {
     await n1.kill();
     const killedAt = Date.now();
     for (const x of [b, c]) {
-      const left = await x.next('peer.left', { timeoutMs: BOUND_MS + 2000 });
+      const left = await x.next('peer.left', { timeoutMs: BOUND_MS + SLACK_MS + 2000 });
       assert.deepEqual(left, { type: 'peer.left', room: 'doomed', name: 'k-victim', reason: 'gone' });
     }
     const elapsed = Date.now() - killedAt;
-    assert.ok(elapsed <= BOUND_MS + 500, `peer.left after ${elapsed} ms (bound ${BOUND_MS} ms)`);
+    assert.ok(elapsed <= BOUND_MS + SLACK_MS, `peer.left after ${elapsed} ms (bound ${BOUND_MS} ms)`);
+    console.log(`# dead node noticed: peer.left ${elapsed} ms after SIGKILL (TTL ${TTL_S * 1000} ms)`);
     assert.deepEqual(await b.next('call.ended'), {
       type: 'call.ended',
       call,
