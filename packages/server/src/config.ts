@@ -78,6 +78,8 @@ interface VarSpec {
   /** The default as shown in the README. */
   readonly shown: string;
   readonly doc: string;
+  /** The value is a secret: a problem report names the variable but never echoes the value. */
+  readonly secret?: true;
 }
 
 /**
@@ -212,6 +214,7 @@ export const CONFIG_VARS = {
   PARLEY_TURN_SECRET: {
     key: 'turnSecret',
     schema: z.string().min(1).optional(),
+    secret: true,
     shown: '(unset)',
     doc: "Shared secret of the TURN server's REST API (coturn `static-auth-secret`); when set, clients get short-lived credentials.",
   },
@@ -266,6 +269,7 @@ export const CONFIG_VARS = {
       .string()
       .refine((s) => Buffer.byteLength(s) >= 32, 'must be at least 32 bytes (e.g. `openssl rand -base64 48`)')
       .optional(),
+    secret: true,
     shown: '(unset)',
     doc: 'Require an access token (JWT, HS256, signed with this secret) in every `hello`; missing, expired or forged → `UNAUTHORIZED`. At most one of this and `PARLEY_AUTH_PUBLIC_KEY`.',
   },
@@ -428,7 +432,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (parsed.success) out[spec.key] = parsed.data;
     else {
       const detail = parsed.error.issues.map((i) => i.message).join('; ');
-      problems.push(`${name}=${JSON.stringify(raw)}: ${detail}`);
+      const shown = 'secret' in spec && spec.secret ? '(hidden)' : JSON.stringify(raw);
+      problems.push(`${name}=${shown}: ${detail}`);
     }
   }
   // Pairs and exclusions, reported with the rest.
