@@ -185,6 +185,23 @@ describe('SDK › 1:1 calls in Chromium', () => {
     assert.ok(['hangup', 'peer_gone', 'failed'].includes(String(reason)));
   });
 
+  it('a crashed tab (no pagehide) ends the call with peer_gone after the server’s grace', async () => {
+    const [a, b] = await twoPeers();
+    await connectedCall(a, b);
+    const cdp = await env.context.newCDPSession(a);
+    const t0 = Date.now();
+    void cdp.send('Page.crash').catch(() => {}); // the renderer dies (the reply never comes): no pagehide, no bye
+    await pollPage(b, () => window.T.call?.state === 'ended', {
+      what: 'bob sees alice gone',
+      intervalMs: 50,
+      timeoutMs: 20_000,
+    });
+    const ms = Date.now() - t0;
+    assert.equal(await b.evaluate(() => window.T.call?.endReason), 'peer_gone');
+    console.log(`# crashed tab seen by the peer in ${ms} ms (PARLEY_GRACE_S=3)`);
+    assert.ok(ms >= 2_500, 'not before the grace');
+  });
+
   it('chats and sends a file over the call’s data channels', async () => {
     const [a, b] = await twoPeers();
     await connectedCall(a, b);
