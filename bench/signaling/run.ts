@@ -12,6 +12,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './proc.ts';
 import { evaluateGoals, type ScenarioReport, summarizeScenario } from './report.ts';
@@ -25,7 +26,15 @@ import {
   type Timing,
 } from './scenarios/spec.ts';
 import { freePort, startServer, withFileLimit } from './server-process.ts';
-import { isTargetName, PARLEY_BENCH_ENV, ROOT, TARGET_NAMES, TARGETS, type TargetName } from './targets.ts';
+import {
+  isTargetName,
+  PARLEY_BENCH_ENV,
+  PARLEY_ENTRY,
+  ROOT,
+  TARGET_NAMES,
+  TARGETS,
+  type TargetName,
+} from './targets.ts';
 
 const IDLE_GOAL_CONNECTIONS = 10_000;
 
@@ -42,6 +51,8 @@ const USAGE = `usage: npm run bench:signaling -- [options]
                         use \`npm run -s bench:signaling\` for JSON-only stdout)
   --profile DIR         run every server under \`node --cpu-prof\`: DIR/<scenario>-<target>-<port>/
                         gets one profile per thread (the largest is the main thread's)
+  --parley-entry FILE   start Parley from FILE instead of packages/server/src/main.ts (e.g. a
+                        patched copy of the server, to measure a change before making it)
   --help
 
 The idle scenario runs in the first round only (its figures hardly vary, and 10,000 logins per
@@ -59,6 +70,7 @@ function options() {
       'measure-ms': { type: 'string' },
       out: { type: 'string' },
       profile: { type: 'string' },
+      'parley-entry': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -81,6 +93,7 @@ function options() {
     measureMs: int(values['measure-ms'], 'measure-ms', base.measureMs, 200, 120_000),
   };
   const idleConnections = int(values['idle-conns'], 'idle-conns', values.quick ? 2000 : 10_000, 10, 15_000);
+  if (values['parley-entry']) PARLEY_ENTRY.path = resolve(values['parley-entry']);
   const targets = (values.targets ?? TARGET_NAMES.join(',')).split(',').map((t) => t.trim());
   for (const t of targets) if (!isTargetName(t)) throw new Error(`unknown target "${t}"`);
   const wanted = values.scenarios?.split(',').map((s) => s.trim());
@@ -183,12 +196,13 @@ async function runCell(
   profileDir: string | undefined,
 ): Promise<CellResult> {
   const spec = TARGETS[target];
-  if (target === 'parley' && !existsSync(`${ROOT}packages/server/src/main.ts`)) {
+  const entry = PARLEY_ENTRY.path.startsWith('/') ? PARLEY_ENTRY.path : `${ROOT}${PARLEY_ENTRY.path}`;
+  if (target === 'parley' && !existsSync(entry)) {
     return {
       scenario: scenario.id,
       target,
       ok: false,
-      error: 'packages/server/src/main.ts does not exist (Parley server not built yet)',
+      error: `${entry} does not exist (Parley server not built yet)`,
       figures: {},
       detail: {},
     };
@@ -290,6 +304,7 @@ async function main(): Promise<void> {
       timing: opts.timing,
       targets: Object.fromEntries(opts.targets.map((t) => [t, TARGETS[t].description])),
       parleyEnv: PARLEY_BENCH_ENV,
+      parleyEntry: PARLEY_ENTRY.path,
       cpuPer1k:
         'server utime+stime from /proc/<pid>/stat over the measured window, divided by frames delivered to receivers in the window, × 1000',
       latency:

@@ -10,6 +10,9 @@ import type { PayloadKind } from './payloads.ts';
 /** The repository root, so the harness works from any working directory. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** Parley's entry point, relative to ROOT (or absolute: run.ts --parley-entry, to compare a patched copy). */
+export const PARLEY_ENTRY = { path: 'packages/server/src/main.ts' };
+
 export const TARGET_NAMES = ['parley', 'bare', 'peer'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
@@ -60,7 +63,7 @@ const tsEntry = (file: string, nodeArgs: readonly string[] = []) => [
   ...nodeArgs,
   '--import',
   'tsx',
-  `${ROOT}${file}`,
+  file.startsWith('/') ? file : `${ROOT}${file}`,
 ];
 
 function firstFrameType(frame: string): string {
@@ -99,7 +102,7 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
     name: 'parley',
     description: 'Parley (packages/server/src/main.ts), limits raised as in PARLEY_BENCH_ENV',
     launch: (port, nodeArgs) => ({
-      args: tsEntry('packages/server/src/main.ts', nodeArgs),
+      args: tsEntry(PARLEY_ENTRY.path, nodeArgs),
       env: { ...PARLEY_BENCH_ENV, PARLEY_HOST: '127.0.0.1', PARLEY_PORT: String(port) },
     }),
     url: (port) => `ws://127.0.0.1:${port}/ws`,
