@@ -84,19 +84,20 @@ export class VideoGrid {
     this.el.style.alignContent = 'center';
     this.el.dataset.layout = pip ? 'pip' : 'grid';
     this.el.dataset.count = String(n);
-    if (pip) {
-      this.el.style.removeProperty('grid-template-columns');
-      this.el.style.removeProperty('grid-template-rows');
-      return;
-    }
+    this.el.style.removeProperty('grid-template-columns');
+    this.el.style.removeProperty('grid-template-rows');
+    this.el.style.removeProperty('max-width');
+    if (pip) return;
     const { width, height } = this.el.getBoundingClientRect();
     if (width === 0 || height === 0 || n === 0) return;
-    // Portrait boxes (phones) get taller tiles so faces stay large.
-    const ratio = width < height * 0.8 && n <= 4 ? 4 / 5 : 16 / 9;
+    // Portrait boxes (phones) get taller tiles so faces stay large; many people get squares.
+    const portrait = width < height * 0.8;
+    const ratio = portrait ? (n <= 4 ? 4 / 5 : 1) : 16 / 9;
     const fit = fitGrid(n, width, height, ratio);
-    this.el.style.gridTemplateColumns = `repeat(${fit.cols}, ${Math.floor(fit.width)}px)`;
-    this.el.style.gridTemplateRows = `repeat(${fit.rows}, ${Math.floor(fit.height)}px)`;
-    this.el.style.justifyContent = 'center';
+    // Rows are laid out by flex-wrap so a last, incomplete row stays centred.
+    this.el.style.setProperty('--tile-w', `${Math.floor(fit.width)}px`);
+    this.el.style.setProperty('--tile-h', `${Math.floor(fit.height)}px`);
+    this.el.style.maxWidth = `${Math.ceil(fit.cols * fit.width + (fit.cols - 1) * GAP_PX) + 1}px`;
   }
 
   /** Puts the tiles' elements in this order, moving only when it differs (moves can stall video). */
@@ -109,6 +110,7 @@ export class VideoGrid {
   /** A screen share on the stage: the screen large, everyone else in a column beside it. */
   #present(screen: VideoTile): void {
     this.el.dataset.layout = 'present';
+    this.el.style.removeProperty('max-width');
     this.el.dataset.count = String(this.#tiles.length);
     const { width, height } = this.el.getBoundingClientRect();
     if (width === 0 || height === 0) return;

@@ -272,6 +272,13 @@ export class CallScreen {
     this.showSide(window.matchMedia('(min-width: 1100px)').matches ? 'chat' : null, { focus: false });
 
     this.#disposer.add(listen(document, 'keydown', (e) => this.#onKey(e)));
+    // Going narrow (a phone turned, a window shrunk): the side panel would cover the stage.
+    const narrow = window.matchMedia('(max-width: 860px)');
+    const onNarrow = () => {
+      if (narrow.matches && this.#sideTab !== null) this.showSide(null, { focus: false });
+    };
+    narrow.addEventListener('change', onNarrow);
+    this.#disposer.add(() => narrow.removeEventListener('change', onNarrow));
     this.#levelTimer = setInterval(() => this.#tickLevels(), 100);
     this.#disposer.add(() => clearInterval(this.#levelTimer));
   }
