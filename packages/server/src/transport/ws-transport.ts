@@ -92,6 +92,8 @@ export class WsTransport {
     }
     const status = this.#options.checkUpgrade?.(req);
     if (status !== undefined) {
+      // The Origin is the page's site (not personal data): what an operator needs to fix a list.
+      this.#log.warn({ status, origin: req.headers.origin }, 'upgrade refused');
       refuse(socket, status, STATUS_TEXT[status] ?? 'Refused');
       return;
     }
