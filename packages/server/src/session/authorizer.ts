@@ -1,8 +1,9 @@
 /**
- * The authorization seam. The server itself admits everyone; a deployment that needs access
- * control passes an `Authorizer` (e.g. one that verifies the JWT carried in `hello.token`, checks
- * the Origin header, and limits rooms to those the token names). Each hook refuses by throwing a
- * `ParleyError` — `UNAUTHORIZED` (fatal) or `FORBIDDEN` — or, for upgrades, returning a status.
+ * The authorization seam. By default the server uses `AccessControl` (auth/access-control.ts),
+ * built from the configuration: Origin allow list, per-address hello and password limits, and
+ * access tokens when a key is configured. An embedder may pass its own `Authorizer` instead.
+ * Each hook refuses by throwing a `ParleyError` — `UNAUTHORIZED` (fatal), `FORBIDDEN` or
+ * `RATE_LIMITED` — or, for upgrades, returning an HTTP status.
  */
 import type { IncomingMessage } from 'node:http';
 
