@@ -40,6 +40,7 @@ export function formatDuration(seconds: number | undefined): string {
 /** Milliseconds → "42 ms". */
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms > 0 && ms < 1) return '< 1 ms';
   return `${Math.round(ms)} ms`;
 }
 

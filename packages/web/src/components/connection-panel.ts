@@ -86,9 +86,8 @@ export class ConnectionPanel {
     card.values.out!.textContent = formatBitrate(s.outBps);
     card.values.video!.textContent = s.width && s.height ? `${s.width}×${s.height}` : '—';
     card.values.fps!.textContent = s.fps !== undefined ? `${Math.round(s.fps)} fps` : '—';
-    card.values.path!.textContent = s.route
-      ? `${s.localType ?? '?'} → ${s.remoteType ?? '?'}${s.protocol ? `, ${s.protocol.toUpperCase()}` : ''}`
-      : '—';
+    // Candidate types of the pair in use (the protocol is in the note above).
+    card.values.path!.textContent = s.route ? `${s.localType ?? '?'} → ${s.remoteType ?? '?'}` : '—';
     card.plot.push([s.inBps, s.rttMs]);
   }
 
