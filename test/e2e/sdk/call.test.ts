@@ -233,6 +233,22 @@ describe('SDK › 1:1 calls in Chromium', () => {
     assert.equal(got.text.length, sent.length);
   });
 
+  it('a reloaded page resumes its session from sessionStorage and keeps its name', async () => {
+    round++;
+    const name = `reload${round}`;
+    const p = await env.page(name);
+    pages.push(p);
+    const login = (n: string) =>
+      p.evaluate(async (nm) => {
+        await window.T.connect(nm, { storage: window.sessionStorage });
+        return window.T.client?.signaling.welcome?.resumed;
+      }, n);
+    assert.equal(await login(name), false, 'first visit: a new session');
+    await p.reload();
+    await p.waitForFunction(() => typeof window.T === 'object');
+    assert.equal(await login(name), true, 'after the reload: the same session, no NAME_TAKEN');
+  });
+
   it('declining ends the caller’s call with reason declined', async () => {
     const [a, b] = await twoPeers();
     await b.evaluate(() => {
