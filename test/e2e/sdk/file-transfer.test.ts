@@ -101,8 +101,8 @@ describe('file transfer between two Chromium pages', () => {
     );
     // Bounds. usedJSHeapSize counts JS objects, not ArrayBuffer contents: it must stay flat. The
     // CDP figure adds ArrayBuffer backing stores: the sender keeps at most two 1 MiB read blocks
-    // alive, but spent blocks wait for V8's next collection (measured peak here: ~90 MiB, the
-    // same for 50 MiB and 200 MiB files), so the bound is the GC's slack, well under the file.
+    // alive, but spent blocks wait for V8's next collection (measured peaks here: 68–90 MiB), so
+    // the bound is the collector's slack, well under the 200 MiB file.
     assert.ok(heapGrowth < 16 * MiB, `usedJSHeapSize grew ${heapGrowth} bytes`);
     assert.ok(maxSenderBytes < 128 * MiB, `sender heap + ArrayBuffers reached ${maxSenderBytes} bytes`);
     await cdp.detach();
