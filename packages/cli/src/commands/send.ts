@@ -12,6 +12,7 @@ import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { CliError } from '../exit-codes.ts';
 import { openFileSource } from '../files/file-source.ts';
+import { windowedSource } from '../files/windowed-source.ts';
 import { connectNode, type NodeClient } from '../session/node-client.ts';
 import type { PeerLink } from '../session/peer-link.ts';
 import type { FileSource } from '../session/sdk-features.ts';
@@ -157,9 +158,12 @@ async function sendFilesTo(
   const failed: CliError[] = [];
   for (const source of sources) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    // The SDK closes a source when its transfer ends; several peers share ours, so shield it.
-    const shared: FileSource = { name: source.name, size: source.size, type: source.type, read: source.read };
-    const transfer = link.files.send(shared);
+    // Paced by the receiver's confirmations (files/windowed-source.ts). The wrapper also keeps
+    // the SDK from closing our source when the transfer ends: several peers may share it.
+    let confirmed = () => 0;
+    const paced = windowedSource(source, () => confirmed(), { signal: ctx.signal });
+    const transfer = link.files.send(paced);
+    confirmed = () => transfer.confirmedBytes;
     const onAbort = () => transfer.cancel('interrupted');
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     const outcome = await reportTransfer(transfer, {

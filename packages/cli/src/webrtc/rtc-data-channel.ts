@@ -28,6 +28,21 @@ export interface DataChannelCounters {
 
 const encoder = new TextEncoder();
 
+/**
+ * The bytes of `view` as an ArrayBuffer of exactly that length. node-datachannel hands over a
+ * Buffer that owns its memory for large messages: that memory is used as is (no copy). A view
+ * into a larger buffer (Node's small-Buffer pool) is copied, so the app never sees other bytes.
+ * Copying every message doubled the garbage per message and let a receiver's RSS reach 1.5×
+ * the file size on a 500 MiB transfer before the collector caught up.
+ */
+function exactArrayBuffer(view: Uint8Array): ArrayBuffer {
+  const { buffer, byteOffset, byteLength } = view;
+  if (buffer instanceof ArrayBuffer && byteOffset === 0 && byteLength === buffer.byteLength) return buffer;
+  const copy = new ArrayBuffer(byteLength);
+  new Uint8Array(copy).set(view);
+  return copy;
+}
+
 /** See the file comment. Created by `NodeRTCPeerConnection`, never directly. */
 export class NodeRTCDataChannel extends HandlerEventTarget {
   #native: NativeDataChannel;
@@ -104,8 +119,7 @@ export class NodeRTCDataChannel extends HandlerEventTarget {
         this.counters.bytesReceived += Buffer.byteLength(message);
       } else {
         const view = message instanceof ArrayBuffer ? new Uint8Array(message) : message;
-        const exact = new ArrayBuffer(view.byteLength);
-        new Uint8Array(exact).set(view);
+        const exact = exactArrayBuffer(view);
         data = this.#binaryType === 'blob' ? new Blob([exact]) : exact;
         this.counters.bytesReceived += view.byteLength;
       }
