@@ -30,12 +30,6 @@ export type BrowserKind = (typeof BrowserKind)[keyof typeof BrowserKind];
 /** Two browsers that take part in one call, e.g. `['chromium', 'firefox']`. */
 export type Pairing = readonly [BrowserKind, BrowserKind];
 
-/** The pairings worth testing: the Chromium baseline and the cross-engine one. */
-export const PAIRINGS: readonly Pairing[] = [
-  ['chromium', 'chromium'],
-  ['chromium', 'firefox'],
-];
-
 /** Names a pairing for test titles and benchmark output: `chromium↔firefox`. */
 export function pairingName(pairing: Pairing): string {
   return `${pairing[0]}↔${pairing[1]}`;
