@@ -163,10 +163,15 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   /** @internal A signal for this room from `from`. */
   onSignal(from: string, data: SignalData): void {
-    if (this.#state === 'left' || from === this.#host.name) return;
-    // A member's offer may overtake its `peer.joined` when both come from different paths
-    // after a reconnect; anyone signalling in our room's scope is a member.
-    this.#ensurePeer(from).handleSignal(data);
+    if (this.#state === 'left') return;
+    // Only members get a session: the server announces a member (room.joined / peer.joined)
+    // before relaying its signals, so anyone else signalling in our room's scope is not in it.
+    const peer = this.#peers.get(from);
+    if (!peer) {
+      this.#log.debug('signal from a non-member dropped', { room: this.name, from });
+      return;
+    }
+    peer.handleSignal(data);
   }
 
   /** @internal `room.message`. */

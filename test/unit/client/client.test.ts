@@ -191,6 +191,34 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
     assert.equal(pc.signalingState, 'closed');
   });
 
+  it('drops room signals from names that are not members', async () => {
+    const { client, s } = await start();
+    const joining = client.join('standup', { media: false });
+    await until(() => s.last('room.join'));
+    s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob'] });
+    const room = await joining;
+    s.push({
+      type: 'signal',
+      from: 'mallory',
+      data: { kind: 'description', scope: 'room:standup', description: { type: 'offer', sdp: 'x' } },
+    });
+    assert.deepEqual([...room.peers.keys()], ['bob'], 'no session for a stranger');
+  });
+
+  it('applies ice.updated to every peer session', async () => {
+    const { client, s } = await start();
+    const joining = client.join('standup', { media: false });
+    await until(() => s.last('room.join'));
+    s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob', 'carol'] });
+    const room = await joining;
+    const iceServers = [{ urls: 'turn:turn.example:3478', username: '1:alice', credential: 'c' }];
+    s.push({ type: 'ice.updated', iceServers });
+    assert.deepEqual(client.iceServers, iceServers);
+    for (const peer of room.peers.values()) {
+      assert.deepEqual((peer.pc as unknown as FakePeerConnection).configuration.iceServers, iceServers);
+    }
+  });
+
   it('rejoins its rooms after a fresh (not resumed) session and keeps live peers meanwhile', async () => {
     const { client, s, sockets } = await start();
     const joining = client.join('standup', { media: false });
