@@ -106,6 +106,7 @@ describe('web app › direct calls', () => {
       .getByText('Hi Bob, can you hear me?')
       .waitFor();
     await bob.page.getByRole('textbox', { name: 'Message' }).fill('Loud and clear.');
+    await alice.page.getByText('bob is typing…').waitFor();
     await bob.page.getByRole('button', { name: 'Send message' }).click();
     await alice.page.getByRole('log', { name: 'Chat messages' }).getByText('Loud and clear.').waitFor();
 

@@ -258,7 +258,16 @@ export class ParleyApp {
 
   #wireClient(client: ParleyClient): void {
     client.on('state', (state, reason) => this.#onClientState(state, reason));
-    client.on('reconnected', () => toast('Reconnected to the server.', 'success'));
+    client.on('reconnected', (resumed) => {
+      toast('Reconnected to the server.', 'success');
+      // A fresh session (the server restarted) has no presence subscription: ask again.
+      const view = this.#home;
+      if (!resumed && view)
+        void client.watchPresence().then(
+          (names) => this.#home === view && view.setOnline(names),
+          () => undefined,
+        );
+    });
     client.on('incoming', (call) => this.#onIncoming(call));
     client.on('presence', () => this.#home?.setOnline([...client.online]));
     client.on('peer', (peer) => {

@@ -14,7 +14,12 @@ export interface ChatHandlers {
   send(text: string): boolean;
   /** Sends files (picked or dropped). */
   sendFiles(files: File[]): void;
+  /** Tells the others we started (true) or stopped (false) typing. */
+  typing(active: boolean): void;
 }
+
+/** Typing stops counting after this long without a key press. */
+const TYPING_IDLE_MS = 4000;
 
 /** The chat panel. */
 export class ChatPanel {
@@ -23,6 +28,10 @@ export class ChatPanel {
   readonly #empty: HTMLElement;
   readonly #input: HTMLTextAreaElement;
   readonly #handlers: ChatHandlers;
+  readonly #typingLine: HTMLElement;
+  readonly #typers = new Map<string, ReturnType<typeof setTimeout>>();
+  #typing = false;
+  #typingTimer: ReturnType<typeof setTimeout> | undefined;
   #unread = 0;
   #visible = false;
   #onUnread: (count: number) => void = () => undefined;
@@ -50,7 +59,11 @@ export class ChatPanel {
           this.#submit();
         }
       },
-      oninput: () => this.#autosize(),
+      oninput: () => {
+        this.#autosize();
+        this.#noteTyping();
+      },
+      onblur: () => this.#stopTyping(),
     });
     const picker = h('input', {
       type: 'file',
@@ -91,10 +104,12 @@ export class ChatPanel {
         icon('send'),
       ),
     );
+    this.#typingLine = h('p', { class: 'typing-line', 'aria-live': 'polite' });
     this.el = h(
       'div',
       { class: 'tabpanel chat', style: 'position:relative' },
       this.#log,
+      this.#typingLine,
       form,
       h('div', { class: 'drop-zone', 'aria-hidden': 'true' }, 'Drop to send'),
     );
@@ -120,9 +135,43 @@ export class ChatPanel {
     this.#input.focus();
   }
 
+  #noteTyping(): void {
+    clearTimeout(this.#typingTimer);
+    this.#typingTimer = setTimeout(() => this.#stopTyping(), TYPING_IDLE_MS);
+    if (this.#typing || this.#input.value.trim() === '') return;
+    this.#typing = true;
+    this.#handlers.typing(true);
+  }
+
+  #stopTyping(): void {
+    clearTimeout(this.#typingTimer);
+    if (!this.#typing) return;
+    this.#typing = false;
+    this.#handlers.typing(false);
+  }
+
+  /** Shows or clears "NAME is typing…" for a peer (it clears itself after a while). */
+  setTyping(name: string, active: boolean): void {
+    clearTimeout(this.#typers.get(name));
+    this.#typers.delete(name);
+    if (active)
+      this.#typers.set(
+        name,
+        setTimeout(() => this.setTyping(name, false), TYPING_IDLE_MS + 2000),
+      );
+    const names = [...this.#typers.keys()];
+    this.#typingLine.textContent =
+      names.length === 0
+        ? ''
+        : names.length === 1
+          ? `${names[0]} is typing…`
+          : `${names.join(', ')} are typing…`;
+  }
+
   #submit(): void {
     const text = this.#input.value.trim();
     if (!text) return;
+    this.#stopTyping();
     if (this.#handlers.send(text)) {
       this.#input.value = '';
       this.#autosize();

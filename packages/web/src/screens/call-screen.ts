@@ -99,7 +99,19 @@ export class CallScreen {
     this.#grid.add(this.#selfTile);
 
     this.#chat = new ChatPanel(
-      { send: (text) => this.#sendChat(text), sendFiles: (files) => this.#sendFiles(files) },
+      {
+        send: (text) => this.#sendChat(text),
+        sendFiles: (files) => this.#sendFiles(files),
+        typing: (active) => {
+          for (const e of this.#peers.values()) {
+            try {
+              e.link.chat?.sendTyping(active);
+            } catch {
+              // A closing channel: typing hints are best effort.
+            }
+          }
+        },
+      },
       CHAT_LIMITS.textMaxChars,
     );
     this.#chatCount = h('span', { class: 'count', 'aria-label': 'unread' });
@@ -555,9 +567,11 @@ export class CallScreen {
     if (link.chat)
       entry.offs.push(
         link.chat.on('chat', (msg) => {
+          this.#chat.setTyping(name, false);
           this.#chat.addMessage(name, msg.text, false, new Date(msg.ts));
           if (this.#sideTab !== 'chat') chime(true);
         }),
+        link.chat.on('typing', (msg) => this.#chat.setTyping(name, msg.active)),
       );
     link.onUnreachable(() => {
       if (peer.state === 'connecting') this.#onPeerState(entry, 'failed', 'no network path found');
@@ -579,6 +593,7 @@ export class CallScreen {
     this.#grid.remove(entry.tile);
     for (const tile of entry.screens.values()) this.#grid.remove(tile);
     this.#conn.remove(name);
+    this.#chat.setTyping(name, false);
     this.clearBanner(`unreachable-${name}`);
     if (message) {
       this.#chat.addSystem(message);
