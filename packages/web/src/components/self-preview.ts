@@ -31,7 +31,6 @@ export class SelfPreview {
   #timer: ReturnType<typeof setInterval> | undefined;
   #audioOn = true;
   #videoOn = true;
-  #handedOver = false;
   #opening: Promise<void> | null = null;
 
   constructor() {
@@ -203,8 +202,8 @@ export class SelfPreview {
    * call owns them now). Returns null when there is none (receive-only).
    */
   takeStream(): MediaStream | null {
-    this.#handedOver = true;
     const stream = this.#stream;
+    // Forget it first, so releasing the preview does not stop the tracks the call now owns.
     this.#stream = null;
     this.#release();
     return stream;
@@ -215,8 +214,7 @@ export class SelfPreview {
     this.#level?.close();
     this.#level = null;
     this.#video.srcObject = null;
-    if (!this.#handedOver) stopStream(this.#stream);
-    this.#handedOver = false;
+    stopStream(this.#stream);
     this.#stream = null;
   }
 

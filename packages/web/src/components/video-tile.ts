@@ -58,8 +58,6 @@ export class VideoTile {
         this.#label,
       ),
     );
-    this.#video.style.margin = '0';
-    this.el.style.margin = '0';
     this.el.addEventListener('animationend', () => this.el.classList.remove('entering'), { once: true });
     // Remote videos may be paused by autoplay rules until the page had a click; retry on play.
     this.#video.addEventListener('loadedmetadata', () => void this.#video.play().catch(() => undefined));
