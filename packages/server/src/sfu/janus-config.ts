@@ -1,0 +1,151 @@
+/**
+ * Writes a private configuration folder for a Janus (Debian `janus` 1.1) that Parley runs as its
+ * SFU, so that nothing from `/etc/janus` applies: Debian's own service would listen on every
+ * interface with the demo rooms and the well-known default secrets.
+ *
+ * What the generated folder enables, and why:
+ * - `janus.jcfg`: only the VideoRoom plugin and the WebSockets transport are loaded (every other
+ *   plugin, transport, logger and event handler is disabled, so nothing else is reachable);
+ *   `api_secret` makes every request carry a secret only the Parley server knows; the admin API
+ *   is off; `nat.ice_enforce_list` pins ICE to the machine's own address (Janus otherwise offers
+ *   candidates on every interface, including container bridges); `media.rtp_port_range` keeps
+ *   the media ports in a range a firewall can open.
+ * - `janus.transport.websockets.jcfg`: plain WebSocket on one address (127.0.0.1 by default)
+ *   and port; no admin WebSocket.
+ * - `janus.plugin.videoroom.jcfg`: no static rooms, and an `admin_key`, so that only the holder
+ *   of the key (the Parley server) can create rooms.
+ *
+ * Janus is GPL-3; Parley only talks to it over this network API, as a separate process.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Where Debian (and a default source build) install Janus's plugins, transports and loggers. */
+const LIB_DIR_CANDIDATES = [
+  '/usr/lib/x86_64-linux-gnu/janus',
+  '/usr/lib/aarch64-linux-gnu/janus',
+  '/usr/lib/janus',
+  '/opt/janus/lib/janus',
+];
+
+/** The plugin and transport Parley uses; everything else in the library folders is disabled. */
+const KEEP = new Set(['libjanus_videoroom', 'libjanus_websockets']);
+
+/** What a Janus configuration folder is generated from. */
+export interface JanusConfigOptions {
+  /** The folder to write (created if missing); Janus runs with `-F dir -C dir/janus.jcfg`. */
+  readonly dir: string;
+  /** WebSocket API port. */
+  readonly wsPort: number;
+  /** Address the WebSocket API binds. Default `127.0.0.1`: only this machine may reach it. */
+  readonly wsIp?: string;
+  /** UDP ports for media, inclusive. */
+  readonly rtpPorts: { readonly min: number; readonly max: number };
+  /**
+   * Addresses (or interface names) ICE may use, e.g. the machine's own non-loopback address.
+   * Empty: Janus's default (every interface).
+   */
+  readonly iceEnforce: readonly string[];
+  /** Secret every API request must carry (`apisecret`); none when omitted. */
+  readonly apiSecret?: string;
+  /** VideoRoom `admin_key`: required to create rooms; none when omitted. */
+  readonly adminKey?: string;
+  /** Janus's log level, 0–7. Default 4 (info). */
+  readonly debugLevel?: number;
+  /** Janus's library folder (plugins/, transports/…). Default: the first that exists. */
+  readonly libDir?: string;
+}
+
+/** The installed Janus library folder, or undefined when Janus is not installed where we look. */
+export function findJanusLibDir(): string | undefined {
+  return LIB_DIR_CANDIDATES.find((d) => existsSync(join(d, 'plugins', 'libjanus_videoroom.so')));
+}
+
+/** Library file names in `dir` that are not kept (all versions: `.so`, `.so.1`, `.so.1.1.2`). */
+function disabledIn(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('libjanus_') && f.includes('.so'))
+    .filter((f) => !KEEP.has(f.slice(0, f.indexOf('.so'))))
+    .sort();
+}
+
+/** A libconfig string literal (Janus's `.jcfg` syntax). */
+function str(value: string): string {
+  return JSON.stringify(value);
+}
+
+/**
+ * The files of a configuration folder, by name. Pure apart from listing the library folders
+ * (to name the plugins to disable), so tests can read what would be written.
+ */
+export function janusConfigFiles(o: JanusConfigOptions): Record<string, string> {
+  const libDir = o.libDir ?? findJanusLibDir();
+  if (!libDir)
+    throw new Error('Janus is not installed (no libjanus_videoroom.so found); apt-get install janus');
+  const { min, max } = o.rtpPorts;
+  if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1024 && max <= 65535 && max >= min)) {
+    throw new Error(`bad RTP port range ${min}-${max}`);
+  }
+  const list = (dir: string) => str(disabledIn(join(libDir, dir)).join(','));
+  const general = [
+    `configs_folder = ${str(o.dir)}`,
+    `plugins_folder = ${str(join(libDir, 'plugins'))}`,
+    `transports_folder = ${str(join(libDir, 'transports'))}`,
+    `events_folder = ${str(join(libDir, 'events'))}`,
+    `loggers_folder = ${str(join(libDir, 'loggers'))}`,
+    `debug_level = ${o.debugLevel ?? 4}`,
+    'debug_timestamps = true',
+    'debug_colors = false',
+    // With keepalives every 25 s, a session that stays silent for 60 s belongs to a dead client.
+    'session_timeout = 60',
+    'server_name = "parley-sfu"',
+  ];
+  if (o.apiSecret) general.push(`api_secret = ${str(o.apiSecret)}`);
+  const nat = ['nice_debug = false', 'ignore_mdns = true'];
+  if (o.iceEnforce.length > 0) nat.push(`ice_enforce_list = ${str(o.iceEnforce.join(','))}`);
+  const janus = [
+    '# Generated by Parley (packages/server/src/sfu/janus-config.ts); edits are overwritten.',
+    `general: {\n\t${general.join('\n\t')}\n}`,
+    'certificates: {\n}',
+    `media: {\n\trtp_port_range = ${str(`${min}-${max}`)}\n}`,
+    `nat: {\n\t${nat.join('\n\t')}\n}`,
+    `plugins: {\n\tdisable = ${list('plugins')}\n}`,
+    `transports: {\n\tdisable = ${list('transports')}\n}`,
+    `loggers: {\n\tdisable = ${list('loggers')}\n}`,
+    `events: {\n\tbroadcast = false\n\tdisable = ${list('events')}\n}`,
+  ].join('\n\n');
+  const ws = [
+    '# Generated by Parley: the API on one address only, no TLS (loopback), no admin API.',
+    `general: {\n\tjson = "plain"\n\tws = true\n\tws_port = ${o.wsPort}\n\tws_ip = ${str(o.wsIp ?? '127.0.0.1')}\n\twss = false\n}`,
+    'admin: {\n\tadmin_ws = false\n\tadmin_wss = false\n}',
+  ].join('\n\n');
+  const room = ['string_ids = false'];
+  if (o.adminKey) room.push(`admin_key = ${str(o.adminKey)}`);
+  const videoroom = [
+    '# Generated by Parley: no static rooms; rooms are created over the API by the Parley server.',
+    `general: {\n\t${room.join('\n\t')}\n}`,
+  ].join('\n\n');
+  return {
+    'janus.jcfg': `${janus}\n`,
+    'janus.transport.websockets.jcfg': `${ws}\n`,
+    'janus.plugin.videoroom.jcfg': `${videoroom}\n`,
+  };
+}
+
+/**
+ * Writes the folder (mode 0700, files 0600: they hold the API secret and admin key) and
+ * returns the arguments to start Janus with.
+ */
+export function writeJanusConfig(o: JanusConfigOptions): string[] {
+  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  for (const [name, text] of Object.entries(janusConfigFiles(o))) {
+    writeFileSync(join(o.dir, name), text, { mode: 0o600 });
+  }
+  return janusArgs(o.dir);
+}
+
+/** Command-line arguments for `janus` with a folder written by `writeJanusConfig`. */
+export function janusArgs(dir: string): string[] {
+  return ['-F', dir, '-C', join(dir, 'janus.jcfg')];
+}

@@ -1,0 +1,201 @@
+/**
+ * A real Janus (Debian `janus` 1.1) for tests, owned by the test process: its own configuration
+ * folder from `writeJanusConfig` (VideoRoom + WebSockets on 127.0.0.1 only, API secret, admin
+ * key), a free WebSocket port and a free run of RTP ports, ICE pinned to the machine's own
+ * non-loopback address (Chromium ignores loopback candidates). Ready once its WebSocket API
+ * answers `info`. See /work/shared/TESTING-WEBRTC.md, "Janus".
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { writeJanusConfig } from '../../packages/server/src/sfu/janus-config.ts';
+import { lanIPv4Addresses } from '../../packages/server/src/tls/self-signed.ts';
+import { freePort } from './redis.ts';
+
+export const JANUS_PATH = process.env.PARLEY_JANUS ?? '/usr/bin/janus';
+
+/** A running Janus child process. */
+export interface TestJanus {
+  /** `ws://127.0.0.1:<port>` (subprotocol `janus-protocol`). */
+  readonly wsUrl: string;
+  /** Janus's process id (the process this helper spawned); undefined while stopped. */
+  readonly pid: number | undefined;
+  /** The `apisecret` every request must carry. */
+  readonly apiSecret: string;
+  /** The VideoRoom `admin_key` needed to create rooms. */
+  readonly adminKey: string;
+  /** The address ICE is pinned to. */
+  readonly iceAddress: string;
+  /** Janus's output so far (for failure messages). */
+  log(): string;
+  /** Kills Janus (SIGKILL: an outage, not a shutdown); `restart()` brings it back on the same port. */
+  stop(): Promise<void>;
+  /** Starts Janus again with the same configuration and port; resolves when it answers `info`. */
+  restart(): Promise<void>;
+  /** Stops Janus (SIGTERM, SIGKILL after 2 s) and removes its folder. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartJanusOptions {
+  /** RTP/ICE ports to reserve. Default 60 (each PeerConnection takes one or two). */
+  rtpPorts?: number;
+  /** How long to wait for `info`. Default 20 s (a loaded machine starts it slowly). */
+  readyTimeoutMs?: number;
+}
+
+/** Starts Janus and resolves when its WebSocket API answers `info`. */
+export async function startJanus(options: StartJanusOptions = {}): Promise<TestJanus> {
+  const iceAddress = lanIPv4Addresses()[0];
+  if (!iceAddress) throw new Error('no non-loopback IPv4 address: Janus and Chromium need one for ICE');
+  const dir = mkdtempSync(join(tmpdir(), 'parley-janus-'));
+  const wsPort = await freePort();
+  const rtpPorts = await freeUdpRange(options.rtpPorts ?? 60);
+  const apiSecret = randomBytes(18).toString('base64url');
+  const adminKey = randomBytes(18).toString('base64url');
+  const args = writeJanusConfig({
+    dir,
+    wsPort,
+    rtpPorts,
+    iceEnforce: [iceAddress],
+    apiSecret,
+    adminKey,
+    debugLevel: 3,
+  });
+  const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
+  const wsUrl = `ws://127.0.0.1:${wsPort}`;
+  let output = '';
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+
+  const launch = async () => {
+    const c = spawn(JANUS_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = c;
+    let gone = false;
+    exited = new Promise<void>((resolve) =>
+      c.once('exit', () => {
+        gone = true;
+        if (child === c) child = undefined;
+        resolve();
+      }),
+    );
+    const keep = (d: Buffer) => {
+      output = (output + d.toString()).slice(-100_000);
+    };
+    c.stdout!.on('data', keep);
+    c.stderr!.on('data', keep);
+    const deadline = Date.now() + readyTimeoutMs;
+    for (;;) {
+      if (gone) throw new Error(`janus exited before it was ready:\n${output.slice(-3000)}`);
+      if (await answersInfo(wsUrl, apiSecret)) return;
+      if (Date.now() > deadline) {
+        c.kill('SIGKILL');
+        await exited;
+        throw new Error(`janus not ready after ${readyTimeoutMs} ms:\n${output.slice(-3000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  const kill = async (signal: NodeJS.Signals) => {
+    const c = child;
+    if (!c) return;
+    c.kill(signal);
+    const timer = setTimeout(() => c.kill('SIGKILL'), 2000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  try {
+    await launch();
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    wsUrl,
+    get pid() {
+      return child?.pid;
+    },
+    apiSecret,
+    adminKey,
+    iceAddress,
+    log: () => output,
+    stop: () => kill('SIGKILL'),
+    restart: async () => {
+      await kill('SIGKILL');
+      await launch();
+    },
+    close: () => {
+      closed ??= (async () => {
+        await kill('SIGTERM');
+        rmSync(dir, { recursive: true, force: true });
+      })();
+      return closed;
+    },
+  };
+}
+
+/** True when a Janus WebSocket at `url` answers `info` within a second. */
+function answersInfo(url: string, apiSecret: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, 'janus-protocol');
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      ws.removeAllListeners();
+      ws.on('error', () => {});
+      ws.terminate();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), 1000);
+    ws.on('open', () =>
+      ws.send(JSON.stringify({ janus: 'info', transaction: 'ready', apisecret: apiSecret })),
+    );
+    ws.on('message', (data) => {
+      try {
+        done((JSON.parse(String(data)) as { janus?: string }).janus === 'server_info');
+      } catch {
+        done(false);
+      }
+    });
+    ws.on('error', () => done(false));
+  });
+}
+
+function bindUdp(port: number): Promise<UdpSocket | null> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => {
+      socket.close();
+      resolve(null);
+    });
+    socket.bind(port, () => resolve(socket));
+  });
+}
+
+/**
+ * A run of `size` UDP ports free right now on every address, below the kernel's ephemeral range
+ * (32768+) so sockets other tests open on port 0 do not land in it.
+ */
+async function freeUdpRange(size: number): Promise<{ min: number; max: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const min = 20_000 + Math.floor(Math.random() * (12_000 - size));
+    const sockets: UdpSocket[] = [];
+    let ok = true;
+    for (let p = min; p < min + size; p++) {
+      const s = await bindUdp(p);
+      if (!s) {
+        ok = false;
+        break;
+      }
+      sockets.push(s);
+    }
+    for (const s of sockets) s.close();
+    if (ok) return { min, max: min + size - 1 };
+  }
+  throw new Error(`no free run of ${size} UDP ports`);
+}
