@@ -94,7 +94,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       : undefined);
   if (!deps.tls && tls && 'notAfter' in tls)
     log.info({ hosts: tls.hosts, notAfter: tls.notAfter }, 'tls certificate loaded');
-  const authorizer = deps.authorizer ?? (await createAccessControl(config));
+  const access = deps.authorizer ? undefined : await createAccessControl(config);
+  const authorizer: Authorizer = deps.authorizer ?? access!;
   const clientIp = createClientIpResolver(config.trustProxy);
   log.info(
     {
@@ -157,8 +158,13 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     metrics,
     log,
     health,
-    ice: () => {
+    ice: async (req) => {
       const iceServers = iceServersFor(config, 'selftest');
+      // With access tokens required, TURN credentials (relay bandwidth) go only to token holders:
+      // `Authorization: Bearer <token>`; everyone else gets the STUN entries.
+      if (access && !(await access.iceAllowed(req.headers.authorization))) {
+        return { iceServers: iceServers.filter((s) => [s.urls].flat().every((u) => u.startsWith('stun'))) };
+      }
       return config.turnSecret ? { iceServers, ttlS: config.turnTtlS } : { iceServers };
     },
   });

@@ -85,6 +85,9 @@ describe('access tokens, HS256 (PARLEY_AUTH_SECRET)', () => {
       PARLEY_AUTH_SECRET: SECRET,
       PARLEY_GRACE_S: '5',
       PARLEY_HELLO_BURST: '1000',
+      PARLEY_STUN_URLS: 'stun:turn.example.test:3478',
+      PARLEY_TURN_URLS: 'turn:turn.example.test:3478?transport=udp',
+      PARLEY_TURN_SECRET: 'turn-secret',
     });
   });
   afterEach(async () => {
@@ -167,6 +170,29 @@ describe('access tokens, HS256 (PARLEY_AUTH_SECRET)', () => {
     const again = await ok.hello('dave', { resume: w.session, token: await hs('dave') });
     assert.equal(again.resumed, true);
     assert.equal(again.session, w.session);
+  });
+
+  it('GET /ice hands out TURN credentials only for a valid bearer token; STUN to everyone', async () => {
+    by = await bystanders(server, (n) => hs(n));
+    type Ice = { urls: string | string[]; username?: string; credential?: string };
+    const ice = async (authorization?: string): Promise<Ice[]> => {
+      const res = await fetch(`${server.url}/ice`, authorization ? { headers: { authorization } } : {});
+      assert.equal(res.status, 200);
+      return ((await res.json()) as { iceServers: Ice[] }).iceServers;
+    };
+    const forged = await signAccessToken({ name: 'm', ttlS: 60, secret: OTHER_SECRET });
+    for (const anonymous of [await ice(), await ice('Bearer not-a-token'), await ice(`Bearer ${forged}`)]) {
+      assert.ok(anonymous.length > 0);
+      for (const s of anonymous) {
+        assert.equal(s.credential, undefined);
+        assert.ok(
+          [s.urls].flat().every((u) => u.startsWith('stun:')),
+          JSON.stringify(s),
+        );
+      }
+    }
+    const holder = await ice(`Bearer ${await hs('selftest-user')}`);
+    assert.ok(holder.some((s) => s.credential && [s.urls].flat().some((u) => u.startsWith('turn:'))));
   });
 
   it('a session admitted with a token keeps working after the token expires', async () => {

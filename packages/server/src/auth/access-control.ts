@@ -65,6 +65,20 @@ export class AccessControl implements Authorizer<AccessContext | undefined> {
     return this.#verifier !== undefined;
   }
 
+  /**
+   * Whether `GET /ice` may hand out TURN credentials: always without tokens; with tokens, only
+   * for an `Authorization: Bearer <token>` that verifies (any name, any rooms).
+   */
+  async iceAllowed(authorization: string | undefined): Promise<boolean> {
+    if (!this.#verifier) return true;
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    if (!m) return false;
+    return this.#verifier.verify(m[1]).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** 403 for a browser page from an origin that is not allowed; clients without Origin pass. */
   upgrade(req: IncomingMessage): number | undefined {
     if (!this.#origins) return undefined;

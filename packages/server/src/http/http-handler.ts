@@ -17,14 +17,23 @@ export interface Health {
   directory: 'ok' | 'unreachable';
 }
 
+/** The body of `GET /ice`. */
+export interface IceList {
+  iceServers: IceServer[];
+  ttlS?: number;
+}
+
 /** What the HTTP routes read from the rest of the server. */
 export interface HttpSources {
   webDir: string;
   metrics: Metrics;
   log: Logger;
   health(): Promise<Health>;
-  /** ICE servers for the self-test page (fresh TURN credentials when a secret is set). */
-  ice(): { iceServers: IceServer[]; ttlS?: number };
+  /**
+   * ICE servers for the self-test page (fresh TURN credentials when a secret is set). Gets the
+   * request, so that access control can ask for a token before handing out TURN credentials.
+   */
+  ice(req: IncomingMessage): IceList | Promise<IceList>;
 }
 
 /** Builds the request listener. */
@@ -50,7 +59,7 @@ export function createHttpHandler(src: HttpSources): (req: IncomingMessage, res:
         return;
       }
       case '/ice':
-        return json(res, 200, src.ice());
+        return json(res, 200, await src.ice(req));
       default:
         return serveStatic(req, res);
     }
