@@ -4,8 +4,8 @@
  * goes to stderr). For every scenario and target it starts a fresh server process, forks the load
  * generator (loadgen.ts) as another process, and reads the server's CPU and memory from /proc.
  *
- *   npm run bench:signaling                       full run (a few minutes)
- *   npm run bench:signaling -- --quick            short run (about a minute)
+ *   npm run bench:signaling                       full run (3 rounds: 7–12 minutes on a loaded 2-core machine)
+ *   npm run bench:signaling -- --quick            short run (1.5–2.5 minutes)
  *   npm run bench:signaling -- --targets parley,bare --scenarios relay,light --rounds 3
  *
  * See docs/BENCHMARKS.md for method and results.
@@ -39,7 +39,7 @@ import {
 const IDLE_GOAL_CONNECTIONS = 10_000;
 
 const USAGE = `usage: npm run bench:signaling -- [options]
-  --quick               short windows and 2,000 idle connections (about a minute)
+  --quick               1 round, short windows, 2,000 idle connections (1.5–2.5 minutes)
   --targets LIST        comma-separated: ${TARGET_NAMES.join(',')} (default: all)
   --scenarios LIST      comma-separated scenario ids or prefixes: relay, relay-1k-50p, light, call, idle
   --rounds N            repeat every cell N times, interleaved; figures are medians (default 3, quick 1)
