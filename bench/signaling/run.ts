@@ -1,8 +1,9 @@
 /**
  * `npm run bench:signaling`: measures Parley's signaling relay against the PeerJS server and a
  * bare `ws` forwarder, side by side in one run, and prints one JSON document on stdout (progress
- * goes to stderr). For every scenario and target it starts a fresh server process, forks the load
- * generator (loadgen.ts) as another process, and reads the server's CPU and memory from /proc.
+ * goes to stderr). For every scenario, target and round it starts a fresh server process and hands
+ * the cell to the load generator (loadgen.ts, one process for the whole run), which reads the
+ * server's CPU and memory from /proc around the measured window.
  *
  *   npm run bench:signaling                       full run (3 rounds: 7–12 minutes on a loaded 2-core machine)
  *   npm run bench:signaling -- --quick            short run (1.5–2.5 minutes)
