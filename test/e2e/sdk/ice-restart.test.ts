@@ -55,6 +55,25 @@ describe('SDK › ICE restart after a forced failure (Chromium + coturn)', () =>
       return { type: local?.candidateType as string | undefined, url: local?.url as string | undefined };
     });
 
+  /** Waits for `fn` in `p`; on timeout, fails with both pages' peer logs (what happened, in order). */
+  async function waitFor(p: Page, fn: () => boolean, what: string): Promise<void> {
+    try {
+      await p.waitForFunction(fn, null, { timeout: 20_000, polling: 50 });
+    } catch {
+      const dump = async (q: Page) =>
+        q.evaluate(() => [
+          `ice=${window.T.call?.peer?.pc.iceConnectionState} conn=${window.T.call?.peer?.pc.connectionState}`,
+          ...window.T.logs
+            .filter((l) => l.logger === 'parley:peer')
+            .map((l) => `${l.msg} ${JSON.stringify(l.ctx)}`)
+            .slice(-15),
+        ]);
+      assert.fail(
+        `timed out: ${what}\nalice:\n${(await dump(a)).join('\n')}\nbob:\n${(await dump(b)).join('\n')}`,
+      );
+    }
+  }
+
   it('recovers from a dead relay with an ICE restart, and media flows again', async () => {
     await a.evaluate(() => window.T.callPeer('bob'));
     for (const p of [a, b])
@@ -74,19 +93,16 @@ describe('SDK › ICE restart after a forced failure (Chromium + coturn)', () =>
     const killedAt = Date.now();
     await turn1.close();
 
-    await b.waitForFunction(() => window.T.call?.state === 'reconnecting', null, {
-      timeout: 20_000,
-      polling: 50,
-    });
+    await waitFor(b, () => window.T.events.some((e) => e.what === 'call:reconnecting'), 'bob sees trouble');
     const sawTrouble = Date.now() - killedAt;
     // bob ('bob' > 'alice') is the impolite side: he restarts ICE; alice answers his offer.
-    await b.waitForFunction(() => window.T.count('ice restart') > 0, null, { timeout: 20_000, polling: 50 });
+    await waitFor(b, () => window.T.count('ice restart') > 0, 'bob restarts ICE');
     for (const p of [a, b]) {
-      await p.waitForFunction(
+      await waitFor(
+        p,
         () =>
           window.T.call?.state === 'connected' && window.T.call.peer?.pc.iceConnectionState === 'connected',
-        null,
-        { timeout: 20_000, polling: 50 },
+        'connected again',
       );
     }
     const recovered = Date.now() - killedAt;
