@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import {
   bytesSource,
   type FileSink,
@@ -19,10 +19,17 @@ const opts = {
   ackBytes: 64 * 1024,
 };
 
+/** Every manager a test made; closed after each test so no transfer (or its timers) outlives it. */
+const managers: FileTransfers[] = [];
+afterEach(() => {
+  for (const m of managers.splice(0)) m.close();
+});
+
 function setup(options = opts) {
   const pcs = fakePair();
   const sender = new FileTransfers(options);
   const receiver = new FileTransfers(options);
+  managers.push(sender, receiver);
   sender.attach(pcs.a);
   receiver.attach(pcs.b);
   const offers: IncomingTransfer[] = [];
