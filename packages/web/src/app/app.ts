@@ -28,6 +28,7 @@ import { avatar, chip, setChip, topbar } from '../ui/common.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
 import { signalingUrl } from './endpoints.ts';
+import { forgetInviteToken, inviteToken, tokenName } from './invite.ts';
 import { PeerLink } from './peer-link.ts';
 import { rememberRoom, setTabSession, tabSession, writePref } from './prefs.ts';
 import { navigate, parseRoute, type Route, roomLink } from './router.ts';
@@ -216,8 +217,11 @@ export class ParleyApp {
       });
       return;
     }
+    const token = inviteToken();
+    const invitedAs = token ? tokenName(token) : null;
     renderGate(this.#root, {
       room,
+      invitedAs,
       preview: this.#ensurePreview(),
       ...(notice ? { notice } : {}),
       submit: (name) => this.#login(name),
@@ -228,8 +232,10 @@ export class ParleyApp {
     unlockAudio();
     let client: ParleyClient;
     try {
+      const token = inviteToken();
       client = await connect(signalingUrl(), {
         name,
+        ...(token ? { token } : {}),
         features: [(peer) => this.#links.set(peer, new PeerLink(peer))],
       });
     } catch (err) {
@@ -238,7 +244,10 @@ export class ParleyApp {
           case 'NAME_TAKEN':
             return `“${name}” is already used by someone online. Pick another name, for example “${name}-2”.`;
           case 'UNAUTHORIZED':
-            return 'This server only lets invited people in, and your link has no valid invitation.';
+            if (!inviteToken())
+              return 'This server only lets invited people in. Open the invitation link you were sent.';
+            forgetInviteToken();
+            return 'Your invitation is not valid any more (expired, or for another name). Ask for a new link.';
           case 'TOO_MANY_CONNECTIONS':
             return 'Too many connections from your network. Close other Parley tabs and try again.';
           default:

@@ -10,9 +10,13 @@ export function signalingUrl(): string {
   return `${scheme}//${location.host}/ws`;
 }
 
-/** Fetches the ICE servers the server hands out (`GET /ice`), TURN credentials included. */
-export async function fetchIceServers(signal?: AbortSignal): Promise<IceServer[]> {
-  const res = await fetch('/ice', { cache: 'no-store', signal });
+/**
+ * Fetches the ICE servers the server hands out (`GET /ice`). With access control on, TURN
+ * credentials come only with a valid access token, sent as `Authorization: Bearer`.
+ */
+export async function fetchIceServers(signal?: AbortSignal, token?: string | null): Promise<IceServer[]> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  const res = await fetch('/ice', { cache: 'no-store', signal, headers });
   if (!res.ok) throw new Error(`GET /ice answered ${res.status}`);
   const body: unknown = await res.json();
   const list = Array.isArray(body)

@@ -19,7 +19,7 @@ export function parseRoute(loc: Pick<Location, 'pathname' | 'hash'> = location):
   const pathRoom = /^\/r\/([^/]+)$/.exec(path);
   if (pathRoom) return roomRoute(pathRoom[1]!);
   if (path === '/test') return { page: 'test' };
-  const hash = loc.hash.replace(/^#\/?/, '');
+  const hash = loc.hash.replace(/^#\/?/, '').replace(/\?.*$/, '');
   const hashRoom = /^(?:room|r)\/([^/]+)$/.exec(hash);
   if (hashRoom) return roomRoute(hashRoom[1]!);
   if (hash === 'test') return { page: 'test' };

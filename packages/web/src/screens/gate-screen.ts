@@ -13,6 +13,8 @@ import { icon } from '../ui/icons.ts';
 export interface GateProps {
   /** The room the link pointed to, if any. */
   room: string | null;
+  /** The name an invitation (access token) was issued for: the field is filled in and locked. */
+  invitedAs?: string | null;
   preview: SelfPreview;
   /** Tries to log in; resolves to an error message for people, or null on success. */
   submit(name: string): Promise<string | null>;
@@ -39,7 +41,8 @@ export function renderGate(root: HTMLElement, props: GateProps): void {
     spellcheck: false,
     maxLength: LIMITS.nameMaxChars,
     placeholder: 'e.g. alice',
-    value: readPref('name') ?? '',
+    value: props.invitedAs ?? readPref('name') ?? '',
+    readOnly: Boolean(props.invitedAs),
     'aria-describedby': 'name-hint name-error',
   });
   const error = h('p', { class: 'field-error', id: 'name-error', role: 'alert' });
@@ -100,7 +103,9 @@ export function renderGate(root: HTMLElement, props: GateProps): void {
       h(
         'p',
         { class: 'field-hint', id: 'name-hint' },
-        `Up to ${LIMITS.nameMaxChars} letters, digits, “.”, “-” or “_”.`,
+        props.invitedAs
+          ? `Your invitation is for “${props.invitedAs}”.`
+          : `Up to ${LIMITS.nameMaxChars} letters, digits, “.”, “-” or “_”.`,
       ),
       error,
     ),

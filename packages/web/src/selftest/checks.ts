@@ -5,6 +5,7 @@
  */
 import { decodeServer, encode, PROTOCOL_VERSIONS } from '@parley/protocol';
 import { fetchIceServers, iceUrls, onlyUrls, signalingUrl } from '../app/endpoints.ts';
+import { inviteToken } from '../app/invite.ts';
 import { describeMediaProblem, MediaAccessError, openUserMedia } from '../media/local-media.ts';
 
 /** Outcome of one check. */
@@ -255,6 +256,13 @@ export const signalingCheck: Check = {
             status: 'pass',
             detail: `Connected and logged in, in ${ms} ms (protocol v${msg.version}).`,
           });
+        } else if (msg.type === 'error' && msg.code === 'UNAUTHORIZED') {
+          // Access control is on: the server answered, which is what this check is about.
+          const ms = Math.round(performance.now() - started);
+          finish({
+            status: 'pass',
+            detail: `The server answered in ${ms} ms; it only lets invited people sign in (access tokens are on).`,
+          });
         } else if (msg.type === 'error') {
           finish({
             status: 'fail',
@@ -279,7 +287,7 @@ export function resetIceCache(): void {
 }
 
 function iceServers(signal: AbortSignal) {
-  icePromise ??= fetchIceServers(signal);
+  icePromise ??= fetchIceServers(signal, inviteToken());
   return icePromise;
 }
 
@@ -371,7 +379,7 @@ export const turnCheck: Check = {
         status: 'skip',
         detail: 'Not configured: this server hands out no TURN relay.',
         advice:
-          'Without a relay, people behind strict firewalls or some mobile networks cannot connect. The administrator sets PARLEY_TURN_URLS and PARLEY_TURN_SECRET (see the coturn notes).',
+          'Without a relay, people behind strict firewalls or some mobile networks cannot connect. The administrator sets PARLEY_TURN_URLS and PARLEY_TURN_SECRET (see the coturn notes). On a server that requires invitations, open the self-test from your invitation link: relay credentials are only given with one.',
       };
     if (turn.some((s) => !s.username || !s.credential))
       return {
