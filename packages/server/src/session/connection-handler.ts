@@ -32,6 +32,16 @@ import { TokenBucket } from './token-bucket.ts';
 
 /** Frames that may wait behind a slow handler before the sender counts as flooding. */
 const MAX_PENDING = 1024;
+/**
+ * `signal` frames whose remote delivery may be outstanding at once on one connection. They do
+ * not hold up the frames behind them: the relay issues a remote delivery synchronously, and the
+ * directory performs deliveries in the order issued (one Redis connection), so the order per
+ * sender is kept without waiting a round trip per frame — otherwise one connection could relay
+ * at most one signal per Redis round trip to peers on other nodes. (`room.message` still waits:
+ * it reads the members first, so a later signal could overtake it.) Beyond this many in flight,
+ * the connection waits as for any other request.
+ */
+const MAX_RELAYS_IN_FLIGHT = 256;
 
 type ReqId = string | number | undefined;
 
@@ -53,6 +63,7 @@ export class ConnectionHandler {
   #session: Session | null = null;
   #strikes = 0;
   #busy = false;
+  #relaysInFlight = 0;
   #pending: { data: RawData; isBinary: boolean; at: number }[] = [];
   #helloTimer: NodeJS.Timeout | undefined;
 
@@ -133,6 +144,17 @@ export class ConnectionHandler {
       this.#fail(err, msg.id);
       return;
     }
+    if (result && msg.type === 'signal') {
+      if (this.#relaysInFlight < MAX_RELAYS_IN_FLIGHT) {
+        this.#relaysInFlight++;
+        result
+          .catch((err: unknown) => this.#fail(err, msg.id))
+          .finally(() => {
+            this.#relaysInFlight--;
+          });
+        return;
+      }
+    }
     if (result) {
       this.#busy = true;
       result.then(
@@ -189,6 +211,13 @@ export class ConnectionHandler {
       case 'presence.unsubscribe':
         hub.presence.unsubscribe(s);
         return this.#ackAfter(undefined, msg.id);
+      case 'sfu.publish':
+      case 'sfu.unpublish':
+      case 'sfu.subscribe':
+      case 'sfu.answer':
+      case 'sfu.trickle':
+      case 'sfu.configure':
+        return this.#sfu(s, msg);
       case 'ping': {
         const pong: Record<string, unknown> = { type: 'pong' };
         if (msg.ts !== undefined) pong.ts = msg.ts;
@@ -207,6 +236,28 @@ export class ConnectionHandler {
     this.#session = session;
     this.#state = 'live';
     clearTimeout(this.#helloTimer);
+  }
+
+  /** `sfu.*`: large rooms; SFU_UNAVAILABLE when this server has no SFU. */
+  #sfu(s: Session, msg: ClientMessageOf<`sfu.${string}` & ClientMessage['type']>): Promise<void> {
+    const sfu = this.#hub.sfu;
+    if (!sfu) throw new ParleyError('SFU_UNAVAILABLE', 'this server has no SFU; rooms are peer to peer');
+    switch (msg.type) {
+      case 'sfu.publish':
+        return sfu.publish(s, msg);
+      case 'sfu.unpublish':
+        return sfu.unpublish(s, msg);
+      case 'sfu.subscribe':
+        return sfu.subscribe(s, msg);
+      case 'sfu.answer':
+        return sfu.answer(s, msg);
+      case 'sfu.trickle':
+        return sfu.trickle(s, msg);
+      case 'sfu.configure':
+        return sfu.configure(s, msg);
+      default:
+        return assertNever(msg);
+    }
   }
 
   async #bye(session: Session, msg: ClientMessageOf<'bye'>): Promise<void> {
