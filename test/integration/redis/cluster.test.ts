@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../../helpers/redis.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 import { type ParleyNode, startNode, stopAllNodes, until } from './parley-node.ts';
@@ -92,6 +93,30 @@ describe('Redis cluster of three nodes', () => {
       });
     clients[0]!.send({ type: 'bye' });
     assert.equal((await clients[1]!.next('peer.left')).reason, 'left');
+  });
+
+  it('Cluster › a room password set on one node is checked on another (only a hash in Redis)', async () => {
+    const a = await connectClient(n1.wsUrl);
+    const b = await connectClient(n2.wsUrl);
+    const c = await connectClient(n3.wsUrl);
+    await a.hello('pw-a');
+    await b.hello('pw-b');
+    await c.hello('pw-c');
+    a.send({ type: 'room.join', room: 'locked', password: 'open sesame' });
+    await a.next('room.joined');
+    b.send({ type: 'room.join', id: 1, room: 'locked', password: 'wrong' });
+    assert.equal((await b.next('error')).code, 'FORBIDDEN');
+    c.send({ type: 'room.join', room: 'locked', password: 'open sesame' });
+    assert.deepEqual((await c.next('room.joined')).peers, ['pw-a']);
+    assert.equal((await a.next('peer.joined')).name, 'pw-c');
+    const inspect = new Redis(redis.url);
+    try {
+      const stored = await inspect.get('parley:rpw:locked');
+      assert.match(stored ?? '', /^scrypt\$/);
+      assert.ok(!stored?.includes('open sesame'));
+    } finally {
+      inspect.disconnect();
+    }
   });
 
   it('Cluster › the same name claimed on two nodes at once: exactly one wins', async () => {
