@@ -9,7 +9,7 @@ import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 import type { ChatChannel } from './features/chat.ts';
 import type { FileTransfers } from './features/file-transfer.ts';
-import type { LocalMedia, MediaOptions } from './features/media.ts';
+import { type LocalMedia, type MediaInput, toMediaOptions } from './features/media.ts';
 import type { ConversationHost } from './host.ts';
 import type { Logger } from './log.ts';
 import type { PeerSession, RemoteMediaState } from './peer/peer-session.ts';
@@ -131,10 +131,11 @@ export class Call extends TypedEmitter<CallEvents> {
   }
 
   /**
-   * Answers an incoming call with local media (default: camera and microphone, falling back to
-   * receive-only). Rejects if the call is no longer incoming.
+   * Answers an incoming call with local media: a stream, or {@link MediaOptions} (default: camera
+   * and microphone, falling back to receive-only). Rejects if the call is no longer incoming.
    */
-  async accept(options: MediaOptions = {}): Promise<void> {
+  async accept(media: MediaInput = {}): Promise<void> {
+    const options = toMediaOptions(media);
     if (this.#state !== 'incoming')
       throw new InvalidStateError(`cannot accept a call in state ${this.#state}`);
     this.#setState('connecting');

@@ -21,7 +21,9 @@ import {
   type GetDisplayMedia,
   type GetUserMedia,
   LocalMedia,
+  type MediaInput,
   type MediaOptions,
+  toMediaOptions,
 } from './features/media.ts';
 import type { ConversationHost } from './host.ts';
 import { createLoggerFactory, LOGGER_NAMES, type Logger, type LoggerOptions } from './log.ts';
@@ -212,7 +214,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
    * call.on('accepted', () => console.log('bob answered'));
    * ```
    */
-  async call(name: string, options: MediaOptions & { data?: JsonValue } = {}): Promise<Call> {
+  async call(name: string, media: MediaInput | (MediaOptions & { data?: JsonValue }) = {}): Promise<Call> {
+    const options: MediaOptions & { data?: JsonValue } = toMediaOptions(media);
     this.#assertOpen();
     if (name === this.name) throw new InvalidStateError('cannot call yourself');
     const acquired = await this.#host.acquireMedia(options);
@@ -251,7 +254,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
    * room.on('track', (peer, track, stream) => attach(peer.remoteName, stream));
    * ```
    */
-  async join(room: string, options: MediaOptions & { password?: string } = {}): Promise<Room> {
+  async join(room: string, media: MediaInput | (MediaOptions & { password?: string }) = {}): Promise<Room> {
+    const options: MediaOptions & { password?: string } = toMediaOptions(media);
     this.#assertOpen();
     if (this.#rooms.has(room)) throw new InvalidStateError(`already in room ${room}`);
     const acquired = await this.#host.acquireMedia(options);
@@ -407,6 +411,13 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       case 'room.left':
       case 'server.draining':
         return; // handled by the signaling layer or by the request that caused it
+      case 'room.mode':
+      case 'sfu.published':
+      case 'sfu.offer':
+      case 'sfu.feeds':
+        // Large rooms (SFU): this SDK keeps rooms peer to peer; see docs/SDK.md.
+        this.#log.debug('sfu frame ignored', { type: msg.type, room: msg.room });
+        return;
       case 'signal': {
         const data = parseSignalData(msg.data);
         if (!data) {

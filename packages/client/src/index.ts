@@ -59,7 +59,9 @@ export {
   type GetUserMedia,
   LocalMedia,
   type LocalMediaEvents,
+  type MediaInput,
   type MediaOptions,
+  toMediaOptions,
   videoBitrateForPeers,
 } from './features/media.ts';
 export {

@@ -32,6 +32,17 @@ export interface MediaOptions {
   media?: MediaStreamConstraints | false;
 }
 
+/** A stream, or {@link MediaOptions}: `call.accept(stream)` is short for `call.accept({ stream })`. */
+export type MediaInput = MediaOptions | MediaStream;
+
+/** Normalises a {@link MediaInput} to {@link MediaOptions}. */
+export function toMediaOptions(input: MediaInput | undefined): MediaOptions {
+  if (!input) return {};
+  return typeof (input as MediaStream).getTracks === 'function'
+    ? { stream: input as MediaStream }
+    : (input as MediaOptions);
+}
+
 /** getUserMedia (or a stand-in for tests and Node). */
 export type GetUserMedia = (constraints: MediaStreamConstraints) => Promise<MediaStream>;
 /** getDisplayMedia (or a stand-in for tests and Node). */
