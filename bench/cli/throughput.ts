@@ -16,6 +16,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import nodeDataChannel from 'node-datachannel';
 import { type NodeRTCDataChannel, NodeRTCPeerConnection } from '../../packages/cli/src/webrtc/index.ts';
 import { startServer, stopAllServers } from '../../test/helpers/server.ts';
 
@@ -189,4 +190,6 @@ try {
   console.log(JSON.stringify(result, null, 2));
 } finally {
   await rm(dir, { recursive: true, force: true });
+  // libdatachannel's threads would keep the process alive after the last connection closed.
+  nodeDataChannel.cleanup();
 }

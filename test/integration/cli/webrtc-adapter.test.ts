@@ -4,7 +4,8 @@
  * channels and move data with backpressure. Throughput figures are printed as diagnostics.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, test } from 'node:test';
+import { after, afterEach, describe, test } from 'node:test';
+import nodeDataChannel from 'node-datachannel';
 import { type NodeRTCDataChannel, NodeRTCPeerConnection } from '../../../packages/cli/src/webrtc/index.ts';
 import { type AdapterPair, createAdapterPair, until } from './adapter-pair.ts';
 
@@ -13,6 +14,9 @@ afterEach(() => {
   pair?.close();
   pair = undefined;
 });
+// libdatachannel's threads keep the process alive after the last connection closed; release
+// them so this test file's process can exit.
+after(() => nodeDataChannel.cleanup());
 
 function incoming(pc: AdapterPair['b']): Promise<NodeRTCDataChannel> {
   return new Promise((resolve) => {
