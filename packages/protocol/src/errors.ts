@@ -80,6 +80,10 @@ export const ERRORS = {
     closeCode: 4012,
     summary: 'The server is shutting down; reconnect (and resume) in a moment.',
   },
+  SFU_UNAVAILABLE: {
+    fatal: false,
+    summary: 'The room has no SFU: none is configured, it is unreachable, or the room is in mesh mode.',
+  },
   INTERNAL: {
     fatal: false,
     summary: 'The server failed to handle this frame; the message carries an incident id for its logs.',

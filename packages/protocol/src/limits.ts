@@ -22,6 +22,14 @@ export const LIMITS = {
   reasonMaxChars: 200,
   /** Versions offered in one `hello`. */
   versionsMax: 8,
+  /** Session descriptions sent to the SFU (`sfu.publish`, `sfu.answer`). */
+  sdpMaxChars: 60_000,
+  /** One ICE candidate line (`sfu.trickle`). */
+  candidateMaxChars: 1024,
+  /** A media section id (`sdpMid`). */
+  midMaxChars: 64,
+  /** Feeds named in one `sfu.subscribe`. */
+  sfuFeedsMax: 100,
 } as const;
 
 /** What names and rooms may contain. */

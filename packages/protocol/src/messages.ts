@@ -86,6 +86,51 @@ export const PresenceSubscribe = req('presence.subscribe', {});
 export const PresenceUnsubscribe = req('presence.unsubscribe', {});
 export const Ping = req('ping', { ts: z.number().optional() });
 
+// Large rooms (SFU). The server forwards these to its SFU (Janus) after checking them; clients
+// never address the SFU directly. See docs/PROTOCOL.md, "Large rooms (SFU)".
+
+/** How a room carries media: `mesh` (peer to peer, `signal`) or `sfu` (through the server's SFU). */
+export const ROOM_MODES = ['mesh', 'sfu'] as const;
+export const RoomMode = z.enum(ROOM_MODES);
+export type RoomMode = z.infer<typeof RoomMode>;
+
+const Sdp = z.string().min(1).max(LIMITS.sdpMaxChars);
+/** An offer the client made (its publisher connection). */
+export const SfuOfferDescription = z.strictObject({ type: z.literal('offer'), sdp: Sdp });
+/** An answer the client made (its subscriber connection). */
+export const SfuAnswerDescription = z.strictObject({ type: z.literal('answer'), sdp: Sdp });
+/** Which of the client's two SFU connections a candidate belongs to. */
+export const SfuTarget = z.enum(['publisher', 'subscriber']);
+export type SfuTarget = z.infer<typeof SfuTarget>;
+/** The browser's RTCIceCandidateInit, bounded. */
+export const SfuCandidate = z.strictObject({
+  candidate: z.string().max(LIMITS.candidateMaxChars),
+  sdpMid: z.string().max(LIMITS.midMaxChars).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(),
+  usernameFragment: z.string().max(LIMITS.candidateMaxChars).nullable().optional(),
+});
+
+export const SfuPublish = req('sfu.publish', { room: RoomName, description: SfuOfferDescription });
+export const SfuUnpublish = req('sfu.unpublish', { room: RoomName });
+export const SfuSubscribe = req('sfu.subscribe', {
+  room: RoomName,
+  feeds: z.array(PeerName).max(LIMITS.sfuFeedsMax),
+});
+export const SfuAnswer = req('sfu.answer', { room: RoomName, description: SfuAnswerDescription });
+export const SfuTrickle = req('sfu.trickle', {
+  room: RoomName,
+  target: SfuTarget,
+  candidate: SfuCandidate.nullable(),
+});
+export const SfuConfigure = req('sfu.configure', {
+  room: RoomName,
+  feed: PeerName,
+  /** Simulcast layer to receive: 0 lowest … 2 highest. */
+  substream: z.number().int().min(0).max(2).optional(),
+  /** Stop (true) or resume (false) receiving this feed. */
+  paused: z.boolean().optional(),
+});
+
 /** Schemas of client messages by `type`: the codec looks a frame's schema up here. */
 export const CLIENT_SCHEMAS = {
   hello: Hello,
@@ -102,6 +147,12 @@ export const CLIENT_SCHEMAS = {
   'presence.subscribe': PresenceSubscribe,
   'presence.unsubscribe': PresenceUnsubscribe,
   ping: Ping,
+  'sfu.publish': SfuPublish,
+  'sfu.unpublish': SfuUnpublish,
+  'sfu.subscribe': SfuSubscribe,
+  'sfu.answer': SfuAnswer,
+  'sfu.trickle': SfuTrickle,
+  'sfu.configure': SfuConfigure,
 } as const;
 
 export const ClientMessage = z.discriminatedUnion(
@@ -135,7 +186,12 @@ export const ErrorFrame = evt('error', {
   message: z.string(),
   fatal: z.boolean().optional(),
 });
-export const RoomJoined = evt('room.joined', { room: RoomName, peers: z.array(PeerName) });
+export const RoomJoined = evt('room.joined', {
+  room: RoomName,
+  peers: z.array(PeerName),
+  /** Absent from servers without an SFU: then the room is `mesh`. */
+  mode: RoomMode.optional(),
+});
 export const RoomLeft = evt('room.left', { room: RoomName });
 export const PeerJoined = evt('peer.joined', { room: RoomName, name: PeerName });
 export const PeerLeft = evt('peer.left', { room: RoomName, name: PeerName, reason: PeerLeftReason });
@@ -159,6 +215,22 @@ export const PresenceUpdated = evt('presence.updated', { name: PeerName, online:
 export const Pong = evt('pong', { ts: z.number().optional() });
 export const IceUpdated = evt('ice.updated', { iceServers: z.array(IceServer) });
 export const ServerDraining = evt('server.draining', { reconnectMs: z.number().int().nonnegative() });
+export const RoomModeChanged = evt('room.mode', { room: RoomName, mode: RoomMode });
+export const SfuPublished = evt('sfu.published', {
+  room: RoomName,
+  description: z.object({ type: z.literal('answer'), sdp: z.string() }),
+});
+/** One stream of a subscriber offer: the m-line `mid`, whose feed it carries, and its kind. */
+export const SfuStream = z.object({ mid: z.string(), feed: PeerName, kind: z.enum(['audio', 'video']) });
+export type SfuStream = z.infer<typeof SfuStream>;
+export const SfuOfferFrame = evt('sfu.offer', {
+  room: RoomName,
+  description: z.object({ type: z.literal('offer'), sdp: z.string() }),
+  streams: z.array(SfuStream),
+});
+/** A member publishing in an SFU room. */
+export const SfuFeed = z.object({ name: PeerName });
+export const SfuFeeds = evt('sfu.feeds', { room: RoomName, feeds: z.array(SfuFeed) });
 
 export const SERVER_SCHEMAS = {
   welcome: Welcome,
@@ -179,6 +251,10 @@ export const SERVER_SCHEMAS = {
   pong: Pong,
   'ice.updated': IceUpdated,
   'server.draining': ServerDraining,
+  'room.mode': RoomModeChanged,
+  'sfu.published': SfuPublished,
+  'sfu.offer': SfuOfferFrame,
+  'sfu.feeds': SfuFeeds,
 } as const;
 
 export type ServerMessage = z.infer<(typeof SERVER_SCHEMAS)[keyof typeof SERVER_SCHEMAS]>;

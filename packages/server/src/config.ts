@@ -233,6 +233,36 @@ export const CONFIG_VARS = {
     shown: '`on`',
     doc: 'Whether clients may `presence.subscribe` to the list of online names (`off` → `FORBIDDEN`).',
   },
+  PARLEY_JANUS_URL: {
+    key: 'janusUrls',
+    schema: z
+      .string()
+      .transform(splitList)
+      .pipe(z.array(z.string().regex(/^wss?:\/\/[^\s,]+$/, 'each must start with ws:// or wss://')))
+      .default([]),
+    shown: '(unset)',
+    doc: 'Comma-separated WebSocket URLs of Janus instances (`npm run janus`, docs/DEPLOY.md) for large rooms. Unset: every room is mesh (peer to peer).',
+  },
+  PARLEY_JANUS_API_SECRET: {
+    key: 'janusApiSecret',
+    schema: z.string().min(1).optional(),
+    secret: true,
+    shown: '(unset)',
+    doc: "Janus's `api_secret`, sent with every request to it. Never reaches clients.",
+  },
+  PARLEY_JANUS_ADMIN_KEY: {
+    key: 'janusAdminKey',
+    schema: z.string().min(1).optional(),
+    secret: true,
+    shown: '(unset)',
+    doc: "The VideoRoom plugin's `admin_key` (needed to create rooms); room secrets are derived from it. Never reaches clients.",
+  },
+  PARLEY_SFU_THRESHOLD: {
+    key: 'sfuThreshold',
+    schema: int(1, 100_000).default(4),
+    shown: '`4`',
+    doc: 'With Janus configured, a room moves from mesh to the SFU when it has more members than this (by default, when the 5th joins).',
+  },
   PARLEY_REDIS_URL: {
     key: 'redisUrl',
     schema: z
@@ -387,6 +417,10 @@ export interface Config {
   turnSecret: string | undefined;
   turnTtlS: number;
   presence: boolean;
+  janusUrls: readonly string[];
+  janusApiSecret: string | undefined;
+  janusAdminKey: string | undefined;
+  sfuThreshold: number;
   redisUrl: string | undefined;
   redisPrefix: string;
   nodeId: string | undefined;
@@ -450,6 +484,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = out as unknown as Config;
   Object.freeze(config.stunUrls);
   Object.freeze(config.turnUrls);
+  Object.freeze(config.janusUrls);
   Object.freeze(config.allowedOrigins);
   return Object.freeze(config);
 }

@@ -144,13 +144,18 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
 
   const health = async (): Promise<Health> => {
     const directoryOk = await directory.healthy().catch(() => false);
-    return {
-      status: draining ? 'draining' : directoryOk ? 'ok' : 'degraded',
+    const sfu = hub.sfu?.status() ?? 'off';
+    const ok = directoryOk && sfu !== 'unreachable';
+    const h: Health = {
+      status: draining ? 'draining' : ok ? 'ok' : 'degraded',
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
       sessions: hub.registry.size,
       connections: transport?.connections.size ?? 0,
       directory: directoryOk ? 'ok' : 'unreachable',
     };
+    // Only reported with Janus configured, so the body of an SFU-less server is unchanged.
+    if (sfu !== 'off') h.sfu = sfu;
+    return h;
   };
 
   const handler = createHttpHandler({

@@ -15,6 +15,8 @@ export interface Health {
   sessions: number;
   connections: number;
   directory: 'ok' | 'unreachable';
+  /** Janus for large rooms: `off` when none is configured. */
+  sfu?: 'off' | 'ok' | 'unreachable';
 }
 
 /** The body of `GET /ice`. */

@@ -12,6 +12,7 @@ import type { Directory } from '../directory/directory.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Authorizer } from '../session/authorizer.ts';
 import type { Session } from '../session/session.ts';
+import type { SfuRooms } from '../sfu/sfu-rooms.ts';
 
 /** Limits the room service enforces. */
 export interface RoomLimits {
@@ -25,12 +26,21 @@ export class Rooms {
   readonly #relay: Relay;
   readonly #limits: RoomLimits;
   readonly #authorizer: Authorizer | undefined;
+  /** Large rooms: decides each room's mode (mesh or SFU) and cleans up SFU state on leave. */
+  readonly #sfu: SfuRooms | undefined;
 
-  constructor(directory: Directory, relay: Relay, limits: RoomLimits, authorizer?: Authorizer) {
+  constructor(
+    directory: Directory,
+    relay: Relay,
+    limits: RoomLimits,
+    authorizer?: Authorizer,
+    sfu?: SfuRooms,
+  ) {
     this.#directory = directory;
     this.#relay = relay;
     this.#limits = limits;
     this.#authorizer = authorizer;
+    this.#sfu = sfu?.enabled ? sfu : undefined;
   }
 
   /** Handles `room.join`: replies `room.joined` with the other members; tells them `peer.joined`. */
@@ -52,6 +62,9 @@ export class Rooms {
     session.rooms.add(room);
     const peers = result.members.filter((n) => n !== session.name);
     const reply: Record<string, unknown> = { type: 'room.joined', room, peers };
+    // With an SFU, the newcomer learns the mode here; the others hear of a change by `room.mode`.
+    const mode = this.#sfu?.joined(room, result.members.length);
+    if (mode) reply.mode = mode.mode;
     if (msg.id !== undefined) reply.re = msg.id;
     session.send('room.joined', JSON.stringify(reply));
     session.log.info({ room }, 'room joined');
@@ -62,6 +75,10 @@ export class Rooms {
         'peer.joined',
         JSON.stringify({ type: 'peer.joined', room, name: session.name }),
       );
+    }
+    if (mode?.changed) {
+      const frame = JSON.stringify({ type: 'room.mode', room, mode: mode.mode });
+      await this.#relay.broadcast(room, session.name, 'room.mode', frame);
     }
   }
 
@@ -118,5 +135,6 @@ export class Rooms {
       'peer.left',
       JSON.stringify({ type: 'peer.left', room, name: session.name, reason }),
     );
+    await this.#sfu?.left(session, room);
   }
 }

@@ -211,6 +211,13 @@ export class ConnectionHandler {
       case 'presence.unsubscribe':
         hub.presence.unsubscribe(s);
         return this.#ackAfter(undefined, msg.id);
+      case 'sfu.publish':
+      case 'sfu.unpublish':
+      case 'sfu.subscribe':
+      case 'sfu.answer':
+      case 'sfu.trickle':
+      case 'sfu.configure':
+        return this.#sfu(s, msg);
       case 'ping': {
         const pong: Record<string, unknown> = { type: 'pong' };
         if (msg.ts !== undefined) pong.ts = msg.ts;
@@ -229,6 +236,28 @@ export class ConnectionHandler {
     this.#session = session;
     this.#state = 'live';
     clearTimeout(this.#helloTimer);
+  }
+
+  /** `sfu.*`: large rooms; SFU_UNAVAILABLE when this server has no SFU. */
+  #sfu(s: Session, msg: ClientMessageOf<`sfu.${string}` & ClientMessage['type']>): Promise<void> {
+    const sfu = this.#hub.sfu;
+    if (!sfu) throw new ParleyError('SFU_UNAVAILABLE', 'this server has no SFU; rooms are peer to peer');
+    switch (msg.type) {
+      case 'sfu.publish':
+        return sfu.publish(s, msg);
+      case 'sfu.unpublish':
+        return sfu.unpublish(s, msg);
+      case 'sfu.subscribe':
+        return sfu.subscribe(s, msg);
+      case 'sfu.answer':
+        return sfu.answer(s, msg);
+      case 'sfu.trickle':
+        return sfu.trickle(s, msg);
+      case 'sfu.configure':
+        return sfu.configure(s, msg);
+      default:
+        return assertNever(msg);
+    }
   }
 
   async #bye(session: Session, msg: ClientMessageOf<'bye'>): Promise<void> {

@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics.ts';
 import { Presence } from '../presence/presence.ts';
 import { Relay } from '../relay/relay.ts';
 import { Rooms } from '../rooms/rooms.ts';
+import { SfuRooms } from '../sfu/sfu-rooms.ts';
 import type { Connection } from '../transport/connection.ts';
 import { iceRefreshNeeded, iceServersFor } from '../turn/credentials.ts';
 import type { Authorizer } from './authorizer.ts';
@@ -54,6 +55,8 @@ export class Hub {
   readonly rooms: Rooms;
   readonly calls: Calls;
   readonly presence: Presence;
+  /** Large rooms through Janus; present only when `PARLEY_JANUS_URL` is set. */
+  readonly sfu: SfuRooms | undefined;
   readonly #config: Readonly<Config>;
   readonly #log: Logger;
   readonly #metrics: Metrics;
@@ -73,7 +76,9 @@ export class Hub {
     this.#directory = o.directory;
     this.#nodeId = o.nodeId;
     this.relay = new Relay(this.registry, o.directory, o.metrics, o.log);
-    this.rooms = new Rooms(o.directory, this.relay, o.config, o.authorizer);
+    this.sfu =
+      o.config.janusUrls.length > 0 ? new SfuRooms(o.config, o.directory, this.relay, o.log) : undefined;
+    this.rooms = new Rooms(o.directory, this.relay, o.config, o.authorizer, this.sfu);
     this.calls = new Calls(o.callStore, this.relay, o.directory, o.config.ringTimeoutS);
     this.presence = new Presence(o.directory, o.config.presence);
   }
@@ -104,6 +109,7 @@ export class Hub {
       sessions: () => [...this.registry.values()].filter((s) => s.state === 'live'),
     };
     await this.#directory.attachNode(this.#nodeId, handlers);
+    this.sfu?.start();
   }
 
   /** A session of a dead node (or an expired parked one) was removed: tell its peers. */
@@ -348,6 +354,7 @@ export class Hub {
     }
     const sessions = [...this.registry.values()];
     await Promise.allSettled(sessions.map((s) => this.end(s, 'gone')));
+    await this.sfu?.close();
     await this.#directory.detachNode(this.#nodeId);
   }
 }
