@@ -106,6 +106,27 @@ describe('web app › rooms', () => {
     assert.equal(await ivy.page.getByLabel('Your name').count(), 0, 'no name screen after a reload');
   });
 
+  it('protects a room with a password: asked again when wrong, in when right', async () => {
+    const owner = await openPerson(browser, server.url, 'owner');
+    people.push(owner);
+    await owner.page.getByRole('heading', { name: 'Hello, owner' }).waitFor();
+    await owner.page.getByRole('textbox', { name: 'Room name', exact: true }).fill('vault');
+    await owner.page.getByText('Protect with a password').click();
+    await owner.page.getByLabel('Room password (optional)').fill('open sesame');
+    await owner.page.getByRole('button', { name: 'Create or join room' }).click();
+    await owner.page.getByRole('heading', { name: 'Waiting for others to join' }).waitFor();
+
+    const guest = await join('visitor', '/#/room/vault');
+    const ask = guest.page.getByRole('dialog', { name: 'Password for vault' });
+    await ask.getByLabel('Room password').fill('wrong');
+    await ask.getByRole('button', { name: 'Join' }).click();
+    await ask.getByText('That password is not right.', { exact: false }).waitFor();
+    await ask.getByLabel('Room password').fill('open sesame');
+    await ask.getByRole('button', { name: 'Join' }).click();
+    await guest.page.getByRole('group', { name: 'owner', exact: true }).waitFor();
+    await owner.page.getByRole('group', { name: 'visitor', exact: true }).waitFor();
+  });
+
   it('joins receive-only when the camera is blocked, and still sees the others', async () => {
     const host = await join('host', '/#/room/blocked');
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -16,6 +16,7 @@ import {
   type Room,
 } from '@parley/client';
 import { openIncomingCall } from '../components/incoming-call.ts';
+import { askRoomPassword } from '../components/password-dialog.ts';
 import { SelfPreview } from '../components/self-preview.ts';
 import { playRingback, type Tone, unlockAudio } from '../media/audio.ts';
 import { stopStream } from '../media/local-media.ts';
@@ -116,12 +117,17 @@ export class ParleyApp {
   #route: Route = { page: 'home' };
   #logoutNotice: string | undefined;
   #triedResume = false;
+  /** The room being entered (camera opening, joining), so a repeated route does not enter twice. */
+  #enteringRoom: string | null = null;
+  /** A password typed on the home screen for the room about to be joined. */
+  #roomPassword: { room: string; password: string } | null = null;
 
   constructor(root: HTMLElement) {
     this.#root = root;
     this.#status.setAttribute('role', 'status');
+    // Hash routes only: setting location.hash fires hashchange (and popstate too, which is not
+    // listened to, or every navigation would route twice).
     window.addEventListener('hashchange', () => this.#onRoute());
-    window.addEventListener('popstate', () => this.#onRoute());
     // Browsers keep an AudioContext suspended until a gesture; any click or key unlocks it.
     const unlock = () => unlockAudio();
     window.addEventListener('pointerdown', unlock, { once: true, capture: true });
@@ -163,7 +169,7 @@ export class ParleyApp {
       route.page === 'room' &&
       previous.page === 'room' &&
       route.room === previous.room &&
-      this.#conversation?.kind === 'room';
+      (this.#conversation?.kind === 'room' || this.#enteringRoom === route.room);
     if (sameRoom) return;
     // Leaving a room or call page ends it.
     if (this.#conversation) this.#endConversation();
@@ -371,7 +377,10 @@ export class ParleyApp {
         ),
       ),
       onCall: (name) => void this.#startCall(name),
-      onRoom: (room) => navigate({ page: 'room', room }),
+      onRoom: (room, password) => {
+        this.#roomPassword = password ? { room, password } : null;
+        navigate({ page: 'room', room });
+      },
     });
     this.#home = view;
     client.watchPresence().then(
@@ -401,7 +410,12 @@ export class ParleyApp {
     if (!client) return;
     document.title = `${name} · Parley`;
     const preview = this.#ensurePreview();
-    await preview.open();
+    this.#enteringRoom = name;
+    try {
+      await preview.open();
+    } finally {
+      this.#enteringRoom = null;
+    }
     if (this.#route.page !== 'room' || this.#route.room !== name) return;
     const stream = preview.takeStream();
     const copy = h(
@@ -437,27 +451,54 @@ export class ParleyApp {
       const link = this.#links.get(peer);
       if (link) screen.addPeer(link);
     };
-    let room: Room;
-    try {
-      room = await client.join(name, stream ? { stream } : { media: false });
-    } catch (err) {
-      if (this.#conversation !== conv) return;
-      const code = err instanceof ParleyError ? err.code : null;
-      const text =
-        code === 'ROOM_FULL'
-          ? `“${name}” is full. Ask someone to leave, or meet in another room.`
-          : code === 'FORBIDDEN'
-            ? `You may not join “${name}”: ${err instanceof Error ? err.message : ''}`
-            : code === 'TOO_MANY_ROOMS'
-              ? 'You are already in too many rooms. Leave one first.'
-              : 'Could not join the room. Check your connection and try again.';
+    let room: Room | null = null;
+    let password = this.#roomPassword?.room === name ? this.#roomPassword.password : null;
+    this.#roomPassword = null;
+    const fail = (text: string | null) => {
       stopStream(stream);
       this.#conversation = null;
       screen.destroy();
-      toast(text, 'error', 9000);
+      if (text) toast(text, 'error', 9000);
       navigate({ page: 'home' });
-      return;
+    };
+    // A protected room answers FORBIDDEN with the same message whether the password was missing
+    // or wrong (the protocol has no code of its own for it): ask, and try again.
+    for (let attempt = 0; attempt < 10 && !room; attempt++) {
+      try {
+        room = await client.join(name, {
+          ...(stream ? { stream } : { media: false }),
+          ...(password ? { password } : {}),
+        });
+      } catch (err) {
+        if (this.#conversation !== conv) return;
+        const code = err instanceof ParleyError ? err.code : null;
+        const message = err instanceof Error ? err.message : '';
+        if (code === 'FORBIDDEN' && /password required or wrong/i.test(message)) {
+          const typed = await askRoomPassword(name, password !== null);
+          if (this.#conversation !== conv) return;
+          if (typed === null) return fail(null);
+          password = typed;
+          continue;
+        }
+        if (code === 'FORBIDDEN' && /room is open/i.test(message) && password) {
+          toast(`“${name}” already exists without a password; you join it as it is.`, 'warning', 7000);
+          password = null;
+          continue;
+        }
+        return fail(
+          code === 'ROOM_FULL'
+            ? `“${name}” is full. Ask someone to leave, or meet in another room.`
+            : code === 'FORBIDDEN'
+              ? /token/i.test(message)
+                ? `Your invitation does not include the room “${name}”.`
+                : `You may not join “${name}”: ${message}`
+              : code === 'TOO_MANY_ROOMS'
+                ? 'You are already in too many rooms. Leave one first.'
+                : 'Could not join the room. Check your connection and try again.',
+        );
+      }
     }
+    if (!room) return fail('Could not join the room.');
     if (this.#conversation !== conv) {
       void room.leave();
       return;

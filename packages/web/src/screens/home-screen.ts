@@ -20,7 +20,8 @@ export interface HomeProps {
   /** The top bar (with the connection status), owned by the app. */
   header: HTMLElement;
   onCall(name: string): void;
-  onRoom(room: string): void;
+  /** Joins (or creates) a room; `password` protects a new room, or opens a protected one. */
+  onRoom(room: string, password: string | null): void;
 }
 
 /** What the app updates on the home screen. */
@@ -156,6 +157,13 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
     'aria-describedby': 'room-link',
   });
   const roomError = h('p', { class: 'field-error', role: 'alert' });
+  const passwordInput = h('input', {
+    class: 'input',
+    id: 'room-password-new',
+    type: 'password',
+    autocomplete: 'new-password',
+    maxLength: LIMITS.passwordMaxChars,
+  });
   const linkText = h('code', { class: 'small muted', id: 'room-link', style: 'overflow-wrap:anywhere' });
   const updateLink = () => {
     const room = roomInput.value.trim();
@@ -173,7 +181,7 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
         const ok = isRoomName(room);
         roomError.textContent = ok ? '' : 'Room names use letters, digits, “.”, “-” or “_” (no spaces).';
         roomInput.setAttribute('aria-invalid', String(!ok));
-        if (ok) props.onRoom(room);
+        if (ok) props.onRoom(room, passwordInput.value || null);
       },
     },
     h('label', { for: 'room-name' }, 'Room name'),
@@ -198,6 +206,22 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
     ),
     roomError,
     linkText,
+    h(
+      'details',
+      { class: 'room-options' },
+      h('summary', null, 'Protect with a password'),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'room-password-new' }, 'Room password (optional)'),
+        passwordInput,
+        h(
+          'p',
+          { class: 'field-hint' },
+          'Set when you create the room; everyone else needs it to join. Share it separately from the link.',
+        ),
+      ),
+    ),
     h(
       'div',
       { class: 'input-row' },
