@@ -125,6 +125,33 @@ describe('parley send / receive', () => {
     assert.equal(dead.events.at(-1)?.kind, 'signaling');
   });
 
+  test('send --room reaches a receiver that joined the room', async () => {
+    const file = join(dir, 'room.txt');
+    await writeFile(file, 'for everyone in the room');
+    const room = uniqueName('room');
+    const outDir = join(dir, 'out-room');
+    const receiver = startParley([
+      'receive',
+      '--server',
+      serverUrl,
+      '--name',
+      uniqueName('member'),
+      '--room',
+      room,
+      '--dir',
+      outDir,
+      '--yes',
+      '--count',
+      '1',
+      '--json',
+    ]);
+    await receiver.waitFor((e) => e.type === 'status' && e.event === 'ready', 30_000, 'receiver ready');
+    const sender = startParley(['send', file, '--room', room, '--server', serverUrl, '--json']);
+    assert.equal(await sender.exited, 0, sender.stderr());
+    assert.equal(await receiver.exited, 0, receiver.stderr());
+    assert.equal(await readFile(join(outDir, 'room.txt'), 'utf8'), 'for everyone in the room');
+  });
+
   test('receive --timeout exits 4 when nothing is offered', async () => {
     const receiver = startParley([
       'receive',

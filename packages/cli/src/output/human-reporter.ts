@@ -40,7 +40,7 @@ export class HumanReporter implements Reporter {
         return;
       case 'offer':
         this.#info(
-          `${event.from} offers ${event.name} (${formatBytes(event.size)})${event.accepted ? '' : ' — declined'}`,
+          `${event.from} offers ${event.name} (${formatBytes(event.size)}) — ${event.accepted ? 'accepted' : 'declined'}`,
         );
         return;
       case 'progress': {
