@@ -76,6 +76,46 @@ describe('Redis cluster failures', () => {
     await again.hello('k-victim');
   });
 
+  it('Failover › after its node crashed, a client resumes on another node before the sweep: peers never see it leave', async () => {
+    const redis = await startRedis();
+    // A long TTL: the client comes back well before the survivors would release its name.
+    const env = { PARLEY_NODE_TTL_S: '30' };
+    const [n1, n2] = await Promise.all([
+      startNode('cr-1', redis.url, env),
+      startNode('cr-2', redis.url, env),
+    ]);
+    const a = await connectClient(n1.wsUrl);
+    const b = await connectClient(n2.wsUrl);
+    const wa = await a.hello('cr-a');
+    await b.hello('cr-b');
+    for (const x of [a, b]) {
+      x.send({ type: 'room.join', room: 'crash' });
+      await x.next('room.joined');
+    }
+    a.send({ type: 'call.invite', to: 'cr-b' });
+    const { call } = await a.next('call.ringing');
+    await b.next('call.incoming');
+    b.send({ type: 'call.accept', call });
+    await a.next('call.accepted');
+    await n1.kill();
+    // Without its heartbeat refreshed, node 1 counts as dead once its key expires: the TTL is 30 s,
+    // so delete the key the way expiry would, rather than wait.
+    const { Redis } = await import('ioredis');
+    const admin = new Redis(redis.url);
+    await admin.del('parley:node:cr-1');
+    admin.disconnect();
+    const a2 = await connectClient(n2.wsUrl);
+    a2.send({ type: 'hello', versions: ['1'], name: 'cr-a', resume: wa.session });
+    const w = await a2.next('welcome');
+    assert.equal(w.resumed, true);
+    assert.deepEqual(w.rooms, ['crash']);
+    b.send({ type: 'signal', to: 'cr-a', data: 'still there?' });
+    assert.equal((await a2.next('signal')).data, 'still there?');
+    a2.send({ type: 'call.hangup', call });
+    assert.equal((await b.next('call.ended')).reason, 'hangup');
+    assert.equal(b.frames.filter((f) => f.type === 'peer.left').length, 0);
+  });
+
   it('Failover › a node restarted under the same id at once releases what its previous run held', async () => {
     const redis = await startRedis();
     // A long TTL: the survivors' sweep cannot be what frees the names here.

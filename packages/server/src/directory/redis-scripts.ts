@@ -15,7 +15,7 @@
  * | `P names` | set | every claimed name (presence) |
  * | `P room:<room>` | set | members; `P rpw:<room>` its password hash; `P rooms` every room |
  * | `P ro:<name>` | set | the rooms of a name |
- * | `P tok:<token>` | string | the node holding a live session |
+ * | `P tok:<token>` | string | `<node>\n<name>`: the node holding a live session, and its name |
  * | `P sess:<token>` | hash, PX | a parked session: name, auth (JSON), sealed (0/1) |
  * | `P q:<token>` | list, PX | frames queued for a parked session, oldest first, bounded |
  * | `P parked` | zset | parked tokens by grace deadline (ms) |
@@ -130,17 +130,20 @@ end
 redis.call('PUBLISH', P .. 'bus:' .. owner, 'd' .. string.len(name) .. ':' .. name .. frame)
 return {1}`,
 
-  /** ARGV: P, token, node → records which node holds a live session. */
+  /** ARGV: P, token, node, name → records which node holds a live session. */
   parleyStarted: `
-redis.call('SET', ARGV[1] .. 'tok:' .. ARGV[2], ARGV[3])
+redis.call('SET', ARGV[1] .. 'tok:' .. ARGV[2], ARGV[3] .. '\\n' .. ARGV[4])
 redis.call('SADD', ARGV[1] .. 'nt:' .. ARGV[3], ARGV[2])
 return 1`,
 
   /** ARGV: P, token → forgets a session's token wherever it was. */
   parleyEnded: `
 local P, token = ARGV[1], ARGV[2]
-local node = redis.call('GET', P .. 'tok:' .. token)
-if node then redis.call('SREM', P .. 'nt:' .. node, token) end
+local v = redis.call('GET', P .. 'tok:' .. token)
+if v then
+  local sep = string.find(v, '\\n', 1, true)
+  redis.call('SREM', P .. 'nt:' .. (sep and string.sub(v, 1, sep - 1) or v), token)
+end
 redis.call('DEL', P .. 'tok:' .. token)
 return 1`,
 
@@ -182,14 +185,30 @@ return 1`,
    * Takes a parked session for this node. ARGV: P, token, node →
    * {3, name, auth, rooms, frames} taken, {1} parked but not sealed yet (retry),
    * {2, node} live on another node (ask it to let go, retry), {0} no such session.
+   * A live session whose node died (heartbeat gone, not yet swept) is taken too, with its name,
+   * rooms and call but without queued frames: the token proves the client owns it, and its peers
+   * never see it leave.
    */
   parleyTake: `
 local P, token, node = ARGV[1], ARGV[2], ARGV[3]
 local s = P .. 'sess:' .. token
 if redis.call('EXISTS', s) == 0 then
-  local live = redis.call('GET', P .. 'tok:' .. token)
-  if live and live ~= node and redis.call('EXISTS', P .. 'node:' .. live) == 1 then return {2, live} end
-  return {0}
+  local v = redis.call('GET', P .. 'tok:' .. token)
+  if not v then return {0} end
+  local sep = string.find(v, '\\n', 1, true)
+  if not sep then return {0} end
+  local live, lname = string.sub(v, 1, sep - 1), string.sub(v, sep + 1)
+  if live == node then return {0} end
+  if redis.call('EXISTS', P .. 'node:' .. live) == 1 then return {2, live} end
+  local nk = P .. 'name:' .. lname
+  if redis.call('GET', nk) ~= live then return {0} end
+  redis.call('SET', nk, node)
+  redis.call('SREM', P .. 'nn:' .. live, lname)
+  redis.call('SADD', P .. 'nn:' .. node, lname)
+  redis.call('SREM', P .. 'nt:' .. live, token)
+  redis.call('SADD', P .. 'nt:' .. node, token)
+  redis.call('SET', P .. 'tok:' .. token, node .. '\\n' .. lname)
+  return {3, lname, 'null', redis.call('SMEMBERS', P .. 'ro:' .. lname), {}}
 end
 if redis.call('HGET', s, 'sealed') ~= '1' then return {1} end
 local name = redis.call('HGET', s, 'name')
@@ -197,7 +216,7 @@ local nk = P .. 'name:' .. name
 if redis.call('GET', nk) ~= '@' .. token then return {0} end
 redis.call('SET', nk, node)
 redis.call('SADD', P .. 'nn:' .. node, name)
-redis.call('SET', P .. 'tok:' .. token, node)
+redis.call('SET', P .. 'tok:' .. token, node .. '\\n' .. name)
 redis.call('SADD', P .. 'nt:' .. node, token)
 redis.call('ZREM', P .. 'parked', token)
 local q = P .. 'q:' .. token
@@ -244,7 +263,7 @@ if not holder then
   redis.call('PUBLISH', P .. 'presence', ARGV[5])
 end
 redis.call('SADD', P .. 'nn:' .. node, name)
-redis.call('SET', P .. 'tok:' .. token, node)
+redis.call('SET', P .. 'tok:' .. token, node .. '\\n' .. name)
 redis.call('SADD', P .. 'nt:' .. node, token)
 for i = 6, #ARGV do
   local room = ARGV[i]

@@ -268,8 +268,8 @@ export class RedisDirectory implements Directory, SessionHandoff {
 
   // ── SessionHandoff ───────────────────────────────────────────────────────────────────────
 
-  async started(token: string, _name: string): Promise<void> {
-    await this.#run('parleyStarted', token, this.#primaryNode());
+  async started(token: string, name: string): Promise<void> {
+    await this.#run('parleyStarted', token, this.#primaryNode(), name);
   }
 
   async ended(token: string): Promise<void> {
