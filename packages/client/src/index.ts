@@ -102,6 +102,12 @@ export {
 } from './peer/peer-session.ts';
 export { type MediaStateData, parseSignalData, type Scope, type SignalData } from './peer/signal-data.ts';
 export { Room, type RoomEvents, type RoomPeerLeftReason, type RoomState } from './room.ts';
+export {
+  SfuSession,
+  type SfuSessionEvents,
+  type SfuSessionOptions,
+  type SfuSignaling,
+} from './sfu/sfu-session.ts';
 export { Outbox } from './signaling/outbox.ts';
 export {
   type BackoffOptions,

@@ -1,0 +1,144 @@
+/**
+ * Large rooms end to end: real Chromium, the real Parley server and a real Janus. Five
+ * participants join one room (it moves to the SFU with the fifth); two publish a small fake
+ * camera each, three only receive (2 cores cannot hold many encoders), and every participant
+ * must decode frames from every publisher but itself — proven with getStats().
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ParleyServer } from '@parley/server';
+import type { Browser, Page } from 'playwright-core';
+import {
+  bundleForBrowser,
+  launchChromium,
+  newMediaContext,
+  removeDir,
+  tracePage,
+  writePage,
+} from '../../helpers/browser.ts';
+import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { startServer } from '../../helpers/server.ts';
+
+const ROOT = new URL('../../..', import.meta.url).pathname;
+
+type SfuApi = {
+  join(wsUrl: string, name: string, room: string): Promise<string | undefined>;
+  startSfu(name: string, room: string, publish: boolean): Promise<void>;
+  modes(name: string): string[];
+  decoded(name: string): Promise<Record<string, number>>;
+  errors(name: string): string[];
+  closeAll(): void;
+};
+declare global {
+  interface Window {
+    SFU: SfuApi;
+  }
+}
+
+describe('SFU room in Chromium (real Janus)', () => {
+  let janus: TestJanus;
+  let server: ParleyServer;
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+
+  before(async () => {
+    janus = await startJanus();
+    dir = await bundleForBrowser({ sfu: join(ROOT, 'test/e2e/sfu/sfu-page.ts') });
+    writePage(
+      dir,
+      'sfu.html',
+      '<!doctype html><meta charset="utf-8"><script type="module" src="/sfu.js"></script>',
+    );
+    server = await startServer({
+      PARLEY_WEB_DIR: dir,
+      PARLEY_JANUS_URL: janus.wsUrl,
+      PARLEY_JANUS_API_SECRET: janus.apiSecret,
+      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+    });
+    browser = await launchChromium();
+    const context = await newMediaContext(browser, server.url);
+    page = await context.newPage();
+    tracePage(page, 'sfu');
+    await page.goto(`${server.url}/sfu.html`);
+    await page.waitForFunction(() => typeof window.SFU === 'object');
+  });
+  after(async () => {
+    await page?.evaluate(() => window.SFU.closeAll()).catch(() => {});
+    await browser?.close().catch(() => {});
+    await server?.close().catch(() => {});
+    await janus?.close();
+    if (dir) removeDir(dir);
+  });
+
+  it('SFU › five participants, two publishers: every subscriber decodes every other publisher', async () => {
+    const room = 'sfu-e2e';
+    const names = ['p0', 'p1', 'r2', 'r3', 'r4'];
+    const publishers = ['p0', 'p1'];
+    const modes: (string | undefined)[] = [];
+    for (const name of names) {
+      modes.push(
+        await page.evaluate(([u, n, r]) => window.SFU.join(u, n, r), [server.wsUrl, name, room] as const),
+      );
+    }
+    assert.deepEqual(modes, ['mesh', 'mesh', 'mesh', 'mesh', 'sfu']);
+    for (const name of names.slice(0, 4)) {
+      await poll(
+        () => page.evaluate((n) => window.SFU.modes(n), name),
+        (m) => m.includes('sfu'),
+        10_000,
+      );
+    }
+
+    const started = Date.now();
+    for (const name of names) {
+      await page.evaluate(([n, r, pub]) => window.SFU.startSfu(n, r, pub), [
+        name,
+        room,
+        publishers.includes(name),
+      ] as const);
+    }
+    const decoded: Record<string, Record<string, number>> = {};
+    for (const name of names) {
+      const want = publishers.filter((p) => p !== name);
+      decoded[name] = await poll(
+        () => page.evaluate((n) => window.SFU.decoded(n), name),
+        (d) => want.every((p) => (d[p] ?? 0) >= 10),
+        45_000,
+        async () =>
+          `${name}: errors ${JSON.stringify(await page.evaluate((n) => window.SFU.errors(n), name))}`,
+      );
+    }
+    const elapsedMs = Date.now() - started;
+    // Every participant received exactly the other publishers' video, no more.
+    for (const name of names) {
+      assert.deepEqual(
+        Object.keys(decoded[name]!).sort(),
+        publishers.filter((p) => p !== name),
+      );
+    }
+    process.stdout.write(
+      `# sfu e2e: all ${names.length} decoding in ${elapsedMs} ms: ${JSON.stringify(decoded)}\n`,
+    );
+  });
+});
+
+async function poll<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+  explain?: () => Promise<string>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (ok(last)) return last;
+    if (Date.now() > deadline) {
+      const more = explain ? ` (${await explain()})` : '';
+      throw new Error(`condition not met in ${timeoutMs} ms; last ${JSON.stringify(last)}${more}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
