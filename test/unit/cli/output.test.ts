@@ -104,7 +104,10 @@ describe('windowedSource', () => {
         name: 'f',
         size: 100,
         type: '',
-        read: async (offset, length) => (reads.push(offset), new Uint8Array(length)),
+        read: async (offset, length) => {
+          reads.push(offset);
+          return new Uint8Array(length);
+        },
       },
       () => confirmed,
       { windowBytes: 10 },
