@@ -411,12 +411,14 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       case 'room.left':
       case 'server.draining':
         return; // handled by the signaling layer or by the request that caused it
-      case 'room.mode':
       case 'sfu.published':
       case 'sfu.offer':
+        return; // replies to the room's SFU session requests
+      case 'room.mode':
+        this.#rooms.get(msg.room)?.onMode(msg.mode);
+        return;
       case 'sfu.feeds':
-        // Large rooms (SFU): this SDK keeps rooms peer to peer; see docs/SDK.md.
-        this.#log.debug('sfu frame ignored', { type: msg.type, room: msg.room });
+        this.#rooms.get(msg.room)?.onSfuFeeds(msg.feeds.map((f) => f.name));
         return;
       case 'signal': {
         const data = parseSignalData(msg.data);
@@ -436,7 +438,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
         return;
       }
       case 'room.joined':
-        this.#rooms.get(msg.room)?.onJoined(msg.peers);
+        this.#rooms.get(msg.room)?.onJoined(msg.peers, msg.mode);
         return;
       case 'peer.joined':
         this.#rooms.get(msg.room)?.onPeerJoined(msg.name);

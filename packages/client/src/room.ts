@@ -1,6 +1,8 @@
 /**
  * A room: everyone in it is connected to everyone else (a mesh), one {@link PeerSession} per
- * other member. Members come and go with `peer.joined` / `peer.left`; our local media is sent
+ * other member. In a large room the server switches the room to its SFU (`room.mode`): media
+ * then goes through one {@link SfuSession} (one upstream, one downstream), while the peer
+ * sessions stay for data (chat, files); `track` events keep their shape. Members come and go with `peer.joined` / `peer.left`; our local media is sent
  * to each of them through the room's {@link LocalMedia}.
  *
  * After a signaling outage the server may have forgotten us (it restarted): the client then
@@ -8,7 +10,7 @@
  * come back, so media never stops for a server restart. Members that do not come back within
  * the server's resume grace (plus a margin) are dropped.
  */
-import type { JsonValue, PeerLeftReason } from '@parley/protocol';
+import type { JsonValue, PeerLeftReason, RoomMode } from '@parley/protocol';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 import { ChatRoom } from './features/chat.ts';
@@ -17,6 +19,7 @@ import type { ConversationHost } from './host.ts';
 import type { Logger } from './log.ts';
 import type { PeerSession, RemoteMediaState } from './peer/peer-session.ts';
 import type { Scope, SignalData } from './peer/signal-data.ts';
+import { SfuSession } from './sfu/sfu-session.ts';
 
 /** `joining`, `joined`, `rejoining` (signaling came back without our session), `left`. */
 export type RoomState = 'joining' | 'joined' | 'rejoining' | 'left';
@@ -43,6 +46,8 @@ export type RoomEvents = {
   'media-state': [peer: PeerSession, state: RemoteMediaState];
   /** A `room.message` from a member (relayed by the server to everyone in the room). */
   message: [from: string, data: JsonValue];
+  /** The room moved its media to the server's SFU (`sfu`), e.g. when it grew large. */
+  mode: [mode: RoomMode];
 };
 
 /** Extra margin, beyond the server's resume grace, to wait for members after a server restart. */
@@ -78,6 +83,11 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Members kept through a server restart, waiting to be seen again, with their drop timers. */
   readonly #unconfirmed = new Map<string, ReturnType<typeof setTimeout>>();
   #state: RoomState = 'joining';
+  #mode: RoomMode = 'mesh';
+  /** Media through the server's SFU, in `sfu` mode. */
+  #sfu: SfuSession | undefined;
+  /** The last `sfu.feeds`, for an SFU session (re)started after it. */
+  #sfuFeeds: string[] = [];
 
   /** @internal Created by the client. */
   constructor(host: ConversationHost, name: string, media: LocalMedia, password?: string) {
@@ -92,6 +102,14 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** Current state. */
   get state(): RoomState {
     return this.#state;
+  }
+  /** How media flows: `mesh` (to each member directly) or `sfu` (through the server's SFU). */
+  get mode(): RoomMode {
+    return this.#mode;
+  }
+  /** The SFU connections in `sfu` mode (for stats), else undefined. */
+  get sfu(): SfuSession | undefined {
+    return this.#sfu;
   }
   /** Peer sessions with the other members, by name. */
   get peers(): ReadonlyMap<string, PeerSession> {
@@ -143,11 +161,25 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
   }
 
-  /** @internal `room.joined`: the members already there. */
-  onJoined(peers: readonly string[]): void {
+  /** @internal `room.joined`: the members already there, and the room's mode. */
+  onJoined(peers: readonly string[], mode?: RoomMode): void {
     if (this.#state === 'left') return;
+    if (mode === 'sfu' && this.#mode !== 'sfu') this.#mode = 'sfu';
     for (const name of peers) this.#ensurePeer(name);
     this.#setState('joined');
+    if (mode === 'sfu' && !this.#sfu) this.#useSfu();
+  }
+
+  /** @internal `room.mode`: `sfu` moves media to the SFU (again, after the SFU restarted). */
+  onMode(mode: RoomMode): void {
+    if (this.#state === 'left' || mode !== 'sfu') return;
+    this.#useSfu();
+  }
+
+  /** @internal `sfu.feeds`: who publishes through the SFU. */
+  onSfuFeeds(names: readonly string[]): void {
+    this.#sfuFeeds = [...names];
+    this.#sfu?.onFeeds(this.#sfuFeeds);
   }
 
   /** @internal `peer.joined`. */
@@ -197,7 +229,8 @@ export class Room extends TypedEmitter<RoomEvents> {
     peer.on('track-removed', (track, stream) => this.emit('track-removed', peer, track, stream));
     peer.on('media-state', (state) => this.emit('media-state', peer, state));
     if (peer.chat) this.chat.add(name, peer.chat);
-    void this.media.attach(peer);
+    // In sfu mode our media reaches this member through the SFU, not this connection.
+    if (this.#mode === 'mesh') void this.media.attach(peer);
     this.#log.debug('peer joined', { room: this.name, peer: name });
     this.emit('peer-joined', peer);
     return peer;
@@ -233,8 +266,53 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#unconfirmed.delete(name);
   }
 
+  /**
+   * Moves media to the SFU: stops sending it to each member directly, publishes it once, and
+   * receives everyone who publishes. A fresh SFU session each time (after an SFU restart the
+   * server says `room.mode sfu` again and the old connections are dead).
+   */
+  #useSfu(): void {
+    this.#sfu?.close();
+    const wasMesh = this.#mode === 'mesh' || !this.#sfu;
+    this.#mode = 'sfu';
+    const sfu = new SfuSession({
+      room: this.name,
+      self: this.#host.name,
+      signaling: { request: (msg) => this.#host.request(msg) },
+    });
+    this.#sfu = sfu;
+    sfu.on('track', (name, track, stream) => {
+      const peer = this.#peers.get(name);
+      if (peer) this.emit('track', peer, track, stream);
+    });
+    sfu.on('track-removed', (name, track, stream) => {
+      const peer = this.#peers.get(name);
+      if (peer) this.emit('track-removed', peer, track, stream);
+    });
+    sfu.on('error', (error) =>
+      this.#log.warn('sfu negotiation failed', { room: this.name, error: String(error) }),
+    );
+    const stream = this.media.stream;
+    if (wasMesh) {
+      for (const peer of this.#peers.values()) {
+        this.media.detach(peer);
+        for (const t of stream?.getTracks() ?? []) void peer.removeTrack(t).catch(() => {});
+      }
+    }
+    if (stream && stream.getTracks().length > 0) {
+      sfu.publish(stream.getTracks(), stream).catch((error: unknown) => {
+        this.#log.warn('sfu publish failed', { room: this.name, error: String(error) });
+      });
+    }
+    if (this.#sfuFeeds.length > 0) sfu.onFeeds(this.#sfuFeeds);
+    this.#log.info('room media through the sfu', { room: this.name });
+    this.emit('mode', 'sfu');
+  }
+
   #teardown(reason: string): void {
     if (this.#state === 'left') return;
+    this.#sfu?.close();
+    this.#sfu = undefined;
     for (const name of [...this.#peers.keys()]) this.#dropPeer(name, 'left');
     for (const t of this.#unconfirmed.values()) clearTimeout(t);
     this.#unconfirmed.clear();

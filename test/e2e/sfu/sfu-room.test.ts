@@ -2,7 +2,8 @@
  * Large rooms end to end: real Chromium, the real Parley server and a real Janus. Five
  * participants join one room (it moves to the SFU with the fifth); two publish a small fake
  * camera each, three only receive (2 cores cannot hold many encoders), and every participant
- * must decode frames from every publisher but itself — proven with getStats().
+ * must decode frames from every publisher but itself — proven with getStats(). Then the same
+ * through the SDK's Room API: a mesh room moves its media to the SFU when the fifth joins.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -30,9 +31,16 @@ type SfuApi = {
   errors(name: string): string[];
   closeAll(): void;
 };
+type RoomsApi = {
+  join(name: string, room: string, publish: boolean): Promise<string>;
+  mode(name: string): string | undefined;
+  sfuDecoded(name: string): Promise<Record<string, number>>;
+  closeAll(): void;
+};
 declare global {
   interface Window {
     SFU: SfuApi;
+    ROOMS: RoomsApi;
   }
 }
 
@@ -41,16 +49,21 @@ describe('SFU room in Chromium (real Janus)', () => {
   let server: ParleyServer;
   let browser: Browser;
   let page: Page;
+  let roomsPage: Page | undefined;
   let dir: string;
 
   before(async () => {
     janus = await startJanus();
-    dir = await bundleForBrowser({ sfu: join(ROOT, 'test/e2e/sfu/sfu-page.ts') });
-    writePage(
-      dir,
-      'sfu.html',
-      '<!doctype html><meta charset="utf-8"><script type="module" src="/sfu.js"></script>',
-    );
+    dir = await bundleForBrowser({
+      sfu: join(ROOT, 'test/e2e/sfu/sfu-page.ts'),
+      rooms: join(ROOT, 'test/e2e/sfu/room-page.ts'),
+    });
+    for (const entry of ['sfu', 'rooms'])
+      writePage(
+        dir,
+        `${entry}.html`,
+        `<!doctype html><meta charset="utf-8"><script type="module" src="/${entry}.js"></script>`,
+      );
     server = await startServer({
       PARLEY_WEB_DIR: dir,
       PARLEY_JANUS_URL: janus.wsUrl,
@@ -66,6 +79,7 @@ describe('SFU room in Chromium (real Janus)', () => {
   });
   after(async () => {
     await page?.evaluate(() => window.SFU.closeAll()).catch(() => {});
+    await roomsPage?.evaluate(() => window.ROOMS.closeAll()).catch(() => {});
     await browser?.close().catch(() => {});
     await server?.close().catch(() => {});
     await janus?.close();
@@ -120,6 +134,52 @@ describe('SFU room in Chromium (real Janus)', () => {
     }
     process.stdout.write(
       `# sfu e2e: all ${names.length} decoding in ${elapsedMs} ms: ${JSON.stringify(decoded)}\n`,
+    );
+    // Free the two encoders before the next test.
+    await page.evaluate(() => window.SFU.closeAll());
+  });
+
+  it('SFU › SDK Room: a mesh room moves its media to the SFU when the 5th joins; same track events', async () => {
+    const p = await page.context().newPage();
+    roomsPage = p;
+    tracePage(p, 'rooms');
+    await p.goto(`${server.url}/rooms.html`);
+    await p.waitForFunction(() => typeof window.ROOMS === 'object');
+    const room = 'sdk-grows';
+    const names = ['a0', 'a1', 'b2', 'b3', 'b4'];
+    const publishers = ['a0', 'a1'];
+    const modes: string[] = [];
+    for (const name of names) {
+      modes.push(
+        await p.evaluate(([n, r, pub]) => window.ROOMS.join(n, r, pub), [
+          name,
+          room,
+          publishers.includes(name),
+        ] as const),
+      );
+    }
+    assert.deepEqual(modes, ['mesh', 'mesh', 'mesh', 'mesh', 'sfu']);
+    const started = Date.now();
+    for (const name of names) {
+      await poll(
+        () => p.evaluate((n) => window.ROOMS.mode(n), name),
+        (m) => m === 'sfu',
+        10_000,
+      );
+    }
+    // Everyone now decodes every other publisher through the SFU subscriber connection, and the
+    // tracks came through the Room's usual `track` event (named by peer.remoteName).
+    for (const name of names) {
+      const want = publishers.filter((x) => x !== name);
+      const d = await poll(
+        () => p.evaluate((n) => window.ROOMS.sfuDecoded(n), name),
+        (x) => want.every((w) => (x[w] ?? 0) >= 10),
+        45_000,
+      );
+      assert.deepEqual(Object.keys(d).sort(), want);
+    }
+    process.stdout.write(
+      `# sdk room mesh->sfu: all decoding through the SFU ${Date.now() - started} ms after the 5th joined\n`,
     );
   });
 });
