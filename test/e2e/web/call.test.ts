@@ -144,6 +144,44 @@ describe('web app › direct calls', () => {
     await bob.page.locator('body').press('m');
     await alice.page.getByRole('group', { name: 'bob', exact: true }).waitFor();
 
+    // Camera off releases the camera (its light goes off); on again reopens it and video resumes.
+    await bob.page.getByRole('button', { name: 'Stop camera' }).click();
+    await alice.page.getByRole('group', { name: 'bob, camera off' }).waitFor();
+    assert.equal(
+      await bob.page.evaluate(() =>
+        (
+          window as unknown as { parley: { call: { media: { stream: MediaStream } } } }
+        ).parley.call.media.stream
+          .getVideoTracks()
+          .every((t) => t.readyState === 'ended'),
+      ),
+      true,
+      'the camera track is stopped while the camera is off',
+    );
+    await bob.page.getByRole('button', { name: 'Stop camera' }).click();
+    await alice.page.getByRole('group', { name: 'bob', exact: true }).waitFor();
+    // Frames keep increasing after the camera is back (the new track is sent on the same sender).
+    const framesBefore = await framesDecoded(alice.page);
+    await alice.page.evaluate((n) => {
+      (window as unknown as { __min: number }).__min = n + 10;
+    }, framesBefore);
+    await pollPage(
+      alice.page,
+      async () => {
+        const w = window as unknown as {
+          __min: number;
+          parley: { links: { peer: { pc: RTCPeerConnection } }[] };
+        };
+        for (const link of w.parley.links) {
+          const stats = await link.peer.pc.getStats();
+          for (const s of stats.values())
+            if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > w.__min) return true;
+        }
+        return false;
+      },
+      { what: 'frames after the camera came back' },
+    );
+
     // Screen share: the other side gets a second tile with decoded frames.
     await fakeScreenCapture(alice.page);
     await alice.page.getByRole('button', { name: 'Share screen' }).click();

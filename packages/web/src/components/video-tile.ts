@@ -27,6 +27,8 @@ export class VideoTile {
   #stream: MediaStream | null = null;
   #speaking = false;
   #videoOff = true;
+  /** The camera was reported off (by media state or our own toggle), as opposed to "no video yet". */
+  #cameraOff = false;
   #onTrackChange = () => this.#refreshVideo();
 
   constructor(name: string, options: { self?: boolean; screen?: boolean; label?: string } = {}) {
@@ -92,7 +94,9 @@ export class VideoTile {
   /** Marks the camera as off (or on); with no live video track the tile shows initials anyway. */
   setVideoOff(off: boolean): void {
     this.#videoOff = off;
+    this.#cameraOff = off;
     this.#refreshVideo();
+    this.#updateLabel();
   }
 
   #refreshVideo(): void {
@@ -104,7 +108,15 @@ export class VideoTile {
   /** Shows or hides the muted-microphone icon. */
   setAudioMuted(muted: boolean): void {
     this.el.classList.toggle('audio-muted', muted);
-    this.el.setAttribute('aria-label', `${this.#label.textContent ?? this.name}${muted ? ', muted' : ''}`);
+    this.#updateLabel();
+  }
+
+  /** The accessible name says what the picture cannot: muted, camera off. */
+  #updateLabel(): void {
+    const parts = [this.#label.textContent ?? this.name];
+    if (this.audioMuted && !this.isScreen) parts.push('muted');
+    if (this.#cameraOff && !this.isScreen) parts.push('camera off');
+    this.el.setAttribute('aria-label', parts.join(', '));
   }
 
   /** True when the tile shows the muted icon. */

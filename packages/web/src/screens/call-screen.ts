@@ -457,8 +457,28 @@ export class CallScreen {
     if (!media) return;
     if ((media.stream?.getVideoTracks().length ?? 0) === 0) return this.#retryDevice('video');
     const off = !media.isMuted('video');
-    media.setMuted('video', off);
-    announce(off ? 'Camera off' : 'Camera on');
+    if (off) {
+      media.setMuted('video', true);
+      // Release the camera too, so its light goes off; it is opened again when turned back on.
+      for (const track of media.stream?.getVideoTracks() ?? []) track.stop();
+      this.#renderLocal();
+      announce('Camera off');
+      return;
+    }
+    const current = media.stream?.getVideoTracks()[0];
+    if (current && current.readyState === 'ended') {
+      try {
+        const reopened = await openUserMedia({ audio: false, video: true, cameraId: readPref('camera') });
+        const track = reopened.getVideoTracks()[0];
+        if (track) await media.replaceTrack(track);
+      } catch (err) {
+        const text = describeMediaProblem(err instanceof MediaAccessError ? err.problem : 'other');
+        toast(`${text.title}. ${text.advice}`, 'error', 9000);
+        return;
+      }
+    }
+    media.setMuted('video', false);
+    announce('Camera on');
   }
 
   async #retryDevice(kind: 'audio' | 'video'): Promise<void> {
