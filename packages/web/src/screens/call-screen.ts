@@ -543,6 +543,11 @@ export class CallScreen {
     }
     const media = this.#media;
     if (!media) return;
+    if (kind === 'camera' && media.isMuted('video')) {
+      // The camera is off (released): it opens on the chosen device when turned back on.
+      announce('Camera changed');
+      return;
+    }
     try {
       await media.switchDevice(kind === 'camera' ? 'video' : 'audio', deviceId);
       announce(kind === 'camera' ? 'Camera changed' : 'Microphone changed');
