@@ -314,6 +314,10 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       get graceMs() {
         return client.#graceMs;
       },
+      get iceServers() {
+        return client.#iceServers;
+      },
+      ...(this.#options.RTCPeerConnection ? { RTCPeerConnection: this.#options.RTCPeerConnection } : {}),
       send: (msg) => this.#signaling.send(msg),
       request: (msg) => this.#signaling.request(msg),
       createPeer: (remote, scope) => this.#createPeer(remote, scope),

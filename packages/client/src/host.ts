@@ -6,7 +6,7 @@
 import type { ClientMessage, ServerMessage } from '@parley/protocol';
 import type { AcquiredMedia, LocalMedia, MediaOptions } from './features/media.ts';
 import type { Logger } from './log.ts';
-import type { PeerSession } from './peer/peer-session.ts';
+import type { PeerSession, RTCPeerConnectionConstructor } from './peer/peer-session.ts';
 import type { Scope } from './peer/signal-data.ts';
 
 /** @internal */
@@ -15,6 +15,10 @@ export interface ConversationHost {
   readonly name: string;
   /** The last `welcome.graceMs` (how long the server keeps a dropped session). */
   readonly graceMs: number;
+  /** The current ICE servers (from `welcome` / `ice.updated`), for connections made outside `createPeer`. */
+  readonly iceServers?: RTCIceServer[];
+  /** The RTCPeerConnection constructor the app injected, if any. */
+  readonly RTCPeerConnection?: RTCPeerConnectionConstructor;
   send(msg: ClientMessage): void;
   request(msg: ClientMessage): Promise<ServerMessage>;
   createPeer(remote: string, scope: Scope): PeerSession;

@@ -279,6 +279,8 @@ export class Room extends TypedEmitter<RoomEvents> {
       room: this.name,
       self: this.#host.name,
       signaling: { request: (msg) => this.#host.request(msg) },
+      iceServers: this.#host.iceServers ?? [],
+      ...(this.#host.RTCPeerConnection ? { RTCPeerConnection: this.#host.RTCPeerConnection } : {}),
     });
     this.#sfu = sfu;
     sfu.on('track', (name, track, stream) => {

@@ -17,6 +17,7 @@
 import type { ClientMessage, ServerMessage, SfuStream } from '@parley/protocol';
 import { InvalidStateError, ParleyError } from '../errors.ts';
 import { TypedEmitter } from '../events.ts';
+import type { RTCPeerConnectionConstructor } from '../peer/peer-session.ts';
 
 /** What the session needs from signaling: requests answered by `re`, and fire-and-forget sends. */
 export interface SfuSignaling {
@@ -32,7 +33,7 @@ export interface SfuSessionOptions {
   signaling: SfuSignaling;
   iceServers?: RTCIceServer[];
   /** RTCPeerConnection constructor (default: the global one). */
-  RTCPeerConnection?: typeof RTCPeerConnection;
+  RTCPeerConnection?: RTCPeerConnectionConstructor;
   /** Longest wait for ICE gathering before sending a description anyway. Default 3000 ms. */
   gatherTimeoutMs?: number;
 }
@@ -53,7 +54,7 @@ export type SfuSessionEvents = {
 export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   readonly room: string;
   readonly #o: SfuSessionOptions;
-  readonly #PC: typeof RTCPeerConnection;
+  readonly #PC: RTCPeerConnectionConstructor;
   #pub: RTCPeerConnection | undefined;
   #sub: RTCPeerConnection | undefined;
   /** Names publishing in the room (from `sfu.feeds`). */
