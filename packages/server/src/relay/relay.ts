@@ -24,12 +24,15 @@ export class Relay {
   readonly #directory: Directory;
   readonly #metrics: Metrics;
   readonly #log: Logger;
+  /** Per-frame trace logging on or off, read once (a per-frame pino lookup costs measurable CPU). */
+  readonly #trace: boolean;
 
   constructor(local: SessionRegistry, directory: Directory, metrics: Metrics, log: Logger) {
     this.#local = local;
     this.#directory = directory;
     this.#metrics = metrics;
     this.#log = log;
+    this.#trace = log.isLevelEnabled('trace');
   }
 
   /**
@@ -52,7 +55,7 @@ export class Relay {
     if (local) {
       local.send('signal', frame);
       this.#metrics.relayLatency.observe(since(receivedAt));
-      if (from.log.isLevelEnabled('trace')) from.log.trace({ to: msg.to }, 'signal relayed');
+      if (this.#trace) from.log.trace({ to: msg.to }, 'signal relayed');
       return;
     }
     return this.#signalRemote(msg.to, frame, receivedAt);
@@ -89,7 +92,6 @@ export class Relay {
       if (r !== true && r !== false) remote.push(r);
     }
     if (remote.length > 0) await Promise.all(remote);
-    if (this.#log.isLevelEnabled('trace'))
-      this.#log.trace({ room, type, members: members.length }, 'room broadcast');
+    if (this.#trace) this.#log.trace({ room, type, members: members.length }, 'room broadcast');
   }
 }

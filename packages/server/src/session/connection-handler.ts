@@ -66,6 +66,11 @@ export class ConnectionHandler {
   #relaysInFlight = 0;
   #pending: { data: RawData; isBinary: boolean; at: number }[] = [];
   #helloTimer: NodeJS.Timeout | undefined;
+  /**
+   * Whether per-frame trace logging is on, read once: asking pino per frame costs measurable CPU
+   * with many connections (a megamorphic lookup on child loggers; see docs/BENCHMARKS.md).
+   */
+  readonly #traceFrames: boolean;
 
   constructor(
     conn: Connection,
@@ -82,6 +87,7 @@ export class ConnectionHandler {
     this.#metrics = metrics;
     this.#hooks = hooks;
     this.#bucket = new TokenBucket(config.ratePerS, config.rateBurst);
+    this.#traceFrames = log.isLevelEnabled('trace');
     this.#helloTimer = setTimeout(() => {
       if (this.#state === 'awaiting')
         this.#fatal('HELLO_TIMEOUT', 'no hello within the time limit', undefined);
@@ -136,7 +142,7 @@ export class ConnectionHandler {
     }
     const msg = r.msg;
     this.#metrics.frameIn(msg.type);
-    if (this.#log.isLevelEnabled('trace')) this.#log.trace({ type: msg.type }, 'frame received');
+    if (this.#traceFrames) this.#log.trace({ type: msg.type }, 'frame received');
     let result: void | Promise<void>;
     try {
       result = this.#dispatch(msg, at);
