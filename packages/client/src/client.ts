@@ -164,7 +164,13 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     this.#signaling.on('state', (state, reason) => this.#onState(state, reason));
     this.#signaling.on('welcome', (w) => this.#onWelcome(w));
     this.#signaling.on('message', (m) => this.#onMessage(m));
-    this.#signaling.on('error', (e) => this.emit('error', e));
+    this.#signaling.on('error', (e) => {
+      // RATE_LIMITED carries no `re`: the server dropped one of our frames without saying which.
+      // It may have been a signal (an offer, an answer, a candidate): each peer session resyncs
+      // after a backoff if it is not settled (see PeerSession.signalingLost).
+      if (e.code === 'RATE_LIMITED') for (const peer of this.#peers) peer.signalingLost('rate-limited');
+      this.emit('error', e);
+    });
   }
 
   /** Connection state. */

@@ -217,6 +217,58 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
     for (const peer of room.peers.values()) {
       assert.deepEqual((peer.pc as unknown as FakePeerConnection).configuration.iceServers, iceServers);
     }
+    // A member who joins afterwards gets the fresh servers from the start.
+    s.push({ type: 'peer.joined', room: 'standup', name: 'dave' });
+    const dave = room.peers.get('dave')?.pc as unknown as FakePeerConnection;
+    assert.deepEqual(dave.configuration.iceServers, iceServers);
+  });
+
+  it('ice.updated keeps the rest of the RTCConfiguration (setConfiguration)', async () => {
+    const ws = fakeWebSocket();
+    const client = new ParleyClient(URL, {
+      name: 'alice',
+      WebSocket: ws.WebSocket,
+      RTCPeerConnection: FakePeerConnection as unknown as RTCPeerConnectionConstructor,
+      storage: null,
+      rtcConfiguration: { iceTransportPolicy: 'relay' },
+    });
+    clients.push(client);
+    const opened = client.open();
+    await until(() => ws.sockets[0]);
+    const s = ws.sockets[0] as FakeSocket;
+    s.accept();
+    s.push(welcome({ re: s.last('hello')?.id }));
+    await opened;
+    const joining = client.join('standup', { media: false });
+    await until(() => s.last('room.join'));
+    s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob'] });
+    const room = await joining;
+    const iceServers = [{ urls: 'turn:turn.example:3478', username: '2:alice', credential: 'd' }];
+    s.push({ type: 'ice.updated', iceServers });
+    const bobPc = room.peers.get('bob')?.pc as unknown as FakePeerConnection;
+    const config = bobPc.configuration;
+    assert.deepEqual(config.iceServers, iceServers);
+    assert.equal(config.iceTransportPolicy, 'relay');
+  });
+
+  it('RATE_LIMITED from the server counts as lost signaling for every peer session', async () => {
+    const { client, s } = await start();
+    const joining = client.join('standup', { media: false });
+    await until(() => s.last('room.join'));
+    s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob', 'carol'] });
+    const room = await joining;
+    const lost: string[] = [];
+    for (const [name, peer] of room.peers) peer.signalingLost = (reason) => lost.push(`${name}:${reason}`);
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(e.code));
+    s.push({
+      type: 'error',
+      code: 'RATE_LIMITED',
+      message: 'too many frames; this one was dropped',
+      fatal: false,
+    });
+    assert.deepEqual(lost.sort(), ['bob:rate-limited', 'carol:rate-limited']);
+    assert.deepEqual(errors, ['RATE_LIMITED'], 'the app still sees the error');
   });
 
   it('rejoins its rooms after a fresh (not resumed) session and keeps live peers meanwhile', async () => {

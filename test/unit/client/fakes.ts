@@ -191,6 +191,22 @@ export class FakePeerConnection {
     this.#maybeNegotiationNeeded();
   }
 
+  /** Fails the next setRemoteDescription calls of these types (as an engine would on a bad SDP). */
+  readonly failRemote: string[] = [];
+  createOfferOptions: unknown[] = [];
+
+  async createOffer(options?: unknown): Promise<Desc> {
+    await this.#delay();
+    this.#assertOpen();
+    this.createOfferOptions.push(options);
+    if ((options as { iceRestart?: boolean } | undefined)?.iceRestart) {
+      this.restartIceCalls++;
+      this.#negotiated.delete('ice');
+      if (!this.#tracks.some((t) => t.id === 'ice')) this.#tracks.push({ id: 'ice', kind: 'ice' });
+    }
+    return { type: 'offer', sdp: '' };
+  }
+
   async setLocalDescription(desc?: Desc): Promise<void> {
     await this.#delay();
     this.#assertOpen();
@@ -198,6 +214,7 @@ export class FakePeerConnection {
       if (this.signalingState !== 'have-local-offer')
         throw named('InvalidStateError', 'rollback in wrong state');
       this.localDescription = null;
+      this.log.push('rollback');
       this.#set('stable');
       return;
     }
@@ -226,6 +243,20 @@ export class FakePeerConnection {
   async setRemoteDescription(desc: Desc): Promise<void> {
     await this.#delay();
     this.#assertOpen();
+    if (desc.type === 'rollback') {
+      if (this.signalingState !== 'have-remote-offer')
+        throw named('InvalidStateError', 'remote rollback in wrong state');
+      this.remoteDescription = null;
+      this.log.push('remote-rollback');
+      this.#set('stable');
+      return;
+    }
+    const fail = this.failRemote.indexOf(desc.type);
+    if (fail >= 0) {
+      this.failRemote.splice(fail, 1);
+      this.log.push(`srd-failed-${desc.type}`);
+      throw named('InvalidModificationError', `Failed to set remote ${desc.type} sdp`);
+    }
     if (desc.type === 'offer') {
       if (this.signalingState === 'have-local-offer') {
         this.log.push('implicit-rollback');

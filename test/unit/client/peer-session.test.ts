@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { createLoggerFactory } from '../../../packages/client/src/log.ts';
 import {
   PeerSession,
   type RTCPeerConnectionConstructor,
@@ -260,5 +261,210 @@ describe('PeerSession › ICE recovery (fake RTCPeerConnection)', () => {
     assert.equal(state, 'failed');
     assert.equal(reason, 'ice-failed');
     assert.equal(pc.restartIceCalls, 2);
+  });
+});
+
+/** A logger that records warn-and-above messages. */
+function recordingLogger() {
+  const lines: { level: string; msg: string; ctx?: object }[] = [];
+  const logger = createLoggerFactory({
+    level: 'info',
+    sink: (level, _name, msg, ctx) => lines.push({ level, msg, ...(ctx ? { ctx } : {}) }),
+  })('parley:peer');
+  return { logger, lines };
+}
+
+describe('PeerSession › negotiation recovery (fake RTCPeerConnection)', () => {
+  it('a remote answer that cannot be applied: rollback, ICE-restart offer, negotiated', async () => {
+    const { a, b, fa, fb } = pair(() => 0, { answerTimeoutMs: 60_000 });
+    fb.failRemote.push('answer');
+    await b.addTrack(track('b-cam'));
+    await until(() => fb.log.includes('srd-failed-answer'), 'the answer failed');
+    await until(
+      () =>
+        fb.negotiatedTracks.includes('b-cam') &&
+        fb.signalingState === 'stable' &&
+        fa.signalingState === 'stable',
+      'negotiated after the resync',
+    );
+    assert.ok(fb.log.includes('rollback'), 'the pending offer was rolled back');
+    assert.ok(
+      fb.createOfferOptions.some((o) => (o as { iceRestart?: boolean } | undefined)?.iceRestart),
+      'the fresh offer restarts ICE',
+    );
+    assert.equal(b.state, 'connecting', 'not failed');
+    assert.equal(a.state, 'connecting');
+  });
+
+  it('a remote offer the polite side cannot apply: both sides resync and end up negotiated', async () => {
+    const { a, b, fa, fb } = pair(() => 0, { answerTimeoutMs: 40 });
+    fa.failRemote.push('offer');
+    await b.addTrack(track('b-cam'));
+    await until(() => fa.log.includes('srd-failed-offer'), 'the offer failed on the polite side');
+    await until(
+      () =>
+        fb.negotiatedTracks.includes('b-cam') &&
+        fa.signalingState === 'stable' &&
+        fb.signalingState === 'stable',
+      'negotiated after the resync',
+      5_000,
+    );
+    assert.notEqual(a.state, 'failed');
+    assert.notEqual(b.state, 'failed');
+  });
+
+  it('fails visibly with reason negotiation-failed when descriptions keep failing', async () => {
+    const { a, b, fa } = pair(() => 0, { answerTimeoutMs: 30, maxNegotiationRecoveries: 2 });
+    for (let i = 0; i < 50; i++) fa.failRemote.push('offer', 'answer');
+    const failed = new Promise<[string, string | undefined]>((resolve) =>
+      a.on('state', (state, reason) => {
+        if (state === 'failed') resolve([state, reason]);
+      }),
+    );
+    await b.addTrack(track('b-cam'));
+    await until(() => a.state === 'failed', 'failed', 5_000);
+    const [state, reason] = await failed;
+    assert.equal(state, 'failed');
+    assert.equal(reason, 'negotiation-failed');
+    assert.equal(a.reason, 'negotiation-failed');
+    fa.setIce('connected', 'connected');
+    assert.equal(a.state, 'failed', 'a negotiation failure is final');
+  });
+
+  it('an offer lost on the way is re-sent as an ICE restart after answerTimeoutMs', async () => {
+    let dropped = 0;
+    let peerB!: PeerSession;
+    const a = new PeerSession({
+      localName: 'bob',
+      remoteName: 'alice',
+      scope: 'room:test',
+      RTCPeerConnection: FakePC,
+      dataChannels: false,
+      firstOfferWaitMs: 0,
+      answerTimeoutMs: 40,
+      send: (data) => {
+        if (data.kind === 'description' && dropped === 0) {
+          dropped++;
+          return; // the first offer never arrives
+        }
+        const copy = JSON.parse(JSON.stringify(data)) as SignalData;
+        setTimeout(() => peerB.handleSignal(copy), 0);
+      },
+    });
+    peerB = new PeerSession({
+      localName: 'alice',
+      remoteName: 'bob',
+      scope: 'room:test',
+      RTCPeerConnection: FakePC,
+      dataChannels: false,
+      firstOfferWaitMs: 0,
+      send: (data) => {
+        const copy = JSON.parse(JSON.stringify(data)) as SignalData;
+        setTimeout(() => a.handleSignal(copy), 0);
+      },
+    });
+    sessions.push(a, peerB);
+    const fa = a.pc as unknown as FakePeerConnection;
+    await a.addTrack(track('cam'));
+    await until(
+      () => fa.negotiatedTracks.includes('cam') && fa.signalingState === 'stable',
+      'negotiated',
+      3_000,
+    );
+    assert.equal(dropped, 1);
+    assert.deepEqual(
+      fa.log.filter((l) => l === 'offer' || l === 'rollback'),
+      ['offer', 'rollback', 'offer'],
+    );
+  });
+});
+
+describe('PeerSession › offer-loop guard and lost signaling (fake RTCPeerConnection)', () => {
+  it('backs off when too many offers go out in a short window, and logs why', async () => {
+    const { logger, lines } = recordingLogger();
+    const offers: number[] = [];
+    let s!: PeerSession;
+    s = new PeerSession({
+      localName: 'bob',
+      remoteName: 'alice',
+      scope: 'room:test',
+      RTCPeerConnection: FakePC,
+      dataChannels: false,
+      firstOfferWaitMs: 0,
+      maxOffersPerWindow: 3,
+      offerWindowMs: 10_000,
+      logger,
+      send: (data) => {
+        if (data.kind !== 'description') return;
+        offers.push(Date.now());
+        // The remote answers at once, but every answer leaves something to negotiate (a loop).
+        setTimeout(() => {
+          s.handleSignal({
+            kind: 'description',
+            scope: 'room:test',
+            description: { type: 'answer', sdp: 'x' },
+          });
+          s.addTrack(track(`t${offers.length}`)).catch(() => {});
+        }, 0);
+      },
+    });
+    sessions.push(s);
+    await s.addTrack(track('t0'));
+    await until(() => offers.length >= 4, 'a fourth offer after the backoff', 5_000);
+    const warn = lines.find((l) => l.msg === 'negotiation loop: backing off');
+    assert.ok(warn, 'the backoff is logged at warn');
+    assert.equal(warn.level, 'warn');
+    assert.match(String((warn.ctx as { reason?: string }).reason), /3 offers in 10000 ms/);
+    const gap = (offers[3] as number) - (offers[2] as number);
+    assert.ok(gap >= 380, `the fourth offer waited for the backoff (${gap} ms)`);
+  });
+
+  it('signalingLost: after a backoff, an unanswered offer is rolled back and sent again as an ICE restart', async () => {
+    const sent: SignalData[] = [];
+    const s = new PeerSession({
+      localName: 'bob',
+      remoteName: 'alice',
+      scope: 'room:test',
+      RTCPeerConnection: FakePC,
+      dataChannels: false,
+      firstOfferWaitMs: 0,
+      answerTimeoutMs: 60_000,
+      send: (data) => sent.push(data),
+    });
+    sessions.push(s);
+    const pc = s.pc as unknown as FakePeerConnection;
+    s.sendMediaState({ audio: true, video: false, screen: false });
+    await s.addTrack(track('cam'));
+    await until(() => pc.signalingState === 'have-local-offer', 'offer out');
+    const started = Date.now();
+    s.signalingLost('rate-limited');
+    s.signalingLost('rate-limited'); // coalesced
+    const descriptions = () => sent.filter((d) => d.kind === 'description').length;
+    await until(() => descriptions() === 2, 'a second offer', 3_000);
+    assert.ok(Date.now() - started >= 700, 'waited for the backoff');
+    assert.deepEqual(pc.log, ['offer', 'rollback', 'offer']);
+    assert.ok(pc.createOfferOptions.some((o) => (o as { iceRestart?: boolean } | undefined)?.iceRestart));
+    assert.equal(sent.filter((d) => d.kind === 'media-state').length, 2, 'media state sent again');
+  });
+
+  it('signalingLost while stable and connected only re-sends the media state', async () => {
+    const sent: SignalData[] = [];
+    const s = new PeerSession({
+      localName: 'bob',
+      remoteName: 'alice',
+      scope: 'room:test',
+      RTCPeerConnection: FakePC,
+      dataChannels: false,
+      send: (data) => sent.push(data),
+    });
+    sessions.push(s);
+    const pc = s.pc as unknown as FakePeerConnection;
+    pc.setIce('connected', 'connected');
+    s.sendMediaState({ audio: false, video: true, screen: false });
+    s.signalingLost('rate-limited');
+    await until(() => sent.filter((d) => d.kind === 'media-state').length === 2, 'media state again', 3_000);
+    await tick(20);
+    assert.equal(sent.filter((d) => d.kind === 'description').length, 0);
+    assert.deepEqual(pc.log, []);
   });
 });

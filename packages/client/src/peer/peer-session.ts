@@ -18,6 +18,18 @@
  * ICE recovery: when ICE fails, or stays disconnected for a few seconds, the impolite side calls
  * `restartIce()` (the polite side too, later, if nothing happened), a bounded number of times,
  * before the session is declared `failed` with reason `ice-failed`.
+ *
+ * Negotiation recovery: a description that cannot be applied (setRemoteDescription or
+ * setLocalDescription throws), an offer of ours that stays unanswered for `answerTimeoutMs`, or
+ * signaling the server dropped (`RATE_LIMITED`, see {@link PeerSession.signalingLost}) leave the
+ * two sides out of step. The session then resynchronizes: it rolls back whatever half-done
+ * negotiation it has and sends a fresh ICE-restart offer (new credentials, so candidates that
+ * were lost are gathered and sent again). After `maxNegotiationRecoveries` resyncs in a row
+ * without a completed offer/answer, it fails with reason `negotiation-failed`.
+ *
+ * Loop guard: more than `maxOffersPerWindow` offers of ours within `offerWindowMs` means the two
+ * sides are re-offering in a loop (seen with Chromium rejecting a data section it should have
+ * accepted): further offers wait, with an exponential backoff, and the reason is logged at warn.
  */
 import type { JsonValue } from '@parley/protocol';
 import { InvalidStateError, isNamedError } from '../errors.ts';
@@ -82,6 +94,21 @@ export interface PeerSessionOptions {
   /** A session not connected this long after it was created restarts ICE. Default 10 000 ms. */
   firstConnectTimeoutMs?: number;
   /**
+   * An offer of ours still unanswered after this long is taken as lost (our offer, or the
+   * answer, was dropped; or the peer could not apply it): rollback and a fresh ICE-restart
+   * offer. Default 5000 ms.
+   */
+  answerTimeoutMs?: number;
+  /**
+   * Resyncs (rollback + ICE-restart offer) in a row without a completed offer/answer before the
+   * session fails with reason `negotiation-failed`. Default 3.
+   */
+  maxNegotiationRecoveries?: number;
+  /** Loop guard: at most this many offers of ours within `offerWindowMs`. Default 15. */
+  maxOffersPerWindow?: number;
+  /** Loop guard window. Default 3000 ms. */
+  offerWindowMs?: number;
+  /**
    * Open the data channels: chat (negotiated `parley-chat`) and file transfers (`parley-file/…`).
    * Default true; false gives a media-only connection (`chat` and `files` are null).
    */
@@ -121,7 +148,21 @@ const DEFAULTS = {
   maxIceRestarts: 5,
   firstOfferWaitMs: 1_500,
   firstConnectTimeoutMs: 10_000,
+  answerTimeoutMs: 5_000,
+  maxNegotiationRecoveries: 3,
+  maxOffersPerWindow: 15,
+  offerWindowMs: 3_000,
 };
+
+/** First backoff of the offer-loop guard and of lost-signaling retries; doubles up to the cap. */
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 8_000;
+
+/** `base * 2^level`, capped, with ±20 % jitter so two sides do not retry in lockstep. */
+function backoffMs(level: number): number {
+  const raw = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(level, 10));
+  return Math.round(raw * (0.8 + Math.random() * 0.4));
+}
 
 /**
  * A peer-to-peer session with one remote peer. Calls and rooms create these for you; use the
@@ -166,6 +207,10 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       | 'maxIceRestarts'
       | 'firstOfferWaitMs'
       | 'firstConnectTimeoutMs'
+      | 'answerTimeoutMs'
+      | 'maxNegotiationRecoveries'
+      | 'maxOffersPerWindow'
+      | 'offerWindowMs'
     >
   >;
 
@@ -192,6 +237,25 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   /** negotiationneeded fired while holding: the first offer is still owed if none arrives. */
   #negotiationSkipped = false;
   #firstConnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Times our recent offers went out (loop guard). */
+  #offerTimes: number[] = [];
+  /** Offers wait until this timer fires (loop guard tripped). */
+  #offerBackoffTimer: ReturnType<typeof setTimeout> | undefined;
+  #offerBackoffLevel = 0;
+  #lastTripAt = 0;
+  /** An offer was asked for during the backoff: make it when the backoff ends. */
+  #offerOwed = false;
+  /** Fires when our offer stays unanswered for `answerTimeoutMs`. */
+  #answerTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Resyncs since the last completed offer/answer. */
+  #recoveries = 0;
+  /** Set once negotiation gave up: the `failed` state is final then. */
+  #negotiationFailed = false;
+  /** Pending lost-signaling retry, and how many in a row (backoff). */
+  #lostTimer: ReturnType<typeof setTimeout> | undefined;
+  #lostLevel = 0;
+  /** The last media state we announced, sent again after signaling was lost. */
+  #lastMediaState: MediaStateData | null = null;
 
   constructor(options: PeerSessionOptions) {
     super();
@@ -208,6 +272,10 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       maxIceRestarts: options.maxIceRestarts ?? DEFAULTS.maxIceRestarts,
       firstOfferWaitMs: options.firstOfferWaitMs ?? DEFAULTS.firstOfferWaitMs,
       firstConnectTimeoutMs: options.firstConnectTimeoutMs ?? DEFAULTS.firstConnectTimeoutMs,
+      answerTimeoutMs: options.answerTimeoutMs ?? DEFAULTS.answerTimeoutMs,
+      maxNegotiationRecoveries: options.maxNegotiationRecoveries ?? DEFAULTS.maxNegotiationRecoveries,
+      maxOffersPerWindow: options.maxOffersPerWindow ?? DEFAULTS.maxOffersPerWindow,
+      offerWindowMs: options.offerWindowMs ?? DEFAULTS.offerWindowMs,
     };
     const PC =
       options.RTCPeerConnection ??
@@ -372,7 +440,34 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
 
   /** Tells the peer our microphone/camera/screen state (shown by its UI). */
   sendMediaState(state: MediaStateData): void {
-    this.#signal({ kind: 'media-state', scope: this.scope, ...state });
+    this.#lastMediaState = { audio: state.audio, video: state.video, screen: state.screen };
+    this.#signal({ kind: 'media-state', scope: this.scope, ...this.#lastMediaState });
+  }
+
+  /**
+   * Tells the session that signaling it sent may have been dropped on the way (the server
+   * answered `RATE_LIMITED`, which does not say which frame it dropped). After a backoff that
+   * lets the server's token bucket refill (about 1 s, doubling on repeats), the session sends its
+   * media state again and, unless it is stable and connected, resynchronizes (rollback and an
+   * ICE-restart offer, which also re-sends candidates). Repeated calls during the wait coalesce.
+   */
+  signalingLost(reason = 'signaling-lost'): void {
+    if (this.#closed || this.#lostTimer !== undefined) return;
+    const delay = backoffMs(this.#lostLevel + 1);
+    this.#lostLevel++;
+    this.#log.info('signaling may have been lost: resync after backoff', {
+      remote: this.remoteName,
+      reason,
+      delayMs: delay,
+    });
+    this.#lostTimer = setTimeout(() => {
+      this.#lostTimer = undefined;
+      if (this.#closed) return;
+      if (this.#lastMediaState)
+        this.#signal({ kind: 'media-state', scope: this.scope, ...this.#lastMediaState });
+      const settled = this.pc.signalingState === 'stable' && this.#isConnected();
+      if (!settled) this.#resync(reason);
+    }, delay);
   }
 
   /** Sends an app-defined JSON message to the peer over signaling (small control messages). */
@@ -397,7 +492,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     } else {
       // Engines without restartIce(): make the next offer an ICE restart ourselves.
       this.#iceRestartRequested = true;
-      this.#queue.push('offer', () => this.#makeOffer()).catch((e) => this.#onNegotiationError('offer', e));
+      this.#requestOffer();
     }
   }
 
@@ -426,6 +521,9 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     clearTimeout(this.#recoveryTimer);
     clearTimeout(this.#holdTimer);
     clearTimeout(this.#firstConnectTimer);
+    clearTimeout(this.#offerBackoffTimer);
+    clearTimeout(this.#answerTimer);
+    clearTimeout(this.#lostTimer);
     this.#queue.close();
     const held = this.#held;
     this.#held = [];
@@ -495,7 +593,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
         this.#negotiationSkipped = true;
         return;
       }
-      this.#queue.push('offer', () => this.#makeOffer()).catch((e) => this.#onNegotiationError('offer', e));
+      this.#requestOffer();
     };
     pc.onicecandidate = ({ candidate }) => {
       if (!candidate) return;
@@ -520,11 +618,48 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     }
   }
 
+  /**
+   * Queues an offer, unless the loop guard holds offers back: then one offer is owed and made
+   * when the backoff ends.
+   */
+  #requestOffer(): void {
+    if (this.#closed) return;
+    if (this.#offerBackoffTimer !== undefined) {
+      this.#offerOwed = true;
+      return;
+    }
+    const now = Date.now();
+    const windowMs = this.#timing.offerWindowMs;
+    this.#offerTimes = this.#offerTimes.filter((t) => now - t < windowMs);
+    if (this.#offerTimes.length >= this.#timing.maxOffersPerWindow) {
+      // A quiet spell since the last trip starts the backoff over.
+      if (now - this.#lastTripAt > 4 * windowMs) this.#offerBackoffLevel = 0;
+      this.#lastTripAt = now;
+      const delay = backoffMs(this.#offerBackoffLevel++);
+      this.#offerOwed = true;
+      this.#log.warn('negotiation loop: backing off', {
+        remote: this.remoteName,
+        reason: `${this.#offerTimes.length} offers in ${windowMs} ms`,
+        delayMs: delay,
+      });
+      this.#offerBackoffTimer = setTimeout(() => {
+        this.#offerBackoffTimer = undefined;
+        this.#offerTimes = [];
+        if (!this.#offerOwed || this.#closed) return;
+        this.#offerOwed = false;
+        this.#requestOffer();
+      }, delay);
+      return;
+    }
+    this.#queue.push('offer', () => this.#makeOffer()).catch((e) => this.#onNegotiationError('offer', e));
+  }
+
   async #makeOffer(): Promise<void> {
     const pc = this.pc;
     // negotiationneeded is only fired in `stable`; if another command moved us on meanwhile,
     // the browser fires it again once we are back in `stable`.
     if (pc.signalingState !== 'stable') return;
+    this.#offerTimes.push(Date.now());
     this.#makingOffer = true;
     try {
       if (this.#iceRestartRequested) {
@@ -538,6 +673,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       this.#log.debug('offer sent', { remote: this.remoteName });
       this.#log.trace('local sdp', { sdp: local.sdp });
       this.#signal({ kind: 'description', scope: this.scope, description: toDescriptionInit(local) });
+      this.#watchAnswer(local.sdp ?? '');
     } finally {
       this.#makingOffer = false;
     }
@@ -574,6 +710,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     } finally {
       this.#isSettingRemoteAnswerPending = false;
     }
+    if (description.type === 'answer') this.#negotiationCompleted();
     await this.#flushCandidates();
     // Our held tracks join the transceivers this offer created, so the answer carries them.
     if (description.type === 'offer' && this.#holding) await this.#releaseInline();
@@ -582,7 +719,76 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       const local = pc.localDescription;
       if (!local || this.#closed) return;
       this.#signal({ kind: 'description', scope: this.scope, description: toDescriptionInit(local) });
+      this.#negotiationCompleted();
     }
+  }
+
+  /** An offer/answer exchange went through on our side: recovery counters start over. */
+  #negotiationCompleted(): void {
+    clearTimeout(this.#answerTimer);
+    this.#answerTimer = undefined;
+    this.#recoveries = 0;
+    this.#lostLevel = 0;
+  }
+
+  /** Resyncs if the offer with this SDP is still waiting for its answer after `answerTimeoutMs`. */
+  #watchAnswer(sdp: string): void {
+    clearTimeout(this.#answerTimer);
+    this.#answerTimer = setTimeout(() => {
+      this.#answerTimer = undefined;
+      if (this.#closed) return;
+      if (this.pc.signalingState === 'have-local-offer' && this.pc.localDescription?.sdp === sdp) {
+        this.#resync('answer-timeout');
+      }
+    }, this.#timing.answerTimeoutMs);
+  }
+
+  /**
+   * Brings both sides back in step after a failed or lost negotiation: rolls back whatever is
+   * half done on our side and sends a fresh ICE-restart offer (the peer, whatever state it is
+   * in, either applies it or, if it is the impolite side with its own offer out, ignores it and
+   * resyncs itself when its answer timeout fires). Gives up with `failed` / `negotiation-failed`
+   * after `maxNegotiationRecoveries` resyncs in a row without a completed exchange.
+   */
+  #resync(reason: string): void {
+    if (this.#closed || this.#negotiationFailed) return;
+    if (this.#recoveries >= this.#timing.maxNegotiationRecoveries) {
+      this.#negotiationFailed = true;
+      clearTimeout(this.#answerTimer);
+      this.#log.warn('negotiation failed: giving up', {
+        remote: this.remoteName,
+        reason,
+        recoveries: this.#recoveries,
+      });
+      this.#setState('failed', 'negotiation-failed');
+      return;
+    }
+    this.#recoveries++;
+    this.#log.warn('negotiation out of step: rollback and ICE restart', {
+      remote: this.remoteName,
+      reason,
+      attempt: this.#recoveries,
+    });
+    this.#queue
+      .push('resync', async () => {
+        const pc = this.pc;
+        if (pc.signalingState === 'have-local-offer') {
+          await pc.setLocalDescription({ type: 'rollback' });
+        } else if (pc.signalingState === 'have-remote-offer') {
+          await pc.setRemoteDescription({ type: 'rollback' } as RTCSessionDescriptionInit);
+        }
+        // Candidates buffered for the description we gave up on belong to it.
+        this.#pendingCandidates = [];
+        if (this.#holding) await this.#releaseInline();
+        this.#iceRestartRequested = true;
+        this.#requestOffer();
+      })
+      .catch((error) => {
+        if (this.#closed) return;
+        this.#log.warn('rollback failed', { remote: this.remoteName, error: String(error) });
+        this.#negotiationFailed = true;
+        this.#setState('failed', 'negotiation-failed');
+      });
   }
 
   /**
@@ -638,7 +844,12 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       this.#log.debug('negotiation step skipped', { step, error: String(error) });
       return;
     }
+    // A description that cannot be applied (e.g. Chromium's "Failed to start SCTP transport"
+    // on an offer with a rejected data section) leaves the two sides out of step: resync, and
+    // fail visibly if that does not help.
     this.#log.warn('negotiation step failed', { remote: this.remoteName, step, error: String(error) });
+    if (step === 'candidate') return; // a bad candidate does not stall negotiation
+    this.#resync(`${step} failed: ${errorName(error)}`);
   }
 
   #onTrack(ev: RTCTrackEvent): void {
@@ -670,8 +881,12 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     return 'ok';
   }
 
+  #isConnected(): boolean {
+    return (this.pc.connectionState ?? iceToConnection(this.pc.iceConnectionState)) === 'connected';
+  }
+
   #updateState(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#negotiationFailed) return;
     const pc = this.pc;
     const conn = pc.connectionState ?? iceToConnection(pc.iceConnectionState);
     if (conn === 'connected') {
@@ -753,6 +968,10 @@ async function setLocal(pc: RTCPeerConnection, kind: 'offer' | 'answer'): Promis
     if (!(error instanceof TypeError)) throw error;
     await pc.setLocalDescription(kind === 'offer' ? await pc.createOffer() : await pc.createAnswer());
   }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error === 'string' ? error : 'error';
 }
 
 function toDescriptionInit(d: RTCSessionDescription | RTCSessionDescriptionInit): DescriptionInit {
