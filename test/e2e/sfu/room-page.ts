@@ -26,7 +26,8 @@ const api = {
         ? { media: { video: { width: 320, height: 240, frameRate: 15 }, audio: false } }
         : { media: false },
     );
-    const m: Member = { client, room: r, trackNames: new Map(), modes: [] };
+    // A member joining a room already in sfu mode entered it before `join` resolved.
+    const m: Member = { client, room: r, trackNames: new Map(), modes: r.mode === 'sfu' ? ['sfu'] : [] };
     r.on('track', (peer, track) => m.trackNames.set(track.id, peer.remoteName));
     r.on('mode', (mode) => m.modes.push(mode));
     members.set(name, m);
@@ -35,6 +36,11 @@ const api = {
 
   mode(name: string): string | undefined {
     return members.get(name)?.room.mode;
+  },
+
+  /** How many times the room (re)entered sfu mode (the `mode` event). */
+  sfuStarts(name: string): number {
+    return members.get(name)?.modes.length ?? 0;
   },
 
   /** Frames decoded per member through the SFU subscriber connection. */

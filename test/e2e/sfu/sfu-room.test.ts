@@ -34,6 +34,7 @@ type SfuApi = {
 type RoomsApi = {
   join(name: string, room: string, publish: boolean): Promise<string>;
   mode(name: string): string | undefined;
+  sfuStarts(name: string): number;
   sfuDecoded(name: string): Promise<Record<string, number>>;
   closeAll(): void;
 };
@@ -139,7 +140,7 @@ describe('SFU room in Chromium (real Janus)', () => {
     await page.evaluate(() => window.SFU.closeAll());
   });
 
-  it('SFU › SDK Room: a mesh room moves its media to the SFU when the 5th joins; same track events', async () => {
+  it('SFU › SDK Room: a mesh room moves its media to the SFU when the 5th joins (same track events), and comes back after a Janus restart', async () => {
     const p = await page.context().newPage();
     roomsPage = p;
     tracePage(p, 'rooms');
@@ -180,6 +181,29 @@ describe('SFU room in Chromium (real Janus)', () => {
     }
     process.stdout.write(
       `# sdk room mesh->sfu: all decoding through the SFU ${Date.now() - started} ms after the 5th joined\n`,
+    );
+
+    // Janus restarts: the server recreates the room and says `room.mode sfu` again; every Room
+    // starts fresh SFU connections, publishes again, and decoding resumes.
+    await janus.restart();
+    const restarted = Date.now();
+    for (const name of names) {
+      await poll(
+        () => p.evaluate((n) => window.ROOMS.sfuStarts(n), name),
+        (n) => n >= 2,
+        20_000,
+      );
+    }
+    for (const name of names) {
+      const want = publishers.filter((x) => x !== name);
+      await poll(
+        () => p.evaluate((n) => window.ROOMS.sfuDecoded(n), name),
+        (x) => want.every((w) => (x[w] ?? 0) >= 10),
+        45_000,
+      );
+    }
+    process.stdout.write(
+      `# sdk room after a Janus restart: all decoding again in ${Date.now() - restarted} ms\n`,
     );
   });
 });
