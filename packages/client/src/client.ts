@@ -352,6 +352,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       scope,
       send: (data) =>
         this.#signaling.send({ type: 'signal', to: remote, data: data as unknown as JsonValue }),
+      signalingUp: () => this.#signaling.state === 'open',
       iceServers: this.#iceServers,
       ...(this.#options.rtcConfiguration ? { rtcConfiguration: this.#options.rtcConfiguration } : {}),
       ...(this.#options.RTCPeerConnection ? { RTCPeerConnection: this.#options.RTCPeerConnection } : {}),

@@ -468,3 +468,30 @@ describe('PeerSession › offer-loop guard and lost signaling (fake RTCPeerConne
     assert.deepEqual(pc.log, []);
   });
 });
+
+describe('PeerSession › answer timeout while signaling is down (fake RTCPeerConnection)', () => {
+  it('does not resync while signalingUp() is false, and does once it is true again', async () => {
+    let up = false;
+    const sent: SignalData[] = [];
+    const s = new PeerSession({
+      localName: 'bob',
+      remoteName: 'alice',
+      scope: 'room:test',
+      RTCPeerConnection: FakePC,
+      dataChannels: false,
+      firstOfferWaitMs: 0,
+      answerTimeoutMs: 20,
+      signalingUp: () => up,
+      send: (data) => sent.push(data),
+    });
+    sessions.push(s);
+    const pc = s.pc as unknown as FakePeerConnection;
+    await s.addTrack(track('cam'));
+    await until(() => pc.signalingState === 'have-local-offer', 'offer out');
+    await tick(120);
+    assert.deepEqual(pc.log, ['offer'], 'no resync while signaling is down');
+    up = true;
+    await until(() => pc.log.length === 3, 'resync once signaling is up', 2_000);
+    assert.deepEqual(pc.log, ['offer', 'rollback', 'offer']);
+  });
+});

@@ -71,6 +71,12 @@ export interface PeerSessionOptions {
   scope: Scope;
   /** Sends signaling `data` to the remote peer (normally through the signaling server). */
   send: (data: SignalData) => void;
+  /**
+   * Whether signaling is up now (the client passes "logged in"). While it is down, frames wait
+   * in the client's outbox, so an unanswered offer is not yet a lost one: the answer timeout
+   * waits. Default: always up.
+   */
+  signalingUp?: () => boolean;
   /** STUN/TURN servers (from `welcome` or `ice.updated`). */
   iceServers?: RTCIceServer[];
   /** Extra RTCConfiguration fields (e.g. `iceTransportPolicy: 'relay'`). */
@@ -196,6 +202,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   readonly stats: StatsMonitor;
 
   readonly #send: (data: SignalData) => void;
+  readonly #signalingUp: () => boolean;
   readonly #queue = new CommandQueue();
   readonly #log: Logger;
   readonly #timing: Required<
@@ -264,6 +271,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     this.scope = options.scope;
     this.polite = isPolite(options.localName, options.remoteName);
     this.#send = options.send;
+    this.#signalingUp = options.signalingUp ?? (() => true);
     this.#log = options.logger ?? silentLogger;
     this.#timing = {
       iceDisconnectedGraceMs: options.iceDisconnectedGraceMs ?? DEFAULTS.iceDisconnectedGraceMs,
@@ -737,9 +745,10 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     this.#answerTimer = setTimeout(() => {
       this.#answerTimer = undefined;
       if (this.#closed) return;
-      if (this.pc.signalingState === 'have-local-offer' && this.pc.localDescription?.sdp === sdp) {
-        this.#resync('answer-timeout');
-      }
+      if (this.pc.signalingState !== 'have-local-offer' || this.pc.localDescription?.sdp !== sdp) return;
+      // Signaling is down: the offer waits in the outbox and may still be answered; wait again.
+      if (!this.#signalingUp()) this.#watchAnswer(sdp);
+      else this.#resync('answer-timeout');
     }, this.#timing.answerTimeoutMs);
   }
 
