@@ -8,10 +8,12 @@
  *   npm run bench:signaling                       full run (3 rounds: 7–12 minutes on a loaded 2-core machine)
  *   npm run bench:signaling -- --quick            short run (1.5–2.5 minutes)
  *   npm run bench:signaling -- --targets parley,bare --scenarios relay,light --rounds 3
+ *   npm run bench:signaling -- --scale-out        also cross-node vs same-node relay over Redis
+ *                                                 (bench/signaling/cluster.ts), under `scaleOut`
  *
  * See docs/BENCHMARKS.md for method and results.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,6 +54,9 @@ const USAGE = `usage: npm run bench:signaling -- [options]
                         use \`npm run -s bench:signaling\` for JSON-only stdout)
   --profile DIR         run every server under \`node --cpu-prof\`: DIR/<scenario>-<target>-<port>/
                         gets one profile per thread (the largest is the main thread's)
+  --scale-out           also run the scale-out benchmark (bench/signaling/cluster.ts: same-node vs
+                        cross-node relay through Redis for 1, 2 and 3 nodes; needs redis-server)
+                        and put its report under "scaleOut"
   --parley-entry FILE   start Parley from FILE instead of packages/server/src/main.ts (e.g. a
                         patched copy of the server, to measure a change before making it)
   --help
@@ -72,6 +77,7 @@ function options() {
       out: { type: 'string' },
       profile: { type: 'string' },
       'parley-entry': { type: 'string' },
+      'scale-out': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -104,6 +110,7 @@ function options() {
   if (scenarios.length === 0) throw new Error(`no scenario matches "${values.scenarios}"`);
   return {
     quick: values.quick,
+    scaleOut: values['scale-out'],
     timing,
     idleConnections,
     targets: targets as TargetName[],
@@ -286,6 +293,7 @@ async function main(): Promise<void> {
   } finally {
     loadgen.close();
   }
+  const scaleOut = opts.scaleOut ? runScaleOut(opts.quick) : undefined;
   const scenarios: ScenarioReport[] = opts.scenarios.map((s) => summarizeScenario(s, cells.get(s.id) ?? []));
   const goals = evaluateGoals(scenarios, IDLE_GOAL_CONNECTIONS);
   const finished = new Date();
@@ -314,11 +322,24 @@ async function main(): Promise<void> {
     },
     scenarios,
     goals,
+    ...(scaleOut ? { scaleOut } : {}),
   };
   const json = `${JSON.stringify(report, null, 2)}\n`;
   process.stdout.write(json);
   if (opts.out) writeFileSync(opts.out, json);
   for (const g of goals) log(`goal ${g.id}: ${g.met === null ? 'not measured' : g.met ? 'MET' : 'MISSED'}`);
+}
+
+/** Runs the scale-out benchmark in its own process and returns its JSON report. */
+function runScaleOut(quick: boolean): unknown {
+  log('bench:signaling: scale-out (bench/signaling/cluster.ts)…');
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/signaling/cluster.ts', ...(quick ? ['--quick'] : [])],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (r.status !== 0) throw new Error(`scale-out benchmark failed (exit ${r.status})`);
+  return JSON.parse(r.stdout);
 }
 
 main().catch((err: unknown) => {
