@@ -28,8 +28,8 @@ export interface TestJanus {
   readonly apiSecret: string;
   /** The VideoRoom `admin_key` needed to create rooms. */
   readonly adminKey: string;
-  /** The address ICE is pinned to. */
-  readonly iceAddress: string;
+  /** The address ICE is pinned to (undefined on a machine with only loopback: then no browser test). */
+  readonly iceAddress: string | undefined;
   /** Janus's output so far (for failure messages). */
   log(): string;
   /** Kills Janus (SIGKILL: an outage, not a shutdown); `restart()` brings it back on the same port. */
@@ -49,8 +49,8 @@ export interface StartJanusOptions {
 
 /** Starts Janus and resolves when its WebSocket API answers `info`. */
 export async function startJanus(options: StartJanusOptions = {}): Promise<TestJanus> {
+  // Chromium ignores loopback candidates, so media needs a real interface; signaling tests do not.
   const iceAddress = lanIPv4Addresses()[0];
-  if (!iceAddress) throw new Error('no non-loopback IPv4 address: Janus and Chromium need one for ICE');
   const dir = mkdtempSync(join(tmpdir(), 'parley-janus-'));
   const wsPort = await freePort();
   const rtpPorts = await freeUdpRange(options.rtpPorts ?? 60);
@@ -60,7 +60,7 @@ export async function startJanus(options: StartJanusOptions = {}): Promise<TestJ
     dir,
     wsPort,
     rtpPorts,
-    iceEnforce: [iceAddress],
+    iceEnforce: iceAddress ? [iceAddress] : [],
     apiSecret,
     adminKey,
     debugLevel: 3,
