@@ -77,10 +77,17 @@ export interface ConnectOptions {
   getDisplayMedia?: GetDisplayMedia;
   /** Extra RTCConfiguration for every peer connection (ICE servers come from the server). */
   rtcConfiguration?: RTCConfiguration;
-  /** ICE recovery timing of peer sessions (see {@link PeerSessionOptions}). */
+  /** ICE and negotiation recovery timing of peer sessions (see {@link PeerSessionOptions}). */
   peer?: Pick<
     PeerSessionOptions,
-    'iceDisconnectedGraceMs' | 'politeBackupMs' | 'iceRestartTimeoutMs' | 'maxIceRestarts'
+    | 'iceDisconnectedGraceMs'
+    | 'politeBackupMs'
+    | 'iceRestartTimeoutMs'
+    | 'maxIceRestarts'
+    | 'answerTimeoutMs'
+    | 'maxNegotiationRecoveries'
+    | 'maxOffersPerWindow'
+    | 'offerWindowMs'
   >;
   /** Hooks run for every new peer session. */
   features?: PeerFeature[];
