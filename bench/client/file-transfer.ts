@@ -4,27 +4,18 @@
  * with two-watermark backpressure and (2) a full Parley file transfer (Blob read in slices,
  * SHA-256 on both ends, acks, progress) of the same size, plus chunk-size variants, so machine
  * noise hits every variant alike. Also measures our SHA-256 in Node and in the page.
- * Prints one JSON object.
+ * Prints one JSON object. `runFileTransferBench` is also used by bench/client/run.ts.
  *
  *   npx tsx bench/client/file-transfer.ts [--size-mib 100] [--rounds 3] [--chunks 16,64,128,256]
  */
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FILE_TRANSFER_DEFAULTS } from '../../packages/client/src/features/file-transfer.ts';
 import { Sha256 } from '../../packages/client/src/features/sha256.ts';
 import { connect, openPair, pollWith, startRig } from '../../test/e2e/sdk/file-transfer-pages.ts';
 
-const { values } = parseArgs({
-  options: {
-    'size-mib': { type: 'string', default: '100' },
-    rounds: { type: 'string', default: '3' },
-    chunks: { type: 'string', default: '16,64,128,256' },
-  },
-});
 const MiB = 1024 * 1024;
-const size = Number(values['size-mib']) * MiB;
-const rounds = Number(values.rounds);
-const chunkKiBs = values.chunks!.split(',').map(Number);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -46,83 +37,118 @@ function shaNode(): number {
   return median(runs);
 }
 
-const rig = await startRig();
-const result: Record<string, unknown> = {
-  sizeMiB: size / MiB,
-  rounds,
-  defaults: FILE_TRANSFER_DEFAULTS,
-  sha256NodeMBps: Number(shaNode().toFixed(1)),
-};
-try {
-  const pair = await openPair(rig);
-  await connect(pair);
-  await pair.b.evaluate(() => window.h.listenRaw());
-  result.sha256ChromiumMBps = await pair.a.evaluate(() => {
-    const buf = new Uint8Array(64 * 1024 * 1024);
-    for (let i = 0; i < buf.length; i++) buf[i] = (i * 2654435761) >>> 24;
-    const runs: number[] = [];
-    for (let r = 0; r < 3; r++) {
-      const t = performance.now();
-      const h = new (window as unknown as { parley: { Sha256: typeof Sha256 } }).parley.Sha256();
-      for (let o = 0; o < buf.length; o += 256 * 1024) h.update(buf.subarray(o, o + 256 * 1024));
-      h.hex();
-      runs.push(buf.length / 1e6 / ((performance.now() - t) / 1000));
-    }
-    runs.sort((a, b) => a - b);
-    return Number(runs[1]!.toFixed(1));
-  });
-  const high = FILE_TRANSFER_DEFAULTS.highWaterBytes;
-  const low = FILE_TRANSFER_DEFAULTS.lowWaterBytes;
-  const samples: Record<string, number[]> = { raw256: [] };
-  for (const c of chunkKiBs) samples[`file${c}`] = [];
-  let seed = 1;
-  for (let r = 0; r < rounds; r++) {
-    // Raw baseline.
-    await pair.b.evaluate(() => {
-      window.h.rawReceived = { bytes: 0, endAt: 0 };
-    });
-    const startAt = await pair.a.evaluate(
-      ([n, h, l]) => window.h.rawSend(n!, 256 * 1024, h!, l!),
-      [size, high, low],
-    );
-    const endAt = await pollWith(
-      pair.b,
-      (n) => window.h.rawReceived.bytes >= n && window.h.rawReceived.endAt,
-      size,
-      {
-        timeoutMs: 120_000,
-        intervalMs: 50,
-      },
-    );
-    samples.raw256!.push(size / MiB / ((Number(endAt) - startAt) / 1000));
-    // File transfers, one per chunk size.
-    for (const c of chunkKiBs) {
-      await pair.a.evaluate((bytes) => {
-        (window.h.files as unknown as { options: { chunkBytes: number } }).options.chunkBytes = bytes;
-      }, c * 1024);
-      const id = await pair.a.evaluate(([n, s]) => window.h.sendGenerated(n!, s!), [size, seed++]);
-      await pollWith(pair.b, (k) => window.h.records[k]?.result, `receive:${id}`, {
-        timeoutMs: 120_000,
-        intervalMs: 50,
-      });
-      const rec = await pair.b.evaluate((k) => window.h.records[k]!, `receive:${id}`);
-      const sent = await pair.a.evaluate((k) => window.h.records[k]!, `send:${id}`);
-      if (rec.result?.state !== 'completed')
-        throw new Error(`transfer ${id} ended ${JSON.stringify(rec.result)}`);
-      samples[`file${c}`]!.push(size / MiB / ((rec.endAt - sent.startAt) / 1000));
-    }
-  }
-  const med: Record<string, number> = {};
-  for (const [k, v] of Object.entries(samples)) med[k] = Number(median(v).toFixed(1));
-  result.samplesMiBps = Object.fromEntries(
-    Object.entries(samples).map(([k, v]) => [k, v.map((x) => Number(x.toFixed(1)))]),
-  );
-  result.medianMiBps = med;
-  result.fileVsRawPct = Object.fromEntries(
-    chunkKiBs.map((c) => [`file${c}`, Number(((med[`file${c}`]! / med.raw256!) * 100).toFixed(1))]),
-  );
-  await pair.close();
-} finally {
-  await rig.close();
+/** Options of {@link runFileTransferBench}. */
+export interface FileTransferBenchOptions {
+  sizeMiB: number;
+  rounds: number;
+  /** Chunk sizes of the Parley transfers, in KiB. */
+  chunkKiBs: number[];
 }
-console.log(JSON.stringify(result, null, 2));
+
+/**
+ * Raw data channel vs Parley file transfer, alternating round by round in one browser; returns
+ * the result document (medians in MiB/s and file/raw percentages).
+ */
+export async function runFileTransferBench({
+  sizeMiB,
+  rounds,
+  chunkKiBs,
+}: FileTransferBenchOptions): Promise<Record<string, unknown>> {
+  const size = sizeMiB * MiB;
+  const rig = await startRig();
+  const result: Record<string, unknown> = {
+    sizeMiB: size / MiB,
+    rounds,
+    defaults: FILE_TRANSFER_DEFAULTS,
+    sha256NodeMBps: Number(shaNode().toFixed(1)),
+  };
+  try {
+    const pair = await openPair(rig);
+    await connect(pair);
+    await pair.b.evaluate(() => window.h.listenRaw());
+    result.sha256ChromiumMBps = await pair.a.evaluate(() => {
+      const buf = new Uint8Array(64 * 1024 * 1024);
+      for (let i = 0; i < buf.length; i++) buf[i] = (i * 2654435761) >>> 24;
+      const runs: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t = performance.now();
+        const h = new (window as unknown as { parley: { Sha256: typeof Sha256 } }).parley.Sha256();
+        for (let o = 0; o < buf.length; o += 256 * 1024) h.update(buf.subarray(o, o + 256 * 1024));
+        h.hex();
+        runs.push(buf.length / 1e6 / ((performance.now() - t) / 1000));
+      }
+      runs.sort((a, b) => a - b);
+      return Number(runs[1]!.toFixed(1));
+    });
+    const high = FILE_TRANSFER_DEFAULTS.highWaterBytes;
+    const low = FILE_TRANSFER_DEFAULTS.lowWaterBytes;
+    const samples: Record<string, number[]> = { raw256: [] };
+    for (const c of chunkKiBs) samples[`file${c}`] = [];
+    let seed = 1;
+    for (let r = 0; r < rounds; r++) {
+      // Raw baseline.
+      await pair.b.evaluate(() => {
+        window.h.rawReceived = { bytes: 0, endAt: 0 };
+      });
+      const startAt = await pair.a.evaluate(
+        ([n, h, l]) => window.h.rawSend(n!, 256 * 1024, h!, l!),
+        [size, high, low],
+      );
+      const endAt = await pollWith(
+        pair.b,
+        (n) => window.h.rawReceived.bytes >= n && window.h.rawReceived.endAt,
+        size,
+        {
+          timeoutMs: 120_000,
+          intervalMs: 50,
+        },
+      );
+      samples.raw256!.push(size / MiB / ((Number(endAt) - startAt) / 1000));
+      // File transfers, one per chunk size.
+      for (const c of chunkKiBs) {
+        await pair.a.evaluate((bytes) => {
+          (window.h.files as unknown as { options: { chunkBytes: number } }).options.chunkBytes = bytes;
+        }, c * 1024);
+        const id = await pair.a.evaluate(([n, s]) => window.h.sendGenerated(n!, s!), [size, seed++]);
+        await pollWith(pair.b, (k) => window.h.records[k]?.result, `receive:${id}`, {
+          timeoutMs: 120_000,
+          intervalMs: 50,
+        });
+        const rec = await pair.b.evaluate((k) => window.h.records[k]!, `receive:${id}`);
+        const sent = await pair.a.evaluate((k) => window.h.records[k]!, `send:${id}`);
+        if (rec.result?.state !== 'completed')
+          throw new Error(`transfer ${id} ended ${JSON.stringify(rec.result)}`);
+        samples[`file${c}`]!.push(size / MiB / ((rec.endAt - sent.startAt) / 1000));
+      }
+    }
+    const med: Record<string, number> = {};
+    for (const [k, v] of Object.entries(samples)) med[k] = Number(median(v).toFixed(1));
+    result.samplesMiBps = Object.fromEntries(
+      Object.entries(samples).map(([k, v]) => [k, v.map((x) => Number(x.toFixed(1)))]),
+    );
+    result.medianMiBps = med;
+    result.fileVsRawPct = Object.fromEntries(
+      chunkKiBs.map((c) => [`file${c}`, Number(((med[`file${c}`]! / med.raw256!) * 100).toFixed(1))]),
+    );
+    await pair.close();
+  } finally {
+    await rig.close();
+  }
+  return result;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { values } = parseArgs({
+    options: {
+      'size-mib': { type: 'string', default: '100' },
+      rounds: { type: 'string', default: '3' },
+      chunks: { type: 'string', default: '16,64,128,256' },
+    },
+  });
+  const result = await runFileTransferBench({
+    sizeMiB: Number(values['size-mib']),
+    rounds: Number(values.rounds),
+    chunkKiBs: (values.chunks as string).split(',').map(Number),
+  });
+  console.log(JSON.stringify(result, null, 2));
+}
