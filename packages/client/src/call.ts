@@ -234,7 +234,13 @@ export class Call extends TypedEmitter<CallEvents> {
 
   #startPeer(): void {
     if (this.#peer) return;
-    const peer = this.#host.createPeer(this.remote, this.scope);
+    // The callee starts its session first (on accept) and offers at once: its offer travels
+    // right behind `call.accepted`, so the caller, whose session starts on `call.accepted`, holds
+    // its own first offer and answers that one, whichever side is polite. One round trip, no
+    // glare, and no wait for an offer sent only after the accept reached the caller.
+    const peer = this.#host.createPeer(this.remote, this.scope, {
+      holdFirstOffer: this.direction === 'outgoing',
+    });
     this.#peer = peer;
     peer.on('track', (track, stream) => this.emit('track', track, stream));
     peer.on('track-removed', (track, stream) => this.emit('track-removed', track, stream));

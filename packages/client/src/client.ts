@@ -333,7 +333,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       ...(this.#options.RTCPeerConnection ? { RTCPeerConnection: this.#options.RTCPeerConnection } : {}),
       send: (msg) => this.#signaling.send(msg),
       request: (msg) => this.#signaling.request(msg),
-      createPeer: (remote, scope) => this.#createPeer(remote, scope),
+      createPeer: (remote, scope, options) => this.#createPeer(remote, scope, options),
       acquireMedia: (options) =>
         acquireMedia(options, this.#options.getUserMedia, this.#loggers(LOGGER_NAMES.media)),
       createLocalMedia: (acquired: AcquiredMedia) =>
@@ -352,7 +352,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     };
   }
 
-  #createPeer(remote: string, scope: Scope): PeerSession {
+  #createPeer(remote: string, scope: Scope, extra: { holdFirstOffer?: boolean } = {}): PeerSession {
     const peer = new PeerSession({
       localName: this.name,
       remoteName: remote,
@@ -366,6 +366,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       ...this.#options.peer,
       ...(this.#options.dataChannels !== undefined ? { dataChannels: this.#options.dataChannels } : {}),
       ...(this.#options.fileTransfer ? { fileTransfer: this.#options.fileTransfer } : {}),
+      ...extra,
       logger: this.#loggers(LOGGER_NAMES.peer),
     });
     this.#peers.add(peer);

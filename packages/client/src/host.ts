@@ -21,7 +21,11 @@ export interface ConversationHost {
   readonly RTCPeerConnection?: RTCPeerConnectionConstructor;
   send(msg: ClientMessage): void;
   request(msg: ClientMessage): Promise<ServerMessage>;
-  createPeer(remote: string, scope: Scope): PeerSession;
+  /**
+   * `holdFirstOffer`: whether the session waits for the remote's first offer before offering
+   * itself (default: the polite side waits; see PeerSessionOptions.holdFirstOffer).
+   */
+  createPeer(remote: string, scope: Scope, options?: { holdFirstOffer?: boolean }): PeerSession;
   acquireMedia(options: MediaOptions): Promise<AcquiredMedia>;
   createLocalMedia(acquired: AcquiredMedia): LocalMedia;
   /** Called when a call or room is over, so the client forgets it. */

@@ -495,3 +495,49 @@ describe('PeerSession › answer timeout while signaling is down (fake RTCPeerCo
     assert.deepEqual(pc.log, ['offer', 'rollback', 'offer']);
   });
 });
+
+describe('PeerSession › holdFirstOffer (fake RTCPeerConnection)', () => {
+  it('the impolite side can be the one that holds: the polite side offers at once, one round trip', async () => {
+    const sessionsHere: PeerSession[] = [];
+    let polite!: PeerSession;
+    let impolite!: PeerSession;
+    const mk = (local: string, remote: string, hold: boolean, other: () => PeerSession) => {
+      const s = new PeerSession({
+        localName: local,
+        remoteName: remote,
+        scope: 'call:c',
+        RTCPeerConnection: FakePC,
+        dataChannels: false,
+        holdFirstOffer: hold,
+        firstOfferWaitMs: 5_000,
+        send: (data) => {
+          const copy = JSON.parse(JSON.stringify(data)) as SignalData;
+          setTimeout(() => other().handleSignal(copy), 0);
+        },
+      });
+      sessionsHere.push(s);
+      sessions.push(s);
+      return s;
+    };
+    // alice < bob: alice polite (the callee here, offers at once), bob impolite (the caller, holds).
+    polite = mk('alice', 'bob', false, () => impolite);
+    impolite = mk('bob', 'alice', true, () => polite);
+    const fp = polite.pc as unknown as FakePeerConnection;
+    const fi = impolite.pc as unknown as FakePeerConnection;
+    await Promise.all([polite.addTrack(track('a-cam')), impolite.addTrack(track('b-cam'))]);
+    await until(
+      () =>
+        fi.negotiatedTracks.includes('b-cam') &&
+        fp.negotiatedTracks.includes('a-cam') &&
+        fp.signalingState === 'stable',
+      'both tracks negotiated',
+    );
+    assert.deepEqual(fp.log, ['offer'], 'the polite side offered once');
+    assert.deepEqual(
+      fi.log,
+      ['answer'],
+      'the holding impolite side answered with its track, no offer of its own',
+    );
+    assert.equal(sessionsHere.length, 2);
+  });
+});

@@ -10,10 +10,12 @@
  * First offer: both sides usually add their tracks (and the chat channel) the moment the session
  * is created, so the very first offers would almost always collide. Glare is handled, but rolling
  * back an *initial* offer is the least exercised path in browsers (in our Chromium e2e runs it
- * sometimes left ICE in `new` with no local candidates), so the polite side makes no offer of its
- * own at first: it holds back `negotiationneeded` and recvonly transceivers until the impolite
- * side's first offer arrives, answers it with its tracks attached to that offer's transceivers —
- * one round trip, no glare — and offers itself only if nothing came within `firstOfferWaitMs`.
+ * sometimes left ICE in `new` with no local candidates), so one side makes no offer of its own
+ * at first: it holds back `negotiationneeded` and recvonly transceivers until the other side's
+ * first offer arrives, answers it with its tracks attached to that offer's transceivers — one
+ * round trip, no glare — and offers itself only if nothing came within `firstOfferWaitMs`. By
+ * default the polite side holds; a call makes the caller hold (`holdFirstOffer`), since the
+ * callee's session starts first.
  *
  * ICE recovery: when ICE fails, or stays disconnected for a few seconds, the impolite side calls
  * `restartIce()` (the polite side too, later, if nothing happened), a bounded number of times,
@@ -92,11 +94,17 @@ export interface PeerSessionOptions {
   /** ICE restarts in a row without reaching `connected` before giving up. Default 5. */
   maxIceRestarts?: number;
   /**
-   * How long the polite side holds its own tracks back, waiting for the impolite side's first
-   * offer, before sending them itself. Default 1500 ms; 0 sends at once. See "First offer" in
+   * How long the side that holds its first offer (see `holdFirstOffer`) waits for the other
+   * side's first offer before sending its own. Default 1500 ms; 0 sends at once. See "First offer" in
    * the class comment.
    */
   firstOfferWaitMs?: number;
+  /**
+   * Whether this side holds its first offer back until the remote's first offer arrives (up to
+   * `firstOfferWaitMs`). Default: the polite side holds. Exactly one side should hold; a call
+   * makes the caller hold, because the callee's session starts first (see call.ts).
+   */
+  holdFirstOffer?: boolean;
   /** A session not connected this long after it was created restarts ICE. Default 10 000 ms. */
   firstConnectTimeoutMs?: number;
   /**
@@ -292,7 +300,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       throw new InvalidStateError('no RTCPeerConnection implementation: pass options.RTCPeerConnection');
     this.pc = new PC({ ...options.rtcConfiguration, iceServers: options.iceServers ?? [] });
     this.#wire();
-    if (this.polite && this.#timing.firstOfferWaitMs > 0) {
+    if ((options.holdFirstOffer ?? this.polite) && this.#timing.firstOfferWaitMs > 0) {
       this.#holding = true;
       this.#holdTimer = setTimeout(() => this.#release(), this.#timing.firstOfferWaitMs);
     }
