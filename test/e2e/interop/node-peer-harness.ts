@@ -93,11 +93,19 @@ export class NodePeer {
   readonly chats: string[] = [];
   /** Files received from any member, in arrival order. */
   readonly received: PageFile[];
+  /** Date.now() when the chat channel with each member opened (the data path is up). */
+  readonly openedAt: Map<string, number>;
   /** Warnings the SDK logged (a negotiation step the adapter refused shows up here). */
   readonly warnings: string[];
 
-  private constructor(client: ParleyClient, warnings: string[], received: PageFile[]) {
+  private constructor(
+    client: ParleyClient,
+    warnings: string[],
+    received: PageFile[],
+    openedAt: Map<string, number>,
+  ) {
     this.client = client;
+    this.openedAt = openedAt;
     this.warnings = warnings;
     this.received = received;
   }
@@ -106,6 +114,7 @@ export class NodePeer {
   static async connect(wsUrl: string, name: string): Promise<NodePeer> {
     const warnings: string[] = [];
     const received: PageFile[] = [];
+    const openedAt = new Map<string, number>();
     const client = await connect(wsUrl, {
       name,
       WebSocket: WebSocket as unknown as WebSocketConstructor,
@@ -118,9 +127,16 @@ export class NodePeer {
             warnings.push(`${logger} ${msg}${ctx ? ` ${JSON.stringify(ctx)}` : ''}`);
         },
       },
-      features: [(peer: PeerSession) => NodePeer.#acceptFiles(peer, received)],
+      features: [
+        (peer: PeerSession) => {
+          peer.chat?.on('open', () => {
+            if (!openedAt.has(peer.remoteName)) openedAt.set(peer.remoteName, Date.now());
+          });
+          NodePeer.#acceptFiles(peer, received);
+        },
+      ],
     });
-    return new NodePeer(client, warnings, received);
+    return new NodePeer(client, warnings, received, openedAt);
   }
 
   static #acceptFiles(peer: PeerSession, received: PageFile[]): void {

@@ -41,7 +41,7 @@ describe('interop through Parley: chromium, firefox and the Node peer', () => {
     return node;
   }
 
-  it('3-party room: chromium↔firefox media both ways, room chat among all three incl. the data-only Node peer', async () => {
+  it('3-party room: chromium↔firefox media both ways, room chat among all three incl. the data-only Node peer', async (t) => {
     const n = ++seq;
     const room = `mixed-${n}`;
     const names = { chromium: `c${n}-chromium`, firefox: `f${n}-firefox`, node: `n${n}-node` };
@@ -114,6 +114,15 @@ describe('interop through Parley: chromium, firefox and the Node peer', () => {
       { arg: [names.firefox, frames] as const, what: 'frames still decoded' },
     );
     assert.deepEqual(node.warnings, [], 'the SDK on the Node stack logged no warnings');
+    // Known gap (see the report of this test's commit): the adapter's answer accepts the browsers'
+    // audio/video `sendrecv`, so they encode and send media the Node peer drops. Shown, not asserted.
+    for (const page of [chromium, firefox]) {
+      const sent = await page.evaluate(
+        async (to) => (await window.roomPeer.report()).find((x) => x.name === to)?.mediaBytesSent ?? 0,
+        names.node,
+      );
+      t.diagnostic(`${page.label} sent ${sent} RTP bytes to the Node peer`);
+    }
   });
 
   it('firefox ↔ Node peer: a 3 MiB file each way, SHA-256 matching on both ends', async () => {

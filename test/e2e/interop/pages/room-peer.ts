@@ -13,6 +13,8 @@ export interface MemberReport {
   connection: RTCPeerConnectionState;
   framesDecoded: number;
   audioBytes: number;
+  /** RTP bytes this page sent to that member (`outbound-rtp`, audio and video). */
+  mediaBytesSent: number;
   /**
    * Bytes received over the ICE candidate pairs (both engines report `candidate-pair.bytesReceived`;
    * Firefox has no `transport.bytesReceived`, and a file's own channel, with its `data-channel`
@@ -47,6 +49,8 @@ export interface RoomPeerApi {
   /** Sends `bytes` seeded pseudo-random bytes to `to` and resolves when the transfer ends. */
   sendFile(to: string, bytes: number, seed: number): Promise<PageFile>;
   receivedFiles(): PageFile[];
+  /** Date.now() when the chat channel with each member opened (the data path is up). */
+  openedAt(): Record<string, number>;
   close(): void;
 }
 
@@ -60,6 +64,7 @@ let client: ParleyClient | null = null;
 let room: Room | null = null;
 const chats: string[] = [];
 const received: PageFile[] = [];
+const openedAt: Record<string, number> = {};
 
 async function sha256Hex(data: BufferSource): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', data);
@@ -79,7 +84,11 @@ function pseudoRandomBytes(length: number, seed: number): Uint8Array<ArrayBuffer
   return out;
 }
 
-function acceptFiles(peer: PeerSession): void {
+/** Feature hook for every peer session: stamps when its chat channel opens, accepts files. */
+function watchPeer(peer: PeerSession): void {
+  peer.chat?.on('open', () => {
+    openedAt[peer.remoteName] ??= Date.now();
+  });
   peer.files?.on('offer', (incoming) => {
     const startedAt = performance.now();
     incoming.accept();
@@ -107,7 +116,7 @@ function currentRoom(): Room {
 
 const api: RoomPeerApi = {
   async join(wsUrl, name, roomName, media) {
-    client = await connect(wsUrl, { name, storage: null, features: [acceptFiles] });
+    client = await connect(wsUrl, { name, storage: null, features: [watchPeer] });
     room = await client.join(roomName, media ? { media: { audio: true, video: true } } : { media: false });
     room.chat.on('chat', (from, m) => chats.push(`${from}: ${m.text}`));
   },
@@ -124,11 +133,13 @@ const api: RoomPeerApi = {
         connection: peer.pc.connectionState,
         framesDecoded: 0,
         audioBytes: 0,
+        mediaBytesSent: 0,
         pairBytes: 0,
       };
       for (const s of (await peer.pc.getStats()).values()) {
         if (s.type === 'inbound-rtp' && s.kind === 'video') r.framesDecoded += s.framesDecoded ?? 0;
         if (s.type === 'inbound-rtp' && s.kind === 'audio') r.audioBytes += s.bytesReceived ?? 0;
+        if (s.type === 'outbound-rtp') r.mediaBytesSent += s.bytesSent ?? 0;
         if (s.type === 'candidate-pair') r.pairBytes += s.bytesReceived ?? 0;
       }
       out.push(r);
@@ -172,6 +183,10 @@ const api: RoomPeerApi = {
 
   receivedFiles() {
     return [...received];
+  },
+
+  openedAt() {
+    return { ...openedAt };
   },
 
   close() {
