@@ -7,7 +7,9 @@ import { type SdkEnv, startSdkEnv } from './harness.ts';
 // A real ICE failure and recovery: both pages are forced through a TURN relay
 // (iceTransportPolicy 'relay'), then that coturn is killed mid-call. Media stops, ICE goes
 // disconnected, and the SDK's recovery must restart ICE on its own and reconnect through a second
-// TURN server — which the pages learn about as an `ice.updated` would tell them (setIceServers).
+// TURN server, which the pages are handed with setIceServers: the server's `ice.updated` only
+// refreshes credentials for its configured TURN URLs (a static list), so it cannot announce
+// another server mid-test. The real `ice.updated` path is proven by ice-updated.test.ts.
 describe('SDK › ICE restart after a forced failure (Chromium + coturn)', () => {
   let env: SdkEnv;
   let turn1: CoturnHandle;
