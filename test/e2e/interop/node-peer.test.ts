@@ -41,89 +41,102 @@ describe('interop through Parley: chromium, firefox and the Node peer', () => {
     return node;
   }
 
-  it('3-party room: chromium↔firefox media both ways, room chat among all three incl. the data-only Node peer', async (t) => {
-    const n = ++seq;
-    const room = `mixed-${n}`;
-    const names = { chromium: `c${n}-chromium`, firefox: `f${n}-firefox`, node: `n${n}-node` };
-    const chromium = await browsers.openPage('chromium', site.pageUrl);
-    const firefox = await browsers.openPage('firefox', site.pageUrl);
-    await joinPage(chromium, names.chromium, room, true);
-    await joinPage(firefox, names.firefox, room, true);
-    const node = await joinNode(names.node, room);
+  // Two orders: the Node peer joins last and is the impolite side with both browsers (it offers
+  // data only first, then answers the browsers' media offers), or joins first and is polite (the
+  // browsers' first offers to it already carry audio and video).
+  for (const nodeFirst of [false, true]) {
+    it(`3-party room, Node peer joins ${nodeFirst ? 'first (polite)' : 'last (impolite)'}: chromium↔firefox media both ways, room chat among all three`, async (t) => {
+      const n = ++seq;
+      const room = `mixed-${n}`;
+      const names = {
+        chromium: `c${n}-chromium`,
+        firefox: `f${n}-firefox`,
+        node: nodeFirst ? `a${n}-node` : `n${n}-node`,
+      };
+      const chromium = await browsers.openPage('chromium', site.pageUrl);
+      const firefox = await browsers.openPage('firefox', site.pageUrl);
+      const node = nodeFirst ? await joinNode(names.node, room) : null;
+      await joinPage(chromium, names.chromium, room, true);
+      await joinPage(firefox, names.firefox, room, true);
+      const nodePeer = node ?? (await joinNode(names.node, room));
 
-    // Media between the browsers, both ways, from getStats() (frames decoded, audio bytes).
-    for (const [page, other] of [
-      [chromium, names.firefox],
-      [firefox, names.chromium],
-    ] as const) {
-      const r = await page.waitFor(
-        async (from) => {
-          const m = (await window.roomPeer.report()).find((x) => x.name === from);
-          return m && m.framesDecoded >= 10 && m.audioBytes > 0 ? m : null;
-        },
-        { arg: other, what: `video and audio from ${other}` },
+      // Media between the browsers, both ways, from getStats() (frames decoded, audio bytes).
+      for (const [page, other] of [
+        [chromium, names.firefox],
+        [firefox, names.chromium],
+      ] as const) {
+        const r = await page.waitFor(
+          async (from) => {
+            const m = (await window.roomPeer.report()).find((x) => x.name === from);
+            return m && m.framesDecoded >= 10 && m.audioBytes > 0 ? m : null;
+          },
+          { arg: other, what: `video and audio from ${other}` },
+        );
+        assert.equal(r.connection, 'connected');
+      }
+      // Every browser's connection to the Node peer is up (a data-only connection).
+      for (const page of [chromium, firefox]) {
+        await page.waitFor(
+          async (from) =>
+            (await window.roomPeer.report()).find((x) => x.name === from)?.connection === 'connected',
+          { arg: names.node, what: `connected to ${names.node}` },
+        );
+        await page.waitFor(() => Object.values(window.roomPeer.chatStates()).every((s) => s === 'open'), {
+          what: 'chat channels open',
+        });
+      }
+      await until(
+        () =>
+          nodePeer.room !== null && [...nodePeer.room.peers.values()].every((p) => p.chat?.state === 'open'),
+        { what: 'Node chat channels open' },
       );
-      assert.equal(r.connection, 'connected');
-    }
-    // Every browser's connection to the Node peer is up (a data-only connection).
-    for (const page of [chromium, firefox]) {
-      await page.waitFor(
-        async (from) =>
-          (await window.roomPeer.report()).find((x) => x.name === from)?.connection === 'connected',
-        { arg: names.node, what: `connected to ${names.node}` },
-      );
-      await page.waitFor(() => Object.values(window.roomPeer.chatStates()).every((s) => s === 'open'), {
-        what: 'chat channels open',
+      assert.equal(nodePeer.room?.peers.size, 2);
+
+      // Room chat: everyone sends one line, everyone receives the other two.
+      assert.equal((await chromium.evaluate(() => window.roomPeer.sendChat('hi from chromium'))).length, 2);
+      assert.equal((await firefox.evaluate(() => window.roomPeer.sendChat('hi from firefox'))).length, 2);
+      nodePeer.room?.chat.sendText('hi from node ✓');
+      const expect = {
+        chromium: [`${names.firefox}: hi from firefox`, `${names.node}: hi from node ✓`],
+        firefox: [`${names.chromium}: hi from chromium`, `${names.node}: hi from node ✓`],
+        node: [`${names.chromium}: hi from chromium`, `${names.firefox}: hi from firefox`],
+      };
+      for (const [page, want] of [
+        [chromium, expect.chromium],
+        [firefox, expect.firefox],
+      ] as const) {
+        const got = await page.waitFor(() => window.roomPeer.chats().length >= 2 && window.roomPeer.chats(), {
+          what: 'two chat lines',
+        });
+        assert.deepEqual([...got].sort(), [...want].sort(), page.label);
+      }
+      const got = await until(() => nodePeer.chats.length >= 2 && nodePeer.chats, {
+        what: 'Node: two chat lines',
       });
-    }
-    await until(
-      () => node.room !== null && [...node.room.peers.values()].every((p) => p.chat?.state === 'open'),
-      { what: 'Node chat channels open' },
-    );
-    assert.equal(node.room?.peers.size, 2);
+      assert.deepEqual([...got].sort(), [...expect.node].sort(), 'node');
 
-    // Room chat: everyone sends one line, everyone receives the other two.
-    assert.equal((await chromium.evaluate(() => window.roomPeer.sendChat('hi from chromium'))).length, 2);
-    assert.equal((await firefox.evaluate(() => window.roomPeer.sendChat('hi from firefox'))).length, 2);
-    node.room?.chat.sendText('hi from node ✓');
-    const expect = {
-      chromium: [`${names.firefox}: hi from firefox`, `${names.node}: hi from node ✓`],
-      firefox: [`${names.chromium}: hi from chromium`, `${names.node}: hi from node ✓`],
-      node: [`${names.chromium}: hi from chromium`, `${names.firefox}: hi from firefox`],
-    };
-    for (const [page, want] of [
-      [chromium, expect.chromium],
-      [firefox, expect.firefox],
-    ] as const) {
-      const got = await page.waitFor(() => window.roomPeer.chats().length >= 2 && window.roomPeer.chats(), {
-        what: 'two chat lines',
-      });
-      assert.deepEqual([...got].sort(), want, page.label);
-    }
-    const got = await until(() => node.chats.length >= 2 && node.chats, { what: 'Node: two chat lines' });
-    assert.deepEqual([...got].sort(), expect.node, 'node');
-
-    // The browsers kept decoding each other with the Node peer in the room.
-    const frames = await chromium.evaluate(
-      async (from) => (await window.roomPeer.report()).find((x) => x.name === from)?.framesDecoded ?? 0,
-      names.firefox,
-    );
-    await chromium.waitFor(
-      async ([from, base]) =>
-        ((await window.roomPeer.report()).find((x) => x.name === from)?.framesDecoded ?? 0) > base + 5,
-      { arg: [names.firefox, frames] as const, what: 'frames still decoded' },
-    );
-    assert.deepEqual(node.warnings, [], 'the SDK on the Node stack logged no warnings');
-    // Known gap (see the report of this test's commit): the adapter's answer accepts the browsers'
-    // audio/video `sendrecv`, so they encode and send media the Node peer drops. Shown, not asserted.
-    for (const page of [chromium, firefox]) {
-      const sent = await page.evaluate(
-        async (to) => (await window.roomPeer.report()).find((x) => x.name === to)?.mediaBytesSent ?? 0,
-        names.node,
+      // The browsers kept decoding each other with the Node peer in the room.
+      const frames = await chromium.evaluate(
+        async (from) => (await window.roomPeer.report()).find((x) => x.name === from)?.framesDecoded ?? 0,
+        names.firefox,
       );
-      t.diagnostic(`${page.label} sent ${sent} RTP bytes to the Node peer`);
-    }
-  });
+      await chromium.waitFor(
+        async ([from, base]) =>
+          ((await window.roomPeer.report()).find((x) => x.name === from)?.framesDecoded ?? 0) > base + 5,
+        { arg: [names.firefox, frames] as const, what: 'frames still decoded' },
+      );
+      assert.deepEqual(nodePeer.warnings, [], 'the SDK on the Node stack logged no warnings');
+      // Known gap (see the report of this test's commit): the adapter's answer accepts the browsers'
+      // audio/video `sendrecv`, so they encode and send media the Node peer drops. Shown, not asserted.
+      for (const page of [chromium, firefox]) {
+        const sent = await page.evaluate(
+          async (to) => (await window.roomPeer.report()).find((x) => x.name === to)?.mediaBytesSent ?? 0,
+          names.node,
+        );
+        t.diagnostic(`${page.label} sent ${sent} RTP bytes to the Node peer`);
+      }
+    });
+  }
 
   it('firefox ↔ Node peer: a 3 MiB file each way, SHA-256 matching on both ends', async () => {
     const n = ++seq;
