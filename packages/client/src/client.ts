@@ -42,6 +42,11 @@ import {
   type WebSocketConstructor,
 } from './signaling/signaling-client.ts';
 
+/** Early frames kept per unregistered call, calls tracked at once, and how long they wait. */
+const EARLY_FRAMES_MAX = 64;
+const EARLY_CALLS_MAX = 16;
+const EARLY_FRAMES_TTL_MS = 10_000;
+
 /** The client's connection state (that of its signaling connection). */
 export type ClientState = SignalingState;
 
@@ -139,6 +144,13 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   readonly #loggers: (name: string) => Logger;
   readonly #log: Logger;
   readonly #calls = new Map<string, Call>();
+  /**
+   * Frames for a call not registered yet. `call()` registers its call when the `call.ringing`
+   * reply resolves, a microtask later; in Node the `ws` package dispatches frames that arrived
+   * together synchronously, so a quick callee's `call.accepted` and first offer can be handled
+   * before that. They wait here (bounded, for a few seconds) and are replayed on registration.
+   */
+  readonly #early = new Map<string, { frames: ServerMessage[]; timer: ReturnType<typeof setTimeout> }>();
   readonly #rooms = new Map<string, Room>();
   readonly #online = new Set<string>();
   readonly #peers = new Set<PeerSession>();
@@ -254,7 +266,29 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     }
     this.#calls.set(call.id, call);
     this.#rememberCalls();
+    this.#replayEarly(call.id);
     return call;
+  }
+
+  /** Keeps a frame for a call this client may be about to register (see `#early`). */
+  #keepEarly(callId: string, msg: ServerMessage): void {
+    let entry = this.#early.get(callId);
+    if (!entry) {
+      if (this.#early.size >= EARLY_CALLS_MAX) return;
+      const timer = setTimeout(() => this.#early.delete(callId), EARLY_FRAMES_TTL_MS);
+      (timer as { unref?: () => void }).unref?.();
+      entry = { frames: [], timer };
+      this.#early.set(callId, entry);
+    }
+    if (entry.frames.length < EARLY_FRAMES_MAX) entry.frames.push(msg);
+  }
+
+  #replayEarly(callId: string): void {
+    const entry = this.#early.get(callId);
+    if (!entry) return;
+    this.#early.delete(callId);
+    clearTimeout(entry.timer);
+    for (const msg of entry.frames) this.#onMessage(msg);
   }
 
   /**
@@ -304,6 +338,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#removePageHide?.();
+    for (const { timer } of this.#early.values()) clearTimeout(timer);
+    this.#early.clear();
     for (const call of [...this.#calls.values()]) {
       if (call.state === 'ringing') this.#safeSend({ type: 'call.cancel', call: call.id });
       else if (call.state === 'incoming') this.#safeSend({ type: 'call.decline', call: call.id });
@@ -448,7 +484,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
         if (data.scope.startsWith('call:')) {
           const call = this.#calls.get(data.scope.slice(5));
           if (call && call.remote === msg.from) call.onSignal(data);
-          else this.#log.debug('signal for unknown call', { from: msg.from });
+          else if (!call) this.#keepEarly(data.scope.slice(5), msg);
+          else this.#log.debug('signal for a call with another peer', { from: msg.from });
         } else {
           const room = this.#rooms.get(data.scope.slice(5));
           if (room) room.onSignal(msg.from, data);
@@ -485,12 +522,18 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
         this.emit('incoming', call);
         return;
       }
-      case 'call.accepted':
-        this.#calls.get(msg.call)?.onAccepted();
+      case 'call.accepted': {
+        const call = this.#calls.get(msg.call);
+        if (call) call.onAccepted();
+        else this.#keepEarly(msg.call, msg);
         return;
-      case 'call.ended':
-        this.#calls.get(msg.call)?.onEnded(msg.reason, msg.by);
+      }
+      case 'call.ended': {
+        const call = this.#calls.get(msg.call);
+        if (call) call.onEnded(msg.reason, msg.by);
+        else this.#keepEarly(msg.call, msg);
         return;
+      }
       case 'presence.listed':
         this.#online.clear();
         for (const n of msg.names) this.#online.add(n);

@@ -149,6 +149,28 @@ describe('ParleyClient › calls (fake server, fake peer connection)', () => {
   });
 });
 
+describe('ParleyClient › frames that overtake call registration', () => {
+  it('keeps call.accepted and the first offer that arrive in the same tick as call.ringing', async () => {
+    // Node's ws dispatches frames that arrived together synchronously: all three are handled
+    // before call() resumes after its call.ringing reply and registers the call.
+    const { client, s } = await start();
+    const pending = client.call('bob', { media: false });
+    await until(() => s.last('call.invite'), 'invite');
+    s.push({ type: 'call.ringing', re: s.last('call.invite')?.id, call: 'c9', to: 'bob' });
+    s.push({ type: 'call.accepted', call: 'c9', peer: 'bob' });
+    s.push({
+      type: 'signal',
+      from: 'bob',
+      data: { kind: 'description', scope: 'call:c9', description: { type: 'offer', sdp: 'v=0 early' } },
+    });
+    const call = await pending;
+    assert.equal(call.state, 'connecting', 'accepted although call.accepted came first');
+    const pc = call.peer!.pc as unknown as FakePeerConnection;
+    await until(() => pc.remoteDescription, 'early offer applied');
+    assert.equal(pc.remoteDescription?.sdp, 'v=0 early');
+  });
+});
+
 describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
   it('creates a session per member, follows joins and leaves, routes signals by room scope', async () => {
     const { client, s } = await start();
