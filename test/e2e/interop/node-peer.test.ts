@@ -126,16 +126,16 @@ describe('interop through Parley: chromium, firefox and the Node peer', () => {
         { arg: [names.firefox, frames] as const, what: 'frames still decoded' },
       );
       assert.deepEqual(nodePeer.warnings, [], 'the SDK on the Node stack logged no warnings');
-      // Known gap, shown and not asserted: the Node adapter (packages/cli/src/webrtc/
-      // rtc-peer-connection.ts) lets libdatachannel mirror the browsers' audio/video m-sections as
-      // `sendrecv`, so each browser encodes and sends media that the Node peer drops. Answering them
-      // `a=inactive` stops it (measured: 0 RTP bytes, chat unaffected).
+      // The Node peer has no media: its descriptions decline audio and video (`a=inactive`, see
+      // withInactiveMedia in packages/cli/src/webrtc/rtc-peer-connection.ts), so no browser spends
+      // CPU and bandwidth encoding media for it.
       for (const page of [chromium, firefox]) {
         const sent = await page.evaluate(
           async (to) => (await window.roomPeer.report()).find((x) => x.name === to)?.mediaBytesSent ?? 0,
           names.node,
         );
         t.diagnostic(`${page.label} sent ${sent} RTP bytes to the Node peer`);
+        assert.equal(sent, 0, `${page.label} sends no media to the Node peer`);
       }
     });
   }

@@ -62,6 +62,23 @@ export function withoutCandidates(sdp: string): string {
     .join('\r\n');
 }
 
+/**
+ * An SDP whose audio and video sections are `a=inactive`. The Node peer has no media, but when a
+ * browser offers audio and video, libdatachannel answers those sections `sendrecv` with every
+ * codec, and the browser then encodes and sends media nobody reads. Declining them in every
+ * description we hand out keeps browsers from sending any.
+ */
+export function withInactiveMedia(sdp: string): string {
+  let media = false;
+  return sdp
+    .split('\r\n')
+    .map((line) => {
+      if (line.startsWith('m=')) media = /^m=(audio|video) /.test(line);
+      return media && /^a=(sendrecv|sendonly|recvonly)$/.test(line) ? 'a=inactive' : line;
+    })
+    .join('\r\n');
+}
+
 /** `RTCDataChannelInit` in libdatachannel's terms (it says `unordered` where the DOM says `ordered`). */
 function toNativeChannelInit(init: RTCDataChannelInit): DataChannelInitConfig {
   return {
@@ -242,8 +259,12 @@ export class NodeRTCPeerConnection extends HandlerEventTarget {
    */
   get localDescription(): NodeRTCSessionDescription | null {
     const description = this.#description(() => this.#native.localDescription());
-    if (!description || !this.#holdCandidates || description.type !== 'offer') return description;
-    return new NodeRTCSessionDescription({ type: 'offer', sdp: withoutCandidates(description.sdp) });
+    if (!description) return null;
+    let sdp = withInactiveMedia(description.sdp);
+    if (this.#holdCandidates && description.type === 'offer') sdp = withoutCandidates(sdp);
+    return sdp === description.sdp
+      ? description
+      : new NodeRTCSessionDescription({ type: description.type, sdp });
   }
   get remoteDescription(): NodeRTCSessionDescription | null {
     return this.#description(() => this.#native.remoteDescription());
