@@ -150,7 +150,17 @@ class Harness {
     if (!blob) return null;
     const h = new Sha256();
     for (let off = 0; off < blob.size; off += 4 << 20) {
-      h.update(new Uint8Array(await blob.slice(off, off + (4 << 20)).arrayBuffer()));
+      // Chromium may fail one slice read of a large blob transiently (NotReadableError while its
+      // blob store pages data); retry it as the SDK's sender does.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          h.update(new Uint8Array(await blob.slice(off, off + (4 << 20)).arrayBuffer()));
+          break;
+        } catch (error) {
+          if (attempt >= 2) throw error;
+          await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+        }
+      }
     }
     return h.hex();
   }

@@ -310,10 +310,18 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
           continue;
         }
         const len = chunkLengthAt(sent, this.size, chunkBytes);
-        const bytes = await reader.read(sent, len);
+        const bytes = await readWithRetry(reader, sent, len);
         if (!live()) return;
+        try {
+          channel.send(bytes as Uint8Array<ArrayBuffer>);
+        } catch {
+          // The channel refused the chunk while still open (Chromium throws OperationError when
+          // its send queue overflows). Not the file's fault: close it, and the transfer is
+          // interrupted and re-offered from the receiver's confirmed offset, as after any cut.
+          if (live()) channel.close();
+          return;
+        }
         hash.update(bytes);
-        channel.send(bytes as Uint8Array<ArrayBuffer>);
         sent += len;
         this.#sent = sent;
         this.#checkpoints.add(sent, hash.clone());
@@ -322,8 +330,7 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
       sendControl(channel, { type: 'file.done', id: this.id, size: this.size, sha256: this.#sha256 });
       this.#setState('verifying');
     } catch (error) {
-      // A send that throws means the channel died under us; its close event interrupts the
-      // transfer. Anything else came from the source.
+      // Sends are handled above: what reaches here came from the source (after retries).
       if (!live()) return;
       this.#stop('failed', 'SOURCE_FAILED', 'could not read the file', error);
     } finally {
@@ -420,5 +427,25 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
     if (this.#state === state) return;
     this.#state = state;
     this.emit('state', state, ...((error ? [error] : []) as [FileTransferError?]));
+  }
+}
+
+/**
+ * Reads from the source, retrying a failed read twice after a short pause: a browser may fail
+ * one `Blob` slice read transiently (NotReadableError while the blob store is busy), and a
+ * 200 MiB transfer should not die of that. A read that keeps failing fails the transfer.
+ */
+async function readWithRetry(
+  reader: { read(offset: number, length: number): Promise<Uint8Array> },
+  offset: number,
+  length: number,
+): Promise<Uint8Array> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await reader.read(offset, length);
+    } catch (error) {
+      if (attempt >= 2) throw error;
+      await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+    }
   }
 }
