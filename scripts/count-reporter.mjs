@@ -7,15 +7,22 @@ import { relative } from 'node:path';
 const isLeaf = (data) => data.details?.type !== 'suite';
 
 export default async function* countReporter(source) {
-  const counts = { passed: 0, failed: 0, skipped: 0 };
+  const counts = { passed: 0, failed: 0, skipped: 0, files: {} };
+  const inFile = (data, key) => {
+    const file = data.file ? relative(process.cwd(), data.file) : '(unknown)';
+    counts.files[file] ??= { passed: 0, failed: 0, skipped: 0 };
+    counts.files[file][key]++;
+  };
   for await (const event of source) {
     const { type, data } = event;
     if (type === 'test:pass' && isLeaf(data)) {
       if (data.skip || data.todo) {
         counts.skipped++;
+        inFile(data, 'skipped');
         yield `  - ${data.name} (skipped)\n`;
       } else {
         counts.passed++;
+        inFile(data, 'passed');
         yield `  ✔ ${data.name} (${Math.round(data.details?.duration_ms ?? 0)} ms)\n`;
       }
     } else if (type === 'test:fail') {
@@ -25,6 +32,7 @@ export default async function* countReporter(source) {
         continue;
       if (!isLeaf(data) && err?.failureType === 'subtestsFailed') continue;
       counts.failed++;
+      inFile(data, 'failed');
       const where = data.file ? ` [${relative(process.cwd(), data.file)}]` : '';
       const cause = err?.cause ?? err;
       const text = String(cause?.stack ?? cause?.message ?? cause)
