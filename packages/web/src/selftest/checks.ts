@@ -291,21 +291,28 @@ function iceServers(signal: AbortSignal) {
   return icePromise;
 }
 
+/** The server's ICE servers, or the check result that says /ice could not be loaded. */
+async function iceServersOrFailure(
+  signal: AbortSignal,
+): Promise<Awaited<ReturnType<typeof fetchIceServers>> | CheckResult> {
+  try {
+    return await iceServers(signal);
+  } catch {
+    return {
+      status: 'fail',
+      detail: 'Could not load the ICE configuration from /ice.',
+      advice: 'The server or a proxy in front of it does not answer GET /ice. Check that the server is up.',
+    };
+  }
+}
+
 export const stunCheck: Check = {
   id: 'stun',
   title: 'STUN (finding your public address)',
   description: 'Asks the STUN servers this Parley server recommends for your public address.',
   async run(ctx) {
-    let servers: Awaited<ReturnType<typeof fetchIceServers>>;
-    try {
-      servers = await iceServers(ctx.signal);
-    } catch {
-      return {
-        status: 'fail',
-        detail: 'Could not load the ICE configuration from /ice.',
-        advice: 'The server or a proxy in front of it does not answer GET /ice. Check that the server is up.',
-      };
-    }
+    const servers = await iceServersOrFailure(ctx.signal);
+    if (!Array.isArray(servers)) return servers;
     const stun = onlyUrls(servers, /^stuns?:/);
     if (stun.length === 0)
       return {
@@ -363,16 +370,8 @@ export const turnCheck: Check = {
   description:
     'Makes a call inside this page that may only go through the TURN relay, with the credentials the server hands out.',
   async run(ctx) {
-    let servers: Awaited<ReturnType<typeof fetchIceServers>>;
-    try {
-      servers = await iceServers(ctx.signal);
-    } catch {
-      return {
-        status: 'fail',
-        detail: 'Could not load the ICE configuration from /ice.',
-        advice: 'The server or a proxy in front of it does not answer GET /ice. Check that the server is up.',
-      };
-    }
+    const servers = await iceServersOrFailure(ctx.signal);
+    if (!Array.isArray(servers)) return servers;
     const turn = onlyUrls(servers, /^turns?:/);
     if (turn.length === 0)
       return {
