@@ -23,8 +23,6 @@ type ReceiveCommand = Extract<ParsedCommand, { command: 'receive' }>;
 
 /** After the last wanted file, how long the senders get to hang up before we do. */
 export const SENDER_CLOSE_GRACE_MS = 5000;
-/** How long to wait before answering a call (see the `incoming` handler). */
-export const ANSWER_DELAY_MS = 200;
 
 export async function runReceive(cmd: ReceiveCommand, ctx: CommandContext): Promise<void> {
   const dir = resolve(cmd.dir);
@@ -123,13 +121,9 @@ export async function runReceive(cmd: ReceiveCommand, ctx: CommandContext): Prom
     calls.add(call);
     call.on('ended', () => calls.delete(call));
     // A data-only answer: files (and chat) flow over data channels; we send no media. Answering
-    // at once can make our first signal reach the caller in the same read as its `call.ringing`,
-    // before its SDK has registered the call, and the SDK drops it ("signal for unknown call"):
-    // give the caller a moment first.
-    const timer = setTimeout(() => {
-      if (call.state === 'incoming') void call.accept({ media: false }).catch(() => {});
-    }, ANSWER_DELAY_MS);
-    timer.unref();
+    // at once is safe: the caller's SDK keeps frames that arrive before it has registered the
+    // call (see `#early` in packages/client/src/client.ts).
+    void call.accept({ media: false }).catch(() => {});
   });
   node.client.on('state', (state, reason) => {
     if (state === 'failed' || state === 'closed') {
