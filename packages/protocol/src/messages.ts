@@ -73,6 +73,11 @@ export const Bye = req('bye', {});
 export const RoomJoin = req('room.join', {
   room: RoomName,
   password: z.string().min(1).max(LIMITS.passwordMaxChars).optional(),
+  /**
+   * `sfu` asks for a room that carries media through the SFU from the start. Honoured when this
+   * join creates the room and the server has an SFU; otherwise the room keeps its mode.
+   */
+  mode: z.enum(['mesh', 'sfu']).optional(),
 });
 export const RoomLeave = req('room.leave', { room: RoomName });
 export const RoomMessageSend = req('room.message', { room: RoomName, data: jsonValue() });
@@ -110,7 +115,22 @@ export const SfuCandidate = z.strictObject({
   usernameFragment: z.string().max(LIMITS.candidateMaxChars).nullable().optional(),
 });
 
-export const SfuPublish = req('sfu.publish', { room: RoomName, description: SfuOfferDescription });
+/** What a published stream is: the camera, the microphone, or a screen share (video or its audio). */
+export const SFU_SOURCES = ['camera', 'microphone', 'screen'] as const;
+export const SfuSource = z.enum(SFU_SOURCES);
+export type SfuSource = z.infer<typeof SfuSource>;
+/** One m-line of a publisher offer and what it carries. */
+export const SfuPublishedSource = z.strictObject({
+  mid: z.string().min(1).max(LIMITS.midMaxChars),
+  source: SfuSource,
+});
+
+export const SfuPublish = req('sfu.publish', {
+  room: RoomName,
+  description: SfuOfferDescription,
+  /** What each m-line carries; subscribers see it as `source` in `sfu.offer` streams. */
+  sources: z.array(SfuPublishedSource).max(LIMITS.sfuSourcesMax).optional(),
+});
 export const SfuUnpublish = req('sfu.unpublish', { room: RoomName });
 export const SfuSubscribe = req('sfu.subscribe', {
   room: RoomName,
@@ -221,7 +241,13 @@ export const SfuPublished = evt('sfu.published', {
   description: z.object({ type: z.literal('answer'), sdp: z.string() }),
 });
 /** One stream of a subscriber offer: the m-line `mid`, whose feed it carries, and its kind. */
-export const SfuStream = z.object({ mid: z.string(), feed: PeerName, kind: z.enum(['audio', 'video']) });
+export const SfuStream = z.object({
+  mid: z.string(),
+  feed: PeerName,
+  kind: z.enum(['audio', 'video']),
+  /** What the publisher said the stream is (absent when it did not say). */
+  source: SfuSource.optional(),
+});
 export type SfuStream = z.infer<typeof SfuStream>;
 export const SfuOfferFrame = evt('sfu.offer', {
   room: RoomName,
