@@ -138,6 +138,73 @@ export function directoryContract(name: string, make: () => Promise<Made>): void
       assert.deepEqual(await dir.members('nowhere'), []);
     });
 
+    it('sfuPlace › set-if-absent: of concurrent placements exactly one is created, all see it', async () => {
+      await dir.joinRoom('big', 'a', { maxPeers: 9 });
+      const placements = Array.from({ length: 20 }, (_, i) => ({
+        janus: `ws://j${i % 2}`,
+        fromStart: false,
+        epoch: `e${i}`,
+        down: false,
+      }));
+      const results = await Promise.all(placements.map((p) => dir.sfuPlace('big', p)));
+      assert.equal(results.filter((r) => r?.created).length, 1);
+      const winner = results.find((r) => r?.created)!.placement;
+      for (const r of results) assert.deepEqual(r?.placement, winner);
+      assert.deepEqual(await dir.sfuPlacement('big'), winner);
+      // An empty room gets no placement.
+      assert.equal(await dir.sfuPlace('empty', placements[0]!), undefined);
+      assert.equal(await dir.sfuPlacement('empty'), undefined);
+    });
+
+    it('sfuReplace › compare-and-set on the epoch; sfuRooms lists placements with member counts', async () => {
+      await dir.joinRoom('r1', 'a', { maxPeers: 9 });
+      await dir.joinRoom('r1', 'b', { maxPeers: 9 });
+      await dir.joinRoom('r2', 'c', { maxPeers: 9 });
+      await dir.joinRoom('mesh', 'd', { maxPeers: 9 });
+      const p1 = { janus: 'ws://j1', fromStart: true, epoch: 'one', down: false };
+      await dir.sfuPlace('r1', p1);
+      await dir.sfuPlace('r2', { janus: 'ws://j2', fromStart: false, epoch: 'two', down: false });
+      const moved = { janus: 'ws://j2', fromStart: true, epoch: 'three', down: false };
+      const both = await Promise.all([dir.sfuReplace('r1', 'one', moved), dir.sfuReplace('r1', 'one', p1)]);
+      assert.deepEqual(both.sort(), [false, true]);
+      assert.equal(await dir.sfuReplace('r1', 'stale', p1), false);
+      assert.equal(await dir.sfuReplace('nowhere', 'one', p1), false);
+      const rooms = await dir.sfuRooms();
+      assert.deepEqual(
+        rooms.map((r) => [r.room, r.members, r.placement.janus]),
+        [
+          ['r1', 2, (await dir.sfuPlacement('r1'))!.janus],
+          ['r2', 1, 'ws://j2'],
+        ],
+      );
+    });
+
+    it('sfuRemove › only with the current epoch, not created as SFU, and at most maxMembers members', async () => {
+      for (const n of ['a', 'b', 'c']) await dir.joinRoom('grown', n, { maxPeers: 9 });
+      await dir.sfuPlace('grown', { janus: 'ws://j', fromStart: false, epoch: 'g', down: false });
+      assert.equal(await dir.sfuRemove('grown', 'g', 2), false);
+      assert.equal(await dir.sfuRemove('grown', 'other', 3), false);
+      assert.equal(await dir.sfuRemove('grown', 'g', 3), true);
+      assert.equal(await dir.sfuPlacement('grown'), undefined);
+      await dir.joinRoom('born', 'a', { maxPeers: 9 });
+      await dir.sfuPlace('born', { janus: 'ws://j', fromStart: true, epoch: 'b', down: false });
+      assert.equal(await dir.sfuRemove('born', 'b', 9), false);
+      assert.equal((await dir.sfuPlacement('born'))?.fromStart, true);
+    });
+
+    it('leaveRoom › an emptied room forgets its SFU placement', async () => {
+      await dir.joinRoom('gone', 'a', { maxPeers: 9 });
+      await dir.joinRoom('gone', 'b', { maxPeers: 9 });
+      await dir.sfuPlace('gone', { janus: 'ws://j', fromStart: true, epoch: 'x', down: true });
+      await dir.leaveRoom('gone', 'a');
+      assert.equal((await dir.sfuPlacement('gone'))?.down, true);
+      await dir.leaveRoom('gone', 'b');
+      assert.equal(await dir.sfuPlacement('gone'), undefined);
+      assert.deepEqual(await dir.sfuRooms(), []);
+      await dir.joinRoom('gone', 'c', { maxPeers: 9 });
+      assert.equal(await dir.sfuPlacement('gone'), undefined);
+    });
+
     it('deliver › routes a frame to the node holding the name; false for unknown names', async () => {
       const n1 = recorder();
       const n2 = recorder();

@@ -47,6 +47,34 @@ export interface RoomState {
   passwordHash: string | undefined;
 }
 
+/**
+ * Where a room's SFU session lives (sfu/sfu-rooms.ts). Stored in the directory so that every
+ * node agrees on a room's mode and on its Janus instance: a room with a placement is in `sfu`
+ * mode, one without is `mesh`. Forgotten when the room empties (also when a dead node's members
+ * are reaped), like the password hash.
+ */
+export interface SfuPlacement {
+  /** The Janus instance holding the room: its URL as configured (`PARLEY_JANUS_URL`). */
+  janus: string;
+  /** The room was created as SFU (`room.join` with `mode: 'sfu'`): it never shrinks to mesh. */
+  fromStart: boolean;
+  /**
+   * Changes whenever the placement does (moved, recreated, marked down): compare-and-set uses it
+   * so that of several nodes reacting to the same event exactly one acts.
+   */
+  epoch: string;
+  /** Its instance went away and no other could take the room yet. */
+  down: boolean;
+}
+
+/** One SFU room as `sfuRooms` lists it. */
+export interface SfuRoomEntry {
+  room: string;
+  placement: SfuPlacement;
+  /** Members of the room (cluster-wide), the load it puts on its Janus. */
+  members: number;
+}
+
 /** Shared state of names, rooms and routing. Implementations: `MemoryDirectory` (one process). */
 export interface Directory {
   /** Registers a node so that frames for its sessions and presence changes reach it. */
@@ -73,6 +101,27 @@ export interface Directory {
   roomsOf(name: string): Promise<string[]>;
   /** How many non-empty rooms exist. */
   roomCount(): Promise<number>;
+  /** The room's SFU placement; undefined for a mesh room (or no room). */
+  sfuPlacement(room: string): Promise<SfuPlacement | undefined>;
+  /**
+   * Sets the room's placement unless it has one (set-if-absent: of concurrent calls exactly one
+   * creates it). Answers the stored placement and whether this call created it; undefined when the
+   * room has no members (nothing is stored then).
+   */
+  sfuPlace(
+    room: string,
+    placement: SfuPlacement,
+  ): Promise<{ placement: SfuPlacement; created: boolean } | undefined>;
+  /** Replaces the placement if its epoch is still `epoch` (compare-and-set); true when replaced. */
+  sfuReplace(room: string, epoch: string, next: SfuPlacement): Promise<boolean>;
+  /**
+   * Removes the placement (the room goes back to mesh) if its epoch is still `epoch`, it was not
+   * created as SFU, and the room has at most `maxMembers` members, all checked in one atomic step;
+   * true when removed.
+   */
+  sfuRemove(room: string, epoch: string, maxMembers: number): Promise<boolean>;
+  /** Every room with a placement, with its member count, sorted by room. */
+  sfuRooms(): Promise<SfuRoomEntry[]>;
   /** Routes an encoded frame to the session named `name` wherever it lives; false when nowhere. */
   deliver(name: string, frame: string): Promise<boolean>;
   /** Whether the backend answers (used by `/healthz`). */

@@ -4,11 +4,21 @@
  * `MemoryDirectory` and then act as one cluster, which is how the routing is tested without Redis.
  * Every operation completes synchronously inside its promise, so claims are atomic.
  */
-import type { Directory, NodeHandlers, RoomJoinOptions, RoomJoinResult, RoomState } from './directory.ts';
+import type {
+  Directory,
+  NodeHandlers,
+  RoomJoinOptions,
+  RoomJoinResult,
+  RoomState,
+  SfuPlacement,
+  SfuRoomEntry,
+} from './directory.ts';
 
 interface Room {
   members: Set<string>;
   passwordHash: string | undefined;
+  /** Set while the room is in SFU mode; goes with the room. */
+  sfu: SfuPlacement | undefined;
 }
 
 const sorted = (it: Iterable<string>) => [...it].sort();
@@ -64,7 +74,7 @@ export class MemoryDirectory implements Directory {
     if (r && r.members.size >= options.maxPeers) return { ok: false, reason: 'full' };
     if (!r) {
       if (options.maxPeers < 1) return { ok: false, reason: 'full' };
-      r = { members: new Set(), passwordHash: options.passwordHash };
+      r = { members: new Set(), passwordHash: options.passwordHash, sfu: undefined };
       this.#rooms.set(room, r);
     }
     r.members.add(name);
@@ -98,6 +108,44 @@ export class MemoryDirectory implements Directory {
 
   async roomCount(): Promise<number> {
     return this.#rooms.size;
+  }
+
+  async sfuPlacement(room: string): Promise<SfuPlacement | undefined> {
+    const p = this.#rooms.get(room)?.sfu;
+    return p ? { ...p } : undefined;
+  }
+
+  async sfuPlace(
+    room: string,
+    placement: SfuPlacement,
+  ): Promise<{ placement: SfuPlacement; created: boolean } | undefined> {
+    const r = this.#rooms.get(room);
+    if (!r) return undefined;
+    if (r.sfu) return { placement: { ...r.sfu }, created: false };
+    r.sfu = { ...placement };
+    return { placement: { ...placement }, created: true };
+  }
+
+  async sfuReplace(room: string, epoch: string, next: SfuPlacement): Promise<boolean> {
+    const r = this.#rooms.get(room);
+    if (r?.sfu?.epoch !== epoch) return false;
+    r.sfu = { ...next };
+    return true;
+  }
+
+  async sfuRemove(room: string, epoch: string, maxMembers: number): Promise<boolean> {
+    const r = this.#rooms.get(room);
+    if (!r?.sfu || r.sfu.epoch !== epoch || r.sfu.fromStart || r.members.size > maxMembers) return false;
+    r.sfu = undefined;
+    return true;
+  }
+
+  async sfuRooms(): Promise<SfuRoomEntry[]> {
+    const out: SfuRoomEntry[] = [];
+    for (const [room, r] of this.#rooms) {
+      if (r.sfu) out.push({ room, placement: { ...r.sfu }, members: r.members.size });
+    }
+    return out.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
   }
 
   async deliver(name: string, frame: string): Promise<boolean> {

@@ -15,6 +15,8 @@
  * | `P names` | set | every claimed name (presence) |
  * | `P room:<room>` | set | members; `P rpw:<room>` its password hash; `P rooms` every room |
  * | `P ro:<name>` | set | the rooms of a name |
+ * | `P sfu:<room>` | hash | the room's SFU placement: janus (URL), from (1 = created as SFU), epoch, down (0/1) |
+ * | `P sfurooms` | set | every room with an SFU placement |
  * | `P tok:<token>` | string | `<node>\n<name>`: the node holding a live session, and its name |
  * | `P sess:<token>` | hash, PX | a parked session: name, auth (JSON), sealed (0/1) |
  * | `P q:<token>` | list, PX | frames queued for a parked session, oldest first, bounded |
@@ -35,8 +37,9 @@ local function removeName(P, name, presence)
     local rk = P .. 'room:' .. room
     redis.call('SREM', rk, name)
     if redis.call('SCARD', rk) == 0 then
-      redis.call('DEL', P .. 'rpw:' .. room)
+      redis.call('DEL', P .. 'rpw:' .. room, P .. 'sfu:' .. room)
       redis.call('SREM', P .. 'rooms', room)
+      redis.call('SREM', P .. 'sfurooms', room)
     end
   end
   redis.call('DEL', P .. 'ro:' .. name)
@@ -100,10 +103,69 @@ local rk = P .. 'room:' .. room
 if redis.call('SREM', rk, name) == 0 then return 0 end
 redis.call('SREM', P .. 'ro:' .. name, room)
 if redis.call('SCARD', rk) == 0 then
-  redis.call('DEL', P .. 'rpw:' .. room)
+  redis.call('DEL', P .. 'rpw:' .. room, P .. 'sfu:' .. room)
   redis.call('SREM', P .. 'rooms', room)
+  redis.call('SREM', P .. 'sfurooms', room)
 end
 return 1`,
+
+  /**
+   * Sets a room's SFU placement unless it has one. ARGV: P, room, janus, from, epoch, down →
+   * {0} the room is empty, {1|2, janus, from, epoch, down} the stored placement (2 = created now).
+   */
+  parleySfuPlace: `
+local P, room = ARGV[1], ARGV[2]
+if redis.call('SCARD', P .. 'room:' .. room) == 0 then return {0} end
+local k = P .. 'sfu:' .. room
+local created = 1
+if redis.call('EXISTS', k) == 0 then
+  redis.call('HSET', k, 'janus', ARGV[3], 'from', ARGV[4], 'epoch', ARGV[5], 'down', ARGV[6])
+  redis.call('SADD', P .. 'sfurooms', room)
+  created = 2
+end
+local v = redis.call('HMGET', k, 'janus', 'from', 'epoch', 'down')
+return {created, v[1], v[2], v[3], v[4]}`,
+
+  /** Compare-and-set on the epoch. ARGV: P, room, epoch, janus, from, newEpoch, down → 1 replaced, 0 not. */
+  parleySfuReplace: `
+local P, room = ARGV[1], ARGV[2]
+local k = P .. 'sfu:' .. room
+if redis.call('HGET', k, 'epoch') ~= ARGV[3] then return 0 end
+redis.call('HSET', k, 'janus', ARGV[4], 'from', ARGV[5], 'epoch', ARGV[6], 'down', ARGV[7])
+return 1`,
+
+  /**
+   * Back to mesh if the epoch still matches, the room was not created as SFU and has at most
+   * maxMembers members. ARGV: P, room, epoch, maxMembers → 1 removed, 0 not.
+   */
+  parleySfuRemove: `
+local P, room = ARGV[1], ARGV[2]
+local k = P .. 'sfu:' .. room
+local v = redis.call('HMGET', k, 'epoch', 'from')
+if v[1] ~= ARGV[3] or v[2] == '1' then return 0 end
+if redis.call('SCARD', P .. 'room:' .. room) > tonumber(ARGV[4]) then return 0 end
+redis.call('DEL', k)
+redis.call('SREM', P .. 'sfurooms', room)
+return 1`,
+
+  /** Every SFU room. ARGV: P → {room, janus, from, epoch, down, members, ...}. */
+  parleySfuRooms: `
+local P = ARGV[1]
+local out = {}
+for _, room in ipairs(redis.call('SMEMBERS', P .. 'sfurooms')) do
+  local v = redis.call('HMGET', P .. 'sfu:' .. room, 'janus', 'from', 'epoch', 'down')
+  if v[1] then
+    table.insert(out, room)
+    table.insert(out, v[1])
+    table.insert(out, v[2])
+    table.insert(out, v[3])
+    table.insert(out, v[4])
+    table.insert(out, redis.call('SCARD', P .. 'room:' .. room))
+  else
+    redis.call('SREM', P .. 'sfurooms', room)
+  end
+end
+return out`,
 
   /**
    * Routes one frame. ARGV: P, name, frame, localNodes (comma-separated), queueMax →

@@ -32,7 +32,15 @@ import type {
   SessionHandoff,
 } from '../cluster/session-handoff.ts';
 import type { Logger } from '../log.ts';
-import type { Directory, NodeHandlers, RoomJoinOptions, RoomJoinResult, RoomState } from './directory.ts';
+import type {
+  Directory,
+  NodeHandlers,
+  RoomJoinOptions,
+  RoomJoinResult,
+  RoomState,
+  SfuPlacement,
+  SfuRoomEntry,
+} from './directory.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
 
 /** What `locate` answers for a name whose session is parked (held by no node, still online). */
@@ -232,6 +240,48 @@ export class RedisDirectory implements Directory, SessionHandoff {
 
   async roomCount(): Promise<number> {
     return unavailable(this.client.scard(`${this.prefix}rooms`));
+  }
+
+  async sfuPlacement(room: string): Promise<SfuPlacement | undefined> {
+    const v = await unavailable(
+      this.client.hmget(`${this.prefix}sfu:${room}`, 'janus', 'from', 'epoch', 'down'),
+    );
+    return placementOf(v[0], v[1], v[2], v[3]);
+  }
+
+  async sfuPlace(
+    room: string,
+    placement: SfuPlacement,
+  ): Promise<{ placement: SfuPlacement; created: boolean } | undefined> {
+    const r = (await this.#run('parleySfuPlace', room, ...placementArgs(placement))) as
+      | [0]
+      | [1 | 2, string, string, string, string];
+    if (r[0] === 0) return undefined;
+    const stored = placementOf(r[1], r[2], r[3], r[4]);
+    return stored ? { placement: stored, created: r[0] === 2 } : undefined;
+  }
+
+  async sfuReplace(room: string, epoch: string, next: SfuPlacement): Promise<boolean> {
+    return (await this.#run('parleySfuReplace', room, epoch, ...placementArgs(next))) === 1;
+  }
+
+  async sfuRemove(room: string, epoch: string, maxMembers: number): Promise<boolean> {
+    return (await this.#run('parleySfuRemove', room, epoch, maxMembers)) === 1;
+  }
+
+  async sfuRooms(): Promise<SfuRoomEntry[]> {
+    const flat = (await this.#run('parleySfuRooms')) as (string | number)[];
+    const out: SfuRoomEntry[] = [];
+    for (let i = 0; i + 5 < flat.length; i += 6) {
+      const placement = placementOf(
+        String(flat[i + 1]),
+        String(flat[i + 2]),
+        String(flat[i + 3]),
+        String(flat[i + 4]),
+      );
+      if (placement) out.push({ room: String(flat[i]), placement, members: Number(flat[i + 5]) });
+    }
+    return out.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
   }
 
   async deliver(name: string, frame: string): Promise<boolean> {
@@ -499,6 +549,22 @@ export class RedisDirectory implements Directory, SessionHandoff {
       this.#sweeping = false;
     }
   }
+}
+
+/** A placement as the scripts store it: janus, from, epoch, down (flags as '1'/'0'). */
+function placementArgs(p: SfuPlacement): string[] {
+  return [p.janus, p.fromStart ? '1' : '0', p.epoch, p.down ? '1' : '0'];
+}
+
+/** A stored placement, or undefined when the hash is missing. */
+function placementOf(
+  janus: string | null | undefined,
+  from: string | null | undefined,
+  epoch: string | null | undefined,
+  down: string | null | undefined,
+): SfuPlacement | undefined {
+  if (!janus || !epoch) return undefined;
+  return { janus, fromStart: from === '1', epoch, down: down === '1' };
 }
 
 /** Thrown by directory operations while Redis cannot be reached (the cause is ioredis's error). */
