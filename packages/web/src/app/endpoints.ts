@@ -35,6 +35,21 @@ export async function fetchIceServers(signal?: AbortSignal, token?: string | nul
   );
 }
 
+/**
+ * Whether the server forwards large rooms through an SFU (`GET /healthz` says `sfu` is `ok` or
+ * `unreachable`; `off` or absent: none configured). False when the server cannot be asked.
+ */
+export async function serverHasSfu(signal?: AbortSignal): Promise<boolean> {
+  try {
+    const res = await fetch('/healthz', { cache: 'no-store', signal });
+    const body: unknown = await res.json();
+    const sfu = typeof body === 'object' && body !== null ? (body as { sfu?: unknown }).sfu : undefined;
+    return sfu === 'ok' || sfu === 'unreachable';
+  } catch {
+    return false;
+  }
+}
+
 /** Every URL of a list of ICE servers, flattened. */
 export function iceUrls(servers: IceServer[]): string[] {
   return servers.flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]));

@@ -24,9 +24,14 @@ export function captureInviteToken(): string | null {
     const search = new URLSearchParams(location.search);
     search.delete('token');
     const rest = search.toString();
-    const hash = location.hash.includes('?')
-      ? location.hash.slice(0, location.hash.indexOf('?'))
-      : location.hash;
+    // Keep the hash's other parameters (`?large`), drop only the token.
+    let hash = location.hash;
+    if (hash.includes('?')) {
+      const params = new URLSearchParams(hash.slice(hash.indexOf('?') + 1));
+      params.delete('token');
+      const kept = params.toString().replace(/=(?=&|$)/g, '');
+      hash = `${hash.slice(0, hash.indexOf('?'))}${kept ? `?${kept}` : ''}`;
+    }
     history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${hash}`);
     return token;
   }

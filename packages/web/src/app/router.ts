@@ -1,12 +1,14 @@
 /**
  * Routes of the app. Links work as hashes (`/#/room/standup`, `/#/test`) so any static host can
  * serve them; the path forms `/r/standup` and `/test` work too when the server sends index.html
- * for them, and are rewritten to the hash form on load.
+ * for them, and are rewritten to the hash form on load. `#/room/standup?large` is a link to a
+ * large room: whoever opens it first creates the room with its media through the server's SFU
+ * from the start (a room that already exists keeps its mode).
  */
 import { LIMITS, NAME_PATTERN } from '@parley/protocol';
 
 /** Where the person is. */
-export type Route = { page: 'home' } | { page: 'room'; room: string } | { page: 'test' };
+export type Route = { page: 'home' } | { page: 'room'; room: string; large?: boolean } | { page: 'test' };
 
 /** True for a valid room name (the protocol's alphabet and length). */
 export function isRoomName(room: string): boolean {
@@ -17,23 +19,28 @@ export function isRoomName(room: string): boolean {
 export function parseRoute(loc: Pick<Location, 'pathname' | 'hash'> = location): Route {
   const path = loc.pathname.replace(/\/+$/, '');
   const pathRoom = /^\/r\/([^/]+)$/.exec(path);
-  if (pathRoom) return roomRoute(pathRoom[1]!);
+  const query = loc.hash.includes('?')
+    ? new URLSearchParams(loc.hash.slice(loc.hash.indexOf('?') + 1))
+    : null;
+  const large = query?.has('large') === true && query.get('large') !== '0';
+  if (pathRoom) return roomRoute(pathRoom[1]!, large);
   if (path === '/test') return { page: 'test' };
   const hash = loc.hash.replace(/^#\/?/, '').replace(/\?.*$/, '');
   const hashRoom = /^(?:room|r)\/([^/]+)$/.exec(hash);
-  if (hashRoom) return roomRoute(hashRoom[1]!);
+  if (hashRoom) return roomRoute(hashRoom[1]!, large);
   if (hash === 'test') return { page: 'test' };
   return { page: 'home' };
 }
 
-function roomRoute(raw: string): Route {
+function roomRoute(raw: string, large: boolean): Route {
   let room: string;
   try {
     room = decodeURIComponent(raw);
   } catch {
     return { page: 'home' };
   }
-  return isRoomName(room) ? { page: 'room', room } : { page: 'home' };
+  if (!isRoomName(room)) return { page: 'home' };
+  return large ? { page: 'room', room, large } : { page: 'room', room };
 }
 
 /** The hash for a route. */
@@ -42,15 +49,15 @@ export function hrefFor(route: Route): string {
     case 'home':
       return '#/';
     case 'room':
-      return `#/room/${encodeURIComponent(route.room)}`;
+      return `#/room/${encodeURIComponent(route.room)}${route.large ? '?large' : ''}`;
     case 'test':
       return '#/test';
   }
 }
 
-/** The shareable absolute link to a room. */
-export function roomLink(room: string): string {
-  return `${location.origin}/${hrefFor({ page: 'room', room })}`;
+/** The shareable absolute link to a room (`large`: created as an SFU room if it is new). */
+export function roomLink(room: string, large = false): string {
+  return `${location.origin}/${hrefFor(large ? { page: 'room', room, large } : { page: 'room', room })}`;
 }
 
 /** Navigates (adds a history entry); the app re-renders on `hashchange`. */

@@ -2,9 +2,16 @@
  * The connection panel: one card per peer with how media travels (direct, via STUN, via a TURN
  * relay), round-trip time, loss, bitrate both ways, the received resolution and frame rate, and
  * a live plot of bitrate and RTT over the last minute.
+ *
+ * In a room, a first card says how the room's media flows: peer to peer (mesh), or through the
+ * server's SFU. In SFU mode that card carries the figures (from the SFU publisher and subscriber
+ * connections: bitrate both ways, the simulcast layers we send, the layer received from each
+ * person) and the per-person cards are hidden: those connections then carry only chat and files.
  */
+import type { RoomMode } from '@parley/protocol';
 import { formatBitrate, formatMs, formatPercent } from '../app/format.ts';
 import { type ConnectionSample, describeRoute } from '../media/connection-stats.ts';
+import { layerName, type SfuSample } from '../media/sfu-stats.ts';
 import { avatar, chip, setChip } from '../ui/common.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { LivePlot } from './plot.ts';
@@ -28,15 +35,151 @@ const METRICS = [
   ['path', 'Path'],
 ] as const;
 
+const SFU_METRICS = [
+  ['out', 'Sending'],
+  ['in', 'Receiving'],
+  ['rtt', 'Round trip'],
+  ['path', 'Path'],
+] as const;
+
+interface RoomCard {
+  el: HTMLElement;
+  mode: HTMLElement;
+  note: HTMLElement;
+  details: HTMLElement;
+  values: Record<string, HTMLElement>;
+  layers: HTMLElement;
+  received: HTMLElement;
+  plot: LivePlot;
+}
+
 /** The list of per-peer connection cards. */
 export class ConnectionPanel {
   readonly el: HTMLElement;
   readonly #cards = new Map<string, Card>();
   readonly #empty: HTMLElement;
+  #room: RoomCard | null = null;
+  #mode: RoomMode | null = null;
 
   constructor() {
     this.#empty = h('p', { class: 'chat-empty' }, 'Connection details appear here once someone joins.');
     this.el = h('div', { class: 'conn-list' }, this.#empty);
+  }
+
+  /** The room's media mode (rooms only): shown first; `sfu` hides the per-person cards. */
+  setMode(mode: RoomMode): void {
+    const card = this.#roomCard();
+    this.#mode = mode;
+    this.el.classList.toggle('sfu', mode === 'sfu');
+    if (mode === 'sfu') {
+      setChip(card.mode, 'Through the server (SFU)', 'ok');
+      card.note.textContent =
+        'A large room: you send your video once to the server, which forwards it to everyone, and you receive everyone through one connection. Chat and files still go straight between you.';
+    } else {
+      setChip(card.mode, 'Peer to peer', 'ok');
+      card.note.textContent =
+        'Media goes straight between you and each person; the cards below show each connection.';
+    }
+    card.details.hidden = mode !== 'sfu';
+  }
+
+  /** The current mode, or null outside rooms. */
+  get mode(): RoomMode | null {
+    return this.#mode;
+  }
+
+  /** Updates the room card with a sample of the SFU connections; `nameOf` names a received track. */
+  updateSfu(s: SfuSample, nameOf: (trackId: string) => string | undefined): void {
+    const card = this.#roomCard();
+    card.values.out!.textContent = formatBitrate(s.outBps);
+    card.values.in!.textContent = formatBitrate(s.inBps);
+    card.values.rtt!.textContent = formatMs(s.rttMs);
+    card.values.path!.textContent = describeRoute(s.route).label;
+    const active = s.layers.filter((l) => l.active);
+    replaceChildren(
+      card.layers,
+      s.layers.length === 0
+        ? h('li', { class: 'muted' }, 'Not sending video')
+        : s.layers.map((l) =>
+            h(
+              'li',
+              { class: l.active ? '' : 'muted' },
+              h('span', null, l.width && l.height ? `${l.width}×${l.height}` : 'starting'),
+              h(
+                'span',
+                { class: 'muted' },
+                l.active ? (l.fps !== undefined ? `${Math.round(l.fps)} fps` : '') : 'paused',
+              ),
+            ),
+          ),
+    );
+    card.layers.setAttribute(
+      'aria-label',
+      `Video layers sent: ${active.length} of ${s.layers.length} active`,
+    );
+    const rows = s.received
+      .map((v) => ({ v, name: nameOf(v.trackId) }))
+      .filter((r): r is { v: (typeof s.received)[number]; name: string } => r.name !== undefined)
+      .sort((a, b) => a.name.localeCompare(b.name));
+    replaceChildren(
+      card.received,
+      rows.length === 0
+        ? h('li', { class: 'muted' }, 'No video received yet')
+        : rows.map(({ v, name }) =>
+            h(
+              'li',
+              { 'data-peer': name },
+              h('span', { class: 'person-name' }, name),
+              h(
+                'span',
+                { class: 'muted' },
+                v.width && v.height
+                  ? `${v.width}×${v.height} · ${layerName(v.height)} layer${v.fps !== undefined ? ` · ${Math.round(v.fps)} fps` : ''}`
+                  : 'paused',
+              ),
+            ),
+          ),
+    );
+    card.plot.push([s.inBps, s.rttMs]);
+  }
+
+  #roomCard(): RoomCard {
+    if (this.#room) return this.#room;
+    const mode = chip('Connecting…', 'warn');
+    const note = h('p', { class: 'route-note' });
+    const values: Record<string, HTMLElement> = {};
+    const metrics = h(
+      'dl',
+      { class: 'metrics' },
+      SFU_METRICS.map(([key, label]) => {
+        values[key] = h('dd', { 'data-metric': key }, '—');
+        return h('div', { class: 'metric' }, h('dt', null, label), values[key]);
+      }),
+    );
+    const layers = h('ul', { class: 'sfu-list', 'aria-label': 'Video layers sent' });
+    const received = h('ul', { class: 'sfu-list', 'aria-label': 'Video received' });
+    const plot = new LivePlot([
+      { label: 'Bitrate in', color: '#5b8def', format: (v) => formatBitrate(v) },
+      { label: 'RTT', color: '#e8b04f', format: (v) => formatMs(v) },
+    ]);
+    const details = h(
+      'div',
+      { class: 'stack', style: 'gap:10px', hidden: true },
+      metrics,
+      h('div', { class: 'sfu-block' }, h('span', { class: 'label' }, 'Your video, as sent'), layers),
+      h('div', { class: 'sfu-block' }, h('span', { class: 'label' }, 'Video received'), received),
+      plot.el,
+    );
+    const el = h(
+      'section',
+      { class: 'conn-card room-media', 'aria-label': 'Room media' },
+      h('div', { class: 'conn-head' }, h('span', { class: 'person-name' }, 'Room media'), mode),
+      note,
+      details,
+    );
+    this.#room = { el, mode, note, details, values, layers, received, plot };
+    this.el.prepend(el);
+    return this.#room;
   }
 
   #card(peer: string): Card {
@@ -102,6 +245,6 @@ export class ConnectionPanel {
   remove(peer: string): void {
     this.#cards.get(peer)?.el.remove();
     this.#cards.delete(peer);
-    if (this.#cards.size === 0) replaceChildren(this.el, this.#empty);
+    if (this.#cards.size === 0) replaceChildren(this.el, this.#room?.el, this.#empty);
   }
 }

@@ -1,8 +1,10 @@
 /**
  * One participant's tile: their video (or initials when the camera is off), their name, a muted
- * microphone icon, a speaking ring driven by the audio level, and a badge for connection states
- * (connecting, reconnecting, unreachable). The tile keeps its size whatever the video does, so
- * nothing shifts when a stream starts, stops or changes resolution.
+ * microphone icon, a speaking ring driven by the audio level, a stronger highlight for the room's
+ * active speaker, and a badge for connection states (connecting, reconnecting, unreachable). The
+ * tile keeps its size whatever the video does, so nothing shifts when a stream starts, stops or
+ * changes resolution. Its accessible name says what the picture shows: "ana, muted, camera off,
+ * speaking".
  */
 import { hueFor } from '../app/format.ts';
 import { applySpeaker } from '../media/local-media.ts';
@@ -26,6 +28,7 @@ export class VideoTile {
   readonly #label: HTMLElement;
   #stream: MediaStream | null = null;
   #speaking = false;
+  #activeSpeaker = false;
   #videoOff = true;
   /** The camera was reported off (by media state or our own toggle), as opposed to "no video yet". */
   #cameraOff = false;
@@ -111,12 +114,36 @@ export class VideoTile {
     this.#updateLabel();
   }
 
-  /** The accessible name says what the picture cannot: muted, camera off. */
+  /** The accessible name says what the picture cannot: muted, camera off, speaking. */
   #updateLabel(): void {
     const parts = [this.#label.textContent ?? this.name];
     if (this.audioMuted && !this.isScreen) parts.push('muted');
     if (this.#cameraOff && !this.isScreen) parts.push('camera off');
-    this.el.setAttribute('aria-label', parts.join(', '));
+    // The room's active speaker only: the level ring flickers ten times a second, a name must not.
+    if (this.#activeSpeaker && !this.isScreen) parts.push('speaking');
+    const label = parts.join(', ');
+    if (this.el.getAttribute('aria-label') !== label) this.el.setAttribute('aria-label', label);
+  }
+
+  /**
+   * Marks the room's active speaker (the SFU's or the SDK's pick, steadier than the level ring):
+   * a wider highlight that stays while they hold the floor.
+   */
+  setActiveSpeaker(active: boolean): void {
+    if (active === this.#activeSpeaker) return;
+    this.#activeSpeaker = active;
+    this.el.classList.toggle('active-speaker', active);
+    this.#updateLabel();
+  }
+
+  /** True while this tile is the room's active speaker. */
+  get activeSpeaker(): boolean {
+    return this.#activeSpeaker;
+  }
+
+  /** True when the camera was reported off (as opposed to no video having arrived yet). */
+  get cameraOff(): boolean {
+    return this.#cameraOff;
   }
 
   /** True when the tile shows the muted icon. */

@@ -3,6 +3,10 @@
  * and the side panel with the chat (and files) and the connection details. The call or room
  * controller feeds it peer sessions and local media; the screen owns the tiles, per-peer
  * features ({@link PeerLink}), the keyboard shortcuts and the speaking indicators.
+ *
+ * Rooms feed it media from the room's events rather than each peer's (in a large room media
+ * comes through the SFU, not the peer connections), tell it the room's mode and active speaker,
+ * and receive each member's tile view (size or hidden) to pass on to the SDK.
  */
 import type {
   IncomingTransfer,
@@ -12,7 +16,7 @@ import type {
   RemoteMediaState,
   TransferState,
 } from '@parley/client';
-import { CHAT_LIMITS } from '@parley/protocol';
+import { CHAT_LIMITS, type RoomMode } from '@parley/protocol';
 import type { PeerLink } from '../app/peer-link.ts';
 import { readPref, writePref } from '../app/prefs.ts';
 import { ChatPanel } from '../components/chat-panel.ts';
@@ -26,6 +30,8 @@ import { VideoTile } from '../components/video-tile.ts';
 import { chime, createLevelMeter, type LevelMeter } from '../media/audio.ts';
 import { sampleFromSummary } from '../media/connection-stats.ts';
 import { describeMediaProblem, MediaAccessError, openScreen, openUserMedia } from '../media/local-media.ts';
+import { SfuStatsReader } from '../media/sfu-stats.ts';
+import { type VideoView, VideoViews } from '../media/video-views.ts';
 import { announce, toast } from '../ui/announce.ts';
 import { avatar } from '../ui/common.ts';
 import { Disposer, h, listen, replaceChildren } from '../ui/dom.ts';
@@ -40,7 +46,23 @@ export interface CallScreenOptions {
   header: HTMLElement;
   /** Leave the room / hang up. */
   onLeave(): void;
+  /**
+   * Rooms: media comes from the room's events, which the app forwards ({@link CallScreen.roomTrack}
+   * and the like), instead of each peer's own (in SFU mode the peers carry no media).
+   */
+  roomMedia?: boolean;
+  /** Rooms: each member's camera-tile view (its size in CSS pixels, or hidden), for the SDK. */
+  onVideoView?(name: string, view: VideoView): void;
+  /** Rooms: the SFU connections in SFU mode, for the connection panel. */
+  sfuConnections?():
+    | { publisher?: RTCPeerConnection | undefined; subscriber?: RTCPeerConnection | undefined }
+    | undefined;
 }
+
+/** How often the connection panel reads the SFU connections' stats. */
+const SFU_STATS_EVERY_MS = 2000;
+/** How long the notice of a mode change stays above the stage. */
+const MODE_NOTICE_MS = 12_000;
 
 /** What the waiting overlay says (calling…, waiting for others…). */
 export interface WaitingContent {
@@ -89,12 +111,19 @@ export class CallScreen {
   #sideTab: 'chat' | 'conn' | null = null;
   #speaker: string | null = readPref('speaker');
   #levelTimer: ReturnType<typeof setInterval>;
+  readonly #views: VideoViews | null;
+  readonly #narrow = window.matchMedia('(max-width: 860px)');
+  #mode: RoomMode | null = null;
+  #sfuTimer: ReturnType<typeof setInterval> | undefined;
+  #modeNoticeTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #sfuStats = new SfuStatsReader();
   #destroyed = false;
 
   constructor(root: HTMLElement, opts: CallScreenOptions) {
     this.#opts = opts;
     this.#grid = new VideoGrid(opts.kind === 'room' ? 'Participants' : 'Call');
     this.#grid.setSpotlight(opts.kind === 'call');
+    this.#views = opts.onVideoView ? new VideoViews(opts.onVideoView) : null;
     this.#selfTile = new VideoTile(opts.selfName, { self: true });
     this.#grid.add(this.#selfTile);
 
@@ -270,6 +299,7 @@ export class CallScreen {
       { class: 'stage', 'aria-label': 'Stage' },
       this.#banners,
       h('div', { style: 'position:relative;flex:1;min-height:0;display:flex' }, this.#grid.el, this.#waiting),
+      this.#grid.pager,
     );
     this.#grid.el.style.flex = '1';
     const bar = controlBar(
@@ -285,9 +315,10 @@ export class CallScreen {
 
     this.#disposer.add(listen(document, 'keydown', (e) => this.#onKey(e)));
     // Going narrow (a phone turned, a window shrunk): the side panel would cover the stage.
-    const narrow = window.matchMedia('(max-width: 860px)');
+    const narrow = this.#narrow;
     const onNarrow = () => {
       if (narrow.matches && this.#sideTab !== null) this.showSide(null, { focus: false });
+      this.#views?.setStageCovered(narrow.matches && this.#sideTab !== null);
     };
     narrow.addEventListener('change', onNarrow);
     this.#disposer.add(() => narrow.removeEventListener('change', onNarrow));
@@ -321,6 +352,8 @@ export class CallScreen {
     this.#buttons.stats.setPressed(tab === 'conn');
     this.#chat.setVisible(tab === 'chat');
     if (focus && tab === 'chat' && window.matchMedia('(min-width: 861px)').matches) this.#chat.focus();
+    // On narrow screens the panel opens over the stage: nobody sees the videos meanwhile.
+    this.#views?.setStageCovered(this.#narrow.matches && tab !== null);
     requestAnimationFrame(() => this.#grid.layout());
   }
 
@@ -581,13 +614,17 @@ export class CallScreen {
       failedShown: false,
     };
     this.#peers.set(name, entry);
+    this.#views?.watch(name, tile.el);
     entry.offs.push(
       peer.on('state', (state, reason) => this.#onPeerState(entry, state, reason)),
-      peer.on('track', (track, stream) => this.#onTrack(entry, track, stream)),
-      peer.on('track-removed', (_track, stream) => this.#onTrackRemoved(entry, stream)),
-      peer.on('media-state', (state) => this.#onMediaState(entry, state)),
       link.stats.on('stats', (summary) => this.#conn.update(name, sampleFromSummary(summary))),
     );
+    if (!this.#opts.roomMedia)
+      entry.offs.push(
+        peer.on('track', (track, stream) => this.#onTrack(entry, track, stream)),
+        peer.on('track-removed', (_track, stream) => this.#onTrackRemoved(entry, stream)),
+        peer.on('media-state', (state) => this.#onMediaState(entry, state)),
+      );
     if (link.files) entry.offs.push(link.files.on('offer', (incoming) => this.#onFileOffer(entry, incoming)));
     if (link.chat)
       entry.offs.push(
@@ -601,8 +638,10 @@ export class CallScreen {
     link.onUnreachable(() => {
       if (peer.state === 'connecting') this.#onPeerState(entry, 'failed', 'no network path found');
     });
-    for (const stream of peer.remoteStreams)
-      for (const track of stream.getTracks()) this.#onTrack(entry, track, stream);
+    // Tracks that arrived before the tile (peer to peer only: through the SFU they come later).
+    if (this.#mode !== 'sfu')
+      for (const stream of peer.remoteStreams)
+        for (const track of stream.getTracks()) this.#onTrack(entry, track, stream);
     const state = peer.remoteMediaState;
     if (state) this.#onMediaState(entry, state);
     this.#onPeerState(entry, peer.state, peer.reason);
@@ -613,6 +652,7 @@ export class CallScreen {
     const entry = this.#peers.get(name);
     if (!entry) return;
     this.#peers.delete(name);
+    this.#views?.unwatch(name);
     for (const off of entry.offs) off();
     entry.meter?.close();
     this.#grid.remove(entry.tile);
@@ -718,9 +758,82 @@ export class CallScreen {
   #onMediaState(entry: PeerEntry, state: RemoteMediaState): void {
     entry.tile.setAudioMuted(!state.audio);
     entry.tile.setVideoOff(!state.video);
+    this.#views?.setCameraOff(entry.link.name, !state.video);
     if (!state.screen && entry.screens.size > 0) {
       for (const tile of entry.screens.values()) this.#grid.remove(tile);
       entry.screens.clear();
+    }
+  }
+
+  // ---- rooms: media from the room's events, mode, active speaker ---------------------------
+
+  /** A member's track, from the room (mesh or SFU). */
+  roomTrack(peer: PeerSession, track: MediaStreamTrack, stream: MediaStream): void {
+    const entry = this.#peers.get(peer.remoteName);
+    if (entry?.link.peer === peer) this.#onTrack(entry, track, stream);
+  }
+
+  /** A member's track went away, from the room. */
+  roomTrackRemoved(peer: PeerSession, stream: MediaStream): void {
+    const entry = this.#peers.get(peer.remoteName);
+    if (entry?.link.peer === peer) this.#onTrackRemoved(entry, stream);
+  }
+
+  /** A member's mute, camera and screen state, from the room. */
+  roomMediaState(peer: PeerSession, state: RemoteMediaState): void {
+    const entry = this.#peers.get(peer.remoteName);
+    if (entry?.link.peer === peer) this.#onMediaState(entry, state);
+  }
+
+  /** Highlights the room's active speaker (undefined: nobody) and keeps them in view. */
+  setActiveSpeaker(name: string | undefined): void {
+    this.#grid.setActiveSpeaker(name);
+  }
+
+  /** The room's media mode. `notice` says so above the stage and to screen readers. */
+  setRoomMode(mode: RoomMode, notice: string | null): void {
+    const previous = this.#mode;
+    this.#mode = mode;
+    this.#conn.setMode(mode);
+    this.#layout.dataset.mode = mode;
+    if (previous !== null && previous !== mode) {
+      // Media now arrives on new connections: each member's next stream is their camera again.
+      for (const entry of this.#peers.values()) {
+        entry.mainStream = null;
+        for (const tile of entry.screens.values()) this.#grid.remove(tile);
+        entry.screens.clear();
+      }
+    }
+    clearInterval(this.#sfuTimer);
+    this.#sfuTimer = undefined;
+    if (mode === 'sfu' && this.#opts.sfuConnections) {
+      this.#sfuStats.reset();
+      this.#sfuTimer = setInterval(() => void this.#readSfuStats(), SFU_STATS_EVERY_MS);
+    }
+    if (notice) {
+      this.showBanner('mode', notice, 'info');
+      this.#chat.addSystem(notice);
+      announce(notice);
+      clearTimeout(this.#modeNoticeTimer);
+      this.#modeNoticeTimer = setTimeout(() => this.clearBanner('mode'), MODE_NOTICE_MS);
+    }
+  }
+
+  async #readSfuStats(): Promise<void> {
+    const conns = this.#opts.sfuConnections?.();
+    if (!conns || (!conns.publisher && !conns.subscriber)) return;
+    try {
+      const sample = await this.#sfuStats.read(conns.publisher, conns.subscriber);
+      if (this.#destroyed || this.#mode !== 'sfu') return;
+      const names = new Map<string, string>();
+      for (const entry of this.#peers.values()) {
+        for (const t of entry.mainStream?.getTracks() ?? []) names.set(t.id, entry.link.name);
+        for (const tile of entry.screens.values())
+          for (const t of tile.stream?.getTracks() ?? []) names.set(t.id, `${entry.link.name} (screen)`);
+      }
+      this.#conn.updateSfu(sample, (id) => names.get(id));
+    } catch {
+      // A connection closing under us (a mode change, an SFU restart): the next read catches up.
     }
   }
 
@@ -873,6 +986,9 @@ export class CallScreen {
     for (const name of [...this.#peers.keys()]) this.removePeer(name, null);
     for (const off of this.#mediaOffs) off();
     this.#selfMeter?.close();
+    clearInterval(this.#sfuTimer);
+    clearTimeout(this.#modeNoticeTimer);
+    this.#views?.close();
     this.#grid.destroy();
     this.#disposer.dispose();
   }
