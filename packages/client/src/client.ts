@@ -8,6 +8,7 @@ import {
   type ClientMessage,
   type JsonValue,
   type ParleyError,
+  type RoomMode,
   type ServerMessage,
   type ServerMessageOf,
 } from '@parley/protocol';
@@ -46,6 +47,18 @@ import {
 const EARLY_FRAMES_MAX = 64;
 const EARLY_CALLS_MAX = 16;
 const EARLY_FRAMES_TTL_MS = 10_000;
+
+/** Options of {@link ParleyClient.join}: local media, plus the room's password and mode. */
+export interface JoinOptions extends MediaOptions {
+  /** The room's password, when it has one. */
+  password?: string;
+  /**
+   * `sfu`: a room whose media goes through the server's SFU from the start (when this join
+   * creates it; otherwise the room keeps its mode). Default: the server decides (`mesh` until the
+   * room grows past its threshold).
+   */
+  mode?: RoomMode;
+}
 
 /** The client's connection state (that of its signaling connection). */
 export type ClientState = SignalingState;
@@ -294,19 +307,25 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   /**
    * Joins a room with local media (see {@link MediaOptions}); resolves once joined, with every
    * member already there connecting. Rejects with a ParleyError such as `ROOM_FULL` or `FORBIDDEN`.
+   * `mode: 'sfu'` asks for a room that carries media through the server's SFU from the start
+   * (honoured when this join creates the room and the server has an SFU).
    *
    * @example
    * ```ts
    * const room = await client.join('standup', { password: 's3cret' });
    * room.on('track', (peer, track, stream) => attach(peer.remoteName, stream));
+   * const townHall = await client.join('all-hands', { mode: 'sfu' });
    * ```
    */
-  async join(room: string, media: MediaInput | (MediaOptions & { password?: string }) = {}): Promise<Room> {
-    const options: MediaOptions & { password?: string } = toMediaOptions(media);
+  async join(room: string, media: MediaInput | JoinOptions = {}): Promise<Room> {
+    const options: JoinOptions = toMediaOptions(media);
     this.#assertOpen();
     if (this.#rooms.has(room)) throw new InvalidStateError(`already in room ${room}`);
     const acquired = await this.#host.acquireMedia(options);
-    const r = new Room(this.#host, room, this.#host.createLocalMedia(acquired), options.password);
+    const r = new Room(this.#host, room, this.#host.createLocalMedia(acquired), {
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.mode !== undefined ? { mode: options.mode } : {}),
+    });
     this.#rooms.set(room, r);
     try {
       await r.join();

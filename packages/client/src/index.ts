@@ -11,18 +11,31 @@
  * call.on('track', (track, stream) => (video.srcObject = stream));
  * ```
  */
-export type { CallEndReason, ErrorCode, JsonValue, PeerLeftReason } from '@parley/protocol';
+export type {
+  CallEndReason,
+  ErrorCode,
+  JsonValue,
+  PeerLeftReason,
+  RoomMode,
+  SfuSource,
+} from '@parley/protocol';
 export { Call, type CallEndedReason, type CallEvents, type CallState } from './call.ts';
 export {
   type ClientEvents,
   type ClientState,
   type ConnectOptions,
   connect,
+  type JoinOptions,
   ParleyClient,
   type PeerFeature,
 } from './client.ts';
 export { ConnectionError, InvalidStateError, isNamedError, ParleyError, TimeoutError } from './errors.ts';
 export { type EventMap, type Listener, TypedEmitter } from './events.ts';
+export {
+  ActiveSpeakerDetector,
+  type ActiveSpeakerOptions,
+  audioLevelsFromStats,
+} from './features/active-speaker.ts';
 export {
   ChatChannel,
   type ChatChannelEvents,
@@ -101,13 +114,38 @@ export {
   type RTCPeerConnectionConstructor,
 } from './peer/peer-session.ts';
 export { type MediaStateData, parseSignalData, type Scope, type SignalData } from './peer/signal-data.ts';
-export { Room, type RoomEvents, type RoomPeerLeftReason, type RoomState } from './room.ts';
+export {
+  Room,
+  type RoomEvents,
+  type RoomOptions,
+  type RoomPeerLeftReason,
+  type RoomState,
+  STATS_INTERVAL_MS,
+} from './room.ts';
+export {
+  chooseFeedLayer,
+  type FeedLayer,
+  type FeedLayerInput,
+  initialLinkCap,
+  judgeLinkHealth,
+  LINK_CAP_TIMING,
+  LINK_LIMITS,
+  type LinkCapState,
+  type LinkHealth,
+  layerChange,
+  layerForHeight,
+  nextLinkCap,
+  type Substream,
+  type VideoView,
+} from './sfu/layer-choice.ts';
 export {
   SfuSession,
   type SfuSessionEvents,
   type SfuSessionOptions,
   type SfuSignaling,
+  type SfuTrack,
 } from './sfu/sfu-session.ts';
+export { type SimulcastLayer, simulcastLayers } from './sfu/simulcast.ts';
 export { Outbox } from './signaling/outbox.ts';
 export {
   type BackoffOptions,

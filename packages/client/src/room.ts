@@ -1,9 +1,16 @@
 /**
  * A room: everyone in it is connected to everyone else (a mesh), one {@link PeerSession} per
- * other member. In a large room the server switches the room to its SFU (`room.mode`): media
- * then goes through one {@link SfuSession} (one upstream, one downstream), while the peer
- * sessions stay for data (chat, files); `track` events keep their shape. Members come and go with `peer.joined` / `peer.left`; our local media is sent
- * to each of them through the room's {@link LocalMedia}.
+ * other member. In a large room the server switches the room to its SFU (`room.mode sfu`, or
+ * from the start with `join(…, { mode: 'sfu' })`): media then goes through one
+ * {@link SfuSession} (one upstream, one downstream), while the peer sessions stay for data
+ * (chat, files) and media-state signals; `track` events keep their shape. When the room shrinks
+ * the server may switch it back (`room.mode mesh`): media goes peer to peer again. Members come
+ * and go with `peer.joined` / `peer.left`; our local media is sent to each of them through the
+ * room's {@link LocalMedia}.
+ *
+ * The room also polls `getStats()` (every {@link STATS_INTERVAL_MS}) for received audio levels:
+ * the loudest member is the active speaker ({@link ActiveSpeakerDetector}); in SFU mode the same
+ * report tells the SFU session how the subscriber link fares.
  *
  * After a signaling outage the server may have forgotten us (it restarted): the client then
  * joins again, and members we still have a working peer connection with are kept while they
@@ -13,13 +20,16 @@
 import type { JsonValue, PeerLeftReason, RoomMode } from '@parley/protocol';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
+import { ActiveSpeakerDetector, audioLevelsFromStats } from './features/active-speaker.ts';
 import { ChatRoom } from './features/chat.ts';
 import type { LocalMedia } from './features/media.ts';
+import type { StatsReportLike } from './features/stats.ts';
 import type { ConversationHost } from './host.ts';
 import type { Logger } from './log.ts';
 import type { PeerSession, RemoteMediaState } from './peer/peer-session.ts';
 import type { Scope, SignalData } from './peer/signal-data.ts';
-import { SfuSession } from './sfu/sfu-session.ts';
+import type { VideoView } from './sfu/layer-choice.ts';
+import { SfuSession, type SfuTrack } from './sfu/sfu-session.ts';
 
 /** `joining`, `joined`, `rejoining` (signaling came back without our session), `left`. */
 export type RoomState = 'joining' | 'joined' | 'rejoining' | 'left';
@@ -46,9 +56,26 @@ export type RoomEvents = {
   'media-state': [peer: PeerSession, state: RemoteMediaState];
   /** A `room.message` from a member (relayed by the server to everyone in the room). */
   message: [from: string, data: JsonValue];
-  /** The room moved its media to the server's SFU (`sfu`), e.g. when it grew large. */
+  /**
+   * The room moved its media to the server's SFU (`sfu`, e.g. it grew large; again after the
+   * SFU restarted) or back to peer-to-peer (`mesh`, it shrank).
+   */
   mode: [mode: RoomMode];
+  /** The member speaking loudest now, or undefined when nobody speaks (see {@link Room.activeSpeaker}). */
+  'active-speaker': [name: string | undefined];
 };
+
+/** Options of a room, from `client.join`. */
+export interface RoomOptions {
+  password?: string;
+  /** `sfu`: ask for a room that carries media through the SFU from the start (when this join creates it). */
+  mode?: RoomMode;
+}
+
+/** How often the room reads `getStats()` for audio levels (and the SFU link's health). */
+export const STATS_INTERVAL_MS = 300;
+/** How long after a member's media-state a missing (or stale) screen share is fetched from the SFU. */
+const SCREEN_REFRESH_MS = 500;
 
 /** Extra margin, beyond the server's resume grace, to wait for members after a server restart. */
 const REJOIN_MARGIN_MS = 15_000;
@@ -77,7 +104,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly chat = new ChatRoom();
 
   readonly #host: ConversationHost;
-  readonly #password: string | undefined;
+  readonly #options: RoomOptions;
   readonly #log: Logger;
   readonly #peers = new Map<string, PeerSession>();
   /** Members kept through a server restart, waiting to be seen again, with their drop timers. */
@@ -88,15 +115,28 @@ export class Room extends TypedEmitter<RoomEvents> {
   #sfu: SfuSession | undefined;
   /** The last `sfu.feeds`, for an SFU session (re)started after it. */
   #sfuFeeds: string[] = [];
+  /** The app's view of each member's camera (kept in mesh mode, applied in SFU mode). */
+  readonly #views = new Map<string, VideoView>();
+  readonly #speakers = new ActiveSpeakerDetector();
+  #activeSpeaker: string | undefined;
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #polling = false;
+  /** Last stats report per connection (peer session or the SFU subscriber), for interval levels. */
+  #lastReports = new WeakMap<RTCPeerConnection, StatsReportLike>();
+  /** The SFU publish in progress, so media-state goes out after the media it describes. */
+  #sfuPublishing: Promise<unknown> = Promise.resolve();
+  readonly #screenChecks = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #onMediaChange = () => this.#mediaChanged();
 
   /** @internal Created by the client. */
-  constructor(host: ConversationHost, name: string, media: LocalMedia, password?: string) {
+  constructor(host: ConversationHost, name: string, media: LocalMedia, options: RoomOptions = {}) {
     super();
     this.#host = host;
     this.name = name;
     this.media = media;
-    this.#password = password;
+    this.#options = options;
     this.#log = host.logger('parley:room');
+    media.on('change', this.#onMediaChange);
   }
 
   /** Current state. */
@@ -118,6 +158,39 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** The signaling scope of this room's peer sessions. */
   get scope(): Scope {
     return `room:${this.name}`;
+  }
+
+  /**
+   * The member speaking loudest now, or undefined when nobody is above the speech threshold.
+   * Read from received audio levels (`getStats()`, mesh and SFU alike) with hysteresis: a
+   * member takes over after being loudest for about 0.6 s, and keeps the floor through pauses
+   * under 1.5 s. Only remote members count. Changes come as the `active-speaker` event.
+   */
+  get activeSpeaker(): string | undefined {
+    return this.#activeSpeaker;
+  }
+
+  /**
+   * Tells the SDK how the app shows member `name`'s camera: its rendered size in CSS pixels
+   * (the SDK multiplies by devicePixelRatio), or `'hidden'`. In SFU rooms this picks the
+   * simulcast layer the SFU forwards (height up to 200 device px: the lowest, up to 400: the
+   * middle, else the full one; one more for the active speaker; lower while the link struggles)
+   * and pauses hidden members' video. In mesh rooms it is remembered (every peer sends one full
+   * stream there) and applied when the room moves to the SFU.
+   *
+   * @example
+   * ```ts
+   * new ResizeObserver(([e]) =>
+   *   room.setVideoView('bob', { width: e.contentRect.width, height: e.contentRect.height }),
+   * ).observe(bobTile);
+   * room.setVideoView('carol', 'hidden'); // scrolled out of view
+   * ```
+   */
+  setVideoView(name: string, view: { width: number; height: number } | 'hidden'): void {
+    if (view !== 'hidden' && !(Number.isFinite(view.width) && Number.isFinite(view.height)))
+      throw new TypeError('setVideoView: width and height must be numbers (CSS pixels), or "hidden"');
+    this.#views.set(name, view === 'hidden' ? view : { width: view.width, height: view.height });
+    this.#sfu?.setVideoView(name, this.#views.get(name));
   }
 
   /** Sends `data` to every other member through the server (`room.message`). */
@@ -144,7 +217,8 @@ export class Room extends TypedEmitter<RoomEvents> {
     return this.#host.request({
       type: 'room.join',
       room: this.name,
-      ...(this.#password !== undefined ? { password: this.#password } : {}),
+      ...(this.#options.password !== undefined ? { password: this.#options.password } : {}),
+      ...(this.#options.mode !== undefined ? { mode: this.#options.mode } : {}),
     });
   }
 
@@ -167,13 +241,20 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (mode === 'sfu' && this.#mode !== 'sfu') this.#mode = 'sfu';
     for (const name of peers) this.#ensurePeer(name);
     this.#setState('joined');
+    this.#startStats();
     if (mode === 'sfu' && !this.#sfu) this.#useSfu();
+    // A rejoin after a server restart may find the room in mesh mode again.
+    else if (mode !== 'sfu' && this.#mode === 'sfu') this.#useMesh();
   }
 
-  /** @internal `room.mode`: `sfu` moves media to the SFU (again, after the SFU restarted). */
+  /**
+   * @internal `room.mode`: `sfu` moves media to the SFU (again, after the SFU restarted);
+   * `mesh` moves it back to the peer connections.
+   */
   onMode(mode: RoomMode): void {
-    if (this.#state === 'left' || mode !== 'sfu') return;
-    this.#useSfu();
+    if (this.#state === 'left') return;
+    if (mode === 'sfu') this.#useSfu();
+    else if (this.#mode === 'sfu') this.#useMesh();
   }
 
   /** @internal `sfu.feeds`: who publishes through the SFU. */
@@ -227,10 +308,15 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#peers.set(name, peer);
     peer.on('track', (track, stream) => this.emit('track', peer, track, stream));
     peer.on('track-removed', (track, stream) => this.emit('track-removed', peer, track, stream));
-    peer.on('media-state', (state) => this.emit('media-state', peer, state));
+    peer.on('media-state', (state) => {
+      this.emit('media-state', peer, state);
+      if (this.#mode === 'sfu') this.#checkScreen(name);
+    });
     if (peer.chat) this.chat.add(name, peer.chat);
-    // In sfu mode our media reaches this member through the SFU, not this connection.
+    // In sfu mode our media reaches this member through the SFU, not this connection; the
+    // media state still goes peer to peer.
     if (this.#mode === 'mesh') void this.media.attach(peer);
+    else peer.sendMediaState(this.media.state);
     this.#log.debug('peer joined', { room: this.name, peer: name });
     this.emit('peer-joined', peer);
     return peer;
@@ -241,6 +327,8 @@ export class Room extends TypedEmitter<RoomEvents> {
     const peer = this.#peers.get(name);
     if (!peer) return;
     this.#peers.delete(name);
+    clearTimeout(this.#screenChecks.get(name));
+    this.#screenChecks.delete(name);
     this.chat.remove(name);
     this.media.detach(peer);
     peer.close(`peer ${reason}`);
@@ -275,6 +363,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#sfu?.close();
     const wasMesh = this.#mode === 'mesh' || !this.#sfu;
     this.#mode = 'sfu';
+    this.#resetSpeaker();
     const sfu = new SfuSession({
       room: this.name,
       self: this.#host.name,
@@ -291,28 +380,170 @@ export class Room extends TypedEmitter<RoomEvents> {
       const peer = this.#peers.get(name);
       if (peer) this.emit('track-removed', peer, track, stream);
     });
-    sfu.on('error', (error) =>
-      this.#log.warn('sfu negotiation failed', { room: this.name, error: String(error) }),
+    sfu.on('error', (error, final) =>
+      this.#log.warn(final ? 'sfu negotiation failed for good' : 'sfu negotiation failed: retrying', {
+        room: this.name,
+        error: String(error),
+      }),
     );
-    const stream = this.media.stream;
+    sfu.on('link-cap', (cap) => this.#log.info('sfu link layer cap', { room: this.name, cap }));
+    for (const [name, view] of this.#views) sfu.setVideoView(name, view);
     if (wasMesh) {
+      const local = [...(this.media.stream?.getTracks() ?? []), ...(this.media.screen?.getTracks() ?? [])];
       for (const peer of this.#peers.values()) {
         this.media.detach(peer);
-        for (const t of stream?.getTracks() ?? []) void peer.removeTrack(t).catch(() => {});
+        for (const t of local) void peer.removeTrack(t).catch(() => {});
       }
     }
-    if (stream && stream.getTracks().length > 0) {
-      sfu.publish(stream.getTracks(), stream).catch((error: unknown) => {
-        this.#log.warn('sfu publish failed', { room: this.name, error: String(error) });
-      });
-    }
+    this.#publishToSfu();
     if (this.#sfuFeeds.length > 0) sfu.onFeeds(this.#sfuFeeds);
     this.#log.info('room media through the sfu', { room: this.name });
     this.emit('mode', 'sfu');
   }
 
+  /**
+   * Moves media back to the peer connections (the room shrank): closes the SFU connections
+   * (their tracks end with `track-removed`) and sends local media to every member again, which
+   * renegotiates each peer connection.
+   */
+  #useMesh(): void {
+    const sfu = this.#sfu;
+    this.#sfu = undefined;
+    this.#mode = 'mesh';
+    this.#sfuFeeds = [];
+    sfu?.close();
+    this.#resetSpeaker();
+    for (const t of this.#screenChecks.values()) clearTimeout(t);
+    this.#screenChecks.clear();
+    for (const peer of this.#peers.values()) void this.media.attach(peer);
+    this.#log.info('room media peer to peer', { room: this.name });
+    this.emit('mode', 'mesh');
+  }
+
+  /** What the SFU publisher should send now: microphone, camera, screen. */
+  #sfuTracks(): SfuTrack[] {
+    const out: SfuTrack[] = [];
+    const stream = this.media.stream;
+    if (stream) {
+      for (const t of stream.getAudioTracks().slice(0, 1))
+        out.push({ track: t, source: 'microphone', stream });
+      for (const t of stream.getVideoTracks().slice(0, 1)) out.push({ track: t, source: 'camera', stream });
+    }
+    const screen = this.media.screen;
+    if (screen)
+      for (const t of screen.getVideoTracks().slice(0, 1))
+        out.push({ track: t, source: 'screen', stream: screen });
+    return out;
+  }
+
+  /** Publishes the current local media to the SFU (a no-op when nothing changed). */
+  #publishToSfu(): void {
+    const sfu = this.#sfu;
+    if (!sfu) return;
+    const tracks = this.#sfuTracks();
+    if (tracks.length === 0 && !sfu.publisher) return;
+    this.#sfuPublishing = sfu.publish(tracks).catch((error: unknown) => {
+      this.#log.warn('sfu publish failed', { room: this.name, error: String(error) });
+    });
+  }
+
+  /** Local media changed (mute, device, screen share): in SFU mode publish it, then say so. */
+  #mediaChanged(): void {
+    if (this.#mode !== 'sfu' || this.#state === 'left') return;
+    this.#publishToSfu();
+    const state = this.media.state;
+    void this.#sfuPublishing.then(() => {
+      for (const peer of this.#peers.values()) peer.sendMediaState(state);
+    });
+  }
+
+  /**
+   * A member's media-state in SFU mode: when it says a screen is shared (or not) and our
+   * subscription disagrees, receive that member afresh (the SFU does not announce a source
+   * added to a live publisher).
+   */
+  #checkScreen(name: string): void {
+    clearTimeout(this.#screenChecks.get(name));
+    this.#screenChecks.set(
+      name,
+      setTimeout(() => {
+        this.#screenChecks.delete(name);
+        const sfu = this.#sfu;
+        const state = this.#peers.get(name)?.remoteMediaState;
+        if (!sfu || !state || sfu.hasScreen(name) === state.screen) return;
+        this.#log.debug('screen share changed: receiving the member afresh', { room: this.name, peer: name });
+        sfu.refresh(name);
+      }, SCREEN_REFRESH_MS),
+    );
+  }
+
+  // ---- active speaker -----------------------------------------------------------------------
+
+  #startStats(): void {
+    if (this.#statsTimer !== undefined) return;
+    this.#statsTimer = setInterval(() => void this.#pollStats(), STATS_INTERVAL_MS);
+  }
+
+  async #pollStats(): Promise<void> {
+    if (this.#polling || this.#state === 'left') return;
+    this.#polling = true;
+    try {
+      const levels = new Map<string, number>();
+      const sfu = this.#sfu;
+      if (sfu) {
+        const pc = sfu.subscriber;
+        if (pc) {
+          const report = await pc.getStats();
+          sfu.onSubscriberStats(report);
+          for (const [name, level] of audioLevelsFromStats(this.#lastReports.get(pc) ?? null, report, (s) =>
+            sfu.memberOf(s),
+          ))
+            levels.set(name, level);
+          this.#lastReports.set(pc, report);
+        }
+      } else {
+        for (const peer of this.#peers.values()) {
+          const pc = peer.pc;
+          if (pc.connectionState !== 'connected') continue;
+          const report = await pc.getStats();
+          const level = audioLevelsFromStats(
+            this.#lastReports.get(pc) ?? null,
+            report,
+            () => peer.remoteName,
+          );
+          this.#lastReports.set(pc, report);
+          const l = level.get(peer.remoteName);
+          if (l !== undefined) levels.set(peer.remoteName, l);
+        }
+      }
+      if ((this.#state as RoomState) === 'left' || sfu !== this.#sfu) return;
+      this.#setActiveSpeaker(this.#speakers.update(levels, Date.now()));
+    } catch (error) {
+      this.#log.debug('stats poll failed', { room: this.name, error: String(error) });
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  #setActiveSpeaker(name: string | undefined): void {
+    if (name === this.#activeSpeaker) return;
+    this.#activeSpeaker = name;
+    this.#sfu?.setActiveSpeaker(name);
+    this.emit('active-speaker', name);
+  }
+
+  #resetSpeaker(): void {
+    this.#speakers.reset();
+    this.#setActiveSpeaker(undefined);
+  }
+
   #teardown(reason: string): void {
     if (this.#state === 'left') return;
+    clearInterval(this.#statsTimer);
+    this.#statsTimer = undefined;
+    for (const t of this.#screenChecks.values()) clearTimeout(t);
+    this.#screenChecks.clear();
+    this.media.off('change', this.#onMediaChange);
     this.#sfu?.close();
     this.#sfu = undefined;
     for (const name of [...this.#peers.keys()]) this.#dropPeer(name, 'left');

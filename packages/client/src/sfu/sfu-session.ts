@@ -3,25 +3,55 @@
  * Parley's `sfu.*` frames (docs/PROTOCOL.md, "Large rooms (SFU)"), instead of one connection per
  * member.
  *
- * - The **publisher** connection sends our tracks (send-only). We offer; the server answers
- *   with `sfu.published`. A second `publish()` renegotiates the same connection.
+ * - The **publisher** connection sends our tracks (send-only), one transceiver per source
+ *   (`microphone`, `camera`, `screen`); the camera goes out in simulcast layers where the
+ *   browser can (see `simulcast.ts`). We offer, with `sources` naming each m-line; the server
+ *   answers with `sfu.published`. Publishing again renegotiates the same connection.
  * - The **subscriber** connection receives every other member's media (receive-only). The SFU
- *   offers (`sfu.offer`, whose `streams` map each `mid` to a member's name) and we answer
- *   (`sfu.answer`). Whenever `sfu.feeds` changes who publishes, we ask for the new set with
- *   `sfu.subscribe` and answer the renegotiation.
+ *   offers (`sfu.offer`, whose `streams` map each `mid` to a member and, when the publisher said,
+ *   a source) and we answer (`sfu.answer`). Whenever `sfu.feeds` changes who publishes, we ask
+ *   for the new set with `sfu.subscribe` and answer the renegotiation. A member's camera and
+ *   microphone arrive in one MediaStream, its screen share in another.
+ * - Which layer of each member's camera we receive, or whether it is paused, follows the app's
+ *   view of it, the active speaker and the subscriber link's health (`layer-choice.ts`); changes
+ *   go out as `sfu.configure`, debounced, only when they change something.
  *
  * Descriptions are sent once ICE gathering completed (host candidates gather in milliseconds),
  * so no candidate trickling is needed in either direction: the SFU's own descriptions carry its
- * candidates as well. Every negotiation runs one at a time, in order.
+ * candidates as well. Every negotiation runs one at a time, in order. A failed negotiation is
+ * retried with backoff (a few times, on a fresh connection); a subscriber connection whose ICE
+ * fails is rebuilt and everything subscribed again.
  */
-import type { ClientMessage, ServerMessage, SfuStream } from '@parley/protocol';
+import type { ClientMessage, ServerMessage, SfuSource, SfuStream } from '@parley/protocol';
 import { InvalidStateError, ParleyError } from '../errors.ts';
 import { TypedEmitter } from '../events.ts';
+import type { StatsReportLike } from '../features/stats.ts';
 import type { RTCPeerConnectionConstructor } from '../peer/peer-session.ts';
+import {
+  chooseFeedLayer,
+  type FeedLayer,
+  initialLinkCap,
+  judgeLinkHealth,
+  type LinkCapState,
+  layerChange,
+  nextLinkCap,
+  type Substream,
+  type VideoView,
+} from './layer-choice.ts';
+import { simulcastLayers } from './simulcast.ts';
 
-/** What the session needs from signaling: requests answered by `re`, and fire-and-forget sends. */
+/** What the session needs from signaling: requests answered by `re`. */
 export interface SfuSignaling {
   request(msg: ClientMessage): Promise<ServerMessage>;
+}
+
+/** A track to publish and what it is. */
+export interface SfuTrack {
+  track: MediaStreamTrack;
+  /** `microphone` / `camera` by default, from the track's kind. */
+  source?: SfuSource;
+  /** The stream it belongs to (its id reaches subscribers as the msid). */
+  stream?: MediaStream;
 }
 
 /** Options of {@link SfuSession}. */
@@ -36,6 +66,16 @@ export interface SfuSessionOptions {
   RTCPeerConnection?: RTCPeerConnectionConstructor;
   /** Longest wait for ICE gathering before sending a description anyway. Default 3000 ms. */
   gatherTimeoutMs?: number;
+  /** Send the camera in simulcast layers where the browser can. Default true. */
+  simulcast?: boolean;
+  /** Device pixels per CSS pixel, for view sizes. Default `globalThis.devicePixelRatio` or 1. */
+  devicePixelRatio?: number;
+  /** Attempts of one negotiation before giving up (and emitting `error`). Default 4. */
+  maxAttempts?: number;
+  /** First retry delay; doubles each attempt. Default 500 ms. */
+  retryBaseMs?: number;
+  /** Wait before `sfu.configure` goes out, so bursts of view changes coalesce. Default 150 ms. */
+  configureDebounceMs?: number;
 }
 
 /** Events of {@link SfuSession}. */
@@ -46,9 +86,19 @@ export type SfuSessionEvents = {
   'track-removed': [name: string, track: MediaStreamTrack, stream: MediaStream];
   /** Who publishes in the room now (from `sfu.feeds`). */
   feeds: [names: string[]];
-  /** A negotiation failed; the session keeps going and retries on the next change. */
-  error: [error: Error];
+  /** The subscriber link's layer cap changed (2: no cap; lower: the link struggles). */
+  'link-cap': [cap: Substream];
+  /** A negotiation failed (it is retried; `final` when the retries ran out). */
+  error: [error: Error, final: boolean];
 };
+
+interface Received {
+  name: string;
+  track: MediaStreamTrack;
+  stream: MediaStream;
+  group: string;
+  source: SfuSource | undefined;
+}
 
 /** One room's media through the SFU. */
 export class SfuSession extends TypedEmitter<SfuSessionEvents> {
@@ -56,18 +106,34 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   readonly #o: SfuSessionOptions;
   readonly #PC: RTCPeerConnectionConstructor;
   #pub: RTCPeerConnection | undefined;
+  #pubNegotiated = false;
+  /** Publisher transceivers by source. */
+  readonly #senders = new Map<SfuSource, RTCRtpTransceiver>();
+  /** What the app wants published now (retries and rebuilds use the latest). */
+  #wanted: SfuTrack[] = [];
   #sub: RTCPeerConnection | undefined;
   /** Names publishing in the room (from `sfu.feeds`). */
   #feeds: string[] = [];
   /** mid → stream of the current subscriber offer. */
   #streams = new Map<string, SfuStream>();
-  /** Received tracks by mid, with the per-member stream they were announced in. */
-  readonly #tracks = new Map<string, { name: string; track: MediaStreamTrack; stream: MediaStream }>();
-  /** One MediaStream per member, so its audio and video play in sync. */
-  readonly #memberStreams = new Map<string, MediaStream>();
+  /** Received tracks by mid. */
+  readonly #tracks = new Map<string, Received>();
+  /** One MediaStream per member and group (camera + microphone together, the screen apart). */
+  readonly #groups = new Map<string, MediaStream>();
   #queue: Promise<unknown> = Promise.resolve();
   #resubscribing = false;
   #resubscribeAgain = false;
+  #subscribeFailures = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  // Layers.
+  readonly #views = new Map<string, VideoView>();
+  #speaker: string | undefined;
+  #cap: LinkCapState = initialLinkCap(Date.now());
+  #healthPrev: StatsReportLike | null = null;
+  #healthPrevMs = 0;
+  /** What the SFU was last told per feed (absent: nothing yet for this subscription). */
+  readonly #sent = new Map<string, FeedLayer>();
+  #layerTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(options: SfuSessionOptions) {
@@ -91,54 +157,105 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   get feeds(): readonly string[] {
     return this.#feeds;
   }
+  /** The highest layer the subscriber link gets now (2 unless it struggled). */
+  get linkCap(): Substream {
+    return this.#cap.cap;
+  }
+  /** What the SFU was last told for `name`'s video (for tests and diagnostics). */
+  layerOf(name: string): FeedLayer | undefined {
+    return this.#sent.get(name);
+  }
+  /** The member a received track (by id) or m-line (by mid) belongs to. */
+  memberOf(ref: { trackIdentifier?: string; mid?: string }): string | undefined {
+    if (ref.mid !== undefined) {
+      const s = this.#streams.get(ref.mid);
+      if (s) return s.feed;
+    }
+    if (ref.trackIdentifier !== undefined)
+      for (const t of this.#tracks.values()) if (t.track.id === ref.trackIdentifier) return t.name;
+    return undefined;
+  }
 
   /**
-   * Sends `tracks` to the room through the SFU (send-only). Calling it again replaces what is
-   * sent: tracks are swapped on the existing transceivers where kinds match, else renegotiated.
+   * Sends `tracks` to the room through the SFU (send-only). Calling it again sets what is sent:
+   * tracks are swapped on the existing transceivers of their source, new sources are added and
+   * sources left out stop (both renegotiate). Plain tracks are the microphone (audio) and the
+   * camera (video). Resolves once the SFU accepted it; a failure is retried with backoff on a
+   * fresh connection, and rejects when the retries ran out.
    */
-  publish(tracks: readonly MediaStreamTrack[], stream?: MediaStream): Promise<void> {
-    return this.#serial(async () => {
-      this.#assertOpen();
-      if (!this.#pub) this.#pub = new this.#PC({ iceServers: this.#o.iceServers ?? [] });
-      const pc = this.#pub;
-      const senders = pc.getSenders();
-      let renegotiate = senders.length === 0;
-      for (const track of tracks) {
-        const free = senders.find((s) => s.track === null || s.track?.kind === track.kind);
-        if (free) await free.replaceTrack(track);
-        else {
-          pc.addTransceiver(track, { direction: 'sendonly', streams: stream ? [stream] : [] });
-          renegotiate = true;
-        }
-      }
-      if (!renegotiate) return;
-      await pc.setLocalDescription(await pc.createOffer());
-      await this.#gathered(pc);
-      const reply = await this.#o.signaling.request({
-        type: 'sfu.publish',
-        room: this.room,
-        description: { type: 'offer', sdp: pc.localDescription!.sdp },
-      });
-      if (reply.type !== 'sfu.published') throw new ParleyError('INTERNAL', `unexpected ${reply.type}`);
-      await pc.setRemoteDescription(reply.description);
-    });
+  publish(tracks: readonly (MediaStreamTrack | SfuTrack)[], stream?: MediaStream): Promise<void> {
+    this.#wanted = tracks.map((t) =>
+      isSfuTrack(t)
+        ? t
+        : { track: t, source: t.kind === 'audio' ? 'microphone' : 'camera', ...(stream ? { stream } : {}) },
+    );
+    return this.#serial(() =>
+      this.#withRetries(
+        'publish',
+        () => this.#publishOnce(),
+        () => this.#dropPublisher(),
+      ),
+    );
   }
 
   /** Stops publishing (the others get `sfu.feeds` without us). */
   unpublish(): Promise<void> {
+    this.#wanted = [];
     return this.#serial(async () => {
       if (!this.#pub) return;
-      this.#pub.close();
-      this.#pub = undefined;
+      this.#dropPublisher();
       await this.#o.signaling.request({ type: 'sfu.unpublish', room: this.room });
     });
   }
 
   /**
-   * Picks a simulcast layer (0 lowest … 2 highest) of one member's video, or pauses it.
+   * Picks a simulcast layer (0 lowest … 2 highest) of one member's video, or pauses it, at once
+   * and regardless of views (prefer {@link setVideoView}, which also follows speaker and link).
    */
-  async configure(name: string, change: { substream?: 0 | 1 | 2; paused?: boolean }): Promise<void> {
+  async configure(name: string, change: { substream?: Substream; paused?: boolean }): Promise<void> {
     await this.#o.signaling.request({ type: 'sfu.configure', room: this.room, feed: name, ...change });
+    const prev = this.#sent.get(name) ?? { substream: 2, paused: false };
+    this.#sent.set(name, {
+      substream: change.substream ?? prev.substream,
+      paused: change.paused ?? prev.paused,
+    });
+  }
+
+  /** How the app shows `name`'s camera (CSS pixels, or `hidden`); picks its layer. */
+  setVideoView(name: string, view: VideoView | undefined): void {
+    if (view === undefined) this.#views.delete(name);
+    else this.#views.set(name, view);
+    this.#scheduleLayers();
+  }
+
+  /** The active speaker gets one layer more. */
+  setActiveSpeaker(name: string | undefined): void {
+    if (this.#speaker === name) return;
+    this.#speaker = name;
+    this.#scheduleLayers();
+  }
+
+  /**
+   * A `getStats()` report of the subscriber connection (the room polls it for audio levels):
+   * judges the link about once a second and lowers or raises the layer cap.
+   */
+  onSubscriberStats(report: StatsReportLike, nowMs = Date.now()): void {
+    if (this.#closed) return;
+    if (!this.#healthPrev) {
+      this.#healthPrev = report;
+      this.#healthPrevMs = nowMs;
+      return;
+    }
+    if (nowMs - this.#healthPrevMs < 900) return;
+    const judged = judgeLinkHealth(this.#healthPrev, report);
+    this.#healthPrev = report;
+    this.#healthPrevMs = nowMs;
+    const before = this.#cap.cap;
+    this.#cap = nextLinkCap(this.#cap, judged.health, nowMs);
+    if (this.#cap.cap !== before) {
+      this.emit('link-cap', this.#cap.cap);
+      this.#scheduleLayers();
+    }
   }
 
   /** @internal `sfu.feeds`: who publishes now; receive everyone else. */
@@ -149,21 +266,109 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     this.#resubscribe();
   }
 
+  /**
+   * Receives `name` afresh: drops its streams from the subscription, then takes them again. For
+   * a publisher that added or removed a source (a screen share) on its live connection, which
+   * the SFU does not announce with `sfu.feeds`.
+   */
+  refresh(name: string): void {
+    if (this.#closed || !this.#feeds.includes(name)) return;
+    void this.#serial(async () => {
+      await this.#subscribeOnce(this.#feeds.filter((n) => n !== name)).catch(() => {});
+    }).then(() => this.#resubscribe());
+  }
+
+  /** Whether `name`'s offered streams include a screen share (by source, else by a second video). */
+  hasScreen(name: string): boolean {
+    const videos = [...this.#streams.values()].filter((s) => s.feed === name && s.kind === 'video');
+    if (videos.some((s) => s.source !== undefined)) return videos.some((s) => s.source === 'screen');
+    return videos.length > 1;
+  }
+
   /** Closes both connections. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const [mid, t] of this.#tracks) {
-      this.#tracks.delete(mid);
-      this.emit('track-removed', t.name, t.track, t.stream);
-    }
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#layerTimer);
+    this.#removeAllTracks();
     this.#pub?.close();
     this.#sub?.close();
     this.#pub = undefined;
     this.#sub = undefined;
   }
 
-  // -------------------------------------------------------------------------------------------
+  // ---- publishing -------------------------------------------------------------------------------
+
+  async #publishOnce(): Promise<void> {
+    this.#assertOpen();
+    if (!this.#pub) this.#pub = new this.#PC({ iceServers: this.#o.iceServers ?? [] });
+    const pc = this.#pub;
+    let renegotiate = !this.#pubNegotiated;
+    const wanted = new Map(this.#wanted.map((t) => [t.source ?? 'camera', t]));
+    for (const [source, want] of wanted) {
+      const t = this.#senders.get(source);
+      if (t) {
+        if (t.sender.track !== want.track) await t.sender.replaceTrack(want.track);
+        if (t.direction !== 'sendonly') {
+          t.direction = 'sendonly';
+          renegotiate = true;
+        }
+        continue;
+      }
+      this.#senders.set(source, this.#addSender(pc, source, want));
+      renegotiate = true;
+    }
+    for (const [source, t] of this.#senders) {
+      if (wanted.has(source) || t.direction === 'inactive') continue;
+      await t.sender.replaceTrack(null);
+      t.direction = 'inactive';
+      renegotiate = true;
+    }
+    if (!renegotiate) return;
+    await pc.setLocalDescription(await pc.createOffer());
+    await this.#gathered(pc);
+    const sources: { mid: string; source: SfuSource }[] = [];
+    for (const [source, t] of this.#senders)
+      if (t.mid !== null && t.direction !== 'inactive') sources.push({ mid: t.mid, source });
+    const reply = await this.#o.signaling.request({
+      type: 'sfu.publish',
+      room: this.room,
+      description: { type: 'offer', sdp: pc.localDescription!.sdp },
+      sources,
+    });
+    if (reply.type !== 'sfu.published') throw new ParleyError('INTERNAL', `unexpected ${reply.type}`);
+    await pc.setRemoteDescription(reply.description);
+    this.#pubNegotiated = true;
+  }
+
+  /** A send-only transceiver for `source`; the camera in simulcast layers where possible. */
+  #addSender(pc: RTCPeerConnection, source: SfuSource, want: SfuTrack): RTCRtpTransceiver {
+    const init: RTCRtpTransceiverInit = { direction: 'sendonly', streams: want.stream ? [want.stream] : [] };
+    if (source === 'camera' && want.track.kind === 'video' && this.#o.simulcast !== false) {
+      const settings = typeof want.track.getSettings === 'function' ? want.track.getSettings() : {};
+      const layers = simulcastLayers(settings.width, settings.height);
+      if (layers.length > 1) {
+        try {
+          const t = pc.addTransceiver(want.track, { ...init, sendEncodings: layers });
+          // Engines that ignore sendEncodings report a single encoding: it is one layer then.
+          return t;
+        } catch {
+          // No simulcast here (e.g. an engine that rejects rids): one layer.
+        }
+      }
+    }
+    return pc.addTransceiver(want.track, init);
+  }
+
+  #dropPublisher(): void {
+    this.#pub?.close();
+    this.#pub = undefined;
+    this.#pubNegotiated = false;
+    this.#senders.clear();
+  }
+
+  // ---- subscribing ------------------------------------------------------------------------------
 
   /** Asks for every publishing member but us; coalesces bursts of `sfu.feeds`. */
   #resubscribe(): void {
@@ -175,30 +380,69 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     void this.#serial(async () => {
       do {
         this.#resubscribeAgain = false;
-        await this.#subscribeOnce().catch((err: unknown) => {
-          if (!this.#closed) this.emit('error', err instanceof Error ? err : new Error(String(err)));
-        });
+        try {
+          await this.#subscribeOnce(this.#feeds);
+          this.#subscribeFailures = 0;
+        } catch (err) {
+          if (this.#closed) return;
+          this.#subscribeFailed(err);
+          return;
+        }
       } while (this.#resubscribeAgain && !this.#closed);
     }).finally(() => {
       this.#resubscribing = false;
     });
   }
 
-  async #subscribeOnce(): Promise<void> {
+  /**
+   * A subscribe or its answer failed: the SFU and we may disagree on the subscription now, so
+   * start over (a fresh subscriber connection, everything subscribed again) after a backoff.
+   */
+  #subscribeFailed(err: unknown): void {
+    this.#subscribeFailures++;
+    const max = this.#o.maxAttempts ?? 4;
+    const final = this.#subscribeFailures >= max;
+    this.emit('error', err instanceof Error ? err : new Error(String(err)), final);
+    if (final) return;
+    const delay = (this.#o.retryBaseMs ?? 500) * 2 ** (this.#subscribeFailures - 1);
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => this.#restartSubscriber(), delay);
+  }
+
+  /** Rebuilds the subscriber: unsubscribe everything on the old connection, then all afresh. */
+  #restartSubscriber(): void {
     if (this.#closed) return;
-    const feeds = this.#feeds.filter((n) => n !== this.#o.self);
+    void this.#serial(async () => {
+      const old = this.#sub;
+      // Empty the SFU's subscription (it answers with an offer that ends every stream, which the
+      // old connection, if still usable, answers); then the next subscribe starts from nothing.
+      await this.#subscribeOnce([]).catch(() => {});
+      if (this.#sub === old) {
+        old?.close();
+        this.#sub = undefined;
+      }
+      this.#removeAllTracks();
+      this.#sent.clear();
+    }).then(() => this.#resubscribe());
+  }
+
+  async #subscribeOnce(names: readonly string[]): Promise<void> {
+    if (this.#closed) return;
+    const feeds = names.filter((n) => n !== this.#o.self);
     const reply = await this.#o.signaling.request({ type: 'sfu.subscribe', room: this.room, feeds });
     if (reply.type !== 'sfu.offer') return; // `ack`: nothing changed, or nobody to receive yet
     if (!this.#sub) this.#sub = this.#newSubscriber();
     const pc = this.#sub;
+    const before = new Set([...this.#streams.values()].map((s) => s.feed));
     this.#streams = new Map(reply.streams.map((s) => [s.mid, s]));
-    // Tracks whose mid is no longer offered are gone.
+    // Tracks whose mid is no longer offered (or now carries someone else) are gone.
     for (const [mid, t] of [...this.#tracks]) {
-      if (this.#streams.get(mid)?.feed === t.name) continue;
-      this.#tracks.delete(mid);
-      t.stream.removeTrack(t.track);
-      this.emit('track-removed', t.name, t.track, t.stream);
+      const s = this.#streams.get(mid);
+      if (s?.feed === t.name && s.source === t.source) continue;
+      this.#removeTrack(mid, t);
     }
+    // Feeds new to this subscription start from the SFU's defaults: tell it our choice again.
+    for (const s of this.#streams.values()) if (!before.has(s.feed)) this.#sent.delete(s.feed);
     await pc.setRemoteDescription(reply.description);
     await pc.setLocalDescription(await pc.createAnswer());
     await this.#gathered(pc);
@@ -207,6 +451,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       room: this.room,
       description: { type: 'answer', sdp: pc.localDescription!.sdp },
     });
+    this.#scheduleLayers();
   }
 
   #newSubscriber(): RTCPeerConnection {
@@ -215,16 +460,104 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       const mid = ev.transceiver.mid;
       const info = mid !== null ? this.#streams.get(mid) : undefined;
       if (!info || mid === null) return;
-      let stream = this.#memberStreams.get(info.feed);
+      const old = this.#tracks.get(mid);
+      if (old?.track === ev.track) return;
+      if (old) this.#removeTrack(mid, old);
+      const group = groupOf(info, ev.streams[0]?.id);
+      const key = `${info.feed}\n${group}`;
+      let stream = this.#groups.get(key);
       if (!stream) {
         stream = new MediaStream();
-        this.#memberStreams.set(info.feed, stream);
+        this.#groups.set(key, stream);
       }
       stream.addTrack(ev.track);
-      this.#tracks.set(mid, { name: info.feed, track: ev.track, stream });
+      this.#tracks.set(mid, { name: info.feed, track: ev.track, stream, group: key, source: info.source });
       this.emit('track', info.feed, ev.track, stream);
     };
+    pc.addEventListener('iceconnectionstatechange', () => {
+      if (pc !== this.#sub || this.#closed || pc.iceConnectionState !== 'failed') return;
+      this.emit('error', new Error('subscriber ICE failed: subscribing afresh'), false);
+      this.#restartSubscriber();
+    });
     return pc;
+  }
+
+  #removeTrack(mid: string, t: Received): void {
+    this.#tracks.delete(mid);
+    t.stream.removeTrack(t.track);
+    if (t.stream.getTracks().length === 0) this.#groups.delete(t.group);
+    this.emit('track-removed', t.name, t.track, t.stream);
+  }
+
+  #removeAllTracks(): void {
+    for (const [mid, t] of [...this.#tracks]) this.#removeTrack(mid, t);
+    this.#groups.clear();
+  }
+
+  // ---- layers -----------------------------------------------------------------------------------
+
+  #scheduleLayers(): void {
+    if (this.#closed || this.#layerTimer !== undefined) return;
+    this.#layerTimer = setTimeout(() => {
+      this.#layerTimer = undefined;
+      void this.#serial(() => this.#applyLayers());
+    }, this.#o.configureDebounceMs ?? 150);
+  }
+
+  /** Sends `sfu.configure` for every received camera whose wanted layer differs from the last sent. */
+  async #applyLayers(): Promise<void> {
+    if (this.#closed) return;
+    const dpr =
+      this.#o.devicePixelRatio ?? (globalThis as { devicePixelRatio?: number }).devicePixelRatio ?? 1;
+    const cameras = new Set<string>();
+    for (const s of this.#streams.values())
+      if (s.kind === 'video' && s.source !== 'screen') cameras.add(s.feed);
+    for (const name of cameras) {
+      const wanted = chooseFeedLayer({
+        view: this.#views.get(name),
+        devicePixelRatio: dpr,
+        speaking: this.#speaker === name,
+        cap: this.#cap.cap,
+      });
+      // `sfu.configure` pauses a whole feed, audio too: never silence a member to hide its video.
+      if (wanted.paused && [...this.#streams.values()].some((s) => s.feed === name && s.kind === 'audio'))
+        wanted.paused = false;
+      const change = layerChange(wanted, this.#sent.get(name));
+      if (!change) continue;
+      try {
+        await this.#o.signaling.request({ type: 'sfu.configure', room: this.room, feed: name, ...change });
+        this.#sent.set(name, wanted);
+      } catch (err) {
+        this.emit('error', err instanceof Error ? err : new Error(String(err)), false);
+      }
+    }
+  }
+
+  // ---- plumbing ---------------------------------------------------------------------------------
+
+  /**
+   * Runs one negotiation, retrying a failure after 0.5 s, 1 s, 2 s … (on a fresh connection,
+   * `reset`) up to `maxAttempts`; each failure is emitted, the last as final.
+   */
+  async #withRetries(what: string, run: () => Promise<void>, reset: () => void): Promise<void> {
+    const max = this.#o.maxAttempts ?? 4;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await run();
+        return;
+      } catch (err) {
+        if (this.#closed) throw err;
+        const final = attempt >= max;
+        const error = err instanceof Error ? err : new Error(String(err));
+        this.emit('error', new Error(`${what} failed (attempt ${attempt}/${max}): ${error.message}`), final);
+        if (final) throw error;
+        reset();
+        await new Promise((r) => setTimeout(r, (this.#o.retryBaseMs ?? 500) * 2 ** (attempt - 1)));
+        if (this.#closed) throw error;
+        // The SFU may still hold the half-done publish: drop it before offering afresh.
+        await this.#o.signaling.request({ type: 'sfu.unpublish', room: this.room }).catch(() => {});
+      }
+    }
   }
 
   /** Resolves once ICE gathering completed (or after the timeout: send what we have). */
@@ -253,4 +586,19 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   #assertOpen(): void {
     if (this.#closed) throw new InvalidStateError(`the SFU session of room ${this.room} is closed`);
   }
+}
+
+function isSfuTrack(t: MediaStreamTrack | SfuTrack): t is SfuTrack {
+  return typeof (t as SfuTrack).track === 'object' && (t as SfuTrack).track !== null;
+}
+
+/**
+ * Which of a member's MediaStreams a received track joins: by the source the publisher named
+ * (camera and microphone together, the screen apart); without one, by the publisher's stream id
+ * as the SFU relays it in the msid; else the camera's.
+ */
+function groupOf(info: SfuStream, msidStream: string | undefined): string {
+  if (info.source === 'screen') return 'screen';
+  if (info.source !== undefined) return 'camera';
+  return msidStream ? `msid:${msidStream}` : 'camera';
 }
