@@ -45,6 +45,12 @@ export interface StartJanusOptions {
   rtpPorts?: number;
   /** How long to wait for `info`. Default 20 s (a loaded machine starts it slowly). */
   readyTimeoutMs?: number;
+  /**
+   * The `api_secret` and VideoRoom `admin_key` to configure (default: random). Several instances
+   * behind one Parley server share them (`PARLEY_JANUS_API_SECRET`, `PARLEY_JANUS_ADMIN_KEY`).
+   */
+  apiSecret?: string;
+  adminKey?: string;
 }
 
 /** Starts Janus and resolves when its WebSocket API answers `info`. */
@@ -54,8 +60,8 @@ export async function startJanus(options: StartJanusOptions = {}): Promise<TestJ
   const dir = mkdtempSync(join(tmpdir(), 'parley-janus-'));
   const wsPort = await freePort();
   const rtpPorts = await freeUdpRange(options.rtpPorts ?? 60);
-  const apiSecret = randomBytes(18).toString('base64url');
-  const adminKey = randomBytes(18).toString('base64url');
+  const apiSecret = options.apiSecret ?? randomBytes(18).toString('base64url');
+  const adminKey = options.adminKey ?? randomBytes(18).toString('base64url');
   const args = writeJanusConfig({
     dir,
     wsPort,

@@ -63,7 +63,9 @@ export class Rooms {
     const peers = result.members.filter((n) => n !== session.name);
     const reply: Record<string, unknown> = { type: 'room.joined', room, peers };
     // With an SFU, the newcomer learns the mode here; the others hear of a change by `room.mode`.
-    const mode = this.#sfu?.joined(room, result.members.length);
+    // A join that creates the room may ask for an SFU room from the start.
+    const created = !result.alreadyMember && result.members.length === 1;
+    const mode = await this.#sfu?.joined(room, result.members.length, created, msg.mode);
     if (mode) reply.mode = mode.mode;
     if (msg.id !== undefined) reply.re = msg.id;
     session.send('room.joined', JSON.stringify(reply));
@@ -128,6 +130,8 @@ export class Rooms {
 
   async #leave(session: Session, room: string, reason: PeerLeftReason): Promise<void> {
     session.rooms.delete(room);
+    // Read before leaving: the last member's leave makes the directory forget it.
+    const placement = await this.#sfu?.placementOf(room);
     await this.#directory.leaveRoom(room, session.name);
     await this.#relay.broadcast(
       room,
@@ -135,6 +139,6 @@ export class Rooms {
       'peer.left',
       JSON.stringify({ type: 'peer.left', room, name: session.name, reason }),
     );
-    await this.#sfu?.left(session, room);
+    await this.#sfu?.left(session, room, placement);
   }
 }

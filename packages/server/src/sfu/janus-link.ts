@@ -34,6 +34,8 @@ export class JanusLink {
   #closed = false;
   /** Bumped on every new connection, so state tied to an old one can tell it is stale. */
   #epoch = 0;
+  /** Callers of `waitUp` waiting for the next connection. */
+  readonly #waiting = new Set<() => void>();
 
   constructor(o: JanusLinkOptions) {
     this.url = o.url;
@@ -48,6 +50,22 @@ export class JanusLink {
   /** Changes with every (re)connection. */
   get epoch(): number {
     return this.#epoch;
+  }
+
+  /** Resolves true once the link is up, or false after `timeoutMs` (or on `close()`). */
+  waitUp(timeoutMs: number): Promise<boolean> {
+    if (this.up) return Promise.resolve(true);
+    if (this.#closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiting.delete(done);
+        resolve(this.up);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      this.#waiting.add(done);
+    });
   }
 
   /** Starts connecting (in the background); failures are retried until `close()`. */
@@ -87,6 +105,7 @@ export class JanusLink {
       this.#retryMs = RETRY_MIN_MS;
       client.onClose(() => this.#lost(client!));
       this.#o.log.info({ janus: this.url }, 'sfu connected');
+      for (const done of [...this.#waiting]) done();
       this.#o.onUp(this);
     } catch (err) {
       client?.close();
@@ -117,6 +136,7 @@ export class JanusLink {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#timer);
+    for (const done of [...this.#waiting]) done();
     const c = this.#client;
     this.#client = undefined;
     this.#admin = undefined;

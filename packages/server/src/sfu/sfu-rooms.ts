@@ -2,7 +2,8 @@
  * Large rooms through an SFU (Janus's VideoRoom plugin). A room starts in `mesh` mode (peers
  * connect to each other by `signal`); once more than `PARLEY_SFU_THRESHOLD` members are in it,
  * it moves to `sfu` mode: each member then publishes one upstream to Janus and receives the
- * others' media over one subscriber connection, all negotiated with `sfu.*` frames.
+ * others' media over one subscriber connection, all negotiated with `sfu.*` frames. A room can
+ * also be `sfu` from the start: `room.join` with `mode: 'sfu'` by the member who creates it.
  *
  * The server is the only Janus client. It checks every `sfu.*` request (membership, mode,
  * schema already checked by the codec) and turns it into a fixed set of VideoRoom requests, so a
@@ -11,15 +12,21 @@
  * derived from the room name (a hash, and an HMAC keyed with the admin key), so nodes sharing
  * the same Janus and key agree on them without talking to each other.
  *
- * With several Janus instances (`PARLEY_JANUS_URL` a comma list) each room goes to one of those
- * that are up, chosen by rendezvous hashing on the room name. When a Janus connection drops,
- * the members of its rooms get `error SFU_UNAVAILABLE`; once an instance is available again the
- * rooms are recreated on demand and members get `room.mode sfu` so they publish afresh.
+ * The mode lives in the directory, shared by every node (`SfuPlacement`): a room with a
+ * placement is `sfu`, and the placement names its Janus instance. It is created set-if-absent
+ * and changed by compare-and-set on its epoch, so when several nodes react to the same event
+ * (the 5th member joining on two nodes at once, a Janus going down) exactly one acts and tells
+ * the members (`room.mode` goes through the relay, which reaches members on every node). A node
+ * reads the placement on every `sfu.*` request and rebuilds its own Janus state when it changed.
+ * The directory forgets the placement when the room empties.
  *
- * Limitations: the room mode is decided by each node from the cluster-wide member count, and
- * kept in that node's memory.
+ * With several Janus instances (`PARLEY_JANUS_URL` a comma list) a room goes to the least loaded
+ * instance that is up (placement.ts). When a Janus connection drops, its rooms move to another
+ * instance that is up (members get `room.mode sfu` and publish afresh); with none up they are
+ * marked down and members get `error SFU_UNAVAILABLE`, and when an instance is back they are
+ * recreated there and members get `room.mode sfu`.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import {
   type ClientMessageOf,
   NAME_PATTERN,
@@ -27,15 +34,18 @@ import {
   type RoomMode,
   type SfuStream,
 } from '@parley/protocol';
-import type { Directory } from '../directory/directory.ts';
+import type { Directory, SfuPlacement } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
 import { JanusError, type JanusHandle, type JanusSession, type PluginReply } from './janus-client.ts';
 import { JanusLink } from './janus-link.ts';
+import { leastLoaded, loadsOf } from './placement.ts';
 
 /** VideoRoom error: the room already exists (a create raced with another). */
 const ROOM_EXISTS = 427;
+/** How long a request waits for this node's connection to the room's Janus to come back. */
+const WAIT_UP_MS = 3000;
 /** Janus core error: the SDP could not be processed (the client's description is bad). */
 const BAD_SDP_CODES = new Set([465, 466]);
 
@@ -61,19 +71,28 @@ interface Member {
   streams: SfuStream[];
 }
 
-/** A room in SFU mode, as known on this node. */
+/** This node's Janus state for an SFU room (the room's mode and placement are the directory's). */
 interface SfuRoom {
   readonly name: string;
   readonly janusId: number;
   readonly secret: string;
-  link: JanusLink | undefined;
-  /** Epoch of `link` when the room was created in it; a new epoch means recreate. */
-  epoch: number;
+  /** The placement this state was built for. */
+  placement: SfuPlacement;
+  link: JanusLink;
+  /** Epoch of `link` when the Janus room was created in it; another epoch means recreate. */
+  linkEpoch: number;
   creating: Promise<void> | undefined;
   readonly members: Map<string, Member>;
 }
 
-/** SFU rooms of this node. */
+/** The result of `joined`. */
+export interface JoinedMode {
+  mode: RoomMode;
+  /** The room just became `sfu`: the other members must be told (`room.mode`). */
+  changed: boolean;
+}
+
+/** SFU rooms, as seen from this node. */
 export class SfuRooms {
   readonly #config: SfuConfig;
   readonly #directory: Directory;
@@ -82,6 +101,8 @@ export class SfuRooms {
   readonly #links: JanusLink[];
   readonly #rooms = new Map<string, SfuRoom>();
   readonly #key: string;
+  /** Rehoming runs one at a time on a node (link events can come in bursts). */
+  #rehoming: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(config: SfuConfig, directory: Directory, relay: Relay, log: Logger) {
@@ -98,7 +119,7 @@ export class SfuRooms {
           apiSecret: config.janusApiSecret,
           log: this.#log,
           onDown: (link) => this.#linkDown(link),
-          onUp: (link) => this.#linkUp(link),
+          onUp: () => this.#rehome(),
         }),
     );
   }
@@ -114,53 +135,64 @@ export class SfuRooms {
     return this.#links.every((l) => l.up) ? 'ok' : 'unreachable';
   }
 
+  /** Each configured Janus and whether this node is connected to it (for /metrics). */
+  instances(): { url: string; up: boolean }[] {
+    return this.#links.map((l) => ({ url: l.url, up: l.up }));
+  }
+
   /** Starts connecting to every Janus (in the background: the server starts without them). */
   start(): void {
     for (const l of this.#links) l.start();
   }
 
-  /** The room's mode on this node. */
-  mode(room: string): RoomMode {
-    return this.#rooms.has(room) ? 'sfu' : 'mesh';
+  /** The room's placement (undefined: mesh), or undefined when the directory cannot answer. */
+  placementOf(room: string): Promise<SfuPlacement | undefined> {
+    return this.#directory.sfuPlacement(room).catch(() => undefined);
   }
 
   /**
-   * A member was admitted to `room`, which now has `members` members: decides the mode. Returns
-   * it, and whether the room just moved to `sfu` (the other members must be told).
+   * A member was admitted to `room`, which now has `members` members: decides the room's mode.
+   * `created`: this join created the room, and `requested` is the mode the joiner asked for,
+   * honoured only then. A room already in `sfu` stays so; a mesh room moves past the threshold.
    */
-  joined(room: string, members: number): { mode: RoomMode; changed: boolean } {
+  async joined(room: string, members: number, created: boolean, requested?: RoomMode): Promise<JoinedMode> {
     if (!this.enabled) return { mode: 'mesh', changed: false };
-    if (this.#rooms.has(room)) return { mode: 'sfu', changed: false };
-    if (members <= this.#config.sfuThreshold) return { mode: 'mesh', changed: false };
-    this.#rooms.set(room, {
-      name: room,
-      janusId: roomIdFor(room),
-      secret: createHmac('sha256', this.#key).update(`room:${room}`).digest('base64url'),
-      link: undefined,
-      epoch: -1,
-      creating: undefined,
-      members: new Map(),
-    });
-    this.#log.info({ room, members }, 'room moved to sfu');
-    return { mode: 'sfu', changed: true };
+    const fromStart = created && requested === 'sfu';
+    if (!fromStart && members <= this.#config.sfuThreshold) {
+      const existing = await this.#directory.sfuPlacement(room);
+      return { mode: existing ? 'sfu' : 'mesh', changed: false };
+    }
+    const placed = await this.#place(room, fromStart);
+    if (!placed) return { mode: 'mesh', changed: false };
+    if (placed.created) {
+      this.#log.info(
+        { room, members, janus: placed.placement.janus, fromStart },
+        fromStart ? 'room created as sfu' : 'room moved to sfu',
+      );
+    }
+    return { mode: 'sfu', changed: placed.created };
   }
 
-  /** `session` left `room` (or ended): its Janus session goes; an empty room returns to mesh. */
-  async left(session: Session, room: string): Promise<void> {
+  /**
+   * `session` left `room` (or ended); `placement` is the room's placement read before it left.
+   * Its Janus session goes; an emptied room's Janus room is destroyed (the directory forgot the
+   * placement with the last member).
+   */
+  async left(session: Session, room: string, placement: SfuPlacement | undefined): Promise<void> {
     const r = this.#rooms.get(room);
-    if (!r) return;
-    const m = r.members.get(session.name);
-    if (m) {
+    const m = r?.members.get(session.name);
+    if (r && m && m.session === session) {
       r.members.delete(session.name);
       await m.js.destroy();
       if (m.published) await this.#announce(r).catch(() => {});
     }
     const remaining = await this.#directory.members(room).catch(() => undefined);
-    if (remaining !== undefined && remaining.length === 0 && this.#rooms.get(room) === r) {
-      this.#rooms.delete(room);
-      await this.#destroyRoom(r);
-      this.#log.info({ room }, 'room back to mesh');
-    }
+    if (remaining === undefined || remaining.length > 0) return;
+    if (this.#rooms.get(room) === r) this.#rooms.delete(room);
+    const where = placement ?? r?.placement;
+    if (r) await this.#dropMembers(r);
+    if (where) await this.#destroyJanusRoom(room, where.janus);
+    this.#log.info({ room }, 'sfu room emptied');
   }
 
   /** `sfu.publish`: the member's offer goes to its publisher handle; replies `sfu.published`. */
@@ -308,27 +340,61 @@ export class SfuRooms {
     ack(s, msg.id);
   }
 
-  /** Closes every Janus connection (Janus then drops our sessions and rooms empty out). */
+  /**
+   * Closes this node's Janus sessions and connections. Janus rooms stay: members on other nodes
+   * may still use them (a room emptied by this node's sessions ending was destroyed in `left`).
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const rooms = [...this.#rooms.values()];
     this.#rooms.clear();
-    await Promise.allSettled(rooms.map((r) => this.#destroyRoom(r)));
+    await Promise.allSettled(rooms.map((r) => this.#dropMembers(r)));
+    await this.#rehoming.catch(() => {});
     for (const l of this.#links) l.close();
   }
 
   // -------------------------------------------------------------------------------------------
 
-  /** The caller's state in an SFU room, creating the Janus room and session on first use. */
+  /**
+   * Records an SFU placement for `room` unless it has one, on the least loaded instance that is up
+   * (marked down on the first configured one when none is: it is placed for real once one is).
+   */
+  async #place(room: string, fromStart: boolean) {
+    const loads = loadsOf(await this.#directory.sfuRooms());
+    const url = leastLoaded(
+      this.#links.filter((l) => l.up).map((l) => l.url),
+      loads,
+    );
+    return this.#directory.sfuPlace(room, {
+      janus: url ?? this.#links[0]!.url,
+      fromStart,
+      epoch: newEpoch(),
+      down: url === undefined,
+    });
+  }
+
+  /**
+   * The caller's state in an SFU room, following the directory's placement: the Janus room is
+   * (re)created on the placement's instance and the member's Janus session on first use.
+   */
   async #member(s: Session, room: string): Promise<{ r: SfuRoom; m: Member }> {
     if (!s.rooms.has(room)) throw new ParleyError('NOT_IN_ROOM', `not in room "${room}"`);
-    const r = this.#rooms.get(room);
-    if (!r) throw new ParleyError('SFU_UNAVAILABLE', `room "${room}" is in mesh mode`);
+    const placement = await this.#directory.sfuPlacement(room);
+    if (!placement) {
+      const stale = this.#rooms.get(room);
+      if (stale) {
+        this.#rooms.delete(room);
+        void this.#dropMembers(stale);
+      }
+      throw new ParleyError('SFU_UNAVAILABLE', `room "${room}" is in mesh mode`);
+    }
+    if (placement.down) throw new ParleyError('SFU_UNAVAILABLE', 'the SFU of this room is down');
+    const r = this.#follow(room, placement);
     await this.#ensureRoom(r);
     const existing = r.members.get(s.name);
     if (existing && existing.session === s && !existing.js.closed) return { r, m: existing };
-    const js = await guard(() => r.link!.client().createSession());
+    const js = await guard(() => r.link.client().createSession());
     const m: Member = {
       session: s,
       js,
@@ -347,10 +413,39 @@ export class SfuRooms {
     return { r, m };
   }
 
-  /** Makes sure the room exists in a connected Janus (again, after that Janus restarted). */
+  /** This node's state for `room`, rebuilt when the placement changed (moved, recreated). */
+  #follow(room: string, placement: SfuPlacement): SfuRoom {
+    const link = this.#links.find((l) => l.url === placement.janus);
+    if (!link) throw new ParleyError('SFU_UNAVAILABLE', 'the SFU of this room is not reachable from here');
+    const r = this.#rooms.get(room);
+    if (r && r.placement.epoch === placement.epoch && r.link === link) return r;
+    if (r) {
+      // Members' Janus sessions belong to the old instance (or the old run of it): start over.
+      void this.#dropMembers(r);
+      r.placement = placement;
+      r.link = link;
+      r.linkEpoch = -1;
+      return r;
+    }
+    const fresh: SfuRoom = {
+      name: room,
+      janusId: roomIdFor(room),
+      secret: createHmac('sha256', this.#key).update(`room:${room}`).digest('base64url'),
+      placement,
+      link,
+      linkEpoch: -1,
+      creating: undefined,
+      members: new Map(),
+    };
+    this.#rooms.set(room, fresh);
+    return fresh;
+  }
+
+  /** Makes sure the room exists in its Janus (again, after this node's connection to it changed). */
   async #ensureRoom(r: SfuRoom): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      if (r.link?.up && r.link.epoch === r.epoch && !r.creating) return;
+      if (r.link.up && r.link.epoch === r.linkEpoch && !r.creating) return;
+      if (!r.link.up && !(await r.link.waitUp(WAIT_UP_MS))) break;
       if (!r.creating) {
         r.creating = this.#createRoom(r).finally(() => {
           r.creating = undefined;
@@ -358,19 +453,15 @@ export class SfuRooms {
       }
       await r.creating;
     }
-    if (!(r.link?.up && r.link.epoch === r.epoch))
-      throw new ParleyError('SFU_UNAVAILABLE', 'no SFU available');
+    if (!(r.link.up && r.link.epoch === r.linkEpoch))
+      throw new ParleyError('SFU_UNAVAILABLE', 'the SFU of this room is not reachable right now');
   }
 
   async #createRoom(r: SfuRoom): Promise<void> {
-    const link = this.#pick(r.name);
-    if (!link) throw new ParleyError('SFU_UNAVAILABLE', 'no SFU is reachable right now');
+    const link = r.link;
     const epoch = link.epoch;
-    // Members' Janus sessions belong to the old instance (or the old run of it): start over.
-    if (r.link !== link || r.epoch !== epoch) {
-      for (const m of r.members.values()) void m.js.destroy();
-      r.members.clear();
-    }
+    // Sessions made through an older connection died with it.
+    if (r.linkEpoch !== -1 && r.linkEpoch !== epoch) r.members.clear();
     await guard(async () => {
       try {
         await link.admin().message({
@@ -390,41 +481,32 @@ export class SfuRooms {
         if (!(err instanceof JanusError && err.kind === 'plugin' && err.code === ROOM_EXISTS)) throw err;
       }
     });
-    r.link = link;
-    r.epoch = epoch;
+    if (r.link === link) r.linkEpoch = epoch;
     this.#log.debug({ room: r.name, janus: link.url }, 'sfu room ready');
   }
 
-  async #destroyRoom(r: SfuRoom): Promise<void> {
-    for (const m of r.members.values()) await m.js.destroy();
+  /** Ends this node's Janus sessions in a room. */
+  async #dropMembers(r: SfuRoom): Promise<void> {
+    const members = [...r.members.values()];
     r.members.clear();
-    const link = r.link;
-    if (!link?.up || link.epoch !== r.epoch) return;
-    await link
-      .admin()
-      .message({ request: 'destroy', room: r.janusId, secret: r.secret })
-      .catch((err: unknown) => this.#log.debug({ err, room: r.name }, 'sfu room destroy failed'));
+    await Promise.allSettled(members.map((m) => m.js.destroy()));
   }
 
-  /** Rendezvous hashing: the same Janus for a room on every node, among those that are up. */
-  #pick(room: string): JanusLink | undefined {
-    let best: JanusLink | undefined;
-    let bestScore = '';
-    for (const l of this.#links) {
-      if (!l.up) continue;
-      const score = createHash('sha256').update(`${l.url}\n${room}`).digest('hex');
-      if (score > bestScore) {
-        best = l;
-        bestScore = score;
-      }
-    }
-    return best;
+  /** Destroys the Janus room of `room` on the instance at `url`, if connected to it. */
+  async #destroyJanusRoom(room: string, url: string): Promise<void> {
+    const link = this.#links.find((l) => l.url === url);
+    if (!link?.up) return;
+    const secret = createHmac('sha256', this.#key).update(`room:${room}`).digest('base64url');
+    await link
+      .admin()
+      .message({ request: 'destroy', room: roomIdFor(room), secret })
+      .catch((err: unknown) => this.#log.debug({ err, room }, 'sfu room destroy failed'));
   }
 
   /** Members publishing in the Janus room: name → feed id. Names are ours (the `display`). */
   async #publishers(r: SfuRoom): Promise<Map<string, number>> {
     const reply = await guard(() =>
-      r.link!.admin().message({ request: 'listparticipants', room: r.janusId, secret: r.secret }),
+      r.link.admin().message({ request: 'listparticipants', room: r.janusId, secret: r.secret }),
     );
     const out = new Map<string, number>();
     const list = Array.isArray(reply.data.participants) ? reply.data.participants : [];
@@ -438,7 +520,7 @@ export class SfuRooms {
 
   /** Tells every member who publishes (`sfu.feeds`). */
   async #announce(r: SfuRoom): Promise<void> {
-    if (!r.link?.up) return;
+    if (!r.link.up) return;
     const publishing = await this.#publishers(r);
     const feeds = [...publishing.keys()].sort().map((name) => ({ name }));
     await this.#relay.broadcast(
@@ -449,43 +531,68 @@ export class SfuRooms {
     );
   }
 
-  /** A Janus connection dropped: members of its rooms lose their media and are told. */
+  /** A Janus connection dropped: this node's sessions on it are gone; its rooms move or wait. */
   #linkDown(link: JanusLink): void {
-    for (const r of this.#rooms.values()) {
-      if (r.link !== link) continue;
-      r.members.clear();
-      const frame = JSON.stringify({
-        type: 'error',
-        code: 'SFU_UNAVAILABLE',
-        message: 'the SFU of this room went away; media resumes when it is back',
-      });
-      void this.#relay.broadcast(r.name, '', 'error', frame).catch(() => {});
-      // Another instance may take the room at once.
-      if (this.#pick(r.name)) this.#reopen(r);
-    }
+    for (const r of this.#rooms.values()) if (r.link === link) r.members.clear();
+    this.#rehome();
   }
 
-  /** A Janus (re)connected: rooms without a working instance come back; members re-publish. */
-  #linkUp(link: JanusLink): void {
-    for (const r of this.#rooms.values()) {
-      if (r.link?.up && r.link !== link) continue;
-      if (this.#pick(r.name) !== link && r.link?.up) continue;
-      this.#reopen(r);
-    }
+  /** Queues a pass over the SFU rooms whose instance is not usable (see `#rehomeNow`). */
+  #rehome(): void {
+    this.#rehoming = this.#rehoming
+      .then(() => (this.#closed ? undefined : this.#rehomeNow()))
+      .catch((err: unknown) => this.#log.warn({ err }, 'sfu rooms not rehomed'));
   }
 
-  #reopen(r: SfuRoom): void {
-    this.#ensureRoom(r)
-      .then(() =>
-        this.#relay.broadcast(
-          r.name,
-          '',
-          'room.mode',
-          JSON.stringify({ type: 'room.mode', room: r.name, mode: 'sfu' }),
-        ),
-      )
-      .catch((err: unknown) => this.#log.warn({ err, room: r.name }, 'sfu room not recreated'));
+  /**
+   * Every SFU room (cluster-wide) whose instance this node cannot reach, or that is marked down,
+   * moves to the least loaded instance that is up, and its members get `room.mode sfu` so they
+   * publish there; with no instance up it is marked down and its members get `SFU_UNAVAILABLE`.
+   * Each change is a compare-and-set on the placement's epoch, so of the nodes reacting to the same
+   * outage only one moves a room and tells its members.
+   */
+  async #rehomeNow(): Promise<void> {
+    const entries = await this.#directory.sfuRooms();
+    const loads = loadsOf(entries);
+    for (const e of entries) {
+      const p = e.placement;
+      const current = this.#links.find((l) => l.url === p.janus);
+      if (current?.up && !p.down) continue;
+      const url = leastLoaded(
+        this.#links.filter((l) => l.up).map((l) => l.url),
+        loads,
+      );
+      if (url !== undefined) {
+        const next: SfuPlacement = { janus: url, fromStart: p.fromStart, epoch: newEpoch(), down: false };
+        if (!(await this.#directory.sfuReplace(e.room, p.epoch, next))) continue;
+        loads.set(url, (loads.get(url) ?? 0) + e.members);
+        this.#log.info({ room: e.room, from: p.janus, janus: url }, 'sfu room placed again');
+        try {
+          await this.#ensureRoom(this.#follow(e.room, next));
+        } catch (err) {
+          this.#log.warn({ err, room: e.room }, 'sfu room not recreated');
+          continue;
+        }
+        const frame = JSON.stringify({ type: 'room.mode', room: e.room, mode: 'sfu' });
+        await this.#relay.broadcast(e.room, '', 'room.mode', frame).catch(() => {});
+      } else if (!p.down) {
+        const next: SfuPlacement = { ...p, epoch: newEpoch(), down: true };
+        if (!(await this.#directory.sfuReplace(e.room, p.epoch, next))) continue;
+        this.#log.warn({ room: e.room, janus: p.janus }, 'sfu room down');
+        const frame = JSON.stringify({
+          type: 'error',
+          code: 'SFU_UNAVAILABLE',
+          message: 'the SFU of this room went away; media resumes when it is back',
+        });
+        await this.#relay.broadcast(e.room, '', 'error', frame).catch(() => {});
+      }
+    }
   }
+}
+
+/** A fresh placement epoch. */
+function newEpoch(): string {
+  return randomUUID().slice(0, 13);
 }
 
 /** A Janus room id (a positive integer below 2^48) derived from the Parley room name. */

@@ -1,0 +1,219 @@
+/**
+ * SFU rooms across a cluster: two Parley nodes sharing one real Redis, each connected to the same
+ * two real Janus instances. Members of one room are split across the nodes; the room's mode and
+ * its Janus instance live in the directory, so every member hears `room.mode` and publishes on
+ * its own node into the same Janus room. New rooms go to the least loaded instance; when an
+ * instance is killed its rooms move to the other one and their members are told to publish again.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { ParleyServer } from '@parley/server';
+import { JanusClient } from '../../../packages/server/src/sfu/janus-client.ts';
+import { roomIdFor } from '../../../packages/server/src/sfu/sfu-rooms.ts';
+import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
+import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { startRedis, stopAllRedis, type TestRedis } from '../../helpers/redis.ts';
+import { startServer, stopAllServers } from '../../helpers/server.ts';
+import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
+
+const apiSecret = randomBytes(18).toString('base64url');
+const adminKey = randomBytes(18).toString('base64url');
+
+describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
+  let redis: TestRedis;
+  let j1: TestJanus;
+  let j2: TestJanus;
+  let nodes: [ParleyServer, ParleyServer];
+  let roomSeq = 0;
+
+  before(async () => {
+    redis = await startRedis();
+    [j1, j2] = await Promise.all([startJanus({ apiSecret, adminKey }), startJanus({ apiSecret, adminKey })]);
+    const env = {
+      PARLEY_REDIS_URL: redis.url,
+      PARLEY_NODE_TTL_S: '2',
+      PARLEY_JANUS_URL: `${j1.wsUrl},${j2.wsUrl}`,
+      PARLEY_JANUS_API_SECRET: apiSecret,
+      PARLEY_JANUS_ADMIN_KEY: adminKey,
+    };
+    nodes = [await startServer(env), await startServer(env)];
+    await until(async () => (await Promise.all(nodes.map((n) => n.health()))).every((h) => h.sfu === 'ok'));
+  });
+  afterEach(closeAllClients);
+  after(async () => {
+    await stopAllServers();
+    await Promise.all([j1?.close(), j2?.close()]);
+    await stopAllRedis();
+  });
+
+  /** A client on `node`, logged in as `name`, in `room` (returns the joined frame's mode too). */
+  async function member(node: ParleyServer, name: string, room: string) {
+    const c = await connectClient(node.wsUrl);
+    await c.hello(name);
+    c.send({ type: 'room.join', room });
+    const joined = await c.next('room.joined');
+    return { c, mode: joined.mode };
+  }
+
+  /** Names of the participants of `room`'s Janus room on `janus` (undefined: no such room). */
+  async function janusParticipants(janus: TestJanus, room: string): Promise<string[] | undefined> {
+    const client = await JanusClient.connect(janus.wsUrl, { apiSecret, requestTimeoutMs: 5000 });
+    try {
+      const h = await (await client.createSession()).attach();
+      const exists = await h.message({ request: 'exists', room: roomIdFor(room) });
+      if (exists.data.exists !== true) return undefined;
+      const list = await h.message({ request: 'listparticipants', room: roomIdFor(room) });
+      return (list.data.participants as { display: string }[]).map((p) => p.display).sort();
+    } finally {
+      client.close();
+    }
+  }
+
+  /** Publishes a (hand-made) offer for `c` in `room` and waits for the answer. */
+  async function publish(c: TestClient, room: string, id: string): Promise<void> {
+    c.send({ type: 'sfu.publish', id, room, description: { type: 'offer', sdp: fakePublisherOffer() } });
+    const published = await c.next('sfu.published', { timeoutMs: 10_000 });
+    assert.equal(published.re, id);
+  }
+
+  for (const fifthOn of [0, 1] as const) {
+    it(`SFU cluster › members split across nodes all move to sfu when the 5th joins on node ${fifthOn + 1}, and publish into one Janus room`, async () => {
+      const room = `split-${++roomSeq}`;
+      const names = ['a', 'b', 'c', 'd', 'e'].map((n) => `${n}${roomSeq}`);
+      const clients: TestClient[] = [];
+      for (let i = 0; i < 4; i++) {
+        const { c, mode } = await member(nodes[i % 2]!, names[i]!, room);
+        assert.equal(mode, 'mesh');
+        clients.push(c);
+      }
+      const fifth = await member(nodes[fifthOn], names[4]!, room);
+      assert.equal(fifth.mode, 'sfu');
+      for (const c of clients) {
+        assert.deepEqual(await c.next('room.mode', { timeoutMs: 10_000 }), {
+          type: 'room.mode',
+          room,
+          mode: 'sfu',
+        });
+      }
+      clients.push(fifth.c);
+      // Both nodes read the same placement.
+      const [pa, pb] = await Promise.all(nodes.map((n) => n.directory.sfuPlacement(room)));
+      assert.ok(pa);
+      assert.deepEqual(pa, pb);
+      // Every member publishes and subscribes through its own node.
+      await Promise.all(clients.map((c, i) => publish(c, room, `pub-${i}`)));
+      for (const [i, c] of clients.entries()) {
+        c.send({ type: 'sfu.subscribe', id: `sub-${i}`, room, feeds: names });
+        assert.equal((await c.next('ack', { timeoutMs: 10_000 })).re, `sub-${i}`);
+      }
+      // All five joined the Janus room on the placed instance; the other instance has no such room.
+      const [placed, other] = pa.janus === j1.wsUrl ? [j1, j2] : [j2, j1];
+      assert.deepEqual(await janusParticipants(placed, room), [...names].sort());
+      assert.equal(await janusParticipants(other, room), undefined);
+      // Each member was told of the move exactly once (one node won the placement).
+      for (const c of clients) assert.equal(c.frames.filter((f) => f.type === 'room.mode').length, 0);
+    });
+  }
+
+  it('SFU cluster › the 5th and 6th joining at once on different nodes: one placement, each member told once', async () => {
+    const room = `race-${++roomSeq}`;
+    const clients: TestClient[] = [];
+    for (let i = 0; i < 4; i++) clients.push((await member(nodes[i % 2]!, `r${roomSeq}-${i}`, room)).c);
+    const [e, f] = await Promise.all([
+      member(nodes[0], `r${roomSeq}-4`, room),
+      member(nodes[1], `r${roomSeq}-5`, room),
+    ]);
+    assert.equal(e.mode, 'sfu');
+    assert.equal(f.mode, 'sfu');
+    for (const c of clients) await c.next('room.mode', { timeoutMs: 10_000 });
+    // A round trip through both nodes after the move, then no second room.mode is pending.
+    await publish(e.c, room, 'e');
+    await publish(f.c, room, 'f');
+    for (const c of clients) assert.equal(c.frames.filter((x) => x.type === 'room.mode').length, 0);
+    assert.equal((await nodes[0].directory.sfuRooms()).filter((x) => x.room === room).length, 1);
+  });
+
+  it('SFU cluster › new rooms go to the least loaded Janus; a killed Janus’s rooms move to the other, members re-publish there', async () => {
+    // Placements start from whatever earlier tests left: measure loads from the directory.
+    const dir = nodes[0].directory;
+    const load = async (url: string) =>
+      (await dir.sfuRooms()).filter((e) => e.placement.janus === url).reduce((n, e) => n + e.members, 0);
+    const rooms: { room: string; clients: TestClient[] }[] = [];
+    const placements: string[] = [];
+    for (const size of [6, 5, 5]) {
+      const room = `load-${++roomSeq}`;
+      const before = [await load(j1.wsUrl), await load(j2.wsUrl)] as const;
+      const expected = before[0] <= before[1] ? j1.wsUrl : j2.wsUrl;
+      const clients: TestClient[] = [];
+      for (let i = 0; i < size; i++) clients.push((await member(nodes[i % 2]!, `L${roomSeq}-${i}`, room)).c);
+      // The first four heard of the move to sfu when the 5th joined.
+      for (const c of clients.slice(0, 4)) await c.next('room.mode', { timeoutMs: 10_000 });
+      const p = await dir.sfuPlacement(room);
+      assert.equal(p?.janus, expected, `room ${room} with loads ${before.join('/')}`);
+      placements.push(p!.janus);
+      rooms.push({ room, clients });
+    }
+    // 6 then 5 then 5 members: the second room goes to the other instance, the third follows the lower load.
+    assert.notEqual(placements[0], placements[1]);
+    console.log(`# placements by load: ${placements.map((u) => (u === j1.wsUrl ? 'j1' : 'j2')).join(', ')}`);
+    // A bystander mesh pair on the cluster.
+    const pairRoom = `pair-${++roomSeq}`;
+    const p1 = await member(nodes[0], `pair${roomSeq}a`, pairRoom);
+    const p2 = await member(nodes[1], `pair${roomSeq}b`, pairRoom);
+    assert.deepEqual([p1.mode, p2.mode], ['mesh', 'mesh']);
+
+    // Kill the instance holding the first room: its rooms move to the other one.
+    const victim = placements[0] === j1.wsUrl ? j1 : j2;
+    const survivor = victim === j1 ? j2 : j1;
+    const moved = rooms.filter((_, i) => placements[i] === victim.wsUrl);
+    const stayed = rooms.filter((_, i) => placements[i] !== victim.wsUrl);
+    for (const { room, clients } of moved) await publish(clients[0]!, room, 'before');
+    const killedAt = Date.now();
+    await victim.stop();
+    for (const { room, clients } of moved) {
+      for (const c of clients) {
+        assert.deepEqual(await c.next('room.mode', { timeoutMs: 15_000 }), {
+          type: 'room.mode',
+          room,
+          mode: 'sfu',
+        });
+      }
+      assert.equal((await dir.sfuPlacement(room))?.janus, survivor.wsUrl);
+    }
+    console.log(`# rooms moved off the killed Janus: members told ${Date.now() - killedAt} ms after SIGKILL`);
+    await until(async () => (await nodes[0].health()).sfu === 'unreachable');
+    // Members of moved rooms publish again, on both nodes, into the survivor.
+    for (const { room, clients } of moved) {
+      await Promise.all(clients.map((c, i) => publish(c, room, `again-${i}`)));
+      assert.equal((await janusParticipants(survivor, room))?.length, clients.length);
+      for (const c of clients)
+        assert.deepEqual(
+          c.frames.filter((f) => f.type === 'error'),
+          [],
+        );
+      // Told once: of the two nodes that saw the instance go, one moved the room.
+      for (const c of clients) assert.equal(c.frames.filter((f) => f.type === 'room.mode').length, 0);
+    }
+    // Rooms on the survivor were not disturbed; the mesh pair heard nothing of it.
+    for (const { clients } of stayed)
+      for (const c of clients) assert.equal(c.frames.filter((f) => f.type === 'room.mode').length, 0);
+    for (const p of [p1.c, p2.c])
+      assert.equal(p.frames.filter((f) => f.type === 'room.mode' || f.type === 'error').length, 0);
+    p1.c.send({ type: 'signal', to: `pair${roomSeq}b`, data: { hello: 1 } });
+    assert.deepEqual((await p2.c.next('signal')).data, { hello: 1 });
+
+    await victim.restart();
+    await until(async () => (await Promise.all(nodes.map((n) => n.health()))).every((h) => h.sfu === 'ok'));
+    // Nothing moves back by itself: the moved rooms stay where they are.
+    for (const { room } of moved) assert.equal((await dir.sfuPlacement(room))?.janus, survivor.wsUrl);
+  });
+});
+
+async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
