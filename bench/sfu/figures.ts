@@ -69,6 +69,21 @@ export function encodedFps(
   return { fps, widths, limitations };
 }
 
+/** Kilobits per second sent and received per participant (all its transports) between two snapshots. */
+export function participantKbps(before: Snapshot, after: Snapshot): { sent: number[]; received: number[] } {
+  const sent: number[] = [];
+  const received: number[] = [];
+  for (const [name, a] of Object.entries(after)) {
+    const b = before[name];
+    if (!b) continue;
+    const s = (a.atMs - b.atMs) / 1000;
+    if (s <= 0) continue;
+    sent.push(((a.bytesSent - b.bytesSent) * 8) / 1000 / s);
+    received.push(((a.bytesReceived - b.bytesReceived) * 8) / 1000 / s);
+  }
+  return { sent, received };
+}
+
 /** Summary of a list of rates: median, min, max, how many. */
 export function spread(xs: readonly number[]): {
   n: number;
@@ -89,6 +104,8 @@ export interface NewcomerJoin {
   newcomer: string;
   existingPublishers: number;
   joinResolvedMs: number;
+  /** Media connections to the newcomer connected (see FirstFrames.connectedMs). */
+  connectedMs: number | null;
   /** First frame from the first of the existing publishers. */
   firstMs: number | null;
   /** First frame from every existing publisher (null: not all within the deadline). */
@@ -102,6 +119,7 @@ export function newcomerJoin(newcomer: string, f: FirstFrames): NewcomerJoin {
     newcomer,
     existingPublishers: f.expected.length,
     joinResolvedMs: f.joinResolvedMs,
+    connectedMs: f.connectedMs,
     firstMs: times.length > 0 ? Math.min(...times) : null,
     allMs: f.complete ? Math.max(...times) : null,
     perPublisherMs: f.firstFrameMs,

@@ -34,6 +34,11 @@ export interface FirstFrames {
   firstFrameMs: Record<string, number>;
   /** ms from the join call until `client.join()` resolved. */
   joinResolvedMs: number;
+  /**
+   * ms from the join call until the connections that carry media to the newcomer were connected:
+   * every peer session (mesh) or the SFU subscriber connection (null: not within the deadline).
+   */
+  connectedMs: number | null;
   /** Every expected member decoded (false: the deadline passed first). */
   complete: boolean;
 }
@@ -47,6 +52,9 @@ export interface ParticipantSnapshot {
   decoded: Record<string, number>;
   /** Each outgoing video stream (one per peer in mesh, one in SFU). */
   encoded: { framesEncoded: number; frameWidth: number; limitation: string }[];
+  /** Bytes sent and received on all of this participant's transports (media, RTCP, data). */
+  bytesSent: number;
+  bytesReceived: number;
 }
 
 const participants = new Map<string, Participant>();
@@ -74,6 +82,14 @@ async function decodedByMember(p: Participant): Promise<Record<string, number>> 
   return out;
 }
 
+/** True once the connections that bring `publishers` members' media to us are connected. */
+function mediaConnected(r: Parley.Room, publishers: number): boolean {
+  if (publishers === 0) return true;
+  if (r.mode === 'sfu') return r.sfu?.subscriber?.connectionState === 'connected';
+  const peers = [...r.peers.values()];
+  return peers.length >= publishers && peers.every((peer) => peer.state === 'connected');
+}
+
 async function encodedStreams(p: Participant): Promise<ParticipantSnapshot['encoded']> {
   const out: ParticipantSnapshot['encoded'] = [];
   if (!p.room) return out;
@@ -92,6 +108,23 @@ async function encodedStreams(p: Participant): Promise<ParticipantSnapshot['enco
     }
   }
   return out;
+}
+
+/** Bytes on every transport of a participant (peer sessions and both SFU connections). */
+async function transportBytes(p: Participant): Promise<{ bytesSent: number; bytesReceived: number }> {
+  let bytesSent = 0;
+  let bytesReceived = 0;
+  if (!p.room) return { bytesSent, bytesReceived };
+  const pcs: { getStats(): Promise<RTCStatsReport> }[] = [...p.room.peers.values()];
+  for (const pc of [p.room.sfu?.publisher, p.room.sfu?.subscriber]) if (pc) pcs.push(pc);
+  for (const pc of pcs) {
+    for (const s of (await pc.getStats()).values()) {
+      if (s.type !== 'transport') continue;
+      bytesSent += s.bytesSent ?? 0;
+      bytesReceived += s.bytesReceived ?? 0;
+    }
+  }
+  return { bytesSent, bytesReceived };
 }
 
 const api = {
@@ -114,8 +147,10 @@ const api = {
     p.room = r;
     r.on('track', (peer, track) => p.trackNames.set(track.id, peer.remoteName));
     const firstFrameMs: Record<string, number> = {};
+    let connectedMs: number | null = null;
     const deadline = t0 + timeoutMs;
     while (performance.now() < deadline) {
+      if (connectedMs === null && mediaConnected(r, expected.length)) connectedMs = performance.now() - t0;
       const d = await decodedByMember(p);
       const now = performance.now();
       for (const m of expected)
@@ -128,6 +163,7 @@ const api = {
       expected,
       firstFrameMs,
       joinResolvedMs: Math.round(joinResolvedMs),
+      connectedMs: connectedMs === null ? null : Math.round(connectedMs),
       complete: expected.every((m) => firstFrameMs[m] !== undefined),
     };
   },
@@ -138,7 +174,8 @@ const api = {
     for (const [name, p] of participants) {
       const decoded = await decodedByMember(p);
       const atMs = performance.now();
-      out[name] = { mode: p.room?.mode ?? 'none', atMs, decoded, encoded: await encodedStreams(p) };
+      const encoded = await encodedStreams(p);
+      out[name] = { mode: p.room?.mode ?? 'none', atMs, decoded, encoded, ...(await transportBytes(p)) };
     }
     return out;
   },

@@ -17,6 +17,7 @@ import {
   median,
   type NewcomerJoin,
   newcomerJoin,
+  participantKbps,
   ratio,
   round,
   spread,
@@ -146,6 +147,7 @@ export async function runCell(o: CellOptions): Promise<Record<string, unknown>> 
     const forwarded = o.mode === 'sfu' ? streams : 0;
     const dec = decodedFps(s0, s1).map((d) => d.fps);
     const enc = encodedFps(s0, s1);
+    const kbps = participantKbps(s0, s1);
     const serverSidePct = parleyPct + (o.mode === 'sfu' ? janusPct : 0);
 
     // Newcomers from the third on join a room already in its final mode (with the SFU threshold
@@ -188,11 +190,20 @@ export async function runCell(o: CellOptions): Promise<Record<string, unknown>> 
         qualityLimitation: enc.limitations,
         decodedVsEncodedFps: ratio(median(dec), median(enc.fps)),
       },
+      network: {
+        note: 'per participant, all its transports (RTP, RTCP, data channels), from getStats transport stats',
+        uplinkKbps: spread(kbps.sent),
+        downlinkKbps: spread(kbps.received),
+      },
       joinToFirstFrame: {
         pollIntervalMs: await page.evaluate(() => window.BENCH.pollIntervalMs),
         note: 'from the newcomer calling client.join() (getUserMedia included) to framesDecoded > 0 from each member already publishing; summary over newcomers that found >= 2 publishers',
         medianAllMs: round(median(allMs), 0),
         medianEachMs: round(median(eachMs), 0),
+        medianConnectedMs: round(
+          median(steady.map((j) => j.connectedMs).filter((x): x is number => x !== null)),
+          0,
+        ),
         lastNewcomerAllMs: last?.allMs ?? null,
         newcomers: joins,
       },

@@ -201,6 +201,7 @@ type Cell = {
   participants: number;
   cpu?: Record<string, number | null>;
   video?: { decodedFpsPerStream: { median: number | null } };
+  network?: { uplinkKbps: { median: number | null } };
   joinToFirstFrame?: { medianAllMs: number | null; medianEachMs: number | null };
 };
 const comparisons = SIZES.map((n) => {
@@ -212,11 +213,11 @@ const comparisons = SIZES.map((n) => {
     sfuVsMesh: {
       clientCpuPerParticipant: ratio(s?.cpu?.chromiumPerParticipant, m?.cpu?.chromiumPerParticipant),
       totalCpu: ratio(s?.cpu?.total, m?.cpu?.total),
-      serverSideCpu: ratio(s?.cpu?.serverSide, m?.cpu?.serverSide),
       decodedFpsPerStreamMedian: ratio(
         s?.video?.decodedFpsPerStream.median,
         m?.video?.decodedFpsPerStream.median,
       ),
+      uplinkPerParticipantMedian: ratio(s?.network?.uplinkKbps.median, m?.network?.uplinkKbps.median),
       joinToAllFirstFramesMedian: ratio(s?.joinToFirstFrame?.medianAllMs, m?.joinToFirstFrame?.medianAllMs),
       joinToEachFirstFrameMedian: ratio(s?.joinToFirstFrame?.medianEachMs, m?.joinToFirstFrame?.medianEachMs),
     },
@@ -224,6 +225,7 @@ const comparisons = SIZES.map((n) => {
       mesh: m?.cpu?.chromiumPerParticipant ?? null,
       sfu: s?.cpu?.chromiumPerParticipant ?? null,
     },
+    serverSideCpu: { meshParley: m?.cpu?.serverSide ?? null, sfuParleyAndJanus: s?.cpu?.serverSide ?? null },
     janusPerForwardedStream: s?.cpu?.janusPerForwardedStream ?? null,
     parleyAndJanusPerForwardedStream: s?.cpu?.parleyAndJanusPerForwardedStream ?? null,
     clientPerDecodedStream: {
