@@ -263,6 +263,12 @@ export const CONFIG_VARS = {
     shown: '`4`',
     doc: 'With Janus configured, a room moves from mesh to the SFU when it has more members than this (by default, when the 5th joins).',
   },
+  PARLEY_SFU_SHRINK_DELAY_S: {
+    key: 'sfuShrinkDelayS',
+    schema: num(0, 86_400).default(15),
+    shown: '`15`',
+    doc: 'A room that grew into the SFU goes back to mesh once it has had fewer members than `PARLEY_SFU_THRESHOLD` for this long (rooms created as SFU never do). `0`: rooms never shrink back.',
+  },
   PARLEY_REDIS_URL: {
     key: 'redisUrl',
     schema: z
@@ -421,6 +427,7 @@ export interface Config {
   janusApiSecret: string | undefined;
   janusAdminKey: string | undefined;
   sfuThreshold: number;
+  sfuShrinkDelayS: number;
   redisUrl: string | undefined;
   redisPrefix: string;
   nodeId: string | undefined;

@@ -19,6 +19,7 @@ import { closeAllClients, connectClient, type TestClient } from '../../helpers/w
 
 const apiSecret = randomBytes(18).toString('base64url');
 const adminKey = randomBytes(18).toString('base64url');
+const SHRINK_S = 1;
 
 describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
   let redis: TestRedis;
@@ -36,6 +37,7 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
       PARLEY_JANUS_URL: `${j1.wsUrl},${j2.wsUrl}`,
       PARLEY_JANUS_API_SECRET: apiSecret,
       PARLEY_JANUS_ADMIN_KEY: adminKey,
+      PARLEY_SFU_SHRINK_DELAY_S: String(SHRINK_S),
     };
     nodes = [await startServer(env), await startServer(env)];
     await until(async () => (await Promise.all(nodes.map((n) => n.health()))).every((h) => h.sfu === 'ok'));
@@ -132,6 +134,37 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
     await publish(f.c, room, 'f');
     for (const c of clients) assert.equal(c.frames.filter((x) => x.type === 'room.mode').length, 0);
     assert.equal((await nodes[0].directory.sfuRooms()).filter((x) => x.room === room).length, 1);
+  });
+
+  it('SFU cluster › shrinking checks the cluster-wide count: a dip on one node refilled on the other keeps sfu; a lasting one goes to mesh everywhere', async () => {
+    const room = `shrink-${++roomSeq}`;
+    const clients: TestClient[] = [];
+    for (let i = 0; i < 5; i++) clients.push((await member(nodes[i % 2]!, `k${roomSeq}-${i}`, room)).c);
+    for (const c of clients.slice(0, 4)) await c.next('room.mode', { timeoutMs: 10_000 });
+    const leave = async (c: TestClient) => {
+      c.send({ type: 'room.leave', room });
+      await c.next('room.left');
+    };
+    // Members 4 and 2 are on node 1: it sees the room fall to 3 and starts its delay ...
+    await leave(clients.splice(4, 1)[0]!);
+    await leave(clients.splice(2, 1)[0]!);
+    // ... and a join on node 2 brings it back to 4 before the delay is over.
+    clients.push((await member(nodes[1], `k${roomSeq}-back`, room)).c);
+    await new Promise((r) => setTimeout(r, SHRINK_S * 2500));
+    for (const c of clients) assert.equal(c.frames.filter((f) => f.type === 'room.mode').length, 0);
+    assert.ok(await nodes[0].directory.sfuPlacement(room));
+    // Now a member on node 2 leaves: 3 for good, and every member, on both nodes, gets mesh.
+    await leave(clients.pop()!);
+    for (const c of clients) {
+      assert.deepEqual(await c.next('room.mode', { timeoutMs: 10_000 }), {
+        type: 'room.mode',
+        room,
+        mode: 'mesh',
+      });
+    }
+    assert.equal(await nodes[1].directory.sfuPlacement(room), undefined);
+    assert.equal(await janusParticipants(j1, room), undefined);
+    assert.equal(await janusParticipants(j2, room), undefined);
   });
 
   it('SFU cluster › new rooms go to the least loaded Janus; a killed Janus’s rooms move to the other, members re-publish there', async () => {

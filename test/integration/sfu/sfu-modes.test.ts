@@ -8,14 +8,22 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
+import { JanusClient } from '../../../packages/server/src/sfu/janus-client.ts';
+import { roomIdFor } from '../../../packages/server/src/sfu/sfu-rooms.ts';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
 import { startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
+import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
+
+const SHRINK_S = 1;
+/** How long a negative check waits: well past the shrink delay. */
+const QUIET_MS = SHRINK_S * 2500;
 
 describe('SFU room modes (real Janus)', () => {
   let janus: TestJanus;
   let server: ParleyServer;
+  /** A server whose grown rooms shrink back after SHRINK_S. */
+  let shrinking: ParleyServer;
   let roomSeq = 0;
 
   before(async () => {
@@ -25,7 +33,13 @@ describe('SFU room modes (real Janus)', () => {
       PARLEY_JANUS_API_SECRET: janus.apiSecret,
       PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
     });
-    await until(async () => (await server.health()).sfu === 'ok');
+    shrinking = await startServer({
+      PARLEY_JANUS_URL: janus.wsUrl,
+      PARLEY_JANUS_API_SECRET: janus.apiSecret,
+      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      PARLEY_SFU_SHRINK_DELAY_S: String(SHRINK_S),
+    });
+    await until(async () => (await server.health()).sfu === 'ok' && (await shrinking.health()).sfu === 'ok');
   });
   afterEach(closeAllClients);
   after(async () => {
@@ -70,6 +84,105 @@ describe('SFU room modes (real Janus)', () => {
     assert.equal((await first.c.next('room.joined')).mode, 'mesh');
     assert.equal(first.c.frames.filter((f) => f.type === 'room.mode').length, 0);
   });
+
+  /** `n` members of a fresh room on `on`, the first four having heard of the move to sfu. */
+  async function grown(n: number, on: ParleyServer): Promise<{ room: string; clients: TestClient[] }> {
+    const room = `grow-${++roomSeq}`;
+    const clients: TestClient[] = [];
+    for (let i = 0; i < n; i++) clients.push((await join(`g${roomSeq}-${i}`, room, undefined, on)).c);
+    for (const c of clients.slice(0, 4))
+      assert.equal((await c.next('room.mode', { timeoutMs: 10_000 })).mode, 'sfu');
+    return { room, clients };
+  }
+
+  const leave = async (c: TestClient, room: string) => {
+    c.send({ type: 'room.leave', room });
+    await c.next('room.left');
+  };
+  const modes = (c: TestClient) => c.frames.filter((f) => f.type === 'room.mode');
+
+  it('SFU › a grown room stays sfu at the threshold, goes back to mesh only after the delay below it, and grows again', async () => {
+    const { room, clients } = await grown(5, shrinking);
+    const pair = [(await join(`pair${roomSeq}a`, `pair-${roomSeq}`, undefined, shrinking)).c];
+    pair.push((await join(`pair${roomSeq}b`, `pair-${roomSeq}`, undefined, shrinking)).c);
+    clients[0]!.send({
+      type: 'sfu.publish',
+      room,
+      description: { type: 'offer', sdp: fakePublisherOffer() },
+    });
+    await clients[0]!.next('sfu.published', { timeoutMs: 10_000 });
+    assert.equal(await janusRoomExists(janus, room), true);
+    // 4 members = the threshold: no shrink, however long.
+    await leave(clients.pop()!, room);
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    for (const c of clients) assert.deepEqual(modes(c), []);
+    assert.ok(await shrinking.directory.sfuPlacement(room));
+    // 3 members: back to mesh once the delay is over, not before.
+    await leave(clients.pop()!, room);
+    const below = Date.now();
+    for (const c of clients) {
+      assert.deepEqual(await c.next('room.mode', { timeoutMs: 10_000 }), {
+        type: 'room.mode',
+        room,
+        mode: 'mesh',
+      });
+    }
+    const after = Date.now() - below;
+    console.log(
+      `# room.mode mesh ${after} ms after the room fell below the threshold (delay ${SHRINK_S * 1000} ms)`,
+    );
+    assert.ok(after >= SHRINK_S * 1000 - 20, `shrunk after ${after} ms`);
+    assert.equal(await shrinking.directory.sfuPlacement(room), undefined);
+    assert.equal(await janusRoomExists(janus, room), false);
+    clients[0]!.send({
+      type: 'sfu.publish',
+      id: 'mesh',
+      room,
+      description: { type: 'offer', sdp: fakePublisherOffer() },
+    });
+    assert.equal((await clients[0]!.next('error', { timeoutMs: 10_000 })).code, 'SFU_UNAVAILABLE');
+    // Growing past the threshold again moves it to sfu again.
+    clients.push((await join(`g${roomSeq}-again1`, room, undefined, shrinking)).c);
+    const fifth = await join(`g${roomSeq}-again2`, room, undefined, shrinking);
+    assert.equal(fifth.mode, 'sfu');
+    for (const c of clients) assert.equal((await c.next('room.mode', { timeoutMs: 10_000 })).mode, 'sfu');
+    fifth.c.send({
+      type: 'sfu.publish',
+      id: 'back',
+      room,
+      description: { type: 'offer', sdp: fakePublisherOffer() },
+    });
+    assert.equal((await fifth.c.next('sfu.published', { timeoutMs: 10_000 })).re, 'back');
+    // The mesh pair next door heard nothing of it.
+    for (const c of pair) assert.deepEqual(modes(c), []);
+  });
+
+  it('SFU › a dip below the threshold that recovers within the delay does not shrink the room', async () => {
+    const { room, clients } = await grown(5, shrinking);
+    await leave(clients.pop()!, room);
+    await leave(clients.pop()!, room);
+    clients.push((await join(`g${roomSeq}-back`, room, undefined, shrinking)).c);
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    for (const c of clients) assert.deepEqual(modes(c), []);
+    assert.ok(await shrinking.directory.sfuPlacement(room));
+  });
+
+  it('SFU › a room created as SFU never shrinks; with the default delay a grown room is still sfu meanwhile', async () => {
+    const room = `born-${++roomSeq}`;
+    const a = await join(`b${roomSeq}a`, room, 'sfu', shrinking);
+    const b = await join(`b${roomSeq}b`, room, undefined, shrinking);
+    assert.deepEqual([a.mode, b.mode], ['sfu', 'sfu']);
+    await leave(b.c, room);
+    // The default server (15 s delay) keeps a grown room that fell to 3 members in sfu meanwhile.
+    const def = await grown(5, server);
+    await leave(def.clients.pop()!, def.room);
+    await leave(def.clients.pop()!, def.room);
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    assert.deepEqual(modes(a.c), []);
+    assert.equal((await shrinking.directory.sfuPlacement(room))?.fromStart, true);
+    for (const c of def.clients) assert.deepEqual(modes(c), []);
+    assert.ok(await server.directory.sfuPlacement(def.room));
+  });
 });
 
 describe('SFU room modes without Janus', () => {
@@ -84,6 +197,20 @@ describe('SFU room modes without Janus', () => {
     assert.equal((await c.next('room.joined')).mode, undefined);
   });
 });
+
+/** Whether `room`'s Janus room exists on `janus`. */
+async function janusRoomExists(janus: TestJanus, room: string): Promise<boolean> {
+  const client = await JanusClient.connect(janus.wsUrl, {
+    apiSecret: janus.apiSecret,
+    requestTimeoutMs: 5000,
+  });
+  try {
+    const h = await (await client.createSession()).attach();
+    return (await h.message({ request: 'exists', room: roomIdFor(room) })).data.exists === true;
+  } finally {
+    client.close();
+  }
+}
 
 async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

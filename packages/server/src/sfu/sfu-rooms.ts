@@ -55,6 +55,8 @@ export interface SfuConfig {
   readonly janusApiSecret: string | undefined;
   readonly janusAdminKey: string | undefined;
   readonly sfuThreshold: number;
+  /** How long a grown room must stay below the threshold before it goes back to mesh (0: never). */
+  readonly sfuShrinkDelayS: number;
   readonly maxPeersPerRoom: number;
 }
 
@@ -101,6 +103,8 @@ export class SfuRooms {
   readonly #links: JanusLink[];
   readonly #rooms = new Map<string, SfuRoom>();
   readonly #key: string;
+  /** Rooms this node will try to shrink back to mesh, by room. */
+  readonly #shrinkTimers = new Map<string, NodeJS.Timeout>();
   /** Rehoming runs one at a time on a node (link events can come in bursts). */
   #rehoming: Promise<void> = Promise.resolve();
   #closed = false;
@@ -158,6 +162,8 @@ export class SfuRooms {
   async joined(room: string, members: number, created: boolean, requested?: RoomMode): Promise<JoinedMode> {
     if (!this.enabled) return { mode: 'mesh', changed: false };
     const fromStart = created && requested === 'sfu';
+    // Back at the threshold: this node's pending shrink is off (the shrink re-checks anyway).
+    if (members >= this.#config.sfuThreshold) this.#cancelShrink(room);
     if (!fromStart && members <= this.#config.sfuThreshold) {
       const existing = await this.#directory.sfuPlacement(room);
       return { mode: existing ? 'sfu' : 'mesh', changed: false };
@@ -187,7 +193,12 @@ export class SfuRooms {
       if (m.published) await this.#announce(r).catch(() => {});
     }
     const remaining = await this.#directory.members(room).catch(() => undefined);
-    if (remaining === undefined || remaining.length > 0) return;
+    if (remaining === undefined) return;
+    if (remaining.length > 0) {
+      this.#shrinkLater(room, remaining.length, placement ?? r?.placement);
+      return;
+    }
+    this.#cancelShrink(room);
     if (this.#rooms.get(room) === r) this.#rooms.delete(room);
     const where = placement ?? r?.placement;
     if (r) await this.#dropMembers(r);
@@ -210,6 +221,8 @@ export class SfuRooms {
             m.published = false;
             void this.#announce(r).catch(() => {});
           }
+          // The Janus room was destroyed (the room went back to mesh, maybe by another node).
+          if (e.kind === 'event' && e.data.videoroom === 'destroyed') this.#forgetMember(r, m);
         });
         m.pub = pub;
       }
@@ -347,6 +360,8 @@ export class SfuRooms {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const t of this.#shrinkTimers.values()) clearTimeout(t);
+    this.#shrinkTimers.clear();
     const rooms = [...this.#rooms.values()];
     this.#rooms.clear();
     await Promise.allSettled(rooms.map((r) => this.#dropMembers(r)));
@@ -355,6 +370,49 @@ export class SfuRooms {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /**
+   * Hysteresis on the way back to mesh: a room that grew into SFU (past `sfuThreshold` members)
+   * shrinks only once it has fewer members than the threshold, and only after
+   * `sfuShrinkDelayS`, so a room hovering at the boundary does not flap between modes (each move
+   * costs every member a renegotiation). The count is checked again, cluster-wide and atomically
+   * with the removal, when the delay is over.
+   */
+  #shrinkLater(room: string, members: number, placement: SfuPlacement | undefined): void {
+    const delayS = this.#config.sfuShrinkDelayS;
+    if (!placement || placement.fromStart || delayS <= 0 || this.#closed) return;
+    if (members >= this.#config.sfuThreshold || this.#shrinkTimers.has(room)) return;
+    const timer = setTimeout(() => {
+      this.#shrinkTimers.delete(room);
+      void this.#shrink(room).catch((err: unknown) => this.#log.warn({ err, room }, 'sfu room not shrunk'));
+    }, delayS * 1000);
+    timer.unref();
+    this.#shrinkTimers.set(room, timer);
+  }
+
+  #cancelShrink(room: string): void {
+    const timer = this.#shrinkTimers.get(room);
+    if (!timer) return;
+    clearTimeout(timer);
+    this.#shrinkTimers.delete(room);
+  }
+
+  /** Moves `room` back to mesh if it still has fewer members than the threshold. */
+  async #shrink(room: string): Promise<void> {
+    const p = await this.#directory.sfuPlacement(room);
+    if (!p || p.fromStart) return;
+    if (!(await this.#directory.sfuRemove(room, p.epoch, this.#config.sfuThreshold - 1))) return;
+    this.#log.info({ room, janus: p.janus }, 'room back to mesh');
+    const frame = JSON.stringify({ type: 'room.mode', room, mode: 'mesh' });
+    await this.#relay.broadcast(room, '', 'room.mode', frame).catch(() => {});
+    const r = this.#rooms.get(room);
+    if (r) {
+      this.#rooms.delete(room);
+      await this.#dropMembers(r);
+    }
+    // Janus tells the handles still in it (members on other nodes) that the room is gone.
+    if (!p.down) await this.#destroyJanusRoom(room, p.janus);
+  }
 
   /**
    * Records an SFU placement for `room` unless it has one, on the least loaded instance that is up
@@ -483,6 +541,12 @@ export class SfuRooms {
     });
     if (r.link === link) r.linkEpoch = epoch;
     this.#log.debug({ room: r.name, janus: link.url }, 'sfu room ready');
+  }
+
+  /** Ends one member's Janus session, if it is still the member's current one. */
+  #forgetMember(r: SfuRoom, m: Member): void {
+    if (r.members.get(m.session.name) === m) r.members.delete(m.session.name);
+    void m.js.destroy();
   }
 
   /** Ends this node's Janus sessions in a room. */
