@@ -1,35 +1,98 @@
 /**
- * Browser side of the SDK's large-room test: several `ParleyClient`s in one page (one per
+ * Browser side of the SDK's large-room tests: several `ParleyClient`s in one page (one per
  * participant, no session storage so they do not share a token), each in the same room through
- * the public Room API. Records `track` events by member name and reads decoded frames from the
- * room's SFU subscriber connection.
+ * the public Room API. Records `track` / `track-removed` events by member name and stream, and
+ * reads what the tests assert from getStats(): decoded frames and frame widths per member on the
+ * SFU subscriber connection (or the mesh peer connections), and the publisher's simulcast layers.
  */
 import * as Parley from '../../../packages/client/src/index.ts';
+
+interface Received {
+  member: string;
+  track: MediaStreamTrack;
+  stream: MediaStream;
+}
 
 interface Member {
   client: Parley.ParleyClient;
   room: Parley.Room;
-  /** Track id → the member it came from (from the Room's `track` events). */
+  /** Live received tracks by track id (from the Room's `track` / `track-removed` events). */
+  received: Map<string, Received>;
+  /** Track id → the member it came from, for every track ever received. */
   trackNames: Map<string, string>;
   modes: string[];
+  speakers: (string | null)[];
+  mediaStates: Record<string, { audio: boolean; video: boolean; screen: boolean }>;
+  screen: MediaStream | undefined;
+  screenTimer: ReturnType<typeof setInterval> | undefined;
 }
+
+/** What to send: `false` receive-only, `true` a small camera, or a camera size (and audio). */
+type Publish = boolean | { width: number; height: number; audio?: boolean };
 
 const members = new Map<string, Member>();
 
+function constraints(publish: Publish): Parley.MediaOptions {
+  if (publish === false) return { media: false };
+  if (publish === true) return { media: { video: { width: 320, height: 240, frameRate: 15 }, audio: false } };
+  return {
+    media: {
+      video: { width: { exact: publish.width }, height: { exact: publish.height }, frameRate: 15 },
+      audio: publish.audio ?? false,
+    },
+  };
+}
+
+type VideoIn = { framesDecoded: number; frameWidth: number; frameHeight: number };
+
+/** Inbound video per received track id, summed over the given connections. */
+async function inboundByTrack(pcs: RTCPeerConnection[]): Promise<Map<string, VideoIn>> {
+  const out = new Map<string, VideoIn>();
+  for (const pc of pcs) {
+    for (const s of (await pc.getStats()).values()) {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video' || !s.trackIdentifier) continue;
+      out.set(s.trackIdentifier, {
+        framesDecoded: s.framesDecoded ?? 0,
+        frameWidth: s.frameWidth ?? 0,
+        frameHeight: s.frameHeight ?? 0,
+      });
+    }
+  }
+  return out;
+}
+
+function connections(m: Member): RTCPeerConnection[] {
+  if (m.room.sfu) return m.room.sfu.subscriber ? [m.room.sfu.subscriber] : [];
+  return [...m.room.peers.values()].map((p) => p.pc);
+}
+
 const api = {
-  async join(name: string, room: string, publish: boolean): Promise<string> {
+  async join(name: string, room: string, publish: Publish, mode?: 'mesh' | 'sfu'): Promise<string> {
     const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     const client = await Parley.connect(wsUrl, { name, storage: null });
-    const r = await client.join(
-      room,
-      publish
-        ? { media: { video: { width: 320, height: 240, frameRate: 15 }, audio: false } }
-        : { media: false },
-    );
+    const r = await client.join(room, { ...constraints(publish), ...(mode ? { mode } : {}) });
     // A member joining a room already in sfu mode entered it before `join` resolved.
-    const m: Member = { client, room: r, trackNames: new Map(), modes: r.mode === 'sfu' ? ['sfu'] : [] };
-    r.on('track', (peer, track) => m.trackNames.set(track.id, peer.remoteName));
+    const m: Member = {
+      client,
+      room: r,
+      received: new Map(),
+      trackNames: new Map(),
+      modes: r.mode === 'sfu' ? ['sfu'] : [],
+      speakers: [],
+      mediaStates: {},
+      screen: undefined,
+      screenTimer: undefined,
+    };
+    r.on('track', (peer, track, stream) => {
+      m.trackNames.set(track.id, peer.remoteName);
+      m.received.set(track.id, { member: peer.remoteName, track, stream });
+    });
+    r.on('track-removed', (_peer, track) => m.received.delete(track.id));
     r.on('mode', (mode) => m.modes.push(mode));
+    r.on('active-speaker', (s) => m.speakers.push(s ?? null));
+    r.on('media-state', (peer, state) => {
+      m.mediaStates[peer.remoteName] = { ...state };
+    });
     members.set(name, m);
     return r.mode;
   },
@@ -38,9 +101,14 @@ const api = {
     return members.get(name)?.room.mode;
   },
 
+  /** Every `mode` event so far (plus `sfu` when the room was joined in sfu mode). */
+  modes(name: string): string[] {
+    return members.get(name)?.modes ?? [];
+  },
+
   /** How many times the room (re)entered sfu mode (the `mode` event). */
   sfuStarts(name: string): number {
-    return members.get(name)?.modes.length ?? 0;
+    return members.get(name)?.modes.filter((x) => x === 'sfu').length ?? 0;
   },
 
   /** Frames decoded per member through the SFU subscriber connection. */
@@ -49,18 +117,142 @@ const api = {
     const pc = m.room.sfu?.subscriber;
     const out: Record<string, number> = {};
     if (!pc) return out;
-    for (const s of (await pc.getStats()).values()) {
-      if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
-      const from = m.trackNames.get(s.trackIdentifier);
-      if (from) out[from] = (out[from] ?? 0) + (s.framesDecoded ?? 0);
+    for (const [id, s] of await inboundByTrack([pc])) {
+      const from = m.trackNames.get(id);
+      if (from) out[from] = (out[from] ?? 0) + s.framesDecoded;
     }
     return out;
   },
 
+  /** Frames decoded per member on the mesh peer connections. */
+  async meshDecoded(name: string): Promise<Record<string, number>> {
+    const m = members.get(name)!;
+    const out: Record<string, number> = {};
+    for (const peer of m.room.peers.values()) {
+      for (const s of (await peer.pc.getStats()).values()) {
+        if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+        out[peer.remoteName] = (out[peer.remoteName] ?? 0) + (s.framesDecoded ?? 0);
+      }
+    }
+    return out;
+  },
+
+  /**
+   * The live video tracks `name` receives, each with its member, stream id and (from getStats
+   * on the connection carrying it) frames decoded and frame size.
+   */
+  async videoIn(
+    name: string,
+  ): Promise<{ member: string; stream: string; track: string; framesDecoded: number; frameWidth: number }[]> {
+    const m = members.get(name)!;
+    const stats = await inboundByTrack(connections(m));
+    const out = [];
+    for (const r of m.received.values()) {
+      if (r.track.kind !== 'video') continue;
+      const s = stats.get(r.track.id);
+      out.push({
+        member: r.member,
+        stream: r.stream.id,
+        track: r.track.id,
+        framesDecoded: s?.framesDecoded ?? 0,
+        frameWidth: s?.frameWidth ?? 0,
+      });
+    }
+    return out;
+  },
+
+  /** The publisher's outbound video layers (rid, frame size, frames encoded) from getStats. */
+  async layersOut(
+    name: string,
+  ): Promise<{ rid: string; frameWidth: number; framesEncoded: number; active: boolean }[]> {
+    const pc = members.get(name)?.room.sfu?.publisher;
+    if (!pc) return [];
+    const out = [];
+    for (const s of (await pc.getStats()).values()) {
+      if (s.type !== 'outbound-rtp' || s.kind !== 'video') continue;
+      out.push({
+        rid: s.rid ?? '',
+        frameWidth: s.frameWidth ?? 0,
+        framesEncoded: s.framesEncoded ?? 0,
+        active: s.active !== false,
+      });
+    }
+    return out.sort((a, b) => a.rid.localeCompare(b.rid));
+  },
+
+  setView(name: string, member: string, view: { width: number; height: number } | 'hidden'): void {
+    members.get(name)!.room.setVideoView(member, view);
+  },
+
+  /** What the SFU was last told about `member` (layer, paused) and the link cap. */
+  layerOf(name: string, member: string): { layer: unknown; cap: number | undefined } {
+    const sfu = members.get(name)?.room.sfu;
+    return { layer: sfu?.layerOf(member) ?? null, cap: sfu?.linkCap };
+  },
+
+  /** Shares a "screen": a canvas (640x360) animated so the encoder has frames to send. */
+  async shareScreen(name: string): Promise<string> {
+    const m = members.get(name)!;
+    const canvas = document.createElement('canvas');
+    canvas.width = 640;
+    canvas.height = 360;
+    const ctx = canvas.getContext('2d')!;
+    let n = 0;
+    m.screenTimer = setInterval(() => {
+      n++;
+      ctx.fillStyle = `hsl(${(n * 7) % 360} 70% 50%)`;
+      ctx.fillRect(0, 0, 640, 360);
+      ctx.fillStyle = '#fff';
+      ctx.fillText(String(n), 20 + (n % 500), 180);
+    }, 66);
+    const stream = canvas.captureStream(15);
+    m.screen = stream;
+    await m.room.media.shareScreen(stream);
+    return stream.id;
+  },
+
+  async stopScreenShare(name: string): Promise<void> {
+    const m = members.get(name)!;
+    clearInterval(m.screenTimer);
+    await m.room.media.stopScreenShare();
+  },
+
+  mediaState(name: string, member: string): { audio: boolean; video: boolean; screen: boolean } | null {
+    return members.get(name)?.mediaStates[member] ?? null;
+  },
+
+  activeSpeaker(name: string): string | null {
+    return members.get(name)?.room.activeSpeaker ?? null;
+  },
+
+  speakers(name: string): (string | null)[] {
+    return members.get(name)?.speakers ?? [];
+  },
+
+  async leave(name: string): Promise<void> {
+    const m = members.get(name);
+    if (!m) return;
+    members.delete(name);
+    clearInterval(m.screenTimer);
+    await m.room.leave();
+    m.client.close();
+  },
+
   closeAll(): void {
-    for (const m of members.values()) m.client.close();
+    for (const m of members.values()) {
+      clearInterval(m.screenTimer);
+      m.client.close();
+    }
     members.clear();
   },
 };
 
-(window as unknown as { ROOMS: typeof api }).ROOMS = api;
+/** The page's API, as the tests see it (`window.ROOMS`). */
+export type RoomsApi = typeof api;
+declare global {
+  interface Window {
+    ROOMS: RoomsApi;
+  }
+}
+
+window.ROOMS = api;

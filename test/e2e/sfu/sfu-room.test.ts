@@ -31,17 +31,9 @@ type SfuApi = {
   errors(name: string): string[];
   closeAll(): void;
 };
-type RoomsApi = {
-  join(name: string, room: string, publish: boolean): Promise<string>;
-  mode(name: string): string | undefined;
-  sfuStarts(name: string): number;
-  sfuDecoded(name: string): Promise<Record<string, number>>;
-  closeAll(): void;
-};
 declare global {
   interface Window {
     SFU: SfuApi;
-    ROOMS: RoomsApi;
   }
 }
 

@@ -186,22 +186,22 @@ describe('layer choice › nextLinkCap', () => {
 });
 
 describe('simulcast › simulcastLayers', () => {
-  it('three layers lowest first for 720p, two for 360p/480p, none below', () => {
+  it('three layers highest first (Janus order) for 720p, two for 360p/480p, none below', () => {
     const hd = simulcastLayers(1280, 720);
     assert.deepEqual(
       hd.map((l) => [l.rid, l.scaleResolutionDownBy]),
       [
-        ['l', 4],
-        ['m', 2],
         ['h', 1],
+        ['m', 2],
+        ['l', 4],
       ],
     );
-    assert.ok(hd[0]!.maxBitrate < hd[1]!.maxBitrate && hd[1]!.maxBitrate < hd[2]!.maxBitrate);
+    assert.ok(hd[0]!.maxBitrate > hd[1]!.maxBitrate && hd[1]!.maxBitrate > hd[2]!.maxBitrate);
     assert.deepEqual(
       simulcastLayers(640, 480).map((l) => [l.rid, l.scaleResolutionDownBy]),
       [
-        ['m', 2],
         ['h', 1],
+        ['m', 2],
       ],
     );
     assert.deepEqual(simulcastLayers(320, 180), []);

@@ -1,0 +1,209 @@
+/**
+ * SFU media through the SDK's Room API, end to end: real Chromium, the real Parley server, a real
+ * Janus. Simulcast layers picked by `room.setVideoView` (frame widths read from the subscriber's
+ * getStats, layers from the publisher's), a hidden tile paused and resumed (frames decoded stop
+ * and go on), a screen share reaching another member as its own stream and going away when it
+ * stops. The server here moves a room to the SFU from its second member
+ * (PARLEY_SFU_THRESHOLD=1), so two participants suffice.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { ParleyServer } from '@parley/server';
+import type { Browser, Page } from 'playwright-core';
+import {
+  bundleForBrowser,
+  launchChromium,
+  newMediaContext,
+  removeDir,
+  tracePage,
+  writePage,
+} from '../../helpers/browser.ts';
+import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { startServer } from '../../helpers/server.ts';
+import { poll } from './poll.ts';
+
+const ROOT = new URL('../../..', import.meta.url).pathname;
+
+type Publish = boolean | { width: number; height: number; audio?: boolean };
+type VideoIn = { member: string; stream: string; track: string; framesDecoded: number; frameWidth: number };
+
+describe('SFU media in Chromium (real Janus)', () => {
+  let janus: TestJanus;
+  let server: ParleyServer;
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+
+  before(async () => {
+    janus = await startJanus();
+    dir = await bundleForBrowser({ rooms: join(ROOT, 'test/e2e/sfu/room-page.ts') });
+    writePage(
+      dir,
+      'rooms.html',
+      '<!doctype html><meta charset="utf-8"><script type="module" src="/rooms.js"></script>',
+    );
+    server = await startServer({
+      PARLEY_WEB_DIR: dir,
+      PARLEY_JANUS_URL: janus.wsUrl,
+      PARLEY_JANUS_API_SECRET: janus.apiSecret,
+      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      PARLEY_SFU_THRESHOLD: '1',
+    });
+    browser = await launchChromium();
+    const context = await newMediaContext(browser, server.url);
+    page = await context.newPage();
+    tracePage(page, 'rooms');
+    await page.goto(`${server.url}/rooms.html`);
+    await page.waitForFunction(() => typeof window.ROOMS === 'object');
+  });
+  afterEach(async () => {
+    await page?.evaluate(() => window.ROOMS.closeAll()).catch(() => {});
+  });
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await server?.close().catch(() => {});
+    await janus?.close();
+    if (dir) removeDir(dir);
+  });
+
+  /** Joins `names` in order and waits until every one of them is in sfu mode. */
+  async function joinAll(room: string, who: [string, Publish][]): Promise<void> {
+    for (const [name, publish] of who) {
+      await page.evaluate(([n, r, p]) => window.ROOMS.join(n, r, p), [name, room, publish] as const);
+    }
+    for (const [name] of who) {
+      await poll(
+        () => page.evaluate(([n]) => window.ROOMS.mode(n), [name] as const),
+        (m) => m === 'sfu',
+        10_000,
+      );
+    }
+  }
+
+  /** The subscriber's one video track from `member` (waits until it decodes). */
+  async function videoFrom(sub: string, member: string, pred: (v: VideoIn) => boolean, timeoutMs = 30_000) {
+    const all = await poll(
+      () => page.evaluate(([n]) => window.ROOMS.videoIn(n), [sub] as const),
+      (list) => list.some((v) => v.member === member && pred(v)),
+      timeoutMs,
+      async () =>
+        `layer ${JSON.stringify(await page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), [sub, member] as const))}, out ${JSON.stringify(
+          await page.evaluate(([n]) => window.ROOMS.layersOut(n), [member] as const),
+        )}`,
+    );
+    return all.find((v) => v.member === member && pred(v))!;
+  }
+
+  it('SFU › simulcast: setVideoView picks the layer (frame width from getStats), hidden pauses and resumes', async () => {
+    const room = 'simulcast';
+    await joinAll(room, [
+      ['hd', { width: 1280, height: 720 }],
+      ['viewer', false],
+    ]);
+    // The publisher sends three layers; wait until the top one is encoded at full width (the
+    // encoder adds layers as its bandwidth estimate grows).
+    const layers = await poll(
+      () => page.evaluate(([n]) => window.ROOMS.layersOut(n), ['hd'] as const),
+      (l) =>
+        l.length === 3 &&
+        l.every((x) => x.framesEncoded > 0) &&
+        Math.max(...l.map((x) => x.frameWidth)) >= 1280,
+      30_000,
+    );
+    process.stdout.write(`# simulcast layers out: ${JSON.stringify(layers)}\n`);
+    const topWidth = Math.max(...layers.map((x) => x.frameWidth));
+
+    const t0 = Date.now();
+    await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, { width: 320, height: 180 }), [
+      'viewer',
+      'hd',
+    ] as const);
+    const small = await videoFrom(
+      'viewer',
+      'hd',
+      (v) => v.framesDecoded > 0 && v.frameWidth > 0 && v.frameWidth <= 320,
+    );
+    const smallMs = Date.now() - t0;
+
+    const t1 = Date.now();
+    await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, { width: 1280, height: 720 }), [
+      'viewer',
+      'hd',
+    ] as const);
+    const large = await videoFrom('viewer', 'hd', (v) => v.frameWidth >= topWidth);
+    const largeMs = Date.now() - t1;
+
+    // Hidden: the SFU stops forwarding, so no frame is decoded any more.
+    await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, 'hidden'), ['viewer', 'hd'] as const);
+    await poll(
+      () => page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['viewer', 'hd'] as const),
+      (l) => (l.layer as { paused?: boolean } | null)?.paused === true,
+      5_000,
+    );
+    await new Promise((r) => setTimeout(r, 1000)); // frames already on the way
+    const pausedAt = (await videoFrom('viewer', 'hd', () => true)).framesDecoded;
+    await new Promise((r) => setTimeout(r, 2000));
+    const pausedLater = (await videoFrom('viewer', 'hd', () => true)).framesDecoded;
+    assert.equal(pausedLater, pausedAt, 'no frame decoded while hidden');
+
+    const t2 = Date.now();
+    await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, { width: 640, height: 360 }), [
+      'viewer',
+      'hd',
+    ] as const);
+    const resumed = await videoFrom('viewer', 'hd', (v) => v.framesDecoded >= pausedLater + 10);
+    const resumeMs = Date.now() - t2;
+    process.stdout.write(
+      `# simulcast: small view -> ${small.frameWidth} px in ${smallMs} ms; large -> ${large.frameWidth} px in ${largeMs} ms; hidden: ${pausedAt} -> ${pausedLater} frames over 2 s; shown again: +10 frames in ${resumeMs} ms at ${resumed.frameWidth} px\n`,
+    );
+  });
+
+  it('SFU › screen share arrives as its own stream (decoded frames) and goes away when stopped', async () => {
+    const room = 'screens';
+    await joinAll(room, [
+      ['presenter', true],
+      ['watcher', false],
+    ]);
+    const camera = await videoFrom('watcher', 'presenter', (v) => v.framesDecoded > 5);
+    const t0 = Date.now();
+    await page.evaluate(([n]) => window.ROOMS.shareScreen(n), ['presenter'] as const);
+    const screen = await videoFrom(
+      'watcher',
+      'presenter',
+      (v) => v.stream !== camera.stream && v.framesDecoded > 5,
+    );
+    const shareMs = Date.now() - t0;
+    assert.deepEqual(
+      await page.evaluate(([n, m]) => window.ROOMS.mediaState(n, m), ['watcher', 'presenter'] as const),
+      {
+        audio: false,
+        video: true,
+        screen: true,
+      },
+    );
+    // The camera keeps going next to it, in its own stream.
+    const both = await page.evaluate(([n]) => window.ROOMS.videoIn(n), ['watcher'] as const);
+    assert.equal(both.filter((v) => v.member === 'presenter').length, 2);
+
+    const t1 = Date.now();
+    await page.evaluate(([n]) => window.ROOMS.stopScreenShare(n), ['presenter'] as const);
+    const after = await poll(
+      () => page.evaluate(([n]) => window.ROOMS.videoIn(n), ['watcher'] as const),
+      (list) => !list.some((v) => v.stream === screen.stream),
+      15_000,
+    );
+    const stopMs = Date.now() - t1;
+    assert.equal(
+      (await page.evaluate(([n, m]) => window.ROOMS.mediaState(n, m), ['watcher', 'presenter'] as const))
+        ?.screen,
+      false,
+    );
+    // The camera is still decoding after the screen went away.
+    const cam0 = after.find((v) => v.member === 'presenter')?.framesDecoded ?? 0;
+    await videoFrom('watcher', 'presenter', (v) => v.stream !== screen.stream && v.framesDecoded > cam0 + 5);
+    process.stdout.write(
+      `# sfu screen share: decoded on the other side ${shareMs} ms after shareScreen (own stream), gone ${stopMs} ms after stopScreenShare\n`,
+    );
+  });
+});
