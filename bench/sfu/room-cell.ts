@@ -55,7 +55,7 @@ const pct = (ms: number, wallMs: number) => (100 * ms) / wallMs;
 let roomSeq = 0;
 
 /** Runs one cell and returns its figures (failures are reported inside, not thrown, where possible). */
-export async function runCell(o: CellOptions): Promise<Record<string, unknown>> {
+export async function runCell(o: CellOptions) {
   const n = o.participants;
   const names = Array.from({ length: n }, (_, i) => `p${i}`);
   const room = `bench-${o.mode}-${n}-${++roomSeq}`;
@@ -216,6 +216,9 @@ export async function runCell(o: CellOptions): Promise<Record<string, unknown>> 
     await browser.close().catch(() => {});
   }
 }
+
+/** What one cell reports (the JSON of `cells[]`). */
+export type CellReport = Awaited<ReturnType<typeof runCell>>;
 
 /** The 1, 5 and 15 minute load averages, rounded. */
 export function loads(): number[] {

@@ -28,7 +28,8 @@ import { bundleForBrowser, removeDir, writePage } from '../../test/helpers/brows
 import { startJanus, type TestJanus } from '../../test/helpers/janus.ts';
 import { freePort, type RunningServer, startServer } from '../signaling/server-process.ts';
 import { ROOT } from '../signaling/targets.ts';
-import { ratio, round } from './figures.ts';
+import { round } from './figures.ts';
+import { type CellEntry, compare, type SfuBenchReport } from './report.ts';
 import { loads, type Mode, runCell } from './room-cell.ts';
 
 const { values } = parseArgs({
@@ -93,14 +94,8 @@ async function sfuReady(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`Parley's SFU link not up after ${timeoutMs} ms: ${last}`);
 }
 
-const runStarted = Date.now();
-const report: Record<string, unknown> = {
-  bench: 'sfu',
-  date: new Date(runStarted).toISOString(),
-  command: `bench:sfu ${process.argv.slice(2).join(' ')}`.trim(),
-};
 /** The commit measured, and files under packages/ that differ from it (others' work in progress). */
-function gitState(): { commit: string; uncommittedInPackages: string[] } {
+function gitState(): SfuBenchReport['git'] {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
   try {
     const dirty = git('status', '--porcelain', '--', 'packages');
@@ -109,16 +104,11 @@ function gitState(): { commit: string; uncommittedInPackages: string[] } {
     return { commit: 'unknown', uncommittedInPackages: [] };
   }
 }
-report.git = gitState();
-const machine = {
-  nproc: CORES,
-  cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-  memTotalGiB: Math.round(totalmem() / 2 ** 30),
-  node: process.version,
-  loadavg: { start: loads(), end: [] as number[] },
-};
-report.machine = machine;
-report.method = {
+
+const runStarted = Date.now();
+const git = gitState();
+const loadStart = loads();
+const method = {
   sizes: SIZES,
   settleS: SETTLE_S,
   windowS: WINDOW_S,
@@ -130,8 +120,7 @@ report.method = {
   cpu: 'utime+stime from /proc over the window: Chromium = every process under the launched browser; Parley = its server process; Janus = its process (idle in mesh cells); percent of one core',
   order: 'per size, mesh and SFU back to back, the order alternating from size to size',
 };
-const cells: Record<string, unknown>[] = [];
-report.cells = cells;
+const cells: CellEntry[] = [];
 
 let janus: TestJanus | undefined;
 let mesh: Awaited<ReturnType<typeof startParley>> | undefined;
@@ -195,48 +184,23 @@ try {
   removeDir(dir);
 }
 
-// Ratios SFU / mesh per size.
-type Cell = {
-  mode: Mode;
-  participants: number;
-  cpu?: Record<string, number | null>;
-  video?: { decodedFpsPerStream: { median: number | null } };
-  network?: { uplinkKbps: { median: number | null } };
-  joinToFirstFrame?: { medianAllMs: number | null; medianEachMs: number | null };
+const report: SfuBenchReport = {
+  bench: 'sfu',
+  date: new Date(runStarted).toISOString(),
+  command: `bench:sfu ${process.argv.slice(2).join(' ')}`.trim(),
+  git,
+  machine: {
+    nproc: CORES,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    memTotalGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    loadavg: { start: loadStart, end: loads() },
+  },
+  method,
+  cells,
+  comparisons: compare(cells, SIZES),
+  durationS: round((Date.now() - runStarted) / 1000, 0) ?? 0,
 };
-const comparisons = SIZES.map((n) => {
-  const m = cells.find((c) => c.mode === 'mesh' && c.participants === n) as Cell | undefined;
-  const s = cells.find((c) => c.mode === 'sfu' && c.participants === n) as Cell | undefined;
-  return {
-    participants: n,
-    forwardedStreams: n * (n - 1),
-    sfuVsMesh: {
-      clientCpuPerParticipant: ratio(s?.cpu?.chromiumPerParticipant, m?.cpu?.chromiumPerParticipant),
-      totalCpu: ratio(s?.cpu?.total, m?.cpu?.total),
-      decodedFpsPerStreamMedian: ratio(
-        s?.video?.decodedFpsPerStream.median,
-        m?.video?.decodedFpsPerStream.median,
-      ),
-      uplinkPerParticipantMedian: ratio(s?.network?.uplinkKbps.median, m?.network?.uplinkKbps.median),
-      joinToAllFirstFramesMedian: ratio(s?.joinToFirstFrame?.medianAllMs, m?.joinToFirstFrame?.medianAllMs),
-      joinToEachFirstFrameMedian: ratio(s?.joinToFirstFrame?.medianEachMs, m?.joinToFirstFrame?.medianEachMs),
-    },
-    clientCpuPerParticipant: {
-      mesh: m?.cpu?.chromiumPerParticipant ?? null,
-      sfu: s?.cpu?.chromiumPerParticipant ?? null,
-    },
-    serverSideCpu: { meshParley: m?.cpu?.serverSide ?? null, sfuParleyAndJanus: s?.cpu?.serverSide ?? null },
-    janusPerForwardedStream: s?.cpu?.janusPerForwardedStream ?? null,
-    parleyAndJanusPerForwardedStream: s?.cpu?.parleyAndJanusPerForwardedStream ?? null,
-    clientPerDecodedStream: {
-      mesh: m?.cpu?.chromiumPerDecodedStream ?? null,
-      sfu: s?.cpu?.chromiumPerDecodedStream ?? null,
-    },
-  };
-});
-report.comparisons = comparisons;
-machine.loadavg.end = loads();
-report.durationS = round((Date.now() - runStarted) / 1000, 0);
 
 const text = JSON.stringify(report, null, 2);
 if (values.out) writeFileSync(values.out, `${text}\n`);
