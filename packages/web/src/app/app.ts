@@ -30,12 +30,17 @@ import { h, replaceChildren } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
 import { signalingUrl } from './endpoints.ts';
 import { forgetInviteToken, inviteToken, tokenName } from './invite.ts';
+import {
+  describeModeChange,
+  followActiveSpeaker,
+  followMode,
+  joinRoom,
+  MAX_MESH_PEOPLE,
+  reportVideoView,
+} from './large-room.ts';
 import { PeerLink } from './peer-link.ts';
 import { rememberRoom, setTabSession, tabSession, writePref } from './prefs.ts';
 import { navigate, parseRoute, type Route, roomLink } from './router.ts';
-
-/** Most people a room shows: a mesh sends one copy of your video to each, so six is the limit. */
-export const MAX_ROOM_PEOPLE = 6;
 
 type Conversation =
   | {
@@ -187,7 +192,7 @@ export class ParleyApp {
       this.#showGate(route.page === 'room' ? route.room : null);
       return;
     }
-    if (route.page === 'room') void this.#enterRoom(route.room);
+    if (route.page === 'room') void this.#enterRoom(route.room, route.large === true);
     else this.#showHome();
   }
 
@@ -377,9 +382,9 @@ export class ParleyApp {
         ),
       ),
       onCall: (name) => void this.#startCall(name),
-      onRoom: (room, password) => {
+      onRoom: (room, password, large) => {
         this.#roomPassword = password ? { room, password } : null;
-        navigate({ page: 'room', room });
+        navigate(large ? { page: 'room', room, large } : { page: 'room', room });
       },
     });
     this.#home = view;
@@ -405,7 +410,7 @@ export class ParleyApp {
 
   // ---- rooms --------------------------------------------------------------------------------
 
-  async #enterRoom(name: string): Promise<void> {
+  async #enterRoom(name: string, large: boolean): Promise<void> {
     const client = this.#client;
     if (!client) return;
     document.title = `${name} · Parley`;
@@ -435,13 +440,34 @@ export class ParleyApp {
       icon('link'),
       h('span', { class: 'button-text' }, 'Copy link'),
     );
+    const modeChip = h(
+      'span',
+      {
+        class: 'chip plain mode-chip',
+        hidden: true,
+        title: 'Video goes through the server, so everyone sends it only once',
+      },
+      icon('users'),
+      'Large room',
+    );
+    let conv: Extract<Conversation, { kind: 'room' }> | null = null;
     const screen = new CallScreen(this.#root, {
       kind: 'room',
       selfName: client.name,
-      header: this.#header(h('h1', null, name), copy),
+      header: this.#header(h('h1', null, name), modeChip, copy),
       onLeave: () => navigate({ page: 'home' }),
+      roomMedia: true,
+      onVideoView: (member, view) => {
+        if (conv?.room) reportVideoView(conv.room, member, view);
+      },
+      sfuConnections: () => {
+        const sfu = conv?.room?.sfu;
+        return sfu
+          ? { publisher: sfu.publisher, subscriber: sfu.subscriber, layerOf: (n: string) => sfu.layerOf(n) }
+          : undefined;
+      },
     });
-    const conv: Conversation = { kind: 'room', name, room: null, screen, stream, leaving: false };
+    conv = { kind: 'room', name, room: null, screen, stream, leaving: false };
     this.#conversation = conv;
     screen.setWaiting({ title: 'Joining…', detail: `Connecting you to “${name}”.` });
     const added = new Set<PeerSession>();
@@ -465,10 +491,12 @@ export class ParleyApp {
     // or wrong (the protocol has no code of its own for it): ask, and try again.
     for (let attempt = 0; attempt < 10 && !room; attempt++) {
       try {
-        room = await client.join(name, {
-          ...(stream ? { stream } : { media: false }),
-          ...(password ? { password } : {}),
-        });
+        room = await joinRoom(
+          client,
+          name,
+          { ...(stream ? { stream } : { media: false }), ...(password ? { password } : {}) },
+          large,
+        );
       } catch (err) {
         if (this.#conversation !== conv) return;
         const code = err instanceof ParleyError ? err.code : null;
@@ -504,13 +532,15 @@ export class ParleyApp {
       return;
     }
     conv.room = room;
-    if (room.peers.size + 1 > MAX_ROOM_PEOPLE) {
+    // A room whose media goes peer to peer holds six people with video; a server with an SFU
+    // moves a growing room to it, and then there is no limit here (the server has its own).
+    if (room.mode === 'mesh' && room.peers.size + 1 > MAX_MESH_PEOPLE) {
       void room.leave();
       stopStream(stream);
       this.#conversation = null;
       screen.destroy();
       toast(
-        `“${name}” already has ${MAX_ROOM_PEOPLE} people, the most a room holds with video. Try another room.`,
+        `“${name}” already has ${MAX_MESH_PEOPLE} people, the most a room holds on this server. Try another room.`,
         'error',
         9000,
       );
@@ -560,6 +590,17 @@ export class ParleyApp {
       );
       updateWaiting();
     });
+    // Media comes from the room (peer to peer or through the SFU), in the same shape either way.
+    room.on('track', (peer, track, trackStream) => screen.roomTrack(peer, track, trackStream));
+    room.on('track-removed', (peer, _track, trackStream) => screen.roomTrackRemoved(peer, trackStream));
+    room.on('media-state', (peer, state) => screen.roomMediaState(peer, state));
+    const showMode = (mode: typeof room.mode, notice: string | null) => {
+      modeChip.hidden = mode !== 'sfu';
+      screen.setRoomMode(mode, notice);
+    };
+    showMode(room.mode, room.mode === 'sfu' ? describeModeChange('sfu', true) : null);
+    followMode(room, (mode) => showMode(mode, describeModeChange(mode, false)));
+    followActiveSpeaker(room, (speaker) => screen.setActiveSpeaker(speaker));
     room.on('state', (state, reason) => {
       if (state === 'rejoining')
         screen.showBanner('rejoin', 'The server restarted; joining the room again…', 'warn');

@@ -88,8 +88,15 @@ export class ConnectionPanel {
     return this.#mode;
   }
 
-  /** Updates the room card with a sample of the SFU connections; `nameOf` names a received track. */
-  updateSfu(s: SfuSample, nameOf: (trackId: string) => string | undefined): void {
+  /**
+   * Updates the room card with a sample of the SFU connections; `nameOf` names a received track,
+   * `layerOf` says which layer of a person's camera the SDK asked the SFU for.
+   */
+  updateSfu(
+    s: SfuSample,
+    nameOf: (trackId: string) => string | undefined,
+    layerOf: (name: string) => { substream: number; paused: boolean } | undefined = () => undefined,
+  ): void {
     const card = this.#roomCard();
     card.values.out!.textContent = formatBitrate(s.outBps);
     card.values.in!.textContent = formatBitrate(s.inBps);
@@ -125,20 +132,22 @@ export class ConnectionPanel {
       card.received,
       rows.length === 0
         ? h('li', { class: 'muted' }, 'No video received yet')
-        : rows.map(({ v, name }) =>
-            h(
+        : rows.map(({ v, name }) => {
+            const layer = layerOf(name);
+            const parts: string[] = [];
+            if (layer?.paused) parts.push('paused (not on screen)');
+            else {
+              if (v.width && v.height) parts.push(`${v.width}×${v.height}`);
+              if (v.fps !== undefined) parts.push(`${Math.round(v.fps)} fps`);
+              if (layer) parts.push(`${layerName(layer.substream)} layer`);
+            }
+            return h(
               'li',
               { 'data-peer': name },
               h('span', { class: 'person-name' }, name),
-              h(
-                'span',
-                { class: 'muted' },
-                v.width && v.height
-                  ? `${v.width}×${v.height} · ${layerName(v.height)} layer${v.fps !== undefined ? ` · ${Math.round(v.fps)} fps` : ''}`
-                  : 'paused',
-              ),
-            ),
-          ),
+              h('span', { class: 'muted' }, parts.join(' · ') || 'starting'),
+            );
+          }),
     );
     card.plot.push([s.inBps, s.rttMs]);
   }

@@ -37,12 +37,9 @@ export interface SfuSample {
   received: ReceivedVideo[];
 }
 
-/** Which layer a received height is: the SFU's three layers are about ¼, ½ and all of the camera. */
-export function layerName(height: number | undefined): string {
-  if (height === undefined) return '';
-  if (height <= 200) return 'low';
-  if (height <= 400) return 'medium';
-  return 'high';
+/** Words for a simulcast layer the SDK asked the SFU for (0 lowest … 2 highest). */
+export function layerName(substream: number): string {
+  return substream <= 0 ? 'low' : substream === 1 ? 'medium' : 'high';
 }
 
 type StatsEntry = Record<string, unknown> & { type: string; id: string; timestamp: number };

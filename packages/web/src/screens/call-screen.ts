@@ -53,10 +53,18 @@ export interface CallScreenOptions {
   roomMedia?: boolean;
   /** Rooms: each member's camera-tile view (its size in CSS pixels, or hidden), for the SDK. */
   onVideoView?(name: string, view: VideoView): void;
-  /** Rooms: the SFU connections in SFU mode, for the connection panel. */
-  sfuConnections?():
-    | { publisher?: RTCPeerConnection | undefined; subscriber?: RTCPeerConnection | undefined }
-    | undefined;
+  /**
+   * Rooms: the SFU connections in SFU mode, and the layer asked for each person's camera, for
+   * the connection panel.
+   */
+  sfuConnections?(): SfuConnections | undefined;
+}
+
+/** What the connection panel reads of a room's SFU session. */
+export interface SfuConnections {
+  publisher?: RTCPeerConnection | undefined;
+  subscriber?: RTCPeerConnection | undefined;
+  layerOf?(name: string): { substream: number; paused: boolean } | undefined;
 }
 
 /** How often the connection panel reads the SFU connections' stats. */
@@ -831,7 +839,11 @@ export class CallScreen {
         for (const tile of entry.screens.values())
           for (const t of tile.stream?.getTracks() ?? []) names.set(t.id, `${entry.link.name} (screen)`);
       }
-      this.#conn.updateSfu(sample, (id) => names.get(id));
+      this.#conn.updateSfu(
+        sample,
+        (id) => names.get(id),
+        (name) => conns.layerOf?.(name),
+      );
     } catch {
       // A connection closing under us (a mode change, an SFU restart): the next read catches up.
     }

@@ -4,6 +4,7 @@
  * sees how they look before anyone picks up.
  */
 import { LIMITS } from '@parley/protocol';
+import { serverHasSfu } from '../app/endpoints.ts';
 import { recentRooms } from '../app/prefs.ts';
 import { isRoomName, roomLink } from '../app/router.ts';
 import type { SelfPreview } from '../components/self-preview.ts';
@@ -20,8 +21,11 @@ export interface HomeProps {
   /** The top bar (with the connection status), owned by the app. */
   header: HTMLElement;
   onCall(name: string): void;
-  /** Joins (or creates) a room; `password` protects a new room, or opens a protected one. */
-  onRoom(room: string, password: string | null): void;
+  /**
+   * Joins (or creates) a room; `password` protects a new room, or opens a protected one; `large`
+   * creates a new room with its media through the server's SFU from the start.
+   */
+  onRoom(room: string, password: string | null, large: boolean): void;
 }
 
 /** What the app updates on the home screen. */
@@ -164,10 +168,35 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
     autocomplete: 'new-password',
     maxLength: LIMITS.passwordMaxChars,
   });
+  const largeInput = h('input', {
+    type: 'checkbox',
+    id: 'room-large',
+    'aria-describedby': 'room-large-hint',
+    onchange: () => updateLink(),
+  });
+  // Shown once the server says it has an SFU: without one a large room would be a mesh anyway.
+  const largeOption = h(
+    'div',
+    { class: 'check-row', hidden: true },
+    largeInput,
+    h(
+      'div',
+      { class: 'stack', style: 'gap:2px' },
+      h('label', { for: 'room-large' }, 'Large room (more than 4 people)'),
+      h(
+        'p',
+        { class: 'field-hint', id: 'room-large-hint' },
+        'Video goes through the server from the start, so everyone sends it only once. Rooms also switch by themselves when a fifth person joins.',
+      ),
+    ),
+  );
+  void serverHasSfu().then((has) => {
+    largeOption.hidden = !has;
+  });
   const linkText = h('code', { class: 'small muted', id: 'room-link', style: 'overflow-wrap:anywhere' });
   const updateLink = () => {
     const room = roomInput.value.trim();
-    linkText.textContent = isRoomName(room) ? roomLink(room) : '';
+    linkText.textContent = isRoomName(room) ? roomLink(room, largeInput.checked) : '';
   };
   roomInput.addEventListener('input', updateLink);
   updateLink();
@@ -181,7 +210,7 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
         const ok = isRoomName(room);
         roomError.textContent = ok ? '' : 'Room names use letters, digits, “.”, “-” or “_” (no spaces).';
         roomInput.setAttribute('aria-invalid', String(!ok));
-        if (ok) props.onRoom(room, passwordInput.value || null);
+        if (ok) props.onRoom(room, passwordInput.value || null, largeInput.checked);
       },
     },
     h('label', { for: 'room-name' }, 'Room name'),
@@ -206,6 +235,7 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
     ),
     roomError,
     linkText,
+    largeOption,
     h(
       'details',
       { class: 'room-options' },
@@ -240,7 +270,7 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
             const room = roomInput.value.trim();
             if (!isRoomName(room)) return;
             toast(
-              (await copyText(roomLink(room)))
+              (await copyText(roomLink(room, largeInput.checked)))
                 ? 'Room link copied. Send it to the people you want to meet.'
                 : 'Could not copy; select the link and copy it.',
               'success',
@@ -271,7 +301,7 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
         'div',
         { class: 'feature' },
         icon('shield'),
-        h('span', null, 'Peer-to-peer: media never goes through this server.'),
+        h('span', null, 'Calls and small rooms are peer to peer: media never goes through this server.'),
       ),
       h(
         'div',
@@ -283,7 +313,11 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
         'div',
         { class: 'feature' },
         icon('users'),
-        h('span', null, 'Rooms for up to six people, no account needed.'),
+        h(
+          'span',
+          null,
+          'Rooms without an account: six people peer to peer, many more on servers with an SFU.',
+        ),
       ),
       h(
         'div',

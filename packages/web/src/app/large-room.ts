@@ -1,0 +1,51 @@
+/**
+ * The app's use of the SDK's large-room API in one place: joining a room as an SFU room from the
+ * start, following the room's mode (`mesh` ↔ `sfu`), the active speaker, and telling the SDK how
+ * each member's camera tile is shown (`room.setVideoView`), so it can pick simulcast layers and
+ * pause video nobody sees. See docs/SDK.md, "Large rooms (SFU)".
+ */
+import type { MediaOptions, ParleyClient, Room } from '@parley/client';
+import type { RoomMode } from '@parley/protocol';
+import type { VideoView } from '../media/video-views.ts';
+
+/** What the app passes to `client.join` besides the room name. */
+export type JoinArgs = MediaOptions & { password?: string };
+
+/** Most people a mesh room shows: each sends one copy of their video to each other person. */
+export const MAX_MESH_PEOPLE = 6;
+
+/** What the person sees when the room's media changes path. */
+export function describeModeChange(mode: RoomMode, joining: boolean): string {
+  if (mode === 'sfu')
+    return joining
+      ? 'Large room: video goes through the server, so everyone sends it only once.'
+      : 'Large room: video now goes through the server — a short freeze is normal.';
+  return 'Small room again: video goes straight between you — a short freeze is normal.';
+}
+
+/** Joins `room`; `large` asks the server to create it as an SFU room from the start. */
+export function joinRoom(
+  client: ParleyClient,
+  room: string,
+  options: JoinArgs,
+  large: boolean,
+): Promise<Room> {
+  return client.join(room, large ? { ...options, mode: 'sfu' } : options);
+}
+
+/** Tells the SDK how `name`'s camera tile is shown (size in CSS pixels, or hidden). */
+export function reportVideoView(room: Room, name: string, view: VideoView): void {
+  if (room.state === 'left') return;
+  room.setVideoView(name, view);
+}
+
+/** Calls `fn` with the active speaker now and whenever it changes; returns an unsubscribe. */
+export function followActiveSpeaker(room: Room, fn: (name: string | undefined) => void): () => void {
+  fn(room.activeSpeaker);
+  return room.on('active-speaker', fn);
+}
+
+/** Calls `fn` whenever the room's media changes path (`sfu` or back to `mesh`). */
+export function followMode(room: Room, fn: (mode: RoomMode) => void): () => void {
+  return room.on('mode', fn);
+}

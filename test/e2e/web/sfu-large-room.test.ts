@@ -1,0 +1,303 @@
+/**
+ * A large room in the web app, end to end: real Chromium, the real Parley server and a real
+ * Janus. One person uses the web app (fake camera and microphone, publishing); nine others join
+ * the same room as SDK clients from a second page (two publish a small camera, seven only
+ * receive: two cores cannot encode ten cameras). The room moves to the SFU when the fifth joins
+ * and the web app says so; it then shows nine remote tiles and the person's own, its tiles of the
+ * two publishers decode frames (getStats of the SFU subscriber connection, matched to the tiles'
+ * own tracks, and the video elements' rendered frames), and every SDK member decodes the web app
+ * person's video. On a small window the grid pages: the publisher on the other page is paused
+ * at the SFU (the tile's visibility reached `room.setVideoView`), and resumes when shown.
+ * A second test opens a `?large` link: the room is an SFU room from the start.
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { ParleyServer } from '@parley/server';
+import type { Browser, Page } from 'playwright-core';
+import { bundleForBrowser, newMediaContext, removeDir, tracePage, writePage } from '../../helpers/browser.ts';
+import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { startServer, stopAllServers } from '../../helpers/server.ts';
+import { buildWeb, launchForWeb, openPerson, type Person, screenshot } from '../../helpers/web.ts';
+
+const ROOT = new URL('../../..', import.meta.url).pathname;
+
+type MembersApi = {
+  join(name: string, room: string, publish: boolean, watch: string, everyone: string[]): Promise<string>;
+  mode(name: string): string | undefined;
+  decoded(name: string): Promise<Record<string, number>>;
+  closeAll(): void;
+};
+type FeedLayer = { substream: number; paused: boolean };
+type AppRoom = {
+  mode: string;
+  sfu?: { subscriber?: RTCPeerConnection; layerOf(name: string): FeedLayer | undefined };
+};
+declare global {
+  interface Window {
+    MEMBERS: MembersApi;
+    parley: { room: AppRoom | null };
+  }
+}
+
+/** Per remote tile of the web app: frames decoded for the tile's own video track, and rendered. */
+type TileFrames = Record<string, { decoded: number; rendered: number; width: number }>;
+
+function tileFrames(page: Page): Promise<TileFrames> {
+  return page.evaluate(async () => {
+    const pc = window.parley.room?.sfu?.subscriber;
+    const decodedByTrack = new Map<string, number>();
+    if (pc)
+      for (const s of (await pc.getStats()).values())
+        if (s.type === 'inbound-rtp' && s.kind === 'video')
+          decodedByTrack.set(s.trackIdentifier, s.framesDecoded ?? 0);
+    const out: TileFrames = {};
+    for (const fig of document.querySelectorAll<HTMLElement>(
+      'figure.tile[data-peer]:not(.self):not(.screen)',
+    )) {
+      const video = fig.querySelector('video')!;
+      const track = (video.srcObject as MediaStream | null)?.getVideoTracks()[0];
+      out[fig.dataset.peer!] = {
+        decoded: track ? (decodedByTrack.get(track.id) ?? 0) : 0,
+        rendered: video.getVideoPlaybackQuality().totalVideoFrames,
+        width: video.videoWidth,
+      };
+    }
+    return out;
+  });
+}
+
+function layerOf(page: Page, name: string): Promise<FeedLayer | null> {
+  return page.evaluate((n) => window.parley.room?.sfu?.layerOf(n) ?? null, name);
+}
+
+async function poll<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const last = await read();
+    if (ok(last)) return last;
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not met in ${timeoutMs} ms; last ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('web app › large rooms (SFU, real Janus)', () => {
+  let janus: TestJanus;
+  let server: ParleyServer;
+  let browser: Browser;
+  let members: Page;
+  let dir: string;
+  const people: Person[] = [];
+
+  before(async () => {
+    janus = await startJanus();
+    // The built app plus the SDK members' page, served by the same Parley server.
+    dir = mkdtempSync(join(tmpdir(), 'parley-web-sfu-'));
+    cpSync(await buildWeb(), dir, { recursive: true });
+    await bundleForBrowser({ members: join(ROOT, 'test/e2e/web/sfu-members-page.ts') }, dir);
+    writePage(
+      dir,
+      'members.html',
+      '<!doctype html><meta charset="utf-8"><script type="module" src="/members.js"></script>',
+    );
+    server = await startServer({
+      PARLEY_WEB_DIR: dir,
+      PARLEY_JANUS_URL: janus.wsUrl,
+      PARLEY_JANUS_API_SECRET: janus.apiSecret,
+      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+    });
+    browser = await launchForWeb();
+    const context = await newMediaContext(browser, server.url);
+    members = await context.newPage();
+    tracePage(members, 'members');
+    await members.goto(`${server.url}/members.html`);
+    await members.waitForFunction(() => typeof window.MEMBERS === 'object');
+  });
+  afterEach(async () => {
+    await members?.evaluate(() => window.MEMBERS.closeAll()).catch(() => {});
+    for (const p of people.splice(0)) await p.context.close();
+  });
+  after(async () => {
+    await browser?.close().catch(() => {});
+    await stopAllServers();
+    await janus?.close();
+    if (dir) removeDir(dir);
+  });
+
+  it('ten people: the move to the SFU is said, nine remote tiles and self, everyone decodes, a tile on another page is paused', async () => {
+    const room = 'town-hall';
+    const host = await openPerson(browser, server.url, 'host', { path: `/#/room/${room}` });
+    people.push(host);
+    const stage = host.page.getByRole('region', { name: 'Stage' });
+    const participants = host.page.getByRole('region', { name: 'Participants' });
+    await stage.getByRole('heading', { name: 'Waiting for others to join' }).waitFor();
+    assert.equal(await host.page.evaluate(() => window.parley.room?.mode), 'mesh');
+
+    // Receive-only members first: the mesh phase (host + 3) stays light; the fifth moves the
+    // room to the SFU; the two publishers join it there.
+    const names = ['recv1', 'recv2', 'recv3', 'recv4', 'recv5', 'recv6', 'recv7', 'pub8', 'pub9'];
+    const publishers = ['pub8', 'pub9'];
+    const everyone = ['host', ...names];
+    const started = Date.now();
+    const modes: string[] = [];
+    for (const name of names) {
+      modes.push(
+        await members.evaluate(([n, r, pub, all]) => window.MEMBERS.join(n, r, pub, 'host', all), [
+          name,
+          room,
+          publishers.includes(name),
+          everyone,
+        ] as const),
+      );
+      if (name === 'recv4') {
+        // The web app says so, politely, above the stage.
+        await stage
+          .getByRole('status')
+          .filter({ hasText: 'Large room: video now goes through the server — a short freeze is normal.' })
+          .waitFor({ timeout: 20_000 });
+      }
+    }
+    assert.deepEqual(modes, ['mesh', 'mesh', 'mesh', 'sfu', 'sfu', 'sfu', 'sfu', 'sfu', 'sfu']);
+    assert.equal(await host.page.evaluate(() => window.parley.room?.mode), 'sfu');
+    await host.page.getByRole('banner').getByText('Large room', { exact: true }).waitFor();
+    await host.page
+      .getByRole('log', { name: 'Chat messages' })
+      .getByText('Large room: video now goes through the server', { exact: false })
+      .waitFor();
+
+    // Nine remote tiles and the person's own, by their accessible names.
+    await participants.getByRole('group', { name: 'host (you)' }).waitFor();
+    for (const name of names) await participants.getByRole('group', { name }).waitFor({ timeout: 20_000 });
+    assert.equal(await participants.getByRole('group').count(), 10);
+
+    // The web app's tiles of the two publishers decode and render frames (through the SFU).
+    const frames = await poll(
+      () => tileFrames(host.page),
+      (f) =>
+        publishers.every((p) => (f[p]?.decoded ?? 0) >= 10 && (f[p]?.rendered ?? 0) > 0 && f[p]!.width > 0),
+      45_000,
+      'the web app decodes both publishers',
+    );
+    // Every SDK member decodes the web app person's video.
+    const decodedHost: Record<string, number> = {};
+    for (const name of names) {
+      const d = await poll(
+        () => members.evaluate((n) => window.MEMBERS.decoded(n), name),
+        (x) => (x.host ?? 0) >= 10,
+        45_000,
+        `${name} decodes host`,
+      );
+      decodedHost[name] = d.host!;
+    }
+    process.stdout.write(
+      `# web sfu: 10 people decoding ${Date.now() - started} ms after the first member joined; web app tiles ${JSON.stringify(frames)}; members decoding host ${JSON.stringify(decodedHost)}\n`,
+    );
+    await screenshot(host.page, 'sfu-room-10');
+
+    // The connection panel: the room's mode and the SFU figures, not per-person connections.
+    await host.page.getByRole('button', { name: 'Connection details' }).click();
+    const roomMedia = host.page.getByRole('region', { name: 'Room media' });
+    await roomMedia.getByText('Through the server (SFU)').waitFor();
+    await roomMedia
+      .getByRole('list', { name: 'Video received' })
+      .getByText('pub8')
+      .waitFor({ timeout: 10_000 });
+    await screenshot(host.page, 'sfu-stats-panel');
+
+    // A small window: not every tile fits, the grid pages, and publishers on another page are
+    // paused at the SFU (their tiles' visibility reached room.setVideoView); paging to them shows
+    // them, and they play again.
+    await host.page.setViewportSize({ width: 640, height: 480 });
+    const pager = host.page.getByRole('navigation', { name: 'Participant pages' });
+    await pager.waitFor({ timeout: 10_000 });
+    const offPage = () =>
+      host.page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('figure.tile.off-page')].map((f) => f.dataset.peer!),
+      );
+    const hidden = (await offPage()).filter((p) => publishers.includes(p));
+    assert.ok(hidden.length > 0, 'a publisher is on another page');
+    for (const p of hidden)
+      await poll(
+        () => layerOf(host.page, p),
+        (l) => l?.paused === true,
+        10_000,
+        `${p} paused while off page`,
+      );
+    await screenshot(host.page, 'sfu-room-paged');
+    const next = pager.getByRole('button', { name: 'Next page of participants' });
+    while (await next.isEnabled()) await next.click();
+    for (const p of hidden) {
+      await participants.getByRole('group', { name: p }).waitFor();
+      await poll(
+        () => layerOf(host.page, p),
+        (l) => l?.paused === false,
+        10_000,
+        `${p} resumed once shown`,
+      );
+    }
+    const resumedFrom = await tileFrames(host.page);
+    await poll(
+      () => tileFrames(host.page),
+      (f) => hidden.every((p) => (f[p]?.decoded ?? 0) >= resumedFrom[p]!.decoded + 10),
+      20_000,
+      'the publishers shown again decode again',
+    );
+    // Back to the first page: they are paused again.
+    const previous = pager.getByRole('button', { name: 'Previous page of participants' });
+    while (await previous.isEnabled()) await previous.click();
+    for (const p of hidden)
+      await poll(
+        () => layerOf(host.page, p),
+        (l) => l?.paused === true,
+        10_000,
+        `${p} paused again`,
+      );
+
+    // A phone: ten 16:9 tiles in two columns fit without paging; the controls stay in reach.
+    await host.page.setViewportSize({ width: 390, height: 844 });
+    await pager.waitFor({ state: 'hidden' });
+    for (const name of ['host (you)', ...names]) await participants.getByRole('group', { name }).waitFor();
+    await screenshot(host.page, 'sfu-room-phone');
+  });
+
+  it('a ?large room link creates the room as an SFU room from the start', async () => {
+    const room = 'all-hands';
+    const host = await openPerson(browser, server.url, 'chair', { path: `/#/room/${room}?large` });
+    people.push(host);
+    const stage = host.page.getByRole('region', { name: 'Stage' });
+    await stage
+      .getByRole('status')
+      .filter({ hasText: 'Large room: video goes through the server' })
+      .waitFor({ timeout: 20_000 });
+    assert.equal(await host.page.evaluate(() => window.parley.room?.mode), 'sfu');
+    const mode = await members.evaluate(
+      ([r]) => window.MEMBERS.join('guest', r, true, 'chair', ['chair', 'guest']),
+      [room] as const,
+    );
+    assert.equal(mode, 'sfu');
+    await host.page
+      .getByRole('region', { name: 'Participants' })
+      .getByRole('group', { name: 'guest' })
+      .waitFor();
+    await poll(
+      () => tileFrames(host.page),
+      (f) => (f.guest?.decoded ?? 0) >= 10,
+      30_000,
+      'the web app decodes the guest',
+    );
+    await poll(
+      () => members.evaluate(() => window.MEMBERS.decoded('guest')),
+      (x) => (x.chair ?? 0) >= 10,
+      30_000,
+      'the guest decodes the web app person',
+    );
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * Browser side of the web app's large-room test: the other members of the room, as SDK clients
+ * in one page (one `ParleyClient` each, no session storage so they do not share a token). Each
+ * one watches only the web app person's camera, at a small tile size, and says every other
+ * member is hidden (so the SFU pauses those: two cores cannot decode every stream nine times).
+ * Decoded frames are read from each member's SFU subscriber connection, named by the Room's
+ * `track` events.
+ */
+import * as Parley from '../../../packages/client/src/index.ts';
+
+interface Member {
+  client: Parley.ParleyClient;
+  room: Parley.Room;
+  /** Track id → the member it came from. */
+  trackNames: Map<string, string>;
+}
+
+const members = new Map<string, Member>();
+
+const api = {
+  /**
+   * Joins `room` as `name`: publishing a small camera (no microphone) or receive-only. `watch`
+   * is the one member whose video this member looks at; `everyone` lists the room's names.
+   */
+  async join(
+    name: string,
+    room: string,
+    publish: boolean,
+    watch: string,
+    everyone: string[],
+  ): Promise<string> {
+    const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+    const client = await Parley.connect(wsUrl, { name, storage: null });
+    const r = await client.join(
+      room,
+      publish
+        ? { media: { video: { width: 320, height: 240, frameRate: 15 }, audio: false } }
+        : { media: false },
+    );
+    for (const other of everyone) {
+      if (other === name) continue;
+      r.setVideoView(other, other === watch ? { width: 320, height: 180 } : 'hidden');
+    }
+    const m: Member = { client, room: r, trackNames: new Map() };
+    r.on('track', (peer, track) => m.trackNames.set(track.id, peer.remoteName));
+    members.set(name, m);
+    return r.mode;
+  },
+
+  mode(name: string): string | undefined {
+    return members.get(name)?.room.mode;
+  },
+
+  /** Frames decoded per member through `name`'s SFU subscriber connection. */
+  async decoded(name: string): Promise<Record<string, number>> {
+    const m = members.get(name);
+    const pc = m?.room.sfu?.subscriber;
+    const out: Record<string, number> = {};
+    if (!m || !pc) return out;
+    for (const s of (await pc.getStats()).values()) {
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+      const from = m.trackNames.get(s.trackIdentifier);
+      if (from) out[from] = (out[from] ?? 0) + (s.framesDecoded ?? 0);
+    }
+    return out;
+  },
+
+  closeAll(): void {
+    for (const m of members.values()) m.client.close();
+    members.clear();
+  },
+};
+
+(window as unknown as { MEMBERS: typeof api }).MEMBERS = api;
