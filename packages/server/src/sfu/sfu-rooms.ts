@@ -41,6 +41,7 @@ import type { Session } from '../session/session.ts';
 import { JanusError, type JanusHandle, type JanusSession, type PluginReply } from './janus-client.ts';
 import { JanusLink } from './janus-link.ts';
 import { leastLoaded, loadsOf } from './placement.ts';
+import { janusDescriptions, sourceOf } from './sources.ts';
 
 /** VideoRoom error: the room already exists (a create raced with another). */
 const ROOM_EXISTS = 427;
@@ -228,7 +229,12 @@ export class SfuRooms {
       }
       // A second publish on a live connection is a renegotiation (`configure` with a new offer).
       const request = m.published ? 'configure' : 'publish';
-      return m.pub.message({ request }, { type: 'offer', sdp: msg.description.sdp });
+      // What each m-line carries, for subscribers (`source` in their `sfu.offer` streams).
+      const descriptions = janusDescriptions(msg.description.sdp, msg.sources);
+      return m.pub.message(
+        { request, ...(descriptions ? { descriptions } : {}) },
+        { type: 'offer', sdp: msg.description.sdp },
+      );
     });
     if (reply.jsep?.type !== 'answer' || typeof reply.jsep.sdp !== 'string') {
       throw new ParleyError('SFU_UNAVAILABLE', 'the SFU did not answer the offer');
@@ -670,15 +676,25 @@ function ack(s: Session, re: string | number | undefined): void {
   if (re !== undefined) s.send('ack', JSON.stringify({ type: 'ack', re }));
 }
 
-/** The subscriber offer's streams, as clients see them (names, never Janus ids). */
-function streamsOf(data: Record<string, unknown>): SfuStream[] {
+/**
+ * The subscriber offer's streams, as clients see them: names and what the publisher said each
+ * stream is (`feed_description`, only if it is an `SfuSource`), never Janus ids.
+ */
+export function streamsOf(data: Record<string, unknown>): SfuStream[] {
   const list = Array.isArray(data.streams) ? data.streams : [];
   const out: SfuStream[] = [];
-  for (const x of list as { mid?: unknown; type?: unknown; feed_display?: unknown; active?: unknown }[]) {
+  for (const x of list as {
+    mid?: unknown;
+    type?: unknown;
+    feed_display?: unknown;
+    feed_description?: unknown;
+    active?: unknown;
+  }[]) {
     if (x.active === false || typeof x.mid !== 'string' || typeof x.feed_display !== 'string') continue;
     if (x.type !== 'audio' && x.type !== 'video') continue;
     if (!NAME_PATTERN.test(x.feed_display)) continue;
-    out.push({ mid: x.mid, feed: x.feed_display, kind: x.type });
+    const source = sourceOf(x.feed_description);
+    out.push({ mid: x.mid, feed: x.feed_display, kind: x.type, ...(source ? { source } : {}) });
   }
   return out;
 }

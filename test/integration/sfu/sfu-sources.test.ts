@@ -1,0 +1,187 @@
+/**
+ * Stream sources through a real Janus: a real Chromium publisher (fake microphone and camera, and a
+ * canvas standing in for a screen share: three m-lines, two of them video) says which m-line is
+ * which in `sfu.publish {sources}`; once its media is up, a subscriber's `sfu.offer` labels each
+ * stream with that source. Sources for mids the offer does not have are ignored. The browser only
+ * does WebRTC here; signaling is plain WebSocket clients driven by the test.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ParleyServer } from '@parley/server';
+import type { Browser, Page } from 'playwright-core';
+import {
+  launchChromium,
+  newMediaContext,
+  removeDir,
+  type StaticServer,
+  serveStatic,
+  tracePage,
+  writePage,
+} from '../../helpers/browser.ts';
+import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { startServer, stopAllServers } from '../../helpers/server.ts';
+import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
+
+describe('SFU sources (real Janus, real Chromium publisher)', () => {
+  let janus: TestJanus;
+  let server: ParleyServer;
+  let browser: Browser;
+  let page: Page;
+  let site: StaticServer;
+  let dir: string;
+
+  before(async () => {
+    janus = await startJanus();
+    server = await startServer({
+      PARLEY_JANUS_URL: janus.wsUrl,
+      PARLEY_JANUS_API_SECRET: janus.apiSecret,
+      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+    });
+    dir = mkdtempSync(join(tmpdir(), 'parley-sources-'));
+    writePage(
+      dir,
+      'index.html',
+      '<!doctype html><title>publisher</title><canvas width="320" height="240"></canvas>',
+    );
+    site = await serveStatic(dir);
+    browser = await launchChromium();
+    const context = await newMediaContext(browser, site.url);
+    page = await context.newPage();
+    tracePage(page, 'publisher');
+    await page.goto(`${site.url}/index.html`);
+  });
+  after(async () => {
+    await closeAllClients();
+    await browser?.close();
+    await site?.close();
+    if (dir) removeDir(dir);
+    await stopAllServers();
+    await janus?.close();
+  });
+
+  it('SFU › sources given at publish come back as source on the subscriber’s streams; unknown mids are ignored', async (t) => {
+    if (!janus.iceAddress) {
+      t.skip('no non-loopback address for ICE on this machine');
+      return;
+    }
+    const room = 'sources';
+    const pub = await connectClient(server.wsUrl);
+    await pub.hello('presenter');
+    pub.send({ type: 'room.join', room, mode: 'sfu' });
+    assert.equal((await pub.next('room.joined')).mode, 'sfu');
+    const sub = await connectClient(server.wsUrl);
+    await sub.hello('viewer');
+    sub.send({ type: 'room.join', room });
+    assert.equal((await sub.next('room.joined')).mode, 'sfu');
+
+    // Microphone, camera and a "screen" (a painted canvas), each on its own sendonly m-line.
+    const offer = await page.evaluate(async () => {
+      const pc = new RTCPeerConnection();
+      (window as unknown as { pc: RTCPeerConnection }).pc = pc;
+      const media = await navigator.mediaDevices.getUserMedia({
+        audio: true,
+        video: { width: 320, height: 240 },
+      });
+      const canvas = document.querySelector('canvas')!;
+      const ctx = canvas.getContext('2d')!;
+      setInterval(() => {
+        ctx.fillStyle = `hsl(${Date.now() % 360}, 60%, 50%)`;
+        ctx.fillRect(0, 0, 320, 240);
+      }, 50);
+      const screen = canvas.captureStream(15).getVideoTracks()[0]!;
+      const mic = pc.addTransceiver(media.getAudioTracks()[0]!, { direction: 'sendonly' });
+      const cam = pc.addTransceiver(media.getVideoTracks()[0]!, { direction: 'sendonly' });
+      const scr = pc.addTransceiver(screen, { direction: 'sendonly' });
+      await pc.setLocalDescription();
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === 'complete') resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+      });
+      return { sdp: pc.localDescription!.sdp, mids: [mic.mid!, cam.mid!, scr.mid!] };
+    });
+    const [micMid, camMid, scrMid] = offer.mids as [string, string, string];
+    const started = Date.now();
+    pub.send({
+      type: 'sfu.publish',
+      id: 'pub',
+      room,
+      description: { type: 'offer', sdp: offer.sdp },
+      sources: [
+        { mid: micMid, source: 'microphone' },
+        { mid: camMid, source: 'camera' },
+        { mid: scrMid, source: 'screen' },
+        { mid: 'not-in-the-offer', source: 'camera' },
+      ],
+    });
+    const answer = await pub.next('sfu.published', { timeoutMs: 10_000 });
+    await page.evaluate(
+      (sdp) =>
+        (window as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription({ type: 'answer', sdp }),
+      answer.description.sdp,
+    );
+    // The presenter's media is up once Janus lists it: everyone hears of the feed.
+    for (;;) {
+      const feeds = await sub.next('sfu.feeds', { timeoutMs: 15_000 });
+      if (feeds.feeds.some((f) => f.name === 'presenter')) break;
+    }
+    console.log(`# publish to feed announced: ${Date.now() - started} ms`);
+
+    sub.send({ type: 'sfu.subscribe', id: 'sub', room, feeds: ['presenter'] });
+    const subOffer = await sub.next('sfu.offer', { timeoutMs: 10_000 });
+    assert.equal(subOffer.re, 'sub');
+    const bySource = subOffer.streams.map((s) => [s.kind, s.source, s.feed]).sort();
+    assert.deepEqual(bySource, [
+      ['audio', 'microphone', 'presenter'],
+      ['video', 'camera', 'presenter'],
+      ['video', 'screen', 'presenter'],
+    ]);
+    // Streams carry names and labels only: no Janus ids or descriptions of their own.
+    for (const s of subOffer.streams)
+      assert.deepEqual(Object.keys(s).sort(), ['feed', 'kind', 'mid', 'source']);
+    // The subscriber's mids are its own m-lines in the offer it got.
+    for (const s of subOffer.streams)
+      assert.match(subOffer.description.sdp, new RegExp(`a=mid:${s.mid}\\r?\\n`));
+
+    // A renegotiation (configure) may relabel: the canvas becomes the camera, the camera the screen.
+    const again = await page.evaluate(async () => {
+      const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
+      await pc.setLocalDescription(await pc.createOffer());
+      return pc.localDescription!.sdp;
+    });
+    pub.send({
+      type: 'sfu.publish',
+      id: 'pub2',
+      room,
+      description: { type: 'offer', sdp: again },
+      sources: [
+        { mid: micMid, source: 'microphone' },
+        { mid: camMid, source: 'screen' },
+        { mid: scrMid, source: 'camera' },
+      ],
+    });
+    const answer2 = await pub.next('sfu.published', { timeoutMs: 10_000 });
+    await page.evaluate(
+      (sdp) =>
+        (window as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription({ type: 'answer', sdp }),
+      answer2.description.sdp,
+    );
+    const late = await connectClient(server.wsUrl);
+    await late.hello('latecomer');
+    late.send({ type: 'room.join', room });
+    await late.next('room.joined');
+    late.send({ type: 'sfu.subscribe', id: 'late', room, feeds: ['presenter'] });
+    const lateOffer = await late.next('sfu.offer', { timeoutMs: 10_000 });
+    // Janus lists a feed's streams in the publisher's m-line order: microphone, camera track, canvas.
+    assert.deepEqual(
+      subOffer.streams.map((s) => s.source),
+      ['microphone', 'camera', 'screen'],
+    );
+    assert.deepEqual(
+      lateOffer.streams.map((s) => s.source),
+      ['microphone', 'screen', 'camera'],
+    );
+  });
+});
