@@ -135,14 +135,24 @@ const api = {
   },
 
   /**
-   * Joins `room` with the camera and clocks the first frame from each of `expected` (members
+   * Joins `room` (created in `mode` if this join creates it) with the camera and clocks the first frame from each of `expected` (members
    * already publishing), until all arrived or `timeoutMs` passed.
    */
-  async join(name: string, room: string, expected: string[], timeoutMs: number): Promise<FirstFrames> {
+  async join(
+    name: string,
+    room: string,
+    mode: 'mesh' | 'sfu',
+    expected: string[],
+    timeoutMs: number,
+  ): Promise<FirstFrames> {
     const p = participants.get(name);
     if (!p) throw new Error(`${name} is not connected`);
     const t0 = performance.now();
-    const r = await p.client.join(room, { media: { video: { ...CAMERA }, audio: false } });
+    // `mode: 'sfu'` makes the first joiner create an SFU room; mesh rooms use the default.
+    const r = await p.client.join(room, {
+      media: { video: { ...CAMERA }, audio: false },
+      ...(mode === 'sfu' ? { mode } : {}),
+    });
     const joinResolvedMs = performance.now() - t0;
     p.room = r;
     r.on('track', (peer, track) => p.trackNames.set(track.id, peer.remoteName));

@@ -12,8 +12,8 @@
  *
  * Two Parley servers run as child processes for the whole run (so /proc charges each, and only
  * it): one without Janus (every room mesh), one with a real Janus (test/helpers/janus.ts) and
- * `PARLEY_SFU_THRESHOLD=1`, so a room moves to the SFU when its second member joins and the
- * newcomers after that join an SFU room.
+ * SFU rooms created by the first joiner with `mode: 'sfu'` (`client.join(room, { mode: 'sfu' })`),
+ * so every newcomer joins a room that already carries its media through Janus.
  *
  *   npm run -s bench:sfu [-- --sizes 4,6,8 --window-s 15 --settle-s 4 --out result.json]
  *   npm run -s bench:sfu -- --quick      # 4 participants only, 5 s window (about a minute)
@@ -116,7 +116,7 @@ const method = {
     'one headless Chromium per cell (Debian /usr/bin/chromium), one page, one SDK ParleyClient per participant',
   camera: '320x240 @ 15 fps requested from the fake camera, no audio; every participant publishes',
   mesh: 'Parley server without Janus: one RTCPeerConnection per pair, each publisher encodes once per receiver',
-  sfu: 'Parley server with a real Janus 1.1 VideoRoom (test/helpers/janus.ts), PARLEY_SFU_THRESHOLD=1: one publisher and one subscriber connection per participant',
+  sfu: 'Parley server with a real Janus 1.1 VideoRoom (test/helpers/janus.ts), rooms created with join mode sfu: one publisher and one subscriber connection per participant',
   cpu: 'utime+stime from /proc over the window: Chromium = every process under the launched browser; Parley = its server process; Janus = its process (idle in mesh cells); percent of one core',
   order: 'per size, mesh and SFU back to back, the order alternating from size to size',
 };
@@ -141,7 +141,6 @@ try {
       PARLEY_JANUS_URL: janus.wsUrl,
       PARLEY_JANUS_API_SECRET: janus.apiSecret,
       PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
-      PARLEY_SFU_THRESHOLD: '1',
     }),
   ]);
   await sfuReady(sfu.url, 20_000);

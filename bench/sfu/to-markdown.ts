@@ -125,7 +125,7 @@ table(
   ]),
 );
 
-out('**Join to first frame (ms; newcomers that found 2 or more publishers)**');
+out('**Join to first frame (ms; every newcomer after the first, from its client.join() call)**');
 out();
 table(
   [
