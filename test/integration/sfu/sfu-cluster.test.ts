@@ -216,6 +216,14 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
     }
     console.log(`# rooms moved off the killed Janus: members told ${Date.now() - killedAt} ms after SIGKILL`);
     await until(async () => (await nodes[0].health()).sfu === 'unreachable');
+    // /metrics: the instance gauges, and every SFU room now counted on the survivor.
+    const metrics = await (await fetch(`${nodes[0].url}/metrics`)).text();
+    assert.match(metrics, new RegExp(`^parley_sfu_instance_up\\{janus="${victim.wsUrl}"\\} 0$`, 'm'));
+    assert.match(metrics, new RegExp(`^parley_sfu_instance_up\\{janus="${survivor.wsUrl}"\\} 1$`, 'm'));
+    const sfuRooms = (await dir.sfuRooms()).length;
+    assert.match(metrics, new RegExp(`^parley_sfu_rooms\\{janus="${survivor.wsUrl}"\\} ${sfuRooms}$`, 'm'));
+    assert.match(metrics, new RegExp(`^parley_sfu_rooms\\{janus="${victim.wsUrl}"\\} 0$`, 'm'));
+    assert.match(metrics, /^# TYPE parley_sfu_members gauge$/m);
     // Members of moved rooms publish again, on both nodes, into the survivor.
     for (const { room, clients } of moved) {
       await Promise.all(clients.map((c, i) => publish(c, room, `again-${i}`)));

@@ -77,7 +77,9 @@ export class Hub {
     this.#nodeId = o.nodeId;
     this.relay = new Relay(this.registry, o.directory, o.metrics, o.log);
     this.sfu =
-      o.config.janusUrls.length > 0 ? new SfuRooms(o.config, o.directory, this.relay, o.log) : undefined;
+      o.config.janusUrls.length > 0
+        ? new SfuRooms(o.config, o.directory, this.relay, o.log, o.metrics.registry)
+        : undefined;
     this.rooms = new Rooms(o.directory, this.relay, o.config, o.authorizer, this.sfu);
     this.calls = new Calls(o.callStore, this.relay, o.directory, o.config.ringTimeoutS);
     this.presence = new Presence(o.directory, o.config.presence);

@@ -34,6 +34,7 @@ import {
   type RoomMode,
   type SfuStream,
 } from '@parley/protocol';
+import { Gauge, type Registry } from 'prom-client';
 import type { Directory, SfuPlacement } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Relay } from '../relay/relay.ts';
@@ -110,7 +111,8 @@ export class SfuRooms {
   #rehoming: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(config: SfuConfig, directory: Directory, relay: Relay, log: Logger) {
+  /** `registry`: where to export the SFU gauges (the server's /metrics), if anywhere. */
+  constructor(config: SfuConfig, directory: Directory, relay: Relay, log: Logger, registry?: Registry) {
     this.#config = config;
     this.#directory = directory;
     this.#relay = relay;
@@ -127,6 +129,51 @@ export class SfuRooms {
           onUp: () => this.#rehome(),
         }),
     );
+    if (registry) this.#exportMetrics(registry);
+  }
+
+  /**
+   * Gauges read at scrape time: which Janus instances this node is connected to, and the SFU rooms
+   * and their members per instance from the directory (cluster-wide: the load placement uses).
+   */
+  #exportMetrics(registry: Registry): void {
+    const links = this.#links;
+    const directory = this.#directory;
+    new Gauge({
+      name: 'parley_sfu_instance_up',
+      help: 'Whether this node is connected to the Janus instance (1) or not (0).',
+      labelNames: ['janus'],
+      registers: [registry],
+      collect() {
+        for (const l of links) this.labels(l.url).set(l.up ? 1 : 0);
+      },
+    });
+    const perInstance = async (pick: 'rooms' | 'members') => {
+      const entries = await directory.sfuRooms().catch(() => undefined);
+      const out = new Map<string, number>(links.map((l) => [l.url, 0]));
+      if (!entries) return undefined;
+      for (const e of entries) {
+        const key = e.placement.down ? 'down' : e.placement.janus;
+        out.set(key, (out.get(key) ?? 0) + (pick === 'rooms' ? 1 : e.members));
+      }
+      return out;
+    };
+    for (const [name, pick, help] of [
+      ['parley_sfu_rooms', 'rooms', 'SFU rooms (cluster-wide) by Janus instance; "down": waiting for one.'],
+      ['parley_sfu_members', 'members', 'Members of SFU rooms (cluster-wide) by Janus instance: its load.'],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['janus'],
+        registers: [registry],
+        async collect() {
+          const values = await perInstance(pick);
+          this.reset();
+          if (values) for (const [janus, n] of values) this.labels(janus).set(n);
+        },
+      });
+    }
   }
 
   /** True when at least one Janus is configured. */
