@@ -3,11 +3,13 @@
  * of those this node can reach, where an instance's load is the number of members of the Parley
  * rooms placed on it, counted cluster-wide from the directory's placements.
  *
- * Why members and not Janus's own figures: Janus's VideoRoom `list` reports `num_participants`
- * per room, but that counts publisher handles only, so receive-only members (who cost Janus a
- * forwarded copy of every stream) count for nothing, nor do the members of a room that has just
- * moved and whose members have not re-published yet. It would also cost a round trip to every
- * instance per decision. The directory already holds every room's members and placement, the
+ * Why members and not Janus's own figures: Janus's VideoRoom `list` (with the admin key, which
+ * private rooms need) reports `num_participants` per room, but that counts handles joined as
+ * publishers (checked on Janus 1.1.2: three joined, none sending, count 3; subscriber handles are
+ * not counted). Parley joins a member as a publisher only when it publishes, so receive-only
+ * members (who cost Janus a forwarded copy of every stream) would count for nothing, nor would
+ * the members of a room that has just moved and not re-published yet. It would also cost a round
+ * trip to every instance per decision. The directory already holds every room's members and placement, the
  * same for every node, and the placement is recorded in it at once, so two rooms placed one after
  * the other see each other's load.
  */
