@@ -24,6 +24,8 @@ interface Member {
   speakers: (string | null)[];
   mediaStates: Record<string, { audio: boolean; video: boolean; screen: boolean }>;
   screen: MediaStream | undefined;
+  /** Audio elements playing received audio tracks, by track id. */
+  audio: Map<string, HTMLAudioElement>;
   screenTimer: ReturnType<typeof setInterval> | undefined;
 }
 
@@ -32,15 +34,28 @@ type Publish = boolean | { width: number; height: number; audio?: boolean };
 
 const members = new Map<string, Member>();
 
-function constraints(publish: Publish): Parley.MediaOptions {
+const audioContexts: AudioContext[] = [];
+
+/**
+ * The local media for `publish`. Audio is a steady 440 Hz tone from WebAudio (a "talker"): the
+ * fake microphone here is silent, so it would never count as speech.
+ */
+async function localMedia(publish: Publish): Promise<Parley.MediaOptions> {
   if (publish === false) return { media: false };
   if (publish === true) return { media: { video: { width: 320, height: 240, frameRate: 15 }, audio: false } };
-  return {
-    media: {
-      video: { width: { exact: publish.width }, height: { exact: publish.height }, frameRate: 15 },
-      audio: publish.audio ?? false,
-    },
-  };
+  const video = { width: { exact: publish.width }, height: { exact: publish.height }, frameRate: 15 };
+  if (!publish.audio) return { media: { video, audio: false } };
+  const cam = await navigator.mediaDevices.getUserMedia({ video });
+  const ctx = new AudioContext();
+  audioContexts.push(ctx);
+  await ctx.resume();
+  const osc = ctx.createOscillator();
+  const gain = ctx.createGain();
+  gain.gain.value = 0.3;
+  const dest = ctx.createMediaStreamDestination();
+  osc.connect(gain).connect(dest);
+  osc.start();
+  return { stream: new MediaStream([...cam.getVideoTracks(), ...dest.stream.getAudioTracks()]) };
 }
 
 type VideoIn = { framesDecoded: number; frameWidth: number; frameHeight: number };
@@ -70,7 +85,7 @@ const api = {
   async join(name: string, room: string, publish: Publish, mode?: 'mesh' | 'sfu'): Promise<string> {
     const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     const client = await Parley.connect(wsUrl, { name, storage: null });
-    const r = await client.join(room, { ...constraints(publish), ...(mode ? { mode } : {}) });
+    const r = await client.join(room, { ...(await localMedia(publish)), ...(mode ? { mode } : {}) });
     // A member joining a room already in sfu mode entered it before `join` resolved.
     const m: Member = {
       client,
@@ -81,13 +96,28 @@ const api = {
       speakers: [],
       mediaStates: {},
       screen: undefined,
+      audio: new Map(),
       screenTimer: undefined,
     };
     r.on('track', (peer, track, stream) => {
       m.trackNames.set(track.id, peer.remoteName);
       m.received.set(track.id, { member: peer.remoteName, track, stream });
+      // Play received audio as an app would: Chromium decodes remote audio, and so reports its
+      // levels, only for tracks that are played out, and measures them after the element's
+      // volume (a muted element reads 0). Headless Chromium has no sound card: nothing is heard.
+      if (track.kind === 'audio') {
+        const el = new Audio();
+        el.srcObject = new MediaStream([track]);
+        void el.play().catch(() => {});
+        m.audio.set(track.id, el);
+      }
     });
-    r.on('track-removed', (_peer, track) => m.received.delete(track.id));
+    r.on('track-removed', (_peer, track) => {
+      m.received.delete(track.id);
+      const el = m.audio.get(track.id);
+      if (el) el.srcObject = null;
+      m.audio.delete(track.id);
+    });
     r.on('mode', (mode) => m.modes.push(mode));
     r.on('active-speaker', (s) => m.speakers.push(s ?? null));
     r.on('media-state', (peer, state) => {
@@ -180,6 +210,49 @@ const api = {
     return out.sort((a, b) => a.rid.localeCompare(b.rid));
   },
 
+  /** Received audio per connection stream: level figures and the member the SDK maps it to. */
+  async audioIn(name: string): Promise<Record<string, unknown>[]> {
+    const m = members.get(name)!;
+    const out = [];
+    for (const pc of connections(m)) {
+      for (const s of (await pc.getStats()).values()) {
+        if (s.type !== 'inbound-rtp' || s.kind !== 'audio') continue;
+        out.push({
+          mid: s.mid,
+          trackIdentifier: s.trackIdentifier,
+          member: m.room.sfu?.memberOf({ trackIdentifier: s.trackIdentifier, mid: s.mid }) ?? null,
+          audioLevel: s.audioLevel,
+          totalAudioEnergy: s.totalAudioEnergy,
+          totalSamplesDuration: s.totalSamplesDuration,
+          packetsReceived: s.packetsReceived,
+        });
+      }
+    }
+    return out;
+  },
+
+  /** The local audio source's level figures (media-source stats of the sending connection). */
+  async audioOut(name: string): Promise<Record<string, unknown>[]> {
+    const m = members.get(name)!;
+    const pcs = m.room.sfu?.publisher ? [m.room.sfu.publisher] : [...m.room.peers.values()].map((p) => p.pc);
+    const out = [];
+    for (const pc of pcs) {
+      for (const s of (await pc.getStats()).values()) {
+        if (
+          (s.type === 'media-source' && s.kind === 'audio') ||
+          (s.type === 'outbound-rtp' && s.kind === 'audio')
+        )
+          out.push({
+            type: s.type,
+            audioLevel: s.audioLevel,
+            totalAudioEnergy: s.totalAudioEnergy,
+            bytesSent: s.bytesSent,
+          });
+      }
+    }
+    return out;
+  },
+
   setView(name: string, member: string, view: { width: number; height: number } | 'hidden'): void {
     members.get(name)!.room.setVideoView(member, view);
   },
@@ -244,6 +317,7 @@ const api = {
       m.client.close();
     }
     members.clear();
+    for (const ctx of audioContexts.splice(0)) void ctx.close();
   },
 };
 

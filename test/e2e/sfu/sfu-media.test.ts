@@ -3,7 +3,8 @@
  * Janus. Simulcast layers picked by `room.setVideoView` (frame widths read from the subscriber's
  * getStats, layers from the publisher's), a hidden tile paused and resumed (frames decoded stop
  * and go on), a screen share reaching another member as its own stream and going away when it
- * stops. The server here moves a room to the SFU from its second member
+ * stops; the active speaker found from received audio; a room shrinking back to mesh with media
+ * going on peer to peer. The main server here moves a room to the SFU from its second member
  * (PARLEY_SFU_THRESHOLD=1), so two participants suffice.
  */
 import assert from 'node:assert/strict';
@@ -50,7 +51,8 @@ describe('SFU media in Chromium (real Janus)', () => {
       PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
       PARLEY_SFU_THRESHOLD: '1',
     });
-    browser = await launchChromium();
+    // Received audio plays (muted) as in an app, and the talker's WebAudio tone starts unprompted.
+    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
     const context = await newMediaContext(browser, server.url);
     page = await context.newPage();
     tracePage(page, 'rooms');
@@ -205,5 +207,102 @@ describe('SFU media in Chromium (real Janus)', () => {
     process.stdout.write(
       `# sfu screen share: decoded on the other side ${shareMs} ms after shareScreen (own stream), gone ${stopMs} ms after stopScreenShare\n`,
     );
+  });
+  it('SFU › active speaker, and a room that shrinks back to mesh: media goes on peer to peer', async () => {
+    // Its own server: the room moves to the SFU past 3 members and back once under 3 for 1 s.
+    const small = await startServer({
+      PARLEY_WEB_DIR: dir,
+      PARLEY_JANUS_URL: janus.wsUrl,
+      PARLEY_JANUS_API_SECRET: janus.apiSecret,
+      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      PARLEY_SFU_THRESHOLD: '3',
+      PARLEY_SFU_SHRINK_DELAY_S: '1',
+    });
+    const p = await page.context().newPage();
+    tracePage(p, 'shrink');
+    try {
+      await p.goto(`${small.url}/rooms.html`);
+      await p.waitForFunction(() => typeof window.ROOMS === 'object');
+      const room = 'shrinks';
+      const who: [string, Publish][] = [
+        ['talker', { width: 320, height: 240, audio: true }],
+        ['cam', true],
+        ['x2', false],
+        ['x3', false],
+      ];
+      const modes: string[] = [];
+      for (const [name, publish] of who)
+        modes.push(
+          await p.evaluate(([n, r, pub]) => window.ROOMS.join(n, r, pub), [name, room, publish] as const),
+        );
+      assert.deepEqual(modes, ['mesh', 'mesh', 'mesh', 'sfu']);
+      for (const [name] of who)
+        await poll(
+          () => p.evaluate(([n]) => window.ROOMS.mode(n), [name] as const),
+          (m) => m === 'sfu',
+          10_000,
+        );
+      const t0 = Date.now();
+      await poll(
+        () => p.evaluate(([n]) => window.ROOMS.sfuDecoded(n), ['cam'] as const),
+        (d) => (d.talker ?? 0) >= 10,
+        30_000,
+      );
+      // The talker sends a steady tone: through the SFU, the others see it as the speaker.
+      await poll(
+        () => p.evaluate(([n]) => window.ROOMS.activeSpeaker(n), ['x2'] as const),
+        (s) => s === 'talker',
+        15_000,
+        async () =>
+          `in ${JSON.stringify(await p.evaluate(([n]) => window.ROOMS.audioIn(n), ['x2'] as const))} out ${JSON.stringify(await p.evaluate(([n]) => window.ROOMS.audioOut(n), ['talker'] as const))}`,
+      );
+      const speakerSfuMs = Date.now() - t0;
+
+      // Two leave: under the threshold, and after the delay the server says room.mode mesh.
+      const t1 = Date.now();
+      await p.evaluate(() => Promise.all([window.ROOMS.leave('x2'), window.ROOMS.leave('x3')]));
+      for (const name of ['talker', 'cam'])
+        await poll(
+          () => p.evaluate(([n]) => window.ROOMS.modes(n), [name] as const),
+          (m) => m.at(-1) === 'mesh',
+          15_000,
+        );
+      const meshMs = Date.now() - t1;
+      // Media flows on the peer connections again, both ways.
+      const t2 = Date.now();
+      const decoded: Record<string, Record<string, number>> = {};
+      for (const [name, from] of [
+        ['talker', 'cam'],
+        ['cam', 'talker'],
+      ] as const) {
+        const before = (await p.evaluate(([n]) => window.ROOMS.meshDecoded(n), [name] as const))[from] ?? 0;
+        decoded[name] = await poll(
+          () => p.evaluate(([n]) => window.ROOMS.meshDecoded(n), [name] as const),
+          (d) => (d[from] ?? 0) >= before + 10,
+          30_000,
+        );
+      }
+      const mediaMs = Date.now() - t2;
+      assert.equal(await p.evaluate(([n]) => window.ROOMS.mode(n), ['cam'] as const), 'mesh');
+      // The SFU's tracks ended; the live video tracks are the peer connections' ones, decoding.
+      const live = await p.evaluate(([n]) => window.ROOMS.videoIn(n), ['cam'] as const);
+      assert.ok(
+        live.length >= 1 && live.every((v) => v.member === 'talker' && v.framesDecoded > 0),
+        JSON.stringify(live),
+      );
+      // And the speaker is still found from the mesh connection's audio.
+      await poll(
+        () => p.evaluate(([n]) => window.ROOMS.activeSpeaker(n), ['cam'] as const),
+        (s) => s === 'talker',
+        15_000,
+      );
+      process.stdout.write(
+        `# sfu active speaker found ${speakerSfuMs} ms after all were in sfu mode; shrink: room.mode mesh ${meshMs} ms after two left (delay 1 s), mesh frames decoded both ways ${mediaMs} ms later: ${JSON.stringify(decoded)}\n`,
+      );
+    } finally {
+      await p.evaluate(() => window.ROOMS.closeAll()).catch(() => {});
+      await p.close().catch(() => {});
+      await small.close().catch(() => {});
+    }
   });
 });

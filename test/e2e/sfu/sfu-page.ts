@@ -67,11 +67,11 @@ async function connect(wsUrl: string, name: string): Promise<Participant> {
 }
 
 const api = {
-  /** Joins `room` as `name`; returns the mode from `room.joined`. */
-  async join(wsUrl: string, name: string, room: string): Promise<string | undefined> {
+  /** Joins `room` as `name` (asking for `mode` if given); returns the mode from `room.joined`. */
+  async join(wsUrl: string, name: string, room: string, mode?: 'mesh' | 'sfu'): Promise<string | undefined> {
     const p = await connect(wsUrl, name);
     participants.set(name, p);
-    const joined = await p.request({ type: 'room.join', room });
+    const joined = await p.request({ type: 'room.join', room, ...(mode ? { mode } : {}) });
     if (joined.type !== 'room.joined') throw new Error('not joined');
     return joined.mode;
   },

@@ -1,8 +1,8 @@
 /**
- * Large rooms end to end: real Chromium, the real Parley server and a real Janus. Five
- * participants join one room (it moves to the SFU with the fifth); two publish a small fake
- * camera each, three only receive (2 cores cannot hold many encoders), and every participant
- * must decode frames from every publisher but itself — proven with getStats(). Then the same
+ * Large rooms end to end: real Chromium, the real Parley server and a real Janus. Six
+ * participants join one room created in SFU mode (`room.join` with `mode: "sfu"`); three publish
+ * a small fake camera each, three only receive (2 cores cannot hold many encoders), and every
+ * participant must decode frames from every publisher but itself — proven with getStats(). Then the same
  * through the SDK's Room API: a mesh room moves its media to the SFU when the fifth joins.
  */
 import assert from 'node:assert/strict';
@@ -20,11 +20,12 @@ import {
 } from '../../helpers/browser.ts';
 import { startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
+import { poll } from './poll.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
 type SfuApi = {
-  join(wsUrl: string, name: string, room: string): Promise<string | undefined>;
+  join(wsUrl: string, name: string, room: string, mode?: 'mesh' | 'sfu'): Promise<string | undefined>;
   startSfu(name: string, room: string, publish: boolean): Promise<void>;
   modes(name: string): string[];
   decoded(name: string): Promise<Record<string, number>>;
@@ -79,24 +80,24 @@ describe('SFU room in Chromium (real Janus)', () => {
     if (dir) removeDir(dir);
   });
 
-  it('SFU › five participants, two publishers: every subscriber decodes every other publisher', async () => {
+  it('SFU › a room of six created in SFU mode, three publishers: every subscriber decodes every other publisher', async () => {
     const room = 'sfu-e2e';
-    const names = ['p0', 'p1', 'r2', 'r3', 'r4'];
-    const publishers = ['p0', 'p1'];
+    const names = ['p0', 'p1', 'p2', 'r3', 'r4', 'r5'];
+    const publishers = ['p0', 'p1', 'p2'];
     const modes: (string | undefined)[] = [];
     for (const name of names) {
+      // The first join creates the room and asks for the SFU from the start.
+      const mode = name === names[0] ? 'sfu' : undefined;
       modes.push(
-        await page.evaluate(([u, n, r]) => window.SFU.join(u, n, r), [server.wsUrl, name, room] as const),
+        await page.evaluate(([u, n, r, m]) => window.SFU.join(u, n, r, m), [
+          server.wsUrl,
+          name,
+          room,
+          mode,
+        ] as const),
       );
     }
-    assert.deepEqual(modes, ['mesh', 'mesh', 'mesh', 'mesh', 'sfu']);
-    for (const name of names.slice(0, 4)) {
-      await poll(
-        () => page.evaluate((n) => window.SFU.modes(n), name),
-        (m) => m.includes('sfu'),
-        10_000,
-      );
-    }
+    assert.deepEqual(modes, ['sfu', 'sfu', 'sfu', 'sfu', 'sfu', 'sfu']);
 
     const started = Date.now();
     for (const name of names) {
@@ -128,7 +129,7 @@ describe('SFU room in Chromium (real Janus)', () => {
     process.stdout.write(
       `# sfu e2e: all ${names.length} decoding in ${elapsedMs} ms: ${JSON.stringify(decoded)}\n`,
     );
-    // Free the two encoders before the next test.
+    // Free the encoders before the next test.
     await page.evaluate(() => window.SFU.closeAll());
   });
 
@@ -199,22 +200,3 @@ describe('SFU room in Chromium (real Janus)', () => {
     );
   });
 });
-
-async function poll<T>(
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs: number,
-  explain?: () => Promise<string>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) {
-      const more = explain ? ` (${await explain()})` : '';
-      throw new Error(`condition not met in ${timeoutMs} ms; last ${JSON.stringify(last)}${more}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
