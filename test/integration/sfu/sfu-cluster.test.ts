@@ -13,7 +13,7 @@ import { JanusClient } from '../../../packages/server/src/sfu/janus-client.ts';
 import { roomIdFor } from '../../../packages/server/src/sfu/sfu-rooms.ts';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
 import { startJanus, type TestJanus } from '../../helpers/janus.ts';
-import { startRedis, stopAllRedis, type TestRedis } from '../../helpers/redis.ts';
+import { freePort, startRedis, stopAllRedis, type TestRedis } from '../../helpers/redis.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
@@ -165,6 +165,42 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
     assert.equal(await nodes[1].directory.sfuPlacement(room), undefined);
     assert.equal(await janusParticipants(j1, room), undefined);
     assert.equal(await janusParticipants(j2, room), undefined);
+  });
+
+  it('SFU cluster › a node starting leaves rooms on instances it has not reached yet alone, and places rooms marked down', async () => {
+    const dir = nodes[0].directory;
+    // An instance nobody can reach (nothing listens there), and two rooms in the directory: one
+    // placed on it, one waiting for any instance (down).
+    const unreached = `ws://127.0.0.1:${await freePort()}`;
+    const seq = ++roomSeq;
+    for (const room of [`a-unreached-${seq}`, `z-down-${seq}`]) {
+      await dir.joinRoom(room, `ghost-${room}`, { maxPeers: 10 });
+    }
+    await dir.sfuPlace(`a-unreached-${seq}`, {
+      janus: unreached,
+      fromStart: true,
+      epoch: `u${seq}`,
+      down: false,
+    });
+    await dir.sfuPlace(`z-down-${seq}`, { janus: unreached, fromStart: true, epoch: `d${seq}`, down: true });
+    const late = await startServer({
+      PARLEY_REDIS_URL: redis.url,
+      PARLEY_NODE_TTL_S: '2',
+      PARLEY_JANUS_URL: `${j1.wsUrl},${unreached}`,
+      PARLEY_JANUS_API_SECRET: apiSecret,
+      PARLEY_JANUS_ADMIN_KEY: adminKey,
+    });
+    // Its pass over the rooms once j1 is up moves the down room (the last one in order) ...
+    await until(async () => (await dir.sfuPlacement(`z-down-${seq}`))?.janus === j1.wsUrl);
+    // ... and has left the one on the instance it never reached where it was.
+    assert.deepEqual(await dir.sfuPlacement(`a-unreached-${seq}`), {
+      janus: unreached,
+      fromStart: true,
+      epoch: `u${seq}`,
+      down: false,
+    });
+    await late.close();
+    for (const room of [`a-unreached-${seq}`, `z-down-${seq}`]) await dir.leaveRoom(room, `ghost-${room}`);
   });
 
   it('SFU cluster › new rooms go to the least loaded Janus; a killed Janus’s rooms move to the other, members re-publish there', async () => {

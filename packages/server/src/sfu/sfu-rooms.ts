@@ -336,6 +336,9 @@ export class SfuRooms {
       if (!m.sub) {
         if (target.size === 0) return { data: {} };
         const sub = await m.js.attach();
+        sub.on((e) => {
+          if (e.kind === 'event' && e.data.videoroom === 'destroyed') this.#forgetMember(r, m);
+        });
         m.sub = sub;
         return sub.message({
           request: 'join',
@@ -662,7 +665,7 @@ export class SfuRooms {
   }
 
   /**
-   * Every SFU room (cluster-wide) whose instance this node cannot reach, or that is marked down,
+   * Every SFU room (cluster-wide) whose instance this node lost, or that is marked down,
    * moves to the least loaded instance that is up, and its members get `room.mode sfu` so they
    * publish there; with no instance up it is marked down and its members get `SFU_UNAVAILABLE`.
    * Each change is a compare-and-set on the placement's epoch, so of the nodes reacting to the same
@@ -674,7 +677,10 @@ export class SfuRooms {
     for (const e of entries) {
       const p = e.placement;
       const current = this.#links.find((l) => l.url === p.janus);
-      if (current?.up && !p.down) continue;
+      // Only an instance this node saw go away counts as gone: one it has not reached yet (this
+      // node is starting) or does not know (another node's configuration) is left alone.
+      const lost = current !== undefined && current.epoch > 0 && !current.up;
+      if (!p.down && !lost) continue;
       const url = leastLoaded(
         this.#links.filter((l) => l.up).map((l) => l.url),
         loads,
