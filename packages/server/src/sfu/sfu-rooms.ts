@@ -209,6 +209,16 @@ export class SfuRooms {
    */
   async joined(room: string, members: number, created: boolean, requested?: RoomMode): Promise<JoinedMode> {
     if (!this.enabled) return { mode: 'mesh', changed: false };
+    try {
+      return await this.#decide(room, members, created, requested);
+    } catch (err) {
+      // The directory could not answer (Redis unreachable): the join itself already succeeded.
+      this.#log.warn({ err, room }, 'room mode unknown; answered mesh');
+      return { mode: 'mesh', changed: false };
+    }
+  }
+
+  async #decide(room: string, members: number, created: boolean, requested?: RoomMode): Promise<JoinedMode> {
     const fromStart = created && requested === 'sfu';
     // Back at the threshold: this node's pending shrink is off (the shrink re-checks anyway).
     if (members >= this.#config.sfuThreshold) this.#cancelShrink(room);
