@@ -57,8 +57,10 @@ let roomSeq = 0;
 /** Runs one cell and returns its figures (failures are reported inside, not thrown, where possible). */
 export async function runCell(o: CellOptions) {
   const n = o.participants;
-  const names = Array.from({ length: n }, (_, i) => `p${i}`);
-  const room = `bench-${o.mode}-${n}-${++roomSeq}`;
+  const cellNo = ++roomSeq;
+  // Names are unique per cell: a server keeps a closed session's name through its resume grace.
+  const names = Array.from({ length: n }, (_, i) => `c${cellNo}p${i}`);
+  const room = `bench-${o.mode}-${n}-${cellNo}`;
   const failures: string[] = [];
   const startedAt = new Date().toISOString();
   const browser = await launchChromium();

@@ -39,7 +39,10 @@ const rowsOf = (fn: (c: CellReport) => string[]): string[][] => {
     for (const mode of ['mesh', 'sfu'] as const) {
       const c = cell(mode, n);
       if (measured(c)) rows.push([String(n), mode, ...fn(c)]);
-      else rows.push([String(n), mode, `not measured: ${c?.error ?? c?.skipped ?? 'missing'}`]);
+      else {
+        const why = (c?.error ?? c?.skipped ?? 'missing').split('\n', 1)[0]!.replaceAll('|', '\\|');
+        rows.push([String(n), mode, `not measured: ${why}`]);
+      }
     }
   }
   return rows;
