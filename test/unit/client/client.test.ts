@@ -172,6 +172,31 @@ describe('ParleyClient › frames that overtake call registration', () => {
 });
 
 describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
+  it('joins with mode sfu, follows room.mode sfu → mesh → sfu (mode events), checks and keeps video views', async () => {
+    const { client, s } = await start();
+    const joining = client.join('big', { media: false, mode: 'sfu' });
+    await until(() => s.last('room.join'));
+    assert.equal(s.last('room.join')?.mode, 'sfu');
+    s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'big', peers: ['bob'], mode: 'sfu' });
+    const room = await joining;
+    assert.equal(room.mode, 'sfu');
+    assert.ok(room.sfu, 'media through an SFU session');
+    // The media state still goes to each member peer to peer.
+    assert.ok(signalsTo(s, 'bob').some((d) => d.kind === 'media-state'));
+    const modes: string[] = [];
+    room.on('mode', (m) => modes.push(m));
+    room.setVideoView('bob', 'hidden');
+    assert.throws(() => room.setVideoView('bob', { width: Number.NaN, height: 1 }), TypeError);
+    assert.equal(room.activeSpeaker, undefined);
+
+    s.push({ type: 'room.mode', room: 'big', mode: 'mesh' });
+    assert.equal(room.mode, 'mesh');
+    assert.equal(room.sfu, undefined);
+    s.push({ type: 'room.mode', room: 'big', mode: 'sfu' });
+    assert.equal(room.mode, 'sfu');
+    assert.deepEqual(modes, ['mesh', 'sfu']);
+  });
+
   it('creates a session per member, follows joins and leaves, routes signals by room scope', async () => {
     const { client, s } = await start();
     const joining = client.join('standup', { media: false });

@@ -54,7 +54,8 @@ export interface FeedLayerInput {
 /** The layer (or pause) one feed should get. */
 export function chooseFeedLayer(input: FeedLayerInput): FeedLayer {
   const { view } = input;
-  if (view === 'hidden') return { substream: Math.min(1, input.cap) as Substream, paused: true };
+  // The layer of a paused feed only matters if something resumes it: the lowest, the cheapest.
+  if (view === 'hidden') return { substream: 0, paused: true };
   const dpr =
     Number.isFinite(input.devicePixelRatio) && input.devicePixelRatio > 0 ? input.devicePixelRatio : 1;
   let layer: number = view === undefined ? 1 : layerForHeight(Math.max(0, view.height) * dpr);

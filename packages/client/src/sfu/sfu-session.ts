@@ -519,9 +519,12 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
         speaking: this.#speaker === name,
         cap: this.#cap.cap,
       });
-      // `sfu.configure` pauses a whole feed, audio too: never silence a member to hide its video.
-      if (wanted.paused && [...this.#streams.values()].some((s) => s.feed === name && s.kind === 'audio'))
+      // `sfu.configure` pauses a whole feed, audio too: never silence a member to hide its
+      // video; it gets the lowest layer instead.
+      if (wanted.paused && [...this.#streams.values()].some((s) => s.feed === name && s.kind === 'audio')) {
         wanted.paused = false;
+        wanted.substream = 0;
+      }
       const change = layerChange(wanted, this.#sent.get(name));
       if (!change) continue;
       try {

@@ -1,0 +1,355 @@
+/**
+ * SfuSession's own logic with a fake RTCPeerConnection and a scripted server: what goes into
+ * `sfu.publish` (sources, simulcast encodings), retries of failed negotiations, `sfu.configure`
+ * sent only on change. Media itself is proven in Chromium with a real Janus (test/e2e/sfu).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ClientMessage, ServerMessage } from '@parley/protocol';
+import { SfuSession } from '../../../packages/client/src/sfu/sfu-session.ts';
+import { tick, until } from './fakes.ts';
+
+class FakeTrack {
+  readonly id: string;
+  readonly kind: 'audio' | 'video';
+  readonly #settings: { width?: number; height?: number };
+  constructor(kind: 'audio' | 'video', settings: { width?: number; height?: number } = {}) {
+    this.kind = kind;
+    this.id = `${kind}-${Math.random().toString(36).slice(2)}`;
+    this.#settings = settings;
+  }
+  getSettings() {
+    return this.#settings;
+  }
+}
+
+class FakeTransceiver {
+  mid: string | null = null;
+  direction: string;
+  readonly init: { direction?: string; sendEncodings?: unknown[] };
+  readonly sender: { track: FakeTrack | null; replaceTrack(t: FakeTrack | null): Promise<void> };
+  constructor(track: FakeTrack, init: { direction?: string; sendEncodings?: unknown[] }) {
+    this.init = init;
+    this.direction = init.direction ?? 'sendrecv';
+    const sender = {
+      track: track as FakeTrack | null,
+      async replaceTrack(t: FakeTrack | null) {
+        sender.track = t;
+      },
+    };
+    this.sender = sender;
+  }
+}
+
+const made: FakePC[] = [];
+
+class FakePC extends EventTarget {
+  readonly transceivers: FakeTransceiver[] = [];
+  iceGatheringState = 'complete';
+  iceConnectionState = 'new';
+  localDescription: { type: string; sdp: string } | null = null;
+  remoteDescription: { type: string; sdp: string } | null = null;
+  closed = false;
+  ontrack: ((ev: unknown) => void) | null = null;
+  constructor() {
+    super();
+    made.push(this);
+  }
+  addTransceiver(track: FakeTrack, init: { direction?: string; sendEncodings?: unknown[] }) {
+    const t = new FakeTransceiver(track, init);
+    this.transceivers.push(t);
+    return t;
+  }
+  getSenders() {
+    return this.transceivers.map((t) => t.sender);
+  }
+  async createOffer() {
+    return { type: 'offer', sdp: `offer ${this.transceivers.length}` };
+  }
+  async createAnswer() {
+    return { type: 'answer', sdp: 'answer' };
+  }
+  async setLocalDescription(d: { type: string; sdp: string }) {
+    this.transceivers.forEach((t, i) => {
+      t.mid ??= String(i);
+    });
+    this.localDescription = d;
+  }
+  async setRemoteDescription(d: { type: string; sdp: string }) {
+    this.remoteDescription = d;
+  }
+  close() {
+    this.closed = true;
+  }
+  failIce() {
+    this.iceConnectionState = 'failed';
+    this.dispatchEvent(new Event('iceconnectionstatechange'));
+  }
+}
+
+type Handler = (msg: ClientMessage) => ServerMessage | Promise<ServerMessage>;
+
+/** A scripted server: records requests, answers with `handle` (default: success). */
+function server(handle?: Handler) {
+  const sent: ClientMessage[] = [];
+  const ok: Handler = (msg) => {
+    switch (msg.type) {
+      case 'sfu.publish':
+        return { type: 'sfu.published', room: 'r', description: { type: 'answer', sdp: 'a' } };
+      case 'sfu.subscribe':
+        return msg.feeds.length === 0
+          ? { type: 'ack' }
+          : {
+              type: 'sfu.offer',
+              room: 'r',
+              description: { type: 'offer', sdp: 'o' },
+              streams: msg.feeds.flatMap((feed, i) => [
+                { mid: String(2 * i), feed, kind: 'audio' as const },
+                { mid: String(2 * i + 1), feed, kind: 'video' as const },
+              ]),
+            };
+      default:
+        return { type: 'ack' };
+    }
+  };
+  return {
+    sent,
+    signaling: {
+      async request(msg: ClientMessage): Promise<ServerMessage> {
+        sent.push(msg);
+        return (handle ?? ok)(msg, ok as never);
+      },
+    },
+    ok,
+    of<T extends ClientMessage['type']>(type: T) {
+      return sent.filter((m) => m.type === type) as Extract<ClientMessage, { type: T }>[];
+    },
+  };
+}
+
+function session(s: ReturnType<typeof server>, over: Record<string, unknown> = {}) {
+  return new SfuSession({
+    room: 'r',
+    self: 'alice',
+    signaling: s.signaling,
+    RTCPeerConnection: FakePC as never,
+    retryBaseMs: 5,
+    configureDebounceMs: 5,
+    devicePixelRatio: 1,
+    ...over,
+  });
+}
+
+describe('SfuSession › publishing', () => {
+  it('sends one transceiver per source, the 720p camera in three simulcast layers, and names each mid', async () => {
+    const s = server();
+    const sfu = session(s);
+    const mic = new FakeTrack('audio');
+    const cam = new FakeTrack('video', { width: 1280, height: 720 });
+    await sfu.publish([mic, cam] as never);
+    const pub = s.of('sfu.publish');
+    assert.equal(pub.length, 1);
+    assert.deepEqual(pub[0]!.sources, [
+      { mid: '0', source: 'microphone' },
+      { mid: '1', source: 'camera' },
+    ]);
+    const pc = made.at(-1)!;
+    const encodings = pc.transceivers[1]!.init.sendEncodings as {
+      rid: string;
+      scaleResolutionDownBy: number;
+    }[];
+    assert.deepEqual(
+      encodings.map((e) => [e.rid, e.scaleResolutionDownBy]),
+      [
+        ['h', 1],
+        ['m', 2],
+        ['l', 4],
+      ],
+    );
+    assert.equal(pc.transceivers[0]!.init.sendEncodings, undefined);
+
+    // A screen share adds a third m-line (renegotiates); stopping it makes it inactive.
+    const screen = new FakeTrack('video', { width: 1920, height: 1080 });
+    await sfu.publish([{ track: mic }, { track: cam }, { track: screen, source: 'screen' }] as never);
+    assert.deepEqual(s.of('sfu.publish')[1]!.sources?.at(-1), { mid: '2', source: 'screen' });
+    assert.equal(pc.transceivers[2]!.init.sendEncodings, undefined, 'the screen goes out in one layer');
+    await sfu.publish([mic, cam] as never);
+    assert.equal(pc.transceivers[2]!.direction, 'inactive');
+    assert.equal(s.of('sfu.publish').length, 3);
+    assert.deepEqual(
+      s.of('sfu.publish')[2]!.sources?.map((x) => x.source),
+      ['microphone', 'camera'],
+    );
+    // The same tracks again: nothing to negotiate.
+    await sfu.publish([mic, cam] as never);
+    assert.equal(s.of('sfu.publish').length, 3);
+    sfu.close();
+  });
+
+  it('a small camera goes out in one layer', async () => {
+    const s = server();
+    const sfu = session(s);
+    await sfu.publish([new FakeTrack('video', { width: 320, height: 240 })] as never);
+    assert.equal(made.at(-1)!.transceivers[0]!.init.sendEncodings, undefined);
+    sfu.close();
+  });
+
+  it('retries a failed publish on a fresh connection with backoff, then gives up after maxAttempts', async () => {
+    let failures = 2;
+    const s = server((msg) => {
+      if (msg.type === 'sfu.publish' && failures-- > 0) throw new Error('SFU_UNAVAILABLE');
+      return s.ok(msg);
+    });
+    const sfu = session(s);
+    const errors: [string, boolean][] = [];
+    sfu.on('error', (e, final) => errors.push([e.message, final]));
+    const before = made.length;
+    await sfu.publish([new FakeTrack('audio')] as never);
+    assert.equal(s.of('sfu.publish').length, 3);
+    assert.equal(s.of('sfu.unpublish').length, 2, 'the half-done publish is dropped before each retry');
+    assert.equal(made.length - before, 3, 'one fresh connection per attempt');
+    assert.deepEqual(
+      errors.map((e) => e[1]),
+      [false, false],
+    );
+    assert.ok(made.at(-2)!.closed);
+    sfu.close();
+
+    const never = server((msg) => {
+      if (msg.type === 'sfu.publish') throw new Error('SFU_UNAVAILABLE');
+      return never.ok(msg);
+    });
+    const sfu2 = session(never, { maxAttempts: 3 });
+    const finals: boolean[] = [];
+    sfu2.on('error', (_e, final) => finals.push(final));
+    await assert.rejects(sfu2.publish([new FakeTrack('audio')] as never), /SFU_UNAVAILABLE/);
+    assert.deepEqual(finals, [false, false, true]);
+    sfu2.close();
+  });
+});
+
+describe('SfuSession › subscribing', () => {
+  it('a failed subscribe starts over after a backoff: empties the subscription, then subscribes everyone again', async () => {
+    let failures = 1;
+    const s = server((msg) => {
+      if (msg.type === 'sfu.answer' && failures-- > 0) throw new Error('SFU_UNAVAILABLE');
+      return s.ok(msg);
+    });
+    const sfu = session(s);
+    const errors: boolean[] = [];
+    sfu.on('error', (_e, final) => errors.push(final));
+    sfu.onFeeds(['alice', 'bob', 'carol']);
+    await until(() => s.of('sfu.answer').length >= 2, 'second answer');
+    const subs = s.of('sfu.subscribe').map((m) => m.feeds);
+    assert.deepEqual(subs, [['bob', 'carol'], [], ['bob', 'carol']]);
+    assert.deepEqual(errors, [false]);
+    sfu.close();
+  });
+
+  it('subscriber ICE failure: a fresh subscriber connection and everything subscribed again', async () => {
+    const s = server();
+    const sfu = session(s);
+    sfu.onFeeds(['bob']);
+    await until(() => s.of('sfu.answer').length === 1, 'answer');
+    const first = sfu.subscriber as unknown as FakePC;
+    first.failIce();
+    await until(() => s.of('sfu.answer').length >= 2, 'answer on the new connection');
+    assert.ok(first.closed);
+    assert.notEqual(sfu.subscriber, first);
+    assert.deepEqual(
+      s.of('sfu.subscribe').map((m) => m.feeds),
+      [['bob'], [], ['bob']],
+    );
+    sfu.close();
+  });
+});
+
+describe('SfuSession › layers', () => {
+  it('configures each camera once per change, debounced; hidden pauses a video-only feed but never a feed with audio', async () => {
+    const s = server((msg) => {
+      if (msg.type === 'sfu.subscribe')
+        return {
+          type: 'sfu.offer',
+          room: 'r',
+          description: { type: 'offer', sdp: 'o' },
+          streams: [
+            { mid: '0', feed: 'bob', kind: 'audio' },
+            { mid: '1', feed: 'bob', kind: 'video' },
+            { mid: '2', feed: 'carol', kind: 'video' },
+          ],
+        };
+      return s.ok(msg);
+    });
+    const sfu = session(s);
+    sfu.onFeeds(['bob', 'carol']);
+    await until(() => s.of('sfu.configure').length === 2, 'first configure per feed');
+    // No view yet: the middle layer, said once per feed.
+    assert.deepEqual(
+      s.of('sfu.configure').map((m) => [m.feed, m.substream, m.paused]),
+      [
+        ['bob', 1, false],
+        ['carol', 1, false],
+      ],
+    );
+    // A burst of resizes coalesces into one configure with the final layer.
+    sfu.setVideoView('carol', { width: 300, height: 150 });
+    sfu.setVideoView('carol', { width: 1000, height: 500 });
+    sfu.setVideoView('carol', { width: 1280, height: 720 });
+    await until(() => s.of('sfu.configure').length === 3, 'resize');
+    await tick(30);
+    assert.equal(s.of('sfu.configure').length, 3);
+    assert.deepEqual(s.of('sfu.configure')[2], {
+      type: 'sfu.configure',
+      room: 'r',
+      feed: 'carol',
+      substream: 2,
+    });
+    // The same view again: nothing sent.
+    sfu.setVideoView('carol', { width: 1280, height: 720 });
+    await tick(30);
+    assert.equal(s.of('sfu.configure').length, 3);
+    // Hidden: carol (video only) is paused; bob keeps his audio, so his video drops to layer 0.
+    sfu.setVideoView('carol', 'hidden');
+    sfu.setVideoView('bob', { width: 160, height: 90 });
+    sfu.setVideoView('bob', 'hidden');
+    await until(() => s.of('sfu.configure').length === 5, 'hidden');
+    assert.deepEqual(
+      s
+        .of('sfu.configure')
+        .slice(3)
+        .map((m) => [m.feed, m.substream, m.paused]),
+      [
+        ['bob', 0, undefined],
+        ['carol', undefined, true],
+      ],
+    );
+    // The active speaker gets one layer more.
+    sfu.setVideoView('bob', { width: 320, height: 180 });
+    sfu.setActiveSpeaker('bob');
+    await until(() => s.of('sfu.configure').length === 6, 'speaker');
+    assert.equal(s.of('sfu.configure')[5]!.substream, 1);
+    sfu.close();
+  });
+
+  it('lowers every layer when the subscriber link struggles (stats), and says so', async () => {
+    const s = server();
+    const sfu = session(s);
+    const caps: number[] = [];
+    sfu.on('link-cap', (c) => caps.push(c));
+    sfu.setVideoView('bob', { width: 1280, height: 720 });
+    sfu.onFeeds(['bob']);
+    await until(() => s.of('sfu.configure').length === 1, 'first configure');
+    assert.equal(s.of('sfu.configure')[0]!.substream, 2);
+    const video = (lost: number, received: number) =>
+      new Map([
+        ['v', { id: 'v', type: 'inbound-rtp', kind: 'video', packetsLost: lost, packetsReceived: received }],
+      ]);
+    const t = Date.now() + 10_000; // past the cooldown after the session started
+    sfu.onSubscriberStats(video(0, 0), t);
+    sfu.onSubscriberStats(video(50, 300), t + 1000); // 14 % loss
+    assert.deepEqual(caps, [1]);
+    await until(() => s.of('sfu.configure').length === 2, 'capped configure');
+    assert.equal(s.of('sfu.configure')[1]!.substream, 1);
+    sfu.close();
+  });
+});
