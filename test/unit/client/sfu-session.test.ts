@@ -117,7 +117,7 @@ function server(handle?: Handler) {
     signaling: {
       async request(msg: ClientMessage): Promise<ServerMessage> {
         sent.push(msg);
-        return (handle ?? ok)(msg, ok as never);
+        return (handle ?? ok)(msg);
       },
     },
     ok,
