@@ -265,7 +265,7 @@ describe('SfuSession › subscribing', () => {
 });
 
 describe('SfuSession › layers', () => {
-  it('configures each camera once per change, debounced; hidden pauses a video-only feed but never a feed with audio', async () => {
+  it('configures each camera once per change, debounced; hidden pauses a camera-only feed, never one with audio (or a screen)', async () => {
     const s = server((msg) => {
       if (msg.type === 'sfu.subscribe')
         return {

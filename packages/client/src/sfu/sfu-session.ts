@@ -519,9 +519,9 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
         speaking: this.#speaker === name,
         cap: this.#cap.cap,
       });
-      // `sfu.configure` pauses a whole feed, audio too: never silence a member to hide its
-      // video; it gets the lowest layer instead.
-      if (wanted.paused && [...this.#streams.values()].some((s) => s.feed === name && s.kind === 'audio')) {
+      // `sfu.configure` pauses a whole feed, its audio and screen share too: pause only a feed
+      // that is nothing but the camera; hide the others' camera with the lowest layer instead.
+      if (wanted.paused && [...this.#streams.values()].filter((s) => s.feed === name).length > 1) {
         wanted.paused = false;
         wanted.substream = 0;
       }
