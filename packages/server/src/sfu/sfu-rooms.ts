@@ -187,11 +187,6 @@ export class SfuRooms {
     return this.#links.every((l) => l.up) ? 'ok' : 'unreachable';
   }
 
-  /** Each configured Janus and whether this node is connected to it (for /metrics). */
-  instances(): { url: string; up: boolean }[] {
-    return this.#links.map((l) => ({ url: l.url, up: l.up }));
-  }
-
   /** Starts connecting to every Janus (in the background: the server starts without them). */
   start(): void {
     for (const l of this.#links) l.start();
@@ -222,10 +217,8 @@ export class SfuRooms {
     const fromStart = created && requested === 'sfu';
     // Back at the threshold: this node's pending shrink is off (the shrink re-checks anyway).
     if (members >= this.#config.sfuThreshold) this.#cancelShrink(room);
-    if (!fromStart && members <= this.#config.sfuThreshold) {
-      const existing = await this.#directory.sfuPlacement(room);
-      return { mode: existing ? 'sfu' : 'mesh', changed: false };
-    }
+    if (await this.#directory.sfuPlacement(room)) return { mode: 'sfu', changed: false };
+    if (!fromStart && members <= this.#config.sfuThreshold) return { mode: 'mesh', changed: false };
     const placed = await this.#place(room, fromStart);
     if (!placed) return { mode: 'mesh', changed: false };
     if (placed.created) {
@@ -700,11 +693,16 @@ export class SfuRooms {
         if (!(await this.#directory.sfuReplace(e.room, p.epoch, next))) continue;
         loads.set(url, (loads.get(url) ?? 0) + e.members);
         this.#log.info({ room: e.room, from: p.janus, janus: url }, 'sfu room placed again');
+        const known = this.#rooms.has(e.room);
+        const r = this.#follow(e.room, next);
         try {
-          await this.#ensureRoom(this.#follow(e.room, next));
+          await this.#ensureRoom(r);
         } catch (err) {
           this.#log.warn({ err, room: e.room }, 'sfu room not recreated');
           continue;
+        } finally {
+          // Only rooms with members on this node keep state here.
+          if (!known && r.members.size === 0 && this.#rooms.get(e.room) === r) this.#rooms.delete(e.room);
         }
         const frame = JSON.stringify({ type: 'room.mode', room: e.room, mode: 'sfu' });
         await this.#relay.broadcast(e.room, '', 'room.mode', frame).catch(() => {});
