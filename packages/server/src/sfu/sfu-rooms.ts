@@ -48,6 +48,12 @@ import { janusDescriptions, sourceOf } from './sources.ts';
 const ROOM_EXISTS = 427;
 /** How long a request waits for this node's connection to the room's Janus to come back. */
 const WAIT_UP_MS = 3000;
+/**
+ * How often a node checks its own SFU rooms against the directory. A room that went back to mesh
+ * or moved because of another node leaves this node's Janus sessions behind until one of its
+ * members asks for something; receive-only members may never ask, so the check ends them.
+ */
+const LOCAL_CHECK_MS = 30_000;
 /** Janus core error: the SDP could not be processed (the client's description is bad). */
 const BAD_SDP_CODES = new Set([465, 466]);
 
@@ -109,6 +115,7 @@ export class SfuRooms {
   readonly #shrinkTimers = new Map<string, NodeJS.Timeout>();
   /** Rehoming runs one at a time on a node (link events can come in bursts). */
   #rehoming: Promise<void> = Promise.resolve();
+  #checkTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   /** `registry`: where to export the SFU gauges (the server's /metrics), if anywhere. */
@@ -190,6 +197,8 @@ export class SfuRooms {
   /** Starts connecting to every Janus (in the background: the server starts without them). */
   start(): void {
     for (const l of this.#links) l.start();
+    this.#checkTimer = setInterval(() => void this.#checkLocal(), LOCAL_CHECK_MS);
+    this.#checkTimer.unref();
   }
 
   /** The room's placement (undefined: mesh), or undefined when the directory cannot answer. */
@@ -419,6 +428,7 @@ export class SfuRooms {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#checkTimer);
     for (const t of this.#shrinkTimers.values()) clearTimeout(t);
     this.#shrinkTimers.clear();
     const rooms = [...this.#rooms.values()];
@@ -600,6 +610,18 @@ export class SfuRooms {
     });
     if (r.link === link) r.linkEpoch = epoch;
     this.#log.debug({ room: r.name, janus: link.url }, 'sfu room ready');
+  }
+
+  /** Drops this node's state for rooms whose placement is gone or changed (see LOCAL_CHECK_MS). */
+  async #checkLocal(): Promise<void> {
+    for (const r of [...this.#rooms.values()]) {
+      const p = await this.#directory.sfuPlacement(r.name).catch(() => null);
+      if (p === null || (p && p.epoch === r.placement.epoch && !p.down)) continue;
+      if (this.#rooms.get(r.name) !== r) continue;
+      this.#rooms.delete(r.name);
+      await this.#dropMembers(r);
+      this.#log.debug({ room: r.name }, 'stale sfu room state dropped');
+    }
   }
 
   /** Ends one member's Janus session, if it is still the member's current one. */
