@@ -24,7 +24,16 @@
  * instance that is up (placement.ts). When a Janus connection drops, its rooms move to another
  * instance that is up (members get `room.mode sfu` and publish afresh); with none up they are
  * marked down and members get `error SFU_UNAVAILABLE`, and when an instance is back they are
- * recreated there and members get `room.mode sfu`.
+ * recreated there and members get `room.mode sfu`. Only a node that saw an instance go (it was
+ * connected, now it is not) moves rooms off it, so a node still starting up moves nothing.
+ *
+ * A room that grew into `sfu` goes back to `mesh` after `PARLEY_SFU_SHRINK_DELAY_S` with fewer
+ * than `PARLEY_SFU_THRESHOLD` members (see `#shrinkLater`); a room created as `sfu` never does.
+ *
+ * Limitations: when a dead node's members are reaped by the directory, no node runs `left` for
+ * them, so a room emptied that way keeps its (empty) Janus room until that Janus restarts or
+ * the room is used again, and a room shrunk below the threshold that way starts no shrink delay
+ * until someone else leaves.
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import {
