@@ -262,6 +262,21 @@ describe('SfuSession › subscribing', () => {
     );
     sfu.close();
   });
+  it('a restart the SFU answers without an offer is a failure: retried, then final', async () => {
+    let hungUp = false;
+    const s = server((msg) => (hungUp && msg.type === 'sfu.subscribe' ? { type: 'ack' } : s.ok(msg)));
+    const sfu = session(s, { maxAttempts: 3 });
+    const finals: boolean[] = [];
+    sfu.on('error', (_e, final) => finals.push(final));
+    sfu.onFeeds(['bob']);
+    await until(() => s.of('sfu.answer').length === 1, 'answer');
+    hungUp = true;
+    (sfu.subscriber as unknown as FakePC).failIce();
+    await until(() => finals.includes(true), 'final error');
+    assert.deepEqual(finals, [false, false, false, true]);
+    assert.equal(sfu.subscriber, undefined);
+    sfu.close();
+  });
 });
 
 describe('SfuSession › layers', () => {

@@ -406,13 +406,22 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     if (final) return;
     const delay = (this.#o.retryBaseMs ?? 500) * 2 ** (this.#subscribeFailures - 1);
     clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => this.#restartSubscriber(), delay);
+    this.#retryTimer = setTimeout(() => void this.#restartSubscriber(), delay);
   }
 
-  /** Rebuilds the subscriber: unsubscribe everything on the old connection, then all afresh. */
-  #restartSubscriber(): void {
-    if (this.#closed) return;
-    void this.#serial(async () => {
+  /**
+   * Receives everything afresh on a new subscriber connection: the SFU's subscription is
+   * emptied, the old connection closed (its tracks end with `track-removed`), and every
+   * publisher subscribed again. Runs when the subscriber's ICE fails or a subscribe fails.
+   *
+   * This needs the server to offer a fresh subscription once Janus hung up the old connection;
+   * against a server that keeps the hung-up subscriber handle, the new subscribe is answered
+   * `ack` without an offer (seen with a real Janus): that counts as a failure, retried with
+   * backoff and finally reported as a final `error`.
+   */
+  #restartSubscriber(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return this.#serial(async () => {
       const old = this.#sub;
       // Empty the SFU's subscription (it answers with an offer that ends every stream, which the
       // old connection, if still usable, answers); then the next subscribe starts from nothing.
@@ -423,7 +432,15 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       }
       this.#removeAllTracks();
       this.#sent.clear();
-    }).then(() => this.#resubscribe());
+      // Subscribe afresh in this same turn of the queue, so the caller's promise covers it.
+      this.#resubscribeAgain = false;
+      await this.#subscribeOnce(this.#feeds);
+      if (!this.#sub && this.#feeds.some((n) => n !== this.#o.self))
+        throw new ParleyError('SFU_UNAVAILABLE', 'the SFU did not offer the subscription again');
+      this.#subscribeFailures = 0;
+    }).catch((err: unknown) => {
+      if (!this.#closed) this.#subscribeFailed(err);
+    });
   }
 
   async #subscribeOnce(names: readonly string[]): Promise<void> {
@@ -477,7 +494,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     pc.addEventListener('iceconnectionstatechange', () => {
       if (pc !== this.#sub || this.#closed || pc.iceConnectionState !== 'failed') return;
       this.emit('error', new Error('subscriber ICE failed: subscribing afresh'), false);
-      this.#restartSubscriber();
+      void this.#restartSubscriber();
     });
     return pc;
   }
