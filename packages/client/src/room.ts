@@ -238,11 +238,14 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** @internal `room.joined`: the members already there, and the room's mode. */
   onJoined(peers: readonly string[], mode?: RoomMode): void {
     if (this.#state === 'left') return;
+    // A rejoin means the server forgot our session (it restarted): our SFU connections went
+    // with it, so an SFU room starts them afresh.
+    const rejoined = this.#state === 'rejoining';
     if (mode === 'sfu' && this.#mode !== 'sfu') this.#mode = 'sfu';
     for (const name of peers) this.#ensurePeer(name);
     this.#setState('joined');
     this.#startStats();
-    if (mode === 'sfu' && !this.#sfu) this.#useSfu();
+    if (mode === 'sfu' && (!this.#sfu || rejoined)) this.#useSfu();
     // A rejoin after a server restart may find the room in mesh mode again.
     else if (mode !== 'sfu' && this.#mode === 'sfu') this.#useMesh();
   }

@@ -340,6 +340,26 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
     assert.equal(room.peers.get('bob'), bob, 'same session when bob is back');
   });
 
+  it('an SFU room rejoined after a server restart starts fresh SFU connections (the old ones went with the server)', async () => {
+    const { client, s, sockets } = await start();
+    const joining = client.join('big', { media: false, mode: 'sfu' });
+    await until(() => s.last('room.join'));
+    s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'big', peers: ['bob'], mode: 'sfu' });
+    const room = await joining;
+    const first = room.sfu;
+    assert.ok(first);
+    s.drop(1006);
+    await until(() => sockets[1], 'reconnect');
+    const s2 = sockets[1] as FakeSocket;
+    s2.accept();
+    s2.push(welcome({ re: s2.last('hello')?.id, resumed: false }));
+    await until(() => s2.last('room.join'), 'rejoined');
+    assert.equal(s2.last('room.join')?.mode, 'sfu', 'asks for an SFU room again');
+    s2.push({ type: 'room.joined', re: s2.last('room.join')?.id, room: 'big', peers: ['bob'], mode: 'sfu' });
+    assert.equal(room.mode, 'sfu');
+    assert.ok(room.sfu && room.sfu !== first, 'a fresh SFU session');
+  });
+
   it('leaves rooms a resumed session holds that this page does not know (page reload)', async () => {
     const { s, sockets } = await start();
     s.drop(1006);
