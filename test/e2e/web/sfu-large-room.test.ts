@@ -26,6 +26,8 @@ const ROOT = new URL('../../..', import.meta.url).pathname;
 
 type MembersApi = {
   join(name: string, room: string, publish: boolean, watch: string, everyone: string[]): Promise<string>;
+  leave(name: string): Promise<void>;
+  describe(name: string): unknown;
   mode(name: string): string | undefined;
   decoded(name: string): Promise<Record<string, number>>;
   closeAll(): void;
@@ -38,21 +40,27 @@ type AppRoom = {
 declare global {
   interface Window {
     MEMBERS: MembersApi;
-    parley: { room: AppRoom | null };
+    parley: { room: AppRoom | null; links: { peer: { pc: RTCPeerConnection } }[] };
   }
 }
 
-/** Per remote tile of the web app: frames decoded for the tile's own video track, and rendered. */
+/**
+ * Per remote tile of the web app: frames decoded for the tile's own video track (getStats of the
+ * SFU subscriber connection and of the peer connections), frames its video element rendered,
+ * and the element's video width.
+ */
 type TileFrames = Record<string, { decoded: number; rendered: number; width: number }>;
 
 function tileFrames(page: Page): Promise<TileFrames> {
   return page.evaluate(async () => {
-    const pc = window.parley.room?.sfu?.subscriber;
+    const pcs = [window.parley.room?.sfu?.subscriber, ...window.parley.links.map((l) => l.peer.pc)];
     const decodedByTrack = new Map<string, number>();
-    if (pc)
+    for (const pc of pcs) {
+      if (!pc || pc.connectionState === 'closed') continue;
       for (const s of (await pc.getStats()).values())
         if (s.type === 'inbound-rtp' && s.kind === 'video')
           decodedByTrack.set(s.trackIdentifier, s.framesDecoded ?? 0);
+    }
     const out: TileFrames = {};
     for (const fig of document.querySelectorAll<HTMLElement>(
       'figure.tile[data-peer]:not(.self):not(.screen)',
@@ -78,13 +86,16 @@ async function poll<T>(
   ok: (v: T) => boolean,
   timeoutMs: number,
   what: string,
+  explain?: () => Promise<unknown>,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const last = await read();
     if (ok(last)) return last;
     if (Date.now() > deadline)
-      throw new Error(`${what}: not met in ${timeoutMs} ms; last ${JSON.stringify(last)}`);
+      throw new Error(
+        `${what}: not met in ${timeoutMs} ms; last ${JSON.stringify(last)}${explain ? `; ${JSON.stringify(await explain())}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -113,6 +124,8 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       PARLEY_JANUS_URL: janus.wsUrl,
       PARLEY_JANUS_API_SECRET: janus.apiSecret,
       PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      // A room that shrank goes back to peer to peer after a second (default 15 s).
+      PARLEY_SFU_SHRINK_DELAY_S: '1',
     });
     browser = await launchForWeb();
     const context = await newMediaContext(browser, server.url);
@@ -142,7 +155,9 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     assert.equal(await host.page.evaluate(() => window.parley.room?.mode), 'mesh');
 
     // Receive-only members first: the mesh phase (host + 3) stays light; the fifth moves the
-    // room to the SFU; the two publishers join it there.
+    // room to the SFU; the two publishers join it there. (Publishers last on purpose: the server
+    // sends `sfu.feeds` when someone starts publishing, not to a member who joins later, so a
+    // receive-only member joining after every publisher would wait for the next change.)
     const names = ['recv1', 'recv2', 'recv3', 'recv4', 'recv5', 'recv6', 'recv7', 'pub8', 'pub9'];
     const publishers = ['pub8', 'pub9'];
     const everyone = ['host', ...names];
@@ -194,6 +209,7 @@ describe('web app › large rooms (SFU, real Janus)', () => {
         (x) => (x.host ?? 0) >= 10,
         45_000,
         `${name} decodes host`,
+        () => members.evaluate((n) => window.MEMBERS.describe(n), name),
       );
       decodedHost[name] = d.host!;
     }
@@ -210,6 +226,10 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       .getByRole('list', { name: 'Video received' })
       .getByText('pub8')
       .waitFor({ timeout: 10_000 });
+    await roomMedia
+      .getByText(/bit\/s$/)
+      .first()
+      .waitFor({ timeout: 10_000 });
     await screenshot(host.page, 'sfu-stats-panel');
 
     // A small window: not every tile fits, the grid pages, and publishers on another page are
@@ -222,7 +242,18 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       host.page.evaluate(() =>
         [...document.querySelectorAll<HTMLElement>('figure.tile.off-page')].map((f) => f.dataset.peer!),
       );
-    const hidden = (await offPage()).filter((p) => publishers.includes(p));
+    const next = pager.getByRole('button', { name: 'Next page of participants' });
+    const previous = pager.getByRole('button', { name: 'Previous page of participants' });
+    // The publishers' tiles come early, on the first page: the last page leaves them out.
+    let hidden = (await offPage()).filter((p) => publishers.includes(p));
+    let toShow = next;
+    let toHide = previous;
+    if (hidden.length === 0) {
+      while (await next.isEnabled()) await next.click();
+      hidden = (await offPage()).filter((p) => publishers.includes(p));
+      toShow = previous;
+      toHide = next;
+    }
     assert.ok(hidden.length > 0, 'a publisher is on another page');
     for (const p of hidden)
       await poll(
@@ -232,8 +263,7 @@ describe('web app › large rooms (SFU, real Janus)', () => {
         `${p} paused while off page`,
       );
     await screenshot(host.page, 'sfu-room-paged');
-    const next = pager.getByRole('button', { name: 'Next page of participants' });
-    while (await next.isEnabled()) await next.click();
+    while (await toShow.isEnabled()) await toShow.click();
     for (const p of hidden) {
       await participants.getByRole('group', { name: p }).waitFor();
       await poll(
@@ -250,9 +280,8 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       20_000,
       'the publishers shown again decode again',
     );
-    // Back to the first page: they are paused again.
-    const previous = pager.getByRole('button', { name: 'Previous page of participants' });
-    while (await previous.isEnabled()) await previous.click();
+    // Back to the other page: they are paused again.
+    while (await toHide.isEnabled()) await toHide.click();
     for (const p of hidden)
       await poll(
         () => layerOf(host.page, p),
@@ -266,6 +295,86 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     await pager.waitFor({ state: 'hidden' });
     for (const name of ['host (you)', ...names]) await participants.getByRole('group', { name }).waitFor();
     await screenshot(host.page, 'sfu-room-phone');
+  });
+
+  it('a small room stays peer to peer: the web app decodes both others over the peer connections', async () => {
+    const room = 'small-talk';
+    const host = await openPerson(browser, server.url, 'anna', { path: `/#/room/${room}` });
+    people.push(host);
+    await host.page.getByRole('heading', { name: 'Waiting for others to join' }).waitFor();
+    for (const name of ['ben', 'cleo'])
+      assert.equal(
+        await members.evaluate(([n, r]) => window.MEMBERS.join(n, r, true, 'anna', ['anna', 'ben', 'cleo']), [
+          name,
+          room,
+        ] as const),
+        'mesh',
+      );
+    await poll(
+      () => tileFrames(host.page),
+      (f) => (f.ben?.decoded ?? 0) >= 10 && (f.cleo?.decoded ?? 0) >= 10,
+      30_000,
+      'the web app decodes ben and cleo',
+    );
+    assert.equal(await host.page.evaluate(() => window.parley.room?.sfu), undefined);
+    await host.page.getByRole('button', { name: 'Connection details' }).click();
+    await host.page.getByRole('region', { name: 'Room media' }).getByText('Peer to peer').waitFor();
+    await host.page.getByRole('region', { name: 'Connection to ben' }).waitFor();
+    assert.equal(await host.page.getByText('Large room', { exact: true }).isVisible(), false);
+  });
+
+  it('a room that grew into the SFU and shrank again says so, and video goes peer to peer again', async () => {
+    const room = 'ebb-and-flow';
+    const host = await openPerson(browser, server.url, 'dana', { path: `/#/room/${room}` });
+    people.push(host);
+    const stage = host.page.getByRole('region', { name: 'Stage' });
+    await stage.getByRole('heading', { name: 'Waiting for others to join' }).waitFor();
+    const everyone = ['dana', 'eve', 'finn', 'gus', 'hal'];
+    // eve publishes; finn, gus and hal only receive; hal is the fifth and moves the room.
+    for (const [name, publish] of [
+      ['eve', true],
+      ['finn', false],
+      ['gus', false],
+      ['hal', false],
+    ] as const)
+      await members.evaluate(([n, r, pub, all]) => window.MEMBERS.join(n, r, pub, 'dana', all), [
+        name,
+        room,
+        publish,
+        everyone,
+      ] as const);
+    await stage
+      .getByRole('status')
+      .filter({ hasText: 'Large room: video now goes through the server' })
+      .waitFor({ timeout: 20_000 });
+    await poll(
+      () => tileFrames(host.page),
+      (f) => (f.eve?.decoded ?? 0) >= 10,
+      30_000,
+      'the web app decodes eve through the SFU',
+    );
+    // Two leave: below the threshold, and after the shrink delay (1 s here) the room is a mesh.
+    await members.evaluate(() => Promise.all([window.MEMBERS.leave('gus'), window.MEMBERS.leave('hal')]));
+    await stage
+      .getByRole('status')
+      .filter({ hasText: 'Small room again: video goes straight between you — a short freeze is normal.' })
+      .waitFor({ timeout: 20_000 });
+    assert.equal(await host.page.evaluate(() => window.parley.room?.mode), 'mesh');
+    await host.page.getByRole('banner').getByText('Large room', { exact: true }).waitFor({ state: 'hidden' });
+    // eve's tile now shows the peer connection's track, decoding; eve decodes dana again.
+    await poll(
+      () => tileFrames(host.page),
+      (f) => (f.eve?.decoded ?? 0) >= 10 && Object.keys(f).sort().join() === 'eve,finn',
+      30_000,
+      'the web app decodes eve peer to peer',
+    );
+    assert.equal(await host.page.evaluate(() => window.parley.room?.sfu), undefined);
+    await poll(
+      () => members.evaluate(() => window.MEMBERS.decoded('eve')),
+      (x) => (x.dana ?? 0) >= 10,
+      30_000,
+      'eve decodes the web app person peer to peer',
+    );
   });
 
   it('a ?large room link creates the room as an SFU room from the start', async () => {

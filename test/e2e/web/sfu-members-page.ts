@@ -51,18 +51,48 @@ const api = {
     return members.get(name)?.room.mode;
   },
 
-  /** Frames decoded per member through `name`'s SFU subscriber connection. */
+  /**
+   * Frames decoded per member by `name`, through the SFU subscriber connection and the peer
+   * connections (mesh), for the tracks the Room announced.
+   */
   async decoded(name: string): Promise<Record<string, number>> {
     const m = members.get(name);
-    const pc = m?.room.sfu?.subscriber;
     const out: Record<string, number> = {};
-    if (!m || !pc) return out;
-    for (const s of (await pc.getStats()).values()) {
-      if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
-      const from = m.trackNames.get(s.trackIdentifier);
-      if (from) out[from] = (out[from] ?? 0) + (s.framesDecoded ?? 0);
+    if (!m) return out;
+    const pcs = [m.room.sfu?.subscriber, ...[...m.room.peers.values()].map((p) => p.pc)];
+    for (const pc of pcs) {
+      if (!pc || pc.connectionState === 'closed') continue;
+      for (const s of (await pc.getStats()).values()) {
+        if (s.type !== 'inbound-rtp' || s.kind !== 'video') continue;
+        const from = m.trackNames.get(s.trackIdentifier);
+        if (from) out[from] = (out[from] ?? 0) + (s.framesDecoded ?? 0);
+      }
     }
     return out;
+  },
+
+  /** What `name`'s room looks like (for failure messages). */
+  describe(name: string): unknown {
+    const m = members.get(name);
+    if (!m) return null;
+    const sfu = m.room.sfu;
+    return {
+      mode: m.room.mode,
+      feeds: sfu?.feeds,
+      subscriber: sfu?.subscriber?.connectionState,
+      publisher: sfu?.publisher?.connectionState,
+      tracks: [...m.trackNames.values()],
+      layers: Object.fromEntries((sfu?.feeds ?? []).map((f) => [f, sfu?.layerOf(f)])),
+    };
+  },
+
+  /** `name` leaves the room and signs out. */
+  async leave(name: string): Promise<void> {
+    const m = members.get(name);
+    if (!m) return;
+    members.delete(name);
+    await m.room.leave();
+    m.client.close();
   },
 
   closeAll(): void {
