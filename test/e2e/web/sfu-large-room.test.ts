@@ -25,7 +25,13 @@ import { buildWeb, launchForWeb, openPerson, type Person, screenshot } from '../
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
 type MembersApi = {
-  join(name: string, room: string, publish: boolean, watch: string, everyone: string[]): Promise<string>;
+  join(
+    name: string,
+    room: string,
+    publish: boolean | 'talker',
+    watch: string,
+    everyone: string[],
+  ): Promise<string>;
   leave(name: string): Promise<void>;
   describe(name: string): unknown;
   mode(name: string): string | undefined;
@@ -168,7 +174,7 @@ describe('web app › large rooms (SFU, real Janus)', () => {
         await members.evaluate(([n, r, pub, all]) => window.MEMBERS.join(n, r, pub, 'host', all), [
           name,
           room,
-          publishers.includes(name),
+          name === 'pub9' ? 'talker' : publishers.includes(name),
           everyone,
         ] as const),
       );
@@ -187,6 +193,9 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       .getByRole('log', { name: 'Chat messages' })
       .getByText('Large room: video now goes through the server', { exact: false })
       .waitFor();
+
+    // pub9 sends a steady tone: it becomes the active speaker, highlighted and labelled.
+    await participants.getByRole('group', { name: 'pub9, speaking' }).waitFor({ timeout: 20_000 });
 
     // Nine remote tiles and the person's own, by their accessible names.
     await participants.getByRole('group', { name: 'host (you)' }).waitFor();
@@ -245,6 +254,8 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     const next = pager.getByRole('button', { name: 'Next page of participants' });
     const previous = pager.getByRole('button', { name: 'Previous page of participants' });
     // The publishers' tiles come early, on the first page: the last page leaves them out.
+    // The active speaker is kept on the page shown, whatever their place in the order.
+    assert.ok(!(await offPage()).includes('pub9'), 'the active speaker is on the first page');
     let hidden = (await offPage()).filter((p) => publishers.includes(p));
     let toShow = next;
     let toHide = previous;

@@ -16,27 +16,45 @@ interface Member {
 }
 
 const members = new Map<string, Member>();
+const audioContexts: AudioContext[] = [];
+
+/**
+ * What a member sends: nothing, a small camera, or a small camera and a steady 440 Hz tone (a
+ * "talker": the fake microphone here is silent, so it would never count as speech).
+ */
+async function localMedia(publish: boolean | 'talker'): Promise<Parley.MediaOptions> {
+  const video = { width: 320, height: 240, frameRate: 15 };
+  if (publish === false) return { media: false };
+  if (publish === true) return { media: { video, audio: false } };
+  const cam = await navigator.mediaDevices.getUserMedia({ video });
+  const ctx = new AudioContext();
+  audioContexts.push(ctx);
+  await ctx.resume();
+  const osc = ctx.createOscillator();
+  const gain = ctx.createGain();
+  gain.gain.value = 0.3;
+  const dest = ctx.createMediaStreamDestination();
+  osc.connect(gain).connect(dest);
+  osc.start();
+  return { stream: new MediaStream([...cam.getVideoTracks(), ...dest.stream.getAudioTracks()]) };
+}
 
 const api = {
   /**
-   * Joins `room` as `name`: publishing a small camera (no microphone) or receive-only. `watch`
+   * Joins `room` as `name`: receive-only, publishing a small camera, or a camera and a tone
+   * (`talker`). `watch`
    * is the one member whose video this member looks at; `everyone` lists the room's names.
    */
   async join(
     name: string,
     room: string,
-    publish: boolean,
+    publish: boolean | 'talker',
     watch: string,
     everyone: string[],
   ): Promise<string> {
     const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
     const client = await Parley.connect(wsUrl, { name, storage: null });
-    const r = await client.join(
-      room,
-      publish
-        ? { media: { video: { width: 320, height: 240, frameRate: 15 }, audio: false } }
-        : { media: false },
-    );
+    const r = await client.join(room, await localMedia(publish));
     for (const other of everyone) {
       if (other === name) continue;
       r.setVideoView(other, other === watch ? { width: 320, height: 180 } : 'hidden');
@@ -98,6 +116,7 @@ const api = {
   closeAll(): void {
     for (const m of members.values()) m.client.close();
     members.clear();
+    for (const ctx of audioContexts.splice(0)) void ctx.close();
   },
 };
 

@@ -160,20 +160,7 @@ export class VideoGrid {
     }
     if (!speaker) return;
     this.#spokeAt.set(speaker, performance.now());
-    if (this.#pages > 1 && !this.#shown.includes(speaker)) {
-      const candidates = this.#shown.filter((t) => !t.self && !t.isScreen);
-      const out = candidates.reduce<VideoTile | undefined>(
-        (oldest, t) => (!oldest || this.#spokeAt.get(t)! < this.#spokeAt.get(oldest)! ? t : oldest),
-        undefined,
-      );
-      if (out) {
-        const a = this.#order.indexOf(out);
-        const b = this.#order.indexOf(speaker);
-        this.#order[a] = speaker;
-        this.#order[b] = out;
-      }
-      this.layout();
-    }
+    if (this.#pages > 1 && !this.#shown.includes(speaker)) this.layout();
   }
 
   /** Shows page `index` (clamped) of a paged grid. */
@@ -241,11 +228,38 @@ export class VideoGrid {
     });
   }
 
-  /** Splits `tiles` into pages of `perPage`, shows the current one and hides the rest. */
-  #paginate(tiles: readonly VideoTile[], perPage: number, always: readonly VideoTile[] = []): void {
+  /**
+   * Splits `tiles` (the display order, or part of it) into pages of `perPage`, shows the current
+   * one and hides the rest. An active speaker on another page first trades places with whoever
+   * on this page spoke least recently (never the self tile).
+   */
+  #paginate(tiles: VideoTile[], perPage: number, always: readonly VideoTile[] = []): void {
     const per = Math.max(1, perPage);
     this.#pages = Math.max(1, Math.ceil(tiles.length / per));
     this.#page = Math.min(this.#page, this.#pages - 1);
+    const speaker = this.#tiles.find((t) => t.activeSpeaker && !t.self && !t.isScreen);
+    const at = speaker ? tiles.indexOf(speaker) : -1;
+    const start = this.#page * per;
+    if (speaker && at >= 0 && (at < start || at >= start + per)) {
+      const out = tiles
+        .slice(start, start + per)
+        .filter((t) => !t.self && !t.isScreen)
+        .reduce<VideoTile | undefined>(
+          (oldest, t) => (!oldest || this.#spokeAt.get(t)! < this.#spokeAt.get(oldest)! ? t : oldest),
+          undefined,
+        );
+      if (out) {
+        const swap = (list: VideoTile[]) => {
+          const a = list.indexOf(out);
+          const b = list.indexOf(speaker);
+          list[a] = speaker;
+          list[b] = out;
+        };
+        swap(this.#order);
+        if (tiles !== this.#order) swap(tiles);
+        this.#applyOrder(always.length > 0 ? [...always, ...tiles] : tiles);
+      }
+    }
     this.#shown = [...always, ...tiles.slice(this.#page * per, (this.#page + 1) * per)];
     const shown = new Set(this.#shown);
     for (const t of this.#tiles) t.el.classList.toggle('off-page', !shown.has(t));
