@@ -1,14 +1,18 @@
 /**
- * A large room in the web app, end to end: real Chromium, the real Parley server and a real
- * Janus. One person uses the web app (fake camera and microphone, publishing); nine others join
- * the same room as SDK clients from a second page (two publish a small camera, seven only
- * receive: two cores cannot encode ten cameras). The room moves to the SFU when the fifth joins
- * and the web app says so; it then shows nine remote tiles and the person's own, its tiles of the
- * two publishers decode frames (getStats of the SFU subscriber connection, matched to the tiles'
- * own tracks, and the video elements' rendered frames), and every SDK member decodes the web app
- * person's video. On a small window the grid pages: the publisher on the other page is paused
- * at the SFU (the tile's visibility reached `room.setVideoView`), and resumes when shown.
- * A second test opens a `?large` link: the room is an SFU room from the start.
+ * Large rooms in the web app, end to end: real Chromium, the real Parley server and a real
+ * Janus. One person uses the web app (fake camera and microphone, publishing); the others join
+ * the same room as SDK clients from a second page (a few publish a small camera, the rest only
+ * receive: two cores cannot encode ten cameras).
+ *
+ * - Ten people: the room moves to the SFU when the fifth joins and the web app says so; it shows
+ *   nine remote tiles and the person's own (by accessible name), its tiles of the two publishers
+ *   decode and render frames (getStats of the SFU subscriber for the tiles' own tracks, and the
+ *   video elements), and every SDK member decodes the web app person's video. A member sending a
+ *   tone is labelled as speaking and kept in view. On a small window the grid pages: a publisher
+ *   on another page is paused at the SFU (the tile's visibility reached `room.setVideoView`) and
+ *   resumes when shown. On a phone the ten tiles fit in two columns.
+ * - A small room stays peer to peer; a room that grew and shrank again says so and goes on
+ *   peer to peer; a `?large` link makes an SFU room from the start.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync } from 'node:fs';
