@@ -12,7 +12,8 @@
  *   on another page is paused at the SFU (the tile's visibility reached `room.setVideoView`) and
  *   resumes when shown. On a phone the ten tiles fit in two columns.
  * - A small room stays peer to peer; a room that grew and shrank again says so and goes on
- *   peer to peer; a `?large` link makes an SFU room from the start.
+ *   peer to peer; the home screen's Large room option (a `?large` link) makes an SFU room from
+ *   the start.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync } from 'node:fs';
@@ -392,16 +393,25 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     );
   });
 
-  it('a ?large room link creates the room as an SFU room from the start', async () => {
+  it('the Large room option makes a ?large link and an SFU room from the start', async () => {
     const room = 'all-hands';
-    const host = await openPerson(browser, server.url, 'chair', { path: `/#/room/${room}?large` });
+    const host = await openPerson(browser, server.url, 'chair');
     people.push(host);
+    await host.page.getByRole('heading', { name: 'Hello, chair' }).waitFor();
+    // The option shows because /healthz says the server has an SFU.
+    const large = host.page.getByRole('checkbox', { name: 'Large room (more than 4 people)' });
+    await large.waitFor();
+    await host.page.getByRole('textbox', { name: 'Room name', exact: true }).fill(room);
+    await large.check();
+    await host.page.getByText(`/#/room/${room}?large`).waitFor();
+    await host.page.getByRole('button', { name: 'Create or join room' }).click();
     const stage = host.page.getByRole('region', { name: 'Stage' });
     await stage
       .getByRole('status')
       .filter({ hasText: 'Large room: video goes through the server' })
       .waitFor({ timeout: 20_000 });
     assert.equal(await host.page.evaluate(() => window.parley.room?.mode), 'sfu');
+    assert.equal(new URL(host.page.url()).hash, `#/room/${room}?large`);
     const mode = await members.evaluate(
       ([r]) => window.MEMBERS.join('guest', r, true, 'chair', ['chair', 'guest']),
       [room] as const,
