@@ -12,7 +12,8 @@
  *   on another page is paused at the SFU (the tile's visibility reached `room.setVideoView`) and
  *   resumes when shown. On a phone the ten tiles fit in two columns.
  * - A small room stays peer to peer; a room that grew and shrank again says so and goes on
- *   peer to peer; the home screen's Large room option (a `?large` link) makes an SFU room from
+ *   peer to peer; a screen shared through the SFU takes the stage and leaves it when stopped;
+ *   the home screen's Large room option (a `?large` link) makes an SFU room from
  *   the start.
  */
 import assert from 'node:assert/strict';
@@ -38,6 +39,8 @@ type MembersApi = {
     everyone: string[],
   ): Promise<string>;
   leave(name: string): Promise<void>;
+  shareScreen(name: string): Promise<void>;
+  stopScreenShare(name: string): Promise<void>;
   describe(name: string): unknown;
   mode(name: string): string | undefined;
   decoded(name: string): Promise<Record<string, number>>;
@@ -86,6 +89,19 @@ function tileFrames(page: Page): Promise<TileFrames> {
     }
     return out;
   });
+}
+
+/** Frames decoded for the web app's screen-share tile of `name` (0 when there is none). */
+function screenFrames(page: Page, name: string): Promise<number> {
+  return page.evaluate(async (n) => {
+    const fig = document.querySelector<HTMLElement>(`figure.tile.screen[data-peer="${n}"]`);
+    const track = (fig?.querySelector('video')?.srcObject as MediaStream | null)?.getVideoTracks()[0];
+    const pc = window.parley.room?.sfu?.subscriber;
+    if (!track || !pc) return 0;
+    for (const s of (await pc.getStats()).values())
+      if (s.type === 'inbound-rtp' && s.trackIdentifier === track.id) return s.framesDecoded ?? 0;
+    return 0;
+  }, name);
 }
 
 function layerOf(page: Page, name: string): Promise<FeedLayer | null> {
@@ -391,6 +407,47 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       30_000,
       'eve decodes the web app person peer to peer',
     );
+  });
+
+  it('a screen shared in an SFU room takes the stage, people beside it, and goes away when stopped', async () => {
+    const room = 'show-and-tell';
+    const host = await openPerson(browser, server.url, 'ivy', { path: `/#/room/${room}?large` });
+    people.push(host);
+    const stage = host.page.getByRole('region', { name: 'Stage' });
+    const participants = host.page.getByRole('region', { name: 'Participants' });
+    await stage.getByRole('heading', { name: 'Waiting for others to join' }).waitFor();
+    const everyone = ['ivy', 'jo', 'kim', 'lea', 'max', 'ned', 'oli', 'pat'];
+    for (const name of everyone.slice(1))
+      await members.evaluate(([n, r, pub, all]) => window.MEMBERS.join(n, r, pub, 'ivy', all), [
+        name,
+        room,
+        name === 'jo',
+        everyone,
+      ] as const);
+    await members.evaluate(() => window.MEMBERS.shareScreen('jo'));
+    await participants.getByRole('group', { name: 'jo’s screen' }).waitFor({ timeout: 20_000 });
+    await poll(
+      () => screenFrames(host.page, 'jo'),
+      (n) => n >= 10,
+      30_000,
+      'the web app decodes jo’s screen',
+    );
+    assert.equal(await participants.getAttribute('data-layout'), 'present');
+    // jo's camera still plays in its own tile beside the screen.
+    await poll(
+      () => tileFrames(host.page),
+      (f) => (f.jo?.decoded ?? 0) >= 10,
+      30_000,
+      'jo’s camera',
+    );
+    // One screen tile (the camera, received afresh with the screen, is not taken for another).
+    assert.equal(await host.page.locator('figure.tile.screen').count(), 1);
+    await screenshot(host.page, 'sfu-screen-share');
+    await members.evaluate(() => window.MEMBERS.stopScreenShare('jo'));
+    await participants
+      .getByRole('group', { name: 'jo’s screen' })
+      .waitFor({ state: 'detached', timeout: 20_000 });
+    assert.equal(await participants.getAttribute('data-layout'), 'grid');
   });
 
   it('the Large room option makes a ?large link and an SFU room from the start', async () => {

@@ -104,6 +104,34 @@ const api = {
     };
   },
 
+  /**
+   * `name` shares a "screen": a 640×360 canvas with a moving bar, 10 frames per second
+   * (headless Chromium has no screen to capture).
+   */
+  async shareScreen(name: string): Promise<void> {
+    const m = members.get(name)!;
+    const canvas = document.createElement('canvas');
+    canvas.width = 640;
+    canvas.height = 360;
+    const g = canvas.getContext('2d')!;
+    let x = 0;
+    const timer = setInterval(() => {
+      g.fillStyle = '#203040';
+      g.fillRect(0, 0, 640, 360);
+      g.fillStyle = '#e8b04f';
+      g.fillRect(x, 140, 80, 80);
+      x = (x + 16) % 560;
+    }, 100);
+    const stream = canvas.captureStream(10);
+    stream.getVideoTracks()[0]!.addEventListener('ended', () => clearInterval(timer));
+    await m.room.media.shareScreen(stream);
+  },
+
+  /** `name` stops sharing its screen. */
+  async stopScreenShare(name: string): Promise<void> {
+    await members.get(name)?.room.media.stopScreenShare();
+  },
+
   /** `name` leaves the room and signs out. */
   async leave(name: string): Promise<void> {
     const m = members.get(name);

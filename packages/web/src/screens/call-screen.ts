@@ -727,9 +727,13 @@ export class CallScreen {
   #onTrack(entry: PeerEntry, track: MediaStreamTrack, stream: MediaStream): void {
     // A peer's first stream is its camera and microphone; a later video stream is a screen share.
     // A peer without camera and microphone that shares its screen sends only the screen.
+    // Through the SFU, a member received afresh (e.g. when their screen share starts) comes back
+    // on new streams: a main stream left without tracks gives way to the next one, as the first.
     const announced = entry.link.peer.remoteMediaState;
     const screenOnly = announced?.screen === true && !announced.audio && !announced.video;
-    if (!entry.mainStream && !screenOnly) entry.mainStream = stream;
+    const vacant = entry.mainStream !== null && entry.mainStream.getTracks().length === 0;
+    if ((!entry.mainStream || vacant) && !screenOnly && !entry.screens.has(stream.id))
+      entry.mainStream = stream;
     if (stream === entry.mainStream) {
       entry.tile.setStream(stream);
       if (track.kind === 'audio' && entry.meterStream !== stream) {
