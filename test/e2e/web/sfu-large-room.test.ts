@@ -456,11 +456,12 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     people.push(host);
     await host.page.getByRole('heading', { name: 'Hello, chair' }).waitFor();
     // The option shows because /healthz says the server has an SFU.
-    const large = host.page.getByRole('checkbox', { name: 'Large room (more than 4 people)' });
+    const large = host.page.getByRole('checkbox', { name: 'Large room' });
     await large.waitFor();
     await host.page.getByRole('textbox', { name: 'Room name', exact: true }).fill(room);
     await large.check();
     await host.page.getByText(`/#/room/${room}?large`).waitFor();
+    await screenshot(host.page, 'home-large-room');
     await host.page.getByRole('button', { name: 'Create or join room' }).click();
     const stage = host.page.getByRole('region', { name: 'Stage' });
     await stage

@@ -182,11 +182,11 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
     h(
       'div',
       { class: 'stack', style: 'gap:2px' },
-      h('label', { for: 'room-large' }, 'Large room (more than 4 people)'),
+      h('label', { for: 'room-large' }, 'Large room'),
       h(
         'p',
         { class: 'field-hint', id: 'room-large-hint' },
-        'Video goes through the server from the start, so everyone sends it only once. Rooms also switch by themselves when a fifth person joins.',
+        'For bigger meetings: video goes through the server from the start, so everyone sends it only once. Other rooms switch by themselves as they grow.',
       ),
     ),
   );
