@@ -59,7 +59,6 @@ export class ConnectionPanel {
   readonly #cards = new Map<string, Card>();
   readonly #empty: HTMLElement;
   #room: RoomCard | null = null;
-  #mode: RoomMode | null = null;
 
   constructor() {
     this.#empty = h('p', { class: 'chat-empty' }, 'Connection details appear here once someone joins.');
@@ -69,7 +68,6 @@ export class ConnectionPanel {
   /** The room's media mode (rooms only): shown first; `sfu` hides the per-person cards. */
   setMode(mode: RoomMode): void {
     const card = this.#roomCard();
-    this.#mode = mode;
     this.el.classList.toggle('sfu', mode === 'sfu');
     if (mode === 'sfu') {
       setChip(card.mode, 'Through the server (SFU)', 'ok');
@@ -81,11 +79,6 @@ export class ConnectionPanel {
         'Media goes straight between you and each person; the cards below show each connection.';
     }
     card.details.hidden = mode !== 'sfu';
-  }
-
-  /** The current mode, or null outside rooms. */
-  get mode(): RoomMode | null {
-    return this.#mode;
   }
 
   /**

@@ -106,16 +106,6 @@ export class VideoGrid {
     return this.#tiles;
   }
 
-  /** Tiles on screen now (the current page), in display order. */
-  get shown(): readonly VideoTile[] {
-    return this.#shown;
-  }
-
-  /** The page shown (0-based) and how many there are. */
-  get page(): { index: number; count: number } {
-    return { index: this.#page, count: this.#pages };
-  }
-
   /** Allows or forbids the spotlight layout for two participants (rooms keep the grid). */
   setSpotlight(allowed: boolean): void {
     this.#spotlight = allowed;

@@ -118,12 +118,6 @@ export class VideoViews {
     this.#schedule();
   }
 
-  /** The view `name` would be reported with now. */
-  viewOf(name: string): VideoView | undefined {
-    const w = this.#watched.get(name);
-    return w ? this.#view(w) : undefined;
-  }
-
   /** Reports pending changes at once (instead of after the debounce). */
   flush(): void {
     clearTimeout(this.#timer);
