@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
+import { RedisDirectory } from '../../../packages/server/src/directory/redis.ts';
 import { JanusClient } from '../../../packages/server/src/sfu/janus-client.ts';
 import { roomIdFor } from '../../../packages/server/src/sfu/sfu-rooms.ts';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
@@ -201,6 +202,60 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
     });
     await late.close();
     for (const room of [`a-unreached-${seq}`, `z-down-${seq}`]) await dir.leaveRoom(room, `ghost-${room}`);
+  });
+
+  it('SFU cluster › a dead node’s members reaped: a grown room left small goes back to mesh, an emptied one loses its Janus room', async () => {
+    // A third "node" that holds two members in each room and then dies (stops its heartbeat
+    // without leaving anything, as a crash would); the two real nodes reap it.
+    const dying = await RedisDirectory.connect({ url: redis.url, nodeTtlMs: 2000 });
+    try {
+      const node = `dying-${++roomSeq}`;
+      await dying.attachNode(node, { deliver: () => false, presence: () => {} });
+      const grownRoom = `reap-grown-${roomSeq}`;
+      const bornRoom = `reap-born-${roomSeq}`;
+      // Born: created as sfu by a member on node 2, who publishes (so its Janus room exists).
+      const born = await connectClient(nodes[1].wsUrl);
+      await born.hello(`born${roomSeq}`);
+      born.send({ type: 'room.join', room: bornRoom, mode: 'sfu' });
+      assert.equal((await born.next('room.joined')).mode, 'sfu');
+      await publish(born, bornRoom, 'born');
+      for (const g of [`ghost${roomSeq}a`, `ghost${roomSeq}b`]) {
+        assert.equal(await dying.claimName(g, node), true);
+        await dying.joinRoom(grownRoom, g, { maxPeers: 10 });
+        await dying.joinRoom(bornRoom, g, { maxPeers: 10 });
+      }
+      // ... then leaves: only the ghosts are left in it.
+      born.send({ type: 'room.leave', room: bornRoom });
+      await born.next('room.left');
+      const janusOf = (await nodes[0].directory.sfuPlacement(bornRoom))!.janus === j1.wsUrl ? j1 : j2;
+      assert.deepEqual(await janusParticipants(janusOf, bornRoom), []);
+      // Grown: two ghosts and three real members, the 5th joining moves it to sfu.
+      const real: TestClient[] = [];
+      for (let i = 0; i < 3; i++)
+        real.push((await member(nodes[i % 2]!, `alive${roomSeq}-${i}`, grownRoom)).c);
+      assert.equal((await nodes[0].directory.sfuPlacement(grownRoom))?.fromStart, false);
+      for (const c of real.slice(0, 2)) await c.next('room.mode', { timeoutMs: 10_000 });
+
+      // The third node dies (its heartbeat stops; it leaves nothing) and the real nodes reap it.
+      await dying.close();
+      const diedAt = Date.now();
+      // Three real members left in the grown room: mesh after the shrink delay, on both nodes.
+      for (const c of real) {
+        assert.deepEqual(await c.next('room.mode', { timeoutMs: 15_000 }), {
+          type: 'room.mode',
+          room: grownRoom,
+          mode: 'mesh',
+        });
+      }
+      console.log(
+        `# reaped room back to mesh ${Date.now() - diedAt} ms after the node died (TTL 2 s, delay ${SHRINK_S} s)`,
+      );
+      // The born room emptied: no placement, and no Janus room left behind.
+      assert.equal(await nodes[0].directory.sfuPlacement(bornRoom), undefined);
+      await until(async () => (await janusParticipants(janusOf, bornRoom)) === undefined);
+    } finally {
+      await dying.close();
+    }
   });
 
   it('SFU cluster › new rooms go to the least loaded Janus; a killed Janus’s rooms move to the other, members re-publish there', async () => {

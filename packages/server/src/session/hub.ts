@@ -120,6 +120,7 @@ export class Hub {
     await this.calls.endFor(name, 'peer_gone');
     const frameFor = (room: string) => JSON.stringify({ type: 'peer.left', room, name, reason: 'gone' });
     await Promise.all(rooms.map((room) => this.relay.broadcast(room, name, 'peer.left', frameFor(room))));
+    await this.sfu?.reaped(rooms);
   }
 
   /**

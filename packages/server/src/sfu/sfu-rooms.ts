@@ -30,10 +30,8 @@
  * A room that grew into `sfu` goes back to `mesh` after `PARLEY_SFU_SHRINK_DELAY_S` with fewer
  * than `PARLEY_SFU_THRESHOLD` members (see `#shrinkLater`); a room created as `sfu` never does.
  *
- * Limitations: when a dead node's members are reaped by the directory, no node runs `left` for
- * them, so a room emptied that way keeps its (empty) Janus room until that Janus restarts or
- * the room is used again, and a room shrunk below the threshold that way starts no shrink delay
- * until someone else leaves.
+ * When a dead node's members are reaped by the directory, the node that reaped them calls
+ * `reaped`: rooms they emptied lose their Janus room, grown rooms they left small start shrinking.
  */
 import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -273,6 +271,30 @@ export class SfuRooms {
     if (r) await this.#dropMembers(r);
     if (where) await this.#destroyJanusRoom(room, where.janus);
     this.#log.info({ room }, 'sfu room emptied');
+  }
+
+  /**
+   * The directory removed a dead node's member from `rooms` (no `left` ran for it): an emptied
+   * room's Janus room is destroyed (its placement went with the last member, so on every
+   * instance this node reaches; where it is not, Janus answers "no such room"), and a grown room
+   * left below the threshold starts its shrink delay.
+   */
+  async reaped(rooms: readonly string[]): Promise<void> {
+    for (const room of rooms) {
+      const remaining = await this.#directory.members(room).catch(() => undefined);
+      if (remaining === undefined) continue;
+      if (remaining.length > 0) {
+        const placement = await this.#directory.sfuPlacement(room).catch(() => undefined);
+        this.#shrinkLater(room, remaining.length, placement);
+        continue;
+      }
+      const r = this.#rooms.get(room);
+      if (r) {
+        this.#rooms.delete(room);
+        await this.#dropMembers(r);
+      }
+      await Promise.all(this.#links.filter((l) => l.up).map((l) => this.#destroyJanusRoom(room, l.url)));
+    }
   }
 
   /** `sfu.publish`: the member's offer goes to its publisher handle; replies `sfu.published`. */
