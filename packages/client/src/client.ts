@@ -48,6 +48,12 @@ const EARLY_FRAMES_MAX = 64;
 const EARLY_CALLS_MAX = 16;
 const EARLY_FRAMES_TTL_MS = 10_000;
 
+/** What `join(room, { mode: 'sfu' })` asks getUserMedia for when the app gives no media options. */
+export const SFU_DEFAULT_MEDIA: MediaStreamConstraints = {
+  audio: true,
+  video: { width: { ideal: 1280 }, height: { ideal: 720 } },
+};
+
 /** Options of {@link ParleyClient.join}: local media, plus the room's password and mode. */
 export interface JoinOptions extends MediaOptions {
   /** The room's password, when it has one. */
@@ -55,7 +61,8 @@ export interface JoinOptions extends MediaOptions {
   /**
    * `sfu`: a room whose media goes through the server's SFU from the start (when this join
    * creates it; otherwise the room keeps its mode). Default: the server decides (`mesh` until the
-   * room grows past its threshold).
+   * room grows past its threshold). Without `stream` or `media`, an `sfu` join asks for a 1280x720
+   * camera ({@link SFU_DEFAULT_MEDIA}) so the camera can go out in simulcast layers.
    */
   mode?: RoomMode;
 }
@@ -321,7 +328,13 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     const options: JoinOptions = toMediaOptions(media);
     this.#assertOpen();
     if (this.#rooms.has(room)) throw new InvalidStateError(`already in room ${room}`);
-    const acquired = await this.#host.acquireMedia(options);
+    // An SFU room sends the camera in simulcast layers, which needs at least 540p (see
+    // sfu/simulcast.ts); browsers open cameras at 640x480 unless asked for more.
+    const acquired = await this.#host.acquireMedia(
+      options.mode === 'sfu' && !options.stream && options.media === undefined
+        ? { ...options, media: SFU_DEFAULT_MEDIA }
+        : options,
+    );
     const r = new Room(this.#host, room, this.#host.createLocalMedia(acquired), {
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.mode !== undefined ? { mode: options.mode } : {}),

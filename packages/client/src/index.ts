@@ -28,6 +28,7 @@ export {
   type JoinOptions,
   ParleyClient,
   type PeerFeature,
+  SFU_DEFAULT_MEDIA,
 } from './client.ts';
 export { ConnectionError, InvalidStateError, isNamedError, ParleyError, TimeoutError } from './errors.ts';
 export { type EventMap, type Listener, TypedEmitter } from './events.ts';

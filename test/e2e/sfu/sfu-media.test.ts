@@ -161,6 +161,30 @@ describe('SFU media in Chromium (real Janus)', () => {
     );
   });
 
+  it('SFU › a 640x480 camera goes out in one layer (Janus would have no substream 0 for two)', async () => {
+    const room = 'one-layer';
+    await joinAll(room, [
+      ['vga', { width: 640, height: 480 }],
+      ['viewer', false],
+    ]);
+    const layers = await poll(
+      () => page.evaluate(([n]) => window.ROOMS.layersOut(n), ['vga'] as const),
+      (l) => l.length > 0 && l.every((x) => x.framesEncoded > 0),
+      30_000,
+    );
+    assert.deepEqual(
+      layers.map((x) => [x.rid, x.frameWidth]),
+      [['', 640]],
+    );
+    // Whatever the view, the subscriber gets the one layer.
+    await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, { width: 320, height: 180 }), [
+      'viewer',
+      'vga',
+    ] as const);
+    const v = await videoFrom('viewer', 'vga', (x) => x.framesDecoded > 10);
+    assert.equal(v.frameWidth, 640);
+  });
+
   it('SFU › screen share arrives as its own stream (decoded frames) and goes away when stopped', async () => {
     const room = 'screens';
     await joinAll(room, [

@@ -4,6 +4,7 @@ import {
   chooseFeedLayer,
   initialLinkCap,
   judgeLinkHealth,
+  judgeSwitch,
   LINK_CAP_TIMING,
   type LinkCapState,
   type LinkHealth,
@@ -185,8 +186,27 @@ describe('layer choice › nextLinkCap', () => {
   });
 });
 
+describe('layer choice › judgeSwitch (a layer change that does not happen)', () => {
+  const up = { kind: 'up' as const, baseHeight: 180, baseFrames: 100, sinceMs: 0, nudges: 0 };
+
+  it('is done once the frames grow (up) or flow again (resume)', () => {
+    assert.equal(judgeSwitch(up, { frameHeight: 720, framesDecoded: 101 }, 300), 'done');
+    assert.equal(
+      judgeSwitch({ ...up, kind: 'resume' }, { frameHeight: 180, framesDecoded: 110 }, 300),
+      'done',
+    );
+  });
+
+  it('waits 1 s, then nudges twice at most, then gives up', () => {
+    const same = { frameHeight: 180, framesDecoded: 150 };
+    assert.equal(judgeSwitch(up, same, 900), 'wait');
+    assert.equal(judgeSwitch(up, same, 1000), 'nudge');
+    assert.equal(judgeSwitch({ ...up, nudges: 2 }, same, 1000), 'give-up');
+  });
+});
+
 describe('simulcast › simulcastLayers', () => {
-  it('three layers highest first (Janus order) for 720p, two for 360p/480p, none below', () => {
+  it('three layers highest first (Janus order) from 540p, none below', () => {
     const hd = simulcastLayers(1280, 720);
     assert.deepEqual(
       hd.map((l) => [l.rid, l.scaleResolutionDownBy]),
@@ -197,13 +217,8 @@ describe('simulcast › simulcastLayers', () => {
       ],
     );
     assert.ok(hd[0]!.maxBitrate > hd[1]!.maxBitrate && hd[1]!.maxBitrate > hd[2]!.maxBitrate);
-    assert.deepEqual(
-      simulcastLayers(640, 480).map((l) => [l.rid, l.scaleResolutionDownBy]),
-      [
-        ['h', 1],
-        ['m', 2],
-      ],
-    );
+    assert.deepEqual(simulcastLayers(640, 480), [], 'a two-layer camera has no Janus substream 0: one layer');
+    assert.equal(simulcastLayers(960, 540).length, 3);
     assert.deepEqual(simulcastLayers(320, 180), []);
     assert.deepEqual(simulcastLayers(undefined, undefined), []);
   });

@@ -346,6 +346,30 @@ describe('SfuSession › layers', () => {
     sfu.close();
   });
 
+  it('says a higher layer again, through another one, when the stats show it did not happen', async () => {
+    const s = server();
+    const sfu = session(s);
+    sfu.onFeeds(['bob']);
+    await until(() => s.of('sfu.configure').length === 1, 'first configure');
+    const camera = (frameHeight: number, framesDecoded: number) =>
+      new Map([['v', { id: 'v', type: 'inbound-rtp', kind: 'video', mid: '1', frameHeight, framesDecoded }]]);
+    sfu.onSubscriberStats(camera(180, 100));
+    sfu.setVideoView('bob', { width: 1280, height: 720 });
+    await until(() => s.of('sfu.configure').length === 2, 'up to 2');
+    // Still 180 px 2 s later: configure 1 then 2, so the SFU asks for a keyframe again.
+    sfu.onSubscriberStats(camera(180, 130), Date.now() + 2000);
+    await until(() => s.of('sfu.configure').length === 4, 'nudge');
+    assert.deepEqual(
+      s.of('sfu.configure').map((m) => m.substream),
+      [1, 2, 1, 2],
+    );
+    // Once the frames are taller, nothing more.
+    sfu.onSubscriberStats(camera(720, 160), Date.now() + 5000);
+    await tick(30);
+    assert.equal(s.of('sfu.configure').length, 4);
+    sfu.close();
+  });
+
   it('lowers every layer when the subscriber link struggles (stats), and says so', async () => {
     const s = server();
     const sfu = session(s);

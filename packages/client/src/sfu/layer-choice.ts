@@ -220,3 +220,49 @@ export function nextLinkCap(state: LinkCapState, health: LinkHealth, nowMs: numb
   }
   return state;
 }
+
+// ---- switches that do not happen --------------------------------------------------------------
+
+/**
+ * A layer change the subscriber waits to see: Janus switches a subscriber up (or resumes it)
+ * only on a keyframe of the new layer, and asks the publisher for one once per change. If that
+ * request is lost or throttled, nothing else asks (the subscriber decodes the old layer happily),
+ * so it stays where it was: seen in Chromium with a real Janus, a large view stuck at 320 px for
+ * 30 s. The session watches such changes in the subscriber's stats and, when nothing happened,
+ * says the change again (through another layer, so Janus sees a change and asks again).
+ */
+export interface PendingSwitch {
+  /** `up`: a higher layer was asked for; `resume`: the feed was resumed. */
+  kind: 'up' | 'resume';
+  /** The camera's received frame height and frames decoded when the change was sent. */
+  baseHeight: number;
+  baseFrames: number;
+  /** When the change (or the last nudge) was sent, ms. */
+  sinceMs: number;
+  /** Nudges sent so far. */
+  nudges: number;
+}
+
+/** Timing of {@link judgeSwitch}. */
+export const SWITCH_TIMING = {
+  /** How long a switch may take before it counts as stalled (it took 0.2–0.5 s when it worked). */
+  stallMs: 1_000,
+  /** Nudges per change at most (a single-layer publisher never switches: give up quietly). */
+  maxNudges: 2,
+} as const;
+
+/**
+ * Whether a pending switch happened (`done`), may still happen (`wait`), needs saying again
+ * (`nudge`), or will not happen (`give-up`), from the camera's received frame height and frames
+ * decoded now.
+ */
+export function judgeSwitch(
+  p: PendingSwitch,
+  now: { frameHeight: number; framesDecoded: number },
+  nowMs: number,
+): 'done' | 'wait' | 'nudge' | 'give-up' {
+  const happened = p.kind === 'up' ? now.frameHeight > p.baseHeight : now.framesDecoded > p.baseFrames + 2;
+  if (happened) return 'done';
+  if (nowMs - p.sinceMs < SWITCH_TIMING.stallMs) return 'wait';
+  return p.nudges < SWITCH_TIMING.maxNudges ? 'nudge' : 'give-up';
+}

@@ -32,9 +32,11 @@ import {
   type FeedLayer,
   initialLinkCap,
   judgeLinkHealth,
+  judgeSwitch,
   type LinkCapState,
   layerChange,
   nextLinkCap,
+  type PendingSwitch,
   type Substream,
   type VideoView,
 } from './layer-choice.ts';
@@ -134,6 +136,10 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   /** What the SFU was last told per feed (absent: nothing yet for this subscription). */
   readonly #sent = new Map<string, FeedLayer>();
   #layerTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Each camera's received frame height and frames decoded, from the last stats report. */
+  readonly #cameraIn = new Map<string, { frameHeight: number; framesDecoded: number }>();
+  /** Layer changes sent and not yet seen in the stats, by feed. */
+  readonly #pending = new Map<string, PendingSwitch>();
   #closed = false;
 
   constructor(options: SfuSessionOptions) {
@@ -241,6 +247,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
    */
   onSubscriberStats(report: StatsReportLike, nowMs = Date.now()): void {
     if (this.#closed) return;
+    this.#watchSwitches(report, nowMs);
     if (!this.#healthPrev) {
       this.#healthPrev = report;
       this.#healthPrevMs = nowMs;
@@ -542,14 +549,79 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
         wanted.paused = false;
         wanted.substream = 0;
       }
-      const change = layerChange(wanted, this.#sent.get(name));
+      const prev = this.#sent.get(name);
+      const change = layerChange(wanted, prev);
       if (!change) continue;
       try {
         await this.#o.signaling.request({ type: 'sfu.configure', room: this.room, feed: name, ...change });
         this.#sent.set(name, wanted);
+        this.#expectSwitch(name, prev, wanted);
       } catch (err) {
         this.emit('error', err instanceof Error ? err : new Error(String(err)), false);
       }
+    }
+  }
+
+  /** Remembers a change that should show in the stats (a resume, a higher layer). */
+  #expectSwitch(name: string, prev: FeedLayer | undefined, wanted: FeedLayer): void {
+    this.#pending.delete(name);
+    if (!prev || wanted.paused) return;
+    const kind = prev.paused ? 'resume' : wanted.substream > prev.substream ? 'up' : undefined;
+    if (!kind) return;
+    const now = this.#cameraIn.get(name) ?? { frameHeight: 0, framesDecoded: 0 };
+    this.#pending.set(name, {
+      kind,
+      baseHeight: now.frameHeight,
+      baseFrames: now.framesDecoded,
+      sinceMs: Date.now(),
+      nudges: 0,
+    });
+  }
+
+  /**
+   * Reads each camera's received frames from a subscriber report and says a stalled layer change
+   * again (see `PendingSwitch` in layer-choice.ts): through another layer and back, so the SFU
+   * sees a change and asks the publisher for a keyframe once more.
+   */
+  #watchSwitches(report: StatsReportLike, nowMs: number): void {
+    for (const v of report.values()) {
+      const s = v as {
+        type?: string;
+        kind?: string;
+        mid?: string;
+        frameHeight?: number;
+        framesDecoded?: number;
+      };
+      if (s.type !== 'inbound-rtp' || s.kind !== 'video' || s.mid === undefined) continue;
+      const info = this.#streams.get(s.mid);
+      if (!info || info.source === 'screen') continue;
+      this.#cameraIn.set(info.feed, { frameHeight: s.frameHeight ?? 0, framesDecoded: s.framesDecoded ?? 0 });
+    }
+    for (const [name, p] of this.#pending) {
+      const now = this.#cameraIn.get(name);
+      const wanted = this.#sent.get(name);
+      if (!now || !wanted || wanted.paused) {
+        this.#pending.delete(name);
+        continue;
+      }
+      const verdict = judgeSwitch(p, now, nowMs);
+      if (verdict === 'wait') continue;
+      if (verdict !== 'nudge') {
+        this.#pending.delete(name);
+        continue;
+      }
+      p.nudges++;
+      p.sinceMs = nowMs;
+      const via = (wanted.substream === 0 ? 1 : wanted.substream - 1) as Substream;
+      void this.#serial(async () => {
+        if (this.#closed || this.#sent.get(name) !== wanted) return;
+        const configure = (substream: Substream) =>
+          this.#o.signaling.request({ type: 'sfu.configure', room: this.room, feed: name, substream });
+        await configure(via);
+        await configure(wanted.substream);
+      }).catch((err: unknown) =>
+        this.emit('error', err instanceof Error ? err : new Error(String(err)), false),
+      );
     }
   }
 
