@@ -241,7 +241,7 @@ export const CONFIG_VARS = {
       .pipe(z.array(z.string().regex(/^wss?:\/\/[^\s,]+$/, 'each must start with ws:// or wss://')))
       .default([]),
     shown: '(unset)',
-    doc: 'Comma-separated WebSocket URLs of Janus instances (`npm run janus`, docs/DEPLOY.md) for large rooms. Unset: every room is mesh (peer to peer).',
+    doc: 'Comma-separated WebSocket URLs of Janus instances (`npm run janus`, docs/DEPLOY.md) for large rooms; each new SFU room goes to the least loaded one that is up, and they share the API secret and admin key below. Unset: every room is mesh (peer to peer).',
   },
   PARLEY_JANUS_API_SECRET: {
     key: 'janusApiSecret',
