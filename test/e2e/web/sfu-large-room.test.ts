@@ -215,8 +215,20 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       .getByText('Large room: video now goes through the server', { exact: false })
       .waitFor();
 
-    // pub9 sends a steady tone: it becomes the active speaker, highlighted and labelled.
-    await participants.getByRole('group', { name: 'pub9, speaking' }).waitFor({ timeout: 20_000 });
+    // pub9 sends a steady tone: it becomes the active speaker, highlighted, and its tile's
+    // accessible description says so.
+    await poll(
+      () =>
+        participants
+          .getByRole('group', { name: 'pub9' })
+          .evaluate((el) => [
+            el.classList.contains('active-speaker'),
+            document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent,
+          ]),
+      ([highlighted, description]) => highlighted === true && description === 'speaking',
+      20_000,
+      'pub9 is the active speaker',
+    );
 
     // Nine remote tiles and the person's own, by their accessible names.
     await participants.getByRole('group', { name: 'host (you)' }).waitFor();

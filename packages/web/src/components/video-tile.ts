@@ -3,8 +3,9 @@
  * microphone icon, a speaking ring driven by the audio level, a stronger highlight for the room's
  * active speaker, and a badge for connection states (connecting, reconnecting, unreachable). The
  * tile keeps its size whatever the video does, so nothing shifts when a stream starts, stops or
- * changes resolution. Its accessible name says what the picture shows: "ana, muted, camera off,
- * speaking".
+ * changes resolution. Its accessible name says what the picture shows ("ana, muted, camera
+ * off"); its description says "speaking" while they are the room's active speaker (kept out of
+ * the name, which should not change every time someone talks).
  */
 import { hueFor } from '../app/format.ts';
 import { applySpeaker } from '../media/local-media.ts';
@@ -16,6 +17,7 @@ import { type IconName, icon } from '../ui/icons.ts';
 export type BadgeTone = '' | 'warn' | 'bad';
 
 const SPEAKING_THRESHOLD = 0.18;
+let nextId = 0;
 
 /** A participant tile. */
 export class VideoTile {
@@ -26,6 +28,8 @@ export class VideoTile {
   readonly #bars: HTMLElement[];
   readonly #state: HTMLElement;
   readonly #label: HTMLElement;
+  /** The tile's accessible description ("speaking", or empty). */
+  readonly #description: HTMLElement;
   #stream: MediaStream | null = null;
   #speaking = false;
   #activeSpeaker = false;
@@ -42,6 +46,8 @@ export class VideoTile {
     this.#state = h('div', { class: 'tile-state' });
     const shown = options.label ?? (this.self ? `${name} (you)` : name);
     this.#label = h('span', { class: 'tile-name' }, shown);
+    const descriptionId = `tile-description-${++nextId}`;
+    this.#description = h('span', { class: 'visually-hidden', id: descriptionId });
     this.el = h(
       'figure',
       {
@@ -50,7 +56,9 @@ export class VideoTile {
         'data-peer': name,
         role: 'group',
         'aria-label': shown,
+        'aria-describedby': descriptionId,
       },
+      this.#description,
       this.#video,
       h('div', { class: 'tile-avatar' }, avatar(name, 'large')),
       this.#state,
@@ -114,15 +122,12 @@ export class VideoTile {
     this.#updateLabel();
   }
 
-  /** The accessible name says what the picture cannot: muted, camera off, speaking. */
+  /** The accessible name says what the picture cannot: muted, camera off. */
   #updateLabel(): void {
     const parts = [this.#label.textContent ?? this.name];
     if (this.audioMuted && !this.isScreen) parts.push('muted');
     if (this.#cameraOff && !this.isScreen) parts.push('camera off');
-    // The room's active speaker only: the level ring flickers ten times a second, a name must not.
-    if (this.#activeSpeaker && !this.isScreen) parts.push('speaking');
-    const label = parts.join(', ');
-    if (this.el.getAttribute('aria-label') !== label) this.el.setAttribute('aria-label', label);
+    this.el.setAttribute('aria-label', parts.join(', '));
   }
 
   /**
@@ -133,7 +138,7 @@ export class VideoTile {
     if (active === this.#activeSpeaker) return;
     this.#activeSpeaker = active;
     this.el.classList.toggle('active-speaker', active);
-    this.#updateLabel();
+    this.#description.textContent = active ? 'speaking' : '';
   }
 
   /** True while this tile is the room's active speaker. */
