@@ -507,7 +507,8 @@ export class Room extends TypedEmitter<RoomEvents> {
       } else {
         for (const peer of this.#peers.values()) {
           const pc = peer.pc;
-          if (pc.connectionState !== 'connected') continue;
+          // Node peers (the CLI's adapter) may have no getStats: no levels from them.
+          if (pc.connectionState !== 'connected' || typeof pc.getStats !== 'function') continue;
           const report = await pc.getStats();
           const level = audioLevelsFromStats(
             this.#lastReports.get(pc) ?? null,
