@@ -232,6 +232,24 @@ describe('SFU media in Chromium (real Janus)', () => {
       `# sfu screen share: decoded on the other side ${shareMs} ms after shareScreen (own stream), gone ${stopMs} ms after stopScreenShare\n`,
     );
   });
+  it('SFU › a screen share already running when the room moves to the SFU is published there too', async () => {
+    const room = 'screen-first';
+    await page.evaluate(([n, r]) => window.ROOMS.join(n, r, true), ['early', room] as const);
+    await page.evaluate(([n]) => window.ROOMS.shareScreen(n), ['early'] as const);
+    // The second member moves the room to the SFU (threshold 1).
+    await joinAll(room, [['late', false]]);
+    const t0 = Date.now();
+    const list = await poll(
+      () => page.evaluate(([n]) => window.ROOMS.videoIn(n), ['late'] as const),
+      (l) => l.filter((v) => v.member === 'early' && v.framesDecoded > 5).length === 2,
+      30_000,
+    );
+    assert.notEqual(list[0]!.stream, list[1]!.stream, 'camera and screen in their own streams');
+    process.stdout.write(
+      `# sfu: camera and screen shared before the move both decoded ${Date.now() - t0} ms after\n`,
+    );
+  });
+
   it('SFU › active speaker, and a room that shrinks back to mesh: media goes on peer to peer', async () => {
     // Its own server: the room moves to the SFU past 3 members and back once under 3 for 1 s.
     const small = await startServer({
