@@ -14,7 +14,7 @@
  * - A small room stays peer to peer; a room that grew and shrank again says so and goes on
  *   peer to peer; a screen shared through the SFU takes the stage and leaves it when stopped;
  *   the home screen's Large room option (a `?large` link) makes an SFU room from
- *   the start.
+ *   the start; Janus restarting is said and the video comes back.
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync } from 'node:fs';
@@ -502,6 +502,40 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       (x) => (x.chair ?? 0) >= 10,
       30_000,
       'the guest decodes the web app person',
+    );
+  });
+  it('Janus restarting is said, and the video comes back through the new SFU room', async () => {
+    const room = 'weather';
+    const host = await openPerson(browser, server.url, 'quinn', { path: `/#/room/${room}?large` });
+    people.push(host);
+    const stage = host.page.getByRole('region', { name: 'Stage' });
+    await stage.getByRole('heading', { name: 'Waiting for others to join' }).waitFor();
+    await members.evaluate(([r]) => window.MEMBERS.join('rae', r, true, 'quinn', ['quinn', 'rae']), [
+      room,
+    ] as const);
+    await poll(
+      () => tileFrames(host.page),
+      (f) => (f.rae?.decoded ?? 0) >= 10,
+      30_000,
+      'quinn decodes rae',
+    );
+    await janus.restart();
+    await stage
+      .getByRole('status')
+      .filter({ hasText: 'Video through the server is back after an interruption.' })
+      .waitFor({ timeout: 30_000 });
+    // rae's tile shows the new subscription's track, decoding; rae decodes quinn again.
+    await poll(
+      () => tileFrames(host.page),
+      (f) => (f.rae?.decoded ?? 0) >= 10,
+      45_000,
+      'quinn decodes rae again',
+    );
+    await poll(
+      () => members.evaluate(() => window.MEMBERS.decoded('rae')),
+      (x) => (x.quinn ?? 0) >= 10,
+      45_000,
+      'rae decodes quinn again',
     );
   });
 });

@@ -594,12 +594,14 @@ export class ParleyApp {
     room.on('track', (peer, track, trackStream) => screen.roomTrack(peer, track, trackStream));
     room.on('track-removed', (peer, _track, trackStream) => screen.roomTrackRemoved(peer, trackStream));
     room.on('media-state', (peer, state) => screen.roomMediaState(peer, state));
+    let shownMode = room.mode;
     const showMode = (mode: typeof room.mode, notice: string | null) => {
+      shownMode = mode;
       modeChip.hidden = mode !== 'sfu';
       screen.setRoomMode(mode, notice);
     };
-    showMode(room.mode, room.mode === 'sfu' ? describeModeChange('sfu', true) : null);
-    followMode(room, (mode) => showMode(mode, describeModeChange(mode, false)));
+    showMode(room.mode, room.mode === 'sfu' ? describeModeChange('sfu', undefined) : null);
+    followMode(room, (mode) => showMode(mode, describeModeChange(mode, shownMode)));
     followActiveSpeaker(room, (speaker) => screen.setActiveSpeaker(speaker));
     room.on('state', (state, reason) => {
       if (state === 'rejoining')

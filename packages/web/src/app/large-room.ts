@@ -14,13 +14,16 @@ export type JoinArgs = MediaOptions & { password?: string };
 /** Most people a mesh room shows: each sends one copy of their video to each other person. */
 export const MAX_MESH_PEOPLE = 6;
 
-/** What the person sees when the room's media changes path. */
-export function describeModeChange(mode: RoomMode, joining: boolean): string {
-  if (mode === 'sfu')
-    return joining
-      ? 'Large room: video goes through the server, so everyone sends it only once.'
-      : 'Large room: video now goes through the server — a short freeze is normal.';
-  return 'Small room again: video goes straight between you — a short freeze is normal.';
+/**
+ * What the person sees when the room's media changes path: `previous` is the mode before
+ * (undefined when just joined). The SDK says `sfu` again after the SFU restarted.
+ */
+export function describeModeChange(mode: RoomMode, previous: RoomMode | undefined): string {
+  if (mode === 'mesh') return 'Small room again: video goes straight between you — a short freeze is normal.';
+  if (previous === undefined)
+    return 'Large room: video goes through the server, so everyone sends it only once.';
+  if (previous === 'sfu') return 'Video through the server is back after an interruption.';
+  return 'Large room: video now goes through the server — a short freeze is normal.';
 }
 
 /** Joins `room`; `large` asks the server to create it as an SFU room from the start. */
