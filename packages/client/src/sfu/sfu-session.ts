@@ -465,8 +465,15 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       if (s?.feed === t.name && s.source === t.source) continue;
       this.#removeTrack(mid, t);
     }
-    // Feeds new to this subscription start from the SFU's defaults: tell it our choice again.
-    for (const s of this.#streams.values()) if (!before.has(s.feed)) this.#sent.delete(s.feed);
+    // Feeds new to this subscription start from the SFU's defaults: tell it our choice again;
+    // feeds no longer in it are forgotten.
+    const now = new Set([...this.#streams.values()].map((s) => s.feed));
+    for (const name of new Set([...this.#sent.keys(), ...this.#cameraIn.keys(), ...this.#pending.keys()])) {
+      if (now.has(name) && before.has(name)) continue;
+      this.#sent.delete(name);
+      this.#pending.delete(name);
+      this.#cameraIn.delete(name);
+    }
     await pc.setRemoteDescription(reply.description);
     await pc.setLocalDescription(await pc.createAnswer());
     await this.#gathered(pc);
