@@ -421,10 +421,10 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
    * emptied, the old connection closed (its tracks end with `track-removed`), and every
    * publisher subscribed again. Runs when the subscriber's ICE fails or a subscribe fails.
    *
-   * This needs the server to offer a fresh subscription once Janus hung up the old connection;
-   * against a server that keeps the hung-up subscriber handle, the new subscribe is answered
-   * `ack` without an offer (seen with a real Janus): that counts as a failure, retried with
-   * backoff and finally reported as a final `error`.
+   * This needs the server to offer a fresh subscription after the old connection went away;
+   * today the new subscribe is answered `ack` without an offer (seen with a real Janus, likely
+   * because Janus hung up that subscriber and the server keeps its handle): that counts as a
+   * failure, retried with backoff and finally reported as a final `error`.
    */
   #restartSubscriber(): Promise<void> {
     if (this.#closed) return Promise.resolve();
