@@ -10,11 +10,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { ServerMessage, ServerMessageOf } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, Page } from 'playwright-core';
 import {
   launchChromium,
   newMediaContext,
+  pollPage,
   removeDir,
   type StaticServer,
   serveStatic,
@@ -23,7 +25,7 @@ import {
 } from '../../helpers/browser.ts';
 import { startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
+import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
 describe('SFU sources (real Janus, real Chromium publisher)', () => {
   let janus: TestJanus;
@@ -184,4 +186,121 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
       ['microphone', 'screen', 'camera'],
     );
   });
+  it('SFU › a subscriber connection closed by the client is hung up by Janus; the next sfu.subscribe for the same feeds gets a fresh offer and media again', async (t) => {
+    if (!janus.iceAddress) {
+      t.skip('no non-loopback address for ICE on this machine');
+      return;
+    }
+    const room = 'restart';
+    const speaker = await connectClient(server.wsUrl);
+    await speaker.hello('speaker');
+    speaker.send({ type: 'room.join', room, mode: 'sfu' });
+    await speaker.next('room.joined');
+    const watcher = await connectClient(server.wsUrl);
+    await watcher.hello('watcher');
+    watcher.send({ type: 'room.join', room });
+    await watcher.next('room.joined');
+
+    type W = { pub: RTCPeerConnection; sub?: RTCPeerConnection };
+    const offer = await page.evaluate(async () => {
+      const pc = new RTCPeerConnection();
+      (window as unknown as { w: W }).w = { pub: pc };
+      const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
+      pc.addTransceiver(media.getVideoTracks()[0]!, { direction: 'sendonly' });
+      await pc.setLocalDescription();
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === 'complete') resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+      });
+      return pc.localDescription!.sdp;
+    });
+    speaker.send({ type: 'sfu.publish', room, description: { type: 'offer', sdp: offer } });
+    const published = await speaker.next('sfu.published', { timeoutMs: 10_000 });
+    await page.evaluate(
+      (sdp) => (window as unknown as { w: W }).w.pub.setRemoteDescription({ type: 'answer', sdp }),
+      published.description.sdp,
+    );
+    for (;;) {
+      const feeds = await watcher.next('sfu.feeds', { timeoutMs: 15_000 });
+      if (feeds.feeds.some((f) => f.name === 'speaker')) break;
+    }
+
+    /** Answers an sfu.offer with a fresh subscriber connection in the page; resolves its answer. */
+    const answerIn = (sdp: string) =>
+      page.evaluate(async (offerSdp) => {
+        const w = (window as unknown as { w: W }).w;
+        const pc = new RTCPeerConnection();
+        w.sub = pc;
+        await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+        await pc.setLocalDescription();
+        await new Promise<void>((resolve) => {
+          if (pc.iceGatheringState === 'complete') resolve();
+          pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+        });
+        return pc.localDescription!.sdp;
+      }, sdp);
+    const framesDecoded = () =>
+      pollPage(
+        page,
+        async () => {
+          const pc = (window as unknown as { w: W }).w.sub!;
+          let frames = 0;
+          for (const r of (await pc.getStats()).values()) {
+            if (r.type === 'inbound-rtp' && r.kind === 'video')
+              frames += (r as { framesDecoded?: number }).framesDecoded ?? 0;
+          }
+          return frames > 5 ? frames : 0;
+        },
+        { timeoutMs: 15_000, what: 'frames decoded by the subscriber' },
+      );
+
+    watcher.send({ type: 'sfu.subscribe', id: 's1', room, feeds: ['speaker'] });
+    const first = await watcher.next('sfu.offer', { timeoutMs: 10_000 });
+    watcher.send({
+      type: 'sfu.answer',
+      id: 'a1',
+      room,
+      description: { type: 'answer', sdp: await answerIn(first.description.sdp) },
+    });
+    assert.equal((await watcher.next('ack', { timeoutMs: 10_000 })).re, 'a1');
+    await framesDecoded();
+
+    // The client drops its subscriber connection (as the SDK does to restart it) and asks again.
+    await page.evaluate(() => (window as unknown as { w: W }).w.sub!.close());
+    const closedAt = Date.now();
+    let attempts = 0;
+    let again: ServerMessageOf<'sfu.offer'> | undefined;
+    while (!again && attempts < 50) {
+      attempts++;
+      watcher.send({ type: 'sfu.subscribe', id: `r${attempts}`, room, feeds: ['speaker'] });
+      const answer = await replyTo(watcher, `r${attempts}`);
+      if (answer.type === 'sfu.offer') again = answer;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(again, 'no fresh sfu.offer after the subscriber connection closed');
+    console.log(`# fresh subscriber offer ${Date.now() - closedAt} ms after close (attempt ${attempts})`);
+    assert.deepEqual(
+      again.streams.map((x) => [x.feed, x.kind]),
+      [['speaker', 'video']],
+    );
+    watcher.send({
+      type: 'sfu.answer',
+      id: 'a2',
+      room,
+      description: { type: 'answer', sdp: await answerIn(again.description.sdp) },
+    });
+    assert.equal((await watcher.next('ack', { timeoutMs: 10_000 })).re, 'a2');
+    console.log(`# frames decoded on the new subscriber connection: ${await framesDecoded()}`);
+  });
 });
+
+/** The frame answering request `re` (taken out of the client's queue), whatever its type. */
+async function replyTo(c: TestClient, re: string, timeoutMs = 10_000): Promise<ServerMessage> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const i = c.frames.findIndex((f) => (f as { re?: unknown }).re === re);
+    if (i >= 0) return c.frames.splice(i, 1)[0]!;
+    if (Date.now() > deadline) throw new Error(`no reply to ${re} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -381,6 +381,15 @@ export class SfuRooms {
         const sub = await m.js.attach();
         sub.on((e) => {
           if (e.kind === 'event' && e.data.videoroom === 'destroyed') this.#forgetMember(r, m);
+          // Janus hung up the subscriber connection (the client closed it, or ICE failed): the
+          // handle is useless now, so the next `sfu.subscribe` starts a fresh one with an offer,
+          // even for the same feeds (a client restarting its subscriber connection).
+          if (e.kind === 'hangup' && m.sub === sub) {
+            m.sub = undefined;
+            m.subFeeds = new Map();
+            m.streams = [];
+            void sub.detach();
+          }
         });
         m.sub = sub;
         return sub.message({
