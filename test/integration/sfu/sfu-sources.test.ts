@@ -186,7 +186,7 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
       ['microphone', 'screen', 'camera'],
     );
   });
-  it('SFU › a subscriber connection closed by the client is hung up by Janus; the next sfu.subscribe for the same feeds gets a fresh offer and media again', async (t) => {
+  it('SFU › a subscriber connection closed by the client is hung up by Janus; the next sfu.subscribe for the same feeds gets a fresh offer and media again; a publisher publishes afresh after closing', async (t) => {
     if (!janus.iceAddress) {
       t.skip('no non-loopback address for ICE on this machine');
       return;
@@ -291,6 +291,36 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
     });
     assert.equal((await watcher.next('ack', { timeoutMs: 10_000 })).re, 'a2');
     console.log(`# frames decoded on the new subscriber connection: ${await framesDecoded()}`);
+
+    // The publisher drops its connection too: its feed goes away; publishing again brings it back.
+    await page.evaluate(() => (window as unknown as { w: W }).w.pub.close());
+    for (;;) {
+      const feeds = await watcher.next('sfu.feeds', { timeoutMs: 15_000 });
+      if (!feeds.feeds.some((f) => f.name === 'speaker')) break;
+    }
+    const offer2 = await page.evaluate(async () => {
+      const pc = new RTCPeerConnection();
+      (window as unknown as { w: W }).w.pub = pc;
+      const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
+      pc.addTransceiver(media.getVideoTracks()[0]!, { direction: 'sendonly' });
+      await pc.setLocalDescription();
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === 'complete') resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+      });
+      return pc.localDescription!.sdp;
+    });
+    speaker.send({ type: 'sfu.publish', id: 'p2', room, description: { type: 'offer', sdp: offer2 } });
+    const republished = await replyTo(speaker, 'p2');
+    assert.equal(republished.type, 'sfu.published', JSON.stringify(republished));
+    await page.evaluate(
+      (sdp) => (window as unknown as { w: W }).w.pub.setRemoteDescription({ type: 'answer', sdp }),
+      (republished as ServerMessageOf<'sfu.published'>).description.sdp,
+    );
+    for (;;) {
+      const feeds = await watcher.next('sfu.feeds', { timeoutMs: 15_000 });
+      if (feeds.feeds.some((f) => f.name === 'speaker')) break;
+    }
   });
 });
 
