@@ -174,6 +174,8 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
     await late.hello('latecomer');
     late.send({ type: 'room.join', room });
     await late.next('room.joined');
+    // A newcomer to an SFU room hears at once who publishes there, without waiting for a change.
+    assert.deepEqual((await late.next('sfu.feeds', { timeoutMs: 5_000 })).feeds, [{ name: 'presenter' }]);
     late.send({ type: 'sfu.subscribe', id: 'late', room, feeds: ['presenter'] });
     const lateOffer = await late.next('sfu.offer', { timeoutMs: 10_000 });
     // Janus lists a feed's streams in the publisher's m-line order: microphone, camera track, canvas.

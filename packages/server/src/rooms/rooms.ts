@@ -81,6 +81,10 @@ export class Rooms {
     if (mode?.changed) {
       const frame = JSON.stringify({ type: 'room.mode', room, mode: mode.mode });
       await this.#relay.broadcast(room, session.name, 'room.mode', frame);
+    } else if (mode?.mode === 'sfu') {
+      await this.#sfu?.greet(session, room).catch((err: unknown) => {
+        session.log.warn({ err, room }, 'sfu feeds not sent to the newcomer');
+      });
     }
   }
 

@@ -247,6 +247,23 @@ export class SfuRooms {
   }
 
   /**
+   * Tells a member who joined a room already in `sfu` who publishes there (`sfu.feeds`, to it
+   * alone): the others heard of each publisher when its media came up, and a receive-only
+   * newcomer would otherwise see nobody until the set of publishers changes.
+   */
+  async greet(s: Session, room: string): Promise<void> {
+    const placement = await this.#directory.sfuPlacement(room);
+    if (!placement || placement.down || !s.rooms.has(room)) return;
+    const r = this.#follow(room, placement);
+    await this.#ensureRoom(r);
+    if (!r.link.up) return;
+    const publishing = await this.#publishers(r);
+    if (publishing.size === 0) return;
+    const feeds = [...publishing.keys()].sort().map((name) => ({ name }));
+    s.send('sfu.feeds', JSON.stringify({ type: 'sfu.feeds', room, feeds }));
+  }
+
+  /**
    * `session` left `room` (or ended); `placement` is the room's placement read before it left.
    * Its Janus session goes; an emptied room's Janus room is destroyed (the directory forgot the
    * placement with the last member).
