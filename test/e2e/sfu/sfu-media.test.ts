@@ -161,6 +161,35 @@ describe('SFU media in Chromium (real Janus)', () => {
     );
   });
 
+  it('SFU › hiding a member who also sends audio keeps the audio: its camera drops to the lowest layer instead of a pause', async () => {
+    const room = 'hidden-talker';
+    await joinAll(room, [
+      ['talker', { width: 1280, height: 720, audio: true }],
+      ['viewer', false],
+    ]);
+    await videoFrom('viewer', 'talker', (v) => v.framesDecoded > 5);
+    await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, 'hidden'), ['viewer', 'talker'] as const);
+    const low = await videoFrom('viewer', 'talker', (v) => v.frameWidth > 0 && v.frameWidth <= 320);
+    const audio = async () =>
+      (await page.evaluate(([n]) => window.ROOMS.audioIn(n), ['viewer'] as const)).reduce(
+        (sum, a) => sum + Number(a.packetsReceived ?? 0),
+        0,
+      );
+    const a0 = await audio();
+    await new Promise((r) => setTimeout(r, 1500));
+    const a1 = await audio();
+    assert.ok(a1 > a0 + 20, `audio packets kept coming while hidden (${a0} -> ${a1})`);
+    const later = await videoFrom('viewer', 'talker', () => true);
+    assert.ok(later.framesDecoded > low.framesDecoded, 'the camera still decodes, at the lowest layer');
+    assert.deepEqual(
+      await page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['viewer', 'talker'] as const),
+      {
+        layer: { substream: 0, paused: false },
+        cap: 2,
+      },
+    );
+  });
+
   it('SFU › a 640x480 camera goes out in one layer (Janus would have no substream 0 for two)', async () => {
     const room = 'one-layer';
     await joinAll(room, [

@@ -197,6 +197,13 @@ describe('layer choice › judgeSwitch (a layer change that does not happen)', (
     );
   });
 
+  it('a lower layer is done once frames are shorter (not before any frame)', () => {
+    const down = { kind: 'down' as const, baseHeight: 720, baseFrames: 100, sinceMs: 0, nudges: 0 };
+    assert.equal(judgeSwitch(down, { frameHeight: 180, framesDecoded: 120 }, 300), 'done');
+    assert.equal(judgeSwitch(down, { frameHeight: 0, framesDecoded: 100 }, 300), 'wait');
+    assert.equal(judgeSwitch(down, { frameHeight: 720, framesDecoded: 130 }, 1200), 'nudge');
+  });
+
   it('waits 1 s, then nudges twice at most, then gives up', () => {
     const same = { frameHeight: 180, framesDecoded: 150 };
     assert.equal(judgeSwitch(up, same, 900), 'wait');

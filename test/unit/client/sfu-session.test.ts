@@ -297,6 +297,21 @@ describe('SfuSession › layers', () => {
     });
     const sfu = session(s);
     sfu.onFeeds(['bob', 'carol']);
+    await until(() => sfu.subscriber, 'subscribed');
+    await tick(30);
+    assert.equal(s.of('sfu.configure').length, 0, 'no layer before frames flow (nothing to check it by)');
+    sfu.onSubscriberStats(
+      new Map([
+        [
+          'v1',
+          { id: 'v1', type: 'inbound-rtp', kind: 'video', mid: '1', frameHeight: 720, framesDecoded: 5 },
+        ],
+        [
+          'v2',
+          { id: 'v2', type: 'inbound-rtp', kind: 'video', mid: '2', frameHeight: 720, framesDecoded: 5 },
+        ],
+      ]),
+    );
     await until(() => s.of('sfu.configure').length === 2, 'first configure per feed');
     // No view yet: the middle layer, said once per feed.
     assert.deepEqual(
@@ -350,10 +365,11 @@ describe('SfuSession › layers', () => {
     const s = server();
     const sfu = session(s);
     sfu.onFeeds(['bob']);
-    await until(() => s.of('sfu.configure').length === 1, 'first configure');
     const camera = (frameHeight: number, framesDecoded: number) =>
       new Map([['v', { id: 'v', type: 'inbound-rtp', kind: 'video', mid: '1', frameHeight, framesDecoded }]]);
+    await until(() => sfu.subscriber, 'subscribed');
     sfu.onSubscriberStats(camera(180, 100));
+    await until(() => s.of('sfu.configure').length === 1, 'first configure');
     sfu.setVideoView('bob', { width: 1280, height: 720 });
     await until(() => s.of('sfu.configure').length === 2, 'up to 2');
     // Still 180 px 2 s later: configure 1 then 2, so the SFU asks for a keyframe again.
@@ -377,14 +393,27 @@ describe('SfuSession › layers', () => {
     sfu.on('link-cap', (c) => caps.push(c));
     sfu.setVideoView('bob', { width: 1280, height: 720 });
     sfu.onFeeds(['bob']);
-    await until(() => s.of('sfu.configure').length === 1, 'first configure');
-    assert.equal(s.of('sfu.configure')[0]!.substream, 2);
+    await until(() => sfu.subscriber, 'subscribed');
     const video = (lost: number, received: number) =>
       new Map([
-        ['v', { id: 'v', type: 'inbound-rtp', kind: 'video', packetsLost: lost, packetsReceived: received }],
+        [
+          'v',
+          {
+            id: 'v',
+            type: 'inbound-rtp',
+            kind: 'video',
+            mid: '1',
+            frameHeight: 720,
+            framesDecoded: 1 + received,
+            packetsLost: lost,
+            packetsReceived: received,
+          },
+        ],
       ]);
     const t = Date.now() + 10_000; // past the cooldown after the session started
     sfu.onSubscriberStats(video(0, 0), t);
+    await until(() => s.of('sfu.configure').length === 1, 'first configure');
+    assert.equal(s.of('sfu.configure')[0]!.substream, 2);
     sfu.onSubscriberStats(video(50, 300), t + 1000); // 14 % loss
     assert.deepEqual(caps, [1]);
     await until(() => s.of('sfu.configure').length === 2, 'capped configure');

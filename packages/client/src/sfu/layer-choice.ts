@@ -224,16 +224,16 @@ export function nextLinkCap(state: LinkCapState, health: LinkHealth, nowMs: numb
 // ---- switches that do not happen --------------------------------------------------------------
 
 /**
- * A layer change the subscriber waits to see: Janus switches a subscriber up (or resumes it)
- * only on a keyframe of the new layer, and asks the publisher for one once per change. If that
- * request is lost or throttled, nothing else asks (the subscriber decodes the old layer happily),
- * so it stays where it was: seen in Chromium with a real Janus, a large view stuck at 320 px for
- * 30 s. The session watches such changes in the subscriber's stats and, when nothing happened,
+ * A layer change the subscriber waits to see: Janus switches a subscriber to another layer (or
+ * resumes it) only on a keyframe of the new layer, and asks the publisher for one once per
+ * change. If that request is lost or throttled, nothing else asks (the subscriber decodes the
+ * old layer happily), so it stays where it was: seen in Chromium with a real Janus, a large view
+ * stuck at 320 px for 30 s, a hidden one at 1280 px. The session watches such changes in the subscriber's stats and, when nothing happened,
  * says the change again (through another layer, so Janus sees a change and asks again).
  */
 export interface PendingSwitch {
-  /** `up`: a higher layer was asked for; `resume`: the feed was resumed. */
-  kind: 'up' | 'resume';
+  /** `up` / `down`: a higher / lower layer was asked for; `resume`: the feed was resumed. */
+  kind: 'up' | 'down' | 'resume';
   /** The camera's received frame height and frames decoded when the change was sent. */
   baseHeight: number;
   baseFrames: number;
@@ -261,7 +261,12 @@ export function judgeSwitch(
   now: { frameHeight: number; framesDecoded: number },
   nowMs: number,
 ): 'done' | 'wait' | 'nudge' | 'give-up' {
-  const happened = p.kind === 'up' ? now.frameHeight > p.baseHeight : now.framesDecoded > p.baseFrames + 2;
+  const happened =
+    p.kind === 'up'
+      ? now.frameHeight > p.baseHeight
+      : p.kind === 'down'
+        ? now.frameHeight > 0 && now.frameHeight < p.baseHeight
+        : now.framesDecoded > p.baseFrames + 2;
   if (happened) return 'done';
   if (nowMs - p.sinceMs < SWITCH_TIMING.stallMs) return 'wait';
   return p.nudges < SWITCH_TIMING.maxNudges ? 'nudge' : 'give-up';

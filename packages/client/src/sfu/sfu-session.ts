@@ -140,6 +140,8 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   readonly #cameraIn = new Map<string, { frameHeight: number; framesDecoded: number }>();
   /** Layer changes sent and not yet seen in the stats, by feed. */
   readonly #pending = new Map<string, PendingSwitch>();
+  /** Feeds whose layer waits for their first decoded frame (see `#applyLayers`). */
+  readonly #awaitingFrames = new Set<string>();
   #closed = false;
 
   constructor(options: SfuSessionOptions) {
@@ -468,11 +470,17 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     // Feeds new to this subscription start from the SFU's defaults: tell it our choice again;
     // feeds no longer in it are forgotten.
     const now = new Set([...this.#streams.values()].map((s) => s.feed));
-    for (const name of new Set([...this.#sent.keys(), ...this.#cameraIn.keys(), ...this.#pending.keys()])) {
+    for (const name of new Set([
+      ...this.#sent.keys(),
+      ...this.#cameraIn.keys(),
+      ...this.#pending.keys(),
+      ...this.#awaitingFrames,
+    ])) {
       if (now.has(name) && before.has(name)) continue;
       this.#sent.delete(name);
       this.#pending.delete(name);
       this.#cameraIn.delete(name);
+      this.#awaitingFrames.delete(name);
     }
     await pc.setRemoteDescription(reply.description);
     await pc.setLocalDescription(await pc.createAnswer());
@@ -559,6 +567,13 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       const prev = this.#sent.get(name);
       const change = layerChange(wanted, prev);
       if (!change) continue;
+      // A layer switch is only seen, and so checked, once frames flow: until then the feed
+      // keeps the SFU's default (its top layer). A pause needs no frames.
+      const flowing = (this.#cameraIn.get(name)?.framesDecoded ?? 0) > 0;
+      if (!wanted.paused && !flowing) {
+        this.#awaitingFrames.add(name);
+        continue;
+      }
       try {
         await this.#o.signaling.request({ type: 'sfu.configure', room: this.room, feed: name, ...change });
         this.#sent.set(name, wanted);
@@ -569,11 +584,21 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     }
   }
 
-  /** Remembers a change that should show in the stats (a resume, a higher layer). */
-  #expectSwitch(name: string, prev: FeedLayer | undefined, wanted: FeedLayer): void {
+  /**
+   * Remembers a change that should show in the stats (a resume, another layer). Before our
+   * first word the SFU forwards its default, the top layer.
+   */
+  #expectSwitch(name: string, sent: FeedLayer | undefined, wanted: FeedLayer): void {
     this.#pending.delete(name);
-    if (!prev || wanted.paused) return;
-    const kind = prev.paused ? 'resume' : wanted.substream > prev.substream ? 'up' : undefined;
+    const prev = sent ?? { substream: 2, paused: false };
+    if (wanted.paused) return;
+    const kind = prev.paused
+      ? 'resume'
+      : wanted.substream > prev.substream
+        ? 'up'
+        : wanted.substream < prev.substream
+          ? 'down'
+          : undefined;
     if (!kind) return;
     const now = this.#cameraIn.get(name) ?? { frameHeight: 0, framesDecoded: 0 };
     this.#pending.set(name, {
@@ -603,6 +628,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       const info = this.#streams.get(s.mid);
       if (!info || info.source === 'screen') continue;
       this.#cameraIn.set(info.feed, { frameHeight: s.frameHeight ?? 0, framesDecoded: s.framesDecoded ?? 0 });
+      if ((s.framesDecoded ?? 0) > 0 && this.#awaitingFrames.delete(info.feed)) this.#scheduleLayers();
     }
     for (const [name, p] of this.#pending) {
       const now = this.#cameraIn.get(name);
