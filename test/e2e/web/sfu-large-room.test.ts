@@ -182,10 +182,9 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     assert.equal(await host.page.evaluate(() => window.parley.room?.mode), 'mesh');
 
     // Receive-only members first: the mesh phase (host + 3) stays light; the fifth moves the
-    // room to the SFU; the two publishers join it there. (Publishers last on purpose: the server
-    // sends `sfu.feeds` when someone starts publishing, not to a member who joins later, so a
-    // receive-only member joining after every publisher would wait for the next change.)
-    const names = ['recv1', 'recv2', 'recv3', 'recv4', 'recv5', 'recv6', 'recv7', 'pub8', 'pub9'];
+    // room to the SFU; the two publishers join it there, and three more receive-only members
+    // after them (they learn who publishes from the `sfu.feeds` a newcomer gets on joining).
+    const names = ['recv1', 'recv2', 'recv3', 'recv4', 'pub8', 'pub9', 'recv5', 'recv6', 'recv7'];
     const publishers = ['pub8', 'pub9'];
     const everyone = ['host', ...names];
     const started = Date.now();
