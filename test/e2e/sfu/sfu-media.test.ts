@@ -59,6 +59,8 @@ describe('SFU media in Chromium (real Janus)', () => {
     await page.goto(`${server.url}/rooms.html`);
     await page.waitForFunction(() => typeof window.ROOMS === 'object');
   });
+  // Each test uses names of its own: a closed client's name is freed when the server has read
+  // its `bye`, which the next test's login can overtake.
   afterEach(async () => {
     await page?.evaluate(() => window.ROOMS.closeAll()).catch(() => {});
   });
@@ -165,13 +167,13 @@ describe('SFU media in Chromium (real Janus)', () => {
     const room = 'hidden-talker';
     await joinAll(room, [
       ['talker', { width: 1280, height: 720, audio: true }],
-      ['viewer', false],
+      ['hearer', false],
     ]);
-    await videoFrom('viewer', 'talker', (v) => v.framesDecoded > 5);
-    await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, 'hidden'), ['viewer', 'talker'] as const);
-    const low = await videoFrom('viewer', 'talker', (v) => v.frameWidth > 0 && v.frameWidth <= 320);
+    await videoFrom('hearer', 'talker', (v) => v.framesDecoded > 5);
+    await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, 'hidden'), ['hearer', 'talker'] as const);
+    const low = await videoFrom('hearer', 'talker', (v) => v.frameWidth > 0 && v.frameWidth <= 320);
     const audio = async () =>
-      (await page.evaluate(([n]) => window.ROOMS.audioIn(n), ['viewer'] as const)).reduce(
+      (await page.evaluate(([n]) => window.ROOMS.audioIn(n), ['hearer'] as const)).reduce(
         (sum, a) => sum + Number(a.packetsReceived ?? 0),
         0,
       );
@@ -179,10 +181,10 @@ describe('SFU media in Chromium (real Janus)', () => {
     await new Promise((r) => setTimeout(r, 1500));
     const a1 = await audio();
     assert.ok(a1 > a0 + 20, `audio packets kept coming while hidden (${a0} -> ${a1})`);
-    const later = await videoFrom('viewer', 'talker', () => true);
+    const later = await videoFrom('hearer', 'talker', () => true);
     assert.ok(later.framesDecoded > low.framesDecoded, 'the camera still decodes, at the lowest layer');
     assert.deepEqual(
-      await page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['viewer', 'talker'] as const),
+      await page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['hearer', 'talker'] as const),
       {
         layer: { substream: 0, paused: false },
         cap: 2,
@@ -194,7 +196,7 @@ describe('SFU media in Chromium (real Janus)', () => {
     const room = 'one-layer';
     await joinAll(room, [
       ['vga', { width: 640, height: 480 }],
-      ['viewer', false],
+      ['looker', false],
     ]);
     const layers = await poll(
       () => page.evaluate(([n]) => window.ROOMS.layersOut(n), ['vga'] as const),
@@ -207,10 +209,10 @@ describe('SFU media in Chromium (real Janus)', () => {
     );
     // Whatever the view, the subscriber gets the one layer.
     await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, { width: 320, height: 180 }), [
-      'viewer',
+      'looker',
       'vga',
     ] as const);
-    const v = await videoFrom('viewer', 'vga', (x) => x.framesDecoded > 10);
+    const v = await videoFrom('looker', 'vga', (x) => x.framesDecoded > 10);
     assert.equal(v.frameWidth, 640);
   });
 
