@@ -192,6 +192,30 @@ describe('SFU media in Chromium (real Janus)', () => {
     );
   });
 
+  it('SFU › the active speaker gets one layer more than its tile needs', async () => {
+    const room = 'speaker-layer';
+    await joinAll(room, [
+      ['speaker', { width: 1280, height: 720, audio: true }],
+      ['audience', false],
+    ]);
+    // A 320x180 tile needs layer 0 (320 px); the speaker's gets layer 1 (640 px).
+    await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, { width: 320, height: 180 }), [
+      'audience',
+      'speaker',
+    ] as const);
+    await poll(
+      () => page.evaluate(([n]) => window.ROOMS.activeSpeaker(n), ['audience'] as const),
+      (x) => x === 'speaker',
+      15_000,
+    );
+    const v = await videoFrom('audience', 'speaker', (x) => x.frameWidth === 640);
+    assert.deepEqual(
+      (await page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['audience', 'speaker'] as const)).layer,
+      { substream: 1, paused: false },
+    );
+    process.stdout.write(`# sfu active speaker in a 320x180 tile: ${v.frameWidth} px\n`);
+  });
+
   it('SFU › a 640x480 camera goes out in one layer (Janus would have no substream 0 for two)', async () => {
     const room = 'one-layer';
     await joinAll(room, [
