@@ -43,7 +43,15 @@ const audioContexts: AudioContext[] = [];
 async function localMedia(publish: Publish): Promise<Parley.MediaOptions> {
   if (publish === false) return { media: false };
   if (publish === true) return { media: { video: { width: 320, height: 240, frameRate: 15 }, audio: false } };
-  const video = { width: { exact: publish.width }, height: { exact: publish.height }, frameRate: 15 };
+  const exact = { width: { exact: publish.width }, height: { exact: publish.height }, frameRate: 15 };
+  // Firefox's fake camera refuses exact sizes it does not make: ask for the size as ideal there.
+  const video = await navigator.mediaDevices
+    .getUserMedia({ video: exact })
+    .then((probe) => {
+      for (const t of probe.getTracks()) t.stop();
+      return exact;
+    })
+    .catch(() => ({ width: { ideal: publish.width }, height: { ideal: publish.height }, frameRate: 15 }));
   if (!publish.audio) return { media: { video, audio: false } };
   const cam = await navigator.mediaDevices.getUserMedia({ video });
   const ctx = new AudioContext();
@@ -251,6 +259,14 @@ const api = {
       }
     }
     return out;
+  },
+
+  /** The local camera's size as the browser opened it. */
+  cameraSize(name: string): { width?: number; height?: number } | null {
+    const t = members.get(name)?.room.media.stream?.getVideoTracks()[0];
+    if (!t) return null;
+    const { width, height } = t.getSettings();
+    return { width, height };
   },
 
   setView(name: string, member: string, view: { width: number; height: number } | 'hidden'): void {

@@ -1,0 +1,91 @@
+/**
+ * A Firefox publisher in an SFU room, received by Chromium: real Firefox ESR (Puppeteer over
+ * WebDriver BiDi), real Chromium, the real server and a real Janus, in a room created with
+ * `mode: 'sfu'`. Firefox's 1280x720 camera goes out in three simulcast layers, Janus reads their
+ * rids in the same order as Chromium's, and the Chromium subscriber's frame width follows
+ * `setVideoView`, read from its getStats().
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ParleyServer } from '@parley/server';
+import { bundleForBrowser, removeDir, writePage } from '../../helpers/browser.ts';
+import { BrowserSet, type TestPage } from '../../helpers/browsers.ts';
+import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { startServer } from '../../helpers/server.ts';
+import { poll } from './poll.ts';
+
+const ROOT = new URL('../../..', import.meta.url).pathname;
+
+describe('SFU with a Firefox publisher (real Janus)', () => {
+  let janus: TestJanus;
+  let server: ParleyServer;
+  let dir: string;
+  const browsers = new BrowserSet();
+
+  before(async () => {
+    janus = await startJanus();
+    dir = await bundleForBrowser({ rooms: join(ROOT, 'test/e2e/sfu/room-page.ts') });
+    writePage(
+      dir,
+      'rooms.html',
+      '<!doctype html><meta charset="utf-8"><script type="module" src="/rooms.js"></script>',
+    );
+    server = await startServer({
+      PARLEY_WEB_DIR: dir,
+      PARLEY_JANUS_URL: janus.wsUrl,
+      PARLEY_JANUS_API_SECRET: janus.apiSecret,
+      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+    });
+  });
+  after(async () => {
+    await browsers.close();
+    await server?.close().catch(() => {});
+    await janus?.close();
+    if (dir) removeDir(dir);
+  });
+
+  it('SFU › Firefox publishes its 720p camera in three layers, a Chromium subscriber gets the layer its view needs', async () => {
+    const url = `${server.url}/rooms.html`;
+    const [ff, cr] = await browsers.pair(['firefox', 'chromium'], url);
+    for (const p of [ff, cr])
+      await p.waitFor(() => typeof (window as { ROOMS?: unknown }).ROOMS === 'object');
+    const room = 'firefox-sfu';
+    await ff.evaluate(([r]) => window.ROOMS.join('fox', r, { width: 1280, height: 720 }, 'sfu'), [
+      room,
+    ] as const);
+    await cr.evaluate(([r]) => window.ROOMS.join('crow', r, false), [room] as const);
+    const size = await ff.evaluate(() => window.ROOMS.cameraSize('fox'));
+    const layers = await poll(
+      () => ff.evaluate(() => window.ROOMS.layersOut('fox')),
+      (l) => l.some((x) => x.framesEncoded > 0),
+      30_000,
+    );
+    const videoIn = (pred: (v: { framesDecoded: number; frameWidth: number }) => boolean, what: string) =>
+      poll(
+        () => cr.evaluate(() => window.ROOMS.videoIn('crow')),
+        (list) => list.some((v) => v.member === 'fox' && pred(v)),
+        30_000,
+        async () =>
+          `${what}; layer ${JSON.stringify(await cr.evaluate(() => window.ROOMS.layerOf('crow', 'fox')))}`,
+      ).then((list) => list.find((v) => v.member === 'fox')!);
+    const first = await videoIn((v) => v.framesDecoded > 5, 'decoding');
+    process.stdout.write(
+      `# firefox camera ${JSON.stringify(size)}, layers out ${JSON.stringify(layers)}, first frames at ${first.frameWidth} px\n`,
+    );
+    // Firefox ESR opens its fake camera at 1280x720 when asked, and sends the three rids.
+    assert.deepEqual(size, { width: 1280, height: 720 });
+    assert.deepEqual(
+      layers.map((x) => x.rid),
+      ['h', 'l', 'm'],
+    );
+    await cr.evaluate(() => window.ROOMS.setView('crow', 'fox', { width: 320, height: 180 }));
+    const small = await videoIn((v) => v.frameWidth > 0 && v.frameWidth <= 320, 'small view');
+    await cr.evaluate(() => window.ROOMS.setView('crow', 'fox', { width: 1280, height: 720 }));
+    const top = Math.max(...layers.map((x) => x.frameWidth));
+    const large = await videoIn((v) => v.frameWidth >= top, 'large view');
+    process.stdout.write(
+      `# firefox simulcast through Janus: small view ${small.frameWidth} px, large ${large.frameWidth} px\n`,
+    );
+  });
+});
