@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import { bundleForBrowser, removeDir, writePage } from '../../helpers/browser.ts';
-import { BrowserSet, type TestPage } from '../../helpers/browsers.ts';
+import { BrowserSet } from '../../helpers/browsers.ts';
 import { startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
 import { poll } from './poll.ts';
