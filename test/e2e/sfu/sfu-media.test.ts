@@ -208,10 +208,18 @@ describe('SFU media in Chromium (real Janus)', () => {
       (x) => x === 'speaker',
       15_000,
     );
-    const v = await videoFrom('audience', 'speaker', (x) => x.frameWidth === 640);
-    assert.deepEqual(
-      (await page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['audience', 'speaker'] as const)).layer,
-      { substream: 1, paused: false },
+    // The SFU was told layer 1, and frames decoded after that are 640 px wide (the first frames
+    // can be any layer: Janus forwards its default until the subscriber's first word).
+    await poll(
+      () => page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['audience', 'speaker'] as const),
+      (l) => JSON.stringify(l.layer) === JSON.stringify({ substream: 1, paused: false }),
+      10_000,
+    );
+    const told = (await videoFrom('audience', 'speaker', () => true)).framesDecoded;
+    const v = await videoFrom(
+      'audience',
+      'speaker',
+      (x) => x.framesDecoded > told + 5 && x.frameWidth === 640,
     );
     process.stdout.write(`# sfu active speaker in a 320x180 tile: ${v.frameWidth} px\n`);
   });
