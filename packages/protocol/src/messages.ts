@@ -135,6 +135,11 @@ export const SfuUnpublish = req('sfu.unpublish', { room: RoomName });
 export const SfuSubscribe = req('sfu.subscribe', {
   room: RoomName,
   feeds: z.array(PeerName).max(LIMITS.sfuFeedsMax),
+  /**
+   * The client starts a new subscriber connection (the old one failed or was closed): the SFU
+   * drops the old subscription and offers the whole set afresh.
+   */
+  restart: z.boolean().optional(),
 });
 export const SfuAnswer = req('sfu.answer', { room: RoomName, description: SfuAnswerDescription });
 export const SfuTrickle = req('sfu.trickle', {
@@ -145,9 +150,11 @@ export const SfuTrickle = req('sfu.trickle', {
 export const SfuConfigure = req('sfu.configure', {
   room: RoomName,
   feed: PeerName,
+  /** Which of the feed's videos: its camera (default) or its screen share. Audio is never paused. */
+  source: z.enum(['camera', 'screen']).optional(),
   /** Simulcast layer to receive: 0 lowest … 2 highest. */
   substream: z.number().int().min(0).max(2).optional(),
-  /** Stop (true) or resume (false) receiving this feed. */
+  /** Stop (true) or resume (false) receiving that video. */
   paused: z.boolean().optional(),
 });
 

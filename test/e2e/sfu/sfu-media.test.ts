@@ -163,7 +163,7 @@ describe('SFU media in Chromium (real Janus)', () => {
     );
   });
 
-  it('SFU › hiding a member who also sends audio keeps the audio: its camera drops to the lowest layer instead of a pause', async () => {
+  it('SFU › hiding a member who also sends audio pauses its camera only: the audio keeps coming', async () => {
     const room = 'hidden-talker';
     await joinAll(room, [
       ['talker', { width: 1280, height: 720, audio: true }],
@@ -171,24 +171,26 @@ describe('SFU media in Chromium (real Janus)', () => {
     ]);
     await videoFrom('hearer', 'talker', (v) => v.framesDecoded > 5);
     await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, 'hidden'), ['hearer', 'talker'] as const);
-    const low = await videoFrom('hearer', 'talker', (v) => v.frameWidth > 0 && v.frameWidth <= 320);
+    await poll(
+      () => page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['hearer', 'talker'] as const),
+      (l) => (l.layer as { paused?: boolean } | null)?.paused === true,
+      5_000,
+    );
+    await new Promise((r) => setTimeout(r, 1000)); // frames already on the way
     const audio = async () =>
       (await page.evaluate(([n]) => window.ROOMS.audioIn(n), ['hearer'] as const)).reduce(
         (sum, a) => sum + Number(a.packetsReceived ?? 0),
         0,
       );
+    const v0 = (await videoFrom('hearer', 'talker', () => true)).framesDecoded;
     const a0 = await audio();
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 2000));
     const a1 = await audio();
-    assert.ok(a1 > a0 + 20, `audio packets kept coming while hidden (${a0} -> ${a1})`);
-    const later = await videoFrom('hearer', 'talker', () => true);
-    assert.ok(later.framesDecoded > low.framesDecoded, 'the camera still decodes, at the lowest layer');
-    assert.deepEqual(
-      await page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['hearer', 'talker'] as const),
-      {
-        layer: { substream: 0, paused: false },
-        cap: 2,
-      },
+    const v1 = (await videoFrom('hearer', 'talker', () => true)).framesDecoded;
+    assert.equal(v1, v0, 'no camera frame decoded while hidden');
+    assert.ok(a1 > a0 + 30, `audio packets kept coming while hidden (${a0} -> ${a1})`);
+    process.stdout.write(
+      `# hidden talker: camera ${v0} -> ${v1} frames, audio ${a0} -> ${a1} packets over 2 s\n`,
     );
   });
 

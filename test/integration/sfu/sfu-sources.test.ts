@@ -294,6 +294,30 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
     assert.equal((await watcher.next('ack', { timeoutMs: 10_000 })).re, 'a2');
     console.log(`# frames decoded on the new subscriber connection: ${await framesDecoded()}`);
 
+    // A restart announced by the client (`restart: true`, as the SDK sends when its subscriber's
+    // ICE failed) gets a fresh offer at once, before Janus noticed anything about the old one.
+    const stale = await page.evaluate(() => {
+      const w = window as unknown as { w: W; stale?: RTCPeerConnection };
+      w.stale = w.w.sub;
+      return w.w.sub!.connectionState;
+    });
+    assert.equal(stale, 'connected');
+    watcher.send({ type: 'sfu.subscribe', id: 'restart', room, feeds: ['speaker'], restart: true });
+    const restarted = await replyTo(watcher, 'restart');
+    assert.equal(restarted.type, 'sfu.offer', JSON.stringify(restarted));
+    watcher.send({
+      type: 'sfu.answer',
+      id: 'a3',
+      room,
+      description: {
+        type: 'answer',
+        sdp: await answerIn((restarted as ServerMessageOf<'sfu.offer'>).description.sdp),
+      },
+    });
+    assert.equal((await watcher.next('ack', { timeoutMs: 10_000 })).re, 'a3');
+    console.log(`# frames decoded after a restart: ${await framesDecoded()}`);
+    await page.evaluate(() => (window as unknown as { stale: RTCPeerConnection }).stale.close());
+
     // The publisher drops its connection too: its feed goes away; publishing again brings it back.
     await page.evaluate(() => (window as unknown as { w: W }).w.pub.close());
     for (;;) {

@@ -229,7 +229,7 @@ describe('SfuSession › publishing', () => {
 });
 
 describe('SfuSession › subscribing', () => {
-  it('a failed subscribe starts over after a backoff: empties the subscription, then subscribes everyone again', async () => {
+  it('a failed subscribe starts over after a backoff: everyone subscribed again with restart on a fresh connection', async () => {
     let failures = 1;
     const s = server((msg) => {
       if (msg.type === 'sfu.answer' && failures-- > 0) throw new Error('SFU_UNAVAILABLE');
@@ -240,8 +240,11 @@ describe('SfuSession › subscribing', () => {
     sfu.on('error', (_e, final) => errors.push(final));
     sfu.onFeeds(['alice', 'bob', 'carol']);
     await until(() => s.of('sfu.answer').length >= 2, 'second answer');
-    const subs = s.of('sfu.subscribe').map((m) => m.feeds);
-    assert.deepEqual(subs, [['bob', 'carol'], [], ['bob', 'carol']]);
+    const subs = s.of('sfu.subscribe').map((m) => [m.feeds, m.restart]);
+    assert.deepEqual(subs, [
+      [['bob', 'carol'], undefined],
+      [['bob', 'carol'], true],
+    ]);
     assert.deepEqual(errors, [false]);
     sfu.close();
   });
@@ -257,8 +260,11 @@ describe('SfuSession › subscribing', () => {
     assert.ok(first.closed);
     assert.notEqual(sfu.subscriber, first);
     assert.deepEqual(
-      s.of('sfu.subscribe').map((m) => m.feeds),
-      [['bob'], [], ['bob']],
+      s.of('sfu.subscribe').map((m) => [m.feeds, m.restart]),
+      [
+        [['bob'], undefined],
+        [['bob'], true],
+      ],
     );
     sfu.close();
   });
@@ -280,7 +286,7 @@ describe('SfuSession › subscribing', () => {
 });
 
 describe('SfuSession › layers', () => {
-  it('configures each camera once per change, debounced; hidden pauses a camera-only feed, never one with audio (or a screen)', async () => {
+  it('configures each camera once per change, debounced; hidden pauses the camera (the server leaves audio and screen alone)', async () => {
     const s = server((msg) => {
       if (msg.type === 'sfu.subscribe')
         return {
@@ -338,7 +344,7 @@ describe('SfuSession › layers', () => {
     sfu.setVideoView('carol', { width: 1280, height: 720 });
     await tick(30);
     assert.equal(s.of('sfu.configure').length, 3);
-    // Hidden: carol (video only) is paused; bob keeps his audio, so his video drops to layer 0.
+    // Hidden: both cameras are paused (bob's audio goes on: sfu.configure pauses video only).
     sfu.setVideoView('carol', 'hidden');
     sfu.setVideoView('bob', { width: 160, height: 90 });
     sfu.setVideoView('bob', 'hidden');
@@ -349,7 +355,7 @@ describe('SfuSession › layers', () => {
         .slice(3)
         .map((m) => [m.feed, m.substream, m.paused]),
       [
-        ['bob', 0, undefined],
+        ['bob', undefined, true],
         ['carol', undefined, true],
       ],
     );
@@ -357,7 +363,7 @@ describe('SfuSession › layers', () => {
     sfu.setVideoView('bob', { width: 320, height: 180 });
     sfu.setActiveSpeaker('bob');
     await until(() => s.of('sfu.configure').length === 6, 'speaker');
-    assert.equal(s.of('sfu.configure')[5]!.substream, 1);
+    assert.deepEqual([s.of('sfu.configure')[5]!.substream, s.of('sfu.configure')[5]!.paused], [1, false]);
     sfu.close();
   });
 

@@ -419,31 +419,21 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   }
 
   /**
-   * Receives everything afresh on a new subscriber connection: the SFU's subscription is
-   * emptied, the old connection closed (its tracks end with `track-removed`), and every
-   * publisher subscribed again. Runs when the subscriber's ICE fails or a subscribe fails.
-   *
-   * This needs the server to offer a fresh subscription after the old connection went away;
-   * today the new subscribe is answered `ack` without an offer (seen with a real Janus, likely
-   * because Janus hung up that subscriber and the server keeps its handle): that counts as a
-   * failure, retried with backoff and finally reported as a final `error`.
+   * Receives everything afresh on a new subscriber connection: the old connection is closed (its
+   * tracks end with `track-removed`) and every publisher is subscribed again with
+   * `sfu.subscribe {restart: true}`, for which the server drops the old subscription and offers
+   * the whole set anew. Runs when the subscriber's ICE fails or a subscribe fails.
    */
   #restartSubscriber(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     return this.#serial(async () => {
-      const old = this.#sub;
-      // Empty the SFU's subscription (it answers with an offer that ends every stream, which the
-      // old connection, if still usable, answers); then the next subscribe starts from nothing.
-      await this.#subscribeOnce([]).catch(() => {});
-      if (this.#sub === old) {
-        old?.close();
-        this.#sub = undefined;
-      }
+      this.#sub?.close();
+      this.#sub = undefined;
       this.#removeAllTracks();
       this.#sent.clear();
       // Subscribe afresh in this same turn of the queue, so the caller's promise covers it.
       this.#resubscribeAgain = false;
-      await this.#subscribeOnce(this.#feeds);
+      await this.#subscribeOnce(this.#feeds, true);
       if (!this.#sub && this.#feeds.some((n) => n !== this.#o.self))
         throw new ParleyError('SFU_UNAVAILABLE', 'the SFU did not offer the subscription again');
       this.#subscribeFailures = 0;
@@ -452,10 +442,15 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     });
   }
 
-  async #subscribeOnce(names: readonly string[]): Promise<void> {
+  async #subscribeOnce(names: readonly string[], restart = false): Promise<void> {
     if (this.#closed) return;
     const feeds = names.filter((n) => n !== this.#o.self);
-    const reply = await this.#o.signaling.request({ type: 'sfu.subscribe', room: this.room, feeds });
+    const reply = await this.#o.signaling.request({
+      type: 'sfu.subscribe',
+      room: this.room,
+      feeds,
+      ...(restart ? { restart } : {}),
+    });
     if (reply.type !== 'sfu.offer') return; // `ack`: nothing changed, or nobody to receive yet
     if (!this.#sub) this.#sub = this.#newSubscriber();
     const pc = this.#sub;
@@ -558,12 +553,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
         speaking: this.#speaker === name,
         cap: this.#cap.cap,
       });
-      // `sfu.configure` pauses a whole feed, its audio and screen share too: pause only a feed
-      // that is nothing but the camera; hide the others' camera with the lowest layer instead.
-      if (wanted.paused && [...this.#streams.values()].filter((s) => s.feed === name).length > 1) {
-        wanted.paused = false;
-        wanted.substream = 0;
-      }
+      // A pause stops the camera only: the member is still heard, its screen share still shown.
       const prev = this.#sent.get(name);
       const change = layerChange(wanted, prev);
       if (!change) continue;

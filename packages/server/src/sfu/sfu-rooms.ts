@@ -380,6 +380,15 @@ export class SfuRooms {
    */
   async subscribe(s: Session, msg: ClientMessageOf<'sfu.subscribe'>): Promise<void> {
     const { r, m } = await this.#member(s, msg.room);
+    if (msg.restart && m.sub) {
+      // The client replaced its subscriber connection: the old handle goes (Janus may not have
+      // noticed the old connection die yet), and the whole set is offered on a new one.
+      const old = m.sub;
+      m.sub = undefined;
+      m.subFeeds = new Map();
+      m.streams = [];
+      void old.detach().catch(() => {});
+    }
     const publishing = await this.#publishers(r);
     const target = new Map<string, number>();
     for (const name of msg.feeds) {
@@ -463,14 +472,22 @@ export class SfuRooms {
     ack(s, msg.id);
   }
 
-  /** `sfu.configure`: simulcast layer or pause of one received feed. */
+  /**
+   * `sfu.configure`: simulcast layer or pause of one received video of a feed: its camera (any
+   * video not labelled `screen`) or, with `source: 'screen'`, its screen share. The feed's audio
+   * is never touched: a member whose tile is hidden is still heard.
+   */
   async configure(s: Session, msg: ClientMessageOf<'sfu.configure'>): Promise<void> {
     const { m } = await this.#member(s, msg.room);
-    const streams = m.streams.filter((x) => x.feed === msg.feed);
-    if (!m.sub || streams.length === 0) throw new ParleyError('FORBIDDEN', `not receiving "${msg.feed}"`);
+    const screen = msg.source === 'screen';
+    const streams = m.streams.filter(
+      (x) => x.feed === msg.feed && x.kind === 'video' && (x.source === 'screen') === screen,
+    );
+    const what = screen ? `the screen share of "${msg.feed}"` : `"${msg.feed}"`;
+    if (!m.sub || streams.length === 0) throw new ParleyError('FORBIDDEN', `not receiving ${what}`);
     const changes = streams.map((x) => {
       const c: Record<string, unknown> = { mid: x.mid };
-      if (msg.substream !== undefined && x.kind === 'video') c.substream = msg.substream;
+      if (msg.substream !== undefined) c.substream = msg.substream;
       if (msg.paused !== undefined) c.send = !msg.paused;
       return c;
     });
