@@ -418,7 +418,12 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#resetSpeaker();
     for (const t of this.#screenChecks.values()) clearTimeout(t);
     this.#screenChecks.clear();
-    for (const peer of this.#peers.values()) void this.media.attach(peer);
+    for (const peer of this.#peers.values()) {
+      // A member met in sfu mode has a data-only connection: both sides now add their first
+      // media at once, and the polite side must not offer too (see PeerSession.expectFirstMedia).
+      peer.expectFirstMedia();
+      void this.media.attach(peer);
+    }
     this.#log.info('room media peer to peer', { room: this.name });
     this.emit('mode', 'mesh');
   }

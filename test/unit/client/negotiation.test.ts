@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   decideOnCandidate,
   decideOnDescription,
+  holdsFirstMediaOffer,
   iceRestartDelayMs,
   isPolite,
   type NegotiationContext,
@@ -172,5 +173,19 @@ describe('negotiation › iceRestartDelayMs', () => {
   it('lets the polite side wait longer, as a backup', () => {
     assert.equal(iceRestartDelayMs('failed', true, timing), 2000);
     assert.equal(iceRestartDelayMs('disconnected', true, timing), 5000);
+  });
+});
+
+describe('negotiation › holdsFirstMediaOffer', () => {
+  it('holds on the polite side of a connection without transceivers (data only so far)', () => {
+    assert.equal(holdsFirstMediaOffer({ polite: true, transceivers: 0 }), true);
+  });
+  it('never holds on the impolite side: it is the one that offers', () => {
+    assert.equal(holdsFirstMediaOffer({ polite: false, transceivers: 0 }), false);
+    assert.equal(holdsFirstMediaOffer({ polite: false, transceivers: 3 }), false);
+  });
+  it('does not hold once the connection has m-sections (their reuse makes a glare rollback safe)', () => {
+    assert.equal(holdsFirstMediaOffer({ polite: true, transceivers: 1 }), false);
+    assert.equal(holdsFirstMediaOffer({ polite: true, transceivers: 4 }), false);
   });
 });

@@ -541,3 +541,62 @@ describe('PeerSession › holdFirstOffer (fake RTCPeerConnection)', () => {
     assert.equal(sessionsHere.length, 2);
   });
 });
+
+describe('PeerSession › expectFirstMedia (fake RTCPeerConnection)', () => {
+  // A data-only connection (a room member met in sfu mode) getting media on both sides at once,
+  // as when the room goes back to mesh. The polite side's session-start hold lapses first (no
+  // tracks then); the fake reports no transceivers, as Chromium does for a data-only connection.
+  async function dataOnlyPair() {
+    const p = pair(() => 0, { firstOfferWaitMs: 200 });
+    await tick(250);
+    return p;
+  }
+
+  it('the polite side holds and answers with its track: one offer/answer, no rollback', async () => {
+    const { a, b, fa, fb } = await dataOnlyPair();
+    a.expectFirstMedia();
+    b.expectFirstMedia();
+    await Promise.all([a.addTrack(track('a-cam')), b.addTrack(track('b-cam'))]);
+    await until(
+      () =>
+        fa.negotiatedTracks.includes('a-cam') &&
+        fb.negotiatedTracks.includes('b-cam') &&
+        fa.signalingState === 'stable' &&
+        fb.signalingState === 'stable',
+      'both tracks negotiated',
+    );
+    assert.deepEqual(fa.log, ['answer'], 'the polite side made no offer, so nothing to roll back');
+    assert.deepEqual(fb.log, ['offer']);
+  });
+
+  it('without it both sides offer and the polite side rolls its offer back (what Chromium fails at here)', async () => {
+    const { a, b, fa, fb } = await dataOnlyPair();
+    await Promise.all([a.addTrack(track('a-cam')), b.addTrack(track('b-cam'))]);
+    await until(
+      () => fa.signalingState === 'stable' && fb.signalingState === 'stable' && fa.log.includes('answer'),
+      'glare resolved',
+    );
+    assert.ok(fa.log.includes('implicit-rollback'), fa.log.join());
+  });
+
+  it('the polite side offers itself when the other side’s offer does not come within firstOfferWaitMs', async () => {
+    const { a, fa } = await dataOnlyPair();
+    a.expectFirstMedia();
+    const t0 = Date.now();
+    await a.addTrack(track('a-cam'));
+    assert.ok(Date.now() - t0 >= 150, 'held until the wait ran out');
+    await until(() => fa.log.includes('offer'), 'offered');
+  });
+
+  it('no hold on the impolite side, nor on a connection that already has transceivers', async () => {
+    const { a, b, fa, fb } = await dataOnlyPair();
+    (fa as unknown as { getTransceivers: () => unknown[] }).getTransceivers = () => [{}];
+    a.expectFirstMedia();
+    b.expectFirstMedia();
+    const t0 = Date.now();
+    await a.addTrack(track('a-cam'));
+    await b.addTrack(track('b-cam'));
+    assert.ok(Date.now() - t0 < 100, 'added at once');
+    await until(() => fa.log.includes('offer') || fb.log.includes('offer'), 'an offer went out');
+  });
+});

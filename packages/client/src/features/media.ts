@@ -190,10 +190,19 @@ export class LocalMedia extends TypedEmitter<LocalMediaEvents> {
     this.#peers.add(peer);
     const jobs: Promise<unknown>[] = [];
     const stream = this.#stream;
-    if (stream) for (const t of stream.getTracks()) jobs.push(peer.addTrack(t, stream));
-    if (this.#screen) for (const t of this.#screen.getTracks()) jobs.push(peer.addTrack(t, this.#screen));
-    for (const kind of ['audio', 'video'] as const)
-      if (!this.#has(kind)) jobs.push(peer.ensureReceiving(kind));
+    const screen = this.#screen;
+    // Audio first, then video (camera, then screen), whether sent or only received: two sides
+    // that add their first media to a connection at the same moment (a room back to mesh) then
+    // lay out their new m-sections in the same order, so a glare rollback finds the same kind
+    // under each mid (Chromium cannot roll back an offer whose mids the remote offer gives
+    // another kind: see holdsFirstMediaOffer in peer/negotiation.ts).
+    for (const kind of ['audio', 'video'] as const) {
+      const own = this.#tracks(kind);
+      if (stream) for (const t of own) jobs.push(peer.addTrack(t, stream));
+      if (kind === 'video' && screen) for (const t of screen.getTracks()) jobs.push(peer.addTrack(t, screen));
+      // Receive-only for a kind we do not send (a no-op when the screen share's transceiver is there).
+      if (own.length === 0) jobs.push(peer.ensureReceiving(kind));
+    }
     peer.sendMediaState(this.state);
     this.#updateBitrate();
     await Promise.allSettled(jobs);

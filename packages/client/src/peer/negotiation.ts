@@ -122,3 +122,21 @@ export function iceRestartDelayMs(
   const base = health === 'failed' ? 0 : timing.iceDisconnectedGraceMs;
   return base + (polite ? timing.politeBackupMs : 0);
 }
+
+/**
+ * Whether this side holds its local changes back, before media is first added to a connection
+ * that has none yet (`transceivers` is 0: it was set up for data only, e.g. with a room member
+ * met while the room's media went through the SFU, and the room is now back to mesh), until the
+ * other side's offer arrives. Both sides add their media at the same moment then (both hear
+ * `room.mode mesh`), so both would offer new m-sections, each in its own order. Rolling back such
+ * an offer fails in Chromium when the remote offer puts another kind (and so other RTP header
+ * extension ids) under the same mid: setRemoteDescription throws `RTP extension ID reassignment
+ * not supported`, every later rollback throws the same, and the polite side stays in
+ * `have-local-offer` for good (seen in `test/e2e/sfu/sfu-shrink.test.ts`). With the polite side
+ * holding, only the impolite side offers; the polite side attaches its tracks to the offered
+ * transceivers and answers: one round trip, no glare (as for the first offer of a session). A
+ * connection that already has transceivers reuses their m-sections, where a rollback is safe.
+ */
+export function holdsFirstMediaOffer(ctx: { polite: boolean; transceivers: number }): boolean {
+  return ctx.polite && ctx.transceivers === 0;
+}

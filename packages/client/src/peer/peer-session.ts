@@ -44,6 +44,7 @@ import { CommandQueue } from './command-queue.ts';
 import {
   decideOnCandidate,
   decideOnDescription,
+  holdsFirstMediaOffer,
   type IceHealth,
   iceRestartDelayMs,
   isPolite,
@@ -300,10 +301,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       throw new InvalidStateError('no RTCPeerConnection implementation: pass options.RTCPeerConnection');
     this.pc = new PC({ ...options.rtcConfiguration, iceServers: options.iceServers ?? [] });
     this.#wire();
-    if ((options.holdFirstOffer ?? this.polite) && this.#timing.firstOfferWaitMs > 0) {
-      this.#holding = true;
-      this.#holdTimer = setTimeout(() => this.#release(), this.#timing.firstOfferWaitMs);
-    }
+    if (options.holdFirstOffer ?? this.polite) this.#hold();
     // A first connection that never comes (ICE stuck in `new` or `checking`) is recovered like a
     // failed one; the polite side waits longer, as for any restart.
     // The chat channel is negotiated (fixed id) and must exist on both sides before file channels.
@@ -425,6 +423,24 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
         .some((t) => (t.receiver.track?.kind ?? t.sender.track?.kind) === kind && t.direction !== 'inactive');
       if (!has) this.pc.addTransceiver(kind, { direction: 'recvonly' });
     });
+  }
+
+  /**
+   * Call before adding media to a session that may so far carry data only (a room member met
+   * while the room's media went through the SFU, when the room goes back to mesh and both sides
+   * add their media at once). If the connection has no transceivers yet, the polite side holds
+   * its local changes until the other side's offer arrives (at most `firstOfferWaitMs`) and
+   * answers it with its tracks attached, instead of offering too: rolling back a colliding offer
+   * that adds the first m-sections breaks Chromium's connection (see
+   * {@link holdsFirstMediaOffer}). A no-op on the impolite side and on connections with media
+   * sections already.
+   */
+  expectFirstMedia(): void {
+    if (this.#closed || this.#holding) return;
+    const transceivers = this.pc.getTransceivers().length;
+    if (!holdsFirstMediaOffer({ polite: this.polite, transceivers })) return;
+    this.#log.debug('first media: waiting for the offer of the other side', { remote: this.remoteName });
+    this.#hold();
   }
 
   /**
@@ -571,6 +587,14 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     return new Promise<T>((resolve, reject) => {
       this.#held.push({ run, resolve: resolve as (v: unknown) => void, reject });
     });
+  }
+
+  /** Holds local changes until the remote's next offer, or `firstOfferWaitMs` (see the class comment). */
+  #hold(): void {
+    if (this.#timing.firstOfferWaitMs <= 0) return;
+    this.#holding = true;
+    clearTimeout(this.#holdTimer);
+    this.#holdTimer = setTimeout(() => this.#release(), this.#timing.firstOfferWaitMs);
   }
 
   /** Stops holding (no first offer came in time): the held changes go through the queue. */
