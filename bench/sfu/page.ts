@@ -163,6 +163,8 @@ const api = {
       if (connectedMs === null && mediaConnected(r, expected.length)) connectedMs = performance.now() - t0;
       const d = await decodedByMember(p);
       const now = performance.now();
+      // Checked again here: connection and first frames may both arrive within one poll.
+      if (connectedMs === null && mediaConnected(r, expected.length)) connectedMs = now - t0;
       for (const m of expected)
         if ((d[m] ?? 0) > 0 && firstFrameMs[m] === undefined) firstFrameMs[m] = now - t0;
       if (expected.every((m) => firstFrameMs[m] !== undefined)) break;

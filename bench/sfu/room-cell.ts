@@ -44,6 +44,8 @@ export interface CellOptions {
   windowS: number;
   /** Longest wait for one newcomer's first frames. */
   joinTimeoutMs: number;
+  /** Pause between one newcomer's last first frame and the next join (0: at once). */
+  joinGapMs: number;
   /** Longest wait for everyone to decode everyone. */
   meshUpTimeoutMs: number;
   cores: number;
@@ -90,6 +92,7 @@ export async function runCell(o: CellOptions) {
         failures.push(`${name}: no frame from ${missing.join(',')} within ${o.joinTimeoutMs} ms of joining`);
       }
       if (k > 0) joins.push(newcomerJoin(name, f));
+      if (o.joinGapMs > 0) await sleep(o.joinGapMs);
       o.log(
         `  ${o.mode} n=${n}: ${name} joined (${expected.length} before it): ` +
           `all first frames ${f.complete ? `${Math.max(0, ...Object.values(f.firstFrameMs))} ms` : 'INCOMPLETE'}`,

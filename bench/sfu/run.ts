@@ -39,13 +39,15 @@ const { values } = parseArgs({
     'window-s': { type: 'string' },
     'settle-s': { type: 'string' },
     'deadline-s': { type: 'string', default: '900' },
+    modes: { type: 'string', default: 'mesh,sfu' },
+    'join-gap-s': { type: 'string', default: '0' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   process.stderr.write(
-    'usage: npm run -s bench:sfu [-- --quick] [--sizes 4,6,8] [--window-s 15] [--settle-s 4] [--deadline-s 900] [--out file.json]\n',
+    'usage: npm run -s bench:sfu [-- --quick] [--sizes 4,6,8] [--window-s 15] [--settle-s 4] [--modes mesh,sfu] [--join-gap-s 0] [--deadline-s 900] [--out file.json]\n',
   );
   process.exit(0);
 }
@@ -58,6 +60,12 @@ const SIZES = (values.sizes ?? (QUICK ? '4' : '4,6,8')).split(',').map((s) => {
 const WINDOW_S = Number(values['window-s'] ?? (QUICK ? 5 : 15));
 const SETTLE_S = Number(values['settle-s'] ?? (QUICK ? 2 : 4));
 const DEADLINE_MS = Number(values['deadline-s']) * 1000;
+const MODES = values.modes.split(',').map((m) => {
+  if (m !== 'mesh' && m !== 'sfu') throw new Error(`--modes: ${m} is not mesh or sfu`);
+  return m as Mode;
+});
+/** Pause between joins (after a newcomer's first frames), to space keyframe requests out. */
+const JOIN_GAP_MS = Math.max(0, Number(values['join-gap-s']) * 1000);
 const CORES = availableParallelism();
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -112,6 +120,8 @@ const method = {
   sizes: SIZES,
   settleS: SETTLE_S,
   windowS: WINDOW_S,
+  modes: MODES,
+  joinGapS: JOIN_GAP_MS / 1000,
   clients:
     'one headless Chromium per cell (Debian /usr/bin/chromium), one page, one SDK ParleyClient per participant',
   camera: '320x240 @ 15 fps requested from the fake camera, no audio; every participant publishes',
@@ -147,7 +157,9 @@ try {
   log(`bench:sfu: sizes ${SIZES.join(',')}, window ${WINDOW_S} s, load ${loadavg()[0]?.toFixed(2)}`);
 
   for (const [i, n] of SIZES.entries()) {
-    const order: Mode[] = i % 2 === 0 ? ['mesh', 'sfu'] : ['sfu', 'mesh'];
+    const order = (i % 2 === 0 ? (['mesh', 'sfu'] as const) : (['sfu', 'mesh'] as const)).filter((m) =>
+      MODES.includes(m),
+    );
     for (const mode of order) {
       if (Date.now() - runStarted > DEADLINE_MS) {
         cells.push({ mode, participants: n, skipped: `run deadline (${DEADLINE_MS / 1000} s) passed` });
@@ -165,6 +177,7 @@ try {
             settleS: SETTLE_S,
             windowS: WINDOW_S,
             joinTimeoutMs: 20_000,
+            joinGapMs: JOIN_GAP_MS,
             meshUpTimeoutMs: 45_000,
             cores: CORES,
             log,
