@@ -169,8 +169,11 @@ describe('SFU shrink to mesh with late joiners (real Janus)', () => {
         ),
       10_000,
     );
-    // No peer session failed on the way.
+    // No peer session failed on the way, and no negotiation had to be recovered.
     for (const name of remaining) {
+      const logs = await page.evaluate(([n]) => window.SHRINK.logs(n), [name] as const);
+      const warned = logs.filter((l) => / warn parley:peer /.test(l));
+      assert.deepEqual(warned, [], `${name}: negotiation warnings\n${warned.join('\n')}`);
       const peers = await page.evaluate(([n]) => window.SHRINK.peers(n), [name] as const);
       for (const [other, s] of Object.entries(peers))
         assert.ok(s.startsWith('connected') && s.includes(' stable '), `${name}→${other}: ${s}`);
