@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { writeJanusConfig } from '../../packages/server/src/sfu/janus-config.ts';
+import { type JanusConfigOptions, writeJanusConfig } from '../../packages/server/src/sfu/janus-config.ts';
 import { lanIPv4Addresses } from '../../packages/server/src/tls/self-signed.ts';
 import { freePort } from './redis.ts';
 
@@ -51,6 +51,11 @@ export interface StartJanusOptions {
    */
   apiSecret?: string;
   adminKey?: string;
+  /** `nat` settings passed to the generated config as they are (none by default). */
+  nat1To1?: JanusConfigOptions['nat1To1'];
+  keepPrivateHost?: JanusConfigOptions['keepPrivateHost'];
+  stun?: JanusConfigOptions['stun'];
+  turnRestApi?: JanusConfigOptions['turnRestApi'];
 }
 
 /** Starts Janus and resolves when its WebSocket API answers `info`. */
@@ -70,6 +75,10 @@ export async function startJanus(options: StartJanusOptions = {}): Promise<TestJ
     apiSecret,
     adminKey,
     debugLevel: 3,
+    ...(options.nat1To1 ? { nat1To1: options.nat1To1 } : {}),
+    ...(options.keepPrivateHost ? { keepPrivateHost: true } : {}),
+    ...(options.stun ? { stun: options.stun } : {}),
+    ...(options.turnRestApi ? { turnRestApi: options.turnRestApi } : {}),
   });
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
   const wsUrl = `ws://127.0.0.1:${wsPort}`;

@@ -257,6 +257,16 @@ export const CONFIG_VARS = {
     shown: '(unset)',
     doc: "The VideoRoom plugin's `admin_key` (needed to create rooms); room secrets are derived from it. Never reaches clients.",
   },
+  PARLEY_JANUS_TURN_KEY: {
+    key: 'janusTurnKey',
+    schema: z
+      .string()
+      .refine((s) => Buffer.byteLength(s) >= 16, 'must be at least 16 bytes (e.g. `openssl rand -base64 24`)')
+      .optional(),
+    secret: true,
+    shown: '(unset)',
+    doc: 'With `PARLEY_TURN_SECRET` and `PARLEY_TURN_URLS`: serves `POST /janus/turn`, where Janus (`nat.turn_rest_api`, `npm run janus -- --turn-rest-api`) gets short-lived credentials for the same TURN server, only when it sends this key. Unset: no such endpoint (404).',
+  },
   PARLEY_SFU_THRESHOLD: {
     key: 'sfuThreshold',
     schema: int(1, 100_000).default(4),
@@ -426,6 +436,7 @@ export interface Config {
   janusUrls: readonly string[];
   janusApiSecret: string | undefined;
   janusAdminKey: string | undefined;
+  janusTurnKey: string | undefined;
   sfuThreshold: number;
   sfuShrinkDelayS: number;
   redisUrl: string | undefined;

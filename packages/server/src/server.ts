@@ -25,6 +25,7 @@ import { Hub } from './session/hub.ts';
 import { loadTls } from './tls/load-tls.ts';
 import { WsTransport } from './transport/ws-transport.ts';
 import { iceServersFor } from './turn/credentials.ts';
+import { janusTurnDisabledReason, janusTurnKeyMatches, janusTurnReply } from './turn/janus-turn.ts';
 
 /** How long clients are told to wait before reconnecting after `server.draining`. */
 const RECONNECT_AFTER_DRAIN_MS = 1000;
@@ -158,6 +159,9 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     return h;
   };
 
+  // Janus's own TURN credentials (POST /janus/turn): only with its key, a TURN secret and URLs.
+  const janusTurnOff = janusTurnDisabledReason(config);
+  if (config.janusTurnKey && janusTurnOff) log.warn({ reason: janusTurnOff }, 'janus turn endpoint off');
   const handler = createHttpHandler({
     webDir: config.webDir,
     metrics,
@@ -172,6 +176,14 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       }
       return config.turnSecret ? { iceServers, ttlS: config.turnTtlS } : { iceServers };
     },
+    ...(janusTurnOff
+      ? {}
+      : {
+          janusTurn: {
+            keyMatches: (key: string | undefined) => janusTurnKeyMatches(config, key),
+            mint: (user: string | undefined) => janusTurnReply(config, user),
+          },
+        }),
   });
   const http: Server = tls
     ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)

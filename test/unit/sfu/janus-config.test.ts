@@ -72,6 +72,47 @@ describe('janusConfigFiles', () => {
     assert.deepEqual(janusArgs('/srv/janus'), ['-F', '/srv/janus', '-C', '/srv/janus/janus.jcfg']);
   });
 
+  it('JanusConfig › no NAT, STUN or TURN settings unless asked', () => {
+    const core = files()['janus.jcfg']!;
+    assert.doesNotMatch(core, /nat_1_1_mapping|keep_private_host|stun_server|stun_port|turn_/);
+  });
+
+  it('JanusConfig › 1:1 NAT replaces the private host candidate unless keepPrivateHost; STUN server and port', () => {
+    const nat = files({ nat1To1: ['203.0.113.9'] })['janus.jcfg']!;
+    assert.match(nat, /nat: \{[^}]*\n\tnat_1_1_mapping = "203\.0\.113\.9"\n\tkeep_private_host = false\n/);
+    const both = files({ nat1To1: ['203.0.113.9', '198.51.100.2'], keepPrivateHost: true })['janus.jcfg']!;
+    assert.match(both, /nat_1_1_mapping = "203\.0\.113\.9,198\.51\.100\.2"\n\tkeep_private_host = true/);
+    const stun = files({ stun: { host: 'stun.example.org', port: 3478 } })['janus.jcfg']!;
+    assert.match(stun, /nat: \{[^}]*\n\tstun_server = "stun\.example\.org"\n\tstun_port = 3478\n/);
+    assert.throws(() => files({ nat1To1: ['not-an-ip'] }), /bad 1:1 NAT address/);
+    assert.throws(() => files({ keepPrivateHost: true }), /needs a 1:1 NAT address/);
+    assert.throws(() => files({ stun: { host: 'stun.example.org', port: 0 } }), /bad STUN server/);
+    assert.throws(() => files({ stun: { host: 'a"b', port: 3478 } }), /bad STUN server/);
+  });
+
+  it('JanusConfig › TURN REST API: POST to the given URL with the key, a timeout, and no static TURN user', () => {
+    const core = files({
+      turnRestApi: { url: 'http://127.0.0.1:8080/janus/turn', key: 'the-turn-key' },
+    })['janus.jcfg']!;
+    const nat = /nat: \{\n([^}]*)\n\}/.exec(core)![1]!;
+    assert.match(nat, /\tturn_rest_api = "http:\/\/127\.0\.0\.1:8080\/janus\/turn"/);
+    assert.match(nat, /\tturn_rest_api_key = "the-turn-key"/);
+    assert.match(nat, /\tturn_rest_api_method = "POST"/);
+    assert.match(nat, /\tturn_rest_api_timeout = 5/);
+    assert.doesNotMatch(nat, /turn_server|turn_user|turn_pwd/);
+    assert.match(
+      files({ turnRestApi: { url: 'https://parley.example/janus/turn', key: 'k"', timeoutS: 2 } })[
+        'janus.jcfg'
+      ]!,
+      /turn_rest_api_key = "k\\""\n\tturn_rest_api_method = "POST"\n\tturn_rest_api_timeout = 2/,
+    );
+    // Janus appends its own query string: a URL with one, or not HTTP, would not work.
+    for (const url of ['ftp://x/janus/turn', 'http://x/janus/turn?a=1', 'http://x/ janus'])
+      assert.throws(() => files({ turnRestApi: { url, key: 'k' } }), /bad TURN REST API URL/);
+    assert.throws(() => files({ turnRestApi: { url: 'http://x/t', key: '' } }), /needs a key/);
+    assert.throws(() => files({ turnRestApi: { url: 'http://x/t', key: 'k', timeoutS: 0 } }), /timeout/);
+  });
+
   it('JanusConfig › quotes values and refuses a bad RTP range', () => {
     assert.match(files({ apiSecret: 'a"b' })['janus.jcfg']!, /api_secret = "a\\"b"/);
     assert.throws(() => files({ rtpPorts: { min: 30000, max: 20000 } }), /bad RTP port range/);

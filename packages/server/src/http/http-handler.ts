@@ -1,11 +1,13 @@
 /**
  * The HTTP side of the server: `GET /healthz`, `GET /metrics`, `GET /ice`, then the web app's
- * static files for everything else. Only GET and HEAD are served.
+ * static files for everything else. Only GET and HEAD are served, apart from `POST /janus/turn`
+ * (TURN credentials for Janus, only when configured with its key).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IceServer } from '@parley/protocol';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import type { JanusTurnReply } from '../turn/janus-turn.ts';
 import { createStaticHandler } from './static-files.ts';
 
 /** The body of `GET /healthz`. */
@@ -36,12 +38,29 @@ export interface HttpSources {
    * request, so that access control can ask for a token before handing out TURN credentials.
    */
   ice(req: IncomingMessage): IceList | Promise<IceList>;
+  /**
+   * `POST /janus/turn`, Janus's TURN REST API (`nat.turn_rest_api`). Absent: the path is not
+   * served (404, like any unknown file).
+   */
+  janusTurn?: {
+    /** True when `key` is the configured one (constant-time). */
+    keyMatches(key: string | undefined): boolean;
+    /** Fresh credentials; `user` is the username Janus sent (its opaque id or session id). */
+    mint(user: string | undefined): JanusTurnReply;
+  };
 }
+
+/** Largest form body accepted at `/janus/turn` (Janus sends about a hundred bytes). */
+const MAX_JANUS_TURN_BODY_BYTES = 4096;
 
 /** Builds the request listener. */
 export function createHttpHandler(src: HttpSources): (req: IncomingMessage, res: ServerResponse) => void {
   const serveStatic = createStaticHandler(src.webDir);
   const route = async (req: IncomingMessage, res: ServerResponse) => {
+    const janusTurn = src.janusTurn;
+    if (janusTurn && (req.url ?? '/').split('?', 1)[0] === '/janus/turn') {
+      return serveJanusTurn(janusTurn, req, res, src.log);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('Method Not Allowed');
@@ -75,6 +94,61 @@ export function createHttpHandler(src: HttpSources): (req: IncomingMessage, res:
       } else res.destroy();
     });
   };
+}
+
+/**
+ * Janus's request: `service=turn&api=KEY&key=KEY&username=USER` in the query string and, with
+ * POST, in a form body as well. The key may come from either; the body wins.
+ */
+async function serveJanusTurn(
+  janusTurn: NonNullable<HttpSources['janusTurn']>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: Logger,
+): Promise<void> {
+  if (req.method !== 'POST') {
+    res.writeHead(405, { Allow: 'POST', 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('Method Not Allowed');
+    return;
+  }
+  const query = new URLSearchParams((req.url ?? '').split('?', 2)[1] ?? '');
+  const body = await readBody(req, MAX_JANUS_TURN_BODY_BYTES);
+  if (body === undefined) {
+    res.writeHead(413, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    res.end('Payload Too Large');
+    return;
+  }
+  const form = new URLSearchParams(body);
+  const param = (name: string) => form.get(name) ?? query.get(name) ?? undefined;
+  if (!janusTurn.keyMatches(param('key') ?? param('api'))) {
+    log.warn({ ip: req.socket.remoteAddress }, 'janus turn: wrong or missing key');
+    res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('Forbidden');
+    return;
+  }
+  const reply = janusTurn.mint(param('username'));
+  if (log.isLevelEnabled('debug')) log.debug({ username: reply.username }, 'janus turn: credentials minted');
+  json(res, 200, reply);
+}
+
+/** The request body as text, or undefined when it is larger than `maxBytes`. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.removeAllListeners('data');
+        req.resume();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -10,6 +10,13 @@
  *   is off; `nat.ice_enforce_list` pins ICE to the machine's own address (Janus otherwise offers
  *   candidates on every interface, including container bridges); `media.rtp_port_range` keeps
  *   the media ports in a range a firewall can open.
+ * - `nat` (ICE as clients see it; docs/DEPLOY.md, "ICE, NAT and TURN for Janus"): `nat_1_1_mapping`
+ *   for a cloud machine whose public address is not on any interface (the private host candidate
+ *   is replaced, not kept, unless asked), `stun_server` for a Janus behind a NAT it cannot name,
+ *   and `turn_rest_api` so Janus gets short-lived credentials for the same coturn the browsers
+ *   use, from the Parley server (`POST /janus/turn`), per PeerConnection. A static `turn_user` /
+ *   `turn_pwd` is not offered: credentials minted for coturn's `use-auth-secret` expire, and a
+ *   static pair would stop working after `PARLEY_TURN_TTL_S`.
  * - `janus.transport.websockets.jcfg`: plain WebSocket on one address (127.0.0.1 by default)
  *   and port; no admin WebSocket.
  * - `janus.plugin.videoroom.jcfg`: no static rooms, and an `admin_key`, so that only the holder
@@ -18,6 +25,7 @@
  * Janus is GPL-3; Parley only talks to it over this network API, as a separate process.
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 
 /** Where Debian (and a default source build) install Janus's plugins, transports and loggers. */
@@ -46,6 +54,31 @@ export interface JanusConfigOptions {
    * Empty: Janus's default (every interface).
    */
   readonly iceEnforce: readonly string[];
+  /**
+   * Public addresses Janus writes into its host candidates instead of the interface's own
+   * (`nat_1_1_mapping`), for a machine behind a 1:1 NAT (a cloud VM whose public address is on
+   * no interface). Empty or omitted: candidates carry the interface's address.
+   */
+  readonly nat1To1?: readonly string[];
+  /**
+   * With `nat1To1`: keep the private host candidate beside the public one (`keep_private_host`).
+   * Default false: only the public address is offered (clients outside the private network
+   * cannot use the private one, and it would tell them the internal address).
+   */
+  readonly keepPrivateHost?: boolean;
+  /** A STUN server Janus asks for its reflexive address (`stun_server`, `stun_port`). */
+  readonly stun?: { readonly host: string; readonly port: number };
+  /**
+   * Where Janus gets TURN credentials for its own relay candidates (`turn_rest_api`): the Parley
+   * server's `POST /janus/turn` with `PARLEY_JANUS_TURN_KEY` as `key`. Janus calls it for every
+   * PeerConnection it sets up.
+   */
+  readonly turnRestApi?: {
+    readonly url: string;
+    readonly key: string;
+    /** Seconds Janus waits for the answer (`turn_rest_api_timeout`). Default 5. */
+    readonly timeoutS?: number;
+  };
   /** Secret every API request must carry (`apisecret`); none when omitted. */
   readonly apiSecret?: string;
   /** VideoRoom `admin_key`: required to create rooms; none when omitted. */
@@ -73,6 +106,40 @@ function disabledIn(dir: string): string[] {
 /** A libconfig string literal (Janus's `.jcfg` syntax). */
 function str(value: string): string {
   return JSON.stringify(value);
+}
+
+/** The `nat` settings for a 1:1 NAT, STUN and the TURN REST API; throws on a bad value. */
+function natLines(o: JanusConfigOptions): string[] {
+  const lines: string[] = [];
+  const nat1To1 = o.nat1To1 ?? [];
+  for (const ip of nat1To1) if (isIP(ip) === 0) throw new Error(`bad 1:1 NAT address ${JSON.stringify(ip)}`);
+  if (nat1To1.length > 0) {
+    lines.push(`nat_1_1_mapping = ${str(nat1To1.join(','))}`);
+    lines.push(`keep_private_host = ${o.keepPrivateHost === true}`);
+  } else if (o.keepPrivateHost) throw new Error('keepPrivateHost needs a 1:1 NAT address');
+  if (o.stun) {
+    const { host, port } = o.stun;
+    if (!/^[A-Za-z0-9.:-]+$/.test(host) || !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
+      throw new Error(`bad STUN server ${JSON.stringify(`${host}:${port}`)}`);
+    }
+    lines.push(`stun_server = ${str(host)}`, `stun_port = ${port}`);
+  }
+  if (o.turnRestApi) {
+    const { url, key, timeoutS = 5 } = o.turnRestApi;
+    if (!/^https?:\/\/[^\s?#]+$/.test(url)) {
+      throw new Error(`bad TURN REST API URL ${JSON.stringify(url)} (http:// or https://, no query)`);
+    }
+    if (key.length === 0) throw new Error('the TURN REST API needs a key');
+    if (!(Number.isInteger(timeoutS) && timeoutS >= 1))
+      throw new Error(`bad TURN REST API timeout ${timeoutS}`);
+    lines.push(
+      `turn_rest_api = ${str(url)}`,
+      `turn_rest_api_key = ${str(key)}`,
+      'turn_rest_api_method = "POST"',
+      `turn_rest_api_timeout = ${timeoutS}`,
+    );
+  }
+  return lines;
 }
 
 /**
@@ -104,6 +171,7 @@ export function janusConfigFiles(o: JanusConfigOptions): Record<string, string> 
   if (o.apiSecret) general.push(`api_secret = ${str(o.apiSecret)}`);
   const nat = ['nice_debug = false', 'ignore_mdns = true'];
   if (o.iceEnforce.length > 0) nat.push(`ice_enforce_list = ${str(o.iceEnforce.join(','))}`);
+  nat.push(...natLines(o));
   const janus = [
     '# Generated by Parley (packages/server/src/sfu/janus-config.ts); edits are overwritten.',
     `general: {\n\t${general.join('\n\t')}\n}`,
@@ -134,7 +202,7 @@ export function janusConfigFiles(o: JanusConfigOptions): Record<string, string> 
 }
 
 /**
- * Writes the folder (mode 0700, files 0600: they hold the API secret and admin key) and
+ * Writes the folder (mode 0700, files 0600: they hold the API secret, admin key and TURN key) and
  * returns the arguments to start Janus with.
  */
 export function writeJanusConfig(o: JanusConfigOptions): string[] {
