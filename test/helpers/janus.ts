@@ -51,6 +51,8 @@ export interface StartJanusOptions {
    */
   apiSecret?: string;
   adminKey?: string;
+  /** Janus's log level, 0–7 (default 3: warnings; 5 shows ICE and TURN REST details). */
+  debugLevel?: number;
   /** `nat` settings passed to the generated config as they are (none by default). */
   nat1To1?: JanusConfigOptions['nat1To1'];
   keepPrivateHost?: JanusConfigOptions['keepPrivateHost'];
@@ -74,7 +76,7 @@ export async function startJanus(options: StartJanusOptions = {}): Promise<TestJ
     iceEnforce: iceAddress ? [iceAddress] : [],
     apiSecret,
     adminKey,
-    debugLevel: 3,
+    debugLevel: options.debugLevel ?? 3,
     ...(options.nat1To1 ? { nat1To1: options.nat1To1 } : {}),
     ...(options.keepPrivateHost ? { keepPrivateHost: true } : {}),
     ...(options.stun ? { stun: options.stun } : {}),
