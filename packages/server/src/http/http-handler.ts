@@ -39,8 +39,8 @@ export interface HttpSources {
    */
   ice(req: IncomingMessage): IceList | Promise<IceList>;
   /**
-   * `POST /janus/turn`, Janus's TURN REST API (`nat.turn_rest_api`). Absent: the path is not
-   * served (404, like any unknown file).
+   * `POST /janus/turn`, Janus's TURN REST API (`nat.turn_rest_api`). Absent: the path answers
+   * 404 to every method.
    */
   janusTurn?: {
     /** True when `key` is the configured one (constant-time). */
@@ -57,9 +57,12 @@ const MAX_JANUS_TURN_BODY_BYTES = 4096;
 export function createHttpHandler(src: HttpSources): (req: IncomingMessage, res: ServerResponse) => void {
   const serveStatic = createStaticHandler(src.webDir);
   const route = async (req: IncomingMessage, res: ServerResponse) => {
-    const janusTurn = src.janusTurn;
-    if (janusTurn && (req.url ?? '/').split('?', 1)[0] === '/janus/turn') {
-      return serveJanusTurn(janusTurn, req, res, src.log);
+    if ((req.url ?? '/').split('?', 1)[0] === '/janus/turn') {
+      if (src.janusTurn) return serveJanusTurn(src.janusTurn, req, res, src.log);
+      // Not configured: absent for every method (never the web app's fallback page).
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Not Found');
+      return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
