@@ -89,6 +89,8 @@ if (values.stun !== undefined) {
   const m = /^([^\s:]+)(?::(\d+))?$/.exec(String(values.stun));
   if (!m || Number(m[2] ?? 3478) > 65535) fail(`bad --stun ${values.stun} (host:port)`);
   stun = { host: m[1]!, port: Number(m[2] ?? 3478) };
+  if (nat1To1.length > 0)
+    fail('--nat-1-1 and --stun: choose one (docs/DEPLOY.md, "ICE, NAT and TURN for Janus")');
 }
 const turnRestUrl = values['turn-rest-api'] as string | undefined;
 if (turnRestUrl !== undefined && !/^https?:\/\/[^\s?#]+$/.test(turnRestUrl))

@@ -7,7 +7,11 @@
  *   offers coturn relay candidates in its SDP;
  * - a relay-only Chromium publisher and a relay-only subscriber (Parley's `sfu.*` messages over
  *   plain WebSocket clients; the browser only does WebRTC) exchange media through coturn: frames
- *   are decoded and the selected candidate pair's local candidate is `relay`.
+ *   are decoded and the selected candidate pair's local candidate is `relay`, whether coturn may
+ *   relay to Janus's own address or refuses it (then relay to relay, on Janus's credentials);
+ * - the NAT settings of the generated config, read from Janus's answers: `nat_1_1_mapping`
+ *   replaces the private host address (or, with `keep_private_host`, joins it), and a
+ *   `stun_server` is asked for the public address when Janus starts.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -419,3 +423,113 @@ function relayCandidates(sdp: string, coturn: CoturnHandle): string[] {
     );
   });
 }
+
+describe('Janus NAT settings (real Janus, real coturn as STUN, real Chromium offers)', () => {
+  const lan = lanIPv4Addresses()[0];
+  const PUBLIC = '203.0.113.7';
+  let coturn: CoturnHandle;
+  let browser: Browser;
+  let page: Page;
+  let site: StaticServer;
+  let dir: string;
+  const januses: TestJanus[] = [];
+
+  before(async () => {
+    if (!lan) return;
+    coturn = await startCoturn({ config: (ctx) => coturnOnLan(ctx, lan, false) });
+    dir = mkdtempSync(join(tmpdir(), 'parley-sfu-nat-'));
+    writePage(dir, 'index.html', '<!doctype html><title>nat</title>');
+    site = await serveStatic(dir);
+    browser = await launchChromium();
+    const context = await newMediaContext(browser, site.url);
+    page = await context.newPage();
+    tracePage(page, 'nat');
+    await page.goto(`${site.url}/index.html`);
+  });
+  after(async () => {
+    await closeAllClients();
+    await browser?.close();
+    await site?.close();
+    if (dir) removeDir(dir);
+    await stopAllServers();
+    for (const j of januses) await j.close();
+    await coturn?.close();
+  });
+
+  /** Host candidate addresses in Janus's answer to a Chromium publisher, through Parley. */
+  async function answerHosts(janus: TestJanus): Promise<string[]> {
+    const server = await startServer({
+      PARLEY_JANUS_URL: janus.wsUrl,
+      PARLEY_JANUS_API_SECRET: janus.apiSecret,
+      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+    });
+    const c = await connectClient(server.wsUrl);
+    await c.hello('presenter');
+    c.send({ type: 'room.join', room: 'nat', mode: 'sfu' });
+    await c.next('room.joined');
+    const offer = await page.evaluate(async () => {
+      const pc = new RTCPeerConnection();
+      const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
+      pc.addTransceiver(media.getVideoTracks()[0]!, { direction: 'sendonly' });
+      await pc.setLocalDescription();
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === 'complete') resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+      });
+      return pc.localDescription!.sdp;
+    });
+    c.send({ type: 'sfu.publish', room: 'nat', description: { type: 'offer', sdp: offer } });
+    const { sdp } = (await c.next('sfu.published', { timeoutMs: 15_000 })).description;
+    c.close();
+    return candidateLines(sdp)
+      .map((l) => l.split(' '))
+      .filter((f) => f[7] === 'host')
+      .map((f) => f[4]!);
+  }
+
+  it('JanusConfig › nat_1_1_mapping puts the public address in the host candidates instead of the private one', async (t) => {
+    if (!lan) {
+      t.skip('no non-loopback address for ICE on this machine');
+      return;
+    }
+    const janus = await startJanus({ nat1To1: [PUBLIC] });
+    januses.push(janus);
+    const hosts = await answerHosts(janus);
+    console.log(`# nat_1_1_mapping ${PUBLIC}: host candidates ${hosts.join(', ')}`);
+    assert.ok(hosts.length > 0);
+    assert.ok(
+      hosts.every((h) => h === PUBLIC),
+      hosts.join(','),
+    );
+  });
+
+  it('JanusConfig › stun_server: Janus asks it for its public address at startup', async (t) => {
+    if (!lan) {
+      t.skip('no non-loopback address for ICE on this machine');
+      return;
+    }
+    // Debug level 4 shows Janus's startup STUN test; an unreachable STUN server stops Janus.
+    const janus = await startJanus({ stun: { host: lan, port: coturn.port }, debugLevel: 4 });
+    januses.push(janus);
+    const stunLine = janus
+      .log()
+      .split('\n')
+      .find((l) => /public address is/i.test(l));
+    console.log(`# Janus with stun ${lan}:${coturn.port}: ${stunLine?.trim()}`);
+    assert.match(stunLine ?? '', new RegExp(`public address is ${lan.replaceAll('.', '\\.')}`), janus.log());
+    // Here the reflexive address is the host address itself: Janus offers it once, as host.
+    assert.deepEqual([...new Set(await answerHosts(janus))], [lan]);
+  });
+
+  it('JanusConfig › keep_private_host offers the private address beside the public one', async (t) => {
+    if (!lan) {
+      t.skip('no non-loopback address for ICE on this machine');
+      return;
+    }
+    const janus = await startJanus({ nat1To1: [PUBLIC], keepPrivateHost: true });
+    januses.push(janus);
+    const hosts = await answerHosts(janus);
+    console.log(`# nat_1_1_mapping ${PUBLIC} + keep_private_host: host candidates ${hosts.join(', ')}`);
+    assert.deepEqual([...new Set(hosts)].sort(), [PUBLIC, lan].sort());
+  });
+});

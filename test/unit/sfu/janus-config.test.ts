@@ -86,6 +86,10 @@ describe('janusConfigFiles', () => {
     assert.match(stun, /nat: \{[^}]*\n\tstun_server = "stun\.example\.org"\n\tstun_port = 3478\n/);
     assert.throws(() => files({ nat1To1: ['not-an-ip'] }), /bad 1:1 NAT address/);
     assert.throws(() => files({ keepPrivateHost: true }), /needs a 1:1 NAT address/);
+    assert.throws(
+      () => files({ nat1To1: ['203.0.113.9'], stun: { host: 'stun.example.org', port: 3478 } }),
+      /choose one/,
+    );
     assert.throws(() => files({ stun: { host: 'stun.example.org', port: 0 } }), /bad STUN server/);
     assert.throws(() => files({ stun: { host: 'a"b', port: 3478 } }), /bad STUN server/);
   });

@@ -118,6 +118,8 @@ function natLines(o: JanusConfigOptions): string[] {
     lines.push(`keep_private_host = ${o.keepPrivateHost === true}`);
   } else if (o.keepPrivateHost) throw new Error('keepPrivateHost needs a 1:1 NAT address');
   if (o.stun) {
+    // Alternatives: with both, Janus 1.1.2 announced the private address as well (measured).
+    if (nat1To1.length > 0) throw new Error('a 1:1 NAT address and a STUN server: choose one');
     const { host, port } = o.stun;
     if (!/^[A-Za-z0-9.:-]+$/.test(host) || !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
       throw new Error(`bad STUN server ${JSON.stringify(`${host}:${port}`)}`);
