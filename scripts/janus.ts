@@ -97,6 +97,9 @@ if (turnRestUrl !== undefined && !/^https?:\/\/[^\s?#]+$/.test(turnRestUrl))
   fail(`bad --turn-rest-api ${turnRestUrl} (e.g. http://127.0.0.1:8080/janus/turn)`);
 if (values['turn-rest-api-key'] !== undefined && turnRestUrl === undefined)
   fail('--turn-rest-api-key goes with --turn-rest-api');
+// The same floor as PARLEY_JANUS_TURN_KEY, which Parley would refuse otherwise.
+if (values['turn-rest-api-key'] !== undefined && Buffer.byteLength(String(values['turn-rest-api-key'])) < 16)
+  fail('--turn-rest-api-key must be at least 16 bytes (PARLEY_JANUS_TURN_KEY)');
 if (!findJanusLibDir()) fail('Janus is not installed: sudo apt-get install janus (then see docs/DEPLOY.md)');
 
 const dir = String(values.dir);
