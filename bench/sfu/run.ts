@@ -16,7 +16,8 @@
  * so every newcomer joins a room that already carries its media through Janus.
  *
  *   npm run -s bench:sfu [-- --sizes 4,6,8 --window-s 15 --settle-s 4 --out result.json]
- *   npm run -s bench:sfu -- --quick      # 4 participants only, 5 s window (about a minute)
+ *   npm run -s bench:sfu -- --quick      # 4 participants only, 2 s settle + 5 s window (about 30 s)
+ *   npm run -s bench:sfu -- --sizes 8 --modes sfu --join-gap-s 1.5   # one mode, 1.5 s between joins
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
