@@ -18,7 +18,8 @@
  *
  * Descriptions are sent once ICE gathering completed (host candidates gather in milliseconds),
  * so no candidate trickling is needed in either direction: the SFU's own descriptions carry its
- * candidates as well. Every negotiation runs one at a time, in order. A failed negotiation is
+ * candidates as well. Negotiations of each connection run one at a time, in order; the two
+ * connections negotiate independently (a newcomer subscribes while it publishes). A failed negotiation is
  * retried with backoff (a few times, on a fresh connection); a subscriber connection whose ICE
  * fails is rebuilt and everything subscribed again.
  */
@@ -122,7 +123,10 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   readonly #tracks = new Map<string, Received>();
   /** One MediaStream per member and group (camera + microphone together, the screen apart). */
   readonly #groups = new Map<string, MediaStream>();
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queues: Record<'publisher' | 'subscriber', Promise<unknown>> = {
+    publisher: Promise.resolve(),
+    subscriber: Promise.resolve(),
+  };
   #resubscribing = false;
   #resubscribeAgain = false;
   #subscribeFailures = 0;
@@ -197,7 +201,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
         ? t
         : { track: t, source: t.kind === 'audio' ? 'microphone' : 'camera', ...(stream ? { stream } : {}) },
     );
-    return this.#serial(() =>
+    return this.#serial('publisher', () =>
       this.#withRetries(
         'publish',
         () => this.#publishOnce(),
@@ -209,7 +213,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   /** Stops publishing (the others get `sfu.feeds` without us). */
   unpublish(): Promise<void> {
     this.#wanted = [];
-    return this.#serial(async () => {
+    return this.#serial('publisher', async () => {
       if (!this.#pub) return;
       this.#dropPublisher();
       await this.#o.signaling.request({ type: 'sfu.unpublish', room: this.room });
@@ -282,7 +286,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
    */
   refresh(name: string): void {
     if (this.#closed || !this.#feeds.includes(name)) return;
-    void this.#serial(async () => {
+    void this.#serial('subscriber', async () => {
       await this.#subscribeOnce(this.#feeds.filter((n) => n !== name)).catch(() => {});
     }).then(() => this.#resubscribe());
   }
@@ -386,7 +390,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       return;
     }
     this.#resubscribing = true;
-    void this.#serial(async () => {
+    void this.#serial('subscriber', async () => {
       do {
         this.#resubscribeAgain = false;
         try {
@@ -426,7 +430,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
    */
   #restartSubscriber(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    return this.#serial(async () => {
+    return this.#serial('subscriber', async () => {
       this.#sub?.close();
       this.#sub = undefined;
       this.#removeAllTracks();
@@ -534,7 +538,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     if (this.#closed || this.#layerTimer !== undefined) return;
     this.#layerTimer = setTimeout(() => {
       this.#layerTimer = undefined;
-      void this.#serial(() => this.#applyLayers());
+      void this.#serial('subscriber', () => this.#applyLayers());
     }, this.#o.configureDebounceMs ?? 150);
   }
 
@@ -636,7 +640,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       p.nudges++;
       p.sinceMs = nowMs;
       const via = (wanted.substream === 0 ? 1 : wanted.substream - 1) as Substream;
-      void this.#serial(async () => {
+      void this.#serial('subscriber', async () => {
         if (this.#closed || this.#sent.get(name) !== wanted) return;
         const configure = (substream: Substream) =>
           this.#o.signaling.request({ type: 'sfu.configure', room: this.room, feed: name, substream });
@@ -692,9 +696,14 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     });
   }
 
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn);
-    this.#queue = run.catch(() => {});
+  /**
+   * Runs `fn` after everything queued before it on the same connection: the publisher's and the
+   * subscriber's negotiations are independent, so a newcomer receives while it publishes, and a
+   * publish retrying with backoff holds up no subscription.
+   */
+  #serial<T>(lane: 'publisher' | 'subscriber', fn: () => Promise<T>): Promise<T> {
+    const run = this.#queues[lane].then(fn, fn);
+    this.#queues[lane] = run.catch(() => {});
     return run;
   }
 
