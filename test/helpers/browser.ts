@@ -126,6 +126,41 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
   };
 }
 
+/** A page of its own in a fresh Chromium with fake devices: WebRTC driven by the test. */
+export interface BlankMediaPage {
+  readonly browser: Browser;
+  readonly page: Page;
+  /** Closes the browser and the page's server, removes its folder. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a blank page (`body` inside it), served over HTTP from 127.0.0.1 so the media APIs
+ * work, in a fresh Chromium; its console and errors are traced under `label`.
+ */
+export async function openBlankMediaPage(label: string, body = ''): Promise<BlankMediaPage> {
+  const dir = mkdtempSync(join(tmpdir(), `parley-${label}-`));
+  writePage(dir, 'index.html', `<!doctype html><title>${label}</title>${body}`);
+  const site = await serveStatic(dir);
+  const browser = await launchChromium();
+  const context = await newMediaContext(browser, site.url);
+  const page = await context.newPage();
+  tracePage(page, label);
+  await page.goto(`${site.url}/index.html`);
+  let closed = false;
+  return {
+    browser,
+    page,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await browser.close().catch(() => {});
+      await site.close();
+      removeDir(dir);
+    },
+  };
+}
+
 /** Removes a temporary folder made by bundleForBrowser. */
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });

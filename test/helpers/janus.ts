@@ -40,6 +40,15 @@ export interface TestJanus {
   close(): Promise<void>;
 }
 
+/** The server settings that point Parley at `janus` (add others with a spread). */
+export function janusEnv(janus: TestJanus): Record<string, string> {
+  return {
+    PARLEY_JANUS_URL: janus.wsUrl,
+    PARLEY_JANUS_API_SECRET: janus.apiSecret,
+    PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+  };
+}
+
 export interface StartJanusOptions {
   /** RTP/ICE ports to reserve. Default 60 (each PeerConnection takes one or two). */
   rtpPorts?: number;

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import { bundleForBrowser, removeDir, writePage } from '../../helpers/browser.ts';
 import { BrowserSet } from '../../helpers/browsers.ts';
-import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
 import { poll } from './poll.ts';
 
@@ -33,9 +33,7 @@ describe('SFU with a Firefox publisher (real Janus)', () => {
     );
     server = await startServer({
       PARLEY_WEB_DIR: dir,
-      PARLEY_JANUS_URL: janus.wsUrl,
-      PARLEY_JANUS_API_SECRET: janus.apiSecret,
-      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      ...janusEnv(janus),
     });
   });
   after(async () => {

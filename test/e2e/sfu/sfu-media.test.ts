@@ -20,7 +20,7 @@ import {
   tracePage,
   writePage,
 } from '../../helpers/browser.ts';
-import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
 import { poll } from './poll.ts';
 
@@ -46,9 +46,7 @@ describe('SFU media in Chromium (real Janus)', () => {
     );
     server = await startServer({
       PARLEY_WEB_DIR: dir,
-      PARLEY_JANUS_URL: janus.wsUrl,
-      PARLEY_JANUS_API_SECRET: janus.apiSecret,
-      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      ...janusEnv(janus),
       PARLEY_SFU_THRESHOLD: '1',
     });
     // Received audio plays (muted) as in an app, and the talker's WebAudio tone starts unprompted.
@@ -319,9 +317,7 @@ describe('SFU media in Chromium (real Janus)', () => {
     // Its own server: the room moves to the SFU past 3 members and back once under 3 for 1 s.
     const small = await startServer({
       PARLEY_WEB_DIR: dir,
-      PARLEY_JANUS_URL: janus.wsUrl,
-      PARLEY_JANUS_API_SECRET: janus.apiSecret,
-      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      ...janusEnv(janus),
       PARLEY_SFU_THRESHOLD: '3',
       PARLEY_SFU_SHRINK_DELAY_S: '1',
     });

@@ -18,7 +18,7 @@ import {
   tracePage,
   writePage,
 } from '../../helpers/browser.ts';
-import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
 import { poll } from './poll.ts';
 
@@ -60,9 +60,7 @@ describe('SFU room in Chromium (real Janus)', () => {
       );
     server = await startServer({
       PARLEY_WEB_DIR: dir,
-      PARLEY_JANUS_URL: janus.wsUrl,
-      PARLEY_JANUS_API_SECRET: janus.apiSecret,
-      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      ...janusEnv(janus),
     });
     browser = await launchChromium();
     const context = await newMediaContext(browser, server.url);

@@ -25,7 +25,7 @@ import {
   tracePage,
   writePage,
 } from '../../helpers/browser.ts';
-import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
 import { poll } from './poll.ts';
 
@@ -48,9 +48,7 @@ describe('SFU shrink to mesh with late joiners (real Janus)', () => {
     );
     server = await startServer({
       PARLEY_WEB_DIR: dir,
-      PARLEY_JANUS_URL: janus.wsUrl,
-      PARLEY_JANUS_API_SECRET: janus.apiSecret,
-      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      ...janusEnv(janus),
       PARLEY_SFU_THRESHOLD: '4',
       PARLEY_SFU_SHRINK_DELAY_S: '1',
     });

@@ -24,7 +24,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, Page } from 'playwright-core';
 import { bundleForBrowser, newMediaContext, removeDir, tracePage, writePage } from '../../helpers/browser.ts';
-import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { buildWeb, launchForWeb, openPerson, type Person, screenshot } from '../../helpers/web.ts';
 
@@ -148,9 +148,7 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     );
     server = await startServer({
       PARLEY_WEB_DIR: dir,
-      PARLEY_JANUS_URL: janus.wsUrl,
-      PARLEY_JANUS_API_SECRET: janus.apiSecret,
-      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      ...janusEnv(janus),
       // A room that shrank goes back to peer to peer after a second (default 15 s).
       PARLEY_SFU_SHRINK_DELAY_S: '1',
     });

@@ -11,7 +11,7 @@ import type { ParleyServer } from '@parley/server';
 import { JanusClient } from '../../../packages/server/src/sfu/janus-client.ts';
 import { roomIdFor } from '../../../packages/server/src/sfu/sfu-rooms.ts';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
-import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
@@ -29,14 +29,10 @@ describe('SFU room modes (real Janus)', () => {
   before(async () => {
     janus = await startJanus();
     server = await startServer({
-      PARLEY_JANUS_URL: janus.wsUrl,
-      PARLEY_JANUS_API_SECRET: janus.apiSecret,
-      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      ...janusEnv(janus),
     });
     shrinking = await startServer({
-      PARLEY_JANUS_URL: janus.wsUrl,
-      PARLEY_JANUS_API_SECRET: janus.apiSecret,
-      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      ...janusEnv(janus),
       PARLEY_SFU_SHRINK_DELAY_S: String(SHRINK_S),
     });
     await until(async () => (await server.health()).sfu === 'ok' && (await shrinking.health()).sfu === 'ok');

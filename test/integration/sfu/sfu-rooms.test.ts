@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
-import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
@@ -20,9 +20,7 @@ describe('SFU rooms (real Janus)', () => {
   before(async () => {
     janus = await startJanus();
     server = await startServer({
-      PARLEY_JANUS_URL: janus.wsUrl,
-      PARLEY_JANUS_API_SECRET: janus.apiSecret,
-      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      ...janusEnv(janus),
     });
     await until(async () => (await server.health()).sfu === 'ok');
   });

@@ -6,60 +6,30 @@
  * does WebRTC here; signaling is plain WebSocket clients driven by the test.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ServerMessage, ServerMessageOf } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
-import type { Browser, Page } from 'playwright-core';
-import {
-  launchChromium,
-  newMediaContext,
-  pollPage,
-  removeDir,
-  type StaticServer,
-  serveStatic,
-  tracePage,
-  writePage,
-} from '../../helpers/browser.ts';
-import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import type { Page } from 'playwright-core';
+import { type BlankMediaPage, openBlankMediaPage, pollPage } from '../../helpers/browser.ts';
+import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
 describe('SFU sources (real Janus, real Chromium publisher)', () => {
   let janus: TestJanus;
   let server: ParleyServer;
-  let browser: Browser;
+  let blank: BlankMediaPage;
   let page: Page;
-  let site: StaticServer;
-  let dir: string;
 
   before(async () => {
     janus = await startJanus();
-    server = await startServer({
-      PARLEY_JANUS_URL: janus.wsUrl,
-      PARLEY_JANUS_API_SECRET: janus.apiSecret,
-      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
-    });
-    dir = mkdtempSync(join(tmpdir(), 'parley-sources-'));
-    writePage(
-      dir,
-      'index.html',
-      '<!doctype html><title>publisher</title><canvas width="320" height="240"></canvas>',
-    );
-    site = await serveStatic(dir);
-    browser = await launchChromium();
-    const context = await newMediaContext(browser, site.url);
-    page = await context.newPage();
-    tracePage(page, 'publisher');
-    await page.goto(`${site.url}/index.html`);
+    server = await startServer(janusEnv(janus));
+    blank = await openBlankMediaPage('publisher', '<canvas width="320" height="240"></canvas>');
+    page = blank.page;
   });
   after(async () => {
     await closeAllClients();
-    await browser?.close();
-    await site?.close();
-    if (dir) removeDir(dir);
+    await blank?.close();
     await stopAllServers();
     await janus?.close();
   });

@@ -14,31 +14,19 @@
  *   `stun_server` is asked for the public address when Janus starts.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { lanIPv4Addresses } from '../../../packages/server/src/tls/self-signed.ts';
-import {
-  launchChromium,
-  newMediaContext,
-  pollPage,
-  removeDir,
-  type StaticServer,
-  serveStatic,
-  tracePage,
-  writePage,
-} from '../../helpers/browser.ts';
+import { type BlankMediaPage, openBlankMediaPage, pollPage } from '../../helpers/browser.ts';
 import {
   type CoturnConfigContext,
   type CoturnHandle,
   startCoturn,
   turnAllocate,
 } from '../../helpers/coturn.ts';
-import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { freePort } from '../../helpers/redis.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
@@ -170,10 +158,8 @@ for (const variant of VARIANTS)
     let coturn: CoturnHandle;
     let janus: TestJanus;
     let server: ParleyServer;
-    let browser: Browser;
+    let blank: BlankMediaPage;
     let page: Page;
-    let site: StaticServer;
-    let dir: string;
     /** Requests Janus made to /janus/turn, with the status each got. */
     const turnRequests: number[] = [];
 
@@ -186,9 +172,7 @@ for (const variant of VARIANTS)
       });
       server = await startServer({
         PARLEY_PORT: String(port),
-        PARLEY_JANUS_URL: janus.wsUrl,
-        PARLEY_JANUS_API_SECRET: janus.apiSecret,
-        PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+        ...janusEnv(janus),
         // Janus's libnice reaches no TURN server on 127.0.0.1 from its ICE address (measured: the
         // allocation times out), so coturn listens on the machine's address as well.
         PARLEY_TURN_URLS: `turn:${lan}:${coturn.port}?transport=udp`,
@@ -198,20 +182,12 @@ for (const variant of VARIANTS)
       server.httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
         if (req.url?.startsWith('/janus/turn')) res.on('finish', () => turnRequests.push(res.statusCode));
       });
-      dir = mkdtempSync(join(tmpdir(), 'parley-sfu-turn-'));
-      writePage(dir, 'index.html', '<!doctype html><title>relay</title>');
-      site = await serveStatic(dir);
-      browser = await launchChromium();
-      const context = await newMediaContext(browser, site.url);
-      page = await context.newPage();
-      tracePage(page, 'relay');
-      await page.goto(`${site.url}/index.html`);
+      blank = await openBlankMediaPage('relay');
+      page = blank.page;
     });
     after(async () => {
       await closeAllClients();
-      await browser?.close();
-      await site?.close();
-      if (dir) removeDir(dir);
+      await blank?.close();
       await stopAllServers();
       await janus?.close();
       await coturn?.close();
@@ -428,29 +404,19 @@ describe('Janus NAT settings (real Janus, real coturn as STUN, real Chromium off
   const lan = lanIPv4Addresses()[0];
   const PUBLIC = '203.0.113.7';
   let coturn: CoturnHandle;
-  let browser: Browser;
+  let blank: BlankMediaPage;
   let page: Page;
-  let site: StaticServer;
-  let dir: string;
   const januses: TestJanus[] = [];
 
   before(async () => {
     if (!lan) return;
     coturn = await startCoturn({ config: (ctx) => coturnOnLan(ctx, lan, false) });
-    dir = mkdtempSync(join(tmpdir(), 'parley-sfu-nat-'));
-    writePage(dir, 'index.html', '<!doctype html><title>nat</title>');
-    site = await serveStatic(dir);
-    browser = await launchChromium();
-    const context = await newMediaContext(browser, site.url);
-    page = await context.newPage();
-    tracePage(page, 'nat');
-    await page.goto(`${site.url}/index.html`);
+    blank = await openBlankMediaPage('nat');
+    page = blank.page;
   });
   after(async () => {
     await closeAllClients();
-    await browser?.close();
-    await site?.close();
-    if (dir) removeDir(dir);
+    await blank?.close();
     await stopAllServers();
     for (const j of januses) await j.close();
     await coturn?.close();
@@ -459,9 +425,7 @@ describe('Janus NAT settings (real Janus, real coturn as STUN, real Chromium off
   /** Host candidate addresses in Janus's answer to a Chromium publisher, through Parley. */
   async function answerHosts(janus: TestJanus): Promise<string[]> {
     const server = await startServer({
-      PARLEY_JANUS_URL: janus.wsUrl,
-      PARLEY_JANUS_API_SECRET: janus.apiSecret,
-      PARLEY_JANUS_ADMIN_KEY: janus.adminKey,
+      ...janusEnv(janus),
     });
     const c = await connectClient(server.wsUrl);
     await c.hello('presenter');
