@@ -85,6 +85,13 @@ class FakePC extends EventTarget {
     this.iceConnectionState = 'failed';
     this.dispatchEvent(new Event('iceconnectionstatechange'));
   }
+  /** A gathered candidate (`null`: gathering ended), as the browser fires it. */
+  gather(c: { candidate: string; sdpMid: string; sdpMLineIndex: number } | null) {
+    const ev = Object.assign(new Event('icecandidate'), {
+      candidate: c === null ? null : { ...c, toJSON: () => c },
+    });
+    this.dispatchEvent(ev);
+  }
 }
 
 type Handler = (msg: ClientMessage) => ServerMessage | Promise<ServerMessage>;
@@ -424,6 +431,69 @@ describe('SfuSession › layers', () => {
     assert.deepEqual(caps, [1]);
     await until(() => s.of('sfu.configure').length === 2, 'capped configure');
     assert.equal(s.of('sfu.configure')[1]!.substream, 1);
+    sfu.close();
+  });
+});
+
+describe('SfuSession › trickle', () => {
+  const HOST = 'candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host';
+
+  it('holds publisher candidates until sfu.published, then sends them in order; the end is null', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const s = server(async (msg) => {
+      if (msg.type === 'sfu.publish') await gate;
+      return s.ok(msg);
+    });
+    const sfu = session(s);
+    const publishing = sfu.publish([new FakeTrack('audio')] as never);
+    await until(() => s.of('sfu.publish').length === 1, 'publish sent');
+    const pc = sfu.publisher as unknown as FakePC;
+    pc.gather({ candidate: HOST, sdpMid: '0', sdpMLineIndex: 0 });
+    await tick(10);
+    assert.equal(s.of('sfu.trickle').length, 0, 'held while the SFU has no publisher yet');
+    release();
+    await publishing;
+    pc.gather(null);
+    await until(() => s.of('sfu.trickle').length === 2, 'both sent');
+    assert.deepEqual(
+      s.of('sfu.trickle').map((m) => [m.target, m.candidate]),
+      [
+        ['publisher', { candidate: HOST, sdpMid: '0', sdpMLineIndex: 0 }],
+        ['publisher', null],
+      ],
+    );
+    sfu.close();
+  });
+
+  it('sends subscriber candidates right after the answer, and none of a replaced connection', async () => {
+    const s = server();
+    const sfu = session(s);
+    sfu.onFeeds(['bob']);
+    await until(() => s.of('sfu.answer').length === 1, 'answer');
+    const first = sfu.subscriber as unknown as FakePC;
+    first.gather({ candidate: HOST, sdpMid: '0', sdpMLineIndex: 0 });
+    await until(() => s.of('sfu.trickle').length === 1, 'trickled');
+    const order = s.sent.map((m) => m.type).filter((t) => t === 'sfu.answer' || t === 'sfu.trickle');
+    assert.deepEqual(order, ['sfu.answer', 'sfu.trickle']);
+    assert.equal(s.of('sfu.trickle')[0]!.target, 'subscriber');
+    first.failIce();
+    await until(() => s.of('sfu.answer').length === 2, 'answer on the new connection');
+    first.gather({ candidate: HOST, sdpMid: '1', sdpMLineIndex: 1 });
+    await tick(10);
+    assert.equal(s.of('sfu.trickle').length, 1, 'the closed connection sends nothing');
+    sfu.close();
+  });
+
+  it('with trickle off, waits for gathering and sends no sfu.trickle', async () => {
+    const s = server();
+    const sfu = session(s, { trickle: false });
+    await sfu.publish([new FakeTrack('audio')] as never);
+    (sfu.publisher as unknown as FakePC).gather({ candidate: HOST, sdpMid: '0', sdpMLineIndex: 0 });
+    await tick(10);
+    assert.equal(s.of('sfu.trickle').length, 0);
     sfu.close();
   });
 });

@@ -16,9 +16,9 @@
  *   view of it, the active speaker and the subscriber link's health (`layer-choice.ts`); changes
  *   go out as `sfu.configure`, debounced, only when they change something.
  *
- * Descriptions are sent once ICE gathering completed (host candidates gather in milliseconds),
- * so no candidate trickling is needed in either direction: the SFU's own descriptions carry its
- * candidates as well. Negotiations of each connection run one at a time, in order; the two
+ * Descriptions go out at once and our ICE candidates follow with `sfu.trickle` (held until the
+ * SFU has the connection: after `sfu.published`, after our `sfu.answer`); the SFU's own
+ * descriptions carry its candidates. Negotiations of each connection run one at a time, in order; the two
  * connections negotiate independently (a newcomer subscribes while it publishes). A failed negotiation is
  * retried with backoff (a few times, on a fresh connection); a subscriber connection whose ICE
  * fails is rebuilt and everything subscribed again.
@@ -67,7 +67,12 @@ export interface SfuSessionOptions {
   iceServers?: RTCIceServer[];
   /** RTCPeerConnection constructor (default: the global one). */
   RTCPeerConnection?: RTCPeerConnectionConstructor;
-  /** Longest wait for ICE gathering before sending a description anyway. Default 3000 ms. */
+  /**
+   * Send descriptions at once and our ICE candidates after them with `sfu.trickle` (default
+   * true). False: wait for ICE gathering and send complete descriptions, as before trickling.
+   */
+  trickle?: boolean;
+  /** Without `trickle`, the longest wait for ICE gathering. Default 3000 ms. */
   gatherTimeoutMs?: number;
   /** Send the camera in simulcast layers where the browser can. Default true. */
   simulcast?: boolean;
@@ -110,6 +115,8 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   readonly #PC: RTCPeerConnectionConstructor;
   #pub: RTCPeerConnection | undefined;
   #pubNegotiated = false;
+  /** Our candidates per connection, held until the SFU can take them (`null`: sent as they come). */
+  readonly #heldCandidates = new Map<RTCPeerConnection, (RTCIceCandidateInit | null)[] | null>();
   /** Publisher transceivers by source. */
   readonly #senders = new Map<SfuSource, RTCRtpTransceiver>();
   /** What the app wants published now (retries and rebuilds use the latest). */
@@ -305,6 +312,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#layerTimer);
     this.#removeAllTracks();
+    this.#heldCandidates.clear();
     this.#pub?.close();
     this.#sub?.close();
     this.#pub = undefined;
@@ -315,7 +323,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
 
   async #publishOnce(): Promise<void> {
     this.#assertOpen();
-    if (!this.#pub) this.#pub = new this.#PC({ iceServers: this.#o.iceServers ?? [] });
+    if (!this.#pub) this.#pub = this.#newConnection('publisher');
     const pc = this.#pub;
     let renegotiate = !this.#pubNegotiated;
     const wanted = new Map(this.#wanted.map((t) => [t.source ?? 'camera', t]));
@@ -340,7 +348,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     }
     if (!renegotiate) return;
     await pc.setLocalDescription(await pc.createOffer());
-    await this.#gathered(pc);
+    if (!this.#trickling) await this.#gathered(pc);
     const sources: { mid: string; source: SfuSource }[] = [];
     for (const [source, t] of this.#senders)
       if (t.mid !== null && t.direction !== 'inactive') sources.push({ mid: t.mid, source });
@@ -353,6 +361,8 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     if (reply.type !== 'sfu.published') throw new ParleyError('INTERNAL', `unexpected ${reply.type}`);
     await pc.setRemoteDescription(reply.description);
     this.#pubNegotiated = true;
+    // The SFU holds our publisher now: the candidates gathered meanwhile can go.
+    this.#releaseCandidates(pc, 'publisher');
   }
 
   /** A send-only transceiver for `source`; the camera in simulcast layers where possible. */
@@ -375,6 +385,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   }
 
   #dropPublisher(): void {
+    if (this.#pub) this.#heldCandidates.delete(this.#pub);
     this.#pub?.close();
     this.#pub = undefined;
     this.#pubNegotiated = false;
@@ -431,6 +442,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   #restartSubscriber(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     return this.#serial('subscriber', async () => {
+      if (this.#sub) this.#heldCandidates.delete(this.#sub);
       this.#sub?.close();
       this.#sub = undefined;
       this.#removeAllTracks();
@@ -483,17 +495,20 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     }
     await pc.setRemoteDescription(reply.description);
     await pc.setLocalDescription(await pc.createAnswer());
-    await this.#gathered(pc);
-    await this.#o.signaling.request({
+    if (!this.#trickling) await this.#gathered(pc);
+    const answered = this.#o.signaling.request({
       type: 'sfu.answer',
       room: this.room,
       description: { type: 'answer', sdp: pc.localDescription!.sdp },
     });
+    // Candidates follow the answer on the wire (frames keep their order), while it is on its way.
+    this.#releaseCandidates(pc, 'subscriber');
+    await answered;
     this.#scheduleLayers();
   }
 
   #newSubscriber(): RTCPeerConnection {
-    const pc = new this.#PC({ iceServers: this.#o.iceServers ?? [] });
+    const pc = this.#newConnection('subscriber');
     pc.ontrack = (ev) => {
       const mid = ev.transceiver.mid;
       const info = mid !== null ? this.#streams.get(mid) : undefined;
@@ -677,6 +692,59 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
         await this.#o.signaling.request({ type: 'sfu.unpublish', room: this.room }).catch(() => {});
       }
     }
+  }
+
+  get #trickling(): boolean {
+    return this.#o.trickle ?? true;
+  }
+
+  /**
+   * A connection with the SFU. When trickling, its candidates are held until the SFU has the
+   * connection's description (`#releaseCandidates`), then sent one by one with `sfu.trickle`,
+   * `null` for the end of gathering.
+   */
+  #newConnection(target: 'publisher' | 'subscriber'): RTCPeerConnection {
+    const pc = new this.#PC({ iceServers: this.#o.iceServers ?? [] });
+    if (!this.#trickling) return pc;
+    this.#heldCandidates.set(pc, []);
+    pc.addEventListener('icecandidate', (ev: RTCPeerConnectionIceEvent) => {
+      const c = ev.candidate ? ev.candidate.toJSON() : null;
+      const held = this.#heldCandidates.get(pc);
+      if (held === undefined) return; // closed or replaced
+      if (held) held.push(c);
+      else this.#sendCandidate(pc, target, c);
+    });
+    return pc;
+  }
+
+  /** Sends what `pc` gathered so far and, from now on, each candidate as it comes. */
+  #releaseCandidates(pc: RTCPeerConnection, target: 'publisher' | 'subscriber'): void {
+    const held = this.#heldCandidates.get(pc);
+    if (!held) return;
+    this.#heldCandidates.set(pc, null);
+    for (const c of held) this.#sendCandidate(pc, target, c);
+  }
+
+  #sendCandidate(
+    pc: RTCPeerConnection,
+    target: 'publisher' | 'subscriber',
+    c: RTCIceCandidateInit | null,
+  ): void {
+    if (this.#closed || (target === 'publisher' ? this.#pub : this.#sub) !== pc) return;
+    const candidate =
+      c === null
+        ? null
+        : {
+            candidate: c.candidate ?? '',
+            ...(c.sdpMid !== undefined ? { sdpMid: c.sdpMid } : {}),
+            ...(c.sdpMLineIndex !== undefined ? { sdpMLineIndex: c.sdpMLineIndex } : {}),
+          };
+    this.#o.signaling
+      .request({ type: 'sfu.trickle', room: this.room, target, candidate })
+      .catch((err: unknown) => {
+        // A lost candidate only narrows the paths ICE tries (peer-reflexive ones still work).
+        if (!this.#closed) this.emit('error', err instanceof Error ? err : new Error(String(err)), false);
+      });
   }
 
   /** Resolves once ICE gathering completed (or after the timeout: send what we have). */
