@@ -30,6 +30,8 @@ export const LIMITS = {
   midMaxChars: 64,
   /** Feeds named in one `sfu.subscribe`. */
   sfuFeedsMax: 100,
+  /** Members named in one `sfu.subscribe` `refresh` (each costs the server a look at the SFU). */
+  sfuRefreshMax: 4,
   /** m-lines described in one `sfu.publish` (`sources`). */
   sfuSourcesMax: 16,
 } as const;

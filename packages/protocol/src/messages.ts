@@ -140,6 +140,11 @@ export const SfuSubscribe = req('sfu.subscribe', {
    * drops the old subscription and offers the whole set afresh.
    */
   restart: z.boolean().optional(),
+  /**
+   * Members already received whose published streams changed (a screen share started or
+   * stopped): their new streams are added and their ended ones removed, the others untouched.
+   */
+  refresh: z.array(PeerName).max(LIMITS.sfuRefreshMax).optional(),
 });
 export const SfuAnswer = req('sfu.answer', { room: RoomName, description: SfuAnswerDescription });
 export const SfuTrickle = req('sfu.trickle', {

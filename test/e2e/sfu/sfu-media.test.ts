@@ -274,6 +274,13 @@ describe('SFU media in Chromium (real Janus)', () => {
     // The camera keeps going next to it, in its own stream.
     const both = await page.evaluate(([n]) => window.ROOMS.videoIn(n), ['watcher'] as const);
     assert.equal(both.filter((v) => v.member === 'presenter').length, 2);
+    // Untouched by the screen's arrival: the same camera track, its frame count never reset (the
+    // SDK asked the SFU for the new stream alone: sfu.subscribe refresh).
+    const cameraNow = both.find((v) => v.member === 'presenter' && v.track === camera.track);
+    assert.ok(
+      cameraNow && cameraNow.stream === camera.stream && cameraNow.framesDecoded > camera.framesDecoded,
+      JSON.stringify({ camera, both }),
+    );
 
     const t1 = Date.now();
     await page.evaluate(([n]) => window.ROOMS.stopScreenShare(n), ['presenter'] as const);

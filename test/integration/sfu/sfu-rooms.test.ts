@@ -144,6 +144,10 @@ describe('SFU rooms (real Janus)', () => {
     await refused({ type: 'sfu.publish', room, description: { ...offer, admin_key: 'x' } }, 'BAD_MESSAGE');
     await refused({ type: 'sfu.subscribe', room, feeds: [{ feed: 1 }] }, 'BAD_MESSAGE');
     await refused({ type: 'sfu.subscribe', room, feeds: ['a'], streams: [{ feed: 1 }] }, 'BAD_MESSAGE');
+    await refused(
+      { type: 'sfu.subscribe', room, feeds: ['a'], refresh: ['a', 'b', 'c', 'd', 'e'] },
+      'BAD_MESSAGE',
+    );
     await refused({ type: 'sfu.configure', room, feed: 'h1', request: 'kick' }, 'BAD_MESSAGE');
     await refused({ type: 'sfu.configure', room, feed: 'h1', substream: 7 }, 'BAD_MESSAGE');
     await refused({ type: 'janus', janus: 'message' }, 'UNKNOWN_TYPE');

@@ -497,3 +497,76 @@ describe('SfuSession › trickle', () => {
     sfu.close();
   });
 });
+
+describe('SfuSession › a member whose sources changed', () => {
+  const withScreen = (feed: string) => ({
+    type: 'sfu.offer' as const,
+    room: 'r',
+    description: { type: 'offer' as const, sdp: 'o2' },
+    streams: [
+      { mid: '0', feed, kind: 'audio' as const, source: 'microphone' as const },
+      { mid: '1', feed, kind: 'video' as const, source: 'camera' as const },
+      { mid: '2', feed, kind: 'video' as const, source: 'screen' as const },
+    ],
+  });
+  const subscribes = (s: ReturnType<typeof server>) =>
+    s.of('sfu.subscribe').map((m) => [m.feeds.join(','), m.refresh?.join(',') ?? '']);
+
+  it('a screen that started is asked for alone (refresh), the member not taken afresh', async () => {
+    let sharing = false;
+    const s = server((msg) => {
+      if (msg.type !== 'sfu.subscribe' || !sharing) return s.ok(msg);
+      // The SFU offers only when something changed: here, the screen on a refresh.
+      return msg.refresh ? withScreen('bob') : { type: 'ack' };
+    });
+    const sfu = session(s);
+    sfu.onFeeds(['bob']);
+    await until(() => s.of('sfu.answer').length === 1, 'answer');
+    assert.equal(sfu.hasScreen('bob'), false);
+    sharing = true;
+    sfu.refresh('bob');
+    await until(() => s.of('sfu.answer').length === 2, 'answer with the screen');
+    await tick(20);
+    assert.equal(sfu.hasScreen('bob'), true);
+    assert.deepEqual(subscribes(s).slice(0, 2), [
+      ['bob', ''],
+      ['bob', 'bob'],
+    ]);
+    assert.ok(!subscribes(s).some(([feeds]) => feeds === ''), 'bob never dropped');
+    sfu.close();
+  });
+
+  it('an addition the SFU does not show after a few tries, or a screen that stopped, takes the member afresh', async () => {
+    let screen = false;
+    const s = server((msg) => {
+      if (msg.type === 'sfu.subscribe' && msg.refresh) return { type: 'ack' };
+      if (msg.type === 'sfu.subscribe' && msg.feeds.length > 0 && screen) return withScreen('bob');
+      return s.ok(msg);
+    });
+    const sfu = session(s);
+    sfu.onFeeds(['bob']);
+    await until(() => s.of('sfu.answer').length === 1, 'answer');
+    screen = true;
+    sfu.refresh('bob');
+    await until(() => s.of('sfu.answer').length === 2, 'taken afresh', 5_000);
+    assert.deepEqual(subscribes(s), [
+      ['bob', ''],
+      ['bob', 'bob'],
+      ['bob', 'bob'],
+      ['bob', 'bob'],
+      ['bob', 'bob'],
+      ['bob', 'bob'],
+      ['', ''],
+      ['bob', ''],
+    ]);
+    // Now the screen stops: no refresh is asked (the SFU keeps listing a stopped stream).
+    screen = false;
+    sfu.refresh('bob');
+    await until(() => s.of('sfu.answer').length === 3, 'taken afresh again');
+    assert.deepEqual(subscribes(s).slice(8), [
+      ['', ''],
+      ['bob', ''],
+    ]);
+    sfu.close();
+  });
+});

@@ -57,6 +57,10 @@ export interface SfuTrack {
   stream?: MediaStream;
 }
 
+/** How often, and how far apart, a new source of a member is asked for before taking it afresh. */
+const REFRESH_ATTEMPTS = 5;
+const REFRESH_WAIT_MS = 300;
+
 /** Options of {@link SfuSession}. */
 export interface SfuSessionOptions {
   /** The room (already joined, in `sfu` mode). */
@@ -287,13 +291,22 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   }
 
   /**
-   * Receives `name` afresh: drops its streams from the subscription, then takes them again. For
-   * a publisher that added or removed a source (a screen share) on its live connection, which
-   * the SFU does not announce with `sfu.feeds`.
+   * Follows a publisher that added or removed a source (a screen share) on its live connection,
+   * which the SFU does not announce with `sfu.feeds`. A new source is asked for alone
+   * (`sfu.subscribe {refresh}`: the member's other streams go on untouched), a few times while
+   * the SFU has not taken it yet; a removed one, or an addition the SFU never shows, makes the
+   * member received afresh (its streams dropped and taken again: its camera freezes a moment).
    */
   refresh(name: string): void {
     if (this.#closed || !this.#feeds.includes(name)) return;
+    const adding = !this.hasScreen(name);
     void this.#serial('subscriber', async () => {
+      if (adding) {
+        for (let attempt = 0; attempt < REFRESH_ATTEMPTS && !this.#closed; attempt++) {
+          if (await this.#subscribeOnce(this.#feeds, false, [name]).catch(() => false)) return;
+          await new Promise((r) => setTimeout(r, REFRESH_WAIT_MS));
+        }
+      }
       await this.#subscribeOnce(this.#feeds.filter((n) => n !== name)).catch(() => {});
     }).then(() => this.#resubscribe());
   }
@@ -458,16 +471,18 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     });
   }
 
-  async #subscribeOnce(names: readonly string[], restart = false): Promise<void> {
-    if (this.#closed) return;
+  /** One `sfu.subscribe` and, if the SFU offers, its answer; resolves whether it offered. */
+  async #subscribeOnce(names: readonly string[], restart = false, refresh?: string[]): Promise<boolean> {
+    if (this.#closed) return false;
     const feeds = names.filter((n) => n !== this.#o.self);
     const reply = await this.#o.signaling.request({
       type: 'sfu.subscribe',
       room: this.room,
       feeds,
       ...(restart ? { restart } : {}),
+      ...(refresh ? { refresh } : {}),
     });
-    if (reply.type !== 'sfu.offer') return; // `ack`: nothing changed, or nobody to receive yet
+    if (reply.type !== 'sfu.offer') return false; // `ack`: nothing changed, or nobody to receive yet
     if (!this.#sub) this.#sub = this.#newSubscriber();
     const pc = this.#sub;
     const before = new Set([...this.#streams.values()].map((s) => s.feed));
@@ -505,6 +520,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     this.#releaseCandidates(pc, 'subscriber');
     await answered;
     this.#scheduleLayers();
+    return true;
   }
 
   #newSubscriber(): RTCPeerConnection {

@@ -86,6 +86,8 @@ interface Member {
   subFeeds: Map<string, number>;
   /** The subscriber offer's streams (mid → feed). */
   streams: SfuStream[];
+  /** The same streams as Janus knows them: our mid, and the publisher's feed id and mid. */
+  janusStreams: JanusStream[];
 }
 
 /** This node's Janus state for an SFU room (the room's mode and placement are the directory's). */
@@ -387,6 +389,7 @@ export class SfuRooms {
       m.sub = undefined;
       m.subFeeds = new Map();
       m.streams = [];
+      m.janusStreams = [];
       void old.detach().catch(() => {});
     }
     const publishing = await this.#publishers(r);
@@ -397,7 +400,22 @@ export class SfuRooms {
     }
     const added = [...target].filter(([n, id]) => m.subFeeds.get(n) !== id);
     const removed = [...m.subFeeds].filter(([n, id]) => target.get(n) !== id);
-    if (added.length === 0 && removed.length === 0) {
+    // Feeds received already whose streams changed: the streams to add and to end, by the
+    // publisher's mids (Janus would subscribe a whole feed again, copies included).
+    const streamChanges = {
+      add: [] as { feed: number; mid: string }[],
+      end: [] as { feed: number; mid: string }[],
+    };
+    for (const name of new Set(msg.refresh ?? [])) {
+      const feed = target.get(name);
+      if (!m.sub || feed === undefined || m.subFeeds.get(name) !== feed) continue;
+      const now = await guard(() => this.#publishedMids(m, r, feed));
+      const had = m.janusStreams.filter((x) => x.active && x.feedId === feed).map((x) => x.feedMid);
+      for (const mid of now) if (!had.includes(mid)) streamChanges.add.push({ feed, mid });
+      for (const mid of had) if (!now.includes(mid)) streamChanges.end.push({ feed, mid });
+    }
+    const changed = streamChanges.add.length + streamChanges.end.length > 0;
+    if (added.length === 0 && removed.length === 0 && !changed) {
       ack(s, msg.id);
       return;
     }
@@ -414,6 +432,8 @@ export class SfuRooms {
             m.sub = undefined;
             m.subFeeds = new Map();
             m.streams = [];
+            m.janusStreams = [];
+            m.janusStreams = [];
             void sub.detach();
           }
         });
@@ -427,17 +447,23 @@ export class SfuRooms {
       }
       return m.sub.message({
         request: 'update',
-        ...(added.length > 0 ? { subscribe: added.map(([, feed]) => ({ feed })) } : {}),
-        ...(removed.length > 0 ? { unsubscribe: removed.map(([, feed]) => ({ feed })) } : {}),
+        ...(added.length + streamChanges.add.length > 0
+          ? { subscribe: [...added.map(([, feed]) => ({ feed })), ...streamChanges.add] }
+          : {}),
+        ...(removed.length + streamChanges.end.length > 0
+          ? { unsubscribe: [...removed.map(([, feed]) => ({ feed })), ...streamChanges.end] }
+          : {}),
       });
     });
     m.subFeeds = target;
     if (reply.jsep?.type !== 'offer' || typeof reply.jsep.sdp !== 'string') {
       m.streams = [];
+      m.janusStreams = [];
       ack(s, msg.id);
       return;
     }
     m.streams = streamsOf(reply.data);
+    m.janusStreams = janusStreamsOf(reply.data);
     const frame: Record<string, unknown> = {
       type: 'sfu.offer',
       room: msg.room,
@@ -446,6 +472,27 @@ export class SfuRooms {
     };
     if (msg.id !== undefined) frame.re = msg.id;
     s.send('sfu.offer', JSON.stringify(frame));
+  }
+
+  /**
+   * The mids `feed` publishes now. Janus lists a publisher's streams only to its subscribers, so
+   * a throwaway subscriber handle joins for it and goes (its offer is never answered).
+   */
+  async #publishedMids(m: Member, r: SfuRoom, feed: number): Promise<string[]> {
+    const probe = await m.js.attach();
+    try {
+      const reply = await probe.message({
+        request: 'join',
+        ptype: 'subscriber',
+        room: r.janusId,
+        streams: [{ feed }],
+      });
+      return janusStreamsOf(reply.data)
+        .filter((x) => x.active && x.feedId === feed)
+        .map((x) => x.feedMid);
+    } finally {
+      await probe.detach().catch(() => {});
+    }
   }
 
   /** `sfu.answer`: the member's answer to the last `sfu.offer` starts its subscriber connection. */
@@ -604,6 +651,7 @@ export class SfuRooms {
       sub: undefined,
       subFeeds: new Map(),
       streams: [],
+      janusStreams: [],
     };
     const raced = r.members.get(s.name);
     if (raced && raced.session === s && !raced.js.closed) {
@@ -831,6 +879,26 @@ export function roomIdFor(room: string): number {
 /** Sends `ack {re}` when the request had an id. */
 function ack(s: Session, re: string | number | undefined): void {
   if (re !== undefined) s.send('ack', JSON.stringify({ type: 'ack', re }));
+}
+
+/** One stream of a Janus subscriber handle: our mid, the publisher's feed id and mid. */
+interface JanusStream {
+  mid: string;
+  feedId: number;
+  feedMid: string;
+  active: boolean;
+}
+
+/** The subscriber streams as Janus lists them (kept on the server: they hold Janus ids). */
+function janusStreamsOf(data: Record<string, unknown>): JanusStream[] {
+  const list = Array.isArray(data.streams) ? data.streams : [];
+  const out: JanusStream[] = [];
+  for (const x of list as { mid?: unknown; feed_id?: unknown; feed_mid?: unknown; active?: unknown }[]) {
+    if (typeof x.mid !== 'string' || typeof x.feed_id !== 'number' || typeof x.feed_mid !== 'string')
+      continue;
+    out.push({ mid: x.mid, feedId: x.feed_id, feedMid: x.feed_mid, active: x.active !== false });
+  }
+  return out;
 }
 
 /**

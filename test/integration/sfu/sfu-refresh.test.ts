@@ -1,0 +1,228 @@
+/**
+ * A publisher adds a screen share to its live connection: a subscriber that asks
+ * `sfu.subscribe {refresh: [name]}` gets an offer that adds the screen alone, while the streams
+ * it already receives keep their mids and never stop decoding. A stopped screen (its m-line
+ * inactive) stays listed by Janus, so a refresh then changes nothing. Real Janus, real Chromium
+ * for both connections, plain WebSocket clients for signaling.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ServerMessage, ServerMessageOf } from '@parley/protocol';
+import type { ParleyServer } from '@parley/server';
+import type { Page } from 'playwright-core';
+import { type BlankMediaPage, openBlankMediaPage } from '../../helpers/browser.ts';
+import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { startServer, stopAllServers } from '../../helpers/server.ts';
+import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
+
+type W = { pub: RTCPeerConnection; sub?: RTCPeerConnection; screen?: RTCRtpTransceiver };
+
+describe('SFU refresh of a member whose streams changed (real Janus, real Chromium)', () => {
+  let janus: TestJanus;
+  let server: ParleyServer;
+  let blank: BlankMediaPage;
+  let page: Page;
+
+  before(async () => {
+    janus = await startJanus();
+    server = await startServer(janusEnv(janus));
+    blank = await openBlankMediaPage('refresh', '<canvas width="320" height="240"></canvas>');
+    page = blank.page;
+  });
+  after(async () => {
+    await closeAllClients();
+    await blank?.close();
+    await stopAllServers();
+    await janus?.close();
+  });
+
+  /** Gathers `pc`'s description completely (no trickle in this test). */
+  const localSdp = (script: string) => page.evaluate(script) as Promise<string>;
+
+  /** Frames decoded per subscriber mid. */
+  const framesByMid = () =>
+    page.evaluate(async () => {
+      const out: Record<string, number> = {};
+      const pc = (window as unknown as { w: W }).w.sub!;
+      for (const s of (await pc.getStats()).values())
+        if (s.type === 'inbound-rtp' && s.kind === 'video') out[s.mid as string] = s.framesDecoded as number;
+      return out;
+    });
+
+  async function answer(sub: TestClient, room: string, offer: ServerMessageOf<'sfu.offer'>, id: string) {
+    const sdp = await page.evaluate(async (offerSdp) => {
+      const g = (window as unknown as { w: W }).w;
+      g.sub ??= new RTCPeerConnection();
+      const pc = g.sub;
+      await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+      await pc.setLocalDescription();
+      await new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === 'complete') resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+      });
+      return pc.localDescription!.sdp;
+    }, offer.description.sdp);
+    sub.send({ type: 'sfu.answer', id, room, description: { type: 'answer', sdp } });
+    assert.equal((await sub.next('ack', { timeoutMs: 10_000 })).re, id);
+  }
+
+  async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const v = await read();
+      if (ok(v)) return v;
+      if (Date.now() > deadline) throw new Error(`${what}: last ${JSON.stringify(v)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('SFU › refresh adds a screen share started on a live publisher alone: the camera keeps its mid and never stops; a stopped screen changes nothing', async (t) => {
+    if (!janus.iceAddress) {
+      t.skip('no non-loopback address for ICE on this machine');
+      return;
+    }
+    const room = 'refresh';
+    const pub = await connectClient(server.wsUrl);
+    await pub.hello('presenter');
+    pub.send({ type: 'room.join', room, mode: 'sfu' });
+    await pub.next('room.joined');
+    const sub = await connectClient(server.wsUrl);
+    await sub.hello('viewer');
+    sub.send({ type: 'room.join', room });
+    await sub.next('room.joined');
+
+    const offer = await localSdp(`(async () => {
+      const pc = new RTCPeerConnection();
+      window.w = { pub: pc };
+      const media = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
+      pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly' });
+      pc.addTransceiver(media.getVideoTracks()[0], { direction: 'sendonly' });
+      await pc.setLocalDescription();
+      await new Promise((resolve) => {
+        if (pc.iceGatheringState === 'complete') resolve();
+        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+      });
+      return pc.localDescription.sdp;
+    })()`);
+    const sources = [
+      { mid: '0', source: 'microphone' },
+      { mid: '1', source: 'camera' },
+    ] as const;
+    pub.send({
+      type: 'sfu.publish',
+      id: 'p1',
+      room,
+      description: { type: 'offer', sdp: offer },
+      sources: [...sources],
+    });
+    const published = await pub.next('sfu.published', { timeoutMs: 10_000 });
+    await page.evaluate(
+      (sdp) => (window as unknown as { w: W }).w.pub.setRemoteDescription({ type: 'answer', sdp }),
+      published.description.sdp,
+    );
+    for (;;) {
+      const feeds = await sub.next('sfu.feeds', { timeoutMs: 15_000 });
+      if (feeds.feeds.some((f) => f.name === 'presenter')) break;
+    }
+    sub.send({ type: 'sfu.subscribe', id: 's1', room, feeds: ['presenter'] });
+    const first = await sub.next('sfu.offer', { timeoutMs: 10_000 });
+    await answer(sub, room, first, 'a1');
+    const camMid = first.streams.find((s) => s.source === 'camera')!.mid;
+    await until(framesByMid, (f) => (f[camMid] ?? 0) > 10, 'camera decoding');
+
+    // The presenter starts sharing a "screen" (a painted canvas) on its live connection.
+    const again = await localSdp(`(async () => {
+      const c = document.querySelector('canvas');
+      const g = c.getContext('2d');
+      setInterval(() => { g.fillStyle = 'hsl(' + (Date.now() % 360) + ',60%,50%)'; g.fillRect(0, 0, 320, 240); }, 50);
+      window.w.screen = window.w.pub.addTransceiver(c.captureStream(15).getVideoTracks()[0], { direction: 'sendonly' });
+      await window.w.pub.setLocalDescription(await window.w.pub.createOffer());
+      return window.w.pub.localDescription.sdp;
+    })()`);
+    pub.send({
+      type: 'sfu.publish',
+      id: 'p2',
+      room,
+      description: { type: 'offer', sdp: again },
+      sources: [...sources, { mid: '2', source: 'screen' }],
+    });
+    const republished = await pub.next('sfu.published', { timeoutMs: 10_000 });
+    await page.evaluate(
+      (sdp) => (window as unknown as { w: W }).w.pub.setRemoteDescription({ type: 'answer', sdp }),
+      republished.description.sdp,
+    );
+
+    // Without refresh nothing changes for the viewer; with it, the screen comes, alone.
+    sub.send({ type: 'sfu.subscribe', id: 'same', room, feeds: ['presenter'] });
+    assert.equal((await sub.next('ack', { timeoutMs: 10_000 })).re, 'same');
+    let withScreen: ServerMessageOf<'sfu.offer'> | undefined;
+    for (let i = 0; i < 30 && !withScreen; i++) {
+      sub.send({ type: 'sfu.subscribe', id: `r${i}`, room, feeds: ['presenter'], refresh: ['presenter'] });
+      const reply = await replyTo(sub, `r${i}`);
+      if (reply.type === 'sfu.offer') withScreen = reply;
+      else await new Promise((r) => setTimeout(r, 200)); // Janus has not taken the new stream yet
+    }
+    assert.ok(withScreen, 'an offer with the screen');
+    assert.deepEqual(
+      withScreen.streams.map((s) => [s.mid, s.kind, s.source]),
+      [
+        ...first.streams.map((s) => [s.mid, s.kind, s.source]),
+        [withScreen.streams.at(-1)!.mid, 'video', 'screen'],
+      ],
+      'the streams received keep their mids; the screen is added once',
+    );
+    const screenMid = withScreen.streams.at(-1)!.mid;
+    const beforeAnswer = await framesByMid();
+    await answer(sub, room, withScreen, 'a2');
+    const both = await until(
+      framesByMid,
+      (f) => (f[screenMid] ?? 0) > 10 && (f[camMid] ?? 0) > beforeAnswer[camMid]! + 10,
+      'screen decoding, camera going on',
+    );
+    console.log(
+      `# refresh: camera ${beforeAnswer[camMid]} -> ${both[camMid]} frames, screen ${both[screenMid]}`,
+    );
+
+    // The presenter stops sharing (its screen m-line goes inactive): Janus keeps listing that
+    // stream, so a refresh changes nothing (the SDK takes such a member afresh instead); the
+    // screen's frames stop and the camera goes on.
+    const stopped = await localSdp(`(async () => {
+      window.w.screen.direction = 'inactive';
+      await window.w.pub.setLocalDescription(await window.w.pub.createOffer());
+      return window.w.pub.localDescription.sdp;
+    })()`);
+    pub.send({
+      type: 'sfu.publish',
+      id: 'p3',
+      room,
+      description: { type: 'offer', sdp: stopped },
+      sources: [...sources],
+    });
+    const republished2 = await pub.next('sfu.published', { timeoutMs: 10_000 });
+    await page.evaluate(
+      (sdp) => (window as unknown as { w: W }).w.pub.setRemoteDescription({ type: 'answer', sdp }),
+      republished2.description.sdp,
+    );
+    sub.send({ type: 'sfu.subscribe', id: 'e1', room, feeds: ['presenter'], refresh: ['presenter'] });
+    assert.equal((await replyTo(sub, 'e1')).type, 'ack');
+    await new Promise((r) => setTimeout(r, 500));
+    const later = await framesByMid();
+    await until(framesByMid, (f) => (f[camMid] ?? 0) > later[camMid]! + 10, 'camera still going');
+    const last = await framesByMid();
+    assert.ok(
+      last[screenMid]! - later[screenMid]! <= 2,
+      `no screen frames once stopped (${later[screenMid]} -> ${last[screenMid]})`,
+    );
+  });
+});
+
+/** The frame answering request `re` (taken out of the client's queue), whatever its type. */
+async function replyTo(c: TestClient, re: string, timeoutMs = 10_000): Promise<ServerMessage> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const i = c.frames.findIndex((f) => (f as { re?: unknown }).re === re);
+    if (i >= 0) return c.frames.splice(i, 1)[0]!;
+    if (Date.now() > deadline) throw new Error(`no reply to ${re} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
