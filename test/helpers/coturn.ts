@@ -9,12 +9,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, isIPv6, type Socket as TcpSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
+import { bindUdp, freeUdpRange } from './udp-ports.ts';
 
 export const TURNSERVER_PATH = process.env.PARLEY_TURNSERVER ?? '/usr/bin/turnserver';
 
@@ -95,7 +96,7 @@ async function startOnce(
   const logFile = join(dir, 'turn.log');
   const port = await freeUdpTcpPort();
   const tlsPort = await freeUdpTcpPort();
-  const relayRange = await freeUdpRange(options.relayPorts ?? 32);
+  const relayRange = await freeUdpRange(options.relayPorts ?? 32, '127.0.0.1');
   let args = [
     '-n',
     '--listening-ip=127.0.0.1',
@@ -209,23 +210,12 @@ function listenTcp(port: number): Promise<{ port: number; close: () => Promise<v
   });
 }
 
-function bindUdp(port: number): Promise<UdpSocket | null> {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    socket.once('error', () => {
-      socket.close();
-      resolve(null);
-    });
-    socket.bind(port, '127.0.0.1', () => resolve(socket));
-  });
-}
-
 /** A port free for both TCP and UDP on 127.0.0.1 (coturn listens on both). */
 async function freeUdpTcpPort(): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const tcp = await listenTcp(0);
     if (!tcp) continue;
-    const udp = await bindUdp(tcp.port);
+    const udp = await bindUdp(tcp.port, '127.0.0.1');
     await tcp.close();
     if (udp) {
       udp.close();
@@ -233,29 +223,6 @@ async function freeUdpTcpPort(): Promise<number> {
     }
   }
   throw new Error('no free TCP+UDP port on 127.0.0.1');
-}
-
-/**
- * A run of `size` UDP ports that are free right now, below the kernel's ephemeral range
- * (32768+) so that sockets other tests open on port 0 do not land in it.
- */
-async function freeUdpRange(size: number): Promise<{ min: number; max: number }> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const min = 20_000 + Math.floor(Math.random() * (12_000 - size));
-    const sockets: UdpSocket[] = [];
-    let ok = true;
-    for (let p = min; p < min + size; p++) {
-      const s = await bindUdp(p);
-      if (!s) {
-        ok = false;
-        break;
-      }
-      sockets.push(s);
-    }
-    for (const s of sockets) s.close();
-    if (ok) return { min, max: min + size - 1 };
-  }
-  throw new Error(`no free run of ${size} UDP ports`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import WebSocket from 'ws';
 import { type JanusConfigOptions, writeJanusConfig } from '../../packages/server/src/sfu/janus-config.ts';
 import { lanIPv4Addresses } from '../../packages/server/src/tls/self-signed.ts';
 import { freePort } from './redis.ts';
+import { freeUdpRange } from './udp-ports.ts';
 
 export const JANUS_PATH = process.env.PARLEY_JANUS ?? '/usr/bin/janus';
 
@@ -190,38 +190,4 @@ function answersInfo(url: string, apiSecret: string): Promise<boolean> {
     });
     ws.on('error', () => done(false));
   });
-}
-
-function bindUdp(port: number): Promise<UdpSocket | null> {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    socket.once('error', () => {
-      socket.close();
-      resolve(null);
-    });
-    socket.bind(port, () => resolve(socket));
-  });
-}
-
-/**
- * A run of `size` UDP ports free right now on every address, below the kernel's ephemeral range
- * (32768+) so sockets other tests open on port 0 do not land in it.
- */
-async function freeUdpRange(size: number): Promise<{ min: number; max: number }> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const min = 20_000 + Math.floor(Math.random() * (12_000 - size));
-    const sockets: UdpSocket[] = [];
-    let ok = true;
-    for (let p = min; p < min + size; p++) {
-      const s = await bindUdp(p);
-      if (!s) {
-        ok = false;
-        break;
-      }
-      sockets.push(s);
-    }
-    for (const s of sockets) s.close();
-    if (ok) return { min, max: min + size - 1 };
-  }
-  throw new Error(`no free run of ${size} UDP ports`);
 }
