@@ -132,3 +132,14 @@ export async function closeAllClients(): Promise<void> {
   open.clear();
   await Promise.all(all.map((c) => c.close()));
 }
+
+/** The frame answering request `re` (taken out of the client's queue), whatever its type. */
+export async function replyTo(c: TestClient, re: string, timeoutMs = 10_000): Promise<ServerMessage> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const i = c.frames.findIndex((f) => (f as { re?: unknown }).re === re);
+    if (i >= 0) return c.frames.splice(i, 1)[0]!;
+    if (Date.now() > deadline) throw new Error(`no reply to ${re} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -13,7 +13,7 @@ import { bundleForBrowser, removeDir, writePage } from '../../helpers/browser.ts
 import { BrowserSet } from '../../helpers/browsers.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
-import { poll } from './poll.ts';
+import { poll } from '../../helpers/wait.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 

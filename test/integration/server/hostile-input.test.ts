@@ -7,6 +7,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { type ClientMessage, closeCodeFor, type ErrorCode, ParleyError } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
 import { startServer } from '../../helpers/server.ts';
+import { until as waitUntil } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
 let seq = 0;
@@ -45,13 +46,7 @@ async function expectFatal(c: TestClient, code: ErrorCode) {
   assert.deepEqual(await c.closed, { code: closeCodeFor(code), reason: code });
 }
 
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 5000) => waitUntil(cond, timeoutMs, 10);
 
 async function errorCount(server: ParleyServer, code: ErrorCode): Promise<number> {
   const text = await server.metrics.registry.getSingleMetricAsString('parley_errors_total');

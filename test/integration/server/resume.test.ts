@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
+import { until as waitUntil } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 
 /** Polls `cond` every 10 ms until it holds or `timeoutMs` passes. */
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 3000) => waitUntil(cond, timeoutMs, 10);
 
 describe('Session resume and grace', () => {
   afterEach(async () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { JanusClient, JanusError, type JanusHandle } from '../../../packages/server/src/sfu/janus-client.ts';
 import { startJanus, type TestJanus } from '../../helpers/janus.ts';
+import { until as waitUntil } from '../../helpers/wait.ts';
 
 describe('JanusClient', () => {
   let janus: TestJanus;
@@ -139,10 +140,4 @@ describe('JanusClient', () => {
   });
 });
 
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 10_000) => waitUntil(cond, timeoutMs, 20);

@@ -16,6 +16,7 @@ import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
 import { startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { freePort, startRedis, stopAllRedis, type TestRedis } from '../../helpers/redis.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
+import { until as waitUntil } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
 const apiSecret = randomBytes(18).toString('base64url');
@@ -340,10 +341,4 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
   });
 });
 
-async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 20_000) => waitUntil(cond, timeoutMs, 50);

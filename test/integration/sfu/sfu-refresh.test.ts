@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ServerMessage, ServerMessageOf } from '@parley/protocol';
+import type { ServerMessageOf } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
 import type { Page } from 'playwright-core';
 import { type BlankMediaPage, openBlankMediaPage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
+import { poll } from '../../helpers/wait.ts';
+import { closeAllClients, connectClient, replyTo, type TestClient } from '../../helpers/ws-client.ts';
 
 type W = { pub: RTCPeerConnection; sub?: RTCPeerConnection; screen?: RTCRtpTransceiver };
 
@@ -64,16 +65,6 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
     }, offer.description.sdp);
     sub.send({ type: 'sfu.answer', id, room, description: { type: 'answer', sdp } });
     assert.equal((await sub.next('ack', { timeoutMs: 10_000 })).re, id);
-  }
-
-  async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const v = await read();
-      if (ok(v)) return v;
-      if (Date.now() > deadline) throw new Error(`${what}: last ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
   }
 
   it('SFU › refresh adds a screen share started on a live publisher alone: the camera keeps its mid and never stops; a stopped screen changes nothing', async (t) => {
@@ -128,7 +119,7 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
     const first = await sub.next('sfu.offer', { timeoutMs: 10_000 });
     await answer(sub, room, first, 'a1');
     const camMid = first.streams.find((s) => s.source === 'camera')!.mid;
-    await until(framesByMid, (f) => (f[camMid] ?? 0) > 10, 'camera decoding');
+    await poll(framesByMid, (f) => (f[camMid] ?? 0) > 10, 15_000);
 
     // The presenter starts sharing a "screen" (a painted canvas) on its live connection.
     const again = await localSdp(`(async () => {
@@ -174,10 +165,10 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
     const screenMid = withScreen.streams.at(-1)!.mid;
     const beforeAnswer = await framesByMid();
     await answer(sub, room, withScreen, 'a2');
-    const both = await until(
+    const both = await poll(
       framesByMid,
       (f) => (f[screenMid] ?? 0) > 10 && (f[camMid] ?? 0) > beforeAnswer[camMid]! + 10,
-      'screen decoding, camera going on',
+      15_000,
     );
     console.log(
       `# refresh: camera ${beforeAnswer[camMid]} -> ${both[camMid]} frames, screen ${both[screenMid]}`,
@@ -207,7 +198,7 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
     assert.equal((await replyTo(sub, 'e1')).type, 'ack');
     await new Promise((r) => setTimeout(r, 500));
     const later = await framesByMid();
-    await until(framesByMid, (f) => (f[camMid] ?? 0) > later[camMid]! + 10, 'camera still going');
+    await poll(framesByMid, (f) => (f[camMid] ?? 0) > later[camMid]! + 10, 15_000);
     const last = await framesByMid();
     assert.ok(
       last[screenMid]! - later[screenMid]! <= 2,
@@ -215,14 +206,3 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
     );
   });
 });
-
-/** The frame answering request `re` (taken out of the client's queue), whatever its type. */
-async function replyTo(c: TestClient, re: string, timeoutMs = 10_000): Promise<ServerMessage> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const i = c.frames.findIndex((f) => (f as { re?: unknown }).re === re);
-    if (i >= 0) return c.frames.splice(i, 1)[0]!;
-    if (Date.now() > deadline) throw new Error(`no reply to ${re} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -10,6 +10,7 @@ import type { ParleyServer } from '@parley/server';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
+import { until as waitUntil } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
 describe('SFU rooms (real Janus)', () => {
@@ -246,10 +247,4 @@ describe('SFU rooms without Janus', () => {
   });
 });
 
-async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 15_000) => waitUntil(cond, timeoutMs, 50);

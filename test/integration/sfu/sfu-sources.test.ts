@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ServerMessage, ServerMessageOf } from '@parley/protocol';
+import type { ServerMessageOf } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
 import type { Page } from 'playwright-core';
 import { type BlankMediaPage, openBlankMediaPage, pollPage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
+import { closeAllClients, connectClient, replyTo } from '../../helpers/ws-client.ts';
 
 describe('SFU sources (real Janus, real Chromium publisher)', () => {
   let janus: TestJanus;
@@ -319,14 +319,3 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
     }
   });
 });
-
-/** The frame answering request `re` (taken out of the client's queue), whatever its type. */
-async function replyTo(c: TestClient, re: string, timeoutMs = 10_000): Promise<ServerMessage> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const i = c.frames.findIndex((f) => (f as { re?: unknown }).re === re);
-    if (i >= 0) return c.frames.splice(i, 1)[0]!;
-    if (Date.now() > deadline) throw new Error(`no reply to ${re} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

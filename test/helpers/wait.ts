@@ -1,3 +1,18 @@
+/** Waiting in tests: every loop has a deadline and says what it waited for when it runs out. */
+
+/** Resolves once `cond` holds, checking every `intervalMs`; throws after `timeoutMs`. */
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  intervalMs = 20,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
 /** Polls `read` until `ok` accepts its value (every 200 ms), or fails after `timeoutMs` saying why. */
 export async function poll<T>(
   read: () => Promise<T>,
