@@ -259,10 +259,8 @@ export class SfuRooms {
     const r = this.#follow(room, placement);
     await this.#ensureRoom(r);
     if (!r.link.up) return;
-    const publishing = await this.#publishers(r);
-    if (publishing.size === 0) return;
-    const feeds = [...publishing.keys()].sort().map((name) => ({ name }));
-    s.send('sfu.feeds', JSON.stringify({ type: 'sfu.feeds', room, feeds }));
+    const { frame, count } = await this.#feedsFrame(r);
+    if (count > 0) s.send('sfu.feeds', frame);
   }
 
   /**
@@ -788,14 +786,14 @@ export class SfuRooms {
   /** Tells every member who publishes (`sfu.feeds`). */
   async #announce(r: SfuRoom): Promise<void> {
     if (!r.link.up) return;
+    await this.#relay.broadcast(r.name, '', 'sfu.feeds', (await this.#feedsFrame(r)).frame);
+  }
+
+  /** The `sfu.feeds` frame of who publishes in `r` now, and how many do. */
+  async #feedsFrame(r: SfuRoom): Promise<{ frame: string; count: number }> {
     const publishing = await this.#publishers(r);
     const feeds = [...publishing.keys()].sort().map((name) => ({ name }));
-    await this.#relay.broadcast(
-      r.name,
-      '',
-      'sfu.feeds',
-      JSON.stringify({ type: 'sfu.feeds', room: r.name, feeds }),
-    );
+    return { frame: JSON.stringify({ type: 'sfu.feeds', room: r.name, feeds }), count: feeds.length };
   }
 
   /** A Janus connection dropped: this node's sessions on it are gone; its rooms move or wait. */
