@@ -25,7 +25,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { bundleForBrowser, removeDir, writePage } from '../../test/helpers/browser.ts';
+import { bundlePages, removeDir } from '../../test/helpers/browser.ts';
 import { startJanus, type TestJanus } from '../../test/helpers/janus.ts';
 import { freePort, type RunningServer, startServer } from '../signaling/server-process.ts';
 import { ROOT } from '../signaling/targets.ts';
@@ -136,12 +136,7 @@ const cells: CellEntry[] = [];
 let janus: TestJanus | undefined;
 let mesh: Awaited<ReturnType<typeof startParley>> | undefined;
 let sfu: Awaited<ReturnType<typeof startParley>> | undefined;
-const dir = await bundleForBrowser({ bench: join(ROOT, 'bench/sfu/page.ts') });
-writePage(
-  dir,
-  'bench.html',
-  '<!doctype html><meta charset="utf-8"><script type="module" src="/bench.js"></script>',
-);
+const dir = await bundlePages({ bench: join(ROOT, 'bench/sfu/page.ts') });
 try {
   janus = await startJanus({ rtpPorts: 200 });
   if (!janus.iceAddress) throw new Error('no non-loopback IPv4 address: Chromium cannot reach Janus');

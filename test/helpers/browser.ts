@@ -78,6 +78,22 @@ export async function bundleForBrowser(entries: Record<string, string>, outdir?:
   return dir;
 }
 
+/**
+ * Bundles each entry (as `bundleForBrowser`) and writes `<name>.html`, a page that loads it as a
+ * module. Returns the folder.
+ */
+export async function bundlePages(entries: Record<string, string>, outdir?: string): Promise<string> {
+  const dir = await bundleForBrowser(entries, outdir);
+  for (const name of Object.keys(entries)) {
+    writePage(
+      dir,
+      `${name}.html`,
+      `<!doctype html><meta charset="utf-8"><script type="module" src="/${name}.js"></script>`,
+    );
+  }
+  return dir;
+}
+
 /** Writes a file into a served folder (test pages next to their bundles). */
 export function writePage(dir: string, name: string, html: string): void {
   writeFileSync(join(dir, name), html);

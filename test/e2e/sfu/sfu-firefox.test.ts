@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
-import { bundleForBrowser, removeDir, writePage } from '../../helpers/browser.ts';
+import { bundlePages, removeDir } from '../../helpers/browser.ts';
 import { BrowserSet } from '../../helpers/browsers.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
@@ -25,12 +25,7 @@ describe('SFU with a Firefox publisher (real Janus)', () => {
 
   before(async () => {
     janus = await startJanus();
-    dir = await bundleForBrowser({ rooms: join(ROOT, 'test/e2e/sfu/room-page.ts') });
-    writePage(
-      dir,
-      'rooms.html',
-      '<!doctype html><meta charset="utf-8"><script type="module" src="/rooms.js"></script>',
-    );
+    dir = await bundlePages({ rooms: join(ROOT, 'test/e2e/sfu/room-page.ts') });
     server = await startServer({
       PARLEY_WEB_DIR: dir,
       ...janusEnv(janus),

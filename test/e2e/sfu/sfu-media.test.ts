@@ -12,14 +12,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, Page } from 'playwright-core';
-import {
-  bundleForBrowser,
-  launchChromium,
-  newMediaContext,
-  removeDir,
-  tracePage,
-  writePage,
-} from '../../helpers/browser.ts';
+import { bundlePages, launchChromium, newMediaContext, removeDir, tracePage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
 import { poll } from '../../helpers/wait.ts';
@@ -38,12 +31,7 @@ describe('SFU media in Chromium (real Janus)', () => {
 
   before(async () => {
     janus = await startJanus();
-    dir = await bundleForBrowser({ rooms: join(ROOT, 'test/e2e/sfu/room-page.ts') });
-    writePage(
-      dir,
-      'rooms.html',
-      '<!doctype html><meta charset="utf-8"><script type="module" src="/rooms.js"></script>',
-    );
+    dir = await bundlePages({ rooms: join(ROOT, 'test/e2e/sfu/room-page.ts') });
     server = await startServer({
       PARLEY_WEB_DIR: dir,
       ...janusEnv(janus),

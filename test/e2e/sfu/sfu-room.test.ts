@@ -10,14 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, Page } from 'playwright-core';
-import {
-  bundleForBrowser,
-  launchChromium,
-  newMediaContext,
-  removeDir,
-  tracePage,
-  writePage,
-} from '../../helpers/browser.ts';
+import { bundlePages, launchChromium, newMediaContext, removeDir, tracePage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
 import { poll } from '../../helpers/wait.ts';
@@ -48,16 +41,10 @@ describe('SFU room in Chromium (real Janus)', () => {
 
   before(async () => {
     janus = await startJanus();
-    dir = await bundleForBrowser({
+    dir = await bundlePages({
       sfu: join(ROOT, 'test/e2e/sfu/sfu-page.ts'),
       rooms: join(ROOT, 'test/e2e/sfu/room-page.ts'),
     });
-    for (const entry of ['sfu', 'rooms'])
-      writePage(
-        dir,
-        `${entry}.html`,
-        `<!doctype html><meta charset="utf-8"><script type="module" src="/${entry}.js"></script>`,
-      );
     server = await startServer({
       PARLEY_WEB_DIR: dir,
       ...janusEnv(janus),

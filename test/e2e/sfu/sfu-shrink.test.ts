@@ -17,14 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, Page } from 'playwright-core';
-import {
-  bundleForBrowser,
-  launchChromium,
-  newMediaContext,
-  removeDir,
-  tracePage,
-  writePage,
-} from '../../helpers/browser.ts';
+import { bundlePages, launchChromium, newMediaContext, removeDir, tracePage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
 import { poll } from '../../helpers/wait.ts';
@@ -40,12 +33,7 @@ describe('SFU shrink to mesh with late joiners (real Janus)', () => {
 
   before(async () => {
     janus = await startJanus();
-    dir = await bundleForBrowser({ shrink: join(ROOT, 'test/e2e/sfu/shrink-page.ts') });
-    writePage(
-      dir,
-      'shrink.html',
-      '<!doctype html><meta charset="utf-8"><script type="module" src="/shrink.js"></script>',
-    );
+    dir = await bundlePages({ shrink: join(ROOT, 'test/e2e/sfu/shrink-page.ts') });
     server = await startServer({
       PARLEY_WEB_DIR: dir,
       ...janusEnv(janus),

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, Page } from 'playwright-core';
-import { bundleForBrowser, newMediaContext, removeDir, tracePage, writePage } from '../../helpers/browser.ts';
+import { bundlePages, newMediaContext, removeDir, tracePage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { buildWeb, launchForWeb, openPerson, type Person, screenshot } from '../../helpers/web.ts';
@@ -140,12 +140,7 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     // The built app plus the SDK members' page, served by the same Parley server.
     dir = mkdtempSync(join(tmpdir(), 'parley-web-sfu-'));
     cpSync(await buildWeb(), dir, { recursive: true });
-    await bundleForBrowser({ members: join(ROOT, 'test/e2e/web/sfu-members-page.ts') }, dir);
-    writePage(
-      dir,
-      'members.html',
-      '<!doctype html><meta charset="utf-8"><script type="module" src="/members.js"></script>',
-    );
+    await bundlePages({ members: join(ROOT, 'test/e2e/web/sfu-members-page.ts') }, dir);
     server = await startServer({
       PARLEY_WEB_DIR: dir,
       ...janusEnv(janus),
