@@ -3,6 +3,7 @@ import { afterEach, describe, it } from 'node:test';
 import { createLoggerFactory } from '../../../packages/client/src/log.ts';
 import {
   PeerSession,
+  type PeerSessionOptions,
   type RTCPeerConnectionConstructor,
 } from '../../../packages/client/src/peer/peer-session.ts';
 import type { SignalData } from '../../../packages/client/src/peer/signal-data.ts';
@@ -14,18 +15,31 @@ afterEach(() => {
   for (const s of sessions.splice(0)) s.close();
 });
 
+/** A PeerSession from bob to alice on a fake connection (no data channels), closed after the test. */
+function fakeSession(
+  over: Partial<PeerSessionOptions> & Pick<PeerSessionOptions, 'scope' | 'send'>,
+): PeerSession {
+  const s = new PeerSession({
+    localName: 'bob',
+    remoteName: 'alice',
+    RTCPeerConnection: FakePC,
+    dataChannels: false,
+    ...over,
+  });
+  sessions.push(s);
+  return s;
+}
+
 /** Two sessions wired back to back; each direction delivers after `delayMs()` (FIFO kept). */
 function pair(delayMs: () => number = () => 0, timing: Record<string, number> = {}) {
   const wires: { to: () => PeerSession; chain: Promise<void> }[] = [];
   const mk = (local: string, remote: string, other: () => PeerSession) => {
     const wire = { to: other, chain: Promise.resolve() };
     wires.push(wire);
-    const s = new PeerSession({
+    const s = fakeSession({
       localName: local,
       remoteName: remote,
       scope: 'room:test',
-      RTCPeerConnection: FakePC,
-      dataChannels: false,
       firstOfferWaitMs: 0,
       send: (data: SignalData) => {
         const copy = JSON.parse(JSON.stringify(data)) as SignalData;
@@ -33,7 +47,6 @@ function pair(delayMs: () => number = () => 0, timing: Record<string, number> = 
       },
       ...timing,
     });
-    sessions.push(s);
     return s;
   };
   let a!: PeerSession;
@@ -90,16 +103,13 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
 
   it('the polite side holds its tracks for the first offer and answers with them (no glare)', async () => {
     const sent: SignalData[] = [];
-    const polite = new PeerSession({
+    const polite = fakeSession({
       localName: 'alice',
       remoteName: 'bob',
       scope: 'room:test',
-      RTCPeerConnection: FakePC,
-      dataChannels: false,
       send: (d) => sent.push(d),
       firstOfferWaitMs: 5_000,
     });
-    sessions.push(polite);
     const fp = polite.pc as unknown as FakePeerConnection;
     const added = polite.addTrack(track('a-cam'));
     await tick(5);
@@ -117,31 +127,23 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
 
   it('the polite side offers itself when no first offer comes in time', async () => {
     const sent: SignalData[] = [];
-    const polite = new PeerSession({
+    const polite = fakeSession({
       localName: 'alice',
       remoteName: 'bob',
       scope: 'room:test',
-      RTCPeerConnection: FakePC,
-      dataChannels: false,
       send: (d) => sent.push(d),
       firstOfferWaitMs: 20,
     });
-    sessions.push(polite);
     await polite.addTrack(track('a-cam'));
     await until(() => sent.some((d) => d.kind === 'description'), 'own offer after the wait');
   });
 
   it('buffers candidates that arrive before the remote description', async () => {
     const fakeSent: SignalData[] = [];
-    const s = new PeerSession({
-      localName: 'bob',
-      remoteName: 'alice',
+    const s = fakeSession({
       scope: 'call:c1',
-      RTCPeerConnection: FakePC,
-      dataChannels: false,
       send: (d) => fakeSent.push(d),
     });
-    sessions.push(s);
     const pc = s.pc as unknown as FakePeerConnection;
     s.handleSignal({ kind: 'candidate', scope: 'call:c1', candidate: { candidate: 'early-1', sdpMid: '0' } });
     s.handleSignal({ kind: 'candidate', scope: 'call:c1', candidate: { candidate: 'early-2', sdpMid: '0' } });
@@ -159,15 +161,10 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
   });
 
   it('drops candidates of an offer it ignored (impolite side, glare)', async () => {
-    const s = new PeerSession({
-      localName: 'bob',
-      remoteName: 'alice',
+    const s = fakeSession({
       scope: 'call:c1',
-      RTCPeerConnection: FakePC,
-      dataChannels: false,
       send: () => {},
     });
-    sessions.push(s);
     const pc = s.pc as unknown as FakePeerConnection;
     await s.addTrack(track('b-cam'));
     await until(() => pc.signalingState === 'have-local-offer', 'own offer out');
@@ -180,15 +177,10 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
   });
 
   it('ignores an answer that arrives when no offer is out (stale)', async () => {
-    const s = new PeerSession({
-      localName: 'bob',
-      remoteName: 'alice',
+    const s = fakeSession({
       scope: 'call:c',
-      RTCPeerConnection: FakePC,
-      dataChannels: false,
       send: () => {},
     });
-    sessions.push(s);
     s.handleSignal({ kind: 'description', scope: 'call:c', description: { type: 'answer', sdp: 'old' } });
     await tick(5);
     assert.equal((s.pc as unknown as FakePeerConnection).remoteDescription, null);
@@ -240,18 +232,13 @@ describe('PeerSession › ICE recovery (fake RTCPeerConnection)', () => {
   });
 
   it('restarts after ICE stays disconnected past the grace, and gives up after maxIceRestarts', async () => {
-    const s = new PeerSession({
-      localName: 'bob',
-      remoteName: 'alice',
+    const s = fakeSession({
       scope: 'call:c',
-      RTCPeerConnection: FakePC,
-      dataChannels: false,
       send: () => {},
       iceDisconnectedGraceMs: 5,
       iceRestartTimeoutMs: 5,
       maxIceRestarts: 2,
     });
-    sessions.push(s);
     const pc = s.pc as unknown as FakePeerConnection;
     pc.setIce('connected', 'connected');
     pc.setIce('disconnected', 'disconnected');
@@ -384,12 +371,8 @@ describe('PeerSession › offer-loop guard and lost signaling (fake RTCPeerConne
     const { logger, lines } = recordingLogger();
     const offers: number[] = [];
     let s!: PeerSession;
-    s = new PeerSession({
-      localName: 'bob',
-      remoteName: 'alice',
+    s = fakeSession({
       scope: 'room:test',
-      RTCPeerConnection: FakePC,
-      dataChannels: false,
       firstOfferWaitMs: 0,
       maxOffersPerWindow: 3,
       offerWindowMs: 10_000,
@@ -408,7 +391,6 @@ describe('PeerSession › offer-loop guard and lost signaling (fake RTCPeerConne
         }, 0);
       },
     });
-    sessions.push(s);
     await s.addTrack(track('t0'));
     await until(() => offers.length >= 4, 'a fourth offer after the backoff', 5_000);
     const warn = lines.find((l) => l.msg === 'negotiation loop: backing off');
@@ -421,17 +403,12 @@ describe('PeerSession › offer-loop guard and lost signaling (fake RTCPeerConne
 
   it('signalingLost: after a backoff, an unanswered offer is rolled back and sent again as an ICE restart', async () => {
     const sent: SignalData[] = [];
-    const s = new PeerSession({
-      localName: 'bob',
-      remoteName: 'alice',
+    const s = fakeSession({
       scope: 'room:test',
-      RTCPeerConnection: FakePC,
-      dataChannels: false,
       firstOfferWaitMs: 0,
       answerTimeoutMs: 60_000,
       send: (data) => sent.push(data),
     });
-    sessions.push(s);
     const pc = s.pc as unknown as FakePeerConnection;
     s.sendMediaState({ audio: true, video: false, screen: false });
     await s.addTrack(track('cam'));
@@ -449,15 +426,10 @@ describe('PeerSession › offer-loop guard and lost signaling (fake RTCPeerConne
 
   it('signalingLost while stable and connected only re-sends the media state', async () => {
     const sent: SignalData[] = [];
-    const s = new PeerSession({
-      localName: 'bob',
-      remoteName: 'alice',
+    const s = fakeSession({
       scope: 'room:test',
-      RTCPeerConnection: FakePC,
-      dataChannels: false,
       send: (data) => sent.push(data),
     });
-    sessions.push(s);
     const pc = s.pc as unknown as FakePeerConnection;
     pc.setIce('connected', 'connected');
     s.sendMediaState({ audio: false, video: true, screen: false });
@@ -473,18 +445,13 @@ describe('PeerSession › answer timeout while signaling is down (fake RTCPeerCo
   it('does not resync while signalingUp() is false, and does once it is true again', async () => {
     let up = false;
     const sent: SignalData[] = [];
-    const s = new PeerSession({
-      localName: 'bob',
-      remoteName: 'alice',
+    const s = fakeSession({
       scope: 'room:test',
-      RTCPeerConnection: FakePC,
-      dataChannels: false,
       firstOfferWaitMs: 0,
       answerTimeoutMs: 20,
       signalingUp: () => up,
       send: (data) => sent.push(data),
     });
-    sessions.push(s);
     const pc = s.pc as unknown as FakePeerConnection;
     await s.addTrack(track('cam'));
     await until(() => pc.signalingState === 'have-local-offer', 'offer out');
