@@ -142,6 +142,12 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
   };
 }
 
+/** What `openBlankMediaPage` adds to its page's window for code the test evaluates there. */
+export interface BlankMediaWindow {
+  /** Resolves once `pc` finished gathering ICE candidates (its description is then complete). */
+  gathered(pc: RTCPeerConnection): Promise<void>;
+}
+
 /** A page of its own in a fresh Chromium with fake devices: WebRTC driven by the test. */
 export interface BlankMediaPage {
   readonly browser: Browser;
@@ -162,6 +168,15 @@ export async function openBlankMediaPage(label: string, body = ''): Promise<Blan
   const context = await newMediaContext(browser, site.url);
   const page = await context.newPage();
   tracePage(page, label);
+  await page.addInitScript(() => {
+    (window as unknown as BlankMediaWindow).gathered = (pc) =>
+      new Promise<void>((resolve) => {
+        if (pc.iceGatheringState === 'complete') resolve();
+        pc.addEventListener('icegatheringstatechange', () => {
+          if (pc.iceGatheringState === 'complete') resolve();
+        });
+      });
+  });
   await page.goto(`${site.url}/index.html`);
   let closed = false;
   return {

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ServerMessageOf } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
 import type { Page } from 'playwright-core';
-import { type BlankMediaPage, openBlankMediaPage } from '../../helpers/browser.ts';
+import { type BlankMediaPage, type BlankMediaWindow, openBlankMediaPage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { poll } from '../../helpers/wait.ts';
@@ -57,10 +57,7 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
       const pc = g.sub;
       await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
       await pc.setLocalDescription();
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === 'complete') resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-      });
+      await (window as unknown as BlankMediaWindow).gathered(pc);
       return pc.localDescription!.sdp;
     }, offer.description.sdp);
     sub.send({ type: 'sfu.answer', id, room, description: { type: 'answer', sdp } });
@@ -89,10 +86,7 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
       pc.addTransceiver(media.getAudioTracks()[0], { direction: 'sendonly' });
       pc.addTransceiver(media.getVideoTracks()[0], { direction: 'sendonly' });
       await pc.setLocalDescription();
-      await new Promise((resolve) => {
-        if (pc.iceGatheringState === 'complete') resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-      });
+      await window.gathered(pc);
       return pc.localDescription.sdp;
     })()`);
     const sources = [

@@ -10,7 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import type { ServerMessageOf } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
 import type { Page } from 'playwright-core';
-import { type BlankMediaPage, openBlankMediaPage, pollPage } from '../../helpers/browser.ts';
+import {
+  type BlankMediaPage,
+  type BlankMediaWindow,
+  openBlankMediaPage,
+  pollPage,
+} from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient, replyTo } from '../../helpers/ws-client.ts';
@@ -68,10 +73,7 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
       const cam = pc.addTransceiver(media.getVideoTracks()[0]!, { direction: 'sendonly' });
       const scr = pc.addTransceiver(screen, { direction: 'sendonly' });
       await pc.setLocalDescription();
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === 'complete') resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-      });
+      await (window as unknown as BlankMediaWindow).gathered(pc);
       return { sdp: pc.localDescription!.sdp, mids: [mic.mid!, cam.mid!, scr.mid!] };
     });
     const [micMid, camMid, scrMid] = offer.mids as [string, string, string];
@@ -180,10 +182,7 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
       const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
       pc.addTransceiver(media.getVideoTracks()[0]!, { direction: 'sendonly' });
       await pc.setLocalDescription();
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === 'complete') resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-      });
+      await (window as unknown as BlankMediaWindow).gathered(pc);
       return pc.localDescription!.sdp;
     });
     speaker.send({ type: 'sfu.publish', room, description: { type: 'offer', sdp: offer } });
@@ -205,10 +204,7 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
         w.sub = pc;
         await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
         await pc.setLocalDescription();
-        await new Promise<void>((resolve) => {
-          if (pc.iceGatheringState === 'complete') resolve();
-          pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-        });
+        await (window as unknown as BlankMediaWindow).gathered(pc);
         return pc.localDescription!.sdp;
       }, sdp);
     const framesDecoded = () =>
@@ -300,10 +296,7 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
       const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
       pc.addTransceiver(media.getVideoTracks()[0]!, { direction: 'sendonly' });
       await pc.setLocalDescription();
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === 'complete') resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-      });
+      await (window as unknown as BlankMediaWindow).gathered(pc);
       return pc.localDescription!.sdp;
     });
     speaker.send({ type: 'sfu.publish', id: 'p2', room, description: { type: 'offer', sdp: offer2 } });

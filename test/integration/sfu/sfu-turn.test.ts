@@ -19,7 +19,12 @@ import { after, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Page } from 'playwright-core';
 import { lanIPv4Addresses } from '../../../packages/server/src/tls/self-signed.ts';
-import { type BlankMediaPage, openBlankMediaPage, pollPage } from '../../helpers/browser.ts';
+import {
+  type BlankMediaPage,
+  type BlankMediaWindow,
+  openBlankMediaPage,
+  pollPage,
+} from '../../helpers/browser.ts';
 import {
   type CoturnConfigContext,
   type CoturnHandle,
@@ -227,10 +232,7 @@ for (const variant of VARIANTS)
         const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
         pc.addTransceiver(media.getVideoTracks()[0]!, { direction: 'sendonly' });
         await pc.setLocalDescription();
-        await new Promise<void>((resolve) => {
-          if (pc.iceGatheringState === 'complete') resolve();
-          pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-        });
+        await (window as unknown as BlankMediaWindow).gathered(pc);
         return pc.localDescription!.sdp;
       }, iceServers as RTCIceServer[]);
       const offerCandidates = candidateLines(offer);
@@ -278,10 +280,7 @@ for (const variant of VARIANTS)
             w.errors.push(`sub ${(e as RTCPeerConnectionIceErrorEvent).errorCode}`);
           await pc.setRemoteDescription({ type: 'offer', sdp });
           await pc.setLocalDescription();
-          await new Promise<void>((resolve) => {
-            if (pc.iceGatheringState === 'complete') resolve();
-            pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-          });
+          await (window as unknown as BlankMediaWindow).gathered(pc);
           return pc.localDescription!.sdp;
         },
         { sdp: subOffer.description.sdp, servers: iceServers as RTCIceServer[] },
@@ -436,10 +435,7 @@ describe('Janus NAT settings (real Janus, real coturn as STUN, real Chromium off
       const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
       pc.addTransceiver(media.getVideoTracks()[0]!, { direction: 'sendonly' });
       await pc.setLocalDescription();
-      await new Promise<void>((resolve) => {
-        if (pc.iceGatheringState === 'complete') resolve();
-        pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-      });
+      await (window as unknown as BlankMediaWindow).gathered(pc);
       return pc.localDescription!.sdp;
     });
     c.send({ type: 'sfu.publish', room: 'nat', description: { type: 'offer', sdp: offer } });
