@@ -21,13 +21,13 @@
  * Janus is GPL-3; Parley only talks to it over its network API, as a separate process.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findJanusLibDir, writeJanusConfig } from '../packages/server/src/sfu/janus-config.ts';
 import { lanIPv4Addresses } from '../packages/server/src/tls/self-signed.ts';
+import { keptSecret } from './kept-secret.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const JANUS = process.env.PARLEY_JANUS ?? 'janus';
@@ -106,11 +106,7 @@ const dir = String(values.dir);
 mkdirSync(dir, { recursive: true, mode: 0o700 });
 /** A random secret kept across restarts, so exported variables stay valid. */
 function keep(file: string): string {
-  const path = join(dir, file);
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  const secret = randomBytes(24).toString('base64url');
-  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
-  return secret;
+  return keptSecret(join(dir, file), 24);
 }
 const apiSecret = keep('api-secret');
 const adminKey = keep('admin-key');

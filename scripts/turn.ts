@@ -18,11 +18,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { lanIPv4Addresses } from '../packages/server/src/tls/self-signed.ts';
+import { keptSecret } from './kept-secret.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const TURNSERVER = process.env.PARLEY_TURNSERVER ?? 'turnserver';
@@ -80,14 +81,7 @@ function loadSecret(): string {
   const fromEnv = process.env.PARLEY_TURN_SECRET;
   if (fromEnv) return fromEnv;
   if (typeof values.secret === 'string' && values.secret) return values.secret;
-  const file = join(STATE_DIR, 'secret');
-  if (existsSync(file)) {
-    const kept = readFileSync(file, 'utf8').trim();
-    if (kept) return kept;
-  }
-  const made = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${made}\n`, { mode: 0o600 });
-  return made;
+  return keptSecret(join(STATE_DIR, 'secret'), 32);
 }
 
 mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
