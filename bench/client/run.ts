@@ -1,24 +1,3 @@
-/**
- * `npm run bench:client`: the client SDK against the bare WebRTC ceiling, in one run, in one
- * headless Chromium build on this machine. Prints one JSON document; not a test.
- *
- * 1. Call setup (20 calls each, after a warm-up): the SDK through a real Parley server vs a
- *    minimal hand-written page doing the bare offer/answer (test/e2e/interop/pages/raw-peer.ts,
- *    signals relayed by this process every 2 ms, camera already open). SDK figures:
- *    `acceptedToFrame` (the caller's `accepted` event → first remote frame decoded on both
- *    sides: negotiation, ICE, DTLS, first frame — what the bare page measures from createOffer)
- *    and `callToFrame` (from `client.call()`: also both getUserMedia calls, the ring and the
- *    accept). Half the calls have the caller polite, half impolite (names sort the other way),
- *    so the polite side's first-offer hold-back would show if it ever cost a wait.
- * 2. File transfer: bench/client/file-transfer.ts (raw data channel, 256 KiB messages with
- *    two-watermark backpressure, vs a Parley transfer of the same size, alternating rounds).
- * 3. A 3-party mesh for `meshWindowS` seconds with every stream decoding: CPU of the whole
- *    Chromium process tree (from /proc, all descendants of this process) for the SDK room vs a
- *    bare 3-party mesh (each page: one RTCPeerConnection per other page, camera + microphone).
- *
- *   npm run bench:client [-- --calls 20 --size-mib 64 --rounds 3 --mesh-s 10]
- */
-import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
@@ -26,7 +5,7 @@ import { initRawPeer, relayUntil, startRawSite, type Timeline } from '../../test
 import { type CallTimeline, connectSdkPeer, startSdkSite } from '../../test/e2e/interop/sdk-harness.ts';
 import { startSdkEnv } from '../../test/e2e/sdk/harness.ts';
 import { BrowserSet } from '../../test/helpers/browsers.ts';
-import { processCpuMs } from '../signaling/proc.ts';
+import { parentPids, processCpuMs, withDescendants } from '../signaling/proc.ts';
 import { runFileTransferBench } from './file-transfer.ts';
 
 const { values } = parseArgs({
@@ -178,28 +157,7 @@ async function setupSection(): Promise<Record<string, unknown>> {
 
 /** CPU ms used so far by every descendant of this process (the browsers we launched). */
 function descendantsCpuMs(): { ms: number; processes: number } {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parent.set(Number(name), Number(rest[1]));
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  const ours = new Set<number>([process.pid]);
-  let grew = true;
-  for (let guard = 0; grew && guard < 50; guard++) {
-    grew = false;
-    for (const [pid, ppid] of parent) {
-      if (!ours.has(pid) && ours.has(ppid)) {
-        ours.add(pid);
-        grew = true;
-      }
-    }
-  }
+  const ours = withDescendants([process.pid], parentPids());
   ours.delete(process.pid);
   let ms = 0;
   for (const pid of ours) {

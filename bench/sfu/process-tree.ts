@@ -3,24 +3,8 @@
  * utility processes), from /proc. Only subtrees whose root command line names chromium count,
  * so Janus, the Parley servers and esbuild's service (also our children) are left out.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { processCpuMs } from '../signaling/proc.ts';
-
-/** pid → parent pid, for every process visible now. */
-function parents(): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(name), Number(rest[1]));
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return out;
-}
+import { readFileSync } from 'node:fs';
+import { parentPids, processCpuMs, withDescendants } from '../signaling/proc.ts';
 
 function commandLine(pid: number): string {
   try {
@@ -32,22 +16,12 @@ function commandLine(pid: number): string {
 
 /** The pids of every Chromium process under this one. */
 export function chromiumPids(): number[] {
-  const parent = parents();
-  const ours = new Set<number>();
+  const parent = parentPids();
+  const roots: number[] = [];
   for (const [pid, ppid] of parent) {
-    if (ppid === process.pid && /chrom/i.test(commandLine(pid))) ours.add(pid);
+    if (ppid === process.pid && /chrom/i.test(commandLine(pid))) roots.push(pid);
   }
-  let grew = ours.size > 0;
-  for (let guard = 0; grew && guard < 50; guard++) {
-    grew = false;
-    for (const [pid, ppid] of parent) {
-      if (!ours.has(pid) && ours.has(ppid)) {
-        ours.add(pid);
-        grew = true;
-      }
-    }
-  }
-  return [...ours];
+  return [...withDescendants(roots, parent)];
 }
 
 /** CPU ms (user + system, all threads) used so far by each of `pids` that still runs. */

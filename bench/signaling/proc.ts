@@ -4,7 +4,7 @@
  * up on a shared, noisy machine far better than wall-clock throughput does.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 
 let clockTicksPerSecond: number | undefined;
@@ -99,4 +99,36 @@ export function machineInfo(): MachineInfo {
     platform: `${os.platform()}-${os.arch()}`,
     loadAverage1m: Number(os.loadavg()[0]?.toFixed(2)),
   };
+}
+
+/** pid → parent pid, for every process visible now. */
+export function parentPids(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(name), Number(rest[1]));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/** `roots` and every process below them, by `parent` (pid → parent pid). */
+export function withDescendants(roots: Iterable<number>, parent: Map<number, number>): Set<number> {
+  const ours = new Set<number>(roots);
+  let grew = ours.size > 0;
+  for (let guard = 0; grew && guard < 50; guard++) {
+    grew = false;
+    for (const [pid, ppid] of parent) {
+      if (!ours.has(pid) && ours.has(ppid)) {
+        ours.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return ours;
 }
