@@ -1,3 +1,4 @@
+// @needs chromium
 /**
  * Browser ↔ CLI interop: the web SDK in headless Chromium and `parley` in a Node process speak
  * the same call and file-transfer protocols. A file goes CLI → browser and browser → CLI; both

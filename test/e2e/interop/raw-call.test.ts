@@ -1,3 +1,4 @@
+// @needs chromium, firefox-esr
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { type BrowserKind, BrowserSet, type TestPage } from '../../helpers/browsers.ts';

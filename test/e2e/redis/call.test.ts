@@ -1,3 +1,4 @@
+// @needs chromium, redis-server
 /**
  * A call in Chromium between two pages connected to different Parley nodes (separate processes
  * sharing one redis-server): the invite, the answer and every ICE candidate cross nodes through

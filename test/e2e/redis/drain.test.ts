@@ -1,3 +1,4 @@
+// @needs chromium, redis-server
 /**
  * A call in Chromium survives the signaling node of one side being stopped: that page reaches
  * the nodes through a TCP switch (standing in for a load balancer), the node drains

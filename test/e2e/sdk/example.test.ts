@@ -1,3 +1,4 @@
+// @needs chromium
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// @needs chromium, coturn
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';

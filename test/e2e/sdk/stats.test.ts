@@ -1,3 +1,4 @@
+// @needs chromium
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { StatsSummary } from '../../../packages/client/src/features/stats.ts';

@@ -1,3 +1,4 @@
+// @needs chromium, firefox-esr, janus
 /**
  * A Firefox publisher in an SFU room, received by Chromium: real Firefox ESR (Puppeteer over
  * WebDriver BiDi), real Chromium, the real server and a real Janus, in a room created with

@@ -1,3 +1,4 @@
+// @needs chromium, janus
 /**
  * SFU media through the SDK's Room API, end to end: real Chromium, the real Parley server, a real
  * Janus. Simulcast layers picked by `room.setVideoView` (frame widths read from the subscriber's

@@ -1,3 +1,4 @@
+// @needs chromium, janus
 /**
  * Large rooms end to end: real Chromium, the real Parley server and a real Janus. Six
  * participants join one room created in SFU mode (`room.join` with `mode: "sfu"`); three publish

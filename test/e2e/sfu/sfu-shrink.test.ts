@@ -1,3 +1,4 @@
+// @needs chromium, janus
 /**
  * A room that shrinks back to mesh with members who joined while it was an SFU room: real
  * Chromium, the real Parley server, a real Janus. Their peer connections were set up for data

@@ -1,3 +1,4 @@
+// @needs chromium
 /**
  * The web app, end to end: two people sign in, one calls the other by name, both see and hear
  * each other (proven with getStats), chat both ways, send a file (compared by SHA-256), mute,

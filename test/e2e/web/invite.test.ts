@@ -1,3 +1,4 @@
+// @needs chromium
 /**
  * Invitation links on a server with access tokens on: the token in the link fills in (and locks)
  * the name, signs in and joins the room; without one the app says an invitation is needed.

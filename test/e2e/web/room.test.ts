@@ -1,3 +1,4 @@
+// @needs chromium
 /**
  * Rooms in the web app, end to end: three people meet through a room link (path and hash forms),
  * everyone decodes everyone's video, leaving is shown; a person whose camera is blocked joins

@@ -1,3 +1,4 @@
+// @needs chromium, coturn
 /**
  * The self-test page, end to end: against a server with a local coturn (STUN and TURN REST
  * credentials) every check passes; against a server without STUN/TURN those two say "not

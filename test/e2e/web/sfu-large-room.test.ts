@@ -1,3 +1,4 @@
+// @needs chromium, janus
 /**
  * Large rooms in the web app, end to end: real Chromium, the real Parley server and a real
  * Janus. One person uses the web app (fake camera and microphone, publishing); the others join

@@ -1,3 +1,4 @@
+// @needs openssl
 /**
  * `npm start -- --https` (main.ts): a self-signed certificate for localhost and the LAN
  * addresses (cached in `.parley/tls/`), HTTPS and WSS, and the addresses to open printed as

@@ -1,3 +1,4 @@
+// @needs openssl
 /**
  * PARLEY_TLS_CERT/PARLEY_TLS_KEY: the server serves HTTPS and WSS itself, and a certificate that
  * does not fit its key stops it at startup with one line naming the files.

@@ -1,3 +1,4 @@
+// @needs coturn
 /**
  * `parley check` against a real server and a real coturn: passes when the server's TURN secret
  * matches coturn's, and fails clearly (exit 6, a message naming the credentials) when it does not.

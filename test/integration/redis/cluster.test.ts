@@ -1,3 +1,4 @@
+// @needs redis-server
 /**
  * Three Parley nodes — separate processes — sharing one real redis-server act as one server:
  * signals and call control cross nodes in order, rooms span nodes, a name is unique across

@@ -1,3 +1,4 @@
+// @needs redis-server
 /**
  * The Directory contract suite (test/helpers/directory-contract.ts) against `RedisDirectory` on a
  * real redis-server, plus the Redis call store's atomicity. Each test gets its own key prefix, so

@@ -1,3 +1,4 @@
+// @needs redis-server
 /**
  * Failures of a multi-node deployment, with node processes and a real redis-server:
  * a node killed with SIGKILL (its peers are told within the bound), a node stopped gracefully

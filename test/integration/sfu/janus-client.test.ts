@@ -1,3 +1,4 @@
+// @needs janus
 /**
  * The Janus WebSocket client against a real Janus (Debian `janus`, our generated config):
  * sessions, VideoRoom handles, synchronous and asynchronous plugin requests, typed errors,

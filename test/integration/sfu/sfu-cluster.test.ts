@@ -1,3 +1,4 @@
+// @needs redis-server, janus
 /**
  * SFU rooms across a cluster: two Parley nodes sharing one real Redis, each connected to the same
  * two real Janus instances. Members of one room are split across the nodes; the room's mode and

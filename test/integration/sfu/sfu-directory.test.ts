@@ -1,3 +1,4 @@
+// @needs redis-server
 /**
  * The SFU placement in the Redis directory when a node dies: its members are reaped by a
  * surviving node (heartbeat expired), and a room emptied that way forgets its placement with its

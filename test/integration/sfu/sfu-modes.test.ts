@@ -1,3 +1,4 @@
+// @needs janus
 /**
  * How a room's mode is decided, on a real server with a real Janus: a room created with
  * `room.join {mode:'sfu'}` is an SFU room at once and stays one; the requested mode is ignored

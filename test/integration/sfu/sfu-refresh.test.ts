@@ -1,3 +1,4 @@
+// @needs chromium, janus
 /**
  * A publisher adds a screen share to its live connection: a subscriber that asks
  * `sfu.subscribe {refresh: [name]}` gets an offer that adds the screen alone, while the streams

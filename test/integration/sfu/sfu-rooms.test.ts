@@ -1,3 +1,4 @@
+// @needs janus
 /**
  * Large rooms on a real server with a real Janus, driven by plain WebSocket clients: a room
  * moves to the SFU when its 5th member joins, publish/subscribe/answer go through Janus with

@@ -1,3 +1,4 @@
+// @needs chromium, janus
 /**
  * Stream sources through a real Janus: a real Chromium publisher (fake microphone and camera, and a
  * canvas standing in for a screen share: three m-lines, two of them video) says which m-line is

@@ -1,3 +1,4 @@
+// @needs chromium, coturn, janus
 /**
  * Janus and the browsers on one coturn (real coturn, real Janus, real Chromium):
  * - `POST /janus/turn` mints TURN REST credentials coturn accepts, only for the holder of

@@ -1,3 +1,4 @@
+// @needs coturn
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { mintTurnCredentials } from '../../../packages/server/src/turn/credentials.ts';
