@@ -1,6 +1,7 @@
 // A node:test reporter that prints one line per test (and the failure's detail), never a
 // summary of its own: scripts/test.mjs sums every suite into the one closing line CI reads.
-// Counts go to the file named by PARLEY_COUNT_FILE as JSON.
+// Counts go to the file named by PARLEY_COUNT_FILE as JSON, per file too, with the full names
+// (`suite › test`) of the tests that failed, so the runner can name a flaky test.
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
@@ -8,14 +9,24 @@ const isLeaf = (data) => data.details?.type !== 'suite';
 
 export default async function* countReporter(source) {
   const counts = { passed: 0, failed: 0, skipped: 0, files: {} };
+  const fileOf = (data) => (data.file ? relative(process.cwd(), data.file) : '(unknown)');
   const inFile = (data, key) => {
-    const file = data.file ? relative(process.cwd(), data.file) : '(unknown)';
-    counts.files[file] ??= { passed: 0, failed: 0, skipped: 0 };
+    const file = fileOf(data);
+    counts.files[file] ??= { passed: 0, failed: 0, skipped: 0, failedNames: [] };
     counts.files[file][key]++;
   };
+  // The names of the suites a test sits in, per file: test:start comes in declaration order.
+  const stacks = new Map();
+  const fullName = (data) =>
+    [...(stacks.get(fileOf(data)) ?? []).slice(0, data.nesting), data.name].join(' › ');
   for await (const event of source) {
     const { type, data } = event;
-    if (type === 'test:pass' && isLeaf(data)) {
+    if (type === 'test:start') {
+      const stack = stacks.get(fileOf(data)) ?? [];
+      stack.length = data.nesting;
+      stack.push(data.name);
+      stacks.set(fileOf(data), stack);
+    } else if (type === 'test:pass' && isLeaf(data)) {
       if (data.skip || data.todo) {
         counts.skipped++;
         inFile(data, 'skipped');
@@ -33,6 +44,7 @@ export default async function* countReporter(source) {
       if (!isLeaf(data) && err?.failureType === 'subtestsFailed') continue;
       counts.failed++;
       inFile(data, 'failed');
+      counts.files[fileOf(data)].failedNames.push(fullName(data));
       const where = data.file ? ` [${relative(process.cwd(), data.file)}]` : '';
       const cause = err?.cause ?? err;
       const text = String(cause?.stack ?? cause?.message ?? cause)
@@ -50,4 +62,20 @@ export default async function* countReporter(source) {
     }
   }
   if (process.env.PARLEY_COUNT_FILE) writeFileSync(process.env.PARLEY_COUNT_FILE, JSON.stringify(counts));
+}
+
+/**
+ * A failed file's retry decides: passed now → its first failures count as flaky (named in
+ * `flaky`); no test passed or failed (all skipped) → still failed; else the retry's counts.
+ */
+export function judgeRetry(file, first, second, flaky) {
+  if (!second) return { ...first, failed: Math.max(1, first.failed) };
+  if (second.failed === 0 && second.passed === 0) {
+    flaky.notes.push(`${file}: its retry ran no test (all skipped), so it counts as failed`);
+    return { ...first, failed: Math.max(1, first.failed) };
+  }
+  if (second.failed > 0) return second;
+  const names = first.failedNames?.length ? first.failedNames : ['(the file failed outside a test)'];
+  flaky.files.push({ file, names });
+  return { ...second, passed: Math.max(0, second.passed - first.failed), flaky: first.failed };
 }

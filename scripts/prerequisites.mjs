@@ -14,12 +14,19 @@ import { delimiter, join } from 'node:path';
  * is looked up on PATH instead, as the helpers spawn it by name.
  */
 export const TOOLS = {
-  chromium: { why: 'end-to-end tests drive headless Chromium', file: ['PARLEY_CHROMIUM', '/usr/bin/chromium'] },
+  chromium: {
+    why: 'end-to-end tests drive headless Chromium',
+    file: ['PARLEY_CHROMIUM', '/usr/bin/chromium'],
+  },
   'firefox-esr': { why: 'interop tests drive Firefox ESR', file: ['PARLEY_FIREFOX', '/usr/bin/firefox-esr'] },
   coturn: { why: 'TURN tests run turnserver', file: ['PARLEY_TURNSERVER', '/usr/bin/turnserver'] },
   'redis-server': { why: 'cluster tests run redis-server', bin: ['redis-server'] },
   janus: { why: 'SFU tests run the Janus gateway', file: ['PARLEY_JANUS', '/usr/bin/janus'] },
-  nginx: { why: 'a hardening test runs nginx in front of the server', bin: ['nginx'], also: ['/usr/sbin/nginx'] },
+  nginx: {
+    why: 'a hardening test runs nginx in front of the server',
+    bin: ['nginx'],
+    also: ['/usr/sbin/nginx'],
+  },
   openssl: { why: 'TLS tests make self-signed certificates', bin: ['openssl'], binVar: 'PARLEY_OPENSSL' },
 };
 
@@ -57,7 +64,8 @@ export function which(name, env = process.env) {
 /** Whether one tool of TOOLS is present the way the test helpers will look for it. */
 export function hasTool(name, env = process.env) {
   const tool = TOOLS[name];
-  if (!tool) throw new Error(`unknown tool "${name}" in a @needs line (known: ${Object.keys(TOOLS).join(', ')})`);
+  if (!tool)
+    throw new Error(`unknown tool "${name}" in a @needs line (known: ${Object.keys(TOOLS).join(', ')})`);
   if (tool.file) return isExecutable(env[tool.file[0]] || tool.file[1]);
   const bin = (tool.binVar && env[tool.binVar]) || tool.bin[0];
   return Boolean(which(bin, env)) || (tool.also ?? []).some(isExecutable);
@@ -127,11 +135,16 @@ export function ensurePrerequisites({
   log = (line) => console.log(line),
 }) {
   const run = (cmd, args, extraEnv = {}) =>
-    spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, ...extraEnv } });
+    spawnSync(cmd, args, {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...env, ...extraEnv },
+    });
 
   const npm = npmProblem(root);
   if (npm) {
-    if (!install) return { ok: false, line: `npm test: npm packages not installed (${npm}); run: npm install` };
+    if (!install)
+      return { ok: false, line: `npm test: npm packages not installed (${npm}); run: npm install` };
     log(`npm test: installing npm packages (${npm})…`);
     const r = run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error']);
     const still = r.status === 0 ? npmProblem(root) : `exit ${r.status ?? r.error?.code}`;
@@ -140,7 +153,9 @@ export function ensurePrerequisites({
 
   const absent = [...needs.keys()].filter((name) => !hasTool(name, env)).sort();
   if (absent.length === 0) return { ok: true, missing: [] };
-  const why = absent.map((name) => `${name}: ${TOOLS[name].why}, ${count(needs.get(name).length, 'test file')}`);
+  const why = absent.map(
+    (name) => `${name}: ${TOOLS[name].why}, ${count(needs.get(name).length, 'test file')}`,
+  );
   const optOut = skipMissing ? '' : ' (or skip the tests that need it: npm test -- --skip-missing)';
 
   let failure;
@@ -151,10 +166,7 @@ export function ensurePrerequisites({
     log(`npm test: installing Debian packages ${absent.join(' ')} (${why.join('; ')})`);
     const aptEnv = { DEBIAN_FRONTEND: 'noninteractive' };
     const update = run('apt-get', ['update', '-qq'], aptEnv);
-    const inst =
-      update.status === 0
-        ? run('apt-get', ['install', '-y', '-qq', ...absent], aptEnv)
-        : update;
+    const inst = update.status === 0 ? run('apt-get', ['install', '-y', '-qq', ...absent], aptEnv) : update;
     const left = absent.filter((name) => !hasTool(name, env));
     if (inst.status === 0 && left.length === 0) return { ok: true, missing: [] };
     failure = `apt-get ${update.status === 0 ? 'install' : 'update'} failed (exit ${inst.status ?? inst.error?.code})`;

@@ -9,7 +9,8 @@ import { dirname, join, normalize, relative } from 'node:path';
 
 /** A tool is needed when the code calls what starts it. */
 export const RULES: Readonly<Record<string, RegExp>> = {
-  chromium: /\b(launchChromium|openBlankMediaPage|launchForWeb|openPerson|newMediaContext)\s*\(|\bnew BrowserSet\b/,
+  chromium:
+    /\b(launchChromium|openBlankMediaPage|launchForWeb|openPerson|newMediaContext)\s*\(|\bnew BrowserSet\b/,
   'firefox-esr': /\blaunchFirefox\s*\(|['"]firefox['"]/,
   coturn: /\bstartCoturn\s*\(|\bTURNSERVER_PATH\b|scripts\/turn\.ts/,
   'redis-server': /\bstartRedis\s*\(/,
