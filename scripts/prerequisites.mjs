@@ -105,10 +105,9 @@ export function npmProblem(root) {
   return undefined;
 }
 
-function aptCommand(packages, env, isRoot) {
-  const sudo = isRoot ? '' : which('sudo', env) ? 'sudo ' : '';
-  const list = packages.join(' ');
-  return `${sudo}apt-get update && ${sudo}apt-get install -y ${list}`;
+function aptCommand(packages, isRoot) {
+  const sudo = isRoot ? '' : 'sudo ';
+  return `${sudo}apt-get update && ${sudo}apt-get install -y ${packages.join(' ')}`;
 }
 
 /**
@@ -177,7 +176,7 @@ export function ensurePrerequisites({
   }
   return {
     ok: false,
-    line: `npm test: missing ${absent.join(', ')} (${failure}); run: ${aptCommand(absent, env, isRoot)}${optOut}`,
+    line: `npm test: missing ${absent.join(', ')} (${failure}); run: ${aptCommand(absent, isRoot)}${optOut}`,
   };
 }
 

@@ -37,7 +37,8 @@ const CHECKS = [
   { name: 'lint', cmd: ['npx', '--no-install', 'biome', 'check', '.'] },
   { name: 'typecheck', cmd: ['npx', '--no-install', 'tsc', '-p', 'tsconfig.json', '--noEmit'] },
 ];
-const FLAKY_FILE = 'test-artifacts/flaky.txt';
+const ARTIFACTS = process.env.PARLEY_TEST_ARTIFACTS ?? 'test-artifacts';
+const FLAKY_FILE = join(ARTIFACTS, 'flaky.txt');
 
 const args = process.argv.slice(2);
 const flag = (name, envName) => {
@@ -187,7 +188,7 @@ if (flaky.files.length > 0) {
   const text = flaky.files.map(
     ({ file, names }) => `${file}: passed only on a retry; failed first: ${names.join('; ')}`,
   );
-  mkdirSync('test-artifacts', { recursive: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(FLAKY_FILE, `${text.join('\n')}\n`);
   for (const t of text) console.log(`FLAKY ${t}`);
 }

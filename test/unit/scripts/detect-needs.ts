@@ -29,7 +29,7 @@ export function closureText(file: string, root: string, seen = new Set<string>()
   const text = readFileSync(abs, 'utf8');
   let out = text;
   for (const m of text.matchAll(IMPORT)) {
-    const target = normalize(join(dirname(abs), m[1]));
+    const target = normalize(join(dirname(abs), m[1] ?? ''));
     const rel = relative(root, target);
     if (!rel.startsWith('test/') || rel.startsWith('test/helpers/') || !existsSync(target)) continue;
     out += `\n${closureText(rel, root, seen)}`;
@@ -40,7 +40,7 @@ export function closureText(file: string, root: string, seen = new Set<string>()
 /** Tools a test file's code starts, by RULES. */
 export function detectNeeds(file: string, root: string): string[] {
   const text = closureText(file, root);
-  return Object.keys(RULES).filter((tool) => RULES[tool].test(text));
+  return Object.keys(RULES).filter((tool) => RULES[tool]?.test(text));
 }
 
 if (process.argv[1]?.endsWith('detect-needs.ts')) {
