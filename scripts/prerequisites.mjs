@@ -3,7 +3,7 @@
 // `// @needs chromium, coturn`. Where it can (root, apt-get present), it installs what is missing
 // and says what and why; where it cannot, it returns one line naming the exact command to run.
 // Only Node's own modules are used here: this runs before `npm install` on a fresh clone.
-// `node scripts/prerequisites.mjs` checks everything every test file declares (what .ci/run does).
+// `node scripts/prerequisites.mjs` checks every tool in TOOLS and the npm packages (what .ci/run does).
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -144,6 +144,9 @@ export function ensurePrerequisites({
   if (npm) {
     if (!install)
       return { ok: false, line: `npm test: npm packages not installed (${npm}); run: npm install` };
+    // `npm install`, not `npm ci`: the registry reachable here lacks some optional platform
+    // packages (e.g. Biome's Android builds), which `npm ci` counts as a lock mismatch; `npm
+    // install` honours the lock and skips them.
     log(`npm test: installing npm packages (${npm})…`);
     const r = run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error']);
     const still = r.status === 0 ? npmProblem(root) : `exit ${r.status ?? r.error?.code}`;
@@ -168,7 +171,10 @@ export function ensurePrerequisites({
     const inst = update.status === 0 ? run('apt-get', ['install', '-y', '-qq', ...absent], aptEnv) : update;
     const left = absent.filter((name) => !hasTool(name, env));
     if (inst.status === 0 && left.length === 0) return { ok: true, missing: [] };
-    failure = `apt-get ${update.status === 0 ? 'install' : 'update'} failed (exit ${inst.status ?? inst.error?.code})`;
+    failure =
+      inst.status === 0
+        ? `apt-get installed them, yet ${left.join(', ')} is still not where the tests look`
+        : `apt-get ${update.status === 0 ? 'install' : 'update'} failed (exit ${inst.status ?? inst.error?.code})`;
   }
   if (skipMissing) {
     log(`npm test: ${absent.join(', ')} missing (${failure}): skipping the test files that need it`);
@@ -215,13 +221,16 @@ export function needsOf(files, read = (f) => readFileSync(f, 'utf8')) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // CI's step (.ci/run): every known tool, declared by a test file yet or not, so a fresh machine
+  // has all of them before the first test; then `npm test` finds nothing left to do.
   const root = new URL('..', import.meta.url).pathname;
   process.chdir(root);
   const args = process.argv.slice(2);
-  const files = ['test/unit', 'test/integration', 'test/e2e'].flatMap(findTests);
+  const needs = needsOf(['test/unit', 'test/integration', 'test/e2e'].flatMap(findTests));
+  for (const name of Object.keys(TOOLS)) if (!needs.has(name)) needs.set(name, []);
   const result = ensurePrerequisites({
     root,
-    needs: needsOf(files),
+    needs,
     install: !args.includes('--no-install') && !process.env.PARLEY_TEST_NO_INSTALL,
   });
   if (!result.ok) {
