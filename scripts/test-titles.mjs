@@ -6,7 +6,7 @@
 // titles made from the file's own tables are found; a title made only of values from another
 // module may be missed. Node's --test-name-pattern still filters the tests inside each file.
 
-const CALL = /\b(describe|suite|it|test)(?:\.(?:only|skip|todo))?\s*\(\s*/g;
+const CALL = /(\.?)\b(describe|suite|it|test)(?:\.(?:only|skip|todo))?\(\s*/g;
 /** Stands for a run-time part of a title. */
 export const DYNAMIC = Symbol('dynamic');
 
@@ -67,12 +67,14 @@ function readTemplate(src, i) {
 export function scanTitles(src) {
   const titles = [];
   for (const m of src.matchAll(CALL)) {
-    const kind = m[1] === 'describe' || m[1] === 'suite' ? 'suite' : 'test';
+    const kind = m[2] === 'describe' || m[2] === 'suite' ? 'suite' : 'test';
     const at = m.index + m[0].length;
     const c = src[at];
     if (c === "'" || c === '"') titles.push({ kind, parts: [readQuoted(src, at)[0]] });
     else if (c === '`') titles.push({ kind, parts: readTemplate(src, at)[0] });
-    else if (c !== ')') titles.push({ kind, parts: [DYNAMIC] });
+    // `t.test(name, …)` is a subtest, but `/re/.test(s)` is not: after a dot only a quoted
+    // title counts.
+    else if (c !== ')' && !m[1]) titles.push({ kind, parts: [DYNAMIC] });
   }
   const literals = new Set();
   for (const m of src.matchAll(
@@ -114,10 +116,42 @@ export function patternOf(text) {
   return m ? new RegExp(m[1], m[2]) : new RegExp(text);
 }
 
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether the plain text `text` can sit in some instance of a title whose run-time parts are
+ * built from the file's literals, digits and punctuation (e.g. `parley ${argv.join(' ')}`).
+ */
+function literalFits(text, parts, literals) {
+  const piece = `(?:${[...literals.filter((l) => text.includes(l)).map(escapeRe), '[\\W\\d_]'].join('|')})*`;
+  const all = (p) => (p === DYNAMIC ? piece : escapeRe(p));
+  const affixes = (p, suffix) => {
+    if (p === DYNAMIC) return piece;
+    const cut = [];
+    for (let i = 0; i <= p.length; i++) cut.push(escapeRe(suffix ? p.slice(i) : p.slice(0, i)));
+    return `(?:${cut.join('|')})`;
+  };
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (p === DYNAMIC ? new RegExp(`^${piece}$`).test(text) : p.includes(text)) return true;
+    for (let j = i + 1; j < parts.length; j++) {
+      const middle = parts
+        .slice(i + 1, j)
+        .map(all)
+        .join('');
+      if (new RegExp(`^${affixes(p, true)}${middle}${affixes(parts[j], false)}$`).test(text)) return true;
+    }
+  }
+  return false;
+}
+
 /** Whether a test in this source could have a name (or describe + test name) matching `re`. */
 export function fileCanMatch(src, re) {
   const { titles, literals } = scanTitles(src);
-  const quoted = literals.filter((l) => l.length > 1 && re.source.includes(l));
+  // The pattern as plain text, when it is one (escapes undone; `.` also matches itself).
+  const plain = re.source.replace(/\\(.)/g, '$1');
+  const isPlain = !/(^|[^\\])[*+?^$(){}[\]|]/.test(re.source) && !re.flags.includes('i');
+  const quoted = literals.filter((l) => l.length > 1 && plain.includes(l));
   const test = (s) => {
     re.lastIndex = 0;
     return re.test(s);
@@ -126,6 +160,7 @@ export function fileCanMatch(src, re) {
     if (instances(parts, literals, quoted).some(test)) return true;
     // A run-time part may be any literal of the file on its own.
     if (parts.includes(DYNAMIC) && literals.some(test)) return true;
+    if (isPlain && parts.includes(DYNAMIC) && literalFits(plain, parts, literals)) return true;
   }
   // Newer Node also matches a test by its suites' names and its own, joined by spaces.
   const suites = titles.filter((t) => t.kind === 'suite').map((t) => instances(t.parts, [])[0]);

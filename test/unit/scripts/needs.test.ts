@@ -60,6 +60,16 @@ const caseName = 'from a variable';
     assert.ok(!can('safari calls'));
   });
 
+  it('matches a title whose run-time part joins several of the file literals', () => {
+    const table = `
+const bad = [[['send', 'f', '--to', 'a'], /x/], [['check', '--name', 'x'.repeat(33)], /y/]];
+for (const [argv] of bad) test(\`usage error: parley \${argv.join(' ')}\`, () => {});
+`;
+    assert.ok(fileCanMatch(table, patternOf('usage error: parley send f --to a')));
+    assert.ok(fileCanMatch(table, patternOf(`parley check --name ${'x'.repeat(33)}`)));
+    assert.ok(!fileCanMatch(table, patternOf('usage error: parley receive')));
+  });
+
   it('counts the tests a skipped file holds', () => {
     assert.equal(countTests(src), 3);
     assert.equal(countTests('export {};'), 1);
