@@ -161,7 +161,7 @@ export function ensurePrerequisites({
   const optOut = skipMissing ? '' : ' (or skip the tests that need it: npm test -- --skip-missing)';
 
   let failure;
-  if (!install) failure = 'not installing (--no-install)';
+  if (!install) failure = 'not installing: --no-install';
   else if (!isRoot) failure = 'not root, so not installing';
   else if (!which('apt-get', env)) failure = 'no apt-get here';
   if (!failure) {
@@ -174,7 +174,7 @@ export function ensurePrerequisites({
     failure =
       inst.status === 0
         ? `apt-get installed them, yet ${left.join(', ')} is still not where the tests look`
-        : `apt-get ${update.status === 0 ? 'install' : 'update'} failed (exit ${inst.status ?? inst.error?.code})`;
+        : `apt-get ${update.status === 0 ? 'install' : 'update'} failed with exit ${inst.status ?? inst.error?.code}`;
   }
   if (skipMissing) {
     log(`npm test: ${absent.join(', ')} missing (${failure}): skipping the test files that need it`);

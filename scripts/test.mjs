@@ -182,7 +182,7 @@ for (const { suite, files } of plan) {
 }
 rmSync(tmp, { recursive: true, force: true });
 
-console.log(`\n${lines.join('\n')}`);
+if (lines.length > 0) console.log(`\n${lines.join('\n')}`);
 for (const note of flaky.notes) console.log(note);
 if (flaky.files.length > 0) {
   const text = flaky.files.map(

@@ -77,7 +77,7 @@ describe('npm test with a tool missing from PATH', () => {
       assert.equal(r.lines.length, 1, r.lines.join('\n'));
       assert.match(
         r.lines[0] ?? '',
-        /^npm test: missing redis-server \(not installing \(--no-install\)\); run: (sudo )?apt-get update && (sudo )?apt-get install -y redis-server/,
+        /^npm test: missing redis-server \(not installing: --no-install\); run: (sudo )?apt-get update && (sudo )?apt-get install -y redis-server/,
       );
     }
     assert.throws(() => readFileSync(aptLog), { code: 'ENOENT' });
@@ -137,7 +137,7 @@ describe('ensurePrerequisites as root with apt-get', () => {
     const r = ensurePrerequisites({ root: ROOT, needs, env: { PATH: bin }, isRoot: true, log: () => {} });
     assert.deepEqual(r, {
       ok: false,
-      line: 'npm test: missing redis-server (apt-get install failed (exit 100)); run: apt-get update && apt-get install -y redis-server (or skip the tests that need it: npm test -- --skip-missing)',
+      line: 'npm test: missing redis-server (apt-get install failed with exit 100); run: apt-get update && apt-get install -y redis-server (or skip the tests that need it: npm test -- --skip-missing)',
     });
   });
 
@@ -151,7 +151,7 @@ describe('ensurePrerequisites as root with apt-get', () => {
     assert.equal(r.ok, false);
     assert.match(
       (r as { line: string }).line,
-      /^npm test: missing chromium \(not installing \(--no-install\)\); run: /,
+      /^npm test: missing chromium \(not installing: --no-install\); run: /,
     );
   });
 });
