@@ -180,9 +180,14 @@ export function ensurePrerequisites({
     log(`npm test: ${absent.join(', ')} missing (${failure}): skipping the test files that need it`);
     return { ok: true, missing: absent };
   }
+  // A path set by the helpers' override variable is the user's choice: name it, apt-get will not fix it.
+  const overridden = absent.flatMap((n) => {
+    const v = TOOLS[n].file?.[0];
+    return v && env[v] ? [`, ${v}=${env[v]} is not an executable`] : [];
+  });
   return {
     ok: false,
-    line: `npm test: missing ${absent.join(', ')} (${failure}); run: ${aptCommand(absent, isRoot)}${optOut}`,
+    line: `npm test: missing ${absent.join(', ')} (${failure}${overridden.join('')}); run: ${aptCommand(absent, isRoot)}${optOut}`,
   };
 }
 

@@ -151,7 +151,7 @@ describe('ensurePrerequisites as root with apt-get', () => {
     assert.equal(r.ok, false);
     assert.match(
       (r as { line: string }).line,
-      /^npm test: missing chromium \(not installing: --no-install\); run: /,
+      /^npm test: missing chromium \(not installing: --no-install, PARLEY_CHROMIUM=\/.+\/no-chromium is not an executable\); run: /,
     );
   });
 });
