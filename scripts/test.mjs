@@ -48,8 +48,17 @@ const flag = (name, envName) => {
 };
 const noInstall = flag('--no-install', 'PARLEY_TEST_NO_INSTALL');
 const skipMissing = flag('--skip-missing', 'PARLEY_TEST_SKIP_MISSING');
-const grepAt = args.indexOf('--grep');
-const grep = grepAt >= 0 ? args.splice(grepAt, 2)[1] : undefined;
+const grepAt = args.findIndex((a) => a === '--grep' || a.startsWith('--grep='));
+const grep =
+  grepAt < 0
+    ? undefined
+    : args[grepAt].startsWith('--grep=')
+      ? args.splice(grepAt, 1)[0].slice(7)
+      : args.splice(grepAt, 2)[1];
+if (grepAt >= 0 && !grep) {
+  console.log('npm test: --grep needs a pattern, e.g. npm test -- e2e --grep phone-sized');
+  process.exit(2);
+}
 const wanted = new Set(args);
 for (const name of wanted) {
   if (![...SUITES, ...CHECKS].some((s) => s.name === name)) {
