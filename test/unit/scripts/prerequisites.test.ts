@@ -23,7 +23,11 @@ function fakeApt(script: string): void {
 
 /** `node scripts/test.mjs …` with the given PATH, out of any node:test context. */
 function runTests(args: string[], env: Record<string, string>) {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PARLEY_TEST_ARTIFACTS: join(dir, 'artifacts'),
+    ...env,
+  };
   delete childEnv.NODE_TEST_CONTEXT;
   const r = spawnSync(process.execPath, ['scripts/test.mjs', ...args], {
     cwd: ROOT,
