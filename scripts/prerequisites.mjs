@@ -11,7 +11,8 @@ import { delimiter, join } from 'node:path';
 /**
  * The tools a test file may declare, keyed by the name used in `@needs` (the Debian package).
  * `file` is the absolute path the test helpers run (with the variable that overrides it); `bin`
- * is looked up on PATH instead, as the helpers spawn it by name.
+ * is looked up on PATH instead, as the helpers spawn it by name. A new tool (ffmpeg, …): add it
+ * here, and a rule for what starts it in test/unit/scripts/detect-needs.ts.
  */
 export const TOOLS = {
   chromium: {
