@@ -456,7 +456,7 @@ export const CONFIG_VARS = {
     key: 'maxSocketsPerIp',
     schema: int(1, 1_000_000).default(128),
     shown: '`128`',
-    doc: 'Open TCP connections per client address (IPv6: per /64), counted from the first byte, before any upgrade; more are closed at once. Connections from a trusted proxy (`PARLEY_TRUST_PROXY`) are not counted here (the proxy holds everyone\'s); behind one, `PARLEY_MAX_CONNS_PER_IP` still applies per real client.',
+    doc: "Open TCP connections per client address (IPv6: per /64), counted from the first byte, before any upgrade; more are closed at once. Connections from a trusted proxy (`PARLEY_TRUST_PROXY`) are not counted here (the proxy holds everyone's); behind one, `PARLEY_MAX_CONNS_PER_IP` still applies per real client.",
   },
 } as const satisfies Record<string, VarSpec>;
 
