@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,6 +33,8 @@ import { startServer, stopAllServers } from '../../helpers/server.ts';
 const NGINX_CONF = new URL('../../../deploy/nginx.conf', import.meta.url);
 const CADDYFILE = new URL('../../../deploy/Caddyfile', import.meta.url);
 const JANUS_TURN_KEY = 'janus-turn-key-for-the-nginx-test';
+/** Debian installs nginx in /usr/sbin, which is not on every user's PATH. */
+const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -146,10 +148,10 @@ describe('deploy/nginx.conf in front of Parley (Debian nginx)', () => {
         parley: parley.port,
       }),
     );
-    execFileSync('nginx', ['-t', '-q', '-e', join(dir, 'error.log'), '-p', dir, '-c', conf], {
+    execFileSync(NGINX, ['-t', '-q', '-e', join(dir, 'error.log'), '-p', dir, '-c', conf], {
       stdio: 'pipe',
     });
-    nginx = spawn('nginx', ['-e', join(dir, 'error.log'), '-p', dir, '-c', conf, '-g', 'daemon off;'], {
+    nginx = spawn(NGINX, ['-e', join(dir, 'error.log'), '-p', dir, '-c', conf, '-g', 'daemon off;'], {
       stdio: 'ignore',
     });
     const deadline = Date.now() + 10_000;
