@@ -224,7 +224,6 @@ describe('deploy/nginx.conf in front of Parley (Debian nginx)', () => {
   ): Promise<ServerMessage> {
     const ws = new WebSocket(`wss://127.0.0.1:${httpsPort}/ws`, {
       ca: cert,
-      servername: 'parley.test',
       localAddress,
       headers,
       perMessageDeflate: false,

@@ -63,7 +63,7 @@ describe('npm run token (scripts/mint-token.ts)', () => {
     assert.ok(claims.exp - Date.now() / 1000 <= 120);
   });
 
-  it('warns on stderr when --ttl is longer than the servers\' default maximum token age', async () => {
+  it("warns on stderr when --ttl is longer than the servers' default maximum token age", async () => {
     const r = mint(['--name', 'bob', '--ttl', String(10 * 365 * 86_400)], { PARLEY_AUTH_SECRET: SECRET });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /longer than 86400 s/);
