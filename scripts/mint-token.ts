@@ -4,13 +4,17 @@
  * for `hello.token`, signed with PARLEY_AUTH_SECRET (HS256) or, with `--key private.pem`, with
  * an ES256 private key. `--generate-keys DIR` writes a new ES256 key pair (private.pem,
  * public.pem) for PARLEY_AUTH_PUBLIC_KEY. Only the token goes to stdout, so
- * `TOKEN=$(npm run -s token -- --name alice)` works.
+ * `TOKEN=$(npm run -s token -- --name alice)` works. Put it in an invitation link's fragment,
+ * `https://parley.example.com/#/room/standup?token=$TOKEN`, never in the query string (proxies log
+ * that, and the web app refuses it). A `--ttl` over a day draws a warning: servers refuse tokens
+ * living longer than PARLEY_AUTH_MAX_TOKEN_AGE_S (default 86400).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { signAccessToken } from '../packages/server/src/auth/token-signer.ts';
+import { DEFAULT_MAX_TOKEN_AGE_S } from '../packages/server/src/auth/tokens.ts';
 
 const USAGE = `usage: npm run token -- --name NAME [--rooms a,b,team-*] [--ttl SECONDS]
                          [--key PRIVATE_KEY.pem] [--issuer ISS] [--audience AUD]
@@ -66,6 +70,13 @@ if (typeof keyDir === 'string') {
 const name = values.name;
 if (typeof name !== 'string') fail('--name is required');
 const ttlS = Number(values.ttl);
+// Servers refuse tokens that live longer than PARLEY_AUTH_MAX_TOKEN_AGE_S (default a day).
+if (ttlS > DEFAULT_MAX_TOKEN_AGE_S) {
+  process.stderr.write(
+    `token: warning: --ttl ${ttlS} is longer than ${DEFAULT_MAX_TOKEN_AGE_S} s; servers refuse it ` +
+      'unless PARLEY_AUTH_MAX_TOKEN_AGE_S is raised to at least that\n',
+  );
+}
 const rooms =
   typeof values.rooms === 'string'
     ? values.rooms

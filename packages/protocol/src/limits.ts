@@ -18,6 +18,11 @@ export const LIMITS = {
   tokenMaxChars: 4096,
   /** Room passwords. */
   passwordMaxChars: 128,
+  /**
+   * Shortest password that may protect a new room (checked when the room is created; a guess
+   * at an existing room is just wrong when shorter).
+   */
+  passwordMinChars: 8,
   /** Free-text reasons and error messages. */
   reasonMaxChars: 200,
   /** Versions offered in one `hello`. */

@@ -143,7 +143,7 @@ export const CONFIG_VARS = {
     key: 'maxConnsPerIp',
     schema: int(1, 1_000_000).default(64),
     shown: '`64`',
-    doc: 'Open WebSocket connections per client IP address; more get `TOO_MANY_CONNECTIONS` (4029).',
+    doc: 'Open WebSocket connections per client address (IPv6: per /64 prefix, which one subscriber usually holds); more get `TOO_MANY_CONNECTIONS` (4029).',
   },
   PARLEY_MAX_ROOMS_PER_SESSION: {
     key: 'maxRoomsPerSession',
@@ -285,6 +285,8 @@ export const CONFIG_VARS = {
       .string()
       .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
       .optional(),
+    // It may carry the Redis password (`redis://:password@host`).
+    secret: true,
     shown: '(unset)',
     doc: 'Redis shared by several nodes (`redis://[:password@]host:port[/db]`): names, rooms, calls, routing and resumable sessions span every node. Unset: one node, state in memory.',
   },
@@ -350,8 +352,8 @@ export const CONFIG_VARS = {
       .transform(splitList)
       .refine(isOriginList, 'entries must be scheme://host[:port], scheme://*.domain or *')
       .default([]),
-    shown: '(empty: any)',
-    doc: 'Comma-separated origins whose pages may open the WebSocket (`https://app.example.com`, `https://*.example.com`, `*`); others get HTTP 403. Clients without `Origin` (CLI) pass. Empty: any origin.',
+    shown: '(empty: same host)',
+    doc: 'Comma-separated origins whose pages may open the WebSocket (`https://app.example.com`, `https://*.example.com`, `*` for any); others get HTTP 403. Empty: only pages from the host name the request was sent to (any port; loopback names count as one host), so the app Parley serves works and other sites are refused. Clients without `Origin` (CLI, bots) always pass: a browser page cannot leave it out.',
   },
   PARLEY_TRUST_PROXY: {
     key: 'trustProxy',
@@ -396,13 +398,65 @@ export const CONFIG_VARS = {
     key: 'passwordRatePerS',
     schema: num(0.001, 1_000_000).default(0.2),
     shown: '`0.2`',
-    doc: 'Room password attempts per second per client address; more get `RATE_LIMITED` before any hashing.',
+    doc: 'Room password attempts per second per client address and room; more get `RATE_LIMITED` before any hashing. One address has 5 times this (and the burst) over all rooms together, which bounds the hashing it can cause.',
   },
   PARLEY_PASSWORD_BURST: {
     key: 'passwordBurst',
     schema: int(1, 1_000_000).default(10),
     shown: '`10`',
-    doc: 'Room password attempts one address may make at once.',
+    doc: 'Room password attempts one address may make at once for one room.',
+  },
+  PARLEY_AUTH_MAX_TOKEN_AGE_S: {
+    key: 'authMaxTokenAgeS',
+    schema: int(60, 366 * 86_400).default(86_400),
+    shown: '`86400`',
+    doc: 'Longest lifetime an access token may have: tokens whose `exp` is more than this after their `iat` (or, without `iat`, after now) get `UNAUTHORIZED`, so a leaked token cannot stay useful for years.',
+  },
+  PARLEY_METRICS_FROM: {
+    key: 'metricsFrom',
+    schema: z
+      .string()
+      .refine(
+        (v) => v.trim().toLowerCase() === 'any' || isTrustSetting(v),
+        'must be any, or entries loopback, private, addresses or CIDR ranges',
+      )
+      .default('loopback'),
+    shown: '`loopback`',
+    doc: 'Client addresses that may read `/metrics` without a token: `loopback`, `private`, addresses, CIDR ranges, or `any`. Behind a proxy the address is the one `PARLEY_TRUST_PROXY` resolves; a proxied request from an untrusted proxy never counts as loopback. Others get 403.',
+  },
+  PARLEY_METRICS_TOKEN: {
+    key: 'metricsToken',
+    schema: z
+      .string()
+      .refine((s) => Buffer.byteLength(s) >= 16, 'must be at least 16 bytes (e.g. `openssl rand -base64 24`)')
+      .optional(),
+    secret: true,
+    shown: '(unset)',
+    doc: 'With it, `/metrics` is also served to any address that sends `Authorization: Bearer <this>` (a Prometheus on another host).',
+  },
+  PARLEY_HEADERS_TIMEOUT_MS: {
+    key: 'headersTimeoutMs',
+    schema: int(100, 600_000).default(10_000),
+    shown: '`10000`',
+    doc: 'Time a client has to send a complete request head (HTTP request or WebSocket upgrade); slower ones get 408 and are closed (slowloris).',
+  },
+  PARLEY_REQUEST_TIMEOUT_MS: {
+    key: 'requestTimeoutMs',
+    schema: int(100, 3_600_000).default(30_000),
+    shown: '`30000`',
+    doc: 'Time a client has to send a whole HTTP request, body included; at least `PARLEY_HEADERS_TIMEOUT_MS`.',
+  },
+  PARLEY_MAX_CONNECTIONS: {
+    key: 'maxConnections',
+    schema: int(1, 10_000_000).default(10_000),
+    shown: '`10000`',
+    doc: 'Open TCP connections (HTTP and WebSocket together) the node accepts; more are closed at once. Keep it under the process file limit (`LimitNOFILE`).',
+  },
+  PARLEY_MAX_SOCKETS_PER_IP: {
+    key: 'maxSocketsPerIp',
+    schema: int(1, 1_000_000).default(128),
+    shown: '`128`',
+    doc: "Open TCP connections per client address (IPv6: per /64), counted from the first byte, before any upgrade; more are closed at once. Connections from a trusted proxy (`PARLEY_TRUST_PROXY`) are not counted here (the proxy holds everyone's); behind one, `PARLEY_MAX_CONNS_PER_IP` still applies per real client.",
   },
 } as const satisfies Record<string, VarSpec>;
 
@@ -455,6 +509,13 @@ export interface Config {
   helloBurst: number;
   passwordRatePerS: number;
   passwordBurst: number;
+  authMaxTokenAgeS: number;
+  metricsFrom: string;
+  metricsToken: string | undefined;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxConnections: number;
+  maxSocketsPerIp: number;
 }
 
 /** Thrown by `loadConfig`; `problems` lists every invalid variable, one line each. */
@@ -484,7 +545,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (parsed.success) out[spec.key] = parsed.data;
     else {
       const detail = parsed.error.issues.map((i) => i.message).join('; ');
-      const shown = 'secret' in spec && spec.secret ? '(hidden)' : JSON.stringify(raw);
+      // Secrets are never echoed; any other value loses URL credentials (`scheme://user:pw@`).
+      const shown = 'secret' in spec && spec.secret ? '(hidden)' : JSON.stringify(withoutUrlCredentials(raw));
       problems.push(`${name}=${shown}: ${detail}`);
     }
   }
@@ -498,6 +560,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   ) {
     problems.push('PARLEY_TLS_CERT and PARLEY_TLS_KEY: set both or neither');
   }
+  if (
+    typeof out.headersTimeoutMs === 'number' &&
+    typeof out.requestTimeoutMs === 'number' &&
+    out.requestTimeoutMs < out.headersTimeoutMs
+  ) {
+    problems.push('PARLEY_REQUEST_TIMEOUT_MS: must be at least PARLEY_HEADERS_TIMEOUT_MS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = out as unknown as Config;
   Object.freeze(config.stunUrls);
@@ -505,6 +574,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   Object.freeze(config.janusUrls);
   Object.freeze(config.allowedOrigins);
   return Object.freeze(config);
+}
+
+/** `redis://:pw@host` → `redis://***@host`, in every URL-looking part of `value`. */
+function withoutUrlCredentials(value: string | undefined): string | undefined {
+  return value?.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s,]*@/gi, '$1***@');
 }
 
 /** The README configuration table, generated from `CONFIG_VARS`. */

@@ -26,6 +26,7 @@ export class Metrics {
   readonly queued: Gauge;
   readonly queueDropped: Counter;
   readonly resumes: Counter;
+  readonly socketsRefused: Counter<'reason'>;
   readonly #in = new Map<string, CounterChild>();
   readonly #out = new Map<string, CounterChild>();
 
@@ -87,6 +88,12 @@ export class Metrics {
     this.resumes = new Counter({
       name: 'parley_resumes_total',
       help: 'Sessions resumed with their token.',
+      registers,
+    });
+    this.socketsRefused = new Counter({
+      name: 'parley_sockets_refused_total',
+      help: 'TCP connections closed on accept: over PARLEY_MAX_SOCKETS_PER_IP for their address (per_address) or over PARLEY_MAX_CONNECTIONS (max_connections).',
+      labelNames: ['reason'],
       registers,
     });
     for (const t of CLIENT_MESSAGE_TYPES) this.#in.set(t, this.framesIn.labels(t));

@@ -8,7 +8,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAccessControl } from './auth/access-control.ts';
-import { createClientIpResolver } from './auth/client-ip.ts';
+import { createAddressMatcher, createClientIpResolver } from './auth/client-ip.ts';
 import { type CallStore, MemoryCallStore } from './calls/call-store.ts';
 import { RedisCallStore } from './calls/redis-call-store.ts';
 import type { Config } from './config.ts';
@@ -16,6 +16,7 @@ import type { Directory } from './directory/directory.ts';
 import { MemoryDirectory } from './directory/memory.ts';
 import { RedisDirectory } from './directory/redis.ts';
 import { createHttpHandler, type Health } from './http/http-handler.ts';
+import { createMetricsAccess } from './http/metrics-access.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import type { Authorizer } from './session/authorizer.ts';
@@ -23,6 +24,7 @@ import { ConnectionHandler, type HandlerHooks } from './session/connection-handl
 import { errorFrame } from './session/error-boundary.ts';
 import { Hub } from './session/hub.ts';
 import { loadTls } from './tls/load-tls.ts';
+import { guardSockets } from './transport/socket-guard.ts';
 import { WsTransport } from './transport/ws-transport.ts';
 import { iceServersFor } from './turn/credentials.ts';
 import { janusTurnDisabledReason, janusTurnKeyMatches, janusTurnReply } from './turn/janus-turn.ts';
@@ -101,7 +103,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   log.info(
     {
       tokens: config.authSecret ? 'HS256' : config.authPublicKey ? 'ES256' : 'off',
-      origins: config.allowedOrigins.length > 0 ? config.allowedOrigins : 'any',
+      origins: config.allowedOrigins.length > 0 ? config.allowedOrigins : 'same host',
+      metrics: config.metricsFrom + (config.metricsToken ? ' or token' : ''),
       trustProxy: config.trustProxy || 'none',
     },
     'access control',
@@ -167,6 +170,13 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     metrics,
     log,
     health,
+    tls: tls !== undefined,
+    metricsAllowed: createMetricsAccess({
+      from: config.metricsFrom,
+      token: config.metricsToken,
+      trustProxy: config.trustProxy,
+      clientIp,
+    }),
     ice: async (req) => {
       const iceServers = iceServersFor(config, 'selftest');
       // With access tokens required, TURN credentials (relay bandwidth) go only to token holders:
@@ -185,11 +195,35 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
           },
         }),
   });
+  // Slowloris: a request head must arrive within headersTimeoutMs (Node checks every
+  // connectionsCheckingInterval, so that bounds the overshoot), a whole request within
+  // requestTimeoutMs, a TLS handshake within headersTimeoutMs as well.
+  const timeouts = {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(config.headersTimeoutMs / 4))),
+  };
   const http: Server = tls
-    ? createHttpsServer({ cert: tls.cert, key: tls.key }, handler)
-    : createHttpServer(handler);
-  http.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    ? createHttpsServer(
+        { cert: tls.cert, key: tls.key, handshakeTimeout: config.headersTimeoutMs, ...timeouts },
+        handler,
+      )
+    : createHttpServer(timeouts, handler);
+  guardSockets(
+    http,
+    {
+      maxConnections: config.maxConnections,
+      maxPerAddress: config.maxSocketsPerIp,
+      exempt: createAddressMatcher(config.trustProxy, 'trusted proxy'),
+    },
+    log,
+    metrics,
+  );
+  http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // A request head or body that did not arrive in time (headersTimeout/requestTimeout): 408.
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    else socket.destroy();
   });
 
   let connSeq = 0;

@@ -26,6 +26,7 @@ describe('SDK › examples/call.html in Chromium', () => {
   before(async () => {
     dir = await bundleForBrowser({ call: join(ROOT, 'examples/call.js') });
     copyFileSync(join(ROOT, 'examples/call.html'), join(dir, 'call.html'));
+    copyFileSync(join(ROOT, 'examples/call.css'), join(dir, 'call.css'));
     server = await startServer({ PARLEY_WEB_DIR: dir });
     browser = await launchChromium();
   });

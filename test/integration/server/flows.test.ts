@@ -126,11 +126,11 @@ describe('Server flows', () => {
     const b = await connectClient(server.wsUrl);
     await a.hello('pw-a');
     await b.hello('pw-b');
-    a.send({ type: 'room.join', room: 'secret', password: 'hunter2' });
+    a.send({ type: 'room.join', room: 'secret', password: 'hunter2-hunter2' });
     await a.next('room.joined');
     b.send({ type: 'room.join', id: 1, room: 'secret', password: 'wrong' });
     assert.equal((await b.next('error')).code, 'FORBIDDEN');
-    b.send({ type: 'room.join', room: 'secret', password: 'hunter2' });
+    b.send({ type: 'room.join', room: 'secret', password: 'hunter2-hunter2' });
     assert.deepEqual((await b.next('room.joined')).peers, ['pw-a']);
   });
 

@@ -13,16 +13,22 @@ import { createOriginPolicy } from '../../../packages/server/src/auth/origin.ts'
 import { signAccessToken } from '../../../packages/server/src/auth/token-signer.ts';
 
 const SECRET = 's'.repeat(40);
-const req = (origin?: string) => ({ headers: origin ? { origin } : {} }) as IncomingMessage;
+const req = (origin?: string, host?: string) =>
+  ({ headers: { ...(origin ? { origin } : {}), ...(host ? { host } : {}) } }) as IncomingMessage;
 const code = (c: string) => (err: unknown) => err instanceof ParleyError && err.code === c;
 
 describe('AccessControl', () => {
-  it('without a list every origin passes; with one, others get 403 and no Origin passes', () => {
+  it('without a list only the same host name passes; with one, others get 403; no Origin passes', () => {
+    // Issue 15 changed this default: it used to let every origin through (finding 8).
     const open = new AccessControl({
       helloLimiter: new IpLimiter({ ratePerS: 1, burst: 1 }),
       passwordLimiter: new IpLimiter({ ratePerS: 1, burst: 1 }),
     });
-    assert.equal(open.upgrade(req('https://anything.example')), undefined);
+    assert.equal(open.upgrade(req('https://evil.example', 'parley.lan:8080')), 403);
+    assert.equal(open.upgrade(req('https://anything.example')), 403);
+    assert.equal(open.upgrade(req('http://parley.lan:8080', 'parley.lan:8080')), undefined);
+    assert.equal(open.upgrade(req('http://127.0.0.1:5173', '127.0.0.1:8080')), undefined);
+    assert.equal(open.upgrade(req(undefined, 'parley.lan:8080')), undefined);
     const closed = new AccessControl({
       origins: createOriginPolicy(['https://app.example.com']),
       helloLimiter: new IpLimiter({ ratePerS: 1, burst: 1 }),
@@ -54,14 +60,36 @@ describe('AccessControl', () => {
     ac.roomJoin(undefined, 'board');
   });
 
-  it('room passwords: RATE_LIMITED once the address used its burst', async () => {
+  it('room passwords: RATE_LIMITED once the address used its burst for that room', async () => {
     const ac = await createAccessControl(
       loadConfig({ PARLEY_PASSWORD_BURST: '2', PARLEY_PASSWORD_RATE_PER_S: '0.001' }),
     );
-    ac.roomPassword({ ip: '192.0.2.9' });
-    ac.roomPassword({ ip: '::ffff:192.0.2.9' });
-    assert.throws(() => ac.roomPassword({ ip: '192.0.2.9' }), code('RATE_LIMITED'));
-    ac.roomPassword({ ip: '192.0.2.10' });
+    ac.roomPassword({ ip: '192.0.2.9', room: 'vault' });
+    ac.roomPassword({ ip: '::ffff:192.0.2.9', room: 'vault' });
+    assert.throws(() => ac.roomPassword({ ip: '192.0.2.9', room: 'vault' }), code('RATE_LIMITED'));
+    ac.roomPassword({ ip: '192.0.2.10', room: 'vault' });
+  });
+
+  it('room passwords: one guesser does not lock its address out of other rooms (finding 12)', async () => {
+    const ac = await createAccessControl(
+      loadConfig({ PARLEY_PASSWORD_BURST: '2', PARLEY_PASSWORD_RATE_PER_S: '0.001' }),
+    );
+    ac.roomPassword({ ip: '203.0.113.7', room: 'vault' });
+    ac.roomPassword({ ip: '203.0.113.7', room: 'vault' });
+    assert.throws(() => ac.roomPassword({ ip: '203.0.113.7', room: 'vault' }), code('RATE_LIMITED'));
+    // Someone else behind the same NAT address, another room: still served.
+    ac.roomPassword({ ip: '203.0.113.7', room: 'standup' });
+    ac.roomPassword({ ip: '203.0.113.7', room: 'standup' });
+  });
+
+  it('room passwords: an address spreading guesses over many rooms hits its total budget', async () => {
+    const ac = await createAccessControl(
+      loadConfig({ PARLEY_PASSWORD_BURST: '2', PARLEY_PASSWORD_RATE_PER_S: '0.001' }),
+    );
+    // 5 × burst (10) attempts over all rooms, then RATE_LIMITED; refused room attempts cost nothing.
+    for (let i = 0; i < 10; i++) ac.roomPassword({ ip: '2001:db8:7:7::1', room: `r${i}` });
+    assert.throws(() => ac.roomPassword({ ip: '2001:db8:7:7::99', room: 'r99' }), code('RATE_LIMITED'));
+    ac.roomPassword({ ip: '2001:db8:7:8::1', room: 'r99' });
   });
 
   it('/ice: always allowed without tokens; with tokens only for a valid bearer token', async () => {

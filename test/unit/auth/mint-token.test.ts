@@ -63,6 +63,15 @@ describe('npm run token (scripts/mint-token.ts)', () => {
     assert.ok(claims.exp - Date.now() / 1000 <= 120);
   });
 
+  it("warns on stderr when --ttl is longer than the servers' default maximum token age", async () => {
+    const r = mint(['--name', 'bob', '--ttl', String(10 * 365 * 86_400)], { PARLEY_AUTH_SECRET: SECRET });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /longer than 86400 s/);
+    await assert.rejects((await createTokenVerifier({ secret: SECRET })).verify(r.stdout.trim()), /too long/);
+    const ok = mint(['--name', 'bob', '--ttl', '86400'], { PARLEY_AUTH_SECRET: SECRET });
+    assert.equal(ok.stderr, '');
+  });
+
   it('generates an ES256 key pair and signs with --key; the public key verifies', async () => {
     const g = mint(['--generate-keys', dir]);
     assert.equal(g.status, 0, g.stderr);

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createOriginPolicy, isOriginAllowed, isSameHost } from '../../../packages/server/src/auth/origin.ts';
+import {
+  createOriginPolicy,
+  isOriginAllowed,
+  isSameHost,
+  isSameHostName,
+} from '../../../packages/server/src/auth/origin.ts';
 
 describe('isOriginAllowed', () => {
   const list = ['https://app.example.com', 'http://localhost:5173', 'https://*.parley.example.org'];
@@ -100,5 +105,34 @@ describe('isSameHost', () => {
     assert.equal(isSameHost(undefined, 'localhost:8080'), false);
     assert.equal(isSameHost('http://localhost:8080', undefined), false);
     assert.equal(isSameHost('null', 'localhost'), false);
+  });
+});
+
+describe('isSameHostName (the default when no allow list is set)', () => {
+  it('allows the host the request was sent to, on any port and scheme', () => {
+    assert.equal(isSameHostName('https://parley.example.org', 'parley.example.org'), true);
+    assert.equal(isSameHostName('http://192.168.1.10:5173', '192.168.1.10:8080'), true);
+    assert.equal(isSameHostName('http://PARLEY.lan:8080', 'parley.lan:8080'), true);
+    assert.equal(isSameHostName('http://[2001:db8::1]:3000', '[2001:db8::1]:8080'), true);
+  });
+
+  it('treats every loopback name as one host (dev server, local test pages)', () => {
+    assert.equal(isSameHostName('http://localhost:5173', '127.0.0.1:8080'), true);
+    assert.equal(isSameHostName('http://127.0.0.1:41234', '127.0.0.1:8080'), true);
+    assert.equal(isSameHostName('http://[::1]:41234', 'localhost:8080'), true);
+    assert.equal(isSameHostName('http://app.localhost', '127.0.0.2'), true);
+  });
+
+  it('refuses other hosts, look-alikes, "null", garbage and a missing Host', () => {
+    assert.equal(isSameHostName('https://evil.example', 'parley.example.org'), false);
+    assert.equal(isSameHostName('https://evil.example', '127.0.0.1:8080'), false);
+    assert.equal(isSameHostName('https://parley.example.org.evil.example', 'parley.example.org'), false);
+    assert.equal(isSameHostName('https://example.org', 'parley.example.org'), false);
+    assert.equal(isSameHostName('http://192.168.1.11', '192.168.1.10'), false);
+    assert.equal(isSameHostName('null', 'parley.example.org'), false);
+    assert.equal(isSameHostName('http://localhost.evil.example', 'localhost'), false);
+    assert.equal(isSameHostName('https://parley.example.org', undefined), false);
+    assert.equal(isSameHostName('https://parley.example.org', 'parley.example.org/path'), false);
+    assert.equal(isSameHostName('https://parley.example.org', 'user@parley.example.org'), false);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { LIMITS } from '@parley/protocol';
 import {
   admitWithPassword,
   hashRoomPassword,
@@ -61,9 +62,33 @@ describe('admitWithPassword', () => {
   });
 
   it('the first joiner with a password protects the room (a hash to store)', async () => {
-    const r = await admitWithPassword({ occupied: false, hash: undefined, offered: 'pw' });
+    const r = await admitWithPassword({ occupied: false, hash: undefined, offered: 'pw-long-enough' });
     assert.equal(r.kind, 'protect');
-    assert.ok(r.kind === 'protect' && (await verifyRoomPassword('pw', r.hash)));
+    assert.ok(r.kind === 'protect' && (await verifyRoomPassword('pw-long-enough', r.hash)));
+  });
+
+  it('a password shorter than LIMITS.passwordMinChars cannot protect a new room (finding 12)', async () => {
+    assert.equal(LIMITS.passwordMinChars, 8);
+    for (const short of ['x', '1234567', '\u{1F600}'.repeat(7)]) {
+      await assert.rejects(admitWithPassword({ occupied: false, hash: undefined, offered: short }), {
+        name: 'ParleyError',
+        code: 'BAD_MESSAGE',
+        message: /at least 8 characters/,
+      });
+    }
+    // Eight code points, even when each is two UTF-16 units, is enough.
+    const emoji = await admitWithPassword({
+      occupied: false,
+      hash: undefined,
+      offered: '\u{1F600}'.repeat(8),
+    });
+    assert.equal(emoji.kind, 'protect');
+    // At a protected room a short guess is just wrong: same answer as any wrong password.
+    const hash = await hashRoomPassword('long-enough', FAST);
+    await assert.rejects(
+      admitWithPassword({ occupied: true, hash, offered: 'x' }),
+      refused(ROOM_PASSWORD_REFUSED),
+    );
   });
 
   it('later joiners of a protected room must give the same password', async () => {

@@ -118,6 +118,55 @@ describe('createTokenVerifier (HS256)', () => {
   });
 });
 
+describe('createTokenVerifier (maximum token age, finding 14)', () => {
+  let verifier: TokenVerifier;
+  before(async () => {
+    verifier = await createTokenVerifier({ secret: SECRET });
+  });
+
+  it('refuses a 10-year token by default (24 h), with or without iat', async () => {
+    const tenYears = now() + 10 * 365 * 86_400;
+    await rejects(
+      verifier.verify(await hs256({ name: 'a', iat: now(), exp: tenYears })),
+      'UNAUTHORIZED',
+      /too long/,
+    );
+    await rejects(verifier.verify(await hs256({ name: 'a', exp: tenYears })), 'UNAUTHORIZED', /too long/);
+  });
+
+  it('measures exp - iat: an old 25 h token with 1 h left is refused, a 24 h one accepted', async () => {
+    const t = now();
+    await rejects(
+      verifier.verify(await hs256({ name: 'a', iat: t - 24 * 3600, exp: t + 3600 })),
+      'UNAUTHORIZED',
+      /too long/,
+    );
+    assert.equal((await verifier.verify(await hs256({ name: 'a', iat: t, exp: t + 86_400 }))).name, 'a');
+    assert.equal((await verifier.verify(await hs256({ name: 'a', exp: t + 86_000 }))).name, 'a');
+  });
+
+  it('refuses an iat in the future (it would stretch the lifetime) and a non-numeric iat', async () => {
+    const t = now();
+    await rejects(
+      verifier.verify(await hs256({ name: 'a', iat: t + 3600, exp: t + 7200 })),
+      'UNAUTHORIZED',
+      /future/,
+    );
+    await rejects(
+      verifier.verify(await hs256({ name: 'a', iat: 'yesterday', exp: t + 60 } as unknown as JWTPayload)),
+      'UNAUTHORIZED',
+      /iat|malformed|invalid/,
+    );
+  });
+
+  it('is configurable', async () => {
+    const short = await createTokenVerifier({ secret: SECRET, maxTokenAgeS: 600 });
+    const t = now();
+    await rejects(short.verify(await hs256({ name: 'a', iat: t, exp: t + 3600 })), 'UNAUTHORIZED', /600 s/);
+    assert.equal((await short.verify(await hs256({ name: 'a', iat: t, exp: t + 600 }))).name, 'a');
+  });
+});
+
 describe('createTokenVerifier (issuer and audience)', () => {
   it('checks iss and aud when configured', async () => {
     const v = await createTokenVerifier({

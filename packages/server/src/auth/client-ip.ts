@@ -33,28 +33,11 @@ const NAMED: Record<string, readonly string[]> = {
  * server.on('upgrade', (req) => { const ip = clientIp(req); … });
  */
 export function createClientIpResolver(trust: string | readonly string[] | undefined): ClientIpResolver {
-  const entries = (typeof trust === 'string' ? trust.split(',') : (trust ?? []))
-    .map((e) => e.trim())
-    .filter((e) => e.length > 0 && e.toLowerCase() !== 'false');
-  const list = new BlockList();
-  const bad: string[] = [];
-  for (const entry of entries) {
-    for (const range of NAMED[entry.toLowerCase()] ?? [entry]) {
-      if (!addRange(list, range)) bad.push(entry);
-    }
-  }
-  if (bad.length > 0) {
-    throw new TypeError(`invalid trusted proxy entr${bad.length > 1 ? 'ies' : 'y'}: ${bad.join(', ')}`);
-  }
-  const trusted = (address: string): boolean => {
-    const bare = unmap(address);
-    const family = isIP(bare);
-    return family !== 0 && list.check(bare, family === 6 ? 'ipv6' : 'ipv4');
-  };
+  const trusted = createAddressMatcher(trust, 'trusted proxy');
 
   return (req) => {
     const peer = unmap(req.socket.remoteAddress ?? '');
-    if (entries.length === 0 || !trusted(peer)) return peer || 'unknown';
+    if (trusted.empty || !trusted(peer)) return peer || 'unknown';
     const header = req.headers['x-forwarded-for'];
     const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
       .split(',')
@@ -68,6 +51,43 @@ export function createClientIpResolver(trust: string | readonly string[] | undef
     // Every hop is a trusted proxy (e.g. a health check from the proxy host itself).
     return hops[0] ?? peer;
   };
+}
+
+/** A compiled address list: true when an address (IPv4-mapped allowed) is in it. */
+export interface AddressMatcher {
+  (address: string): boolean;
+  /** No entries: matches nothing. */
+  readonly empty: boolean;
+}
+
+/**
+ * Compiles a list of `loopback`, `private`, addresses and CIDR ranges (a comma-separated string
+ * or an array; empty or `false` entries are skipped), as used by `PARLEY_TRUST_PROXY` and
+ * `PARLEY_METRICS_FROM`. Throws a TypeError naming every invalid entry; `what` names the list.
+ */
+export function createAddressMatcher(
+  entriesText: string | readonly string[] | undefined,
+  what = 'address',
+): AddressMatcher {
+  const entries = (typeof entriesText === 'string' ? entriesText.split(',') : (entriesText ?? []))
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0 && e.toLowerCase() !== 'false');
+  const list = new BlockList();
+  const bad: string[] = [];
+  for (const entry of entries) {
+    for (const range of NAMED[entry.toLowerCase()] ?? [entry]) {
+      if (!addRange(list, range)) bad.push(entry);
+    }
+  }
+  if (bad.length > 0) {
+    throw new TypeError(`invalid ${what} entr${bad.length > 1 ? 'ies' : 'y'}: ${bad.join(', ')}`);
+  }
+  const matcher = (address: string): boolean => {
+    const bare = unmap(address);
+    const family = isIP(bare);
+    return family !== 0 && list.check(bare, family === 6 ? 'ipv6' : 'ipv4');
+  };
+  return Object.assign(matcher, { empty: entries.length === 0 });
 }
 
 function addRange(list: BlockList, range: string): boolean {
@@ -86,7 +106,7 @@ function addRange(list: BlockList, range: string): boolean {
 }
 
 /** `::ffff:192.0.2.1` (how dual-stack sockets report IPv4 peers) → `192.0.2.1`. */
-function unmap(address: string): string {
+export function unmap(address: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
   return m ? m[1]! : address;
 }

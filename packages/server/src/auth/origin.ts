@@ -92,6 +92,44 @@ export function isSameHost(origin: string | undefined, hostHeader: string | unde
   return host.hostname === parsed.host && host.port === parsed.port;
 }
 
+/**
+ * The default Origin rule when no allow list is configured: the page's host name equals the host
+ * name the request was sent to (the `Host` header), whatever the scheme and port. Loopback names
+ * (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`) count as one host.
+ *
+ * Why the port is ignored: a page on another port of the same machine is run by whoever runs
+ * that machine (the Vite dev server on :5173 in front of Parley on :8080, test and example pages
+ * served from a second local port), while the attack this stops, cross-site WebSocket hijacking,
+ * comes from a page on another host name (`https://evil.example` opening `ws://192.168.1.10`).
+ * It does not stop DNS rebinding (a hostile name that resolves to the server sends its own name
+ * in both headers): a LAN server that must resist that sets `PARLEY_ALLOWED_ORIGINS`.
+ */
+export function isSameHostName(origin: string | undefined, hostHeader: string | undefined): boolean {
+  if (!origin || !hostHeader) return false;
+  const parsed = parseOrigin(origin);
+  if (!parsed) return false;
+  let host: URL;
+  try {
+    host = new URL(`http://${hostHeader}`);
+  } catch {
+    return false;
+  }
+  if (host.pathname !== '/' || host.username || host.password) return false;
+  const a = parsed.host.toLowerCase();
+  const b = host.hostname.toLowerCase();
+  return a === b || (isLoopbackName(a) && isLoopbackName(b));
+}
+
+/** `localhost`, `x.localhost`, `127.x.y.z` or `[::1]`, as the URL parser writes host names. */
+function isLoopbackName(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
 function parseOrigin(origin: string): { scheme: string; host: string; port: string } | null {
   // An origin is exactly scheme://host[:port]; "null" (sandboxed frames, file:) never matches.
   if (origin === 'null') return null;

@@ -10,7 +10,7 @@
  * rooms are keyed by name alone: joining an empty room succeeds.)
  */
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
-import { ParleyError } from '@parley/protocol';
+import { LIMITS, ParleyError } from '@parley/protocol';
 
 /** scrypt cost: N=2^14, r=8 (16 MiB, ~30–60 ms here); hard enough for a short-lived room secret. */
 const DEFAULT_PARAMS = { N: 1 << 14, r: 8, p: 1 } as const;
@@ -94,7 +94,8 @@ export const ROOM_PASSWORD_REFUSED = 'room password required or wrong';
  * | room                    | password given | outcome                                   |
  * | ----------------------- | -------------- | ----------------------------------------- |
  * | empty / does not exist  | no             | `open`                                    |
- * | empty / does not exist  | yes            | `protect` (store the hash with the room)  |
+ * | empty / does not exist  | yes, long enough | `protect` (store the hash with the room) |
+ * | empty / does not exist  | yes, too short | BAD_MESSAGE (`LIMITS.passwordMinChars`)   |
  * | has members, no hash    | no             | `open`                                    |
  * | has members, no hash    | yes            | FORBIDDEN "room is open…" (see below)     |
  * | protected               | right          | `match`                                   |
@@ -103,6 +104,11 @@ export const ROOM_PASSWORD_REFUSED = 'room password required or wrong';
  * A password offered for a room that already exists without one is refused rather than ignored:
  * silently joining would let the joiner believe the room is private while anyone can walk in.
  * Saying so reveals nothing protected (the room is open to all anyway).
+ *
+ * A password shorter than `LIMITS.passwordMinChars` cannot protect a new room: a one-letter
+ * password falls to a few dozen guesses. Offered for a protected room, a short one is simply
+ * wrong (every stored password is long enough), so the check is only made at creation, and a
+ * guesser learns nothing from it that an empty room would not tell anyway.
  *
  * Callers must run this and the resulting store/join atomically per room (or re-check after an
  * await), or two first joiners racing with different passwords could both believe they set it.
@@ -116,10 +122,17 @@ export async function admitWithPassword(room: {
   readonly offered: string | undefined;
 }): Promise<RoomPasswordOutcome> {
   const { occupied, hash, offered } = room;
-  if (!occupied)
-    return offered === undefined
-      ? { kind: 'open' }
-      : { kind: 'protect', hash: await hashRoomPassword(offered) };
+  if (!occupied) {
+    if (offered === undefined) return { kind: 'open' };
+    // Code points, not UTF-16 units, so an emoji counts once.
+    if ([...offered.normalize('NFC')].length < LIMITS.passwordMinChars) {
+      throw new ParleyError(
+        'BAD_MESSAGE',
+        `a room password must have at least ${LIMITS.passwordMinChars} characters`,
+      );
+    }
+    return { kind: 'protect', hash: await hashRoomPassword(offered) };
+  }
   if (hash === undefined) {
     if (offered === undefined) return { kind: 'open' };
     throw new ParleyError('FORBIDDEN', 'room is open (it was created without a password); join without one');

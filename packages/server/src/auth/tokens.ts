@@ -44,7 +44,16 @@ export interface TokenVerifierOptions {
   readonly audience?: string;
   /** Accepted clock skew between the issuer and this server, seconds. Default 5. */
   readonly clockToleranceS?: number;
+  /**
+   * Longest lifetime a token may have, seconds: `exp - iat`, or `exp - now` for a token without
+   * `iat`. Longer ones are refused, so a leaked token cannot stay useful for years. Default 24 h
+   * (`PARLEY_AUTH_MAX_TOKEN_AGE_S`).
+   */
+  readonly maxTokenAgeS?: number;
 }
+
+/** Default of `maxTokenAgeS`: a day. */
+export const DEFAULT_MAX_TOKEN_AGE_S = 86_400;
 
 export interface TokenVerifier {
   /** The one algorithm this verifier accepts (`HS256` or `ES256`). */
@@ -90,6 +99,7 @@ export async function createTokenVerifier(options: TokenVerifierOptions): Promis
     algorithm = 'ES256';
   }
   const clockTolerance = options.clockToleranceS ?? 5;
+  const maxAgeS = options.maxTokenAgeS ?? DEFAULT_MAX_TOKEN_AGE_S;
 
   return {
     algorithm,
@@ -108,6 +118,7 @@ export async function createTokenVerifier(options: TokenVerifierOptions): Promis
       } catch (err) {
         throw unauthorized(describeJoseError(err), err);
       }
+      checkLifetime(payload, maxAgeS, clockTolerance);
       return claimsFrom(payload);
     },
   };
@@ -146,6 +157,25 @@ function describeJoseError(err: unknown): string {
   }
   if (err instanceof joseErrors.JOSENotSupported) return 'access token algorithm not allowed';
   return 'access token malformed';
+}
+
+/**
+ * Refuses a token that lives longer than `maxAgeS`. With `iat` the lifetime is `exp - iat` (and
+ * `iat` may not lie in the future, or a token could claim a late `iat` to stretch its life);
+ * without it, `exp - now`, the life it has left.
+ */
+function checkLifetime(payload: JWTPayload, maxAgeS: number, toleranceS: number): void {
+  const exp = payload.exp as number;
+  const nowS = Date.now() / 1000;
+  const iat = payload.iat;
+  if (iat !== undefined) {
+    if (typeof iat !== 'number' || !Number.isFinite(iat)) throw unauthorized('access token iat invalid');
+    if (iat > nowS + toleranceS) throw unauthorized('access token issued in the future');
+  }
+  const lifetimeS = exp - (iat ?? nowS);
+  if (lifetimeS > maxAgeS + toleranceS) {
+    throw unauthorized(`access token lives too long (at most ${maxAgeS} s between iat and exp)`);
+  }
 }
 
 function claimsFrom(payload: JWTPayload): TokenClaims {

@@ -1,13 +1,16 @@
 /**
  * The HTTP side of the server: `GET /healthz`, `GET /metrics`, `GET /ice`, then the web app's
  * static files for everything else. Only GET and HEAD are served, apart from `POST /janus/turn`
- * (TURN credentials for Janus, only when configured with its key).
+ * (TURN credentials for Janus, only when configured with its key). Every response carries the
+ * security headers (`security-headers.ts`); `/metrics` only goes to the clients `metricsAllowed`
+ * accepts (`metrics-access.ts`), others get 403.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IceServer } from '@parley/protocol';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { JanusTurnReply } from '../turn/janus-turn.ts';
+import { applySecurityHeaders } from './security-headers.ts';
 import { createStaticHandler } from './static-files.ts';
 
 /** The body of `GET /healthz`. */
@@ -33,6 +36,10 @@ export interface HttpSources {
   metrics: Metrics;
   log: Logger;
   health(): Promise<Health>;
+  /** Whether `req` may read `/metrics`; absent: everyone may. */
+  metricsAllowed?(req: IncomingMessage): boolean;
+  /** The server speaks TLS itself (adds HSTS). */
+  tls?: boolean;
   /**
    * ICE servers for the self-test page (fresh TURN credentials when a secret is set). Gets the
    * request, so that access control can ask for a token before handing out TURN credentials.
@@ -77,6 +84,11 @@ export function createHttpHandler(src: HttpSources): (req: IncomingMessage, res:
         return json(res, health.status === 'ok' ? 200 : 503, health);
       }
       case '/metrics': {
+        if (src.metricsAllowed && !src.metricsAllowed(req)) {
+          res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+          res.end('Forbidden');
+          return;
+        }
         const body = await src.metrics.registry.metrics();
         res.writeHead(200, { 'Content-Type': src.metrics.registry.contentType, 'Cache-Control': 'no-store' });
         res.end(body);
@@ -88,7 +100,9 @@ export function createHttpHandler(src: HttpSources): (req: IncomingMessage, res:
         return serveStatic(req, res);
     }
   };
+  const tls = src.tls ?? false;
   return (req, res) => {
+    applySecurityHeaders(req, res, tls);
     route(req, res).catch((err: unknown) => {
       src.log.error({ err }, 'http request failed');
       if (!res.headersSent) {

@@ -39,12 +39,12 @@ const MIME: Record<string, string> = {
 
 const NOT_BUILT_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Parley</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
+<body>
 <h1>Parley is running</h1>
 <p>The signaling server is up, but the web app has not been built yet.</p>
 <p>Run <code>npm start</code> from the repository root: it builds the app on first run
 (or build it yourself with <code>npm run build -w @parley/web</code>) and serves it here.</p>
-<p>Health: <a href="/healthz">/healthz</a> · Metrics: <a href="/metrics">/metrics</a></p>
+<p>Health: <a href="/healthz">/healthz</a> · Metrics (from this host): <a href="/metrics">/metrics</a></p>
 </body></html>
 `;
 

@@ -1,7 +1,8 @@
 /**
  * The WebSocket endpoint: `/ws` upgrades on the HTTP server, with the limits that apply before a
- * session exists. Upgrades elsewhere get 404 and, while draining, 503. The per-IP connection limit
- * is enforced *after* the upgrade — the socket gets a TOO_MANY_CONNECTIONS error frame and close
+ * session exists. Upgrades elsewhere get 404 and, while draining, 503. The per-address connection
+ * limit (IPv4 address, or IPv6 /64 prefix: `ipKey`, since one subscriber usually holds a whole
+ * /64 and could otherwise open unlimited sockets) is enforced *after* the upgrade — the socket gets a TOO_MANY_CONNECTIONS error frame and close
  * code 4029 — because browsers cannot read the HTTP status of a refused upgrade.
  *
  * ws `maxPayload` is the hard cap (close 1009 before parsing); it sits a little above the
@@ -11,6 +12,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { ipKey } from '../auth/ip-limiter.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { errorFrame } from '../session/error-boundary.ts';
@@ -106,7 +108,8 @@ export class WsTransport {
 
   #accept(ws: WebSocket, ip: string): void {
     ws.on('error', (err) => this.#log.debug({ err }, 'websocket error'));
-    const count = this.#perIp.get(ip) ?? 0;
+    const key = ipKey(ip);
+    const count = this.#perIp.get(key) ?? 0;
     if (count >= this.#options.maxConnsPerIp) {
       this.#metrics.errors.labels('TOO_MANY_CONNECTIONS').inc();
       this.#log.warn({ code: 'TOO_MANY_CONNECTIONS' }, 'connection refused');
@@ -117,7 +120,7 @@ export class WsTransport {
       ws.once('close', () => clearTimeout(t));
       return;
     }
-    this.#perIp.set(ip, count + 1);
+    this.#perIp.set(key, count + 1);
     const conn = new Connection(ws, ip, this.#options.maxSendBufferBytes, () => {
       this.#metrics.errors.labels('SLOW_CONSUMER').inc();
       this.#log.warn({ code: 'SLOW_CONSUMER', bufferedBytes: ws.bufferedAmount }, 'slow consumer dropped');
@@ -127,9 +130,9 @@ export class WsTransport {
     ws.once('close', () => {
       this.#conns.delete(conn);
       this.#metrics.connections.dec();
-      const n = (this.#perIp.get(ip) ?? 1) - 1;
-      if (n <= 0) this.#perIp.delete(ip);
-      else this.#perIp.set(ip, n);
+      const n = (this.#perIp.get(key) ?? 1) - 1;
+      if (n <= 0) this.#perIp.delete(key);
+      else this.#perIp.set(key, n);
     });
     this.#onConnection(conn);
   }

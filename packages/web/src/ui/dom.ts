@@ -1,7 +1,9 @@
 /**
  * A tiny element builder: enough to write components as plain functions that return DOM nodes,
- * without a framework. Attributes starting with `on` become listeners; `class`, `style`, `data-*`
- * and `aria-*` are set as attributes; everything else as a property when the element has it.
+ * without a framework. Attributes starting with `on` become listeners; `class`, `data-*` and
+ * `aria-*` are set as attributes; `style` through the CSSOM (`style.cssText`), which the app's
+ * Content-Security-Policy allows where a `style` attribute would be refused; everything else as
+ * a property when the element has it.
  */
 
 type Child = Node | string | number | null | undefined | false;
@@ -29,7 +31,9 @@ function applyProps(el: HTMLElement, props: Props): void {
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith('on') && typeof value === 'function') {
       el.addEventListener(key.slice(2).toLowerCase(), value as Listener);
-    } else if (key === 'class' || key === 'style' || key === 'for' || key.includes('-') || key === 'role') {
+    } else if (key === 'style') {
+      el.style.cssText = String(value);
+    } else if (key === 'class' || key === 'for' || key.includes('-') || key === 'role') {
       el.setAttribute(key, value === true ? '' : String(value));
     } else if (key in el) {
       (el as unknown as Record<string, unknown>)[key] = value;
