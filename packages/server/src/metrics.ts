@@ -26,6 +26,10 @@ export class Metrics {
   readonly queued: Gauge;
   readonly queueDropped: Counter;
   readonly resumes: Counter;
+  /** TURN credentials handed out or withheld (see turn/ice-issuer.ts). */
+  readonly turnCredentials: Counter<'via' | 'result'>;
+  /** `GET /ice` requests refused with 429. */
+  readonly iceRateLimited: Counter;
   readonly #in = new Map<string, CounterChild>();
   readonly #out = new Map<string, CounterChild>();
 
@@ -87,6 +91,17 @@ export class Metrics {
     this.resumes = new Counter({
       name: 'parley_resumes_total',
       help: 'Sessions resumed with their token.',
+      registers,
+    });
+    this.turnCredentials = new Counter({
+      name: 'parley_turn_credentials_total',
+      help: 'TURN credentials minted or withheld (per-address budget full, or no token for /ice), by where they were asked for (welcome, refresh, ice).',
+      labelNames: ['via', 'result'],
+      registers,
+    });
+    this.iceRateLimited = new Counter({
+      name: 'parley_ice_rate_limited_total',
+      help: 'GET /ice requests refused with 429 (per-address rate limit).',
       registers,
     });
     for (const t of CLIENT_MESSAGE_TYPES) this.#in.set(t, this.framesIn.labels(t));

@@ -24,7 +24,6 @@ import { errorFrame } from './session/error-boundary.ts';
 import { Hub } from './session/hub.ts';
 import { loadTls } from './tls/load-tls.ts';
 import { WsTransport } from './transport/ws-transport.ts';
-import { iceServersFor } from './turn/credentials.ts';
 import { janusTurnDisabledReason, janusTurnKeyMatches, janusTurnReply } from './turn/janus-turn.ts';
 
 /** How long clients are told to wait before reconnecting after `server.draining`. */
@@ -167,15 +166,13 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     metrics,
     log,
     health,
-    ice: async (req) => {
-      const iceServers = iceServersFor(config, 'selftest');
-      // With access tokens required, TURN credentials (relay bandwidth) go only to token holders:
-      // `Authorization: Bearer <token>`; everyone else gets the STUN entries.
-      if (access && !(await access.iceAllowed(req.headers.authorization))) {
-        return { iceServers: iceServers.filter((s) => [s.urls].flat().every((u) => u.startsWith('stun'))) };
-      }
-      return config.turnSecret ? { iceServers, ttlS: config.turnTtlS } : { iceServers };
-    },
+    // GET /ice: rate-limited per address, TURN credentials under the address's budget, and
+    // with access tokens only for `Authorization: Bearer <token>` (everyone else: STUN only).
+    ice: (req) =>
+      hub.ice.forSelfTest(
+        clientIp(req),
+        async () => !access || (await access.iceAllowed(req.headers.authorization)),
+      ),
     ...(janusTurnOff
       ? {}
       : {
