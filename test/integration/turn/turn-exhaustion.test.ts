@@ -14,7 +14,12 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { IceServer, ServerMessage } from '@parley/protocol';
 import { type ParleyServer, turnAddressId } from '@parley/server';
 import { WebSocket } from 'ws';
-import { type CoturnHandle, type HeldAllocation, holdTurnAllocation, startCoturn } from '../../helpers/coturn.ts';
+import {
+  type CoturnHandle,
+  type HeldAllocation,
+  holdTurnAllocation,
+  startCoturn,
+} from '../../helpers/coturn.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 
 const USER_QUOTA = 4;
@@ -69,7 +74,11 @@ function turnEntry(list: readonly IceServer[]): IceServer | undefined {
 }
 
 /** Allocates with `entry` until coturn refuses (or `max` are held); every allocation is kept. */
-async function allocateAll(turn: CoturnHandle, entry: IceServer, max: number): Promise<(number | undefined)[]> {
+async function allocateAll(
+  turn: CoturnHandle,
+  entry: IceServer,
+  max: number,
+): Promise<(number | undefined)[]> {
   const refusals: (number | undefined)[] = [];
   for (let i = 0; i < max; i++) {
     const r = await holdTurnAllocation({
@@ -87,7 +96,10 @@ async function allocateAll(turn: CoturnHandle, entry: IceServer, max: number): P
   return refusals;
 }
 
-async function getIce(url: string, ip: string): Promise<{ status: number; retryAfter: string | null; body: any }> {
+async function getIce(
+  url: string,
+  ip: string,
+): Promise<{ status: number; retryAfter: string | null; body: any }> {
   const res = await fetch(`${url}/ice`, { headers: { 'x-forwarded-for': ip } });
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
 }

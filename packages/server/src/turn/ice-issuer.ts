@@ -114,9 +114,10 @@ export class IceIssuer {
       return { retryAfterS: Math.max(1, Math.ceil(this.#iceLimiter.retryAfterMs(key) / 1000)) };
     }
     if (!this.refreshes) return { iceServers: iceServersFor(this.#config, 'selftest', nowMs) };
-    if (!(await turnAllowed())) return { ...this.#withheld('ice'), turnWithheld: 'token-required' };
+    if (!(await turnAllowed()))
+      return { iceServers: this.#withheld('ice').iceServers, turnWithheld: 'token-required' };
     if (!this.#budget.grant(key, 'ice', this.#expiryMs(nowMs), nowMs))
-      return { ...this.#withheld('ice'), turnWithheld: 'address-budget' };
+      return { iceServers: this.#withheld('ice').iceServers, turnWithheld: 'address-budget' };
     const { iceServers } = this.#minted(turnAddressId(this.#config.turnSecret!, key), 'ice', nowMs);
     return { iceServers, ttlS: this.#config.turnTtlS };
   }
