@@ -101,7 +101,11 @@ async function getIce(
   ip: string,
 ): Promise<{ status: number; retryAfter: string | null; body: any }> {
   const res = await fetch(`${url}/ice`, { headers: { 'x-forwarded-for': ip } });
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
+  return {
+    status: res.status,
+    retryAfter: res.headers.get('retry-after'),
+    body: (await res.json()) as { iceServers: IceServer[] },
+  };
 }
 
 describe('TURN on a server without access tokens › one address cannot exhaust the relay', () => {
