@@ -99,7 +99,7 @@ async function allocateAll(
 async function getIce(
   url: string,
   ip: string,
-): Promise<{ status: number; retryAfter: string | null; body: any }> {
+): Promise<{ status: number; retryAfter: string | null; body: { iceServers: IceServer[] } }> {
   const res = await fetch(`${url}/ice`, { headers: { 'x-forwarded-for': ip } });
   return {
     status: res.status,
