@@ -300,6 +300,15 @@ export const CONFIG_VARS = {
     shown: '(unset)',
     doc: 'Redis shared by several nodes (`redis://[:password@]host:port[/db]`): names, rooms, calls, routing and resumable sessions span every node. Unset: one node, state in memory.',
   },
+  PARLEY_REDIS_CA_FILE: {
+    key: 'redisCaFile',
+    schema: z
+      .string()
+      .transform((p) => resolve(p))
+      .optional(),
+    shown: '(unset)',
+    doc: "With a `rediss://` `PARLEY_REDIS_URL`: trust only this CA certificate (PEM file) for the Redis server's TLS certificate, e.g. a private CA. Unset: the system's CAs.",
+  },
   PARLEY_REDIS_PREFIX: {
     key: 'redisPrefix',
     schema: z.string().min(1).max(64).default('parley:'),
@@ -454,6 +463,7 @@ export interface Config {
   sfuThreshold: number;
   sfuShrinkDelayS: number;
   redisUrl: string | undefined;
+  redisCaFile: string | undefined;
   redisPrefix: string;
   nodeId: string | undefined;
   nodeTtlS: number;
@@ -511,6 +521,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     !problems.some((p) => p.startsWith('PARLEY_TLS_'))
   ) {
     problems.push('PARLEY_TLS_CERT and PARLEY_TLS_KEY: set both or neither');
+  }
+  if (out.redisCaFile !== undefined && !(out.redisUrl as string | undefined)?.startsWith('rediss://')) {
+    problems.push('PARLEY_REDIS_CA_FILE: needs a rediss:// (TLS) PARLEY_REDIS_URL');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = out as unknown as Config;

@@ -15,6 +15,7 @@ import type { Config } from './config.ts';
 import type { Directory } from './directory/directory.ts';
 import { MemoryDirectory } from './directory/memory.ts';
 import { RedisDirectory } from './directory/redis.ts';
+import { redisConnectionOptions } from './directory/redis-connection.ts';
 import { createHttpHandler, type Health } from './http/http-handler.ts';
 import { createLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
@@ -117,6 +118,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
           nodeTtlMs: Math.round(config.nodeTtlS * 1000),
           queueMax: config.queueMax,
           log: log.child({ component: 'redis' }),
+          // Password and TLS come from the URL; a private CA from PARLEY_REDIS_CA_FILE.
+          redis: redisConnectionOptions({ redisUrl: config.redisUrl, redisCaFile: config.redisCaFile }),
         })
       : new MemoryDirectory());
   const redis = directory instanceof RedisDirectory ? directory : undefined;
