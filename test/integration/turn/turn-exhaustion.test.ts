@@ -176,6 +176,15 @@ describe('TURN on a server without access tokens › one address cannot exhaust 
     assert.ok(held.length <= USER_QUOTA, `one address holds ${held.length} allocations`);
     assert.ok(refusedByCoturn > 0, 'coturn refused allocations beyond the per-address quota');
 
+    // Another address's /ice is untouched by the attacker's rate limit and budget.
+    const bystander = await getIce(server.url, '203.0.113.77');
+    assert.equal(bystander.status, 200);
+    assert.ok(
+      turnEntry(bystander.body.iceServers)?.username?.endsWith(
+        `:${turnAddressId(turn.secret, '203.0.113.77')}`,
+      ),
+    );
+
     // Users from other addresses (IPv4, and an IPv6 /64) still get real relay allocations.
     for (const [ip, name] of [
       ['203.0.113.9', 'alice'],
