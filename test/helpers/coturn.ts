@@ -30,6 +30,8 @@ export interface CoturnOptions {
   allowLoopbackPeers?: boolean;
   /** How long to wait for coturn to answer a STUN binding request. Default 10 s. */
   readyTimeoutMs?: number;
+  /** More flags for the built-in command line, e.g. `['--user-quota=4', '--total-quota=20']`. */
+  extraArgs?: readonly string[];
   /**
    * Run coturn with `-c <file>` holding this text instead of the built-in test flags (to check
    * a real configuration such as deploy/turnserver.conf). It gets the free ports and the temp
@@ -118,6 +120,7 @@ async function startOnce(
     '--simple-log',
   ];
   if (options.allowLoopbackPeers ?? true) args.push('--allow-loopback-peers');
+  args.push(...(options.extraArgs ?? []));
   if (options.config) {
     const confFile = join(dir, 'turnserver.conf');
     writeFileSync(confFile, options.config({ port, tlsPort, relayRange, secret, realm, dir }), {
@@ -492,54 +495,80 @@ export type AllocateResult =
     }
   | { ok: false; code: number | undefined };
 
-/**
- * Performs a TURN Allocate with long-term credentials (RFC 5766 §6, RFC 5389 §10.2): a first
- * request without credentials draws 401 with REALM and NONCE, the second one is signed with
- * MD5(username:realm:password). With `peers`, it then asks for a permission to each
- * peer (RFC 5766 §9), which is where coturn applies `denied-peer-ip`. On success the allocation
- * is released again (Refresh with LIFETIME 0) so it does not hold a relay port until it times out.
- */
-export async function turnAllocate({
-  host,
-  port,
-  transport = 'udp',
-  username,
-  password,
-  peers = [],
-  family = 4,
-  timeoutMs = 3000,
-}: {
+/** What an Allocate needs: where coturn is, how to reach it, and the REST credentials. */
+export interface AllocateOptions {
   host: string;
   port: number;
   transport?: StunTransport;
   username: string;
   password: string;
-  /** Peers (IPv4 or IPv6, matching `family`) to ask permissions for. */
-  peers?: readonly string[];
   /** Relay address family to request. Default 4. */
   family?: 4 | 6;
   timeoutMs?: number;
-}): Promise<AllocateResult> {
-  const channel = await openChannel(host, port, transport);
+}
+
+/** A live allocation, kept until `release()` (or until coturn lets it expire). */
+export interface HeldAllocation {
+  readonly relayed: { address: string; port: number };
+  /** Lifetime coturn granted, seconds. */
+  readonly lifetimeS: number;
+  /** Asks for a permission to `peer` (RFC 5766 §9): 'ok' or the error code (403: denied). */
+  permit(peer: string): Promise<'ok' | number | undefined>;
+  /**
+   * Refreshes the allocation (RFC 5766 §7) for `lifetimeS` seconds (0 deletes it): the granted
+   * lifetime, or the error code (e.g. 437 when it is gone). Retries once on 438 (stale nonce).
+   */
+  refresh(
+    lifetimeS: number,
+  ): Promise<{ ok: true; lifetimeS: number } | { ok: false; code: number | undefined }>;
+  /** Deletes the allocation (Refresh with LIFETIME 0) and closes the socket. Idempotent. */
+  release(): Promise<void>;
+}
+
+/**
+ * Performs a TURN Allocate with long-term credentials (RFC 5766 §6, RFC 5389 §10.2) and keeps
+ * it: a first request without credentials draws 401 with REALM and NONCE, the second one is
+ * signed with MD5(username:realm:password). The allocation holds a relay port (and counts
+ * against coturn's quotas) until `release()`, which tests must call.
+ */
+export async function holdTurnAllocation(
+  o: AllocateOptions,
+): Promise<({ ok: true } & HeldAllocation) | { ok: false; code: number | undefined }> {
+  const timeoutMs = o.timeoutMs ?? 3000;
+  const channel = await openChannel(o.host, o.port, o.transport ?? 'udp');
+  let kept = false;
   try {
     const allocateAttrs: StunAttr[] = [{ type: ATTR.REQUESTED_TRANSPORT, value: Buffer.from([17, 0, 0, 0]) }];
     // RFC 6156: ask for an IPv6 relay address (coturn needs a relay-ip of that family).
-    if (family === 6)
+    if (o.family === 6)
       allocateAttrs.push({ type: ATTR.REQUESTED_ADDRESS_FAMILY, value: Buffer.from([2, 0, 0, 0]) });
     const tx1 = randomBytes(12);
     const challenge = await channel.request(encodeStun(METHOD.ALLOCATE, tx1, allocateAttrs), tx1, timeoutMs);
     const realm = attr(challenge, ATTR.REALM);
-    const nonce = attr(challenge, ATTR.NONCE);
+    let nonce = attr(challenge, ATTR.NONCE);
     if (errorCode(challenge) !== 401 || !realm || !nonce) return { ok: false, code: errorCode(challenge) };
     const key = createHash('md5')
-      .update(`${username}:${realm.toString('utf8')}:${password}`)
+      .update(`${o.username}:${realm.toString('utf8')}:${o.password}`)
       .digest();
     const signed = (extra: StunAttr[]): StunAttr[] => [
       ...extra,
-      { type: ATTR.USERNAME, value: Buffer.from(username, 'utf8') },
+      { type: ATTR.USERNAME, value: Buffer.from(o.username, 'utf8') },
       { type: ATTR.REALM, value: realm },
-      { type: ATTR.NONCE, value: nonce },
+      { type: ATTR.NONCE, value: nonce! },
     ];
+    /** A signed request; on 438 (stale nonce) the new nonce is taken and the request sent again. */
+    const send = async (method: number, extra: (tx: Buffer) => StunAttr[]): Promise<StunMessage> => {
+      for (let attempt = 0; ; attempt++) {
+        const tx = randomBytes(12);
+        const reply = await channel.request(encodeStun(method, tx, signed(extra(tx)), key), tx, timeoutMs);
+        const fresh = attr(reply, ATTR.NONCE);
+        if (errorCode(reply) === 438 && fresh && attempt === 0) {
+          nonce = fresh;
+          continue;
+        }
+        return reply;
+      }
+    };
     const tx2 = randomBytes(12);
     const reply = await channel.request(
       encodeStun(METHOD.ALLOCATE, tx2, signed(allocateAttrs), key),
@@ -549,24 +578,59 @@ export async function turnAllocate({
     if (reply.type !== 0x0103) return { ok: false, code: errorCode(reply) };
     const relayed = xorAddress(attr(reply, ATTR.XOR_RELAYED_ADDRESS), tx2);
     if (!relayed) return { ok: false, code: undefined };
-    const permissions: Record<string, 'ok' | number | undefined> = {};
-    for (const peer of peers) {
-      const tx = randomBytes(12);
-      const r = await channel.request(
-        encodeStun(METHOD.CREATE_PERMISSION, tx, signed([xorPeerAddress(peer, 9, tx)]), key),
-        tx,
-        timeoutMs,
-      );
-      permissions[peer] = r.type === 0x0108 ? 'ok' : errorCode(r);
-    }
-    const tx3 = randomBytes(12);
-    const lifetime0: StunAttr = { type: ATTR.LIFETIME, value: Buffer.alloc(4) };
-    await channel
-      .request(encodeStun(METHOD.REFRESH, tx3, signed([lifetime0]), key), tx3, timeoutMs)
-      .catch(() => undefined);
-    return { ok: true, relayed, permissions };
+    const lifetime = attr(reply, ATTR.LIFETIME);
+    const lifetimeOf = (v: Buffer | undefined) => (v && v.length >= 4 ? v.readUInt32BE(0) : 0);
+    const refresh: HeldAllocation['refresh'] = async (lifetimeS) => {
+      const value = Buffer.alloc(4);
+      value.writeUInt32BE(lifetimeS, 0);
+      const r = await send(METHOD.REFRESH, () => [{ type: ATTR.LIFETIME, value }]);
+      return r.type === 0x0104
+        ? { ok: true, lifetimeS: lifetimeOf(attr(r, ATTR.LIFETIME)) }
+        : { ok: false, code: errorCode(r) };
+    };
+    let released: Promise<void> | undefined;
+    kept = true;
+    return {
+      ok: true,
+      relayed,
+      lifetimeS: lifetimeOf(lifetime),
+      permit: async (peer) => {
+        const r = await send(METHOD.CREATE_PERMISSION, (tx) => [xorPeerAddress(peer, 9, tx)]);
+        return r.type === 0x0108 ? 'ok' : errorCode(r);
+      },
+      refresh,
+      release: () => {
+        released ??= refresh(0)
+          .catch(() => undefined)
+          .then(() => channel.close());
+        return released;
+      },
+    };
   } finally {
-    channel.close();
+    if (!kept) channel.close();
+  }
+}
+
+/**
+ * Performs a TURN Allocate (see `holdTurnAllocation`) and releases it again at once, so it does
+ * not hold a relay port until it times out. With `peers`, it first asks for a permission to each
+ * peer (RFC 5766 §9), which is where coturn applies `denied-peer-ip`.
+ */
+export async function turnAllocate({
+  peers = [],
+  ...o
+}: AllocateOptions & {
+  /** Peers (IPv4 or IPv6, matching `family`) to ask permissions for. */
+  peers?: readonly string[];
+}): Promise<AllocateResult> {
+  const held = await holdTurnAllocation(o);
+  if (!held.ok) return held;
+  try {
+    const permissions: Record<string, 'ok' | number | undefined> = {};
+    for (const peer of peers) permissions[peer] = await held.permit(peer);
+    return { ok: true, relayed: held.relayed, permissions };
+  } finally {
+    await held.release();
   }
 }
 

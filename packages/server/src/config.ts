@@ -220,9 +220,21 @@ export const CONFIG_VARS = {
   },
   PARLEY_TURN_TTL_S: {
     key: 'turnTtlS',
-    schema: int(1, 7 * 86_400).default(3600),
-    shown: '`3600`',
-    doc: 'Lifetime of minted TURN credentials; sessions get `ice.updated` with fresh ones at 80% of it.',
+    schema: int(1, 7 * 86_400).default(600),
+    shown: '`600`',
+    doc: 'Lifetime of minted TURN credentials; sessions get `ice.updated` with fresh ones at 80% of it. Expiry stops new allocations only: a relay in use keeps working.',
+  },
+  PARLEY_TURN_PER_ADDRESS: {
+    key: 'turnPerAddress',
+    schema: int(0, 10_000).default(8),
+    shown: '`8`',
+    doc: 'Without access tokens: how many sessions (and the `/ice` self-test) of one client address (IPv6: one /64) may hold unexpired TURN credentials at once; beyond it `welcome` lists STUN only until a place frees up. `0`: anonymous clients never get TURN. With tokens, sessions are not counted.',
+  },
+  PARLEY_ICE_PER_MIN: {
+    key: 'icePerMin',
+    schema: int(1, 100_000).default(6),
+    shown: '`6`',
+    doc: '`GET /ice` requests per minute per client address (IPv6: per /64), in a burst or spread out; beyond it 429 with `Retry-After`.',
   },
   PARLEY_PRESENCE: {
     key: 'presence',
@@ -289,6 +301,15 @@ export const CONFIG_VARS = {
     secret: true,
     shown: '(unset)',
     doc: 'Redis shared by several nodes (`redis://[:password@]host:port[/db]`): names, rooms, calls, routing and resumable sessions span every node. Unset: one node, state in memory.',
+  },
+  PARLEY_REDIS_CA_FILE: {
+    key: 'redisCaFile',
+    schema: z
+      .string()
+      .transform((p) => resolve(p))
+      .optional(),
+    shown: '(unset)',
+    doc: "With a `rediss://` `PARLEY_REDIS_URL`: trust only this CA certificate (PEM file) for the Redis server's TLS certificate, e.g. a private CA. Unset: the system's CAs.",
   },
   PARLEY_REDIS_PREFIX: {
     key: 'redisPrefix',
@@ -486,6 +507,8 @@ export interface Config {
   turnUrls: readonly string[];
   turnSecret: string | undefined;
   turnTtlS: number;
+  turnPerAddress: number;
+  icePerMin: number;
   presence: boolean;
   janusUrls: readonly string[];
   janusApiSecret: string | undefined;
@@ -494,6 +517,7 @@ export interface Config {
   sfuThreshold: number;
   sfuShrinkDelayS: number;
   redisUrl: string | undefined;
+  redisCaFile: string | undefined;
   redisPrefix: string;
   nodeId: string | undefined;
   nodeTtlS: number;
@@ -566,6 +590,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     out.requestTimeoutMs < out.headersTimeoutMs
   ) {
     problems.push('PARLEY_REQUEST_TIMEOUT_MS: must be at least PARLEY_HEADERS_TIMEOUT_MS');
+  }
+  if (out.redisCaFile !== undefined && !(out.redisUrl as string | undefined)?.startsWith('rediss://')) {
+    problems.push('PARLEY_REDIS_CA_FILE: needs a rediss:// (TLS) PARLEY_REDIS_URL');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = out as unknown as Config;

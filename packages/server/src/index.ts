@@ -27,3 +27,5 @@ export { createServer, type ParleyServer, type ServerDeps } from './server.ts';
 export type { Authorizer, HelloRequest } from './session/authorizer.ts';
 export type { HandlerHooks } from './session/connection-handler.ts';
 export { iceServersFor, mintTurnCredentials, type TurnCredentials } from './turn/credentials.ts';
+export { IceIssuer, type SessionIce, turnAddressId } from './turn/ice-issuer.ts';
+export { TurnBudget } from './turn/turn-budget.ts';

@@ -27,6 +27,10 @@ export class Metrics {
   readonly queueDropped: Counter;
   readonly resumes: Counter;
   readonly socketsRefused: Counter<'reason'>;
+  /** TURN credentials handed out or withheld (see turn/ice-issuer.ts). */
+  readonly turnCredentials: Counter<'via' | 'result'>;
+  /** `GET /ice` requests refused with 429. */
+  readonly iceRateLimited: Counter;
   readonly #in = new Map<string, CounterChild>();
   readonly #out = new Map<string, CounterChild>();
 
@@ -94,6 +98,17 @@ export class Metrics {
       name: 'parley_sockets_refused_total',
       help: 'TCP connections closed on accept: over PARLEY_MAX_SOCKETS_PER_IP for their address (per_address) or over PARLEY_MAX_CONNECTIONS (max_connections).',
       labelNames: ['reason'],
+      registers,
+    });
+    this.turnCredentials = new Counter({
+      name: 'parley_turn_credentials_total',
+      help: 'TURN credentials minted or withheld (per-address budget full, or no token for /ice), by where they were asked for (welcome, refresh, ice).',
+      labelNames: ['via', 'result'],
+      registers,
+    });
+    this.iceRateLimited = new Counter({
+      name: 'parley_ice_rate_limited_total',
+      help: 'GET /ice requests refused with 429 (per-address rate limit).',
       registers,
     });
     for (const t of CLIENT_MESSAGE_TYPES) this.#in.set(t, this.framesIn.labels(t));

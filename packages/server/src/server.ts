@@ -15,6 +15,7 @@ import type { Config } from './config.ts';
 import type { Directory } from './directory/directory.ts';
 import { MemoryDirectory } from './directory/memory.ts';
 import { RedisDirectory } from './directory/redis.ts';
+import { redisConnectionOptions } from './directory/redis-connection.ts';
 import { createHttpHandler, type Health } from './http/http-handler.ts';
 import { createMetricsAccess } from './http/metrics-access.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -26,7 +27,6 @@ import { Hub } from './session/hub.ts';
 import { loadTls } from './tls/load-tls.ts';
 import { guardSockets } from './transport/socket-guard.ts';
 import { WsTransport } from './transport/ws-transport.ts';
-import { iceServersFor } from './turn/credentials.ts';
 import { janusTurnDisabledReason, janusTurnKeyMatches, janusTurnReply } from './turn/janus-turn.ts';
 
 /** How long clients are told to wait before reconnecting after `server.draining`. */
@@ -121,6 +121,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
           nodeTtlMs: Math.round(config.nodeTtlS * 1000),
           queueMax: config.queueMax,
           log: log.child({ component: 'redis' }),
+          // Password and TLS come from the URL; a private CA from PARLEY_REDIS_CA_FILE.
+          redis: redisConnectionOptions({ redisUrl: config.redisUrl, redisCaFile: config.redisCaFile }),
         })
       : new MemoryDirectory());
   const redis = directory instanceof RedisDirectory ? directory : undefined;
@@ -177,15 +179,13 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       trustProxy: config.trustProxy,
       clientIp,
     }),
-    ice: async (req) => {
-      const iceServers = iceServersFor(config, 'selftest');
-      // With access tokens required, TURN credentials (relay bandwidth) go only to token holders:
-      // `Authorization: Bearer <token>`; everyone else gets the STUN entries.
-      if (access && !(await access.iceAllowed(req.headers.authorization))) {
-        return { iceServers: iceServers.filter((s) => [s.urls].flat().every((u) => u.startsWith('stun'))) };
-      }
-      return config.turnSecret ? { iceServers, ttlS: config.turnTtlS } : { iceServers };
-    },
+    // GET /ice: rate-limited per address, TURN credentials under the address's budget, and
+    // with access tokens only for `Authorization: Bearer <token>` (everyone else: STUN only).
+    ice: (req) =>
+      hub.ice.forSelfTest(
+        clientIp(req),
+        async () => !access || (await access.iceAllowed(req.headers.authorization)),
+      ),
     ...(janusTurnOff
       ? {}
       : {

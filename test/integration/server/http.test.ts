@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { ParleyServer } from '@parley/server';
+import { type ParleyServer, turnAddressId } from '@parley/server';
 import { WebSocket } from 'ws';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
@@ -124,11 +124,14 @@ describe('HTTP endpoints', () => {
     assert.equal(body.ttlS, 600);
   });
 
-  it('welcome › carries the same ICE configuration, credentials minted for the name', async () => {
+  // Without access tokens the TURN username carries the client address's opaque id (so coturn's
+  // user-quota holds per address), never the name or the address itself.
+  it('welcome › carries the same ICE configuration, credentials minted for the address id', async () => {
     const c = await connectClient(server.wsUrl);
     const w = await c.hello('ice-user');
     const turn = w.iceServers[1];
-    assert.ok(turn?.username?.endsWith(':ice-user'));
+    assert.ok(turn?.username?.endsWith(`:${turnAddressId('s3cret', '127.0.0.1')}`), turn?.username);
+    assert.doesNotMatch(turn?.username ?? '', /ice-user|127\.0\.0\.1/);
     assert.equal(
       turn?.credential,
       createHmac('sha1', 's3cret')

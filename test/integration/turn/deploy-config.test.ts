@@ -9,9 +9,12 @@ import {
   type SelfSignedCertificate,
 } from '../../../packages/server/src/tls/self-signed.ts';
 import { mintTurnCredentials } from '../../../packages/server/src/turn/credentials.ts';
+import { turnAddressId } from '../../../packages/server/src/turn/ice-issuer.ts';
 import {
   type CoturnConfigContext,
   type CoturnHandle,
+  type HeldAllocation,
+  holdTurnAllocation,
   startCoturn,
   turnAllocate,
 } from '../../helpers/coturn.ts';
@@ -188,5 +191,54 @@ describe('deploy/turnserver.conf', () => {
     assert.equal(r.relayed.address, '::1');
     for (const ip of denied) assert.equal(r.permissions[ip], 403, `${ip} should be denied`);
     for (const ip of allowed) assert.equal(r.permissions[ip], 'ok', `${ip} should be allowed`);
+  });
+
+  // The quotas as configured: user-quota counts per TURN username without its expiry, so every
+  // credential Parley mints for one address (one id) shares one quota; allocations live at most
+  // max-allocate-lifetime between refreshes.
+  it('holds user-quota per address id across credentials, and caps allocation lifetime', async () => {
+    const quota = Number(/^user-quota=(\d+)$/m.exec(readFileSync(DEPLOY_CONF, 'utf8'))?.[1]);
+    const maxLifetime = Number(/^max-allocate-lifetime=(\d+)$/m.exec(readFileSync(DEPLOY_CONF, 'utf8'))?.[1]);
+    assert.ok(
+      quota > 0 && quota < 200 && maxLifetime === 600,
+      `user-quota ${quota}, max-allocate-lifetime ${maxLifetime}`,
+    );
+    const id = turnAddressId(turn.secret, '198.51.100.7');
+    const held: HeldAllocation[] = [];
+    try {
+      const now = Date.now();
+      for (let i = 0; i < quota; i++) {
+        // A fresh credential each time (another second of expiry), as a stranger collects them.
+        const c = mintTurnCredentials(turn.secret, id, 300 + i, now);
+        const r = await holdTurnAllocation({
+          host: '127.0.0.1',
+          port: turn.port,
+          username: c.username,
+          password: c.credential,
+        });
+        assert.ok(r.ok, `allocation ${i + 1}: ${JSON.stringify(r)}`);
+        held.push(r);
+      }
+      const extra = mintTurnCredentials(turn.secret, id, 900, now);
+      const refused = await holdTurnAllocation({
+        host: '127.0.0.1',
+        port: turn.port,
+        username: extra.username,
+        password: extra.credential,
+      });
+      assert.deepEqual(refused, { ok: false, code: 486 });
+      const other = mintTurnCredentials(turn.secret, turnAddressId(turn.secret, '203.0.113.9'), 300);
+      const r = await holdTurnAllocation({
+        host: '127.0.0.1',
+        port: turn.port,
+        username: other.username,
+        password: other.credential,
+      });
+      assert.ok(r.ok, JSON.stringify(r));
+      held.push(r);
+      assert.deepEqual(await r.refresh(3600), { ok: true, lifetimeS: maxLifetime });
+    } finally {
+      await Promise.all(held.map((h) => h.release()));
+    }
   });
 });

@@ -29,7 +29,9 @@ describe('loadConfig', () => {
     assert.deepEqual(c.stunUrls, []);
     assert.deepEqual(c.turnUrls, []);
     assert.equal(c.turnSecret, undefined);
-    assert.equal(c.turnTtlS, 3600);
+    assert.equal(c.turnTtlS, 600);
+    assert.equal(c.turnPerAddress, 8);
+    assert.equal(c.icePerMin, 6);
     assert.equal(c.presence, true);
   });
 

@@ -41,6 +41,7 @@ import type {
   SfuPlacement,
   SfuRoomEntry,
 } from './directory.ts';
+import { explainRedisError } from './redis-connection.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
 
 /** What `locate` answers for a name whose session is parked (held by no node, still online). */
@@ -134,13 +135,25 @@ export class RedisDirectory implements Directory, SessionHandoff {
   /** Connects both connections (command and subscriber); rejects when Redis cannot be reached. */
   static async connect(o: RedisDirectoryOptions): Promise<RedisDirectory> {
     const d = new RedisDirectory(o);
+    // ioredis rejects with "Connection is closed."; the reason is an error it reported before
+    // (WRONGPASS, an untrusted certificate…), not its own retry bookkeeping.
+    const seen: string[] = [];
+    const note = (err: Error) => seen.push(err.message);
+    d.client.on('error', note);
+    d.#sub.on('error', note);
     try {
       await Promise.all([d.client.connect(), d.#sub.connect()]);
       await d.#sub.subscribe(`${d.prefix}presence`);
     } catch (err) {
       d.client.disconnect();
       d.#sub.disconnect();
-      throw new Error(`cannot reach Redis at ${redactUrl(o.url)}: ${(err as Error).message}`, { cause: err });
+      const cause = seen.find((m) => !/max retries per request/i.test(m)) ?? (err as Error).message;
+      throw new Error(`cannot reach Redis at ${redactUrl(o.url)}: ${explainRedisError(cause)}`, {
+        cause: err,
+      });
+    } finally {
+      d.client.off('error', note);
+      d.#sub.off('error', note);
     }
     const interval = Math.max(50, Math.round(d.#nodeTtlMs / 3));
     d.#timer = setInterval(() => void d.#heartbeat(), interval);

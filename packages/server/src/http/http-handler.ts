@@ -27,7 +27,10 @@ export interface Health {
 /** The body of `GET /ice`. */
 export interface IceList {
   iceServers: IceServer[];
+  /** Lifetime of the TURN credentials in the list, seconds. */
   ttlS?: number;
+  /** Why the list has no TURN credentials although the server has TURN (see docs/DEPLOY.md). */
+  turnWithheld?: 'token-required' | 'address-budget';
 }
 
 /** What the HTTP routes read from the rest of the server. */
@@ -42,9 +45,10 @@ export interface HttpSources {
   tls?: boolean;
   /**
    * ICE servers for the self-test page (fresh TURN credentials when a secret is set). Gets the
-   * request, so that access control can ask for a token before handing out TURN credentials.
+   * request, so that access control can ask for a token before handing out TURN credentials;
+   * `{ retryAfterS }` when the address is over its rate (answered 429 with `Retry-After`).
    */
-  ice(req: IncomingMessage): IceList | Promise<IceList>;
+  ice(req: IncomingMessage): Promise<IceList | { retryAfterS: number }>;
   /**
    * `POST /janus/turn`, Janus's TURN REST API (`nat.turn_rest_api`). Absent: the path answers
    * 404 to every method.
@@ -94,8 +98,15 @@ export function createHttpHandler(src: HttpSources): (req: IncomingMessage, res:
         res.end(body);
         return;
       }
-      case '/ice':
-        return json(res, 200, await src.ice(req));
+      case '/ice': {
+        const ice = await src.ice(req);
+        if ('retryAfterS' in ice) {
+          // Too many requests from this address (per /64 for IPv6).
+          res.setHeader('Retry-After', String(ice.retryAfterS));
+          return json(res, 429, { error: 'RATE_LIMITED', retryAfterS: ice.retryAfterS });
+        }
+        return json(res, 200, ice);
+      }
       default:
         return serveStatic(req, res);
     }

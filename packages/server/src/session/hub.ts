@@ -18,7 +18,7 @@ import { Relay } from '../relay/relay.ts';
 import { Rooms } from '../rooms/rooms.ts';
 import { SfuRooms } from '../sfu/sfu-rooms.ts';
 import type { Connection } from '../transport/connection.ts';
-import { iceRefreshNeeded, iceServersFor } from '../turn/credentials.ts';
+import { IceIssuer } from '../turn/ice-issuer.ts';
 import type { Authorizer } from './authorizer.ts';
 import { errorFrame } from './error-boundary.ts';
 import { Session } from './session.ts';
@@ -57,6 +57,8 @@ export class Hub {
   readonly presence: Presence;
   /** Large rooms through Janus; present only when `PARLEY_JANUS_URL` is set. */
   readonly sfu: SfuRooms | undefined;
+  /** ICE servers and TURN credentials for `welcome`, `ice.updated` and `GET /ice`. */
+  readonly ice: IceIssuer;
   readonly #config: Readonly<Config>;
   readonly #log: Logger;
   readonly #metrics: Metrics;
@@ -83,6 +85,8 @@ export class Hub {
     this.rooms = new Rooms(o.directory, this.relay, o.config, o.authorizer, this.sfu);
     this.calls = new Calls(o.callStore, this.relay, o.directory, o.config.ringTimeoutS);
     this.presence = new Presence(o.directory, o.config.presence);
+    const tokens = o.config.authSecret !== undefined || o.config.authPublicKey !== undefined;
+    this.ice = new IceIssuer(o.config, { tokens, metrics: o.metrics });
   }
 
   /** Registers this node with the directory (routing and presence). */
@@ -241,7 +245,7 @@ export class Hub {
       version,
       name: session.name,
       session: session.token,
-      iceServers: iceServersFor(this.#config, session.name),
+      iceServers: this.ice.forSession(session.name, session.connection?.ip ?? '', 'welcome').iceServers,
       heartbeatMs: this.#config.heartbeatMs,
       graceMs: Math.round(this.#config.graceS * 1000),
       resumed,
@@ -251,16 +255,19 @@ export class Hub {
     session.send('welcome', JSON.stringify(welcome));
   }
 
-  /** Sends `ice.updated` with fresh TURN credentials before the current ones expire. */
+  /**
+   * Sends `ice.updated` with fresh TURN credentials before the current ones expire; a session
+   * whose address had no TURN place left at `welcome` gets them this way once one is free.
+   */
   #scheduleIce(session: Session): void {
     clearTimeout(session.iceTimer);
-    if (!iceRefreshNeeded(this.#config)) return;
+    if (!this.ice.refreshes) return;
     const delay = Math.min(MAX_TIMER_MS, Math.round(this.#config.turnTtlS * 1000 * ICE_REFRESH_AT));
     session.iceTimer = setTimeout(() => {
       if (session.state !== 'live') return;
-      const iceServers = iceServersFor(this.#config, session.name);
+      const { iceServers, turn } = this.ice.forSession(session.name, session.connection?.ip ?? '', 'refresh');
       session.send('ice.updated', JSON.stringify({ type: 'ice.updated', iceServers }));
-      session.log.debug('ice credentials refreshed');
+      session.log.debug({ turn }, 'ice servers refreshed');
       this.#scheduleIce(session);
     }, delay);
     session.iceTimer.unref();

@@ -4,9 +4,10 @@
  * wrong, what to do about it. They run in the page, against the server that served it.
  */
 import { decodeServer, encode, PROTOCOL_VERSIONS } from '@parley/protocol';
-import { fetchIceServers, iceUrls, onlyUrls, signalingUrl } from '../app/endpoints.ts';
+import { iceUrls, onlyUrls, signalingUrl } from '../app/endpoints.ts';
 import { inviteToken } from '../app/invite.ts';
 import { describeMediaProblem, MediaAccessError, openUserMedia } from '../media/local-media.ts';
+import { fetchSelfTestIce, IceRateLimitedError, type SelfTestIce } from './ice.ts';
 
 /** Outcome of one check. */
 export interface CheckResult {
@@ -279,7 +280,7 @@ export const signalingCheck: Check = {
 };
 
 /** ICE servers from the server, fetched once per run and shared by the STUN and TURN checks. */
-let icePromise: Promise<Awaited<ReturnType<typeof fetchIceServers>>> | null = null;
+let icePromise: Promise<SelfTestIce> | null = null;
 
 /** Forgets the ICE servers fetched by a previous run. */
 export function resetIceCache(): void {
@@ -287,17 +288,22 @@ export function resetIceCache(): void {
 }
 
 function iceServers(signal: AbortSignal) {
-  icePromise ??= fetchIceServers(signal, inviteToken());
+  icePromise ??= fetchSelfTestIce(signal, inviteToken());
   return icePromise;
 }
 
 /** The server's ICE servers, or the check result that says /ice could not be loaded. */
-async function iceServersOrFailure(
-  signal: AbortSignal,
-): Promise<Awaited<ReturnType<typeof fetchIceServers>> | CheckResult> {
+async function iceServersOrFailure(signal: AbortSignal): Promise<SelfTestIce | CheckResult> {
   try {
     return await iceServers(signal);
-  } catch {
+  } catch (error) {
+    if (error instanceof IceRateLimitedError)
+      return {
+        status: 'fail',
+        detail:
+          'The server refused to hand out ICE servers again so soon (too many requests from your address).',
+        advice: `Run the test again in ${error.retryAfterS} seconds.`,
+      };
     return {
       status: 'fail',
       detail: 'Could not load the ICE configuration from /ice.',
@@ -311,9 +317,9 @@ export const stunCheck: Check = {
   title: 'STUN (finding your public address)',
   description: 'Asks the STUN servers this Parley server recommends for your public address.',
   async run(ctx) {
-    const servers = await iceServersOrFailure(ctx.signal);
-    if (!Array.isArray(servers)) return servers;
-    const stun = onlyUrls(servers, /^stuns?:/);
+    const ice = await iceServersOrFailure(ctx.signal);
+    if (!('servers' in ice)) return ice;
+    const stun = onlyUrls(ice.servers, /^stuns?:/);
     if (stun.length === 0)
       return {
         status: 'skip',
@@ -370,9 +376,17 @@ export const turnCheck: Check = {
   description:
     'Makes a call inside this page that may only go through the TURN relay, with the credentials the server hands out.',
   async run(ctx) {
-    const servers = await iceServersOrFailure(ctx.signal);
-    if (!Array.isArray(servers)) return servers;
-    const turn = onlyUrls(servers, /^turns?:/);
+    const ice = await iceServersOrFailure(ctx.signal);
+    if (!('servers' in ice)) return ice;
+    const turn = onlyUrls(ice.servers, /^turns?:/);
+    if (turn.length === 0 && ice.turnWithheld === 'address-budget')
+      return {
+        status: 'skip',
+        detail:
+          'This server has a TURN relay, but hands its credentials to a limited number of sessions per network address, and yours are in use.',
+        advice:
+          'Calls from this network still work wherever a direct connection is possible. Try again in about ten minutes, when credentials given earlier have expired; the administrator can raise PARLEY_TURN_PER_ADDRESS or require access tokens.',
+      };
     if (turn.length === 0)
       return {
         status: 'skip',
