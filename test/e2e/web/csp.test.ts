@@ -1,3 +1,4 @@
+// @needs chromium
 /**
  * The web app under the security headers Parley now sends (issue 15, finding 9): two people meet
  * in a room and see each other's video, and the self-test runs, with the page's

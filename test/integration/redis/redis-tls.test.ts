@@ -1,3 +1,4 @@
+// @needs redis-server
 /**
  * Redis with a password and over TLS, for real: Debian's redis-server with `--requirepass` and
  * only a TLS port (`--port 0 --tls-port`), its certificate signed by a private CA made with

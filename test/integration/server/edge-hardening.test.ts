@@ -1,3 +1,4 @@
+// @needs openssl
 /**
  * The edges a stranger reaches before any session exists (issue 15, REVIEW-SECURITY findings 8,
  * 9, 11, 12 and 14 through a real server): the default Origin check, the per-/64 connection cap,

@@ -1,3 +1,4 @@
+// @needs coturn
 /**
  * Anonymous TURN exhaustion, through a real coturn: on a server without access tokens, strangers
  * from one address (simulated with X-Forwarded-For behind a trusted loopback proxy) open many
