@@ -136,14 +136,15 @@ export async function memoryUnderAttack(
     const pid = server.pid;
     const loginDeadline = () => performance.now() + 120_000;
 
-    // Warm-up: a few sessions come and go cleanly (bye), so code paths are compiled before the
-    // baseline reading.
+    // Warm-up: a few sessions come and go cleanly (`bye`, then the server closes), so code
+    // paths are compiled before the baseline reading and nothing of theirs stays parked.
     for (let i = 0; i < 3; i++) {
       const c = await BenchClient.open(server.port, `warm${i}`, loginDeadline(), logins);
       await c.join('warm');
       c.ws.send(JSON.stringify({ type: 'room.message', room: 'warm', data: 'x'.repeat(1000) }));
       c.ws.send(JSON.stringify({ type: 'bye' }));
-      c.ws.close();
+      for (let w = 0; w < 50 && !c.closed; w++) await sleep(20);
+      c.ws.terminate();
     }
     await sleep(500);
     const baseKiB = await settledRssKiB(pid);
