@@ -36,7 +36,7 @@ const USAGE = `usage: npm run -s bench:attack -- [options]
   --stuffer-rate N      frames/s per stuffer socket (default 40, under the default 50)
   --rooms-per-stuffer N rooms each stuffer session is in (default 8, under the default 16)
   --max-growth-mib N    stop stuffing once RSS grew this much (default 1024)
-  --max-stuff-s N       stop stuffing after this long (default 90)
+  --max-stuff-s N       stop stuffing after this long (default 180)
   --grace-s N           PARLEY_GRACE_S of the server: how long parked sessions stay (default 120)
   --rate-per-s N        PARLEY_RATE_PER_S of the server, and the unit of the flood multipliers (default 50)
   --multipliers LIST    paced flood rates as multiples of --rate-per-s (default 2,5,20)
@@ -89,7 +89,7 @@ function options() {
     stufferRatePerS: num(values['stuffer-rate'], 'stuffer-rate', 40, 1, 100_000),
     roomsPerStuffer: num(values['rooms-per-stuffer'], 'rooms-per-stuffer', 8, 1, 1000),
     maxGrowthMiB: num(values['max-growth-mib'], 'max-growth-mib', 1024, 16, 16_384),
-    maxStuffS: num(values['max-stuff-s'], 'max-stuff-s', q ? 30 : 90, 1, 600),
+    maxStuffS: num(values['max-stuff-s'], 'max-stuff-s', q ? 30 : 180, 1, 600),
     graceS: num(values['grace-s'], 'grace-s', 120, 1, 86_400),
   };
   const capS = num(values['cap-s'], 'cap-s', q ? 6 : 15, 1, 300);

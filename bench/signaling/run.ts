@@ -268,6 +268,10 @@ function progressLine(r: CellResult): string {
   if (f.latencyP99Ms !== undefined) parts.push(`p50 ${f.latencyP50Ms} ms, p99 ${f.latencyP99Ms} ms`);
   if (f.exchangesPerS !== undefined) parts.push(`${f.exchangesPerS} exchanges/s, p99 ${f.exchangeP99Ms} ms`);
   if (f.lost) parts.push(`LOST ${f.lost}`);
+  // Error replies mean a limit refused frames: the cell measured refusing, not relaying.
+  const other = (r.detail.otherFrames ?? {}) as Record<string, number>;
+  const refused = Object.entries(other).filter(([k]) => k.startsWith('error'));
+  if (refused.length) parts.push(`REFUSED ${refused.map(([k, n]) => `${k} ×${n}`).join(', ')}`);
   if (f.rssKiBPerConn !== undefined)
     parts.push(`${f.rssKiBPerConn} KiB/conn, idle ${f.idleCpuMsPerS} ms CPU/s`);
   return parts.join(', ');
@@ -290,7 +294,7 @@ async function limitsNotRaised(): Promise<string[]> {
     const mod = (await import(`${ROOT}packages/server/src/config.ts`)) as { CONFIG_VARS?: object };
     return Object.keys(mod.CONFIG_VARS ?? {}).filter(
       (v) =>
-        /RATE|BURST|PER_IP|PER_ADDR|BYTES_PER|CONNS/.test(v) &&
+        /RATE|BURST|_PER_S$|PER_IP|PER_ADDR|BYTES_PER|CONNS|QUOTA|BUDGET/.test(v) &&
         !(v in PARLEY_BENCH_ENV) &&
         !irrelevant.has(v),
     );
