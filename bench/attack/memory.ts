@@ -70,6 +70,14 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
 
 /** Times a cut-off stuffer is replaced by a fresh session before it gives up. */
 const MAX_REPLACEMENTS = 4;
+/**
+ * Flow control: a stuffer sends a `ping` after every PING_EVERY frames and never has more than
+ * IN_FLIGHT frames past the last answered ping (about 1.2 MB). Without it, a busy server falls
+ * behind, megabytes wait in its socket buffers, and its heartbeat drops the stuffer (its pong is
+ * stuck behind them): the figure would then measure the attacker being too fast, not the server.
+ */
+const PING_EVERY = 10;
+const IN_FLIGHT = 20;
 
 interface StuffTally {
   frames: number;
@@ -111,6 +119,8 @@ async function stuff(
   let lastRaiseAt = 0;
   let refusalsSeen = 0;
   let done = 0;
+  /** Frames the server is known to have handled: a ping sent after them was answered. */
+  let acked = 0;
   while (done < total && !stop.reason) {
     if (client.closed) {
       sent.cuts.push(`${client.closed.code} ${client.closed.reason}`);
@@ -120,6 +130,7 @@ async function stuff(
       targetRate = Math.max(1, targetRate / 2);
       rate = targetRate;
       refusalsSeen = 0;
+      acked = done;
       continue;
     }
     await sleep(5);
@@ -139,12 +150,20 @@ async function stuff(
     last = now;
     // Frames still in our socket buffer would reach the server in a burst: wait for them.
     if (client.ws.bufferedAmount > 2 * frameBytes) continue;
-    for (; credit >= 1 && done < total; credit--) {
+    for (; credit >= 1 && done < total && done - acked < IN_FLIGHT; credit--) {
       const frame = frames[done % frames.length]!;
       client.ws.send(frame);
       done++;
       sent.frames++;
       sent.bytes += frame.length;
+      if (done % PING_EVERY === 0) {
+        const upTo = done;
+        const asked = client;
+        // A timed-out ping (60 s) lets the stuffer go on: the server is then stuck, not slow.
+        void asked.request({ type: 'ping' }, 60_000).then(() => {
+          if (asked === client) acked = Math.max(acked, upTo);
+        });
+      }
     }
   }
   tallyRefusals(client);
