@@ -26,7 +26,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { WebSocket } from 'ws';
+import { type RawData, WebSocket } from 'ws';
 import { startRedis, type TestRedis } from '../../test/helpers/redis.ts';
 import { sleep } from './measure-window.ts';
 import { machineInfo, processCpuMs } from './proc.ts';
@@ -82,7 +82,16 @@ interface Client {
   name: string;
 }
 
-async function login(url: string, name: string, onSignal: (data: { t: number }) => void): Promise<Client> {
+/**
+ * Logs `name` in and joins `room`: Parley relays `signal` only between members of a shared room
+ * (or parties of a call), so each pair shares a room of its own, across nodes through Redis.
+ */
+async function login(
+  url: string,
+  name: string,
+  room: string,
+  onSignal: (data: { t: number }) => void,
+): Promise<Client> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   ws.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
@@ -96,6 +105,17 @@ async function login(url: string, name: string, onSignal: (data: { t: number }) 
       else reject(new Error(`login ${name}: ${f.code}`));
     });
     ws.send(JSON.stringify({ type: 'hello', versions: ['1'], name }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onReply = (raw: RawData) => {
+      const f = JSON.parse(raw.toString()) as { type: string; re?: number; code?: string };
+      if (f.re !== 1) return;
+      ws.off('message', onReply);
+      if (f.type === 'room.joined') resolve();
+      else reject(new Error(`${name} joining ${room}: ${f.code}`));
+    };
+    ws.on('message', onReply);
+    ws.send(JSON.stringify({ type: 'room.join', id: 1, room }));
   });
   ws.on('message', (raw) => {
     const s = raw.toString();
@@ -166,14 +186,15 @@ async function runCell(
     const to = cross ? (from + 1) % n : from;
     const side = cross ? 'cross' : 'same';
     const receiverName = `r${tag}-${p}`;
-    const receiver = await login(url(to), receiverName, (data) => {
+    const room = `pair-${tag}-${p}`;
+    const receiver = await login(url(to), receiverName, room, (data) => {
       const ms = performance.now() - data.t;
       recorder.record(ms);
       bySide[side].record(ms);
       delivered++;
       onDelivered?.(p);
     });
-    const sender = await login(url(from), `s${tag}-${p}`, () => {});
+    const sender = await login(url(from), `s${tag}-${p}`, room, () => {});
     senders.push(sender);
     everyone.push(sender, receiver);
   }

@@ -26,6 +26,12 @@ export interface ConnectOptions {
   concurrency: number;
   /** Bound on each client's open + login, in milliseconds. */
   loginTimeoutMs: number;
+  /**
+   * The room client `index` joins right after login, on targets that relay only within a shared
+   * room (`TargetSpec.joinRoom`); ignored elsewhere. The client counts as connected once the
+   * server confirmed the join, so every pair shares its room before the scenario sends anything.
+   */
+  room?: (index: number) => string;
   onFrame: FrameHandler;
 }
 
@@ -33,6 +39,22 @@ interface SetState {
   health: ClientSet['health'];
   /** Set once the harness ends the clients on purpose, so those closes are not counted. */
   closing: boolean;
+}
+
+/** Request id of the room join (one per client, so any fixed id will do). */
+const JOIN_ID = 1;
+
+/** true for `room.joined` replying to the join, the error text for an error reply to it, else undefined. */
+function joinReply(frame: string): true | string | undefined {
+  let v: { type?: unknown; re?: unknown; code?: unknown; message?: unknown };
+  try {
+    v = JSON.parse(frame) as typeof v;
+  } catch {
+    return undefined;
+  }
+  if (v.re !== JOIN_ID) return undefined;
+  if (v.type === 'room.joined') return true;
+  return `${String(v.type)} ${String(v.code ?? '')} ${String(v.message ?? '')}`.trim();
 }
 
 function openOne(target: TargetSpec, opts: ConnectOptions, index: number, state: SetState) {
@@ -72,17 +94,38 @@ function openOne(target: TargetSpec, opts: ConnectOptions, index: number, state:
       const hello = target.hello(name);
       if (hello !== undefined) ws.send(hello);
     });
-    ws.once('message', (data) => {
+    const ready = () => {
       clearTimeout(timer);
+      ws.on('message', (frame: Buffer) => opts.onFrame(index, frame));
+      resolve(ws);
+    };
+    ws.once('message', (data) => {
       const verdict = target.loginResult(String(data));
       if (verdict !== true) {
+        clearTimeout(timer);
         ws.terminate();
         reject(new Error(`${name}: ${verdict}`));
         return;
       }
       loggedIn = true;
-      ws.on('message', (frame: Buffer) => opts.onFrame(index, frame));
-      resolve(ws);
+      const room = opts.room?.(index);
+      if (!target.joinRoom || room === undefined) return ready();
+      // Wait for the reply to the join (it echoes the request id); anything else before it
+      // (nothing, normally) is ignored.
+      const onReply = (frame: Buffer) => {
+        const reply = joinReply(String(frame));
+        if (reply === undefined) return;
+        ws.off('message', onReply);
+        if (reply !== true) {
+          clearTimeout(timer);
+          ws.terminate();
+          reject(new Error(`${name}: joining ${room} failed: ${reply}`));
+          return;
+        }
+        ready();
+      };
+      ws.on('message', onReply);
+      ws.send(target.joinRoom(room, JOIN_ID));
     });
   });
 }

@@ -9,10 +9,10 @@ import { runIdle } from './scenarios/idle.ts';
 import { runPaced } from './scenarios/paced.ts';
 import { runRelay } from './scenarios/relay.ts';
 import type { CellResult, LoadgenJob } from './scenarios/spec.ts';
-import { TARGETS } from './targets.ts';
+import { targetSpec } from './targets.ts';
 
 async function run(job: LoadgenJob): Promise<CellResult> {
-  const target = TARGETS[job.target];
+  const target = targetSpec(job.target);
   const s = job.scenario;
   switch (s.kind) {
     case 'relay':

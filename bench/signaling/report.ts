@@ -47,7 +47,8 @@ export function summarizeScenario(spec: ScenarioSpec, cells: readonly CellResult
   // Ratios pair cells of the same round (run back to back, under the same background load) and
   // take the median over rounds: drift in the machine's load then cancels out of each ratio.
   const ratios: ScenarioReport['ratios'] = {};
-  for (const other of ['bare', 'peer'] as const) {
+  const others = [...byTarget.keys()].filter((t) => t !== 'parley');
+  for (const other of others) {
     const mine = (byTarget.get('parley') ?? []).filter((c) => c.ok);
     const theirs = (byTarget.get(other) ?? []).filter((c) => c.ok);
     const perKey = new Map<string, number[]>();
@@ -115,7 +116,11 @@ function ratioGoal(
 }
 
 /** Evaluates the goals from the issue against what this run measured. */
-export function evaluateGoals(scenarios: readonly ScenarioReport[], idleTargetConns: number): GoalReport[] {
+export function evaluateGoals(
+  scenarios: readonly ScenarioReport[],
+  idleTargetConns: number,
+  baselines: readonly TargetName[] = [],
+): GoalReport[] {
   const relay = scenarios.filter((s) => s.kind === 'relay' && s.id.startsWith('relay-'));
   const light = scenarios.filter((s) => s.id.startsWith('light-'));
   const idle = scenarios.find((s) => s.kind === 'idle');
@@ -146,6 +151,19 @@ export function evaluateGoals(scenarios: readonly ScenarioReport[], idleTargetCo
       'latencyP99Ms',
       1.2,
       false,
+    ),
+    // Issue 15: the hardening's checks (who may signal whom, byte budgets) against the commit
+    // before them, run in the same run and paired round by round.
+    ...baselines.map((b) =>
+      ratioGoal(
+        `cpu-within-1.05x-${b}`,
+        `Server CPU ms per 1,000 relayed messages within 1.05x of ${b} (the cost of the newer checks), in every relay scenario`,
+        relay,
+        b,
+        'cpuMsPer1kMsgs',
+        1.05,
+        false,
+      ),
     ),
   ];
   const idleGoal: GoalReport = {

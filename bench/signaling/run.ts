@@ -10,6 +10,9 @@
  *   npm run bench:signaling -- --targets parley,bare --scenarios relay,light --rounds 3
  *   npm run bench:signaling -- --scale-out        also cross-node vs same-node relay over Redis
  *                                                 (bench/signaling/cluster.ts), under `scaleOut`
+ *   npm run bench:signaling -- --baseline-ref 605c0fd
+ *                                                 also Parley as of that commit (target
+ *                                                 parley@605c0fd, bench/signaling/baseline.ts)
  *
  * See docs/BENCHMARKS.md for method and results.
  */
@@ -17,6 +20,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type Baseline, installedVersion, materialise } from './baseline.ts';
 import { machineInfo } from './proc.ts';
 import { evaluateGoals, type ScenarioReport, summarizeScenario } from './report.ts';
 import {
@@ -30,13 +34,14 @@ import {
 } from './scenarios/spec.ts';
 import { freePort, startServer, withFileLimit } from './server-process.ts';
 import {
+  BASELINE_DIRS,
   isTargetName,
   PARLEY_BENCH_ENV,
   PARLEY_ENTRY,
   ROOT,
   TARGET_NAMES,
-  TARGETS,
   type TargetName,
+  targetSpec,
 } from './targets.ts';
 
 const IDLE_GOAL_CONNECTIONS = 10_000;
@@ -59,6 +64,11 @@ const USAGE = `usage: npm run bench:signaling -- [options]
                         and put its report under "scaleOut"
   --parley-entry FILE   start Parley from FILE instead of packages/server/src/main.ts (e.g. a
                         patched copy of the server, to measure a change before making it)
+  --baseline-ref REF    also run Parley as of git commit REF, as target parley@REF (exported once
+                        to /tmp/parley-baseline-<commit> with its own npm install; same environment
+                        as parley). Ratios parley/parley@REF per scenario, and a goal: CPU per 1k
+                        messages at most 1.05x of REF in every relay scenario. May be repeated;
+                        --targets may name parley@REF too.
   --help
 
 The idle scenario runs in the first round only (its figures hardly vary, and 10,000 logins per
@@ -77,6 +87,7 @@ function options() {
       out: { type: 'string' },
       profile: { type: 'string' },
       'parley-entry': { type: 'string' },
+      'baseline-ref': { type: 'string', multiple: true },
       'scale-out': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -102,6 +113,9 @@ function options() {
   const idleConnections = int(values['idle-conns'], 'idle-conns', values.quick ? 2000 : 10_000, 10, 15_000);
   if (values['parley-entry']) PARLEY_ENTRY.path = resolve(values['parley-entry']);
   const targets = (values.targets ?? TARGET_NAMES.join(',')).split(',').map((t) => t.trim());
+  for (const ref of values['baseline-ref'] ?? []) {
+    if (!targets.includes(`parley@${ref}`)) targets.push(`parley@${ref}`);
+  }
   for (const t of targets) if (!isTargetName(t)) throw new Error(`unknown target "${t}"`);
   const wanted = values.scenarios?.split(',').map((s) => s.trim());
   const scenarios = allScenarios(idleConnections).filter(
@@ -203,7 +217,7 @@ async function runCell(
   timing: Timing,
   profileDir: string | undefined,
 ): Promise<CellResult> {
-  const spec = TARGETS[target];
+  const spec = targetSpec(target);
   const entry = PARLEY_ENTRY.path.startsWith('/') ? PARLEY_ENTRY.path : `${ROOT}${PARLEY_ENTRY.path}`;
   if (target === 'parley' && !existsSync(entry)) {
     return {
@@ -254,13 +268,55 @@ function progressLine(r: CellResult): string {
   if (f.latencyP99Ms !== undefined) parts.push(`p50 ${f.latencyP50Ms} ms, p99 ${f.latencyP99Ms} ms`);
   if (f.exchangesPerS !== undefined) parts.push(`${f.exchangesPerS} exchanges/s, p99 ${f.exchangeP99Ms} ms`);
   if (f.lost) parts.push(`LOST ${f.lost}`);
+  // Error replies mean a limit refused frames: the cell measured refusing, not relaying.
+  const other = (r.detail.otherFrames ?? {}) as Record<string, number>;
+  const refused = Object.entries(other).filter(([k]) => k.startsWith('error'));
+  if (refused.length) parts.push(`REFUSED ${refused.map(([k, n]) => `${k} ×${n}`).join(', ')}`);
   if (f.rssKiBPerConn !== undefined)
     parts.push(`${f.rssKiBPerConn} KiB/conn, idle ${f.idleCpuMsPerS} ms CPU/s`);
   return parts.join(', ');
 }
 
+/**
+ * Limits of the current tree's server that look like per-connection or per-address rates and
+ * are not raised in PARLEY_BENCH_ENV: a newer server may have grown one the benchmark does not
+ * know about, which would then measure refusals instead of relaying. Reported, not fatal (the
+ * cells' `otherFrames` and `health` show whether anything was refused).
+ */
+async function limitsNotRaised(): Promise<string[]> {
+  const irrelevant = new Set([
+    'PARLEY_FLOOD_STRIKES',
+    'PARLEY_PASSWORD_RATE_PER_S',
+    'PARLEY_PASSWORD_BURST',
+    'PARLEY_MAX_FRAME_BYTES',
+  ]);
+  try {
+    const mod = (await import(`${ROOT}packages/server/src/config.ts`)) as { CONFIG_VARS?: object };
+    return Object.keys(mod.CONFIG_VARS ?? {}).filter(
+      (v) =>
+        /RATE|BURST|_PER_S$|PER_IP|PER_ADDR|BYTES_PER|CONNS|QUOTA|BUDGET/.test(v) &&
+        !(v in PARLEY_BENCH_ENV) &&
+        !irrelevant.has(v),
+    );
+  } catch {
+    return [];
+  }
+}
+
 async function main(): Promise<void> {
   const opts = options();
+  const baselines: Baseline[] = [];
+  for (const t of opts.targets) {
+    if (!t.startsWith('parley@')) continue;
+    const b = materialise(t.slice('parley@'.length));
+    BASELINE_DIRS.set(t, b.dir);
+    baselines.push(b);
+  }
+  const unraised = opts.targets.includes('parley') ? await limitsNotRaised() : [];
+  if (unraised.length)
+    log(
+      `bench:signaling: WARNING: limits not raised in PARLEY_BENCH_ENV (bench/signaling/targets.ts): ${unraised.join(', ')}`,
+    );
   const started = new Date();
   const machine = machineInfo();
   const cells = new Map<string, CellResult[]>();
@@ -295,7 +351,11 @@ async function main(): Promise<void> {
   }
   const scaleOut = opts.scaleOut ? runScaleOut(opts.quick) : undefined;
   const scenarios: ScenarioReport[] = opts.scenarios.map((s) => summarizeScenario(s, cells.get(s.id) ?? []));
-  const goals = evaluateGoals(scenarios, IDLE_GOAL_CONNECTIONS);
+  const goals = evaluateGoals(
+    scenarios,
+    IDLE_GOAL_CONNECTIONS,
+    opts.targets.filter((t) => t.startsWith('parley@')),
+  );
   const finished = new Date();
   const report = {
     benchmark: 'parley-signaling',
@@ -311,9 +371,21 @@ async function main(): Promise<void> {
       // CPU profiling slows servers down: figures of a profiled run are not comparable.
       profiledWith: opts.profileDir ? '--cpu-prof' : null,
       timing: opts.timing,
-      targets: Object.fromEntries(opts.targets.map((t) => [t, TARGETS[t].description])),
+      targets: Object.fromEntries(opts.targets.map((t) => [t, targetSpec(t).description])),
       parleyEnv: PARLEY_BENCH_ENV,
       parleyEntry: PARLEY_ENTRY.path,
+      ...(baselines.length
+        ? {
+            baselines: baselines.map((b) => ({
+              target: `parley@${b.ref}`,
+              commit: b.commit,
+              dir: b.dir,
+              ws: installedVersion(b.dir, 'ws'),
+            })),
+            currentTree: { commit: headCommit(), ws: installedVersion(ROOT, 'ws') },
+          }
+        : {}),
+      ...(unraised.length ? { limitsNotRaised: unraised } : {}),
       cpuPer1k:
         'server utime+stime from /proc/<pid>/stat over the measured window, divided by frames delivered to receivers in the window, × 1000',
       latency:
@@ -328,6 +400,12 @@ async function main(): Promise<void> {
   process.stdout.write(json);
   if (opts.out) writeFileSync(opts.out, json);
   for (const g of goals) log(`goal ${g.id}: ${g.met === null ? 'not measured' : g.met ? 'MET' : 'MISSED'}`);
+}
+
+/** The current tree's commit, with `+dirty` when it has uncommitted changes. */
+function headCommit(): string {
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  return `${git('rev-parse', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? '+dirty' : ''}`;
 }
 
 /** Runs the scale-out benchmark in its own process and returns its JSON report. */

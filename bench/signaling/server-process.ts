@@ -70,7 +70,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const { cmd, args } = withFileLimit(launch.args, fds);
   const child: ChildProcess = spawn(cmd, args, {
-    cwd: ROOT,
+    cwd: launch.cwd ?? ROOT,
     env: { ...process.env, NODE_ENV: 'production', ...launch.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

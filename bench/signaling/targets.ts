@@ -14,7 +14,14 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PARLEY_ENTRY = { path: 'packages/server/src/main.ts' };
 
 export const TARGET_NAMES = ['parley', 'bare', 'peer'] as const;
-export type TargetName = (typeof TARGET_NAMES)[number];
+/**
+ * `parley@<ref>` is Parley as of another commit (bench/signaling/baseline.ts): the same wire
+ * protocol and environment as `parley`, started from that commit's tree.
+ */
+export type TargetName = (typeof TARGET_NAMES)[number] | `parley@${string}`;
+
+/** Folders of the `parley@<ref>` targets of this run, by target name (filled by run.ts). */
+export const BASELINE_DIRS = new Map<string, string>();
 
 /**
  * Parley's configuration for the benchmark: per-connection rate limits, the per-IP connection
@@ -40,6 +47,8 @@ export const PARLEY_BENCH_ENV: Readonly<Record<string, string>> = {
 export interface ServerLaunch {
   args: string[];
   env: Record<string, string>;
+  /** Working directory (default: ROOT). */
+  cwd?: string;
 }
 
 export interface TargetSpec {
@@ -53,17 +62,23 @@ export interface TargetSpec {
   hello(client: string): string | undefined;
   /** Judges the first frame the server sends: true when logged in, else a reason. */
   loginResult(frame: string): true | string;
+  /**
+   * Frame that joins a room, on servers that only relay between parties of a shared room or call
+   * (Parley since the hardening of issue 15). Pairs join a room of their own before relaying.
+   * Absent where a client reaches any other client by name (bare forwarder, PeerJS).
+   */
+  joinRoom?(room: string, id: number): string;
   /** Frame text before the payload JSON, for a payload of `kind` sent to `to`. */
   head(to: string, kind: PayloadKind): string;
   /** Frame text after the payload JSON. */
   tail: string;
 }
 
-const tsEntry = (file: string, nodeArgs: readonly string[] = []) => [
+const tsEntry = (file: string, nodeArgs: readonly string[] = [], root = ROOT) => [
   ...nodeArgs,
   '--import',
   'tsx',
-  file.startsWith('/') ? file : `${ROOT}${file}`,
+  file.startsWith('/') ? file : `${root}${file}`,
 ];
 
 function firstFrameType(frame: string): string {
@@ -89,6 +104,18 @@ const signalEnvelope = {
   tail: '}',
 };
 
+const parleyEnvelope = {
+  ...signalEnvelope,
+  joinRoom: (room: string, id: number) => JSON.stringify({ type: 'room.join', id, room }),
+};
+
+/** Parley's environment on `port` (the same for the current tree and every baseline). */
+const parleyEnv = (port: number) => ({
+  ...PARLEY_BENCH_ENV,
+  PARLEY_HOST: '127.0.0.1',
+  PARLEY_PORT: String(port),
+});
+
 /** PeerJS message types by payload kind (the server relays OFFER, ANSWER and CANDIDATE alike). */
 const PEER_TYPES: Record<PayloadKind, string> = {
   relay: 'OFFER',
@@ -97,16 +124,16 @@ const PEER_TYPES: Record<PayloadKind, string> = {
   candidate: 'CANDIDATE',
 };
 
-export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
+export const TARGETS: Readonly<Record<(typeof TARGET_NAMES)[number], TargetSpec>> = {
   parley: {
     name: 'parley',
     description: 'Parley (packages/server/src/main.ts), limits raised as in PARLEY_BENCH_ENV',
     launch: (port, nodeArgs) => ({
       args: tsEntry(PARLEY_ENTRY.path, nodeArgs),
-      env: { ...PARLEY_BENCH_ENV, PARLEY_HOST: '127.0.0.1', PARLEY_PORT: String(port) },
+      env: parleyEnv(port),
     }),
     url: (port) => `ws://127.0.0.1:${port}/ws`,
-    ...signalEnvelope,
+    ...parleyEnvelope,
   },
   bare: {
     name: 'bare',
@@ -135,5 +162,24 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
 };
 
 export function isTargetName(s: string): s is TargetName {
-  return (TARGET_NAMES as readonly string[]).includes(s);
+  return (TARGET_NAMES as readonly string[]).includes(s) || /^parley@[\w./~^-]+$/.test(s);
+}
+
+/** The spec of any target, `parley@<ref>` included (its launch needs BASELINE_DIRS filled). */
+export function targetSpec(name: TargetName): TargetSpec {
+  if (!name.startsWith('parley@')) return TARGETS[name as (typeof TARGET_NAMES)[number]];
+  return {
+    ...TARGETS.parley,
+    name,
+    description: `Parley as of ${name.slice('parley@'.length)} (bench/signaling/baseline.ts), same environment as parley`,
+    launch: (port, nodeArgs) => {
+      const dir = BASELINE_DIRS.get(name);
+      if (!dir) throw new Error(`${name}: baseline not materialised`);
+      return {
+        args: tsEntry('packages/server/src/main.ts', nodeArgs, `${dir}/`),
+        env: parleyEnv(port),
+        cwd: dir,
+      };
+    },
+  };
 }

@@ -25,7 +25,12 @@ if (!file) {
   process.exit(2);
 }
 const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
-const targets = TARGET_NAMES.filter((t) => report.scenarios.some((s) => s.results[t]));
+// The fixed targets first, then any parley@<ref> baselines in the order the run named them.
+const targets: TargetName[] = [
+  ...TARGET_NAMES,
+  ...new Set(report.scenarios.flatMap((s) => Object.keys(s.results) as TargetName[])),
+].filter((t, i, all) => all.indexOf(t) === i && report.scenarios.some((s) => s.results[t]));
+const others = targets.filter((t) => t !== 'parley');
 const lines: string[] = [];
 const out = (s = '') => lines.push(s);
 
@@ -37,7 +42,7 @@ const fig = (s: ScenarioReport, t: TargetName, k: string) => {
   const r = s.results[t];
   return r?.ok ? r.figures[k] : undefined;
 };
-const ratio = (s: ScenarioReport, other: 'bare' | 'peer', k: string) => s.ratios[`parley/${other}`]?.[k];
+const ratio = (s: ScenarioReport, other: TargetName, k: string) => s.ratios[`parley/${other}`]?.[k];
 
 function table(
   title: string,
@@ -48,7 +53,7 @@ function table(
   if (scenarios.length === 0) return;
   out(`**${title}**`);
   out();
-  const ratioCols = ratioKey && targets.includes('parley') ? ['parley/bare', 'parley/peer'] : [];
+  const ratioCols = ratioKey && targets.includes('parley') ? others.map((o) => `parley/${o}`) : [];
   out(`| scenario | ${[...targets, ...ratioCols].join(' | ')} |`);
   out(`| --- | ${[...targets, ...ratioCols].map(() => '---:').join(' | ')} |`);
   for (const s of scenarios) {
@@ -57,8 +62,7 @@ function table(
       if (!r) return '';
       return r.ok ? cell(s, t) : 'failed';
     });
-    if (ratioKey && ratioCols.length)
-      cells.push(num(ratio(s, 'bare', ratioKey), 2), num(ratio(s, 'peer', ratioKey), 2));
+    if (ratioKey && ratioCols.length) cells.push(...others.map((o) => num(ratio(s, o, ratioKey), 2)));
     out(`| ${s.id} | ${cells.join(' | ')} |`);
   }
   out();

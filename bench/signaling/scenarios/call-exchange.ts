@@ -71,6 +71,7 @@ export async function runCallExchange(
     names,
     concurrency: timing.connectConcurrency,
     loginTimeoutMs: timing.loginTimeoutMs,
+    room: (c) => `pair-${c >> 1}`,
     onFrame: (to, data) => {
       if (readTimestampMicros(data) < 0) return countOther(other, data);
       totalReceived++;

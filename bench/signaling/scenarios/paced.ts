@@ -53,6 +53,7 @@ export async function runPaced(
     names,
     concurrency: timing.connectConcurrency,
     loginTimeoutMs: timing.loginTimeoutMs,
+    room: (c) => `pair-${c >> 1}`,
     onFrame: (_to, frame) => {
       const ts = readTimestampMicros(frame);
       if (ts < 0) return countOther(other, frame);

@@ -54,6 +54,7 @@ export async function runRelay(
     names,
     concurrency: timing.connectConcurrency,
     loginTimeoutMs: timing.loginTimeoutMs,
+    room: (c) => `pair-${c >> 1}`,
     onFrame: (to, frame) => {
       const ts = readTimestampMicros(frame);
       if (ts < 0) return countOther(other, frame);
