@@ -41,13 +41,27 @@ export class Calls {
     this.#ringTimeoutMs = Math.round(ringTimeoutS * 1000);
   }
 
-  /** Handles `call.invite`. */
+  /**
+   * Handles `call.invite`. Every frame is built before the call is stored, and anything failing
+   * once it is stored (delivery to the callee, the reply to the caller) removes the record and
+   * its ring timer again, so a failed invite leaves no call behind (no "ghost call" that keeps
+   * the callee busy with an id neither party knows).
+   */
   async invite(session: Session, msg: ClientMessageOf<'call.invite'>): Promise<void> {
     const to = msg.to;
     if (to === session.name) throw new ParleyError('FORBIDDEN', 'a session cannot call itself');
     if ((await this.#directory.locate(to)) === null)
       throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
     const call: CallRecord = { id: randomUUID(), caller: session.name, callee: to, state: 'ringing' };
+    const incoming: Record<string, unknown> = { type: 'call.incoming', call: call.id, from: session.name };
+    if (msg.data !== undefined) incoming.data = msg.data;
+    let incomingFrame: string;
+    try {
+      incomingFrame = JSON.stringify(incoming);
+    } catch (err) {
+      throw new ParleyError('BAD_MESSAGE', 'call data cannot be relayed', { cause: err });
+    }
+    const ringingFrame = frame({ type: 'call.ringing', call: call.id, to }, msg.id);
     const created = await this.#store.create(call);
     if (created === 'caller_busy') throw new ParleyError('FORBIDDEN', 'already in a call: hang up first');
     if (created === 'callee_busy') {
@@ -57,35 +71,71 @@ export class Calls {
       );
       return;
     }
-    const incoming: Record<string, unknown> = { type: 'call.incoming', call: call.id, from: session.name };
-    if (msg.data !== undefined) incoming.data = msg.data;
-    if (!(await this.#relay.deliver(to, 'call.incoming', JSON.stringify(incoming)))) {
-      await this.#store.remove(call.id);
-      throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
+    // From here on the call is stored: any failure rolls it back.
+    let delivered = false;
+    try {
+      this.#startRinging(call.id, session);
+      delivered = await this.#relay.deliver(to, 'call.incoming', incomingFrame);
+      if (!delivered) throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
+      session.send('call.ringing', ringingFrame);
+    } catch (err) {
+      await this.#rollback(call, delivered, session);
+      throw err;
     }
-    session.send('call.ringing', frame({ type: 'call.ringing', call: call.id, to }, msg.id));
     session.log.debug({ call: call.id, to }, 'call ringing');
+  }
+
+  /**
+   * Undoes a call whose setup failed part-way: removes the record (if it is still there) and
+   * stops its ring timer; a callee that was already rung is told the call ended (`cancelled`).
+   */
+  async #rollback(call: CallRecord, calleeRung: boolean, session: Session): Promise<void> {
+    this.#stopRinging(call.id);
+    try {
+      const removed = await this.#store.remove(call.id);
+      if (removed && calleeRung) {
+        const ended = {
+          type: 'call.ended',
+          call: call.id,
+          peer: call.caller,
+          reason: 'cancelled',
+          by: call.caller,
+        };
+        await this.#relay.deliver(call.callee, 'call.ended', JSON.stringify(ended));
+      }
+    } catch (err) {
+      session.log.warn({ err, call: call.id }, 'call rollback incomplete');
+    }
+  }
+
+  #startRinging(id: string, session: Session): void {
     const timer = setTimeout(() => {
-      this.#ringTimers.delete(call.id);
-      void this.#end(call.id, 'no_answer', undefined, undefined, undefined).catch((err) =>
+      this.#ringTimers.delete(id);
+      void this.#end(id, 'no_answer', undefined, undefined, undefined).catch((err) =>
         session.log.error({ err }, 'ring timeout failed'),
       );
     }, this.#ringTimeoutMs);
     timer.unref();
-    this.#ringTimers.set(call.id, timer);
+    this.#ringTimers.set(id, timer);
   }
 
-  /** Handles `call.accept` by the callee of a ringing call. */
+  /**
+   * Handles `call.accept` by the callee of a ringing call. When telling either party fails once
+   * the call is active, the call is ended for both (`peer_gone`) rather than left half-known.
+   */
   async accept(session: Session, msg: ClientMessageOf<'call.accept'>): Promise<void> {
     const call = await this.#find(msg.call, session.name, 'callee', 'ringing');
+    const mine = frame({ type: 'call.accepted', call: call.id, peer: call.caller }, msg.id);
+    const theirs = JSON.stringify({ type: 'call.accepted', call: call.id, peer: call.callee });
     if (!(await this.#store.activate(call.id))) throw notFound(msg.call);
     this.#stopRinging(call.id);
-    session.send('call.accepted', frame({ type: 'call.accepted', call: call.id, peer: call.caller }, msg.id));
-    await this.#relay.deliver(
-      call.caller,
-      'call.accepted',
-      JSON.stringify({ type: 'call.accepted', call: call.id, peer: call.callee }),
-    );
+    try {
+      session.send('call.accepted', mine);
+      await this.#relay.deliver(call.caller, 'call.accepted', theirs);
+    } catch (err) {
+      await this.#end(call.id, 'peer_gone', undefined, undefined, undefined).catch(() => {});
+      throw err;
+    }
     session.log.debug({ call: call.id }, 'call accepted');
   }
 
@@ -153,6 +203,8 @@ export class Calls {
       if (requester) throw notFound(id);
       return;
     }
+    // The record is gone and the timer stopped before anyone is told: a failing delivery below
+    // can no longer leave the call behind.
     this.#stopRinging(id);
     const notify = async (name: string, peer: string) => {
       const obj: Record<string, unknown> = { type: 'call.ended', call: id, peer, reason };
@@ -161,7 +213,12 @@ export class Calls {
       // A session ending on its own (bye, grace expiry) is not told about its own departure.
       else if (requester || name !== by) await this.#relay.deliver(name, 'call.ended', JSON.stringify(obj));
     };
-    await Promise.all([notify(call.caller, call.callee), notify(call.callee, call.caller)]);
+    // Both parties are told even when telling one of them fails.
+    const told = await Promise.allSettled([
+      notify(call.caller, call.callee),
+      notify(call.callee, call.caller),
+    ]);
+    for (const t of told) if (t.status === 'rejected') throw t.reason;
   }
 
   #stopRinging(id: string): void {
