@@ -75,7 +75,7 @@ export class Hub {
     this.#metrics = o.metrics;
     this.#directory = o.directory;
     this.#nodeId = o.nodeId;
-    this.relay = new Relay(this.registry, o.directory, o.metrics, o.log);
+    this.relay = new Relay(this.registry, o.directory, o.callStore, o.metrics, o.log);
     this.sfu =
       o.config.janusUrls.length > 0
         ? new SfuRooms(o.config, o.directory, this.relay, o.log, o.metrics.registry)
