@@ -17,7 +17,11 @@ export async function shareRoom(room: string, ...clients: TestClient[]): Promise
 }
 
 /** Calls `callee` (named `calleeName`) from `caller` and accepts; resolves with the call id. */
-export async function connectCall(caller: TestClient, callee: TestClient, calleeName: string): Promise<string> {
+export async function connectCall(
+  caller: TestClient,
+  callee: TestClient,
+  calleeName: string,
+): Promise<string> {
   caller.send({ type: 'call.invite', to: calleeName });
   const { call } = await caller.next('call.ringing');
   await callee.next('call.incoming');

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { startRedis, stopAllRedis } from '../../helpers/redis.ts';
+import { shareRoom } from '../../helpers/relate.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 import { startNode, stopAllNodes, until } from './parley-node.ts';
 
@@ -200,6 +201,9 @@ describe('Redis cluster failures', () => {
       await x.next('room.joined');
     }
     await a.next('peer.joined');
+    // a2 shares the room too, so a may signal it (checked locally while Redis is away).
+    a2.send({ type: 'room.join', room: 'phoenix' });
+    await a2.next('room.joined');
 
     await redis.stop();
     await until(async () => (await n1.health()).status === 'degraded', 'node 1 reports degraded');

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { MemoryCallStore, MemoryDirectory, type ParleyServer } from '@parley/server';
-import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { shareRoom } from '../../helpers/relate.ts';
+import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 
 describe('Cluster of two nodes on one directory', () => {

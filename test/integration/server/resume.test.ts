@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { shareRoom } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { until as waitUntil } from '../../helpers/wait.ts';
-import { shareRoom } from '../../helpers/relate.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 
 /** Polls `cond` every 10 ms until it holds or `timeoutMs` passes. */

@@ -38,13 +38,7 @@ export class Relay {
   /** Per-frame trace logging on or off, read once (a per-frame pino lookup costs measurable CPU). */
   readonly #trace: boolean;
 
-  constructor(
-    local: SessionRegistry,
-    directory: Directory,
-    calls: CallStore,
-    metrics: Metrics,
-    log: Logger,
-  ) {
+  constructor(local: SessionRegistry, directory: Directory, calls: CallStore, metrics: Metrics, log: Logger) {
     this.#local = local;
     this.#directory = directory;
     this.#calls = calls;

@@ -11,8 +11,8 @@
 import type { ServerMessageType } from '@parley/protocol';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Connection } from '../transport/connection.ts';
 import { PeerRelations } from '../relay/peer-relations.ts';
+import type { Connection } from '../transport/connection.ts';
 import { MessageQueue } from './message-queue.ts';
 
 export type SessionState = 'live' | 'detached' | 'closed';
