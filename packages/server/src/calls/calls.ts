@@ -10,14 +10,33 @@
  *   party `call.ended`, both with the same `reason` and `by` = the requester.
  * - No answer within the ring timeout → both `call.ended {reason:'no_answer'}`.
  * - A party whose session ends → the other gets `hangup` (bye) or `peer_gone` (grace expired).
+ * - `call.resume {call, peer}` (after a non-resumed `welcome`: the server forgot the call) is a
+ *   claim; when both parties claimed the same id with each other the call is active again and
+ *   both get `call.resumed`. One claim alone grants nothing and expires; claims per session are
+ *   bounded (LIMITS.callResumeClaimsMax).
+ *
+ * Limits: a name is in at most one call (ringing or active), so a callee is rung by at most one
+ * caller at a time (others get `busy`); one session may invite one callee at most
+ * `invitesPerPeerPerMin` times a minute (RATE_LIMITED beyond), and `data` is bounded by the
+ * schema (LIMITS.callInviteDataMaxBytes).
  * Anything else (unknown id, not a party, wrong state) is CALL_NOT_FOUND.
  */
 import { randomUUID } from 'node:crypto';
-import { type CallEndReason, type ClientMessageOf, ParleyError } from '@parley/protocol';
+import { assertNever, type CallEndReason, type ClientMessageOf, LIMITS, ParleyError } from '@parley/protocol';
 import type { Directory } from '../directory/directory.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
+import { TokenBucket } from '../session/token-bucket.ts';
 import type { CallRecord, CallStore } from './call-store.ts';
+
+/** Callees whose invite budget one session keeps; the oldest is forgotten beyond this. */
+const MAX_TRACKED_CALLEES = 64;
+
+/** What the call service keeps per session: invite budgets per callee, claims made. */
+interface CallerState {
+  invites: Map<string, TokenBucket>;
+  claims: number;
+}
 
 type ReqId = string | number | undefined;
 
@@ -33,12 +52,40 @@ export class Calls {
   readonly #directory: Directory;
   readonly #ringTimeoutMs: number;
   readonly #ringTimers = new Map<string, NodeJS.Timeout>();
+  readonly #invitesPerMin: number;
+  readonly #state = new WeakMap<Session, CallerState>();
 
-  constructor(store: CallStore, relay: Relay, directory: Directory, ringTimeoutS: number) {
+  constructor(
+    store: CallStore,
+    relay: Relay,
+    directory: Directory,
+    ringTimeoutS: number,
+    invitesPerPeerPerMin = 6,
+  ) {
     this.#store = store;
     this.#relay = relay;
     this.#directory = directory;
     this.#ringTimeoutMs = Math.round(ringTimeoutS * 1000);
+    this.#invitesPerMin = invitesPerPeerPerMin;
+  }
+
+  #stateOf(session: Session): CallerState {
+    let st = this.#state.get(session);
+    if (!st) this.#state.set(session, (st = { invites: new Map(), claims: 0 }));
+    return st;
+  }
+
+  /** Takes one invite from `session`'s budget for `to`; RATE_LIMITED when it is spent. */
+  #takeInvite(session: Session, to: string): void {
+    const invites = this.#stateOf(session).invites;
+    let bucket = invites.get(to);
+    if (!bucket) {
+      if (invites.size >= MAX_TRACKED_CALLEES) invites.delete(invites.keys().next().value as string);
+      bucket = new TokenBucket(this.#invitesPerMin / 60, this.#invitesPerMin);
+      invites.set(to, bucket);
+    }
+    if (!bucket.take())
+      throw new ParleyError('RATE_LIMITED', `at most ${this.#invitesPerMin} invites a minute to one peer`);
   }
 
   /**
@@ -50,6 +97,7 @@ export class Calls {
   async invite(session: Session, msg: ClientMessageOf<'call.invite'>): Promise<void> {
     const to = msg.to;
     if (to === session.name) throw new ParleyError('FORBIDDEN', 'a session cannot call itself');
+    this.#takeInvite(session, to);
     if ((await this.#directory.locate(to)) === null)
       throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
     const call: CallRecord = { id: randomUUID(), caller: session.name, callee: to, state: 'ringing' };
@@ -157,8 +205,56 @@ export class Calls {
     await this.#end(msg.call, 'hangup', session, session.name, msg.id);
   }
 
-  /** Ends the call of a session that is ending (`hangup` on bye, `peer_gone` after grace). */
+  /**
+   * Handles `call.resume {call, peer}`: a claim that the server, which forgot its calls (restart,
+   * dead node), should know this call again. Pending claims get `ack`; once both parties claimed
+   * the same id with each other, both get `call.resumed`. Anything else is CALL_NOT_FOUND.
+   */
+  async resume(session: Session, msg: ClientMessageOf<'call.resume'>): Promise<void> {
+    if (msg.peer === session.name) throw notFound(msg.call);
+    const st = this.#stateOf(session);
+    if (st.claims >= LIMITS.callResumeClaimsMax)
+      throw new ParleyError(
+        'FORBIDDEN',
+        `at most ${LIMITS.callResumeClaimsMax} call.resume claims per session`,
+      );
+    st.claims++;
+    const mine = frame({ type: 'call.resumed', call: msg.call, peer: msg.peer }, msg.id);
+    const theirs = JSON.stringify({ type: 'call.resumed', call: msg.call, peer: session.name });
+    const claim = { call: msg.call, name: session.name, peer: msg.peer };
+    const result = await this.#store.claim(claim, LIMITS.callResumeClaimTtlS * 1000);
+    switch (result) {
+      case 'pending':
+        if (msg.id !== undefined) session.send('ack', JSON.stringify({ type: 'ack', re: msg.id }));
+        return;
+      case 'exists':
+        session.send('call.resumed', mine);
+        return;
+      case 'matched':
+        try {
+          session.send('call.resumed', mine);
+          if (!(await this.#relay.deliver(msg.peer, 'call.resumed', theirs)))
+            throw new ParleyError('PEER_NOT_FOUND', `no peer named "${msg.peer}"`);
+        } catch (err) {
+          // The other party cannot be told: end the call again rather than leave it half-known.
+          await this.#end(msg.call, 'peer_gone', undefined, msg.peer, undefined).catch(() => {});
+          throw err;
+        }
+        session.log.info({ call: msg.call }, 'call resumed');
+        return;
+      case 'refused':
+        throw notFound(msg.call);
+      default:
+        return assertNever(result);
+    }
+  }
+
+  /**
+   * Ends the call of a session that is ending (`hangup` on bye, `peer_gone` after grace) and
+   * drops its pending `call.resume` claims.
+   */
   async endFor(name: string, reason: 'hangup' | 'peer_gone'): Promise<void> {
+    await this.#store.dropClaims(name);
     const call = await this.#store.callOf(name);
     if (call) await this.#end(call.id, reason, undefined, name, undefined);
   }

@@ -212,6 +212,8 @@ export class ConnectionHandler {
         return hub.calls.cancel(s, msg);
       case 'call.hangup':
         return hub.calls.hangup(s, msg);
+      case 'call.resume':
+        return hub.calls.resume(s, msg);
       case 'presence.subscribe':
         return hub.presence.subscribe(s, msg);
       case 'presence.unsubscribe':

@@ -81,7 +81,13 @@ export class Hub {
         ? new SfuRooms(o.config, o.directory, this.relay, o.log, o.metrics.registry)
         : undefined;
     this.rooms = new Rooms(o.directory, this.relay, o.config, o.authorizer, this.sfu);
-    this.calls = new Calls(o.callStore, this.relay, o.directory, o.config.ringTimeoutS);
+    this.calls = new Calls(
+      o.callStore,
+      this.relay,
+      o.directory,
+      o.config.ringTimeoutS,
+      o.config.invitesPerPeerPerMin,
+    );
     this.presence = new Presence(o.directory, o.config.presence);
   }
 
