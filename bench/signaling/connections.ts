@@ -81,8 +81,27 @@ function openOne(target: TargetSpec, opts: ConnectOptions, index: number, state:
         return;
       }
       loggedIn = true;
-      ws.on('message', (frame: Buffer) => opts.onFrame(index, frame));
-      resolve(ws);
+      const relate = target.relate?.(name);
+      if (relate === undefined) {
+        ws.on('message', (frame: Buffer) => opts.onFrame(index, frame));
+        resolve(ws);
+        return;
+      }
+      // Relate the pair first (Parley: a shared room), then hand frames to the scenario.
+      const onRelated = (data: Buffer) => {
+        const type = firstType(String(data));
+        if (type === 'error') {
+          ws.terminate();
+          reject(new Error(`${name}: could not relate: ${String(data).slice(0, 200)}`));
+          return;
+        }
+        if (type !== relate.relatedType) return;
+        ws.off('message', onRelated);
+        ws.on('message', (frame: Buffer) => opts.onFrame(index, frame));
+        resolve(ws);
+      };
+      ws.on('message', onRelated);
+      ws.send(relate.frame);
     });
   });
 }
@@ -117,4 +136,14 @@ export async function connectAll(target: TargetSpec, opts: ConnectOptions): Prom
     throw failure;
   }
   return { sockets, setupMs: performance.now() - started, health: state.health, terminateAll };
+}
+
+/** The `type` of a JSON frame, or '' (only used while relating, before the measured window). */
+function firstType(frame: string): string {
+  try {
+    const v: unknown = JSON.parse(frame);
+    return typeof v === 'object' && v !== null && 'type' in v ? String(v.type) : '';
+  } catch {
+    return '';
+  }
 }

@@ -53,6 +53,13 @@ export interface TargetSpec {
   hello(client: string): string | undefined;
   /** Judges the first frame the server sends: true when logged in, else a reason. */
   loginResult(frame: string): true | string;
+  /**
+   * A frame that relates a logged-in client to its partner before any payload flows, if the
+   * protocol needs one (Parley relays `signal` only between members of a shared room or the
+   * parties of a call: the pair `p<N>a`/`p<N>b` joins room `pair-<N>`). The client waits for
+   * `relatedType` before it counts as connected.
+   */
+  relate?(client: string): { frame: string; relatedType: string } | undefined;
   /** Frame text before the payload JSON, for a payload of `kind` sent to `to`. */
   head(to: string, kind: PayloadKind): string;
   /** Frame text after the payload JSON. */
@@ -107,6 +114,14 @@ export const TARGETS: Readonly<Record<TargetName, TargetSpec>> = {
     }),
     url: (port) => `ws://127.0.0.1:${port}/ws`,
     ...signalEnvelope,
+    relate: (client) => {
+      const pair = /^p(\d+)[ab]$/.exec(client)?.[1];
+      if (pair === undefined) return undefined;
+      return {
+        frame: JSON.stringify({ type: 'room.join', room: `pair-${pair}` }),
+        relatedType: 'room.joined',
+      };
+    },
   },
   bare: {
     name: 'bare',

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { startRedis, stopAllRedis } from '../../helpers/redis.ts';
-import { shareRoom } from '../../helpers/relate.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 import { startNode, stopAllNodes, until } from './parley-node.ts';
 

@@ -113,8 +113,8 @@ export class MemoryCallStore implements CallStore {
     const timer = setTimeout(() => this.#unclaim(id, name), ttlMs);
     timer.unref();
     this.#claims.set(key, { peer, timer });
-    let mine = this.#claimsOf.get(name);
-    if (!mine) this.#claimsOf.set(name, (mine = new Set()));
+    const mine = this.#claimsOf.get(name) ?? new Set<string>();
+    this.#claimsOf.set(name, mine);
     mine.add(key);
     return 'pending';
   }

@@ -70,8 +70,10 @@ export class Calls {
   }
 
   #stateOf(session: Session): CallerState {
-    let st = this.#state.get(session);
-    if (!st) this.#state.set(session, (st = { invites: new Map(), claims: 0 }));
+    const known = this.#state.get(session);
+    if (known) return known;
+    const st: CallerState = { invites: new Map(), claims: 0 };
+    this.#state.set(session, st);
     return st;
   }
 
