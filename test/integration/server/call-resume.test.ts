@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
+import { startRedis, type TestRedis } from '../../helpers/redis.ts';
 import { connectCall } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
@@ -107,5 +108,65 @@ describe('call.resume', () => {
     const e = await c.next('error');
     assert.equal(e.code, 'FORBIDDEN');
     assert.equal(e.re, 'over');
+  });
+});
+
+describe('call.resume across two nodes on Redis', () => {
+  let redis: TestRedis;
+  afterEach(async () => {
+    await closeAllClients();
+    await stopAllServers();
+    await redis?.stop();
+  });
+
+  it('call.resume › parties on two nodes claim a call their old node took with it: matched once both claim, signals cross nodes', async () => {
+    redis = await startRedis();
+    const env = { PARLEY_REDIS_URL: redis.url, PARLEY_REDIS_PREFIX: 'cres:' };
+    const n1 = await startServer({ ...env, PARLEY_NODE_ID: 'cres-1' });
+    const n2 = await startServer({ ...env, PARLEY_NODE_ID: 'cres-2' });
+    const a = await connectClient(n1.wsUrl);
+    const b = await connectClient(n2.wsUrl);
+    const m = await connectClient(n2.wsUrl);
+    await a.hello('cres-a');
+    await b.hello('cres-b');
+    await m.hello('cres-m');
+    // A call the cluster no longer knows (its node died and was reaped): both still hold its id.
+    const call = 'c-forgotten-1';
+    a.send({ type: 'call.resume', id: 1, call, peer: 'cres-b' });
+    await a.next('ack');
+    m.send({ type: 'call.resume', id: 1, call, peer: 'cres-a' });
+    await m.next('ack');
+    await expectRefused(a, 'cres-b', 'early');
+    b.send({ type: 'call.resume', id: 2, call, peer: 'cres-a' });
+    assert.deepEqual(await b.next('call.resumed'), { type: 'call.resumed', call, peer: 'cres-a', re: 2 });
+    assert.deepEqual(await a.next('call.resumed'), { type: 'call.resumed', call, peer: 'cres-b' });
+    a.send({ type: 'signal', to: 'cres-b', data: 'across' });
+    assert.equal((await b.next('signal')).data, 'across');
+    b.send({ type: 'signal', to: 'cres-a', data: 'back' });
+    assert.equal((await a.next('signal')).data, 'back');
+    // mallory's claim matched nothing; a is in a call now, so mallory cannot complete it later.
+    await expectRefused(m, 'cres-a', 'm');
+    b.send({ type: 'call.hangup', call });
+    assert.equal((await a.next('call.ended')).reason, 'hangup');
+    await expectRefused(a, 'cres-b', 'after');
+  });
+
+  it('call.resume › a claim is dropped when its session ends, so a later session under that name cannot complete it', async () => {
+    redis = await startRedis();
+    const env = { PARLEY_REDIS_URL: redis.url, PARLEY_REDIS_PREFIX: 'cres2:' };
+    const n1 = await startServer({ ...env, PARLEY_NODE_ID: 'cres2-1', PARLEY_GRACE_S: '0' });
+    const a = await connectClient(n1.wsUrl);
+    const b = await connectClient(n1.wsUrl);
+    await a.hello('cd-a');
+    await b.hello('cd-b');
+    a.send({ type: 'call.resume', id: 1, call: 'c-x', peer: 'cd-b' });
+    await a.next('ack');
+    a.send({ type: 'bye' });
+    await a.closed;
+    const a2 = await connectClient(n1.wsUrl);
+    await a2.hello('cd-a');
+    b.send({ type: 'call.resume', id: 2, call: 'c-x', peer: 'cd-a' });
+    assert.deepEqual(await b.next('ack'), { type: 'ack', re: 2 }, 'pending: the old claim is gone');
+    await expectRefused(b, 'cd-a', 'x');
   });
 });
