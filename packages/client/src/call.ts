@@ -209,6 +209,17 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#end(reason, by);
   }
 
+  /**
+   * @internal The server knows the call again after forgetting it (both parties sent
+   * `call.resume`). Signals we sent before that were refused (PEER_NOT_FOUND), so the peer
+   * session resyncs (an ICE-restart offer) unless it is stable and connected.
+   */
+  onResumed(): void {
+    if (this.#ended()) return;
+    this.#log.info('call known to the server again', { call: this.id });
+    this.#peer?.signalingLost('call-resumed');
+  }
+
   /** @internal A signal for this call's scope from the remote party. */
   onSignal(data: SignalData): void {
     if (this.#ended()) return;

@@ -481,6 +481,12 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       }
     } else {
       for (const room of this.#rooms.values()) room.rejoin();
+      // The server forgot our calls (it restarted, or our node died). Claim each answered call
+      // again: the server knows it once both parties claimed it, and only then relays our
+      // signals to the peer (see Call.onResumed).
+      for (const call of this.#calls.values())
+        if (call.peer !== null && call.state !== 'ended')
+          this.#safeSend({ type: 'call.resume', call: call.id, peer: call.remote });
     }
     if (!first) {
       this.#log.info('reconnected', { resumed: w.resumed });
@@ -560,6 +566,9 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
         else this.#keepEarly(msg.call, msg);
         return;
       }
+      case 'call.resumed':
+        this.#calls.get(msg.call)?.onResumed();
+        return;
       case 'call.ended': {
         const call = this.#calls.get(msg.call);
         if (call) call.onEnded(msg.reason, msg.by);

@@ -6,6 +6,15 @@
 export const LIMITS = {
   /** Largest text frame, in UTF-8 bytes, that the protocol accepts (server default). */
   maxFrameBytes: 64 * 1024,
+  /**
+   * `data` of one `call.invite`, as UTF-8 JSON text. Invites reach people who did not choose to
+   * hear from the sender, so they carry a small note (media kinds, a file count), never content.
+   */
+  callInviteDataMaxBytes: 1024,
+  /** Calls one session may claim with `call.resume` (after a server restart) in its lifetime. */
+  callResumeClaimsMax: 4,
+  /** Seconds a `call.resume` claim waits for the other party's matching claim. */
+  callResumeClaimTtlS: 60,
   /** Peer names: 1–32 characters of letters, digits, `_`, `.`, `-`. */
   nameMaxChars: 32,
   /** Room names: 1–64 characters of the same alphabet as names. */

@@ -14,6 +14,57 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 
 const jsonValue = () => z.custom<JsonValue>((v) => v !== undefined, { message: 'required: any JSON value' });
 
+/** UTF-8 length of a string (no allocation). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * Whether `value`'s JSON text is at most `maxBytes` UTF-8 bytes. Walks the value with an explicit
+ * stack (no recursion, so any depth is safe) and stops as soon as the budget is spent: the work
+ * is bounded by `maxBytes`, whatever the value (each nesting level costs at least 2 bytes).
+ */
+export function jsonWithin(value: unknown, maxBytes: number): boolean {
+  let left = maxBytes;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v === 'boolean' || typeof v === 'number') left -= JSON.stringify(v).length;
+    else if (typeof v === 'string') left -= utf8Length(JSON.stringify(v));
+    else if (Array.isArray(v)) {
+      left -= 2 + Math.max(0, v.length - 1);
+      if (left < 0) return false;
+      for (let i = v.length - 1; i >= 0; i--) stack.push(v[i]);
+    } else if (typeof v === 'object') {
+      const keys = Object.keys(v as object);
+      left -= 2 + Math.max(0, keys.length - 1);
+      if (left < 0) return false;
+      for (const k of keys) {
+        left -= utf8Length(JSON.stringify(k)) + 1;
+        stack.push((v as Record<string, unknown>)[k]);
+      }
+    } else return false; // not JSON (cannot come from a parsed frame)
+    if (left < 0) return false;
+  }
+  return true;
+}
+
+/** A JSON value whose text is at most `maxBytes` UTF-8 bytes. */
+const boundedJson = (maxBytes: number) =>
+  z.custom<JsonValue>((v) => v !== undefined && jsonWithin(v, maxBytes), {
+    message: `any JSON value of at most ${maxBytes} bytes`,
+  });
+
 export const PeerName = z
   .string()
   .min(1)
@@ -82,11 +133,20 @@ export const RoomJoin = req('room.join', {
 export const RoomLeave = req('room.leave', { room: RoomName });
 export const RoomMessageSend = req('room.message', { room: RoomName, data: jsonValue() });
 export const SignalSend = req('signal', { to: PeerName, data: jsonValue() });
-export const CallInvite = req('call.invite', { to: PeerName, data: jsonValue().optional() });
+export const CallInvite = req('call.invite', {
+  to: PeerName,
+  data: boundedJson(LIMITS.callInviteDataMaxBytes).optional(),
+});
 export const CallAccept = req('call.accept', { call: CallId });
 export const CallDecline = req('call.decline', { call: CallId, busy: z.boolean().optional() });
 export const CallCancel = req('call.cancel', { call: CallId });
 export const CallHangup = req('call.hangup', { call: CallId });
+/**
+ * After a `welcome` with `resumed: false` (the server restarted, or the node holding us died), a
+ * party of a call that is still up claims it again: the call id and the other party. The server
+ * recreates the call (active) only when both parties claimed the same id with each other.
+ */
+export const CallResume = req('call.resume', { call: CallId, peer: PeerName });
 export const PresenceSubscribe = req('presence.subscribe', {});
 export const PresenceUnsubscribe = req('presence.unsubscribe', {});
 export const Ping = req('ping', { ts: z.number().optional() });
@@ -176,6 +236,7 @@ export const CLIENT_SCHEMAS = {
   'call.decline': CallDecline,
   'call.cancel': CallCancel,
   'call.hangup': CallHangup,
+  'call.resume': CallResume,
   'presence.subscribe': PresenceSubscribe,
   'presence.unsubscribe': PresenceUnsubscribe,
   ping: Ping,
@@ -236,6 +297,8 @@ export const CallIncoming = evt('call.incoming', {
   data: jsonValue().optional(),
 });
 export const CallAccepted = evt('call.accepted', { call: CallId, peer: PeerName });
+/** Both parties claimed the call with `call.resume`: it is known (active) again. */
+export const CallResumed = evt('call.resumed', { call: CallId, peer: PeerName });
 export const CallEnded = evt('call.ended', {
   call: CallId,
   peer: PeerName,
@@ -284,6 +347,7 @@ export const SERVER_SCHEMAS = {
   'call.incoming': CallIncoming,
   'call.accepted': CallAccepted,
   'call.ended': CallEnded,
+  'call.resumed': CallResumed,
   'presence.listed': PresenceListed,
   'presence.updated': PresenceUpdated,
   pong: Pong,

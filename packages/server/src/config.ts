@@ -193,6 +193,12 @@ export const CONFIG_VARS = {
     shown: '`30`',
     doc: 'Seconds a call may ring before both parties get `call.ended` with `no_answer`.',
   },
+  PARLEY_INVITES_PER_PEER_PER_MIN: {
+    key: 'invitesPerPeerPerMin',
+    schema: int(1, 10_000).default(6),
+    shown: '`6`',
+    doc: 'Invites one session may send to one callee per minute (a token bucket of that size, refilled over the minute); more get `RATE_LIMITED`, so nobody can be rung over and over.',
+  },
   PARLEY_DRAIN_MS: {
     key: 'drainMs',
     schema: int(0, 600_000).default(5000),
@@ -502,6 +508,7 @@ export interface Config {
   queueMax: number;
   helloTimeoutMs: number;
   ringTimeoutS: number;
+  invitesPerPeerPerMin: number;
   drainMs: number;
   stunUrls: readonly string[];
   turnUrls: readonly string[];

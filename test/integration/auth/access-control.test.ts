@@ -14,6 +14,7 @@ import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { ROOM_PASSWORD_REFUSED } from '../../../packages/server/src/auth/room-password.ts';
 import { signAccessToken } from '../../../packages/server/src/auth/token-signer.ts';
+import { connectCall } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
@@ -25,7 +26,7 @@ const hs = (name: string, extra: { rooms?: string[]; ttlS?: number; nowMs?: numb
 
 let seq = 0;
 
-/** Two sessions relaying signals to each other; `check()` proves they still do. */
+/** Two sessions in a call relaying signals to each other; `check()` proves they still do. */
 async function bystanders(server: ParleyServer, token?: (name: string) => Promise<string>) {
   seq++;
   const xName = `bx${seq}`;
@@ -34,6 +35,8 @@ async function bystanders(server: ParleyServer, token?: (name: string) => Promis
   const y = await connectClient(server.wsUrl);
   await x.hello(xName, token ? { token: await token(xName) } : {});
   await y.hello(yName, token ? { token: await token(yName) } : {});
+  // In a call, so they may signal each other (tokens may not allow any room).
+  await connectCall(x, y, yName);
   let n = 0;
   return {
     async check() {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../../helpers/redis.ts';
+import { shareRoom } from '../../helpers/relate.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 import { type ParleyNode, startNode, stopAllNodes, until } from './parley-node.ts';
 
@@ -35,6 +36,7 @@ describe('Redis cluster of three nodes', () => {
     const b = await connectClient(n2.wsUrl);
     await a.hello('x-alice');
     await b.hello('x-bob');
+    await shareRoom('x-sig', a, b);
     for (let i = 0; i < 200; i++) a.send({ type: 'signal', to: 'x-bob', data: { i } });
     for (let i = 0; i < 200; i++)
       assert.deepEqual(await b.next('signal'), { type: 'signal', from: 'x-alice', data: { i } });
@@ -173,6 +175,7 @@ describe('Redis cluster of three nodes', () => {
     const b = await connectClient(n3.wsUrl);
     const wa = await a.hello('st-a');
     await b.hello('st-b');
+    await shareRoom('st', a, b);
     const total = 1500;
     let sent = 0;
     // b streams signals to a (bursts of 20 every 5 ms, at most ~4,000/s) while a drops and
@@ -218,6 +221,7 @@ describe('Redis cluster of three nodes', () => {
     const b = await connectClient(n2.wsUrl);
     const wa = await a.hello('rep-a');
     await b.hello('rep-b');
+    await shareRoom('rep', a, b);
     const a2 = await connectClient(n3.wsUrl);
     a2.send({ type: 'hello', versions: ['1'], name: 'rep-a', resume: wa.session });
     const w = await a2.next('welcome');

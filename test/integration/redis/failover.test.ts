@@ -201,6 +201,9 @@ describe('Redis cluster failures', () => {
       await x.next('room.joined');
     }
     await a.next('peer.joined');
+    // a2 shares the room too, so a may signal it (checked locally while Redis is away).
+    a2.send({ type: 'room.join', room: 'phoenix' });
+    await a2.next('room.joined');
 
     await redis.stop();
     await until(async () => (await n1.health()).status === 'degraded', 'node 1 reports degraded');

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { MemoryCallStore, MemoryDirectory, type ParleyServer } from '@parley/server';
+import { shareRoom } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 
@@ -37,6 +38,7 @@ describe('Cluster of two nodes on one directory', () => {
     const b = await connectClient(n2.wsUrl);
     await a.hello('cl-a');
     await b.hello('cl-b');
+    await shareRoom('cl-sig', a, b);
     for (let i = 0; i < 90; i++) a.send({ type: 'signal', to: 'cl-b', data: i });
     for (let i = 0; i < 90; i++)
       assert.deepEqual(await b.next('signal'), { type: 'signal', from: 'cl-a', data: i });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
+import { shareRoom } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 
@@ -36,6 +37,7 @@ describe('Server flows', () => {
     const b = await connectClient(server.wsUrl);
     await a.hello('sig-a');
     await b.hello('sig-b');
+    await shareRoom('sig', a, b);
     a.send({ type: 'signal', id: 'x1', to: 'sig-b', data: { kind: 'description', sdp: 'v=0' } });
     assert.deepEqual(await a.next('ack'), { type: 'ack', re: 'x1' });
     assert.deepEqual(await b.next('signal'), {
@@ -52,6 +54,7 @@ describe('Server flows', () => {
     const b = await connectClient(server.wsUrl);
     await a.hello('order-a');
     await b.hello('order-b');
+    await shareRoom('order', a, b);
     for (let i = 0; i < 1000; i++) a.send({ type: 'signal', to: 'order-b', data: { i } });
     for (let i = 0; i < 1000; i++) {
       const s = await b.next('signal');

@@ -63,6 +63,11 @@ describe('Fuzz', () => {
     const y = await connectClient(server.wsUrl);
     await x.hello('fz-x');
     await y.hello('fz-y');
+    // The bystanders share a room: `signal` is relayed only between related sessions.
+    for (const c of [x, y]) {
+      c.send({ type: 'room.join', room: 'fz-bystanders' });
+      await c.next('room.joined');
+    }
     let victim: TestClient = await connectClient(server.wsUrl);
     await victim.hello('fz-victim');
     let reconnects = 0;

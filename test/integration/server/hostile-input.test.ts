@@ -12,7 +12,10 @@ import { closeAllClients, connectClient, type TestClient } from '../../helpers/w
 
 let seq = 0;
 
-/** Two clients relaying signals to each other; `check()` proves they still do. */
+/**
+ * Two clients relaying signals to each other; `check()` proves they still do. They share a room,
+ * since `signal` is relayed only between parties of a call or members of a shared room.
+ */
 async function bystanders(server: ParleyServer) {
   seq++;
   const x = await connectClient(server.wsUrl);
@@ -20,6 +23,11 @@ async function bystanders(server: ParleyServer) {
   await x.hello(`bx${seq}`);
   await y.hello(`by${seq}`);
   const yName = `by${seq}`;
+  for (const c of [x, y]) {
+    c.send({ type: 'room.join', room: `bys${seq}` });
+    await c.next('room.joined');
+  }
+  await x.next('peer.joined');
   let n = 0;
   return {
     async check() {
@@ -158,10 +166,15 @@ describe('Hostile input › protocol errors', () => {
     await expectError(c, 'NAME_TAKEN', 'h');
   });
 
-  it('PEER_NOT_FOUND › a signal to nobody', async () => {
+  it('PEER_NOT_FOUND › a signal to nobody, and to an online stranger, gets the same answer', async () => {
     const c = await loggedIn('h-lonely');
+    const stranger = await loggedIn('h-stranger');
     c.send({ type: 'signal', id: 5, to: 'nobody', data: 1 });
-    await expectError(c, 'PEER_NOT_FOUND', 5);
+    const offline = await expectError(c, 'PEER_NOT_FOUND', 5);
+    c.send({ type: 'signal', id: 6, to: 'h-stranger', data: 1 });
+    const unrelated = await expectError(c, 'PEER_NOT_FOUND', 6);
+    assert.equal(unrelated.message, offline.message.replace('nobody', 'h-stranger'));
+    assert.equal(stranger.frames.filter((f) => f.type === 'signal').length, 0, 'the stranger got nothing');
   });
 
   it('ROOM_FULL › a room at capacity', async () => {
@@ -306,6 +319,11 @@ describe('Hostile input › limits with their own server', () => {
       await slow.hello('s-slow');
       const sender = await connectClient(server.wsUrl);
       await sender.hello('s-sender');
+      // Related (a shared room), so the sender may signal the slow one.
+      for (const c of [slow, sender]) {
+        c.send({ type: 'room.join', room: 's-room' });
+        await c.next('room.joined');
+      }
       slow.ws.pause(); // stop reading: the kernel buffers fill, then the server's send buffer
       const chunk = 'y'.repeat(60_000);
       let sent = 0;
@@ -400,6 +418,12 @@ describe('Hostile input › limits with their own server', () => {
       d.send({ type: 'room.join', id: 2, room: 'lobby' });
       assert.equal((await d.next('room.joined')).re, 2);
       await assert.rejects(connectClient(server.wsUrl, { origin: 'https://evil.example' }), /HTTP 403/);
+      // x and y are in a call, so x may signal y.
+      x.send({ type: 'call.invite', to: 'au-y' });
+      const { call } = await x.next('call.ringing');
+      await y.next('call.incoming');
+      y.send({ type: 'call.accept', call });
+      await x.next('call.accepted');
       x.send({ type: 'signal', to: 'au-y', data: 'still here' });
       assert.equal((await y.next('signal')).data, 'still here');
     } finally {

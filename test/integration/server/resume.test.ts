@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { shareRoom } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { until as waitUntil } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
@@ -62,6 +63,7 @@ describe('Session resume and grace', () => {
     // The replaced socket's close does not detach the session: it still relays.
     const b = await connectClient(server.wsUrl);
     await b.hello('reload-peer');
+    await shareRoom('reload-room', a2, b);
     b.send({ type: 'signal', to: 'reload', data: 1 });
     assert.equal((await a2.next('signal')).from, 'reload-peer');
   });
@@ -111,6 +113,7 @@ describe('Session resume and grace', () => {
     const b = await connectClient(server.wsUrl);
     const w = await a.hello('ovf-a');
     await b.hello('ovf-b');
+    await shareRoom('ovf', a, b);
     a.ws.terminate();
     await until(async () => (await server.health()).connections === 1);
     for (let i = 0; i < 8; i++) b.send({ type: 'signal', to: 'ovf-a', data: i });

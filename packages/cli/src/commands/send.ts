@@ -1,10 +1,13 @@
 /**
  * `parley send FILE... --to NAME | --room ROOM`.
  *
- * To a name: a data-only call (`call.invite` with `data.parley = 'files'` and the file list, so
- * a receiving app can tell a file delivery from a video call), then, once answered and connected,
- * the files one after another over the SDK's file-transfer sub-protocol — the same the web app
- * speaks. To a room: join it, wait for the first member, then send to every member present.
+ * To a name: a data-only call (`call.invite` with `data = {parley: 'files', count, bytes}`, so a
+ * receiving app can tell a file delivery from a video call and say how much is coming), then,
+ * once answered and connected, the files one after another over the SDK's file-transfer
+ * sub-protocol — the same the web app speaks. The names travel only there, in each file's offer
+ * on the peer-to-peer data channel: invite data is bounded (1 KiB, LIMITS.callInviteDataMaxBytes)
+ * and relayed by the server, so it carries no list, however many files and however long their
+ * names. To a room: join it, wait for the first member, then send to every member present.
  * Exit codes: 4 not found / no answer / declined, 5 a transfer failed, 6 no peer-to-peer path.
  */
 import type { Call, PeerSession } from '@parley/client';
@@ -21,10 +24,19 @@ import { peerTimeout, within } from '../session/wait.ts';
 
 type SendCommand = Extract<ParsedCommand, { command: 'send' }>;
 
-/** What an invite for a file delivery carries in `call.invite.data`. */
+/**
+ * What an invite for a file delivery carries in `call.invite.data`: how many files and bytes, a
+ * few dozen bytes whatever the files. The list (names, sizes, hashes) follows on the data channel.
+ */
 export interface FilesInviteData {
   parley: 'files';
-  files: Array<{ name: string; size: number }>;
+  count: number;
+  bytes: number;
+}
+
+/** The invite data for delivering `files`. */
+export function filesInviteData(files: ReadonlyArray<{ size: number }>): FilesInviteData {
+  return { parley: 'files', count: files.length, bytes: files.reduce((n, f) => n + f.size, 0) };
 }
 
 export async function runSend(cmd: SendCommand, ctx: CommandContext): Promise<void> {
@@ -56,10 +68,7 @@ async function sendToName(
   to: string,
   sources: Array<FileSource & { path: string }>,
 ): Promise<void> {
-  const data: FilesInviteData = {
-    parley: 'files',
-    files: sources.map((s) => ({ name: s.name, size: s.size })),
-  };
+  const data = filesInviteData(sources);
   let call: Call;
   try {
     call = await node.client.call(to, { media: false, data: data as unknown as Record<string, never> });

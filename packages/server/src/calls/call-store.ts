@@ -18,6 +18,21 @@ export interface CallRecord {
 /** Result of `CallStore.create`. */
 export type CreateCallResult = 'ok' | 'caller_busy' | 'callee_busy';
 
+/**
+ * Result of `CallStore.claim`: `pending` (stored, waiting for the other party's claim),
+ * `matched` (the other party had claimed the same call with us: the call is active again),
+ * `exists` (the store still knows this call between these two), `refused` (the call id is known
+ * with other parties, or either party is in another call).
+ */
+export type ClaimResult = 'pending' | 'matched' | 'exists' | 'refused';
+
+/** A `call.resume` claim: `name` says it is in call `call` with `peer`. */
+export interface CallClaim {
+  readonly call: string;
+  readonly name: string;
+  readonly peer: string;
+}
+
 /** Storage of calls. */
 export interface CallStore {
   /** Stores a new ringing call unless either party is already in one. */
@@ -29,12 +44,24 @@ export interface CallStore {
   activate(id: string): Promise<boolean>;
   /** Deletes a call and returns it; null when it was already gone (so only one ender wins). */
   remove(id: string): Promise<CallRecord | null>;
+  /**
+   * Records a claim (after a server restart) and, when the other party already claimed the same
+   * call with `claim.name`, recreates the call as active (the earlier claimer as caller), both
+   * claims consumed — all in one atomic step. A claim expires after `ttlMs`.
+   */
+  claim(claim: CallClaim, ttlMs: number): Promise<ClaimResult>;
+  /** Forgets every claim made by `name` (its session ended). */
+  dropClaims(name: string): Promise<void>;
 }
 
 /** Calls held in this process's memory. */
 export class MemoryCallStore implements CallStore {
   readonly #calls = new Map<string, CallRecord>();
   readonly #byName = new Map<string, string>();
+  /** Claims by `call\nname` → the claimed peer and the timer that expires it. */
+  readonly #claims = new Map<string, { peer: string; timer: NodeJS.Timeout }>();
+  /** Claim keys per claimer, to drop them when its session ends. */
+  readonly #claimsOf = new Map<string, Set<string>>();
 
   async create(call: CallRecord): Promise<CreateCallResult> {
     if (this.#byName.has(call.caller)) return 'caller_busy';
@@ -60,6 +87,52 @@ export class MemoryCallStore implements CallStore {
     if (c?.state !== 'ringing') return false;
     c.state = 'active';
     return true;
+  }
+
+  async claim(claim: CallClaim, ttlMs: number): Promise<ClaimResult> {
+    const { call: id, name, peer } = claim;
+    const known = this.#calls.get(id);
+    if (known) {
+      const between =
+        (known.caller === name && known.callee === peer) || (known.caller === peer && known.callee === name);
+      return between ? 'exists' : 'refused';
+    }
+    if (this.#byName.has(name)) return 'refused';
+    const theirs = this.#claims.get(`${id}\n${peer}`);
+    if (theirs?.peer === name) {
+      if (this.#byName.has(peer)) return 'refused';
+      this.#unclaim(id, peer);
+      this.#unclaim(id, name);
+      this.#calls.set(id, { id, caller: peer, callee: name, state: 'active' });
+      this.#byName.set(peer, id);
+      this.#byName.set(name, id);
+      return 'matched';
+    }
+    this.#unclaim(id, name);
+    const key = `${id}\n${name}`;
+    const timer = setTimeout(() => this.#unclaim(id, name), ttlMs);
+    timer.unref();
+    this.#claims.set(key, { peer, timer });
+    const mine = this.#claimsOf.get(name) ?? new Set<string>();
+    this.#claimsOf.set(name, mine);
+    mine.add(key);
+    return 'pending';
+  }
+
+  async dropClaims(name: string): Promise<void> {
+    for (const key of [...(this.#claimsOf.get(name) ?? [])])
+      this.#unclaim(key.slice(0, key.indexOf('\n')), name);
+  }
+
+  #unclaim(id: string, name: string): void {
+    const key = `${id}\n${name}`;
+    const c = this.#claims.get(key);
+    if (!c) return;
+    clearTimeout(c.timer);
+    this.#claims.delete(key);
+    const mine = this.#claimsOf.get(name);
+    mine?.delete(key);
+    if (mine?.size === 0) this.#claimsOf.delete(name);
   }
 
   async remove(id: string): Promise<CallRecord | null> {

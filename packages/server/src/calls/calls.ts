@@ -10,14 +10,33 @@
  *   party `call.ended`, both with the same `reason` and `by` = the requester.
  * - No answer within the ring timeout → both `call.ended {reason:'no_answer'}`.
  * - A party whose session ends → the other gets `hangup` (bye) or `peer_gone` (grace expired).
+ * - `call.resume {call, peer}` (after a non-resumed `welcome`: the server forgot the call) is a
+ *   claim; when both parties claimed the same id with each other the call is active again and
+ *   both get `call.resumed`. One claim alone grants nothing and expires; claims per session are
+ *   bounded (LIMITS.callResumeClaimsMax).
+ *
+ * Limits: a name is in at most one call (ringing or active), so a callee is rung by at most one
+ * caller at a time (others get `busy`); one session may invite one callee at most
+ * `invitesPerPeerPerMin` times a minute (RATE_LIMITED beyond), and `data` is bounded by the
+ * schema (LIMITS.callInviteDataMaxBytes).
  * Anything else (unknown id, not a party, wrong state) is CALL_NOT_FOUND.
  */
 import { randomUUID } from 'node:crypto';
-import { type CallEndReason, type ClientMessageOf, ParleyError } from '@parley/protocol';
+import { assertNever, type CallEndReason, type ClientMessageOf, LIMITS, ParleyError } from '@parley/protocol';
 import type { Directory } from '../directory/directory.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
+import { TokenBucket } from '../session/token-bucket.ts';
 import type { CallRecord, CallStore } from './call-store.ts';
+
+/** Callees whose invite budget one session keeps; the oldest is forgotten beyond this. */
+const MAX_TRACKED_CALLEES = 64;
+
+/** What the call service keeps per session: invite budgets per callee, claims made. */
+interface CallerState {
+  invites: Map<string, TokenBucket>;
+  claims: number;
+}
 
 type ReqId = string | number | undefined;
 
@@ -33,21 +52,66 @@ export class Calls {
   readonly #directory: Directory;
   readonly #ringTimeoutMs: number;
   readonly #ringTimers = new Map<string, NodeJS.Timeout>();
+  readonly #invitesPerMin: number;
+  readonly #state = new WeakMap<Session, CallerState>();
 
-  constructor(store: CallStore, relay: Relay, directory: Directory, ringTimeoutS: number) {
+  constructor(
+    store: CallStore,
+    relay: Relay,
+    directory: Directory,
+    ringTimeoutS: number,
+    invitesPerPeerPerMin = 6,
+  ) {
     this.#store = store;
     this.#relay = relay;
     this.#directory = directory;
     this.#ringTimeoutMs = Math.round(ringTimeoutS * 1000);
+    this.#invitesPerMin = invitesPerPeerPerMin;
   }
 
-  /** Handles `call.invite`. */
+  #stateOf(session: Session): CallerState {
+    const known = this.#state.get(session);
+    if (known) return known;
+    const st: CallerState = { invites: new Map(), claims: 0 };
+    this.#state.set(session, st);
+    return st;
+  }
+
+  /** Takes one invite from `session`'s budget for `to`; RATE_LIMITED when it is spent. */
+  #takeInvite(session: Session, to: string): void {
+    const invites = this.#stateOf(session).invites;
+    let bucket = invites.get(to);
+    if (!bucket) {
+      if (invites.size >= MAX_TRACKED_CALLEES) invites.delete(invites.keys().next().value as string);
+      bucket = new TokenBucket(this.#invitesPerMin / 60, this.#invitesPerMin);
+      invites.set(to, bucket);
+    }
+    if (!bucket.take())
+      throw new ParleyError('RATE_LIMITED', `at most ${this.#invitesPerMin} invites a minute to one peer`);
+  }
+
+  /**
+   * Handles `call.invite`. Every frame is built before the call is stored, and anything failing
+   * once it is stored (delivery to the callee, the reply to the caller) removes the record and
+   * its ring timer again, so a failed invite leaves no call behind (no "ghost call" that keeps
+   * the callee busy with an id neither party knows).
+   */
   async invite(session: Session, msg: ClientMessageOf<'call.invite'>): Promise<void> {
     const to = msg.to;
     if (to === session.name) throw new ParleyError('FORBIDDEN', 'a session cannot call itself');
+    this.#takeInvite(session, to);
     if ((await this.#directory.locate(to)) === null)
       throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
     const call: CallRecord = { id: randomUUID(), caller: session.name, callee: to, state: 'ringing' };
+    const incoming: Record<string, unknown> = { type: 'call.incoming', call: call.id, from: session.name };
+    if (msg.data !== undefined) incoming.data = msg.data;
+    let incomingFrame: string;
+    try {
+      incomingFrame = JSON.stringify(incoming);
+    } catch (err) {
+      throw new ParleyError('BAD_MESSAGE', 'call data cannot be relayed', { cause: err });
+    }
+    const ringingFrame = frame({ type: 'call.ringing', call: call.id, to }, msg.id);
     const created = await this.#store.create(call);
     if (created === 'caller_busy') throw new ParleyError('FORBIDDEN', 'already in a call: hang up first');
     if (created === 'callee_busy') {
@@ -57,35 +121,71 @@ export class Calls {
       );
       return;
     }
-    const incoming: Record<string, unknown> = { type: 'call.incoming', call: call.id, from: session.name };
-    if (msg.data !== undefined) incoming.data = msg.data;
-    if (!(await this.#relay.deliver(to, 'call.incoming', JSON.stringify(incoming)))) {
-      await this.#store.remove(call.id);
-      throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
+    // From here on the call is stored: any failure rolls it back.
+    let delivered = false;
+    try {
+      this.#startRinging(call.id, session);
+      delivered = await this.#relay.deliver(to, 'call.incoming', incomingFrame);
+      if (!delivered) throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
+      session.send('call.ringing', ringingFrame);
+    } catch (err) {
+      await this.#rollback(call, delivered, session);
+      throw err;
     }
-    session.send('call.ringing', frame({ type: 'call.ringing', call: call.id, to }, msg.id));
     session.log.debug({ call: call.id, to }, 'call ringing');
+  }
+
+  /**
+   * Undoes a call whose setup failed part-way: removes the record (if it is still there) and
+   * stops its ring timer; a callee that was already rung is told the call ended (`cancelled`).
+   */
+  async #rollback(call: CallRecord, calleeRung: boolean, session: Session): Promise<void> {
+    this.#stopRinging(call.id);
+    try {
+      const removed = await this.#store.remove(call.id);
+      if (removed && calleeRung) {
+        const ended = {
+          type: 'call.ended',
+          call: call.id,
+          peer: call.caller,
+          reason: 'cancelled',
+          by: call.caller,
+        };
+        await this.#relay.deliver(call.callee, 'call.ended', JSON.stringify(ended));
+      }
+    } catch (err) {
+      session.log.warn({ err, call: call.id }, 'call rollback incomplete');
+    }
+  }
+
+  #startRinging(id: string, session: Session): void {
     const timer = setTimeout(() => {
-      this.#ringTimers.delete(call.id);
-      void this.#end(call.id, 'no_answer', undefined, undefined, undefined).catch((err) =>
+      this.#ringTimers.delete(id);
+      void this.#end(id, 'no_answer', undefined, undefined, undefined).catch((err) =>
         session.log.error({ err }, 'ring timeout failed'),
       );
     }, this.#ringTimeoutMs);
     timer.unref();
-    this.#ringTimers.set(call.id, timer);
+    this.#ringTimers.set(id, timer);
   }
 
-  /** Handles `call.accept` by the callee of a ringing call. */
+  /**
+   * Handles `call.accept` by the callee of a ringing call. When telling either party fails once
+   * the call is active, the call is ended for both (`peer_gone`) rather than left half-known.
+   */
   async accept(session: Session, msg: ClientMessageOf<'call.accept'>): Promise<void> {
     const call = await this.#find(msg.call, session.name, 'callee', 'ringing');
+    const mine = frame({ type: 'call.accepted', call: call.id, peer: call.caller }, msg.id);
+    const theirs = JSON.stringify({ type: 'call.accepted', call: call.id, peer: call.callee });
     if (!(await this.#store.activate(call.id))) throw notFound(msg.call);
     this.#stopRinging(call.id);
-    session.send('call.accepted', frame({ type: 'call.accepted', call: call.id, peer: call.caller }, msg.id));
-    await this.#relay.deliver(
-      call.caller,
-      'call.accepted',
-      JSON.stringify({ type: 'call.accepted', call: call.id, peer: call.callee }),
-    );
+    try {
+      session.send('call.accepted', mine);
+      await this.#relay.deliver(call.caller, 'call.accepted', theirs);
+    } catch (err) {
+      await this.#end(call.id, 'peer_gone', undefined, undefined, undefined).catch(() => {});
+      throw err;
+    }
     session.log.debug({ call: call.id }, 'call accepted');
   }
 
@@ -107,8 +207,56 @@ export class Calls {
     await this.#end(msg.call, 'hangup', session, session.name, msg.id);
   }
 
-  /** Ends the call of a session that is ending (`hangup` on bye, `peer_gone` after grace). */
+  /**
+   * Handles `call.resume {call, peer}`: a claim that the server, which forgot its calls (restart,
+   * dead node), should know this call again. Pending claims get `ack`; once both parties claimed
+   * the same id with each other, both get `call.resumed`. Anything else is CALL_NOT_FOUND.
+   */
+  async resume(session: Session, msg: ClientMessageOf<'call.resume'>): Promise<void> {
+    if (msg.peer === session.name) throw notFound(msg.call);
+    const st = this.#stateOf(session);
+    if (st.claims >= LIMITS.callResumeClaimsMax)
+      throw new ParleyError(
+        'FORBIDDEN',
+        `at most ${LIMITS.callResumeClaimsMax} call.resume claims per session`,
+      );
+    st.claims++;
+    const mine = frame({ type: 'call.resumed', call: msg.call, peer: msg.peer }, msg.id);
+    const theirs = JSON.stringify({ type: 'call.resumed', call: msg.call, peer: session.name });
+    const claim = { call: msg.call, name: session.name, peer: msg.peer };
+    const result = await this.#store.claim(claim, LIMITS.callResumeClaimTtlS * 1000);
+    switch (result) {
+      case 'pending':
+        if (msg.id !== undefined) session.send('ack', JSON.stringify({ type: 'ack', re: msg.id }));
+        return;
+      case 'exists':
+        session.send('call.resumed', mine);
+        return;
+      case 'matched':
+        try {
+          session.send('call.resumed', mine);
+          if (!(await this.#relay.deliver(msg.peer, 'call.resumed', theirs)))
+            throw new ParleyError('PEER_NOT_FOUND', `no peer named "${msg.peer}"`);
+        } catch (err) {
+          // The other party cannot be told: end the call again rather than leave it half-known.
+          await this.#end(msg.call, 'peer_gone', undefined, msg.peer, undefined).catch(() => {});
+          throw err;
+        }
+        session.log.info({ call: msg.call }, 'call resumed');
+        return;
+      case 'refused':
+        throw notFound(msg.call);
+      default:
+        return assertNever(result);
+    }
+  }
+
+  /**
+   * Ends the call of a session that is ending (`hangup` on bye, `peer_gone` after grace) and
+   * drops its pending `call.resume` claims.
+   */
   async endFor(name: string, reason: 'hangup' | 'peer_gone'): Promise<void> {
+    await this.#store.dropClaims(name);
     const call = await this.#store.callOf(name);
     if (call) await this.#end(call.id, reason, undefined, name, undefined);
   }
@@ -153,6 +301,8 @@ export class Calls {
       if (requester) throw notFound(id);
       return;
     }
+    // The record is gone and the timer stopped before anyone is told: a failing delivery below
+    // can no longer leave the call behind.
     this.#stopRinging(id);
     const notify = async (name: string, peer: string) => {
       const obj: Record<string, unknown> = { type: 'call.ended', call: id, peer, reason };
@@ -161,7 +311,12 @@ export class Calls {
       // A session ending on its own (bye, grace expiry) is not told about its own departure.
       else if (requester || name !== by) await this.#relay.deliver(name, 'call.ended', JSON.stringify(obj));
     };
-    await Promise.all([notify(call.caller, call.callee), notify(call.callee, call.caller)]);
+    // Both parties are told even when telling one of them fails.
+    const told = await Promise.allSettled([
+      notify(call.caller, call.callee),
+      notify(call.callee, call.caller),
+    ]);
+    for (const t of told) if (t.status === 'rejected') throw t.reason;
   }
 
   #stopRinging(id: string): void {

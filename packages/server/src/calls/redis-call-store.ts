@@ -5,11 +5,19 @@
  * script; `remove` returns the call only to the first caller, so exactly one ender notifies.
  *
  * Keys (P = the directory's prefix): `P call:<id>` hash {caller, callee, state};
- * `P callof:<name>` → call id. Records carry a long safety TTL (a call whose every party is gone
+ * `P callof:<name>` → call id; `call.resume` claims `P claim:<id>:<name>` → peer (expiring), and
+ * `P claims:<name>`, the set of call ids `name` claimed (to drop them when its session ends). Records carry a long safety TTL (a call whose every party is gone
  * is ended by the directory's reaper well before; the TTL only bounds leaks).
  */
 import type { Redis } from 'ioredis';
-import type { CallRecord, CallState, CallStore, CreateCallResult } from './call-store.ts';
+import type {
+  CallClaim,
+  CallRecord,
+  CallState,
+  CallStore,
+  ClaimResult,
+  CreateCallResult,
+} from './call-store.ts';
 
 /** Upper bound on how long a call record may stay in Redis (a day). */
 const CALL_TTL_S = 86_400;
@@ -43,11 +51,46 @@ for i = 1, 2 do
 end
 return c`;
 
+const CLAIM = `
+local P, id, name, peer, ttl, dayttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local k = P .. 'call:' .. id
+local c = redis.call('HMGET', k, 'caller', 'callee')
+if c[1] then
+  if (c[1] == name and c[2] == peer) or (c[1] == peer and c[2] == name) then return 'exists' end
+  return 'refused'
+end
+if redis.call('EXISTS', P .. 'callof:' .. name) == 1 then return 'refused' end
+local theirs = P .. 'claim:' .. id .. ':' .. peer
+if redis.call('GET', theirs) == name then
+  if redis.call('EXISTS', P .. 'callof:' .. peer) == 1 then return 'refused' end
+  redis.call('DEL', theirs, P .. 'claim:' .. id .. ':' .. name)
+  redis.call('SREM', P .. 'claims:' .. peer, id)
+  redis.call('SREM', P .. 'claims:' .. name, id)
+  redis.call('HSET', k, 'caller', peer, 'callee', name, 'state', 'active')
+  redis.call('EXPIRE', k, dayttl)
+  redis.call('SET', P .. 'callof:' .. peer, id, 'EX', dayttl)
+  redis.call('SET', P .. 'callof:' .. name, id, 'EX', dayttl)
+  return 'matched'
+end
+redis.call('SET', P .. 'claim:' .. id .. ':' .. name, peer, 'PX', ttl)
+redis.call('SADD', P .. 'claims:' .. name, id)
+redis.call('PEXPIRE', P .. 'claims:' .. name, ttl)
+return 'pending'`;
+
+const DROP_CLAIMS = `
+local P, name = ARGV[1], ARGV[2]
+local ids = redis.call('SMEMBERS', P .. 'claims:' .. name)
+for _, id in ipairs(ids) do redis.call('DEL', P .. 'claim:' .. id .. ':' .. name) end
+redis.call('DEL', P .. 'claims:' .. name)
+return #ids`;
+
 type Script = (...args: (string | number)[]) => Promise<unknown>;
 interface Scripts {
   parleyCallCreate: Script;
   parleyCallActivate: Script;
   parleyCallRemove: Script;
+  parleyCallClaim: Script;
+  parleyCallDropClaims: Script;
 }
 
 /** A `CallStore` in Redis, sharing the directory's connection and prefix. */
@@ -62,6 +105,8 @@ export class RedisCallStore implements CallStore {
     redis.defineCommand('parleyCallCreate', { lua: CREATE, numberOfKeys: 0 });
     redis.defineCommand('parleyCallActivate', { lua: ACTIVATE, numberOfKeys: 0 });
     redis.defineCommand('parleyCallRemove', { lua: REMOVE, numberOfKeys: 0 });
+    redis.defineCommand('parleyCallClaim', { lua: CLAIM, numberOfKeys: 0 });
+    redis.defineCommand('parleyCallDropClaims', { lua: DROP_CLAIMS, numberOfKeys: 0 });
     this.#scripts = redis as unknown as Scripts;
   }
 
@@ -99,5 +144,20 @@ export class RedisCallStore implements CallStore {
     const c = (await this.#scripts.parleyCallRemove(this.#prefix, id)) as [string, string, string] | null;
     if (!c) return null;
     return { id, caller: c[0], callee: c[1], state: c[2] as CallState };
+  }
+
+  async claim(claim: CallClaim, ttlMs: number): Promise<ClaimResult> {
+    return (await this.#scripts.parleyCallClaim(
+      this.#prefix,
+      claim.call,
+      claim.name,
+      claim.peer,
+      Math.max(1, Math.round(ttlMs)),
+      CALL_TTL_S,
+    )) as ClaimResult;
+  }
+
+  async dropClaims(name: string): Promise<void> {
+    await this.#scripts.parleyCallDropClaims(this.#prefix, name);
   }
 }

@@ -7,13 +7,23 @@
  * The signal path is kept lean on purpose (benchmarked against a bare ws forwarder): the outgoing
  * frame is built by string concatenation around `JSON.stringify(data)`, with no schema check on
  * the way out and no logging unless `trace` is enabled.
+ *
+ * Who may signal whom: a `signal` is relayed only to the other party of the sender's call
+ * (ringing or active) or to a member of a room both are in. Anyone else — related to nobody, or
+ * offline — gets the same PEER_NOT_FOUND with the same message, so `signal` tells a stranger
+ * nothing about who is online. The relation is cached per sender (relay/peer-relations.ts): the
+ * hot path is one set lookup; a local recipient's shared rooms are checked from the two sessions'
+ * own state; otherwise the call store and the directory are asked once, and the answer is kept
+ * until a `call.ended`, `peer.left` or `room.left` reaches the sender.
  */
 import { type ClientMessageOf, ParleyError, type ServerMessageType } from '@parley/protocol';
+import type { CallStore } from '../calls/call-store.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionRegistry } from '../session/session-registry.ts';
+import { shareRoom } from './peer-relations.ts';
 
 /** Seconds since `start` (a `performance.now()` reading). */
 const since = (start: number) => (performance.now() - start) / 1000;
@@ -22,14 +32,16 @@ const since = (start: number) => (performance.now() - start) / 1000;
 export class Relay {
   readonly #local: SessionRegistry;
   readonly #directory: Directory;
+  readonly #calls: CallStore;
   readonly #metrics: Metrics;
   readonly #log: Logger;
   /** Per-frame trace logging on or off, read once (a per-frame pino lookup costs measurable CPU). */
   readonly #trace: boolean;
 
-  constructor(local: SessionRegistry, directory: Directory, metrics: Metrics, log: Logger) {
+  constructor(local: SessionRegistry, directory: Directory, calls: CallStore, metrics: Metrics, log: Logger) {
     this.#local = local;
     this.#directory = directory;
+    this.#calls = calls;
     this.#metrics = metrics;
     this.#log = log;
     this.#trace = log.isLevelEnabled('trace');
@@ -48,8 +60,52 @@ export class Relay {
     return this.#directory.deliver(name, frame);
   }
 
-  /** Relays a `signal` to its recipient, stamping `from`. Throws PEER_NOT_FOUND. */
+  /**
+   * Relays a `signal` to its recipient, stamping `from`. Throws PEER_NOT_FOUND when the recipient
+   * is offline or not related to the sender (one answer for both).
+   */
   signal(from: Session, msg: ClientMessageOf<'signal'>, receivedAt: number): void | Promise<void> {
+    if (from.relations.has(msg.to)) return this.#forward(from, msg, receivedAt);
+    return this.#signalChecked(from, msg, receivedAt);
+  }
+
+  /** The first signal to a peer (or the first since a relation may have ended): look it up. */
+  #signalChecked(from: Session, msg: ClientMessageOf<'signal'>, receivedAt: number): void | Promise<void> {
+    const to = msg.to;
+    const relations = from.relations;
+    // A lookup already under way for this peer: wait for it, so signals keep their order.
+    let related = relations.pending(to);
+    if (related === undefined) {
+      // Signalling oneself reaches nobody else: allowed.
+      if (to === from.name) return this.#forward(from, msg, receivedAt);
+      const local = this.#local.byName(to);
+      if (local && shareRoom(from.rooms, local.rooms)) {
+        relations.add(to);
+        return this.#forward(from, msg, receivedAt);
+      }
+      related = relations.track(to, this.#related(from, to));
+    }
+    return related.then((ok) => {
+      if (!ok) throw peerNotFound(to);
+      return this.#forward(from, msg, receivedAt);
+    });
+  }
+
+  /**
+   * Whether `to` is the other party of `from`'s call or shares a room with it, asked of the call
+   * store and the directory (any node's sessions).
+   */
+  async #related(from: Session, to: string): Promise<boolean> {
+    const [call, rooms] = await Promise.all([
+      this.#calls.callOf(from.name),
+      from.rooms.size > 0 ? this.#directory.roomsOf(to) : undefined,
+    ]);
+    if (call && (call.caller === to || call.callee === to)) return true;
+    if (rooms) for (const room of rooms) if (from.rooms.has(room)) return true;
+    return false;
+  }
+
+  #forward(from: Session, msg: ClientMessageOf<'signal'>, receivedAt: number): void | Promise<void> {
     const frame = '{"type":"signal","from":' + from.nameJson + ',"data":' + JSON.stringify(msg.data) + '}';
     const local = this.#local.byName(msg.to);
     if (local) {
@@ -62,8 +118,7 @@ export class Relay {
   }
 
   async #signalRemote(to: string, frame: string, receivedAt: number): Promise<void> {
-    if (!(await this.#directory.deliver(to, frame)))
-      throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
+    if (!(await this.#directory.deliver(to, frame))) throw peerNotFound(to);
     this.#metrics.relayLatency.observe(since(receivedAt));
   }
 
@@ -94,4 +149,9 @@ export class Relay {
     if (remote.length > 0) await Promise.all(remote);
     if (this.#trace) this.#log.trace({ room, type, members: members.length }, 'room broadcast');
   }
+}
+
+/** The one answer for an offline name and for a name the sender may not signal. */
+function peerNotFound(to: string): ParleyError {
+  return new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
 }

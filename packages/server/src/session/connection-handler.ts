@@ -150,7 +150,9 @@ export class ConnectionHandler {
       this.#fail(err, msg.id);
       return;
     }
-    if (result && msg.type === 'signal') {
+    // A signal waiting for its relation lookup (relay/peer-relations.ts) holds up the frames
+    // behind it like any other request, so nothing from this connection overtakes it.
+    if (result && msg.type === 'signal' && this.#session?.relations.pending(msg.to) === undefined) {
       if (this.#relaysInFlight < MAX_RELAYS_IN_FLIGHT) {
         this.#relaysInFlight++;
         result
@@ -212,6 +214,8 @@ export class ConnectionHandler {
         return hub.calls.cancel(s, msg);
       case 'call.hangup':
         return hub.calls.hangup(s, msg);
+      case 'call.resume':
+        return hub.calls.resume(s, msg);
       case 'presence.subscribe':
         return hub.presence.subscribe(s, msg);
       case 'presence.unsubscribe':

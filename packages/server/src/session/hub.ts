@@ -77,13 +77,19 @@ export class Hub {
     this.#metrics = o.metrics;
     this.#directory = o.directory;
     this.#nodeId = o.nodeId;
-    this.relay = new Relay(this.registry, o.directory, o.metrics, o.log);
+    this.relay = new Relay(this.registry, o.directory, o.callStore, o.metrics, o.log);
     this.sfu =
       o.config.janusUrls.length > 0
         ? new SfuRooms(o.config, o.directory, this.relay, o.log, o.metrics.registry)
         : undefined;
     this.rooms = new Rooms(o.directory, this.relay, o.config, o.authorizer, this.sfu);
-    this.calls = new Calls(o.callStore, this.relay, o.directory, o.config.ringTimeoutS);
+    this.calls = new Calls(
+      o.callStore,
+      this.relay,
+      o.directory,
+      o.config.ringTimeoutS,
+      o.config.invitesPerPeerPerMin,
+    );
     this.presence = new Presence(o.directory, o.config.presence);
     const tokens = o.config.authSecret !== undefined || o.config.authPublicKey !== undefined;
     this.ice = new IceIssuer(o.config, { tokens, metrics: o.metrics });

@@ -11,6 +11,7 @@
 import type { ServerMessageType } from '@parley/protocol';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { PeerRelations } from '../relay/peer-relations.ts';
 import type { Connection } from '../transport/connection.ts';
 import { MessageQueue } from './message-queue.ts';
 
@@ -25,6 +26,8 @@ export class Session {
   readonly token: string;
   /** Rooms this session is in (mirrors the directory, for limits and `welcome`). */
   readonly rooms = new Set<string>();
+  /** Whom this session may `signal` (cached; see relay/peer-relations.ts). */
+  readonly relations = new PeerRelations();
   /** Whether the session receives `presence.updated`. */
   presence = false;
   /** What the authorizer's `hello` returned for this session (undefined without one). */
@@ -75,6 +78,8 @@ export class Session {
    * for metrics (the caller knows it; parsing the frame back would cost more).
    */
   send(type: ServerMessageType, frame: string): void {
+    // The frames that can end a relation: forget cached ones (relay/peer-relations.ts).
+    if (type === 'call.ended' || type === 'peer.left' || type === 'room.left') this.relations.forgetAll();
     if (this.#state === 'live') {
       this.#metrics.frameOut(type);
       this.#conn?.send(frame);
