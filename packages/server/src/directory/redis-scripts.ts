@@ -217,7 +217,7 @@ return 1`,
   parleyRotated: `
 local P, old, new, node, name = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local v = redis.call('GET', P .. 'tok:' .. old)
-if v ~= node .. '\n' .. name then return 0 end
+if v ~= node .. '\\n' .. name then return 0 end
 redis.call('DEL', P .. 'tok:' .. old)
 redis.call('SREM', P .. 'nt:' .. node, old)
 redis.call('SET', P .. 'tok:' .. new, v)
