@@ -1,7 +1,8 @@
 /**
  * The protocol on one socket: rate limiting, decoding, in-order dispatch, and the error boundary.
  *
- * Each frame goes: token bucket (RATE_LIMITED, then FLOODING after too many refusals in a row)
+ * Each frame goes: frame and byte buckets (RATE_LIMITED, then FLOODING when too many of the
+ * connection's frames are refused over a window; see flood-guard.ts)
  * → `decodeClient` (size → JSON → type → schema) → the exhaustive `switch (msg.type)`. Handlers
  * may be async (the directory is); frames arriving meanwhile wait in a bounded queue so that
  * every connection's frames are handled, and relayed, in the order they were sent.
