@@ -28,7 +28,8 @@ export const ERRORS = {
   FLOODING: {
     fatal: true,
     closeCode: 4008,
-    summary: 'The connection kept sending after RATE_LIMITED; it is closed.',
+    summary:
+      "Too large a share of the connection's frames was refused by the rate limits over the flood window; it is closed.",
   },
   NOT_LOGGED_IN: { fatal: false, summary: 'The first frame must be `hello`; this frame needs a session.' },
   ALREADY_LOGGED_IN: { fatal: false, summary: '`hello` was sent twice on one connection.' },

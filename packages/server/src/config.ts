@@ -133,11 +133,41 @@ export const CONFIG_VARS = {
     shown: '`100`',
     doc: 'Token bucket size: frames a connection may send at once before `RATE_LIMITED`.',
   },
+  PARLEY_RATE_BYTES_PER_S: {
+    key: 'rateBytesPerS',
+    schema: int(1024, 1024 * 1024 * 1024).default(256 * 1024),
+    shown: '`262144`',
+    doc: 'Sustained bytes per second per connection (a second token bucket, counted in frame bytes); a frame over it gets `RATE_LIMITED` like one over the frame rate.',
+  },
+  PARLEY_RATE_BYTES_BURST: {
+    key: 'rateBytesBurst',
+    schema: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+    shown: '`1048576`',
+    doc: 'Byte bucket size: bytes a connection may send at once. At least `PARLEY_MAX_FRAME_BYTES`, so a largest frame can pass.',
+  },
+  PARLEY_FLOOD_WINDOW_MS: {
+    key: 'floodWindowMs',
+    schema: int(100, 600_000).default(2000),
+    shown: '`2000`',
+    doc: 'Sliding window over which refused frames are counted, for `FLOODING` and for the `RATE_LIMITED` replies.',
+  },
+  PARLEY_FLOOD_RATIO: {
+    key: 'floodRatio',
+    schema: num(0.01, 1).default(0.25),
+    shown: '`0.25`',
+    doc: "Share of a connection's frames in the window refused by the rate limits at which it is closed with `FLOODING` (4008), once `PARLEY_FLOOD_STRIKES` were refused. Twice the allowed rate refuses half.",
+  },
   PARLEY_FLOOD_STRIKES: {
     key: 'floodStrikes',
     schema: int(1, 1_000_000).default(32),
     shown: '`32`',
-    doc: 'Consecutive rate-limited frames after which the connection is closed with `FLOODING` (4008).',
+    doc: 'Rate-limited frames a connection may have in the window before `PARLEY_FLOOD_RATIO` can close it, so a short burst over the bucket is refused without closing.',
+  },
+  PARLEY_RATE_LIMITED_REPLIES: {
+    key: 'rateLimitedReplies',
+    schema: int(0, 1_000_000).default(10),
+    shown: '`10`',
+    doc: '`RATE_LIMITED` error frames sent per connection per window; later refused frames are dropped silently (counted in `parley_rate_limited_silent_total`).',
   },
   PARLEY_MAX_CONNS_PER_IP: {
     key: 'maxConnsPerIp',
@@ -179,7 +209,19 @@ export const CONFIG_VARS = {
     key: 'queueMax',
     schema: int(1, 1_000_000).default(256),
     shown: '`256`',
-    doc: 'Messages queued for a session in grace; on overflow the oldest is dropped (and counted in `parley_queue_dropped_total`).',
+    doc: 'Messages queued for a session in grace (also when parked in Redis); on overflow the oldest is dropped (counted in `parley_queue_dropped_total{reason="frames"}`).',
+  },
+  PARLEY_QUEUE_MAX_BYTES: {
+    key: 'queueMaxBytes',
+    schema: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+    shown: '`1048576`',
+    doc: 'Bytes queued for one session in grace (also when parked in Redis); on overflow the oldest are dropped until the newest fit (`reason="bytes"`). The resume flush is exempt from `PARLEY_MAX_SEND_BUFFER_BYTES` up to this much.',
+  },
+  PARLEY_QUEUE_TOTAL_BYTES: {
+    key: 'queueTotalBytes',
+    schema: int(1024, 1024 * 1024 * 1024 * 64).default(64 * 1024 * 1024),
+    shown: '`67108864`',
+    doc: 'Bytes queued for all sessions in grace on this node together; past it, frames for detached sessions are dropped (`reason="node_bytes"`). Queued bytes: `parley_queued_bytes`.',
   },
   PARLEY_HELLO_TIMEOUT_MS: {
     key: 'helloTimeoutMs',
@@ -498,7 +540,12 @@ export interface Config {
   maxFrameBytes: number;
   ratePerS: number;
   rateBurst: number;
+  rateBytesPerS: number;
+  rateBytesBurst: number;
+  floodWindowMs: number;
+  floodRatio: number;
   floodStrikes: number;
+  rateLimitedReplies: number;
   maxConnsPerIp: number;
   maxRoomsPerSession: number;
   maxPeersPerRoom: number;
@@ -506,6 +553,8 @@ export interface Config {
   heartbeatMs: number;
   graceS: number;
   queueMax: number;
+  queueMaxBytes: number;
+  queueTotalBytes: number;
   helloTimeoutMs: number;
   ringTimeoutS: number;
   invitesPerPeerPerMin: number;
@@ -600,6 +649,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (out.redisCaFile !== undefined && !(out.redisUrl as string | undefined)?.startsWith('rediss://')) {
     problems.push('PARLEY_REDIS_CA_FILE: needs a rediss:// (TLS) PARLEY_REDIS_URL');
+  }
+  if (
+    typeof out.rateBytesBurst === 'number' &&
+    typeof out.maxFrameBytes === 'number' &&
+    out.rateBytesBurst < out.maxFrameBytes
+  ) {
+    problems.push(
+      'PARLEY_RATE_BYTES_BURST: must be at least PARLEY_MAX_FRAME_BYTES (else the largest frame never passes)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = out as unknown as Config;

@@ -24,7 +24,9 @@ export class Metrics {
   readonly errors: Counter<'code'>;
   readonly relayLatency: Histogram;
   readonly queued: Gauge;
-  readonly queueDropped: Counter;
+  readonly queuedBytes: Gauge;
+  readonly queueDropped: Counter<'reason'>;
+  readonly rateLimitedSilent: Counter;
   readonly resumes: Counter;
   readonly socketsRefused: Counter<'reason'>;
   /** TURN credentials handed out or withheld (see turn/ice-issuer.ts). */
@@ -84,9 +86,23 @@ export class Metrics {
       help: 'Frames waiting in the queues of sessions in resume grace.',
       registers,
     });
+    this.queuedBytes = new Gauge({
+      name: 'parley_queued_bytes',
+      help: 'Bytes waiting in the queues of sessions in resume grace on this node (bounded by PARLEY_QUEUE_TOTAL_BYTES).',
+      registers,
+    });
     this.queueDropped = new Counter({
       name: 'parley_queue_dropped_total',
-      help: 'Frames dropped because a session in grace had a full queue (oldest dropped first).',
+      help:
+        'Frames for sessions in grace dropped, by reason: "frames" (PARLEY_QUEUE_MAX, oldest dropped), "bytes" ' +
+        '(PARLEY_QUEUE_MAX_BYTES, oldest dropped), "node_bytes" (PARLEY_QUEUE_TOTAL_BYTES, the new frame dropped), ' +
+        '"parked" (the same per-session budgets applied to a session parked in Redis).',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.rateLimitedSilent = new Counter({
+      name: 'parley_rate_limited_silent_total',
+      help: 'Frames refused by the rate limits without a RATE_LIMITED reply (past PARLEY_RATE_LIMITED_REPLIES in the window).',
       registers,
     });
     this.resumes = new Counter({

@@ -111,6 +111,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   );
   const ownsDirectory = !deps.directory;
   const nodeId = deps.nodeId ?? config.nodeId ?? randomUUID();
+  let metricsLate: Metrics | undefined;
   // With PARLEY_REDIS_URL, names, rooms, calls and parked sessions live in Redis (many nodes).
   const directory =
     deps.directory ??
@@ -120,6 +121,9 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
           prefix: config.redisPrefix,
           nodeTtlMs: Math.round(config.nodeTtlS * 1000),
           queueMax: config.queueMax,
+          queueMaxBytes: config.queueMaxBytes,
+          // Metrics need the directory (room count), so they are reached late.
+          onParkedDrop: (count) => metricsLate?.queueDropped.labels('parked').inc(count),
           log: log.child({ component: 'redis' }),
           // Password and TLS come from the URL; a private CA from PARLEY_REDIS_CA_FILE.
           redis: redisConnectionOptions({ redisUrl: config.redisUrl, redisCaFile: config.redisCaFile }),
@@ -132,6 +136,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   // While a shared directory is unreachable the room count is unknown (NaN), and /metrics still
   // answers, which is when operators need it most.
   const metrics = new Metrics(() => directory.roomCount().catch(() => Number.NaN));
+  metricsLate = metrics;
   const hub = new Hub({
     config,
     log,

@@ -163,16 +163,19 @@ describe('access tokens, HS256 (PARLEY_AUTH_SECRET)', () => {
     await c.closed;
     const noToken = await connectClient(server.wsUrl);
     await expectFatalHello(noToken, { name: 'dave', resume: w.session }, 'UNAUTHORIZED');
+    // A resume token resumes its own session's name only: presented with another name (and a
+    // valid access token for that name) it is ignored, and the hello is a fresh login for that
+    // name (issue 15, finding 7: it used to be a misleading fatal UNAUTHORIZED).
     const otherName = await connectClient(server.wsUrl);
-    await expectFatalHello(
-      otherName,
-      { name: 'erin', resume: w.session, token: await hs('erin') },
-      'UNAUTHORIZED',
-    );
+    const erin = await otherName.hello('erin', { resume: w.session, token: await hs('erin') });
+    assert.equal(erin.resumed, false);
+    assert.equal(erin.name, 'erin');
+    assert.notEqual(erin.session, w.session);
     const ok = await connectClient(server.wsUrl);
     const again = await ok.hello('dave', { resume: w.session, token: await hs('dave') });
     assert.equal(again.resumed, true);
-    assert.equal(again.session, w.session);
+    // Every resume rotates the token (issue 15, finding 7).
+    assert.notEqual(again.session, w.session);
   });
 
   it('GET /ice hands out TURN credentials only for a valid bearer token; STUN to everyone', async () => {

@@ -49,6 +49,8 @@ export async function startNode(
       PARLEY_DRAIN_MS: '500',
       PARLEY_RATE_PER_S: '100000',
       PARLEY_RATE_BURST: '100000',
+      PARLEY_RATE_BYTES_PER_S: '1000000000',
+      PARLEY_RATE_BYTES_BURST: '1000000000',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

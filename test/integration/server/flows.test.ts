@@ -11,6 +11,8 @@ describe('Server flows', () => {
     server = await startServer({
       PARLEY_RATE_PER_S: '100000',
       PARLEY_RATE_BURST: '100000',
+      PARLEY_RATE_BYTES_PER_S: '1000000000',
+      PARLEY_RATE_BYTES_BURST: '1000000000',
       PARLEY_MAX_CONNS_PER_IP: '1000',
     });
   });

@@ -50,6 +50,8 @@ describe('Fuzz', () => {
     server = await startServer({
       PARLEY_RATE_PER_S: '1000000',
       PARLEY_RATE_BURST: '1000000',
+      PARLEY_RATE_BYTES_PER_S: '1000000000',
+      PARLEY_RATE_BYTES_BURST: '1000000000',
       PARLEY_MAX_CONNS_PER_IP: '1000',
     });
   });

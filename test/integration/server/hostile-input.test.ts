@@ -311,6 +311,8 @@ describe('Hostile input › limits with their own server', () => {
     const server = await startServer({
       PARLEY_RATE_PER_S: '100000',
       PARLEY_RATE_BURST: '100000',
+      PARLEY_RATE_BYTES_PER_S: '1000000000',
+      PARLEY_RATE_BYTES_BURST: '1000000000',
       PARLEY_MAX_SEND_BUFFER_BYTES: '262144',
     });
     try {

@@ -40,7 +40,8 @@ describe('Session resume and grace', () => {
     if (first.type !== 'welcome') return;
     assert.equal(first.resumed, true);
     assert.deepEqual(first.rooms, ['keep']);
-    assert.equal(first.session, wa.session);
+    // A resume rotates the token (issue 15, finding 7).
+    assert.notEqual(first.session, wa.session);
     for (let i = 0; i < 20; i++)
       assert.deepEqual(await a2.next(), { type: 'signal', from: 'res-b', data: { i } });
     assert.deepEqual(await a2.next(), { type: 'room.message', room: 'keep', from: 'res-b', data: 'queued' });
@@ -125,6 +126,6 @@ describe('Session resume and grace', () => {
     for (let i = 0; i < 5; i++) got.push((await a2.next('signal')).data);
     assert.deepEqual(got, [3, 4, 5, 6, 7]);
     const metrics = await server.metrics.registry.getSingleMetricAsString('parley_queue_dropped_total');
-    assert.match(metrics, /parley_queue_dropped_total 3/);
+    assert.match(metrics, /parley_queue_dropped_total\{reason="frames"\} 3/);
   });
 });

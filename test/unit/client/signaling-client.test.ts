@@ -171,6 +171,30 @@ describe('SignalingClient', () => {
     assert.deepEqual(states, ['open', 'reconnecting', 'open']);
   });
 
+  it('stores the rotated token of every welcome and resumes with the newest one', async () => {
+    const storage = new MemoryStorage();
+    const { client, sockets } = make({ storage });
+    const opened = client.open();
+    const first = await login(sockets, 0);
+    await opened;
+    first.drop(1006);
+    await until(() => sockets[1], 'a new socket');
+    const second = sockets[1] as FakeSocket;
+    second.accept();
+    assert.equal(second.last('hello')?.resume, 'session-token-0123456789');
+    // The server rotates the token on every resume (issue 15, finding 7).
+    second.push(
+      welcome({ re: second.last('hello')?.id, resumed: true, session: 'rotated-token-1-abcdefgh' }),
+    );
+    assert.ok(storage.getItem(storageKey(URL))?.includes('rotated-token-1-abcdefgh'));
+    assert.ok(!storage.getItem(storageKey(URL))?.includes('session-token-0123456789'));
+    second.drop(1006);
+    await until(() => sockets[2], 'a third socket');
+    const third = sockets[2] as FakeSocket;
+    third.accept();
+    assert.equal(third.last('hello')?.resume, 'rotated-token-1-abcdefgh');
+  });
+
   it('keeps a request sent while offline and answers it after the reconnect', async () => {
     const { client, sockets } = make();
     const opened = client.open();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MessageQueue } from '../../../packages/server/src/session/message-queue.ts';
+import { MessageQueue, QueueBudget } from '../../../packages/server/src/session/message-queue.ts';
 import { TokenBucket } from '../../../packages/server/src/session/token-bucket.ts';
 
 describe('TokenBucket', () => {
@@ -37,7 +37,7 @@ describe('TokenBucket', () => {
 
 describe('MessageQueue', () => {
   it('drains in order', () => {
-    const q = new MessageQueue(10);
+    const q = new MessageQueue({ maxFrames: 10, maxBytes: 1 << 20 }, new QueueBudget(1 << 30));
     for (let i = 0; i < 5; i++) q.push(String(i));
     assert.equal(q.size, 5);
     assert.deepEqual(q.drain(), ['0', '1', '2', '3', '4']);
@@ -45,7 +45,7 @@ describe('MessageQueue', () => {
   });
 
   it('drops the oldest on overflow and counts the drops', () => {
-    const q = new MessageQueue(3);
+    const q = new MessageQueue({ maxFrames: 3, maxBytes: 1 << 20 }, new QueueBudget(1 << 30));
     const dropped = [];
     for (let i = 0; i < 1000; i++) dropped.push(q.push(String(i)));
     assert.equal(dropped.filter(Boolean).length, 997);
@@ -55,7 +55,7 @@ describe('MessageQueue', () => {
   });
 
   it('clear empties it', () => {
-    const q = new MessageQueue(3);
+    const q = new MessageQueue({ maxFrames: 3, maxBytes: 1 << 20 }, new QueueBudget(1 << 30));
     q.push('a');
     q.clear();
     assert.deepEqual(q.drain(), []);

@@ -21,7 +21,10 @@ export interface ParkedSession {
   readonly token: string;
   readonly rooms: readonly string[];
   readonly authContext: unknown;
-  /** Frames addressed to the session while it was detached, oldest first (bounded). */
+  /**
+   * Frames addressed to the session while it was detached, oldest first (bounded like a local
+   * queue: PARLEY_QUEUE_MAX frames and PARLEY_QUEUE_MAX_BYTES bytes, the newest kept).
+   */
   readonly frames: readonly string[];
 }
 
@@ -29,6 +32,11 @@ export interface ParkedSession {
 export interface SessionHandoff {
   /** A session started (or was adopted) on this node: make its token findable by other nodes. */
   started(token: string, name: string): Promise<void>;
+  /**
+   * A live session of this node got a fresh resume token (every resume rotates it): `oldToken`
+   * is dead from now on, here and on every node.
+   */
+  rotated(oldToken: string, newToken: string, name: string): Promise<void>;
   /** A session ended for good: forget its token. */
   ended(token: string): Promise<void>;
   /**
@@ -42,11 +50,12 @@ export interface SessionHandoff {
   park(session: DetachedSession, graceMs: number, takeFrames: () => string[]): Promise<boolean>;
   /**
    * Takes over the session of `token` from wherever it is parked (or asks the node holding it
-   * live to let go), moving its name to this node. `adopt` is called synchronously with the
-   * session, before any newer frame for it is delivered here, and must register it locally.
-   * Resolves false when no such session exists (any more).
+   * live to let go), moving its name to this node. Only a session named `name` is taken (a token
+   * resumes its own session's name only). `adopt` is called synchronously with the session,
+   * before any newer frame for it is delivered here, and must register it locally. Resolves
+   * false when no such session exists (any more), or it has another name.
    */
-  take(token: string, adopt: (session: ParkedSession) => void): Promise<boolean>;
+  take(token: string, name: string, adopt: (session: ParkedSession) => void): Promise<boolean>;
 }
 
 /**

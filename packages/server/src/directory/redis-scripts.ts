@@ -18,8 +18,8 @@
  * | `P sfu:<room>` | hash | the room's SFU placement: janus (URL), from (1 = created as SFU), epoch, down (0/1) |
  * | `P sfurooms` | set | every room with an SFU placement |
  * | `P tok:<token>` | string | `<node>\n<name>`: the node holding a live session, and its name |
- * | `P sess:<token>` | hash, PX | a parked session: name, auth (JSON), sealed (0/1) |
- * | `P q:<token>` | list, PX | frames queued for a parked session, oldest first, bounded |
+ * | `P sess:<token>` | hash, PX | a parked session: name, auth (JSON), sealed (0/1), qb (bytes queued) |
+ * | `P q:<token>` | list, PX | frames queued for a parked session, oldest first, bounded in frames and bytes |
  * | `P parked` | zset | parked tokens by grace deadline (ms) |
  *
  * Channels: `P bus:<id>` (frames and control for one node), `P presence` (name on/offline).
@@ -168,8 +168,10 @@ end
 return out`,
 
   /**
-   * Routes one frame. ARGV: P, name, frame, localNodes (comma-separated), queueMax →
-   * {0} nobody, {1} published to the holder's bus, {2} queued for a parked session,
+   * Routes one frame. ARGV: P, name, frame, localNodes (comma-separated), queueMax,
+   * queueMaxBytes → {0} nobody, {1} published to the holder's bus, {2, dropped} queued for a
+   * parked session (dropped: frames dropped to keep its queue within queueMax frames and
+   * queueMaxBytes bytes, oldest first; a frame over queueMaxBytes alone is itself dropped),
    * {3, node} held by a node of this process (the caller delivers it in-process).
    */
   parleyDeliver: `
@@ -178,12 +180,22 @@ local owner = redis.call('GET', P .. 'name:' .. name)
 if not owner then return {0} end
 if string.byte(owner, 1) == 64 then
   local token = string.sub(owner, 2)
+  local s = P .. 'sess:' .. token
+  local ttl = redis.call('PTTL', s)
+  if ttl <= 0 then return {0} end
+  local size, maxN, maxB = string.len(frame), tonumber(ARGV[5]), tonumber(ARGV[6])
+  if size > maxB then return {2, 1} end
   local q = P .. 'q:' .. token
-  redis.call('RPUSH', q, frame)
-  redis.call('LTRIM', q, -tonumber(ARGV[5]), -1)
-  local ttl = redis.call('PTTL', P .. 'sess:' .. token)
-  if ttl > 0 then redis.call('PEXPIRE', q, ttl) end
-  return {2}
+  local n = redis.call('RPUSH', q, frame)
+  local qb = redis.call('HINCRBY', s, 'qb', size)
+  local dropped = 0
+  while n > 1 and (n > maxN or qb > maxB) do
+    qb = redis.call('HINCRBY', s, 'qb', -string.len(redis.call('LPOP', q)))
+    n = n - 1
+    dropped = dropped + 1
+  end
+  redis.call('PEXPIRE', q, ttl)
+  return {2, dropped}
 end
 if redis.call('EXISTS', P .. 'node:' .. owner) == 0 then return {0} end
 for id in string.gmatch(ARGV[4], '[^,]+') do
@@ -196,6 +208,20 @@ return {1}`,
   parleyStarted: `
 redis.call('SET', ARGV[1] .. 'tok:' .. ARGV[2], ARGV[3] .. '\\n' .. ARGV[4])
 redis.call('SADD', ARGV[1] .. 'nt:' .. ARGV[3], ARGV[2])
+return 1`,
+
+  /**
+   * A live session's token rotated. ARGV: P, oldToken, newToken, node, name → 1 rotated, 0 the
+   * old token is not this node's live session of that name (any more).
+   */
+  parleyRotated: `
+local P, old, new, node, name = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local v = redis.call('GET', P .. 'tok:' .. old)
+if v ~= node .. '\\n' .. name then return 0 end
+redis.call('DEL', P .. 'tok:' .. old)
+redis.call('SREM', P .. 'nt:' .. node, old)
+redis.call('SET', P .. 'tok:' .. new, v)
+redis.call('SADD', P .. 'nt:' .. node, new)
 return 1`,
 
   /** ARGV: P, token → forgets a session's token wherever it was. */
@@ -223,30 +249,44 @@ redis.call('SREM', P .. 'nt:' .. node, token)
 redis.call('DEL', P .. 'tok:' .. token)
 local s = P .. 'sess:' .. token
 redis.call('DEL', s, P .. 'q:' .. token)
-redis.call('HSET', s, 'name', name, 'auth', ARGV[5], 'sealed', '0')
+redis.call('HSET', s, 'name', name, 'auth', ARGV[5], 'sealed', '0', 'qb', '0')
 redis.call('PEXPIRE', s, tonumber(ARGV[8]))
 redis.call('ZADD', P .. 'parked', tonumber(ARGV[7]) + tonumber(ARGV[6]), token)
 return 1`,
 
   /**
-   * Puts the frames the parking node still held ahead of the queue and lets takers in.
-   * ARGV: P, token, queueMax, frames... (oldest first) → 1 sealed, 0 already reaped.
+   * Puts the frames the parking node still held ahead of the queue and lets takers in, keeping
+   * the newest within queueMax frames and queueMaxBytes bytes. ARGV: P, token, queueMax,
+   * queueMaxBytes, frames... (oldest first) → {1, dropped} sealed, {0} already reaped.
    */
   parleySeal: `
 local P, token = ARGV[1], ARGV[2]
 local s = P .. 'sess:' .. token
-if redis.call('EXISTS', s) == 0 then return 0 end
+if redis.call('EXISTS', s) == 0 then return {0} end
 local q = P .. 'q:' .. token
-for i = #ARGV, 4, -1 do redis.call('LPUSH', q, ARGV[i]) end
-redis.call('LTRIM', q, -tonumber(ARGV[3]), -1)
-redis.call('PEXPIRE', q, redis.call('PTTL', s))
+local added = 0
+for i = #ARGV, 5, -1 do
+  redis.call('LPUSH', q, ARGV[i])
+  added = added + string.len(ARGV[i])
+end
+local qb = redis.call('HINCRBY', s, 'qb', added)
+local n = redis.call('LLEN', q)
+local maxN, maxB = tonumber(ARGV[3]), tonumber(ARGV[4])
+local dropped = 0
+while n > 0 and (n > maxN or qb > maxB) do
+  qb = redis.call('HINCRBY', s, 'qb', -string.len(redis.call('LPOP', q)))
+  n = n - 1
+  dropped = dropped + 1
+end
+if n > 0 then redis.call('PEXPIRE', q, redis.call('PTTL', s)) end
 redis.call('HSET', s, 'sealed', '1')
-return 1`,
+return {1, dropped}`,
 
   /**
-   * Takes a parked session for this node. ARGV: P, token, node →
+   * Takes a parked session for this node. ARGV: P, token, node, name →
    * {3, name, auth, rooms, frames} taken, {1} parked but not sealed yet (retry),
-   * {2, node} live on another node (ask it to let go, retry), {0} no such session.
+   * {2, node} live on another node (ask it to let go, retry), {0} no such session (or it is
+   * not named `name`: a token resumes its own session's name only).
    * A live session whose node died (heartbeat gone, not yet swept) is taken too, with its name,
    * rooms and call but without queued frames: the token proves the client owns it, and its peers
    * never see it leave.
@@ -260,6 +300,7 @@ if redis.call('EXISTS', s) == 0 then
   local sep = string.find(v, '\\n', 1, true)
   if not sep then return {0} end
   local live, lname = string.sub(v, 1, sep - 1), string.sub(v, sep + 1)
+  if lname ~= ARGV[4] then return {0} end
   if live == node then return {0} end
   if redis.call('EXISTS', P .. 'node:' .. live) == 1 then return {2, live} end
   local nk = P .. 'name:' .. lname
@@ -272,8 +313,9 @@ if redis.call('EXISTS', s) == 0 then
   redis.call('SET', P .. 'tok:' .. token, node .. '\\n' .. lname)
   return {3, lname, 'null', redis.call('SMEMBERS', P .. 'ro:' .. lname), {}}
 end
-if redis.call('HGET', s, 'sealed') ~= '1' then return {1} end
 local name = redis.call('HGET', s, 'name')
+if name ~= ARGV[4] then return {0} end
+if redis.call('HGET', s, 'sealed') ~= '1' then return {1} end
 local nk = P .. 'name:' .. name
 if redis.call('GET', nk) ~= '@' .. token then return {0} end
 redis.call('SET', nk, node)

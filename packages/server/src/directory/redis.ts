@@ -57,6 +57,10 @@ export interface RedisDirectoryOptions {
   nodeTtlMs?: number;
   /** Frames kept for a parked session; the oldest are dropped beyond it. */
   queueMax?: number;
+  /** Bytes kept for a parked session; the oldest frames are dropped beyond it. */
+  queueMaxBytes?: number;
+  /** Called with the number of frames dropped from parked sessions' queues (for metrics). */
+  onParkedDrop?: (count: number) => void;
   /** How long `take` waits for a session being parked, or for a live one to be let go. */
   takeTimeoutMs?: number;
   log?: Logger | undefined;
@@ -81,6 +85,8 @@ export class RedisDirectory implements Directory, SessionHandoff {
   readonly #nodes = new Map<string, Handlers>();
   readonly #nodeTtlMs: number;
   readonly #queueMax: number;
+  readonly #queueMaxBytes: number;
+  readonly #onParkedDrop: ((count: number) => void) | undefined;
   readonly #takeTimeoutMs: number;
   readonly #log: Logger | undefined;
   readonly #markers = new Map<string, () => void>();
@@ -97,6 +103,8 @@ export class RedisDirectory implements Directory, SessionHandoff {
     this.prefix = o.prefix ?? 'parley:';
     this.#nodeTtlMs = o.nodeTtlMs ?? 15_000;
     this.#queueMax = o.queueMax ?? 256;
+    this.#queueMaxBytes = o.queueMaxBytes ?? 1024 * 1024;
+    this.#onParkedDrop = o.onParkedDrop;
     this.#takeTimeoutMs = o.takeTimeoutMs ?? 3000;
     this.#log = o.log;
     const common: RedisOptions = {
@@ -298,10 +306,16 @@ export class RedisDirectory implements Directory, SessionHandoff {
   }
 
   async deliver(name: string, frame: string): Promise<boolean> {
-    const r = (await this.#run('parleyDeliver', name, frame, this.#localIds, this.#queueMax)) as
-      | [0 | 1 | 2]
-      | [3, string];
+    const r = (await this.#run(
+      'parleyDeliver',
+      name,
+      frame,
+      this.#localIds,
+      this.#queueMax,
+      this.#queueMaxBytes,
+    )) as [0 | 1] | [2, number] | [3, string];
     if (r[0] === 3) return this.#nodes.get(r[1])?.deliver(name, frame) ?? false;
+    if (r[0] === 2 && r[1] > 0) this.#onParkedDrop?.(r[1]);
     return r[0] !== 0;
   }
 
@@ -335,6 +349,10 @@ export class RedisDirectory implements Directory, SessionHandoff {
     await this.#run('parleyStarted', token, this.#primaryNode(), name);
   }
 
+  async rotated(oldToken: string, newToken: string, name: string): Promise<void> {
+    await this.#run('parleyRotated', oldToken, newToken, this.#primaryNode(), name);
+  }
+
   async ended(token: string): Promise<void> {
     await this.#run('parleyEnded', token);
   }
@@ -364,18 +382,25 @@ export class RedisDirectory implements Directory, SessionHandoff {
     // after the park arrives after all of them (one channel, one order).
     await this.#marker(node);
     const frames = takeFrames();
-    await this.#run('parleySeal', session.token, this.#queueMax, ...frames);
+    const sealed = (await this.#run(
+      'parleySeal',
+      session.token,
+      this.#queueMax,
+      this.#queueMaxBytes,
+      ...frames,
+    )) as [0] | [1, number];
+    if (sealed[0] === 1 && sealed[1] > 0) this.#onParkedDrop?.(sealed[1]);
     return true;
   }
 
-  async take(token: string, adopt: (session: ParkedSession) => void): Promise<boolean> {
+  async take(token: string, name: string, adopt: (session: ParkedSession) => void): Promise<boolean> {
     const node = this.#primaryNode();
     const deadline = Date.now() + this.#takeTimeoutMs;
     let asked = false;
     this.#taking++;
     try {
       for (;;) {
-        const r = (await this.#run('parleyTake', token, node)) as
+        const r = (await this.#run('parleyTake', token, node, name)) as
           | [0]
           | [1]
           | [2, string]

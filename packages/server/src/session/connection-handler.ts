@@ -1,7 +1,8 @@
 /**
  * The protocol on one socket: rate limiting, decoding, in-order dispatch, and the error boundary.
  *
- * Each frame goes: token bucket (RATE_LIMITED, then FLOODING after too many refusals in a row)
+ * Each frame goes: frame and byte buckets (RATE_LIMITED, then FLOODING when too many of the
+ * connection's frames are refused over a window; see flood-guard.ts)
  * → `decodeClient` (size → JSON → type → schema) → the exhaustive `switch (msg.type)`. Handlers
  * may be async (the directory is); frames arriving meanwhile wait in a bounded queue so that
  * every connection's frames are handled, and relayed, in the order they were sent.
@@ -26,9 +27,9 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Connection } from '../transport/connection.ts';
 import { errorFrame, toErrorReply } from './error-boundary.ts';
+import { FloodGuard } from './flood-guard.ts';
 import type { Hub } from './hub.ts';
 import type { Session } from './session.ts';
-import { TokenBucket } from './token-bucket.ts';
 
 /** Frames that may wait behind a slow handler before the sender counts as flooding. */
 const MAX_PENDING = 1024;
@@ -45,6 +46,16 @@ const MAX_RELAYS_IN_FLIGHT = 256;
 
 type ReqId = string | number | undefined;
 
+/** Bytes of a received message, however `ws` delivered it. */
+function rawBytes(data: RawData): number {
+  if (Array.isArray(data)) {
+    let n = 0;
+    for (const b of data) n += b.length;
+    return n;
+  }
+  return data.byteLength;
+}
+
 /** Test seams: a hook that runs before every dispatch (used to inject failures). */
 export interface HandlerHooks {
   beforeDispatch?(msg: ClientMessage): void;
@@ -58,10 +69,9 @@ export class ConnectionHandler {
   readonly #log: Logger;
   readonly #metrics: Metrics;
   readonly #hooks: HandlerHooks;
-  readonly #bucket: TokenBucket;
+  readonly #flood: FloodGuard;
   #state: 'awaiting' | 'live' | 'closed' = 'awaiting';
   #session: Session | null = null;
-  #strikes = 0;
   #busy = false;
   #relaysInFlight = 0;
   #pending: { data: RawData; isBinary: boolean; at: number }[] = [];
@@ -86,7 +96,7 @@ export class ConnectionHandler {
     this.#log = log;
     this.#metrics = metrics;
     this.#hooks = hooks;
-    this.#bucket = new TokenBucket(config.ratePerS, config.rateBurst);
+    this.#flood = new FloodGuard(config);
     this.#traceFrames = log.isLevelEnabled('trace');
     this.#helloTimer = setTimeout(() => {
       if (this.#state === 'awaiting')
@@ -105,16 +115,20 @@ export class ConnectionHandler {
   #onMessage(data: RawData, isBinary: boolean): void {
     const at = performance.now();
     if (this.#state === 'closed' || this.#conn.closing) return;
-    if (!this.#bucket.take()) {
-      this.#strikes++;
-      if (this.#strikes >= this.#config.floodStrikes) {
-        this.#fatal('FLOODING', 'too many frames after RATE_LIMITED', undefined);
-      } else {
-        this.#error('RATE_LIMITED', 'too many frames; this one was dropped', undefined);
-      }
-      return;
+    // Frame and byte rate limits; flooding is judged over a window (session/flood-guard.ts).
+    switch (this.#flood.check(rawBytes(data))) {
+      case 'pass':
+        break;
+      case 'reply':
+        this.#error('RATE_LIMITED', 'too many frames or bytes; this one was dropped', undefined);
+        return;
+      case 'silent':
+        this.#metrics.rateLimitedSilent.inc();
+        return;
+      case 'close':
+        this.#fatal('FLOODING', 'too many frames refused by the rate limits', undefined);
+        return;
     }
-    this.#strikes = 0;
     if (this.#busy) {
       if (this.#pending.length >= MAX_PENDING) {
         this.#fatal('FLOODING', 'too many frames waiting to be handled', undefined);

@@ -21,6 +21,7 @@ import type { Connection } from '../transport/connection.ts';
 import { IceIssuer } from '../turn/ice-issuer.ts';
 import type { Authorizer } from './authorizer.ts';
 import { errorFrame } from './error-boundary.ts';
+import { QueueBudget, type QueueLimits } from './message-queue.ts';
 import { Session } from './session.ts';
 import { SessionRegistry } from './session-registry.ts';
 
@@ -28,6 +29,9 @@ import { SessionRegistry } from './session-registry.ts';
 const ICE_REFRESH_AT = 0.8;
 /** setTimeout's largest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A fresh resume token: 32 random bytes, base64url. */
+const newToken = () => randomBytes(32).toString('base64url');
 
 /** What the hub is built from. */
 export interface HubOptions {
@@ -68,6 +72,9 @@ export class Hub {
   readonly #handoff: SessionHandoff | undefined;
   /** Sessions being parked, by token: a resume waits for the park, then takes the session. */
   readonly #parking = new Map<string, Promise<void>>();
+  /** The bytes queued for all detached sessions of this node (PARLEY_QUEUE_TOTAL_BYTES). */
+  readonly queueBudget: QueueBudget;
+  readonly #queueLimits: QueueLimits;
 
   constructor(o: HubOptions) {
     this.#authorizer = o.authorizer;
@@ -77,6 +84,8 @@ export class Hub {
     this.#metrics = o.metrics;
     this.#directory = o.directory;
     this.#nodeId = o.nodeId;
+    this.queueBudget = new QueueBudget(o.config.queueTotalBytes);
+    this.#queueLimits = { maxFrames: o.config.queueMax, maxBytes: o.config.queueMaxBytes };
     this.relay = new Relay(this.registry, o.directory, o.callStore, o.metrics, o.log);
     this.sfu =
       o.config.janusUrls.length > 0
@@ -112,7 +121,8 @@ export class Hub {
       evict: (token) => {
         const s = this.registry.byToken(token);
         const conn = s?.connection;
-        if (!s || !conn) return;
+        // A token being rotated is spent: another node's resume with it loses the race.
+        if (!s || !conn || s.pendingToken !== undefined) return;
         this.#metrics.errors.labels('SESSION_REPLACED').inc();
         conn.send(errorFrame('SESSION_REPLACED', 'the session was resumed on another connection'));
         conn.closeFor('SESSION_REPLACED');
@@ -135,10 +145,16 @@ export class Hub {
 
   /**
    * Handles `hello` on `conn`: resumes the session of `msg.resume` when it is still alive here
-   * (replacing its old socket, if any), else claims the name for a fresh session. Sends
-   * `welcome` (then, on resume, the queued frames in order). Returns null when the socket
-   * closed meanwhile. Throws UNSUPPORTED_VERSION (fatal), NAME_TAKEN, or what the authorizer
-   * throws (UNAUTHORIZED, FORBIDDEN).
+   * (replacing its old socket, if any) or parked in shared storage, else claims the name for a
+   * fresh session. Sends `welcome` (then, on resume, the queued frames in order). Returns null
+   * when the socket closed meanwhile. Throws UNSUPPORTED_VERSION (fatal), NAME_TAKEN, or what the
+   * authorizer throws (UNAUTHORIZED, FORBIDDEN).
+   *
+   * A token resumes only the session it was issued to, under that session's name, and only once:
+   * the resume's `welcome` carries a fresh token and the presented one is spent at once (dead for
+   * good once that `welcome` is written). A token that is unknown, spent, or presented with
+   * another name is ignored: the hello is a fresh login for `msg.name` (NAME_TAKEN while the
+   * session holds the name). So of two resumes racing with one token exactly one wins.
    */
   async hello(conn: Connection, msg: ClientMessageOf<'hello'>, connLog: Logger): Promise<Session | null> {
     const version = chooseVersion(msg.versions);
@@ -153,26 +169,20 @@ export class Hub {
     if (msg.resume !== undefined) {
       await this.#parking.get(msg.resume);
       const old = this.registry.byToken(msg.resume);
-      if (old && old.state !== 'closed') {
-        // The token was checked for the name in this hello; a resumed session keeps its own.
-        if (authorize && old.name !== msg.name) throw anotherName();
-        if (authorize) old.authContext = authContext;
-        return this.#resume(old, conn, version, msg.id);
-      }
-      if (this.#handoff && !conn.closing) {
+      if (old) {
+        // The access token was checked for `msg.name`: the session must be that name's.
+        if (old.state !== 'closed' && old.pendingToken === undefined && old.name === msg.name) {
+          if (authorize) old.authContext = authContext;
+          return this.#resume(old, conn, version, msg.id);
+        }
+      } else if (this.#handoff && !conn.closing) {
         let adopted: Session | undefined;
-        const taken = await this.#handoff.take(msg.resume, (parked) => {
+        const taken = await this.#handoff.take(msg.resume, msg.name, (parked) => {
           adopted = this.#adopt(parked, conn, version, msg.id, connLog);
         });
         if (taken && adopted) {
-          const session: Session = adopted;
-          if (authorize && session.name !== msg.name) {
-            // Taken already: put it back in grace, then refuse this connection.
-            this.connectionLost(session);
-            throw anotherName();
-          }
-          if (authorize) session.authContext = authContext;
-          return session;
+          if (authorize) adopted.authContext = authContext;
+          return adopted;
         }
       }
     }
@@ -183,10 +193,18 @@ export class Hub {
       await this.#directory.releaseName(msg.name, this.#nodeId);
       return null;
     }
-    const token = randomBytes(32).toString('base64url');
+    const token = newToken();
     const sid = randomBytes(6).toString('hex');
     const log = connLog.child({ sid, name: msg.name });
-    const session = new Session(msg.name, token, conn, log, this.#metrics, this.#config.queueMax);
+    const session = new Session(
+      msg.name,
+      token,
+      conn,
+      log,
+      this.#metrics,
+      this.#queueLimits,
+      this.queueBudget,
+    );
     session.authContext = authContext;
     this.registry.add(session);
     this.#metrics.sessions.inc();
@@ -212,14 +230,20 @@ export class Hub {
   ): Session {
     const sid = randomBytes(6).toString('hex');
     const log = connLog.child({ sid, name: parked.name });
-    const session = new Session(parked.name, parked.token, conn, log, this.#metrics, this.#config.queueMax);
+    const session = new Session(
+      parked.name,
+      parked.token,
+      conn,
+      log,
+      this.#metrics,
+      this.#queueLimits,
+      this.queueBudget,
+    );
     session.authContext = parked.authContext;
     for (const room of parked.rooms) session.rooms.add(room);
     this.registry.add(session);
     this.#metrics.sessions.inc();
-    this.#metrics.resumes.inc();
-    this.#welcome(session, version, true, re);
-    for (const frame of parked.frames) conn.send(frame);
+    this.#resumed(session, conn, version, re, parked.frames);
     this.#scheduleIce(session);
     log.info({ version, resumed: true, flushed: parked.frames.length, from: 'parked' }, 'session resumed');
     if (conn.closing) queueMicrotask(() => this.connectionLost(session));
@@ -236,21 +260,67 @@ export class Hub {
     clearTimeout(session.graceTimer);
     session.graceTimer = undefined;
     const queued = session.attach(conn);
-    this.#metrics.resumes.inc();
-    this.#welcome(session, version, true, re);
-    // Frames queued during grace follow `welcome`, in the order they were addressed.
-    for (const frame of queued) conn.send(frame);
+    this.#resumed(session, conn, version, re, queued);
     this.#scheduleIce(session);
     session.log.info({ version, resumed: true, flushed: queued.length }, 'session resumed');
     return session;
   }
 
+  /**
+   * Sends a resume's `welcome` with a fresh token, then the frames queued during grace, in the
+   * order they were addressed. The flush is exempt from the slow-consumer cap (it is bounded by
+   * PARLEY_QUEUE_MAX_BYTES), and frames the socket has not written when it dies go back to the
+   * queue (`Session.detach`): a resume never loses its queue. The presented token is spent now
+   * and dead once the `welcome` is written; should the socket die before that, it stays valid
+   * (the client may never have seen the new one).
+   */
+  #resumed(
+    session: Session,
+    conn: Connection,
+    version: string,
+    re: string | number | undefined,
+    frames: readonly string[],
+  ): void {
+    const next = newToken();
+    session.beginRotation(next);
+    this.#metrics.resumes.inc();
+    this.#metrics.frameOut('welcome');
+    conn.sendTracked(this.#welcomeFrame(session, version, true, re, next), (ok) =>
+      this.#rotated(session, conn, next, ok),
+    );
+    session.beginFlush(conn, frames);
+    const written = (ok: boolean) => {
+      if (ok) session.flushWritten(conn);
+    };
+    for (const frame of frames) conn.sendTracked(frame, written, true);
+  }
+
+  /** The `welcome` carrying `next` was written (`ok`) or not: finish the token rotation. */
+  #rotated(session: Session, conn: Connection, next: string, ok: boolean): void {
+    const old = session.endRotation(next, ok && session.connection === conn);
+    if (old === undefined) return;
+    this.registry.rekey(session, old);
+    this.#handoff
+      ?.rotated(old, next, session.name)
+      .catch((err: unknown) => session.log.warn({ err }, 'rotated token not shared'));
+  }
+
   #welcome(session: Session, version: string, resumed: boolean, re: string | number | undefined): void {
+    session.send('welcome', this.#welcomeFrame(session, version, resumed, re, session.token));
+  }
+
+  #welcomeFrame(
+    session: Session,
+    version: string,
+    resumed: boolean,
+    re: string | number | undefined,
+    token: string,
+  ): string {
     const welcome: Record<string, unknown> = {
       type: 'welcome',
       version,
       name: session.name,
-      session: session.token,
+      session: token,
       iceServers: this.ice.forSession(session.name, session.connection?.ip ?? '', 'welcome').iceServers,
       heartbeatMs: this.#config.heartbeatMs,
       graceMs: Math.round(this.#config.graceS * 1000),
@@ -258,7 +328,7 @@ export class Hub {
       rooms: [...session.rooms].sort(),
     };
     if (re !== undefined) welcome.re = re;
-    session.send('welcome', JSON.stringify(welcome));
+    return JSON.stringify(welcome);
   }
 
   /**
@@ -373,8 +443,4 @@ export class Hub {
     await this.sfu?.close();
     await this.#directory.detachNode(this.#nodeId);
   }
-}
-
-function anotherName(): ParleyError {
-  return new ParleyError('UNAUTHORIZED', 'access token was issued for another name');
 }

@@ -20,6 +20,12 @@ export class SessionRegistry {
     if (this.#byToken.get(session.token) === session) this.#byToken.delete(session.token);
   }
 
+  /** The session's token rotated from `oldToken`: find it under its new token only. */
+  rekey(session: Session, oldToken: string): void {
+    if (this.#byToken.get(oldToken) === session) this.#byToken.delete(oldToken);
+    if (this.#byName.get(session.name) === session) this.#byToken.set(session.token, session);
+  }
+
   byName(name: string): Session | undefined {
     return this.#byName.get(name);
   }

@@ -13,7 +13,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { PeerRelations } from '../relay/peer-relations.ts';
 import type { Connection } from '../transport/connection.ts';
-import { MessageQueue } from './message-queue.ts';
+import { MessageQueue, type QueueBudget, type QueueLimits } from './message-queue.ts';
 
 export type SessionState = 'live' | 'detached' | 'closed';
 
@@ -22,8 +22,13 @@ export class Session {
   readonly name: string;
   /** `JSON.stringify(name)`, precomputed for the relay's string-built frames. */
   readonly nameJson: string;
-  /** The resume token (32 random bytes, base64url). */
-  readonly token: string;
+  /**
+   * The resume token (32 random bytes, base64url). It rotates on every resume: the `welcome` of a
+   * resume carries a fresh one (`pendingToken`), which replaces this one once that `welcome` has
+   * been written to the socket (see `Hub`).
+   */
+  #token: string;
+  #pendingToken: string | undefined;
   /** Rooms this session is in (mirrors the directory, for limits and `welcome`). */
   readonly rooms = new Set<string>();
   /** Whom this session may `signal` (cached; see relay/peer-relations.ts). */
@@ -42,6 +47,8 @@ export class Session {
   #conn: Connection | null;
   readonly #queue: MessageQueue;
   readonly #metrics: Metrics;
+  /** The resume flush in progress: frames handed to `conn`, and how many were written so far. */
+  #flush: { conn: Connection; frames: readonly string[]; written: number } | null = null;
 
   constructor(
     name: string,
@@ -49,15 +56,55 @@ export class Session {
     conn: Connection,
     log: Logger,
     metrics: Metrics,
-    queueMax: number,
+    queueLimits: QueueLimits,
+    queueBudget: QueueBudget,
   ) {
     this.name = name;
     this.nameJson = JSON.stringify(name);
-    this.token = token;
+    this.#token = token;
     this.#conn = conn;
     this.log = log;
     this.#metrics = metrics;
-    this.#queue = new MessageQueue(queueMax);
+    this.#queue = new MessageQueue(queueLimits, queueBudget, {
+      changed: (frames, bytes) => {
+        metrics.queued.inc(frames);
+        metrics.queuedBytes.inc(bytes);
+      },
+      dropped: (reason) => metrics.queueDropped.labels(reason).inc(),
+    });
+  }
+
+  /** The session's current resume token. */
+  get token(): string {
+    return this.#token;
+  }
+
+  /**
+   * The token a resume's `welcome` is carrying while that `welcome` is not written yet. While set,
+   * the current token is spent: a second resume with it is refused (one of two racing resumes
+   * wins).
+   */
+  get pendingToken(): string | undefined {
+    return this.#pendingToken;
+  }
+
+  /** Starts a rotation to `next` (see `pendingToken`). */
+  beginRotation(next: string): void {
+    this.#pendingToken = next;
+  }
+
+  /**
+   * Ends a rotation: with `written`, `next` becomes the token and the old one is returned (dead
+   * from now on); otherwise the old token stays valid. Returns undefined when `next` is no longer
+   * the pending token (a later resume started another rotation).
+   */
+  endRotation(next: string, written: boolean): string | undefined {
+    if (this.#pendingToken !== next) return undefined;
+    this.#pendingToken = undefined;
+    if (!written) return undefined;
+    const old = this.#token;
+    this.#token = next;
+    return old;
   }
 
   get state(): SessionState {
@@ -73,6 +120,11 @@ export class Session {
     return this.#queue.size;
   }
 
+  /** Bytes waiting for a resume. */
+  get queuedBytes(): number {
+    return this.#queue.bytes;
+  }
+
   /**
    * Sends a frame to the client, or queues it while detached. `type` is the frame's message type,
    * for metrics (the caller knows it; parsing the frame back would cost more).
@@ -85,15 +137,43 @@ export class Session {
       this.#conn?.send(frame);
     } else if (this.#state === 'detached') {
       this.#metrics.frameOut(type);
-      if (this.#queue.push(frame)) this.#metrics.queueDropped.inc();
-      else this.#metrics.queued.inc();
+      this.#queue.push(frame);
     }
   }
 
-  /** Moves to `detached`: frames are queued from now on. */
+  /**
+   * Records that the queued `frames` were handed to `conn` after a resume's `welcome`; `written`
+   * counts them as the socket writes them. Should the socket die first, `detach` puts the unwritten
+   * ones back in the queue.
+   */
+  beginFlush(conn: Connection, frames: readonly string[]): void {
+    this.#flush = frames.length > 0 ? { conn, frames, written: 0 } : null;
+  }
+
+  /** One more flushed frame was written by `conn`. */
+  flushWritten(conn: Connection): void {
+    const f = this.#flush;
+    if (!f || f.conn !== conn) return;
+    if (++f.written >= f.frames.length) this.#flush = null;
+  }
+
+  /**
+   * Moves to `detached`: frames are queued from now on, behind the frames of an unfinished resume
+   * flush (a resume never loses its queue).
+   */
   detach(): void {
     if (this.#state !== 'live') return;
     this.#state = 'detached';
+    // A rotation whose welcome was not written by now is abandoned: the client may not have the
+    // new token, so the old one stays valid.
+    this.#pendingToken = undefined;
+    const f = this.#flush;
+    if (f && f.conn === this.#conn && f.written < f.frames.length) {
+      const back = f.frames.slice(f.written);
+      this.#queue.requeue(back);
+      this.log.info({ requeued: back.length }, 'resume flush cut short; frames kept');
+    }
+    this.#flush = null;
     this.#conn = null;
   }
 
@@ -104,9 +184,7 @@ export class Session {
   attach(conn: Connection): string[] {
     this.#state = 'live';
     this.#conn = conn;
-    const frames = this.#queue.drain();
-    this.#metrics.queued.dec(frames.length);
-    return frames;
+    return this.#queue.drain();
   }
 
   /**
@@ -114,9 +192,7 @@ export class Session {
    * to another node; see cluster/session-handoff.ts).
    */
   takeQueued(): string[] {
-    const frames = this.#queue.drain();
-    this.#metrics.queued.dec(frames.length);
-    return frames;
+    return this.#queue.drain();
   }
 
   /** Final state; drops the queue and stops the timers. */
@@ -124,7 +200,8 @@ export class Session {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#conn = null;
-    this.#metrics.queued.dec(this.#queue.size);
+    this.#flush = null;
+    this.#pendingToken = undefined;
     this.#queue.clear();
     clearTimeout(this.graceTimer);
     clearTimeout(this.iceTimer);

@@ -1,6 +1,6 @@
 /**
- * A token bucket: `burst` tokens, refilled at `ratePerS`. Each frame takes one token; a frame
- * that finds the bucket empty is refused. Refill is computed lazily from the clock on each take,
+ * A token bucket: `burst` tokens, refilled at `ratePerS`. Each frame takes one token (or, for a
+ * byte budget, one per byte); a frame that finds too few tokens is refused. Refill is computed lazily from the clock on each take,
  * so an idle bucket costs nothing.
  */
 export class TokenBucket {
@@ -19,14 +19,14 @@ export class TokenBucket {
     this.#last = now();
   }
 
-  /** Takes one token; returns false (taking nothing) when the bucket is empty. */
-  take(): boolean {
+  /** Takes `cost` tokens (default one); returns false (taking nothing) when fewer are left. */
+  take(cost = 1): boolean {
     const now = this.#now();
     const elapsed = now - this.#last;
     this.#last = now;
     if (elapsed > 0) this.#tokens = Math.min(this.#burst, this.#tokens + elapsed * this.#ratePerMs);
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < cost) return false;
+    this.#tokens -= cost;
     return true;
   }
 

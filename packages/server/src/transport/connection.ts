@@ -2,6 +2,11 @@
  * One WebSocket as the upper layers see it: sending with a backpressure check, closing with an
  * error code, liveness for the heartbeat. A connection whose unsent bytes exceed the configured
  * cap is a slow consumer: it is dropped rather than buffered without bound.
+ *
+ * A resume's flush is the exception (`sendTracked` with `exempt`): the frames queued during grace
+ * go out in one tick and may well exceed the cap, which used to drop the new socket before its
+ * `welcome` left and lose the queue (issue 15, finding 6). They are bounded already by the queue's
+ * byte budget (PARLEY_QUEUE_MAX_BYTES), so they are not counted against the cap while unwritten.
  */
 import type { Socket } from 'node:net';
 import { closeCodeFor, type ErrorCode } from '@parley/protocol';
@@ -9,6 +14,8 @@ import { WebSocket } from 'ws';
 
 /** Time a closing socket gets to finish the close handshake before it is cut off. */
 const CLOSE_TIMEOUT_MS = 2000;
+/** WebSocket framing added to a payload at most (2 + 8 length bytes, no mask from a server). */
+const FRAME_OVERHEAD_BYTES = 10;
 
 /** A WebSocket plus the bookkeeping the transport needs. */
 export class Connection {
@@ -23,6 +30,8 @@ export class Connection {
   /** The TCP socket under `ws`, for corking (ws exposes no public cork). */
   readonly #socket: Socket | undefined;
   #corked = false;
+  /** Bytes of exempt frames (a resume flush) handed to `ws` and not written yet. */
+  #exemptBytes = 0;
   readonly #uncork = () => {
     this.#corked = false;
     this.#socket?.uncork();
@@ -51,7 +60,7 @@ export class Connection {
    */
   send(frame: string): boolean {
     if (this.#closing || this.ws.readyState !== WebSocket.OPEN) return false;
-    if (this.ws.bufferedAmount > this.#maxBufferedBytes) {
+    if (this.ws.bufferedAmount - this.#exemptBytes > this.#maxBufferedBytes) {
       this.#closing = true;
       this.#onSlowConsumer();
       // The peer is not reading, so a close frame would sit behind megabytes: cut it off.
@@ -67,6 +76,34 @@ export class Connection {
     }
     this.ws.send(frame);
     return true;
+  }
+
+  /**
+   * Sends a frame and calls `written(true)` once the socket has written it, or `written(false)`
+   * when it never will (the socket closed first, or is closing now). With `exempt` the frame is
+   * not counted against the slow-consumer cap while unwritten (a resume flush; see above).
+   */
+  sendTracked(frame: string, written: (ok: boolean) => void, exempt = false): void {
+    if (this.#closing || this.ws.readyState !== WebSocket.OPEN) {
+      written(false);
+      return;
+    }
+    if (!exempt && this.ws.bufferedAmount - this.#exemptBytes > this.#maxBufferedBytes) {
+      this.send(frame);
+      written(false);
+      return;
+    }
+    const bytes = exempt ? Buffer.byteLength(frame) + FRAME_OVERHEAD_BYTES : 0;
+    this.#exemptBytes += bytes;
+    if (!this.#corked && this.#socket) {
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
+    }
+    this.ws.send(frame, (err) => {
+      this.#exemptBytes -= bytes;
+      written(!err);
+    });
   }
 
   /** Starts a close handshake with `code`/`reason`, cutting the socket off if it stalls. */

@@ -1,0 +1,113 @@
+/**
+ * The per-connection rate limits and the flooding verdict (issue 15, finding 10).
+ *
+ * Two token buckets: frames (`PARLEY_RATE_PER_S`, burst `PARLEY_RATE_BURST`) and bytes
+ * (`PARLEY_RATE_BYTES_PER_S`, burst `PARLEY_RATE_BYTES_BURST`); a frame passes only when both
+ * have room, and then takes from both. A refused frame is dropped.
+ *
+ * Flooding is judged over a sliding window (`PARLEY_FLOOD_WINDOW_MS`), not on refusals in a row:
+ * counting "in a row" let a sender paced just above the rate (every other frame served) go on
+ * for ever. The connection is closed once, within the window, at least `PARLEY_FLOOD_STRIKES`
+ * frames were refused and they are at least `PARLEY_FLOOD_RATIO` of its frames. A sender at
+ * twice the rate has half its frames refused, so it is cut within about a window after its burst
+ * ran out; a short burst over the bucket (a renegotiation, an ICE trickle) stays under the
+ * minimum count and is only refused.
+ *
+ * Only the first `PARLEY_RATE_LIMITED_REPLIES` refusals in a window get a `RATE_LIMITED` reply;
+ * the rest are dropped silently, so a flood does not turn into as many error frames.
+ *
+ * The window is kept as four slots of a quarter window each (a sliding window accurate to a
+ * quarter), so a check costs a few array operations and nothing is allocated per frame.
+ */
+import { TokenBucket } from './token-bucket.ts';
+
+/** What to do with one received frame. */
+export type FloodVerdict = 'pass' | 'reply' | 'silent' | 'close';
+
+/** The limits of a `FloodGuard` (from the configuration). */
+export interface FloodLimits {
+  ratePerS: number;
+  rateBurst: number;
+  rateBytesPerS: number;
+  rateBytesBurst: number;
+  floodWindowMs: number;
+  floodRatio: number;
+  floodStrikes: number;
+  rateLimitedReplies: number;
+}
+
+const SLOTS = 4;
+
+/** Rate limits and flooding verdict for one connection. */
+export class FloodGuard {
+  readonly #frames: TokenBucket;
+  readonly #bytes: TokenBucket;
+  readonly #bytesBurst: number;
+  readonly #slotMs: number;
+  readonly #ratio: number;
+  readonly #minRefused: number;
+  readonly #maxReplies: number;
+  readonly #now: () => number;
+  readonly #seen = new Array<number>(SLOTS).fill(0);
+  readonly #refused = new Array<number>(SLOTS).fill(0);
+  readonly #replied = new Array<number>(SLOTS).fill(0);
+  #slot: number;
+
+  /** `now` returns milliseconds (injectable for tests). */
+  constructor(limits: FloodLimits, now: () => number = performance.now.bind(performance)) {
+    this.#now = now;
+    this.#frames = new TokenBucket(limits.ratePerS, limits.rateBurst, now);
+    this.#bytes = new TokenBucket(limits.rateBytesPerS, limits.rateBytesBurst, now);
+    this.#bytesBurst = limits.rateBytesBurst;
+    this.#slotMs = Math.max(1, limits.floodWindowMs / SLOTS);
+    this.#ratio = limits.floodRatio;
+    this.#minRefused = limits.floodStrikes;
+    this.#maxReplies = limits.rateLimitedReplies;
+    this.#slot = Math.floor(now() / this.#slotMs);
+  }
+
+  /**
+   * Judges one received frame of `bytes` bytes: `pass` (within the limits), `reply` (refused,
+   * answer RATE_LIMITED), `silent` (refused, drop without a reply) or `close` (FLOODING).
+   */
+  check(bytes: number): FloodVerdict {
+    const i = this.#advance();
+    this.#seen[i]!++;
+    // A frame larger than the byte burst (possible only past PARLEY_MAX_FRAME_BYTES, refused as
+    // TOO_LARGE anyway) costs the whole burst, so it can still pass once the bucket is full.
+    const cost = Math.min(bytes, this.#bytesBurst);
+    if (this.#frames.tokens >= 1 && this.#bytes.tokens >= cost) {
+      this.#frames.take();
+      this.#bytes.take(cost);
+      return 'pass';
+    }
+    this.#refused[i]!++;
+    const refused = sum(this.#refused);
+    if (refused >= this.#minRefused && refused >= this.#ratio * sum(this.#seen)) return 'close';
+    if (sum(this.#replied) >= this.#maxReplies) return 'silent';
+    this.#replied[i]!++;
+    return 'reply';
+  }
+
+  /** Moves the window to now, clearing the slots that fell out of it; returns the current slot. */
+  #advance(): number {
+    const slot = Math.floor(this.#now() / this.#slotMs);
+    if (slot !== this.#slot) {
+      const stale = Math.min(SLOTS, slot - this.#slot);
+      for (let k = 1; k <= stale; k++) {
+        const j = (this.#slot + k) % SLOTS;
+        this.#seen[j] = 0;
+        this.#refused[j] = 0;
+        this.#replied[j] = 0;
+      }
+      this.#slot = slot;
+    }
+    return this.#slot % SLOTS;
+  }
+}
+
+function sum(a: readonly number[]): number {
+  let s = 0;
+  for (const v of a) s += v;
+  return s;
+}
