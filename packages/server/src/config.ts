@@ -279,6 +279,33 @@ export const CONFIG_VARS = {
     shown: '`15`',
     doc: 'A room that grew into the SFU goes back to mesh once it has had fewer members than `PARLEY_SFU_THRESHOLD` for this long (rooms created as SFU never do). `0`: rooms never shrink back.',
   },
+  PARLEY_SFU_PRIVATE_CANDIDATES: {
+    key: 'sfuPrivateCandidates',
+    schema: z
+      .enum(['drop', 'allow'])
+      .default('drop')
+      .transform((v) => v === 'allow'),
+    shown: '`drop`',
+    doc: "Whether clients' ICE candidates on private, loopback, link-local or CGNAT addresses (and mDNS `.local` names) are passed to Janus. `drop`: Janus never checks addresses inside the server's own networks on a client's say-so; calls still connect, Janus learns each client's address from its checks. `allow`: for a LAN deployment that wants them. Multicast, broadcast, ports below 1024 and other host names are dropped either way.",
+  },
+  PARLEY_SFU_MAX_ROOMS: {
+    key: 'sfuMaxRooms',
+    schema: int(1, 1_000_000).default(200),
+    shown: '`200`',
+    doc: 'SFU rooms at once (across every node sharing the directory): past it, `room.join` with `mode: "sfu"` that would create one gets `SFU_UNAVAILABLE`, and growing rooms stay mesh.',
+  },
+  PARLEY_SFU_ROOMS_PER_SESSION: {
+    key: 'sfuRoomsPerSession',
+    schema: int(1, 10_000).default(2),
+    shown: '`2`',
+    doc: 'SFU rooms one session may have created with `mode: "sfu"` and still open; past it `TOO_MANY_ROOMS`. Rooms that grew into the SFU do not count.',
+  },
+  PARLEY_SFU_ROOMS_PER_IP: {
+    key: 'sfuRoomsPerIp',
+    schema: int(1, 100_000).default(8),
+    shown: '`8`',
+    doc: 'The same for all sessions from one address (IPv6: one /64); past it `TOO_MANY_ROOMS`.',
+  },
   PARLEY_REDIS_URL: {
     key: 'redisUrl',
     schema: z
@@ -439,6 +466,10 @@ export interface Config {
   janusTurnKey: string | undefined;
   sfuThreshold: number;
   sfuShrinkDelayS: number;
+  sfuPrivateCandidates: boolean;
+  sfuMaxRooms: number;
+  sfuRoomsPerSession: number;
+  sfuRoomsPerIp: number;
   redisUrl: string | undefined;
   redisPrefix: string;
   nodeId: string | undefined;

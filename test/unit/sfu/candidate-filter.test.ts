@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { filterSdpCandidates, judgeCandidate } from '../../../packages/server/src/sfu/candidate-filter.ts';
+
+const line = (address: string, port = 54400, rest = 'typ host generation 0') =>
+  `candidate:842163049 1 udp 2122260223 ${address} ${port} ${rest}`;
+
+describe('candidate filter', () => {
+  it('passes public addresses (and documentation ranges), with or without a=', () => {
+    for (const a of ['8.8.8.8', '203.0.113.7', '192.0.2.2', '2001:db8::1', '2a00:1450::5']) {
+      assert.equal(judgeCandidate(line(a), false), 'ok', a);
+    }
+    assert.equal(judgeCandidate(`a=${line('8.8.8.8')}`, false), 'ok');
+    assert.equal(
+      judgeCandidate(line('198.51.100.4', 61000, 'typ srflx raddr 10.0.0.1 rport 54400 generation 0'), false),
+      'ok',
+    );
+    assert.equal(judgeCandidate('candidate:1 1 TCP 1518280447 8.8.8.8 50000 typ host tcptype passive', false), 'ok');
+  });
+
+  it('drops private, loopback, link-local, CGNAT and ULA addresses and mDNS names unless allowed', () => {
+    for (const a of [
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.254',
+      '192.168.1.10',
+      '127.0.0.1',
+      '127.8.8.8',
+      '169.254.169.254',
+      '100.64.0.1',
+      '198.18.0.1',
+      '::1',
+      'fd00::1',
+      'FE80::1',
+      '::ffff:10.0.0.1',
+      '::ffff:7f00:1',
+      '3f1a3c28-4b39-4b5e-9a3f-0d8e8c1f2a11.local',
+    ]) {
+      assert.equal(judgeCandidate(line(a), false), 'private', a);
+      assert.equal(judgeCandidate(line(a), true), 'ok', a);
+    }
+  });
+
+  it('drops multicast, broadcast, unspecified, low ports and host names whatever the setting', () => {
+    for (const allow of [false, true]) {
+      for (const a of ['224.0.0.251', '239.1.1.1', '255.255.255.255', '0.0.0.0', '::', 'ff02::1', '240.0.0.1']) {
+        assert.equal(judgeCandidate(line(a), allow), 'forbidden', a);
+      }
+      assert.equal(judgeCandidate(line('8.8.8.8', 9, 'typ host tcptype active'), allow), 'forbidden');
+      assert.equal(judgeCandidate(line('8.8.8.8', 22), allow), 'forbidden');
+      assert.equal(judgeCandidate(line('intranet.example.com'), allow), 'hostname');
+      assert.equal(judgeCandidate(line('metadata.google.internal'), allow), 'hostname');
+    }
+  });
+
+  it('refuses lines that are not candidates', () => {
+    for (const bad of [
+      '',
+      'garbage',
+      'c'.repeat(1024),
+      'candidate:1 1 udp 1 8.8.8.8 70000 typ host',
+      'candidate:1 1 udp 1 8.8.8.8 5000 type host',
+      'candidate:1 1 sctp 1 8.8.8.8 5000 typ host',
+      'candidate:1 1 udp 1 8.8.8.8 5000 typ bogus',
+      'candidate:1 1 udp x 8.8.8.8 5000 typ host',
+      'candidate:1 1 udp 1 8.8.8.8',
+    ]) {
+      assert.equal(judgeCandidate(bad, true), 'malformed', bad.slice(0, 40));
+    }
+  });
+
+  it('takes refused a=candidate lines out of a description and keeps the rest byte for byte', () => {
+    const sdp = [
+      'v=0',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+      `a=${line('10.0.0.5')}`,
+      `a=${line('8.8.8.8')}`,
+      `a=${line('127.0.0.1', 6379)}`,
+      'a=mid:0',
+      '',
+    ].join('\r\n');
+    const out = filterSdpCandidates(sdp, false);
+    assert.equal(out.dropped, 2);
+    assert.equal(out.sdp, ['v=0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', `a=${line('8.8.8.8')}`, 'a=mid:0', ''].join('\r\n'));
+    assert.deepEqual(filterSdpCandidates(sdp, true), { sdp, dropped: 0 });
+    const none = 'v=0\r\na=mid:0\r\n';
+    assert.equal(filterSdpCandidates(none, false).sdp, none);
+  });
+});
