@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { readPublicKey } from './auth/access-control.ts';
 import { createClientIpResolver } from './auth/client-ip.ts';
 import { createOriginPolicy } from './auth/origin.ts';
+import { blockList } from './sfu/candidate-filter.ts';
 
 /** The repository root (this file lives in packages/server/src/). */
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -44,6 +45,15 @@ const splitList = (s: string): string[] =>
 function isOriginList(entries: readonly string[]): boolean {
   try {
     createOriginPolicy(entries);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isBlockList(entries: readonly string[]): boolean {
+  try {
+    blockList(entries);
     return true;
   } catch {
     return false;
@@ -288,6 +298,16 @@ export const CONFIG_VARS = {
     shown: '`drop`',
     doc: "Whether clients' ICE candidates on private, loopback, link-local or CGNAT addresses (and mDNS `.local` names) are passed to Janus. `drop`: Janus never checks addresses inside the server's own networks on a client's say-so; calls still connect, Janus learns each client's address from its checks. `allow`: for a LAN deployment that wants them. Multicast, broadcast, ports below 1024 and other host names are dropped either way.",
   },
+  PARLEY_SFU_BLOCKED_CANDIDATES: {
+    key: 'sfuBlockedCandidates',
+    schema: z
+      .string()
+      .transform(splitList)
+      .refine(isBlockList, 'each must be an IP address or address/prefix, e.g. 203.0.113.7 or 203.0.113.0/24')
+      .default([]),
+    shown: '(unset)',
+    doc: "Comma-separated addresses or ranges (`203.0.113.7`, `203.0.113.0/24`, IPv6 too) whose client ICE candidates never reach Janus, whatever `PARLEY_SFU_PRIVATE_CANDIDATES` says: put the server's own public address (and its neighbours) here, so no client can make Janus send STUN checks to UDP services on the host, such as coturn.",
+  },
   PARLEY_SFU_MAX_ROOMS: {
     key: 'sfuMaxRooms',
     schema: int(1, 1_000_000).default(200),
@@ -467,6 +487,7 @@ export interface Config {
   sfuThreshold: number;
   sfuShrinkDelayS: number;
   sfuPrivateCandidates: boolean;
+  sfuBlockedCandidates: readonly string[];
   sfuMaxRooms: number;
   sfuRoomsPerSession: number;
   sfuRoomsPerIp: number;
@@ -534,6 +555,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   Object.freeze(config.stunUrls);
   Object.freeze(config.turnUrls);
   Object.freeze(config.janusUrls);
+  Object.freeze(config.sfuBlockedCandidates);
   Object.freeze(config.allowedOrigins);
   return Object.freeze(config);
 }

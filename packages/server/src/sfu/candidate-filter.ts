@@ -10,8 +10,10 @@
  *
  * `allowPrivate` (PARLEY_SFU_PRIVATE_CANDIDATES=allow) passes private, loopback, link-local and
  * CGNAT addresses and mDNS `.local` names: for a LAN deployment that wants them. Multicast,
- * broadcast, unspecified addresses, other host names, port 0 and lines that do not parse are
- * dropped whatever the setting.
+ * broadcast, unspecified addresses, other host names, ports below 1024 and lines that do not
+ * parse are dropped whatever the setting, and so are the operator's own `blocked` ranges
+ * (PARLEY_SFU_BLOCKED_CANDIDATES: typically the server's public address and its neighbours, where
+ * a STUN check would reach the host's own UDP services, such as coturn).
  */
 import { BlockList, isIP } from 'node:net';
 
@@ -46,13 +48,40 @@ NEVER.addAddress('::', 'ipv6');
 NEVER.addSubnet('ff00::', 8, 'ipv6');
 
 /** Why a candidate was dropped (for the counters), or `ok`. */
-export type CandidateVerdict = 'ok' | 'private' | 'forbidden' | 'hostname' | 'malformed';
+export type CandidateVerdict = 'ok' | 'private' | 'forbidden' | 'blocked' | 'hostname' | 'malformed';
+
+/** What `judgeCandidate` lets through. */
+export interface CandidatePolicy {
+  readonly allowPrivate: boolean;
+  /** Extra ranges never passed on (from `blockList`). */
+  readonly blocked?: BlockList;
+}
+
+/**
+ * Parses `a.b.c.d`, `a.b.c.d/n`, `v6` or `v6/n` entries into a BlockList; throws on the first
+ * entry that is none of those (config.ts reports it).
+ */
+export function blockList(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const bits = prefix === undefined ? (family === 4 ? 32 : 128) : Number(prefix);
+    const max = family === 4 ? 32 : 128;
+    if (family === 0 || rest.length > 0 || !/^\d{1,3}$/.test(String(bits)) || bits > max) {
+      throw new Error(`not an address or address/prefix: "${entry}"`);
+    }
+    list.addSubnet(address, bits, family === 4 ? 'ipv4' : 'ipv6');
+  }
+  return list;
+}
 
 /**
  * Judges one candidate line (`candidate:<foundation> <component> <transport> <priority>
  * <address> <port> typ <type> …`, with or without a leading `a=`).
  */
-export function judgeCandidate(line: string, allowPrivate: boolean): CandidateVerdict {
+export function judgeCandidate(line: string, policy: CandidatePolicy): CandidateVerdict {
+  const { allowPrivate, blocked } = policy;
   const text = line.startsWith('a=') ? line.slice(2) : line;
   const parts = text.trim().split(/\s+/);
   if (parts.length < 8 || !/^candidate:\S+$/.test(parts[0]!) || parts[6] !== 'typ') return 'malformed';
@@ -75,6 +104,7 @@ export function judgeCandidate(line: string, allowPrivate: boolean): CandidateVe
   const addr = mapped ?? address;
   const fam: 'ipv4' | 'ipv6' = mapped || family === 4 ? 'ipv4' : 'ipv6';
   if (NEVER.check(addr, fam)) return 'forbidden';
+  if (blocked?.check(addr, fam)) return 'blocked';
   if (PRIVATE.check(addr, fam)) return allowPrivate ? 'ok' : 'private';
   return 'ok';
 }
@@ -83,13 +113,13 @@ export function judgeCandidate(line: string, allowPrivate: boolean): CandidateVe
  * A session description with the `a=candidate` lines `judgeCandidate` refuses taken out, and how
  * many were. Everything else is kept byte for byte (line endings included).
  */
-export function filterSdpCandidates(sdp: string, allowPrivate: boolean): { sdp: string; dropped: number } {
+export function filterSdpCandidates(sdp: string, policy: CandidatePolicy): { sdp: string; dropped: number } {
   if (!sdp.includes('a=candidate:')) return { sdp, dropped: 0 };
   let dropped = 0;
   const lines = sdp.split(/(?<=\n)/);
   const kept = lines.filter((line) => {
     if (!line.startsWith('a=candidate:')) return true;
-    if (judgeCandidate(line.replace(/\r?\n$/, ''), allowPrivate) === 'ok') return true;
+    if (judgeCandidate(line.replace(/\r?\n$/, ''), policy) === 'ok') return true;
     dropped++;
     return false;
   });

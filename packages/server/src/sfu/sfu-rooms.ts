@@ -47,7 +47,7 @@ import type { Directory, SfuPlacement } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
-import { filterSdpCandidates, judgeCandidate } from './candidate-filter.ts';
+import { blockList, type CandidatePolicy, filterSdpCandidates, judgeCandidate } from './candidate-filter.ts';
 import { JanusError, type JanusHandle, type JanusSession, type PluginReply } from './janus-client.ts';
 import { JanusLink } from './janus-link.ts';
 import { leastLoaded, loadsOf } from './placement.ts';
@@ -83,6 +83,8 @@ export interface SfuConfig {
   readonly maxPeersPerRoom: number;
   /** Pass clients' private, loopback, link-local and CGNAT candidates (and mDNS names) to Janus. */
   readonly sfuPrivateCandidates: boolean;
+  /** Further addresses (CIDR) whose candidates never reach Janus. */
+  readonly sfuBlockedCandidates: readonly string[];
   /** SFU rooms at once in the directory (every node sharing it); past it rooms stay mesh. */
   readonly sfuMaxRooms: number;
   /** SFU rooms one session may have created with `mode: 'sfu'` and still open. */
@@ -155,6 +157,7 @@ export class SfuRooms {
   #closed = false;
   /** Rooms this node created as `sfu` on a joiner's request, by room (see `mayCreate`). */
   readonly #created = new Map<string, Creation>();
+  readonly #candidatePolicy: CandidatePolicy;
   #candidatesDropped: Counter<'reason'> | undefined;
   #roomsRefused: Counter<'reason'> | undefined;
 
@@ -164,6 +167,10 @@ export class SfuRooms {
     this.#directory = directory;
     this.#relay = relay;
     this.#log = log.child({ component: 'sfu' });
+    this.#candidatePolicy = {
+      allowPrivate: config.sfuPrivateCandidates,
+      blocked: blockList(config.sfuBlockedCandidates ?? []),
+    };
     // Room secrets are derived from the admin key so every node computes the same ones.
     this.#key = config.janusAdminKey ?? config.janusApiSecret ?? randomBytes(32).toString('base64url');
     this.#links = config.janusUrls.map(
@@ -186,7 +193,7 @@ export class SfuRooms {
   #exportMetrics(registry: Registry): void {
     this.#candidatesDropped = new Counter({
       name: 'parley_sfu_candidates_dropped_total',
-      help: 'Client ICE candidates not passed to Janus, by reason (private, forbidden, hostname, malformed, too_many; in_description: lines taken out of a description).',
+      help: 'Client ICE candidates not passed to Janus, by reason (private, forbidden, blocked, hostname, malformed, too_many; in_description: lines taken out of a description).',
       labelNames: ['reason'],
       registers: [registry],
     });
@@ -650,7 +657,7 @@ export class SfuRooms {
         `at most ${SFU_CANDIDATES_MAX} candidates per ${msg.target} connection and description`,
       );
     }
-    const verdict = judgeCandidate(c.candidate, this.#config.sfuPrivateCandidates);
+    const verdict = judgeCandidate(c.candidate, this.#candidatePolicy);
     if (verdict !== 'ok') {
       this.#candidatesDropped?.labels(verdict).inc();
       if (verdict === 'malformed') throw new ParleyError('BAD_MESSAGE', 'not an ICE candidate line');
@@ -665,7 +672,7 @@ export class SfuRooms {
 
   /** A client's description without the `a=candidate` lines Janus must not be given. */
   #filterSdp(sdp: string): string {
-    const out = filterSdpCandidates(sdp, this.#config.sfuPrivateCandidates);
+    const out = filterSdpCandidates(sdp, this.#candidatePolicy);
     if (out.dropped > 0) this.#candidatesDropped?.labels('in_description').inc(out.dropped);
     return out.sdp;
   }
