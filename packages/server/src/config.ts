@@ -291,12 +291,9 @@ export const CONFIG_VARS = {
   },
   PARLEY_SFU_PRIVATE_CANDIDATES: {
     key: 'sfuPrivateCandidates',
-    schema: z
-      .enum(['drop', 'allow'])
-      .default('drop')
-      .transform((v) => v === 'allow'),
-    shown: '`drop`',
-    doc: "Whether clients' ICE candidates on private, loopback, link-local or CGNAT addresses (and mDNS `.local` names) are passed to Janus. `drop`: Janus never checks addresses inside the server's own networks on a client's say-so; calls still connect, Janus learns each client's address from its checks. `allow`: for a LAN deployment that wants them. Multicast, broadcast, ports below 1024 and other host names are dropped either way.",
+    schema: z.enum(['auto', 'drop', 'allow']).default('auto'),
+    shown: '`auto`',
+    doc: "Whether clients' ICE candidates on private, loopback, link-local or CGNAT addresses (and mDNS `.local` names) reach Janus, which would send STUN checks there from inside the server's network. `auto`: only from clients that connect from such an address themselves (a LAN; behind a proxy this needs `PARLEY_TRUST_PROXY`, or every client looks local), never from the internet. `drop`: never (a public server; calls still connect, Janus learns each client's address from its checks, except relay to relay through a TURN server on a private address). `allow`: always. Multicast, broadcast, ports below 1024 and other host names never reach Janus.",
   },
   PARLEY_SFU_BLOCKED_CANDIDATES: {
     key: 'sfuBlockedCandidates',
@@ -486,7 +483,7 @@ export interface Config {
   janusTurnKey: string | undefined;
   sfuThreshold: number;
   sfuShrinkDelayS: number;
-  sfuPrivateCandidates: boolean;
+  sfuPrivateCandidates: 'auto' | 'drop' | 'allow';
   sfuBlockedCandidates: readonly string[];
   sfuMaxRooms: number;
   sfuRoomsPerSession: number;

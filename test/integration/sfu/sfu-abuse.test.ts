@@ -11,10 +11,12 @@
  */
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ErrorCode } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
+import { WebSocket } from 'ws';
 import { JanusClient } from '../../../packages/server/src/sfu/janus-client.ts';
 import { roomIdFor, SFU_CANDIDATES_MAX } from '../../../packages/server/src/sfu/sfu-rooms.ts';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
@@ -42,10 +44,10 @@ function offerWith(candidates: string[]): string {
   return fakePublisherOffer().replace('a=mid:0\r\n', `a=mid:0\r\n${candidates.map((c) => `a=${c}\r\n`).join('')}`);
 }
 
-async function reply(c: TestClient, re: string): Promise<{ type: string; code?: ErrorCode }> {
+async function reply(c: { frames: unknown[] }, re: string): Promise<{ type: string; code?: ErrorCode }> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const i = c.frames.findIndex((f) => 're' in f && f.re === re);
+    const i = c.frames.findIndex((f) => (f as { re?: unknown }).re === re);
     if (i >= 0) return c.frames.splice(i, 1)[0] as { type: string; code?: ErrorCode };
     if (Date.now() > deadline) throw new Error(`no reply to ${re}`);
     await new Promise((r) => setTimeout(r, 10));
@@ -188,7 +190,10 @@ describe('SFU abuse (real Janus)', () => {
 
   it('SFU › hostile candidates never reach Janus; floods and garbage are refused; other rooms are out of reach', async () => {
     const host = janus.iceAddress ?? '127.0.0.1';
-    const server = await sfuServer({ PARLEY_SFU_BLOCKED_CANDIDATES: `${host}/32` });
+    const server = await sfuServer({
+      PARLEY_SFU_PRIVATE_CANDIDATES: 'drop',
+      PARLEY_SFU_BLOCKED_CANDIDATES: `${host}/32`,
+    });
     const trickled = await udpListener(host);
     const described = await udpListener(host);
     try {
@@ -302,6 +307,48 @@ describe('SFU abuse (real Janus)', () => {
     } finally {
       trickled.close();
       described.close();
+    }
+  });
+
+  it('SFU › PARLEY_SFU_PRIVATE_CANDIDATES=auto (default): private candidates pass only from clients on a private address', async () => {
+    const server = await sfuServer({ PARLEY_TRUST_PROXY: 'loopback' });
+    /** A client whose address the server takes from X-Forwarded-For (it trusts loopback proxies). */
+    async function from(address: string, name: string) {
+      const ws = new WebSocket(server.wsUrl, { headers: { 'x-forwarded-for': address } });
+      const frames: unknown[] = [];
+      ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+      await once(ws, 'open');
+      const send = (f: unknown) => ws.send(JSON.stringify(f));
+      send({ type: 'hello', id: 'h', versions: ['1'], name });
+      await until(() => frames.some((f) => (f as { type: string }).type === 'welcome'));
+      return { frames, send, close: () => ws.close() };
+    }
+    const dropped = async () => {
+      const text = await server.metrics.registry.getSingleMetricAsString('parley_sfu_candidates_dropped_total');
+      return Number(/reason="private"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const outsider = await from('198.51.100.20', 'aa-out');
+    const insider = await from('192.168.1.20', 'aa-in');
+    try {
+      for (const [c, room] of [
+        [outsider, 'aa-out-room'],
+        [insider, 'aa-in-room'],
+      ] as const) {
+        c.send({ type: 'room.join', id: 'j', room, mode: 'sfu' });
+        await reply(c, 'j');
+        c.send({ type: 'sfu.publish', id: 'p', room, description: { type: 'offer', sdp: fakePublisherOffer() } });
+        assert.equal((await reply(c, 'p')).type, 'sfu.published');
+      }
+      const line = { candidate: cand('10.20.30.40', 5000), sdpMid: '0', sdpMLineIndex: 0 };
+      outsider.send({ type: 'sfu.trickle', id: 't', room: 'aa-out-room', target: 'publisher', candidate: line });
+      assert.equal((await reply(outsider, 't')).type, 'ack');
+      assert.equal(await dropped(), 1, "the internet client's private candidate is dropped");
+      insider.send({ type: 'sfu.trickle', id: 't', room: 'aa-in-room', target: 'publisher', candidate: line });
+      assert.equal((await reply(insider, 't')).type, 'ack');
+      assert.equal(await dropped(), 1, "the LAN client's private candidate went to Janus");
+    } finally {
+      outsider.close();
+      insider.close();
     }
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { blockList, filterSdpCandidates, judgeCandidate } from '../../../packages/server/src/sfu/candidate-filter.ts';
+import { blockList, filterSdpCandidates, isPrivateAddress, judgeCandidate } from '../../../packages/server/src/sfu/candidate-filter.ts';
 
 const line = (address: string, port = 54400, rest = 'typ host generation 0') =>
   `candidate:842163049 1 udp 2122260223 ${address} ${port} ${rest}`;
@@ -101,5 +101,12 @@ describe('candidate filter', () => {
     for (const bad of ['203.0.113.0/33', 'example.com', '10.0.0.0/8/1', '::1/129', '10.0.0.0/x', '']) {
       assert.throws(() => blockList([bad]), /not an address/, bad);
     }
+  });
+
+  it('isPrivateAddress tells LAN clients from internet ones', () => {
+    for (const a of ['127.0.0.1', '10.0.0.1', '192.168.0.2', '172.20.1.1', '100.100.0.1', '::1', 'fd12::1', '::ffff:192.168.1.1']) {
+      assert.equal(isPrivateAddress(a), true, a);
+    }
+    for (const a of ['8.8.8.8', '192.0.2.2', '2001:db8::1', 'unknown', '']) assert.equal(isPrivateAddress(a), false, a);
   });
 });

@@ -8,8 +8,12 @@
  * are normal, and ICE still connects without them, because Janus learns the client's address
  * from the client's own checks as a peer-reflexive candidate, RFC 8445 §7.3.1.3).
  *
- * `allowPrivate` (PARLEY_SFU_PRIVATE_CANDIDATES=allow) passes private, loopback, link-local and
- * CGNAT addresses and mDNS `.local` names: for a LAN deployment that wants them. Multicast,
+ * `allowPrivate` passes private, loopback, link-local and CGNAT addresses and mDNS `.local` names.
+ * PARLEY_SFU_PRIVATE_CANDIDATES decides it: `drop`, `allow`, or by default `auto`, which allows
+ * them only to clients that connect from such an address themselves (`isPrivateAddress`): a client
+ * inside the LAN can reach the LAN anyway, and a LAN deployment (clients and coturn's relay
+ * addresses on private ranges) needs those candidates, while a client from the internet never
+ * gets Janus to look inside. Multicast,
  * broadcast, unspecified addresses, other host names, ports below 1024 and lines that do not
  * parse are dropped whatever the setting, and so are the operator's own `blocked` ranges
  * (PARLEY_SFU_BLOCKED_CANDIDATES: typically the server's public address and its neighbours, where
@@ -37,6 +41,13 @@ for (const [net, prefix] of [
   ['fec0::', 10],
 ] as const) {
   PRIVATE.addSubnet(net, prefix, 'ipv6');
+}
+
+/** True for a private, loopback, link-local, CGNAT or ULA address (a client inside the LAN). */
+export function isPrivateAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return false;
+  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** Ranges never passed on: nobody can be reached there by ICE. */

@@ -47,7 +47,13 @@ import type { Directory, SfuPlacement } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
-import { blockList, type CandidatePolicy, filterSdpCandidates, judgeCandidate } from './candidate-filter.ts';
+import {
+  blockList,
+  type CandidatePolicy,
+  filterSdpCandidates,
+  isPrivateAddress,
+  judgeCandidate,
+} from './candidate-filter.ts';
 import { JanusError, type JanusHandle, type JanusSession, type PluginReply } from './janus-client.ts';
 import { JanusLink } from './janus-link.ts';
 import { leastLoaded, loadsOf } from './placement.ts';
@@ -81,8 +87,11 @@ export interface SfuConfig {
   /** How long a grown room must stay below the threshold before it goes back to mesh (0: never). */
   readonly sfuShrinkDelayS: number;
   readonly maxPeersPerRoom: number;
-  /** Pass clients' private, loopback, link-local and CGNAT candidates (and mDNS names) to Janus. */
-  readonly sfuPrivateCandidates: boolean;
+  /**
+   * Whether clients' private, loopback, link-local and CGNAT candidates (and mDNS names) reach
+   * Janus: `auto` only from clients connected from such an address (see candidate-filter.ts).
+   */
+  readonly sfuPrivateCandidates: 'auto' | 'drop' | 'allow';
   /** Further addresses (CIDR) whose candidates never reach Janus. */
   readonly sfuBlockedCandidates: readonly string[];
   /** SFU rooms at once in the directory (every node sharing it); past it rooms stay mesh. */
@@ -157,7 +166,9 @@ export class SfuRooms {
   #closed = false;
   /** Rooms this node created as `sfu` on a joiner's request, by room (see `mayCreate`). */
   readonly #created = new Map<string, Creation>();
-  readonly #candidatePolicy: CandidatePolicy;
+  /** Candidate policies with private candidates dropped and allowed (see `#policyFor`). */
+  readonly #dropPrivate: CandidatePolicy;
+  readonly #allowPrivate: CandidatePolicy;
   #candidatesDropped: Counter<'reason'> | undefined;
   #roomsRefused: Counter<'reason'> | undefined;
 
@@ -167,10 +178,9 @@ export class SfuRooms {
     this.#directory = directory;
     this.#relay = relay;
     this.#log = log.child({ component: 'sfu' });
-    this.#candidatePolicy = {
-      allowPrivate: config.sfuPrivateCandidates,
-      blocked: blockList(config.sfuBlockedCandidates ?? []),
-    };
+    const blocked = blockList(config.sfuBlockedCandidates ?? []);
+    this.#dropPrivate = { allowPrivate: false, blocked };
+    this.#allowPrivate = { allowPrivate: true, blocked };
     // Room secrets are derived from the admin key so every node computes the same ones.
     this.#key = config.janusAdminKey ?? config.janusApiSecret ?? randomBytes(32).toString('base64url');
     this.#links = config.janusUrls.map(
@@ -467,7 +477,7 @@ export class SfuRooms {
       }
       // A second publish on a live connection is a renegotiation (`configure` with a new offer).
       const request = m.published ? 'configure' : 'publish';
-      const sdp = this.#filterSdp(msg.description.sdp);
+      const sdp = this.#filterSdp(s, msg.description.sdp);
       m.pubCandidates = 0;
       // What each m-line carries, for subscribers (`source` in their `sfu.offer` streams).
       const descriptions = janusDescriptions(sdp, msg.sources);
@@ -628,7 +638,7 @@ export class SfuRooms {
   async answer(s: Session, msg: ClientMessageOf<'sfu.answer'>): Promise<void> {
     const { m } = await this.#member(s, msg.room);
     if (!m.sub) throw new ParleyError('FORBIDDEN', 'no sfu.offer to answer');
-    const sdp = this.#filterSdp(msg.description.sdp);
+    const sdp = this.#filterSdp(s, msg.description.sdp);
     await guard(() => m.sub!.message({ request: 'start' }, { type: 'answer', sdp }));
     ack(s, msg.id);
   }
@@ -657,7 +667,7 @@ export class SfuRooms {
         `at most ${SFU_CANDIDATES_MAX} candidates per ${msg.target} connection and description`,
       );
     }
-    const verdict = judgeCandidate(c.candidate, this.#candidatePolicy);
+    const verdict = judgeCandidate(c.candidate, this.#policyFor(s));
     if (verdict !== 'ok') {
       this.#candidatesDropped?.labels(verdict).inc();
       if (verdict === 'malformed') throw new ParleyError('BAD_MESSAGE', 'not an ICE candidate line');
@@ -670,9 +680,17 @@ export class SfuRooms {
     ack(s, msg.id);
   }
 
+  /** Which candidates of `s` may reach Janus (PARLEY_SFU_PRIVATE_CANDIDATES). */
+  #policyFor(s: Session): CandidatePolicy {
+    const mode = this.#config.sfuPrivateCandidates;
+    if (mode === 'allow') return this.#allowPrivate;
+    if (mode === 'auto' && isPrivateAddress(s.connection?.ip ?? '')) return this.#allowPrivate;
+    return this.#dropPrivate;
+  }
+
   /** A client's description without the `a=candidate` lines Janus must not be given. */
-  #filterSdp(sdp: string): string {
-    const out = filterSdpCandidates(sdp, this.#candidatePolicy);
+  #filterSdp(s: Session, sdp: string): string {
+    const out = filterSdpCandidates(sdp, this.#policyFor(s));
     if (out.dropped > 0) this.#candidatesDropped?.labels('in_description').inc(out.dropped);
     return out.sdp;
   }
