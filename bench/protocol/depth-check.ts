@@ -32,7 +32,11 @@ const candidate = JSON.stringify({
   data: {
     kind: 'candidate',
     scope: 'room:bench',
-    candidate: { candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host', sdpMid: '0', sdpMLineIndex: 0 },
+    candidate: {
+      candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host',
+      sdpMid: '0',
+      sdpMLineIndex: 0,
+    },
   },
 });
 

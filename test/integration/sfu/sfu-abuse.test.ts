@@ -28,7 +28,9 @@ import { closeAllClients, connectClient, type TestClient } from '../../helpers/w
 const FAST = { PARLEY_RATE_PER_S: '10000', PARLEY_RATE_BURST: '10000' };
 
 /** A UDP socket on `address` that counts every datagram (STUN checks Janus might send). */
-async function udpListener(address: string): Promise<{ port: number; received: () => number; close: () => void }> {
+async function udpListener(
+  address: string,
+): Promise<{ port: number; received: () => number; close: () => void }> {
   const sock: Socket = createSocket('udp4');
   let n = 0;
   sock.on('message', () => n++);
@@ -41,7 +43,10 @@ const cand = (address: string, port: number, extra = 'typ host generation 0') =>
 
 /** A publisher offer carrying `candidates` as a=candidate lines in its first m-section. */
 function offerWith(candidates: string[]): string {
-  return fakePublisherOffer().replace('a=mid:0\r\n', `a=mid:0\r\n${candidates.map((c) => `a=${c}\r\n`).join('')}`);
+  return fakePublisherOffer().replace(
+    'a=mid:0\r\n',
+    `a=mid:0\r\n${candidates.map((c) => `a=${c}\r\n`).join('')}`,
+  );
 }
 
 async function reply(c: { frames: unknown[] }, re: string): Promise<{ type: string; code?: ErrorCode }> {
@@ -56,12 +61,16 @@ async function reply(c: { frames: unknown[] }, re: string): Promise<{ type: stri
 
 /** Janus's view, through its own API: which of our rooms exist, and how many rooms it has. */
 async function janusRooms(janus: TestJanus, rooms: string[]): Promise<{ exist: string[]; total: number }> {
-  const client = await JanusClient.connect(janus.wsUrl, { apiSecret: janus.apiSecret, requestTimeoutMs: 5000 });
+  const client = await JanusClient.connect(janus.wsUrl, {
+    apiSecret: janus.apiSecret,
+    requestTimeoutMs: 5000,
+  });
   try {
     const h = await (await client.createSession()).attach();
     const exist: string[] = [];
     for (const room of rooms) {
-      if ((await h.message({ request: 'exists', room: roomIdFor(room) })).data.exists === true) exist.push(room);
+      if ((await h.message({ request: 'exists', room: roomIdFor(room) })).data.exists === true)
+        exist.push(room);
     }
     const list = await h.message({ request: 'list', admin_key: janus.adminKey });
     const total = Array.isArray(list.data.list) ? list.data.list.length : -1;
@@ -118,7 +127,12 @@ describe('SFU abuse (real Janus)', () => {
     // A bystander's SFU room, with a publisher. (Every test client comes from 127.0.0.1.)
     const by = await client('ab-by', server);
     assert.equal((await join(by, 'ab-by-room', 'j', 'sfu')).mode, 'sfu');
-    by.send({ type: 'sfu.publish', id: 'p1', room: 'ab-by-room', description: { type: 'offer', sdp: fakePublisherOffer() } });
+    by.send({
+      type: 'sfu.publish',
+      id: 'p1',
+      room: 'ab-by-room',
+      description: { type: 'offer', sdp: fakePublisherOffer() },
+    });
     assert.equal((await reply(by, 'p1')).type, 'sfu.published');
 
     // One session: 2 SFU rooms, then TOO_MANY_ROOMS, and the refused joins leave nothing behind.
@@ -129,7 +143,14 @@ describe('SFU abuse (real Janus)', () => {
       const r = await join(m1, room, `m1-${i}`, 'sfu');
       outcomes.push(r.type === 'error' ? r.code! : r.mode!);
     }
-    assert.deepEqual(outcomes, ['sfu', 'sfu', 'TOO_MANY_ROOMS', 'TOO_MANY_ROOMS', 'TOO_MANY_ROOMS', 'TOO_MANY_ROOMS']);
+    assert.deepEqual(outcomes, [
+      'sfu',
+      'sfu',
+      'TOO_MANY_ROOMS',
+      'TOO_MANY_ROOMS',
+      'TOO_MANY_ROOMS',
+      'TOO_MANY_ROOMS',
+    ]);
     assert.equal(await server.directory.sfuPlacement('ab-m-2'), undefined);
     assert.deepEqual(await server.directory.members('ab-m-2'), [], 'a refused join leaves no member behind');
     // A second session from the same address: one more (4 per address, the bystander's
@@ -161,7 +182,12 @@ describe('SFU abuse (real Janus)', () => {
     assert.match(refused, /reason="address"\} [1-9]/);
 
     // The bystander's room still works: a renegotiation goes through Janus.
-    by.send({ type: 'sfu.publish', id: 'p2', room: 'ab-by-room', description: { type: 'offer', sdp: fakePublisherOffer() } });
+    by.send({
+      type: 'sfu.publish',
+      id: 'p2',
+      room: 'ab-by-room',
+      description: { type: 'offer', sdp: fakePublisherOffer() },
+    });
     assert.equal((await reply(by, 'p2')).type, 'sfu.published');
   });
 
@@ -181,7 +207,11 @@ describe('SFU abuse (real Janus)', () => {
     for (const [i, g] of growers.entries()) modes.push((await join(g, 'an-grow', `g${i}`)).mode);
     assert.deepEqual(modes, ['mesh', 'mesh', 'mesh', 'mesh', 'mesh']);
     assert.equal((await janusRooms(janus, ['an-2', 'an-grow'])).exist.length, 0);
-    assert.equal((await janusRooms(janus, [])).total - janusBefore, 2, 'Janus holds PARLEY_SFU_MAX_ROOMS rooms');
+    assert.equal(
+      (await janusRooms(janus, [])).total - janusBefore,
+      2,
+      'Janus holds PARLEY_SFU_MAX_ROOMS rooms',
+    );
     const refused = await server.metrics.registry.getSingleMetricAsString('parley_sfu_rooms_refused_total');
     assert.match(refused, /reason="node"\} [1-9]/);
     // Existing SFU rooms still take members.
@@ -199,7 +229,12 @@ describe('SFU abuse (real Janus)', () => {
     try {
       const by = await client('ac-by', server);
       assert.equal((await join(by, 'ac-by-room', 'j', 'sfu')).mode, 'sfu');
-      by.send({ type: 'sfu.publish', id: 'p', room: 'ac-by-room', description: { type: 'offer', sdp: fakePublisherOffer() } });
+      by.send({
+        type: 'sfu.publish',
+        id: 'p',
+        room: 'ac-by-room',
+        description: { type: 'offer', sdp: fakePublisherOffer() },
+      });
       assert.equal((await reply(by, 'p')).type, 'sfu.published');
 
       const m = await client('ac-m', server);
@@ -211,7 +246,15 @@ describe('SFU abuse (real Janus)', () => {
         ['x1', { type: 'sfu.publish', room, description: offer }],
         ['x2', { type: 'sfu.subscribe', room, feeds: ['ac-by'] }],
         ['x3', { type: 'sfu.answer', room, description: answer }],
-        ['x4', { type: 'sfu.trickle', room, target: 'publisher', candidate: { candidate: cand('10.0.0.1', 5000) } }],
+        [
+          'x4',
+          {
+            type: 'sfu.trickle',
+            room,
+            target: 'publisher',
+            candidate: { candidate: cand('10.0.0.1', 5000) },
+          },
+        ],
         ['x5', { type: 'sfu.configure', room, feed: 'ac-by', substream: 0 }],
         ['x6', { type: 'sfu.unpublish', room }],
       ] as const) {
@@ -227,7 +270,13 @@ describe('SFU abuse (real Janus)', () => {
       assert.equal((await reply(m, 's1')).type, 'ack');
       m.send({ type: 'sfu.answer', id: 's2', room: own, description: answer });
       assert.equal((await reply(m, 's2')).code, 'FORBIDDEN');
-      m.send({ type: 'sfu.trickle', id: 's3', room: own, target: 'subscriber', candidate: { candidate: cand('8.8.8.8', 5000) } });
+      m.send({
+        type: 'sfu.trickle',
+        id: 's3',
+        room: own,
+        target: 'subscriber',
+        candidate: { candidate: cand('8.8.8.8', 5000) },
+      });
       assert.equal((await reply(m, 's3')).code, 'FORBIDDEN');
 
       // A publish whose description names a listener on the host: the lines are taken out.
@@ -259,11 +308,27 @@ describe('SFU abuse (real Janus)', () => {
         cand('203.0.113.9', 22),
       ];
       for (const [i, line] of hostile.entries()) {
-        m.send({ type: 'sfu.trickle', id: `h${i}`, room: own, target: 'publisher', candidate: { candidate: line, sdpMid: '0', sdpMLineIndex: 0 } });
+        m.send({
+          type: 'sfu.trickle',
+          id: `h${i}`,
+          room: own,
+          target: 'publisher',
+          candidate: { candidate: line, sdpMid: '0', sdpMLineIndex: 0 },
+        });
         assert.equal((await reply(m, `h${i}`)).type, 'ack', line);
       }
-      for (const [i, line] of ['garbage', 'candidate:1 1 udp 1 8.8.8.8 70000 typ host', `candidate:${'x'.repeat(900)}`].entries()) {
-        m.send({ type: 'sfu.trickle', id: `g${i}`, room: own, target: 'publisher', candidate: { candidate: line } });
+      for (const [i, line] of [
+        'garbage',
+        'candidate:1 1 udp 1 8.8.8.8 70000 typ host',
+        `candidate:${'x'.repeat(900)}`,
+      ].entries()) {
+        m.send({
+          type: 'sfu.trickle',
+          id: `g${i}`,
+          room: own,
+          target: 'publisher',
+          candidate: { candidate: line },
+        });
         assert.equal((await reply(m, `g${i}`)).code, 'BAD_MESSAGE', line.slice(0, 30));
       }
       // A flood: past SFU_CANDIDATES_MAX for the connection, FORBIDDEN (public addresses, so
@@ -292,16 +357,37 @@ describe('SFU abuse (real Janus)', () => {
       await new Promise((r) => setTimeout(r, 3000));
       assert.equal(trickled.received(), 0, 'no STUN check to the trickled listener');
       assert.equal(described.received(), 0, 'no STUN check to the listener in the description');
-      const dropped = await server.metrics.registry.getSingleMetricAsString('parley_sfu_candidates_dropped_total');
-      for (const reason of ['private', 'forbidden', 'blocked', 'hostname', 'malformed', 'too_many', 'in_description']) {
+      const dropped = await server.metrics.registry.getSingleMetricAsString(
+        'parley_sfu_candidates_dropped_total',
+      );
+      for (const reason of [
+        'private',
+        'forbidden',
+        'blocked',
+        'hostname',
+        'malformed',
+        'too_many',
+        'in_description',
+      ]) {
         assert.match(dropped, new RegExp(`reason="${reason}"\\} [1-9]`), reason);
       }
 
       // The bystander is untouched: it publishes again (its hand-made connection never carries
       // media, so Janus may have given up on the first) and trickles a candidate.
-      by.send({ type: 'sfu.publish', id: 'bp', room: 'ac-by-room', description: { type: 'offer', sdp: fakePublisherOffer() } });
+      by.send({
+        type: 'sfu.publish',
+        id: 'bp',
+        room: 'ac-by-room',
+        description: { type: 'offer', sdp: fakePublisherOffer() },
+      });
       assert.equal((await reply(by, 'bp')).type, 'sfu.published');
-      by.send({ type: 'sfu.trickle', id: 'bt', room: 'ac-by-room', target: 'publisher', candidate: { candidate: cand('198.51.100.7', 50000), sdpMid: '0', sdpMLineIndex: 0 } });
+      by.send({
+        type: 'sfu.trickle',
+        id: 'bt',
+        room: 'ac-by-room',
+        target: 'publisher',
+        candidate: { candidate: cand('198.51.100.7', 50000), sdpMid: '0', sdpMLineIndex: 0 },
+      });
       assert.deepEqual(await reply(by, 'bt'), { type: 'ack', re: 'bt' });
       assert.equal(by.frames.filter((f) => f.type === 'error').length, 0);
     } finally {
@@ -324,7 +410,9 @@ describe('SFU abuse (real Janus)', () => {
       return { frames, send, close: () => ws.close() };
     }
     const dropped = async () => {
-      const text = await server.metrics.registry.getSingleMetricAsString('parley_sfu_candidates_dropped_total');
+      const text = await server.metrics.registry.getSingleMetricAsString(
+        'parley_sfu_candidates_dropped_total',
+      );
       return Number(/reason="private"\} (\d+)/.exec(text)?.[1] ?? 0);
     };
     const outsider = await from('198.51.100.20', 'aa-out');
@@ -336,14 +424,31 @@ describe('SFU abuse (real Janus)', () => {
       ] as const) {
         c.send({ type: 'room.join', id: 'j', room, mode: 'sfu' });
         await reply(c, 'j');
-        c.send({ type: 'sfu.publish', id: 'p', room, description: { type: 'offer', sdp: fakePublisherOffer() } });
+        c.send({
+          type: 'sfu.publish',
+          id: 'p',
+          room,
+          description: { type: 'offer', sdp: fakePublisherOffer() },
+        });
         assert.equal((await reply(c, 'p')).type, 'sfu.published');
       }
       const line = { candidate: cand('10.20.30.40', 5000), sdpMid: '0', sdpMLineIndex: 0 };
-      outsider.send({ type: 'sfu.trickle', id: 't', room: 'aa-out-room', target: 'publisher', candidate: line });
+      outsider.send({
+        type: 'sfu.trickle',
+        id: 't',
+        room: 'aa-out-room',
+        target: 'publisher',
+        candidate: line,
+      });
       assert.equal((await reply(outsider, 't')).type, 'ack');
       assert.equal(await dropped(), 1, "the internet client's private candidate is dropped");
-      insider.send({ type: 'sfu.trickle', id: 't', room: 'aa-in-room', target: 'publisher', candidate: line });
+      insider.send({
+        type: 'sfu.trickle',
+        id: 't',
+        room: 'aa-in-room',
+        target: 'publisher',
+        candidate: line,
+      });
       assert.equal((await reply(insider, 't')).type, 'ack');
       assert.equal(await dropped(), 1, "the LAN client's private candidate went to Janus");
     } finally {

@@ -39,7 +39,9 @@ describe('codec › nesting depth', () => {
     assert.ok(deep.length < LIMITS.maxFrameBytes);
     const r = decodeClient(deep);
     assert.equal(r.ok ? 'ok' : r.code, 'BAD_MESSAGE');
-    const s = decodeServer(`{"type":"signal","from":"bob","data":${'{"x":'.repeat(20_000)}1${'}'.repeat(20_000)}}`);
+    const s = decodeServer(
+      `{"type":"signal","from":"bob","data":${'{"x":'.repeat(20_000)}1${'}'.repeat(20_000)}}`,
+    );
     assert.equal(s.ok ? 'ok' : s.code, 'BAD_MESSAGE');
   });
 
@@ -48,7 +50,9 @@ describe('codec › nesting depth', () => {
     assert.equal(nestedDeeperThan(wide, 6), false);
     assert.equal(nestedDeeperThan(wide, 5), true);
     // A deep branch hidden after many shallow siblings, and prototype-like keys, are still seen.
-    const hidden = JSON.parse(`{"__proto__":{"constructor":[${'[1],'.repeat(100)}${'['.repeat(40)}${']'.repeat(40)}]}}`);
+    const hidden = JSON.parse(
+      `{"__proto__":{"constructor":[${'[1],'.repeat(100)}${'['.repeat(40)}${']'.repeat(40)}]}}`,
+    );
     assert.equal(nestedDeeperThan(hidden, LIMITS.frameMaxDepth), true);
     assert.equal(nestedDeeperThan('x', 0), false);
     assert.equal(nestedDeeperThan(null, 0), false);
@@ -57,14 +61,30 @@ describe('codec › nesting depth', () => {
   it("the SDK's own signal shapes stay far below the limit", () => {
     const sdp = `v=0\r\n${'a=candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host\r\n'.repeat(50)}`;
     const frames = [
-      { type: 'signal', to: 'bob', data: { kind: 'description', scope: 'call:x', description: { type: 'offer', sdp } } },
       {
         type: 'signal',
         to: 'bob',
-        data: { kind: 'candidate', scope: 'room:r', candidate: { candidate: 'candidate:1', sdpMid: '0', sdpMLineIndex: 0 } },
+        data: { kind: 'description', scope: 'call:x', description: { type: 'offer', sdp } },
       },
-      { type: 'signal', to: 'bob', data: { kind: 'media-state', scope: 'room:r', audio: true, video: false, screen: false } },
-      { type: 'signal', to: 'bob', data: { kind: 'app', scope: 'room:r', data: { files: [{ name: 'a', size: 1 }] } } },
+      {
+        type: 'signal',
+        to: 'bob',
+        data: {
+          kind: 'candidate',
+          scope: 'room:r',
+          candidate: { candidate: 'candidate:1', sdpMid: '0', sdpMLineIndex: 0 },
+        },
+      },
+      {
+        type: 'signal',
+        to: 'bob',
+        data: { kind: 'media-state', scope: 'room:r', audio: true, video: false, screen: false },
+      },
+      {
+        type: 'signal',
+        to: 'bob',
+        data: { kind: 'app', scope: 'room:r', data: { files: [{ name: 'a', size: 1 }] } },
+      },
     ];
     for (const f of frames) {
       assert.equal(nestedDeeperThan(f, 5), false, JSON.stringify(f).slice(0, 80));

@@ -26,7 +26,10 @@ describe('LogBudget', () => {
   it('writes no summary when nothing was suppressed', async () => {
     const budget = new LogBudget(2, 20);
     const summaries: number[] = [];
-    assert.equal(budget.take((n) => summaries.push(n)), true);
+    assert.equal(
+      budget.take((n) => summaries.push(n)),
+      true,
+    );
     await new Promise((r) => setTimeout(r, 40));
     assert.deepEqual(summaries, []);
   });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { blockList, filterSdpCandidates, isPrivateAddress, judgeCandidate } from '../../../packages/server/src/sfu/candidate-filter.ts';
+import {
+  blockList,
+  filterSdpCandidates,
+  isPrivateAddress,
+  judgeCandidate,
+} from '../../../packages/server/src/sfu/candidate-filter.ts';
 
 const line = (address: string, port = 54400, rest = 'typ host generation 0') =>
   `candidate:842163049 1 udp 2122260223 ${address} ${port} ${rest}`;
@@ -12,10 +17,17 @@ describe('candidate filter', () => {
     }
     assert.equal(judgeCandidate(`a=${line('8.8.8.8')}`, { allowPrivate: false }), 'ok');
     assert.equal(
-      judgeCandidate(line('198.51.100.4', 61000, 'typ srflx raddr 10.0.0.1 rport 54400 generation 0'), { allowPrivate: false }),
+      judgeCandidate(line('198.51.100.4', 61000, 'typ srflx raddr 10.0.0.1 rport 54400 generation 0'), {
+        allowPrivate: false,
+      }),
       'ok',
     );
-    assert.equal(judgeCandidate('candidate:1 1 TCP 1518280447 8.8.8.8 50000 typ host tcptype passive', { allowPrivate: false }), 'ok');
+    assert.equal(
+      judgeCandidate('candidate:1 1 TCP 1518280447 8.8.8.8 50000 typ host tcptype passive', {
+        allowPrivate: false,
+      }),
+      'ok',
+    );
   });
 
   it('drops private, loopback, link-local, CGNAT and ULA addresses and mDNS names unless allowed', () => {
@@ -43,10 +55,21 @@ describe('candidate filter', () => {
 
   it('drops multicast, broadcast, unspecified, low ports and host names whatever the setting', () => {
     for (const allow of [false, true]) {
-      for (const a of ['224.0.0.251', '239.1.1.1', '255.255.255.255', '0.0.0.0', '::', 'ff02::1', '240.0.0.1']) {
+      for (const a of [
+        '224.0.0.251',
+        '239.1.1.1',
+        '255.255.255.255',
+        '0.0.0.0',
+        '::',
+        'ff02::1',
+        '240.0.0.1',
+      ]) {
         assert.equal(judgeCandidate(line(a), { allowPrivate: allow }), 'forbidden', a);
       }
-      assert.equal(judgeCandidate(line('8.8.8.8', 9, 'typ host tcptype active'), { allowPrivate: allow }), 'forbidden');
+      assert.equal(
+        judgeCandidate(line('8.8.8.8', 9, 'typ host tcptype active'), { allowPrivate: allow }),
+        'forbidden',
+      );
       assert.equal(judgeCandidate(line('8.8.8.8', 22), { allowPrivate: allow }), 'forbidden');
       assert.equal(judgeCandidate(line('intranet.example.com'), { allowPrivate: allow }), 'hostname');
       assert.equal(judgeCandidate(line('metadata.google.internal'), { allowPrivate: allow }), 'hostname');
@@ -81,7 +104,10 @@ describe('candidate filter', () => {
     ].join('\r\n');
     const out = filterSdpCandidates(sdp, { allowPrivate: false });
     assert.equal(out.dropped, 2);
-    assert.equal(out.sdp, ['v=0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', `a=${line('8.8.8.8')}`, 'a=mid:0', ''].join('\r\n'));
+    assert.equal(
+      out.sdp,
+      ['v=0', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', `a=${line('8.8.8.8')}`, 'a=mid:0', ''].join('\r\n'),
+    );
     assert.deepEqual(filterSdpCandidates(sdp, { allowPrivate: true }), { sdp, dropped: 0 });
     const none = 'v=0\r\na=mid:0\r\n';
     assert.equal(filterSdpCandidates(none, { allowPrivate: false }).sdp, none);
@@ -104,9 +130,19 @@ describe('candidate filter', () => {
   });
 
   it('isPrivateAddress tells LAN clients from internet ones', () => {
-    for (const a of ['127.0.0.1', '10.0.0.1', '192.168.0.2', '172.20.1.1', '100.100.0.1', '::1', 'fd12::1', '::ffff:192.168.1.1']) {
+    for (const a of [
+      '127.0.0.1',
+      '10.0.0.1',
+      '192.168.0.2',
+      '172.20.1.1',
+      '100.100.0.1',
+      '::1',
+      'fd12::1',
+      '::ffff:192.168.1.1',
+    ]) {
       assert.equal(isPrivateAddress(a), true, a);
     }
-    for (const a of ['8.8.8.8', '192.0.2.2', '2001:db8::1', 'unknown', '']) assert.equal(isPrivateAddress(a), false, a);
+    for (const a of ['8.8.8.8', '192.0.2.2', '2001:db8::1', 'unknown', ''])
+      assert.equal(isPrivateAddress(a), false, a);
   });
 });

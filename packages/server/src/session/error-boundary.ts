@@ -136,7 +136,11 @@ export function toErrorReply(
     return {
       code: 'BAD_MESSAGE',
       fatal: false,
-      frame: errorFrame('BAD_MESSAGE', 'the frame holds data the server cannot handle (too deep or too large)', re),
+      frame: errorFrame(
+        'BAD_MESSAGE',
+        'the frame holds data the server cannot handle (too deep or too large)',
+        re,
+      ),
     };
   }
   const incident = randomUUID();

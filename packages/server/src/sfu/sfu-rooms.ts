@@ -314,7 +314,10 @@ export class SfuRooms {
     const refusal = fromStart && session ? await this.#creationRefusal(session) : await this.#atCapacity();
     if (refusal) {
       this.#roomsRefused?.labels(refusal).inc();
-      this.#log.warn({ room, limit: refusal, fromStart }, 'sfu room not created: limit reached; room stays mesh');
+      this.#log.warn(
+        { room, limit: refusal, fromStart },
+        'sfu room not created: limit reached; room stays mesh',
+      );
       return { mode: 'mesh', changed: false };
     }
     const placed = await this.#place(room, fromStart);
@@ -675,7 +678,11 @@ export class SfuRooms {
       return;
     }
     await guard(() =>
-      handle.trickle({ candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null }),
+      handle.trickle({
+        candidate: c.candidate,
+        sdpMid: c.sdpMid ?? null,
+        sdpMLineIndex: c.sdpMLineIndex ?? null,
+      }),
     );
     ack(s, msg.id);
   }
