@@ -347,9 +347,16 @@ export class SfuRooms {
    */
   async mayCreate(session: Session, room: string): Promise<void> {
     if (!this.enabled || session.rooms.has(room)) return;
-    if (await this.#directory.sfuPlacement(room)) return;
-    if ((await this.#directory.members(room)).length > 0) return;
-    const refusal = await this.#creationRefusal(session);
+    let refusal: 'session' | 'address' | 'node' | undefined;
+    try {
+      if (await this.#directory.sfuPlacement(room)) return;
+      if ((await this.#directory.members(room)).length > 0) return;
+      refusal = await this.#creationRefusal(session);
+    } catch {
+      // The directory could not answer: the join goes on, and `joined` answers `mesh` (as it does
+      // whenever the mode cannot be decided).
+      return;
+    }
     if (!refusal) return;
     this.#roomsRefused?.labels(refusal).inc();
     session.log.info({ room, limit: refusal }, 'sfu room refused: limit reached');
