@@ -1,7 +1,7 @@
 /**
  * Decoding never throws: it returns the message, or the error code and a message for people.
- * Checks run in a fixed order — byte size, JSON, known `type`, schema — so the cheapest
- * rejection comes first and the same input always gets the same code on both ends.
+ * Checks run in a fixed order — byte size, JSON, nesting depth, known `type`, schema — so the
+ * cheapest rejection comes first and the same input always gets the same code on both ends.
  */
 import type { z } from 'zod';
 import type { ErrorCode } from './errors.ts';
@@ -44,6 +44,53 @@ function utf8Length(s: string): number {
   return n;
 }
 
+/** The depth check's work stack, reused: pairs of (container, its depth). Emptied after each use. */
+const depthStack: unknown[] = [];
+
+/**
+ * True when `value` nests objects and arrays more than `maxDepth` deep (the value itself counts
+ * as 1). Iterative, with an explicit stack, so a frame thousands deep cannot overflow the call
+ * stack here; it stops at the first container past the limit. The cost is one step per property
+ * or element of the containers in the frame, not per byte, and nothing is allocated: a signal
+ * carrying a 4 KB SDP is a dozen steps (bench/protocol/depth-check.ts).
+ */
+export function nestedDeeperThan(value: unknown, maxDepth: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const stack = depthStack;
+  let top = 0;
+  stack[top++] = value;
+  stack[top++] = 1;
+  let deeper = false;
+  while (top > 0) {
+    const depth = stack[--top] as number;
+    const v = stack[--top] as Record<string, unknown> | unknown[];
+    if (depth > maxDepth) {
+      deeper = true;
+      break;
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const child = v[i];
+        if (typeof child === 'object' && child !== null) {
+          stack[top++] = child;
+          stack[top++] = depth + 1;
+        }
+      }
+    } else {
+      // JSON.parse makes plain objects whose keys are all own and enumerable (`__proto__` too).
+      for (const key in v) {
+        const child = v[key];
+        if (typeof child === 'object' && child !== null) {
+          stack[top++] = child;
+          stack[top++] = depth + 1;
+        }
+      }
+    }
+  }
+  stack.length = 0;
+  return deeper;
+}
+
 function pickRe(obj: Record<string, unknown>): string | number | undefined {
   const id = obj.id;
   if (typeof id === 'string' && id.length > 0 && id.length <= LIMITS.idMaxChars) return id;
@@ -77,6 +124,16 @@ function decodeWith<M>(
   }
   const obj = value as Record<string, unknown>;
   const re = idField ? pickRe(obj) : undefined;
+  if (nestedDeeperThan(obj, LIMITS.frameMaxDepth)) {
+    return withRe(
+      {
+        ok: false,
+        code: 'BAD_MESSAGE',
+        message: `frame nests objects and arrays more than ${LIMITS.frameMaxDepth} deep`,
+      },
+      re,
+    );
+  }
   const type = obj.type;
   if (typeof type !== 'string') {
     return withRe({ ok: false, code: 'UNKNOWN_TYPE', message: 'frame has no string "type"' }, re);

@@ -48,6 +48,13 @@ export const LIMITS = {
   sfuRefreshMax: 4,
   /** m-lines described in one `sfu.publish` (`sources`). */
   sfuSourcesMax: 16,
+  /**
+   * Deepest nesting of objects and arrays in a frame, the frame object itself counting as 1
+   * (`{"type":"signal","data":{"a":[1]}}` is 3 deep). Deeper frames answer `BAD_MESSAGE`: the
+   * server re-serialises `data` when it relays it, and a frame thousands deep overflows the
+   * stack there. The SDK's own frames are at most 4 deep, so apps have 27 levels of their own.
+   */
+  frameMaxDepth: 32,
 } as const;
 
 /** What names and rooms may contain. */

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { readPublicKey } from './auth/access-control.ts';
 import { createClientIpResolver } from './auth/client-ip.ts';
 import { createOriginPolicy } from './auth/origin.ts';
+import { blockList } from './sfu/candidate-filter.ts';
 
 /** The repository root (this file lives in packages/server/src/). */
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -44,6 +45,15 @@ const splitList = (s: string): string[] =>
 function isOriginList(entries: readonly string[]): boolean {
   try {
     createOriginPolicy(entries);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isBlockList(entries: readonly string[]): boolean {
+  try {
+    blockList(entries);
     return true;
   } catch {
     return false;
@@ -339,6 +349,40 @@ export const CONFIG_VARS = {
     shown: '`15`',
     doc: 'A room that grew into the SFU goes back to mesh once it has had fewer members than `PARLEY_SFU_THRESHOLD` for this long (rooms created as SFU never do). `0`: rooms never shrink back.',
   },
+  PARLEY_SFU_PRIVATE_CANDIDATES: {
+    key: 'sfuPrivateCandidates',
+    schema: z.enum(['auto', 'drop', 'allow']).default('auto'),
+    shown: '`auto`',
+    doc: "Whether clients' ICE candidates on private, loopback, link-local or CGNAT addresses (and mDNS `.local` names) reach Janus, which would send STUN checks there from inside the server's network. `auto`: only from clients that connect from such an address themselves (a LAN; behind a proxy this needs `PARLEY_TRUST_PROXY`, or every client looks local), never from the internet. `drop`: never (a public server; calls still connect, Janus learns each client's address from its checks, except relay to relay through a TURN server on a private address). `allow`: always. Multicast, broadcast, ports below 1024 and other host names never reach Janus.",
+  },
+  PARLEY_SFU_BLOCKED_CANDIDATES: {
+    key: 'sfuBlockedCandidates',
+    schema: z
+      .string()
+      .transform(splitList)
+      .refine(isBlockList, 'each must be an IP address or address/prefix, e.g. 203.0.113.7 or 203.0.113.0/24')
+      .default([]),
+    shown: '(unset)',
+    doc: "Comma-separated addresses or ranges (`203.0.113.7`, `203.0.113.0/24`, IPv6 too) whose client ICE candidates never reach Janus, whatever `PARLEY_SFU_PRIVATE_CANDIDATES` says: put the server's own public address (and its neighbours) here, so no client can make Janus send STUN checks to UDP services on the host, such as coturn.",
+  },
+  PARLEY_SFU_MAX_ROOMS: {
+    key: 'sfuMaxRooms',
+    schema: int(1, 1_000_000).default(200),
+    shown: '`200`',
+    doc: 'SFU rooms at once (across every node sharing the directory): past it, `room.join` with `mode: "sfu"` that would create one gets `SFU_UNAVAILABLE`, and growing rooms stay mesh.',
+  },
+  PARLEY_SFU_ROOMS_PER_SESSION: {
+    key: 'sfuRoomsPerSession',
+    schema: int(1, 10_000).default(2),
+    shown: '`2`',
+    doc: 'SFU rooms one session may have created with `mode: "sfu"` and still open; past it `TOO_MANY_ROOMS`. Rooms that grew into the SFU do not count.',
+  },
+  PARLEY_SFU_ROOMS_PER_IP: {
+    key: 'sfuRoomsPerIp',
+    schema: int(1, 100_000).default(8),
+    shown: '`8`',
+    doc: 'The same for all sessions from one address (IPv6: one /64); past it `TOO_MANY_ROOMS`.',
+  },
   PARLEY_REDIS_URL: {
     key: 'redisUrl',
     schema: z
@@ -572,6 +616,11 @@ export interface Config {
   janusTurnKey: string | undefined;
   sfuThreshold: number;
   sfuShrinkDelayS: number;
+  sfuPrivateCandidates: 'auto' | 'drop' | 'allow';
+  sfuBlockedCandidates: readonly string[];
+  sfuMaxRooms: number;
+  sfuRoomsPerSession: number;
+  sfuRoomsPerIp: number;
   redisUrl: string | undefined;
   redisCaFile: string | undefined;
   redisPrefix: string;
@@ -664,6 +713,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   Object.freeze(config.stunUrls);
   Object.freeze(config.turnUrls);
   Object.freeze(config.janusUrls);
+  Object.freeze(config.sfuBlockedCandidates);
   Object.freeze(config.allowedOrigins);
   return Object.freeze(config);
 }

@@ -53,6 +53,8 @@ export class Rooms {
         `a session may be in at most ${this.#limits.maxRoomsPerSession} rooms`,
       );
     }
+    // A join that would create an SFU room past the SFU's limits is refused before it joins.
+    if (msg.mode === 'sfu') await this.#sfu?.mayCreate(session, room);
     const result = await this.#admit(session, room, msg.password);
     if (session.state === 'closed') {
       // The session ended while the directory answered: undo, so no ghost member stays.
@@ -65,7 +67,7 @@ export class Rooms {
     // With an SFU, the newcomer learns the mode here; the others hear of a change by `room.mode`.
     // A join that creates the room may ask for an SFU room from the start.
     const created = !result.alreadyMember && result.members.length === 1;
-    const mode = await this.#sfu?.joined(room, result.members.length, created, msg.mode);
+    const mode = await this.#sfu?.joined(room, result.members.length, created, msg.mode, session);
     if (mode) reply.mode = mode.mode;
     if (msg.id !== undefined) reply.re = msg.id;
     session.send('room.joined', JSON.stringify(reply));

@@ -41,11 +41,19 @@ import {
   type RoomMode,
   type SfuStream,
 } from '@parley/protocol';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { ipKey } from '../auth/ip-limiter.ts';
 import type { Directory, SfuPlacement } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
+import {
+  blockList,
+  type CandidatePolicy,
+  filterSdpCandidates,
+  isPrivateAddress,
+  judgeCandidate,
+} from './candidate-filter.ts';
 import { JanusError, type JanusHandle, type JanusSession, type PluginReply } from './janus-client.ts';
 import { JanusLink } from './janus-link.ts';
 import { leastLoaded, loadsOf } from './placement.ts';
@@ -63,6 +71,12 @@ const WAIT_UP_MS = 3000;
 const LOCAL_CHECK_MS = 30_000;
 /** Janus core error: the SDP could not be processed (the client's description is bad). */
 const BAD_SDP_CODES = new Set([465, 466]);
+/**
+ * Candidates one member may trickle to one of its connections (publisher or subscriber) per
+ * description: a browser gathers a handful per interface (host, srflx, relay; UDP and TCP), so
+ * this is generous for real clients and bounds what a hostile one can make Janus check.
+ */
+export const SFU_CANDIDATES_MAX = 64;
 
 /** The part of the configuration the SFU reads. */
 export interface SfuConfig {
@@ -73,6 +87,26 @@ export interface SfuConfig {
   /** How long a grown room must stay below the threshold before it goes back to mesh (0: never). */
   readonly sfuShrinkDelayS: number;
   readonly maxPeersPerRoom: number;
+  /**
+   * Whether clients' private, loopback, link-local and CGNAT candidates (and mDNS names) reach
+   * Janus: `auto` only from clients connected from such an address (see candidate-filter.ts).
+   */
+  readonly sfuPrivateCandidates: 'auto' | 'drop' | 'allow';
+  /** Further addresses (CIDR) whose candidates never reach Janus. */
+  readonly sfuBlockedCandidates: readonly string[];
+  /** SFU rooms at once in the directory (every node sharing it); past it rooms stay mesh. */
+  readonly sfuMaxRooms: number;
+  /** SFU rooms one session may have created with `mode: 'sfu'` and still open. */
+  readonly sfuRoomsPerSession: number;
+  /** The same, for all sessions from one address (IPv6: one /64). */
+  readonly sfuRoomsPerIp: number;
+}
+
+/** A room this node created as `sfu` for a joiner: counted against its session and address. */
+interface Creation {
+  readonly session: Session;
+  readonly ip: string;
+  readonly epoch: string;
 }
 
 /** One member's Janus state in one room. */
@@ -88,6 +122,10 @@ interface Member {
   streams: SfuStream[];
   /** The same streams as Janus knows them: our mid, and the publisher's feed id and mid. */
   janusStreams: JanusStream[];
+  /** Candidates trickled to the publisher connection since its last description. */
+  pubCandidates: number;
+  /** Candidates trickled to the subscriber connection since it was made. */
+  subCandidates: number;
 }
 
 /** This node's Janus state for an SFU room (the room's mode and placement are the directory's). */
@@ -126,6 +164,13 @@ export class SfuRooms {
   #rehoming: Promise<void> = Promise.resolve();
   #checkTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Rooms this node created as `sfu` on a joiner's request, by room (see `mayCreate`). */
+  readonly #created = new Map<string, Creation>();
+  /** Candidate policies with private candidates dropped and allowed (see `#policyFor`). */
+  readonly #dropPrivate: CandidatePolicy;
+  readonly #allowPrivate: CandidatePolicy;
+  #candidatesDropped: Counter<'reason'> | undefined;
+  #roomsRefused: Counter<'reason'> | undefined;
 
   /** `registry`: where to export the SFU gauges (the server's /metrics), if anywhere. */
   constructor(config: SfuConfig, directory: Directory, relay: Relay, log: Logger, registry?: Registry) {
@@ -133,6 +178,9 @@ export class SfuRooms {
     this.#directory = directory;
     this.#relay = relay;
     this.#log = log.child({ component: 'sfu' });
+    const blocked = blockList(config.sfuBlockedCandidates ?? []);
+    this.#dropPrivate = { allowPrivate: false, blocked };
+    this.#allowPrivate = { allowPrivate: true, blocked };
     // Room secrets are derived from the admin key so every node computes the same ones.
     this.#key = config.janusAdminKey ?? config.janusApiSecret ?? randomBytes(32).toString('base64url');
     this.#links = config.janusUrls.map(
@@ -153,6 +201,18 @@ export class SfuRooms {
    * and their members per instance from the directory (cluster-wide: the load placement uses).
    */
   #exportMetrics(registry: Registry): void {
+    this.#candidatesDropped = new Counter({
+      name: 'parley_sfu_candidates_dropped_total',
+      help: 'Client ICE candidates not passed to Janus, by reason (private, forbidden, blocked, hostname, malformed, too_many; in_description: lines taken out of a description).',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    this.#roomsRefused = new Counter({
+      name: 'parley_sfu_rooms_refused_total',
+      help: 'SFU rooms not created, by limit (session, address, node: PARLEY_SFU_ROOMS_PER_SESSION, _PER_IP, PARLEY_SFU_MAX_ROOMS).',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
     const links = this.#links;
     const directory = this.#directory;
     new Gauge({
@@ -220,10 +280,16 @@ export class SfuRooms {
    * `created`: this join created the room, and `requested` is the mode the joiner asked for,
    * honoured only then. A room already in `sfu` stays so; a mesh room moves past the threshold.
    */
-  async joined(room: string, members: number, created: boolean, requested?: RoomMode): Promise<JoinedMode> {
+  async joined(
+    room: string,
+    members: number,
+    created: boolean,
+    requested?: RoomMode,
+    session?: Session,
+  ): Promise<JoinedMode> {
     if (!this.enabled) return { mode: 'mesh', changed: false };
     try {
-      return await this.#decide(room, members, created, requested);
+      return await this.#decide(room, members, created, requested, session);
     } catch (err) {
       // The directory could not answer (Redis unreachable): the join itself already succeeded.
       this.#log.warn({ err, room }, 'room mode unknown; answered mesh');
@@ -231,14 +297,38 @@ export class SfuRooms {
     }
   }
 
-  async #decide(room: string, members: number, created: boolean, requested?: RoomMode): Promise<JoinedMode> {
+  async #decide(
+    room: string,
+    members: number,
+    created: boolean,
+    requested: RoomMode | undefined,
+    session: Session | undefined,
+  ): Promise<JoinedMode> {
     const fromStart = created && requested === 'sfu';
     // Back at the threshold: this node's pending shrink is off (the shrink re-checks anyway).
     if (members >= this.#config.sfuThreshold) this.#cancelShrink(room);
     if (await this.#directory.sfuPlacement(room)) return { mode: 'sfu', changed: false };
     if (!fromStart && members <= this.#config.sfuThreshold) return { mode: 'mesh', changed: false };
+    // Past a limit the room stays mesh (`mayCreate` refused most such joins already; this catches
+    // joins that raced with it, and rooms growing while the SFU is full).
+    const refusal = fromStart && session ? await this.#creationRefusal(session) : await this.#atCapacity();
+    if (refusal) {
+      this.#roomsRefused?.labels(refusal).inc();
+      this.#log.warn(
+        { room, limit: refusal, fromStart },
+        'sfu room not created: limit reached; room stays mesh',
+      );
+      return { mode: 'mesh', changed: false };
+    }
     const placed = await this.#place(room, fromStart);
     if (!placed) return { mode: 'mesh', changed: false };
+    if (placed.created && fromStart && session) {
+      this.#created.set(room, {
+        session,
+        ip: ipKey(session.connection?.ip ?? 'unknown'),
+        epoch: placed.placement.epoch,
+      });
+    }
     if (placed.created) {
       this.#log.info(
         { room, members, janus: placed.placement.janus, fromStart },
@@ -246,6 +336,65 @@ export class SfuRooms {
       );
     }
     return { mode: 'sfu', changed: placed.created };
+  }
+
+  /**
+   * Called before `session` joins `room` asking for `mode: 'sfu'`: when that join would create an
+   * SFU room past a limit, refuses it, so nothing is joined. `TOO_MANY_ROOMS` when the session
+   * (`sfuRoomsPerSession`) or its address (`sfuRoomsPerIp`) created as many SFU rooms as it may
+   * and they are still open; `SFU_UNAVAILABLE` when the directory holds `sfuMaxRooms` SFU rooms.
+   * Joining an existing room never creates one, so it is never refused here.
+   */
+  async mayCreate(session: Session, room: string): Promise<void> {
+    if (!this.enabled || session.rooms.has(room)) return;
+    let refusal: 'session' | 'address' | 'node' | undefined;
+    try {
+      if (await this.#directory.sfuPlacement(room)) return;
+      if ((await this.#directory.members(room)).length > 0) return;
+      refusal = await this.#creationRefusal(session);
+    } catch {
+      // The directory could not answer: the join goes on, and `joined` answers `mesh` (as it does
+      // whenever the mode cannot be decided).
+      return;
+    }
+    if (!refusal) return;
+    this.#roomsRefused?.labels(refusal).inc();
+    session.log.info({ room, limit: refusal }, 'sfu room refused: limit reached');
+    if (refusal === 'node') {
+      throw new ParleyError('SFU_UNAVAILABLE', 'the SFU holds as many rooms as it may; try later');
+    }
+    const n = refusal === 'session' ? this.#config.sfuRoomsPerSession : this.#config.sfuRoomsPerIp;
+    throw new ParleyError(
+      'TOO_MANY_ROOMS',
+      `${refusal === 'session' ? 'a session' : 'an address'} may have created at most ${n} open SFU rooms`,
+    );
+  }
+
+  /** Which creation limit `session` is at, if any (its own, its address's, the node's). */
+  async #creationRefusal(session: Session): Promise<'session' | 'address' | 'node' | undefined> {
+    const ip = ipKey(session.connection?.ip ?? 'unknown');
+    const mine = [...this.#created].filter(([, c]) => c.session === session || c.ip === ip);
+    // Forget rooms that emptied (maybe on another node) or were placed again by someone else.
+    await Promise.all(
+      mine.map(async ([room, c]) => {
+        const p = await this.#directory.sfuPlacement(room).catch(() => null);
+        if (p !== null && p?.epoch !== c.epoch && this.#created.get(room) === c) this.#created.delete(room);
+      }),
+    );
+    let bySession = 0;
+    let byIp = 0;
+    for (const c of this.#created.values()) {
+      if (c.session === session) bySession++;
+      if (c.ip === ip) byIp++;
+    }
+    if (bySession >= this.#config.sfuRoomsPerSession) return 'session';
+    if (byIp >= this.#config.sfuRoomsPerIp) return 'address';
+    return this.#atCapacity();
+  }
+
+  /** `node` when the directory holds `sfuMaxRooms` SFU rooms already. */
+  async #atCapacity(): Promise<'node' | undefined> {
+    return (await this.#directory.sfuRooms()).length >= this.#config.sfuMaxRooms ? 'node' : undefined;
   }
 
   /**
@@ -283,6 +432,7 @@ export class SfuRooms {
       return;
     }
     this.#cancelShrink(room);
+    this.#created.delete(room);
     if (this.#rooms.get(room) === r) this.#rooms.delete(room);
     const where = placement ?? r?.placement;
     if (r) await this.#dropMembers(r);
@@ -305,6 +455,7 @@ export class SfuRooms {
         this.#shrinkLater(room, remaining.length, placement);
         continue;
       }
+      this.#created.delete(room);
       const r = this.#rooms.get(room);
       if (r) {
         this.#rooms.delete(room);
@@ -336,12 +487,11 @@ export class SfuRooms {
       }
       // A second publish on a live connection is a renegotiation (`configure` with a new offer).
       const request = m.published ? 'configure' : 'publish';
+      const sdp = this.#filterSdp(s, msg.description.sdp);
+      m.pubCandidates = 0;
       // What each m-line carries, for subscribers (`source` in their `sfu.offer` streams).
-      const descriptions = janusDescriptions(msg.description.sdp, msg.sources);
-      return m.pub.message(
-        { request, ...(descriptions ? { descriptions } : {}) },
-        { type: 'offer', sdp: msg.description.sdp },
-      );
+      const descriptions = janusDescriptions(sdp, msg.sources);
+      return m.pub.message({ request, ...(descriptions ? { descriptions } : {}) }, { type: 'offer', sdp });
     });
     if (reply.jsep?.type !== 'answer' || typeof reply.jsep.sdp !== 'string') {
       throw new ParleyError('SFU_UNAVAILABLE', 'the SFU did not answer the offer');
@@ -436,6 +586,7 @@ export class SfuRooms {
           }
         });
         m.sub = sub;
+        m.subCandidates = 0;
         return sub.message({
           request: 'join',
           ptype: 'subscriber',
@@ -497,24 +648,65 @@ export class SfuRooms {
   async answer(s: Session, msg: ClientMessageOf<'sfu.answer'>): Promise<void> {
     const { m } = await this.#member(s, msg.room);
     if (!m.sub) throw new ParleyError('FORBIDDEN', 'no sfu.offer to answer');
-    await guard(() => m.sub!.message({ request: 'start' }, { type: 'answer', sdp: msg.description.sdp }));
+    const sdp = this.#filterSdp(s, msg.description.sdp);
+    await guard(() => m.sub!.message({ request: 'start' }, { type: 'answer', sdp }));
     ack(s, msg.id);
   }
 
-  /** `sfu.trickle`: one ICE candidate for the publisher or subscriber connection. */
+  /**
+   * `sfu.trickle`: one ICE candidate for the publisher or subscriber connection. Only candidates
+   * `judgeCandidate` passes reach Janus (others are acknowledged and dropped: a browser's private
+   * host candidates are normal); a line that is no candidate is `BAD_MESSAGE`, and past
+   * `SFU_CANDIDATES_MAX` for one connection `FORBIDDEN`.
+   */
   async trickle(s: Session, msg: ClientMessageOf<'sfu.trickle'>): Promise<void> {
     const { m } = await this.#member(s, msg.room);
     const handle = msg.target === 'publisher' ? m.pub : m.sub;
     if (!handle) throw new ParleyError('FORBIDDEN', `no ${msg.target} connection to trickle to`);
     const c = msg.candidate;
+    if (c === null || c.candidate === '') {
+      await guard(() => handle.trickle(null));
+      ack(s, msg.id);
+      return;
+    }
+    const count = msg.target === 'publisher' ? ++m.pubCandidates : ++m.subCandidates;
+    if (count > SFU_CANDIDATES_MAX) {
+      this.#candidatesDropped?.labels('too_many').inc();
+      throw new ParleyError(
+        'FORBIDDEN',
+        `at most ${SFU_CANDIDATES_MAX} candidates per ${msg.target} connection and description`,
+      );
+    }
+    const verdict = judgeCandidate(c.candidate, this.#policyFor(s));
+    if (verdict !== 'ok') {
+      this.#candidatesDropped?.labels(verdict).inc();
+      if (verdict === 'malformed') throw new ParleyError('BAD_MESSAGE', 'not an ICE candidate line');
+      ack(s, msg.id);
+      return;
+    }
     await guard(() =>
-      handle.trickle(
-        c === null || c.candidate === ''
-          ? null
-          : { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null },
-      ),
+      handle.trickle({
+        candidate: c.candidate,
+        sdpMid: c.sdpMid ?? null,
+        sdpMLineIndex: c.sdpMLineIndex ?? null,
+      }),
     );
     ack(s, msg.id);
+  }
+
+  /** Which candidates of `s` may reach Janus (PARLEY_SFU_PRIVATE_CANDIDATES). */
+  #policyFor(s: Session): CandidatePolicy {
+    const mode = this.#config.sfuPrivateCandidates;
+    if (mode === 'allow') return this.#allowPrivate;
+    if (mode === 'auto' && isPrivateAddress(s.connection?.ip ?? '')) return this.#allowPrivate;
+    return this.#dropPrivate;
+  }
+
+  /** A client's description without the `a=candidate` lines Janus must not be given. */
+  #filterSdp(s: Session, sdp: string): string {
+    const out = filterSdpCandidates(sdp, this.#policyFor(s));
+    if (out.dropped > 0) this.#candidatesDropped?.labels('in_description').inc(out.dropped);
+    return out.sdp;
   }
 
   /**
@@ -550,6 +742,7 @@ export class SfuRooms {
     clearInterval(this.#checkTimer);
     for (const t of this.#shrinkTimers.values()) clearTimeout(t);
     this.#shrinkTimers.clear();
+    this.#created.clear();
     const rooms = [...this.#rooms.values()];
     this.#rooms.clear();
     await Promise.allSettled(rooms.map((r) => this.#dropMembers(r)));
@@ -650,6 +843,8 @@ export class SfuRooms {
       subFeeds: new Map(),
       streams: [],
       janusStreams: [],
+      pubCandidates: 0,
+      subCandidates: 0,
     };
     const raced = r.members.get(s.name);
     if (raced && raced.session === s && !raced.js.closed) {
@@ -734,6 +929,10 @@ export class SfuRooms {
 
   /** Drops this node's state for rooms whose placement is gone or changed (see LOCAL_CHECK_MS). */
   async #checkLocal(): Promise<void> {
+    for (const [room, c] of [...this.#created]) {
+      const p = await this.#directory.sfuPlacement(room).catch(() => null);
+      if (p !== null && p?.epoch !== c.epoch && this.#created.get(room) === c) this.#created.delete(room);
+    }
     for (const r of [...this.#rooms.values()]) {
       const p = await this.#directory.sfuPlacement(r.name).catch(() => null);
       if (p === null || (p && p.epoch === r.placement.epoch && !p.down)) continue;
