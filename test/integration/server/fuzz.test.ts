@@ -43,6 +43,7 @@ const TEMPLATES: Record<ClientMessageType, (to: string) => Record<string, unknow
   'call.decline': () => ({ type: 'call.decline', call: 'c-00000000', busy: true }),
   'call.cancel': () => ({ type: 'call.cancel', call: 'c-00000000' }),
   'call.hangup': () => ({ type: 'call.hangup', call: 'c-00000000' }),
+  'call.resume': (to) => ({ type: 'call.resume', call: 'c-00000000', peer: to }),
   'presence.subscribe': () => ({ type: 'presence.subscribe' }),
   'presence.unsubscribe': () => ({ type: 'presence.unsubscribe' }),
   ping: () => ({ type: 'ping', ts: 1 }),
