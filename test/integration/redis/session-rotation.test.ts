@@ -1,3 +1,4 @@
+// @needs redis-server
 /**
  * Issue 15, findings 5 and 7 across two Parley nodes on one real Redis: the resume token rotates
  * when a session moves between nodes, the old token takes nothing on either node, and a session

@@ -1,3 +1,4 @@
+// @needs redis-server
 /**
  * A call outlives a server restart: the new server knows nothing, so it learns the call again
  * from BOTH parties (`call.resume`), never from one alone, and only then relays their signals.

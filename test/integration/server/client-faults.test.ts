@@ -43,7 +43,12 @@ async function internalCount(server: ParleyServer): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
-const FAST = { PARLEY_RATE_PER_S: '100000', PARLEY_RATE_BURST: '100000' };
+const FAST = {
+  PARLEY_RATE_PER_S: '100000',
+  PARLEY_RATE_BURST: '100000',
+  PARLEY_RATE_BYTES_PER_S: '1000000000',
+  PARLEY_RATE_BYTES_BURST: '1000000000',
+};
 
 describe('Client faults', () => {
   afterEach(async () => {

@@ -19,6 +19,7 @@ import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../../../packages/server/src/http/security-headers.ts';
 import { makeSelfSignedCertificate } from '../../../packages/server/src/tls/self-signed.ts';
+import { shareRoom } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 
@@ -107,6 +108,8 @@ async function bystanders(server: ParleyServer, tag: string) {
   const y = await connectClient(server.wsUrl);
   await x.hello(`${tag}-x`);
   await y.hello(`${tag}-y`);
+  // `signal` is relayed only between members of a shared room or the parties of a call.
+  await shareRoom(`${tag}-room`, x, y);
   let n = 0;
   return {
     async check() {

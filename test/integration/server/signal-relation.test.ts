@@ -1,3 +1,4 @@
+// @needs redis-server
 /**
  * Who may signal whom (security review #6): `signal` is relayed only between the two parties of
  * a call (ringing or active) or members of a room both are in. Anyone else gets the very answer

@@ -1,3 +1,4 @@
+// @needs janus
 /**
  * A hostile client against a real server and a real Janus (issue 15, finding 15): it tries to
  * make many Janus rooms, to make Janus probe addresses inside the server's networks (private
