@@ -50,12 +50,21 @@ describe('browser ↔ CLI', () => {
             blob: Blob | null;
           }) => {
             incoming.accept();
-            void incoming.finished.then(async (r) => {
-              // Read the transport's byte count now, while the connection is still up.
-              let transportBytes = 0;
+            // The transport's byte count, read while the transfer runs and once it finished:
+            // the sender may hang up (closing the connection, whose stats then go) the moment
+            // its last chunk is confirmed, before this page's `finished` handler runs.
+            let transportBytes = 0;
+            const readStats = async () => {
+              let n = 0;
               for (const s of (await peer.pc.getStats()).values()) {
-                if (s.type === 'transport') transportBytes += s.bytesReceived ?? 0;
+                if (s.type === 'transport') n += s.bytesReceived ?? 0;
               }
+              transportBytes = Math.max(transportBytes, n);
+            };
+            const poll = setInterval(() => void readStats().catch(() => {}), 50);
+            void incoming.finished.then(async (r) => {
+              clearInterval(poll);
+              await readStats().catch(() => {});
               w.received = {
                 name: incoming.name,
                 state: r.state,

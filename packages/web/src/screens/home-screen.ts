@@ -167,7 +167,9 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
     type: 'password',
     autocomplete: 'new-password',
     maxLength: LIMITS.passwordMaxChars,
+    'aria-describedby': 'room-password-hint',
   });
+  const passwordError = h('p', { class: 'field-error', role: 'alert' });
   const largeInput = h('input', {
     type: 'checkbox',
     id: 'room-large',
@@ -210,7 +212,18 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
         const ok = isRoomName(room);
         roomError.textContent = ok ? '' : 'Room names use letters, digits, “.”, “-” or “_” (no spaces).';
         roomInput.setAttribute('aria-invalid', String(!ok));
-        if (ok) props.onRoom(room, passwordInput.value || null, largeInput.checked);
+        // The server refuses shorter passwords for a new room, and no protected room has one.
+        const password = passwordInput.value;
+        const passwordOk = password === '' || [...password].length >= LIMITS.passwordMinChars;
+        passwordError.textContent = passwordOk
+          ? ''
+          : `A room password needs at least ${LIMITS.passwordMinChars} characters.`;
+        passwordInput.setAttribute('aria-invalid', String(!passwordOk));
+        if (!passwordOk) {
+          passwordInput.closest('details')?.setAttribute('open', '');
+          passwordInput.focus();
+        }
+        if (ok && passwordOk) props.onRoom(room, password || null, largeInput.checked);
       },
     },
     h('label', { for: 'room-name' }, 'Room name'),
@@ -245,10 +258,11 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
         { class: 'field' },
         h('label', { for: 'room-password-new' }, 'Room password (optional)'),
         passwordInput,
+        passwordError,
         h(
           'p',
-          { class: 'field-hint' },
-          'Set when you create the room; everyone else needs it to join. Share it separately from the link.',
+          { class: 'field-hint', id: 'room-password-hint' },
+          `At least ${LIMITS.passwordMinChars} characters. Set when you create the room; everyone else needs it to join. Share it separately from the link.`,
         ),
       ),
     ),
