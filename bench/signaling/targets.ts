@@ -36,6 +36,10 @@ export const PARLEY_BENCH_ENV: Readonly<Record<string, string>> = {
   PARLEY_RATE_BYTES_PER_S: '1000000000',
   PARLEY_RATE_BYTES_BURST: '1000000000',
   PARLEY_MAX_CONNS_PER_IP: '1000000',
+  // Sockets are counted per address from the first byte, and in total (10,000 by default): the
+  // idle scenario alone opens 10,000 from 127.0.0.1.
+  PARLEY_MAX_SOCKETS_PER_IP: '1000000',
+  PARLEY_MAX_CONNECTIONS: '1000000',
   // Logins per address are rate limited too (5/s, burst 50): the load generator logs in up to
   // 10,000 clients from 127.0.0.1 in seconds.
   PARLEY_HELLO_RATE_PER_S: '1000000',
