@@ -116,7 +116,7 @@ export class ConnectionHandler {
     const at = performance.now();
     if (this.#state === 'closed' || this.#conn.closing) return;
     // Frame and byte rate limits; flooding is judged over a window (session/flood-guard.ts).
-    switch (this.#flood.check(rawBytes(data))) {
+    switch (this.#flood.check(rawBytes(data), at)) {
       case 'pass':
         break;
       case 'reply':

@@ -69,16 +69,19 @@ export class FloodGuard {
   /**
    * Judges one received frame of `bytes` bytes: `pass` (within the limits), `reply` (refused,
    * answer RATE_LIMITED), `silent` (refused, drop without a reply) or `close` (FLOODING).
+   * `now` is the receive time in milliseconds on the constructor's clock.
    */
-  check(bytes: number): FloodVerdict {
-    const i = this.#advance();
+  check(bytes: number, now: number = this.#now()): FloodVerdict {
+    const i = this.#advance(now);
     this.#seen[i]!++;
     // A frame larger than the byte burst (possible only past PARLEY_MAX_FRAME_BYTES, refused as
     // TOO_LARGE anyway) costs the whole burst, so it can still pass once the bucket is full.
     const cost = Math.min(bytes, this.#bytesBurst);
-    if (this.#frames.tokens >= 1 && this.#bytes.tokens >= cost) {
-      this.#frames.take();
-      this.#bytes.take(cost);
+    // One clock reading per frame (`now`, which the connection reads anyway): this runs for
+    // every frame on the relay's hot path.
+    if (this.#frames.level(now) >= 1 && this.#bytes.level(now) >= cost) {
+      this.#frames.spend(1);
+      this.#bytes.spend(cost);
       return 'pass';
     }
     this.#refused[i]!++;
@@ -90,8 +93,8 @@ export class FloodGuard {
   }
 
   /** Moves the window to now, clearing the slots that fell out of it; returns the current slot. */
-  #advance(): number {
-    const slot = Math.floor(this.#now() / this.#slotMs);
+  #advance(now: number): number {
+    const slot = Math.floor(now / this.#slotMs);
     if (slot !== this.#slot) {
       const stale = Math.min(SLOTS, slot - this.#slot);
       for (let k = 1; k <= stale; k++) {

@@ -30,6 +30,25 @@ export class TokenBucket {
     return true;
   }
 
+  /**
+   * Tokens available at `now` (ms, the same clock as the constructor's), refilled up to it. With
+   * `spend`, lets a caller that already read the clock check several buckets and take from all
+   * or none without reading it again (the per-frame path: see flood-guard.ts).
+   */
+  level(now: number): number {
+    const elapsed = now - this.#last;
+    if (elapsed > 0) {
+      this.#tokens = Math.min(this.#burst, this.#tokens + elapsed * this.#ratePerMs);
+      this.#last = now;
+    }
+    return this.#tokens;
+  }
+
+  /** Removes `cost` tokens that `level` said are there. */
+  spend(cost: number): void {
+    this.#tokens -= cost;
+  }
+
   /** Tokens available now (fractional). */
   get tokens(): number {
     const elapsed = this.#now() - this.#last;
