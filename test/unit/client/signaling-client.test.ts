@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { ParleyError } from '@parley/protocol';
 import { ExponentialBackoffPolicy } from '../../../packages/client/src/signaling/reconnect-policy.ts';
 import {
   SignalingClient,
@@ -104,6 +105,42 @@ describe('SignalingClient', () => {
     s.push({ type: 'error', re: s.last('call.invite')?.id, code: 'PEER_NOT_FOUND', message: 'no such peer' });
     await assert.rejects(reply, { name: 'ParleyError', code: 'PEER_NOT_FOUND' });
     assert.equal(client.state, 'open', 'a non-fatal error keeps the connection');
+  });
+
+  it('gives the ParleyError the reason of the error frame; a reason it does not know reads as none', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    const join = client.request({ type: 'room.join', room: 'r' });
+    const message = 'room password required or wrong';
+    s.push({
+      type: 'error',
+      re: s.last('room.join')?.id,
+      code: 'FORBIDDEN',
+      message,
+      reason: 'password_required',
+    });
+    await assert.rejects(join, {
+      name: 'ParleyError',
+      code: 'FORBIDDEN',
+      reason: 'password_required',
+      message,
+    });
+    const again = client.request({ type: 'room.join', room: 'r' });
+    s.push({
+      type: 'error',
+      re: s.last('room.join')?.id,
+      code: 'FORBIDDEN',
+      message: 'm',
+      reason: 'from_the_future',
+    });
+    await assert.rejects(again, (err: unknown) => {
+      assert.ok(err instanceof ParleyError);
+      assert.equal(err.code, 'FORBIDDEN');
+      assert.equal(err.reason, undefined);
+      return true;
+    });
   });
 
   it('times a request out with TimeoutError', async () => {

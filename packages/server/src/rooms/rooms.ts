@@ -110,7 +110,10 @@ export class Rooms {
       });
       if (result.ok) return result;
       if (result.reason === 'full') throw new ParleyError('ROOM_FULL', `room "${room}" is full`);
-      if (attempt >= 2) throw new ParleyError('FORBIDDEN', 'the room changed while joining; try again');
+      if (attempt >= 2)
+        throw new ParleyError('FORBIDDEN', 'the room changed while joining; try again', {
+          reason: 'room_changed',
+        });
     }
   }
 

@@ -117,7 +117,7 @@ export function toErrorReply(
   },
 ): ErrorReply {
   if (err instanceof ParleyError) {
-    return { code: err.code, fatal: err.fatal, frame: errorFrame(err.code, err.message, re) };
+    return { code: err.code, fatal: err.fatal, frame: errorFrame(err.code, err.message, re, err.reason) };
   }
   if (isClientDataFault(err)) {
     const summarise = (suppressed: number) =>

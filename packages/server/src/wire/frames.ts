@@ -16,6 +16,7 @@
 import {
   ERRORS,
   type ErrorCode,
+  type ErrorReason,
   type JsonValue,
   type ServerMessageOf,
   type ServerMessageType,
@@ -67,10 +68,15 @@ export function roomMessageFrame(room: string, fromJson: string, data: JsonValue
 
 /**
  * An `error` frame: `fatal: true` for the codes that close the connection (protocol/src/errors.ts),
- * `re` echoing the request id when there was one.
+ * `re` echoing the request id when there was one, `reason` when the refusal has one.
  */
-export function errorFrame(code: ErrorCode, message: string, re?: string | number): Frame<'error'> {
-  return frame({ type: 'error', code, message, re, fatal: ERRORS[code].fatal ? true : undefined });
+export function errorFrame(
+  code: ErrorCode,
+  message: string,
+  re?: string | number,
+  reason?: ErrorReason,
+): Frame<'error'> {
+  return frame({ type: 'error', code, message, re, fatal: ERRORS[code].fatal ? true : undefined, reason });
 }
 
 const TYPE_PREFIX = '{"type":"';
