@@ -16,7 +16,12 @@ import { ROOM_PASSWORD_REFUSED } from '../../../packages/server/src/auth/room-pa
 import { signAccessToken } from '../../../packages/server/src/auth/token-signer.ts';
 import { connectCall } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
+import {
+  checkServerFrame,
+  closeAllClients,
+  connectClient,
+  type TestClient,
+} from '../../helpers/ws-client.ts';
 
 const SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 const OTHER_SECRET = 'another-secret-of-at-least-32-bytes-length!';
@@ -373,7 +378,11 @@ async function helloWithHeaders(
     ws.on('error', reject);
     ws.once('message', (d) => {
       clearTimeout(t);
-      resolve(JSON.parse(d.toString()) as ServerMessage);
+      try {
+        resolve(checkServerFrame(d.toString()));
+      } catch (err) {
+        reject(err);
+      }
     });
     ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', versions: ['1'], name })));
   });

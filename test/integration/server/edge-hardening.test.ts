@@ -21,7 +21,7 @@ import { CONTENT_SECURITY_POLICY } from '../../../packages/server/src/http/secur
 import { makeSelfSignedCertificate } from '../../../packages/server/src/tls/self-signed.ts';
 import { shareRoom } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
+import { checkServerFrame, closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 
 const SECRET = 'edge-hardening-secret-of-at-least-32-bytes!';
 
@@ -96,7 +96,11 @@ function helloWith(
     ws.on('error', reject);
     ws.once('message', (d) => {
       clearTimeout(t);
-      resolve(JSON.parse(d.toString()) as ServerMessage);
+      try {
+        resolve(checkServerFrame(d.toString()));
+      } catch (err) {
+        reject(err);
+      }
     });
     ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', versions: ['1'], name })));
   });

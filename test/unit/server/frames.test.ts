@@ -120,3 +120,20 @@ describe('wire frames › one builder', () => {
     assert.deepEqual(offenders, []);
   });
 });
+
+describe('test helper › checkServerFrame', () => {
+  it('passes a frame as sent and refuses one off the schema or with a field the schema does not know', async () => {
+    const { checkServerFrame } = await import('../../helpers/ws-client.ts');
+    const ok = frame({ type: 'peer.left', room: 'r', name: 'bob', reason: 'gone' }).text;
+    assert.deepEqual(checkServerFrame(ok), JSON.parse(ok));
+    for (const bad of [
+      '{"type":"peer.left","room":"r","name":"bob","reason":"vanished"}',
+      '{"type":"peer.left","room":"r","name":"bob"}',
+      '{"type":"nope"}',
+      '{"type":"peer.left","room":"r","name":"bob","reason":"gone","extra":1}',
+      '{"type":"room.joined","room":"r","peers":[],"mode":"mesh","re":"1","x":null}',
+      'not json',
+    ])
+      assert.throws(() => checkServerFrame(bad), /off-schema|does not know/, bad);
+  });
+});
