@@ -154,7 +154,8 @@ describe('access tokens, HS256 (PARLEY_AUTH_SECRET)', () => {
   it('FORBIDDEN (session goes on) › a room the token does not list; listed rooms and patterns work', async () => {
     const c = await fresh();
     await c.hello('carol', { token: await hs('carol', { rooms: ['standup', 'team-*'] }) });
-    await expectError(c, { type: 'room.join', room: 'secret-board' }, 'FORBIDDEN');
+    const refused = await expectError(c, { type: 'room.join', room: 'secret-board' }, 'FORBIDDEN');
+    assert.equal(refused.reason, 'room_not_in_token');
     c.send({ type: 'room.join', room: 'team-red', id: 1 });
     assert.equal((await c.next('room.joined')).room, 'team-red');
     c.send({ type: 'room.join', room: 'standup', id: 2 });
@@ -320,6 +321,9 @@ describe('room passwords', () => {
     ); // 2
     assert.equal(missing.message, ROOM_PASSWORD_REFUSED);
     assert.equal(wrong.message, missing.message);
+    // Programs tell them apart by reason, which says only what the guest itself sent.
+    assert.equal(missing.reason, 'password_required');
+    assert.equal(wrong.reason, 'password_wrong');
     assert.ok(!wrong.message.includes('owner-zed'));
     guest.send({ type: 'room.join', room: 'vault', password: 'correct horse', id: 2 }); // 3
     assert.deepEqual((await guest.next('room.joined')).peers, ['owner-zed']);
