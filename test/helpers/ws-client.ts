@@ -8,30 +8,11 @@
  * `next()`/`hello()` throws it, and so does `closeAllClients()` — so protocol drift on the server
  * cannot pass unnoticed. Tests see the frame exactly as the server sent it.
  */
-import { isDeepStrictEqual } from 'node:util';
-import {
-  decodeServer,
-  type ServerMessage,
-  type ServerMessageOf,
-  type ServerMessageType,
-} from '@parley/protocol';
+import type { ServerMessage, ServerMessageOf, ServerMessageType } from '@parley/protocol';
 import { WebSocket } from 'ws';
+import { checkServerFrame } from './server-frames.ts';
 
-/**
- * Parses a server frame and checks it with `decodeServer`. Throws when the frame does not decode,
- * or when decoding changed it (a field the schema does not know was dropped): the server must
- * send only what the protocol defines. Returns the frame as sent.
- */
-export function checkServerFrame(text: string): ServerMessage {
-  const decoded = decodeServer(text);
-  if (!decoded.ok)
-    throw new Error(`off-schema server frame (${decoded.code}: ${decoded.message}): ${text.slice(0, 300)}`);
-  const raw = JSON.parse(text) as ServerMessage;
-  if (!isDeepStrictEqual(decoded.msg, raw)) {
-    throw new Error(`server frame with fields the schema does not know: ${text.slice(0, 300)}`);
-  }
-  return raw;
-}
+export { checkServerFrame };
 
 /** How the socket closed. */
 export interface Closed {

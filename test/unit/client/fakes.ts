@@ -4,7 +4,9 @@
  * negotiationneeded and trickle candidates. They test our logic only; real calls are proven in
  * Chromium by the e2e suite.
  */
+
 import type { WebSocketLike } from '../../../packages/client/src/signaling/signaling-client.ts';
+import { checkServerFrame } from '../../helpers/server-frames.ts';
 
 /** A WebSocket whose server side is driven by the test. */
 export class FakeSocket implements WebSocketLike {
@@ -33,8 +35,15 @@ export class FakeSocket implements WebSocketLike {
     this.readyState = 1;
     this.onopen?.({});
   }
+  /**
+   * Delivers a server frame to the SDK. An object must be a frame the protocol defines (checked
+   * with the real decoder, so a test cannot pass by pushing a frame the SDK would drop); a string
+   * goes through as it is (for tests of malformed input).
+   */
   push(frame: unknown): void {
-    this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) });
+    const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    if (typeof frame !== 'string') checkServerFrame(text);
+    this.onmessage?.({ data: text });
   }
   drop(code = 1006, reason = ''): void {
     this.readyState = 3;

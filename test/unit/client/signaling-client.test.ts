@@ -128,13 +128,16 @@ describe('SignalingClient', () => {
       message,
     });
     const again = client.request({ type: 'room.join', room: 'r' });
-    s.push({
-      type: 'error',
-      re: s.last('room.join')?.id,
-      code: 'FORBIDDEN',
-      message: 'm',
-      reason: 'from_the_future',
-    });
+    // A string: a reason this SDK does not know is off its schema on purpose.
+    s.push(
+      JSON.stringify({
+        type: 'error',
+        re: s.last('room.join')?.id,
+        code: 'FORBIDDEN',
+        message: 'm',
+        reason: 'from_the_future',
+      }),
+    );
     await assert.rejects(again, (err: unknown) => {
       assert.ok(err instanceof ParleyError);
       assert.equal(err.code, 'FORBIDDEN');
@@ -172,8 +175,9 @@ describe('SignalingClient', () => {
     const seen: string[] = [];
     client.on('message', (m) => seen.push(m.type));
     s.push('not json');
-    s.push({ type: 'no.such.type' });
-    s.push({ type: 'peer.joined', room: 'r' }); // missing name
+    // Strings: the fake server passes them as they are (objects must be on the schema).
+    s.push(JSON.stringify({ type: 'no.such.type' }));
+    s.push(JSON.stringify({ type: 'peer.joined', room: 'r' })); // missing name
     s.push({ type: 'peer.joined', room: 'r', name: 'bob' });
     assert.deepEqual(seen, ['peer.joined']);
     assert.equal(client.state, 'open');
