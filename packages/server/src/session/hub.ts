@@ -284,10 +284,9 @@ export class Hub {
     const next = newToken();
     session.beginRotation(next);
     this.#metrics.resumes.inc();
-    this.#metrics.frameOut('welcome');
-    conn.sendTracked(this.#welcomeFrame(session, version, true, re, next).text, (ok) =>
-      this.#rotated(session, conn, next, ok),
-    );
+    const welcome = this.#welcomeFrame(session, version, true, re, next);
+    this.#metrics.frameOut(welcome.type);
+    conn.sendTracked(welcome.text, (ok) => this.#rotated(session, conn, next, ok));
     session.beginFlush(conn, frames);
     const written = (ok: boolean) => {
       if (ok) session.flushWritten(conn);
