@@ -10,7 +10,7 @@
  */
 import type { ServerMessage, ServerMessageOf, ServerMessageType } from '@parley/protocol';
 import { WebSocket } from 'ws';
-import { checkServerFrame } from './server-frames.ts';
+import { checkServerFrame } from './frame-checks.ts';
 
 export { checkServerFrame };
 

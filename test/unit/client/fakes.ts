@@ -6,7 +6,7 @@
  */
 
 import type { WebSocketLike } from '../../../packages/client/src/signaling/signaling-client.ts';
-import { checkServerFrame } from '../../helpers/server-frames.ts';
+import { checkClientFrame, checkServerFrame } from '../../helpers/frame-checks.ts';
 
 /** A WebSocket whose server side is driven by the test. */
 export class FakeSocket implements WebSocketLike {
@@ -19,11 +19,18 @@ export class FakeSocket implements WebSocketLike {
   onclose: ((ev: { code: number; reason: string }) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
 
+  /**
+   * Whether every `signal` sent must carry the SDK's signal vocabulary (true for a ParleyClient;
+   * a bare SignalingClient may send any JSON).
+   */
+  sdkSignals = true;
+
   constructor(url: string) {
     this.url = url;
   }
   send(data: string): void {
     if (this.readyState !== 1) throw new Error('not open');
+    checkClientFrame(data, { sdkSignals: this.sdkSignals });
     this.sent.push(JSON.parse(data) as Record<string, unknown>);
   }
   close(code?: number, reason?: string): void {
@@ -56,11 +63,15 @@ export class FakeSocket implements WebSocketLike {
 }
 
 /** A WebSocket constructor that records every socket it makes. */
-export function fakeWebSocket(): { WebSocket: new (url: string) => FakeSocket; sockets: FakeSocket[] } {
+export function fakeWebSocket(options: { sdkSignals?: boolean } = {}): {
+  WebSocket: new (url: string) => FakeSocket;
+  sockets: FakeSocket[];
+} {
   const sockets: FakeSocket[] = [];
   class WS extends FakeSocket {
     constructor(url: string) {
       super(url);
+      if (options.sdkSignals !== undefined) this.sdkSignals = options.sdkSignals;
       sockets.push(this);
     }
   }

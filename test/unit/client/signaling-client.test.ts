@@ -32,7 +32,8 @@ afterEach(() => {
 });
 
 function make(over: Partial<SignalingClientOptions> = {}) {
-  const ws = fakeWebSocket();
+  // A bare SignalingClient: `signal` data is the app's own JSON here.
+  const ws = fakeWebSocket({ sdkSignals: false });
   const client = new SignalingClient(URL, {
     name: 'alice',
     WebSocket: ws.WebSocket,
