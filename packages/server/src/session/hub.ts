@@ -107,11 +107,11 @@ export class Hub {
   /** Registers this node with the directory (routing and presence). */
   async start(): Promise<void> {
     const handlers: NodeHandlers & ClusterNodeHandlers = {
-      deliver: (name, frame) => {
+      deliver: (name, text) => {
         const s = this.registry.byName(name);
         if (!s) return false;
-        // Another node built it with wire/frames.ts; the directory carries the text only.
-        s.send(frameFromText(frame));
+        // Built with wire/frames.ts (on this node or another); the directory carries text only.
+        s.send(frameFromText(text));
         return true;
       },
       presence: (name, online) => this.presence.changed(name, online),
