@@ -2,9 +2,17 @@
  * A raw `ws` test client for the signaling protocol: send objects or raw frames, await the next
  * frame (optionally of a type) with a timeout, and observe the close code/reason.
  * Every client made here is closed by `closeAllClients()` (call it in `afterEach`).
+ *
+ * Every frame received is checked with the protocol's own decoder ({@link checkServerFrame}): a
+ * frame off the schema (or carrying a field the schema does not know) fails the test — the next
+ * `next()`/`hello()` throws it, and so does `closeAllClients()` — so protocol drift on the server
+ * cannot pass unnoticed. Tests see the frame exactly as the server sent it.
  */
 import type { ServerMessage, ServerMessageOf, ServerMessageType } from '@parley/protocol';
 import { WebSocket } from 'ws';
+import { checkServerFrame } from './frame-checks.ts';
+
+export { checkServerFrame };
 
 /** How the socket closed. */
 export interface Closed {
@@ -17,6 +25,8 @@ export interface TestClient {
   readonly ws: WebSocket;
   /** Every frame received so far and not yet taken by `next`. */
   readonly frames: ServerMessage[];
+  /** Frames that failed `checkServerFrame` (they are not in `frames`). */
+  readonly offSchema: Error[];
   send(obj: unknown): void;
   sendRaw(data: string | Buffer, options?: { binary?: boolean }): void;
   /** The next frame (of `type`, skipping others — skipped frames stay queued). */
@@ -28,6 +38,8 @@ export interface TestClient {
 }
 
 const open = new Set<TestClient>();
+/** Every client made since the last `closeAllClients()`, closed or not (for its off-schema frames). */
+const made = new Set<TestClient>();
 
 /** Opens a client on `wsUrl` and waits for the socket to open (`origin` sets the Origin header). */
 export async function connectClient(wsUrl: string, options: { origin?: string } = {}): Promise<TestClient> {
@@ -36,6 +48,7 @@ export async function connectClient(wsUrl: string, options: { origin?: string } 
     ...(options.origin ? { origin: options.origin } : {}),
   });
   const frames: ServerMessage[] = [];
+  const offSchema: Error[] = [];
   const waiters = new Set<() => void>();
   const wakeAll = () => {
     for (const w of [...waiters]) w();
@@ -50,7 +63,11 @@ export async function connectClient(wsUrl: string, options: { origin?: string } 
   });
   ws.on('error', () => {});
   ws.on('message', (data) => {
-    frames.push(JSON.parse(data.toString()) as ServerMessage);
+    try {
+      frames.push(checkServerFrame(data.toString()));
+    } catch (err) {
+      offSchema.push(err as Error);
+    }
     wakeAll();
   });
   await new Promise<void>((resolve, reject) => {
@@ -68,6 +85,7 @@ export async function connectClient(wsUrl: string, options: { origin?: string } 
   ): Promise<ServerMessage> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (offSchema.length > 0) throw offSchema[0];
       const i = frames.findIndex(match);
       if (i >= 0) return frames.splice(i, 1)[0]!;
       const left = deadline - Date.now();
@@ -103,6 +121,7 @@ export async function connectClient(wsUrl: string, options: { origin?: string } 
   const client: TestClient = {
     ws,
     frames,
+    offSchema,
     send: (obj) => ws.send(JSON.stringify(obj)),
     sendRaw: (data, o = {}) => ws.send(data, { binary: o.binary ?? typeof data !== 'string' }),
     next,
@@ -123,14 +142,25 @@ export async function connectClient(wsUrl: string, options: { origin?: string } 
     },
   };
   open.add(client);
+  made.add(client);
   return client;
 }
 
-/** Closes every client still open. */
+/**
+ * Closes every client still open, then throws if any client made here since the last call received
+ * an off-schema frame.
+ */
 export async function closeAllClients(): Promise<void> {
   const all = [...open];
   open.clear();
   await Promise.all(all.map((c) => c.close()));
+  const problems = [...made].flatMap((c) => c.offSchema);
+  made.clear();
+  if (problems.length > 0)
+    throw new AggregateError(
+      problems,
+      `${problems.length} off-schema server frame(s): ${problems[0]!.message}`,
+    );
 }
 
 /** The frame answering request `re` (taken out of the client's queue), whatever its type. */

@@ -290,7 +290,7 @@ export class Call extends TypedEmitter<CallEvents> {
   #sendBye(reason: string): void {
     const data: SignalData = { kind: 'bye', scope: this.scope, reason };
     try {
-      this.#host.send({ type: 'signal', to: this.remote, data: data as unknown as JsonValue });
+      this.#host.send({ type: 'signal', to: this.remote, data });
     } catch {
       // Signaling is closed: nothing more can be said.
     }

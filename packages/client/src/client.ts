@@ -6,6 +6,7 @@
 import {
   assertNever,
   type ClientMessage,
+  decodeSignalData,
   type JsonValue,
   type ParleyError,
   type RoomMode,
@@ -33,7 +34,7 @@ import {
   type PeerSessionOptions,
   type RTCPeerConnectionConstructor,
 } from './peer/peer-session.ts';
-import { parseSignalData, type Scope } from './peer/signal-data.ts';
+import type { Scope } from './peer/signal-data.ts';
 import { Room } from './room.ts';
 import type { ReconnectPolicy } from './signaling/reconnect-policy.ts';
 import {
@@ -425,8 +426,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       localName: this.name,
       remoteName: remote,
       scope,
-      send: (data) =>
-        this.#signaling.send({ type: 'signal', to: remote, data: data as unknown as JsonValue }),
+      send: (data) => this.#signaling.send({ type: 'signal', to: remote, data }),
       signalingUp: () => this.#signaling.state === 'open',
       iceServers: this.#iceServers,
       ...(this.#options.rtcConfiguration ? { rtcConfiguration: this.#options.rtcConfiguration } : {}),
@@ -514,11 +514,16 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
         this.#rooms.get(msg.room)?.onSfuFeeds(msg.feeds.map((f) => f.name));
         return;
       case 'signal': {
-        const data = parseSignalData(msg.data);
-        if (!data) {
-          this.#log.debug('signal data not understood', { from: msg.from });
+        const decoded = decodeSignalData(msg.data);
+        if (!decoded.ok) {
+          this.#log.debug('signal data not understood', {
+            from: msg.from,
+            code: decoded.code,
+            error: decoded.message,
+          });
           return;
         }
+        const data = decoded.msg;
         if (data.scope.startsWith('call:')) {
           const call = this.#calls.get(data.scope.slice(5));
           if (call && call.remote === msg.from) call.onSignal(data);

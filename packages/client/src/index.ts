@@ -14,6 +14,7 @@
 export type {
   CallEndReason,
   ErrorCode,
+  ErrorReason,
   JsonValue,
   PeerLeftReason,
   RoomMode,

@@ -104,13 +104,71 @@ export function closeCodeFor(code: ErrorCode): number {
   return spec.closeCode ?? 4000;
 }
 
+/** What a reason means and under which code it is sent. */
+export interface ErrorReasonSpec {
+  readonly code: ErrorCode;
+  readonly summary: string;
+}
+
+/**
+ * Machine-readable reasons some errors carry next to their code (`error.reason`), where a program
+ * must tell apart refusals that share a code (FORBIDDEN covers several) and would otherwise have
+ * to read `message`, which is for people and may change. Reasons are stable forever, like codes;
+ * an error without one is told apart by its code alone. A client ignores a reason it does not know
+ * (a newer server may add some).
+ */
+export const ERROR_REASONS = {
+  password_required: {
+    code: 'FORBIDDEN',
+    summary:
+      'The room is protected and `room.join` carried no password. (The message is the same as for a wrong one.)',
+  },
+  password_wrong: {
+    code: 'FORBIDDEN',
+    summary: 'The room is protected and the password in `room.join` does not match.',
+  },
+  password_too_short: {
+    code: 'BAD_MESSAGE',
+    summary: 'The password would create a protected room but is shorter than `LIMITS.passwordMinChars` (8).',
+  },
+  room_open: {
+    code: 'FORBIDDEN',
+    summary: 'A password was given for a room that exists without one: join without a password.',
+  },
+  room_not_in_token: {
+    code: 'FORBIDDEN',
+    summary: "The access token's `rooms` claim does not allow this room.",
+  },
+  room_changed: {
+    code: 'FORBIDDEN',
+    summary: 'The room was created or emptied by someone else while joining, more than once: try again.',
+  },
+} as const satisfies Record<string, ErrorReasonSpec>;
+
+export type ErrorReason = keyof typeof ERROR_REASONS;
+export const ERROR_REASON_LIST = Object.keys(ERROR_REASONS) as ErrorReason[];
+
+export function isErrorReason(reason: string): reason is ErrorReason {
+  return Object.hasOwn(ERROR_REASONS, reason);
+}
+
 /** An error with a stable protocol code, thrown by handlers and carried to the wire or to the app. */
 export class ParleyError extends Error {
   override readonly name = 'ParleyError';
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown }) {
-    super(message ?? ERRORS[code].summary, options);
+  /** Which refusal of `code` this is, when the server says (see {@link ERROR_REASONS}). */
+  readonly reason: ErrorReason | undefined;
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { cause?: unknown; reason?: ErrorReason | undefined },
+  ) {
+    super(
+      message ?? ERRORS[code].summary,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
+    this.reason = options?.reason;
   }
   get fatal(): boolean {
     return ERRORS[this.code].fatal;

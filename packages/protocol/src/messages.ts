@@ -6,7 +6,7 @@
  * without breaking older clients. See docs/PROTOCOL.md.
  */
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode } from './errors.ts';
+import { ERROR_CODES, ERROR_REASON_LIST, type ErrorCode, type ErrorReason } from './errors.ts';
 import { LIMITS, NAME_PATTERN } from './limits.ts';
 
 /** Any JSON value. `data` fields carry app payloads the server relays without looking inside. */
@@ -278,6 +278,11 @@ export const ErrorFrame = evt('error', {
   code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]),
   message: z.string(),
   fatal: z.boolean().optional(),
+  /** Which refusal of `code` this is, for programs (errors.ts `ERROR_REASONS`); an unknown one reads as absent. */
+  reason: z
+    .enum(ERROR_REASON_LIST as [ErrorReason, ...ErrorReason[]])
+    .optional()
+    .catch(undefined),
 });
 export const RoomJoined = evt('room.joined', {
   room: RoomName,

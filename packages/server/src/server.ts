@@ -22,12 +22,12 @@ import { createLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import type { Authorizer } from './session/authorizer.ts';
 import { ConnectionHandler, type HandlerHooks } from './session/connection-handler.ts';
-import { errorFrame } from './session/error-boundary.ts';
 import { Hub } from './session/hub.ts';
 import { loadTls } from './tls/load-tls.ts';
 import { guardSockets } from './transport/socket-guard.ts';
 import { WsTransport } from './transport/ws-transport.ts';
 import { janusTurnDisabledReason, janusTurnKeyMatches, janusTurnReply } from './turn/janus-turn.ts';
+import { errorFrame, frame } from './wire/frames.ts';
 
 /** How long clients are told to wait before reconnecting after `server.draining`. */
 const RECONNECT_AFTER_DRAIN_MS = 1000;
@@ -271,18 +271,15 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       draining = true;
       const t = transport!;
       t.startDraining();
-      const drainingFrame = JSON.stringify({
-        type: 'server.draining',
-        reconnectMs: RECONNECT_AFTER_DRAIN_MS,
-      });
+      const drainingFrame = frame({ type: 'server.draining', reconnectMs: RECONNECT_AFTER_DRAIN_MS });
       const shutdownFrame = errorFrame('SHUTTING_DOWN', 'the server is shutting down; reconnect shortly');
       const open = [...t.connections];
       for (const conn of open) {
-        metrics.frameOut('server.draining');
-        conn.send(drainingFrame);
-        metrics.frameOut('error');
+        metrics.frameOut(drainingFrame.type);
+        conn.send(drainingFrame.text);
+        metrics.frameOut(shutdownFrame.type);
         metrics.errors.labels('SHUTTING_DOWN').inc();
-        conn.send(shutdownFrame);
+        conn.send(shutdownFrame.text);
         conn.closeFor('SHUTTING_DOWN');
       }
       log.info({ connections: open.length, drainMs: config.drainMs }, 'draining');

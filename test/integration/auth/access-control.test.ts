@@ -16,7 +16,12 @@ import { ROOM_PASSWORD_REFUSED } from '../../../packages/server/src/auth/room-pa
 import { signAccessToken } from '../../../packages/server/src/auth/token-signer.ts';
 import { connectCall } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
+import {
+  checkServerFrame,
+  closeAllClients,
+  connectClient,
+  type TestClient,
+} from '../../helpers/ws-client.ts';
 
 const SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 const OTHER_SECRET = 'another-secret-of-at-least-32-bytes-length!';
@@ -149,7 +154,8 @@ describe('access tokens, HS256 (PARLEY_AUTH_SECRET)', () => {
   it('FORBIDDEN (session goes on) › a room the token does not list; listed rooms and patterns work', async () => {
     const c = await fresh();
     await c.hello('carol', { token: await hs('carol', { rooms: ['standup', 'team-*'] }) });
-    await expectError(c, { type: 'room.join', room: 'secret-board' }, 'FORBIDDEN');
+    const refused = await expectError(c, { type: 'room.join', room: 'secret-board' }, 'FORBIDDEN');
+    assert.equal(refused.reason, 'room_not_in_token');
     c.send({ type: 'room.join', room: 'team-red', id: 1 });
     assert.equal((await c.next('room.joined')).room, 'team-red');
     c.send({ type: 'room.join', room: 'standup', id: 2 });
@@ -315,6 +321,9 @@ describe('room passwords', () => {
     ); // 2
     assert.equal(missing.message, ROOM_PASSWORD_REFUSED);
     assert.equal(wrong.message, missing.message);
+    // Programs tell them apart by reason, which says only what the guest itself sent.
+    assert.equal(missing.reason, 'password_required');
+    assert.equal(wrong.reason, 'password_wrong');
     assert.ok(!wrong.message.includes('owner-zed'));
     guest.send({ type: 'room.join', room: 'vault', password: 'correct horse', id: 2 }); // 3
     assert.deepEqual((await guest.next('room.joined')).peers, ['owner-zed']);
@@ -373,7 +382,11 @@ async function helloWithHeaders(
     ws.on('error', reject);
     ws.once('message', (d) => {
       clearTimeout(t);
-      resolve(JSON.parse(d.toString()) as ServerMessage);
+      try {
+        resolve(checkServerFrame(d.toString()));
+      } catch (err) {
+        reject(err);
+      }
     });
     ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', versions: ['1'], name })));
   });

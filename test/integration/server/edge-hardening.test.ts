@@ -21,7 +21,7 @@ import { CONTENT_SECURITY_POLICY } from '../../../packages/server/src/http/secur
 import { makeSelfSignedCertificate } from '../../../packages/server/src/tls/self-signed.ts';
 import { shareRoom } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
+import { checkServerFrame, closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 
 const SECRET = 'edge-hardening-secret-of-at-least-32-bytes!';
 
@@ -96,7 +96,11 @@ function helloWith(
     ws.on('error', reject);
     ws.once('message', (d) => {
       clearTimeout(t);
-      resolve(JSON.parse(d.toString()) as ServerMessage);
+      try {
+        resolve(checkServerFrame(d.toString()));
+      } catch (err) {
+        reject(err);
+      }
     });
     ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', versions: ['1'], name })));
   });
@@ -368,9 +372,28 @@ describe('room passwords (finding 12)', () => {
     c.send({ type: 'room.join', room: 'tiny', password: 'x', id: 's1' });
     const err = await c.next('error');
     assert.equal(err.code, 'BAD_MESSAGE');
+    assert.equal(err.reason, 'password_too_short');
     assert.match(err.message, /at least 8/);
     c.send({ type: 'room.join', room: 'tiny', password: 'eight-chars', id: 's2' });
     assert.equal((await c.next('room.joined')).room, 'tiny');
+  });
+
+  it('a password for a room that is open answers FORBIDDEN with reason room_open; joining without one works', async () => {
+    const server = await startServer();
+    const owner = await connectClient(server.wsUrl);
+    await owner.hello('open-owner');
+    owner.send({ type: 'room.join', room: 'lobby', id: 'o1' });
+    await owner.next('room.joined');
+    const guest = await connectClient(server.wsUrl);
+    await guest.hello('open-guest');
+    guest.send({ type: 'room.join', room: 'lobby', password: 'eight-chars', id: 'g1' });
+    const err = await guest.next('error');
+    assert.equal(err.code, 'FORBIDDEN');
+    assert.equal(err.reason, 'room_open');
+    assert.equal(err.re, 'g1');
+    assert.match(err.message, /room is open/);
+    guest.send({ type: 'room.join', room: 'lobby', id: 'g2' });
+    assert.deepEqual((await guest.next('room.joined')).peers, ['open-owner']);
   });
 });
 

@@ -24,7 +24,12 @@ import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { until } from '../../helpers/wait.ts';
-import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
+import {
+  checkServerFrame,
+  closeAllClients,
+  connectClient,
+  type TestClient,
+} from '../../helpers/ws-client.ts';
 
 const FAST = { PARLEY_RATE_PER_S: '10000', PARLEY_RATE_BURST: '10000' };
 
@@ -403,7 +408,7 @@ describe('SFU abuse (real Janus)', () => {
     async function from(address: string, name: string) {
       const ws = new WebSocket(server.wsUrl, { headers: { 'x-forwarded-for': address } });
       const frames: unknown[] = [];
-      ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+      ws.on('message', (d) => frames.push(checkServerFrame(String(d))));
       await once(ws, 'open');
       const send = (f: unknown) => ws.send(JSON.stringify(f));
       send({ type: 'hello', id: 'h', versions: ['1'], name });

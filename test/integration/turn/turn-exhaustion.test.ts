@@ -22,6 +22,7 @@ import {
   startCoturn,
 } from '../../helpers/coturn.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
+import { checkServerFrame } from '../../helpers/ws-client.ts';
 
 const USER_QUOTA = 4;
 const TOTAL_QUOTA = 16;
@@ -41,7 +42,7 @@ async function helloFrom(wsUrl: string, ip: string, name: string): Promise<Peer>
   const ws = new WebSocket(wsUrl, { headers: { 'x-forwarded-for': ip }, perMessageDeflate: false });
   sockets.add(ws);
   const frames: ServerMessage[] = [];
-  ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as ServerMessage));
+  ws.on('message', (d) => frames.push(checkServerFrame(d.toString())));
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);

@@ -53,7 +53,12 @@ describe('hashRoomPassword / verifyRoomPassword', () => {
 });
 
 describe('admitWithPassword', () => {
-  const refused = (message: string | RegExp) => ({ name: 'ParleyError', code: 'FORBIDDEN', message });
+  const refused = (message: string | RegExp, reason: string) => ({
+    name: 'ParleyError',
+    code: 'FORBIDDEN',
+    message,
+    reason,
+  });
 
   it('the first joiner of an empty room without a password leaves it open', async () => {
     assert.deepEqual(await admitWithPassword({ occupied: false, hash: undefined, offered: undefined }), {
@@ -74,6 +79,7 @@ describe('admitWithPassword', () => {
         name: 'ParleyError',
         code: 'BAD_MESSAGE',
         message: /at least 8 characters/,
+        reason: 'password_too_short',
       });
     }
     // Eight code points, even when each is two UTF-16 units, is enough.
@@ -87,7 +93,7 @@ describe('admitWithPassword', () => {
     const hash = await hashRoomPassword('long-enough', FAST);
     await assert.rejects(
       admitWithPassword({ occupied: true, hash, offered: 'x' }),
-      refused(ROOM_PASSWORD_REFUSED),
+      refused(ROOM_PASSWORD_REFUSED, 'password_wrong'),
     );
   });
 
@@ -96,22 +102,22 @@ describe('admitWithPassword', () => {
     assert.deepEqual(await admitWithPassword({ occupied: true, hash, offered: 'pw' }), { kind: 'match' });
     await assert.rejects(
       admitWithPassword({ occupied: true, hash, offered: 'nope' }),
-      refused(ROOM_PASSWORD_REFUSED),
+      refused(ROOM_PASSWORD_REFUSED, 'password_wrong'),
     );
   });
 
-  it('answers a missing password exactly like a wrong one', async () => {
+  it('answers a missing password with the message of a wrong one (the reason says only what was sent)', async () => {
     const hash = await hashRoomPassword('pw', FAST);
     await assert.rejects(
       admitWithPassword({ occupied: true, hash, offered: undefined }),
-      refused(ROOM_PASSWORD_REFUSED),
+      refused(ROOM_PASSWORD_REFUSED, 'password_required'),
     );
   });
 
   it('refuses a password for a room that exists without one (rather than pretending it is private)', async () => {
     await assert.rejects(
       admitWithPassword({ occupied: true, hash: undefined, offered: 'pw' }),
-      refused(/room is open/),
+      refused(/room is open/, 'room_open'),
     );
     assert.deepEqual(await admitWithPassword({ occupied: true, hash: undefined, offered: undefined }), {
       kind: 'open',

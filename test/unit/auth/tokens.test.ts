@@ -250,7 +250,11 @@ describe('authorizeName / authorizeRoom', () => {
       assert.doesNotThrow(() => authorizeRoom(claims, room), room);
     }
     for (const room of ['standup2', 'xteam-red', 'team', 'ab', 'acb']) {
-      assert.throws(() => authorizeRoom(claims, room), { code: 'FORBIDDEN' }, room);
+      assert.throws(
+        () => authorizeRoom(claims, room),
+        { code: 'FORBIDDEN', reason: 'room_not_in_token' },
+        room,
+      );
     }
   });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { LIMITS } from '@parley/protocol';
 import type { Call } from '../../../packages/client/src/call.ts';
 import { ParleyClient } from '../../../packages/client/src/client.ts';
 import type { RTCPeerConnectionConstructor } from '../../../packages/client/src/peer/peer-session.ts';
@@ -146,6 +147,43 @@ describe('ParleyClient › calls (fake server, fake peer connection)', () => {
     });
     await new Promise((r) => setTimeout(r, 10));
     assert.equal((call.peer!.pc as unknown as FakePeerConnection).remoteDescription, null);
+  });
+});
+
+describe('ParleyClient › signal data decoded with the protocol schemas', () => {
+  it('passes a candidate at LIMITS.candidateMaxChars to the peer and drops one over it or with a bad scope', async () => {
+    const { client, s } = await start();
+    const incoming = new Promise<Call>((resolve) => client.on('incoming', resolve));
+    s.push({ type: 'call.incoming', call: 'c6', from: 'bob' });
+    const call = await incoming;
+    const accepting = call.accept({ media: false });
+    await until(() => s.last('call.accept'));
+    s.push({ type: 'call.accepted', re: s.last('call.accept')?.id, call: 'c6', peer: 'bob' });
+    await accepting;
+    s.push({
+      type: 'signal',
+      from: 'bob',
+      data: { kind: 'description', scope: 'call:c6', description: { type: 'offer', sdp: 'v=0' } },
+    });
+    const pc = call.peer!.pc as unknown as FakePeerConnection;
+    await until(() => pc.remoteDescription, 'offer applied');
+    const line = (n: number) => `candidate:${'1'.repeat(n - 10)}`;
+    const candidate = (text: string, scope = 'call:c6') =>
+      s.push({
+        type: 'signal',
+        from: 'bob',
+        data: { kind: 'candidate', scope, candidate: { candidate: text } },
+      });
+    candidate(line(LIMITS.candidateMaxChars + 1));
+    candidate(line(20), 'call:');
+    candidate(line(20), `call:c6${' '.repeat(LIMITS.idMaxChars)}`);
+    candidate(line(LIMITS.candidateMaxChars));
+    await until(() => pc.addedCandidates.length > 0, 'candidate added');
+    await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(
+      pc.addedCandidates.map((c) => c.candidate?.length),
+      [LIMITS.candidateMaxChars],
+    );
   });
 });
 

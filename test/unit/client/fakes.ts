@@ -4,7 +4,9 @@
  * negotiationneeded and trickle candidates. They test our logic only; real calls are proven in
  * Chromium by the e2e suite.
  */
+
 import type { WebSocketLike } from '../../../packages/client/src/signaling/signaling-client.ts';
+import { checkClientFrame, checkServerFrame } from '../../helpers/frame-checks.ts';
 
 /** A WebSocket whose server side is driven by the test. */
 export class FakeSocket implements WebSocketLike {
@@ -17,11 +19,18 @@ export class FakeSocket implements WebSocketLike {
   onclose: ((ev: { code: number; reason: string }) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
 
+  /**
+   * Whether every `signal` sent must carry the SDK's signal vocabulary (true for a ParleyClient;
+   * a bare SignalingClient may send any JSON).
+   */
+  sdkSignals = true;
+
   constructor(url: string) {
     this.url = url;
   }
   send(data: string): void {
     if (this.readyState !== 1) throw new Error('not open');
+    checkClientFrame(data, { sdkSignals: this.sdkSignals });
     this.sent.push(JSON.parse(data) as Record<string, unknown>);
   }
   close(code?: number, reason?: string): void {
@@ -33,8 +42,15 @@ export class FakeSocket implements WebSocketLike {
     this.readyState = 1;
     this.onopen?.({});
   }
+  /**
+   * Delivers a server frame to the SDK. An object must be a frame the protocol defines (checked
+   * with the real decoder, so a test cannot pass by pushing a frame the SDK would drop); a string
+   * goes through as it is (for tests of malformed input).
+   */
   push(frame: unknown): void {
-    this.onmessage?.({ data: typeof frame === 'string' ? frame : JSON.stringify(frame) });
+    const text = typeof frame === 'string' ? frame : JSON.stringify(frame);
+    if (typeof frame !== 'string') checkServerFrame(text);
+    this.onmessage?.({ data: text });
   }
   drop(code = 1006, reason = ''): void {
     this.readyState = 3;
@@ -47,11 +63,15 @@ export class FakeSocket implements WebSocketLike {
 }
 
 /** A WebSocket constructor that records every socket it makes. */
-export function fakeWebSocket(): { WebSocket: new (url: string) => FakeSocket; sockets: FakeSocket[] } {
+export function fakeWebSocket(options: { sdkSignals?: boolean } = {}): {
+  WebSocket: new (url: string) => FakeSocket;
+  sockets: FakeSocket[];
+} {
   const sockets: FakeSocket[] = [];
   class WS extends FakeSocket {
     constructor(url: string) {
       super(url);
+      if (options.sdkSignals !== undefined) this.sdkSignals = options.sdkSignals;
       sockets.push(this);
     }
   }

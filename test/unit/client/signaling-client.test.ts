@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import { ParleyError } from '@parley/protocol';
 import { ExponentialBackoffPolicy } from '../../../packages/client/src/signaling/reconnect-policy.ts';
 import {
   SignalingClient,
@@ -31,7 +32,8 @@ afterEach(() => {
 });
 
 function make(over: Partial<SignalingClientOptions> = {}) {
-  const ws = fakeWebSocket();
+  // A bare SignalingClient: `signal` data is the app's own JSON here.
+  const ws = fakeWebSocket({ sdkSignals: false });
   const client = new SignalingClient(URL, {
     name: 'alice',
     WebSocket: ws.WebSocket,
@@ -106,6 +108,45 @@ describe('SignalingClient', () => {
     assert.equal(client.state, 'open', 'a non-fatal error keeps the connection');
   });
 
+  it('gives the ParleyError the reason of the error frame; a reason it does not know reads as none', async () => {
+    const { client, sockets } = make();
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    const join = client.request({ type: 'room.join', room: 'r' });
+    const message = 'room password required or wrong';
+    s.push({
+      type: 'error',
+      re: s.last('room.join')?.id,
+      code: 'FORBIDDEN',
+      message,
+      reason: 'password_required',
+    });
+    await assert.rejects(join, {
+      name: 'ParleyError',
+      code: 'FORBIDDEN',
+      reason: 'password_required',
+      message,
+    });
+    const again = client.request({ type: 'room.join', room: 'r' });
+    // A string: a reason this SDK does not know is off its schema on purpose.
+    s.push(
+      JSON.stringify({
+        type: 'error',
+        re: s.last('room.join')?.id,
+        code: 'FORBIDDEN',
+        message: 'm',
+        reason: 'from_the_future',
+      }),
+    );
+    await assert.rejects(again, (err: unknown) => {
+      assert.ok(err instanceof ParleyError);
+      assert.equal(err.code, 'FORBIDDEN');
+      assert.equal(err.reason, undefined);
+      return true;
+    });
+  });
+
   it('times a request out with TimeoutError', async () => {
     const { client, sockets } = make({ requestTimeoutMs: 20 });
     const opened = client.open();
@@ -135,8 +176,9 @@ describe('SignalingClient', () => {
     const seen: string[] = [];
     client.on('message', (m) => seen.push(m.type));
     s.push('not json');
-    s.push({ type: 'no.such.type' });
-    s.push({ type: 'peer.joined', room: 'r' }); // missing name
+    // Strings: the fake server passes them as they are (objects must be on the schema).
+    s.push(JSON.stringify({ type: 'no.such.type' }));
+    s.push(JSON.stringify({ type: 'peer.joined', room: 'r' })); // missing name
     s.push({ type: 'peer.joined', room: 'r', name: 'bob' });
     assert.deepEqual(seen, ['peer.joined']);
     assert.equal(client.state, 'open');

@@ -6,6 +6,7 @@ import {
   closeCodeFor,
   decodeClient,
   decodeServer,
+  ERROR_REASONS,
   ERRORS,
   LIMITS,
   ParleyError,
@@ -85,6 +86,24 @@ describe('decodeClient', () => {
 });
 
 describe('decodeServer', () => {
+  it('keeps a known error reason and reads an unknown one as absent, so a newer server cannot break the frame', () => {
+    const err = (reason: unknown) =>
+      decodeServer(JSON.stringify({ type: 'error', code: 'FORBIDDEN', message: 'm', reason }));
+    const known = err('room_open');
+    assert.ok(known.ok && known.msg.type === 'error');
+    assert.equal(known.msg.reason, 'room_open');
+    for (const unknown of ['from_the_future', 1, null, { a: 1 }]) {
+      const r = err(unknown);
+      assert.ok(r.ok && r.msg.type === 'error', String(unknown));
+      assert.equal(r.msg.reason, undefined);
+      assert.equal(r.msg.code, 'FORBIDDEN');
+    }
+  });
+
+  it('every error reason names an existing code', () => {
+    for (const [reason, spec] of Object.entries(ERROR_REASONS)) assert.ok(spec.code in ERRORS, reason);
+  });
+
   it('ignores unknown fields so a newer server does not break older clients', () => {
     const r = decodeServer(JSON.stringify({ type: 'signal', from: 'bob', data: 1, extra: true }));
     assert.equal(r.ok, true);

@@ -5,6 +5,7 @@ import {
   CLIENT_MESSAGE_TYPES,
   closeCodeFor,
   ERROR_CODES,
+  ERROR_REASONS,
   ERRORS,
   SERVER_MESSAGE_TYPES,
 } from '@parley/protocol';
@@ -61,5 +62,17 @@ describe('docs/PROTOCOL.md', () => {
     }
     for (const code of byCode.keys())
       assert.ok((ERROR_CODES as string[]).includes(code), `${code} is not a code`);
+  });
+
+  it('documents every error reason with its code', () => {
+    const rows = tableRows('reason');
+    const byReason = new Map(rows.map((r) => [r[0]!.replaceAll('`', ''), r]));
+    for (const [reason, spec] of Object.entries(ERROR_REASONS)) {
+      const row = byReason.get(reason);
+      assert.ok(row, `error reason ${reason} missing`);
+      assert.equal(row[1]!.replaceAll('`', ''), spec.code, `${reason}: code column`);
+    }
+    for (const reason of byReason.keys())
+      assert.ok(Object.hasOwn(ERROR_REASONS, reason), `${reason} is not a reason`);
   });
 });

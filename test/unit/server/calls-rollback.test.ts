@@ -10,11 +10,12 @@ import { Calls } from '../../../packages/server/src/calls/calls.ts';
 import type { Directory } from '../../../packages/server/src/directory/directory.ts';
 import type { Relay } from '../../../packages/server/src/relay/relay.ts';
 import type { Session } from '../../../packages/server/src/session/session.ts';
+import type { Frame } from '../../../packages/server/src/wire/frames.ts';
 
 interface FakeSession {
   name: string;
   sent: Record<string, unknown>[];
-  send(type: string, frame: string): void;
+  send(frame: Frame): void;
   log: { debug(): void; warn(): void; error(): void; info(): void };
 }
 
@@ -24,7 +25,11 @@ function fakeSession(name: string): FakeSession {
   const s: FakeSession = {
     name,
     sent: [],
-    send: (_type, frame) => s.sent.push(JSON.parse(frame) as Record<string, unknown>),
+    send: (frame) => {
+      const msg = JSON.parse(frame.text) as Record<string, unknown>;
+      assert.equal(msg.type, frame.type, 'a frame carries the type of its text');
+      s.sent.push(msg);
+    },
     log: quiet,
   };
   return s;
@@ -34,14 +39,14 @@ function fakeSession(name: string): FakeSession {
 function fakeRelay(sessions: Map<string, FakeSession>) {
   const relay = {
     failNext: 0,
-    async deliver(name: string, type: string, frame: string): Promise<boolean> {
+    async deliver(name: string, frame: Frame): Promise<boolean> {
       if (relay.failNext > 0) {
         relay.failNext--;
         throw new Error('delivery failed');
       }
       const s = sessions.get(name);
       if (!s) return false;
-      s.send(type, frame);
+      s.send(frame);
       return true;
     },
   };

@@ -218,7 +218,7 @@ describe('Session › a resume flush cut short', () => {
       budget,
     );
     s.detach();
-    for (let i = 0; i < 6; i++) s.send('signal', frame(i, 100));
+    for (let i = 0; i < 6; i++) s.send({ type: 'signal', text: frame(i, 100) });
     assert.equal(s.queued, 6);
     const frames = s.attach(conn2);
     assert.equal(frames.length, 6);
@@ -228,7 +228,7 @@ describe('Session › a resume flush cut short', () => {
     s.flushWritten(conn2);
     s.flushWritten(conn1); // another socket's confirmation counts for nothing
     s.detach();
-    s.send('signal', frame(6, 100));
+    s.send({ type: 'signal', text: frame(6, 100) });
     assert.deepEqual(
       s.takeQueued().map((f) => JSON.parse(f).i),
       [2, 3, 4, 5, 6],
@@ -248,7 +248,7 @@ describe('Session › a resume flush cut short', () => {
       new QueueBudget(1 << 30),
     );
     s.detach();
-    s.send('signal', frame(0, 100));
+    s.send({ type: 'signal', text: frame(0, 100) });
     const frames = s.attach(conn);
     s.beginRotation('t2');
     s.beginFlush(conn, frames);

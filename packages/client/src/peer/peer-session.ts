@@ -33,7 +33,7 @@
  * sides are re-offering in a loop (seen with Chromium rejecting a data section it should have
  * accepted): further offers wait, with an exponential backoff, and the reason is logged at warn.
  */
-import type { JsonValue } from '@parley/protocol';
+import { type JsonValue, LIMITS } from '@parley/protocol';
 import { InvalidStateError, isNamedError } from '../errors.ts';
 import { TypedEmitter } from '../events.ts';
 import { ChatChannel } from '../features/chat.ts';
@@ -509,7 +509,9 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
 
   /** Tells the peer this conversation is over (used when the server cannot, e.g. after it restarted). */
   sendBye(reason?: string): void {
-    this.#signal({ kind: 'bye', scope: this.scope, ...(reason ? { reason } : {}) });
+    // Clamped to the schema's bound, so the peer does not drop the bye as malformed.
+    const said = reason?.slice(0, LIMITS.reasonMaxChars);
+    this.#signal({ kind: 'bye', scope: this.scope, ...(said ? { reason: said } : {}) });
   }
 
   /**

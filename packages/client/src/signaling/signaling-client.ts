@@ -410,7 +410,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
     if (msg.type === 'error') {
       if (msg.fatal) this.#fatalCode = msg.code;
-      const error = new ParleyError(msg.code, msg.message);
+      const error = new ParleyError(msg.code, msg.message, { reason: msg.reason });
       if (msg.re !== undefined && this.#settle(msg.re, error)) return;
       this.#log.warn('server error', { code: msg.code, message: msg.message });
       this.emit('error', error);
@@ -453,7 +453,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   }
 
   #onHelloError(msg: ServerMessageOf<'error'>): void {
-    const error = new ParleyError(msg.code, msg.message);
+    const error = new ParleyError(msg.code, msg.message, { reason: msg.reason });
     this.#log.warn('login refused', { code: msg.code });
     if (msg.fatal) this.#fatalCode = msg.code;
     const socket = this.#socket;

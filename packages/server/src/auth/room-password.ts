@@ -85,7 +85,10 @@ export type RoomPasswordOutcome =
   /** The room is protected and the password matched. */
   | { readonly kind: 'match' };
 
-/** One message for every password failure, so missing and wrong cannot be told apart. */
+/**
+ * One message for every password failure. Programs tell missing from wrong by `reason`
+ * (`password_required`, `password_wrong`), which says only what the joiner itself sent.
+ */
 export const ROOM_PASSWORD_REFUSED = 'room password required or wrong';
 
 /**
@@ -97,9 +100,9 @@ export const ROOM_PASSWORD_REFUSED = 'room password required or wrong';
  * | empty / does not exist  | yes, long enough | `protect` (store the hash with the room) |
  * | empty / does not exist  | yes, too short | BAD_MESSAGE (`LIMITS.passwordMinChars`)   |
  * | has members, no hash    | no             | `open`                                    |
- * | has members, no hash    | yes            | FORBIDDEN "room is open…" (see below)     |
+ * | has members, no hash    | yes            | FORBIDDEN "room is open…" (reason `room_open`, see below) |
  * | protected               | right          | `match`                                   |
- * | protected               | missing/wrong  | FORBIDDEN `ROOM_PASSWORD_REFUSED`         |
+ * | protected               | missing/wrong  | FORBIDDEN `ROOM_PASSWORD_REFUSED` (reason `password_required` / `password_wrong`) |
  *
  * A password offered for a room that already exists without one is refused rather than ignored:
  * silently joining would let the joiner believe the room is private while anyone can walk in.
@@ -129,14 +132,20 @@ export async function admitWithPassword(room: {
       throw new ParleyError(
         'BAD_MESSAGE',
         `a room password must have at least ${LIMITS.passwordMinChars} characters`,
+        { reason: 'password_too_short' },
       );
     }
     return { kind: 'protect', hash: await hashRoomPassword(offered) };
   }
   if (hash === undefined) {
     if (offered === undefined) return { kind: 'open' };
-    throw new ParleyError('FORBIDDEN', 'room is open (it was created without a password); join without one');
+    throw new ParleyError('FORBIDDEN', 'room is open (it was created without a password); join without one', {
+      reason: 'room_open',
+    });
   }
   if (offered !== undefined && (await verifyRoomPassword(offered, hash))) return { kind: 'match' };
-  throw new ParleyError('FORBIDDEN', ROOM_PASSWORD_REFUSED);
+  // The reason only repeats what the joiner knows (whether it sent a password); the message is one.
+  throw new ParleyError('FORBIDDEN', ROOM_PASSWORD_REFUSED, {
+    reason: offered === undefined ? 'password_required' : 'password_wrong',
+  });
 }

@@ -215,7 +215,9 @@ export function authorizeName(claims: TokenClaims, requestedName: string): void 
  */
 export function authorizeRoom(claims: TokenClaims, room: string): void {
   if (!isRoomAllowed(claims, room))
-    throw new ParleyError('FORBIDDEN', 'access token does not allow this room');
+    throw new ParleyError('FORBIDDEN', 'access token does not allow this room', {
+      reason: 'room_not_in_token',
+    });
 }
 
 /** True when the token allows `room`: no `rooms` claim, an exact entry, or a matching pattern. */

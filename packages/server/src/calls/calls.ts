@@ -27,6 +27,7 @@ import type { Directory } from '../directory/directory.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
 import { TokenBucket } from '../session/token-bucket.ts';
+import { type Frame, frame } from '../wire/frames.ts';
 import type { CallRecord, CallStore } from './call-store.ts';
 
 /** Callees whose invite budget one session keeps; the oldest is forgotten beyond this. */
@@ -39,11 +40,6 @@ interface CallerState {
 }
 
 type ReqId = string | number | undefined;
-
-function frame(obj: Record<string, unknown>, re: ReqId): string {
-  if (re !== undefined) obj.re = re;
-  return JSON.stringify(obj);
-}
 
 /** The call service of one node. */
 export class Calls {
@@ -103,21 +99,18 @@ export class Calls {
     if ((await this.#directory.locate(to)) === null)
       throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
     const call: CallRecord = { id: randomUUID(), caller: session.name, callee: to, state: 'ringing' };
-    const incoming: Record<string, unknown> = { type: 'call.incoming', call: call.id, from: session.name };
-    if (msg.data !== undefined) incoming.data = msg.data;
-    let incomingFrame: string;
+    let incomingFrame: Frame<'call.incoming'>;
     try {
-      incomingFrame = JSON.stringify(incoming);
+      incomingFrame = frame({ type: 'call.incoming', call: call.id, from: session.name, data: msg.data });
     } catch (err) {
       throw new ParleyError('BAD_MESSAGE', 'call data cannot be relayed', { cause: err });
     }
-    const ringingFrame = frame({ type: 'call.ringing', call: call.id, to }, msg.id);
+    const ringingFrame = frame({ type: 'call.ringing', re: msg.id, call: call.id, to });
     const created = await this.#store.create(call);
     if (created === 'caller_busy') throw new ParleyError('FORBIDDEN', 'already in a call: hang up first');
     if (created === 'callee_busy') {
       session.send(
-        'call.ended',
-        frame({ type: 'call.ended', call: call.id, peer: to, reason: 'busy', by: to }, msg.id),
+        frame({ type: 'call.ended', re: msg.id, call: call.id, peer: to, reason: 'busy', by: to }),
       );
       return;
     }
@@ -125,9 +118,9 @@ export class Calls {
     let delivered = false;
     try {
       this.#startRinging(call.id, session);
-      delivered = await this.#relay.deliver(to, 'call.incoming', incomingFrame);
+      delivered = await this.#relay.deliver(to, incomingFrame);
       if (!delivered) throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
-      session.send('call.ringing', ringingFrame);
+      session.send(ringingFrame);
     } catch (err) {
       await this.#rollback(call, delivered, session);
       throw err;
@@ -144,14 +137,14 @@ export class Calls {
     try {
       const removed = await this.#store.remove(call.id);
       if (removed && calleeRung) {
-        const ended = {
+        const ended = frame({
           type: 'call.ended',
           call: call.id,
           peer: call.caller,
           reason: 'cancelled',
           by: call.caller,
-        };
-        await this.#relay.deliver(call.callee, 'call.ended', JSON.stringify(ended));
+        });
+        await this.#relay.deliver(call.callee, ended);
       }
     } catch (err) {
       session.log.warn({ err, call: call.id }, 'call rollback incomplete');
@@ -175,13 +168,13 @@ export class Calls {
    */
   async accept(session: Session, msg: ClientMessageOf<'call.accept'>): Promise<void> {
     const call = await this.#find(msg.call, session.name, 'callee', 'ringing');
-    const mine = frame({ type: 'call.accepted', call: call.id, peer: call.caller }, msg.id);
-    const theirs = JSON.stringify({ type: 'call.accepted', call: call.id, peer: call.callee });
+    const mine = frame({ type: 'call.accepted', re: msg.id, call: call.id, peer: call.caller });
+    const theirs = frame({ type: 'call.accepted', call: call.id, peer: call.callee });
     if (!(await this.#store.activate(call.id))) throw notFound(msg.call);
     this.#stopRinging(call.id);
     try {
-      session.send('call.accepted', mine);
-      await this.#relay.deliver(call.caller, 'call.accepted', theirs);
+      session.send(mine);
+      await this.#relay.deliver(call.caller, theirs);
     } catch (err) {
       await this.#end(call.id, 'peer_gone', undefined, undefined, undefined).catch(() => {});
       throw err;
@@ -221,21 +214,21 @@ export class Calls {
         `at most ${LIMITS.callResumeClaimsMax} call.resume claims per session`,
       );
     st.claims++;
-    const mine = frame({ type: 'call.resumed', call: msg.call, peer: msg.peer }, msg.id);
-    const theirs = JSON.stringify({ type: 'call.resumed', call: msg.call, peer: session.name });
+    const mine = frame({ type: 'call.resumed', re: msg.id, call: msg.call, peer: msg.peer });
+    const theirs = frame({ type: 'call.resumed', call: msg.call, peer: session.name });
     const claim = { call: msg.call, name: session.name, peer: msg.peer };
     const result = await this.#store.claim(claim, LIMITS.callResumeClaimTtlS * 1000);
     switch (result) {
       case 'pending':
-        if (msg.id !== undefined) session.send('ack', JSON.stringify({ type: 'ack', re: msg.id }));
+        if (msg.id !== undefined) session.send(frame({ type: 'ack', re: msg.id }));
         return;
       case 'exists':
-        session.send('call.resumed', mine);
+        session.send(mine);
         return;
       case 'matched':
         try {
-          session.send('call.resumed', mine);
-          if (!(await this.#relay.deliver(msg.peer, 'call.resumed', theirs)))
+          session.send(mine);
+          if (!(await this.#relay.deliver(msg.peer, theirs)))
             throw new ParleyError('PEER_NOT_FOUND', `no peer named "${msg.peer}"`);
         } catch (err) {
           // The other party cannot be told: end the call again rather than leave it half-known.
@@ -305,11 +298,11 @@ export class Calls {
     // can no longer leave the call behind.
     this.#stopRinging(id);
     const notify = async (name: string, peer: string) => {
-      const obj: Record<string, unknown> = { type: 'call.ended', call: id, peer, reason };
-      if (by !== undefined) obj.by = by;
-      if (requester && requester.name === name) requester.send('call.ended', frame(obj, re));
+      if (requester && requester.name === name)
+        requester.send(frame({ type: 'call.ended', re, call: id, peer, reason, by }));
       // A session ending on its own (bye, grace expiry) is not told about its own departure.
-      else if (requester || name !== by) await this.#relay.deliver(name, 'call.ended', JSON.stringify(obj));
+      else if (requester || name !== by)
+        await this.#relay.deliver(name, frame({ type: 'call.ended', call: id, peer, reason, by }));
     };
     // Both parties are told even when telling one of them fails.
     const told = await Promise.allSettled([

@@ -6,6 +6,7 @@
 import { type ClientMessageOf, ParleyError } from '@parley/protocol';
 import type { Directory } from '../directory/directory.ts';
 import type { Session } from '../session/session.ts';
+import { frame } from '../wire/frames.ts';
 
 /** Presence subscriptions of the sessions on this node. */
 export class Presence {
@@ -25,9 +26,7 @@ export class Presence {
     if (session.state === 'closed') return;
     this.#subscribers.add(session);
     session.presence = true;
-    const reply: Record<string, unknown> = { type: 'presence.listed', names };
-    if (msg.id !== undefined) reply.re = msg.id;
-    session.send('presence.listed', JSON.stringify(reply));
+    session.send(frame({ type: 'presence.listed', re: msg.id, names }));
   }
 
   /** Handles `presence.unsubscribe` (idempotent). */
@@ -44,10 +43,10 @@ export class Presence {
   /** Fans a presence change out to the local subscribers. */
   changed(name: string, online: boolean): void {
     if (this.#subscribers.size === 0) return;
-    const frame = JSON.stringify({ type: 'presence.updated', name, online });
+    const updated = frame({ type: 'presence.updated', name, online });
     for (const s of this.#subscribers) {
       if (s.state === 'closed') this.#subscribers.delete(s);
-      else s.send('presence.updated', frame);
+      else s.send(updated);
     }
   }
 }

@@ -5,8 +5,9 @@
  * session; the strict inbound schemas already refused a client-sent `from`.
  *
  * The signal path is kept lean on purpose (benchmarked against a bare ws forwarder): the outgoing
- * frame is built by string concatenation around `JSON.stringify(data)`, with no schema check on
- * the way out and no logging unless `trace` is enabled.
+ * frame is built by string concatenation around `JSON.stringify(data)` (wire/frames.ts
+ * `signalFrame`, tested against the schema), with no schema check on the way out and no logging
+ * unless `trace` is enabled.
  *
  * Who may signal whom: a `signal` is relayed only to the other party of the sender's call
  * (ringing or active) or to a member of a room both are in. Anyone else — related to nobody, or
@@ -16,13 +17,14 @@
  * own state; otherwise the call store and the directory are asked once, and the answer is kept
  * until a `call.ended`, `peer.left` or `room.left` reaches the sender.
  */
-import { type ClientMessageOf, ParleyError, type ServerMessageType } from '@parley/protocol';
+import { type ClientMessageOf, ParleyError } from '@parley/protocol';
 import type { CallStore } from '../calls/call-store.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionRegistry } from '../session/session-registry.ts';
+import { type Frame, roomMessageFrame, signalFrame } from '../wire/frames.ts';
 import { shareRoom } from './peer-relations.ts';
 
 /** Seconds since `start` (a `performance.now()` reading). */
@@ -51,13 +53,13 @@ export class Relay {
    * Delivers an encoded frame to `name`. Synchronous (returns a boolean) when the session is
    * local; otherwise a promise of whether any node took it.
    */
-  deliver(name: string, type: ServerMessageType, frame: string): boolean | Promise<boolean> {
+  deliver(name: string, frame: Frame): boolean | Promise<boolean> {
     const local = this.#local.byName(name);
     if (local) {
-      local.send(type, frame);
+      local.send(frame);
       return true;
     }
-    return this.#directory.deliver(name, frame);
+    return this.#directory.deliver(name, frame.text);
   }
 
   /**
@@ -106,10 +108,10 @@ export class Relay {
   }
 
   #forward(from: Session, msg: ClientMessageOf<'signal'>, receivedAt: number): void | Promise<void> {
-    const frame = '{"type":"signal","from":' + from.nameJson + ',"data":' + JSON.stringify(msg.data) + '}';
+    const frame = signalFrame(from.nameJson, msg.data);
     const local = this.#local.byName(msg.to);
     if (local) {
-      local.send('signal', frame);
+      local.send(frame);
       this.#metrics.relayLatency.observe(since(receivedAt));
       if (this.#trace) from.log.trace({ to: msg.to }, 'signal relayed');
       return;
@@ -117,37 +119,29 @@ export class Relay {
     return this.#signalRemote(msg.to, frame, receivedAt);
   }
 
-  async #signalRemote(to: string, frame: string, receivedAt: number): Promise<void> {
-    if (!(await this.#directory.deliver(to, frame))) throw peerNotFound(to);
+  async #signalRemote(to: string, frame: Frame<'signal'>, receivedAt: number): Promise<void> {
+    if (!(await this.#directory.deliver(to, frame.text))) throw peerNotFound(to);
     this.#metrics.relayLatency.observe(since(receivedAt));
   }
 
   /** Relays a `room.message` to every other member. Throws NOT_IN_ROOM. */
   async roomMessage(from: Session, msg: ClientMessageOf<'room.message'>, receivedAt: number): Promise<void> {
     if (!from.rooms.has(msg.room)) throw new ParleyError('NOT_IN_ROOM', `not in room "${msg.room}"`);
-    const frame =
-      '{"type":"room.message","room":' +
-      JSON.stringify(msg.room) +
-      ',"from":' +
-      from.nameJson +
-      ',"data":' +
-      JSON.stringify(msg.data) +
-      '}';
-    await this.broadcast(msg.room, from.name, 'room.message', frame);
+    await this.broadcast(msg.room, from.name, roomMessageFrame(msg.room, from.nameJson, msg.data));
     this.#metrics.relayLatency.observe(since(receivedAt));
   }
 
   /** Sends `frame` to every member of `room` except `except`. */
-  async broadcast(room: string, except: string, type: ServerMessageType, frame: string): Promise<void> {
+  async broadcast(room: string, except: string, frame: Frame): Promise<void> {
     const members = await this.#directory.members(room);
     const remote: Promise<boolean>[] = [];
     for (const name of members) {
       if (name === except) continue;
-      const r = this.deliver(name, type, frame);
+      const r = this.deliver(name, frame);
       if (r !== true && r !== false) remote.push(r);
     }
     if (remote.length > 0) await Promise.all(remote);
-    if (this.#trace) this.#log.trace({ room, type, members: members.length }, 'room broadcast');
+    if (this.#trace) this.#log.trace({ room, type: frame.type, members: members.length }, 'room broadcast');
   }
 }
 

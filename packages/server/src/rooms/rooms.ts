@@ -13,6 +13,7 @@ import type { Relay } from '../relay/relay.ts';
 import type { Authorizer } from '../session/authorizer.ts';
 import type { Session } from '../session/session.ts';
 import type { SfuRooms } from '../sfu/sfu-rooms.ts';
+import { frame } from '../wire/frames.ts';
 
 /** Limits the room service enforces. */
 export interface RoomLimits {
@@ -63,26 +64,21 @@ export class Rooms {
     }
     session.rooms.add(room);
     const peers = result.members.filter((n) => n !== session.name);
-    const reply: Record<string, unknown> = { type: 'room.joined', room, peers };
     // With an SFU, the newcomer learns the mode here; the others hear of a change by `room.mode`.
     // A join that creates the room may ask for an SFU room from the start.
     const created = !result.alreadyMember && result.members.length === 1;
     const mode = await this.#sfu?.joined(room, result.members.length, created, msg.mode, session);
-    if (mode) reply.mode = mode.mode;
-    if (msg.id !== undefined) reply.re = msg.id;
-    session.send('room.joined', JSON.stringify(reply));
+    session.send(frame({ type: 'room.joined', re: msg.id, room, peers, mode: mode?.mode }));
     session.log.info({ room }, 'room joined');
     if (!result.alreadyMember) {
       await this.#relay.broadcast(
         room,
         session.name,
-        'peer.joined',
-        JSON.stringify({ type: 'peer.joined', room, name: session.name }),
+        frame({ type: 'peer.joined', room, name: session.name }),
       );
     }
     if (mode?.changed) {
-      const frame = JSON.stringify({ type: 'room.mode', room, mode: mode.mode });
-      await this.#relay.broadcast(room, session.name, 'room.mode', frame);
+      await this.#relay.broadcast(room, session.name, frame({ type: 'room.mode', room, mode: mode.mode }));
     } else if (mode?.mode === 'sfu') {
       await this.#sfu?.greet(session, room).catch((err: unknown) => {
         session.log.warn({ err, room }, 'sfu feeds not sent to the newcomer');
@@ -114,7 +110,10 @@ export class Rooms {
       });
       if (result.ok) return result;
       if (result.reason === 'full') throw new ParleyError('ROOM_FULL', `room "${room}" is full`);
-      if (attempt >= 2) throw new ParleyError('FORBIDDEN', 'the room changed while joining; try again');
+      if (attempt >= 2)
+        throw new ParleyError('FORBIDDEN', 'the room changed while joining; try again', {
+          reason: 'room_changed',
+        });
     }
   }
 
@@ -123,9 +122,7 @@ export class Rooms {
     const { room } = msg;
     if (!session.rooms.has(room)) throw new ParleyError('NOT_IN_ROOM', `not in room "${room}"`);
     await this.#leave(session, room, 'left');
-    const reply: Record<string, unknown> = { type: 'room.left', room };
-    if (msg.id !== undefined) reply.re = msg.id;
-    session.send('room.left', JSON.stringify(reply));
+    session.send(frame({ type: 'room.left', re: msg.id, room }));
     session.log.info({ room }, 'room left');
   }
 
@@ -142,8 +139,7 @@ export class Rooms {
     await this.#relay.broadcast(
       room,
       session.name,
-      'peer.left',
-      JSON.stringify({ type: 'peer.left', room, name: session.name, reason }),
+      frame({ type: 'peer.left', room, name: session.name, reason }),
     );
     await this.#sfu?.left(session, room, placement);
   }

@@ -19,14 +19,14 @@ import {
   ERRORS,
   type ErrorCode,
   ParleyError,
-  type ServerMessageType,
 } from '@parley/protocol';
 import type { RawData } from 'ws';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Connection } from '../transport/connection.ts';
-import { errorFrame, toErrorReply } from './error-boundary.ts';
+import { errorFrame, type Frame, frame } from '../wire/frames.ts';
+import { toErrorReply } from './error-boundary.ts';
 import { FloodGuard } from './flood-guard.ts';
 import type { Hub } from './hub.ts';
 import type { Session } from './session.ts';
@@ -243,10 +243,7 @@ export class ConnectionHandler {
       case 'sfu.configure':
         return this.#sfu(s, msg);
       case 'ping': {
-        const pong: Record<string, unknown> = { type: 'pong' };
-        if (msg.ts !== undefined) pong.ts = msg.ts;
-        if (msg.id !== undefined) pong.re = msg.id;
-        this.#send('pong', JSON.stringify(pong));
+        this.#send(frame({ type: 'pong', re: msg.id, ts: msg.ts }));
         return;
       }
       default:
@@ -294,21 +291,22 @@ export class ConnectionHandler {
   /** Sends `ack {re}` once `result` settles successfully, when the request had an id. */
   #ackAfter(result: void | Promise<void>, re: ReqId): void | Promise<void> {
     if (re === undefined) return result;
-    const ack = JSON.stringify({ type: 'ack', re });
-    if (result) return result.then(() => this.#send('ack', ack));
-    this.#send('ack', ack);
+    const ack = frame({ type: 'ack', re });
+    if (result) return result.then(() => this.#send(ack));
+    this.#send(ack);
   }
 
-  #send(type: ServerMessageType, frame: string): void {
-    this.#metrics.frameOut(type);
-    this.#conn.send(frame);
+  /** Sends on this connection directly (replies before, or without, a session). */
+  #send(out: Frame): void {
+    this.#metrics.frameOut(out.type);
+    this.#conn.send(out.text);
   }
 
   /** The error boundary: anything thrown by a handler becomes one error frame. */
   #fail(err: unknown, re: ReqId): void {
     const reply = toErrorReply(err, re, this.#log);
     this.#metrics.errors.labels(reply.code).inc();
-    this.#send('error', reply.frame);
+    this.#send(reply.frame);
     if (reply.fatal) {
       this.#log.warn({ code: reply.code }, 'connection closed for a protocol error');
       this.#closeFor(reply.code);
@@ -321,12 +319,12 @@ export class ConnectionHandler {
       return;
     }
     this.#metrics.errors.labels(code).inc();
-    this.#send('error', errorFrame(code, message, re));
+    this.#send(errorFrame(code, message, re));
   }
 
   #fatal(code: ErrorCode, message: string, re: ReqId): void {
     this.#metrics.errors.labels(code).inc();
-    this.#send('error', errorFrame(code, message, re));
+    this.#send(errorFrame(code, message, re));
     this.#log.warn({ code }, 'connection closed for a protocol error');
     this.#closeFor(code);
   }

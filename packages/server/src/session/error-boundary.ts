@@ -10,23 +10,15 @@
  * are counted instead, and one summary line says how many were left out.
  */
 import { randomUUID } from 'node:crypto';
-import { ERRORS, type ErrorCode, ParleyError } from '@parley/protocol';
+import { type ErrorCode, ParleyError } from '@parley/protocol';
 import type { Logger } from '../log.ts';
+import { errorFrame, type Frame } from '../wire/frames.ts';
 
 /** An error frame ready to send, and whether the connection must close after it. */
 export interface ErrorReply {
   code: ErrorCode;
   fatal: boolean;
-  frame: string;
-}
-
-/** Encodes an error frame. `re` echoes the request id when there was one. */
-export function errorFrame(code: ErrorCode, message: string, re?: string | number): string {
-  const fatal = ERRORS[code].fatal;
-  const frame: Record<string, unknown> = { type: 'error', code, message };
-  if (re !== undefined) frame.re = re;
-  if (fatal) frame.fatal = true;
-  return JSON.stringify(frame);
+  frame: Frame<'error'>;
 }
 
 /**
@@ -125,7 +117,7 @@ export function toErrorReply(
   },
 ): ErrorReply {
   if (err instanceof ParleyError) {
-    return { code: err.code, fatal: err.fatal, frame: errorFrame(err.code, err.message, re) };
+    return { code: err.code, fatal: err.fatal, frame: errorFrame(err.code, err.message, re, err.reason) };
   }
   if (isClientDataFault(err)) {
     const summarise = (suppressed: number) =>

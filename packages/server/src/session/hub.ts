@@ -5,7 +5,7 @@
  * expiry, shutdown) with the notifications that go with it.
  */
 import { randomBytes } from 'node:crypto';
-import { type ClientMessageOf, chooseVersion, ParleyError, type ServerMessageType } from '@parley/protocol';
+import { type ClientMessageOf, chooseVersion, ParleyError } from '@parley/protocol';
 import type { CallStore } from '../calls/call-store.ts';
 import { Calls } from '../calls/calls.ts';
 import type { ClusterNodeHandlers, ParkedSession, SessionHandoff } from '../cluster/session-handoff.ts';
@@ -19,8 +19,8 @@ import { Rooms } from '../rooms/rooms.ts';
 import { SfuRooms } from '../sfu/sfu-rooms.ts';
 import type { Connection } from '../transport/connection.ts';
 import { IceIssuer } from '../turn/ice-issuer.ts';
+import { errorFrame, type Frame, frame, frameFromText } from '../wire/frames.ts';
 import type { Authorizer } from './authorizer.ts';
-import { errorFrame } from './error-boundary.ts';
 import { QueueBudget, type QueueLimits } from './message-queue.ts';
 import { Session } from './session.ts';
 import { SessionRegistry } from './session-registry.ts';
@@ -107,11 +107,11 @@ export class Hub {
   /** Registers this node with the directory (routing and presence). */
   async start(): Promise<void> {
     const handlers: NodeHandlers & ClusterNodeHandlers = {
-      deliver: (name, frame) => {
+      deliver: (name, text) => {
         const s = this.registry.byName(name);
         if (!s) return false;
-        // Every frame we build starts with `{"type":"<type>"`; read the type back for metrics.
-        s.send(frame.slice(9, frame.indexOf('"', 9)) as ServerMessageType, frame);
+        // Built with wire/frames.ts (on this node or another); the directory carries text only.
+        s.send(frameFromText(text));
         return true;
       },
       presence: (name, online) => this.presence.changed(name, online),
@@ -124,7 +124,7 @@ export class Hub {
         // A token being rotated is spent: another node's resume with it loses the race.
         if (!s || !conn || s.pendingToken !== undefined) return;
         this.#metrics.errors.labels('SESSION_REPLACED').inc();
-        conn.send(errorFrame('SESSION_REPLACED', 'the session was resumed on another connection'));
+        conn.send(errorFrame('SESSION_REPLACED', 'the session was resumed on another connection').text);
         conn.closeFor('SESSION_REPLACED');
         this.connectionLost(s);
       },
@@ -138,8 +138,8 @@ export class Hub {
   async #reaped(name: string, rooms: readonly string[]): Promise<void> {
     this.#log.info({ name, rooms: rooms.length }, 'session of another node reaped');
     await this.calls.endFor(name, 'peer_gone');
-    const frameFor = (room: string) => JSON.stringify({ type: 'peer.left', room, name, reason: 'gone' });
-    await Promise.all(rooms.map((room) => this.relay.broadcast(room, name, 'peer.left', frameFor(room))));
+    const frameFor = (room: string) => frame({ type: 'peer.left', room, name, reason: 'gone' });
+    await Promise.all(rooms.map((room) => this.relay.broadcast(room, name, frameFor(room))));
     await this.sfu?.reaped(rooms);
   }
 
@@ -254,7 +254,7 @@ export class Hub {
     const previous = session.connection;
     if (previous && previous !== conn) {
       this.#metrics.errors.labels('SESSION_REPLACED').inc();
-      previous.send(errorFrame('SESSION_REPLACED', 'the session was resumed on another connection'));
+      previous.send(errorFrame('SESSION_REPLACED', 'the session was resumed on another connection').text);
       previous.closeFor('SESSION_REPLACED');
     }
     clearTimeout(session.graceTimer);
@@ -284,10 +284,9 @@ export class Hub {
     const next = newToken();
     session.beginRotation(next);
     this.#metrics.resumes.inc();
-    this.#metrics.frameOut('welcome');
-    conn.sendTracked(this.#welcomeFrame(session, version, true, re, next), (ok) =>
-      this.#rotated(session, conn, next, ok),
-    );
+    const welcome = this.#welcomeFrame(session, version, true, re, next);
+    this.#metrics.frameOut(welcome.type);
+    conn.sendTracked(welcome.text, (ok) => this.#rotated(session, conn, next, ok));
     session.beginFlush(conn, frames);
     const written = (ok: boolean) => {
       if (ok) session.flushWritten(conn);
@@ -306,7 +305,7 @@ export class Hub {
   }
 
   #welcome(session: Session, version: string, resumed: boolean, re: string | number | undefined): void {
-    session.send('welcome', this.#welcomeFrame(session, version, resumed, re, session.token));
+    session.send(this.#welcomeFrame(session, version, resumed, re, session.token));
   }
 
   #welcomeFrame(
@@ -315,9 +314,10 @@ export class Hub {
     resumed: boolean,
     re: string | number | undefined,
     token: string,
-  ): string {
-    const welcome: Record<string, unknown> = {
+  ): Frame<'welcome'> {
+    return frame({
       type: 'welcome',
+      re,
       version,
       name: session.name,
       session: token,
@@ -326,9 +326,7 @@ export class Hub {
       graceMs: Math.round(this.#config.graceS * 1000),
       resumed,
       rooms: [...session.rooms].sort(),
-    };
-    if (re !== undefined) welcome.re = re;
-    return JSON.stringify(welcome);
+    });
   }
 
   /**
@@ -342,7 +340,7 @@ export class Hub {
     session.iceTimer = setTimeout(() => {
       if (session.state !== 'live') return;
       const { iceServers, turn } = this.ice.forSession(session.name, session.connection?.ip ?? '', 'refresh');
-      session.send('ice.updated', JSON.stringify({ type: 'ice.updated', iceServers }));
+      session.send(frame({ type: 'ice.updated', iceServers }));
       session.log.debug({ turn }, 'ice servers refreshed');
       this.#scheduleIce(session);
     }, delay);

@@ -8,11 +8,11 @@
  * `closed` (bye, grace expired, shutdown). The state before `live` — a socket that has not said
  * `hello` yet — belongs to the connection handler, not here.
  */
-import type { ServerMessageType } from '@parley/protocol';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { PeerRelations } from '../relay/peer-relations.ts';
 import type { Connection } from '../transport/connection.ts';
+import type { Frame } from '../wire/frames.ts';
 import { MessageQueue, type QueueBudget, type QueueLimits } from './message-queue.ts';
 
 export type SessionState = 'live' | 'detached' | 'closed';
@@ -126,18 +126,19 @@ export class Session {
   }
 
   /**
-   * Sends a frame to the client, or queues it while detached. `type` is the frame's message type,
-   * for metrics (the caller knows it; parsing the frame back would cost more).
+   * Sends a frame to the client, or queues it while detached. The frame's type counts it in the
+   * metrics and says whether it can end a relation.
    */
-  send(type: ServerMessageType, frame: string): void {
+  send(frame: Frame): void {
+    const type = frame.type;
     // The frames that can end a relation: forget cached ones (relay/peer-relations.ts).
     if (type === 'call.ended' || type === 'peer.left' || type === 'room.left') this.relations.forgetAll();
     if (this.#state === 'live') {
       this.#metrics.frameOut(type);
-      this.#conn?.send(frame);
+      this.#conn?.send(frame.text);
     } else if (this.#state === 'detached') {
       this.#metrics.frameOut(type);
-      this.#queue.push(frame);
+      this.#queue.push(frame.text);
     }
   }
 

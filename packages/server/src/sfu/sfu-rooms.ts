@@ -47,6 +47,7 @@ import type { Directory, SfuPlacement } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
+import { type Frame, frame } from '../wire/frames.ts';
 import {
   blockList,
   type CandidatePolicy,
@@ -408,8 +409,8 @@ export class SfuRooms {
     const r = this.#follow(room, placement);
     await this.#ensureRoom(r);
     if (!r.link.up) return;
-    const { frame, count } = await this.#feedsFrame(r);
-    if (count > 0) s.send('sfu.feeds', frame);
+    const { feeds, count } = await this.#feedsFrame(r);
+    if (count > 0) s.send(feeds);
   }
 
   /**
@@ -497,13 +498,14 @@ export class SfuRooms {
       throw new ParleyError('SFU_UNAVAILABLE', 'the SFU did not answer the offer');
     }
     m.published = true;
-    const frame: Record<string, unknown> = {
-      type: 'sfu.published',
-      room: msg.room,
-      description: { type: 'answer', sdp: reply.jsep.sdp },
-    };
-    if (msg.id !== undefined) frame.re = msg.id;
-    s.send('sfu.published', JSON.stringify(frame));
+    s.send(
+      frame({
+        type: 'sfu.published',
+        re: msg.id,
+        room: msg.room,
+        description: { type: 'answer', sdp: reply.jsep.sdp },
+      }),
+    );
     s.log.debug({ room: msg.room }, 'sfu published');
   }
 
@@ -613,14 +615,15 @@ export class SfuRooms {
     }
     m.streams = streamsOf(reply.data);
     m.janusStreams = janusStreamsOf(reply.data);
-    const frame: Record<string, unknown> = {
-      type: 'sfu.offer',
-      room: msg.room,
-      description: { type: 'offer', sdp: reply.jsep.sdp },
-      streams: m.streams,
-    };
-    if (msg.id !== undefined) frame.re = msg.id;
-    s.send('sfu.offer', JSON.stringify(frame));
+    s.send(
+      frame({
+        type: 'sfu.offer',
+        re: msg.id,
+        room: msg.room,
+        description: { type: 'offer', sdp: reply.jsep.sdp },
+        streams: m.streams,
+      }),
+    );
   }
 
   /**
@@ -784,8 +787,7 @@ export class SfuRooms {
     if (!p || p.fromStart) return;
     if (!(await this.#directory.sfuRemove(room, p.epoch, this.#config.sfuThreshold - 1))) return;
     this.#log.info({ room, janus: p.janus }, 'room back to mesh');
-    const frame = JSON.stringify({ type: 'room.mode', room, mode: 'mesh' });
-    await this.#relay.broadcast(room, '', 'room.mode', frame).catch(() => {});
+    await this.#relay.broadcast(room, '', frame({ type: 'room.mode', room, mode: 'mesh' })).catch(() => {});
     const r = this.#rooms.get(room);
     if (r) {
       this.#rooms.delete(room);
@@ -985,14 +987,14 @@ export class SfuRooms {
   /** Tells every member who publishes (`sfu.feeds`). */
   async #announce(r: SfuRoom): Promise<void> {
     if (!r.link.up) return;
-    await this.#relay.broadcast(r.name, '', 'sfu.feeds', (await this.#feedsFrame(r)).frame);
+    await this.#relay.broadcast(r.name, '', (await this.#feedsFrame(r)).feeds);
   }
 
   /** The `sfu.feeds` frame of who publishes in `r` now, and how many do. */
-  async #feedsFrame(r: SfuRoom): Promise<{ frame: string; count: number }> {
+  async #feedsFrame(r: SfuRoom): Promise<{ feeds: Frame<'sfu.feeds'>; count: number }> {
     const publishing = await this.#publishers(r);
     const feeds = [...publishing.keys()].sort().map((name) => ({ name }));
-    return { frame: JSON.stringify({ type: 'sfu.feeds', room: r.name, feeds }), count: feeds.length };
+    return { feeds: frame({ type: 'sfu.feeds', room: r.name, feeds }), count: feeds.length };
   }
 
   /** A Janus connection dropped: this node's sessions on it are gone; its rooms move or wait. */
@@ -1045,18 +1047,18 @@ export class SfuRooms {
           // Only rooms with members on this node keep state here.
           if (!known && r.members.size === 0 && this.#rooms.get(e.room) === r) this.#rooms.delete(e.room);
         }
-        const frame = JSON.stringify({ type: 'room.mode', room: e.room, mode: 'sfu' });
-        await this.#relay.broadcast(e.room, '', 'room.mode', frame).catch(() => {});
+        const mode = frame({ type: 'room.mode', room: e.room, mode: 'sfu' });
+        await this.#relay.broadcast(e.room, '', mode).catch(() => {});
       } else if (!p.down) {
         const next: SfuPlacement = { ...p, epoch: newEpoch(), down: true };
         if (!(await this.#directory.sfuReplace(e.room, p.epoch, next))) continue;
         this.#log.warn({ room: e.room, janus: p.janus }, 'sfu room down');
-        const frame = JSON.stringify({
+        const down = frame({
           type: 'error',
           code: 'SFU_UNAVAILABLE',
           message: 'the SFU of this room went away; media resumes when it is back',
         });
-        await this.#relay.broadcast(e.room, '', 'error', frame).catch(() => {});
+        await this.#relay.broadcast(e.room, '', down).catch(() => {});
       }
     }
   }
@@ -1075,7 +1077,7 @@ export function roomIdFor(room: string): number {
 
 /** Sends `ack {re}` when the request had an id. */
 function ack(s: Session, re: string | number | undefined): void {
-  if (re !== undefined) s.send('ack', JSON.stringify({ type: 'ack', re }));
+  if (re !== undefined) s.send(frame({ type: 'ack', re }));
 }
 
 /** One stream of a Janus subscriber handle: our mid, the publisher's feed id and mid. */

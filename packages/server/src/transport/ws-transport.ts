@@ -15,7 +15,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { ipKey } from '../auth/ip-limiter.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { errorFrame } from '../session/error-boundary.ts';
+import { errorFrame } from '../wire/frames.ts';
 import { Connection } from './connection.ts';
 import { startHeartbeat } from './heartbeat.ts';
 
@@ -113,7 +113,7 @@ export class WsTransport {
     if (count >= this.#options.maxConnsPerIp) {
       this.#metrics.errors.labels('TOO_MANY_CONNECTIONS').inc();
       this.#log.warn({ code: 'TOO_MANY_CONNECTIONS' }, 'connection refused');
-      ws.send(errorFrame('TOO_MANY_CONNECTIONS', 'too many connections from this address'));
+      ws.send(errorFrame('TOO_MANY_CONNECTIONS', 'too many connections from this address').text);
       ws.close(4029, 'TOO_MANY_CONNECTIONS');
       const t = setTimeout(() => ws.terminate(), 2000);
       t.unref();

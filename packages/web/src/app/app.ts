@@ -487,8 +487,8 @@ export class ParleyApp {
       if (text) toast(text, 'error', 9000);
       navigate({ page: 'home' });
     };
-    // A protected room answers FORBIDDEN with the same message whether the password was missing
-    // or wrong (the protocol has no code of its own for it): ask, and try again.
+    // A protected room answers FORBIDDEN with reason `password_required` or `password_wrong`:
+    // ask, and try again. Decisions go by code and reason, never by the message text.
     for (let attempt = 0; attempt < 10 && !room; attempt++) {
       try {
         room = await joinRoom(
@@ -500,15 +500,16 @@ export class ParleyApp {
       } catch (err) {
         if (this.#conversation !== conv) return;
         const code = err instanceof ParleyError ? err.code : null;
+        const reason = err instanceof ParleyError ? err.reason : undefined;
         const message = err instanceof Error ? err.message : '';
-        if (code === 'FORBIDDEN' && /password required or wrong/i.test(message)) {
-          const typed = await askRoomPassword(name, password !== null);
+        if (code === 'FORBIDDEN' && (reason === 'password_required' || reason === 'password_wrong')) {
+          const typed = await askRoomPassword(name, reason === 'password_wrong');
           if (this.#conversation !== conv) return;
           if (typed === null) return fail(null);
           password = typed;
           continue;
         }
-        if (code === 'FORBIDDEN' && /room is open/i.test(message) && password) {
+        if (code === 'FORBIDDEN' && reason === 'room_open' && password) {
           toast(`“${name}” already exists without a password; you join it as it is.`, 'warning', 7000);
           password = null;
           continue;
@@ -517,7 +518,7 @@ export class ParleyApp {
           code === 'ROOM_FULL'
             ? `“${name}” is full. Ask someone to leave, or meet in another room.`
             : code === 'FORBIDDEN'
-              ? /token/i.test(message)
+              ? reason === 'room_not_in_token'
                 ? `Your invitation does not include the room “${name}”.`
                 : `You may not join “${name}”: ${message}`
               : code === 'TOO_MANY_ROOMS'
