@@ -32,6 +32,11 @@ declare module '@msimerson/stun' {
   export function encode(message: StunMessage): Buffer;
   export function createMessage(type: number, transaction?: Buffer): StunRequest;
   export function validateFingerprint(message: StunMessage): boolean;
+  /** A Binding request to `url` (`host:port`), retransmitted; used by the tests as a real client. */
+  export function request(
+    url: string,
+    options?: { socket?: import('node:dgram').Socket; retries?: number; timeout?: number },
+  ): Promise<StunMessage>;
 
   export const constants: {
     readonly STUN_BINDING_REQUEST: number;
