@@ -136,7 +136,7 @@ export class Metrics {
       registers,
     });
     for (const r of ['answered', 'rate_limited', 'oversized', 'malformed', 'unsupported'])
-      this.stunRequests.labels(r);
+      this.stunRequests.labels(r).inc(0);
     for (const t of CLIENT_MESSAGE_TYPES) this.#in.set(t, this.framesIn.labels(t));
     this.#in.set('invalid', this.framesIn.labels('invalid'));
     for (const t of SERVER_MESSAGE_TYPES) this.#out.set(t, this.framesOut.labels(t));
