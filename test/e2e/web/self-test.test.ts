@@ -94,7 +94,10 @@ describe('web app › self-test page', () => {
     assert.equal(statuses['TURN relay'], 'skip');
     await page.getByText('Not configured: this server hands out no TURN relay.').waitFor();
     assert.equal(summary, 'This network only');
-    await page.getByText('Direct calls within this network only', { exact: false }).waitFor();
+    await page
+      .getByRole('region', { name: 'Summary' })
+      .getByText('Direct calls within this network only', { exact: false })
+      .waitFor();
   });
 
   it('says "not configured" for STUN and TURN when the server has none, and "this network only"', async () => {
@@ -111,8 +114,9 @@ describe('web app › self-test page', () => {
   it('fails STUN and TURN checks that cannot work and says how to fix them', async () => {
     coturn = await startCoturn();
     const server = await startWebServer({
-      // Nothing answers STUN on the discard port.
+      // Nothing answers STUN on the discard port (and the built-in STUN, which would, is off).
       PARLEY_STUN_URLS: 'stun:127.0.0.1:9',
+      PARLEY_STUN_PORT: 'off',
       PARLEY_TURN_URLS: coturn.urls.udp,
       PARLEY_TURN_SECRET: 'not-the-secret',
     });
