@@ -29,6 +29,11 @@ export const TOOLS = {
     also: ['/usr/sbin/nginx'],
   },
   openssl: { why: 'TLS tests make self-signed certificates', bin: ['openssl'], binVar: 'PARLEY_OPENSSL' },
+  iptables: {
+    why: 'a NAT test masquerades a network namespace',
+    bin: ['iptables'],
+    also: ['/usr/sbin/iptables'],
+  },
 };
 
 const NEEDS_LINE = /^\s*\/\/\s*@needs\s+(.+)$/m;

@@ -1,5 +1,7 @@
 /**
- * Starts a real Parley server on 127.0.0.1, port 0, quiet logs, for integration tests.
+ * Starts a real Parley server on 127.0.0.1, port 0, quiet logs, for integration tests. Its
+ * built-in STUN server binds 127.0.0.1 on a free UDP port too (never 3478, which a real server or
+ * another test may hold); `PARLEY_STUN_PORT: 'off'` turns it off.
  * Every server started here is closed by `stopAllServers()` (call it in `after`/`afterEach`).
  */
 import { createServer, loadConfig, type ParleyServer, type ServerDeps } from '@parley/server';
@@ -15,6 +17,8 @@ export async function startServer(
     PARLEY_HOST: '127.0.0.1',
     PARLEY_PORT: '0',
     PARLEY_LOG_LEVEL: 'silent',
+    PARLEY_STUN_HOST: '127.0.0.1',
+    PARLEY_STUN_PORT: '0',
     ...env,
   });
   const server = await createServer(config, deps);

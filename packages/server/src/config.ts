@@ -5,6 +5,7 @@
  * `process.env`; everything else receives the `Config` object.
  */
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -12,6 +13,7 @@ import { readPublicKey } from './auth/access-control.ts';
 import { createClientIpResolver } from './auth/client-ip.ts';
 import { createOriginPolicy } from './auth/origin.ts';
 import { blockList } from './sfu/candidate-filter.ts';
+import { parseStunPublicUrl } from './stun/stun-url.ts';
 
 /** The repository root (this file lives in packages/server/src/). */
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -261,7 +263,64 @@ export const CONFIG_VARS = {
     key: 'stunUrls',
     schema: list().default([]),
     shown: '(empty)',
-    doc: 'Comma-separated STUN URLs handed to clients. Empty by default: no third-party STUN server is contacted.',
+    doc: "More STUN URLs handed to clients, besides Parley's own (`PARLEY_STUN_PORT`). Empty by default: no third-party STUN server is contacted.",
+  },
+  PARLEY_STUN_PORT: {
+    key: 'stunPort',
+    schema: z
+      .string()
+      .default('3478')
+      .transform((s, ctx): number | 'off' => {
+        if (s.toLowerCase() === 'off') return 'off';
+        if (/^\d{1,5}$/.test(s) && Number(s) <= 65535) return Number(s);
+        ctx.addIssue({ code: 'custom', message: 'must be a UDP port (0 to 65535) or off' });
+        return z.NEVER;
+      }),
+    shown: '`3478`',
+    doc: 'UDP port of Parley\'s built-in STUN server, advertised to clients so that calls work across home routers with nothing else to run (open it on the firewall, UDP). `off`: no built-in STUN; `0`: a free port. If the port is taken at startup Parley logs a warning, runs without it and `/healthz` says `"stun": "unavailable"`.',
+  },
+  PARLEY_STUN_HOST: {
+    key: 'stunHost',
+    schema: z
+      .string()
+      .default('0.0.0.0')
+      .refine((s) => isIP(s) !== 0, 'must be an IP address'),
+    shown: '`0.0.0.0`',
+    doc: 'Address the built-in STUN server binds (`::` for IPv6 and IPv4). Independent of `PARLEY_HOST`: behind a reverse proxy the HTTP side listens on loopback, STUN must still be reachable from outside.',
+  },
+  PARLEY_STUN_PUBLIC_URL: {
+    key: 'stunPublicUrl',
+    schema: z
+      .string()
+      .transform((s, ctx) => {
+        const url = parseStunPublicUrl(s);
+        if (url === undefined) {
+          ctx.addIssue({ code: 'custom', message: 'must be stun:<host name or address>[:port]' });
+          return z.NEVER;
+        }
+        return url;
+      })
+      .optional(),
+    shown: '(unset)',
+    doc: "The built-in STUN server's URL as clients are told (`stun:stun.example.org:3478`). Unset: the host each client used to reach Parley (its `Host` header; behind a trusted proxy `X-Forwarded-Host`) with `PARLEY_STUN_PORT`. Set it when STUN is reached under another name or port than the web app (a CDN in front, a port forward).",
+  },
+  PARLEY_STUN_RATE_PER_S: {
+    key: 'stunRatePerS',
+    schema: num(0.1, 1_000_000).default(20),
+    shown: '`20`',
+    doc: 'Built-in STUN: answers per second per source address (IPv6: per /64), after a burst of `PARLEY_STUN_BURST`; more are dropped silently, so a forged flood cannot be reflected at anyone.',
+  },
+  PARLEY_STUN_BURST: {
+    key: 'stunBurst',
+    schema: int(1, 1_000_000).default(100),
+    shown: '`100`',
+    doc: 'Built-in STUN: answers one source address may get at once (a page with many calls, several people behind one router).',
+  },
+  PARLEY_STUN_GLOBAL_PER_S: {
+    key: 'stunGlobalPerS',
+    schema: int(1, 10_000_000).default(5000),
+    shown: '`5000`',
+    doc: 'Built-in STUN: answers per second from the whole server, whatever the source (about 220 KB/s of answers at most).',
   },
   PARLEY_TURN_URLS: {
     key: 'turnUrls',
@@ -604,6 +663,12 @@ export interface Config {
   invitesPerPeerPerMin: number;
   drainMs: number;
   stunUrls: readonly string[];
+  stunPort: number | 'off';
+  stunHost: string;
+  stunPublicUrl: string | undefined;
+  stunRatePerS: number;
+  stunBurst: number;
+  stunGlobalPerS: number;
   turnUrls: readonly string[];
   turnSecret: string | undefined;
   turnTtlS: number;

@@ -33,6 +33,8 @@ export class Metrics {
   readonly turnCredentials: Counter<'via' | 'result'>;
   /** `GET /ice` requests refused with 429. */
   readonly iceRateLimited: Counter;
+  /** Datagrams at the built-in STUN server, by what became of them (see stun/stun-server.ts). */
+  readonly stunRequests: Counter<'result'>;
   readonly #in = new Map<string, CounterChild>();
   readonly #out = new Map<string, CounterChild>();
 
@@ -127,6 +129,14 @@ export class Metrics {
       help: 'GET /ice requests refused with 429 (per-address rate limit).',
       registers,
     });
+    this.stunRequests = new Counter({
+      name: 'parley_stun_requests_total',
+      help: 'Datagrams at the built-in STUN server: answered, rate_limited (per address or overall), oversized, malformed, unsupported (not a plain Binding request); only answered ones get a reply.',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const r of ['answered', 'rate_limited', 'oversized', 'malformed', 'unsupported'])
+      this.stunRequests.labels(r).inc(0);
     for (const t of CLIENT_MESSAGE_TYPES) this.#in.set(t, this.framesIn.labels(t));
     this.#in.set('invalid', this.framesIn.labels('invalid'));
     for (const t of SERVER_MESSAGE_TYPES) this.#out.set(t, this.framesOut.labels(t));

@@ -23,6 +23,8 @@ import { Metrics } from './metrics.ts';
 import type { Authorizer } from './session/authorizer.ts';
 import { ConnectionHandler, type HandlerHooks } from './session/connection-handler.ts';
 import { Hub } from './session/hub.ts';
+import { StunServer } from './stun/stun-server.ts';
+import { createPublicHostResolver, selfStunUrl } from './stun/stun-url.ts';
 import { loadTls } from './tls/load-tls.ts';
 import { guardSockets } from './transport/socket-guard.ts';
 import { WsTransport } from './transport/ws-transport.ts';
@@ -70,6 +72,8 @@ export interface ParleyServer {
   readonly directory: Directory;
   readonly nodeId: string;
   readonly httpServer: Server;
+  /** The built-in STUN server (`status`, and `port` when it runs). */
+  readonly stun: StunServer;
   /** Current health, as served at `/healthz`. */
   health(): Promise<Health>;
   /**
@@ -137,7 +141,12 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   // answers, which is when operators need it most.
   const metrics = new Metrics(() => directory.roomCount().catch(() => Number.NaN));
   metricsLate = metrics;
+  // The built-in STUN server (bound below, before HTTP, so the first welcome lists it).
+  const stun = new StunServer(config, log.child({ component: 'stun' }), metrics);
+  const publicHost = createPublicHostResolver(config.trustProxy);
   const hub = new Hub({
+    selfStun: (host) =>
+      stun.status === 'running' ? selfStunUrl(host, stun.port!, config.stunPublicUrl) : undefined,
     config,
     log,
     metrics,
@@ -166,6 +175,9 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     };
     // Only reported with Janus configured, so the body of an SFU-less server is unchanged.
     if (sfu !== 'off') h.sfu = sfu;
+    // The built-in STUN server: `unavailable` when its port could not be bound (calls then only
+    // connect within one network unless other STUN/TURN servers are configured).
+    if (config.stunPort !== 'off') h.stun = stun.status === 'running' ? 'ok' : 'unavailable';
     return h;
   };
 
@@ -188,7 +200,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     // with access tokens only for `Authorization: Bearer <token>` (everyone else: STUN only).
     ice: (req) =>
       hub.ice.forSelfTest(
-        clientIp(req),
+        { ip: clientIp(req), host: publicHost(req) },
         async () => !access || (await access.iceAllowed(req.headers.authorization)),
       ),
     ...(janusTurnOff
@@ -233,12 +245,20 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
 
   let connSeq = 0;
   const checkUpgrade = authorizer.upgrade?.bind(authorizer);
-  transport = new WsTransport(http, { ...config, checkUpgrade, clientIp }, log, metrics, (conn) => {
-    const connLog = log.child({ cid: (++connSeq).toString(36) });
-    if (connLog.isLevelEnabled('debug')) connLog.debug({ ip: conn.ip }, 'connection opened');
-    new ConnectionHandler(conn, hub, config, connLog, metrics, deps.hooks);
-  });
+  transport = new WsTransport(
+    http,
+    { ...config, checkUpgrade, clientIp, publicHost },
+    log,
+    metrics,
+    (conn) => {
+      const connLog = log.child({ cid: (++connSeq).toString(36) });
+      if (connLog.isLevelEnabled('debug')) connLog.debug({ ip: conn.ip }, 'connection opened');
+      new ConnectionHandler(conn, hub, config, connLog, metrics, deps.hooks);
+    },
+  );
 
+  // A taken STUN port is logged and leaves STUN off; the rest of the server runs regardless.
+  await stun.start();
   try {
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -251,6 +271,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     // Could not bind: release what was already set up before reporting.
     transport.close();
     await hub.close();
+    await stun.close();
     if (ownsDirectory) await directory.close();
     throw err;
   }
@@ -286,6 +307,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       await t.waitForClose(config.drainMs);
       t.close();
       await hub.close();
+      await stun.close();
       if (ownsDirectory) await directory.close();
       await new Promise<void>((resolve) => {
         http.close(() => resolve());
@@ -306,6 +328,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     directory,
     nodeId,
     httpServer: http,
+    stun,
     health,
     close,
   };

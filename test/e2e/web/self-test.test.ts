@@ -1,8 +1,10 @@
 // @needs chromium, coturn
 /**
  * The self-test page, end to end: against a server with a local coturn (STUN and TURN REST
- * credentials) every check passes; against a server without STUN/TURN those two say "not
- * configured"; an unreachable STUN server and a wrong TURN secret fail and say what to fix.
+ * credentials) every check passes and the summary says "All good"; with only Parley's built-in
+ * STUN on this machine (loopback) STUN answers but the summary says "This network only"; with
+ * it off, STUN and TURN say "not configured" and the summary still says so; an unreachable STUN
+ * server and a wrong TURN secret fail and say what to fix.
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
@@ -14,7 +16,7 @@ import { launchForWeb, screenshot, startWebServer } from '../../helpers/web.ts';
 async function runSelfTest(
   browser: Browser,
   url: string,
-): Promise<{ page: Page; statuses: Record<string, string> }> {
+): Promise<{ page: Page; statuses: Record<string, string>; summary: string }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
   await context.grantPermissions(['camera', 'microphone'], { origin: url });
   const page = await context.newPage();
@@ -35,7 +37,8 @@ async function runSelfTest(
     const item = list.getByRole('listitem').filter({ has: page.getByRole('heading', { name: title }) });
     statuses[title] = (await item.getAttribute('data-status')) ?? '';
   }
-  return { page, statuses };
+  const summary = (await page.getByRole('region', { name: 'Summary' }).locator('.chip').textContent()) ?? '';
+  return { page, statuses, summary };
 }
 
 describe('web app › self-test page', () => {
@@ -63,9 +66,10 @@ describe('web app › self-test page', () => {
       PARLEY_TURN_URLS: `${coturn.urls.udp},${coturn.urls.tcp}`,
       PARLEY_TURN_SECRET: coturn.secret,
     });
-    const { page, statuses } = await runSelfTest(browser, server.url);
+    const { page, statuses, summary } = await runSelfTest(browser, server.url);
     pages.push(page);
     await screenshot(page, 'self-test');
+    assert.equal(summary, 'All good', 'a relay path works');
     assert.deepEqual(statuses, {
       'Camera and microphone': 'pass',
       'Video call inside this page': 'pass',
@@ -77,21 +81,42 @@ describe('web app › self-test page', () => {
     await page.getByText('(candidate: relay)', { exact: false }).waitFor();
   });
 
-  it('says "not configured" for STUN and TURN when the server has none', async () => {
+  it('with only the built-in STUN inside this network: STUN answers, the summary says "this network only"', async () => {
+    // The test server's built-in STUN listens on 127.0.0.1 (a free port): it answers, but from
+    // inside the network, which proves nothing about calls to other networks.
     const server = await startWebServer();
-    const { page, statuses } = await runSelfTest(browser, server.url);
+    const { page, statuses, summary } = await runSelfTest(browser, server.url);
+    pages.push(page);
+    assert.equal(statuses['Signaling server'], 'pass');
+    assert.equal(statuses['STUN (finding your public address)'], 'pass');
+    await page.getByText(`stun:127.0.0.1:${server.stun.port} answered`, { exact: false }).waitFor();
+    await page.getByText('That server is inside your network', { exact: false }).waitFor();
+    assert.equal(statuses['TURN relay'], 'skip');
+    await page.getByText('Not configured: this server hands out no TURN relay.').waitFor();
+    assert.equal(summary, 'This network only');
+    await page
+      .getByRole('region', { name: 'Summary' })
+      .getByText('Direct calls within this network only', { exact: false })
+      .waitFor();
+  });
+
+  it('says "not configured" for STUN and TURN when the server has none, and "this network only"', async () => {
+    const server = await startWebServer({ PARLEY_STUN_PORT: 'off' });
+    const { page, statuses, summary } = await runSelfTest(browser, server.url);
     pages.push(page);
     assert.equal(statuses['Signaling server'], 'pass');
     assert.equal(statuses['STUN (finding your public address)'], 'skip');
     assert.equal(statuses['TURN relay'], 'skip');
     await page.getByText('Not configured: this server hands out no TURN relay.').waitFor();
+    assert.equal(summary, 'This network only', 'not "All good" (issue 20)');
   });
 
   it('fails STUN and TURN checks that cannot work and says how to fix them', async () => {
     coturn = await startCoturn();
     const server = await startWebServer({
-      // Nothing answers STUN on the discard port.
+      // Nothing answers STUN on the discard port (and the built-in STUN, which would, is off).
       PARLEY_STUN_URLS: 'stun:127.0.0.1:9',
+      PARLEY_STUN_PORT: 'off',
       PARLEY_TURN_URLS: coturn.urls.udp,
       PARLEY_TURN_SECRET: 'not-the-secret',
     });

@@ -29,7 +29,8 @@ describe('Server flows', () => {
     assert.match(w.session, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(w.resumed, false);
     assert.deepEqual(w.rooms, []);
-    assert.deepEqual(w.iceServers, []);
+    // Nothing configured: only the built-in STUN server, under the host the client used (issue 20).
+    assert.deepEqual(w.iceServers, [{ urls: [`stun:127.0.0.1:${server.stun.port}`] }]);
     assert.equal(w.heartbeatMs, 15000);
     assert.equal(w.graceMs, 20000);
   });

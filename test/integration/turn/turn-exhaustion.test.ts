@@ -249,7 +249,11 @@ describe('TURN on a server without access tokens › one address cannot exhaust 
     // The address's only place is taken: the second session is told at welcome (STUN only).
     const second = await helloFrom(server.wsUrl, '192.0.2.50', 'second');
     assert.equal(turnEntry(second.welcome.iceServers), undefined);
-    assert.deepEqual(second.welcome.iceServers, [{ urls: [`stun:127.0.0.1:${turn.port}`] }]);
+    // (then Parley's own built-in STUN, issue 20)
+    assert.deepEqual(second.welcome.iceServers, [
+      { urls: [`stun:127.0.0.1:${turn.port}`] },
+      { urls: [`stun:127.0.0.1:${server.stun.port}`] },
+    ]);
 
     // The holder's refresh: fresh credentials that coturn accepts.
     const updated = await waitFrame(first.frames, 'ice.updated', 4000);

@@ -17,6 +17,7 @@ export const RULES: Readonly<Record<string, RegExp>> = {
   janus: /\bstartJanus\s*\(|\bJANUS_PATH\b|scripts\/janus\.ts/,
   nginx: /\bnginx\b/,
   openssl: /\bmakeSelfSignedCertificate\s*\(|['"]--https['"]/,
+  iptables: /['"]iptables['"]/,
 };
 
 const IMPORT = /^\s*import\s+(?!type\b)[^'"]*?from\s+'(\.{1,2}\/[^']+)'/gm;

@@ -37,29 +37,29 @@ describe('TurnBudget', () => {
 describe('IceIssuer', () => {
   it('anonymous sessions: username <expiry>:<address id>, per-address budget, STUN only beyond it', () => {
     const ice = new IceIssuer(base, { tokens: false });
-    const a = ice.forSession('a', '192.0.2.1', 'welcome', T0);
+    const a = ice.forSession('a', { ip: '192.0.2.1' }, 'welcome', T0);
     assert.equal(a.turn, 'minted');
     assert.equal(turnOf(a.iceServers)?.username, `${T0 / 1000 + 600}:${turnAddressId('k', '192.0.2.1')}`);
-    assert.equal(ice.forSession('b', '192.0.2.1', 'welcome', T0).turn, 'minted');
-    const c = ice.forSession('c', '192.0.2.1', 'welcome', T0);
+    assert.equal(ice.forSession('b', { ip: '192.0.2.1' }, 'welcome', T0).turn, 'minted');
+    const c = ice.forSession('c', { ip: '192.0.2.1' }, 'welcome', T0);
     assert.equal(c.turn, 'withheld');
     // The TURN server's own address still serves as STUN; turns: has no STUN equivalent.
     assert.deepEqual(c.iceServers, [{ urls: ['stun:t.example:3478'] }]);
     assert.equal(
-      ice.forSession('a', '::ffff:192.0.2.1', 'refresh', T0 + 480_000).turn,
+      ice.forSession('a', { ip: '::ffff:192.0.2.1' }, 'refresh', T0 + 480_000).turn,
       'minted',
       'a holder refreshes',
     );
-    assert.equal(ice.forSession('c', '192.0.2.2', 'welcome', T0).turn, 'minted', 'another address');
+    assert.equal(ice.forSession('c', { ip: '192.0.2.2' }, 'welcome', T0).turn, 'minted', 'another address');
   });
 
   it('IPv6: one /64 is one address (one id, one budget)', () => {
     const ice = new IceIssuer(base, { tokens: false });
-    const one = ice.forSession('a', '2001:db8:1:2::1', 'welcome', T0);
-    const two = ice.forSession('b', '2001:db8:1:2:ffff::9', 'welcome', T0);
+    const one = ice.forSession('a', { ip: '2001:db8:1:2::1' }, 'welcome', T0);
+    const two = ice.forSession('b', { ip: '2001:db8:1:2:ffff::9' }, 'welcome', T0);
     assert.equal(turnOf(one.iceServers)?.username, turnOf(two.iceServers)?.username);
-    assert.equal(ice.forSession('c', '2001:db8:1:2::abcd', 'welcome', T0).turn, 'withheld');
-    assert.equal(ice.forSession('c', '2001:db8:1:3::1', 'welcome', T0).turn, 'minted');
+    assert.equal(ice.forSession('c', { ip: '2001:db8:1:2::abcd' }, 'welcome', T0).turn, 'withheld');
+    assert.equal(ice.forSession('c', { ip: '2001:db8:1:3::1' }, 'welcome', T0).turn, 'minted');
   });
 
   it('address ids are opaque, stable per secret, distinct per address and never a name', () => {
@@ -74,7 +74,7 @@ describe('IceIssuer', () => {
   it('with access tokens: sessions are identified by name and not counted per address', () => {
     const ice = new IceIssuer(base, { tokens: true });
     for (const name of ['a', 'b', 'c', 'd']) {
-      const s = ice.forSession(name, '192.0.2.1', 'welcome', T0);
+      const s = ice.forSession(name, { ip: '192.0.2.1' }, 'welcome', T0);
       assert.equal(turnOf(s.iceServers)?.username, `${T0 / 1000 + 600}:${name}`);
     }
   });
@@ -86,24 +86,24 @@ describe('IceIssuer', () => {
       checks++;
       return true;
     };
-    const first = await ice.forSelfTest('198.51.100.1', allowed, T0);
+    const first = await ice.forSelfTest({ ip: '198.51.100.1' }, allowed, T0);
     assert.ok('iceServers' in first && first.ttlS === 600);
     assert.equal(
       turnOf(first.iceServers)?.username,
       `${T0 / 1000 + 600}:${turnAddressId('k', '198.51.100.1')}`,
     );
-    await ice.forSelfTest('198.51.100.1', allowed, T0);
-    await ice.forSelfTest('198.51.100.1', allowed, T0);
-    const limited = await ice.forSelfTest('198.51.100.1', allowed, T0);
+    await ice.forSelfTest({ ip: '198.51.100.1' }, allowed, T0);
+    await ice.forSelfTest({ ip: '198.51.100.1' }, allowed, T0);
+    const limited = await ice.forSelfTest({ ip: '198.51.100.1' }, allowed, T0);
     assert.ok('retryAfterS' in limited && limited.retryAfterS >= 1);
     assert.equal(checks, 3, 'a rate-limited request costs no token check');
-    const refused = await ice.forSelfTest('198.51.100.2', async () => false, T0);
+    const refused = await ice.forSelfTest({ ip: '198.51.100.2' }, async () => false, T0);
     assert.deepEqual(refused, {
       iceServers: [{ urls: ['stun:t.example:3478'] }],
       turnWithheld: 'token-required',
     });
     // The /ice place counts in the address's budget (2): one session more fits, then none.
-    assert.equal(ice.forSession('s1', '198.51.100.1', 'welcome', T0).turn, 'minted');
-    assert.equal(ice.forSession('s2', '198.51.100.1', 'welcome', T0).turn, 'withheld');
+    assert.equal(ice.forSession('s1', { ip: '198.51.100.1' }, 'welcome', T0).turn, 'minted');
+    assert.equal(ice.forSession('s2', { ip: '198.51.100.1' }, 'welcome', T0).turn, 'withheld');
   });
 });

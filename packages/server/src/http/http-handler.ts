@@ -22,6 +22,8 @@ export interface Health {
   directory: 'ok' | 'unreachable';
   /** Janus for large rooms: `off` when none is configured. */
   sfu?: 'off' | 'ok' | 'unreachable';
+  /** The built-in STUN server (absent when `PARLEY_STUN_PORT=off`); `unavailable`: port taken. */
+  stun?: 'ok' | 'unavailable';
 }
 
 /** The body of `GET /ice`. */

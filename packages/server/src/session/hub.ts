@@ -33,6 +33,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A fresh resume token: 32 random bytes, base64url. */
 const newToken = () => randomBytes(32).toString('base64url');
 
+/** Who asks for ICE servers: the session's address and the host its socket came in as. */
+const iceClientOf = (session: Session) => ({
+  ip: session.connection?.ip ?? '',
+  host: session.connection?.publicHost,
+});
+
 /** What the hub is built from. */
 export interface HubOptions {
   config: Readonly<Config>;
@@ -47,6 +53,8 @@ export interface HubOptions {
    * socket drops is parked there so it can resume on any node; without it, grace is local.
    */
   handoff?: SessionHandoff | undefined;
+  /** The built-in STUN server's URL for a client that came in as `host` (stun/stun-url.ts). */
+  selfStun?: ((host: string | undefined) => string | undefined) | undefined;
 }
 
 /** How a session ends: on purpose (`bye`) or because its grace ran out or the node stops. */
@@ -101,7 +109,7 @@ export class Hub {
     );
     this.presence = new Presence(o.directory, o.config.presence);
     const tokens = o.config.authSecret !== undefined || o.config.authPublicKey !== undefined;
-    this.ice = new IceIssuer(o.config, { tokens, metrics: o.metrics });
+    this.ice = new IceIssuer(o.config, { tokens, metrics: o.metrics, selfStun: o.selfStun });
   }
 
   /** Registers this node with the directory (routing and presence). */
@@ -321,7 +329,7 @@ export class Hub {
       version,
       name: session.name,
       session: token,
-      iceServers: this.ice.forSession(session.name, session.connection?.ip ?? '', 'welcome').iceServers,
+      iceServers: this.ice.forSession(session.name, iceClientOf(session), 'welcome').iceServers,
       heartbeatMs: this.#config.heartbeatMs,
       graceMs: Math.round(this.#config.graceS * 1000),
       resumed,
@@ -339,7 +347,7 @@ export class Hub {
     const delay = Math.min(MAX_TIMER_MS, Math.round(this.#config.turnTtlS * 1000 * ICE_REFRESH_AT));
     session.iceTimer = setTimeout(() => {
       if (session.state !== 'live') return;
-      const { iceServers, turn } = this.ice.forSession(session.name, session.connection?.ip ?? '', 'refresh');
+      const { iceServers, turn } = this.ice.forSession(session.name, iceClientOf(session), 'refresh');
       session.send(frame({ type: 'ice.updated', iceServers }));
       session.log.debug({ turn }, 'ice servers refreshed');
       this.#scheduleIce(session);

@@ -22,6 +22,11 @@ export class Connection {
   readonly ws: WebSocket;
   /** Client IP address (for limits and debug logs only; never logged at info). */
   readonly ip: string;
+  /**
+   * The host the client used to reach the server (its `Host` header, or `X-Forwarded-Host` from a
+   * trusted proxy), in URL form; for the built-in STUN server's URL. Set by the transport.
+   */
+  publicHost: string | undefined;
   readonly #maxBufferedBytes: number;
   readonly #onSlowConsumer: () => void;
   /** Set on every pong; cleared by each heartbeat round. */

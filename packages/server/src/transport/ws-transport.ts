@@ -35,6 +35,8 @@ export interface TransportOptions {
    * limit and logs. Default: the socket's peer address.
    */
   clientIp?: ((req: IncomingMessage) => string) | undefined;
+  /** The host the client used to reach the server, in URL form (for the built-in STUN URL). */
+  publicHost?: ((req: IncomingMessage) => string | undefined) | undefined;
 }
 
 /** The `/ws` endpoint and the set of open connections. */
@@ -103,10 +105,11 @@ export class WsTransport {
     // closure of the connection's lifetime keeps the upgrade request alive (about 1.5 KiB per
     // idle connection, measured by bench:signaling).
     const ip = this.#options.clientIp?.(req) ?? req.socket.remoteAddress ?? 'unknown';
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, ip));
+    const host = this.#options.publicHost?.(req);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, ip, host));
   }
 
-  #accept(ws: WebSocket, ip: string): void {
+  #accept(ws: WebSocket, ip: string, host: string | undefined): void {
     ws.on('error', (err) => this.#log.debug({ err }, 'websocket error'));
     const key = ipKey(ip);
     const count = this.#perIp.get(key) ?? 0;
@@ -125,6 +128,7 @@ export class WsTransport {
       this.#metrics.errors.labels('SLOW_CONSUMER').inc();
       this.#log.warn({ code: 'SLOW_CONSUMER', bufferedBytes: ws.bufferedAmount }, 'slow consumer dropped');
     });
+    conn.publicHost = host;
     this.#conns.add(conn);
     this.#metrics.connections.inc();
     ws.once('close', () => {

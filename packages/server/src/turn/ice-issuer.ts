@@ -14,6 +14,8 @@
  *   `<expiry>:<name>`, so the quota holds per user (colleagues behind one NAT do not share it).
  *   `/ice` still uses the address id and the budget: it is reachable without a session.
  * - `GET /ice` is rate-limited per address before anything else is done (429, Retry-After).
+ * - Parley's own STUN server (stun/), when it runs, comes last in every list, under the host the
+ *   client used to reach Parley (`selfStun`).
  * - Credentials live `turnTtlS` (10 minutes by default); sessions get fresh ones in
  *   `ice.updated` at 80% of that. Expiry only stops *new* allocations: coturn keeps refreshing
  *   an allocation made in time (measured: test/integration/turn/turn-budget.test.ts).
@@ -31,6 +33,13 @@ export interface IceIssuerConfig extends IceConfig {
   readonly turnPerAddress: number;
   /** `GET /ice` requests per minute per client address. */
   readonly icePerMin: number;
+}
+
+/** The client asking: its address (for the TURN budget) and the host it used to reach Parley. */
+export interface IceClient {
+  ip: string;
+  /** Host (URL form) from the client's request, for the built-in STUN server's URL. */
+  host?: string | undefined;
 }
 
 /** The ICE servers for one session, and whether TURN credentials are among them. */
@@ -74,10 +83,19 @@ export class IceIssuer {
   readonly #metrics: Metrics | undefined;
   readonly #budget: TurnBudget;
   readonly #iceLimiter: IpLimiter;
+  readonly #selfStun: ((host: string | undefined) => string | undefined) | undefined;
 
-  /** `tokens`: hello requires an access token (then sessions are identified by name). */
-  constructor(config: IceIssuerConfig, o: { tokens: boolean; metrics?: Metrics }) {
+  /**
+   * `tokens`: hello requires an access token (then sessions are identified by name).
+   * `selfStun`: the built-in STUN server's URL for a client that came in as `host`, undefined
+   * when it does not run (then nothing is added).
+   */
+  constructor(
+    config: IceIssuerConfig,
+    o: { tokens: boolean; metrics?: Metrics; selfStun?: (host: string | undefined) => string | undefined },
+  ) {
     this.#config = config;
+    this.#selfStun = o.selfStun;
     this.#tokens = o.tokens;
     this.#metrics = o.metrics;
     this.#budget = new TurnBudget({ perAddress: config.turnPerAddress });
@@ -89,8 +107,19 @@ export class IceIssuer {
     return this.#config.turnUrls.length > 0 && this.#config.turnSecret !== undefined;
   }
 
-  /** ICE servers for session `name` connected from `ip` (`via`: for the metric). */
-  forSession(name: string, ip: string, via: 'welcome' | 'refresh', nowMs: number = Date.now()): SessionIce {
+  /** ICE servers for session `name` of `client` (`via`: for the metric). */
+  forSession(
+    name: string,
+    client: IceClient,
+    via: 'welcome' | 'refresh',
+    nowMs: number = Date.now(),
+  ): SessionIce {
+    const ice = this.#forSession(name, client.ip, via, nowMs);
+    ice.iceServers = this.#withSelfStun(ice.iceServers, client.host);
+    return ice;
+  }
+
+  #forSession(name: string, ip: string, via: 'welcome' | 'refresh', nowMs: number): SessionIce {
     if (!this.refreshes) return { iceServers: iceServersFor(this.#config, name, nowMs), turn: 'none' };
     if (this.#tokens) return this.#minted(name, via, nowMs);
     const key = ipKey(ip);
@@ -104,22 +133,30 @@ export class IceIssuer {
    * let it; the username carries the address id, like an anonymous session's.
    */
   async forSelfTest(
-    ip: string,
+    client: IceClient,
     turnAllowed: () => Promise<boolean>,
     nowMs: number = Date.now(),
   ): Promise<SelfTestIce | IceRateLimited> {
-    const key = ipKey(ip);
+    const key = ipKey(client.ip);
     if (!this.#iceLimiter.take(key)) {
       this.#metrics?.iceRateLimited.inc();
       return { retryAfterS: Math.max(1, Math.ceil(this.#iceLimiter.retryAfterMs(key) / 1000)) };
     }
-    if (!this.refreshes) return { iceServers: iceServersFor(this.#config, 'selftest', nowMs) };
+    const own = (servers: IceServer[]) => this.#withSelfStun(servers, client.host);
+    if (!this.refreshes) return { iceServers: own(iceServersFor(this.#config, 'selftest', nowMs)) };
     if (!(await turnAllowed()))
-      return { iceServers: this.#withheld('ice').iceServers, turnWithheld: 'token-required' };
+      return { iceServers: own(this.#withheld('ice').iceServers), turnWithheld: 'token-required' };
     if (!this.#budget.grant(key, 'ice', this.#expiryMs(nowMs), nowMs))
-      return { iceServers: this.#withheld('ice').iceServers, turnWithheld: 'address-budget' };
+      return { iceServers: own(this.#withheld('ice').iceServers), turnWithheld: 'address-budget' };
     const { iceServers } = this.#minted(turnAddressId(this.#config.turnSecret!, key), 'ice', nowMs);
-    return { iceServers, ttlS: this.#config.turnTtlS };
+    return { iceServers: own(iceServers), ttlS: this.#config.turnTtlS };
+  }
+
+  /** `servers` plus the built-in STUN server, last, unless it is off or already listed. */
+  #withSelfStun(servers: IceServer[], host: string | undefined): IceServer[] {
+    const url = this.#selfStun?.(host);
+    if (url === undefined || servers.some((s) => [s.urls].flat().includes(url))) return servers;
+    return [...servers, { urls: [url] }];
   }
 
   #expiryMs(nowMs: number): number {

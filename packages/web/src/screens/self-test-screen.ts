@@ -12,6 +12,7 @@ import {
   type CheckResult,
   resetIceCache,
 } from '../selftest/checks.ts';
+import { summarize } from '../selftest/reach.ts';
 import { announce } from '../ui/announce.ts';
 import { chip, setChip, topbar } from '../ui/common.ts';
 import { Disposer, h, replaceChildren } from '../ui/dom.ts';
@@ -221,19 +222,10 @@ export function renderSelfTest(root: HTMLElement): () => void {
       if (row.check.id === 'media') showPreview(ctx.stream);
     }
     rerun.disabled = false;
-    const failed = results.filter((r) => r.status === 'fail').length;
-    const skipped = results.filter((r) => r.status === 'skip').length;
-    if (failed === 0) {
-      setChip(summaryChip, 'All good', 'ok');
-      summaryText.textContent =
-        skipped > 0
-          ? `Everything that is configured works. ${skipped} check${skipped > 1 ? 's are' : ' is'} not configured on this server; see below.`
-          : 'Everything works: you are ready for calls.';
-    } else {
-      setChip(summaryChip, `${failed} problem${failed > 1 ? 's' : ''}`, 'bad');
-      summaryText.textContent = 'Some checks failed. Each one below says what to do.';
-    }
-    announce(`Self-test finished: ${failed === 0 ? 'all good' : `${failed} failed`}`);
+    const summary = summarize(results);
+    setChip(summaryChip, summary.label, summary.tone);
+    summaryText.textContent = summary.text;
+    announce(summary.announcement);
   };
   rerun.addEventListener('click', () => void start());
   void start();

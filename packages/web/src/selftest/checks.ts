@@ -8,6 +8,7 @@ import { iceUrls, onlyUrls, signalingUrl } from '../app/endpoints.ts';
 import { inviteToken } from '../app/invite.ts';
 import { describeMediaProblem, MediaAccessError, openUserMedia } from '../media/local-media.ts';
 import { fetchSelfTestIce, IceRateLimitedError, type SelfTestIce } from './ice.ts';
+import { type Reach, stunReach } from './reach.ts';
 
 /** Outcome of one check. */
 export interface CheckResult {
@@ -16,6 +17,8 @@ export interface CheckResult {
   detail: string;
   /** What to do, when the result is not a plain pass. */
   advice?: string;
+  /** For the STUN and TURN checks that pass: how far calls reach (see reach.ts). */
+  reach?: Reach;
 }
 
 /** Shared between checks of one run (the camera stream feeds the loopback call). */
@@ -323,19 +326,25 @@ export const stunCheck: Check = {
     if (stun.length === 0)
       return {
         status: 'skip',
-        detail: 'Not configured: this server recommends no STUN server.',
+        detail:
+          'Not configured: this server recommends no STUN server, so calls connect within this network only.',
         advice:
-          'Calls inside one network work without it. For calls across the internet, the administrator sets PARLEY_STUN_URLS (a TURN server also works as STUN).',
+          'Parley answers STUN itself on UDP port 3478 unless that is turned off (PARLEY_STUN_PORT=off) or the port was taken when it started (its /healthz then says "stun": "unavailable"). The administrator frees the port, opens it on the firewall, or sets PARLEY_STUN_URLS.',
       };
     const pc = new RTCPeerConnection({ iceServers: stun, iceCandidatePoolSize: 0 });
     const errors: { code: number; url: string }[] = [];
     const srflx: string[] = [];
+    const srflxAddresses: string[] = [];
     pc.addEventListener('icecandidateerror', (e) => {
       const ev = e as RTCPeerConnectionIceErrorEvent;
       errors.push({ code: ev.errorCode, url: ev.url });
     });
     pc.addEventListener('icecandidate', (e) => {
-      if (e.candidate?.type === 'srflx') srflx.push(e.candidate.candidate);
+      if (e.candidate?.type === 'srflx') {
+        srflx.push(e.candidate.candidate);
+        // `address` where the browser has it, else the fifth field of the candidate line.
+        srflxAddresses.push(e.candidate.address ?? e.candidate.candidate.split(' ')[4] ?? '');
+      }
     });
     try {
       pc.createDataChannel('probe');
@@ -346,7 +355,17 @@ export const stunCheck: Check = {
         ctx.signal,
       );
       const urls = iceUrls(stun).join(', ');
-      if (srflx.length > 0) return { status: 'pass', detail: `${urls} answered with your public address.` };
+      const reach = stunReach(srflxAddresses, iceUrls(stun));
+      const insideOnly =
+        ' That server is inside your network, so this does not show that calls to other networks work.';
+      if (srflx.length > 0)
+        return reach === 'internet'
+          ? { status: 'pass', reach, detail: `${urls} answered with your public address.` }
+          : {
+              status: 'pass',
+              reach,
+              detail: `${urls} answered with an address inside a private network.${insideOnly}`,
+            };
       if (errors.length > 0)
         return {
           status: 'fail',
@@ -355,10 +374,17 @@ export const stunCheck: Check = {
             'A firewall may block UDP to the STUN port (usually 3478). Calls inside one network still work; across networks, a TURN relay is needed.',
         };
       if (complete)
-        return {
-          status: 'pass',
-          detail: `${urls} answered; your address seen from there is your own (no NAT in between).`,
-        };
+        return reach === 'internet'
+          ? {
+              status: 'pass',
+              reach,
+              detail: `${urls} answered; your address seen from there is your own (no NAT in between).`,
+            }
+          : {
+              status: 'pass',
+              reach,
+              detail: `${urls} answered; your address seen from there is your own.${insideOnly}`,
+            };
       return {
         status: 'fail',
         detail: `No answer from ${urls} within 10 seconds.`,
@@ -417,6 +443,7 @@ export const turnCheck: Check = {
         const type = await selectedLocalType(a);
         return {
           status: 'pass',
+          reach: 'relay',
           detail: `Data went through the relay at ${urls}${type ? ` (candidate: ${type})` : ''}.`,
         };
       }
