@@ -34,7 +34,7 @@ export async function startParley(tree: Tree, env: Record<string, string>): Prom
         GC_PRELOAD,
         `${tree.root}packages/server/src/main.ts`,
       ],
-      env: { ...env, PARLEY_HOST: '127.0.0.1', PARLEY_PORT: String(port) },
+      env: { ...env, PARLEY_HOST: '127.0.0.1', PARLEY_PORT: String(port), PARLEY_STUN_PORT: 'off' },
       cwd: tree.root,
     },
     port,

@@ -290,6 +290,7 @@ async function startNodes(count: number, redis: TestRedis | undefined): Promise<
       ...PARLEY_BENCH_ENV,
       PARLEY_HOST: '127.0.0.1',
       PARLEY_PORT: String(port),
+      PARLEY_STUN_PORT: 'off',
       // Closing thousands of bench sockets must not park sessions for long.
       PARLEY_GRACE_S: '0',
     };

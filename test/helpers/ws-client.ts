@@ -173,3 +173,36 @@ export async function replyTo(c: TestClient, re: string, timeoutMs = 10_000): Pr
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * Opens a raw socket with extra headers (an `X-Forwarded-For`, an `Origin`) and sends `hello`;
+ * resolves with the first frame back, checked like every other. The socket is added to `track`
+ * for the caller to close. It listens before 'open': a refused connection's error frame can
+ * arrive with the handshake.
+ */
+export function helloWithHeaders(
+  wsUrl: string,
+  name: string,
+  headers: Record<string, string>,
+  track: Set<WebSocket>,
+  timeoutMs = 5000,
+): Promise<ServerMessage> {
+  const ws = new WebSocket(wsUrl, { headers, perMessageDeflate: false });
+  track.add(ws);
+  return new Promise<ServerMessage>((resolve, reject) => {
+    const t = setTimeout(
+      () => reject(new Error(`no reply to hello ${name} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    ws.on('error', reject);
+    ws.once('message', (d) => {
+      clearTimeout(t);
+      try {
+        resolve(checkServerFrame(d.toString()));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', versions: ['1'], name })));
+  });
+}

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { ErrorCode } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { CLIENT_SCHEMAS, type ClientMessage, SERVER_SCHEMAS, type ServerMessage } from './messages.ts';
+import { utf8Length } from './utf8.ts';
 
 export type DecodeResult<M> =
   | { ok: true; msg: M }
@@ -28,20 +29,6 @@ function exceeds(raw: Raw, maxBytes: number): boolean {
   if (raw.length > maxBytes) return true;
   if (raw.length * 3 <= maxBytes) return false;
   return utf8Length(raw) > maxBytes;
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
 
 /** The depth check's work stack, reused: pairs of (container, its depth). Emptied after each use. */

@@ -8,26 +8,12 @@
 import { z } from 'zod';
 import { ERROR_CODES, ERROR_REASON_LIST, type ErrorCode, type ErrorReason } from './errors.ts';
 import { LIMITS, NAME_PATTERN } from './limits.ts';
+import { utf8Length } from './utf8.ts';
 
 /** Any JSON value. `data` fields carry app payloads the server relays without looking inside. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 const jsonValue = () => z.custom<JsonValue>((v) => v !== undefined, { message: 'required: any JSON value' });
-
-/** UTF-8 length of a string (no allocation). */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 /**
  * Whether `value`'s JSON text is at most `maxBytes` UTF-8 bytes. Walks the value with an explicit

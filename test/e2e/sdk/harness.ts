@@ -104,6 +104,7 @@ export async function spawnServer(port: number, env: Record<string, string>): Pr
         ...process.env,
         PARLEY_HOST: '127.0.0.1',
         PARLEY_PORT: String(port),
+        PARLEY_STUN_PORT: '0',
         PARLEY_LOG_LEVEL: 'warn',
         ...env,
       },

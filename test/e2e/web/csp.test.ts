@@ -3,11 +3,10 @@
  * The web app under the security headers Parley now sends (issue 15, finding 9): two people meet
  * in a room and see each other's video, and the self-test runs, with the page's
  * Content-Security-Policy in force and not one violation reported (neither a
- * `securitypolicyviolation` event nor a CSP console message). Also finding 14: an invitation
- * link with its token in the query string is not used, and the app says why.
+ * `securitypolicyviolation` event nor a CSP console message). (Finding 14, a token in the
+ * query string, is tested with the other invitation links in invite.test.ts.)
  */
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -115,38 +114,5 @@ describe('web app › under the Content-Security-Policy', () => {
 
     assert.deepEqual(await a.violations(), []);
     assert.deepEqual(await b.violations(), []);
-  });
-});
-
-describe('web app › invitation token in the query string (finding 14)', () => {
-  const secret = randomBytes(32).toString('base64url');
-  let server: ParleyServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startWebServer({ PARLEY_AUTH_SECRET: secret });
-    browser = await launchForWeb();
-  });
-  after(async () => {
-    await browser?.close();
-    await stopAllServers();
-  });
-
-  it('is not used: it leaves the address bar, the name is not filled in, and the app says why', async () => {
-    const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-    const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ name: 'quinn', exp: Math.floor(Date.now() / 1000) + 600 })}`;
-    const token = `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    tracePage(page, 'query-token');
-    await page.goto(`${server.url}/?token=${token}#/room/club`);
-    await page.getByText('did not use it', { exact: false }).first().waitFor();
-    assert.ok(!page.url().includes('token='), 'the token is removed from the address bar');
-    assert.ok(page.url().endsWith('#/room/club'), page.url());
-    const name = page.getByLabel('Your name');
-    assert.equal(await name.inputValue(), '');
-    assert.equal(await name.getAttribute('readonly'), null);
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('parley.token')), null);
-    await context.close();
   });
 });

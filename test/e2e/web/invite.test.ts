@@ -8,6 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Browser } from 'playwright-core';
+import { tracePage } from '../../helpers/browser.ts';
 import { stopAllServers } from '../../helpers/server.ts';
 import { launchForWeb, startWebServer } from '../../helpers/web.ts';
 
@@ -56,6 +57,22 @@ describe('web app › invitation links', () => {
       .getByText('This server only lets invited people in.', { exact: false })
       .waitFor();
     await other.close();
+    await context.close();
+  });
+
+  it('a token in the query string (finding 14) is not used: it leaves the address bar, the name is not filled in, and the app says why', async () => {
+    const token = mintToken(secret, { name: 'quinn', exp: Math.floor(Date.now() / 1000) + 600 });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    tracePage(page, 'query-token');
+    await page.goto(`${server.url}/?token=${token}#/room/club`);
+    await page.getByText('did not use it', { exact: false }).first().waitFor();
+    assert.ok(!page.url().includes('token='), 'the token is removed from the address bar');
+    assert.ok(page.url().endsWith('#/room/club'), page.url());
+    const name = page.getByLabel('Your name');
+    assert.equal(await name.inputValue(), '');
+    assert.equal(await name.getAttribute('readonly'), null);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('parley.token')), null);
     await context.close();
   });
 });

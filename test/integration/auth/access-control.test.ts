@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { closeCodeFor, type ErrorCode, type ServerMessage } from '@parley/protocol';
+import { closeCodeFor, type ErrorCode } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
@@ -17,9 +17,9 @@ import { signAccessToken } from '../../../packages/server/src/auth/token-signer.
 import { connectCall } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import {
-  checkServerFrame,
   closeAllClients,
   connectClient,
+  helloWithHeaders,
   type TestClient,
 } from '../../helpers/ws-client.ts';
 
@@ -368,29 +368,6 @@ describe('Origin allow list (PARLEY_ALLOWED_ORIGINS)', () => {
   });
 });
 
-/** Opens a raw socket with extra headers (X-Forwarded-For) and sends `hello`; the first reply. */
-async function helloWithHeaders(
-  wsUrl: string,
-  name: string,
-  headers: Record<string, string>,
-): Promise<ServerMessage> {
-  const ws = new WebSocket(wsUrl, { headers, perMessageDeflate: false });
-  sockets.add(ws);
-  // Listen before 'open': a refused connection's error frame can arrive with the handshake.
-  return new Promise<ServerMessage>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no reply to hello ${name} within 3000 ms`)), 3000);
-    ws.on('error', reject);
-    ws.once('message', (d) => {
-      clearTimeout(t);
-      try {
-        resolve(checkServerFrame(d.toString()));
-      } catch (err) {
-        reject(err);
-      }
-    });
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', versions: ['1'], name })));
-  });
-}
 const sockets = new Set<WebSocket>();
 afterEach(() => {
   for (const ws of sockets) ws.terminate();
@@ -424,17 +401,35 @@ describe('hello limit per address, and X-Forwarded-For only from trusted proxies
       PARLEY_HELLO_BURST: '1',
       PARLEY_HELLO_RATE_PER_S: '0.001',
     });
-    const a1 = await helloWithHeaders(server.wsUrl, 'a1', { 'x-forwarded-for': '203.0.113.5' });
+    const a1 = await helloWithHeaders(
+      server.wsUrl,
+      'a1',
+      { 'x-forwarded-for': '203.0.113.5' },
+      sockets,
+      3000,
+    );
     assert.equal(a1.type, 'welcome');
-    const a2 = await helloWithHeaders(server.wsUrl, 'a2', { 'x-forwarded-for': '203.0.113.5' });
+    const a2 = await helloWithHeaders(
+      server.wsUrl,
+      'a2',
+      { 'x-forwarded-for': '203.0.113.5' },
+      sockets,
+      3000,
+    );
     assert.equal(a2.type === 'error' && a2.code, 'RATE_LIMITED');
     // The client cannot pick its own address: the left part of the chain is its own claim,
     // the proxy appended the real one on the right.
-    const a3 = await helloWithHeaders(server.wsUrl, 'a3', {
-      'x-forwarded-for': '198.51.100.77, 203.0.113.5',
-    });
+    const a3 = await helloWithHeaders(
+      server.wsUrl,
+      'a3',
+      {
+        'x-forwarded-for': '198.51.100.77, 203.0.113.5',
+      },
+      sockets,
+      3000,
+    );
     assert.equal(a3.type === 'error' && a3.code, 'RATE_LIMITED');
-    const b = await helloWithHeaders(server.wsUrl, 'b1', { 'x-forwarded-for': '203.0.113.6' });
+    const b = await helloWithHeaders(server.wsUrl, 'b1', { 'x-forwarded-for': '203.0.113.6' }, sockets, 3000);
     assert.equal(b.type, 'welcome');
   });
 
@@ -445,19 +440,49 @@ describe('hello limit per address, and X-Forwarded-For only from trusted proxies
       PARLEY_HELLO_RATE_PER_S: '0.001',
     });
     by = await bystanders(server); // 2 of 3 from 127.0.0.1
-    const first = await helloWithHeaders(server.wsUrl, 'f1', { 'x-forwarded-for': '203.0.113.10' });
+    const first = await helloWithHeaders(
+      server.wsUrl,
+      'f1',
+      { 'x-forwarded-for': '203.0.113.10' },
+      sockets,
+      3000,
+    );
     assert.equal(first.type, 'welcome');
-    const forged = await helloWithHeaders(server.wsUrl, 'f2', { 'x-forwarded-for': '203.0.113.11' });
+    const forged = await helloWithHeaders(
+      server.wsUrl,
+      'f2',
+      { 'x-forwarded-for': '203.0.113.11' },
+      sockets,
+      3000,
+    );
     assert.equal(forged.type === 'error' && forged.code, 'RATE_LIMITED');
   });
 
   it('the per-address connection limit counts forwarded clients separately', async () => {
     const server = await startServer({ PARLEY_TRUST_PROXY: 'loopback', PARLEY_MAX_CONNS_PER_IP: '1' });
-    const first = await helloWithHeaders(server.wsUrl, 'c1', { 'x-forwarded-for': '203.0.113.20' });
+    const first = await helloWithHeaders(
+      server.wsUrl,
+      'c1',
+      { 'x-forwarded-for': '203.0.113.20' },
+      sockets,
+      3000,
+    );
     assert.equal(first.type, 'welcome');
-    const second = await helloWithHeaders(server.wsUrl, 'c2', { 'x-forwarded-for': '203.0.113.20' });
+    const second = await helloWithHeaders(
+      server.wsUrl,
+      'c2',
+      { 'x-forwarded-for': '203.0.113.20' },
+      sockets,
+      3000,
+    );
     assert.equal(second.type === 'error' && second.code, 'TOO_MANY_CONNECTIONS');
-    const other = await helloWithHeaders(server.wsUrl, 'c3', { 'x-forwarded-for': '203.0.113.21' });
+    const other = await helloWithHeaders(
+      server.wsUrl,
+      'c3',
+      { 'x-forwarded-for': '203.0.113.21' },
+      sockets,
+      3000,
+    );
     assert.equal(other.type, 'welcome');
   });
 });

@@ -17,7 +17,7 @@ const MAIN = 'packages/server/src/main.ts';
 function run(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, PARLEY_LOG_LEVEL: 'info', PARLEY_PORT: '0', ...env },
+    env: { ...process.env, PARLEY_LOG_LEVEL: 'info', PARLEY_PORT: '0', PARLEY_STUN_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -41,6 +41,8 @@ export async function startNode(
       HOME: process.env.HOME,
       PARLEY_HOST: '127.0.0.1',
       PARLEY_PORT: '0',
+      // The built-in STUN server on a free port: several nodes (and other tests) run at once.
+      PARLEY_STUN_PORT: '0',
       PARLEY_LOG_LEVEL: 'info',
       PARLEY_REDIS_URL: redisUrl,
       PARLEY_NODE_ID: id,

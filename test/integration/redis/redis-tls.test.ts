@@ -29,6 +29,7 @@ async function startupFailure(env: Record<string, string>): Promise<{ code: numb
       HOME: process.env.HOME,
       PARLEY_HOST: '127.0.0.1',
       PARLEY_PORT: '0',
+      PARLEY_STUN_PORT: '0',
       PARLEY_LOG_LEVEL: 'info',
       ...env,
     },

@@ -13,7 +13,6 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { ServerMessage } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
@@ -21,7 +20,7 @@ import { CONTENT_SECURITY_POLICY } from '../../../packages/server/src/http/secur
 import { makeSelfSignedCertificate } from '../../../packages/server/src/tls/self-signed.ts';
 import { shareRoom } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { checkServerFrame, closeAllClients, connectClient } from '../../helpers/ws-client.ts';
+import { closeAllClients, connectClient, helloWithHeaders } from '../../helpers/ws-client.ts';
 
 const SECRET = 'edge-hardening-secret-of-at-least-32-bytes!';
 
@@ -83,29 +82,6 @@ function closedWithin(closed: Promise<number>, ms: number): Promise<number> {
   ]);
 }
 
-/** Opens a WebSocket with extra headers and says `hello`; resolves with the first frame back. */
-function helloWith(
-  server: ParleyServer,
-  name: string,
-  headers: Record<string, string>,
-): Promise<ServerMessage> {
-  const ws = new WebSocket(server.wsUrl, { headers, perMessageDeflate: false });
-  wss.add(ws);
-  return new Promise<ServerMessage>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no reply to hello ${name}`)), 5000);
-    ws.on('error', reject);
-    ws.once('message', (d) => {
-      clearTimeout(t);
-      try {
-        resolve(checkServerFrame(d.toString()));
-      } catch (err) {
-        reject(err);
-      }
-    });
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', versions: ['1'], name })));
-  });
-}
-
 /** Two sessions relaying signals; `check()` proves they still do. */
 async function bystanders(server: ParleyServer, tag: string) {
   const x = await connectClient(server.wsUrl);
@@ -159,14 +135,24 @@ describe('connection cap per IPv6 /64 (finding 8c)', () => {
     const server = await startServer({ PARLEY_TRUST_PROXY: 'loopback' });
     const replies = await Promise.all(
       Array.from({ length: 150 }, (_, i) =>
-        helloWith(server, `v6-${i}`, { 'x-forwarded-for': `2001:db8:aa:bb::${(i + 1).toString(16)}` }),
+        helloWithHeaders(
+          server.wsUrl,
+          `v6-${i}`,
+          { 'x-forwarded-for': `2001:db8:aa:bb::${(i + 1).toString(16)}` },
+          wss,
+        ),
       ),
     );
     const welcomed = replies.filter((r) => r.type === 'welcome').length;
     const capped = replies.filter((r) => r.type === 'error' && r.code === 'TOO_MANY_CONNECTIONS').length;
     assert.equal(welcomed, 64);
     assert.equal(capped, 86);
-    const other = await helloWith(server, 'v6-other', { 'x-forwarded-for': '2001:db8:aa:bc::1' });
+    const other = await helloWithHeaders(
+      server.wsUrl,
+      'v6-other',
+      { 'x-forwarded-for': '2001:db8:aa:bc::1' },
+      wss,
+    );
     assert.equal(other.type, 'welcome');
   });
 });
