@@ -78,7 +78,13 @@ async function startParley(
   const server = await startServer(
     {
       args: ['--import', 'tsx', `${ROOT}packages/server/src/main.ts`],
-      env: { PARLEY_HOST: '127.0.0.1', PARLEY_PORT: String(port), PARLEY_STUN_PORT: 'off', PARLEY_LOG_LEVEL: 'warn', ...env },
+      env: {
+        PARLEY_HOST: '127.0.0.1',
+        PARLEY_PORT: String(port),
+        PARLEY_STUN_PORT: 'off',
+        PARLEY_LOG_LEVEL: 'warn',
+        ...env,
+      },
     },
     port,
     4096,

@@ -54,7 +54,13 @@ describe('Server lifecycle', () => {
   it('main.ts › logs its port, drains clients on SIGTERM (server.draining, 4012) and exits 0', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PARLEY_PORT: '0', PARLEY_STUN_PORT: '0', PARLEY_HOST: '127.0.0.1', PARLEY_LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        PARLEY_PORT: '0',
+        PARLEY_STUN_PORT: '0',
+        PARLEY_HOST: '127.0.0.1',
+        PARLEY_LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
