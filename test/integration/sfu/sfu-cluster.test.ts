@@ -12,7 +12,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import { RedisDirectory } from '../../../packages/server/src/directory/redis.ts';
 import { JanusClient } from '../../../packages/server/src/sfu/janus-client.ts';
-import { roomIdFor } from '../../../packages/server/src/sfu/sfu-rooms.ts';
+import { roomIdFor } from '../../../packages/server/src/sfu/janus-rooms.ts';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
 import { startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { freePort, startRedis, stopAllRedis, type TestRedis } from '../../helpers/redis.ts';

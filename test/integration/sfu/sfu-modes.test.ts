@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import { JanusClient } from '../../../packages/server/src/sfu/janus-client.ts';
-import { roomIdFor } from '../../../packages/server/src/sfu/sfu-rooms.ts';
+import { roomIdFor } from '../../../packages/server/src/sfu/janus-rooms.ts';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../../packages/server/src/config.ts';
 import { janusArgs, janusConfigFiles } from '../../../packages/server/src/sfu/janus-config.ts';
-import { roomIdFor } from '../../../packages/server/src/sfu/sfu-rooms.ts';
+import { roomIdFor } from '../../../packages/server/src/sfu/janus-rooms.ts';
 
 describe('janusConfigFiles', () => {
   let lib: string;

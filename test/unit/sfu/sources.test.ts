@@ -1,8 +1,8 @@
 /** SFU sources: client `sources` → Janus `descriptions`, Janus stream info → `sfu.offer` streams. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { streamsOf } from '../../../packages/server/src/sfu/sfu-rooms.ts';
 import { janusDescriptions, sdpMids, sourceOf } from '../../../packages/server/src/sfu/sources.ts';
+import { streamsOf } from '../../../packages/server/src/sfu/subscription.ts';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
 
 describe('SFU sources', () => {

@@ -13,6 +13,7 @@
  * same for every node, and the placement is recorded in it at once, so two rooms placed one after
  * the other see each other's load.
  */
+import { randomUUID } from 'node:crypto';
 import type { SfuRoomEntry } from '../directory/directory.ts';
 
 /** Members per Janus URL, over the given SFU rooms (rooms marked down count for nobody). */
@@ -43,4 +44,9 @@ export function leastLoaded(
     }
   }
   return best;
+}
+
+/** A fresh placement epoch (`SfuPlacement.epoch`): a new one for every placement made or changed. */
+export function newEpoch(): string {
+  return randomUUID().slice(0, 13);
 }
