@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SfuRoomEntry } from '../../../packages/server/src/directory/directory.ts';
-import { leastLoaded, loadsOf } from '../../../packages/server/src/sfu/placement.ts';
+import { leastLoaded, loadsOf, newEpoch } from '../../../packages/server/src/sfu/placement.ts';
 
 const entry = (room: string, janus: string, members: number, down = false): SfuRoomEntry => ({
   room,
@@ -34,5 +34,13 @@ describe('SFU placement', () => {
     assert.equal(leastLoaded(['j1'], loads), 'j1');
     assert.equal(leastLoaded(['j2', 'j1'], new Map()), 'j2');
     assert.equal(leastLoaded([], loads), undefined);
+  });
+});
+
+describe('newEpoch', () => {
+  it('is short and differs every time', () => {
+    const epochs = new Set(Array.from({ length: 100 }, () => newEpoch()));
+    assert.equal(epochs.size, 100);
+    for (const e of epochs) assert.equal(e.length, 13);
   });
 });
