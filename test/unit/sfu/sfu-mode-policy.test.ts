@@ -70,7 +70,26 @@ function setup(config: Partial<ConstructorParameters<typeof SfuModePolicy>[0]['c
     const count = await fill(room, ...names);
     return policy.joined(room, count, false);
   };
-  return { directory, state, broadcasts, retired, refused, logs, policy, joiner, fill, grow };
+  /** Grows room `a` into the SFU (4 members), then lets two leave: its placement, to shrink. */
+  const grownThenThinned = async () => {
+    await grow('a', 4);
+    const p = await directory.sfuPlacement('a');
+    for (const name of ['a-m0', 'a-m1']) await directory.leaveRoom('a', name);
+    return p;
+  };
+  return {
+    directory,
+    state,
+    broadcasts,
+    retired,
+    refused,
+    logs,
+    policy,
+    joiner,
+    fill,
+    grow,
+    grownThenThinned,
+  };
 }
 
 /** Lets the promise chains a fired timer started run to their end (the directory answers at once). */
@@ -205,9 +224,7 @@ describe('SfuModePolicy', () => {
 
   it('shrinks a grown room back to mesh after the delay: members told, its Janus state retired', async () => {
     const t = setup();
-    await t.grow('a', 4);
-    const p = await t.directory.sfuPlacement('a');
-    for (const name of ['a-m0', 'a-m1']) await t.directory.leaveRoom('a', name);
+    const p = await t.grownThenThinned();
     t.policy.shrinkLater('a', 2, p);
     mock.timers.tick(DELAY_S * 1000 - 1);
     await settle();
@@ -221,9 +238,7 @@ describe('SfuModePolicy', () => {
 
   it('calls a pending shrink off when the room is back at the threshold', async () => {
     const t = setup();
-    await t.grow('a', 4);
-    const p = await t.directory.sfuPlacement('a');
-    for (const name of ['a-m0', 'a-m1']) await t.directory.leaveRoom('a', name);
+    const p = await t.grownThenThinned();
     t.policy.shrinkLater('a', 2, p);
     await t.policy.joined('a', await t.fill('a', 'late'), false);
     // Below the threshold again, but nobody asked for a new shrink: the old one must not run.
@@ -255,9 +270,7 @@ describe('SfuModePolicy', () => {
 
   it('logs a room.mode broadcast that failed, and still ends the room in Janus', async () => {
     const t = setup();
-    await t.grow('a', 4);
-    const p = await t.directory.sfuPlacement('a');
-    for (const name of ['a-m0', 'a-m1']) await t.directory.leaveRoom('a', name);
+    const p = await t.grownThenThinned();
     t.state.failBroadcasts = true;
     t.policy.shrinkLater('a', 2, p);
     mock.timers.tick(DELAY_S * 1000);
@@ -271,9 +284,7 @@ describe('SfuModePolicy', () => {
 
   it('close › drops pending shrinks', async () => {
     const t = setup();
-    await t.grow('a', 4);
-    const p = await t.directory.sfuPlacement('a');
-    for (const name of ['a-m0', 'a-m1']) await t.directory.leaveRoom('a', name);
+    const p = await t.grownThenThinned();
     t.policy.shrinkLater('a', 2, p);
     t.policy.close();
     t.policy.shrinkLater('a', 2, p);
