@@ -35,7 +35,8 @@
  * When a dead node's members are reaped by the directory, the node that reaped them calls
  * `reaped`: rooms they emptied lose their Janus room, grown rooms they left small start shrinking.
  *
- * This file is the SFU's face: the rest of the server imports only `SfuRooms` and its types.
+ * This file is the SFU's face: the rest of the server imports only `SfuRooms` and its types. It
+ * imports the SFU modules beside it and the types of the directory, relay, session and log.
  */
 import type { ClientMessageOf, RoomMode } from '@parley/protocol';
 import type { Registry } from 'prom-client';
