@@ -24,7 +24,7 @@ import { ActiveSpeakerDetector, audioLevelsFromStats } from './features/active-s
 import { ChatRoom } from './features/chat.ts';
 import type { LocalMedia } from './features/media.ts';
 import type { StatsReportLike } from './features/stats.ts';
-import type { ConversationHost } from './host.ts';
+import type { RoomControl, ConversationHost } from './host.ts';
 import type { Logger } from './log.ts';
 import type { PeerSession, RemoteMediaState } from './peer/peer-session.ts';
 import type { Scope, SignalData } from './peer/signal-data.ts';
@@ -79,6 +79,14 @@ const SCREEN_REFRESH_MS = 500;
 
 /** Extra margin, beyond the server's resume grace, to wait for members after a server restart. */
 const REJOIN_MARGIN_MS = 15_000;
+
+/** Set by the class's static block, which alone may reach its private members. */
+let control: (room: Room) => RoomControl;
+
+/** @internal The client's handle on `room` (not exported from the package). */
+export function roomControl(room: Room): RoomControl {
+  return control(room);
+}
 
 /**
  * A joined room. Get one from `client.join(name)`.
@@ -210,10 +218,28 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
   }
 
-  // ---- driven by the client --------------------------------------------------------------
+  // ---- driven by the client (through RoomControl) -----------------------------------------
 
-  /** @internal Sends `room.join` (first join and rejoin). */
-  join(): Promise<unknown> {
+  static {
+    control = (room) => ({
+      room,
+      join: () => room.#join(),
+      rejoin: () => room.#rejoin(),
+      joined: (peers, mode) => room.#onJoined(peers, mode),
+      mode: (mode) => room.#onMode(mode),
+      sfuFeeds: (names) => room.#onSfuFeeds(names),
+      peerJoined: (name) => {
+        if (room.#state !== 'left') room.#ensurePeer(name);
+      },
+      peerLeft: (name, reason) => room.#dropPeer(name, reason),
+      signal: (from, data) => room.#onSignal(from, data),
+      message: (from, data) => room.emit('message', from, data),
+      teardown: (reason) => room.#teardown(reason),
+    });
+  }
+
+  /** Sends `room.join` (first join and rejoin). */
+  #join(): Promise<unknown> {
     return this.#host.request({
       type: 'room.join',
       room: this.name,
@@ -222,21 +248,21 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
   }
 
-  /** @internal The signaling session is new (the server forgot us): join again, keep peers a while. */
-  rejoin(): void {
+  /** The signaling session is new (the server forgot us): join again, keep peers a while. */
+  #rejoin(): void {
     if (this.#state === 'left') return;
     this.#setState('rejoining');
     const waitMs = this.#host.graceMs + REJOIN_MARGIN_MS;
     for (const name of this.#peers.keys()) this.#expectBack(name, waitMs);
-    this.join().catch((error: unknown) => {
+    this.#join().catch((error: unknown) => {
       this.#log.warn('rejoin failed', { room: this.name, error: String(error) });
       const code = (error as { code?: string }).code;
       this.#teardown(typeof code === 'string' ? code : 'rejoin-failed');
     });
   }
 
-  /** @internal `room.joined`: the members already there, and the room's mode. */
-  onJoined(peers: readonly string[], mode?: RoomMode): void {
+  /** `room.joined`: the members already there, and the room's mode. */
+  #onJoined(peers: readonly string[], mode?: RoomMode): void {
     if (this.#state === 'left') return;
     // A rejoin means the server forgot our session (it restarted): our SFU connections went
     // with it, so an SFU room starts them afresh.
@@ -251,34 +277,23 @@ export class Room extends TypedEmitter<RoomEvents> {
   }
 
   /**
-   * @internal `room.mode`: `sfu` moves media to the SFU (again, after the SFU restarted);
+   * `room.mode`: `sfu` moves media to the SFU (again, after the SFU restarted);
    * `mesh` moves it back to the peer connections.
    */
-  onMode(mode: RoomMode): void {
+  #onMode(mode: RoomMode): void {
     if (this.#state === 'left') return;
     if (mode === 'sfu') this.#useSfu();
     else if (this.#mode === 'sfu') this.#useMesh();
   }
 
-  /** @internal `sfu.feeds`: who publishes through the SFU. */
-  onSfuFeeds(names: readonly string[]): void {
+  /** `sfu.feeds`: who publishes through the SFU. */
+  #onSfuFeeds(names: readonly string[]): void {
     this.#sfuFeeds = [...names];
     this.#sfu?.onFeeds(this.#sfuFeeds);
   }
 
-  /** @internal `peer.joined`. */
-  onPeerJoined(name: string): void {
-    if (this.#state === 'left') return;
-    this.#ensurePeer(name);
-  }
-
-  /** @internal `peer.left`. */
-  onPeerLeft(name: string, reason: RoomPeerLeftReason): void {
-    this.#dropPeer(name, reason);
-  }
-
-  /** @internal A signal for this room from `from`. */
-  onSignal(from: string, data: SignalData): void {
+  /** A signal for this room from `from`. */
+  #onSignal(from: string, data: SignalData): void {
     if (this.#state === 'left') return;
     // Only members get a session: the server announces a member (room.joined / peer.joined)
     // before relaying its signals, so anyone else signalling in our room's scope is not in it.
@@ -288,16 +303,6 @@ export class Room extends TypedEmitter<RoomEvents> {
       return;
     }
     peer.handleSignal(data);
-  }
-
-  /** @internal `room.message`. */
-  onMessage(from: string, data: JsonValue): void {
-    this.emit('message', from, data);
-  }
-
-  /** @internal The client closes, or the server reported us out of the room. */
-  teardown(reason: string): void {
-    this.#teardown(reason);
   }
 
   // ------------------------------------------------------------------------------------------
