@@ -173,7 +173,11 @@ export class Conversations {
   #routeSignal(msg: ServerMessageOf<'signal'>): void {
     const decoded = decodeSignalData(msg.data);
     if (!decoded.ok) {
-      this.#log.debug('signal data not understood', { from: msg.from, code: decoded.code, error: decoded.message });
+      this.#log.debug('signal data not understood', {
+        from: msg.from,
+        code: decoded.code,
+        error: decoded.message,
+      });
       return;
     }
     const data = decoded.msg;

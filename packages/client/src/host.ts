@@ -94,4 +94,3 @@ export interface RoomControl {
   /** The client closes, or the server reported us out of the room. */
   teardown(reason: string): void;
 }
-

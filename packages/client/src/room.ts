@@ -24,7 +24,7 @@ import { ActiveSpeakerDetector, audioLevelsFromStats } from './features/active-s
 import { ChatRoom } from './features/chat.ts';
 import type { LocalMedia } from './features/media.ts';
 import type { StatsReportLike } from './features/stats.ts';
-import type { RoomControl, ConversationHost } from './host.ts';
+import type { ConversationHost, RoomControl } from './host.ts';
 import type { Logger } from './log.ts';
 import type { PeerSession, RemoteMediaState } from './peer/peer-session.ts';
 import type { Scope, SignalData } from './peer/signal-data.ts';
