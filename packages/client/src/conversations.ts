@@ -23,8 +23,18 @@ import type { CallControl, RoomControl } from './host.ts';
 import type { Logger } from './log.ts';
 import { type Room, roomControl } from './room.ts';
 
-/** Early frames kept per call, calls tracked at once, and how long they wait (ms). */
-export const EARLY_LIMITS = { framesPerCall: 64, calls: 16, ttlMs: 10_000 } as const;
+/** Bounds of the frames kept for calls that cannot take them yet. */
+export interface EarlyLimits {
+  /** Frames kept per call. */
+  framesPerCall: number;
+  /** Calls with kept frames at once. */
+  calls: number;
+  /** How long kept frames wait for their call. */
+  ttlMs: number;
+}
+
+/** Early frames kept per call, calls tracked at once, and how long they wait. */
+export const EARLY_LIMITS: Readonly<EarlyLimits> = { framesPerCall: 64, calls: 16, ttlMs: 10_000 };
 /** How many ended call ids are remembered, so late frames for them are dropped, not kept. */
 export const ENDED_CALLS_KEPT = 64;
 
@@ -48,14 +58,14 @@ export interface ConversationsOptions {
   /** The set of registered calls changed (the client remembers their ids for a page reload). */
   onCallsChanged?: (ids: string[]) => void;
   /** Overrides of {@link EARLY_LIMITS} (tests). */
-  earlyLimits?: Partial<typeof EARLY_LIMITS>;
+  earlyLimits?: Partial<EarlyLimits>;
 }
 
 /** The calls and rooms of one client, and the routing of server frames to them. */
 export class Conversations {
   readonly #log: Logger;
   readonly #onCallsChanged: (ids: string[]) => void;
-  readonly #limits: { framesPerCall: number; calls: number; ttlMs: number };
+  readonly #limits: EarlyLimits;
   readonly #calls = new Map<string, Call>();
   readonly #callControls = new Map<string, CallControl>();
   readonly #rooms = new Map<string, Room>();

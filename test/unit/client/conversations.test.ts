@@ -37,7 +37,7 @@ function fakePeer(remote: string): PeerSession & { got: SignalData[] } {
 }
 
 /** A host whose peers are fakes, wired to `conversations` as the client wires it. */
-function setup(earlyLimits?: Partial<typeof EARLY_LIMITS>) {
+function setup(earlyLimits?: Partial<EarlyLimits>) {
   const peers: (PeerSession & { got: SignalData[] })[] = [];
   const remembered: string[][] = [];
   const conversations = new Conversations({
