@@ -9,7 +9,7 @@ import { Call } from '../../../packages/client/src/call.ts';
 import {
   type ConversationFrame,
   Conversations,
-  type EARLY_LIMITS,
+  type EarlyLimits,
 } from '../../../packages/client/src/conversations.ts';
 import type { LocalMedia } from '../../../packages/client/src/features/media.ts';
 import type { ConversationHost } from '../../../packages/client/src/host.ts';
