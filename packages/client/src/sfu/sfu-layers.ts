@@ -5,8 +5,8 @@
  * debounced, only when they change something, in the subscriber connection's queue; a change
  * the stats do not show in time is said again.
  *
- * Imports: protocol (types), layer-choice (decisions), stats (report type), events-free: the
- * session passes in what to call on a change.
+ * Imports: protocol (types), layer-choice (decisions), stats (report type). No emitter of its
+ * own: the session passes in what to call on a change ({@link SfuLayersHost}).
  */
 import type { ClientMessage, ServerMessage, SfuStream } from '@parley/protocol';
 import type { StatsReportLike } from '../features/stats.ts';

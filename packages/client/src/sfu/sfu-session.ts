@@ -22,6 +22,10 @@
  * connections negotiate independently (a newcomer subscribes while it publishes). A failed negotiation is
  * retried with backoff (a few times, on a fresh connection); a subscriber connection whose ICE
  * fails is rebuilt and everything subscribed again.
+ *
+ * This file holds the session and its subscriber half; the publisher half is `sfu-publisher.ts`,
+ * the layer control `sfu-layers.ts`, the connections' candidates `sfu-candidates.ts`. Imports:
+ * protocol, errors, events, command-queue, and those three.
  */
 import type { ClientMessage, ServerMessage, SfuSource, SfuStream } from '@parley/protocol';
 import { InvalidStateError, ParleyError } from '../errors.ts';
@@ -30,23 +34,16 @@ import type { StatsReportLike } from '../features/stats.ts';
 import { CommandQueue } from '../peer/command-queue.ts';
 import type { RTCPeerConnectionConstructor } from '../peer/peer-session.ts';
 import type { FeedLayer, Substream, VideoView } from './layer-choice.ts';
-import { gathered, SfuCandidates, type SfuTarget } from './sfu-candidates.ts';
+import { gathered, SfuCandidates } from './sfu-candidates.ts';
 import { SfuLayers } from './sfu-layers.ts';
-import { simulcastLayers } from './simulcast.ts';
+import { SfuPublisher, type SfuTrack } from './sfu-publisher.ts';
 
 /** What the session needs from signaling: requests answered by `re`. */
 export interface SfuSignaling {
   request(msg: ClientMessage): Promise<ServerMessage>;
 }
 
-/** A track to publish and what it is. */
-export interface SfuTrack {
-  track: MediaStreamTrack;
-  /** `microphone` / `camera` by default, from the track's kind. */
-  source?: SfuSource;
-  /** The stream it belongs to (its id reaches subscribers as the msid). */
-  stream?: MediaStream;
-}
+export type { SfuTrack } from './sfu-publisher.ts';
 
 /** How often, and how far apart, a new source of a member is asked for before taking it afresh. */
 const REFRESH_ATTEMPTS = 5;
@@ -109,12 +106,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   readonly #o: SfuSessionOptions;
   readonly #candidates: SfuCandidates;
   readonly #layers: SfuLayers;
-  #pub: RTCPeerConnection | undefined;
-  #pubNegotiated = false;
-  /** Publisher transceivers by source. */
-  readonly #senders = new Map<SfuSource, RTCRtpTransceiver>();
-  /** What the app wants published now (retries and rebuilds use the latest). */
-  #wanted: SfuTrack[] = [];
+  readonly #publisher: SfuPublisher;
   #sub: RTCPeerConnection | undefined;
   /** Names publishing in the room (from `sfu.feeds`). */
   #feeds: string[] = [];
@@ -125,14 +117,12 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   /** One MediaStream per member and group (camera + microphone together, the screen apart). */
   readonly #groups = new Map<string, MediaStream>();
   /**
-   * Each connection's negotiations run one at a time, in order; the two queues are independent,
-   * so a newcomer receives while it publishes, and a publish retrying with backoff holds up no
-   * subscription. Closing the session closes both: queued work rejects with InvalidStateError.
+   * The subscriber's negotiations run one at a time, in order. The publisher has its own queue:
+   * the two are independent, so a newcomer receives while it publishes, and a publish retrying
+   * with backoff holds up no subscription. Closing the session closes both: queued work rejects
+   * with InvalidStateError.
    */
-  readonly #queues: Record<SfuTarget, CommandQueue> = {
-    publisher: new CommandQueue(),
-    subscriber: new CommandQueue(),
-  };
+  readonly #queue = new CommandQueue();
   #resubscribing = false;
   #resubscribeAgain = false;
   #subscribeFailures = 0;
@@ -153,24 +143,35 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       PC,
       iceServers: options.iceServers ?? [],
       trickle: this.#trickling,
-      isCurrent: (pc, target) => (target === 'publisher' ? this.#pub : this.#sub) === pc,
+      isCurrent: (pc, target) => (target === 'publisher' ? this.#publisher.pc : this.#sub) === pc,
       onError: emitError,
     });
     this.#layers = new SfuLayers({
       room: this.room,
       request,
       streams: () => this.#streams,
-      enqueue: (name, fn) => this.#queues.subscriber.push(name, fn),
+      enqueue: (name, fn) => this.#queue.push(name, fn),
       onError: emitError,
       onLinkCap: (cap) => this.emit('link-cap', cap),
       ...(options.devicePixelRatio !== undefined ? { devicePixelRatio: options.devicePixelRatio } : {}),
       debounceMs: options.configureDebounceMs ?? 150,
     });
+    this.#publisher = new SfuPublisher({
+      room: this.room,
+      request,
+      candidates: this.#candidates,
+      trickle: this.#trickling,
+      gatherTimeoutMs: options.gatherTimeoutMs ?? 3000,
+      simulcast: options.simulcast !== false,
+      maxAttempts: options.maxAttempts ?? 4,
+      retryBaseMs: options.retryBaseMs ?? 500,
+      onError: (error, final) => this.emit('error', error, final),
+    });
   }
 
   /** The publisher connection (undefined until `publish`). */
   get publisher(): RTCPeerConnection | undefined {
-    return this.#pub;
+    return this.#publisher.pc;
   }
   /** The subscriber connection (undefined until there is someone to receive). */
   get subscriber(): RTCPeerConnection | undefined {
@@ -207,29 +208,18 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
    * fresh connection, and rejects when the retries ran out.
    */
   publish(tracks: readonly (MediaStreamTrack | SfuTrack)[], stream?: MediaStream): Promise<void> {
-    this.#wanted = tracks.map((t) =>
-      isSfuTrack(t)
-        ? t
-        : { track: t, source: t.kind === 'audio' ? 'microphone' : 'camera', ...(stream ? { stream } : {}) },
-    );
-    return this.#queues.publisher.push('publish', () =>
-      this.#withRetries(
-        'publish',
-        () => this.#publishOnce(),
-        () => this.#dropPublisher(),
+    return this.#publisher.publish(
+      tracks.map((t) =>
+        isSfuTrack(t)
+          ? t
+          : { track: t, source: t.kind === 'audio' ? 'microphone' : 'camera', ...(stream ? { stream } : {}) },
       ),
     );
   }
 
   /** Stops publishing (the others get `sfu.feeds` without us). */
   unpublish(): Promise<void> {
-    this.#wanted = [];
-    if (this.#closed) return Promise.resolve(); // closing dropped the publisher already
-    return this.#queues.publisher.push('unpublish', async () => {
-      if (!this.#pub) return;
-      this.#dropPublisher();
-      await this.#o.signaling.request({ type: 'sfu.unpublish', room: this.room });
-    });
+    return this.#publisher.unpublish();
   }
 
   /**
@@ -277,7 +267,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   refresh(name: string): void {
     if (this.#closed || !this.#feeds.includes(name)) return;
     const adding = !this.hasScreen(name);
-    this.#queues.subscriber
+    this.#queue
       .push('refresh', async () => {
         if (adding) {
           for (let attempt = 0; attempt < REFRESH_ATTEMPTS && !this.#closed; attempt++) {
@@ -304,89 +294,14 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queues.publisher.close();
-    this.#queues.subscriber.close();
+    this.#publisher.close();
+    this.#queue.close();
     clearTimeout(this.#retryTimer);
     this.#layers.close();
     this.#removeAllTracks();
     this.#candidates.close();
-    this.#pub?.close();
     this.#sub?.close();
-    this.#pub = undefined;
     this.#sub = undefined;
-  }
-
-  // ---- publishing -------------------------------------------------------------------------------
-
-  async #publishOnce(): Promise<void> {
-    this.#assertOpen();
-    if (!this.#pub) this.#pub = this.#candidates.create('publisher');
-    const pc = this.#pub;
-    let renegotiate = !this.#pubNegotiated;
-    const wanted = new Map(this.#wanted.map((t) => [t.source ?? 'camera', t]));
-    for (const [source, want] of wanted) {
-      const t = this.#senders.get(source);
-      if (t) {
-        if (t.sender.track !== want.track) await t.sender.replaceTrack(want.track);
-        if (t.direction !== 'sendonly') {
-          t.direction = 'sendonly';
-          renegotiate = true;
-        }
-        continue;
-      }
-      this.#senders.set(source, this.#addSender(pc, source, want));
-      renegotiate = true;
-    }
-    for (const [source, t] of this.#senders) {
-      if (wanted.has(source) || t.direction === 'inactive') continue;
-      await t.sender.replaceTrack(null);
-      t.direction = 'inactive';
-      renegotiate = true;
-    }
-    if (!renegotiate) return;
-    await pc.setLocalDescription(await pc.createOffer());
-    if (!this.#trickling) await gathered(pc, this.#o.gatherTimeoutMs ?? 3000);
-    const sources: { mid: string; source: SfuSource }[] = [];
-    for (const [source, t] of this.#senders)
-      if (t.mid !== null && t.direction !== 'inactive') sources.push({ mid: t.mid, source });
-    const reply = await this.#o.signaling.request({
-      type: 'sfu.publish',
-      room: this.room,
-      description: { type: 'offer', sdp: pc.localDescription!.sdp },
-      sources,
-    });
-    if (reply.type !== 'sfu.published') throw new ParleyError('INTERNAL', `unexpected ${reply.type}`);
-    await pc.setRemoteDescription(reply.description);
-    this.#pubNegotiated = true;
-    // The SFU holds our publisher now: the candidates gathered meanwhile can go.
-    this.#candidates.release(pc, 'publisher');
-  }
-
-  /** A send-only transceiver for `source`; the camera in simulcast layers where possible. */
-  #addSender(pc: RTCPeerConnection, source: SfuSource, want: SfuTrack): RTCRtpTransceiver {
-    const init: RTCRtpTransceiverInit = { direction: 'sendonly', streams: want.stream ? [want.stream] : [] };
-    if (source === 'camera' && want.track.kind === 'video' && this.#o.simulcast !== false) {
-      const settings = typeof want.track.getSettings === 'function' ? want.track.getSettings() : {};
-      const layers = simulcastLayers(settings.width, settings.height);
-      if (layers.length > 1) {
-        try {
-          const t = pc.addTransceiver(want.track, { ...init, sendEncodings: layers });
-          // Engines that ignore sendEncodings report a single encoding: it is one layer then.
-          return t;
-        } catch {
-          // No simulcast here (e.g. an engine that rejects rids): one layer.
-        }
-      }
-    }
-    return pc.addTransceiver(want.track, init);
-  }
-
-  #dropPublisher(): void {
-    this.#candidates.forget(this.#pub);
-    this.#pub?.close();
-    this.#pub = undefined;
-    this.#pubNegotiated = false;
-    this.#senders.clear();
   }
 
   // ---- subscribing ------------------------------------------------------------------------------
@@ -398,7 +313,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       return;
     }
     this.#resubscribing = true;
-    this.#queues.subscriber
+    this.#queue
       .push('subscribe', async () => {
         do {
           this.#resubscribeAgain = false;
@@ -439,7 +354,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
    * the whole set anew. Runs when the subscriber's ICE fails or a subscribe fails.
    */
   #restartSubscriber(): Promise<void> {
-    return this.#queues.subscriber
+    return this.#queue
       .push('restart subscriber', async () => {
         this.#candidates.forget(this.#sub);
         this.#sub?.close();
@@ -536,39 +451,8 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     this.#groups.clear();
   }
 
-  // ---- plumbing ---------------------------------------------------------------------------------
-
-  /**
-   * Runs one negotiation, retrying a failure after 0.5 s, 1 s, 2 s … (on a fresh connection,
-   * `reset`) up to `maxAttempts`; each failure is emitted, the last as final.
-   */
-  async #withRetries(what: string, run: () => Promise<void>, reset: () => void): Promise<void> {
-    const max = this.#o.maxAttempts ?? 4;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await run();
-        return;
-      } catch (err) {
-        if (this.#closed) throw err;
-        const final = attempt >= max;
-        const error = err instanceof Error ? err : new Error(String(err));
-        this.emit('error', new Error(`${what} failed (attempt ${attempt}/${max}): ${error.message}`), final);
-        if (final) throw error;
-        reset();
-        await new Promise((r) => setTimeout(r, (this.#o.retryBaseMs ?? 500) * 2 ** (attempt - 1)));
-        if (this.#closed) throw error;
-        // The SFU may still hold the half-done publish: drop it before offering afresh.
-        await this.#o.signaling.request({ type: 'sfu.unpublish', room: this.room }).catch(() => {});
-      }
-    }
-  }
-
   get #trickling(): boolean {
     return this.#o.trickle ?? true;
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new InvalidStateError(`the SFU session of room ${this.room} is closed`);
   }
 }
 
