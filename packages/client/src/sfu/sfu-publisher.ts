@@ -24,6 +24,19 @@ export interface SfuTrack {
   stream?: MediaStream;
 }
 
+/** What a room publishes from its local media: one microphone, one camera, one screen. */
+export function tracksToPublish(stream: MediaStream | null, screen: MediaStream | null): SfuTrack[] {
+  const out: SfuTrack[] = [];
+  if (stream) {
+    for (const t of stream.getAudioTracks().slice(0, 1)) out.push({ track: t, source: 'microphone', stream });
+    for (const t of stream.getVideoTracks().slice(0, 1)) out.push({ track: t, source: 'camera', stream });
+  }
+  if (screen)
+    for (const t of screen.getVideoTracks().slice(0, 1))
+      out.push({ track: t, source: 'screen', stream: screen });
+  return out;
+}
+
 /** What the publisher needs from its session. */
 export interface SfuPublisherHost {
   room: string;
