@@ -10,7 +10,7 @@ import { TypedEmitter } from './events.ts';
 import type { ChatChannel } from './features/chat.ts';
 import type { FileTransfers } from './features/file-transfer.ts';
 import { type LocalMedia, type MediaInput, toMediaOptions } from './features/media.ts';
-import type { ConversationHost } from './host.ts';
+import type { CallControl, ConversationHost } from './host.ts';
 import type { Logger } from './log.ts';
 import type { PeerSession, RemoteMediaState } from './peer/peer-session.ts';
 import type { Scope, SignalData } from './peer/signal-data.ts';
@@ -47,6 +47,14 @@ export type CallEvents = {
   'media-state': [state: RemoteMediaState];
 };
 
+/** Set by the class's static block, which alone may reach its private members. */
+let control: (call: Call) => CallControl;
+
+/** @internal The client's handle on `call` (not exported from the package). */
+export function callControl(call: Call): CallControl {
+  return control(call);
+}
+
 /**
  * A call. Get one from `client.call(name)` or the client's `incoming` event.
  *
@@ -76,7 +84,6 @@ export class Call extends TypedEmitter<CallEvents> {
   #endedBy: string | undefined;
   #peer: PeerSession | null = null;
   #media: LocalMedia | null = null;
-  #early: SignalData[] = [];
 
   /** @internal Created by the client. */
   constructor(
@@ -192,10 +199,24 @@ export class Call extends TypedEmitter<CallEvents> {
     }
   }
 
-  // ---- driven by the client --------------------------------------------------------------
+  // ---- driven by the client (through CallControl) -----------------------------------------
 
-  /** @internal The server says the call was answered. */
-  onAccepted(): void {
+  static {
+    control = (call) => ({
+      call,
+      accepted: () => call.#onAccepted(),
+      ended: (reason, by) => call.#end(reason, by),
+      resumed: () => call.#onResumed(),
+      signal: (data) => call.#onSignal(data),
+      setMedia: (media) => {
+        call.#media = media;
+      },
+      terminate: (reason) => call.#end(reason),
+    });
+  }
+
+  /** The server says the call was answered. */
+  #onAccepted(): void {
     if (this.#ended()) return;
     if (this.direction === 'outgoing') {
       this.#setState('connecting');
@@ -204,41 +225,23 @@ export class Call extends TypedEmitter<CallEvents> {
     this.emit('accepted');
   }
 
-  /** @internal The server says the call ended. */
-  onEnded(reason: CallEndReason, by?: string): void {
-    this.#end(reason, by);
-  }
-
   /**
-   * @internal The server knows the call again after forgetting it (both parties sent
-   * `call.resume`). Signals we sent before that were refused (PEER_NOT_FOUND), so the peer
-   * session resyncs (an ICE-restart offer) unless it is stable and connected.
+   * The server knows the call again after forgetting it (both parties sent `call.resume`).
+   * Signals we sent before that were refused (PEER_NOT_FOUND), so the peer session resyncs (an
+   * ICE-restart offer) unless it is stable and connected.
    */
-  onResumed(): void {
+  #onResumed(): void {
     if (this.#ended()) return;
     this.#log.info('call known to the server again', { call: this.id });
     this.#peer?.signalingLost('call-resumed');
   }
 
-  /** @internal A signal for this call's scope from the remote party. */
-  onSignal(data: SignalData): void {
-    if (this.#ended()) return;
-    if (!this.#peer) {
-      // The caller can hear from the callee just before `call.accepted` is processed.
-      if (this.#early.length < 200) this.#early.push(data);
-      return;
-    }
+  /** A signal for this call's scope from the remote party; false while there is no peer session yet. */
+  #onSignal(data: SignalData): boolean {
+    if (this.#ended()) return true;
+    if (!this.#peer) return false;
     this.#peer.handleSignal(data);
-  }
-
-  /** @internal The outgoing call's local media, set by the client before inviting. */
-  setMedia(media: LocalMedia): void {
-    this.#media = media;
-  }
-
-  /** @internal The client is closing, or the server lost the call for good. */
-  terminate(reason: CallEndedReason): void {
-    this.#end(reason);
+    return true;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -268,9 +271,9 @@ export class Call extends TypedEmitter<CallEvents> {
     });
     if (this.#media) void this.#media.attach(peer);
     this.emit('peer', peer);
-    const early = this.#early;
-    this.#early = [];
-    for (const d of early) peer.handleSignal(d);
+    // The caller can hear from the callee just before `call.accepted` is processed: the signals
+    // kept for this call until now are delivered (see conversations.ts).
+    this.#host.callReady(this.id);
   }
 
   /**

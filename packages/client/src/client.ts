@@ -1,19 +1,23 @@
 /**
  * `connect()` and {@link ParleyClient}: the SDK's entry point. The client owns the signaling
- * connection, routes every server frame to the call or room it concerns, creates the peer
- * sessions, and keeps rooms and calls alive across signaling drops and server restarts.
+ * connection, hands the frames of calls and rooms to `conversations.ts` (which routes them),
+ * creates the peer sessions, and keeps rooms and calls alive across signaling drops and server
+ * restarts.
+ *
+ * Somewhat over 500 lines: about 120 of them are the documented option and event types apps
+ * read next to the class they construct (`ConnectOptions`, `JoinOptions`, `ClientEvents`).
  */
 import {
   assertNever,
   type ClientMessage,
-  decodeSignalData,
   type JsonValue,
   type ParleyError,
   type RoomMode,
   type ServerMessage,
   type ServerMessageOf,
 } from '@parley/protocol';
-import { Call } from './call.ts';
+import { Call, callControl } from './call.ts';
+import { type ConversationFrame, Conversations } from './conversations.ts';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 import type { FileTransferOptions } from './features/file-transfer.ts';
@@ -35,7 +39,7 @@ import {
   type RTCPeerConnectionConstructor,
 } from './peer/peer-session.ts';
 import type { Scope } from './peer/signal-data.ts';
-import { Room } from './room.ts';
+import { Room, roomControl } from './room.ts';
 import type { ReconnectPolicy } from './signaling/reconnect-policy.ts';
 import {
   SignalingClient,
@@ -43,11 +47,6 @@ import {
   type StorageLike,
   type WebSocketConstructor,
 } from './signaling/signaling-client.ts';
-
-/** Early frames kept per unregistered call, calls tracked at once, and how long they wait. */
-const EARLY_FRAMES_MAX = 64;
-const EARLY_CALLS_MAX = 16;
-const EARLY_FRAMES_TTL_MS = 10_000;
 
 /** What `join(room, { mode: 'sfu' })` asks getUserMedia for when the app gives no media options. */
 export const SFU_DEFAULT_MEDIA: MediaStreamConstraints = {
@@ -164,15 +163,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   readonly #signaling: SignalingClient;
   readonly #loggers: (name: string) => Logger;
   readonly #log: Logger;
-  readonly #calls = new Map<string, Call>();
-  /**
-   * Frames for a call not registered yet. `call()` registers its call when the `call.ringing`
-   * reply resolves, a microtask later; in Node the `ws` package dispatches frames that arrived
-   * together synchronously, so a quick callee's `call.accepted` and first offer can be handled
-   * before that. They wait here (bounded, for a few seconds) and are replayed on registration.
-   */
-  readonly #early = new Map<string, { frames: ServerMessage[]; timer: ReturnType<typeof setTimeout> }>();
-  readonly #rooms = new Map<string, Room>();
+  /** Calls and rooms, and the routing of their frames (with those that arrive early). */
+  readonly #conversations: Conversations;
   readonly #online = new Set<string>();
   readonly #peers = new Set<PeerSession>();
   readonly #host: ConversationHost;
@@ -199,6 +191,10 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       logger: this.#loggers(LOGGER_NAMES.signaling),
+    });
+    this.#conversations = new Conversations({
+      logger: this.#log,
+      onCallsChanged: (ids) => this.#signaling.rememberCalls(ids),
     });
     this.#host = this.#makeHost();
     this.#signaling.on('state', (state, reason) => this.#onState(state, reason));
@@ -227,11 +223,11 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   }
   /** Calls in progress (ringing, incoming or active), by id. */
   get calls(): ReadonlyMap<string, Call> {
-    return this.#calls;
+    return this.#conversations.calls;
   }
   /** Rooms joined, by name. */
   get rooms(): ReadonlyMap<string, Room> {
-    return this.#rooms;
+    return this.#conversations.rooms;
   }
   /** Names online, as far as {@link watchPresence} told us. */
   get online(): ReadonlySet<string> {
@@ -280,36 +276,11 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       throw new InvalidStateError(`unexpected reply to call.invite: ${reply.type}`);
     }
     const call = new Call(this.#host, { id: reply.call, remote: name, direction: 'outgoing' });
-    call.setMedia(this.#host.createLocalMedia(acquired));
-    if (reply.type === 'call.ended') {
-      call.onEnded(reply.reason, reply.by);
-      return call;
-    }
-    this.#calls.set(call.id, call);
-    this.#rememberCalls();
-    this.#replayEarly(call.id);
+    const control = callControl(call);
+    control.setMedia(this.#host.createLocalMedia(acquired));
+    if (reply.type === 'call.ended') control.ended(reply.reason, reply.by);
+    else this.#conversations.addCall(call);
     return call;
-  }
-
-  /** Keeps a frame for a call this client may be about to register (see `#early`). */
-  #keepEarly(callId: string, msg: ServerMessage): void {
-    let entry = this.#early.get(callId);
-    if (!entry) {
-      if (this.#early.size >= EARLY_CALLS_MAX) return;
-      const timer = setTimeout(() => this.#early.delete(callId), EARLY_FRAMES_TTL_MS);
-      (timer as { unref?: () => void }).unref?.();
-      entry = { frames: [], timer };
-      this.#early.set(callId, entry);
-    }
-    if (entry.frames.length < EARLY_FRAMES_MAX) entry.frames.push(msg);
-  }
-
-  #replayEarly(callId: string): void {
-    const entry = this.#early.get(callId);
-    if (!entry) return;
-    this.#early.delete(callId);
-    clearTimeout(entry.timer);
-    for (const msg of entry.frames) this.#onMessage(msg);
   }
 
   /**
@@ -328,7 +299,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   async join(room: string, media: MediaInput | JoinOptions = {}): Promise<Room> {
     const options: JoinOptions = toMediaOptions(media);
     this.#assertOpen();
-    if (this.#rooms.has(room)) throw new InvalidStateError(`already in room ${room}`);
+    if (this.#conversations.rooms.has(room)) throw new InvalidStateError(`already in room ${room}`);
     // An SFU room sends the camera in simulcast layers, which needs at least 540p (see
     // sfu/simulcast.ts); browsers open cameras at 640x480 unless asked for more.
     const acquired = await this.#host.acquireMedia(
@@ -340,11 +311,11 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.mode !== undefined ? { mode: options.mode } : {}),
     });
-    this.#rooms.set(room, r);
+    this.#conversations.addRoom(r);
     try {
-      await r.join();
+      await roomControl(r).join();
     } catch (error) {
-      r.teardown(
+      roomControl(r).teardown(
         typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'error',
       );
       throw error;
@@ -371,18 +342,10 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#removePageHide?.();
-    for (const { timer } of this.#early.values()) clearTimeout(timer);
-    this.#early.clear();
-    for (const call of [...this.#calls.values()]) {
-      if (call.state === 'ringing') this.#safeSend({ type: 'call.cancel', call: call.id });
-      else if (call.state === 'incoming') this.#safeSend({ type: 'call.decline', call: call.id });
-      else this.#safeSend({ type: 'call.hangup', call: call.id });
-      call.terminate('closed');
-    }
-    for (const room of [...this.#rooms.values()]) {
-      this.#safeSend({ type: 'room.leave', room: room.name });
-      room.teardown('closed');
-    }
+    this.#conversations.close();
+    this.#sayGoodbye();
+    for (const call of [...this.#conversations.calls.values()]) callControl(call).terminate('closed');
+    for (const room of [...this.#conversations.rooms.values()]) roomControl(room).teardown('closed');
     for (const peer of this.#peers) peer.close('client closed');
     this.#signaling.close({ bye: true });
   }
@@ -413,10 +376,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
           scaleBitrate: this.#options.scaleBitrate ?? true,
           logger: this.#loggers(LOGGER_NAMES.media),
         }),
-      forget: ({ call, room }) => {
-        if (call !== undefined && this.#calls.delete(call)) this.#rememberCalls();
-        if (room !== undefined) this.#rooms.delete(room);
-      },
+      callReady: (call) => this.#conversations.callReady(call),
+      forget: (what) => this.#conversations.forget(what),
       logger: (name) => this.#loggers(name),
     };
   }
@@ -455,8 +416,9 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   #onState(state: SignalingState, reason?: string): void {
     if (state === 'failed' || state === 'closed') {
       // Without signaling, calls cannot be ended or renegotiated any more: end them.
-      for (const call of [...this.#calls.values()]) call.terminate(state === 'closed' ? 'closed' : 'failed');
-      for (const room of [...this.#rooms.values()]) room.teardown(reason ?? state);
+      for (const call of [...this.#conversations.calls.values()])
+        callControl(call).terminate(state === 'closed' ? 'closed' : 'failed');
+      for (const room of [...this.#conversations.rooms.values()]) roomControl(room).teardown(reason ?? state);
       this.#removePageHide?.();
     }
     this.emit('state', state, reason);
@@ -468,23 +430,24 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     for (const peer of this.#peers) peer.setIceServers(this.#iceServers);
     const first = !this.#welcomed;
     this.#welcomed = true;
+    const { calls, rooms } = this.#conversations;
     if (w.resumed) {
       // Rooms the server kept for us but this page does not know (a reload): leave them.
-      for (const room of w.rooms) if (!this.#rooms.has(room)) this.#safeSend({ type: 'room.leave', room });
+      for (const room of w.rooms) if (!rooms.has(room)) this.#safeSend({ type: 'room.leave', room });
       // Rooms we are in but the server does not list (should not happen; be safe): join again.
-      for (const room of this.#rooms.values()) if (!w.rooms.includes(room.name)) room.rejoin();
+      for (const room of rooms.values()) if (!w.rooms.includes(room.name)) roomControl(room).rejoin();
       if (first) {
         // Calls a previous page left in progress: hang them up.
         for (const id of this.#signaling.storedCalls)
-          if (!this.#calls.has(id)) this.#safeSend({ type: 'call.hangup', call: id });
-        this.#rememberCalls();
+          if (!calls.has(id)) this.#safeSend({ type: 'call.hangup', call: id });
+        this.#signaling.rememberCalls([...calls.keys()]);
       }
     } else {
-      for (const room of this.#rooms.values()) room.rejoin();
+      for (const room of rooms.values()) roomControl(room).rejoin();
       // The server forgot our calls (it restarted, or our node died). Claim each answered call
       // again: the server knows it once both parties claimed it, and only then relays our
-      // signals to the peer (see Call.onResumed).
-      for (const call of this.#calls.values())
+      // signals to the peer (see CallControl.resumed).
+      for (const call of calls.values())
         if (call.peer !== null && call.state !== 'ended')
           this.#safeSend({ type: 'call.resume', call: call.id, peer: call.remote });
     }
@@ -507,46 +470,17 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       case 'sfu.published':
       case 'sfu.offer':
         return; // replies to the room's SFU session requests
-      case 'room.mode':
-        this.#rooms.get(msg.room)?.onMode(msg.mode);
-        return;
-      case 'sfu.feeds':
-        this.#rooms.get(msg.room)?.onSfuFeeds(msg.feeds.map((f) => f.name));
-        return;
-      case 'signal': {
-        const decoded = decodeSignalData(msg.data);
-        if (!decoded.ok) {
-          this.#log.debug('signal data not understood', {
-            from: msg.from,
-            code: decoded.code,
-            error: decoded.message,
-          });
-          return;
-        }
-        const data = decoded.msg;
-        if (data.scope.startsWith('call:')) {
-          const call = this.#calls.get(data.scope.slice(5));
-          if (call && call.remote === msg.from) call.onSignal(data);
-          else if (!call) this.#keepEarly(data.scope.slice(5), msg);
-          else this.#log.debug('signal for a call with another peer', { from: msg.from });
-        } else {
-          const room = this.#rooms.get(data.scope.slice(5));
-          if (room) room.onSignal(msg.from, data);
-          else this.#log.debug('signal for unknown room', { from: msg.from });
-        }
-        return;
-      }
+      case 'signal':
+      case 'call.accepted':
+      case 'call.ended':
+      case 'call.resumed':
       case 'room.joined':
-        this.#rooms.get(msg.room)?.onJoined(msg.peers, msg.mode);
-        return;
+      case 'room.mode':
+      case 'sfu.feeds':
       case 'peer.joined':
-        this.#rooms.get(msg.room)?.onPeerJoined(msg.name);
-        return;
       case 'peer.left':
-        this.#rooms.get(msg.room)?.onPeerLeft(msg.name, msg.reason);
-        return;
       case 'room.message':
-        this.#rooms.get(msg.room)?.onMessage(msg.from, msg.data);
+        this.#conversations.route(msg satisfies ConversationFrame);
         return;
       case 'call.incoming': {
         const call = new Call(this.#host, {
@@ -555,29 +489,13 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
           direction: 'incoming',
           ...(msg.data !== undefined ? { data: msg.data } : {}),
         });
-        this.#calls.set(call.id, call);
-        this.#rememberCalls();
+        this.#conversations.addCall(call);
         if (this.listenerCount('incoming') === 0) {
           // Nobody can answer: say so at once instead of ringing until the timeout.
           void call.decline().catch(() => {});
           return;
         }
         this.emit('incoming', call);
-        return;
-      }
-      case 'call.accepted': {
-        const call = this.#calls.get(msg.call);
-        if (call) call.onAccepted();
-        else this.#keepEarly(msg.call, msg);
-        return;
-      }
-      case 'call.resumed':
-        this.#calls.get(msg.call)?.onResumed();
-        return;
-      case 'call.ended': {
-        const call = this.#calls.get(msg.call);
-        if (call) call.onEnded(msg.reason, msg.by);
-        else this.#keepEarly(msg.call, msg);
         return;
       }
       case 'presence.listed':
@@ -598,8 +516,15 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     }
   }
 
-  #rememberCalls(): void {
-    this.#signaling.rememberCalls([...this.#calls.keys()]);
+  /** Tells the server we are out of every call (cancel, decline or hang up) and every room. */
+  #sayGoodbye(): void {
+    for (const call of this.#conversations.calls.values()) {
+      if (call.state === 'ringing') this.#safeSend({ type: 'call.cancel', call: call.id });
+      else if (call.state === 'incoming') this.#safeSend({ type: 'call.decline', call: call.id });
+      else this.#safeSend({ type: 'call.hangup', call: call.id });
+    }
+    for (const room of this.#conversations.rooms.values())
+      this.#safeSend({ type: 'room.leave', room: room.name });
   }
 
   #safeSend(msg: ClientMessage): void {
@@ -632,12 +557,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       return;
     const onHide = (ev: Event) => {
       if ((ev as PageTransitionEvent).persisted) return; // back/forward cache: the page may come back
-      for (const call of this.#calls.values()) {
-        if (call.state === 'ringing') this.#safeSend({ type: 'call.cancel', call: call.id });
-        else if (call.state === 'incoming') this.#safeSend({ type: 'call.decline', call: call.id });
-        else this.#safeSend({ type: 'call.hangup', call: call.id });
-      }
-      for (const room of this.#rooms.values()) this.#safeSend({ type: 'room.leave', room: room.name });
+      this.#sayGoodbye();
     };
     target.addEventListener('pagehide', onHide);
     this.#removePageHide = () => target.removeEventListener?.('pagehide', onHide);

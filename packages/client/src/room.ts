@@ -8,9 +8,9 @@
  * and go with `peer.joined` / `peer.left`; our local media is sent to each of them through the
  * room's {@link LocalMedia}.
  *
- * The room also polls `getStats()` (every {@link STATS_INTERVAL_MS}) for received audio levels:
- * the loudest member is the active speaker ({@link ActiveSpeakerDetector}); in SFU mode the same
- * report tells the SFU session how the subscriber link fares.
+ * The room's active speaker comes from polling its connections' audio levels
+ * (`room-speaker.ts`); the client drives the room through {@link RoomControl} (`host.ts`), fed
+ * by `conversations.ts`.
  *
  * After a signaling outage the server may have forgotten us (it restarted): the client then
  * joins again, and members we still have a working peer connection with are kept while they
@@ -20,16 +20,16 @@
 import type { JsonValue, PeerLeftReason, RoomMode } from '@parley/protocol';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
-import { ActiveSpeakerDetector, audioLevelsFromStats } from './features/active-speaker.ts';
 import { ChatRoom } from './features/chat.ts';
 import type { LocalMedia } from './features/media.ts';
-import type { StatsReportLike } from './features/stats.ts';
-import type { ConversationHost } from './host.ts';
+import type { ConversationHost, RoomControl } from './host.ts';
 import type { Logger } from './log.ts';
 import type { PeerSession, RemoteMediaState } from './peer/peer-session.ts';
 import type { Scope, SignalData } from './peer/signal-data.ts';
+import { SpeakerPoll } from './room-speaker.ts';
 import type { VideoView } from './sfu/layer-choice.ts';
-import { SfuSession, type SfuTrack } from './sfu/sfu-session.ts';
+import { tracksToPublish } from './sfu/sfu-publisher.ts';
+import { SfuSession } from './sfu/sfu-session.ts';
 
 /** `joining`, `joined`, `rejoining` (signaling came back without our session), `left`. */
 export type RoomState = 'joining' | 'joined' | 'rejoining' | 'left';
@@ -72,13 +72,21 @@ export interface RoomOptions {
   mode?: RoomMode;
 }
 
-/** How often the room reads `getStats()` for audio levels (and the SFU link's health). */
-export const STATS_INTERVAL_MS = 300;
+export { STATS_INTERVAL_MS } from './room-speaker.ts';
+
 /** How long after a member's media-state a missing (or stale) screen share is fetched from the SFU. */
 const SCREEN_REFRESH_MS = 500;
 
 /** Extra margin, beyond the server's resume grace, to wait for members after a server restart. */
 const REJOIN_MARGIN_MS = 15_000;
+
+/** Set by the class's static block, which alone may reach its private members. */
+let control: (room: Room) => RoomControl;
+
+/** @internal The client's handle on `room` (not exported from the package). */
+export function roomControl(room: Room): RoomControl {
+  return control(room);
+}
 
 /**
  * A joined room. Get one from `client.join(name)`.
@@ -117,12 +125,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   #sfuFeeds: string[] = [];
   /** The app's view of each member's camera (kept in mesh mode, applied in SFU mode). */
   readonly #views = new Map<string, VideoView>();
-  readonly #speakers = new ActiveSpeakerDetector();
-  #activeSpeaker: string | undefined;
-  #statsTimer: ReturnType<typeof setInterval> | undefined;
-  #polling = false;
-  /** Last stats report per connection (peer session or the SFU subscriber), for interval levels. */
-  #lastReports = new WeakMap<RTCPeerConnection, StatsReportLike>();
+  readonly #speaker: SpeakerPoll;
   /** The SFU publish in progress, so media-state goes out after the media it describes. */
   #sfuPublishing: Promise<unknown> = Promise.resolve();
   readonly #screenChecks = new Map<string, ReturnType<typeof setTimeout>>();
@@ -137,6 +140,17 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#options = options;
     this.#log = host.logger('parley:room');
     media.on('change', this.#onMediaChange);
+    this.#speaker = new SpeakerPoll({
+      room: name,
+      log: this.#log,
+      sfu: () => this.#sfu,
+      peers: () => this.#peers.values(),
+      left: () => this.#state === 'left',
+      onChange: (speaker) => {
+        this.#sfu?.setActiveSpeaker(speaker);
+        this.emit('active-speaker', speaker);
+      },
+    });
   }
 
   /** Current state. */
@@ -167,7 +181,7 @@ export class Room extends TypedEmitter<RoomEvents> {
    * under 1.5 s. Only remote members count. Changes come as the `active-speaker` event.
    */
   get activeSpeaker(): string | undefined {
-    return this.#activeSpeaker;
+    return this.#speaker.active;
   }
 
   /**
@@ -210,10 +224,28 @@ export class Room extends TypedEmitter<RoomEvents> {
     }
   }
 
-  // ---- driven by the client --------------------------------------------------------------
+  // ---- driven by the client (through RoomControl) -----------------------------------------
 
-  /** @internal Sends `room.join` (first join and rejoin). */
-  join(): Promise<unknown> {
+  static {
+    control = (room) => ({
+      room,
+      join: () => room.#join(),
+      rejoin: () => room.#rejoin(),
+      joined: (peers, mode) => room.#onJoined(peers, mode),
+      mode: (mode) => room.#onMode(mode),
+      sfuFeeds: (names) => room.#onSfuFeeds(names),
+      peerJoined: (name) => {
+        if (room.#state !== 'left') room.#ensurePeer(name);
+      },
+      peerLeft: (name, reason) => room.#dropPeer(name, reason),
+      signal: (from, data) => room.#onSignal(from, data),
+      message: (from, data) => room.emit('message', from, data),
+      teardown: (reason) => room.#teardown(reason),
+    });
+  }
+
+  /** Sends `room.join` (first join and rejoin). */
+  #join(): Promise<unknown> {
     return this.#host.request({
       type: 'room.join',
       room: this.name,
@@ -222,21 +254,21 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
   }
 
-  /** @internal The signaling session is new (the server forgot us): join again, keep peers a while. */
-  rejoin(): void {
+  /** The signaling session is new (the server forgot us): join again, keep peers a while. */
+  #rejoin(): void {
     if (this.#state === 'left') return;
     this.#setState('rejoining');
     const waitMs = this.#host.graceMs + REJOIN_MARGIN_MS;
     for (const name of this.#peers.keys()) this.#expectBack(name, waitMs);
-    this.join().catch((error: unknown) => {
+    this.#join().catch((error: unknown) => {
       this.#log.warn('rejoin failed', { room: this.name, error: String(error) });
       const code = (error as { code?: string }).code;
       this.#teardown(typeof code === 'string' ? code : 'rejoin-failed');
     });
   }
 
-  /** @internal `room.joined`: the members already there, and the room's mode. */
-  onJoined(peers: readonly string[], mode?: RoomMode): void {
+  /** `room.joined`: the members already there, and the room's mode. */
+  #onJoined(peers: readonly string[], mode?: RoomMode): void {
     if (this.#state === 'left') return;
     // A rejoin means the server forgot our session (it restarted): our SFU connections went
     // with it, so an SFU room starts them afresh.
@@ -244,41 +276,30 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (mode === 'sfu' && this.#mode !== 'sfu') this.#mode = 'sfu';
     for (const name of peers) this.#ensurePeer(name);
     this.#setState('joined');
-    this.#startStats();
+    this.#speaker.start();
     if (mode === 'sfu' && (!this.#sfu || rejoined)) this.#useSfu();
     // A rejoin after a server restart may find the room in mesh mode again.
     else if (mode !== 'sfu' && this.#mode === 'sfu') this.#useMesh();
   }
 
   /**
-   * @internal `room.mode`: `sfu` moves media to the SFU (again, after the SFU restarted);
+   * `room.mode`: `sfu` moves media to the SFU (again, after the SFU restarted);
    * `mesh` moves it back to the peer connections.
    */
-  onMode(mode: RoomMode): void {
+  #onMode(mode: RoomMode): void {
     if (this.#state === 'left') return;
     if (mode === 'sfu') this.#useSfu();
     else if (this.#mode === 'sfu') this.#useMesh();
   }
 
-  /** @internal `sfu.feeds`: who publishes through the SFU. */
-  onSfuFeeds(names: readonly string[]): void {
+  /** `sfu.feeds`: who publishes through the SFU. */
+  #onSfuFeeds(names: readonly string[]): void {
     this.#sfuFeeds = [...names];
     this.#sfu?.onFeeds(this.#sfuFeeds);
   }
 
-  /** @internal `peer.joined`. */
-  onPeerJoined(name: string): void {
-    if (this.#state === 'left') return;
-    this.#ensurePeer(name);
-  }
-
-  /** @internal `peer.left`. */
-  onPeerLeft(name: string, reason: RoomPeerLeftReason): void {
-    this.#dropPeer(name, reason);
-  }
-
-  /** @internal A signal for this room from `from`. */
-  onSignal(from: string, data: SignalData): void {
+  /** A signal for this room from `from`. */
+  #onSignal(from: string, data: SignalData): void {
     if (this.#state === 'left') return;
     // Only members get a session: the server announces a member (room.joined / peer.joined)
     // before relaying its signals, so anyone else signalling in our room's scope is not in it.
@@ -288,16 +309,6 @@ export class Room extends TypedEmitter<RoomEvents> {
       return;
     }
     peer.handleSignal(data);
-  }
-
-  /** @internal `room.message`. */
-  onMessage(from: string, data: JsonValue): void {
-    this.emit('message', from, data);
-  }
-
-  /** @internal The client closes, or the server reported us out of the room. */
-  teardown(reason: string): void {
-    this.#teardown(reason);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -366,7 +377,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#sfu?.close();
     const wasMesh = this.#mode === 'mesh' || !this.#sfu;
     this.#mode = 'sfu';
-    this.#resetSpeaker();
+    this.#speaker.reset();
     const sfu = new SfuSession({
       room: this.name,
       self: this.#host.name,
@@ -415,7 +426,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#mode = 'mesh';
     this.#sfuFeeds = [];
     sfu?.close();
-    this.#resetSpeaker();
+    this.#speaker.reset();
     for (const t of this.#screenChecks.values()) clearTimeout(t);
     this.#screenChecks.clear();
     for (const peer of this.#peers.values()) {
@@ -428,27 +439,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.emit('mode', 'mesh');
   }
 
-  /** What the SFU publisher should send now: microphone, camera, screen. */
-  #sfuTracks(): SfuTrack[] {
-    const out: SfuTrack[] = [];
-    const stream = this.media.stream;
-    if (stream) {
-      for (const t of stream.getAudioTracks().slice(0, 1))
-        out.push({ track: t, source: 'microphone', stream });
-      for (const t of stream.getVideoTracks().slice(0, 1)) out.push({ track: t, source: 'camera', stream });
-    }
-    const screen = this.media.screen;
-    if (screen)
-      for (const t of screen.getVideoTracks().slice(0, 1))
-        out.push({ track: t, source: 'screen', stream: screen });
-    return out;
-  }
-
   /** Publishes the current local media to the SFU (a no-op when nothing changed). */
   #publishToSfu(): void {
     const sfu = this.#sfu;
     if (!sfu) return;
-    const tracks = this.#sfuTracks();
+    const tracks = tracksToPublish(this.media.stream, this.media.screen);
     if (tracks.length === 0 && !sfu.publisher) return;
     this.#sfuPublishing = sfu.publish(tracks).catch((error: unknown) => {
       this.#log.warn('sfu publish failed', { room: this.name, error: String(error) });
@@ -485,71 +480,9 @@ export class Room extends TypedEmitter<RoomEvents> {
     );
   }
 
-  // ---- active speaker -----------------------------------------------------------------------
-
-  #startStats(): void {
-    if (this.#statsTimer !== undefined) return;
-    this.#statsTimer = setInterval(() => void this.#pollStats(), STATS_INTERVAL_MS);
-  }
-
-  async #pollStats(): Promise<void> {
-    if (this.#polling || this.#state === 'left') return;
-    this.#polling = true;
-    try {
-      const levels = new Map<string, number>();
-      const sfu = this.#sfu;
-      if (sfu) {
-        const pc = sfu.subscriber;
-        if (pc) {
-          const report = await pc.getStats();
-          sfu.onSubscriberStats(report);
-          for (const [name, level] of audioLevelsFromStats(this.#lastReports.get(pc) ?? null, report, (s) =>
-            sfu.memberOf(s),
-          ))
-            levels.set(name, level);
-          this.#lastReports.set(pc, report);
-        }
-      } else {
-        for (const peer of this.#peers.values()) {
-          const pc = peer.pc;
-          // Node peers (the CLI's adapter) may have no getStats: no levels from them.
-          if (pc.connectionState !== 'connected' || typeof pc.getStats !== 'function') continue;
-          const report = await pc.getStats();
-          const level = audioLevelsFromStats(
-            this.#lastReports.get(pc) ?? null,
-            report,
-            () => peer.remoteName,
-          );
-          this.#lastReports.set(pc, report);
-          const l = level.get(peer.remoteName);
-          if (l !== undefined) levels.set(peer.remoteName, l);
-        }
-      }
-      if ((this.#state as RoomState) === 'left' || sfu !== this.#sfu) return;
-      this.#setActiveSpeaker(this.#speakers.update(levels, Date.now()));
-    } catch (error) {
-      this.#log.debug('stats poll failed', { room: this.name, error: String(error) });
-    } finally {
-      this.#polling = false;
-    }
-  }
-
-  #setActiveSpeaker(name: string | undefined): void {
-    if (name === this.#activeSpeaker) return;
-    this.#activeSpeaker = name;
-    this.#sfu?.setActiveSpeaker(name);
-    this.emit('active-speaker', name);
-  }
-
-  #resetSpeaker(): void {
-    this.#speakers.reset();
-    this.#setActiveSpeaker(undefined);
-  }
-
   #teardown(reason: string): void {
     if (this.#state === 'left') return;
-    clearInterval(this.#statsTimer);
-    this.#statsTimer = undefined;
+    this.#speaker.stop();
     for (const t of this.#screenChecks.values()) clearTimeout(t);
     this.#screenChecks.clear();
     this.media.off('change', this.#onMediaChange);

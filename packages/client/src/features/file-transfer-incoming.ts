@@ -15,11 +15,11 @@ import {
   type FileSenderMessage,
 } from '@parley/protocol';
 import { TypedEmitter } from '../events.ts';
-import { ProgressMeter, type TransferProgress } from './file-transfer-progress.ts';
+import { remoteCancel, sayCancel, TransferLifecycle } from './file-transfer-lifecycle.ts';
+import type { TransferProgress } from './file-transfer-progress.ts';
 import { BlobSink, type FileSink } from './file-transfer-sink.ts';
 import {
   FileTransferError,
-  isFinalState,
   type ResolvedFileTransferOptions,
   sendControl,
   type TransferEvents,
@@ -43,10 +43,8 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
   readonly finished: Promise<TransferResult>;
 
   readonly #opts: ResolvedFileTransferOptions;
-  readonly #meter: ProgressMeter;
+  readonly #life: TransferLifecycle;
   readonly #hash = new Sha256();
-  #resolve!: (r: TransferResult) => void;
-  #state: TransferState = 'pending';
   #channel: RTCDataChannel | null = null;
   #sink: FileSink | null = null;
   #accepted = false;
@@ -59,10 +57,6 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
   #sinkError: unknown = null;
   #lastAckBytes = 0;
   #lastAckAt = 0;
-  #sha256: string | null = null;
-  #progressTimer: ReturnType<typeof setInterval> | undefined;
-  #resumeTimer: ReturnType<typeof setTimeout> | undefined;
-  #lastProgress: TransferProgress;
 
   /** @internal Created by `FileTransfers` from a validated offer. */
   constructor(offer: FileOfferMessage, opts: ResolvedFileTransferOptions) {
@@ -73,21 +67,24 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
     this.mime = offer.mime;
     this.lastModified = offer.lastModified;
     this.#opts = opts;
-    this.#meter = new ProgressMeter(offer.size);
-    this.#lastProgress = { bytes: 0, total: offer.size, rateBytesPerSec: 0, etaMs: null };
-    this.finished = new Promise((resolve) => {
-      this.#resolve = resolve;
+    this.#life = new TransferLifecycle({
+      size: offer.size,
+      progressIntervalMs: opts.progressIntervalMs,
+      onState: (state, error) =>
+        this.emit('state', state, ...((error ? [error] : []) as [FileTransferError?])),
+      onProgress: (progress) => this.emit('progress', progress),
     });
+    this.finished = this.#life.finished;
   }
 
   /** Current state. */
   get state(): TransferState {
-    return this.#state;
+    return this.#life.state;
   }
 
   /** The last progress report. */
   get progress(): TransferProgress {
-    return this.#lastProgress;
+    return this.#life.progress;
   }
 
   /** Bytes kept so far (where a resume starts). */
@@ -97,7 +94,7 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
 
   /** The file's verified SHA-256 (hex), once completed. */
   get sha256(): string | null {
-    return this.#sha256;
+    return this.#life.sha256;
   }
 
   /** The sink given to (or made by) `accept()`. */
@@ -115,15 +112,15 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
    * typed with the offered MIME type). Ignored unless the transfer is pending and not yet accepted.
    */
   accept(sink?: FileSink): void {
-    if (this.#accepted || isFinalState(this.#state)) return;
+    if (this.#accepted || this.#life.final) return;
     this.#accepted = true;
     this.#sink = sink ?? new BlobSink(this.mime);
-    if (this.#channel && this.#state === 'pending') this.#sendAccept(this.#channel);
+    if (this.#channel && this.#life.state === 'pending') this.#sendAccept(this.#channel);
   }
 
   /** Declines the offer (`file.reject`). Only while pending and not accepted. */
   reject(reason?: string): void {
-    if (this.#accepted || isFinalState(this.#state)) return;
+    if (this.#accepted || this.#life.final) return;
     if (this.#channel) {
       sendControl(this.#channel, { type: 'file.reject', id: this.id, ...(reason ? { reason } : {}) });
     }
@@ -132,7 +129,7 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
 
   /** Cancels the transfer (`file.cancel`, code `CANCELLED`) and drops what was received. */
   cancel(reason?: string): void {
-    if (isFinalState(this.#state)) return;
+    if (this.#life.final) return;
     this.#stop('cancelled', 'CANCELLED', reason);
   }
 
@@ -141,7 +138,7 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
    * after an interruption (answered at once with the kept offset if already accepted).
    */
   bind(channel: RTCDataChannel, offer: FileOfferMessage): void {
-    if (isFinalState(this.#state)) return;
+    if (this.#life.final) return;
     if (offer.name !== this.name || offer.size !== this.size || offer.mime !== this.mime) {
       sendControl(channel, {
         type: 'file.cancel',
@@ -155,8 +152,7 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
     const old = this.#channel;
     this.#channel = channel;
     if (old && old !== channel) old.close();
-    if (this.#resumeTimer !== undefined) clearTimeout(this.#resumeTimer);
-    this.#resumeTimer = undefined;
+    this.#life.clearResumeTimer();
     channel.binaryType = 'arraybuffer';
     channel.addEventListener('message', (ev: MessageEvent) => {
       if (this.#channel === channel) this.#onMessage(channel, ev.data);
@@ -164,7 +160,7 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
     channel.addEventListener('close', () => {
       if (this.#channel === channel) this.#onClosed();
     });
-    this.#setState('pending');
+    this.#life.setState('pending');
     if (this.#accepted) this.#sendAccept(channel);
   }
 
@@ -174,7 +170,7 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
    */
   interrupt(): void {
     const channel = this.#channel;
-    if (!channel || isFinalState(this.#state)) return;
+    if (!channel || this.#life.final) return;
     this.#onClosed();
     channel.close();
   }
@@ -182,14 +178,13 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
   #sendAccept(channel: RTCDataChannel): void {
     // Answer with what the sink has actually kept: wait for writes still in flight first.
     const answer = () => {
-      if (this.#channel !== channel || isFinalState(this.#state)) return;
+      if (this.#channel !== channel || this.#life.final) return;
       if (this.#sinkError !== null) {
         this.#stop('failed', 'SINK_FAILED', 'could not write the file');
         return;
       }
-      this.#setState('transferring');
-      this.#meter.resetRate();
-      this.#startProgress();
+      this.#life.setState('transferring');
+      this.#life.startProgress(() => this.#kept);
       this.#lastAckBytes = this.#kept;
       this.#lastAckAt = performance.now();
       sendControl(channel, { type: 'file.accept', id: this.id, offset: this.#kept });
@@ -228,7 +223,7 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
         return;
       }
       case 'file.done':
-        if (this.#state !== 'transferring') {
+        if (this.#life.state !== 'transferring') {
           this.#protocolError('file.done out of turn');
           return;
         }
@@ -239,21 +234,15 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
         void this.#verify(channel, msg.sha256);
         return;
       case 'file.cancel': {
-        const remote = new FileTransferError(
-          msg.code,
-          msg.reason || `cancelled by the sender (${msg.code})`,
-          {
-            remote: true,
-          },
-        );
-        this.#finish(msg.code === 'CANCELLED' ? 'cancelled' : 'failed', remote);
+        const { state, error } = remoteCancel(msg, 'sender');
+        this.#finish(state, error);
         return;
       }
     }
   }
 
   #onChunk(channel: RTCDataChannel, bytes: Uint8Array): void {
-    if (this.#state !== 'transferring') {
+    if (this.#life.state !== 'transferring') {
       this.#protocolError('file data before file.accept');
       return;
     }
@@ -320,9 +309,9 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
   }
 
   async #verify(channel: RTCDataChannel, expected: string): Promise<void> {
-    this.#setState('verifying');
+    this.#life.setState('verifying');
     if (this.#tail) await this.#tail;
-    if (isFinalState(this.#state) || this.#sinkError !== null) return;
+    if (this.#life.final || this.#sinkError !== null) return;
     const actual = this.#hash.hex();
     if (actual !== expected) {
       this.#stop('failed', 'HASH_MISMATCH', `SHA-256 ${actual} does not match the sender's ${expected}`);
@@ -334,38 +323,19 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
       this.#stop('failed', 'SINK_FAILED', 'could not finish the file', error);
       return;
     }
-    if (isFinalState(this.#state)) return;
-    this.#sha256 = actual;
-    this.#emitProgress(this.size);
+    if (this.#life.final) return;
+    this.#life.sha256 = actual;
+    this.#life.emitProgress(this.size);
     sendControl(channel, { type: 'file.received', id: this.id, sha256: actual });
     // The sender closes the channel once it reads file.received; closing here could race it.
     this.#finish('completed', undefined, false);
   }
 
-  #startProgress(): void {
-    this.#stopProgress();
-    this.#progressTimer = setInterval(() => this.#emitProgress(this.#kept), this.#opts.progressIntervalMs);
-  }
-
-  #stopProgress(): void {
-    if (this.#progressTimer !== undefined) clearInterval(this.#progressTimer);
-    this.#progressTimer = undefined;
-  }
-
-  #emitProgress(bytes: number): void {
-    const before = this.#lastProgress.bytes;
-    this.#lastProgress = this.#meter.update(bytes, performance.now());
-    if (this.#lastProgress.bytes !== before || bytes >= this.size) this.emit('progress', this.#lastProgress);
-  }
-
   #onClosed(): void {
     this.#channel = null;
-    this.#stopProgress();
-    if (isFinalState(this.#state)) return;
-    this.#setState('interrupted');
-    this.#resumeTimer = setTimeout(() => {
-      this.#resumeTimer = undefined;
-      if (this.#state !== 'interrupted') return;
+    if (!this.#life.interrupted()) return;
+    this.#life.setResumeTimer(() => {
+      if (this.#life.state !== 'interrupted') return;
       this.#finish(
         'failed',
         new FileTransferError('RESUME_TIMEOUT', `not resumed within ${this.#opts.resumeTimeoutMs} ms`),
@@ -378,43 +348,23 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
   }
 
   #stop(state: 'cancelled' | 'failed', code: FileCancelCode, reason?: string, cause?: unknown): void {
-    if (isFinalState(this.#state)) return;
-    if (this.#channel) {
-      sendControl(this.#channel, { type: 'file.cancel', id: this.id, code, ...(reason ? { reason } : {}) });
-    }
-    this.#finish(
-      state,
-      state === 'failed' ? new FileTransferError(code, reason ?? code, { cause }) : undefined,
-    );
+    if (this.#life.final) return;
+    this.#finish(state, sayCancel(this.#channel, this.id, state, code, reason, cause));
   }
 
   #finish(state: TransferResult['state'], error?: FileTransferError, closeChannel = true): void {
-    if (isFinalState(this.#state)) return;
-    this.#stopProgress();
-    if (this.#resumeTimer !== undefined) clearTimeout(this.#resumeTimer);
-    this.#resumeTimer = undefined;
-    const channel = this.#channel;
-    this.#channel = null;
-    if (closeChannel) channel?.close();
-    // Completed: the sender closes after reading file.received; close anyway if it never does.
-    else if (channel) setTimeout(() => channel.close(), 5000);
-    if (state !== 'completed' && this.#sink?.abort) {
-      const reason = error ?? new FileTransferError('CANCELLED', `transfer ${state}`);
-      void Promise.resolve()
-        .then(() => this.#sink?.abort?.(reason))
-        .catch(() => {});
-    }
-    this.#setState(state, error);
-    this.#resolve({
-      state,
-      ...(state === 'completed' && this.#sha256 ? { sha256: this.#sha256 } : {}),
-      ...(error ? { error } : {}),
+    this.#life.settle(state, error, () => {
+      const channel = this.#channel;
+      this.#channel = null;
+      if (closeChannel) channel?.close();
+      // Completed: the sender closes after reading file.received; close anyway if it never does.
+      else if (channel) setTimeout(() => channel.close(), 5000);
+      if (state !== 'completed' && this.#sink?.abort) {
+        const reason = error ?? new FileTransferError('CANCELLED', `transfer ${state}`);
+        void Promise.resolve()
+          .then(() => this.#sink?.abort?.(reason))
+          .catch(() => {});
+      }
     });
-  }
-
-  #setState(state: TransferState, error?: FileTransferError): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    this.emit('state', state, ...((error ? [error] : []) as [FileTransferError?]));
   }
 }

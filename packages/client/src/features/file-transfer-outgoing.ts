@@ -17,12 +17,12 @@ import {
 } from '@parley/protocol';
 import { TypedEmitter } from '../events.ts';
 import { BlockReader, chooseChunkBytes, chunkLengthAt, HashCheckpoints } from './file-transfer-chunks.ts';
+import { remoteCancel, sayCancel, TransferLifecycle } from './file-transfer-lifecycle.ts';
 import { canWrite, waitForDrain } from './file-transfer-pacer.ts';
-import { ProgressMeter, type TransferProgress } from './file-transfer-progress.ts';
+import type { TransferProgress } from './file-transfer-progress.ts';
 import type { FileSource } from './file-transfer-source.ts';
 import {
   FileTransferError,
-  isFinalState,
   type ResolvedFileTransferOptions,
   sendControl,
   type TransferEvents,
@@ -60,10 +60,8 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
   readonly #source: FileSource;
   readonly #host: OutgoingHost;
   readonly #opts: ResolvedFileTransferOptions;
-  readonly #meter: ProgressMeter;
+  readonly #life: TransferLifecycle;
   readonly #checkpoints = new HashCheckpoints();
-  #resolve!: (r: TransferResult) => void;
-  #state: TransferState = 'pending';
   #channel: RTCDataChannel | null = null;
   /** Bumped on every new channel, so a pump left over from an earlier attempt stops. */
   #attempt = 0;
@@ -74,10 +72,6 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
   /** Confirmed offset when the last re-offer was made; re-offers without progress count toward giving up. */
   #confirmedAtResume = -1;
   #failedResumes = 0;
-  #sha256: string | null = null;
-  #progressTimer: ReturnType<typeof setInterval> | undefined;
-  #resumeTimer: ReturnType<typeof setTimeout> | undefined;
-  #lastProgress: TransferProgress;
 
   /** @internal Use `FileTransfers.send()`. */
   constructor(id: string, source: FileSource, host: OutgoingHost, opts: ResolvedFileTransferOptions) {
@@ -89,23 +83,26 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
     this.mime = source.type;
     this.#host = host;
     this.#opts = opts;
-    this.#meter = new ProgressMeter(source.size);
-    this.#lastProgress = { bytes: 0, total: source.size, rateBytesPerSec: 0, etaMs: null };
-    this.finished = new Promise((resolve) => {
-      this.#resolve = resolve;
+    this.#life = new TransferLifecycle({
+      size: source.size,
+      progressIntervalMs: opts.progressIntervalMs,
+      onState: (state, error) =>
+        this.emit('state', state, ...((error ? [error] : []) as [FileTransferError?])),
+      onProgress: (progress) => this.emit('progress', progress),
     });
+    this.finished = this.#life.finished;
     // Open on the next tick so the caller can add listeners first.
     queueMicrotask(() => this.#open());
   }
 
   /** Current state. */
   get state(): TransferState {
-    return this.#state;
+    return this.#life.state;
   }
 
   /** The last progress report. */
   get progress(): TransferProgress {
-    return this.#lastProgress;
+    return this.#life.progress;
   }
 
   /** Bytes the receiver has confirmed it keeps (where a resume would start). */
@@ -115,7 +112,7 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
 
   /** SHA-256 of the file (hex), known once every byte has been read. */
   get sha256(): string | null {
-    return this.#sha256;
+    return this.#life.sha256;
   }
 
   /**
@@ -123,7 +120,7 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
    * open, then closes it. No effect once final.
    */
   cancel(reason?: string): void {
-    if (isFinalState(this.#state)) return;
+    if (this.#life.final) return;
     this.#stop('cancelled', 'CANCELLED', reason, undefined);
   }
 
@@ -133,9 +130,8 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
    * attached. `FileTransfers` calls this by itself when `autoResume` is on.
    */
   resume(): boolean {
-    if (this.#state !== 'interrupted') return false;
-    if (this.#resumeTimer !== undefined) clearTimeout(this.#resumeTimer);
-    this.#resumeTimer = undefined;
+    if (this.#life.state !== 'interrupted') return false;
+    this.#life.clearResumeTimer();
     if (this.#confirmed > this.#confirmedAtResume) this.#failedResumes = 0;
     else this.#failedResumes++;
     if (this.#failedResumes >= this.#opts.maxResumeAttempts) {
@@ -151,10 +147,8 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
 
   /** @internal The manager saw the peer connection go away or a new one attached. */
   scheduleResume(delayMs: number): void {
-    if (this.#state !== 'interrupted' || !this.#opts.autoResume) return;
-    if (this.#resumeTimer !== undefined) clearTimeout(this.#resumeTimer);
-    this.#resumeTimer = setTimeout(() => {
-      this.#resumeTimer = undefined;
+    if (this.#life.state !== 'interrupted' || !this.#opts.autoResume) return;
+    this.#life.setResumeTimer(() => {
       if (this.#host.connected()) this.resume();
     }, delayMs);
   }
@@ -164,17 +158,17 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
    * old one (a locally closed connection fires no channel events). Waits for a re-offer.
    */
   interrupt(): void {
-    if (isFinalState(this.#state) || this.#state === 'interrupted') return;
+    if (this.#life.final || this.#life.state === 'interrupted') return;
     const channel = this.#channel;
     this.#channel = null;
     this.#attempt++;
-    this.#stopProgress();
+    this.#life.stopProgress();
     channel?.close();
-    this.#setState('interrupted');
+    this.#life.setState('interrupted');
   }
 
   #open(): boolean {
-    if (isFinalState(this.#state)) return false;
+    if (this.#life.final) return false;
     let channel: RTCDataChannel | null = null;
     try {
       channel = this.#host.openChannel(fileChannelLabel(this.id));
@@ -182,7 +176,7 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
       channel = null;
     }
     if (!channel) {
-      this.#setState('interrupted');
+      this.#life.setState('interrupted');
       return false;
     }
     const attempt = ++this.#attempt;
@@ -207,7 +201,7 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
     channel.addEventListener('close', () => {
       if (current()) this.#onClosed();
     });
-    if (this.#state === 'interrupted') this.#setState('pending');
+    if (this.#life.state === 'interrupted') this.#life.setState('pending');
     return true;
   }
 
@@ -228,7 +222,7 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
     }
     switch (msg.type) {
       case 'file.accept':
-        if (this.#state !== 'pending') {
+        if (this.#life.state !== 'pending') {
           this.#protocolError('file.accept out of turn');
           return;
         }
@@ -240,7 +234,7 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
         void this.#pump(channel, attempt, msg.offset);
         return;
       case 'file.reject':
-        if (this.#state !== 'pending') {
+        if (this.#life.state !== 'pending') {
           this.#protocolError('file.reject out of turn');
           return;
         }
@@ -254,29 +248,25 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
         if (msg.offset > this.#confirmed) this.#confirmed = msg.offset;
         this.#checkpoints.confirm(msg.offset);
         return;
-      case 'file.received':
+      case 'file.received': {
         // Valid after file.done, or in answer to a re-offer of a transfer the receiver already finished.
-        if (this.#sha256 === null || (this.#state !== 'verifying' && this.#state !== 'pending')) {
+        const state = this.#life.state;
+        if (this.#life.sha256 === null || (state !== 'verifying' && state !== 'pending')) {
           this.#protocolError('file.received before file.done');
           return;
         }
-        if (msg.sha256 !== this.#sha256) {
+        if (msg.sha256 !== this.#life.sha256) {
           this.#stop('failed', 'HASH_MISMATCH', 'the receiver reported another SHA-256', undefined);
           return;
         }
         this.#confirmed = this.size;
-        this.#emitProgress(this.size);
+        this.#life.emitProgress(this.size);
         this.#finish('completed');
         return;
+      }
       case 'file.cancel': {
-        const remote = new FileTransferError(
-          msg.code,
-          msg.reason || `cancelled by the receiver (${msg.code})`,
-          {
-            remote: true,
-          },
-        );
-        this.#finish(msg.code === 'CANCELLED' ? 'cancelled' : 'failed', remote);
+        const { state, error } = remoteCancel(msg, 'receiver');
+        this.#finish(state, error);
         return;
       }
     }
@@ -286,9 +276,11 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
     const live = () =>
       this.#attempt === attempt && this.#channel === channel && channel.readyState === 'open';
     this.#sent = from;
-    this.#setState('transferring');
-    this.#meter.resetRate();
-    this.#startProgress(channel);
+    this.#life.setState('transferring');
+    // Bytes that left the channel's buffer, not merely queued in it.
+    this.#life.startProgress(() =>
+      this.#channel === channel ? this.#sent - channel.bufferedAmount : undefined,
+    );
     const marks = {
       highBytes: this.#opts.highWaterBytes,
       lowBytes: this.#opts.lowWaterBytes,
@@ -326,9 +318,9 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
         this.#sent = sent;
         this.#checkpoints.add(sent, hash.clone());
       }
-      this.#sha256 = hash.hex();
-      sendControl(channel, { type: 'file.done', id: this.id, size: this.size, sha256: this.#sha256 });
-      this.#setState('verifying');
+      this.#life.sha256 = hash.hex();
+      sendControl(channel, { type: 'file.done', id: this.id, size: this.size, sha256: this.#life.sha256 });
+      this.#life.setState('verifying');
     } catch (error) {
       // Sends are handled above: what reaches here came from the source (after retries).
       if (!live()) return;
@@ -351,82 +343,36 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
     return hash;
   }
 
-  #startProgress(channel: RTCDataChannel): void {
-    this.#stopProgress();
-    this.#progressTimer = setInterval(() => {
-      if (this.#channel !== channel) return;
-      // Bytes that left the channel's buffer, not merely queued in it.
-      this.#emitProgress(this.#sent - channel.bufferedAmount);
-    }, this.#opts.progressIntervalMs);
-  }
-
-  #stopProgress(): void {
-    if (this.#progressTimer !== undefined) clearInterval(this.#progressTimer);
-    this.#progressTimer = undefined;
-  }
-
-  #emitProgress(bytes: number): void {
-    const before = this.#lastProgress.bytes;
-    this.#lastProgress = this.#meter.update(bytes, performance.now());
-    if (this.#lastProgress.bytes !== before || bytes >= this.size) this.emit('progress', this.#lastProgress);
-  }
-
   #onClosed(): void {
     this.#channel = null;
-    this.#stopProgress();
-    if (isFinalState(this.#state)) return;
-    this.#setState('interrupted');
-    this.scheduleResume(this.#opts.resumeDelayMs);
+    if (this.#life.interrupted()) this.scheduleResume(this.#opts.resumeDelayMs);
   }
 
   #protocolError(message: string): void {
     this.#stop('failed', 'BAD_MESSAGE', message, undefined);
   }
 
-  /**
-   * Ends the transfer from this side: tells the receiver why (when `code` is given and the channel
-   * is open), closes the channel, settles.
-   */
+  /** Ends the transfer from this side: tells the receiver why (see `sayCancel`), settles. */
   #stop(
     state: 'cancelled' | 'rejected' | 'failed',
     code: FileCancelCode | undefined,
     reason: string | undefined,
     cause: unknown,
   ): void {
-    const channel = this.#channel;
-    if (channel && code) {
-      sendControl(channel, { type: 'file.cancel', id: this.id, code, ...(reason ? { reason } : {}) });
-    }
-    const error =
-      state === 'failed' && code ? new FileTransferError(code, reason ?? code, { cause }) : undefined;
-    this.#finish(state, error);
+    this.#finish(state, sayCancel(this.#channel, this.id, state, code, reason, cause));
   }
 
   #finish(state: TransferResult['state'], error?: FileTransferError): void {
-    if (isFinalState(this.#state)) return;
-    this.#stopProgress();
-    if (this.#resumeTimer !== undefined) clearTimeout(this.#resumeTimer);
-    this.#resumeTimer = undefined;
-    const channel = this.#channel;
-    this.#channel = null;
-    this.#attempt++;
-    this.#checkpoints.clear();
-    channel?.close();
-    this.#setState(state, error);
-    void Promise.resolve()
-      .then(() => this.#source.close?.())
-      .catch(() => {});
-    this.#resolve({
-      state,
-      ...(state === 'completed' && this.#sha256 ? { sha256: this.#sha256 } : {}),
-      ...(error ? { error } : {}),
+    this.#life.settle(state, error, () => {
+      const channel = this.#channel;
+      this.#channel = null;
+      this.#attempt++;
+      this.#checkpoints.clear();
+      channel?.close();
+      void Promise.resolve()
+        .then(() => this.#source.close?.())
+        .catch(() => {});
     });
-  }
-
-  #setState(state: TransferState, error?: FileTransferError): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    this.emit('state', state, ...((error ? [error] : []) as [FileTransferError?]));
   }
 }
 

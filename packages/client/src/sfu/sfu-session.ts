@@ -22,40 +22,28 @@
  * connections negotiate independently (a newcomer subscribes while it publishes). A failed negotiation is
  * retried with backoff (a few times, on a fresh connection); a subscriber connection whose ICE
  * fails is rebuilt and everything subscribed again.
+ *
+ * This file holds the session and its subscriber half; the publisher half is `sfu-publisher.ts`,
+ * the layer control `sfu-layers.ts`, the connections' candidates `sfu-candidates.ts`. Imports:
+ * protocol, errors, events, command-queue, and those three.
  */
 import type { ClientMessage, ServerMessage, SfuSource, SfuStream } from '@parley/protocol';
 import { InvalidStateError, ParleyError } from '../errors.ts';
 import { TypedEmitter } from '../events.ts';
 import type { StatsReportLike } from '../features/stats.ts';
+import { CommandQueue } from '../peer/command-queue.ts';
 import type { RTCPeerConnectionConstructor } from '../peer/peer-session.ts';
-import {
-  chooseFeedLayer,
-  type FeedLayer,
-  initialLinkCap,
-  judgeLinkHealth,
-  judgeSwitch,
-  type LinkCapState,
-  layerChange,
-  nextLinkCap,
-  type PendingSwitch,
-  type Substream,
-  type VideoView,
-} from './layer-choice.ts';
-import { simulcastLayers } from './simulcast.ts';
+import type { FeedLayer, Substream, VideoView } from './layer-choice.ts';
+import { gathered, SfuCandidates } from './sfu-candidates.ts';
+import { SfuLayers } from './sfu-layers.ts';
+import { SfuPublisher, type SfuTrack } from './sfu-publisher.ts';
 
 /** What the session needs from signaling: requests answered by `re`. */
 export interface SfuSignaling {
   request(msg: ClientMessage): Promise<ServerMessage>;
 }
 
-/** A track to publish and what it is. */
-export interface SfuTrack {
-  track: MediaStreamTrack;
-  /** `microphone` / `camera` by default, from the track's kind. */
-  source?: SfuSource;
-  /** The stream it belongs to (its id reaches subscribers as the msid). */
-  stream?: MediaStream;
-}
+export type { SfuTrack } from './sfu-publisher.ts';
 
 /** How often, and how far apart, a new source of a member is asked for before taking it afresh. */
 const REFRESH_ATTEMPTS = 5;
@@ -116,15 +104,9 @@ interface Received {
 export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   readonly room: string;
   readonly #o: SfuSessionOptions;
-  readonly #PC: RTCPeerConnectionConstructor;
-  #pub: RTCPeerConnection | undefined;
-  #pubNegotiated = false;
-  /** Our candidates per connection, held until the SFU can take them (`null`: sent as they come). */
-  readonly #heldCandidates = new Map<RTCPeerConnection, (RTCIceCandidateInit | null)[] | null>();
-  /** Publisher transceivers by source. */
-  readonly #senders = new Map<SfuSource, RTCRtpTransceiver>();
-  /** What the app wants published now (retries and rebuilds use the latest). */
-  #wanted: SfuTrack[] = [];
+  readonly #candidates: SfuCandidates;
+  readonly #layers: SfuLayers;
+  readonly #publisher: SfuPublisher;
   #sub: RTCPeerConnection | undefined;
   /** Names publishing in the room (from `sfu.feeds`). */
   #feeds: string[] = [];
@@ -134,29 +116,17 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   readonly #tracks = new Map<string, Received>();
   /** One MediaStream per member and group (camera + microphone together, the screen apart). */
   readonly #groups = new Map<string, MediaStream>();
-  readonly #queues: Record<'publisher' | 'subscriber', Promise<unknown>> = {
-    publisher: Promise.resolve(),
-    subscriber: Promise.resolve(),
-  };
+  /**
+   * The subscriber's negotiations run one at a time, in order. The publisher has its own queue:
+   * the two are independent, so a newcomer receives while it publishes, and a publish retrying
+   * with backoff holds up no subscription. Closing the session closes both: queued work rejects
+   * with InvalidStateError.
+   */
+  readonly #queue = new CommandQueue();
   #resubscribing = false;
   #resubscribeAgain = false;
   #subscribeFailures = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  // Layers.
-  readonly #views = new Map<string, VideoView>();
-  #speaker: string | undefined;
-  #cap: LinkCapState = initialLinkCap(Date.now());
-  #healthPrev: StatsReportLike | null = null;
-  #healthPrevMs = 0;
-  /** What the SFU was last told per feed (absent: nothing yet for this subscription). */
-  readonly #sent = new Map<string, FeedLayer>();
-  #layerTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Each camera's received frame height and frames decoded, from the last stats report. */
-  readonly #cameraIn = new Map<string, { frameHeight: number; framesDecoded: number }>();
-  /** Layer changes sent and not yet seen in the stats, by feed. */
-  readonly #pending = new Map<string, PendingSwitch>();
-  /** Feeds whose layer waits for their first decoded frame (see `#applyLayers`). */
-  readonly #awaitingFrames = new Set<string>();
   #closed = false;
 
   constructor(options: SfuSessionOptions) {
@@ -165,12 +135,43 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     this.#o = options;
     const PC = options.RTCPeerConnection ?? globalThis.RTCPeerConnection;
     if (!PC) throw new InvalidStateError('no RTCPeerConnection in this environment');
-    this.#PC = PC;
+    const request = (msg: ClientMessage) => options.signaling.request(msg);
+    const emitError = (error: Error) => this.emit('error', error, false);
+    this.#candidates = new SfuCandidates({
+      room: this.room,
+      request,
+      PC,
+      iceServers: options.iceServers ?? [],
+      trickle: this.#trickling,
+      isCurrent: (pc, target) => (target === 'publisher' ? this.#publisher.pc : this.#sub) === pc,
+      onError: emitError,
+    });
+    this.#layers = new SfuLayers({
+      room: this.room,
+      request,
+      streams: () => this.#streams,
+      enqueue: (name, fn) => this.#queue.push(name, fn),
+      onError: emitError,
+      onLinkCap: (cap) => this.emit('link-cap', cap),
+      ...(options.devicePixelRatio !== undefined ? { devicePixelRatio: options.devicePixelRatio } : {}),
+      debounceMs: options.configureDebounceMs ?? 150,
+    });
+    this.#publisher = new SfuPublisher({
+      room: this.room,
+      request,
+      candidates: this.#candidates,
+      trickle: this.#trickling,
+      gatherTimeoutMs: options.gatherTimeoutMs ?? 3000,
+      simulcast: options.simulcast !== false,
+      maxAttempts: options.maxAttempts ?? 4,
+      retryBaseMs: options.retryBaseMs ?? 500,
+      onError: (error, final) => this.emit('error', error, final),
+    });
   }
 
   /** The publisher connection (undefined until `publish`). */
   get publisher(): RTCPeerConnection | undefined {
-    return this.#pub;
+    return this.#publisher.pc;
   }
   /** The subscriber connection (undefined until there is someone to receive). */
   get subscriber(): RTCPeerConnection | undefined {
@@ -182,11 +183,11 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   }
   /** The highest layer the subscriber link gets now (2 unless it struggled). */
   get linkCap(): Substream {
-    return this.#cap.cap;
+    return this.#layers.cap;
   }
   /** What the SFU was last told for `name`'s video (for tests and diagnostics). */
   layerOf(name: string): FeedLayer | undefined {
-    return this.#sent.get(name);
+    return this.#layers.sentTo(name);
   }
   /** The member a received track (by id) or m-line (by mid) belongs to. */
   memberOf(ref: { trackIdentifier?: string; mid?: string }): string | undefined {
@@ -207,28 +208,18 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
    * fresh connection, and rejects when the retries ran out.
    */
   publish(tracks: readonly (MediaStreamTrack | SfuTrack)[], stream?: MediaStream): Promise<void> {
-    this.#wanted = tracks.map((t) =>
-      isSfuTrack(t)
-        ? t
-        : { track: t, source: t.kind === 'audio' ? 'microphone' : 'camera', ...(stream ? { stream } : {}) },
-    );
-    return this.#serial('publisher', () =>
-      this.#withRetries(
-        'publish',
-        () => this.#publishOnce(),
-        () => this.#dropPublisher(),
+    return this.#publisher.publish(
+      tracks.map((t) =>
+        isSfuTrack(t)
+          ? t
+          : { track: t, source: t.kind === 'audio' ? 'microphone' : 'camera', ...(stream ? { stream } : {}) },
       ),
     );
   }
 
   /** Stops publishing (the others get `sfu.feeds` without us). */
   unpublish(): Promise<void> {
-    this.#wanted = [];
-    return this.#serial('publisher', async () => {
-      if (!this.#pub) return;
-      this.#dropPublisher();
-      await this.#o.signaling.request({ type: 'sfu.unpublish', room: this.room });
-    });
+    return this.#publisher.unpublish();
   }
 
   /**
@@ -237,25 +228,17 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
    */
   async configure(name: string, change: { substream?: Substream; paused?: boolean }): Promise<void> {
     await this.#o.signaling.request({ type: 'sfu.configure', room: this.room, feed: name, ...change });
-    const prev = this.#sent.get(name) ?? { substream: 2, paused: false };
-    this.#sent.set(name, {
-      substream: change.substream ?? prev.substream,
-      paused: change.paused ?? prev.paused,
-    });
+    this.#layers.configured(name, change);
   }
 
   /** How the app shows `name`'s camera (CSS pixels, or `hidden`); picks its layer. */
   setVideoView(name: string, view: VideoView | undefined): void {
-    if (view === undefined) this.#views.delete(name);
-    else this.#views.set(name, view);
-    this.#scheduleLayers();
+    this.#layers.setView(name, view);
   }
 
   /** The active speaker gets one layer more. */
   setActiveSpeaker(name: string | undefined): void {
-    if (this.#speaker === name) return;
-    this.#speaker = name;
-    this.#scheduleLayers();
+    this.#layers.setSpeaker(name);
   }
 
   /**
@@ -263,23 +246,7 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
    * judges the link about once a second and lowers or raises the layer cap.
    */
   onSubscriberStats(report: StatsReportLike, nowMs = Date.now()): void {
-    if (this.#closed) return;
-    this.#watchSwitches(report, nowMs);
-    if (!this.#healthPrev) {
-      this.#healthPrev = report;
-      this.#healthPrevMs = nowMs;
-      return;
-    }
-    if (nowMs - this.#healthPrevMs < 900) return;
-    const judged = judgeLinkHealth(this.#healthPrev, report);
-    this.#healthPrev = report;
-    this.#healthPrevMs = nowMs;
-    const before = this.#cap.cap;
-    this.#cap = nextLinkCap(this.#cap, judged.health, nowMs);
-    if (this.#cap.cap !== before) {
-      this.emit('link-cap', this.#cap.cap);
-      this.#scheduleLayers();
-    }
+    this.#layers.onStats(report, nowMs);
   }
 
   /** @internal `sfu.feeds`: who publishes now; receive everyone else. */
@@ -300,15 +267,20 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   refresh(name: string): void {
     if (this.#closed || !this.#feeds.includes(name)) return;
     const adding = !this.hasScreen(name);
-    void this.#serial('subscriber', async () => {
-      if (adding) {
-        for (let attempt = 0; attempt < REFRESH_ATTEMPTS && !this.#closed; attempt++) {
-          if (await this.#subscribeOnce(this.#feeds, false, [name]).catch(() => false)) return;
-          await new Promise((r) => setTimeout(r, REFRESH_WAIT_MS));
+    this.#queue
+      .push('refresh', async () => {
+        if (adding) {
+          for (let attempt = 0; attempt < REFRESH_ATTEMPTS && !this.#closed; attempt++) {
+            if (await this.#subscribeOnce(this.#feeds, false, [name]).catch(() => false)) return;
+            await new Promise((r) => setTimeout(r, REFRESH_WAIT_MS));
+          }
         }
-      }
-      await this.#subscribeOnce(this.#feeds.filter((n) => n !== name)).catch(() => {});
-    }).then(() => this.#resubscribe());
+        await this.#subscribeOnce(this.#feeds.filter((n) => n !== name)).catch(() => {});
+      })
+      .then(
+        () => this.#resubscribe(),
+        () => {}, // closed meanwhile
+      );
   }
 
   /** Whether `name`'s offered streams include a screen share (by source, else by a second video). */
@@ -322,87 +294,14 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#publisher.close();
+    this.#queue.close();
     clearTimeout(this.#retryTimer);
-    clearTimeout(this.#layerTimer);
+    this.#layers.close();
     this.#removeAllTracks();
-    this.#heldCandidates.clear();
-    this.#pub?.close();
+    this.#candidates.close();
     this.#sub?.close();
-    this.#pub = undefined;
     this.#sub = undefined;
-  }
-
-  // ---- publishing -------------------------------------------------------------------------------
-
-  async #publishOnce(): Promise<void> {
-    this.#assertOpen();
-    if (!this.#pub) this.#pub = this.#newConnection('publisher');
-    const pc = this.#pub;
-    let renegotiate = !this.#pubNegotiated;
-    const wanted = new Map(this.#wanted.map((t) => [t.source ?? 'camera', t]));
-    for (const [source, want] of wanted) {
-      const t = this.#senders.get(source);
-      if (t) {
-        if (t.sender.track !== want.track) await t.sender.replaceTrack(want.track);
-        if (t.direction !== 'sendonly') {
-          t.direction = 'sendonly';
-          renegotiate = true;
-        }
-        continue;
-      }
-      this.#senders.set(source, this.#addSender(pc, source, want));
-      renegotiate = true;
-    }
-    for (const [source, t] of this.#senders) {
-      if (wanted.has(source) || t.direction === 'inactive') continue;
-      await t.sender.replaceTrack(null);
-      t.direction = 'inactive';
-      renegotiate = true;
-    }
-    if (!renegotiate) return;
-    await pc.setLocalDescription(await pc.createOffer());
-    if (!this.#trickling) await this.#gathered(pc);
-    const sources: { mid: string; source: SfuSource }[] = [];
-    for (const [source, t] of this.#senders)
-      if (t.mid !== null && t.direction !== 'inactive') sources.push({ mid: t.mid, source });
-    const reply = await this.#o.signaling.request({
-      type: 'sfu.publish',
-      room: this.room,
-      description: { type: 'offer', sdp: pc.localDescription!.sdp },
-      sources,
-    });
-    if (reply.type !== 'sfu.published') throw new ParleyError('INTERNAL', `unexpected ${reply.type}`);
-    await pc.setRemoteDescription(reply.description);
-    this.#pubNegotiated = true;
-    // The SFU holds our publisher now: the candidates gathered meanwhile can go.
-    this.#releaseCandidates(pc, 'publisher');
-  }
-
-  /** A send-only transceiver for `source`; the camera in simulcast layers where possible. */
-  #addSender(pc: RTCPeerConnection, source: SfuSource, want: SfuTrack): RTCRtpTransceiver {
-    const init: RTCRtpTransceiverInit = { direction: 'sendonly', streams: want.stream ? [want.stream] : [] };
-    if (source === 'camera' && want.track.kind === 'video' && this.#o.simulcast !== false) {
-      const settings = typeof want.track.getSettings === 'function' ? want.track.getSettings() : {};
-      const layers = simulcastLayers(settings.width, settings.height);
-      if (layers.length > 1) {
-        try {
-          const t = pc.addTransceiver(want.track, { ...init, sendEncodings: layers });
-          // Engines that ignore sendEncodings report a single encoding: it is one layer then.
-          return t;
-        } catch {
-          // No simulcast here (e.g. an engine that rejects rids): one layer.
-        }
-      }
-    }
-    return pc.addTransceiver(want.track, init);
-  }
-
-  #dropPublisher(): void {
-    if (this.#pub) this.#heldCandidates.delete(this.#pub);
-    this.#pub?.close();
-    this.#pub = undefined;
-    this.#pubNegotiated = false;
-    this.#senders.clear();
   }
 
   // ---- subscribing ------------------------------------------------------------------------------
@@ -414,21 +313,23 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       return;
     }
     this.#resubscribing = true;
-    void this.#serial('subscriber', async () => {
-      do {
-        this.#resubscribeAgain = false;
-        try {
-          await this.#subscribeOnce(this.#feeds);
-          this.#subscribeFailures = 0;
-        } catch (err) {
-          if (this.#closed) return;
-          this.#subscribeFailed(err);
-          return;
-        }
-      } while (this.#resubscribeAgain && !this.#closed);
-    }).finally(() => {
-      this.#resubscribing = false;
-    });
+    this.#queue
+      .push('subscribe', async () => {
+        do {
+          this.#resubscribeAgain = false;
+          try {
+            await this.#subscribeOnce(this.#feeds);
+            this.#subscribeFailures = 0;
+          } catch (err) {
+            if (!this.#closed) this.#subscribeFailed(err);
+            return;
+          }
+        } while (this.#resubscribeAgain && !this.#closed);
+      })
+      .catch(() => {}) // closed before it ran
+      .finally(() => {
+        this.#resubscribing = false;
+      });
   }
 
   /**
@@ -453,22 +354,23 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
    * the whole set anew. Runs when the subscriber's ICE fails or a subscribe fails.
    */
   #restartSubscriber(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    return this.#serial('subscriber', async () => {
-      if (this.#sub) this.#heldCandidates.delete(this.#sub);
-      this.#sub?.close();
-      this.#sub = undefined;
-      this.#removeAllTracks();
-      this.#sent.clear();
-      // Subscribe afresh in this same turn of the queue, so the caller's promise covers it.
-      this.#resubscribeAgain = false;
-      await this.#subscribeOnce(this.#feeds, true);
-      if (!this.#sub && this.#feeds.some((n) => n !== this.#o.self))
-        throw new ParleyError('SFU_UNAVAILABLE', 'the SFU did not offer the subscription again');
-      this.#subscribeFailures = 0;
-    }).catch((err: unknown) => {
-      if (!this.#closed) this.#subscribeFailed(err);
-    });
+    return this.#queue
+      .push('restart subscriber', async () => {
+        this.#candidates.forget(this.#sub);
+        this.#sub?.close();
+        this.#sub = undefined;
+        this.#removeAllTracks();
+        this.#layers.reset();
+        // Subscribe afresh in this same turn of the queue, so the caller's promise covers it.
+        this.#resubscribeAgain = false;
+        await this.#subscribeOnce(this.#feeds, true);
+        if (!this.#sub && this.#feeds.some((n) => n !== this.#o.self))
+          throw new ParleyError('SFU_UNAVAILABLE', 'the SFU did not offer the subscription again');
+        this.#subscribeFailures = 0;
+      })
+      .catch((err: unknown) => {
+        if (!this.#closed) this.#subscribeFailed(err);
+      });
   }
 
   /** One `sfu.subscribe` and, if the SFU offers, its answer; resolves whether it offered. */
@@ -493,38 +395,24 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
       if (s?.feed === t.name && s.source === t.source) continue;
       this.#removeTrack(mid, t);
     }
-    // Feeds new to this subscription start from the SFU's defaults: tell it our choice again;
-    // feeds no longer in it are forgotten.
-    const now = new Set([...this.#streams.values()].map((s) => s.feed));
-    for (const name of new Set([
-      ...this.#sent.keys(),
-      ...this.#cameraIn.keys(),
-      ...this.#pending.keys(),
-      ...this.#awaitingFrames,
-    ])) {
-      if (now.has(name) && before.has(name)) continue;
-      this.#sent.delete(name);
-      this.#pending.delete(name);
-      this.#cameraIn.delete(name);
-      this.#awaitingFrames.delete(name);
-    }
+    this.#layers.subscriptionChanged(before, new Set([...this.#streams.values()].map((s) => s.feed)));
     await pc.setRemoteDescription(reply.description);
     await pc.setLocalDescription(await pc.createAnswer());
-    if (!this.#trickling) await this.#gathered(pc);
+    if (!this.#trickling) await gathered(pc, this.#o.gatherTimeoutMs ?? 3000);
     const answered = this.#o.signaling.request({
       type: 'sfu.answer',
       room: this.room,
       description: { type: 'answer', sdp: pc.localDescription!.sdp },
     });
     // Candidates follow the answer on the wire (frames keep their order), while it is on its way.
-    this.#releaseCandidates(pc, 'subscriber');
+    this.#candidates.release(pc, 'subscriber');
     await answered;
-    this.#scheduleLayers();
+    this.#layers.schedule();
     return true;
   }
 
   #newSubscriber(): RTCPeerConnection {
-    const pc = this.#newConnection('subscriber');
+    const pc = this.#candidates.create('subscriber');
     pc.ontrack = (ev) => {
       const mid = ev.transceiver.mid;
       const info = mid !== null ? this.#streams.get(mid) : undefined;
@@ -563,236 +451,8 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
     this.#groups.clear();
   }
 
-  // ---- layers -----------------------------------------------------------------------------------
-
-  #scheduleLayers(): void {
-    if (this.#closed || this.#layerTimer !== undefined) return;
-    this.#layerTimer = setTimeout(() => {
-      this.#layerTimer = undefined;
-      void this.#serial('subscriber', () => this.#applyLayers());
-    }, this.#o.configureDebounceMs ?? 150);
-  }
-
-  /** Sends `sfu.configure` for every received camera whose wanted layer differs from the last sent. */
-  async #applyLayers(): Promise<void> {
-    if (this.#closed) return;
-    const dpr =
-      this.#o.devicePixelRatio ?? (globalThis as { devicePixelRatio?: number }).devicePixelRatio ?? 1;
-    const cameras = new Set<string>();
-    for (const s of this.#streams.values())
-      if (s.kind === 'video' && s.source !== 'screen') cameras.add(s.feed);
-    for (const name of cameras) {
-      const wanted = chooseFeedLayer({
-        view: this.#views.get(name),
-        devicePixelRatio: dpr,
-        speaking: this.#speaker === name,
-        cap: this.#cap.cap,
-      });
-      // A pause stops the camera only: the member is still heard, its screen share still shown.
-      const prev = this.#sent.get(name);
-      const change = layerChange(wanted, prev);
-      if (!change) continue;
-      // A layer switch is only seen, and so checked, once frames flow: until then the feed
-      // keeps the SFU's default (its top layer). A pause needs no frames.
-      const flowing = (this.#cameraIn.get(name)?.framesDecoded ?? 0) > 0;
-      if (!wanted.paused && !flowing) {
-        this.#awaitingFrames.add(name);
-        continue;
-      }
-      try {
-        await this.#o.signaling.request({ type: 'sfu.configure', room: this.room, feed: name, ...change });
-        this.#sent.set(name, wanted);
-        this.#expectSwitch(name, prev, wanted);
-      } catch (err) {
-        this.emit('error', err instanceof Error ? err : new Error(String(err)), false);
-      }
-    }
-  }
-
-  /**
-   * Remembers a change that should show in the stats (a resume, another layer). Before our
-   * first word the SFU forwards its default, the top layer.
-   */
-  #expectSwitch(name: string, sent: FeedLayer | undefined, wanted: FeedLayer): void {
-    this.#pending.delete(name);
-    const prev = sent ?? { substream: 2, paused: false };
-    if (wanted.paused) return;
-    const kind = prev.paused
-      ? 'resume'
-      : wanted.substream > prev.substream
-        ? 'up'
-        : wanted.substream < prev.substream
-          ? 'down'
-          : undefined;
-    if (!kind) return;
-    const now = this.#cameraIn.get(name) ?? { frameHeight: 0, framesDecoded: 0 };
-    this.#pending.set(name, {
-      kind,
-      baseHeight: now.frameHeight,
-      baseFrames: now.framesDecoded,
-      sinceMs: Date.now(),
-      nudges: 0,
-    });
-  }
-
-  /**
-   * Reads each camera's received frames from a subscriber report and says a stalled layer change
-   * again (see `PendingSwitch` in layer-choice.ts): through another layer and back, so the SFU
-   * sees a change and asks the publisher for a keyframe once more.
-   */
-  #watchSwitches(report: StatsReportLike, nowMs: number): void {
-    for (const v of report.values()) {
-      const s = v as {
-        type?: string;
-        kind?: string;
-        mid?: string;
-        frameHeight?: number;
-        framesDecoded?: number;
-      };
-      if (s.type !== 'inbound-rtp' || s.kind !== 'video' || s.mid === undefined) continue;
-      const info = this.#streams.get(s.mid);
-      if (!info || info.source === 'screen') continue;
-      this.#cameraIn.set(info.feed, { frameHeight: s.frameHeight ?? 0, framesDecoded: s.framesDecoded ?? 0 });
-      if ((s.framesDecoded ?? 0) > 0 && this.#awaitingFrames.delete(info.feed)) this.#scheduleLayers();
-    }
-    for (const [name, p] of this.#pending) {
-      const now = this.#cameraIn.get(name);
-      const wanted = this.#sent.get(name);
-      if (!now || !wanted || wanted.paused) {
-        this.#pending.delete(name);
-        continue;
-      }
-      const verdict = judgeSwitch(p, now, nowMs);
-      if (verdict === 'wait') continue;
-      if (verdict !== 'nudge') {
-        this.#pending.delete(name);
-        continue;
-      }
-      p.nudges++;
-      p.sinceMs = nowMs;
-      const via = (wanted.substream === 0 ? 1 : wanted.substream - 1) as Substream;
-      void this.#serial('subscriber', async () => {
-        if (this.#closed || this.#sent.get(name) !== wanted) return;
-        const configure = (substream: Substream) =>
-          this.#o.signaling.request({ type: 'sfu.configure', room: this.room, feed: name, substream });
-        await configure(via);
-        await configure(wanted.substream);
-      }).catch((err: unknown) =>
-        this.emit('error', err instanceof Error ? err : new Error(String(err)), false),
-      );
-    }
-  }
-
-  // ---- plumbing ---------------------------------------------------------------------------------
-
-  /**
-   * Runs one negotiation, retrying a failure after 0.5 s, 1 s, 2 s … (on a fresh connection,
-   * `reset`) up to `maxAttempts`; each failure is emitted, the last as final.
-   */
-  async #withRetries(what: string, run: () => Promise<void>, reset: () => void): Promise<void> {
-    const max = this.#o.maxAttempts ?? 4;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await run();
-        return;
-      } catch (err) {
-        if (this.#closed) throw err;
-        const final = attempt >= max;
-        const error = err instanceof Error ? err : new Error(String(err));
-        this.emit('error', new Error(`${what} failed (attempt ${attempt}/${max}): ${error.message}`), final);
-        if (final) throw error;
-        reset();
-        await new Promise((r) => setTimeout(r, (this.#o.retryBaseMs ?? 500) * 2 ** (attempt - 1)));
-        if (this.#closed) throw error;
-        // The SFU may still hold the half-done publish: drop it before offering afresh.
-        await this.#o.signaling.request({ type: 'sfu.unpublish', room: this.room }).catch(() => {});
-      }
-    }
-  }
-
   get #trickling(): boolean {
     return this.#o.trickle ?? true;
-  }
-
-  /**
-   * A connection with the SFU. When trickling, its candidates are held until the SFU has the
-   * connection's description (`#releaseCandidates`), then sent one by one with `sfu.trickle`,
-   * `null` for the end of gathering.
-   */
-  #newConnection(target: 'publisher' | 'subscriber'): RTCPeerConnection {
-    const pc = new this.#PC({ iceServers: this.#o.iceServers ?? [] });
-    if (!this.#trickling) return pc;
-    this.#heldCandidates.set(pc, []);
-    pc.addEventListener('icecandidate', (ev: RTCPeerConnectionIceEvent) => {
-      const c = ev.candidate ? ev.candidate.toJSON() : null;
-      const held = this.#heldCandidates.get(pc);
-      if (held === undefined) return; // closed or replaced
-      if (held) held.push(c);
-      else this.#sendCandidate(pc, target, c);
-    });
-    return pc;
-  }
-
-  /** Sends what `pc` gathered so far and, from now on, each candidate as it comes. */
-  #releaseCandidates(pc: RTCPeerConnection, target: 'publisher' | 'subscriber'): void {
-    const held = this.#heldCandidates.get(pc);
-    if (!held) return;
-    this.#heldCandidates.set(pc, null);
-    for (const c of held) this.#sendCandidate(pc, target, c);
-  }
-
-  #sendCandidate(
-    pc: RTCPeerConnection,
-    target: 'publisher' | 'subscriber',
-    c: RTCIceCandidateInit | null,
-  ): void {
-    if (this.#closed || (target === 'publisher' ? this.#pub : this.#sub) !== pc) return;
-    const candidate =
-      c === null
-        ? null
-        : {
-            candidate: c.candidate ?? '',
-            ...(c.sdpMid !== undefined ? { sdpMid: c.sdpMid } : {}),
-            ...(c.sdpMLineIndex !== undefined ? { sdpMLineIndex: c.sdpMLineIndex } : {}),
-          };
-    this.#o.signaling
-      .request({ type: 'sfu.trickle', room: this.room, target, candidate })
-      .catch((err: unknown) => {
-        // A lost candidate only narrows the paths ICE tries (peer-reflexive ones still work).
-        if (!this.#closed) this.emit('error', err instanceof Error ? err : new Error(String(err)), false);
-      });
-  }
-
-  /** Resolves once ICE gathering completed (or after the timeout: send what we have). */
-  #gathered(pc: RTCPeerConnection): Promise<void> {
-    if (pc.iceGatheringState === 'complete') return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        pc.removeEventListener('icegatheringstatechange', check);
-        resolve();
-      };
-      const check = () => {
-        if (pc.iceGatheringState === 'complete') done();
-      };
-      const timer = setTimeout(done, this.#o.gatherTimeoutMs ?? 3000);
-      pc.addEventListener('icegatheringstatechange', check);
-    });
-  }
-
-  /**
-   * Runs `fn` after everything queued before it on the same connection: the publisher's and the
-   * subscriber's negotiations are independent, so a newcomer receives while it publishes, and a
-   * publish retrying with backoff holds up no subscription.
-   */
-  #serial<T>(lane: 'publisher' | 'subscriber', fn: () => Promise<T>): Promise<T> {
-    const run = this.#queues[lane].then(fn, fn);
-    this.#queues[lane] = run.catch(() => {});
-    return run;
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new InvalidStateError(`the SFU session of room ${this.room} is closed`);
   }
 }
 
