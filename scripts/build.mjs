@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // `npm run build`: compiles every publishable package (protocol, client, server, cli) from its
 // src/ to dist/ (ESM JavaScript, .d.ts types, source maps) with `tsc -b` over each package's
-// tsconfig.build.json (project references give the order: protocol first), then the SDK's browser
-// bundles (scripts/build-sdk.mjs) and the web app (Vite). dist/ folders are emptied first, so a
-// file moved or deleted in src/ leaves nothing stale behind.
+// tsconfig.build.json (project references give the order: protocol first), then the web app
+// (Vite). The dist/ folders are emptied first, so a file moved or deleted in src/ leaves nothing
+// stale behind.
 // tsc alone, not esbuild + tsc: the .d.ts files need tsc's full type check anyway, and the same
 // pass writes the JavaScript (docs/BENCHMARKS.md, "Build").
-// `--packages` builds the packages only (what the packaging test and `npm pack` need).
+// `--packages` builds the four packages only and leaves the web app as it is.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,5 +33,4 @@ run(process.execPath, [
   ...projects.map((dir) => join(dir, 'tsconfig.build.json')),
 ]);
 console.log(`build: ${projects.join(', ')} compiled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-if (existsSync('scripts/build-sdk.mjs')) run(process.execPath, ['scripts/build-sdk.mjs']);
 if (!packagesOnly) run('npm', ['run', 'build', '-w', '@parley/web']);
