@@ -7,9 +7,12 @@
  * `npm run dev -w @parley/web` serves the app with hot reload and forwards the server's endpoints
  * (`/ws`, `/ice`, `/healthz`) to a running Parley server, `http://127.0.0.1:8080` unless
  * `PARLEY_DEV_SERVER` names another.
+ *
+ * The app builds from the other packages' sources (the `@parley/source` export condition), not from
+ * their compiled dist/, so it needs no package build first and never picks up a stale one.
  */
 import { resolve } from 'node:path';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 const here = new URL('.', import.meta.url).pathname;
 const target = process.env.PARLEY_DEV_SERVER ?? 'http://127.0.0.1:8080';
@@ -18,6 +21,7 @@ export default defineConfig({
   root: here,
   // Absolute asset URLs, so deep links such as /r/standup load /assets/… and not /r/assets/….
   base: '/',
+  resolve: { conditions: ['@parley/source', ...defaultClientConditions] },
   build: {
     outDir: process.env.PARLEY_WEB_OUT_DIR ? resolve(process.env.PARLEY_WEB_OUT_DIR) : resolve(here, 'dist'),
     emptyOutDir: true,

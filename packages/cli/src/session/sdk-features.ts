@@ -3,7 +3,7 @@
  * package's entry point exports the core only, so these come from their modules, as in the web
  * app (packages/web/src/app/sdk-features.ts).
  */
-export { ChatChannel, ChatRoom } from '../../../client/src/features/chat.ts';
+export { ChatChannel, ChatRoom } from '@parley/client/features/chat';
 export {
   type FileSink,
   type FileSource,
@@ -13,4 +13,4 @@ export {
   type OutgoingTransfer,
   type TransferProgress,
   type TransferResult,
-} from '../../../client/src/features/file-transfer.ts';
+} from '@parley/client/features/file-transfer';

@@ -5,6 +5,7 @@
  * security headers (`security-headers.ts`); `/metrics` only goes to the clients `metricsAllowed`
  * accepts (`metrics-access.ts`), others get 403.
  */
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IceServer } from '@parley/protocol';
 import type { Logger } from '../log.ts';
@@ -13,7 +14,15 @@ import type { JanusTurnReply } from '../turn/janus-turn.ts';
 import { applySecurityHeaders } from './security-headers.ts';
 import { createStaticHandler } from './static-files.ts';
 
-/** The body of `GET /healthz`. */
+/**
+ * This package's version, reported by `/healthz`. package.json sits two folders up from this
+ * module both in the sources (src/http/) and in the build (dist/http/).
+ */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** The body of `GET /healthz` (which adds the server's `version`). */
 export interface Health {
   status: 'ok' | 'degraded' | 'draining';
   uptimeS: number;
@@ -87,7 +96,7 @@ export function createHttpHandler(src: HttpSources): (req: IncomingMessage, res:
       case '/healthz': {
         const health = await src.health();
         // Draining and degraded answer 503 so load balancers stop sending new clients here.
-        return json(res, health.status === 'ok' ? 200 : 503, health);
+        return json(res, health.status === 'ok' ? 200 : 503, { ...health, version: VERSION });
       }
       case '/metrics': {
         if (src.metricsAllowed && !src.metricsAllowed(req)) {

@@ -1,0 +1,63 @@
+// @needs chromium
+/**
+ * The web app's weight on a first visit: the JavaScript and CSS a browser with an empty cache
+ * downloads to show the home screen, counted gzip-compressed (what a compressing proxy in front
+ * of Parley sends; docs/DEPLOY.md), and the time to first contentful paint. Budgets: the figures
+ * of docs/BENCHMARKS.md ("Web app: first visit") plus headroom, so that a change that makes the
+ * home screen heavier (a library pulled into the entry chunk, say) fails here and is looked at.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import type { ParleyServer } from '@parley/server';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../helpers/browser.ts';
+import { startWebServer } from '../../helpers/web.ts';
+
+/** gzip bytes of the JavaScript and CSS of a first visit (measured: 88.8 KiB JS + 6.0 KiB CSS). */
+const BUDGET_JS_CSS_GZIP = 110 * 1024;
+/** Time to first contentful paint, headless Chromium, loopback server (measured: 1.3 s, loaded machine). */
+const BUDGET_FCP_MS = 3000;
+
+describe('web app › first visit weight', () => {
+  let server: ParleyServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startWebServer();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it(`the home screen downloads at most ${BUDGET_JS_CSS_GZIP / 1024} KiB of JS+CSS (gzip) and paints within ${BUDGET_FCP_MS} ms`, async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const bodies: Promise<{ url: string; kind: string; raw: number; gzip: number }>[] = [];
+    page.on('response', (res) => {
+      const type = res.headers()['content-type'] ?? '';
+      const kind = type.includes('javascript') ? 'js' : type.includes('css') ? 'css' : '';
+      if (!kind) return;
+      bodies.push(
+        res.body().then((b) => ({ url: res.url(), kind, raw: b.length, gzip: gzipSync(b).length })),
+      );
+    });
+    await page.goto(`${server.url}/`, { waitUntil: 'networkidle' });
+    const fcp = await page.evaluate(
+      () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.POSITIVE_INFINITY,
+    );
+    const files = await Promise.all(bodies);
+    const sum = (kind: string) => files.filter((f) => f.kind === kind).reduce((n, f) => n + f.gzip, 0);
+    const total = sum('js') + sum('css');
+    const report = JSON.stringify({ jsGzip: sum('js'), cssGzip: sum('css'), fcpMs: Math.round(fcp), files });
+    console.log(`first visit: ${report}`);
+    assert.ok(
+      files.some((f) => f.kind === 'js'),
+      report,
+    );
+    assert.ok(total <= BUDGET_JS_CSS_GZIP, `JS+CSS gzip ${total} B over the budget: ${report}`);
+    assert.ok(fcp <= BUDGET_FCP_MS, `first contentful paint ${fcp} ms over the budget: ${report}`);
+    await context.close();
+  });
+});
