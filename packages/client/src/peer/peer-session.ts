@@ -50,6 +50,15 @@ import type { CandidateInit, DescriptionInit, MediaStateData, Scope, SignalData 
  */
 export type PeerState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
 
+/**
+ * Why a session is `failed` (its `reason`, and the `state` event's): `ice-failed` when ICE
+ * recovery gave up (./ice-recovery.ts), `negotiation-failed` when negotiation resync did
+ * (./resync.ts). Both are final.
+ */
+export const PEER_FAILURE_REASONS = ['ice-failed', 'negotiation-failed'] as const;
+/** One of {@link PEER_FAILURE_REASONS}. */
+export type PeerFailureReason = (typeof PEER_FAILURE_REASONS)[number];
+
 /** An RTCPeerConnection constructor: the browser's, a Node polyfill's, or a test fake. */
 export type RTCPeerConnectionConstructor = new (configuration?: RTCConfiguration) => RTCPeerConnection;
 
@@ -121,8 +130,11 @@ export interface PeerSessionOptions {
 
 /** Events of {@link PeerSession}. */
 export type PeerSessionEvents = {
-  /** The session state changed; `reason` is set for `failed` and `closed`. */
-  state: [state: PeerState, reason?: string];
+  /**
+   * The session state changed; `reason` is set for `failed` (a {@link PeerFailureReason}) and
+   * `closed` (the text given to `close()`).
+   */
+  state: [state: PeerState, reason?: PeerFailureReason | string];
   /** A remote track arrived, with the stream it belongs to. */
   track: [track: MediaStreamTrack, stream: MediaStream];
   /** A remote track was removed by the peer (e.g. it stopped sharing its screen). */
@@ -239,7 +251,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
           this.#signal({ kind: 'media-state', scope: this.scope, ...this.#lastMediaState });
       },
       rollbackAndRestart: () => this.#queue.push('resync', () => this.#rollbackAndRestart()),
-      fail: () => this.#setState('failed', 'negotiation-failed'),
+      fail: () => this.#fail('negotiation-failed'),
       logger,
       remoteName,
     });
@@ -256,7 +268,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       firstConnectTimeoutMs: options.firstConnectTimeoutMs ?? DEFAULTS.firstConnectTimeoutMs,
       isConnected: () => this.#isConnected(),
       restartIce: () => this.restartIce(),
-      giveUp: () => this.#setState('failed', 'ice-failed'),
+      giveUp: () => this.#fail('ice-failed'),
       logger,
       remoteName,
     });
@@ -271,8 +283,8 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   get state(): PeerState {
     return this.#state;
   }
-  /** Why the session is `failed` or `closed`. */
-  get reason(): string | undefined {
+  /** Why the session is `failed` (a {@link PeerFailureReason}) or `closed`. */
+  get reason(): PeerFailureReason | string | undefined {
     return this.#reason;
   }
   /** The remote streams received so far (camera, screen…), by stream id. */
@@ -798,6 +810,10 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     return sender.setParameters(params).catch((error: unknown) => {
       this.#log.debug('setParameters failed', { error: String(error) });
     });
+  }
+
+  #fail(reason: PeerFailureReason): void {
+    this.#setState('failed', reason);
   }
 
   #setState(state: PeerState, reason?: string): void {
