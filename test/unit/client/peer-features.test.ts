@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterEach, describe, it, mock } from 'node:test';
+import { afterEach, describe, it, mock, type TestContext } from 'node:test';
 import { attachPeerFeatures } from '../../../packages/client/src/features/peer-features.ts';
 import { PeerLink, UNREACHABLE_AFTER_MS } from '../../../packages/client/src/features/peer-link.ts';
 import {
@@ -8,28 +8,24 @@ import {
 } from '../../../packages/client/src/peer/peer-session.ts';
 import { FakePeerConnection } from './fakes.ts';
 
-const FakePC = FakePeerConnection as unknown as RTCPeerConnectionConstructor;
-const sessions: PeerSession[] = [];
-afterEach(() => {
-  for (const s of sessions.splice(0)) s.close();
-  mock.timers.reset();
-});
+afterEach(() => mock.timers.reset());
 
-function session(): PeerSession {
+/** A bare session (bob → alice) on a fake connection, closed when the test `t` ends. */
+function session(t: TestContext): PeerSession {
   const s = new PeerSession({
     localName: 'bob',
     remoteName: 'alice',
     scope: 'room:test',
     send: () => {},
-    RTCPeerConnection: FakePC,
+    RTCPeerConnection: FakePeerConnection as unknown as RTCPeerConnectionConstructor,
   });
-  sessions.push(s);
+  t.after(() => s.close());
   return s;
 }
 
 describe('attachPeerFeatures', () => {
-  it('opens the chat channel first, then attaches file transfers and a stats monitor', () => {
-    const peer = session();
+  it('opens the chat channel first, then attaches file transfers and a stats monitor', (t) => {
+    const peer = session(t);
     attachPeerFeatures(peer);
     const fake = peer.pc as unknown as FakePeerConnection;
     assert.equal(fake.channels[0]?.label, 'parley-chat');
@@ -38,8 +34,8 @@ describe('attachPeerFeatures', () => {
     assert.ok(peer.stats);
   });
 
-  it('without data channels: chat and files are null, stats still there', () => {
-    const peer = session();
+  it('without data channels: chat and files are null, stats still there', (t) => {
+    const peer = session(t);
     attachPeerFeatures(peer, { dataChannels: false });
     assert.equal(peer.chat, null);
     assert.equal(peer.files, null);
@@ -47,8 +43,8 @@ describe('attachPeerFeatures', () => {
     assert.equal((peer.pc as unknown as FakePeerConnection).channels.length, 0);
   });
 
-  it('closing the session closes the features before the connection, last attached first', () => {
-    const peer = session();
+  it('closing the session closes the features before the connection, last attached first', (t) => {
+    const peer = session(t);
     attachPeerFeatures(peer);
     const order: string[] = [];
     const fake = peer.pc as unknown as FakePeerConnection & { close(): void };
@@ -79,8 +75,8 @@ describe('attachPeerFeatures', () => {
     assert.deepEqual(order, ['stats', 'files', 'chat', 'pc']);
   });
 
-  it('PeerSession.attach on a closed session closes the feature at once', () => {
-    const peer = session();
+  it('PeerSession.attach on a closed session closes the feature at once', (t) => {
+    const peer = session(t);
     peer.close();
     let closed = false;
     peer.attach({ close: () => (closed = true) });
@@ -89,15 +85,15 @@ describe('attachPeerFeatures', () => {
 });
 
 describe('PeerLink', () => {
-  it('refuses a session without data channels', () => {
-    const peer = session();
+  it('refuses a session without data channels', (t) => {
+    const peer = session(t);
     attachPeerFeatures(peer, { dataChannels: false });
     assert.throws(() => new PeerLink(peer), { name: 'InvalidStateError' });
   });
 
-  it('says unreachable once when still connecting after UNREACHABLE_AFTER_MS, even to a late listener', () => {
+  it('says unreachable once when still connecting after UNREACHABLE_AFTER_MS, even to a late listener', (t) => {
     mock.timers.enable({ apis: ['setTimeout'] });
-    const peer = session();
+    const peer = session(t);
     attachPeerFeatures(peer);
     const link = new PeerLink(peer, { startStats: false });
     assert.equal(link.name, 'alice');
@@ -110,9 +106,9 @@ describe('PeerLink', () => {
     link.close();
   });
 
-  it('no unreachable timer with unreachableAfterMs null, and none after close', () => {
+  it('no unreachable timer with unreachableAfterMs null, and none after close', (t) => {
     mock.timers.enable({ apis: ['setTimeout'] });
-    const peer = session();
+    const peer = session(t);
     attachPeerFeatures(peer);
     let calls = 0;
     const quiet = new PeerLink(peer, { startStats: false, unreachableAfterMs: null });
@@ -124,8 +120,8 @@ describe('PeerLink', () => {
     assert.equal(calls, 0);
   });
 
-  it('starts stats polling by default and stops it on close', () => {
-    const peer = session();
+  it('starts stats polling by default and stops it on close', (t) => {
+    const peer = session(t);
     attachPeerFeatures(peer);
     const calls: string[] = [];
     peer.stats.start = () => calls.push('start');
