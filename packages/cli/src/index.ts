@@ -10,12 +10,13 @@
  * node.onLink((link) => link.chat.on('chat', (m) => link.chat.sendText(`echo: ${m.text}`)));
  * ```
  */
+
+export { PeerLink } from '@parley/client';
 export { DEFAULT_SERVER, parseCommandLine, serverUrls } from './args.ts';
 export { run } from './cli.ts';
 export type { CliIo, CommandContext } from './context.ts';
 export { CliError, EXIT, type ExitCode, exitCodeFor } from './exit-codes.ts';
 export type { CliEvent, Reporter } from './output/events.ts';
 export { connectNode, type NodeClient } from './session/node-client.ts';
-export { PeerLink } from './session/peer-link.ts';
 export * from './webrtc/index.ts';
 export { LoopbackError, runLoopback } from './webrtc/loopback.ts';

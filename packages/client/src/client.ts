@@ -31,6 +31,7 @@ import {
   type MediaOptions,
   toMediaOptions,
 } from './features/media.ts';
+import { attachPeerFeatures } from './features/peer-features.ts';
 import type { ConversationHost } from './host.ts';
 import { createLoggerFactory, LOGGER_NAMES, type Logger, type LoggerOptions } from './log.ts';
 import {
@@ -393,10 +394,14 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       ...(this.#options.rtcConfiguration ? { rtcConfiguration: this.#options.rtcConfiguration } : {}),
       ...(this.#options.RTCPeerConnection ? { RTCPeerConnection: this.#options.RTCPeerConnection } : {}),
       ...this.#options.peer,
-      ...(this.#options.dataChannels !== undefined ? { dataChannels: this.#options.dataChannels } : {}),
-      ...(this.#options.fileTransfer ? { fileTransfer: this.#options.fileTransfer } : {}),
       ...extra,
       logger: this.#loggers(LOGGER_NAMES.peer),
+    });
+    // The built-in features first, in the same task (their channels belong in the first offer),
+    // so the app's hooks and `peer` listeners find `peer.chat`, `peer.files` and `peer.stats`.
+    attachPeerFeatures(peer, {
+      ...(this.#options.dataChannels !== undefined ? { dataChannels: this.#options.dataChannels } : {}),
+      ...(this.#options.fileTransfer ? { fileTransfer: this.#options.fileTransfer } : {}),
     });
     this.#peers.add(peer);
     peer.on('state', (state) => {

@@ -2,6 +2,11 @@
  * Parley's client SDK: signaling, perfect negotiation, calls by name, mesh rooms, media
  * controls. Start with {@link connect}. See docs/SDK.md.
  *
+ * The public face: what apps build on (the client, calls, rooms, peer sessions and their
+ * features, media, errors and their typed reasons, logging and the seams for Node). Internal
+ * machinery — the command queue, the outbox, the negotiation decisions, the SFU layer-choice
+ * math — stays in its modules; the SDK's own unit tests import those by path.
+ *
  * @example
  * ```ts
  * import { connect } from '@parley/client';
@@ -31,7 +36,14 @@ export {
   type PeerFeature,
   SFU_DEFAULT_MEDIA,
 } from './client.ts';
-export { ConnectionError, InvalidStateError, isNamedError, ParleyError, TimeoutError } from './errors.ts';
+export {
+  ConnectionError,
+  type ConnectionErrorReason,
+  InvalidStateError,
+  isNamedError,
+  ParleyError,
+  TimeoutError,
+} from './errors.ts';
 export { type EventMap, type Listener, TypedEmitter } from './events.ts';
 export {
   ActiveSpeakerDetector,
@@ -79,6 +91,8 @@ export {
   toMediaOptions,
   videoBitrateForPeers,
 } from './features/media.ts';
+export { attachPeerFeatures, type PeerFeatureOptions } from './features/peer-features.ts';
+export { PeerLink, type PeerLinkOptions, UNREACHABLE_AFTER_MS } from './features/peer-link.ts';
 export {
   type CandidateType,
   type Resolution,
@@ -97,17 +111,9 @@ export {
   type LogLevel,
   type LogSink,
 } from './log.ts';
-export { CommandQueue } from './peer/command-queue.ts';
 export {
-  type CandidateDecision,
-  type DescriptionDecision,
-  decideOnCandidate,
-  decideOnDescription,
-  iceRestartDelayMs,
-  isPolite,
-  type NegotiationContext,
-} from './peer/negotiation.ts';
-export {
+  PEER_FAILURE_REASONS,
+  type PeerFailureReason,
   PeerSession,
   type PeerSessionEvents,
   type PeerSessionOptions,
@@ -124,22 +130,7 @@ export {
   type RoomState,
   STATS_INTERVAL_MS,
 } from './room.ts';
-export {
-  chooseFeedLayer,
-  type FeedLayer,
-  type FeedLayerInput,
-  initialLinkCap,
-  judgeLinkHealth,
-  LINK_CAP_TIMING,
-  LINK_LIMITS,
-  type LinkCapState,
-  type LinkHealth,
-  layerChange,
-  layerForHeight,
-  nextLinkCap,
-  type Substream,
-  type VideoView,
-} from './sfu/layer-choice.ts';
+export type { FeedLayer, Substream, VideoView } from './sfu/layer-choice.ts';
 export {
   SfuSession,
   type SfuSessionEvents,
@@ -147,8 +138,6 @@ export {
   type SfuSignaling,
   type SfuTrack,
 } from './sfu/sfu-session.ts';
-export { type SimulcastLayer, simulcastLayers } from './sfu/simulcast.ts';
-export { Outbox } from './signaling/outbox.ts';
 export {
   type BackoffOptions,
   ExponentialBackoffPolicy,

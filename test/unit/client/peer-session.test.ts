@@ -23,7 +23,6 @@ function fakeSession(
     localName: 'bob',
     remoteName: 'alice',
     RTCPeerConnection: FakePC,
-    dataChannels: false,
     ...over,
   });
   sessions.push(s);
@@ -326,7 +325,6 @@ describe('PeerSession › negotiation recovery (fake RTCPeerConnection)', () => 
       remoteName: 'alice',
       scope: 'room:test',
       RTCPeerConnection: FakePC,
-      dataChannels: false,
       firstOfferWaitMs: 0,
       answerTimeoutMs: 40,
       send: (data) => {
@@ -343,7 +341,6 @@ describe('PeerSession › negotiation recovery (fake RTCPeerConnection)', () => 
       remoteName: 'bob',
       scope: 'room:test',
       RTCPeerConnection: FakePC,
-      dataChannels: false,
       firstOfferWaitMs: 0,
       send: (data) => {
         const copy = JSON.parse(JSON.stringify(data)) as SignalData;
@@ -474,7 +471,6 @@ describe('PeerSession › holdFirstOffer (fake RTCPeerConnection)', () => {
         remoteName: remote,
         scope: 'call:c',
         RTCPeerConnection: FakePC,
-        dataChannels: false,
         holdFirstOffer: hold,
         firstOfferWaitMs: 5_000,
         send: (data) => {

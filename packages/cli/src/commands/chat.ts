@@ -8,12 +8,12 @@
  * (`name: text`, or JSON lines with --json) either way.
  */
 import { createInterface, type Interface } from 'node:readline';
+import { ChatRoom } from '@parley/client';
 import { CHAT_LIMITS } from '@parley/protocol';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { CliError } from '../exit-codes.ts';
 import { connectNode } from '../session/node-client.ts';
-import { ChatRoom } from '../session/sdk-features.ts';
 import { aborted } from '../session/wait.ts';
 
 type ChatCommand = Extract<ParsedCommand, { command: 'chat' }>;

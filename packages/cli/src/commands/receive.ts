@@ -7,15 +7,13 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import type { Call } from '@parley/client';
+import type { Call, IncomingTransfer, PeerLink } from '@parley/client';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { CliError } from '../exit-codes.ts';
 import { DiskFileSink } from '../files/file-sink.ts';
 import { formatBytes } from '../output/format.ts';
 import { connectNode } from '../session/node-client.ts';
-import type { PeerLink } from '../session/peer-link.ts';
-import type { IncomingTransfer } from '../session/sdk-features.ts';
 import { reportTransfer } from '../session/transfer-events.ts';
 import { aborted, peerTimeout, within } from '../session/wait.ts';
 

@@ -10,15 +10,13 @@
  * names. To a room: join it, wait for the first member, then send to every member present.
  * Exit codes: 4 not found / no answer / declined, 5 a transfer failed, 6 no peer-to-peer path.
  */
-import type { Call, PeerSession } from '@parley/client';
+import type { Call, FileSource, PeerLink, PeerSession } from '@parley/client';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { CliError } from '../exit-codes.ts';
 import { openFileSource } from '../files/file-source.ts';
 import { windowedSource } from '../files/windowed-source.ts';
 import { connectNode, type NodeClient } from '../session/node-client.ts';
-import type { PeerLink } from '../session/peer-link.ts';
-import type { FileSource } from '../session/sdk-features.ts';
 import { reportTransfer } from '../session/transfer-events.ts';
 import { peerTimeout, within } from '../session/wait.ts';
 

@@ -6,7 +6,7 @@
  */
 import { type FileHandle, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import type { FileSink } from '../session/sdk-features.ts';
+import type { FileSink } from '@parley/client';
 
 /**
  * The offered name made safe as a single file name: no directories (`../x` → `x`), no control

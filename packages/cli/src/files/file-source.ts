@@ -4,8 +4,8 @@
  */
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
+import type { FileSource } from '@parley/client';
 import { CliError } from '../exit-codes.ts';
-import type { FileSource } from '../session/sdk-features.ts';
 
 /** Opens `path` for sending. Rejects with a usage error when it is missing, a directory or unreadable. */
 export async function openFileSource(path: string): Promise<FileSource & { path: string }> {

@@ -6,7 +6,7 @@
  * a loaded host. Making each read wait until the receiver has confirmed (`file.ack`) all but
  * `windowBytes` of what precedes it bounds what is in flight, whoever the receiver is.
  */
-import type { FileSource } from '../session/sdk-features.ts';
+import type { FileSource } from '@parley/client';
 
 /** Bytes the sender may be ahead of the receiver's confirmed offset. */
 export const DEFAULT_WINDOW_BYTES = 16 * 1024 * 1024;

@@ -1,12 +1,14 @@
 /**
  * Connects the SDK from Node: `ws` as the WebSocket, the node-datachannel adapter as the
  * RTCPeerConnection, no session storage (each run is a new session), SDK logs to stderr with
- * `--verbose`, and a {@link PeerLink} on every peer session.
+ * `--verbose`, and the SDK's {@link PeerLink} on every peer session (no stats polling, no
+ * unreachable timer: the commands report on their own).
  */
 import {
   connect,
   type LoggerOptions,
   type ParleyClient,
+  PeerLink,
   type PeerSession,
   type RTCPeerConnectionConstructor,
   type WebSocketConstructor,
@@ -17,7 +19,6 @@ import { CliError } from '../exit-codes.ts';
 import { generateName } from '../names.ts';
 import { NodeRTCPeerConnection } from '../webrtc/index.ts';
 import { enableNativeLog, isNativeLogLevel } from '../webrtc/native-log.ts';
-import { PeerLink } from './peer-link.ts';
 
 export interface NodeClient {
   readonly client: ParleyClient;
@@ -67,7 +68,7 @@ export async function connectNode(
       ...(logger ? { logger } : {}),
       features: [
         (peer) => {
-          const link = new PeerLink(peer);
+          const link = new PeerLink(peer, { startStats: false, unreachableAfterMs: null });
           links.set(peer, link);
           peer.on('state', (state) => {
             if (state === 'closed') links.delete(peer);

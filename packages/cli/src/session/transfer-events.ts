@@ -2,9 +2,10 @@
  * Turns one SDK transfer (either direction) into CLI events: `progress` while bytes move, then
  * `done` or `error`. Resolves with the outcome so a command can decide its exit code.
  */
+
+import type { IncomingTransfer, OutgoingTransfer, TransferResult } from '@parley/client';
 import { CliError, exitCodeFor } from '../exit-codes.ts';
 import type { Direction, Reporter } from '../output/events.ts';
-import type { IncomingTransfer, OutgoingTransfer, TransferResult } from './sdk-features.ts';
 
 export interface TransferOutcome {
   result: TransferResult;

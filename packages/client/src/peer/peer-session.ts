@@ -7,49 +7,59 @@
  * W3C webrtc-pc perfect negotiation example). Every mutation of the connection is serialized
  * through a {@link CommandQueue}; candidates that overtake their description are buffered.
  *
- * First offer: both sides usually add their tracks (and the chat channel) the moment the session
- * is created, so the very first offers would almost always collide. Glare is handled, but rolling
- * back an *initial* offer is the least exercised path in browsers (in our Chromium e2e runs it
- * sometimes left ICE in `new` with no local candidates), so one side makes no offer of its own
- * at first: it holds back `negotiationneeded` and recvonly transceivers until the other side's
- * first offer arrives, answers it with its tracks attached to that offer's transceivers — one
- * round trip, no glare — and offers itself only if nothing came within `firstOfferWaitMs`. By
- * default the polite side holds; a call makes the caller hold (`holdFirstOffer`), since the
- * callee's session starts first.
+ * Around that core, four recovery concerns live in modules of their own, each owning its state
+ * and timers:
+ * - ./first-offer-hold.ts: one side (the polite side by default; a call makes the caller hold,
+ *   `holdFirstOffer`, since the callee's session starts first) makes no offer of its own at
+ *   first and answers the other side's first offer with its tracks attached — one round trip,
+ *   no glare — offering itself only if nothing came within `firstOfferWaitMs`.
+ * - ./ice-recovery.ts: when ICE fails, or stays disconnected for a few seconds, the impolite
+ *   side calls `restartIce()` (the polite side too, later), a bounded number of times, before
+ *   the session is declared `failed` with reason `ice-failed`.
+ * - ./resync.ts: a description that cannot be applied, an offer that stays unanswered, or
+ *   signaling the server dropped: rollback and a fresh ICE-restart offer, until
+ *   `maxNegotiationRecoveries` in a row fail it with reason `negotiation-failed`.
+ * - ./offer-guard.ts: too many offers of ours in a short window (a re-offer loop) wait, with an
+ *   exponential backoff.
  *
- * ICE recovery: when ICE fails, or stays disconnected for a few seconds, the impolite side calls
- * `restartIce()` (the polite side too, later, if nothing happened), a bounded number of times,
- * before the session is declared `failed` with reason `ice-failed`.
+ * Engine differences are smoothed in ./rtc-compat.ts, remote streams kept in ./remote-streams.ts.
+ * Chat, file transfers and stats are not built here: they attach from outside
+ * (../features/peer-features.ts, through {@link PeerSession.attach}), so peer/ imports nothing
+ * from features/.
  *
- * Negotiation recovery: a description that cannot be applied (setRemoteDescription or
- * setLocalDescription throws), an offer of ours that stays unanswered for `answerTimeoutMs`, or
- * signaling the server dropped (`RATE_LIMITED`, see {@link PeerSession.signalingLost}) leave the
- * two sides out of step. The session then resynchronizes: it rolls back whatever half-done
- * negotiation it has and sends a fresh ICE-restart offer (new credentials, so candidates that
- * were lost are gathered and sent again). After `maxNegotiationRecoveries` resyncs in a row
- * without a completed offer/answer, it fails with reason `negotiation-failed`.
+ * At about 800 lines this file is above the house's rule of thumb on purpose: what is left is the
+ * W3C algorithm itself (offer, answer, glare, rollback, candidates) with its command queue, and
+ * the session's public surface (tracks, signals, lifecycle) that feeds it; they read best side by
+ * side, and each part that can stand alone has moved out.
  *
- * Loop guard: more than `maxOffersPerWindow` offers of ours within `offerWindowMs` means the two
- * sides are re-offering in a loop (seen with Chromium rejecting a data section it should have
- * accepted): further offers wait, with an exponential backoff, and the reason is logged at warn.
+ * May import: ../errors, ../events, ../log, @parley/protocol and the modules of peer/.
  */
 import { type JsonValue, LIMITS } from '@parley/protocol';
 import { InvalidStateError, isNamedError } from '../errors.ts';
 import { TypedEmitter } from '../events.ts';
-import { ChatChannel } from '../features/chat.ts';
-import { type FileTransferOptions, FileTransfers } from '../features/file-transfer.ts';
-import { StatsMonitor } from '../features/stats.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { CommandQueue } from './command-queue.ts';
+import { FirstOfferHold } from './first-offer-hold.ts';
+import { IceRecovery } from './ice-recovery.ts';
 import {
   decideOnCandidate,
   decideOnDescription,
   holdsFirstMediaOffer,
-  type IceHealth,
-  iceRestartDelayMs,
   isPolite,
   type SignalingStateName,
 } from './negotiation.ts';
+import { OfferGuard } from './offer-guard.ts';
+import { RemoteStreams } from './remote-streams.ts';
+import { NegotiationResync } from './resync.ts';
+import {
+  applyMaxBitrate,
+  connectionStateOf,
+  errorName,
+  iceHealthOf,
+  setLocal,
+  toCandidateInit,
+  toDescriptionInit,
+} from './rtc-compat.ts';
 import type { CandidateInit, DescriptionInit, MediaStateData, Scope, SignalData } from './signal-data.ts';
 
 /**
@@ -57,6 +67,15 @@ import type { CandidateInit, DescriptionInit, MediaStateData, Scope, SignalData 
  * disconnected or restarting, `failed` (with a reason) when recovery gave up, `closed`.
  */
 export type PeerState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+
+/**
+ * Why a session is `failed` (its `reason`, and the `state` event's): `ice-failed` when ICE
+ * recovery gave up (./ice-recovery.ts), `negotiation-failed` when negotiation resync did
+ * (./resync.ts). Both are final.
+ */
+export const PEER_FAILURE_REASONS = ['ice-failed', 'negotiation-failed'] as const;
+/** One of {@link PEER_FAILURE_REASONS}. */
+export type PeerFailureReason = (typeof PEER_FAILURE_REASONS)[number];
 
 /** An RTCPeerConnection constructor: the browser's, a Node polyfill's, or a test fake. */
 export type RTCPeerConnectionConstructor = new (configuration?: RTCConfiguration) => RTCPeerConnection;
@@ -123,23 +142,17 @@ export interface PeerSessionOptions {
   maxOffersPerWindow?: number;
   /** Loop guard window. Default 3000 ms. */
   offerWindowMs?: number;
-  /**
-   * Open the data channels: chat (negotiated `parley-chat`) and file transfers (`parley-file/…`).
-   * Default true; false gives a media-only connection (`chat` and `files` are null).
-   */
-  dataChannels?: boolean;
-  /** Options of the file transfers (chunk size, watermarks, resume…). */
-  fileTransfer?: FileTransferOptions;
-  /** Period of the `stats` monitor once started. Default 1000 ms. */
-  statsIntervalMs?: number;
   /** Logger (the client passes its `parley:peer` logger). */
   logger?: Logger;
 }
 
 /** Events of {@link PeerSession}. */
 export type PeerSessionEvents = {
-  /** The session state changed; `reason` is set for `failed` and `closed`. */
-  state: [state: PeerState, reason?: string];
+  /**
+   * The session state changed; `reason` is set for `failed` (a {@link PeerFailureReason}) and
+   * `closed` (the text given to `close()`).
+   */
+  state: [state: PeerState, reason?: PeerFailureReason | string];
   /** A remote track arrived, with the stream it belongs to. */
   track: [track: MediaStreamTrack, stream: MediaStream];
   /** A remote track was removed by the peer (e.g. it stopped sharing its screen). */
@@ -169,16 +182,6 @@ const DEFAULTS = {
   offerWindowMs: 3_000,
 };
 
-/** First backoff of the offer-loop guard and of lost-signaling retries; doubles up to the cap. */
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_CAP_MS = 8_000;
-
-/** `base * 2^level`, capped, with ±20 % jitter so two sides do not retry in lockstep. */
-function backoffMs(level: number): number {
-  const raw = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(level, 10));
-  return Math.round(raw * (0.8 + Math.random() * 0.4));
-}
-
 /**
  * A peer-to-peer session with one remote peer. Calls and rooms create these for you; use the
  * class directly only to build your own conversation model on {@link SignalingClient}.
@@ -189,6 +192,7 @@ function backoffMs(level: number): number {
  *   send: (data) => signaling.send({ type: 'signal', to: 'bob', data }) });
  * peer.on('track', (track, stream) => (video.srcObject = stream));
  * for (const t of stream.getTracks()) void peer.addTrack(t, stream);
+ * attachPeerFeatures(peer); // peer.chat, peer.files, peer.stats (the client does this itself)
  * // and for each inbound `signal` from bob with this scope: peer.handleSignal(data)
  * ```
  */
@@ -200,35 +204,16 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   readonly polite: boolean;
   /** The underlying connection. Prefer the session's methods for anything that negotiates. */
   readonly pc: RTCPeerConnection;
-  /**
-   * Chat and small app messages on the negotiated `parley-chat` data channel (null when data
-   * channels are off). Messages sent before it opens are queued.
-   */
-  readonly chat: ChatChannel | null;
-  /** File transfers with this peer, each on its own `parley-file/…` channel (null when off). */
-  readonly files: FileTransfers | null;
-  /** Periodic getStats() summaries (bitrate, RTT, loss, candidate type): call `stats.start()`. */
-  readonly stats: StatsMonitor;
 
   readonly #send: (data: SignalData) => void;
-  readonly #signalingUp: () => boolean;
   readonly #queue = new CommandQueue();
   readonly #log: Logger;
-  readonly #timing: Required<
-    Pick<
-      PeerSessionOptions,
-      | 'iceDisconnectedGraceMs'
-      | 'politeBackupMs'
-      | 'iceRestartTimeoutMs'
-      | 'maxIceRestarts'
-      | 'firstOfferWaitMs'
-      | 'firstConnectTimeoutMs'
-      | 'answerTimeoutMs'
-      | 'maxNegotiationRecoveries'
-      | 'maxOffersPerWindow'
-      | 'offerWindowMs'
-    >
-  >;
+  readonly #hold: FirstOfferHold;
+  readonly #ice: IceRecovery;
+  readonly #guard: OfferGuard;
+  readonly #resync: NegotiationResync;
+  /** Things attached from outside (chat, files, stats…), closed with the session. */
+  #attached: { close(): void }[] = [];
 
   // Perfect negotiation state (names as in the W3C example).
   #makingOffer = false;
@@ -238,38 +223,13 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
 
   #state: PeerState = 'connecting';
   #reason: string | undefined;
-  #everConnected = false;
-  #iceRestarts = 0;
-  #recoveryTimer: ReturnType<typeof setTimeout> | undefined;
   #iceRestartRequested = false;
-  #remoteStreams = new Map<string, MediaStream>();
+  readonly #remoteStreams = new RemoteStreams((track, stream) => {
+    if (!this.#closed) this.emit('track-removed', track, stream);
+  });
   #remoteMedia: RemoteMediaState | null = null;
   #maxVideoBitrateBps: number | null = null;
   #closed = false;
-  /** Local changes held back by the polite side until the first remote offer (see class comment). */
-  #holding = false;
-  #held: { run: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
-  #holdTimer: ReturnType<typeof setTimeout> | undefined;
-  /** negotiationneeded fired while holding: the first offer is still owed if none arrives. */
-  #negotiationSkipped = false;
-  #firstConnectTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Times our recent offers went out (loop guard). */
-  #offerTimes: number[] = [];
-  /** Offers wait until this timer fires (loop guard tripped). */
-  #offerBackoffTimer: ReturnType<typeof setTimeout> | undefined;
-  #offerBackoffLevel = 0;
-  #lastTripAt = 0;
-  /** An offer was asked for during the backoff: make it when the backoff ends. */
-  #offerOwed = false;
-  /** Fires when our offer stays unanswered for `answerTimeoutMs`. */
-  #answerTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Resyncs since the last completed offer/answer. */
-  #recoveries = 0;
-  /** Set once negotiation gave up: the `failed` state is final then. */
-  #negotiationFailed = false;
-  /** Pending lost-signaling retry, and how many in a row (backoff). */
-  #lostTimer: ReturnType<typeof setTimeout> | undefined;
-  #lostLevel = 0;
   /** The last media state we announced, sent again after signaling was lost. */
   #lastMediaState: MediaStateData | null = null;
 
@@ -280,42 +240,59 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     this.scope = options.scope;
     this.polite = isPolite(options.localName, options.remoteName);
     this.#send = options.send;
-    this.#signalingUp = options.signalingUp ?? (() => true);
     this.#log = options.logger ?? silentLogger;
-    this.#timing = {
-      iceDisconnectedGraceMs: options.iceDisconnectedGraceMs ?? DEFAULTS.iceDisconnectedGraceMs,
-      politeBackupMs: options.politeBackupMs ?? DEFAULTS.politeBackupMs,
-      iceRestartTimeoutMs: options.iceRestartTimeoutMs ?? DEFAULTS.iceRestartTimeoutMs,
-      maxIceRestarts: options.maxIceRestarts ?? DEFAULTS.maxIceRestarts,
-      firstOfferWaitMs: options.firstOfferWaitMs ?? DEFAULTS.firstOfferWaitMs,
-      firstConnectTimeoutMs: options.firstConnectTimeoutMs ?? DEFAULTS.firstConnectTimeoutMs,
-      answerTimeoutMs: options.answerTimeoutMs ?? DEFAULTS.answerTimeoutMs,
-      maxNegotiationRecoveries: options.maxNegotiationRecoveries ?? DEFAULTS.maxNegotiationRecoveries,
-      maxOffersPerWindow: options.maxOffersPerWindow ?? DEFAULTS.maxOffersPerWindow,
-      offerWindowMs: options.offerWindowMs ?? DEFAULTS.offerWindowMs,
-    };
+    const remoteName = this.remoteName;
+    const logger = this.#log;
     const PC =
       options.RTCPeerConnection ??
       (globalThis as { RTCPeerConnection?: RTCPeerConnectionConstructor }).RTCPeerConnection;
     if (!PC)
       throw new InvalidStateError('no RTCPeerConnection implementation: pass options.RTCPeerConnection');
     this.pc = new PC({ ...options.rtcConfiguration, iceServers: options.iceServers ?? [] });
-    this.#wire();
-    if (options.holdFirstOffer ?? this.polite) this.#hold();
-    // A first connection that never comes (ICE stuck in `new` or `checking`) is recovered like a
-    // failed one; the polite side waits longer, as for any restart.
-    // The chat channel is negotiated (fixed id) and must exist on both sides before file channels.
-    const withData = options.dataChannels ?? true;
-    this.chat = withData ? new ChatChannel(this.pc) : null;
-    this.files = withData ? new FileTransfers(options.fileTransfer) : null;
-    this.files?.attach(this.pc);
-    this.stats = new StatsMonitor(this.pc, { intervalMs: options.statsIntervalMs ?? 1000 });
-    this.#firstConnectTimer = setTimeout(
-      () => {
-        if (!this.#everConnected && this.#recoveryTimer === undefined) this.#recover();
+    this.#hold = new FirstOfferHold({
+      waitMs: options.firstOfferWaitMs ?? DEFAULTS.firstOfferWaitMs,
+      onTimeout: () => this.#release(),
+    });
+    this.#guard = new OfferGuard({
+      maxOffersPerWindow: options.maxOffersPerWindow ?? DEFAULTS.maxOffersPerWindow,
+      offerWindowMs: options.offerWindowMs ?? DEFAULTS.offerWindowMs,
+      onRetry: () => this.#requestOffer(),
+      logger,
+      remoteName,
+    });
+    this.#resync = new NegotiationResync({
+      answerTimeoutMs: options.answerTimeoutMs ?? DEFAULTS.answerTimeoutMs,
+      maxNegotiationRecoveries: options.maxNegotiationRecoveries ?? DEFAULTS.maxNegotiationRecoveries,
+      signalingUp: options.signalingUp ?? (() => true),
+      offerPending: (sdp) =>
+        this.pc.signalingState === 'have-local-offer' && this.pc.localDescription?.sdp === sdp,
+      settled: () => this.pc.signalingState === 'stable' && this.#isConnected(),
+      resendMediaState: () => {
+        if (this.#lastMediaState)
+          this.#signal({ kind: 'media-state', scope: this.scope, ...this.#lastMediaState });
       },
-      this.#timing.firstConnectTimeoutMs + (this.polite ? this.#timing.politeBackupMs : 0),
-    );
+      rollbackAndRestart: () => this.#queue.push('resync', () => this.#rollbackAndRestart()),
+      fail: () => this.#fail('negotiation-failed'),
+      logger,
+      remoteName,
+    });
+    this.#wire();
+    if (options.holdFirstOffer ?? this.polite) this.#hold.hold();
+    // Also starts the first-connect timer: a first connection that never comes (ICE stuck in
+    // `new` or `checking`) is recovered like a failed one.
+    this.#ice = new IceRecovery({
+      polite: this.polite,
+      iceDisconnectedGraceMs: options.iceDisconnectedGraceMs ?? DEFAULTS.iceDisconnectedGraceMs,
+      politeBackupMs: options.politeBackupMs ?? DEFAULTS.politeBackupMs,
+      iceRestartTimeoutMs: options.iceRestartTimeoutMs ?? DEFAULTS.iceRestartTimeoutMs,
+      maxIceRestarts: options.maxIceRestarts ?? DEFAULTS.maxIceRestarts,
+      firstConnectTimeoutMs: options.firstConnectTimeoutMs ?? DEFAULTS.firstConnectTimeoutMs,
+      isConnected: () => this.#isConnected(),
+      restartIce: () => this.restartIce(),
+      giveUp: () => this.#fail('ice-failed'),
+      logger,
+      remoteName,
+    });
     this.#log.debug('peer session created', {
       remote: this.remoteName,
       scope: this.scope,
@@ -327,13 +304,13 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   get state(): PeerState {
     return this.#state;
   }
-  /** Why the session is `failed` or `closed`. */
-  get reason(): string | undefined {
+  /** Why the session is `failed` (a {@link PeerFailureReason}) or `closed`. */
+  get reason(): PeerFailureReason | string | undefined {
     return this.#reason;
   }
   /** The remote streams received so far (camera, screen…), by stream id. */
   get remoteStreams(): MediaStream[] {
-    return [...this.#remoteStreams.values()];
+    return this.#remoteStreams.all;
   }
   /** The remote side's last announced media state, or null before it sent one. */
   get remoteMediaState(): RemoteMediaState | null {
@@ -341,7 +318,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   }
   /** ICE restarts since the last time the session was connected. */
   get iceRestarts(): number {
-    return this.#iceRestarts;
+    return this.#ice.restarts;
   }
 
   /** Feeds one inbound signaling `data` (already routed to this session by scope). */
@@ -382,7 +359,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       if (existing) return existing;
       const sender = stream ? this.pc.addTrack(track, stream) : this.pc.addTrack(track);
       if (track.kind === 'video' && this.#maxVideoBitrateBps !== null) {
-        void this.#applyBitrate(sender, this.#maxVideoBitrateBps);
+        void applyMaxBitrate(sender, this.#maxVideoBitrateBps, this.#log);
       }
       this.#log.debug('track added', { remote: this.remoteName, kind: track.kind });
       return sender;
@@ -436,11 +413,11 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
    * sections already.
    */
   expectFirstMedia(): void {
-    if (this.#closed || this.#holding) return;
+    if (this.#closed || this.#hold.holding) return;
     const transceivers = this.pc.getTransceivers().length;
     if (!holdsFirstMediaOffer({ polite: this.polite, transceivers })) return;
     this.#log.debug('first media: waiting for the offer of the other side', { remote: this.remoteName });
-    this.#hold();
+    this.#hold.hold();
   }
 
   /**
@@ -451,7 +428,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     this.#maxVideoBitrateBps = bps;
     return this.#queue.push('setMaxVideoBitrate', async () => {
       for (const sender of this.pc.getSenders()) {
-        if (sender.track?.kind === 'video') await this.#applyBitrate(sender, bps);
+        if (sender.track?.kind === 'video') await applyMaxBitrate(sender, bps, this.#log);
       }
     });
   }
@@ -484,22 +461,8 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
    * ICE-restart offer, which also re-sends candidates). Repeated calls during the wait coalesce.
    */
   signalingLost(reason = 'signaling-lost'): void {
-    if (this.#closed || this.#lostTimer !== undefined) return;
-    const delay = backoffMs(this.#lostLevel + 1);
-    this.#lostLevel++;
-    this.#log.info('signaling may have been lost: resync after backoff', {
-      remote: this.remoteName,
-      reason,
-      delayMs: delay,
-    });
-    this.#lostTimer = setTimeout(() => {
-      this.#lostTimer = undefined;
-      if (this.#closed) return;
-      if (this.#lastMediaState)
-        this.#signal({ kind: 'media-state', scope: this.scope, ...this.#lastMediaState });
-      const settled = this.pc.signalingState === 'stable' && this.#isConnected();
-      if (!settled) this.#resync(reason);
-    }, delay);
+    if (this.#closed) return;
+    this.#resync.signalingLost(reason);
   }
 
   /** Sends an app-defined JSON message to the peer over signaling (small control messages). */
@@ -520,7 +483,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
    */
   restartIce(): void {
     if (this.#closed) return;
-    this.#log.info('ice restart', { remote: this.remoteName, attempt: this.#iceRestarts });
+    this.#log.info('ice restart', { remote: this.remoteName, attempt: this.#ice.restarts });
     if (typeof this.pc.restartIce === 'function') {
       this.pc.restartIce();
     } else {
@@ -528,6 +491,17 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       this.#iceRestartRequested = true;
       this.#requestOffer();
     }
+  }
+
+  /**
+   * Ties something built on this session's connection (a data channel's user, a stats poller…)
+   * to the session's life: its `close()` runs when the session closes, before the connection
+   * does, last attached first. On a closed session it runs at once. Returns `feature`.
+   */
+  attach<T extends { close(): void }>(feature: T): T {
+    if (this.#closed) feature.close();
+    else this.#attached.push(feature);
+    return feature;
   }
 
   /** Uses new ICE servers for future candidates (e.g. refreshed TURN credentials). */
@@ -552,19 +526,20 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
   close(reason = 'closed'): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#recoveryTimer);
-    clearTimeout(this.#holdTimer);
-    clearTimeout(this.#firstConnectTimer);
-    clearTimeout(this.#offerBackoffTimer);
-    clearTimeout(this.#answerTimer);
-    clearTimeout(this.#lostTimer);
+    this.#ice.close();
+    this.#guard.close();
+    this.#resync.close();
     this.#queue.close();
-    const held = this.#held;
-    this.#held = [];
-    for (const h of held) h.reject(new InvalidStateError('the peer session was closed'));
-    this.stats.stop();
-    this.files?.close();
-    this.chat?.close();
+    this.#hold.close();
+    // Attached features last in, first out, while the connection is still open (an active file
+    // transfer sends its cancel).
+    for (const feature of this.#attached.splice(0).reverse()) {
+      try {
+        feature.close();
+      } catch (error) {
+        this.#log.warn('attached feature threw on close', { error: String(error) });
+      }
+    }
     this.pc.onnegotiationneeded = null;
     this.pc.onicecandidate = null;
     this.pc.ontrack = null;
@@ -582,57 +557,31 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
 
   // -------------------------------------------------------------------------------------------
 
-  /** Queues a local change, or holds it while the polite side waits for the first offer. */
+  /** Queues a local change, or holds it while this side waits for the first offer. */
   #mutate<T>(name: string, run: () => T | Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new InvalidStateError(`${name}: the peer session is closed`));
-    if (!this.#holding) return this.#queue.push(name, run);
-    return new Promise<T>((resolve, reject) => {
-      this.#held.push({ run, resolve: resolve as (v: unknown) => void, reject });
-    });
-  }
-
-  /** Holds local changes until the remote's next offer, or `firstOfferWaitMs` (see the class comment). */
-  #hold(): void {
-    if (this.#timing.firstOfferWaitMs <= 0) return;
-    this.#holding = true;
-    clearTimeout(this.#holdTimer);
-    this.#holdTimer = setTimeout(() => this.#release(), this.#timing.firstOfferWaitMs);
+    if (!this.#hold.holding) return this.#queue.push(name, run);
+    return this.#hold.defer(run);
   }
 
   /** Stops holding (no first offer came in time): the held changes go through the queue. */
   #release(): void {
-    if (!this.#holding || this.#closed) return;
+    if (!this.#hold.holding || this.#closed) return;
     this.#log.debug('no first offer yet: sending our own', { remote: this.remoteName });
     this.#queue
       .push('release', async () => {
-        await this.#releaseInline();
-        if (this.#negotiationSkipped) await this.#makeOffer();
+        await this.#hold.release();
+        if (this.#hold.negotiationSkipped) await this.#makeOffer();
       })
       .catch((e) => this.#onNegotiationError('offer', e));
-  }
-
-  /** Runs the held changes now, from inside a queued command. */
-  async #releaseInline(): Promise<void> {
-    this.#holding = false;
-    this.#negotiationSkipped = false;
-    clearTimeout(this.#holdTimer);
-    const held = this.#held;
-    this.#held = [];
-    for (const h of held) {
-      try {
-        h.resolve(await h.run());
-      } catch (error) {
-        h.reject(error);
-      }
-    }
   }
 
   #wire(): void {
     const pc = this.pc;
     pc.onnegotiationneeded = () => {
-      if (this.#holding) {
-        // The polite side waits for the first offer (see the class comment); owe one if none comes.
-        this.#negotiationSkipped = true;
+      if (this.#hold.holding) {
+        // This side waits for the first offer (./first-offer-hold.ts); owe one if none comes.
+        this.#hold.skipNegotiation();
         return;
       }
       this.#requestOffer();
@@ -666,33 +615,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
    */
   #requestOffer(): void {
     if (this.#closed) return;
-    if (this.#offerBackoffTimer !== undefined) {
-      this.#offerOwed = true;
-      return;
-    }
-    const now = Date.now();
-    const windowMs = this.#timing.offerWindowMs;
-    this.#offerTimes = this.#offerTimes.filter((t) => now - t < windowMs);
-    if (this.#offerTimes.length >= this.#timing.maxOffersPerWindow) {
-      // A quiet spell since the last trip starts the backoff over.
-      if (now - this.#lastTripAt > 4 * windowMs) this.#offerBackoffLevel = 0;
-      this.#lastTripAt = now;
-      const delay = backoffMs(this.#offerBackoffLevel++);
-      this.#offerOwed = true;
-      this.#log.warn('negotiation loop: backing off', {
-        remote: this.remoteName,
-        reason: `${this.#offerTimes.length} offers in ${windowMs} ms`,
-        delayMs: delay,
-      });
-      this.#offerBackoffTimer = setTimeout(() => {
-        this.#offerBackoffTimer = undefined;
-        this.#offerTimes = [];
-        if (!this.#offerOwed || this.#closed) return;
-        this.#offerOwed = false;
-        this.#requestOffer();
-      }, delay);
-      return;
-    }
+    if (!this.#guard.request()) return;
     this.#queue.push('offer', () => this.#makeOffer()).catch((e) => this.#onNegotiationError('offer', e));
   }
 
@@ -701,7 +624,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     // negotiationneeded is only fired in `stable`; if another command moved us on meanwhile,
     // the browser fires it again once we are back in `stable`.
     if (pc.signalingState !== 'stable') return;
-    this.#offerTimes.push(Date.now());
+    this.#guard.offered();
     this.#makingOffer = true;
     try {
       if (this.#iceRestartRequested) {
@@ -715,7 +638,7 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       this.#log.debug('offer sent', { remote: this.remoteName });
       this.#log.trace('local sdp', { sdp: local.sdp });
       this.#signal({ kind: 'description', scope: this.scope, description: toDescriptionInit(local) });
-      this.#watchAnswer(local.sdp ?? '');
+      this.#resync.watchAnswer(local.sdp ?? '');
     } finally {
       this.#makingOffer = false;
     }
@@ -740,98 +663,42 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       rollback: decision.rollback,
     });
     this.#log.trace('remote sdp', { sdp: description.sdp });
-    if (description.type === 'offer' && this.polite && this.#recoveryTimer !== undefined) {
-      // The impolite side is already renegotiating (normally its ICE restart): give that time to
-      // finish before our backup restart, so exactly one side restarts.
-      clearTimeout(this.#recoveryTimer);
-      this.#recoveryTimer = setTimeout(() => this.#recover(), this.#timing.iceRestartTimeoutMs);
-    }
+    if (description.type === 'offer') this.#ice.remoteOffer();
     this.#isSettingRemoteAnswerPending = description.type === 'answer';
     try {
       await this.#setRemote(description, decision.rollback);
     } finally {
       this.#isSettingRemoteAnswerPending = false;
     }
-    if (description.type === 'answer') this.#negotiationCompleted();
+    if (description.type === 'answer') this.#resync.completed();
     await this.#flushCandidates();
     // Our held tracks join the transceivers this offer created, so the answer carries them.
-    if (description.type === 'offer' && this.#holding) await this.#releaseInline();
+    if (description.type === 'offer' && this.#hold.holding) await this.#hold.release();
     if (decision.answer) {
       await setLocal(pc, 'answer');
       const local = pc.localDescription;
       if (!local || this.#closed) return;
       this.#signal({ kind: 'description', scope: this.scope, description: toDescriptionInit(local) });
-      this.#negotiationCompleted();
+      this.#resync.completed();
     }
-  }
-
-  /** An offer/answer exchange went through on our side: recovery counters start over. */
-  #negotiationCompleted(): void {
-    clearTimeout(this.#answerTimer);
-    this.#answerTimer = undefined;
-    this.#recoveries = 0;
-    this.#lostLevel = 0;
-  }
-
-  /** Resyncs if the offer with this SDP is still waiting for its answer after `answerTimeoutMs`. */
-  #watchAnswer(sdp: string): void {
-    clearTimeout(this.#answerTimer);
-    this.#answerTimer = setTimeout(() => {
-      this.#answerTimer = undefined;
-      if (this.#closed) return;
-      if (this.pc.signalingState !== 'have-local-offer' || this.pc.localDescription?.sdp !== sdp) return;
-      // Signaling is down: the offer waits in the outbox and may still be answered; wait again.
-      if (!this.#signalingUp()) this.#watchAnswer(sdp);
-      else this.#resync('answer-timeout');
-    }, this.#timing.answerTimeoutMs);
   }
 
   /**
-   * Brings both sides back in step after a failed or lost negotiation: rolls back whatever is
-   * half done on our side and sends a fresh ICE-restart offer (the peer, whatever state it is
-   * in, either applies it or, if it is the impolite side with its own offer out, ignores it and
-   * resyncs itself when its answer timeout fires). Gives up with `failed` / `negotiation-failed`
-   * after `maxNegotiationRecoveries` resyncs in a row without a completed exchange.
+   * The resync command (./resync.ts decides when): rolls back whatever negotiation is half done
+   * on our side and asks for an ICE-restart offer.
    */
-  #resync(reason: string): void {
-    if (this.#closed || this.#negotiationFailed) return;
-    if (this.#recoveries >= this.#timing.maxNegotiationRecoveries) {
-      this.#negotiationFailed = true;
-      clearTimeout(this.#answerTimer);
-      this.#log.warn('negotiation failed: giving up', {
-        remote: this.remoteName,
-        reason,
-        recoveries: this.#recoveries,
-      });
-      this.#setState('failed', 'negotiation-failed');
-      return;
+  async #rollbackAndRestart(): Promise<void> {
+    const pc = this.pc;
+    if (pc.signalingState === 'have-local-offer') {
+      await pc.setLocalDescription({ type: 'rollback' });
+    } else if (pc.signalingState === 'have-remote-offer') {
+      await pc.setRemoteDescription({ type: 'rollback' } as RTCSessionDescriptionInit);
     }
-    this.#recoveries++;
-    this.#log.warn('negotiation out of step: rollback and ICE restart', {
-      remote: this.remoteName,
-      reason,
-      attempt: this.#recoveries,
-    });
-    this.#queue
-      .push('resync', async () => {
-        const pc = this.pc;
-        if (pc.signalingState === 'have-local-offer') {
-          await pc.setLocalDescription({ type: 'rollback' });
-        } else if (pc.signalingState === 'have-remote-offer') {
-          await pc.setRemoteDescription({ type: 'rollback' } as RTCSessionDescriptionInit);
-        }
-        // Candidates buffered for the description we gave up on belong to it.
-        this.#pendingCandidates = [];
-        if (this.#holding) await this.#releaseInline();
-        this.#iceRestartRequested = true;
-        this.#requestOffer();
-      })
-      .catch((error) => {
-        if (this.#closed) return;
-        this.#log.warn('rollback failed', { remote: this.remoteName, error: String(error) });
-        this.#negotiationFailed = true;
-        this.#setState('failed', 'negotiation-failed');
-      });
+    // Candidates buffered for the description we gave up on belong to it.
+    this.#pendingCandidates = [];
+    if (this.#hold.holding) await this.#hold.release();
+    this.#iceRestartRequested = true;
+    this.#requestOffer();
   }
 
   /**
@@ -892,52 +759,26 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     // fail visibly if that does not help.
     this.#log.warn('negotiation step failed', { remote: this.remoteName, step, error: String(error) });
     if (step === 'candidate') return; // a bad candidate does not stall negotiation
-    this.#resync(`${step} failed: ${errorName(error)}`);
+    this.#resync.resync(`${step} failed: ${errorName(error)}`);
   }
 
   #onTrack(ev: RTCTrackEvent): void {
     const track = ev.track;
-    // Engines that do not carry stream ids still deliver the track: give it a stream of its own.
-    let stream = ev.streams[0];
-    if (!stream) {
-      const key = `track:${track.id}`;
-      stream = this.#remoteStreams.get(key) ?? newMediaStream(track);
-      this.#remoteStreams.set(key, stream);
-    }
-    if (!this.#remoteStreams.has(stream.id)) {
-      this.#remoteStreams.set(stream.id, stream);
-      const s = stream;
-      s.addEventListener?.('removetrack', (e: MediaStreamTrackEvent) => {
-        if (this.#closed) return;
-        this.emit('track-removed', e.track, s);
-        if (s.getTracks().length === 0) this.#remoteStreams.delete(s.id);
-      });
-    }
+    const stream = this.#remoteStreams.add(ev);
     this.#log.debug('remote track', { remote: this.remoteName, kind: track.kind });
     this.emit('track', track, stream);
   }
 
-  #iceHealth(): IceHealth {
-    const ice = this.pc.iceConnectionState;
-    if (ice === 'failed' || this.pc.connectionState === 'failed') return 'failed';
-    if (ice === 'disconnected') return 'disconnected';
-    return 'ok';
-  }
-
   #isConnected(): boolean {
-    return (this.pc.connectionState ?? iceToConnection(this.pc.iceConnectionState)) === 'connected';
+    return connectionStateOf(this.pc) === 'connected';
   }
 
   #updateState(): void {
-    if (this.#closed || this.#negotiationFailed) return;
+    if (this.#closed || this.#resync.failed) return;
     const pc = this.pc;
-    const conn = pc.connectionState ?? iceToConnection(pc.iceConnectionState);
+    const conn = connectionStateOf(pc);
     if (conn === 'connected') {
-      clearTimeout(this.#recoveryTimer);
-      this.#recoveryTimer = undefined;
-      this.#iceRestarts = 0;
-      this.#everConnected = true;
-      clearTimeout(this.#firstConnectTimer);
+      this.#ice.connected();
       if (this.#maxVideoBitrateBps !== null)
         void this.setMaxVideoBitrate(this.#maxVideoBitrateBps).catch(() => {});
       this.#setState('connected');
@@ -947,47 +788,14 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       this.close('closed');
       return;
     }
-    const health = this.#iceHealth();
-    if (health !== 'ok' && this.#recoveryTimer === undefined) {
-      const delay = iceRestartDelayMs(health, this.polite, this.#timing) ?? 0;
-      this.#log.debug('ice unhealthy', { remote: this.remoteName, health, restartInMs: delay });
-      this.#recoveryTimer = setTimeout(() => this.#recover(), delay);
-    }
+    const health = iceHealthOf(pc);
+    this.#ice.check(health);
     if (this.#state === 'failed') return;
-    this.#setState(this.#everConnected || health !== 'ok' ? 'reconnecting' : 'connecting');
+    this.#setState(this.#ice.everConnected || health !== 'ok' ? 'reconnecting' : 'connecting');
   }
 
-  #recover(): void {
-    this.#recoveryTimer = undefined;
-    if (this.#closed) return;
-    const conn = this.pc.connectionState ?? iceToConnection(this.pc.iceConnectionState);
-    if (conn === 'connected') return;
-    if (this.#iceRestarts >= this.#timing.maxIceRestarts) {
-      this.#log.warn('ice recovery gave up', { remote: this.remoteName, restarts: this.#iceRestarts });
-      this.#setState('failed', 'ice-failed');
-      return;
-    }
-    this.#iceRestarts++;
-    this.restartIce();
-    // Check again later: a restart may stall (peer offline, signaling down) without any event.
-    this.#recoveryTimer = setTimeout(() => this.#recover(), this.#timing.iceRestartTimeoutMs);
-  }
-
-  #applyBitrate(sender: RTCRtpSender, bps: number | null): Promise<void> {
-    if (typeof sender.getParameters !== 'function' || typeof sender.setParameters !== 'function') {
-      return Promise.resolve();
-    }
-    const params = sender.getParameters();
-    // Before the first negotiation some engines report no encodings yet; the cap is applied
-    // again once connected.
-    if (!params.encodings || params.encodings.length === 0) return Promise.resolve();
-    for (const enc of params.encodings) {
-      if (bps === null) delete enc.maxBitrate;
-      else enc.maxBitrate = bps;
-    }
-    return sender.setParameters(params).catch((error: unknown) => {
-      this.#log.debug('setParameters failed', { error: String(error) });
-    });
+  #fail(reason: PeerFailureReason): void {
+    this.#setState('failed', reason);
   }
 
   #setState(state: PeerState, reason?: string): void {
@@ -997,51 +805,4 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     this.#log.debug('peer state', { remote: this.remoteName, state, reason });
     this.emit('state', state, reason);
   }
-}
-
-/**
- * setLocalDescription() without arguments (webrtc-pc §4.4.1.6) creates the right offer or
- * answer itself, which is what makes perfect negotiation race-free. Engines that predate it
- * throw a TypeError; they get an explicit createOffer/createAnswer.
- */
-async function setLocal(pc: RTCPeerConnection, kind: 'offer' | 'answer'): Promise<void> {
-  try {
-    await pc.setLocalDescription();
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    await pc.setLocalDescription(kind === 'offer' ? await pc.createOffer() : await pc.createAnswer());
-  }
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error === 'string' ? error : 'error';
-}
-
-function toDescriptionInit(d: RTCSessionDescription | RTCSessionDescriptionInit): DescriptionInit {
-  return { type: d.type as DescriptionInit['type'], sdp: d.sdp ?? '' };
-}
-
-function toCandidateInit(c: RTCIceCandidateInit): CandidateInit {
-  const out: CandidateInit = { candidate: c.candidate ?? '' };
-  if (c.sdpMid !== undefined) out.sdpMid = c.sdpMid;
-  if (c.sdpMLineIndex !== undefined) out.sdpMLineIndex = c.sdpMLineIndex;
-  if (c.usernameFragment !== undefined) out.usernameFragment = c.usernameFragment;
-  return out;
-}
-
-function iceToConnection(ice: RTCIceConnectionState): RTCPeerConnectionState {
-  switch (ice) {
-    case 'checking':
-      return 'connecting';
-    case 'completed':
-      return 'connected';
-    default:
-      return ice as RTCPeerConnectionState;
-  }
-}
-
-function newMediaStream(track: MediaStreamTrack): MediaStream {
-  const MS = (globalThis as { MediaStream?: new (tracks?: MediaStreamTrack[]) => MediaStream }).MediaStream;
-  if (!MS) throw new InvalidStateError('no MediaStream implementation');
-  return new MS([track]);
 }

@@ -17,6 +17,7 @@ import {
   type ClientMessage,
   decodeServer,
   ERRORS,
+  type ErrorCode,
   encode,
   isErrorCode,
   ParleyError,
@@ -24,7 +25,7 @@ import {
   type ServerMessage,
   type ServerMessageOf,
 } from '@parley/protocol';
-import { ConnectionError, InvalidStateError, TimeoutError } from '../errors.ts';
+import { ConnectionError, type ConnectionErrorReason, InvalidStateError, TimeoutError } from '../errors.ts';
 import { TypedEmitter } from '../events.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { Outbox } from './outbox.ts';
@@ -183,7 +184,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #lastFrameAt = 0;
   #drainHintMs: number | null = null;
-  #fatalCode: string | null = null;
+  #fatalCode: ErrorCode | null = null;
   #firstOpen: { resolve: (w: ServerMessageOf<'welcome'>) => void; reject: (e: Error) => void } | null = null;
   #calls: string[] = [];
 
@@ -363,7 +364,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   }
 
   /** Gives up on a socket without waiting for its close event (a dead link may never send one). */
-  #abandon(socket: WebSocketLike, reason: string): void {
+  #abandon(socket: WebSocketLike, reason: ConnectionErrorReason): void {
     if (socket !== this.#socket) return;
     this.#log.debug('abandoning socket', { reason });
     this.#detach(socket);
@@ -486,7 +487,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   }
 
   /** The socket is gone: reconnect per policy, or fail. */
-  #dropped(reason: string): void {
+  #dropped(reason: ConnectionErrorReason): void {
     if (this.#state === 'closed' || this.#state === 'failed') return;
     clearTimeout(this.#connectTimer);
     if (!this.#everOpen) {
