@@ -17,6 +17,7 @@ export type {
   ErrorReason,
   JsonValue,
   PeerLeftReason,
+  RoomLimits,
   RoomMode,
   SfuSource,
 } from '@parley/protocol';
