@@ -35,6 +35,10 @@ class FakeCall extends TypedEmitter<CallEvents> {
   constructor(readonly remote = 'bob') {
     super();
   }
+  /** Emits as the SDK would. */
+  fire<K extends keyof CallEvents>(event: K, ...args: CallEvents[K]): void {
+    this.emit(event, ...args);
+  }
   async hangup(): Promise<void> {
     this.hangups++;
     this.end('hangup', 'alice');
@@ -116,13 +120,13 @@ describe('web call session › dialling and answering', () => {
       { media: false },
     );
     assert.equal(s.call, call as unknown as Call);
-    call.emit('accepted');
-    call.emit('peer', { remoteName: 'bob' } as PeerSession);
-    call.emit('state', 'connected');
-    call.emit('state', 'reconnecting');
-    call.emit('state', 'connected');
+    call.fire('accepted');
+    call.fire('peer', { remoteName: 'bob' } as PeerSession);
+    call.fire('state', 'connected');
+    call.fire('state', 'reconnecting');
+    call.fire('state', 'connected');
     call.end('hangup', 'bob');
-    call.emit('state', 'connected');
+    call.fire('state', 'connected');
     assert.deepEqual(seen, [
       'bound',
       { phase: 'connecting', detail: 'bob answered.' },
@@ -212,7 +216,7 @@ describe('web call session › dialling and answering', () => {
     const s = new CallSession('alice', 'carol');
     const seen = follow(s);
     await s.answer(call as unknown as Call, { media: false });
-    call.emit('state', 'connected');
+    call.fire('state', 'connected');
     assert.deepEqual(seen, [
       { phase: 'connecting', detail: 'Setting up the call with carol.' },
       'bound',

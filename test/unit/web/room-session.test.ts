@@ -36,6 +36,10 @@ class FakeRoom extends TypedEmitter<RoomEvents> {
     super();
     for (const name of peerNames) this.peers.set(name, fakePeer(name));
   }
+  /** Emits as the SDK would. */
+  fire<K extends keyof RoomEvents>(event: K, ...args: RoomEvents[K]): void {
+    this.emit(event, ...args);
+  }
   async leave(): Promise<void> {
     this.left++;
   }
@@ -256,15 +260,15 @@ describe('web room session › following the room', () => {
     seen.length = 0;
     const carol = fakePeer('carol');
     room.peers.set('carol', carol);
-    room.emit('peer-joined', carol);
+    room.fire('peer-joined', carol);
     room.peers.delete('bob');
-    room.emit('peer-left', 'bob', 'gone');
+    room.fire('peer-left', 'bob', 'gone');
     room.peers.delete('carol');
-    room.emit('peer-left', 'carol', 'left');
-    room.emit('mode', 'sfu');
-    room.emit('mode', 'sfu');
-    room.emit('mode', 'mesh');
-    room.emit('active-speaker', undefined);
+    room.fire('peer-left', 'carol', 'left');
+    room.fire('mode', 'sfu');
+    room.fire('mode', 'sfu');
+    room.fire('mode', 'mesh');
+    room.fire('active-speaker', undefined);
     assert.deepEqual(seen, [
       ['peer-joined', 'carol', true],
       ['alone', false],
@@ -297,10 +301,10 @@ describe('web room session › following the room', () => {
     const { s, seen } = await joined(room);
     s.follow();
     seen.length = 0;
-    room.emit('state', 'rejoining');
-    room.emit('state', 'joined');
-    room.emit('state', 'left', 'SFU_UNAVAILABLE');
-    room.emit('state', 'left', 'left');
+    room.fire('state', 'rejoining');
+    room.fire('state', 'joined');
+    room.fire('state', 'left', 'SFU_UNAVAILABLE');
+    room.fire('state', 'left', 'left');
     assert.deepEqual(seen, [
       ['rejoining', true],
       ['rejoining', false],
@@ -310,8 +314,8 @@ describe('web room session › following the room', () => {
     seen.length = 0;
     s.leave();
     assert.equal(room.left, 1);
-    room.emit('state', 'left', 'left');
-    room.emit('peer-joined', fakePeer('late'));
+    room.fire('state', 'left', 'left');
+    room.fire('peer-joined', fakePeer('late'));
     assert.deepEqual(seen, []);
     s.leave();
     assert.equal(room.left, 1);
