@@ -13,14 +13,7 @@
  *
  * A screen: may import app/ (types, preferences), components/, media/ and ui/.
  */
-import type {
-  IncomingTransfer,
-  LocalMedia,
-  OutgoingTransfer,
-  PeerSession,
-  RemoteMediaState,
-  TransferState,
-} from '@parley/client';
+import type { IncomingTransfer, LocalMedia, PeerSession, RemoteMediaState } from '@parley/client';
 import { CHAT_LIMITS, type RoomMode } from '@parley/protocol';
 import type { PeerLink } from '../app/peer-link.ts';
 import { CallControls } from '../components/call-controls.ts';
