@@ -16,8 +16,8 @@ import { askRoomPassword } from '../components/password-dialog.ts';
 import type { SelfPreview } from '../components/self-preview.ts';
 import { stopStream } from '../media/local-media.ts';
 import { CallScreen } from '../screens/call-screen.ts';
-import { copyText } from '../screens/home-screen.ts';
 import { announce, toast } from '../ui/announce.ts';
+import { copyText } from '../ui/clipboard.ts';
 import { h } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
 
