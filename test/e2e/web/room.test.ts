@@ -226,6 +226,11 @@ describe('web app › rooms', () => {
       .getByText('“tiny” is full.', { exact: false })
       .waitFor();
     await second.page.getByRole('heading', { name: 'Hello, second' }).waitFor();
+    // The server said its figures in `welcome`: one member per room, and no SFU.
+    const limits = await second.page.evaluate(
+      () => (window as unknown as { parley: { client: { roomLimits: unknown } } }).parley.client.roomLimits,
+    );
+    assert.deepEqual(limits, { maxMembers: 1 });
     await tiny.close();
   });
 
