@@ -5,10 +5,10 @@
  * A screen part: may import app/, components/ and ui/.
  */
 import { LIMITS } from '@parley/protocol';
+import { nameProblem } from '../app/name-rules.ts';
 import { avatar } from '../ui/common.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
-import { nameProblem } from './gate-screen.ts';
 
 /** The card and what the app updates on it. */
 export interface CallCard {
