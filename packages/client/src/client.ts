@@ -12,6 +12,7 @@ import {
   type ClientMessage,
   type JsonValue,
   type ParleyError,
+  type RoomLimits,
   type RoomMode,
   type ServerMessage,
   type ServerMessageOf,
@@ -171,6 +172,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   readonly #host: ConversationHost;
   #iceServers: RTCIceServer[] = [];
   #graceMs = 20_000;
+  #roomLimits: RoomLimits | undefined;
   #closed = false;
   #welcomed = false;
   #removePageHide: (() => void) | undefined;
@@ -229,6 +231,13 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   /** Rooms joined, by name. */
   get rooms(): ReadonlyMap<string, Room> {
     return this.#conversations.rooms;
+  }
+  /**
+   * What the server allows in a room (its member cap, and with an SFU the size past which a room
+   * moves to it), from the last `welcome`; undefined from a server that does not say.
+   */
+  get roomLimits(): Readonly<RoomLimits> | undefined {
+    return this.#roomLimits;
   }
   /** Names online, as far as {@link watchPresence} told us. */
   get online(): ReadonlySet<string> {
@@ -432,6 +441,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   #onWelcome(w: ServerMessageOf<'welcome'>): void {
     this.#iceServers = w.iceServers as RTCIceServer[];
     this.#graceMs = w.graceMs;
+    this.#roomLimits = w.roomLimits;
     for (const peer of this.#peers) peer.setIceServers(this.#iceServers);
     const first = !this.#welcomed;
     this.#welcomed = true;

@@ -22,6 +22,7 @@ export type {
   ErrorReason,
   JsonValue,
   PeerLeftReason,
+  RoomLimits,
   RoomMode,
   SfuSource,
 } from '@parley/protocol';

@@ -249,6 +249,21 @@ export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_SCHEMAS) as ClientMessage
 const evt = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), re: ReqId.optional(), ...shape });
 
+/**
+ * What this server allows in a room, so an app can size its UI and word its refusals from the
+ * server's real figures (absent from older servers).
+ */
+export const RoomLimits = z.object({
+  /** Members a room holds (`PARLEY_MAX_PEERS_PER_ROOM`); one more is refused with `ROOM_FULL`. */
+  maxMembers: z.number().int().positive(),
+  /**
+   * With an SFU configured: a room moves from `mesh` to `sfu` once it has more members than this
+   * (`PARLEY_SFU_THRESHOLD`). Absent: the server has no SFU and every room stays `mesh`.
+   */
+  sfuThreshold: z.number().int().positive().optional(),
+});
+export type RoomLimits = z.infer<typeof RoomLimits>;
+
 export const Welcome = evt('welcome', {
   version: z.string(),
   name: PeerName,
@@ -258,6 +273,7 @@ export const Welcome = evt('welcome', {
   graceMs: z.number().int().nonnegative(),
   resumed: z.boolean(),
   rooms: z.array(RoomName),
+  roomLimits: RoomLimits.optional(),
 });
 export const Ack = evt('ack', {});
 export const ErrorFrame = evt('error', {

@@ -4,9 +4,9 @@
  * links (`/r/room`, `/test`) to their hash form, and starts the app.
  */
 import './zod-jitless.ts';
-import { ParleyApp } from './app/app.ts';
 import { captureInviteToken, refusedQueryTokenNotice } from './app/invite.ts';
 import { normalizeLocation } from './app/router.ts';
+import { ParleyApp } from './controller/parley-app.ts';
 import { toast } from './ui/announce.ts';
 
 captureInviteToken();

@@ -55,7 +55,11 @@ type AppRoom = {
 declare global {
   interface Window {
     MEMBERS: MembersApi;
-    parley: { room: AppRoom | null; links: { peer: { pc: RTCPeerConnection } }[] };
+    parley: {
+      room: AppRoom | null;
+      client: { roomLimits?: unknown } | null;
+      links: { peer: { pc: RTCPeerConnection } }[];
+    };
   }
 }
 
@@ -354,6 +358,12 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       'the web app decodes ben and cleo',
     );
     assert.equal(await host.page.evaluate(() => window.parley.room?.sfu), undefined);
+    // The server said its figures in `welcome`: the default member cap, and (with Janus) the size
+    // past which a room moves to the SFU.
+    assert.deepEqual(await host.page.evaluate(() => window.parley.client?.roomLimits), {
+      maxMembers: 50,
+      sfuThreshold: 4,
+    });
     await host.page.getByRole('button', { name: 'Connection details' }).click();
     await host.page.getByRole('region', { name: 'Room media' }).getByText('Peer to peer').waitFor();
     await host.page.getByRole('region', { name: 'Connection to ben' }).waitFor();

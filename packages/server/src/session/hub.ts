@@ -334,6 +334,12 @@ export class Hub {
       graceMs: Math.round(this.#config.graceS * 1000),
       resumed,
       rooms: [...session.rooms].sort(),
+      // The room figures this server enforces: its member cap, and (with Janus) the size past
+      // which a room moves to the SFU, so apps need not guess them.
+      roomLimits: {
+        maxMembers: this.#config.maxPeersPerRoom,
+        ...(this.sfu ? { sfuThreshold: this.#config.sfuThreshold } : {}),
+      },
     });
   }
 

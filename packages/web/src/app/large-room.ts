@@ -11,9 +11,6 @@ import type { VideoView } from '../media/video-views.ts';
 /** What the app passes to `client.join` besides the room name. */
 export type JoinArgs = MediaOptions & { password?: string };
 
-/** Most people a mesh room shows: each sends one copy of their video to each other person. */
-export const MAX_MESH_PEOPLE = 6;
-
 /**
  * What the person sees when the room's media changes path: `previous` is the mode before
  * (undefined when just joined). The SDK says `sfu` again after the SFU restarted.
@@ -28,7 +25,7 @@ export function describeModeChange(mode: RoomMode, previous: RoomMode | undefine
 
 /** Joins `room`; `large` asks the server to create it as an SFU room from the start. */
 export function joinRoom(
-  client: ParleyClient,
+  client: Pick<ParleyClient, 'join'>,
   room: string,
   options: JoinArgs,
   large: boolean,

@@ -3,8 +3,9 @@
  * line), a file picker, and a drop zone over the whole panel for drag-and-drop. File transfers
  * appear in the conversation as {@link FileCard}s.
  */
-import { formatClock } from '../app/format.ts';
+
 import { h } from '../ui/dom.ts';
+import { formatClock } from '../ui/format.ts';
 import { icon } from '../ui/icons.ts';
 import type { FileCard } from './file-card.ts';
 

@@ -9,11 +9,11 @@
  * person) and the per-person cards are hidden: those connections then carry only chat and files.
  */
 import type { RoomMode } from '@parley/protocol';
-import { formatBitrate, formatMs, formatPercent } from '../app/format.ts';
 import { type ConnectionSample, describeRoute } from '../media/connection-stats.ts';
 import { layerName, type SfuSample } from '../media/sfu-stats.ts';
 import { avatar, chip, setChip } from '../ui/common.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
+import { formatBitrate, formatMs, formatPercent } from '../ui/format.ts';
 import { LivePlot } from './plot.ts';
 
 interface Card {

@@ -3,8 +3,9 @@
  * left, and the actions that fit the moment (accept/decline for the receiver, cancel while it
  * runs, save when done). The same card serves both directions.
  */
-import { formatByteRate, formatBytes, formatDuration } from '../app/format.ts';
+
 import { h, replaceChildren } from '../ui/dom.ts';
+import { formatByteRate, formatBytes, formatDuration } from '../ui/format.ts';
 import { icon } from '../ui/icons.ts';
 
 /** Which way the file goes. */

@@ -7,10 +7,11 @@
  * off"); its description says "speaking" while they are the room's active speaker (kept out of
  * the name, which should not change every time someone talks).
  */
-import { hueFor } from '../app/format.ts';
+
 import { applySpeaker } from '../media/local-media.ts';
 import { avatar } from '../ui/common.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
+import { hueFor } from '../ui/format.ts';
 import { type IconName, icon } from '../ui/icons.ts';
 
 /** Tone of a state badge. */

@@ -2,7 +2,8 @@
  * The first screen: choose the name others see (remembered for next time). When the person came
  * through a room link, it names the room and shows the camera preview, so one click joins.
  */
-import { LIMITS, NAME_PATTERN } from '@parley/protocol';
+import { LIMITS } from '@parley/protocol';
+import { nameProblem } from '../app/name-rules.ts';
 import { readPref } from '../app/prefs.ts';
 import type { SelfPreview } from '../components/self-preview.ts';
 import { topbar } from '../ui/common.ts';
@@ -20,14 +21,6 @@ export interface GateProps {
   submit(name: string): Promise<string | null>;
   /** A message to show at once (e.g. why the previous session ended). */
   notice?: string;
-}
-
-/** Checks a name against the protocol's rules; returns a message or null. */
-export function nameProblem(name: string): string | null {
-  if (name.length === 0) return 'Type a name so others know who you are.';
-  if (name.length > LIMITS.nameMaxChars) return `Names are at most ${LIMITS.nameMaxChars} characters.`;
-  if (!NAME_PATTERN.test(name)) return 'Use letters, digits, dots, dashes or underscores (no spaces).';
-  return null;
 }
 
 /** Renders the gate into `root`. */
@@ -128,7 +121,19 @@ export function renderGate(root: HTMLElement, props: GateProps): void {
     ),
   );
 
-  const intro = h(
+  replaceChildren(
+    root,
+    topbar(null, h('a', { class: 'button ghost', href: '#/test' }, icon('shield'), 'Self-test')),
+    h('main', { class: 'page', id: 'main' }, h('div', { class: 'start' }, gateIntro(props), form)),
+  );
+  void props.preview.open();
+  input.focus();
+  if (input.value) input.select();
+}
+
+/** The greeting beside the form, with the camera preview. */
+function gateIntro(props: GateProps): HTMLElement {
+  return h(
     'div',
     { class: 'hero' },
     h('h1', null, props.room ? 'You are invited to a room' : 'Talk face to face, on your own server'),
@@ -141,12 +146,4 @@ export function renderGate(root: HTMLElement, props: GateProps): void {
     ),
     props.preview.el,
   );
-  replaceChildren(
-    root,
-    topbar(null, h('a', { class: 'button ghost', href: '#/test' }, icon('shield'), 'Self-test')),
-    h('main', { class: 'page', id: 'main' }, h('div', { class: 'start' }, intro, form)),
-  );
-  void props.preview.open();
-  input.focus();
-  if (input.value) input.select();
 }

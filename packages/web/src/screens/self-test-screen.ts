@@ -1,9 +1,10 @@
 /**
  * The self-test page (`/#/test`): camera and microphone preview with a level meter, then each
- * check with pass/fail and what to do. Runs by itself on arrival; "Run again" repeats it.
+ * check with pass/fail and what to do. Runs by itself on arrival; "Run again" repeats it. The
+ * preview is self-test-preview.ts; the checks themselves are selftest/.
+ *
+ * A screen: may import selftest/, media/ and ui/.
  */
-
-import { createLevelMeter } from '../media/audio.ts';
 import { stopStream } from '../media/local-media.ts';
 import {
   CHECKS,
@@ -17,6 +18,7 @@ import { announce } from '../ui/announce.ts';
 import { chip, setChip, topbar } from '../ui/common.ts';
 import { Disposer, h, replaceChildren } from '../ui/dom.ts';
 import { type IconName, icon } from '../ui/icons.ts';
+import { selfTestPreview } from './self-test-preview.ts';
 
 const STATUS_TEXT = {
   pending: 'Waiting',
@@ -70,33 +72,7 @@ function checkRow(check: Check): Row {
 /** Renders the self-test page into `root`; returns a clean-up function. */
 export function renderSelfTest(root: HTMLElement): () => void {
   const disposer = new Disposer();
-  const video = h('video', { autoplay: true, muted: true, playsInline: true, 'aria-label': 'Your camera' });
-  const meterFill = h('span');
-  const meter = h(
-    'div',
-    {
-      class: 'level-meter',
-      role: 'meter',
-      'aria-label': 'Microphone level',
-      'aria-valuemin': '0',
-      'aria-valuemax': '100',
-      'aria-valuenow': '0',
-    },
-    meterFill,
-  );
-  const previewEmpty = h(
-    'div',
-    { class: 'preview-empty' },
-    icon('cam'),
-    h('p', null, 'Your camera appears here once the first check has run.'),
-  );
-  const preview = h(
-    'div',
-    { class: 'preview' },
-    video,
-    previewEmpty,
-    h('div', { class: 'preview-bar' }, h('span', { class: 'chip plain' }, icon('mic')), meter),
-  );
+  const preview = selfTestPreview();
   const summaryChip = chip('Running…', 'warn');
   const summaryText = h(
     'p',
@@ -130,7 +106,7 @@ export function renderSelfTest(root: HTMLElement): () => void {
       h(
         'div',
         { class: 'selftest-top' },
-        preview,
+        preview.el,
         h(
           'section',
           { class: 'card', 'aria-labelledby': 'summary-h' },
@@ -158,35 +134,9 @@ export function renderSelfTest(root: HTMLElement): () => void {
 
   let run: AbortController | null = null;
   let ctx: CheckContext | null = null;
-  let meterTimer: ReturnType<typeof setInterval> | undefined;
-  let closeMeter: (() => void) | undefined;
-
   const stopPreview = () => {
-    clearInterval(meterTimer);
-    closeMeter?.();
-    closeMeter = undefined;
+    preview.stop();
     stopStream(ctx?.stream);
-    video.srcObject = null;
-  };
-
-  const showPreview = (stream: MediaStream | null) => {
-    if (!stream) return;
-    if (stream.getVideoTracks().length > 0) {
-      video.srcObject = stream;
-      previewEmpty.hidden = true;
-    } else {
-      replaceChildren(previewEmpty, icon('camOff'), h('p', null, 'No camera picture.'));
-      previewEmpty.hidden = false;
-    }
-    const level = createLevelMeter(stream);
-    if (level) {
-      closeMeter = () => level.close();
-      meterTimer = setInterval(() => {
-        const v = Math.round(level.read() * 100);
-        meterFill.style.width = `${v}%`;
-        meter.setAttribute('aria-valuenow', String(v));
-      }, 100);
-    }
   };
 
   const start = async () => {
@@ -219,7 +169,7 @@ export function renderSelfTest(root: HTMLElement): () => void {
       if (controller.signal.aborted) return;
       results.push(result);
       row.set(result.status, result);
-      if (row.check.id === 'media') showPreview(ctx.stream);
+      if (row.check.id === 'media') preview.show(ctx.stream);
     }
     rerun.disabled = false;
     const summary = summarize(results);

@@ -1,6 +1,7 @@
 /** Small shared pieces: the top bar, avatars, modal dialogs, a connection chip. */
-import { hueFor, initials } from '../app/format.ts';
+
 import { h } from './dom.ts';
+import { hueFor, initials } from './format.ts';
 import { icon } from './icons.ts';
 
 /** The Parley wordmark, linking home. */

@@ -1,0 +1,437 @@
+/**
+ * The app controller: owns the SDK client, the route, and which screen is on. It signs in, turns
+ * SDK events into screens and plain messages (what to do when the server is unreachable), and
+ * keeps the camera preview open from the name screen into the call so the camera is opened once.
+ * Rooms and calls are entered through room-controller.ts and call-controller.ts, whose behaviour
+ * lives in app/room-session.ts and app/call-session.ts.
+ *
+ * The top of the web app: may import every other folder; nothing imports it but main.ts.
+ */
+import {
+  type Call,
+  type ClientState,
+  connect,
+  type ParleyClient,
+  ParleyError,
+  type PeerSession,
+  type Room,
+} from '@parley/client';
+import { signalingUrl } from '../app/endpoints.ts';
+import { forgetInviteToken, inviteToken, tokenName } from '../app/invite.ts';
+import { PeerLink } from '../app/peer-link.ts';
+import { setTabSession, tabSession, writePref } from '../app/prefs.ts';
+import { navigate, parseRoute, type Route } from '../app/router.ts';
+import { describeLoginFailure, describeSignalingFailure } from '../app/sign-in-words.ts';
+import { SelfPreview } from '../components/self-preview.ts';
+import { unlockAudio } from '../media/audio.ts';
+import { stopStream } from '../media/local-media.ts';
+import { renderGate } from '../screens/gate-screen.ts';
+import { type HomeView, renderHome } from '../screens/home-screen.ts';
+import { renderSelfTest } from '../screens/self-test-screen.ts';
+import { announce, toast } from '../ui/announce.ts';
+import { avatar, chip, setChip, topbar } from '../ui/common.ts';
+import { h, replaceChildren } from '../ui/dom.ts';
+import { icon } from '../ui/icons.ts';
+import {
+  answerCall,
+  type CallConversation,
+  type CallHost,
+  ringIncoming,
+  startCall,
+} from './call-controller.ts';
+import { enterRoom, type RoomConversation, type RoomHost } from './room-controller.ts';
+
+type Conversation = RoomConversation | CallConversation;
+
+/** What tests (and curious people in the console) can reach as `window.parley`. */
+export interface ParleyDebug {
+  readonly client: ParleyClient | null;
+  readonly room: Room | null;
+  readonly call: Call | null;
+  readonly links: PeerLink[];
+}
+
+/** The Parley web app. */
+export class ParleyApp {
+  readonly #root: HTMLElement;
+  readonly #links = new Map<PeerSession, PeerLink>();
+  readonly #status = chip('Connected', 'ok');
+  #client: ParleyClient | null = null;
+  #preview: SelfPreview | null = null;
+  #conversation: Conversation | null = null;
+  #home: HomeView | null = null;
+  #cleanup: (() => void) | null = null;
+  #route: Route = { page: 'home' };
+  #logoutNotice: string | undefined;
+  #triedResume = false;
+  /** The room being entered (camera opening, joining), so a repeated route does not enter twice. */
+  #enteringRoom: string | null = null;
+  /** A password typed on the home screen for the room about to be joined. */
+  #roomPassword: { room: string; password: string } | null = null;
+
+  constructor(root: HTMLElement) {
+    this.#root = root;
+    this.#status.setAttribute('role', 'status');
+    // Hash routes only: setting location.hash fires hashchange (and popstate too, which is not
+    // listened to, or every navigation would route twice).
+    window.addEventListener('hashchange', () => this.#onRoute());
+    // Browsers keep an AudioContext suspended until a gesture; any click or key unlocks it.
+    const unlock = () => unlockAudio();
+    window.addEventListener('pointerdown', unlock, { once: true, capture: true });
+    window.addEventListener('keydown', unlock, { once: true, capture: true });
+    (window as unknown as { parley: ParleyDebug }).parley = this.debug;
+  }
+
+  /** Test and console access. */
+  get debug(): ParleyDebug {
+    const app = this;
+    return {
+      get client() {
+        return app.#client;
+      },
+      get room() {
+        const c = app.#conversation;
+        return c?.kind === 'room' ? c.session.room : null;
+      },
+      get call() {
+        const c = app.#conversation;
+        return c?.kind === 'call' ? c.session.call : null;
+      },
+      get links() {
+        return [...app.#links.values()];
+      },
+    };
+  }
+
+  /** Renders the current route. */
+  start(): void {
+    this.#onRoute();
+  }
+
+  #onRoute(): void {
+    const route = parseRoute();
+    const previous = this.#route;
+    this.#route = route;
+    const sameRoom =
+      route.page === 'room' &&
+      previous.page === 'room' &&
+      route.room === previous.room &&
+      (this.#conversation?.kind === 'room' || this.#enteringRoom === route.room);
+    if (sameRoom) return;
+    // Leaving a room or call page ends it.
+    if (this.#conversation) this.#endConversation();
+    this.#cleanup?.();
+    this.#cleanup = null;
+    this.#home = null;
+    if (route.page === 'test') {
+      this.#preview?.destroy();
+      this.#preview = null;
+      this.#cleanup = renderSelfTest(this.#root);
+      document.title = 'Self-test · Parley';
+      return;
+    }
+    if (!this.#client) {
+      this.#showGate(route.page === 'room' ? route.room : null);
+      return;
+    }
+    if (route.page === 'room') void this.#enterRoom(route.room, route.large === true);
+    else this.#showHome();
+  }
+
+  #ensurePreview(): SelfPreview {
+    this.#preview ??= new SelfPreview();
+    return this.#preview;
+  }
+
+  // ---- login --------------------------------------------------------------------------------
+
+  #showGate(room: string | null): void {
+    document.title = room ? `Join ${room} · Parley` : 'Parley';
+    const notice = this.#logoutNotice;
+    this.#logoutNotice = undefined;
+    // A reload of a signed-in tab signs straight back in (the SDK resumes the session).
+    const resumeAs = this.#triedResume ? null : tabSession();
+    this.#triedResume = true;
+    if (resumeAs) {
+      replaceChildren(
+        this.#root,
+        topbar(null),
+        h(
+          'main',
+          { class: 'gate', id: 'main' },
+          h('p', { class: 'muted', role: 'status' }, `Signing you back in as ${resumeAs}…`),
+        ),
+      );
+      void this.#login(resumeAs).then((failure) => {
+        if (failure) {
+          setTabSession(null);
+          this.#showGate(room);
+        }
+      });
+      return;
+    }
+    const token = inviteToken();
+    const invitedAs = token ? tokenName(token) : null;
+    renderGate(this.#root, {
+      room,
+      invitedAs,
+      preview: this.#ensurePreview(),
+      ...(notice ? { notice } : {}),
+      submit: (name) => this.#login(name),
+    });
+  }
+
+  async #login(name: string): Promise<string | null> {
+    unlockAudio();
+    let client: ParleyClient;
+    try {
+      const token = inviteToken();
+      client = await connect(signalingUrl(), {
+        name,
+        ...(token ? { token } : {}),
+        features: [(peer) => this.#links.set(peer, new PeerLink(peer))],
+      });
+    } catch (err) {
+      const invited = inviteToken() !== null;
+      if (invited && err instanceof ParleyError && err.code === 'UNAUTHORIZED') forgetInviteToken();
+      return describeLoginFailure(err, name, invited);
+    }
+    writePref('name', name);
+    setTabSession(name);
+    this.#client = client;
+    this.#wireClient(client);
+    announce(`Signed in as ${name}`);
+    this.#onRoute();
+    return null;
+  }
+
+  #wireClient(client: ParleyClient): void {
+    client.on('state', (state, reason) => this.#onClientState(state, reason));
+    client.on('reconnected', (resumed) => {
+      toast('Reconnected to the server.', 'success');
+      // A fresh session (the server restarted) has no presence subscription: ask again.
+      const view = this.#home;
+      if (!resumed && view)
+        void client.watchPresence().then(
+          (names) => this.#home === view && view.setOnline(names),
+          () => undefined,
+        );
+    });
+    client.on('incoming', (call) => this.#onIncoming(call));
+    client.on('presence', () => this.#home?.setOnline([...client.online]));
+    client.on('peer', (peer) => {
+      peer.on('state', (state) => {
+        if (state === 'closed') {
+          this.#links.get(peer)?.close();
+          this.#links.delete(peer);
+        }
+      });
+    });
+  }
+
+  #onClientState(state: ClientState, reason: string | undefined): void {
+    const screen = this.#conversation?.screen;
+    switch (state) {
+      case 'open':
+        setChip(this.#status, 'Connected', 'ok');
+        screen?.clearBanner('signaling');
+        break;
+      case 'reconnecting':
+        setChip(this.#status, 'Reconnecting…', 'warn');
+        screen?.showBanner(
+          'signaling',
+          'Lost the connection to the server; reconnecting… Your call goes on meanwhile, but nobody new can join until it is back.',
+          'warn',
+        );
+        announce('Connection to the server lost, reconnecting');
+        break;
+      case 'failed':
+      case 'closed': {
+        if (this.#client?.state !== state) return;
+        setChip(this.#status, 'Offline', 'bad');
+        if (state === 'closed') return;
+        const text = describeSignalingFailure(reason);
+        this.#client = null;
+        setTabSession(null);
+        this.#logoutNotice = `${text} Sign in again to continue.`;
+        toast(text, 'error', 10_000);
+        if (this.#conversation) this.#endConversation();
+        this.#onRoute();
+        break;
+      }
+      case 'connecting':
+        break;
+    }
+  }
+
+  // ---- header ---------------------------------------------------------------------------------
+
+  #header(title: Node | null, ...extra: Node[]): HTMLElement {
+    const name = this.#client?.name ?? '';
+    return topbar(
+      title,
+      ...extra,
+      this.#status,
+      h(
+        'span',
+        { class: 'me-badge', title: `Signed in as ${name}` },
+        avatar(name),
+        h('span', { class: 'me-name' }, name),
+      ),
+    );
+  }
+
+  // ---- home ---------------------------------------------------------------------------------
+
+  #showHome(): void {
+    const client = this.#client;
+    if (!client) return;
+    document.title = 'Parley';
+    const view = renderHome(this.#root, {
+      name: client.name,
+      preview: this.#ensurePreview(),
+      header: this.#header(
+        null,
+        h(
+          'a',
+          { class: 'button ghost', href: '#/test', 'aria-label': 'Self-test' },
+          icon('shield'),
+          h('span', { class: 'button-text' }, 'Self-test'),
+        ),
+        h(
+          'button',
+          {
+            class: 'button ghost',
+            type: 'button',
+            'aria-label': `Sign out ${client.name}`,
+            onclick: () => this.#signOut(),
+          },
+          icon('arrowLeft'),
+          h('span', { class: 'button-text' }, 'Sign out'),
+        ),
+      ),
+      onCall: (name) => void this.#startCall(name),
+      onRoom: (room, password, large) => {
+        this.#roomPassword = password ? { room, password } : null;
+        navigate(large ? { page: 'room', room, large } : { page: 'room', room });
+      },
+    });
+    this.#home = view;
+    client.watchPresence().then(
+      (names) => this.#home === view && view.setOnline(names),
+      (err: unknown) => {
+        if (this.#home !== view) return;
+        if (err instanceof ParleyError && err.code === 'FORBIDDEN') view.setPresenceUnavailable();
+      },
+    );
+  }
+
+  /** Signs out: frees the name at once (`bye`) and shows the name screen. */
+  #signOut(): void {
+    const client = this.#client;
+    if (!client) return;
+    this.#client = null;
+    setTabSession(null);
+    client.close();
+    announce('Signed out');
+    this.#onRoute();
+  }
+
+  // ---- rooms and calls ----------------------------------------------------------------------
+
+  async #enterRoom(name: string, large: boolean): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    document.title = `${name} · Parley`;
+    const preview = this.#ensurePreview();
+    this.#enteringRoom = name;
+    try {
+      await preview.open();
+    } finally {
+      this.#enteringRoom = null;
+    }
+    if (this.#route.page !== 'room' || this.#route.room !== name) return;
+    const password = this.#roomPassword?.room === name ? this.#roomPassword.password : null;
+    this.#roomPassword = null;
+    await enterRoom(this.#host(client, preview), name, { large, password, stream: preview.takeStream() });
+  }
+
+  async #startCall(remote: string): Promise<void> {
+    const client = this.#client;
+    if (!client || this.#conversation) return;
+    const preview = this.#ensurePreview();
+    await preview.open();
+    const stream = preview.takeStream();
+    this.#cleanup?.();
+    this.#cleanup = null;
+    this.#home = null;
+    await startCall(this.#host(client, preview), remote, stream);
+  }
+
+  #onIncoming(call: Call): void {
+    const busy = this.#conversation?.kind === 'call';
+    if (busy) {
+      void call.busy();
+      toast(`${call.remote} tried to call you while you were in a call.`, 'info');
+      return;
+    }
+    ringIncoming(call, () => void this.#acceptCall(call));
+  }
+
+  async #acceptCall(call: Call): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    if (this.#conversation) this.#endConversation();
+    if (this.#route.page !== 'home') history.replaceState(null, '', '/#/');
+    this.#route = { page: 'home' };
+    this.#cleanup?.();
+    this.#cleanup = null;
+    this.#home = null;
+    const preview = this.#ensurePreview();
+    await preview.open();
+    await answerCall(this.#host(client, preview), call, preview.takeStream());
+  }
+
+  /** What a room or call screen needs from the app. */
+  #host(client: ParleyClient, preview: SelfPreview): RoomHost & CallHost {
+    return {
+      root: this.#root,
+      client,
+      preview,
+      header: (title: Node, ...extra: Node[]) => this.#header(title, ...extra),
+      linkOf: (peer) => this.#links.get(peer),
+      isCurrent: (conv) => this.#conversation === conv,
+      adopt: (conv) => {
+        this.#conversation = conv;
+      },
+      drop: (conv) => {
+        if (this.#conversation === conv) this.#conversation = null;
+      },
+      finish: (conv, text, tone) => {
+        if (this.#conversation !== conv) return;
+        this.#endConversation();
+        toast(text, tone, 7000);
+        this.#onRoute();
+      },
+    };
+  }
+
+  // ---- shared -------------------------------------------------------------------------------
+
+  /** Ends the current call or room and tears its screen down. */
+  #endConversation(): void {
+    const conv = this.#conversation;
+    if (!conv) return;
+    this.#conversation = null;
+    if (conv.kind === 'room') conv.session.leave();
+    else {
+      conv.ringback?.stop();
+      conv.session.close();
+    }
+    conv.screen.destroy();
+    stopStream(conv.stream);
+    // The preview gave its stream away; the next screen opens the camera again.
+    this.#preview?.destroy();
+    this.#preview = null;
+  }
+}

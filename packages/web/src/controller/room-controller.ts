@@ -1,0 +1,190 @@
+/**
+ * A room on screen: builds the call screen for a {@link RoomSession}, joins, and renders what the
+ * session says (members, mode, active speaker, alone, rejoining, lost). The behaviour lives in
+ * the session (app/room-session.ts); this file only turns its events into the screen, toasts
+ * and announcements.
+ *
+ * The controller layer: may import app/, components/, screens/, media/ and ui/.
+ */
+import type { ParleyClient, PeerSession } from '@parley/client';
+import { reportVideoView } from '../app/large-room.ts';
+import type { PeerLink } from '../app/peer-link.ts';
+import { rememberRoom } from '../app/prefs.ts';
+import { RoomSession } from '../app/room-session.ts';
+import { navigate, roomLink } from '../app/router.ts';
+import { askRoomPassword } from '../components/password-dialog.ts';
+import type { SelfPreview } from '../components/self-preview.ts';
+import { stopStream } from '../media/local-media.ts';
+import { CallScreen } from '../screens/call-screen.ts';
+import { announce, toast } from '../ui/announce.ts';
+import { copyText } from '../ui/clipboard.ts';
+import { h } from '../ui/dom.ts';
+import { icon } from '../ui/icons.ts';
+
+/** A room being entered or in, as the app holds it. */
+export interface RoomConversation {
+  readonly kind: 'room';
+  readonly name: string;
+  readonly session: RoomSession;
+  readonly screen: CallScreen;
+  readonly stream: MediaStream | null;
+}
+
+/** What a room needs from the app. */
+export interface RoomHost {
+  readonly root: HTMLElement;
+  readonly client: ParleyClient;
+  readonly preview: SelfPreview;
+  /** The top bar with `title` and `extra` before the status. */
+  header(title: Node, ...extra: Node[]): HTMLElement;
+  linkOf(peer: PeerSession): PeerLink | undefined;
+  /** Whether `conv` is still the app's conversation (the person may have gone elsewhere). */
+  isCurrent(conv: RoomConversation): boolean;
+  /** Makes `conv` the app's conversation. */
+  adopt(conv: RoomConversation): void;
+  /** `conv` could not go on: the app forgets it (its screen is already gone). */
+  drop(conv: RoomConversation): void;
+}
+
+/** Copies the room link and says whether it worked. */
+async function copyRoomLink(name: string, done: string): Promise<void> {
+  toast((await copyText(roomLink(name))) ? done : 'Could not copy the link.', 'success');
+}
+
+/**
+ * Opens room `name` on screen with `stream` (from the preview) and joins it; `password` is one
+ * the person typed already. Resolves once joined, or refused (then back home, with the reason).
+ */
+export async function enterRoom(
+  host: RoomHost,
+  name: string,
+  options: { large: boolean; password: string | null; stream: MediaStream | null },
+): Promise<void> {
+  const { client, preview } = host;
+  const { stream } = options;
+  const copy = h(
+    'button',
+    {
+      class: 'button ghost',
+      type: 'button',
+      'aria-label': 'Copy room link',
+      onclick: () => void copyRoomLink(name, 'Room link copied. Anyone with it can join.'),
+    },
+    icon('link'),
+    h('span', { class: 'button-text' }, 'Copy link'),
+  );
+  const modeChip = h(
+    'span',
+    {
+      class: 'chip plain mode-chip',
+      hidden: true,
+      title: 'Video goes through the server, so everyone sends it only once',
+    },
+    icon('users'),
+    'Large room',
+  );
+  const session = new RoomSession(client, name, {
+    media: stream ? { stream } : { media: false },
+    password: options.password,
+    large: options.large,
+    askPassword: askRoomPassword,
+  });
+  const screen = new CallScreen(host.root, {
+    kind: 'room',
+    selfName: client.name,
+    header: host.header(h('h1', null, name), modeChip, copy),
+    onLeave: () => navigate({ page: 'home' }),
+    roomMedia: true,
+    onVideoView: (member, view) => {
+      if (session.room) reportVideoView(session.room, member, view);
+    },
+    sfuConnections: () => {
+      const sfu = session.room?.sfu;
+      return sfu
+        ? { publisher: sfu.publisher, subscriber: sfu.subscriber, layerOf: (n: string) => sfu.layerOf(n) }
+        : undefined;
+    },
+  });
+  const conv: RoomConversation = { kind: 'room', name, session, screen, stream };
+  host.adopt(conv);
+  screen.setWaiting({ title: 'Joining…', detail: `Connecting you to “${name}”.` });
+  session.on('notice', (text) => toast(text, 'warning', 7000));
+  const joined = await session.join();
+  if (!host.isCurrent(conv)) return;
+  if (!joined.ok) {
+    session.close();
+    stopStream(stream);
+    host.drop(conv);
+    screen.destroy();
+    if (joined.message) toast(joined.message, 'error', 9000);
+    navigate({ page: 'home' });
+    return;
+  }
+  const room = joined.room;
+  rememberRoom(name);
+  screen.setMedia(room.media);
+  if (stream) {
+    room.media.setMuted('audio', !preview.audioOn);
+    room.media.setMuted('video', !preview.videoOn);
+  }
+  showRoom(host, conv, modeChip);
+  announce(`Joined room ${name}`);
+}
+
+/** Renders the joined room's session on its screen. */
+function showRoom(host: RoomHost, conv: RoomConversation, modeChip: HTMLElement): void {
+  const { session, screen, name } = conv;
+  const room = session.room;
+  if (!room) return;
+  const added = new Set<PeerSession>();
+  session.on('peer-joined', (peer, joined) => {
+    if (!added.has(peer)) {
+      added.add(peer);
+      const link = host.linkOf(peer);
+      if (link) screen.addPeer(link);
+    }
+    if (!joined) return;
+    screen.systemMessage(`${peer.remoteName} joined`);
+    announce(`${peer.remoteName} joined`);
+  });
+  session.on('peer-left', (peerName, text) => screen.removePeer(peerName, text));
+  session.on('alone', (alone) => {
+    if (!alone) screen.setWaiting(null);
+    else
+      screen.setWaiting({
+        title: 'Waiting for others to join',
+        detail: 'Share the room link; everyone who opens it lands here.',
+        actions: [
+          h(
+            'button',
+            {
+              class: 'button primary',
+              type: 'button',
+              onclick: () => void copyRoomLink(name, 'Room link copied.'),
+            },
+            icon('copy'),
+            'Copy room link',
+          ),
+        ],
+      });
+  });
+  session.on('mode', (mode, notice) => {
+    modeChip.hidden = mode !== 'sfu';
+    screen.setRoomMode(mode, notice);
+  });
+  session.on('speaker', (speaker) => screen.setActiveSpeaker(speaker));
+  session.on('rejoining', (rejoining) => {
+    if (rejoining) screen.showBanner('rejoin', 'The server restarted; joining the room again…', 'warn');
+    else screen.clearBanner('rejoin');
+  });
+  session.on('lost', (text) => {
+    if (!host.isCurrent(conv)) return;
+    toast(text, 'warning');
+    navigate({ page: 'home' });
+  });
+  // Media comes from the room (peer to peer or through the SFU), in the same shape either way.
+  room.on('track', (peer, track, trackStream) => screen.roomTrack(peer, track, trackStream));
+  room.on('track-removed', (peer, _track, trackStream) => screen.roomTrackRemoved(peer, trackStream));
+  room.on('media-state', (peer, state) => screen.roomMediaState(peer, state));
+  session.follow();
+}
