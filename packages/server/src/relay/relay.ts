@@ -12,7 +12,7 @@
  * Who may signal whom: a `signal` is relayed only to the other party of the sender's call
  * (ringing or active) or to a member of a room both are in. Anyone else — related to nobody, or
  * offline — gets the same PEER_NOT_FOUND with the same message, so `signal` tells a stranger
- * nothing about who is online. The relation is cached per sender (relay/peer-relations.ts): the
+ * nothing about who is online. The relation is cached per sender (session/peer-relations.ts): the
  * hot path is one set lookup; a local recipient's shared rooms are checked from the two sessions'
  * own state; otherwise the call store and the directory are asked once, and the answer is kept
  * until a `call.ended`, `peer.left` or `room.left` reaches the sender.
@@ -22,10 +22,10 @@ import type { CallStore } from '../calls/call-store.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { shareRoom } from '../session/peer-relations.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionRegistry } from '../session/session-registry.ts';
 import { type Frame, roomMessageFrame, signalFrame } from '../wire/frames.ts';
-import { shareRoom } from './peer-relations.ts';
 
 /** Seconds since `start` (a `performance.now()` reading). */
 const since = (start: number) => (performance.now() - start) / 1000;
