@@ -26,7 +26,7 @@ export { createLogger, type Logger, type LogLevel } from './log.ts';
 export type { Metrics } from './metrics.ts';
 export type { HandlerHooks } from './node/connection-handler.ts';
 export { createServer, type ParleyServer, type ServerDeps } from './node/server.ts';
-export { type JanusConfigOptions, findJanusLibDir, writeJanusConfig } from './sfu/janus-config.ts';
+export { findJanusLibDir, type JanusConfigOptions, writeJanusConfig } from './sfu/janus-config.ts';
 export {
   lanIPv4Addresses,
   makeSelfSignedCertificate,

@@ -60,7 +60,8 @@ export function localImports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const found: string[] = [];
   // `import … from '…'`, `export … from '…'`, `import '…'`, and `import('…')`.
-  const re = /(?:^|\n)\s*(?:import|export)\b[^'";]*?from\s*'([^']+)'|(?:^|\n)\s*import\s*'([^']+)'|import\(\s*'([^']+)'\s*\)/g;
+  const re =
+    /(?:^|\n)\s*(?:import|export)\b[^'";]*?from\s*'([^']+)'|(?:^|\n)\s*import\s*'([^']+)'|import\(\s*'([^']+)'\s*\)/g;
   for (const m of text.matchAll(re)) {
     const spec = m[1] ?? m[2] ?? m[3];
     if (spec?.startsWith('.')) found.push(resolve(dirname(file), spec));
@@ -74,11 +75,7 @@ const name = (f: string) => relative(ROOT, f);
 
 describe('server layers', () => {
   it('every server file has a layer', () => {
-    assert.deepEqual(
-      files.filter((f) => layerOf(f) < 0).map(name),
-      [],
-      'add the folder to SERVER_LAYERS',
-    );
+    assert.deepEqual(files.filter((f) => layerOf(f) < 0).map(name), [], 'add the folder to SERVER_LAYERS');
   });
 
   it('no import runs up a layer', () => {

@@ -6,7 +6,15 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { int, isEs256PublicKey, isOriginList, isTrustSetting, num, splitList, type VarSpec } from './parsers.ts';
+import {
+  int,
+  isEs256PublicKey,
+  isOriginList,
+  isTrustSetting,
+  num,
+  splitList,
+  type VarSpec,
+} from './parsers.ts';
 
 /** Redis, tokens, origins, proxies, TLS, abuse limits, metrics access, HTTP timeouts. */
 export const ACCESS_VARS = {

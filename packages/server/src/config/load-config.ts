@@ -5,8 +5,9 @@
  *
  * May import: this folder.
  */
-import { CONFIG_VARS, type Config, type ConfigVar } from './variables.ts';
+
 import type { VarSpec } from './parsers.ts';
+import { CONFIG_VARS, type Config, type ConfigVar } from './variables.ts';
 
 /** Thrown by `loadConfig`; `problems` lists every invalid variable, one line each. */
 export class ConfigError extends Error {
@@ -83,4 +84,3 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 function withoutUrlCredentials(value: string | undefined): string | undefined {
   return value?.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s,]*@/gi, '$1***@');
 }
-

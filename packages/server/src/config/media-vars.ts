@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseStunPublicUrl } from '../stun/stun-url.ts';
-import { int, isBlockList, iceUrlList, num, splitList, type VarSpec } from './parsers.ts';
+import { iceUrlList, int, isBlockList, num, splitList, type VarSpec } from './parsers.ts';
 
 /** STUN, TURN, presence, Janus and the SFU. */
 export const MEDIA_VARS = {

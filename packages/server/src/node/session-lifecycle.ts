@@ -8,7 +8,7 @@
  * May import: every layer below node.
  */
 import { randomBytes } from 'node:crypto';
-import { type ClientMessageOf, chooseVersion, PROTOCOL_VERSIONS, ParleyError } from '@parley/protocol';
+import { type ClientMessageOf, chooseVersion, ParleyError, PROTOCOL_VERSIONS } from '@parley/protocol';
 import type { Authorizer } from '../auth/authorizer.ts';
 import type { ParkedSession, SessionHandoff } from '../cluster/session-handoff.ts';
 import type { Config } from '../config/variables.ts';
