@@ -16,6 +16,7 @@ import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { QueueBudget, type QueueLimits } from '../session/message-queue.ts';
+import { newResumeToken } from '../session/resume-token.ts';
 import { Session } from '../session/session.ts';
 import type { Connection } from '../transport/connection.ts';
 import { errorFrame, type Frame, frame } from '../wire/frames.ts';
@@ -25,9 +26,6 @@ import type { Services } from './services.ts';
 const ICE_REFRESH_AT = 0.8;
 /** setTimeout's largest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A fresh resume token: 32 random bytes, base64url. */
-const newToken = () => randomBytes(32).toString('base64url');
 
 /** Who asks for ICE servers: the session's address and the host its socket came in as. */
 const iceClientOf = (session: Session) => ({
@@ -70,7 +68,7 @@ export class SessionLifecycle {
   /** Sessions being parked, by token: a resume waits for the park, then takes the session. */
   readonly #parking = new Map<string, Promise<void>>();
   /** The bytes queued for all detached sessions of this node (PARLEY_QUEUE_TOTAL_BYTES). */
-  readonly queueBudget: QueueBudget;
+  readonly #queueBudget: QueueBudget;
   readonly #queueLimits: QueueLimits;
 
   constructor(o: SessionLifecycleOptions) {
@@ -85,7 +83,7 @@ export class SessionLifecycle {
     this.#rooms = o.services.rooms;
     this.#presence = o.services.presence;
     this.#ice = o.services.ice;
-    this.queueBudget = new QueueBudget(o.config.queueTotalBytes);
+    this.#queueBudget = new QueueBudget(o.config.queueTotalBytes);
     this.#queueLimits = { maxFrames: o.config.queueMax, maxBytes: o.config.queueMaxBytes };
   }
 
@@ -142,7 +140,7 @@ export class SessionLifecycle {
       await this.#directory.releaseName(msg.name, this.#nodeId);
       return null;
     }
-    const token = newToken();
+    const token = newResumeToken();
     const sid = randomBytes(6).toString('hex');
     const log = connLog.child({ sid, name: msg.name });
     const session = new Session(
@@ -152,7 +150,7 @@ export class SessionLifecycle {
       log,
       this.#metrics,
       this.#queueLimits,
-      this.queueBudget,
+      this.#queueBudget,
     );
     session.authContext = authContext;
     this.#registry.add(session);
@@ -186,7 +184,7 @@ export class SessionLifecycle {
       log,
       this.#metrics,
       this.#queueLimits,
-      this.queueBudget,
+      this.#queueBudget,
     );
     session.authContext = parked.authContext;
     for (const room of parked.rooms) session.rooms.add(room);
@@ -229,7 +227,7 @@ export class SessionLifecycle {
     re: string | number | undefined,
     frames: readonly string[],
   ): void {
-    const next = newToken();
+    const next = newResumeToken();
     session.beginRotation(next);
     this.#metrics.resumes.inc();
     const welcome = this.#welcomeFrame(session, version, true, re, next);
