@@ -141,20 +141,8 @@ export class SessionLifecycle {
       return null;
     }
     const token = newResumeToken();
-    const sid = randomBytes(6).toString('hex');
-    const log = connLog.child({ sid, name: msg.name });
-    const session = new Session(
-      msg.name,
-      token,
-      conn,
-      log,
-      this.#metrics,
-      this.#queueLimits,
-      this.#queueBudget,
-    );
-    session.authContext = authContext;
-    this.#registry.add(session);
-    this.#metrics.sessions.inc();
+    const session = this.#register(msg.name, token, conn, connLog, authContext);
+    const log = session.log;
     this.#welcome(session, version, false, msg.id);
     this.#scheduleIce(session);
     log.info({ version, resumed: false }, 'session started');
@@ -175,25 +163,37 @@ export class SessionLifecycle {
     re: string | number | undefined,
     connLog: Logger,
   ): Session {
-    const sid = randomBytes(6).toString('hex');
-    const log = connLog.child({ sid, name: parked.name });
-    const session = new Session(
+    const session = this.#register(
       parked.name,
       parked.token,
       conn,
-      log,
-      this.#metrics,
-      this.#queueLimits,
-      this.#queueBudget,
+      connLog,
+      parked.authContext,
+      parked.rooms,
     );
-    session.authContext = parked.authContext;
-    for (const room of parked.rooms) session.rooms.add(room);
-    this.#registry.add(session);
-    this.#metrics.sessions.inc();
+    const log = session.log;
     this.#resumed(session, conn, version, re, parked.frames);
     this.#scheduleIce(session);
     log.info({ version, resumed: true, flushed: parked.frames.length, from: 'parked' }, 'session resumed');
     if (conn.closing) queueMicrotask(() => this.connectionLost(session));
+    return session;
+  }
+
+  /** A new local session on `conn` (fresh, or adopted with its rooms), registered and counted. */
+  #register(
+    name: string,
+    token: string,
+    conn: Connection,
+    connLog: Logger,
+    authContext: unknown,
+    rooms: readonly string[] = [],
+  ): Session {
+    const log = connLog.child({ sid: randomBytes(6).toString('hex'), name });
+    const session = new Session(name, token, conn, log, this.#metrics, this.#queueLimits, this.#queueBudget);
+    session.authContext = authContext;
+    for (const room of rooms) session.rooms.add(room);
+    this.#registry.add(session);
+    this.#metrics.sessions.inc();
     return session;
   }
 
