@@ -2,7 +2,8 @@
  * The server's layers, enforced: every file of packages/server/src belongs to a layer (by its
  * folder, or by name for the top-level files), and an import may only reach its own layer or one
  * below. Type-only imports count too: a reader going bottom-up should never need a file from
- * further up to understand the one in front of them. Besides, no file-level import cycle.
+ * further up to understand the one in front of them. Besides, no import cycle between files, nor
+ * between folders.
  *
  * `SERVER_LAYERS` is the table docs/ARCHITECTURE.md quotes; a new folder must be added to it (the
  * test fails on a file without a layer).
@@ -114,6 +115,27 @@ describe('server layers', () => {
     };
     for (const f of files) if (!state.has(f)) visit(f);
     assert.deepEqual(cycles, []);
+  });
+
+  it('no folder-level import cycle (services of one layer lean on each other one way)', () => {
+    const folderOf = (f: string) => (name(f).includes('/') ? `${name(f).split('/')[0]}/` : name(f));
+    const edges = new Map<string, Set<string>>();
+    for (const [file, imports] of graph) {
+      for (const t of imports) {
+        const [a, b] = [folderOf(file), folderOf(t)];
+        if (a !== b) edges.set(a, (edges.get(a) ?? new Set()).add(b));
+      }
+    }
+    /** Whether `to` reaches `from` again. */
+    const reaches = (from: string, to: string, seen = new Set<string>()): boolean => {
+      if (from === to) return true;
+      seen.add(from);
+      return [...(edges.get(from) ?? [])].some((n) => !seen.has(n) && reaches(n, to, seen));
+    };
+    const loops = [...edges].flatMap(([a, targets]) =>
+      [...targets].filter((b) => reaches(b, a)).map((b) => `${a} → ${b}`),
+    );
+    assert.deepEqual(loops, []);
   });
 
   it('the layer check sees type-only imports and re-exports', () => {

@@ -18,7 +18,6 @@
  * until a `call.ended`, `peer.left` or `room.left` reaches the sender.
  */
 import { type ClientMessageOf, ParleyError } from '@parley/protocol';
-import type { CallStore } from '../calls/call-store.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -27,6 +26,15 @@ import type { Session } from '../session/session.ts';
 import type { SessionRegistry } from '../session/session-registry.ts';
 import { type Frame, roomMessageFrame, signalFrame } from '../wire/frames.ts';
 
+/**
+ * What the relay asks of the call store: the parties of the call a name is in. `CallStore`
+ * (calls/call-store.ts) provides it; the relay names only this, so it does not depend on the
+ * call service that itself relays through it.
+ */
+export interface CallLookup {
+  callOf(name: string): Promise<{ readonly caller: string; readonly callee: string } | null>;
+}
+
 /** Seconds since `start` (a `performance.now()` reading). */
 const since = (start: number) => (performance.now() - start) / 1000;
 
@@ -34,13 +42,19 @@ const since = (start: number) => (performance.now() - start) / 1000;
 export class Relay {
   readonly #local: SessionRegistry;
   readonly #directory: Directory;
-  readonly #calls: CallStore;
+  readonly #calls: CallLookup;
   readonly #metrics: Metrics;
   readonly #log: Logger;
   /** Per-frame trace logging on or off, read once (a per-frame pino lookup costs measurable CPU). */
   readonly #trace: boolean;
 
-  constructor(local: SessionRegistry, directory: Directory, calls: CallStore, metrics: Metrics, log: Logger) {
+  constructor(
+    local: SessionRegistry,
+    directory: Directory,
+    calls: CallLookup,
+    metrics: Metrics,
+    log: Logger,
+  ) {
     this.#local = local;
     this.#directory = directory;
     this.#calls = calls;
