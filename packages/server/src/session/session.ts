@@ -7,6 +7,9 @@
  * States: `live` (attached to a connection) → `detached` (in grace) → `live` again on resume, or
  * `closed` (bye, grace expired, shutdown). The state before `live` — a socket that has not said
  * `hello` yet — belongs to the connection handler, not here.
+ *
+ * May import: the session layer's own modules, transport (the `Connection` type) and the
+ * foundation (log, metrics, wire). The services act on sessions; a session knows none of them.
  */
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';

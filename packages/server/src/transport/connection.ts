@@ -9,6 +9,8 @@
  * go out in one tick and may well exceed the cap, which used to drop the new socket before its
  * `welcome` left and lose the queue (issue 15, finding 6). They are bounded already by the queue's
  * byte budget (PARLEY_QUEUE_MAX_BYTES), so they are not counted against the cap while unwritten.
+ *
+ * May import: the protocol and ws only.
  */
 import type { Socket } from 'node:net';
 import { closeCodeFor, type ErrorCode } from '@parley/protocol';
