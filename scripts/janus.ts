@@ -25,7 +25,7 @@ import { mkdirSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { findJanusLibDir, lanIPv4Addresses, writeJanusConfig } from '@parley/server';
+import { findJanusLibDir, lanIPv4Addresses, writeJanusConfig } from '@parley/server/tools';
 import { keptSecret } from './kept-secret.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;

@@ -2,12 +2,10 @@
  * @parley/server — the signaling server as a library. `main.ts` is the process entry that reads
  * the environment; `createServer` (node/server.ts) is the composition root that tests and
  * embedders call directly with `createServer(loadConfig({...}))`. The repository's scripts and
- * benchmarks import from here too, never a file inside.
+ * benchmarks import from here (or from the light `@parley/server/tools`), never a file inside.
  */
 export type { AccessContext } from './auth/access-control.ts';
 export type { Authorizer, HelloRequest } from './auth/authorizer.ts';
-export { type SignAccessTokenOptions, signAccessToken } from './auth/token-signer.ts';
-export { DEFAULT_MAX_TOKEN_AGE_S } from './auth/tokens.ts';
 export type { CallRecord, CallState, CallStore, CreateCallResult } from './calls/call-store.ts';
 export { MemoryCallStore } from './calls/call-store.ts';
 export { ConfigError, loadConfig } from './config/load-config.ts';
@@ -33,6 +31,8 @@ export {
   type SelfSignedCertificate,
   type SelfSignedOptions,
 } from './tls/self-signed.ts';
+// The helpers of operator scripts (also importable alone as `@parley/server/tools`).
+export * from './tools.ts';
 export { iceServersFor, mintTurnCredentials, type TurnCredentials } from './turn/credentials.ts';
 export { IceIssuer, type SessionIce, turnAddressId } from './turn/ice-issuer.ts';
 export { TurnBudget } from './turn/turn-budget.ts';

@@ -33,8 +33,8 @@ export const SERVER_LAYERS: readonly { layer: string; holds: readonly string[] }
   { layer: 'config', holds: ['config/'] },
   // Connection handling, the session lifecycle and the composition root.
   { layer: 'node', holds: ['node/'] },
-  // The process entry point and the package face.
-  { layer: 'entry', holds: ['main.ts', 'index.ts'] },
+  // The process entry point and the package's faces (index.ts, and tools.ts for scripts).
+  { layer: 'entry', holds: ['main.ts', 'index.ts', 'tools.ts'] },
 ];
 
 const ROOT = resolve(import.meta.dirname, '../../../packages/server/src');
