@@ -1,3 +1,4 @@
+// @needs openssl
 /**
  * The building blocks of the configuration tables (config/parsers.ts): each validator agrees
  * with the module that will parse the value, and the list and number helpers coerce as the
