@@ -138,6 +138,27 @@ describe('server layers', () => {
     assert.deepEqual(loops, []);
   });
 
+  it('scripts/ and bench/ import the server through its package faces, never a file inside', () => {
+    const repo = resolve(ROOT, '../../..');
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory()
+          ? e.name === 'results' || e.name === 'node_modules'
+            ? []
+            : walk(join(dir, e.name))
+          : /\.(ts|mjs|js)$/.test(e.name)
+            ? [join(dir, e.name)]
+            : [],
+      );
+    const deep = [...walk(join(repo, 'scripts')), ...walk(join(repo, 'bench'))].filter((f) =>
+      /(?:from\s*|import\(\s*)['"`][^'"`]*packages\/server\/src\//.test(readFileSync(f, 'utf8')),
+    );
+    assert.deepEqual(
+      deep.map((f) => relative(repo, f)),
+      [],
+    );
+  });
+
   it('the layer check sees type-only imports and re-exports', () => {
     const index = join(ROOT, 'index.ts');
     assert.ok(graph.get(index)!.length > 5, 'index.ts re-exports are read');
