@@ -25,8 +25,7 @@ import { mkdirSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { findJanusLibDir, writeJanusConfig } from '../packages/server/src/sfu/janus-config.ts';
-import { lanIPv4Addresses } from '../packages/server/src/tls/self-signed.ts';
+import { findJanusLibDir, lanIPv4Addresses, writeJanusConfig } from '@parley/server/tools';
 import { keptSecret } from './kept-secret.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;

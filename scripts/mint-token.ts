@@ -13,8 +13,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { signAccessToken } from '../packages/server/src/auth/token-signer.ts';
-import { DEFAULT_MAX_TOKEN_AGE_S } from '../packages/server/src/auth/tokens.ts';
+import { DEFAULT_MAX_TOKEN_AGE_S, signAccessToken } from '@parley/server/tools';
 
 const USAGE = `usage: npm run token -- --name NAME [--rooms a,b,team-*] [--ttl SECONDS]
                          [--key PRIVATE_KEY.pem] [--issuer ISS] [--audience AUD]

@@ -22,7 +22,7 @@ import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { lanIPv4Addresses } from '../packages/server/src/tls/self-signed.ts';
+import { lanIPv4Addresses } from '@parley/server/tools';
 import { keptSecret } from './kept-secret.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;

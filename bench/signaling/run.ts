@@ -291,7 +291,7 @@ async function limitsNotRaised(): Promise<string[]> {
     'PARLEY_MAX_FRAME_BYTES',
   ]);
   try {
-    const mod = (await import(`${ROOT}packages/server/src/config.ts`)) as { CONFIG_VARS?: object };
+    const mod = (await import('@parley/server')) as { CONFIG_VARS?: object };
     return Object.keys(mod.CONFIG_VARS ?? {}).filter(
       (v) =>
         /RATE|BURST|_PER_S$|PER_IP|PER_ADDR|BYTES_PER|CONNS|QUOTA|BUDGET/.test(v) &&

@@ -1,17 +1,16 @@
 /**
- * @parley/server — the signaling server as a library. `main.ts` is the composition root that
- * reads the environment; tests and embedders call `createServer(loadConfig({...}))` directly.
+ * @parley/server — the signaling server as a library. `main.ts` is the process entry that reads
+ * the environment; `createServer` (node/server.ts) is the composition root that tests and
+ * embedders call directly with `createServer(loadConfig({...}))`. The repository's scripts and
+ * benchmarks import from here (or from the light `@parley/server/tools`), never a file inside.
  */
+export type { AccessContext } from './auth/access-control.ts';
+export type { Authorizer, HelloRequest } from './auth/authorizer.ts';
 export type { CallRecord, CallState, CallStore, CreateCallResult } from './calls/call-store.ts';
 export { MemoryCallStore } from './calls/call-store.ts';
-export {
-  CONFIG_VARS,
-  type Config,
-  ConfigError,
-  type ConfigVar,
-  configTableMarkdown,
-  loadConfig,
-} from './config.ts';
+export { ConfigError, loadConfig } from './config/load-config.ts';
+export { configTableMarkdown } from './config/readme-table.ts';
+export { CONFIG_VARS, type Config, type ConfigVar } from './config/variables.ts';
 export type {
   Directory,
   NodeHandlers,
@@ -21,11 +20,19 @@ export type {
 } from './directory/directory.ts';
 export { MemoryDirectory } from './directory/memory.ts';
 export type { Health } from './http/http-handler.ts';
-export { createLogger, type Logger } from './log.ts';
+export { createLogger, type Logger, type LogLevel } from './log.ts';
 export type { Metrics } from './metrics.ts';
-export { createServer, type ParleyServer, type ServerDeps } from './server.ts';
-export type { Authorizer, HelloRequest } from './session/authorizer.ts';
-export type { HandlerHooks } from './session/connection-handler.ts';
+export type { HandlerHooks } from './node/connection-handler.ts';
+export { createServer, type ParleyServer, type ServerDeps } from './node/server.ts';
+export { findJanusLibDir, type JanusConfigOptions, writeJanusConfig } from './sfu/janus-config.ts';
+export {
+  lanIPv4Addresses,
+  makeSelfSignedCertificate,
+  type SelfSignedCertificate,
+  type SelfSignedOptions,
+} from './tls/self-signed.ts';
+// The helpers of operator scripts (also importable alone as `@parley/server/tools`).
+export * from './tools.ts';
 export { iceServersFor, mintTurnCredentials, type TurnCredentials } from './turn/credentials.ts';
 export { IceIssuer, type SessionIce, turnAddressId } from './turn/ice-issuer.ts';
 export { TurnBudget } from './turn/turn-budget.ts';

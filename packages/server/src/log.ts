@@ -3,11 +3,16 @@
  * phrases; variables go in fields. Levels: `trace` per frame, `debug` negotiation steps, `info`
  * lifecycle, `warn` a client's fault, `error` only our own bugs. SDP, ICE candidates and IP
  * addresses are never logged at `info`; tokens and secrets are redacted wherever they appear.
+ *
+ * May import: npm libraries only (it sits at the bottom of the server's layers).
  */
 import { type DestinationStream, type Logger, pino } from 'pino';
-import type { LogLevel } from './config.ts';
 
 export type { Logger } from 'pino';
+
+/** The levels `PARLEY_LOG_LEVEL` accepts (pino's, plus `silent`). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Field paths whose values never reach the log output. */
 const REDACT = [

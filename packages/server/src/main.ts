@@ -7,9 +7,9 @@
  * secure context and thus its camera; the addresses to open are printed as plain lines.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig } from './config/load-config.ts';
 import { createLogger } from './log.ts';
-import { createServer, type ServerDeps } from './server.ts';
+import { createServer, type ServerDeps } from './node/server.ts';
 import { devHosts, httpsUrls, makeSelfSignedCertificate } from './tls/self-signed.ts';
 
 let https: boolean;
@@ -40,7 +40,7 @@ const deps: ServerDeps = { logger: log };
 let selfSigned: ReturnType<typeof makeSelfSignedCertificate> | undefined;
 if (https) {
   try {
-    selfSigned = makeSelfSignedCertificate({ hosts: devHosts() });
+    selfSigned = makeSelfSignedCertificate({ hosts: devHosts(), openssl: config.openssl });
   } catch (err) {
     log.fatal({ err }, 'cannot make a self-signed certificate');
     process.exit(1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LogBudget } from '../../../packages/server/src/session/error-boundary.ts';
+import { LogBudget } from '../../../packages/server/src/node/error-boundary.ts';
 
 describe('LogBudget', () => {
   it('lets perWindow lines through, counts the rest, and reports the count once the window ends', async () => {

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../../packages/server/src/config.ts';
+import { ConfigError, loadConfig } from '@parley/server';
 import { janusArgs, janusConfigFiles } from '../../../packages/server/src/sfu/janus-config.ts';
 import { roomIdFor } from '../../../packages/server/src/sfu/janus-rooms.ts';
 

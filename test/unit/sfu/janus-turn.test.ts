@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../../packages/server/src/config.ts';
+import { loadConfig } from '@parley/server';
 import {
   janusTurnDisabledReason,
   janusTurnKeyMatches,

@@ -18,13 +18,12 @@
  * Tokens gate *connecting*: a session admitted with a token outlives the token's `exp`. A resume
  * is a new connection, so it needs a valid token again.
  */
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { ParleyError } from '@parley/protocol';
-import type { Config } from '../config.ts';
-import type { Authorizer, HelloRequest } from '../session/authorizer.ts';
+import type { Authorizer, HelloRequest } from './authorizer.ts';
 import { IpLimiter, ipKey } from './ip-limiter.ts';
 import { createOriginPolicy, isSameHostName, type OriginPolicy } from './origin.ts';
+import { readPublicKey } from './public-key.ts';
 import {
   authorizeName,
   authorizeRoom,
@@ -143,12 +142,26 @@ export class AccessControl implements Authorizer<AccessContext | undefined> {
   }
 }
 
+/** The settings `createAccessControl` reads (a part of the server's `Config`). */
+export interface AccessControlConfig {
+  readonly authSecret: string | undefined;
+  readonly authPublicKey: string | undefined;
+  readonly authIssuer: string | undefined;
+  readonly authAudience: string | undefined;
+  readonly authMaxTokenAgeS: number;
+  readonly allowedOrigins: readonly string[];
+  readonly helloRatePerS: number;
+  readonly helloBurst: number;
+  readonly passwordRatePerS: number;
+  readonly passwordBurst: number;
+}
+
 /**
  * Builds the access control the configuration asks for. Async because importing a public key
  * is; the configuration was validated already, so this fails only on what `loadConfig` cannot
  * see (e.g. a key file removed since).
  */
-export async function createAccessControl(config: Readonly<Config>): Promise<AccessControl> {
+export async function createAccessControl(config: AccessControlConfig): Promise<AccessControl> {
   const tokenOptions = {
     maxTokenAgeS: config.authMaxTokenAgeS,
     ...(config.authIssuer !== undefined ? { issuer: config.authIssuer } : {}),
@@ -170,11 +183,4 @@ export async function createAccessControl(config: Readonly<Config>): Promise<Acc
       burst: config.passwordBurst * PASSWORD_ADDRESS_FACTOR,
     }),
   });
-}
-
-/** `PARLEY_AUTH_PUBLIC_KEY` is the key itself (PEM or JWK JSON) or the path of a file holding it. */
-export function readPublicKey(value: string): string {
-  const text = value.trim();
-  if (text.startsWith('-----BEGIN') || text.startsWith('{')) return text;
-  return readFileSync(text, 'utf8');
 }

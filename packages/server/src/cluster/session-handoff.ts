@@ -1,10 +1,10 @@
 /**
  * Moving a detached session between nodes. With one node, a session whose socket dropped waits
- * in that node's memory for its grace period (session/hub.ts). With several nodes behind a load
+ * in that node's memory for its grace period (node/session-lifecycle.ts). With several nodes behind a load
  * balancer the client may come back on another node — or its node may be shutting down — so the
  * detached session (name, rooms, authorization context, queued frames) is *parked* in shared
  * storage and *taken* by whichever node the client resumes on. `RedisDirectory` implements this;
- * without it the hub keeps the in-memory behaviour.
+ * without it the session lifecycle keeps the in-memory behaviour.
  */
 
 /** A detached session about to be parked. */
@@ -59,7 +59,7 @@ export interface SessionHandoff {
 }
 
 /**
- * The extra node callbacks a multi-process directory uses (on top of `NodeHandlers`); the hub
+ * The extra node callbacks a multi-process directory uses (on top of `NodeHandlers`); the node
  * registers them with `attachNode`, and single-process directories ignore them.
  */
 export interface ClusterNodeHandlers {

@@ -75,7 +75,11 @@ export interface SfuRoomEntry {
   members: number;
 }
 
-/** Shared state of names, rooms and routing. Implementations: `MemoryDirectory` (one process). */
+/**
+ * Shared state of names, rooms and routing. Implementations: `MemoryDirectory` (memory.ts, one
+ * process) and `RedisDirectory` (redis.ts, several nodes sharing one Redis; it also implements
+ * `SessionHandoff`, cluster/session-handoff.ts).
+ */
 export interface Directory {
   /** Registers a node so that frames for its sessions and presence changes reach it. */
   attachNode(nodeId: string, handlers: NodeHandlers): Promise<void>;

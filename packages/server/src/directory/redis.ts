@@ -12,7 +12,7 @@
  *   session go to its bounded queue instead. The relay's local fast path never gets here.
  * - Liveness: each node refreshes `P node:<id>` (TTL `nodeTtlMs`) every third of the TTL. Every
  *   node also sweeps: a registered node whose key expired is dead; one survivor wins a lock and
- *   removes its names, rooms and tokens, and the winner's hub tells the peers (`peer.left` gone,
+ *   removes its names, rooms and tokens, and the winner's node tells the peers (`peer.left` gone,
  *   `call.ended` peer_gone). Parked sessions whose grace ran out are ended the same way. A dead
  *   node is therefore noticed within `nodeTtlMs` plus one sweep interval.
  * - Presence goes through one channel; each process ignores its own messages (it already told its
@@ -534,7 +534,7 @@ export class RedisDirectory implements Directory, SessionHandoff {
 
   /**
    * Removes every name and live token registered for `nodeId` (its rooms with them), announcing
-   * the names offline; `teller`'s hub tells the peers. Returns how many names it removed.
+   * the names offline; `teller`'s node tells the peers. Returns how many names it removed.
    */
   async #reapNode(nodeId: string, teller: Handlers | undefined): Promise<number> {
     const P = this.prefix;
@@ -556,7 +556,7 @@ export class RedisDirectory implements Directory, SessionHandoff {
     return removed;
   }
 
-  /** Removes dead nodes and expired parked sessions; the hub of the winner tells the peers. */
+  /** Removes dead nodes and expired parked sessions; the winner node tells the peers (node/node-handlers.ts). */
   async #sweep(): Promise<void> {
     if (this.#sweeping) return;
     this.#sweeping = true;

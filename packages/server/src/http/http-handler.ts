@@ -10,7 +10,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IceServer } from '@parley/protocol';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { JanusTurnReply } from '../turn/janus-turn.ts';
 import { applySecurityHeaders } from './security-headers.ts';
 import { createStaticHandler } from './static-files.ts';
 
@@ -70,6 +69,18 @@ export interface HttpSources {
     /** Fresh credentials; `user` is the username Janus sent (its opaque id or session id). */
     mint(user: string | undefined): JanusTurnReply;
   };
+}
+
+/**
+ * The JSON body Janus reads from `POST /janus/turn` (built by turn/janus-turn.ts, which this
+ * endpoint only serves).
+ */
+export interface JanusTurnReply {
+  username: string;
+  password: string;
+  /** Seconds the credentials stay valid. */
+  ttl: number;
+  uris: string[];
 }
 
 /** Largest form body accepted at `/janus/turn` (Janus sends about a hundred bytes). */

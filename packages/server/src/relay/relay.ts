@@ -12,20 +12,28 @@
  * Who may signal whom: a `signal` is relayed only to the other party of the sender's call
  * (ringing or active) or to a member of a room both are in. Anyone else — related to nobody, or
  * offline — gets the same PEER_NOT_FOUND with the same message, so `signal` tells a stranger
- * nothing about who is online. The relation is cached per sender (relay/peer-relations.ts): the
+ * nothing about who is online. The relation is cached per sender (session/peer-relations.ts): the
  * hot path is one set lookup; a local recipient's shared rooms are checked from the two sessions'
  * own state; otherwise the call store and the directory are asked once, and the answer is kept
  * until a `call.ended`, `peer.left` or `room.left` reaches the sender.
  */
 import { type ClientMessageOf, ParleyError } from '@parley/protocol';
-import type { CallStore } from '../calls/call-store.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { shareRoom } from '../session/peer-relations.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionRegistry } from '../session/session-registry.ts';
 import { type Frame, roomMessageFrame, signalFrame } from '../wire/frames.ts';
-import { shareRoom } from './peer-relations.ts';
+
+/**
+ * What the relay asks of the call store: the parties of the call a name is in. `CallStore`
+ * (calls/call-store.ts) provides it; the relay names only this, so it does not depend on the
+ * call service that itself relays through it.
+ */
+export interface CallLookup {
+  callOf(name: string): Promise<{ readonly caller: string; readonly callee: string } | null>;
+}
 
 /** Seconds since `start` (a `performance.now()` reading). */
 const since = (start: number) => (performance.now() - start) / 1000;
@@ -34,13 +42,19 @@ const since = (start: number) => (performance.now() - start) / 1000;
 export class Relay {
   readonly #local: SessionRegistry;
   readonly #directory: Directory;
-  readonly #calls: CallStore;
+  readonly #calls: CallLookup;
   readonly #metrics: Metrics;
   readonly #log: Logger;
   /** Per-frame trace logging on or off, read once (a per-frame pino lookup costs measurable CPU). */
   readonly #trace: boolean;
 
-  constructor(local: SessionRegistry, directory: Directory, calls: CallStore, metrics: Metrics, log: Logger) {
+  constructor(
+    local: SessionRegistry,
+    directory: Directory,
+    calls: CallLookup,
+    metrics: Metrics,
+    log: Logger,
+  ) {
     this.#local = local;
     this.#directory = directory;
     this.#calls = calls;

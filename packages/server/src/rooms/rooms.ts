@@ -7,10 +7,10 @@
  * state is re-checked.
  */
 import { type ClientMessageOf, ParleyError, type PeerLeftReason } from '@parley/protocol';
+import type { Authorizer } from '../auth/authorizer.ts';
 import { admitWithPassword } from '../auth/room-password.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Relay } from '../relay/relay.ts';
-import type { Authorizer } from '../session/authorizer.ts';
 import type { Session } from '../session/session.ts';
 import type { SfuRooms } from '../sfu/sfu-rooms.ts';
 import { frame } from '../wire/frames.ts';

@@ -7,13 +7,16 @@
  * States: `live` (attached to a connection) → `detached` (in grace) → `live` again on resume, or
  * `closed` (bye, grace expired, shutdown). The state before `live` — a socket that has not said
  * `hello` yet — belongs to the connection handler, not here.
+ *
+ * May import: the session layer's own modules, transport (the `Connection` type) and the
+ * foundation (log, metrics, wire). The services act on sessions; a session knows none of them.
  */
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { PeerRelations } from '../relay/peer-relations.ts';
 import type { Connection } from '../transport/connection.ts';
 import type { Frame } from '../wire/frames.ts';
 import { MessageQueue, type QueueBudget, type QueueLimits } from './message-queue.ts';
+import { PeerRelations } from './peer-relations.ts';
 
 export type SessionState = 'live' | 'detached' | 'closed';
 
@@ -25,13 +28,13 @@ export class Session {
   /**
    * The resume token (32 random bytes, base64url). It rotates on every resume: the `welcome` of a
    * resume carries a fresh one (`pendingToken`), which replaces this one once that `welcome` has
-   * been written to the socket (see `Hub`).
+   * been written to the socket (see node/session-lifecycle.ts).
    */
   #token: string;
   #pendingToken: string | undefined;
   /** Rooms this session is in (mirrors the directory, for limits and `welcome`). */
   readonly rooms = new Set<string>();
-  /** Whom this session may `signal` (cached; see relay/peer-relations.ts). */
+  /** Whom this session may `signal` (cached for the relay; see peer-relations.ts). */
   readonly relations = new PeerRelations();
   /** Whether the session receives `presence.updated`. */
   presence = false;
@@ -39,14 +42,14 @@ export class Session {
   authContext: unknown;
   /** Per-session logger, `{ sid, name }`. */
   readonly log: Logger;
-  /** Timer expiring the session at the end of its grace. */
-  graceTimer: NodeJS.Timeout | undefined;
-  /** Timer sending `ice.updated` before TURN credentials expire. */
-  iceTimer: NodeJS.Timeout | undefined;
   #state: SessionState = 'live';
   #conn: Connection | null;
   readonly #queue: MessageQueue;
   readonly #metrics: Metrics;
+  /** Ends the session when its grace runs out (set while detached, not parked). */
+  #graceTimer: NodeJS.Timeout | undefined;
+  /** Sends `ice.updated` before the TURN credentials expire (set while live). */
+  #iceTimer: NodeJS.Timeout | undefined;
   /** The resume flush in progress: frames handed to `conn`, and how many were written so far. */
   #flush: { conn: Connection; frames: readonly string[]; written: number } | null = null;
 
@@ -131,7 +134,7 @@ export class Session {
    */
   send(frame: Frame): void {
     const type = frame.type;
-    // The frames that can end a relation: forget cached ones (relay/peer-relations.ts).
+    // The frames that can end a relation: forget cached ones (peer-relations.ts).
     if (type === 'call.ended' || type === 'peer.left' || type === 'room.left') this.relations.forgetAll();
     if (this.#state === 'live') {
       this.#metrics.frameOut(type);
@@ -204,7 +207,37 @@ export class Session {
     this.#flush = null;
     this.#pendingToken = undefined;
     this.#queue.clear();
-    clearTimeout(this.graceTimer);
-    clearTimeout(this.iceTimer);
+    this.stopGrace();
+    this.stopIceRefresh();
+  }
+
+  /**
+   * Calls `expire` after `ms` unless the session resumes (`stopGrace`) or closes first. The
+   * timer does not keep the process alive. The lifecycle (node/session-lifecycle.ts) decides
+   * when grace starts and what expiry does.
+   */
+  startGrace(ms: number, expire: () => void): void {
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = setTimeout(expire, ms);
+    this.#graceTimer.unref();
+  }
+
+  /** Cancels the grace timer (a resume). */
+  stopGrace(): void {
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+  }
+
+  /** Calls `refresh` after `ms` (replacing a pending refresh) unless stopped or closed first. */
+  scheduleIceRefresh(ms: number, refresh: () => void): void {
+    clearTimeout(this.#iceTimer);
+    this.#iceTimer = setTimeout(refresh, ms);
+    this.#iceTimer.unref();
+  }
+
+  /** Cancels the pending ICE refresh (the socket dropped, or the server sends no TURN). */
+  stopIceRefresh(): void {
+    clearTimeout(this.#iceTimer);
+    this.#iceTimer = undefined;
   }
 }

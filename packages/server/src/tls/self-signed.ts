@@ -22,9 +22,6 @@ import { certificateHosts, normalizeHost } from './load-tls.ts';
 /** `.parley/tls/` at the repository root (this file lives in packages/server/src/tls/). */
 export const DEFAULT_TLS_CACHE_DIR = fileURLToPath(new URL('../../../../.parley/tls/', import.meta.url));
 
-/** Path of the openssl binary (override for unusual systems). */
-const OPENSSL = process.env.PARLEY_OPENSSL ?? 'openssl';
-
 export interface SelfSignedOptions {
   /** Host names and IP addresses to cover. Default: `devHosts()`. */
   readonly hosts?: readonly string[];
@@ -34,6 +31,8 @@ export interface SelfSignedOptions {
   readonly validDays?: number;
   /** Clock for the reuse check, ms. */
   readonly nowMs?: number;
+  /** The openssl command (`PARLEY_OPENSSL`, read by the configuration). Default `openssl`. */
+  readonly openssl?: string;
 }
 
 export interface SelfSignedCertificate {
@@ -103,13 +102,14 @@ export function makeSelfSignedCertificate(options: SelfSignedOptions = {}): Self
     '-addext',
     'extendedKeyUsage=serverAuth',
   ];
-  const run = spawnSync(OPENSSL, args, { encoding: 'utf8', timeout: 30_000 });
+  const openssl = options.openssl ?? 'openssl';
+  const run = spawnSync(openssl, args, { encoding: 'utf8', timeout: 30_000 });
   if (run.error || run.status !== 0) {
     rmSync(tmpCert, { force: true });
     rmSync(tmpKey, { force: true });
     const why =
       (run.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
-        ? `the "${OPENSSL}" command is not installed (Debian: apt-get install openssl)`
+        ? `the "${openssl}" command is not installed (Debian: apt-get install openssl)`
         : `openssl failed: ${(run.stderr || String(run.error)).trim().slice(-500)}`;
     throw new Error(
       `cannot make a self-signed certificate: ${why}; or set PARLEY_TLS_CERT and PARLEY_TLS_KEY`,

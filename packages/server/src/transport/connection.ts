@@ -1,16 +1,23 @@
 /**
- * One WebSocket as the upper layers see it: sending with a backpressure check, closing with an
- * error code, liveness for the heartbeat. A connection whose unsent bytes exceed the configured
- * cap is a slow consumer: it is dropped rather than buffered without bound.
+ * One WebSocket as the upper layers see it: inbound frames and the close (`onFrame`, `onClose`),
+ * sending with a backpressure check, closing with an error code, liveness for the heartbeat. The
+ * socket itself stays inside: nothing above the transport touches `ws`. A connection whose unsent
+ * bytes exceed the configured cap is a slow consumer: it is dropped rather than buffered without
+ * bound.
  *
  * A resume's flush is the exception (`sendTracked` with `exempt`): the frames queued during grace
  * go out in one tick and may well exceed the cap, which used to drop the new socket before its
  * `welcome` left and lose the queue (issue 15, finding 6). They are bounded already by the queue's
  * byte budget (PARLEY_QUEUE_MAX_BYTES), so they are not counted against the cap while unwritten.
+ *
+ * May import: the protocol and ws only.
  */
 import type { Socket } from 'node:net';
 import { closeCodeFor, type ErrorCode } from '@parley/protocol';
-import { WebSocket } from 'ws';
+import { type RawData, WebSocket } from 'ws';
+
+/** A received message as `ws` delivers it (a Buffer, or fragments, or an ArrayBuffer). */
+export type InboundData = RawData;
 
 /** Time a closing socket gets to finish the close handshake before it is cut off. */
 const CLOSE_TIMEOUT_MS = 2000;
@@ -19,7 +26,7 @@ const FRAME_OVERHEAD_BYTES = 10;
 
 /** A WebSocket plus the bookkeeping the transport needs. */
 export class Connection {
-  readonly ws: WebSocket;
+  readonly #ws: WebSocket;
   /** Client IP address (for limits and debug logs only; never logged at info). */
   readonly ip: string;
   /**
@@ -43,7 +50,7 @@ export class Connection {
   };
 
   constructor(ws: WebSocket, ip: string, maxBufferedBytes: number, onSlowConsumer: () => void) {
-    this.ws = ws;
+    this.#ws = ws;
     this.ip = ip;
     this.#maxBufferedBytes = maxBufferedBytes;
     this.#onSlowConsumer = onSlowConsumer;
@@ -54,9 +61,32 @@ export class Connection {
     this.#socket = typeof socket?.cork === 'function' ? socket : undefined;
   }
 
+  /**
+   * Calls `listener` for every message received, with `isBinary` false for a text frame (whose
+   * UTF-8 `ws` has already validated). The listener is registered on the socket as it is: no
+   * wrapper on the hot path.
+   */
+  onFrame(listener: (data: InboundData, isBinary: boolean) => void): void {
+    this.#ws.on('message', listener);
+  }
+
+  /** Calls `listener` once the socket has closed (whoever closed it). */
+  onClose(listener: () => void): void {
+    this.#ws.once('close', () => listener());
+  }
+
+  /** Sends a WebSocket ping (the heartbeat); a closed socket is left to its close handler. */
+  ping(): void {
+    try {
+      this.#ws.ping();
+    } catch {
+      // The socket closed between the heartbeat's check and the ping; its close handler cleans up.
+    }
+  }
+
   /** True once a close has started; nothing more is sent. */
   get closing(): boolean {
-    return this.#closing || this.ws.readyState !== WebSocket.OPEN;
+    return this.#closing || this.#ws.readyState !== WebSocket.OPEN;
   }
 
   /**
@@ -64,12 +94,12 @@ export class Connection {
    * it is a slow consumer (which this call then drops).
    */
   send(frame: string): boolean {
-    if (this.#closing || this.ws.readyState !== WebSocket.OPEN) return false;
-    if (this.ws.bufferedAmount - this.#exemptBytes > this.#maxBufferedBytes) {
+    if (this.#closing || this.#ws.readyState !== WebSocket.OPEN) return false;
+    if (this.#ws.bufferedAmount - this.#exemptBytes > this.#maxBufferedBytes) {
       this.#closing = true;
       this.#onSlowConsumer();
       // The peer is not reading, so a close frame would sit behind megabytes: cut it off.
-      this.ws.terminate();
+      this.#ws.terminate();
       return false;
     }
     // Frames sent to one socket within one tick (a burst of relayed signals) leave in a single
@@ -79,7 +109,7 @@ export class Connection {
       this.#socket.cork();
       process.nextTick(this.#uncork);
     }
-    this.ws.send(frame);
+    this.#ws.send(frame);
     return true;
   }
 
@@ -89,11 +119,11 @@ export class Connection {
    * not counted against the slow-consumer cap while unwritten (a resume flush; see above).
    */
   sendTracked(frame: string, written: (ok: boolean) => void, exempt = false): void {
-    if (this.#closing || this.ws.readyState !== WebSocket.OPEN) {
+    if (this.#closing || this.#ws.readyState !== WebSocket.OPEN) {
       written(false);
       return;
     }
-    if (!exempt && this.ws.bufferedAmount - this.#exemptBytes > this.#maxBufferedBytes) {
+    if (!exempt && this.#ws.bufferedAmount - this.#exemptBytes > this.#maxBufferedBytes) {
       this.send(frame);
       written(false);
       return;
@@ -105,7 +135,7 @@ export class Connection {
       this.#socket.cork();
       process.nextTick(this.#uncork);
     }
-    this.ws.send(frame, (err) => {
+    this.#ws.send(frame, (err) => {
       this.#exemptBytes -= bytes;
       written(!err);
     });
@@ -115,11 +145,11 @@ export class Connection {
   close(code: number, reason: string): void {
     if (this.#closing) return;
     this.#closing = true;
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
-      this.ws.close(code, reason);
-      const timer = setTimeout(() => this.ws.terminate(), CLOSE_TIMEOUT_MS);
+    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
+      this.#ws.close(code, reason);
+      const timer = setTimeout(() => this.#ws.terminate(), CLOSE_TIMEOUT_MS);
       timer.unref();
-      this.ws.once('close', () => clearTimeout(timer));
+      this.#ws.once('close', () => clearTimeout(timer));
     }
   }
 
@@ -131,6 +161,6 @@ export class Connection {
   /** Drops the socket at once, without a close handshake. */
   terminate(): void {
     this.#closing = true;
-    this.ws.terminate();
+    this.#ws.terminate();
   }
 }

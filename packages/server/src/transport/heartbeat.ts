@@ -14,11 +14,7 @@ export function startHeartbeat(connections: () => Iterable<Connection>, interval
         continue;
       }
       conn.alive = false;
-      try {
-        conn.ws.ping();
-      } catch {
-        // The socket closed between the check and the ping; its close handler cleans up.
-      }
+      conn.ping();
     }
   }, intervalMs);
   timer.unref();

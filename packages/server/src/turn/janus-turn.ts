@@ -10,6 +10,7 @@
  * lifetime), so Janus and its clients share one coturn. The key is compared in constant time.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { JanusTurnReply } from '../http/http-handler.ts';
 import { mintTurnCredentials } from './credentials.ts';
 
 /** What the endpoint needs from the configuration. */
@@ -18,15 +19,6 @@ export interface JanusTurnConfig {
   readonly turnSecret: string | undefined;
   readonly turnUrls: readonly string[];
   readonly turnTtlS: number;
-}
-
-/** The JSON body Janus reads. */
-export interface JanusTurnReply {
-  username: string;
-  password: string;
-  /** Seconds the credentials stay valid. */
-  ttl: number;
-  uris: string[];
 }
 
 /** Why the endpoint is off, or undefined when it is served. */

@@ -1,9 +1,12 @@
 /**
- * The authorization seam. By default the server uses `AccessControl` (auth/access-control.ts),
+ * The authorization seam. By default the server uses `AccessControl` (access-control.ts),
  * built from the configuration: Origin allow list, per-address hello and password limits, and
  * access tokens when a key is configured. An embedder may pass its own `Authorizer` instead.
  * Each hook refuses by throwing a `ParleyError` — `UNAUTHORIZED` (fatal), `FORBIDDEN` or
  * `RATE_LIMITED` — or, for upgrades, returning an HTTP status.
+ *
+ * It sits with the auth policies, below the services that call it (rooms) and the node that
+ * calls it on `hello`. May import: nothing of the server.
  */
 import type { IncomingMessage } from 'node:http';
 

@@ -10,6 +10,8 @@
  *
  * Unrelated names are never cached: each signal to them costs one lookup, which the session's
  * own rate limit bounds.
+ *
+ * Session state (the relay reads it, `Session.send` invalidates it). May import: nothing.
  */
 
 /** The relation cache of one session. */

@@ -10,6 +10,11 @@
  * Before `hello` succeeds only `hello` is accepted (NOT_LOGGED_IN otherwise), within the hello
  * timeout. Replies echo the request `id` as `re`; requests without a reply of their own
  * (`signal`, `room.message`, `presence.unsubscribe`, `bye`) get `ack {re}` when they had an id.
+ *
+ * The handler receives what it calls: the session lifecycle (hello, bye, a lost socket) and the
+ * services a request reaches (node/services.ts), from the composition root.
+ *
+ * May import: every layer below node, and the node's lifecycle and services types.
  */
 import {
   assertNever,
@@ -20,16 +25,16 @@ import {
   type ErrorCode,
   ParleyError,
 } from '@parley/protocol';
-import type { RawData } from 'ws';
-import type { Config } from '../config.ts';
+import type { Config } from '../config/variables.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Connection } from '../transport/connection.ts';
+import { FloodGuard } from '../session/flood-guard.ts';
+import type { Session } from '../session/session.ts';
+import type { Connection, InboundData } from '../transport/connection.ts';
 import { errorFrame, type Frame, frame } from '../wire/frames.ts';
 import { toErrorReply } from './error-boundary.ts';
-import { FloodGuard } from './flood-guard.ts';
-import type { Hub } from './hub.ts';
-import type { Session } from './session.ts';
+import type { Services } from './services.ts';
+import type { SessionLifecycle } from './session-lifecycle.ts';
 
 /** Frames that may wait behind a slow handler before the sender counts as flooding. */
 const MAX_PENDING = 1024;
@@ -47,7 +52,7 @@ const MAX_RELAYS_IN_FLIGHT = 256;
 type ReqId = string | number | undefined;
 
 /** Bytes of a received message, however `ws` delivered it. */
-function rawBytes(data: RawData): number {
+function rawBytes(data: InboundData): number {
   if (Array.isArray(data)) {
     let n = 0;
     for (const b of data) n += b.length;
@@ -61,10 +66,23 @@ export interface HandlerHooks {
   beforeDispatch?(msg: ClientMessage): void;
 }
 
+/** The services a request reaches. */
+export type RequestServices = Pick<Services, 'relay' | 'rooms' | 'calls' | 'presence' | 'sfu'>;
+
+/** What every connection handler of a node shares (built once by the composition root). */
+export interface HandlerContext {
+  readonly lifecycle: Pick<SessionLifecycle, 'hello' | 'bye' | 'connectionLost'>;
+  readonly services: RequestServices;
+  readonly config: Readonly<Config>;
+  readonly metrics: Metrics;
+  readonly hooks?: HandlerHooks | undefined;
+}
+
 /** The per-socket protocol handler. */
 export class ConnectionHandler {
   readonly #conn: Connection;
-  readonly #hub: Hub;
+  readonly #lifecycle: HandlerContext['lifecycle'];
+  readonly #services: RequestServices;
   readonly #config: Readonly<Config>;
   readonly #log: Logger;
   readonly #metrics: Metrics;
@@ -74,7 +92,7 @@ export class ConnectionHandler {
   #session: Session | null = null;
   #busy = false;
   #relaysInFlight = 0;
-  #pending: { data: RawData; isBinary: boolean; at: number }[] = [];
+  #pending: { data: InboundData; isBinary: boolean; at: number }[] = [];
   #helloTimer: NodeJS.Timeout | undefined;
   /**
    * Whether per-frame trace logging is on, read once: asking pino per frame costs measurable CPU
@@ -82,20 +100,16 @@ export class ConnectionHandler {
    */
   readonly #traceFrames: boolean;
 
-  constructor(
-    conn: Connection,
-    hub: Hub,
-    config: Readonly<Config>,
-    log: Logger,
-    metrics: Metrics,
-    hooks: HandlerHooks = {},
-  ) {
+  /** Handles `conn` from now on; `log` is the connection's child logger. */
+  constructor(conn: Connection, context: HandlerContext, log: Logger) {
+    const config = context.config;
     this.#conn = conn;
-    this.#hub = hub;
+    this.#lifecycle = context.lifecycle;
+    this.#services = context.services;
     this.#config = config;
     this.#log = log;
-    this.#metrics = metrics;
-    this.#hooks = hooks;
+    this.#metrics = context.metrics;
+    this.#hooks = context.hooks ?? {};
     this.#flood = new FloodGuard(config);
     this.#traceFrames = log.isLevelEnabled('trace');
     this.#helloTimer = setTimeout(() => {
@@ -103,8 +117,8 @@ export class ConnectionHandler {
         this.#fatal('HELLO_TIMEOUT', 'no hello within the time limit', undefined);
     }, config.helloTimeoutMs);
     this.#helloTimer.unref();
-    conn.ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    conn.ws.on('close', () => this.#onClose());
+    conn.onFrame((data, isBinary) => this.#onMessage(data, isBinary));
+    conn.onClose(() => this.#onClose());
   }
 
   /** The session once `hello` succeeded. */
@@ -112,7 +126,7 @@ export class ConnectionHandler {
     return this.#session;
   }
 
-  #onMessage(data: RawData, isBinary: boolean): void {
+  #onMessage(data: InboundData, isBinary: boolean): void {
     const at = performance.now();
     if (this.#state === 'closed' || this.#conn.closing) return;
     // Frame and byte rate limits; flooding is judged over a window (session/flood-guard.ts).
@@ -140,7 +154,7 @@ export class ConnectionHandler {
     this.#process(data, isBinary, at);
   }
 
-  #process(data: RawData, isBinary: boolean, at: number): void {
+  #process(data: InboundData, isBinary: boolean, at: number): void {
     if (this.#state === 'closed' || this.#conn.closing) return;
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     // ws has already validated the UTF-8 of text frames (it closes with 1007 otherwise), so
@@ -164,7 +178,7 @@ export class ConnectionHandler {
       this.#fail(err, msg.id);
       return;
     }
-    // A signal waiting for its relation lookup (relay/peer-relations.ts) holds up the frames
+    // A signal waiting for its relation lookup (session/peer-relations.ts) holds up the frames
     // behind it like any other request, so nothing from this connection overtakes it.
     if (result && msg.type === 'signal' && this.#session?.relations.pending(msg.to) === undefined) {
       if (this.#relaysInFlight < MAX_RELAYS_IN_FLIGHT) {
@@ -204,36 +218,36 @@ export class ConnectionHandler {
       throw new ParleyError('NOT_LOGGED_IN', 'send hello first');
     }
     const s = this.#session!;
-    const hub = this.#hub;
+    const services = this.#services;
     switch (msg.type) {
       case 'hello':
         throw new ParleyError('ALREADY_LOGGED_IN', 'this connection already has a session');
       case 'bye':
         return this.#bye(s, msg);
       case 'room.join':
-        return hub.rooms.join(s, msg);
+        return services.rooms.join(s, msg);
       case 'room.leave':
-        return hub.rooms.leave(s, msg);
+        return services.rooms.leave(s, msg);
       case 'room.message':
-        return this.#ackAfter(hub.relay.roomMessage(s, msg, at), msg.id);
+        return this.#ackAfter(services.relay.roomMessage(s, msg, at), msg.id);
       case 'signal':
-        return this.#ackAfter(hub.relay.signal(s, msg, at), msg.id);
+        return this.#ackAfter(services.relay.signal(s, msg, at), msg.id);
       case 'call.invite':
-        return hub.calls.invite(s, msg);
+        return services.calls.invite(s, msg);
       case 'call.accept':
-        return hub.calls.accept(s, msg);
+        return services.calls.accept(s, msg);
       case 'call.decline':
-        return hub.calls.decline(s, msg);
+        return services.calls.decline(s, msg);
       case 'call.cancel':
-        return hub.calls.cancel(s, msg);
+        return services.calls.cancel(s, msg);
       case 'call.hangup':
-        return hub.calls.hangup(s, msg);
+        return services.calls.hangup(s, msg);
       case 'call.resume':
-        return hub.calls.resume(s, msg);
+        return services.calls.resume(s, msg);
       case 'presence.subscribe':
-        return hub.presence.subscribe(s, msg);
+        return services.presence.subscribe(s, msg);
       case 'presence.unsubscribe':
-        hub.presence.unsubscribe(s);
+        services.presence.unsubscribe(s);
         return this.#ackAfter(undefined, msg.id);
       case 'sfu.publish':
       case 'sfu.unpublish':
@@ -252,7 +266,7 @@ export class ConnectionHandler {
   }
 
   async #hello(msg: ClientMessageOf<'hello'>): Promise<void> {
-    const session = await this.#hub.hello(this.#conn, msg, this.#log);
+    const session = await this.#lifecycle.hello(this.#conn, msg, this.#log);
     if (!session) return;
     this.#session = session;
     this.#state = 'live';
@@ -261,7 +275,7 @@ export class ConnectionHandler {
 
   /** `sfu.*`: large rooms; SFU_UNAVAILABLE when this server has no SFU. */
   #sfu(s: Session, msg: ClientMessageOf<`sfu.${string}` & ClientMessage['type']>): Promise<void> {
-    const sfu = this.#hub.sfu;
+    const sfu = this.#services.sfu;
     if (!sfu) throw new ParleyError('SFU_UNAVAILABLE', 'this server has no SFU; rooms are peer to peer');
     switch (msg.type) {
       case 'sfu.publish':
@@ -284,7 +298,7 @@ export class ConnectionHandler {
   async #bye(session: Session, msg: ClientMessageOf<'bye'>): Promise<void> {
     this.#ackAfter(undefined, msg.id);
     this.#state = 'closed';
-    await this.#hub.bye(session);
+    await this.#lifecycle.bye(session);
     this.#conn.close(1000, 'bye');
   }
 
@@ -341,6 +355,6 @@ export class ConnectionHandler {
     clearTimeout(this.#helloTimer);
     const s = this.#session;
     // A replaced socket no longer owns its session: only the current socket's loss detaches it.
-    if (s && s.connection === this.#conn) this.#hub.connectionLost(s);
+    if (s && s.connection === this.#conn) this.#lifecycle.connectionLost(s);
   }
 }

@@ -8,6 +8,9 @@
  * Both kinds of log line are rate-limited per node (`LogBudget`): a client that found a way to
  * make frames fail must not be able to flood the log with them. Past the budget a window's lines
  * are counted instead, and one summary line says how many were left out.
+ *
+ * It lives with the connection handler, its one caller; the transport builds its own error frames
+ * with wire/frames.ts and never needs it. May import: the foundation (log, wire).
  */
 import { randomUUID } from 'node:crypto';
 import { type ErrorCode, ParleyError } from '@parley/protocol';

@@ -1,37 +1,31 @@
 /**
- * The node's signaling core: the local sessions and the services acting on them (relay, rooms,
- * calls, presence), wired to the directory. It owns the session lifecycle — login and resume
- * (`hello`), detaching into grace when a socket drops, and the end of a session (bye, grace
- * expiry, shutdown) with the notifications that go with it.
+ * The session lifecycle: login and resume (`hello`, also adopting a session parked by another
+ * node), welcome and the ICE refresh while live, detaching into grace when a socket drops (or
+ * parking in shared storage), and the end of a session (bye, grace expiry, shutdown) with the
+ * notifications that go with it. The `Session` entity keeps its own state and timers
+ * (session/session.ts); this module decides when they start and what they do.
+ *
+ * May import: every layer below node.
  */
 import { randomBytes } from 'node:crypto';
-import { type ClientMessageOf, chooseVersion, ParleyError } from '@parley/protocol';
-import type { CallStore } from '../calls/call-store.ts';
-import { Calls } from '../calls/calls.ts';
-import type { ClusterNodeHandlers, ParkedSession, SessionHandoff } from '../cluster/session-handoff.ts';
-import type { Config } from '../config.ts';
-import type { Directory, NodeHandlers } from '../directory/directory.ts';
+import { type ClientMessageOf, chooseVersion, ParleyError, PROTOCOL_VERSIONS } from '@parley/protocol';
+import type { Authorizer } from '../auth/authorizer.ts';
+import type { ParkedSession, SessionHandoff } from '../cluster/session-handoff.ts';
+import type { Config } from '../config/variables.ts';
+import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { Presence } from '../presence/presence.ts';
-import { Relay } from '../relay/relay.ts';
-import { Rooms } from '../rooms/rooms.ts';
-import { SfuRooms } from '../sfu/sfu-rooms.ts';
+import { QueueBudget, type QueueLimits } from '../session/message-queue.ts';
+import { newResumeToken } from '../session/resume-token.ts';
+import { Session } from '../session/session.ts';
 import type { Connection } from '../transport/connection.ts';
-import { IceIssuer } from '../turn/ice-issuer.ts';
-import { errorFrame, type Frame, frame, frameFromText } from '../wire/frames.ts';
-import type { Authorizer } from './authorizer.ts';
-import { QueueBudget, type QueueLimits } from './message-queue.ts';
-import { Session } from './session.ts';
-import { SessionRegistry } from './session-registry.ts';
+import { errorFrame, type Frame, frame } from '../wire/frames.ts';
+import type { Services } from './services.ts';
 
 /** Refresh TURN credentials when this share of their lifetime has passed. */
 const ICE_REFRESH_AT = 0.8;
 /** setTimeout's largest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A fresh resume token: 32 random bytes, base64url. */
-const newToken = () => randomBytes(32).toString('base64url');
 
 /** Who asks for ICE servers: the session's address and the host its socket came in as. */
 const iceClientOf = (session: Session) => ({
@@ -39,116 +33,61 @@ const iceClientOf = (session: Session) => ({
   host: session.connection?.publicHost,
 });
 
-/** What the hub is built from. */
-export interface HubOptions {
+/** What the lifecycle is built from. */
+export interface SessionLifecycleOptions {
   config: Readonly<Config>;
-  log: Logger;
   metrics: Metrics;
   directory: Directory;
-  callStore: CallStore;
   nodeId: string;
+  /** The services a session's start and end touch. */
+  services: Pick<Services, 'registry' | 'calls' | 'rooms' | 'presence' | 'ice' | 'sfu'>;
   authorizer?: Authorizer | undefined;
   /**
    * Shared storage of detached sessions (e.g. the Redis directory). When set, a session whose
    * socket drops is parked there so it can resume on any node; without it, grace is local.
    */
   handoff?: SessionHandoff | undefined;
-  /** The built-in STUN server's URL for a client that came in as `host` (stun/stun-url.ts). */
-  selfStun?: ((host: string | undefined) => string | undefined) | undefined;
 }
 
 /** How a session ends: on purpose (`bye`) or because its grace ran out or the node stops. */
 type EndHow = 'bye' | 'gone';
 
-/** Sessions of this node and the services that act on them. */
-export class Hub {
-  readonly registry = new SessionRegistry();
-  readonly relay: Relay;
-  readonly rooms: Rooms;
-  readonly calls: Calls;
-  readonly presence: Presence;
-  /** Large rooms through Janus; present only when `PARLEY_JANUS_URL` is set. */
-  readonly sfu: SfuRooms | undefined;
-  /** ICE servers and TURN credentials for `welcome`, `ice.updated` and `GET /ice`. */
-  readonly ice: IceIssuer;
+/** Starts, resumes, detaches and ends the sessions of this node. */
+export class SessionLifecycle {
   readonly #config: Readonly<Config>;
-  readonly #log: Logger;
   readonly #metrics: Metrics;
   readonly #directory: Directory;
   readonly #nodeId: string;
   readonly #authorizer: Authorizer | undefined;
   readonly #handoff: SessionHandoff | undefined;
+  readonly #registry: Services['registry'];
+  readonly #calls: Services['calls'];
+  readonly #rooms: Services['rooms'];
+  readonly #presence: Services['presence'];
+  readonly #ice: Services['ice'];
+  /** Whether rooms can move to an SFU here (welcome then advertises the threshold). */
+  readonly #hasSfu: boolean;
   /** Sessions being parked, by token: a resume waits for the park, then takes the session. */
   readonly #parking = new Map<string, Promise<void>>();
   /** The bytes queued for all detached sessions of this node (PARLEY_QUEUE_TOTAL_BYTES). */
-  readonly queueBudget: QueueBudget;
+  readonly #queueBudget: QueueBudget;
   readonly #queueLimits: QueueLimits;
 
-  constructor(o: HubOptions) {
+  constructor(o: SessionLifecycleOptions) {
     this.#authorizer = o.authorizer;
     this.#handoff = o.handoff;
     this.#config = o.config;
-    this.#log = o.log;
     this.#metrics = o.metrics;
     this.#directory = o.directory;
     this.#nodeId = o.nodeId;
-    this.queueBudget = new QueueBudget(o.config.queueTotalBytes);
+    this.#registry = o.services.registry;
+    this.#calls = o.services.calls;
+    this.#rooms = o.services.rooms;
+    this.#presence = o.services.presence;
+    this.#ice = o.services.ice;
+    this.#hasSfu = o.services.sfu !== undefined;
+    this.#queueBudget = new QueueBudget(o.config.queueTotalBytes);
     this.#queueLimits = { maxFrames: o.config.queueMax, maxBytes: o.config.queueMaxBytes };
-    this.relay = new Relay(this.registry, o.directory, o.callStore, o.metrics, o.log);
-    this.sfu =
-      o.config.janusUrls.length > 0
-        ? new SfuRooms(o.config, o.directory, this.relay, o.log, o.metrics.registry)
-        : undefined;
-    this.rooms = new Rooms(o.directory, this.relay, o.config, o.authorizer, this.sfu);
-    this.calls = new Calls(
-      o.callStore,
-      this.relay,
-      o.directory,
-      o.config.ringTimeoutS,
-      o.config.invitesPerPeerPerMin,
-    );
-    this.presence = new Presence(o.directory, o.config.presence);
-    const tokens = o.config.authSecret !== undefined || o.config.authPublicKey !== undefined;
-    this.ice = new IceIssuer(o.config, { tokens, metrics: o.metrics, selfStun: o.selfStun });
-  }
-
-  /** Registers this node with the directory (routing and presence). */
-  async start(): Promise<void> {
-    const handlers: NodeHandlers & ClusterNodeHandlers = {
-      deliver: (name, text) => {
-        const s = this.registry.byName(name);
-        if (!s) return false;
-        // Built with wire/frames.ts (on this node or another); the directory carries text only.
-        s.send(frameFromText(text));
-        return true;
-      },
-      presence: (name, online) => this.presence.changed(name, online),
-      reaped: (name, rooms) => {
-        this.#reaped(name, rooms).catch((err) => this.#log.error({ err, name }, 'telling peers failed'));
-      },
-      evict: (token) => {
-        const s = this.registry.byToken(token);
-        const conn = s?.connection;
-        // A token being rotated is spent: another node's resume with it loses the race.
-        if (!s || !conn || s.pendingToken !== undefined) return;
-        this.#metrics.errors.labels('SESSION_REPLACED').inc();
-        conn.send(errorFrame('SESSION_REPLACED', 'the session was resumed on another connection').text);
-        conn.closeFor('SESSION_REPLACED');
-        this.connectionLost(s);
-      },
-      sessions: () => [...this.registry.values()].filter((s) => s.state === 'live'),
-    };
-    await this.#directory.attachNode(this.#nodeId, handlers);
-    this.sfu?.start();
-  }
-
-  /** A session of a dead node (or an expired parked one) was removed: tell its peers. */
-  async #reaped(name: string, rooms: readonly string[]): Promise<void> {
-    this.#log.info({ name, rooms: rooms.length }, 'session of another node reaped');
-    await this.calls.endFor(name, 'peer_gone');
-    const frameFor = (room: string) => frame({ type: 'peer.left', room, name, reason: 'gone' });
-    await Promise.all(rooms.map((room) => this.relay.broadcast(room, name, frameFor(room))));
-    await this.sfu?.reaped(rooms);
   }
 
   /**
@@ -167,7 +106,10 @@ export class Hub {
   async hello(conn: Connection, msg: ClientMessageOf<'hello'>, connLog: Logger): Promise<Session | null> {
     const version = chooseVersion(msg.versions);
     if (!version) {
-      throw new ParleyError('UNSUPPORTED_VERSION', `this server speaks protocol version 1 only`);
+      throw new ParleyError(
+        'UNSUPPORTED_VERSION',
+        `this server speaks protocol version ${PROTOCOL_VERSIONS.join(', ')} only`,
+      );
     }
     // Every connection is admitted afresh, also a resume: tokens gate connecting, not staying.
     const authorize = this.#authorizer?.hello !== undefined;
@@ -176,7 +118,7 @@ export class Hub {
       : undefined;
     if (msg.resume !== undefined) {
       await this.#parking.get(msg.resume);
-      const old = this.registry.byToken(msg.resume);
+      const old = this.#registry.byToken(msg.resume);
       if (old) {
         // The access token was checked for `msg.name`: the session must be that name's.
         if (old.state !== 'closed' && old.pendingToken === undefined && old.name === msg.name) {
@@ -201,21 +143,9 @@ export class Hub {
       await this.#directory.releaseName(msg.name, this.#nodeId);
       return null;
     }
-    const token = newToken();
-    const sid = randomBytes(6).toString('hex');
-    const log = connLog.child({ sid, name: msg.name });
-    const session = new Session(
-      msg.name,
-      token,
-      conn,
-      log,
-      this.#metrics,
-      this.#queueLimits,
-      this.queueBudget,
-    );
-    session.authContext = authContext;
-    this.registry.add(session);
-    this.#metrics.sessions.inc();
+    const token = newResumeToken();
+    const session = this.#register(msg.name, token, conn, connLog, authContext);
+    const log = session.log;
     this.#welcome(session, version, false, msg.id);
     this.#scheduleIce(session);
     log.info({ version, resumed: false }, 'session started');
@@ -236,25 +166,37 @@ export class Hub {
     re: string | number | undefined,
     connLog: Logger,
   ): Session {
-    const sid = randomBytes(6).toString('hex');
-    const log = connLog.child({ sid, name: parked.name });
-    const session = new Session(
+    const session = this.#register(
       parked.name,
       parked.token,
       conn,
-      log,
-      this.#metrics,
-      this.#queueLimits,
-      this.queueBudget,
+      connLog,
+      parked.authContext,
+      parked.rooms,
     );
-    session.authContext = parked.authContext;
-    for (const room of parked.rooms) session.rooms.add(room);
-    this.registry.add(session);
-    this.#metrics.sessions.inc();
+    const log = session.log;
     this.#resumed(session, conn, version, re, parked.frames);
     this.#scheduleIce(session);
     log.info({ version, resumed: true, flushed: parked.frames.length, from: 'parked' }, 'session resumed');
     if (conn.closing) queueMicrotask(() => this.connectionLost(session));
+    return session;
+  }
+
+  /** A new local session on `conn` (fresh, or adopted with its rooms), registered and counted. */
+  #register(
+    name: string,
+    token: string,
+    conn: Connection,
+    connLog: Logger,
+    authContext: unknown,
+    rooms: readonly string[] = [],
+  ): Session {
+    const log = connLog.child({ sid: randomBytes(6).toString('hex'), name });
+    const session = new Session(name, token, conn, log, this.#metrics, this.#queueLimits, this.#queueBudget);
+    session.authContext = authContext;
+    for (const room of rooms) session.rooms.add(room);
+    this.#registry.add(session);
+    this.#metrics.sessions.inc();
     return session;
   }
 
@@ -265,8 +207,7 @@ export class Hub {
       previous.send(errorFrame('SESSION_REPLACED', 'the session was resumed on another connection').text);
       previous.closeFor('SESSION_REPLACED');
     }
-    clearTimeout(session.graceTimer);
-    session.graceTimer = undefined;
+    session.stopGrace();
     const queued = session.attach(conn);
     this.#resumed(session, conn, version, re, queued);
     this.#scheduleIce(session);
@@ -289,7 +230,7 @@ export class Hub {
     re: string | number | undefined,
     frames: readonly string[],
   ): void {
-    const next = newToken();
+    const next = newResumeToken();
     session.beginRotation(next);
     this.#metrics.resumes.inc();
     const welcome = this.#welcomeFrame(session, version, true, re, next);
@@ -306,7 +247,7 @@ export class Hub {
   #rotated(session: Session, conn: Connection, next: string, ok: boolean): void {
     const old = session.endRotation(next, ok && session.connection === conn);
     if (old === undefined) return;
-    this.registry.rekey(session, old);
+    this.#registry.rekey(session, old);
     this.#handoff
       ?.rotated(old, next, session.name)
       .catch((err: unknown) => session.log.warn({ err }, 'rotated token not shared'));
@@ -329,7 +270,7 @@ export class Hub {
       version,
       name: session.name,
       session: token,
-      iceServers: this.ice.forSession(session.name, iceClientOf(session), 'welcome').iceServers,
+      iceServers: this.#ice.forSession(session.name, iceClientOf(session), 'welcome').iceServers,
       heartbeatMs: this.#config.heartbeatMs,
       graceMs: Math.round(this.#config.graceS * 1000),
       resumed,
@@ -338,7 +279,7 @@ export class Hub {
       // which a room moves to the SFU, so apps need not guess them.
       roomLimits: {
         maxMembers: this.#config.maxPeersPerRoom,
-        ...(this.sfu ? { sfuThreshold: this.#config.sfuThreshold } : {}),
+        ...(this.#hasSfu ? { sfuThreshold: this.#config.sfuThreshold } : {}),
       },
     });
   }
@@ -348,24 +289,25 @@ export class Hub {
    * whose address had no TURN place left at `welcome` gets them this way once one is free.
    */
   #scheduleIce(session: Session): void {
-    clearTimeout(session.iceTimer);
-    if (!this.ice.refreshes) return;
+    if (!this.#ice.refreshes) {
+      session.stopIceRefresh();
+      return;
+    }
     const delay = Math.min(MAX_TIMER_MS, Math.round(this.#config.turnTtlS * 1000 * ICE_REFRESH_AT));
-    session.iceTimer = setTimeout(() => {
+    session.scheduleIceRefresh(delay, () => {
       if (session.state !== 'live') return;
-      const { iceServers, turn } = this.ice.forSession(session.name, iceClientOf(session), 'refresh');
+      const { iceServers, turn } = this.#ice.forSession(session.name, iceClientOf(session), 'refresh');
       session.send(frame({ type: 'ice.updated', iceServers }));
       session.log.debug({ turn }, 'ice servers refreshed');
       this.#scheduleIce(session);
-    }, delay);
-    session.iceTimer.unref();
+    });
   }
 
   /** The session's socket dropped: keep it for the grace period, then end it. */
   connectionLost(session: Session): void {
     if (session.state !== 'live') return;
     session.detach();
-    clearTimeout(session.iceTimer);
+    session.stopIceRefresh();
     const graceMs = Math.round(this.#config.graceS * 1000);
     session.log.info({ graceMs }, 'session detached');
     if (graceMs === 0) {
@@ -380,8 +322,7 @@ export class Hub {
   }
 
   #startGrace(session: Session, graceMs: number): void {
-    session.graceTimer = setTimeout(() => this.#endSoon(session, 'gone'), graceMs);
-    session.graceTimer.unref();
+    session.startGrace(graceMs, () => this.#endSoon(session, 'gone'));
   }
 
   /**
@@ -396,8 +337,8 @@ export class Hub {
         // The session leaves this node now, without ending: no peer is told anything.
         left = true;
         const frames = session.takeQueued();
-        this.registry.remove(session);
-        this.presence.forget(session);
+        this.#registry.remove(session);
+        this.#presence.forget(session);
         this.#metrics.sessions.dec();
         session.close();
         return frames;
@@ -430,29 +371,26 @@ export class Hub {
   async end(session: Session, how: EndHow): Promise<void> {
     if (session.state === 'closed') return;
     session.close();
-    this.registry.remove(session);
-    this.presence.forget(session);
+    this.#registry.remove(session);
+    this.#presence.forget(session);
     this.#metrics.sessions.dec();
-    await this.calls.endFor(session.name, how === 'bye' ? 'hangup' : 'peer_gone');
-    await this.rooms.leaveAll(session, how === 'bye' ? 'left' : 'gone');
+    await this.#calls.endFor(session.name, how === 'bye' ? 'hangup' : 'peer_gone');
+    await this.#rooms.leaveAll(session, how === 'bye' ? 'left' : 'gone');
     await this.#directory.releaseName(session.name, this.#nodeId);
     if (this.#handoff) await this.#handoff.ended(session.token).catch(() => {});
     session.log.info({ how }, 'session ended');
   }
 
   /**
-   * Ends every session (shutdown) and unregisters the node. With shared session storage the
-   * sessions are parked instead, so their clients resume on another node.
+   * Ends every session (shutdown). With shared session storage the sessions are parked instead,
+   * so their clients resume on another node.
    */
   async close(): Promise<void> {
-    this.calls.close();
     if (this.#handoff) {
-      for (const s of [...this.registry.values()]) if (s.state === 'live') this.connectionLost(s);
+      for (const s of [...this.#registry.values()]) if (s.state === 'live') this.connectionLost(s);
       await Promise.allSettled([...this.#parking.values()]);
     }
-    const sessions = [...this.registry.values()];
+    const sessions = [...this.#registry.values()];
     await Promise.allSettled(sessions.map((s) => this.end(s, 'gone')));
-    await this.sfu?.close();
-    await this.#directory.detachNode(this.#nodeId);
   }
 }

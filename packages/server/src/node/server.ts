@@ -1,35 +1,41 @@
 /**
- * Assembles one server node from a configuration: HTTP (static app, health, metrics, ICE), the
- * WebSocket transport, the hub with its services, and the directory. Everything is owned by the
- * returned `ParleyServer` and released by its idempotent `close()`, which drains first.
+ * The composition root: assembles one server node from a configuration — the directory, the
+ * services (node/services.ts), the session lifecycle, the node handlers the directory calls, HTTP
+ * (static app, health, metrics, ICE) and the WebSocket transport, whose connections each get a
+ * `ConnectionHandler`. Everything is owned by the returned `ParleyServer` and released by its
+ * idempotent `close()`, which drains first.
+ *
+ * May import: every layer below node, and the node's modules.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createAccessControl } from './auth/access-control.ts';
-import { createAddressMatcher, createClientIpResolver } from './auth/client-ip.ts';
-import { type CallStore, MemoryCallStore } from './calls/call-store.ts';
-import { RedisCallStore } from './calls/redis-call-store.ts';
-import type { Config } from './config.ts';
-import type { Directory } from './directory/directory.ts';
-import { MemoryDirectory } from './directory/memory.ts';
-import { RedisDirectory } from './directory/redis.ts';
-import { redisConnectionOptions } from './directory/redis-connection.ts';
-import { createHttpHandler, type Health } from './http/http-handler.ts';
-import { createMetricsAccess } from './http/metrics-access.ts';
-import { createLogger, type Logger } from './log.ts';
-import { Metrics } from './metrics.ts';
-import type { Authorizer } from './session/authorizer.ts';
-import { ConnectionHandler, type HandlerHooks } from './session/connection-handler.ts';
-import { Hub } from './session/hub.ts';
-import { StunServer } from './stun/stun-server.ts';
-import { createPublicHostResolver, selfStunUrl } from './stun/stun-url.ts';
-import { loadTls } from './tls/load-tls.ts';
-import { guardSockets } from './transport/socket-guard.ts';
-import { WsTransport } from './transport/ws-transport.ts';
-import { janusTurnDisabledReason, janusTurnKeyMatches, janusTurnReply } from './turn/janus-turn.ts';
-import { errorFrame, frame } from './wire/frames.ts';
+import { createAccessControl } from '../auth/access-control.ts';
+import type { Authorizer } from '../auth/authorizer.ts';
+import { createAddressMatcher, createClientIpResolver } from '../auth/client-ip.ts';
+import { type CallStore, MemoryCallStore } from '../calls/call-store.ts';
+import { RedisCallStore } from '../calls/redis-call-store.ts';
+import type { Config } from '../config/variables.ts';
+import type { Directory } from '../directory/directory.ts';
+import { MemoryDirectory } from '../directory/memory.ts';
+import { RedisDirectory } from '../directory/redis.ts';
+import { redisConnectionOptions } from '../directory/redis-connection.ts';
+import { createHttpHandler, type Health } from '../http/http-handler.ts';
+import { createMetricsAccess } from '../http/metrics-access.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { Metrics } from '../metrics.ts';
+import { StunServer } from '../stun/stun-server.ts';
+import { createPublicHostResolver, selfStunUrl } from '../stun/stun-url.ts';
+import { loadTls } from '../tls/load-tls.ts';
+import { guardSockets } from '../transport/socket-guard.ts';
+import { WsTransport } from '../transport/ws-transport.ts';
+import { janusTurnDisabledReason, janusTurnKeyMatches, janusTurnReply } from '../turn/janus-turn.ts';
+import { errorFrame, frame } from '../wire/frames.ts';
+import { ConnectionHandler, type HandlerContext, type HandlerHooks } from './connection-handler.ts';
+import { nodeHandlers } from './node-handlers.ts';
+import { createServices } from './services.ts';
+import { SessionLifecycle } from './session-lifecycle.ts';
 
 /** How long clients are told to wait before reconnecting after `server.draining`. */
 const RECONNECT_AFTER_DRAIN_MS = 1000;
@@ -144,7 +150,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   // The built-in STUN server (bound below, before HTTP, so the first welcome lists it).
   const stun = new StunServer(config, log.child({ component: 'stun' }), metrics);
   const publicHost = createPublicHostResolver(config.trustProxy);
-  const hub = new Hub({
+  const services = createServices({
     selfStun: (host) =>
       stun.status === 'running' ? selfStunUrl(host, stun.port!, config.stunPublicUrl) : undefined,
     config,
@@ -152,11 +158,27 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     metrics,
     directory,
     callStore,
+    authorizer,
+  });
+  const lifecycle = new SessionLifecycle({
+    config,
+    metrics,
+    directory,
     nodeId,
+    services,
     authorizer,
     handoff: redis,
   });
-  await hub.start();
+  // Registers this node with the directory (routing and presence), then starts the SFU links.
+  await directory.attachNode(nodeId, nodeHandlers({ services, lifecycle, metrics, log }));
+  services.sfu?.start();
+  /** Ends (or, with shared storage, parks) every session, then unregisters the node. */
+  const stopSessions = async () => {
+    services.calls.close();
+    await lifecycle.close();
+    await services.sfu?.close();
+    await directory.detachNode(nodeId);
+  };
 
   const startedAt = Date.now();
   let draining = false;
@@ -164,12 +186,12 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
 
   const health = async (): Promise<Health> => {
     const directoryOk = await directory.healthy().catch(() => false);
-    const sfu = hub.sfu?.status() ?? 'off';
+    const sfu = services.sfu?.status() ?? 'off';
     const ok = directoryOk && sfu !== 'unreachable';
     const h: Health = {
       status: draining ? 'draining' : ok ? 'ok' : 'degraded',
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
-      sessions: hub.registry.size,
+      sessions: services.registry.size,
       connections: transport?.connections.size ?? 0,
       directory: directoryOk ? 'ok' : 'unreachable',
     };
@@ -199,7 +221,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     // GET /ice: rate-limited per address, TURN credentials under the address's budget, and
     // with access tokens only for `Authorization: Bearer <token>` (everyone else: STUN only).
     ice: (req) =>
-      hub.ice.forSelfTest(
+      services.ice.forSelfTest(
         { ip: clientIp(req), host: publicHost(req) },
         async () => !access || (await access.iceAllowed(req.headers.authorization)),
       ),
@@ -244,6 +266,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   });
 
   let connSeq = 0;
+  const handlerContext: HandlerContext = { lifecycle, services, config, metrics, hooks: deps.hooks };
   const checkUpgrade = authorizer.upgrade?.bind(authorizer);
   transport = new WsTransport(
     http,
@@ -253,7 +276,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     (conn) => {
       const connLog = log.child({ cid: (++connSeq).toString(36) });
       if (connLog.isLevelEnabled('debug')) connLog.debug({ ip: conn.ip }, 'connection opened');
-      new ConnectionHandler(conn, hub, config, connLog, metrics, deps.hooks);
+      new ConnectionHandler(conn, handlerContext, connLog);
     },
   );
 
@@ -270,7 +293,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   } catch (err) {
     // Could not bind: release what was already set up before reporting.
     transport.close();
-    await hub.close();
+    await stopSessions();
     await stun.close();
     if (ownsDirectory) await directory.close();
     throw err;
@@ -306,7 +329,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       log.info({ connections: open.length, drainMs: config.drainMs }, 'draining');
       await t.waitForClose(config.drainMs);
       t.close();
-      await hub.close();
+      await stopSessions();
       await stun.close();
       if (ownsDirectory) await directory.close();
       await new Promise<void>((resolve) => {
