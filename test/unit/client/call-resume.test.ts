@@ -7,7 +7,9 @@ import { afterEach, describe, it } from 'node:test';
 import { ParleyClient } from '../../../packages/client/src/client.ts';
 import type { RTCPeerConnectionConstructor } from '../../../packages/client/src/peer/peer-session.ts';
 import { ExponentialBackoffPolicy } from '../../../packages/client/src/signaling/reconnect-policy.ts';
-import { FakePeerConnection, type FakeSocket, fakeWebSocket, until, welcome } from './fakes.ts';
+import { until } from '../../helpers/wait.ts';
+import { FakePeerConnection } from './fake-peer-connection.ts';
+import { type FakeSocket, fakeWebSocket, onFakes, welcome } from './fakes.ts';
 
 const clients: ParleyClient[] = [];
 afterEach(() => {
@@ -25,13 +27,13 @@ async function inCall() {
   });
   clients.push(client);
   const opened = client.open();
-  await until(() => ws.sockets[0]);
+  await until(() => ws.sockets[0], { ...onFakes, what: 'ws.sockets[0]' });
   const s = ws.sockets[0] as FakeSocket;
   s.accept();
   s.push(welcome({ re: s.last('hello')?.id }));
   await opened;
   const pending = client.call('bob', { media: false });
-  await until(() => s.last('call.invite'));
+  await until(() => s.last('call.invite'), { ...onFakes, what: 's.last("call.invite")' });
   s.push({ type: 'call.ringing', re: s.last('call.invite')?.id, call: 'c1', to: 'bob' });
   const call = await pending;
   s.push({ type: 'call.accepted', call: 'c1', peer: 'bob' });
@@ -44,11 +46,11 @@ describe('ParleyClient › call.resume', () => {
     const lost: string[] = [];
     call.peer!.signalingLost = (reason) => lost.push(reason ?? '');
     s.drop(1006);
-    await until(() => sockets[1], 'reconnect');
+    await until(() => sockets[1], { ...onFakes, what: 'reconnect' });
     const s2 = sockets[1] as FakeSocket;
     s2.accept();
     s2.push(welcome({ re: s2.last('hello')?.id, resumed: false }));
-    await until(() => s2.last('call.resume'), 'call.resume sent');
+    await until(() => s2.last('call.resume'), { ...onFakes, what: 'call.resume sent' });
     const claim = s2.last('call.resume');
     assert.equal(claim?.call, 'c1');
     assert.equal(claim?.peer, 'bob');
@@ -60,7 +62,7 @@ describe('ParleyClient › call.resume', () => {
   it('sends no claim after a resumed session (the server kept the call)', async () => {
     const { s, sockets } = await inCall();
     s.drop(1006);
-    await until(() => sockets[1], 'reconnect');
+    await until(() => sockets[1], { ...onFakes, what: 'reconnect' });
     const s2 = sockets[1] as FakeSocket;
     s2.accept();
     s2.push(welcome({ re: s2.last('hello')?.id, resumed: true }));
