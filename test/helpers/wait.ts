@@ -17,7 +17,8 @@ export interface UntilOptions<T> {
   explain?: () => unknown;
 }
 
-type Truthy<T> = Exclude<T, null | undefined | false | 0 | ''>;
+/** What a truthy value can be: `until` never returns the falsy values it skips. */
+export type Truthy<T> = Exclude<T, null | undefined | false | 0 | ''>;
 
 /**
  * Calls `cond` until it gives a value `accept` takes (any truthy value by default), pausing

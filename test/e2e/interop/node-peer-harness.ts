@@ -71,21 +71,6 @@ export function pseudoRandomBytes(length: number, seed: number): Uint8Array<Arra
 
 export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-/** Bounded polling for a condition; returns its truthy value or throws with the last one seen. */
-export async function until<T>(
-  fn: () => T | Promise<T>,
-  { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {},
-): Promise<Exclude<T, null | undefined | false | 0 | ''>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  do {
-    last = await fn();
-    if (last) return last as Exclude<T, null | undefined | false | 0 | ''>;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  } while (Date.now() < deadline);
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
-
 /** The SDK in Node on the CLI's stack: room chat and files, no media. */
 export class NodePeer {
   readonly client: ParleyClient;

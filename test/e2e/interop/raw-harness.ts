@@ -13,6 +13,7 @@ import {
   writePage,
 } from '../../helpers/browser.ts';
 import type { TestPage } from '../../helpers/browsers.ts';
+import { until } from '../../helpers/wait.ts';
 import type { InboundReport, PeerState, RawSignal, Timeline } from './pages/raw-peer.ts';
 
 export type { InboundReport, PeerState, RawSignal, Timeline };
@@ -66,16 +67,16 @@ export async function relayUntil(
   done: () => Promise<boolean>,
   { timeoutMs = 15_000, intervalMs = 20, what = 'condition' } = {},
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const fromA = await a.evaluate(() => window.rawPeer.drain());
-    if (fromA.length > 0) await b.evaluate((s) => window.rawPeer.receive(s), fromA);
-    const fromB = await b.evaluate(() => window.rawPeer.drain());
-    if (fromB.length > 0) await a.evaluate((s) => window.rawPeer.receive(s), fromB);
-    if (await done()) return;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`relay between ${a.label} and ${b.label} timed out after ${timeoutMs} ms: ${what}`);
+  await until(
+    async () => {
+      const fromA = await a.evaluate(() => window.rawPeer.drain());
+      if (fromA.length > 0) await b.evaluate((s) => window.rawPeer.receive(s), fromA);
+      const fromB = await b.evaluate(() => window.rawPeer.drain());
+      if (fromB.length > 0) await a.evaluate((s) => window.rawPeer.receive(s), fromB);
+      return done();
+    },
+    { what: `${what} (relaying between ${a.label} and ${b.label})`, timeoutMs, intervalMs },
+  );
 }
 
 /** The page's peer connection state. */

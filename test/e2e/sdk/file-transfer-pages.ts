@@ -17,6 +17,7 @@ import {
   tracePage,
   writePage,
 } from '../../helpers/browser.ts';
+import { until } from '../../helpers/wait.ts';
 
 /**
  * Without camera permission Chromium hides host addresses behind mDNS names; the pages here
@@ -83,14 +84,11 @@ export async function pollWith<A, T>(
   arg: A,
   { timeoutMs = 15_000, intervalMs = 100, what = 'condition' } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = (await page.evaluate(fn as Parameters<Page['evaluate']>[0], arg as never)) as T;
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+  return until(() => page.evaluate(fn as Parameters<Page['evaluate']>[0], arg as never) as Promise<T>, {
+    what,
+    timeoutMs,
+    intervalMs,
+  });
 }
 
 /**

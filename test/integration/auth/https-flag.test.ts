@@ -23,7 +23,7 @@ function run(args: string[], env: Record<string, string>): ChildProcess {
 }
 
 /** Collects output until `done(stdout, stderr)` is true, or fails after `timeoutMs`. */
-function until(child: ChildProcess, done: (out: string, err: string) => boolean, timeoutMs = 30_000) {
+function outputUntil(child: ChildProcess, done: (out: string, err: string) => boolean, timeoutMs = 30_000) {
   return new Promise<{ out: string; err: string }>((resolve, reject) => {
     let out = '';
     let err = '';
@@ -64,7 +64,7 @@ describe('npm start -- --https', () => {
   it('serves HTTPS with a certificate for localhost and the LAN, and prints the URLs to open, LAN first', async () => {
     const child = run(['--https'], { PARLEY_HOST: '0.0.0.0', PARLEY_DRAIN_MS: '100' });
     children.push(child);
-    const { out, err } = await until(
+    const { out, err } = await outputUntil(
       child,
       (o, e) => e.includes('browsers ask once') && o.includes('"msg":"listening"'),
     );
@@ -100,7 +100,7 @@ describe('npm start -- --https', () => {
   it('exits 2 with a usage line on an unknown flag', async () => {
     const child = run(['--htps'], {});
     children.push(child);
-    const { err } = await until(child, () => false);
+    const { err } = await outputUntil(child, () => false);
     assert.equal(child.exitCode, 2);
     assert.match(err, /usage: npm start/);
   });

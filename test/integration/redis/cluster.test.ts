@@ -9,8 +9,9 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRedis, type TestRedis } from '../../helpers/redis.ts';
 import { shareRoom } from '../../helpers/relate.ts';
+import { until } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
-import { type ParleyNode, startNode, stopAllNodes, until } from './parley-node.ts';
+import { type ParleyNode, startNode, stopAllNodes } from './parley-node.ts';
 
 describe('Redis cluster of three nodes', () => {
   let redis: TestRedis;
@@ -146,7 +147,7 @@ describe('Redis cluster of three nodes', () => {
     a.ws.terminate();
     await a.closed;
     // Parked once node 1 noticed the drop; everything b sends from now on waits in Redis.
-    await until(async () => (await n1.health()).sessions === 0, 'node 1 parks the session');
+    await until(async () => (await n1.health()).sessions === 0, { what: 'node 1 parks the session' });
     for (let i = 0; i < 30; i++) b.send({ type: 'signal', to: 'mv-a', data: { i } });
     b.send({ type: 'room.message', room: 'move', data: 'queued' });
     b.send({ type: 'ping', id: 'sync' });
@@ -187,7 +188,7 @@ describe('Redis cluster of three nodes', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
     })();
-    await until(() => sent > 300, 'streaming started');
+    await until(() => sent > 300, { what: 'streaming started' });
     a.ws.terminate();
     await a.closed;
     const before = a.frames.filter((f) => f.type === 'signal').map((f) => (f as { data: number }).data);
@@ -197,8 +198,7 @@ describe('Redis cluster of three nodes', () => {
     await streaming;
     await until(
       () => a2.frames.some((f) => f.type === 'signal' && (f as { data: number }).data === total - 1),
-      'the last signal arrives on node 2',
-      10_000,
+      { what: 'the last signal arrives on node 2', timeoutMs: 10_000 },
     );
     assert.deepEqual(
       b.frames.filter((f) => f.type === 'error'),

@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { startRedis, stopAllRedis } from '../../helpers/redis.ts';
+import { until } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
-import { startNode, stopAllNodes, until } from './parley-node.ts';
+import { startNode, stopAllNodes } from './parley-node.ts';
 
 /**
  * PARLEY_NODE_TTL_S used below. A dead node is noticed within TTL + one sweep interval (TTL/3);
@@ -206,7 +207,7 @@ describe('Redis cluster failures', () => {
     await a2.next('room.joined');
 
     await redis.stop();
-    await until(async () => (await n1.health()).status === 'degraded', 'node 1 reports degraded');
+    await until(async () => (await n1.health()).status === 'degraded', { what: 'node 1 reports degraded' });
     const h = await n2.health();
     assert.equal(h.status, 'degraded');
     assert.equal(h.directory, 'unreachable');
@@ -219,16 +220,21 @@ describe('Redis cluster failures', () => {
     assert.equal(err.re, 'x');
 
     await redis.restart();
-    await until(async () => (await n1.health()).status === 'ok', 'node 1 healthy again', 10_000);
-    await until(async () => (await n2.health()).status === 'ok', 'node 2 healthy again', 10_000);
+    await until(async () => (await n1.health()).status === 'ok', {
+      what: 'node 1 healthy again',
+      timeoutMs: 10_000,
+    });
+    await until(async () => (await n2.health()).status === 'ok', {
+      what: 'node 2 healthy again',
+      timeoutMs: 10_000,
+    });
     // Names and rooms are registered again by the nodes' heartbeats: cross-node signals flow.
     await until(
       async () => {
         a.send({ type: 'signal', to: 'rr-b', data: 'probe' });
         return (await b.next('signal', { timeoutMs: 250 }).catch(() => undefined)) !== undefined;
       },
-      'cross-node signal after the restart',
-      10_000,
+      { what: 'cross-node signal after the restart', timeoutMs: 10_000 },
     );
     b.send({ type: 'signal', to: 'rr-a', data: 'hello again' });
     assert.equal((await a.next('signal')).data, 'hello again');

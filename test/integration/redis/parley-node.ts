@@ -126,16 +126,3 @@ export async function stopAllNodes(): Promise<void> {
   running.clear();
   await Promise.all(all.map((n) => n.kill()));
 }
-
-/** Polls `cond` every 20 ms until it holds or `timeoutMs` passes (then throws `what`). */
-export async function until(
-  cond: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

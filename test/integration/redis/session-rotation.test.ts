@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { startRedis, type TestRedis } from '../../helpers/redis.ts';
+import { until } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
-import { type ParleyNode, startNode, stopAllNodes, until } from './parley-node.ts';
+import { type ParleyNode, startNode, stopAllNodes } from './parley-node.ts';
 
 const MiB = 1024 * 1024;
 
@@ -29,7 +30,7 @@ async function sync(c: TestClient): Promise<void> {
 async function parkOn(node: ParleyNode, c: TestClient, sessions: number): Promise<void> {
   c.ws.terminate();
   await c.closed;
-  await until(async () => (await node.health()).sessions === sessions, 'the session is parked');
+  await until(async () => (await node.health()).sessions === sessions, { what: 'the session is parked' });
 }
 
 describe('Redis › resume token rotation and parked byte budgets', () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { JanusClient, JanusError, type JanusHandle } from '../../../packages/server/src/sfu/janus-client.ts';
 import { startJanus, type TestJanus } from '../../helpers/janus.ts';
-import { until as waitUntil } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 
 describe('JanusClient', () => {
   let janus: TestJanus;
@@ -79,8 +79,9 @@ describe('JanusClient', () => {
     pub.on((e) => events.push(e));
     const destroyed = await admin.message({ request: 'destroy', room, secret: 'room-secret' });
     assert.equal(destroyed.data.videoroom, 'destroyed');
-    await until(() =>
-      events.some((e) => (e as { data?: { videoroom?: string } }).data?.videoroom === 'destroyed'),
+    await until(
+      () => events.some((e) => (e as { data?: { videoroom?: string } }).data?.videoroom === 'destroyed'),
+      { what: 'the publisher to hear the room destroyed', timeoutMs: 10_000 },
     );
     assert.equal((await admin.message({ request: 'exists', room })).data.exists, false);
   });
@@ -133,12 +134,10 @@ describe('JanusClient', () => {
       reason = err;
     });
     await janus.restart();
-    await until(() => reason !== undefined);
+    await until(() => reason !== undefined, { what: 'the handle to report why it ended', timeoutMs: 10_000 });
     assert.equal(reason?.kind, 'closed');
     assert.ok(c.closed);
     // And the restarted Janus serves a new client.
     await (await connect()).createSession();
   });
 });
-
-const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 10_000) => waitUntil(cond, timeoutMs, 20);

@@ -103,7 +103,10 @@ describe('SFU abuse (real Janus)', () => {
   /** A server on the test Janus (each test its own: parked sessions stay members for a while). */
   async function sfuServer(env: Record<string, string>): Promise<ParleyServer> {
     const s = await startServer({ ...janusEnv(janus), ...FAST, ...env });
-    await until(async () => (await s.health()).sfu === 'ok', 15_000);
+    await until(async () => (await s.health()).sfu === 'ok', {
+      what: 'the server to reach Janus',
+      timeoutMs: 15_000,
+    });
     return s;
   }
 
@@ -412,7 +415,7 @@ describe('SFU abuse (real Janus)', () => {
       await once(ws, 'open');
       const send = (f: unknown) => ws.send(JSON.stringify(f));
       send({ type: 'hello', id: 'h', versions: ['1'], name });
-      await until(() => frames.some((f) => (f as { type: string }).type === 'welcome'));
+      await until(() => frames.some((f) => (f as { type: string }).type === 'welcome'), { what: 'welcome' });
       return { frames, send, close: () => ws.close() };
     }
     const dropped = async () => {
@@ -487,7 +490,10 @@ describe('SFU abuse (real Janus)', () => {
         candidate: { candidate: cand(host, trickled.port), sdpMid: '0', sdpMLineIndex: 0 },
       });
       assert.equal((await reply(m, 't')).type, 'ack');
-      await until(() => trickled.received() > 0 && described.received() > 0, 10_000);
+      await until(() => trickled.received() > 0 && described.received() > 0, {
+        what: 'both forwarded to Janus',
+        timeoutMs: 10_000,
+      });
     } finally {
       trickled.close();
       described.close();

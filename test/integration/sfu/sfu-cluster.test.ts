@@ -17,7 +17,7 @@ import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
 import { startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { freePort, startRedis, stopAllRedis, type TestRedis } from '../../helpers/redis.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { until as waitUntil } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
 const apiSecret = randomBytes(18).toString('base64url');
@@ -46,7 +46,11 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
       PARLEY_SFU_SHRINK_DELAY_S: String(SHRINK_S),
     };
     nodes = [await startServer(env), await startServer(env)];
-    await until(async () => (await Promise.all(nodes.map((n) => n.health()))).every((h) => h.sfu === 'ok'));
+    await until(async () => (await Promise.all(nodes.map((n) => n.health()))).every((h) => h.sfu === 'ok'), {
+      what: 'every node to reach Janus',
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    });
   });
   afterEach(closeAllClients);
   after(async () => {
@@ -197,7 +201,11 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
       PARLEY_JANUS_ADMIN_KEY: adminKey,
     });
     // Its pass over the rooms once j1 is up moves the down room (the last one in order) ...
-    await until(async () => (await dir.sfuPlacement(`z-down-${seq}`))?.janus === j1.wsUrl);
+    await until(async () => (await dir.sfuPlacement(`z-down-${seq}`))?.janus === j1.wsUrl, {
+      what: `z-down-${seq} placed on the first Janus`,
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    });
     // ... and has left the one on the instance it never reached where it was.
     assert.deepEqual(await dir.sfuPlacement(`a-unreached-${seq}`), {
       janus: unreached,
@@ -257,7 +265,11 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
       );
       // The born room emptied: no placement, and no Janus room left behind.
       assert.equal(await nodes[0].directory.sfuPlacement(bornRoom), undefined);
-      await until(async () => (await janusParticipants(janusOf, bornRoom)) === undefined);
+      await until(async () => (await janusParticipants(janusOf, bornRoom)) === undefined, {
+        what: 'the room gone from Janus',
+        timeoutMs: 20_000,
+        intervalMs: 50,
+      });
     } finally {
       await dying.close();
     }
@@ -266,7 +278,11 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
   it('SFU cluster › new rooms go to the least loaded Janus; a killed Janus’s rooms move to the other, members re-publish there', async () => {
     // Rooms of earlier tests are gone (their clients closed, no grace): both instances idle.
     const dir = nodes[0].directory;
-    await until(async () => (await dir.sfuRooms()).length === 0);
+    await until(async () => (await dir.sfuRooms()).length === 0, {
+      what: 'no SFU rooms left in the directory',
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    });
     const rooms: { room: string; clients: TestClient[] }[] = [];
     const placements: string[] = [];
     for (const size of [6, 5, 5]) {
@@ -306,7 +322,11 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
       assert.equal((await dir.sfuPlacement(room))?.janus, survivor.wsUrl);
     }
     console.log(`# rooms moved off the killed Janus: members told ${Date.now() - killedAt} ms after SIGKILL`);
-    await until(async () => (await nodes[0].health()).sfu === 'unreachable');
+    await until(async () => (await nodes[0].health()).sfu === 'unreachable', {
+      what: 'node 0 to report its Janus unreachable',
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    });
     // /metrics: the instance gauges, and every SFU room now counted on the survivor.
     const metrics = await (await fetch(`${nodes[0].url}/metrics`)).text();
     assert.match(metrics, new RegExp(`^parley_sfu_instance_up\\{janus="${victim.wsUrl}"\\} 0$`, 'm'));
@@ -336,10 +356,12 @@ describe('SFU cluster (two nodes on one Redis, two real Janus)', () => {
     assert.deepEqual((await p2.c.next('signal')).data, { hello: 1 });
 
     await victim.restart();
-    await until(async () => (await Promise.all(nodes.map((n) => n.health()))).every((h) => h.sfu === 'ok'));
+    await until(async () => (await Promise.all(nodes.map((n) => n.health()))).every((h) => h.sfu === 'ok'), {
+      what: 'every node to reach Janus',
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    });
     // Nothing moves back by itself: the moved rooms stay where they are.
     for (const { room } of moved) assert.equal((await dir.sfuPlacement(room))?.janus, survivor.wsUrl);
   });
 });
-
-const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 20_000) => waitUntil(cond, timeoutMs, 50);

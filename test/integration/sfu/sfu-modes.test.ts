@@ -14,7 +14,7 @@ import { roomIdFor } from '../../../packages/server/src/sfu/sfu-rooms.ts';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { until as waitUntil } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
 const SHRINK_S = 1;
@@ -37,7 +37,11 @@ describe('SFU room modes (real Janus)', () => {
       ...janusEnv(janus),
       PARLEY_SFU_SHRINK_DELAY_S: String(SHRINK_S),
     });
-    await until(async () => (await server.health()).sfu === 'ok' && (await shrinking.health()).sfu === 'ok');
+    await until(async () => (await server.health()).sfu === 'ok' && (await shrinking.health()).sfu === 'ok', {
+      what: 'both servers to reach Janus',
+      timeoutMs: 15_000,
+      intervalMs: 50,
+    });
   });
   afterEach(closeAllClients);
   after(async () => {
@@ -209,5 +213,3 @@ async function janusRoomExists(janus: TestJanus, room: string): Promise<boolean>
     client.close();
   }
 }
-
-const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 15_000) => waitUntil(cond, timeoutMs, 50);

@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { type BlankMediaPage, type BlankMediaWindow, openBlankMediaPage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { poll } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, replyTo, type TestClient } from '../../helpers/ws-client.ts';
 
 type W = { pub: RTCPeerConnection; sub?: RTCPeerConnection; screen?: RTCRtpTransceiver };
@@ -114,7 +114,12 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
     const first = await sub.next('sfu.offer', { timeoutMs: 10_000 });
     await answer(sub, room, first, 'a1');
     const camMid = first.streams.find((s) => s.source === 'camera')!.mid;
-    await poll(framesByMid, (f) => (f[camMid] ?? 0) > 10, 15_000);
+    await until(framesByMid, {
+      what: '(f[camMid] ?? 0) > 10',
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      accept: (f) => (f[camMid] ?? 0) > 10,
+    });
 
     // The presenter starts sharing a "screen" (a painted canvas) on its live connection.
     const again = await localSdp(`(async () => {
@@ -160,11 +165,12 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
     const screenMid = withScreen.streams.at(-1)!.mid;
     const beforeAnswer = await framesByMid();
     await answer(sub, room, withScreen, 'a2');
-    const both = await poll(
-      framesByMid,
-      (f) => (f[screenMid] ?? 0) > 10 && (f[camMid] ?? 0) > beforeAnswer[camMid]! + 10,
-      15_000,
-    );
+    const both = await until(framesByMid, {
+      what: '(f[screenMid] ?? 0) > 10 && (f[camMid] ?? 0) > beforeAnswer[camMid]! + 10',
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      accept: (f) => (f[screenMid] ?? 0) > 10 && (f[camMid] ?? 0) > beforeAnswer[camMid]! + 10,
+    });
     console.log(
       `# refresh: camera ${beforeAnswer[camMid]} -> ${both[camMid]} frames, screen ${both[screenMid]}`,
     );
@@ -193,7 +199,12 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
     assert.equal((await replyTo(sub, 'e1')).type, 'ack');
     await new Promise((r) => setTimeout(r, 500));
     const later = await framesByMid();
-    await poll(framesByMid, (f) => (f[camMid] ?? 0) > later[camMid]! + 10, 15_000);
+    await until(framesByMid, {
+      what: '(f[camMid] ?? 0) > later[camMid]! + 10',
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      accept: (f) => (f[camMid] ?? 0) > later[camMid]! + 10,
+    });
     const last = await framesByMid();
     assert.ok(
       last[screenMid]! - later[screenMid]! <= 2,

@@ -11,7 +11,7 @@ import type { ParleyServer } from '@parley/server';
 import { fakePublisherOffer } from '../../helpers/fake-sdp.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { until as waitUntil } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
 describe('SFU rooms (real Janus)', () => {
@@ -24,7 +24,11 @@ describe('SFU rooms (real Janus)', () => {
     server = await startServer({
       ...janusEnv(janus),
     });
-    await until(async () => (await server.health()).sfu === 'ok');
+    await until(async () => (await server.health()).sfu === 'ok', {
+      what: 'the server to reach Janus',
+      timeoutMs: 15_000,
+      intervalMs: 50,
+    });
   });
   afterEach(closeAllClients);
   after(async () => {
@@ -194,7 +198,11 @@ describe('SFU rooms (real Janus)', () => {
       const e = await c.next('error', { timeoutMs: 10_000 });
       assert.equal(e.code, 'SFU_UNAVAILABLE');
     }
-    await until(async () => (await server.health()).status === 'degraded');
+    await until(async () => (await server.health()).status === 'degraded', {
+      what: 'the server to report degraded',
+      timeoutMs: 15_000,
+      intervalMs: 50,
+    });
     assert.equal((await server.health()).sfu, 'unreachable');
     a.send({
       type: 'sfu.publish',
@@ -247,5 +255,3 @@ describe('SFU rooms without Janus', () => {
     assert.equal((await server.health()).sfu, undefined);
   });
 });
-
-const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 15_000) => waitUntil(cond, timeoutMs, 50);
