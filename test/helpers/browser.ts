@@ -95,6 +95,44 @@ export async function bundlePages(entries: Record<string, string>, outdir?: stri
   return dir;
 }
 
+/** A folder of bundled pages and the server that serves it. */
+export interface PageSite<S extends { url: string; close(): Promise<unknown> }> {
+  readonly server: S;
+  readonly dir: string;
+  /** The URL of the page bundled from entry `name`. */
+  page(name: string): string;
+  /** Stops the server and removes the folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Bundles `entries` as pages (`bundlePages`) and serves the folder with `serve`: `serveStatic`,
+ * or a Parley server started with PARLEY_WEB_DIR set to it. The folder is removed with the
+ * server, or at once if `serve` fails.
+ */
+export async function servePages<S extends { url: string; close(): Promise<unknown> }>(
+  entries: Record<string, string>,
+  serve: (dir: string) => Promise<S>,
+): Promise<PageSite<S>> {
+  const dir = await bundlePages(entries);
+  let server: S;
+  try {
+    server = await serve(dir);
+  } catch (err) {
+    removeDir(dir);
+    throw err;
+  }
+  return {
+    server,
+    dir,
+    page: (name) => `${server.url}/${name}.html`,
+    async close() {
+      await server.close();
+      removeDir(dir);
+    },
+  };
+}
+
 /** Writes a file into a served folder (test pages next to their bundles). */
 export function writePage(dir: string, name: string, html: string): void {
   writeFileSync(join(dir, name), html);

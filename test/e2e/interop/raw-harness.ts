@@ -5,13 +5,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import {
-  bundleForBrowser,
-  removeDir,
-  type StaticServer,
-  serveStatic,
-  writePage,
-} from '../../helpers/browser.ts';
+import { servePages, serveStatic } from '../../helpers/browser.ts';
 import type { TestPage } from '../../helpers/browsers.ts';
 import { until } from '../../helpers/wait.ts';
 import type { InboundReport, PeerState, RawSignal, Timeline } from './pages/raw-peer.ts';
@@ -28,26 +22,8 @@ export interface RawSite {
 
 /** Bundles the raw-peer page script and serves it on 127.0.0.1 at a free port. */
 export async function startRawSite(): Promise<RawSite> {
-  const dir = await bundleForBrowser({ 'raw-peer': RAW_PEER_SOURCE });
-  writePage(
-    dir,
-    'raw.html',
-    '<!doctype html><meta charset="utf-8"><title>raw peer</title><script type="module" src="raw-peer.js"></script>',
-  );
-  let server: StaticServer;
-  try {
-    server = await serveStatic(dir);
-  } catch (err) {
-    removeDir(dir);
-    throw err;
-  }
-  return {
-    pageUrl: `${server.url}/raw.html`,
-    async close() {
-      await server.close();
-      removeDir(dir);
-    },
-  };
+  const site = await servePages({ 'raw-peer': RAW_PEER_SOURCE }, serveStatic);
+  return { pageUrl: site.page('raw-peer'), close: site.close };
 }
 
 /** Waits until the page's module script has installed `window.rawPeer`, then resets it. */
