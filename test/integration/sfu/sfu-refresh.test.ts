@@ -7,43 +7,24 @@
  * for both connections, plain WebSocket clients for signaling.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ServerMessageOf } from '@parley/protocol';
-import type { ParleyServer } from '@parley/server';
-import type { Page } from 'playwright-core';
-import { type BlankMediaPage, type BlankMediaWindow, openBlankMediaPage } from '../../helpers/browser.ts';
-import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
-import { startServer, stopAllServers } from '../../helpers/server.ts';
+import type { BlankMediaWindow } from '../../helpers/browser.ts';
+import { feedListed, useSfuPage } from '../../helpers/sfu-page.ts';
 import { until } from '../../helpers/wait.ts';
-import { closeAllClients, connectClient, replyTo, type TestClient } from '../../helpers/ws-client.ts';
+import { connectClient, replyTo, type TestClient } from '../../helpers/ws-client.ts';
 
 type W = { pub: RTCPeerConnection; sub?: RTCPeerConnection; screen?: RTCRtpTransceiver };
 
 describe('SFU refresh of a member whose streams changed (real Janus, real Chromium)', () => {
-  let janus: TestJanus;
-  let server: ParleyServer;
-  let blank: BlankMediaPage;
-  let page: Page;
-
-  before(async () => {
-    janus = await startJanus();
-    server = await startServer(janusEnv(janus));
-    blank = await openBlankMediaPage('refresh', '<canvas width="320" height="240"></canvas>');
-    page = blank.page;
-  });
-  after(async () => {
-    await closeAllClients();
-    await blank?.close();
-    await stopAllServers();
-    await janus?.close();
-  });
+  const rig = useSfuPage('refresh', { body: '<canvas width="320" height="240"></canvas>' });
 
   /** Gathers `pc`'s description completely (no trickle in this test). */
-  const localSdp = (script: string) => page.evaluate(script) as Promise<string>;
+  const localSdp = (script: string) => rig.page.evaluate(script) as Promise<string>;
 
   /** Frames decoded per subscriber mid. */
   const framesByMid = () =>
-    page.evaluate(async () => {
+    rig.page.evaluate(async () => {
       const out: Record<string, number> = {};
       const pc = (window as unknown as { w: W }).w.sub!;
       for (const s of (await pc.getStats()).values())
@@ -52,7 +33,7 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
     });
 
   async function answer(sub: TestClient, room: string, offer: ServerMessageOf<'sfu.offer'>, id: string) {
-    const sdp = await page.evaluate(async (offerSdp) => {
+    const sdp = await rig.page.evaluate(async (offerSdp) => {
       const g = (window as unknown as { w: W }).w;
       g.sub ??= new RTCPeerConnection();
       const pc = g.sub;
@@ -66,16 +47,16 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
   }
 
   it('SFU › refresh adds a screen share started on a live publisher alone: the camera keeps its mid and never stops; a stopped screen changes nothing', async (t) => {
-    if (!janus.iceAddress) {
+    if (!rig.janus.iceAddress) {
       t.skip('no non-loopback address for ICE on this machine');
       return;
     }
     const room = 'refresh';
-    const pub = await connectClient(server.wsUrl);
+    const pub = await connectClient(rig.server.wsUrl);
     await pub.hello('presenter');
     pub.send({ type: 'room.join', room, mode: 'sfu' });
     await pub.next('room.joined');
-    const sub = await connectClient(server.wsUrl);
+    const sub = await connectClient(rig.server.wsUrl);
     await sub.hello('viewer');
     sub.send({ type: 'room.join', room });
     await sub.next('room.joined');
@@ -102,14 +83,11 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
       sources: [...sources],
     });
     const published = await pub.next('sfu.published', { timeoutMs: 10_000 });
-    await page.evaluate(
+    await rig.page.evaluate(
       (sdp) => (window as unknown as { w: W }).w.pub.setRemoteDescription({ type: 'answer', sdp }),
       published.description.sdp,
     );
-    for (;;) {
-      const feeds = await sub.next('sfu.feeds', { timeoutMs: 15_000 });
-      if (feeds.feeds.some((f) => f.name === 'presenter')) break;
-    }
+    await feedListed(sub, 'presenter');
     sub.send({ type: 'sfu.subscribe', id: 's1', room, feeds: ['presenter'] });
     const first = await sub.next('sfu.offer', { timeoutMs: 10_000 });
     await answer(sub, room, first, 'a1');
@@ -138,7 +116,7 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
       sources: [...sources, { mid: '2', source: 'screen' }],
     });
     const republished = await pub.next('sfu.published', { timeoutMs: 10_000 });
-    await page.evaluate(
+    await rig.page.evaluate(
       (sdp) => (window as unknown as { w: W }).w.pub.setRemoteDescription({ type: 'answer', sdp }),
       republished.description.sdp,
     );
@@ -191,7 +169,7 @@ describe('SFU refresh of a member whose streams changed (real Janus, real Chromi
       sources: [...sources],
     });
     const republished2 = await pub.next('sfu.published', { timeoutMs: 10_000 });
-    await page.evaluate(
+    await rig.page.evaluate(
       (sdp) => (window as unknown as { w: W }).w.pub.setRemoteDescription({ type: 'answer', sdp }),
       republished2.description.sdp,
     );

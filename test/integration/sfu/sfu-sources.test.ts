@@ -7,56 +7,32 @@
  * does WebRTC here; signaling is plain WebSocket clients driven by the test.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { ServerMessageOf } from '@parley/protocol';
-import type { ParleyServer } from '@parley/server';
-import type { Page } from 'playwright-core';
-import {
-  type BlankMediaPage,
-  type BlankMediaWindow,
-  openBlankMediaPage,
-  pollPage,
-} from '../../helpers/browser.ts';
-import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
-import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { closeAllClients, connectClient, replyTo } from '../../helpers/ws-client.ts';
+import { type BlankMediaWindow, pollPage } from '../../helpers/browser.ts';
+import { feedListed, useSfuPage } from '../../helpers/sfu-page.ts';
+import { connectClient, replyTo } from '../../helpers/ws-client.ts';
 
 describe('SFU sources (real Janus, real Chromium publisher)', () => {
-  let janus: TestJanus;
-  let server: ParleyServer;
-  let blank: BlankMediaPage;
-  let page: Page;
-
-  before(async () => {
-    janus = await startJanus();
-    server = await startServer(janusEnv(janus));
-    blank = await openBlankMediaPage('publisher', '<canvas width="320" height="240"></canvas>');
-    page = blank.page;
-  });
-  after(async () => {
-    await closeAllClients();
-    await blank?.close();
-    await stopAllServers();
-    await janus?.close();
-  });
+  const rig = useSfuPage('publisher', { body: '<canvas width="320" height="240"></canvas>' });
 
   it('SFU › sources given at publish come back as source on the subscriber’s streams; unknown mids are ignored', async (t) => {
-    if (!janus.iceAddress) {
+    if (!rig.janus.iceAddress) {
       t.skip('no non-loopback address for ICE on this machine');
       return;
     }
     const room = 'sources';
-    const pub = await connectClient(server.wsUrl);
+    const pub = await connectClient(rig.server.wsUrl);
     await pub.hello('presenter');
     pub.send({ type: 'room.join', room, mode: 'sfu' });
     assert.equal((await pub.next('room.joined')).mode, 'sfu');
-    const sub = await connectClient(server.wsUrl);
+    const sub = await connectClient(rig.server.wsUrl);
     await sub.hello('viewer');
     sub.send({ type: 'room.join', room });
     assert.equal((await sub.next('room.joined')).mode, 'sfu');
 
     // Microphone, camera and a "screen" (a painted canvas), each on its own sendonly m-line.
-    const offer = await page.evaluate(async () => {
+    const offer = await rig.page.evaluate(async () => {
       const pc = new RTCPeerConnection();
       (window as unknown as { pc: RTCPeerConnection }).pc = pc;
       const media = await navigator.mediaDevices.getUserMedia({
@@ -92,16 +68,13 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
       ],
     });
     const answer = await pub.next('sfu.published', { timeoutMs: 10_000 });
-    await page.evaluate(
+    await rig.page.evaluate(
       (sdp) =>
         (window as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription({ type: 'answer', sdp }),
       answer.description.sdp,
     );
     // The presenter's media is up once Janus lists it: everyone hears of the feed.
-    for (;;) {
-      const feeds = await sub.next('sfu.feeds', { timeoutMs: 15_000 });
-      if (feeds.feeds.some((f) => f.name === 'presenter')) break;
-    }
+    await feedListed(sub, 'presenter');
     console.log(`# publish to feed announced: ${Date.now() - started} ms`);
 
     sub.send({ type: 'sfu.subscribe', id: 'sub', room, feeds: ['presenter'] });
@@ -121,7 +94,7 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
       assert.match(subOffer.description.sdp, new RegExp(`a=mid:${s.mid}\\r?\\n`));
 
     // A renegotiation (configure) may relabel: the canvas becomes the camera, the camera the screen.
-    const again = await page.evaluate(async () => {
+    const again = await rig.page.evaluate(async () => {
       const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
       await pc.setLocalDescription(await pc.createOffer());
       return pc.localDescription!.sdp;
@@ -138,12 +111,12 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
       ],
     });
     const answer2 = await pub.next('sfu.published', { timeoutMs: 10_000 });
-    await page.evaluate(
+    await rig.page.evaluate(
       (sdp) =>
         (window as unknown as { pc: RTCPeerConnection }).pc.setRemoteDescription({ type: 'answer', sdp }),
       answer2.description.sdp,
     );
-    const late = await connectClient(server.wsUrl);
+    const late = await connectClient(rig.server.wsUrl);
     await late.hello('latecomer');
     late.send({ type: 'room.join', room });
     await late.next('room.joined');
@@ -162,22 +135,22 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
     );
   });
   it('SFU › a subscriber connection closed by the client is hung up by Janus; the next sfu.subscribe for the same feeds gets a fresh offer and media again; a publisher publishes afresh after closing', async (t) => {
-    if (!janus.iceAddress) {
+    if (!rig.janus.iceAddress) {
       t.skip('no non-loopback address for ICE on this machine');
       return;
     }
     const room = 'restart';
-    const speaker = await connectClient(server.wsUrl);
+    const speaker = await connectClient(rig.server.wsUrl);
     await speaker.hello('speaker');
     speaker.send({ type: 'room.join', room, mode: 'sfu' });
     await speaker.next('room.joined');
-    const watcher = await connectClient(server.wsUrl);
+    const watcher = await connectClient(rig.server.wsUrl);
     await watcher.hello('watcher');
     watcher.send({ type: 'room.join', room });
     await watcher.next('room.joined');
 
     type W = { pub: RTCPeerConnection; sub?: RTCPeerConnection };
-    const offer = await page.evaluate(async () => {
+    const offer = await rig.page.evaluate(async () => {
       const pc = new RTCPeerConnection();
       (window as unknown as { w: W }).w = { pub: pc };
       const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
@@ -188,18 +161,15 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
     });
     speaker.send({ type: 'sfu.publish', room, description: { type: 'offer', sdp: offer } });
     const published = await speaker.next('sfu.published', { timeoutMs: 10_000 });
-    await page.evaluate(
+    await rig.page.evaluate(
       (sdp) => (window as unknown as { w: W }).w.pub.setRemoteDescription({ type: 'answer', sdp }),
       published.description.sdp,
     );
-    for (;;) {
-      const feeds = await watcher.next('sfu.feeds', { timeoutMs: 15_000 });
-      if (feeds.feeds.some((f) => f.name === 'speaker')) break;
-    }
+    await feedListed(watcher, 'speaker');
 
     /** Answers an sfu.offer with a fresh subscriber connection in the page; resolves its answer. */
     const answerIn = (sdp: string) =>
-      page.evaluate(async (offerSdp) => {
+      rig.page.evaluate(async (offerSdp) => {
         const w = (window as unknown as { w: W }).w;
         const pc = new RTCPeerConnection();
         w.sub = pc;
@@ -210,7 +180,7 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
       }, sdp);
     const framesDecoded = () =>
       pollPage(
-        page,
+        rig.page,
         async () => {
           const pc = (window as unknown as { w: W }).w.sub!;
           let frames = 0;
@@ -235,7 +205,7 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
     await framesDecoded();
 
     // The client drops its subscriber connection (as the SDK does to restart it) and asks again.
-    await page.evaluate(() => (window as unknown as { w: W }).w.sub!.close());
+    await rig.page.evaluate(() => (window as unknown as { w: W }).w.sub!.close());
     const closedAt = Date.now();
     let attempts = 0;
     let again: ServerMessageOf<'sfu.offer'> | undefined;
@@ -263,7 +233,7 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
 
     // A restart announced by the client (`restart: true`, as the SDK sends when its subscriber's
     // ICE failed) gets a fresh offer at once, before Janus noticed anything about the old one.
-    const stale = await page.evaluate(() => {
+    const stale = await rig.page.evaluate(() => {
       const w = window as unknown as { w: W; stale?: RTCPeerConnection };
       w.stale = w.w.sub;
       return w.w.sub!.connectionState;
@@ -283,15 +253,15 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
     });
     assert.equal((await watcher.next('ack', { timeoutMs: 10_000 })).re, 'a3');
     console.log(`# frames decoded after a restart: ${await framesDecoded()}`);
-    await page.evaluate(() => (window as unknown as { stale: RTCPeerConnection }).stale.close());
+    await rig.page.evaluate(() => (window as unknown as { stale: RTCPeerConnection }).stale.close());
 
     // The publisher drops its connection too: its feed goes away; publishing again brings it back.
-    await page.evaluate(() => (window as unknown as { w: W }).w.pub.close());
+    await rig.page.evaluate(() => (window as unknown as { w: W }).w.pub.close());
     for (;;) {
       const feeds = await watcher.next('sfu.feeds', { timeoutMs: 15_000 });
       if (!feeds.feeds.some((f) => f.name === 'speaker')) break;
     }
-    const offer2 = await page.evaluate(async () => {
+    const offer2 = await rig.page.evaluate(async () => {
       const pc = new RTCPeerConnection();
       (window as unknown as { w: W }).w.pub = pc;
       const media = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
@@ -303,13 +273,10 @@ describe('SFU sources (real Janus, real Chromium publisher)', () => {
     speaker.send({ type: 'sfu.publish', id: 'p2', room, description: { type: 'offer', sdp: offer2 } });
     const republished = await replyTo(speaker, 'p2');
     assert.equal(republished.type, 'sfu.published', JSON.stringify(republished));
-    await page.evaluate(
+    await rig.page.evaluate(
       (sdp) => (window as unknown as { w: W }).w.pub.setRemoteDescription({ type: 'answer', sdp }),
       (republished as ServerMessageOf<'sfu.published'>).description.sdp,
     );
-    for (;;) {
-      const feeds = await watcher.next('sfu.feeds', { timeoutMs: 15_000 });
-      if (feeds.feeds.some((f) => f.name === 'speaker')) break;
-    }
+    await feedListed(watcher, 'speaker');
   });
 });

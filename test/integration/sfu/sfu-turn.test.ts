@@ -35,6 +35,7 @@ import {
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { freePort } from '../../helpers/redis.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
+import { feedListed, type SfuPageRig, startSfuPage } from '../../helpers/sfu-page.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
 
 const TURN_KEY = 'janus-turn-key-for-the-test-0123456789';
@@ -162,9 +163,9 @@ for (const variant of VARIANTS)
   describe(`Janus through coturn, ${variant.name} (real coturn, real Janus, real Chromium)`, () => {
     const lan = lanIPv4Addresses()[0];
     let coturn: CoturnHandle;
+    let rig: SfuPageRig | undefined;
     let janus: TestJanus;
     let server: ParleyServer;
-    let blank: BlankMediaPage;
     let page: Page;
     /** Requests Janus made to /janus/turn, with the status each got. */
     const turnRequests: number[] = [];
@@ -173,29 +174,24 @@ for (const variant of VARIANTS)
       if (!lan) return;
       coturn = await startCoturn({ config: (ctx) => coturnOnLan(ctx, lan, variant.denyJanusHost) });
       const port = await freePort();
-      janus = await startJanus({
-        turnRestApi: { url: `http://127.0.0.1:${port}/janus/turn`, key: TURN_KEY },
+      rig = await startSfuPage('relay', {
+        janus: { turnRestApi: { url: `http://127.0.0.1:${port}/janus/turn`, key: TURN_KEY } },
+        env: {
+          PARLEY_PORT: String(port),
+          // Janus's libnice reaches no TURN server on 127.0.0.1 from its ICE address (measured: the
+          // allocation times out), so coturn listens on the machine's address as well.
+          PARLEY_TURN_URLS: `turn:${lan}:${coturn.port}?transport=udp`,
+          PARLEY_TURN_SECRET: coturn.secret,
+          PARLEY_JANUS_TURN_KEY: TURN_KEY,
+        },
       });
-      server = await startServer({
-        PARLEY_PORT: String(port),
-        ...janusEnv(janus),
-        // Janus's libnice reaches no TURN server on 127.0.0.1 from its ICE address (measured: the
-        // allocation times out), so coturn listens on the machine's address as well.
-        PARLEY_TURN_URLS: `turn:${lan}:${coturn.port}?transport=udp`,
-        PARLEY_TURN_SECRET: coturn.secret,
-        PARLEY_JANUS_TURN_KEY: TURN_KEY,
-      });
+      ({ janus, server, page } = rig);
       server.httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
         if (req.url?.startsWith('/janus/turn')) res.on('finish', () => turnRequests.push(res.statusCode));
       });
-      blank = await openBlankMediaPage('relay');
-      page = blank.page;
     });
     after(async () => {
-      await closeAllClients();
-      await blank?.close();
-      await stopAllServers();
-      await janus?.close();
+      await rig?.close();
       await coturn?.close();
     });
 
@@ -258,10 +254,7 @@ for (const variant of VARIANTS)
         (sdp) => (window as unknown as { w: W }).w.pub!.setRemoteDescription({ type: 'answer', sdp }),
         published.description.sdp,
       );
-      for (;;) {
-        const feeds = await sub.next('sfu.feeds', { timeoutMs: 15_000 });
-        if (feeds.feeds.some((f) => f.name === 'presenter')) break;
-      }
+      await feedListed(sub, 'presenter');
       console.log(`# relay-only publish to feed announced: ${Date.now() - started} ms`);
 
       sub.send({ type: 'sfu.subscribe', id: 'sub', room, feeds: ['presenter'] });
