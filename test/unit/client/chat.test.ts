@@ -18,8 +18,8 @@ describe('chat channel messages', () => {
       { type: 'typing', active: true },
     ]) {
       const r = decodeChat(JSON.stringify(msg));
-      assert.equal(r.ok, true, JSON.stringify(r));
-      if (r.ok) assert.deepEqual(r.msg, msg);
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.deepEqual(r.msg, msg);
     }
   });
 
@@ -41,15 +41,15 @@ describe('chat channel messages', () => {
   for (const [what, msg, code] of bad) {
     it(`refuses ${what} with ${code}`, () => {
       const r = decodeChat(JSON.stringify(msg));
-      assert.equal(r.ok, false);
-      if (!r.ok) assert.equal(r.code, code);
+      assert.ok(!r.ok, JSON.stringify(r));
+      assert.equal(r.code, code);
     });
   }
 
   it('refuses oversized and non-JSON frames without throwing', () => {
     const r = decodeChat('x'.repeat(CHAT_LIMITS.maxMessageBytes + 1));
-    assert.equal(r.ok, false);
-    if (!r.ok) assert.equal(r.code, 'TOO_LARGE');
+    assert.ok(!r.ok, JSON.stringify(r));
+    assert.equal(r.code, 'TOO_LARGE');
     // Multi-byte text under the character count but over the byte limit.
     const wide = JSON.stringify({
       type: 'app',
@@ -58,10 +58,10 @@ describe('chat channel messages', () => {
     });
     assert.ok(wide.length < CHAT_LIMITS.maxMessageBytes);
     const w = decodeChat(wide);
-    assert.equal(w.ok, false);
-    if (!w.ok) assert.equal(w.code, 'TOO_LARGE');
+    assert.ok(!w.ok, JSON.stringify(w));
+    assert.equal(w.code, 'TOO_LARGE');
     const n = decodeChat('{"type":');
-    assert.equal(n.ok, false);
-    if (!n.ok) assert.equal(n.code, 'BAD_JSON');
+    assert.ok(!n.ok, JSON.stringify(n));
+    assert.equal(n.code, 'BAD_JSON');
   });
 });

@@ -22,8 +22,8 @@ describe('file-transfer control messages', () => {
       { type: 'file.cancel', id: 'abc_123', code: 'HASH_MISMATCH', reason: 'bad' },
     ]) {
       const r = decodeFileSenderMessage(JSON.stringify(msg));
-      assert.equal(r.ok, true, JSON.stringify(r));
-      if (r.ok) assert.deepEqual(r.msg, msg);
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.deepEqual(r.msg, msg);
     }
   });
 
@@ -42,11 +42,11 @@ describe('file-transfer control messages', () => {
 
   it('keeps the two directions apart: a receiver message is UNKNOWN_TYPE to a receiver', () => {
     const r = decodeFileSenderMessage(JSON.stringify({ type: 'file.accept', id: 'x', offset: 0 }));
-    assert.equal(r.ok, false);
-    if (!r.ok) assert.equal(r.code, 'UNKNOWN_TYPE');
+    assert.ok(!r.ok, JSON.stringify(r));
+    assert.equal(r.code, 'UNKNOWN_TYPE');
     const s = decodeFileReceiverMessage(JSON.stringify(offer));
-    assert.equal(s.ok, false);
-    if (!s.ok) assert.equal(s.code, 'UNKNOWN_TYPE');
+    assert.ok(!s.ok, JSON.stringify(s));
+    assert.equal(s.code, 'UNKNOWN_TYPE');
   });
 
   const bad: Array<[string, unknown, string]> = [
@@ -73,23 +73,23 @@ describe('file-transfer control messages', () => {
   for (const [what, msg, code] of bad) {
     it(`refuses ${what} with ${code}`, () => {
       const r = decodeFileSenderMessage(JSON.stringify(msg));
-      assert.equal(r.ok, false);
-      if (!r.ok) assert.equal(r.code, code);
+      assert.ok(!r.ok, JSON.stringify(r));
+      assert.equal(r.code, code);
     });
   }
 
   it('refuses non-JSON and oversized frames without throwing', () => {
     const r1 = decodeFileSenderMessage('{not json');
-    assert.equal(r1.ok, false);
-    if (!r1.ok) assert.equal(r1.code, 'BAD_JSON');
+    assert.ok(!r1.ok, JSON.stringify(r1));
+    assert.equal(r1.code, 'BAD_JSON');
     const r2 = decodeFileSenderMessage(
       JSON.stringify({ ...offer, mime: 'x'.repeat(FILE_LIMITS.maxControlBytes) }),
     );
-    assert.equal(r2.ok, false);
-    if (!r2.ok) assert.equal(r2.code, 'TOO_LARGE');
+    assert.ok(!r2.ok, JSON.stringify(r2));
+    assert.equal(r2.code, 'TOO_LARGE');
     const r3 = decodeFileReceiverMessage(new Uint8Array([0xff, 0xfe]));
-    assert.equal(r3.ok, false);
-    if (!r3.ok) assert.equal(r3.code, 'BAD_JSON');
+    assert.ok(!r3.ok, JSON.stringify(r3));
+    assert.equal(r3.code, 'BAD_JSON');
   });
 
   it('maps labels to transfer ids and back, refusing labels that are not file channels', () => {

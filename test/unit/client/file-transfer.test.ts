@@ -7,6 +7,7 @@ import {
   type FileTransferError,
   FileTransfers,
   type IncomingTransfer,
+  type TransferProgress,
 } from '../../../packages/client/src/features/file-transfer.ts';
 import { until } from '../../helpers/wait.ts';
 import { type FakeDataChannel, fakePair } from './fake-peer-connection.ts';
@@ -283,21 +284,35 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
     const { sender, offers } = setup({ ...opts, progressIntervalMs: 5 } as typeof opts);
     const data = randomBytes(3 * 1024 * 1024);
     const out = sender.send(bytesSource(data, 'x'));
-    const sent: number[] = [];
-    out.on('progress', (p) => sent.push(p.bytes));
+    // Collected in the listeners, asserted once the transfer is over (a listener that throws
+    // would only fail the test through the emitter's rethrow).
+    const sent: TransferProgress[] = [];
+    out.on('progress', (p) => sent.push({ ...p }));
     await until(() => offers.length === 1, { what: 'offer', intervalMs: 5 });
-    const got: number[] = [];
-    offers[0]!.on('progress', (p) => {
-      got.push(p.bytes);
-      assert.equal(p.total, data.length);
-      assert.ok(p.rateBytesPerSec >= 0);
-    });
+    const got: TransferProgress[] = [];
+    offers[0]!.on('progress', (p) => got.push({ ...p }));
     offers[0]!.accept();
     await Promise.all([out.finished, offers[0]!.finished]);
-    for (const series of [sent, got]) {
-      assert.ok(series.length >= 1);
-      for (let i = 1; i < series.length; i++) assert.ok(series[i]! >= series[i - 1]!);
-      assert.equal(series.at(-1), data.length);
+    for (const [side, series] of [
+      ['sender', sent],
+      ['receiver', got],
+    ] as const) {
+      assert.ok(series.length >= 1, side);
+      for (let i = 1; i < series.length; i++) assert.ok(series[i]!.bytes >= series[i - 1]!.bytes, side);
+      assert.equal(series.at(-1)!.bytes, data.length, side);
+      for (const p of series) {
+        assert.equal(p.total, data.length, side);
+        assert.ok(p.rateBytesPerSec >= 0, side);
+        // ETA: the bytes left at the current rate (ms), unknown (null) while the rate is 0.
+        const left = p.total - p.bytes;
+        if (left === 0) assert.equal(p.etaMs, 0, side);
+        else if (p.rateBytesPerSec === 0) assert.equal(p.etaMs, null, side);
+        else
+          assert.ok(
+            Math.abs(p.etaMs! - (left * 1000) / p.rateBytesPerSec) <= 1,
+            `${side}: ${JSON.stringify(p)}`,
+          );
+      }
     }
   });
 });
