@@ -2,37 +2,13 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { LIMITS } from '@parley/protocol';
 import type { Call } from '../../../packages/client/src/call.ts';
-import { ParleyClient } from '../../../packages/client/src/client.ts';
-import type { RTCPeerConnectionConstructor } from '../../../packages/client/src/peer/peer-session.ts';
-import { ExponentialBackoffPolicy } from '../../../packages/client/src/signaling/reconnect-policy.ts';
 import { until } from '../../helpers/wait.ts';
-import { FakePeerConnection } from './fake-peer-connection.ts';
-import { type FakeSocket, fakeWebSocket, onFakes, welcome } from './fakes.ts';
+import type { FakePeerConnection } from './fake-peer-connection.ts';
+import { closeClients, type FakeSocket, onFakes, openClient, welcome } from './fakes.ts';
 
-const URL = 'ws://parley.test/ws';
-const clients: ParleyClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
+afterEach(closeClients);
 
-async function start() {
-  const ws = fakeWebSocket();
-  const client = new ParleyClient(URL, {
-    name: 'alice',
-    WebSocket: ws.WebSocket,
-    RTCPeerConnection: FakePeerConnection as unknown as RTCPeerConnectionConstructor,
-    storage: null,
-    reconnectPolicy: new ExponentialBackoffPolicy({ initialDelayMs: 1, jitter: 0 }),
-  });
-  clients.push(client);
-  const opened = client.open();
-  await until(() => ws.sockets[0], { ...onFakes, what: 'ws.sockets[0]' });
-  const s = ws.sockets[0] as FakeSocket;
-  s.accept();
-  s.push(welcome({ re: s.last('hello')?.id }));
-  await opened;
-  return { client, s, sockets: ws.sockets };
-}
+const start = () => openClient();
 
 const signalsTo = (s: FakeSocket, to: string) =>
   s.sent.filter((f) => f.type === 'signal' && f.to === to).map((f) => f.data as Record<string, unknown>);
@@ -314,21 +290,7 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
   });
 
   it('ice.updated keeps the rest of the RTCConfiguration (setConfiguration)', async () => {
-    const ws = fakeWebSocket();
-    const client = new ParleyClient(URL, {
-      name: 'alice',
-      WebSocket: ws.WebSocket,
-      RTCPeerConnection: FakePeerConnection as unknown as RTCPeerConnectionConstructor,
-      storage: null,
-      rtcConfiguration: { iceTransportPolicy: 'relay' },
-    });
-    clients.push(client);
-    const opened = client.open();
-    await until(() => ws.sockets[0], { ...onFakes, what: 'ws.sockets[0]' });
-    const s = ws.sockets[0] as FakeSocket;
-    s.accept();
-    s.push(welcome({ re: s.last('hello')?.id }));
-    await opened;
+    const { client, s } = await openClient({ rtcConfiguration: { iceTransportPolicy: 'relay' } });
     const joining = client.join('standup', { media: false });
     await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
     s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob'] });

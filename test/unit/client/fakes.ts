@@ -5,8 +5,13 @@
  * Chromium by the e2e suite.
  */
 
+import { type ConnectOptions, ParleyClient } from '../../../packages/client/src/client.ts';
+import type { RTCPeerConnectionConstructor } from '../../../packages/client/src/peer/peer-session.ts';
+import { ExponentialBackoffPolicy } from '../../../packages/client/src/signaling/reconnect-policy.ts';
 import type { WebSocketLike } from '../../../packages/client/src/signaling/signaling-client.ts';
 import { checkClientFrame, checkServerFrame } from '../../helpers/frame-checks.ts';
+import { until } from '../../helpers/wait.ts';
+import { FakePeerConnection } from './fake-peer-connection.ts';
 
 /** A WebSocket whose server side is driven by the test. */
 export class FakeSocket implements WebSocketLike {
@@ -104,3 +109,37 @@ export function tick(ms = 0): Promise<void> {
  * in this process and settles in a few ms, so check every 1 ms and give up after 2 s.
  */
 export const onFakes = { timeoutMs: 2_000, intervalMs: 1 } as const;
+
+const openClients: ParleyClient[] = [];
+
+/**
+ * A ParleyClient as alice on a fake WebSocket and FakePeerConnection, no storage, reconnecting
+ * after 1 ms; opened: its first socket accepted and welcomed. `over` replaces any option. Close
+ * it (and every other) with `closeClients()` after each test.
+ */
+export async function openClient(
+  over: Partial<ConnectOptions> = {},
+): Promise<{ client: ParleyClient; s: FakeSocket; sockets: FakeSocket[] }> {
+  const ws = fakeWebSocket();
+  const client = new ParleyClient('ws://parley.test/ws', {
+    name: 'alice',
+    WebSocket: ws.WebSocket,
+    RTCPeerConnection: FakePeerConnection as unknown as RTCPeerConnectionConstructor,
+    storage: null,
+    reconnectPolicy: new ExponentialBackoffPolicy({ initialDelayMs: 1, jitter: 0 }),
+    ...over,
+  });
+  openClients.push(client);
+  const opened = client.open();
+  await until(() => ws.sockets[0], { ...onFakes, what: 'the first socket' });
+  const s = ws.sockets[0] as FakeSocket;
+  s.accept();
+  s.push(welcome({ re: s.last('hello')?.id }));
+  await opened;
+  return { client, s, sockets: ws.sockets };
+}
+
+/** Closes every client `openClient` made (call it in `afterEach`). */
+export function closeClients(): void {
+  for (const c of openClients.splice(0)) c.close();
+}
