@@ -11,7 +11,7 @@ import type { ParleyServer } from '@parley/server';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { until } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
-import { startNode } from '../redis/parley-node.ts';
+import { startNode } from './redis/parley-node.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
