@@ -22,8 +22,9 @@
  */
 
 import { availableParallelism, loadavg } from 'node:os';
-import { NodePeer, type PageFile, startRoomSite, until } from '../../test/e2e/interop/node-peer-harness.ts';
+import { NodePeer, type PageFile, startRoomSite } from '../../test/e2e/interop/node-peer-harness.ts';
 import { BrowserSet, type TestPage } from '../../test/helpers/browsers.ts';
+import { until } from '../../test/helpers/wait.ts';
 
 type Stack = 'chromium' | 'firefox' | 'node';
 const PAIRINGS: readonly (readonly [Stack, Stack])[] = [
@@ -139,6 +140,7 @@ async function run(
       const sent = await from.sendFile(to.name, fileBytes, seed);
       const got = await until(async () => (await to.received()).find((f) => f.name === sent.name), {
         timeoutMs: 60_000,
+        intervalMs: 50,
         what: `file received by ${to.name}`,
       });
       if (sent.state !== 'completed' || got.state !== 'completed' || got.pageSha256 !== sent.pageSha256) {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { build } from 'esbuild';
 import { type Browser, type BrowserContext, chromium, type LaunchOptions, type Page } from 'playwright-core';
+import { until } from './wait.ts';
 
 export const CHROMIUM_PATH = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -92,6 +93,44 @@ export async function bundlePages(entries: Record<string, string>, outdir?: stri
     );
   }
   return dir;
+}
+
+/** A folder of bundled pages and the server that serves it. */
+export interface PageSite<S extends { url: string; close(): Promise<unknown> }> {
+  readonly server: S;
+  readonly dir: string;
+  /** The URL of the page bundled from entry `name`. */
+  page(name: string): string;
+  /** Stops the server and removes the folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Bundles `entries` as pages (`bundlePages`) and serves the folder with `serve`: `serveStatic`,
+ * or a Parley server started with PARLEY_WEB_DIR set to it. The folder is removed with the
+ * server, or at once if `serve` fails.
+ */
+export async function servePages<S extends { url: string; close(): Promise<unknown> }>(
+  entries: Record<string, string>,
+  serve: (dir: string) => Promise<S>,
+): Promise<PageSite<S>> {
+  const dir = await bundlePages(entries);
+  let server: S;
+  try {
+    server = await serve(dir);
+  } catch (err) {
+    removeDir(dir);
+    throw err;
+  }
+  return {
+    server,
+    dir,
+    page: (name) => `${server.url}/${name}.html`,
+    async close() {
+      await server.close();
+      removeDir(dir);
+    },
+  };
 }
 
 /** Writes a file into a served folder (test pages next to their bundles). */
@@ -206,12 +245,5 @@ export async function pollPage<T>(
   fn: () => Promise<T> | T,
   { timeoutMs = 15_000, intervalMs = 200, what = 'condition' } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await page.evaluate(fn);
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+  return until(() => page.evaluate(fn) as Promise<T>, { what, timeoutMs, intervalMs });
 }

@@ -22,6 +22,7 @@ import type { Browser as PwBrowser, BrowserContext as PwContext, Page as PwPage 
 import type { Browser as PpBrowser, Page as PpPage } from 'puppeteer-core';
 import { launchChromium } from './browser.ts';
 import { launchFirefox } from './firefox.ts';
+import { type Truthy, until } from './wait.ts';
 
 /** The browsers the interop suite can drive. */
 export const BrowserKind = { chromium: 'chromium', firefox: 'firefox' } as const;
@@ -34,9 +35,6 @@ export type Pairing = readonly [BrowserKind, BrowserKind];
 export function pairingName(pairing: Pairing): string {
   return `${pairing[0]}↔${pairing[1]}`;
 }
-
-/** What a truthy poll result can be: `waitFor` never returns the falsy values it skips. */
-export type Truthy<T> = Exclude<T, null | undefined | false | 0 | ''>;
 
 /** A function run inside the page. It must be self-contained: it is serialized as source text. */
 export type PageFn<A, R> = (arg: A) => R | Promise<R>;
@@ -201,16 +199,11 @@ export class BrowserSet {
       evaluate: <R, A>(fn: PageFn<A, R>, arg?: A) => run(fn as PageFn<unknown, unknown>, arg) as Promise<R>,
       async waitFor<R, A>(fn: PageFn<A, R>, options: WaitOptions<A> = {}): Promise<Truthy<R>> {
         const { timeoutMs = 15_000, intervalMs = 100, what = 'condition', arg } = options;
-        const deadline = Date.now() + timeoutMs;
-        let last: R | undefined;
-        do {
-          last = (await run(fn as PageFn<unknown, unknown>, arg)) as R;
-          if (last) return last as Truthy<R>;
-          await new Promise((r) => setTimeout(r, intervalMs));
-        } while (Date.now() < deadline);
-        throw new Error(
-          `[${label}] timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`,
-        );
+        return until(() => run(fn as PageFn<unknown, unknown>, arg) as Promise<R>, {
+          what: `${what} in ${label}`,
+          timeoutMs,
+          intervalMs,
+        });
       },
       async close() {
         if (closed) return;

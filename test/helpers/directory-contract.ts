@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Directory, NodeHandlers } from '@parley/server';
+import { until } from './wait.ts';
 
 type Made = Directory & { close?(): Promise<void> };
 
@@ -33,14 +34,6 @@ function recorder(): Recorder {
     },
   };
   return r;
-}
-
-async function eventually(cond: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** Registers the directory contract suite for the backend `make` creates (fresh per test). */
@@ -213,7 +206,11 @@ export function directoryContract(name: string, make: () => Promise<Made>): void
       n2.local.add('carol');
       await dir.claimName('carol', 'n2');
       assert.equal(await dir.deliver('carol', '{"type":"signal"}'), true);
-      await eventually(() => n2.delivered.length === 1);
+      await until(() => n2.delivered.length === 1, {
+        what: 'delivery on the second node',
+        timeoutMs: 2_000,
+        intervalMs: 5,
+      });
       assert.deepEqual(n2.delivered, [['carol', '{"type":"signal"}']]);
       assert.deepEqual(n1.delivered, []);
       assert.equal(await dir.deliver('nobody', '{}'), false);
@@ -225,7 +222,11 @@ export function directoryContract(name: string, make: () => Promise<Made>): void
       n.local.add('dan');
       await dir.claimName('dan', 'n');
       for (let i = 0; i < 100; i++) await dir.deliver('dan', String(i));
-      await eventually(() => n.delivered.length === 100);
+      await until(() => n.delivered.length === 100, {
+        what: 'all 100 delivered',
+        timeoutMs: 2_000,
+        intervalMs: 5,
+      });
       assert.deepEqual(
         n.delivered.map(([, f]) => f),
         Array.from({ length: 100 }, (_, i) => String(i)),
@@ -240,7 +241,11 @@ export function directoryContract(name: string, make: () => Promise<Made>): void
       await dir.claimName('erin', 'n1');
       await dir.releaseName('erin', 'n1');
       for (const n of [n1, n2]) {
-        await eventually(() => n.presenceEvents.length === 2);
+        await until(() => n.presenceEvents.length === 2, {
+          what: 'two presence events',
+          timeoutMs: 2_000,
+          intervalMs: 5,
+        });
         assert.deepEqual(n.presenceEvents, [
           ['erin', true],
           ['erin', false],

@@ -17,7 +17,7 @@ import {
 } from '@parley/client';
 import { WebSocket } from 'ws';
 import { NodeRTCPeerConnection } from '../../../packages/cli/src/webrtc/index.ts';
-import { bundleForBrowser, removeDir, writePage } from '../../helpers/browser.ts';
+import { servePages } from '../../helpers/browser.ts';
 import { startServer } from '../../helpers/server.ts';
 import type { MemberReport, PageFile } from './pages/room-peer.ts';
 
@@ -34,26 +34,10 @@ export interface RoomSite {
 
 /** Bundles the room page and starts a Parley server (127.0.0.1, free port) that serves it. */
 export async function startRoomSite(env: Record<string, string> = {}): Promise<RoomSite> {
-  const dir = await bundleForBrowser({ 'room-peer': ROOM_PEER_SOURCE });
-  writePage(
-    dir,
-    'room.html',
-    '<!doctype html><meta charset="utf-8"><title>room peer</title><script type="module" src="room-peer.js"></script>',
+  const site = await servePages({ 'room-peer': ROOM_PEER_SOURCE }, (dir) =>
+    startServer({ PARLEY_WEB_DIR: dir, ...env }),
   );
-  try {
-    const server = await startServer({ PARLEY_WEB_DIR: dir, ...env });
-    return {
-      pageUrl: `${server.url}/room.html`,
-      wsUrl: server.wsUrl,
-      async close() {
-        await server.close();
-        removeDir(dir);
-      },
-    };
-  } catch (err) {
-    removeDir(dir);
-    throw err;
-  }
+  return { pageUrl: site.page('room-peer'), wsUrl: site.server.wsUrl, close: site.close };
 }
 
 /** The same seeded bytes as the room page's generator (xorshift32). */
@@ -70,21 +54,6 @@ export function pseudoRandomBytes(length: number, seed: number): Uint8Array<Arra
 }
 
 export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-/** Bounded polling for a condition; returns its truthy value or throws with the last one seen. */
-export async function until<T>(
-  fn: () => T | Promise<T>,
-  { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {},
-): Promise<Exclude<T, null | undefined | false | 0 | ''>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  do {
-    last = await fn();
-    if (last) return last as Exclude<T, null | undefined | false | 0 | ''>;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  } while (Date.now() < deadline);
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
 
 /** The SDK in Node on the CLI's stack: room chat and files, no media. */
 export class NodePeer {

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { BrowserSet, type TestPage } from '../../helpers/browsers.ts';
-import { NodePeer, type RoomSite, startRoomSite, until } from './node-peer-harness.ts';
+import { until } from '../../helpers/wait.ts';
+import { NodePeer, type RoomSite, startRoomSite } from './node-peer-harness.ts';
 
 // Browsers and the Node peer (the SDK on the CLI's node-datachannel stack) in one room through
 // the real Parley server: media between the browsers read from getStats(), room chat and files
@@ -89,7 +90,7 @@ describe('interop through Parley: chromium, firefox and the Node peer', () => {
       await until(
         () =>
           nodePeer.room !== null && [...nodePeer.room.peers.values()].every((p) => p.chat?.state === 'open'),
-        { what: 'Node chat channels open' },
+        { what: 'Node chat channels open', timeoutMs: 15_000, intervalMs: 50 },
       );
       assert.equal(nodePeer.room?.peers.size, 2);
 
@@ -113,6 +114,8 @@ describe('interop through Parley: chromium, firefox and the Node peer', () => {
       }
       const got = await until(() => nodePeer.chats.length >= 2 && nodePeer.chats, {
         what: 'Node: two chat lines',
+        timeoutMs: 15_000,
+        intervalMs: 50,
       });
       assert.deepEqual([...got].sort(), [...expect.node].sort(), 'node');
 
@@ -153,6 +156,8 @@ describe('interop through Parley: chromium, firefox and the Node peer', () => {
     });
     await until(() => node.room?.peers.get(names.firefox)?.pc.connectionState === 'connected', {
       what: 'Node connected to firefox',
+      timeoutMs: 15_000,
+      intervalMs: 50,
     });
 
     const size = 3 * 1024 * 1024;
@@ -160,7 +165,11 @@ describe('interop through Parley: chromium, firefox and the Node peer', () => {
       firefox.evaluate(([to, bytes]) => window.roomPeer.sendFile(to, bytes, 11), [names.node, size] as const),
       node.sendFile(names.firefox, size, 12),
     ]);
-    const gotByNode = await until(() => node.received[0], { timeoutMs: 30_000, what: 'Node: file received' });
+    const gotByNode = await until(() => node.received[0], {
+      what: 'Node: file received',
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
     const [gotByFirefox] = await firefox.waitFor(
       () => window.roomPeer.receivedFiles().length > 0 && window.roomPeer.receivedFiles(),
       { timeoutMs: 30_000, what: 'firefox: file received' },

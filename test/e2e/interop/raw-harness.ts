@@ -5,14 +5,9 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import {
-  bundleForBrowser,
-  removeDir,
-  type StaticServer,
-  serveStatic,
-  writePage,
-} from '../../helpers/browser.ts';
+import { servePages, serveStatic } from '../../helpers/browser.ts';
 import type { TestPage } from '../../helpers/browsers.ts';
+import { until } from '../../helpers/wait.ts';
 import type { InboundReport, PeerState, RawSignal, Timeline } from './pages/raw-peer.ts';
 
 export type { InboundReport, PeerState, RawSignal, Timeline };
@@ -27,26 +22,8 @@ export interface RawSite {
 
 /** Bundles the raw-peer page script and serves it on 127.0.0.1 at a free port. */
 export async function startRawSite(): Promise<RawSite> {
-  const dir = await bundleForBrowser({ 'raw-peer': RAW_PEER_SOURCE });
-  writePage(
-    dir,
-    'raw.html',
-    '<!doctype html><meta charset="utf-8"><title>raw peer</title><script type="module" src="raw-peer.js"></script>',
-  );
-  let server: StaticServer;
-  try {
-    server = await serveStatic(dir);
-  } catch (err) {
-    removeDir(dir);
-    throw err;
-  }
-  return {
-    pageUrl: `${server.url}/raw.html`,
-    async close() {
-      await server.close();
-      removeDir(dir);
-    },
-  };
+  const site = await servePages({ 'raw-peer': RAW_PEER_SOURCE }, serveStatic);
+  return { pageUrl: site.page('raw-peer'), close: site.close };
 }
 
 /** Waits until the page's module script has installed `window.rawPeer`, then resets it. */
@@ -66,16 +43,16 @@ export async function relayUntil(
   done: () => Promise<boolean>,
   { timeoutMs = 15_000, intervalMs = 20, what = 'condition' } = {},
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const fromA = await a.evaluate(() => window.rawPeer.drain());
-    if (fromA.length > 0) await b.evaluate((s) => window.rawPeer.receive(s), fromA);
-    const fromB = await b.evaluate(() => window.rawPeer.drain());
-    if (fromB.length > 0) await a.evaluate((s) => window.rawPeer.receive(s), fromB);
-    if (await done()) return;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`relay between ${a.label} and ${b.label} timed out after ${timeoutMs} ms: ${what}`);
+  await until(
+    async () => {
+      const fromA = await a.evaluate(() => window.rawPeer.drain());
+      if (fromA.length > 0) await b.evaluate((s) => window.rawPeer.receive(s), fromA);
+      const fromB = await b.evaluate(() => window.rawPeer.drain());
+      if (fromB.length > 0) await a.evaluate((s) => window.rawPeer.receive(s), fromB);
+      return done();
+    },
+    { what: `${what} (relaying between ${a.label} and ${b.label})`, timeoutMs, intervalMs },
+  );
 }
 
 /** The page's peer connection state. */

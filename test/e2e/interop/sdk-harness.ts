@@ -6,7 +6,7 @@
  */
 
 import { fileURLToPath } from 'node:url';
-import { bundleForBrowser, removeDir, writePage } from '../../helpers/browser.ts';
+import { servePages } from '../../helpers/browser.ts';
 import type { TestPage } from '../../helpers/browsers.ts';
 import { startServer } from '../../helpers/server.ts';
 import type { CallTimeline, FileOutcome, MediaReport, PeerLogRecord } from './pages/sdk-peer.ts';
@@ -25,26 +25,10 @@ export interface SdkSite {
 
 /** Bundles the SDK page and starts a Parley server (127.0.0.1, free port) that serves it. */
 export async function startSdkSite(env: Record<string, string> = {}): Promise<SdkSite> {
-  const dir = await bundleForBrowser({ 'sdk-peer': SDK_PEER_SOURCE });
-  writePage(
-    dir,
-    'sdk.html',
-    '<!doctype html><meta charset="utf-8"><title>sdk peer</title><script type="module" src="sdk-peer.js"></script>',
+  const site = await servePages({ 'sdk-peer': SDK_PEER_SOURCE }, (dir) =>
+    startServer({ PARLEY_WEB_DIR: dir, ...env }),
   );
-  try {
-    const server = await startServer({ PARLEY_WEB_DIR: dir, ...env });
-    return {
-      pageUrl: `${server.url}/sdk.html`,
-      wsUrl: server.wsUrl,
-      async close() {
-        await server.close();
-        removeDir(dir);
-      },
-    };
-  } catch (err) {
-    removeDir(dir);
-    throw err;
-  }
+  return { pageUrl: site.page('sdk-peer'), wsUrl: site.server.wsUrl, close: site.close };
 }
 
 /** Waits for the page's SDK bundle, then connects it to the server as `name`. */

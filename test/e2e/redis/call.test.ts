@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, newMediaContext, pollPage, removeDir } from '../../helpers/browser.ts';
 import { startRedis, type TestRedis } from '../../helpers/redis.ts';
-import { type ParleyNode, startNode, stopAllNodes } from '../../integration/redis/parley-node.ts';
+import { type ParleyNode, startNode, stopAllNodes } from '../../integration/server/redis/parley-node.ts';
 import { buildSdkPages, openPage } from '../sdk/harness.ts';
 
 describe('Redis cluster › a call in Chromium across two nodes', () => {

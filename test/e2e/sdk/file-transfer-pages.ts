@@ -2,21 +2,17 @@
  * Node side of the data-channel e2e tests: bundles file-transfer-entry.ts, serves it, opens two
  * pages of one browser context and connects their peer connections by passing descriptions.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { FileTransferOptions } from '../../../packages/client/src/features/file-transfer.ts';
 import {
-  bundleForBrowser,
   launchChromium,
   pollPage,
-  removeDir,
   type StaticServer,
+  servePages,
   serveStatic,
   tracePage,
-  writePage,
 } from '../../helpers/browser.ts';
+import { until } from '../../helpers/wait.ts';
 
 /**
  * Without camera permission Chromium hides host addresses behind mDNS names; the pages here
@@ -28,28 +24,26 @@ export interface DataChannelRig {
   browser: Browser;
   server: StaticServer;
   dir: string;
+  /** The page that loads the harness (`window.h`). */
+  pageUrl: string;
   close(): Promise<void>;
 }
 
 /** Bundles the entry, serves it and launches Chromium. */
 export async function startRig(): Promise<DataChannelRig> {
-  const dir = mkdtempSync(join(tmpdir(), 'parley-dc-'));
-  await bundleForBrowser({ entry: new URL('./file-transfer-entry.ts', import.meta.url).pathname }, dir);
-  writePage(
-    dir,
-    'index.html',
-    '<!doctype html><title>parley dc</title><script type="module" src="/entry.js"></script>',
+  const site = await servePages(
+    { entry: new URL('./file-transfer-entry.ts', import.meta.url).pathname },
+    serveStatic,
   );
-  const server = await serveStatic(dir);
   const browser = await launchChromium(DATA_CHANNEL_ARGS);
   return {
     browser,
-    server,
-    dir,
+    server: site.server,
+    dir: site.dir,
+    pageUrl: site.page('entry'),
     close: async () => {
       await browser.close();
-      await server.close();
-      removeDir(dir);
+      await site.close();
     },
   };
 }
@@ -70,7 +64,7 @@ export async function openPair(rig: DataChannelRig, { camera = false } = {}): Pr
   tracePage(a, 'a');
   tracePage(b, 'b');
   for (const p of [a, b]) {
-    await p.goto(`${rig.server.url}/index.html`);
+    await p.goto(rig.pageUrl);
     await p.waitForFunction(() => window.h !== undefined);
   }
   return { context, a, b, close: () => context.close() };
@@ -83,14 +77,11 @@ export async function pollWith<A, T>(
   arg: A,
   { timeoutMs = 15_000, intervalMs = 100, what = 'condition' } = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = (await page.evaluate(fn as Parameters<Page['evaluate']>[0], arg as never)) as T;
-    if (last) return last;
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+  return until(() => page.evaluate(fn as Parameters<Page['evaluate']>[0], arg as never) as Promise<T>, {
+    what,
+    timeoutMs,
+    intervalMs,
+  });
 }
 
 /**

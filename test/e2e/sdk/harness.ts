@@ -10,27 +10,14 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import {
-  bundleForBrowser,
-  launchChromium,
-  newMediaContext,
-  removeDir,
-  tracePage,
-  writePage,
-} from '../../helpers/browser.ts';
+import { bundlePages, launchChromium, newMediaContext, removeDir, tracePage } from '../../helpers/browser.ts';
 import { startServer } from '../../helpers/server.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
 /** Builds the test page folder: `sdk.js` (bundle of page.ts) and `sdk.html`. */
-export async function buildSdkPages(extra: Record<string, string> = {}): Promise<string> {
-  const dir = await bundleForBrowser({ sdk: join(ROOT, 'test/e2e/sdk/page.ts'), ...extra });
-  writePage(
-    dir,
-    'sdk.html',
-    '<!doctype html><meta charset="utf-8"><title>sdk</title><script type="module" src="/sdk.js"></script>',
-  );
-  return dir;
+export function buildSdkPages(): Promise<string> {
+  return bundlePages({ sdk: join(ROOT, 'test/e2e/sdk/page.ts') });
 }
 
 /** Everything one test file opens; close it in `after`. */

@@ -14,7 +14,7 @@ import { bundlePages, removeDir } from '../../helpers/browser.ts';
 import { BrowserSet } from '../../helpers/browsers.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
-import { poll } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
@@ -50,19 +50,21 @@ describe('SFU with a Firefox publisher (real Janus)', () => {
     ] as const);
     await cr.evaluate(([r]) => window.ROOMS.join('crow', r, false), [room] as const);
     const size = await ff.evaluate(() => window.ROOMS.cameraSize('fox'));
-    const layers = await poll(
-      () => ff.evaluate(() => window.ROOMS.layersOut('fox')),
-      (l) => l.some((x) => x.framesEncoded > 0),
-      30_000,
-    );
+    const layers = await until(() => ff.evaluate(() => window.ROOMS.layersOut('fox')), {
+      what: 'l.some((x) => x.framesEncoded > 0)',
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      accept: (l) => l.some((x) => x.framesEncoded > 0),
+    });
     const videoIn = (pred: (v: { framesDecoded: number; frameWidth: number }) => boolean, what: string) =>
-      poll(
-        () => cr.evaluate(() => window.ROOMS.videoIn('crow')),
-        (list) => list.some((v) => v.member === 'fox' && pred(v)),
-        30_000,
-        async () =>
+      until(() => cr.evaluate(() => window.ROOMS.videoIn('crow')), {
+        what: 'list.some((v) => v.member === "fox" && pred(v))',
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        accept: (list) => list.some((v) => v.member === 'fox' && pred(v)),
+        explain: async () =>
           `${what}; layer ${JSON.stringify(await cr.evaluate(() => window.ROOMS.layerOf('crow', 'fox')))}`,
-      ).then((list) => list.find((v) => v.member === 'fox')!);
+      }).then((list) => list.find((v) => v.member === 'fox')!);
     const first = await videoIn((v) => v.framesDecoded > 5, 'decoding');
     process.stdout.write(
       `# firefox camera ${JSON.stringify(size)}, layers out ${JSON.stringify(layers)}, first frames at ${first.frameWidth} px\n`,

@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright-core';
 import { bundlePages, launchChromium, newMediaContext, removeDir, tracePage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
-import { poll } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
@@ -64,25 +64,27 @@ describe('SFU media in Chromium (real Janus)', () => {
       await page.evaluate(([n, r, p]) => window.ROOMS.join(n, r, p), [name, room, publish] as const);
     }
     for (const [name] of who) {
-      await poll(
-        () => page.evaluate(([n]) => window.ROOMS.mode(n), [name] as const),
-        (m) => m === 'sfu',
-        10_000,
-      );
+      await until(() => page.evaluate(([n]) => window.ROOMS.mode(n), [name] as const), {
+        what: 'm === "sfu"',
+        timeoutMs: 10_000,
+        intervalMs: 200,
+        accept: (m) => m === 'sfu',
+      });
     }
   }
 
   /** The subscriber's one video track from `member` (waits until it decodes). */
   async function videoFrom(sub: string, member: string, pred: (v: VideoIn) => boolean, timeoutMs = 30_000) {
-    const all = await poll(
-      () => page.evaluate(([n]) => window.ROOMS.videoIn(n), [sub] as const),
-      (list) => list.some((v) => v.member === member && pred(v)),
-      timeoutMs,
-      async () =>
+    const all = await until(() => page.evaluate(([n]) => window.ROOMS.videoIn(n), [sub] as const), {
+      what: 'list.some((v) => v.member === member && pred(v))',
+      timeoutMs: timeoutMs,
+      intervalMs: 200,
+      accept: (list) => list.some((v) => v.member === member && pred(v)),
+      explain: async () =>
         `layer ${JSON.stringify(await page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), [sub, member] as const))}, out ${JSON.stringify(
           await page.evaluate(([n]) => window.ROOMS.layersOut(n), [member] as const),
         )}`,
-    );
+    });
     return all.find((v) => v.member === member && pred(v))!;
   }
 
@@ -94,14 +96,15 @@ describe('SFU media in Chromium (real Janus)', () => {
     ]);
     // The publisher sends three layers; wait until the top one is encoded at full width (the
     // encoder adds layers as its bandwidth estimate grows).
-    const layers = await poll(
-      () => page.evaluate(([n]) => window.ROOMS.layersOut(n), ['hd'] as const),
-      (l) =>
+    const layers = await until(() => page.evaluate(([n]) => window.ROOMS.layersOut(n), ['hd'] as const), {
+      what: 'three layers out, the top one at full width',
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      accept: (l) =>
         l.length === 3 &&
         l.every((x) => x.framesEncoded > 0) &&
         Math.max(...l.map((x) => x.frameWidth)) >= 1280,
-      30_000,
-    );
+    });
     process.stdout.write(`# simulcast layers out: ${JSON.stringify(layers)}\n`);
     const topWidth = Math.max(...layers.map((x) => x.frameWidth));
 
@@ -127,11 +130,11 @@ describe('SFU media in Chromium (real Janus)', () => {
 
     // Hidden: the SFU stops forwarding, so no frame is decoded any more.
     await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, 'hidden'), ['viewer', 'hd'] as const);
-    await poll(
-      () => page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['viewer', 'hd'] as const),
-      (l) => (l.layer as { paused?: boolean } | null)?.paused === true,
-      5_000,
-    );
+    await until(() => page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['viewer', 'hd'] as const), {
+      what: '(l.layer as { paused?: boolean } | null)?.paused === true',
+      intervalMs: 200,
+      accept: (l) => (l.layer as { paused?: boolean } | null)?.paused === true,
+    });
     await new Promise((r) => setTimeout(r, 1000)); // frames already on the way
     const pausedAt = (await videoFrom('viewer', 'hd', () => true)).framesDecoded;
     await new Promise((r) => setTimeout(r, 2000));
@@ -158,11 +161,11 @@ describe('SFU media in Chromium (real Janus)', () => {
     ]);
     await videoFrom('hearer', 'talker', (v) => v.framesDecoded > 5);
     await page.evaluate(([n, m]) => window.ROOMS.setView(n, m, 'hidden'), ['hearer', 'talker'] as const);
-    await poll(
-      () => page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['hearer', 'talker'] as const),
-      (l) => (l.layer as { paused?: boolean } | null)?.paused === true,
-      5_000,
-    );
+    await until(() => page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['hearer', 'talker'] as const), {
+      what: '(l.layer as { paused?: boolean } | null)?.paused === true',
+      intervalMs: 200,
+      accept: (l) => (l.layer as { paused?: boolean } | null)?.paused === true,
+    });
     await new Promise((r) => setTimeout(r, 1000)); // frames already on the way
     const audio = async () =>
       (await page.evaluate(([n]) => window.ROOMS.audioIn(n), ['hearer'] as const)).reduce(
@@ -192,17 +195,22 @@ describe('SFU media in Chromium (real Janus)', () => {
       'audience',
       'speaker',
     ] as const);
-    await poll(
-      () => page.evaluate(([n]) => window.ROOMS.activeSpeaker(n), ['audience'] as const),
-      (x) => x === 'speaker',
-      15_000,
-    );
+    await until(() => page.evaluate(([n]) => window.ROOMS.activeSpeaker(n), ['audience'] as const), {
+      what: 'x === "speaker"',
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      accept: (x) => x === 'speaker',
+    });
     // The SFU was told layer 1, and frames decoded after that are 640 px wide (the first frames
     // can be any layer: Janus forwards its default until the subscriber's first word).
-    await poll(
+    await until(
       () => page.evaluate(([n, m]) => window.ROOMS.layerOf(n, m), ['audience', 'speaker'] as const),
-      (l) => JSON.stringify(l.layer) === JSON.stringify({ substream: 1, paused: false }),
-      10_000,
+      {
+        what: 'JSON.stringify(l.layer) === JSON.stringify({ substream: 1, paused: false })',
+        timeoutMs: 10_000,
+        intervalMs: 200,
+        accept: (l) => JSON.stringify(l.layer) === JSON.stringify({ substream: 1, paused: false }),
+      },
     );
     const told = (await videoFrom('audience', 'speaker', () => true)).framesDecoded;
     const v = await videoFrom(
@@ -219,11 +227,12 @@ describe('SFU media in Chromium (real Janus)', () => {
       ['vga', { width: 640, height: 480 }],
       ['looker', false],
     ]);
-    const layers = await poll(
-      () => page.evaluate(([n]) => window.ROOMS.layersOut(n), ['vga'] as const),
-      (l) => l.length > 0 && l.every((x) => x.framesEncoded > 0),
-      30_000,
-    );
+    const layers = await until(() => page.evaluate(([n]) => window.ROOMS.layersOut(n), ['vga'] as const), {
+      what: 'l.length > 0 && l.every((x) => x.framesEncoded > 0)',
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      accept: (l) => l.length > 0 && l.every((x) => x.framesEncoded > 0),
+    });
     assert.deepEqual(
       layers.map((x) => [x.rid, x.frameWidth]),
       [['', 640]],
@@ -273,11 +282,12 @@ describe('SFU media in Chromium (real Janus)', () => {
 
     const t1 = Date.now();
     await page.evaluate(([n]) => window.ROOMS.stopScreenShare(n), ['presenter'] as const);
-    const after = await poll(
-      () => page.evaluate(([n]) => window.ROOMS.videoIn(n), ['watcher'] as const),
-      (list) => !list.some((v) => v.stream === screen.stream),
-      15_000,
-    );
+    const after = await until(() => page.evaluate(([n]) => window.ROOMS.videoIn(n), ['watcher'] as const), {
+      what: '!list.some((v) => v.stream === screen.stream)',
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      accept: (list) => !list.some((v) => v.stream === screen.stream),
+    });
     const stopMs = Date.now() - t1;
     assert.equal(
       (await page.evaluate(([n, m]) => window.ROOMS.mediaState(n, m), ['watcher', 'presenter'] as const))
@@ -298,11 +308,12 @@ describe('SFU media in Chromium (real Janus)', () => {
     // The second member moves the room to the SFU (threshold 1).
     await joinAll(room, [['late', false]]);
     const t0 = Date.now();
-    const list = await poll(
-      () => page.evaluate(([n]) => window.ROOMS.videoIn(n), ['late'] as const),
-      (l) => l.filter((v) => v.member === 'early' && v.framesDecoded > 5).length === 2,
-      30_000,
-    );
+    const list = await until(() => page.evaluate(([n]) => window.ROOMS.videoIn(n), ['late'] as const), {
+      what: 'l.filter((v) => v.member === "early" && v.framesDecoded > 5).length === 2',
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      accept: (l) => l.filter((v) => v.member === 'early' && v.framesDecoded > 5).length === 2,
+    });
     assert.notEqual(list[0]!.stream, list[1]!.stream, 'camera and screen in their own streams');
     process.stdout.write(
       `# sfu: camera and screen shared before the move both decoded ${Date.now() - t0} ms after\n`,
@@ -336,36 +347,40 @@ describe('SFU media in Chromium (real Janus)', () => {
         );
       assert.deepEqual(modes, ['mesh', 'mesh', 'mesh', 'sfu']);
       for (const [name] of who)
-        await poll(
-          () => p.evaluate(([n]) => window.ROOMS.mode(n), [name] as const),
-          (m) => m === 'sfu',
-          10_000,
-        );
+        await until(() => p.evaluate(([n]) => window.ROOMS.mode(n), [name] as const), {
+          what: 'm === "sfu"',
+          timeoutMs: 10_000,
+          intervalMs: 200,
+          accept: (m) => m === 'sfu',
+        });
       const t0 = Date.now();
-      await poll(
-        () => p.evaluate(([n]) => window.ROOMS.sfuDecoded(n), ['cam'] as const),
-        (d) => (d.talker ?? 0) >= 10,
-        30_000,
-      );
+      await until(() => p.evaluate(([n]) => window.ROOMS.sfuDecoded(n), ['cam'] as const), {
+        what: '(d.talker ?? 0) >= 10',
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        accept: (d) => (d.talker ?? 0) >= 10,
+      });
       // The talker sends a steady tone: through the SFU, the others see it as the speaker.
-      await poll(
-        () => p.evaluate(([n]) => window.ROOMS.activeSpeaker(n), ['x2'] as const),
-        (s) => s === 'talker',
-        15_000,
-        async () =>
+      await until(() => p.evaluate(([n]) => window.ROOMS.activeSpeaker(n), ['x2'] as const), {
+        what: 's === "talker"',
+        timeoutMs: 15_000,
+        intervalMs: 200,
+        accept: (s) => s === 'talker',
+        explain: async () =>
           `in ${JSON.stringify(await p.evaluate(([n]) => window.ROOMS.audioIn(n), ['x2'] as const))} out ${JSON.stringify(await p.evaluate(([n]) => window.ROOMS.audioOut(n), ['talker'] as const))}`,
-      );
+      });
       const speakerSfuMs = Date.now() - t0;
 
       // Two leave: under the threshold, and after the delay the server says room.mode mesh.
       const t1 = Date.now();
       await p.evaluate(() => Promise.all([window.ROOMS.leave('x2'), window.ROOMS.leave('x3')]));
       for (const name of ['talker', 'cam'])
-        await poll(
-          () => p.evaluate(([n]) => window.ROOMS.modes(n), [name] as const),
-          (m) => m.at(-1) === 'mesh',
-          15_000,
-        );
+        await until(() => p.evaluate(([n]) => window.ROOMS.modes(n), [name] as const), {
+          what: 'm.at(-1) === "mesh"',
+          timeoutMs: 15_000,
+          intervalMs: 200,
+          accept: (m) => m.at(-1) === 'mesh',
+        });
       const meshMs = Date.now() - t1;
       // Media flows on the peer connections again, both ways.
       const t2 = Date.now();
@@ -375,11 +390,12 @@ describe('SFU media in Chromium (real Janus)', () => {
         ['cam', 'talker'],
       ] as const) {
         const before = (await p.evaluate(([n]) => window.ROOMS.meshDecoded(n), [name] as const))[from] ?? 0;
-        decoded[name] = await poll(
-          () => p.evaluate(([n]) => window.ROOMS.meshDecoded(n), [name] as const),
-          (d) => (d[from] ?? 0) >= before + 10,
-          30_000,
-        );
+        decoded[name] = await until(() => p.evaluate(([n]) => window.ROOMS.meshDecoded(n), [name] as const), {
+          what: '(d[from] ?? 0) >= before + 10',
+          timeoutMs: 30_000,
+          intervalMs: 200,
+          accept: (d) => (d[from] ?? 0) >= before + 10,
+        });
       }
       const mediaMs = Date.now() - t2;
       assert.equal(await p.evaluate(([n]) => window.ROOMS.mode(n), ['cam'] as const), 'mesh');
@@ -390,11 +406,12 @@ describe('SFU media in Chromium (real Janus)', () => {
         JSON.stringify(live),
       );
       // And the speaker is still found from the mesh connection's audio.
-      await poll(
-        () => p.evaluate(([n]) => window.ROOMS.activeSpeaker(n), ['cam'] as const),
-        (s) => s === 'talker',
-        15_000,
-      );
+      await until(() => p.evaluate(([n]) => window.ROOMS.activeSpeaker(n), ['cam'] as const), {
+        what: 's === "talker"',
+        timeoutMs: 15_000,
+        intervalMs: 200,
+        accept: (s) => s === 'talker',
+      });
       process.stdout.write(
         `# sfu active speaker found ${speakerSfuMs} ms after all were in sfu mode; shrink: room.mode mesh ${meshMs} ms after two left (delay 1 s), mesh frames decoded both ways ${mediaMs} ms later: ${JSON.stringify(decoded)}\n`,
       );

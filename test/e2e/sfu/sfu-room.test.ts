@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { bundlePages, launchChromium, newMediaContext, removeDir, tracePage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
-import { poll } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
@@ -96,13 +96,14 @@ describe('SFU room in Chromium (real Janus)', () => {
     const decoded: Record<string, Record<string, number>> = {};
     for (const name of names) {
       const want = publishers.filter((p) => p !== name);
-      decoded[name] = await poll(
-        () => page.evaluate((n) => window.SFU.decoded(n), name),
-        (d) => want.every((p) => (d[p] ?? 0) >= 10),
-        45_000,
-        async () =>
+      decoded[name] = await until(() => page.evaluate((n) => window.SFU.decoded(n), name), {
+        what: 'want.every((p) => (d[p] ?? 0) >= 10)',
+        timeoutMs: 45_000,
+        intervalMs: 200,
+        accept: (d) => want.every((p) => (d[p] ?? 0) >= 10),
+        explain: async () =>
           `${name}: errors ${JSON.stringify(await page.evaluate((n) => window.SFU.errors(n), name))}`,
-      );
+      });
     }
     const elapsedMs = Date.now() - started;
     // Every participant received exactly the other publishers' video, no more.
@@ -141,21 +142,23 @@ describe('SFU room in Chromium (real Janus)', () => {
     assert.deepEqual(modes, ['mesh', 'mesh', 'mesh', 'mesh', 'sfu']);
     const started = Date.now();
     for (const name of names) {
-      await poll(
-        () => p.evaluate((n) => window.ROOMS.mode(n), name),
-        (m) => m === 'sfu',
-        10_000,
-      );
+      await until(() => p.evaluate((n) => window.ROOMS.mode(n), name), {
+        what: 'm === "sfu"',
+        timeoutMs: 10_000,
+        intervalMs: 200,
+        accept: (m) => m === 'sfu',
+      });
     }
     // Everyone now decodes every other publisher through the SFU subscriber connection, and the
     // tracks came through the Room's usual `track` event (named by peer.remoteName).
     for (const name of names) {
       const want = publishers.filter((x) => x !== name);
-      const d = await poll(
-        () => p.evaluate((n) => window.ROOMS.sfuDecoded(n), name),
-        (x) => want.every((w) => (x[w] ?? 0) >= 10),
-        45_000,
-      );
+      const d = await until(() => p.evaluate((n) => window.ROOMS.sfuDecoded(n), name), {
+        what: 'want.every((w) => (x[w] ?? 0) >= 10)',
+        timeoutMs: 45_000,
+        intervalMs: 200,
+        accept: (x) => want.every((w) => (x[w] ?? 0) >= 10),
+      });
       assert.deepEqual(Object.keys(d).sort(), want);
     }
     process.stdout.write(
@@ -167,19 +170,21 @@ describe('SFU room in Chromium (real Janus)', () => {
     await janus.restart();
     const restarted = Date.now();
     for (const name of names) {
-      await poll(
-        () => p.evaluate((n) => window.ROOMS.sfuStarts(n), name),
-        (n) => n >= 2,
-        20_000,
-      );
+      await until(() => p.evaluate((n) => window.ROOMS.sfuStarts(n), name), {
+        what: 'n >= 2',
+        timeoutMs: 20_000,
+        intervalMs: 200,
+        accept: (n) => n >= 2,
+      });
     }
     for (const name of names) {
       const want = publishers.filter((x) => x !== name);
-      await poll(
-        () => p.evaluate((n) => window.ROOMS.sfuDecoded(n), name),
-        (x) => want.every((w) => (x[w] ?? 0) >= 10),
-        45_000,
-      );
+      await until(() => p.evaluate((n) => window.ROOMS.sfuDecoded(n), name), {
+        what: 'want.every((w) => (x[w] ?? 0) >= 10)',
+        timeoutMs: 45_000,
+        intervalMs: 200,
+        accept: (x) => want.every((w) => (x[w] ?? 0) >= 10),
+      });
     }
     process.stdout.write(
       `# sdk room after a Janus restart: all decoding again in ${Date.now() - restarted} ms\n`,

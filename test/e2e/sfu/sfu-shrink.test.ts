@@ -21,7 +21,7 @@ import type { Browser, Page } from 'playwright-core';
 import { bundlePages, launchChromium, newMediaContext, removeDir, tracePage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
-import { poll } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
@@ -85,11 +85,12 @@ describe('SFU shrink to mesh with late joiners (real Janus)', () => {
       );
     assert.deepEqual(joined, ['mesh', 'mesh', 'mesh', 'mesh', 'sfu']);
     for (const [name] of early)
-      await poll(
-        () => modes(name),
-        (m) => m.at(-1) === 'sfu',
-        10_000,
-      );
+      await until(() => modes(name), {
+        what: 'm.at(-1) === "sfu"',
+        timeoutMs: 10_000,
+        intervalMs: 200,
+        accept: (m) => m.at(-1) === 'sfu',
+      });
 
     // Two members join while the room is an SFU room, and publish.
     for (const name of ['amy', 'zed']) {
@@ -99,22 +100,25 @@ describe('SFU shrink to mesh with late joiners (real Janus)', () => {
     // Their peer connections with everyone carry data only while the room is an SFU room: wait
     // until they are up (connected) before the shrink.
     for (const name of ['mid', 'amy', 'zed'])
-      await poll(
-        () => page.evaluate(([n]) => window.SHRINK.peers(n), [name] as const),
-        (p) => Object.values(p).length === 6 && Object.values(p).every((s) => s.startsWith('connected')),
-        15_000,
-      );
+      await until(() => page.evaluate(([n]) => window.SHRINK.peers(n), [name] as const), {
+        what: 'Object.values(p).length === 6 && Object.values(p).every((s) => s.startsWith("connected"))',
+        timeoutMs: 15_000,
+        intervalMs: 200,
+        accept: (p) =>
+          Object.values(p).length === 6 && Object.values(p).every((s) => s.startsWith('connected')),
+      });
 
     // The four leave: under the threshold, and 1 s later the server says room.mode mesh.
     const remaining = ['mid', 'amy', 'zed'] as const;
     const t0 = Date.now();
     await page.evaluate(() => Promise.all(['r1', 'r2', 'r3', 'r4'].map((n) => window.SHRINK.leave(n))));
     for (const name of remaining)
-      await poll(
-        () => modes(name),
-        (m) => m.at(-1) === 'mesh',
-        15_000,
-      );
+      await until(() => modes(name), {
+        what: 'm.at(-1) === "mesh"',
+        timeoutMs: 15_000,
+        intervalMs: 200,
+        accept: (m) => m.at(-1) === 'mesh',
+      });
     const meshMs = Date.now() - t0;
 
     // Every remaining pair decodes the other's video on its peer connection, both ways, and the
@@ -144,17 +148,23 @@ describe('SFU shrink to mesh with late joiners (real Janus)', () => {
     // Still flowing a moment later.
     const before: Record<string, Record<string, number>> = {};
     for (const to of remaining) before[to] = await decoded(to);
-    await poll(
+    await until(
       async () => {
         const now: Record<string, Record<string, number>> = {};
         for (const to of remaining) now[to] = await decoded(to);
         return now;
       },
-      (now) =>
-        remaining.every((to) =>
-          remaining.every((from) => from === to || (now[to]?.[from] ?? 0) >= (before[to]?.[from] ?? 0) + 10),
-        ),
-      10_000,
+      {
+        what: 'media still flowing to everyone left',
+        timeoutMs: 10_000,
+        intervalMs: 200,
+        accept: (now) =>
+          remaining.every((to) =>
+            remaining.every(
+              (from) => from === to || (now[to]?.[from] ?? 0) >= (before[to]?.[from] ?? 0) + 10,
+            ),
+          ),
+      },
     );
     // No peer session failed on the way, and no negotiation had to be recovered.
     for (const name of remaining) {

@@ -27,6 +27,7 @@ import type { Browser, Page } from 'playwright-core';
 import { bundlePages, newMediaContext, removeDir, tracePage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
+import { until } from '../../helpers/wait.ts';
 import { buildWeb, launchForWeb, openPerson, type Person, screenshot } from '../../helpers/web.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
@@ -113,25 +114,6 @@ function layerOf(page: Page, name: string): Promise<FeedLayer | null> {
   return page.evaluate((n) => window.parley.room?.sfu?.layerOf(n) ?? null, name);
 }
 
-async function poll<T>(
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-  timeoutMs: number,
-  what: string,
-  explain?: () => Promise<unknown>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline)
-      throw new Error(
-        `${what}: not met in ${timeoutMs} ms; last ${JSON.stringify(last)}${explain ? `; ${JSON.stringify(await explain())}` : ''}`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 describe('web app › large rooms (SFU, real Janus)', () => {
   let janus: TestJanus;
   let server: ParleyServer;
@@ -214,7 +196,7 @@ describe('web app › large rooms (SFU, real Janus)', () => {
 
     // pub9 sends a steady tone: it becomes the active speaker, highlighted, and its tile's
     // accessible description says so.
-    await poll(
+    await until(
       () =>
         participants
           .getByRole('group', { name: 'pub9' })
@@ -222,9 +204,12 @@ describe('web app › large rooms (SFU, real Janus)', () => {
             el.classList.contains('active-speaker'),
             document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent,
           ]),
-      ([highlighted, description]) => highlighted === true && description === 'speaking',
-      20_000,
-      'pub9 is the active speaker',
+      {
+        what: 'pub9 is the active speaker',
+        timeoutMs: 20_000,
+        intervalMs: 250,
+        accept: ([highlighted, description]) => highlighted === true && description === 'speaking',
+      },
     );
 
     // Nine remote tiles and the person's own, by their accessible names.
@@ -233,23 +218,23 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     assert.equal(await participants.getByRole('group').count(), 10);
 
     // The web app's tiles of the two publishers decode and render frames (through the SFU).
-    const frames = await poll(
-      () => tileFrames(host.page),
-      (f) =>
+    const frames = await until(() => tileFrames(host.page), {
+      what: 'the web app decodes both publishers',
+      timeoutMs: 45_000,
+      intervalMs: 250,
+      accept: (f) =>
         publishers.every((p) => (f[p]?.decoded ?? 0) >= 10 && (f[p]?.rendered ?? 0) > 0 && f[p]!.width > 0),
-      45_000,
-      'the web app decodes both publishers',
-    );
+    });
     // Every SDK member decodes the web app person's video.
     const decodedHost: Record<string, number> = {};
     for (const name of names) {
-      const d = await poll(
-        () => members.evaluate((n) => window.MEMBERS.decoded(n), name),
-        (x) => (x.host ?? 0) >= 10,
-        45_000,
-        `${name} decodes host`,
-        () => members.evaluate((n) => window.MEMBERS.describe(n), name),
-      );
+      const d = await until(() => members.evaluate((n) => window.MEMBERS.decoded(n), name), {
+        what: `${name} decodes host`,
+        timeoutMs: 45_000,
+        intervalMs: 250,
+        accept: (x) => (x.host ?? 0) >= 10,
+        explain: () => members.evaluate((n) => window.MEMBERS.describe(n), name),
+      });
       decodedHost[name] = d.host!;
     }
     process.stdout.write(
@@ -297,39 +282,39 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     }
     assert.ok(hidden.length > 0, 'a publisher is on another page');
     for (const p of hidden)
-      await poll(
-        () => layerOf(host.page, p),
-        (l) => l?.paused === true,
-        10_000,
-        `${p} paused while off page`,
-      );
+      await until(() => layerOf(host.page, p), {
+        what: `${p} paused while off page`,
+        timeoutMs: 10_000,
+        intervalMs: 250,
+        accept: (l) => l?.paused === true,
+      });
     await screenshot(host.page, 'sfu-room-paged');
     while (await toShow.isEnabled()) await toShow.click();
     for (const p of hidden) {
       await participants.getByRole('group', { name: p }).waitFor();
-      await poll(
-        () => layerOf(host.page, p),
-        (l) => l?.paused === false,
-        10_000,
-        `${p} resumed once shown`,
-      );
+      await until(() => layerOf(host.page, p), {
+        what: `${p} resumed once shown`,
+        timeoutMs: 10_000,
+        intervalMs: 250,
+        accept: (l) => l?.paused === false,
+      });
     }
     const resumedFrom = await tileFrames(host.page);
-    await poll(
-      () => tileFrames(host.page),
-      (f) => hidden.every((p) => (f[p]?.decoded ?? 0) >= resumedFrom[p]!.decoded + 10),
-      20_000,
-      'the publishers shown again decode again',
-    );
+    await until(() => tileFrames(host.page), {
+      what: 'the publishers shown again decode again',
+      timeoutMs: 20_000,
+      intervalMs: 250,
+      accept: (f) => hidden.every((p) => (f[p]?.decoded ?? 0) >= resumedFrom[p]!.decoded + 10),
+    });
     // Back to the other page: they are paused again.
     while (await toHide.isEnabled()) await toHide.click();
     for (const p of hidden)
-      await poll(
-        () => layerOf(host.page, p),
-        (l) => l?.paused === true,
-        10_000,
-        `${p} paused again`,
-      );
+      await until(() => layerOf(host.page, p), {
+        what: `${p} paused again`,
+        timeoutMs: 10_000,
+        intervalMs: 250,
+        accept: (l) => l?.paused === true,
+      });
 
     // A phone: ten 16:9 tiles in two columns fit without paging; the controls stay in reach.
     await host.page.setViewportSize({ width: 390, height: 844 });
@@ -351,12 +336,12 @@ describe('web app › large rooms (SFU, real Janus)', () => {
         ] as const),
         'mesh',
       );
-    await poll(
-      () => tileFrames(host.page),
-      (f) => (f.ben?.decoded ?? 0) >= 10 && (f.cleo?.decoded ?? 0) >= 10,
-      30_000,
-      'the web app decodes ben and cleo',
-    );
+    await until(() => tileFrames(host.page), {
+      what: 'the web app decodes ben and cleo',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      accept: (f) => (f.ben?.decoded ?? 0) >= 10 && (f.cleo?.decoded ?? 0) >= 10,
+    });
     assert.equal(await host.page.evaluate(() => window.parley.room?.sfu), undefined);
     // The server said its figures in `welcome`: the default member cap, and (with Janus) the size
     // past which a room moves to the SFU.
@@ -394,12 +379,12 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       .getByRole('status')
       .filter({ hasText: 'Large room: video now goes through the server' })
       .waitFor({ timeout: 20_000 });
-    await poll(
-      () => tileFrames(host.page),
-      (f) => (f.eve?.decoded ?? 0) >= 10,
-      30_000,
-      'the web app decodes eve through the SFU',
-    );
+    await until(() => tileFrames(host.page), {
+      what: 'the web app decodes eve through the SFU',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      accept: (f) => (f.eve?.decoded ?? 0) >= 10,
+    });
     // Two leave: below the threshold, and after the shrink delay (1 s here) the room is a mesh.
     await members.evaluate(() => Promise.all([window.MEMBERS.leave('gus'), window.MEMBERS.leave('hal')]));
     await stage
@@ -409,19 +394,19 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     assert.equal(await host.page.evaluate(() => window.parley.room?.mode), 'mesh');
     await host.page.getByRole('banner').getByText('Large room', { exact: true }).waitFor({ state: 'hidden' });
     // eve's tile now shows the peer connection's track, decoding; eve decodes dana again.
-    await poll(
-      () => tileFrames(host.page),
-      (f) => (f.eve?.decoded ?? 0) >= 10 && Object.keys(f).sort().join() === 'eve,finn',
-      30_000,
-      'the web app decodes eve peer to peer',
-    );
+    await until(() => tileFrames(host.page), {
+      what: 'the web app decodes eve peer to peer',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      accept: (f) => (f.eve?.decoded ?? 0) >= 10 && Object.keys(f).sort().join() === 'eve,finn',
+    });
     assert.equal(await host.page.evaluate(() => window.parley.room?.sfu), undefined);
-    await poll(
-      () => members.evaluate(() => window.MEMBERS.decoded('eve')),
-      (x) => (x.dana ?? 0) >= 10,
-      30_000,
-      'eve decodes the web app person peer to peer',
-    );
+    await until(() => members.evaluate(() => window.MEMBERS.decoded('eve')), {
+      what: 'eve decodes the web app person peer to peer',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      accept: (x) => (x.dana ?? 0) >= 10,
+    });
   });
 
   it('a screen shared in an SFU room takes the stage, people beside it, and goes away when stopped', async () => {
@@ -441,20 +426,20 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       ] as const);
     await members.evaluate(() => window.MEMBERS.shareScreen('jo'));
     await participants.getByRole('group', { name: 'jo’s screen' }).waitFor({ timeout: 20_000 });
-    await poll(
-      () => screenFrames(host.page, 'jo'),
-      (n) => n >= 10,
-      30_000,
-      'the web app decodes jo’s screen',
-    );
+    await until(() => screenFrames(host.page, 'jo'), {
+      what: 'the web app decodes jo’s screen',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      accept: (n) => n >= 10,
+    });
     assert.equal(await participants.getAttribute('data-layout'), 'present');
     // jo's camera still plays in its own tile beside the screen.
-    await poll(
-      () => tileFrames(host.page),
-      (f) => (f.jo?.decoded ?? 0) >= 10,
-      30_000,
-      'jo’s camera',
-    );
+    await until(() => tileFrames(host.page), {
+      what: 'jo’s camera',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      accept: (f) => (f.jo?.decoded ?? 0) >= 10,
+    });
     // One screen tile (the camera, received afresh with the screen, is not taken for another).
     assert.equal(await host.page.locator('figure.tile.screen').count(), 1);
     await screenshot(host.page, 'sfu-screen-share');
@@ -494,18 +479,18 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       .getByRole('region', { name: 'Participants' })
       .getByRole('group', { name: 'guest' })
       .waitFor();
-    await poll(
-      () => tileFrames(host.page),
-      (f) => (f.guest?.decoded ?? 0) >= 10,
-      30_000,
-      'the web app decodes the guest',
-    );
-    await poll(
-      () => members.evaluate(() => window.MEMBERS.decoded('guest')),
-      (x) => (x.chair ?? 0) >= 10,
-      30_000,
-      'the guest decodes the web app person',
-    );
+    await until(() => tileFrames(host.page), {
+      what: 'the web app decodes the guest',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      accept: (f) => (f.guest?.decoded ?? 0) >= 10,
+    });
+    await until(() => members.evaluate(() => window.MEMBERS.decoded('guest')), {
+      what: 'the guest decodes the web app person',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      accept: (x) => (x.chair ?? 0) >= 10,
+    });
   });
   it('Janus restarting is said, and the video comes back through the new SFU room', async () => {
     const room = 'weather';
@@ -516,29 +501,29 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     await members.evaluate(([r]) => window.MEMBERS.join('rae', r, true, 'quinn', ['quinn', 'rae']), [
       room,
     ] as const);
-    await poll(
-      () => tileFrames(host.page),
-      (f) => (f.rae?.decoded ?? 0) >= 10,
-      30_000,
-      'quinn decodes rae',
-    );
+    await until(() => tileFrames(host.page), {
+      what: 'quinn decodes rae',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      accept: (f) => (f.rae?.decoded ?? 0) >= 10,
+    });
     await janus.restart();
     await stage
       .getByRole('status')
       .filter({ hasText: 'Video through the server is back after an interruption.' })
       .waitFor({ timeout: 30_000 });
     // rae's tile shows the new subscription's track, decoding; rae decodes quinn again.
-    await poll(
-      () => tileFrames(host.page),
-      (f) => (f.rae?.decoded ?? 0) >= 10,
-      45_000,
-      'quinn decodes rae again',
-    );
-    await poll(
-      () => members.evaluate(() => window.MEMBERS.decoded('rae')),
-      (x) => (x.quinn ?? 0) >= 10,
-      45_000,
-      'rae decodes quinn again',
-    );
+    await until(() => tileFrames(host.page), {
+      what: 'quinn decodes rae again',
+      timeoutMs: 45_000,
+      intervalMs: 250,
+      accept: (f) => (f.rae?.decoded ?? 0) >= 10,
+    });
+    await until(() => members.evaluate(() => window.MEMBERS.decoded('rae')), {
+      what: 'rae decodes quinn again',
+      timeoutMs: 45_000,
+      intervalMs: 250,
+      accept: (x) => (x.quinn ?? 0) >= 10,
+    });
   });
 });

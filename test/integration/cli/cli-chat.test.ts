@@ -4,27 +4,21 @@
  * the web app uses).
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
-import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { killAll, startParley } from './cli-process.ts';
+import { test } from 'node:test';
+import { startParley, useCliFixture } from './cli-process.ts';
 
-let serverUrl = '';
-before(async () => {
-  serverUrl = (await startServer()).url;
-});
-afterEach(killAll);
-after(stopAllServers);
+const cli = useCliFixture('chat');
 
 test('a bot sends stdin lines to the room and exits 0; a listener receives them in order', async () => {
   const room = `bots-${process.pid}`;
   const listener = startParley(
-    ['chat', '--room', room, '--name', 'listener', '--server', serverUrl, '--json'],
+    ['chat', '--room', room, '--name', 'listener', '--server', cli.serverUrl, '--json'],
     {
       stdin: 'pipe',
     },
   );
   await listener.waitFor((e) => e.type === 'status' && e.event === 'joined', 30_000, 'listener joined');
-  const bot = startParley(['chat', '--room', room, '--name', 'ci-bot', '--server', serverUrl, '--json'], {
+  const bot = startParley(['chat', '--room', room, '--name', 'ci-bot', '--server', cli.serverUrl, '--json'], {
     stdin: 'pipe',
   });
   bot.child.stdin!.end('build 42 passed\ndeploying to staging\n\n');

@@ -6,28 +6,16 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
-import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { killAll, startParley } from './cli-process.ts';
+import { test } from 'node:test';
+import { startParley, useCliFixture } from './cli-process.ts';
 
 const SIZE_BYTES = 500 * 1024 * 1024;
 /** Each process may use at most this much resident memory at its peak. */
 const PEAK_RSS_LIMIT_MIB = 256;
 
-let serverUrl = '';
-let dir = '';
-before(async () => {
-  serverUrl = (await startServer()).url;
-  dir = await mkdtemp(join(tmpdir(), 'parley-cli-large-'));
-});
-afterEach(killAll);
-after(async () => {
-  await stopAllServers();
-  await rm(dir, { recursive: true, force: true });
-});
+const cli = useCliFixture('large');
 
 /** Writes `size` bytes of a repeating random 1 MiB block (fast to make, not compressible). */
 async function makeFile(path: string, size: number): Promise<string> {
@@ -59,14 +47,14 @@ function hashFile(path: string): Promise<string> {
 test('a 500 MiB file goes CLI to CLI with bounded peak RSS on both sides', {
   timeout: 300_000,
 }, async (t) => {
-  const file = join(dir, 'big.bin');
+  const file = join(cli.dir, 'big.bin');
   const expected = await makeFile(file, SIZE_BYTES);
-  const outDir = join(dir, 'out');
+  const outDir = join(cli.dir, 'out');
   const name = `large-rx-${process.pid}`;
   const receiver = startParley([
     'receive',
     '--server',
-    serverUrl,
+    cli.serverUrl,
     '--name',
     name,
     '--dir',
@@ -78,7 +66,7 @@ test('a 500 MiB file goes CLI to CLI with bounded peak RSS on both sides', {
   ]);
   await receiver.waitFor((e) => e.type === 'status' && e.event === 'ready', 30_000, 'receiver ready');
   const started = performance.now();
-  const sender = startParley(['send', file, '--to', name, '--server', serverUrl, '--json']);
+  const sender = startParley(['send', file, '--to', name, '--server', cli.serverUrl, '--json']);
   // VmHWM is a high-water mark: sample it until each process exits and keep the last reading.
   const peak = { sender: 0, receiver: 0 };
   const sampler = setInterval(() => {

@@ -4,30 +4,18 @@
  * file's offer on the data channel. Two real processes through a real server.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import { LIMITS } from '@parley/protocol';
 import { filesInviteData } from '../../../packages/cli/src/commands/send.ts';
-import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { killAll, startParley } from './cli-process.ts';
+import { startParley, useCliFixture } from './cli-process.ts';
 
-let serverUrl = '';
-let dir = '';
-before(async () => {
-  serverUrl = (await startServer()).url;
-  dir = await mkdtemp(join(tmpdir(), 'parley-cli-many-'));
-});
-afterEach(killAll);
-after(async () => {
-  await stopAllServers();
-  await rm(dir, { recursive: true, force: true });
-});
+const cli = useCliFixture('many');
 
 test('parley send › 24 files with 200-character names (a list far over the 1 KiB invite limit) all arrive', async () => {
-  const inDir = join(dir, 'in');
-  const outDir = join(dir, 'out');
+  const inDir = join(cli.dir, 'in');
+  const outDir = join(cli.dir, 'out');
   await mkdir(inDir, { recursive: true });
   const names = Array.from({ length: 24 }, (_, i) => `${String(i).padStart(2, '0')}-${'n'.repeat(197)}`);
   const list = JSON.stringify(names.map((name) => ({ name, size: 10 })));
@@ -40,7 +28,7 @@ test('parley send › 24 files with 200-character names (a list far over the 1 K
   const receiver = startParley([
     'receive',
     '--server',
-    serverUrl,
+    cli.serverUrl,
     '--name',
     rx,
     '--dir',
@@ -57,7 +45,7 @@ test('parley send › 24 files with 200-character names (a list far over the 1 K
     '--to',
     rx,
     '--server',
-    serverUrl,
+    cli.serverUrl,
     '--json',
   ]);
   assert.equal(await sender.exited, 0, sender.stderr() + JSON.stringify(sender.events.slice(-5)));

@@ -1,10 +1,16 @@
 /**
  * Runs `parley` as a real child process (node packages/cli/bin/parley.mjs) with `--json`, and
  * reads its JSON lines. Every process started here is killed by `killAll()` (call it in afterEach).
+ * `useCliFixture` sets up what the CLI test files share: a server, a temporary folder, `killAll`.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startServer, stopAllServers } from '../../helpers/server.ts';
 
 const BIN = fileURLToPath(new URL('../../../packages/cli/bin/parley.mjs', import.meta.url));
 
@@ -129,4 +135,38 @@ export async function killAll(): Promise<void> {
         }),
     ),
   );
+}
+
+/** What a CLI test file shares; there once its `before` ran. */
+export interface CliFixture {
+  /** The real Parley server's http(s) URL (what `parley --server` takes). */
+  readonly serverUrl: string;
+  /** A temporary folder for the file's inputs and outputs, removed in `after`. */
+  readonly dir: string;
+}
+
+/**
+ * Registers the hooks of a CLI test file: a real server and a temporary folder
+ * (`parley-cli-<label>-…`) for the whole file, and every `parley` process killed after each test.
+ */
+export function useCliFixture(label: string): CliFixture {
+  let serverUrl = '';
+  let dir = '';
+  before(async () => {
+    serverUrl = (await startServer()).url;
+    dir = await mkdtemp(join(tmpdir(), `parley-cli-${label}-`));
+  });
+  afterEach(killAll);
+  after(async () => {
+    await stopAllServers();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return {
+    get serverUrl() {
+      return serverUrl;
+    },
+    get dir() {
+      return dir;
+    },
+  };
 }

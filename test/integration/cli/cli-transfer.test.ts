@@ -5,24 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { killAll, startParley } from './cli-process.ts';
+import { describe, test } from 'node:test';
+import { startParley, useCliFixture } from './cli-process.ts';
 
-let serverUrl = '';
-let dir = '';
-before(async () => {
-  serverUrl = (await startServer()).url;
-  dir = await mkdtemp(join(tmpdir(), 'parley-cli-transfer-'));
-});
-afterEach(killAll);
-after(async () => {
-  await stopAllServers();
-  await rm(dir, { recursive: true, force: true });
-});
+const cli = useCliFixture('transfer');
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 let n = 0;
@@ -30,8 +18,8 @@ const uniqueName = (prefix: string) => `${prefix}-${process.pid}-${++n}`;
 
 describe('parley send / receive', () => {
   test('two files arrive intact; both sides report done with matching SHA-256 and exit 0', async () => {
-    const inDir = join(dir, 'in1');
-    const outDir = join(dir, 'out1');
+    const inDir = join(cli.dir, 'in1');
+    const outDir = join(cli.dir, 'out1');
     await mkdir(inDir, { recursive: true });
     const big = randomBytes(3 * 1024 * 1024 + 17);
     const small = Buffer.from('hello from parley\n');
@@ -41,7 +29,7 @@ describe('parley send / receive', () => {
     const receiver = startParley([
       'receive',
       '--server',
-      serverUrl,
+      cli.serverUrl,
       '--name',
       name,
       '--dir',
@@ -59,7 +47,7 @@ describe('parley send / receive', () => {
       '--to',
       name,
       '--server',
-      serverUrl,
+      cli.serverUrl,
       '--json',
     ]);
     assert.equal(await sender.exited, 0, sender.stderr() + JSON.stringify(sender.events));
@@ -82,21 +70,21 @@ describe('parley send / receive', () => {
   });
 
   test('a receiver that does not accept (no --yes, no terminal) declines: the sender exits 4', async () => {
-    const file = join(dir, 'declined.txt');
+    const file = join(cli.dir, 'declined.txt');
     await writeFile(file, 'nobody wants me');
     const name = uniqueName('picky');
     const receiver = startParley([
       'receive',
       '--server',
-      serverUrl,
+      cli.serverUrl,
       '--name',
       name,
       '--dir',
-      join(dir, 'out2'),
+      join(cli.dir, 'out2'),
       '--json',
     ]);
     await receiver.waitFor((e) => e.type === 'status' && e.event === 'ready', 30_000, 'receiver ready');
-    const sender = startParley(['send', file, '--to', name, '--server', serverUrl, '--json']);
+    const sender = startParley(['send', file, '--to', name, '--server', cli.serverUrl, '--json']);
     assert.equal(await sender.exited, 4, sender.stderr());
     const error = sender.events.find((e) => e.type === 'error' && e.fatal === true);
     assert.equal(error?.kind, 'peer');
@@ -104,18 +92,26 @@ describe('parley send / receive', () => {
   });
 
   test('sending to a name that is not online exits 4; a missing file exits 2; a dead server exits 3', async () => {
-    const file = join(dir, 'x.txt');
+    const file = join(cli.dir, 'x.txt');
     await writeFile(file, 'x');
-    const nobody = startParley(['send', file, '--to', uniqueName('ghost'), '--server', serverUrl, '--json']);
+    const nobody = startParley([
+      'send',
+      file,
+      '--to',
+      uniqueName('ghost'),
+      '--server',
+      cli.serverUrl,
+      '--json',
+    ]);
     assert.equal(await nobody.exited, 4);
     assert.equal(nobody.events.at(-1)?.code, 'PEER_NOT_FOUND');
     const missing = startParley([
       'send',
-      join(dir, 'nope.bin'),
+      join(cli.dir, 'nope.bin'),
       '--to',
       'someone',
       '--server',
-      serverUrl,
+      cli.serverUrl,
       '--json',
     ]);
     assert.equal(await missing.exited, 2);
@@ -126,14 +122,14 @@ describe('parley send / receive', () => {
   });
 
   test('send --room reaches a receiver that joined the room', async () => {
-    const file = join(dir, 'room.txt');
+    const file = join(cli.dir, 'room.txt');
     await writeFile(file, 'for everyone in the room');
     const room = uniqueName('room');
-    const outDir = join(dir, 'out-room');
+    const outDir = join(cli.dir, 'out-room');
     const receiver = startParley([
       'receive',
       '--server',
-      serverUrl,
+      cli.serverUrl,
       '--name',
       uniqueName('member'),
       '--room',
@@ -146,7 +142,7 @@ describe('parley send / receive', () => {
       '--json',
     ]);
     await receiver.waitFor((e) => e.type === 'status' && e.event === 'ready', 30_000, 'receiver ready');
-    const sender = startParley(['send', file, '--room', room, '--server', serverUrl, '--json']);
+    const sender = startParley(['send', file, '--room', room, '--server', cli.serverUrl, '--json']);
     assert.equal(await sender.exited, 0, sender.stderr());
     assert.equal(await receiver.exited, 0, receiver.stderr());
     assert.equal(await readFile(join(outDir, 'room.txt'), 'utf8'), 'for everyone in the room');
@@ -156,11 +152,11 @@ describe('parley send / receive', () => {
     const receiver = startParley([
       'receive',
       '--server',
-      serverUrl,
+      cli.serverUrl,
       '--name',
       uniqueName('idle'),
       '--dir',
-      join(dir, 'out3'),
+      join(cli.dir, 'out3'),
       '--timeout',
       '1',
       '--json',

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, afterEach, describe, test } from 'node:test';
 import nodeDataChannel from 'node-datachannel';
 import { type NodeRTCDataChannel, NodeRTCPeerConnection } from '../../../packages/cli/src/webrtc/index.ts';
-import { type AdapterPair, createAdapterPair, until } from './adapter-pair.ts';
+import { until } from '../../helpers/wait.ts';
+import { type AdapterPair, createAdapterPair } from './adapter-pair.ts';
 
 let pair: AdapterPair | undefined;
 afterEach(() => {
@@ -99,7 +100,7 @@ describe('NodeRTCPeerConnection', () => {
     local.send('héllo');
     local.send(new Uint8Array([1, 2, 3]));
     local.send(new Uint16Array([0x0102]).buffer);
-    await until(() => got.length === 3, 5000, 'three messages');
+    await until(() => got.length === 3, { what: 'three messages', intervalMs: 5 });
     assert.equal(got[0], 'héllo');
     assert.deepEqual([...new Uint8Array(got[1] as ArrayBuffer)], [1, 2, 3]);
     assert.equal((got[2] as ArrayBuffer).byteLength, 2);
@@ -123,14 +124,14 @@ describe('NodeRTCPeerConnection', () => {
       seenByB.push((e as unknown as { channel: NodeRTCDataChannel }).channel.label),
     );
     await opened(fromA);
-    await until(
-      () => a.connectionState === 'connected' && b.connectionState === 'connected',
-      10_000,
-      'connected',
-    );
+    await until(() => a.connectionState === 'connected' && b.connectionState === 'connected', {
+      what: 'connected',
+      timeoutMs: 10_000,
+      intervalMs: 5,
+    });
     // b's first channel is carried by the same SCTP association after b yielded to a's offer.
     await opened(fromB);
-    await until(() => seenByB.includes('from-a'), 5000, 'b to see a channel');
+    await until(() => seenByB.includes('from-a'), { what: 'b to see a channel', intervalMs: 5 });
     assert.equal(a.signalingState, 'stable');
     assert.equal(b.signalingState, 'stable');
     assert.deepEqual(pair.errors, []);
@@ -200,7 +201,7 @@ describe('NodeRTCPeerConnection', () => {
       candidates.push((e as RTCPeerConnectionIceEvent).candidate?.candidate ?? null),
     );
     pair.a.createDataChannel('x');
-    await until(() => candidates.includes(null), 5000, 'end of candidates');
+    await until(() => candidates.includes(null), { what: 'end of candidates', intervalMs: 5 });
     assert.ok(candidates.length >= 2);
     assert.equal(candidates.at(-1), null);
     assert.equal(candidates.indexOf(null), candidates.length - 1, 'null comes last, once');
@@ -224,7 +225,7 @@ describe('NodeRTCPeerConnection', () => {
     assert.throws(() => local.send(new Uint8Array(256 * 1024 + 1)), TypeError);
     local.send(new Uint8Array(256 * 1024));
     local.close();
-    await until(() => local.readyState === 'closed', 5000, 'channel closed');
+    await until(() => local.readyState === 'closed', { what: 'channel closed', intervalMs: 5 });
     assert.throws(() => local.send('late'), { name: 'InvalidStateError' });
   });
 

@@ -388,7 +388,7 @@ describe('Fuzz', () => {
       assert.ok((replies.get('BAD_MESSAGE') ?? 0) > 500, `BAD_MESSAGE ${replies.get('BAD_MESSAGE')}`);
       assert.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
       // Every bystander signal arrived, once, in order.
-      await until(() => got.length >= sent, 10_000);
+      await until(() => got.length >= sent, { what: 'every sent frame answered', timeoutMs: 10_000 });
       assert.deepEqual(
         got,
         Array.from({ length: sent }, (_, i) => i + 1),

@@ -7,7 +7,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { type ClientMessage, closeCodeFor, type ErrorCode, ParleyError } from '@parley/protocol';
 import type { ParleyServer } from '@parley/server';
 import { startServer } from '../../helpers/server.ts';
-import { until as waitUntil } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
 
 let seq = 0;
@@ -53,8 +53,6 @@ async function expectFatal(c: TestClient, code: ErrorCode) {
   assert.equal(e.fatal, true);
   assert.deepEqual(await c.closed, { code: closeCodeFor(code), reason: code });
 }
-
-const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 5000) => waitUntil(cond, timeoutMs, 10);
 
 async function errorCount(server: ParleyServer, code: ErrorCode): Promise<number> {
   const text = await server.metrics.registry.getSingleMetricAsString('parley_errors_total');
@@ -248,7 +246,7 @@ describe('Hostile input › limits with their own server', () => {
       await c.hello('r-burst');
       // hello took one token: 19 left. 25 pings → 19 pongs, 6 RATE_LIMITED (under 15 strikes).
       for (let i = 0; i < 25; i++) c.send({ type: 'ping', id: i });
-      await until(() => c.frames.length >= 25);
+      await until(() => c.frames.length >= 25, { what: '25 frames back', intervalMs: 10 });
       // Exactly 19 unless the machine is so loaded that the burst took over 0.5 s to arrive
       // (then a refilled token lets one more through).
       const pongs = c.frames.filter((f) => f.type === 'pong').length;
@@ -329,13 +327,16 @@ describe('Hostile input › limits with their own server', () => {
       slow.ws.pause(); // stop reading: the kernel buffers fill, then the server's send buffer
       const chunk = 'y'.repeat(60_000);
       let sent = 0;
-      await until(async () => {
-        for (let i = 0; i < 20; i++) sender.send({ type: 'signal', to: 's-slow', data: chunk });
-        sent += 20;
-        sender.send({ type: 'ping', id: sent });
-        await sender.next('pong', { timeoutMs: 5000 });
-        return (await errorCount(server, 'SLOW_CONSUMER')) >= 1 || sent >= 2000;
-      }, 30_000);
+      await until(
+        async () => {
+          for (let i = 0; i < 20; i++) sender.send({ type: 'signal', to: 's-slow', data: chunk });
+          sent += 20;
+          sender.send({ type: 'ping', id: sent });
+          await sender.next('pong', { timeoutMs: 5000 });
+          return (await errorCount(server, 'SLOW_CONSUMER')) >= 1 || sent >= 2000;
+        },
+        { what: 'SLOW_CONSUMER (or 2000 frames sent)', timeoutMs: 30_000, intervalMs: 10 },
+      );
       assert.equal(await errorCount(server, 'SLOW_CONSUMER'), 1);
       slow.ws.resume();
       assert.equal((await slow.closed).code, 1006);

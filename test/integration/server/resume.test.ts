@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { shareRoom } from '../../helpers/relate.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { until as waitUntil } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient } from '../../helpers/ws-client.ts';
-
-/** Polls `cond` every 10 ms until it holds or `timeoutMs` passes. */
-const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 3000) => waitUntil(cond, timeoutMs, 10);
 
 describe('Session resume and grace', () => {
   afterEach(async () => {
@@ -27,7 +24,11 @@ describe('Session resume and grace', () => {
     await a.next('peer.joined');
     a.ws.terminate();
     await a.closed;
-    await until(async () => (await server.health()).connections === 1);
+    await until(async () => (await server.health()).connections === 1, {
+      what: 'the server to count one connection',
+      timeoutMs: 3_000,
+      intervalMs: 10,
+    });
     // While a is detached, frames for it are queued (signals and room messages alike).
     for (let i = 0; i < 20; i++) b.send({ type: 'signal', to: 'res-a', data: { i } });
     b.send({ type: 'room.message', room: 'keep', data: 'queued' });
@@ -116,7 +117,11 @@ describe('Session resume and grace', () => {
     await b.hello('ovf-b');
     await shareRoom('ovf', a, b);
     a.ws.terminate();
-    await until(async () => (await server.health()).connections === 1);
+    await until(async () => (await server.health()).connections === 1, {
+      what: 'the server to count one connection',
+      timeoutMs: 3_000,
+      intervalMs: 10,
+    });
     for (let i = 0; i < 8; i++) b.send({ type: 'signal', to: 'ovf-a', data: i });
     b.send({ type: 'ping', id: 1 });
     await b.next('pong');

@@ -9,11 +9,10 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
-import { until as waitUntil } from '../../helpers/wait.ts';
+import { until } from '../../helpers/wait.ts';
 import { closeAllClients, connectClient, type TestClient } from '../../helpers/ws-client.ts';
-import { startNode } from '../redis/parley-node.ts';
+import { startNode } from './redis/parley-node.ts';
 
-const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 5000) => waitUntil(cond, timeoutMs, 10);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
 
@@ -42,7 +41,10 @@ async function member(server: ParleyServer, name: string, room: string): Promise
 async function park(server: ParleyServer, c: TestClient, connections: number): Promise<void> {
   c.ws.terminate();
   await c.closed;
-  await until(async () => (await server.health()).connections === connections);
+  await until(async () => (await server.health()).connections === connections, {
+    what: `the server to count ${connections} connections`,
+    intervalMs: 10,
+  });
 }
 
 /** Sends `rounds` distinct frames of ~60 KB to each of `victims` (`victim-<i>`), a round at a time. */
@@ -112,7 +114,10 @@ describe('Session hardening', () => {
         v.ws.terminate();
         await v.closed;
       }
-      await until(async () => (await node.health()).connections === 1);
+      await until(async () => (await node.health()).connections === 1, {
+        what: 'the node to count one connection',
+        intervalMs: 10,
+      });
       const before = rssOf(node.child.pid!);
       await stuff(stuffer, victims, 70);
       await sleep(500);
@@ -281,15 +286,20 @@ describe('Flooding (finding 10)', () => {
     const c = await connectClient(server.wsUrl);
     await c.hello('quiet');
     for (let i = 0; i < 60; i++) c.send({ type: 'ping', id: i });
-    await until(async () =>
-      /parley_rate_limited_silent_total \d+/.test(await metric(server, 'parley_rate_limited_silent_total')),
+    await until(
+      async () =>
+        /parley_rate_limited_silent_total \d+/.test(await metric(server, 'parley_rate_limited_silent_total')),
+      { what: 'the silent rate-limit counter', intervalMs: 10 },
     );
-    await until(async () => {
-      const m = /parley_rate_limited_silent_total (\d+)/.exec(
-        await metric(server, 'parley_rate_limited_silent_total'),
-      );
-      return Number(m?.[1]) + 3 + c.frames.filter((f) => f.type === 'pong').length >= 60;
-    });
+    await until(
+      async () => {
+        const m = /parley_rate_limited_silent_total (\d+)/.exec(
+          await metric(server, 'parley_rate_limited_silent_total'),
+        );
+        return Number(m?.[1]) + 3 + c.frames.filter((f) => f.type === 'pong').length >= 60;
+      },
+      { what: '60 pings answered, refused or counted silent', intervalMs: 10 },
+    );
     await sleep(200);
     const limited = c.frames.filter((f) => f.type === 'error' && f.code === 'RATE_LIMITED').length;
     assert.equal(limited, 3);
@@ -327,6 +337,9 @@ describe('Flooding (finding 10)', () => {
     assert.equal(ms, null, 'the legitimate sender was cut');
     await sync(c);
     assert.equal(c.frames.filter((f) => f.type === 'error').length, 0);
-    await until(() => by.frames.filter((f) => f.type === 'room.message').length >= 60 + 150);
+    await until(() => by.frames.filter((f) => f.type === 'room.message').length >= 60 + 150, {
+      what: 'all 210 room messages to arrive',
+      intervalMs: 10,
+    });
   });
 });

@@ -4,38 +4,19 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { ParleyClient } from '../../../packages/client/src/client.ts';
-import type { RTCPeerConnectionConstructor } from '../../../packages/client/src/peer/peer-session.ts';
-import { ExponentialBackoffPolicy } from '../../../packages/client/src/signaling/reconnect-policy.ts';
-import { FakePeerConnection, type FakeSocket, fakeWebSocket, until, welcome } from './fakes.ts';
+import { until } from '../../helpers/wait.ts';
+import { closeClients, type FakeSocket, onFakes, openClient, welcome } from './fakes.ts';
 
-const clients: ParleyClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
+afterEach(closeClients);
 
 async function inCall() {
-  const ws = fakeWebSocket();
-  const client = new ParleyClient('ws://parley.test/ws', {
-    name: 'alice',
-    WebSocket: ws.WebSocket,
-    RTCPeerConnection: FakePeerConnection as unknown as RTCPeerConnectionConstructor,
-    storage: null,
-    reconnectPolicy: new ExponentialBackoffPolicy({ initialDelayMs: 1, jitter: 0 }),
-  });
-  clients.push(client);
-  const opened = client.open();
-  await until(() => ws.sockets[0]);
-  const s = ws.sockets[0] as FakeSocket;
-  s.accept();
-  s.push(welcome({ re: s.last('hello')?.id }));
-  await opened;
+  const { client, s, sockets } = await openClient();
   const pending = client.call('bob', { media: false });
-  await until(() => s.last('call.invite'));
+  await until(() => s.last('call.invite'), { ...onFakes, what: 's.last("call.invite")' });
   s.push({ type: 'call.ringing', re: s.last('call.invite')?.id, call: 'c1', to: 'bob' });
   const call = await pending;
   s.push({ type: 'call.accepted', call: 'c1', peer: 'bob' });
-  return { client, call, s, sockets: ws.sockets };
+  return { client, call, s, sockets };
 }
 
 describe('ParleyClient › call.resume', () => {
@@ -44,11 +25,11 @@ describe('ParleyClient › call.resume', () => {
     const lost: string[] = [];
     call.peer!.signalingLost = (reason) => lost.push(reason ?? '');
     s.drop(1006);
-    await until(() => sockets[1], 'reconnect');
+    await until(() => sockets[1], { ...onFakes, what: 'reconnect' });
     const s2 = sockets[1] as FakeSocket;
     s2.accept();
     s2.push(welcome({ re: s2.last('hello')?.id, resumed: false }));
-    await until(() => s2.last('call.resume'), 'call.resume sent');
+    await until(() => s2.last('call.resume'), { ...onFakes, what: 'call.resume sent' });
     const claim = s2.last('call.resume');
     assert.equal(claim?.call, 'c1');
     assert.equal(claim?.peer, 'bob');
@@ -60,7 +41,7 @@ describe('ParleyClient › call.resume', () => {
   it('sends no claim after a resumed session (the server kept the call)', async () => {
     const { s, sockets } = await inCall();
     s.drop(1006);
-    await until(() => sockets[1], 'reconnect');
+    await until(() => sockets[1], { ...onFakes, what: 'reconnect' });
     const s2 = sockets[1] as FakeSocket;
     s2.accept();
     s2.push(welcome({ re: s2.last('hello')?.id, resumed: true }));

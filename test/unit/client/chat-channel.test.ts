@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatMessageOf } from '@parley/protocol';
 import { ChatChannel, type ChatError, ChatRoom } from '../../../packages/client/src/features/chat.ts';
-import { fakePair, until } from './file-transfer-fake-pc.ts';
+import { until } from '../../helpers/wait.ts';
+import { fakePair } from './fake-peer-connection.ts';
 
 describe('ChatChannel (over an in-memory negotiated channel)', () => {
   it('queues sends until open, then delivers in order with ids and timestamps', async () => {
@@ -13,7 +14,7 @@ describe('ChatChannel (over an in-memory negotiated channel)', () => {
     cb.on('chat', (m) => got.push(m));
     const sent = [ca.sendText('one'), ca.sendText('two')];
     assert.equal(ca.state, 'connecting');
-    await until(() => got.length === 2, 'two messages');
+    await until(() => got.length === 2, { what: 'two messages', intervalMs: 5 });
     assert.deepEqual(got, sent);
     assert.notEqual(sent[0]!.id, sent[1]!.id);
   });
@@ -24,9 +25,9 @@ describe('ChatChannel (over an in-memory negotiated channel)', () => {
     new ChatChannel(b);
     assert.throws(() => ca.sendText(''), RangeError);
     assert.throws(() => ca.sendText('x'.repeat(9000)), RangeError);
-    await until(() => ca.state === 'open', 'open');
+    await until(() => ca.state === 'open', { what: 'open', intervalMs: 5 });
     ca.close();
-    await until(() => ca.state === 'closed', 'closed');
+    await until(() => ca.state === 'closed', { what: 'closed', intervalMs: 5 });
     assert.throws(() => ca.sendText('late'), { name: 'InvalidStateError' });
   });
 
@@ -39,11 +40,11 @@ describe('ChatChannel (over an in-memory negotiated channel)', () => {
     const texts: string[] = [];
     cb.on('error', (e) => errors.push(e));
     cb.on('chat', (m) => texts.push(m.text));
-    await until(() => raw.readyState === 'open', 'open');
+    await until(() => raw.readyState === 'open', { what: 'open', intervalMs: 5 });
     raw.send('{');
     raw.send(JSON.stringify({ type: 'typing', active: 'yes' }));
     raw.send(JSON.stringify({ type: 'chat', id: 'k', text: 'fine', ts: 1 }));
-    await until(() => texts.length === 1, 'valid message');
+    await until(() => texts.length === 1, { what: 'valid message', intervalMs: 5 });
     assert.deepEqual(
       errors.map((e) => e.code),
       ['BAD_JSON', 'BAD_MESSAGE'],
@@ -58,7 +59,7 @@ describe('ChatChannel (over an in-memory negotiated channel)', () => {
     cb.on('typing', (m) => typing.push(m.active));
     ca.sendMediaState({ audio: false, video: true, screen: false });
     ca.sendTyping(true);
-    await until(() => typing.length === 1, 'typing');
+    await until(() => typing.length === 1, { what: 'typing', intervalMs: 5 });
     assert.deepEqual(cb.remoteMediaState, { type: 'media-state', audio: false, video: true, screen: false });
   });
 });
@@ -77,7 +78,7 @@ describe('ChatRoom', () => {
     bob.on('chat', (m) => atBob.push(`${m.id}:${m.text}`));
     carol.on('chat', (m) => atCarol.push(`${m.id}:${m.text}`));
     const msg = room.sendText('hi all');
-    await until(() => atBob.length === 1 && atCarol.length === 1, 'fan-out');
+    await until(() => atBob.length === 1 && atCarol.length === 1, { what: 'fan-out', intervalMs: 5 });
     assert.deepEqual(atBob, [`${msg.id}:hi all`]);
     assert.deepEqual(atCarol, atBob);
 
@@ -86,14 +87,14 @@ describe('ChatRoom', () => {
     room.on('media-state', (peer, m) => inbox.push(`${peer}:audio=${m.audio}`));
     bob.sendText('from bob');
     carol.sendMediaState({ audio: false, video: false });
-    await until(() => inbox.length === 2, 'tagged messages');
+    await until(() => inbox.length === 2, { what: 'tagged messages', intervalMs: 5 });
     assert.deepEqual(inbox.sort(), ['bob:from bob', 'carol:audio=false']);
 
     room.remove('bob');
     assert.deepEqual(room.peers, ['carol']);
     bob.sendText('ignored');
     carol.sendText('still here');
-    await until(() => inbox.length === 3, 'carol message');
+    await until(() => inbox.length === 3, { what: 'carol message', intervalMs: 5 });
     assert.equal(inbox.at(-1), 'carol:still here');
   });
 
@@ -103,9 +104,9 @@ describe('ChatRoom', () => {
     const toBob = new ChatChannel(ab.a);
     new ChatChannel(ab.b);
     room.add('bob', toBob);
-    await until(() => toBob.state === 'open', 'open');
+    await until(() => toBob.state === 'open', { what: 'open', intervalMs: 5 });
     toBob.close();
-    await until(() => toBob.state === 'closed', 'closed');
+    await until(() => toBob.state === 'closed', { what: 'closed', intervalMs: 5 });
     assert.deepEqual(room.sendApp('ping', { n: 1 }) && room.broadcast({ type: 'typing', active: false }), [
       'bob',
     ]);

@@ -2,35 +2,13 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { LIMITS } from '@parley/protocol';
 import type { Call } from '../../../packages/client/src/call.ts';
-import { ParleyClient } from '../../../packages/client/src/client.ts';
-import type { RTCPeerConnectionConstructor } from '../../../packages/client/src/peer/peer-session.ts';
-import { ExponentialBackoffPolicy } from '../../../packages/client/src/signaling/reconnect-policy.ts';
-import { FakePeerConnection, type FakeSocket, fakeWebSocket, until, welcome } from './fakes.ts';
+import { until } from '../../helpers/wait.ts';
+import type { FakePeerConnection } from './fake-peer-connection.ts';
+import { closeClients, type FakeSocket, onFakes, openClient, welcome } from './fakes.ts';
 
-const URL = 'ws://parley.test/ws';
-const clients: ParleyClient[] = [];
-afterEach(() => {
-  for (const c of clients.splice(0)) c.close();
-});
+afterEach(closeClients);
 
-async function start() {
-  const ws = fakeWebSocket();
-  const client = new ParleyClient(URL, {
-    name: 'alice',
-    WebSocket: ws.WebSocket,
-    RTCPeerConnection: FakePeerConnection as unknown as RTCPeerConnectionConstructor,
-    storage: null,
-    reconnectPolicy: new ExponentialBackoffPolicy({ initialDelayMs: 1, jitter: 0 }),
-  });
-  clients.push(client);
-  const opened = client.open();
-  await until(() => ws.sockets[0]);
-  const s = ws.sockets[0] as FakeSocket;
-  s.accept();
-  s.push(welcome({ re: s.last('hello')?.id }));
-  await opened;
-  return { client, s, sockets: ws.sockets };
-}
+const start = () => openClient();
 
 const signalsTo = (s: FakeSocket, to: string) =>
   s.sent.filter((f) => f.type === 'signal' && f.to === to).map((f) => f.data as Record<string, unknown>);
@@ -39,7 +17,7 @@ describe('ParleyClient › calls (fake server, fake peer connection)', () => {
   it('places a call: ringing, accepted, peer session on the call scope, hangup', async () => {
     const { client, s } = await start();
     const pending = client.call('bob', { media: false, data: { video: true } });
-    await until(() => s.last('call.invite'), 'invite');
+    await until(() => s.last('call.invite'), { ...onFakes, what: 'invite' });
     const invite = s.last('call.invite');
     assert.deepEqual(invite?.data, { video: true });
     s.push({ type: 'call.ringing', re: invite?.id, call: 'c1', to: 'bob' });
@@ -50,7 +28,10 @@ describe('ParleyClient › calls (fake server, fake peer connection)', () => {
     s.push({ type: 'call.accepted', call: 'c1', peer: 'bob' });
     assert.equal(call.state, 'connecting');
     assert.ok(call.peer, 'peer session created on accept');
-    await until(() => signalsTo(s, 'bob').some((d) => d.kind === 'description'), 'offer to bob');
+    await until(() => signalsTo(s, 'bob').some((d) => d.kind === 'description'), {
+      ...onFakes,
+      what: 'offer to bob',
+    });
     assert.ok(signalsTo(s, 'bob').every((d) => d.scope === 'call:c1'));
     assert.deepEqual(
       signalsTo(s, 'bob').find((d) => d.kind === 'media-state'),
@@ -79,7 +60,7 @@ describe('ParleyClient › calls (fake server, fake peer connection)', () => {
   it('an invite answered busy resolves with an ended call', async () => {
     const { client, s } = await start();
     const pending = client.call('bob', { media: false });
-    await until(() => s.last('call.invite'));
+    await until(() => s.last('call.invite'), { ...onFakes, what: 's.last("call.invite")' });
     s.push({ type: 'call.ended', re: s.last('call.invite')?.id, call: 'c2', peer: 'bob', reason: 'busy' });
     const call = await pending;
     assert.equal(call.state, 'ended');
@@ -89,7 +70,7 @@ describe('ParleyClient › calls (fake server, fake peer connection)', () => {
   it('an invite to an unknown name rejects with PEER_NOT_FOUND', async () => {
     const { client, s } = await start();
     const pending = client.call('nobody', { media: false });
-    await until(() => s.last('call.invite'));
+    await until(() => s.last('call.invite'), { ...onFakes, what: 's.last("call.invite")' });
     s.push({ type: 'error', re: s.last('call.invite')?.id, code: 'PEER_NOT_FOUND', message: 'offline' });
     await assert.rejects(pending, { code: 'PEER_NOT_FOUND' });
   });
@@ -102,7 +83,7 @@ describe('ParleyClient › calls (fake server, fake peer connection)', () => {
     assert.equal(call.state, 'incoming');
     assert.deepEqual(call.data, { video: true });
     const accepting = call.accept({ media: false });
-    await until(() => s.last('call.accept'), 'accept sent');
+    await until(() => s.last('call.accept'), { ...onFakes, what: 'accept sent' });
     s.push({ type: 'call.accepted', re: s.last('call.accept')?.id, call: 'c3', peer: 'bob' });
     await accepting;
     assert.ok(call.peer);
@@ -113,7 +94,7 @@ describe('ParleyClient › calls (fake server, fake peer connection)', () => {
       data: { kind: 'description', scope: 'call:c3', description: { type: 'offer', sdp: 'v=0' } },
     });
     const pc = call.peer?.pc as unknown as FakePeerConnection;
-    await until(() => pc.remoteDescription?.sdp === 'v=0', 'offer applied');
+    await until(() => pc.remoteDescription?.sdp === 'v=0', { ...onFakes, what: 'offer applied' });
     s.push({ type: 'call.ended', call: 'c3', peer: 'bob', reason: 'hangup', by: 'bob' });
     assert.equal(call.state, 'ended');
     assert.equal(call.endedBy, 'bob');
@@ -122,7 +103,7 @@ describe('ParleyClient › calls (fake server, fake peer connection)', () => {
   it('declines at once when the app listens for no incoming calls', async () => {
     const { s } = await start();
     s.push({ type: 'call.incoming', call: 'c4', from: 'bob' });
-    await until(() => s.last('call.decline'), 'declined');
+    await until(() => s.last('call.decline'), { ...onFakes, what: 'declined' });
     assert.equal(s.last('call.decline')?.call, 'c4');
   });
 
@@ -132,7 +113,7 @@ describe('ParleyClient › calls (fake server, fake peer connection)', () => {
     s.push({ type: 'call.incoming', call: 'c5', from: 'bob' });
     const call = await incoming;
     const accepting = call.accept({ media: false });
-    await until(() => s.last('call.accept'));
+    await until(() => s.last('call.accept'), { ...onFakes, what: 's.last("call.accept")' });
     s.push({ type: 'call.accepted', re: s.last('call.accept')?.id, call: 'c5', peer: 'bob' });
     await accepting;
     s.push({
@@ -157,7 +138,7 @@ describe('ParleyClient › signal data decoded with the protocol schemas', () =>
     s.push({ type: 'call.incoming', call: 'c6', from: 'bob' });
     const call = await incoming;
     const accepting = call.accept({ media: false });
-    await until(() => s.last('call.accept'));
+    await until(() => s.last('call.accept'), { ...onFakes, what: 's.last("call.accept")' });
     s.push({ type: 'call.accepted', re: s.last('call.accept')?.id, call: 'c6', peer: 'bob' });
     await accepting;
     s.push({
@@ -166,7 +147,7 @@ describe('ParleyClient › signal data decoded with the protocol schemas', () =>
       data: { kind: 'description', scope: 'call:c6', description: { type: 'offer', sdp: 'v=0' } },
     });
     const pc = call.peer!.pc as unknown as FakePeerConnection;
-    await until(() => pc.remoteDescription, 'offer applied');
+    await until(() => pc.remoteDescription, { ...onFakes, what: 'offer applied' });
     const line = (n: number) => `candidate:${'1'.repeat(n - 10)}`;
     const candidate = (text: string, scope = 'call:c6') =>
       s.push({
@@ -178,7 +159,7 @@ describe('ParleyClient › signal data decoded with the protocol schemas', () =>
     candidate(line(20), 'call:');
     candidate(line(20), `call:c6${' '.repeat(LIMITS.idMaxChars)}`);
     candidate(line(LIMITS.candidateMaxChars));
-    await until(() => pc.addedCandidates.length > 0, 'candidate added');
+    await until(() => pc.addedCandidates.length > 0, { ...onFakes, what: 'candidate added' });
     await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(
       pc.addedCandidates.map((c) => c.candidate?.length),
@@ -193,7 +174,7 @@ describe('ParleyClient › frames that overtake call registration', () => {
     // before call() resumes after its call.ringing reply and registers the call.
     const { client, s } = await start();
     const pending = client.call('bob', { media: false });
-    await until(() => s.last('call.invite'), 'invite');
+    await until(() => s.last('call.invite'), { ...onFakes, what: 'invite' });
     s.push({ type: 'call.ringing', re: s.last('call.invite')?.id, call: 'c9', to: 'bob' });
     s.push({ type: 'call.accepted', call: 'c9', peer: 'bob' });
     s.push({
@@ -204,7 +185,7 @@ describe('ParleyClient › frames that overtake call registration', () => {
     const call = await pending;
     assert.equal(call.state, 'connecting', 'accepted although call.accepted came first');
     const pc = call.peer!.pc as unknown as FakePeerConnection;
-    await until(() => pc.remoteDescription, 'early offer applied');
+    await until(() => pc.remoteDescription, { ...onFakes, what: 'early offer applied' });
     assert.equal(pc.remoteDescription?.sdp, 'v=0 early');
   });
 });
@@ -213,7 +194,7 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
   it('joins with mode sfu, follows room.mode sfu → mesh → sfu (mode events), checks and keeps video views', async () => {
     const { client, s } = await start();
     const joining = client.join('big', { media: false, mode: 'sfu' });
-    await until(() => s.last('room.join'));
+    await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
     assert.equal(s.last('room.join')?.mode, 'sfu');
     s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'big', peers: ['bob'], mode: 'sfu' });
     const room = await joining;
@@ -238,7 +219,7 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
   it('creates a session per member, follows joins and leaves, routes signals by room scope', async () => {
     const { client, s } = await start();
     const joining = client.join('standup', { media: false });
-    await until(() => s.last('room.join'));
+    await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
     s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob', 'carol'] });
     const room = await joining;
     assert.deepEqual([...room.peers.keys()].sort(), ['bob', 'carol']);
@@ -258,7 +239,7 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
       data: { kind: 'description', scope: 'room:standup', description: { type: 'offer', sdp: 'from-carol' } },
     });
     const pc = room.peers.get('carol')?.pc as unknown as FakePeerConnection;
-    await until(() => pc.remoteDescription?.sdp === 'from-carol', 'routed to carol');
+    await until(() => pc.remoteDescription?.sdp === 'from-carol', { ...onFakes, what: 'routed to carol' });
 
     const msgs: unknown[] = [];
     room.on('message', (from, data) => msgs.push([from, data]));
@@ -267,7 +248,7 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
 
     await Promise.all([
       room.leave(),
-      until(() => s.last('room.leave')).then(() =>
+      until(() => s.last('room.leave'), { ...onFakes, what: 's.last("room.leave")' }).then(() =>
         s.push({ type: 'room.left', re: s.last('room.leave')?.id, room: 'standup' }),
       ),
     ]);
@@ -279,7 +260,7 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
   it('drops room signals from names that are not members', async () => {
     const { client, s } = await start();
     const joining = client.join('standup', { media: false });
-    await until(() => s.last('room.join'));
+    await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
     s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob'] });
     const room = await joining;
     s.push({
@@ -293,7 +274,7 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
   it('applies ice.updated to every peer session', async () => {
     const { client, s } = await start();
     const joining = client.join('standup', { media: false });
-    await until(() => s.last('room.join'));
+    await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
     s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob', 'carol'] });
     const room = await joining;
     const iceServers = [{ urls: 'turn:turn.example:3478', username: '1:alice', credential: 'c' }];
@@ -309,23 +290,9 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
   });
 
   it('ice.updated keeps the rest of the RTCConfiguration (setConfiguration)', async () => {
-    const ws = fakeWebSocket();
-    const client = new ParleyClient(URL, {
-      name: 'alice',
-      WebSocket: ws.WebSocket,
-      RTCPeerConnection: FakePeerConnection as unknown as RTCPeerConnectionConstructor,
-      storage: null,
-      rtcConfiguration: { iceTransportPolicy: 'relay' },
-    });
-    clients.push(client);
-    const opened = client.open();
-    await until(() => ws.sockets[0]);
-    const s = ws.sockets[0] as FakeSocket;
-    s.accept();
-    s.push(welcome({ re: s.last('hello')?.id }));
-    await opened;
+    const { client, s } = await openClient({ rtcConfiguration: { iceTransportPolicy: 'relay' } });
     const joining = client.join('standup', { media: false });
-    await until(() => s.last('room.join'));
+    await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
     s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob'] });
     const room = await joining;
     const iceServers = [{ urls: 'turn:turn.example:3478', username: '2:alice', credential: 'd' }];
@@ -339,7 +306,7 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
   it('RATE_LIMITED from the server counts as lost signaling for every peer session', async () => {
     const { client, s } = await start();
     const joining = client.join('standup', { media: false });
-    await until(() => s.last('room.join'));
+    await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
     s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob', 'carol'] });
     const room = await joining;
     const lost: string[] = [];
@@ -359,17 +326,17 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
   it('rejoins its rooms after a fresh (not resumed) session and keeps live peers meanwhile', async () => {
     const { client, s, sockets } = await start();
     const joining = client.join('standup', { media: false });
-    await until(() => s.last('room.join'));
+    await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
     s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'standup', peers: ['bob'] });
     const room = await joining;
     const bob = room.peers.get('bob');
 
     s.drop(1006);
-    await until(() => sockets[1], 'reconnect');
+    await until(() => sockets[1], { ...onFakes, what: 'reconnect' });
     const s2 = sockets[1] as FakeSocket;
     s2.accept();
     s2.push(welcome({ re: s2.last('hello')?.id, resumed: false }));
-    await until(() => s2.last('room.join'), 'rejoined');
+    await until(() => s2.last('room.join'), { ...onFakes, what: 'rejoined' });
     assert.equal(room.state, 'rejoining');
     s2.push({ type: 'room.joined', re: s2.last('room.join')?.id, room: 'standup', peers: [] });
     assert.equal(room.state, 'joined');
@@ -381,17 +348,17 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
   it('an SFU room rejoined after a server restart starts fresh SFU connections (the old ones went with the server)', async () => {
     const { client, s, sockets } = await start();
     const joining = client.join('big', { media: false, mode: 'sfu' });
-    await until(() => s.last('room.join'));
+    await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
     s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'big', peers: ['bob'], mode: 'sfu' });
     const room = await joining;
     const first = room.sfu;
     assert.ok(first);
     s.drop(1006);
-    await until(() => sockets[1], 'reconnect');
+    await until(() => sockets[1], { ...onFakes, what: 'reconnect' });
     const s2 = sockets[1] as FakeSocket;
     s2.accept();
     s2.push(welcome({ re: s2.last('hello')?.id, resumed: false }));
-    await until(() => s2.last('room.join'), 'rejoined');
+    await until(() => s2.last('room.join'), { ...onFakes, what: 'rejoined' });
     assert.equal(s2.last('room.join')?.mode, 'sfu', 'asks for an SFU room again');
     s2.push({ type: 'room.joined', re: s2.last('room.join')?.id, room: 'big', peers: ['bob'], mode: 'sfu' });
     assert.equal(room.mode, 'sfu');
@@ -401,11 +368,11 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
   it('leaves rooms a resumed session holds that this page does not know (page reload)', async () => {
     const { s, sockets } = await start();
     s.drop(1006);
-    await until(() => sockets[1]);
+    await until(() => sockets[1], { ...onFakes, what: 'sockets[1]' });
     const s2 = sockets[1] as FakeSocket;
     s2.accept();
     s2.push(welcome({ re: s2.last('hello')?.id, resumed: true, rooms: ['old-room'] }));
-    await until(() => s2.last('room.leave'));
+    await until(() => s2.last('room.leave'), { ...onFakes, what: 's2.last("room.leave")' });
     assert.equal(s2.last('room.leave')?.room, 'old-room');
   });
 });

@@ -5,8 +5,13 @@
  * Chromium by the e2e suite.
  */
 
+import { type ConnectOptions, ParleyClient } from '../../../packages/client/src/client.ts';
+import type { RTCPeerConnectionConstructor } from '../../../packages/client/src/peer/peer-session.ts';
+import { ExponentialBackoffPolicy } from '../../../packages/client/src/signaling/reconnect-policy.ts';
 import type { WebSocketLike } from '../../../packages/client/src/signaling/signaling-client.ts';
 import { checkClientFrame, checkServerFrame } from '../../helpers/frame-checks.ts';
+import { until } from '../../helpers/wait.ts';
+import { FakePeerConnection } from './fake-peer-connection.ts';
 
 /** A WebSocket whose server side is driven by the test. */
 export class FakeSocket implements WebSocketLike {
@@ -99,251 +104,42 @@ export function tick(ms = 0): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls `fn` until it is truthy (bounded). */
-export async function until(fn: () => unknown, what = 'condition', timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await tick(1);
-  }
-}
+/**
+ * How the SDK unit tests wait on the fakes with `until` (test/helpers/wait.ts): everything runs
+ * in this process and settles in a few ms, so check every 1 ms and give up after 2 s.
+ */
+export const onFakes = { timeoutMs: 2_000, intervalMs: 1 } as const;
 
-type Desc = { type: string; sdp: string };
-
-let nextPcId = 0;
+const openClients: ParleyClient[] = [];
 
 /**
- * A signaling-only RTCPeerConnection. Each local track must be carried by an offer of ours
- * whose answer came back before it counts as negotiated; until then, whenever the connection
- * is stable, `negotiationneeded` fires (asynchronously, as in browsers).
+ * A ParleyClient as alice on a fake WebSocket and FakePeerConnection, no storage, reconnecting
+ * after 1 ms; opened: its first socket accepted and welcomed. `over` replaces any option. Close
+ * it (and every other) with `closeClients()` after each test.
  */
-export class FakePeerConnection {
-  readonly id = ++nextPcId;
-  signalingState: RTCSignalingState = 'stable';
-  connectionState: RTCPeerConnectionState = 'new';
-  iceConnectionState: RTCIceConnectionState = 'new';
-  localDescription: Desc | null = null;
-  remoteDescription: Desc | null = null;
-  readonly addedCandidates: RTCIceCandidateInit[] = [];
-  readonly log: string[] = [];
-  configuration: RTCConfiguration;
-  restartIceCalls = 0;
-  /** Delay of each async operation in ms, to interleave two peers' operations. */
-  opDelayMs = 0;
-
-  onnegotiationneeded: (() => void) | null = null;
-  onicecandidate: ((ev: { candidate: { toJSON(): RTCIceCandidateInit } | null }) => void) | null = null;
-  ontrack: ((ev: unknown) => void) | null = null;
-  ondatachannel: ((ev: unknown) => void) | null = null;
-  onconnectionstatechange: (() => void) | null = null;
-  oniceconnectionstatechange: (() => void) | null = null;
-  onsignalingstatechange: (() => void) | null = null;
-
-  #tracks: { id: string; kind: string }[] = [];
-  #negotiated = new Set<string>();
-  #offered: string[] = [];
-  #offers = 0;
-  #nnScheduled = false;
-  #joinsAnswer = new Set<string>();
-
-  constructor(configuration: RTCConfiguration = {}) {
-    this.configuration = configuration;
-  }
-
-  get negotiatedTracks(): string[] {
-    return [...this.#negotiated];
-  }
-
-  getConfiguration(): RTCConfiguration {
-    return this.configuration;
-  }
-  setConfiguration(c: RTCConfiguration): void {
-    this.configuration = c;
-  }
-
-  addTrack(track: { id: string; kind: string }): { track: unknown } {
-    this.#tracks.push(track);
-    // Added while a remote offer is pending: it joins one of the offer's transceivers and the
-    // answer carries it (JSEP §5.10), no renegotiation needed.
-    if (this.signalingState === 'have-remote-offer') this.#joinsAnswer.add(track.id);
-    this.#maybeNegotiationNeeded();
-    return { track };
-  }
-  readonly channels: { label: string; readyState: string }[] = [];
-  createDataChannel(label: string): unknown {
-    const channel = {
-      label,
-      readyState: 'connecting',
-      binaryType: 'blob',
-      bufferedAmount: 0,
-      addEventListener: () => {},
-      removeEventListener: () => {},
-      send: () => {},
-      close: () => {
-        channel.readyState = 'closed';
-      },
-    };
-    this.channels.push(channel);
-    if (this.channels.length === 1) {
-      this.#tracks.push({ id: 'sctp', kind: 'application' });
-      if (this.signalingState === 'have-remote-offer') this.#joinsAnswer.add('sctp');
-      this.#maybeNegotiationNeeded();
-    }
-    return channel;
-  }
-  addEventListener(): void {}
-  removeEventListener(): void {}
-  addTransceiver(kind: string): unknown {
-    this.#tracks.push({ id: `recv-${kind}-${this.#tracks.length}`, kind });
-    this.#maybeNegotiationNeeded();
-    return {};
-  }
-  getSenders(): { track: unknown }[] {
-    return this.#tracks.map((t) => ({ track: t }));
-  }
-  getTransceivers(): unknown[] {
-    return [];
-  }
-  restartIce(): void {
-    this.restartIceCalls++;
-    this.#negotiated.delete('ice');
-    this.#tracks.push({ id: 'ice', kind: 'ice' });
-    this.#maybeNegotiationNeeded();
-  }
-
-  /** Fails the next setRemoteDescription calls of these types (as an engine would on a bad SDP). */
-  readonly failRemote: string[] = [];
-  createOfferOptions: unknown[] = [];
-
-  async createOffer(options?: unknown): Promise<Desc> {
-    await this.#delay();
-    this.#assertOpen();
-    this.createOfferOptions.push(options);
-    if ((options as { iceRestart?: boolean } | undefined)?.iceRestart) {
-      this.restartIceCalls++;
-      this.#negotiated.delete('ice');
-      if (!this.#tracks.some((t) => t.id === 'ice')) this.#tracks.push({ id: 'ice', kind: 'ice' });
-    }
-    return { type: 'offer', sdp: '' };
-  }
-
-  async setLocalDescription(desc?: Desc): Promise<void> {
-    await this.#delay();
-    this.#assertOpen();
-    if (desc?.type === 'rollback') {
-      if (this.signalingState !== 'have-local-offer')
-        throw named('InvalidStateError', 'rollback in wrong state');
-      this.localDescription = null;
-      this.log.push('rollback');
-      this.#set('stable');
-      return;
-    }
-    if (this.signalingState === 'stable' || this.signalingState === 'have-local-offer') {
-      this.#offered = this.#tracks.map((t) => t.id).filter((id) => !this.#negotiated.has(id));
-      this.localDescription = {
-        type: 'offer',
-        sdp: `pc${this.id}-offer${++this.#offers}:${this.#offered.join(',')}`,
-      };
-      this.log.push('offer');
-      this.#set('have-local-offer');
-    } else if (this.signalingState === 'have-remote-offer') {
-      this.localDescription = { type: 'answer', sdp: `pc${this.id}-answer` };
-      for (const id of this.#joinsAnswer) this.#negotiated.add(id);
-      this.#joinsAnswer.clear();
-      this.log.push('answer');
-      this.#set('stable');
-    } else {
-      throw named('InvalidStateError', `SLD in ${this.signalingState}`);
-    }
-    queueMicrotask(() =>
-      this.onicecandidate?.({ candidate: { toJSON: () => ({ candidate: `cand-${this.id}`, sdpMid: '0' }) } }),
-    );
-  }
-
-  async setRemoteDescription(desc: Desc): Promise<void> {
-    await this.#delay();
-    this.#assertOpen();
-    if (desc.type === 'rollback') {
-      if (this.signalingState !== 'have-remote-offer')
-        throw named('InvalidStateError', 'remote rollback in wrong state');
-      this.remoteDescription = null;
-      this.log.push('remote-rollback');
-      this.#set('stable');
-      return;
-    }
-    const fail = this.failRemote.indexOf(desc.type);
-    if (fail >= 0) {
-      this.failRemote.splice(fail, 1);
-      this.log.push(`srd-failed-${desc.type}`);
-      throw named('InvalidModificationError', `Failed to set remote ${desc.type} sdp`);
-    }
-    if (desc.type === 'offer') {
-      if (this.signalingState === 'have-local-offer') {
-        this.log.push('implicit-rollback');
-        this.localDescription = null;
-      } else if (this.signalingState !== 'stable') {
-        throw named('InvalidStateError', `SRD(offer) in ${this.signalingState}`);
-      }
-      this.remoteDescription = desc;
-      this.#set('have-remote-offer');
-      return;
-    }
-    if (this.signalingState !== 'have-local-offer')
-      throw named('InvalidStateError', `SRD(answer) in ${this.signalingState}`);
-    this.remoteDescription = desc;
-    for (const id of this.#offered) this.#negotiated.add(id);
-    this.#set('stable');
-  }
-
-  async addIceCandidate(c: RTCIceCandidateInit): Promise<void> {
-    await this.#delay();
-    if (!this.remoteDescription) throw named('InvalidStateError', 'no remote description');
-    this.addedCandidates.push(c);
-  }
-
-  async getStats(): Promise<Map<string, unknown>> {
-    return new Map();
-  }
-
-  close(): void {
-    this.#set('closed');
-  }
-
-  /** Test helper: move ICE to a state and fire the events. */
-  setIce(state: RTCIceConnectionState, conn: RTCPeerConnectionState): void {
-    this.iceConnectionState = state;
-    this.connectionState = conn;
-    this.oniceconnectionstatechange?.();
-    this.onconnectionstatechange?.();
-  }
-
-  #set(state: RTCSignalingState): void {
-    this.signalingState = state;
-    this.onsignalingstatechange?.();
-    if (state === 'stable') this.#maybeNegotiationNeeded();
-  }
-
-  #maybeNegotiationNeeded(): void {
-    if (this.#nnScheduled || this.signalingState === 'closed') return;
-    this.#nnScheduled = true;
-    setTimeout(() => {
-      this.#nnScheduled = false;
-      const pending = this.#tracks.some((t) => !this.#negotiated.has(t.id));
-      if (pending && this.signalingState === 'stable') this.onnegotiationneeded?.();
-    }, 0);
-  }
-
-  #assertOpen(): void {
-    if (this.signalingState === 'closed') throw named('InvalidStateError', 'closed');
-  }
-
-  #delay(): Promise<void> {
-    return this.opDelayMs > 0 ? tick(this.opDelayMs) : Promise.resolve();
-  }
+export async function openClient(
+  over: Partial<ConnectOptions> = {},
+): Promise<{ client: ParleyClient; s: FakeSocket; sockets: FakeSocket[] }> {
+  const ws = fakeWebSocket();
+  const client = new ParleyClient('ws://parley.test/ws', {
+    name: 'alice',
+    WebSocket: ws.WebSocket,
+    RTCPeerConnection: FakePeerConnection as unknown as RTCPeerConnectionConstructor,
+    storage: null,
+    reconnectPolicy: new ExponentialBackoffPolicy({ initialDelayMs: 1, jitter: 0 }),
+    ...over,
+  });
+  openClients.push(client);
+  const opened = client.open();
+  await until(() => ws.sockets[0], { ...onFakes, what: 'the first socket' });
+  const s = ws.sockets[0] as FakeSocket;
+  s.accept();
+  s.push(welcome({ re: s.last('hello')?.id }));
+  await opened;
+  return { client, s, sockets: ws.sockets };
 }
 
-function named(name: string, message: string): Error {
-  const e = new Error(message);
-  e.name = name;
-  return e;
+/** Closes every client `openClient` made (call it in `afterEach`). */
+export function closeClients(): void {
+  for (const c of openClients.splice(0)) c.close();
 }

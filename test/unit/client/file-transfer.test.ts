@@ -7,8 +7,10 @@ import {
   type FileTransferError,
   FileTransfers,
   type IncomingTransfer,
+  type TransferProgress,
 } from '../../../packages/client/src/features/file-transfer.ts';
-import { type FakeDataChannel, fakePair, until } from './file-transfer-fake-pc.ts';
+import { until } from '../../helpers/wait.ts';
+import { type FakeDataChannel, fakePair } from './fake-peer-connection.ts';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const opts = {
@@ -48,7 +50,7 @@ async function cutAfter(
   id: string,
   n: number,
 ): Promise<void> {
-  await until(() => fileChannel(fa, id) !== undefined, 'channel');
+  await until(() => fileChannel(fa, id) !== undefined, { what: 'channel', intervalMs: 5 });
   let chunks = 0;
   fileChannel(fa, id).tamper = (m) => {
     if (typeof m === 'string') return m;
@@ -62,7 +64,7 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
     const { sender, offers } = setup();
     const data = randomBytes(1024 * 1024 + 77);
     const out = sender.send(bytesSource(data, 'a.bin', 'application/x-test'));
-    await until(() => offers.length === 1, 'offer');
+    await until(() => offers.length === 1, { what: 'offer', intervalMs: 5 });
     const incoming = offers[0]!;
     assert.equal(incoming.name, 'a.bin');
     assert.equal(incoming.size, data.length);
@@ -79,7 +81,7 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
   it('sends an empty file', async () => {
     const { sender, offers } = setup();
     const out = sender.send(bytesSource(new Uint8Array(0), 'empty'));
-    await until(() => offers.length === 1, 'offer');
+    await until(() => offers.length === 1, { what: 'offer', intervalMs: 5 });
     offers[0]!.accept();
     assert.equal((await offers[0]!.finished).sha256, sha(new Uint8Array(0)));
     assert.equal((await out.finished).state, 'completed');
@@ -89,7 +91,7 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
     const { sender, offers, fa } = setup();
     const data = randomBytes(200_000);
     const out = sender.send(bytesSource(data, 'x'));
-    await until(() => fileChannel(fa, out.id) !== undefined, 'channel');
+    await until(() => fileChannel(fa, out.id) !== undefined, { what: 'channel', intervalMs: 5 });
     let flipped = false;
     fileChannel(fa, out.id).tamper = (m) => {
       if (typeof m === 'string' || flipped) return m;
@@ -98,7 +100,7 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
       copy[100]! ^= 1;
       return copy.buffer;
     };
-    await until(() => offers.length === 1, 'offer');
+    await until(() => offers.length === 1, { what: 'offer', intervalMs: 5 });
     offers[0]!.accept();
     const [r1, r2] = await Promise.all([out.finished, offers[0]!.finished]);
     assert.equal(r2.state, 'failed');
@@ -116,12 +118,12 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
     const ch = a.createDataChannel('parley-file/evil') as unknown as FakeDataChannel;
     const got: string[] = [];
     ch.addEventListener('message', (ev) => got.push((ev as MessageEvent).data));
-    await until(() => ch.readyState === 'open', 'open');
+    await until(() => ch.readyState === 'open', { what: 'open', intervalMs: 5 });
     ch.send(JSON.stringify({ type: 'file.offer', id: 'evil', name: '../../etc/passwd', size: 1, mime: '' }));
-    await until(() => errors.length === 1 && got.length === 1, 'error and cancel');
+    await until(() => errors.length === 1 && got.length === 1, { what: 'error and cancel', intervalMs: 5 });
     assert.equal(errors[0]!.code, 'BAD_MESSAGE');
     assert.equal(JSON.parse(got[0]!).code, 'BAD_MESSAGE');
-    await until(() => ch.readyState === 'closed', 'closed');
+    await until(() => ch.readyState === 'closed', { what: 'closed', intervalMs: 5 });
     assert.equal(fa.channels.length, 1);
   });
 
@@ -133,11 +135,11 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
       t.accept();
     });
     const ch = a.createDataChannel('parley-file/big') as unknown as FakeDataChannel;
-    await until(() => ch.readyState === 'open', 'open');
+    await until(() => ch.readyState === 'open', { what: 'open', intervalMs: 5 });
     const got: string[] = [];
     ch.addEventListener('message', (ev) => got.push((ev as MessageEvent).data));
     ch.send(JSON.stringify({ type: 'file.offer', id: 'big', name: 'b', size: 10, mime: '' }));
-    await until(() => got.length === 1, 'accept');
+    await until(() => got.length === 1, { what: 'accept', intervalMs: 5 });
     assert.deepEqual(JSON.parse(got[0]!), { type: 'file.accept', id: 'big', offset: 0 });
     ch.send(new Uint8Array(20));
     const r = await offers[0]!.finished;
@@ -147,7 +149,7 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
   it('fails both sides with SINK_FAILED when the sink throws', async () => {
     const { sender, offers } = setup();
     const out = sender.send(bytesSource(randomBytes(100_000), 'x'));
-    await until(() => offers.length === 1, 'offer');
+    await until(() => offers.length === 1, { what: 'offer', intervalMs: 5 });
     let writes = 0;
     const sink: FileSink = {
       write: async () => {
@@ -176,7 +178,7 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
     };
     const out = sender.send(bytesSource(data, 'x'));
     await cutAfter(fa, fb, out.id, 50); // ~40%
-    await until(() => offers.length === 1, 'offer');
+    await until(() => offers.length === 1, { what: 'offer', intervalMs: 5 });
     const incoming = offers[0]!;
     const states: string[] = [];
     let keptAtCut = -1;
@@ -215,9 +217,12 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
     const data = randomBytes(1024 * 1024);
     const out = sender.send(bytesSource(data, 'x'));
     await cutAfter(fa, fb, out.id, 30);
-    await until(() => offers.length === 1, 'offer');
+    await until(() => offers.length === 1, { what: 'offer', intervalMs: 5 });
     offers[0]!.accept();
-    await until(() => out.state === 'interrupted' && offers[0]!.state === 'interrupted', 'interrupted');
+    await until(() => out.state === 'interrupted' && offers[0]!.state === 'interrupted', {
+      what: 'interrupted',
+      intervalMs: 5,
+    });
     sender.detach();
     const sender2 = new FileTransfers(opts);
     sender2.attach(a);
@@ -231,15 +236,15 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
     const { a, sender, offers } = setup();
     const data = randomBytes(50_000);
     const out = sender.send(bytesSource(data, 'x'));
-    await until(() => offers.length === 1, 'offer');
+    await until(() => offers.length === 1, { what: 'offer', intervalMs: 5 });
     offers[0]!.accept();
     await out.finished;
     const ch = a.createDataChannel(`parley-file/${out.id}`) as unknown as FakeDataChannel;
-    await until(() => ch.readyState === 'open', 'open');
+    await until(() => ch.readyState === 'open', { what: 'open', intervalMs: 5 });
     const got: string[] = [];
     ch.addEventListener('message', (ev) => got.push((ev as MessageEvent).data));
     ch.send(JSON.stringify({ type: 'file.offer', id: out.id, name: 'x', size: data.length, mime: '' }));
-    await until(() => got.length === 1, 'answer');
+    await until(() => got.length === 1, { what: 'answer', intervalMs: 5 });
     assert.deepEqual(JSON.parse(got[0]!), { type: 'file.received', id: out.id, sha256: sha(data) });
   });
 
@@ -247,15 +252,15 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
     const { a, fa, fb, sender, offers } = setup({ ...opts, autoResume: false } as typeof opts);
     const out = sender.send(bytesSource(randomBytes(500_000), 'x'));
     await cutAfter(fa, fb, out.id, 10);
-    await until(() => offers.length === 1, 'offer');
+    await until(() => offers.length === 1, { what: 'offer', intervalMs: 5 });
     offers[0]!.accept();
-    await until(() => offers[0]!.state === 'interrupted', 'interrupted');
+    await until(() => offers[0]!.state === 'interrupted', { what: 'interrupted', intervalMs: 5 });
     const ch = a.createDataChannel(`parley-file/${out.id}`) as unknown as FakeDataChannel;
-    await until(() => ch.readyState === 'open', 'open');
+    await until(() => ch.readyState === 'open', { what: 'open', intervalMs: 5 });
     const got: string[] = [];
     ch.addEventListener('message', (ev) => got.push((ev as MessageEvent).data));
     ch.send(JSON.stringify({ type: 'file.offer', id: out.id, name: 'other', size: 5, mime: '' }));
-    await until(() => got.length === 1, 'answer');
+    await until(() => got.length === 1, { what: 'answer', intervalMs: 5 });
     assert.equal(JSON.parse(got[0]!).code, 'RESUME_MISMATCH');
     assert.equal(offers[0]!.state, 'interrupted', 'the kept transfer waits for the right file');
   });
@@ -268,7 +273,7 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
     } as typeof opts);
     const out = sender.send(bytesSource(randomBytes(500_000), 'x'));
     await cutAfter(fa, fb, out.id, 10);
-    await until(() => offers.length === 1, 'offer');
+    await until(() => offers.length === 1, { what: 'offer', intervalMs: 5 });
     offers[0]!.accept();
     const r = await offers[0]!.finished;
     assert.equal(r.error?.code, 'RESUME_TIMEOUT');
@@ -279,21 +284,35 @@ describe('FileTransfers (over an in-memory channel pair)', () => {
     const { sender, offers } = setup({ ...opts, progressIntervalMs: 5 } as typeof opts);
     const data = randomBytes(3 * 1024 * 1024);
     const out = sender.send(bytesSource(data, 'x'));
-    const sent: number[] = [];
-    out.on('progress', (p) => sent.push(p.bytes));
-    await until(() => offers.length === 1, 'offer');
-    const got: number[] = [];
-    offers[0]!.on('progress', (p) => {
-      got.push(p.bytes);
-      assert.equal(p.total, data.length);
-      assert.ok(p.rateBytesPerSec >= 0);
-    });
+    // Collected in the listeners, asserted once the transfer is over (a listener that throws
+    // would only fail the test through the emitter's rethrow).
+    const sent: TransferProgress[] = [];
+    out.on('progress', (p) => sent.push({ ...p }));
+    await until(() => offers.length === 1, { what: 'offer', intervalMs: 5 });
+    const got: TransferProgress[] = [];
+    offers[0]!.on('progress', (p) => got.push({ ...p }));
     offers[0]!.accept();
     await Promise.all([out.finished, offers[0]!.finished]);
-    for (const series of [sent, got]) {
-      assert.ok(series.length >= 1);
-      for (let i = 1; i < series.length; i++) assert.ok(series[i]! >= series[i - 1]!);
-      assert.equal(series.at(-1), data.length);
+    for (const [side, series] of [
+      ['sender', sent],
+      ['receiver', got],
+    ] as const) {
+      assert.ok(series.length >= 1, side);
+      for (let i = 1; i < series.length; i++) assert.ok(series[i]!.bytes >= series[i - 1]!.bytes, side);
+      assert.equal(series.at(-1)!.bytes, data.length, side);
+      for (const p of series) {
+        assert.equal(p.total, data.length, side);
+        assert.ok(p.rateBytesPerSec >= 0, side);
+        // ETA: the bytes left at the current rate (ms), unknown (null) while the rate is 0.
+        const left = p.total - p.bytes;
+        if (left === 0) assert.equal(p.etaMs, 0, side);
+        else if (p.rateBytesPerSec === 0) assert.equal(p.etaMs, null, side);
+        else
+          assert.ok(
+            Math.abs(p.etaMs! - (left * 1000) / p.rateBytesPerSec) <= 1,
+            `${side}: ${JSON.stringify(p)}`,
+          );
+      }
     }
   });
 });

@@ -6,7 +6,7 @@ import {
   PeerSession,
   type RTCPeerConnectionConstructor,
 } from '../../../packages/client/src/peer/peer-session.ts';
-import { FakePeerConnection } from './fakes.ts';
+import { FakePeerConnection } from './fake-peer-connection.ts';
 
 afterEach(() => mock.timers.reset());
 

@@ -7,7 +7,9 @@ import {
   type RTCPeerConnectionConstructor,
 } from '../../../packages/client/src/peer/peer-session.ts';
 import type { SignalData } from '../../../packages/client/src/peer/signal-data.ts';
-import { FakePeerConnection, tick, until } from './fakes.ts';
+import { until } from '../../helpers/wait.ts';
+import { FakePeerConnection } from './fake-peer-connection.ts';
+import { onFakes, tick } from './fakes.ts';
 
 const FakePC = FakePeerConnection as unknown as RTCPeerConnectionConstructor;
 const sessions: PeerSession[] = [];
@@ -68,7 +70,10 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
   it('negotiates one side’s track with a single offer/answer', async () => {
     const { a, b, fa, fb } = pair();
     await a.addTrack(track('a-cam'));
-    await until(() => fa.negotiatedTracks.includes('a-cam') && fb.signalingState === 'stable', 'negotiated');
+    await until(() => fa.negotiatedTracks.includes('a-cam') && fb.signalingState === 'stable', {
+      ...onFakes,
+      what: 'negotiated',
+    });
     assert.deepEqual(fa.log, ['offer']);
     assert.deepEqual(fb.log, ['answer']);
     assert.equal(b.state, 'connecting');
@@ -80,6 +85,8 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
+    // Rounds in which the offers really crossed: the polite side rolled its own offer back.
+    let collided = 0;
     for (let round = 0; round < 20; round++) {
       const { a, b, fa, fb } = pair(() => Math.floor(rand() * 4));
       fa.opDelayMs = Math.floor(rand() * 3);
@@ -91,13 +98,19 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
           fb.negotiatedTracks.includes('b-cam') &&
           fa.signalingState === 'stable' &&
           fb.signalingState === 'stable',
-        `round ${round}: both tracks negotiated`,
+        { ...onFakes, what: `round ${round}: both tracks negotiated` },
       );
       const glare = fa.log.includes('implicit-rollback');
-      if (glare) assert.ok(fb.log.filter((x) => x === 'offer').length >= 1);
+      if (glare) {
+        collided++;
+        assert.ok(fb.log.filter((x) => x === 'offer').length >= 1);
+      }
       a.close();
       b.close();
     }
+    // The delays are seeded, so this count is the same on every run; a change that stopped the
+    // offers from crossing (or the polite side from rolling back) would leave it at zero.
+    assert.ok(collided >= 1, `no round had glare (${collided} of 20)`);
   });
 
   it('the polite side holds its tracks for the first offer and answers with them (no glare)', async () => {
@@ -119,7 +132,7 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
       description: { type: 'offer', sdp: 'first' },
     });
     await added;
-    await until(() => sent.some((d) => d.kind === 'description'), 'answered');
+    await until(() => sent.some((d) => d.kind === 'description'), { ...onFakes, what: 'answered' });
     assert.deepEqual(fp.log, ['answer'], 'answered the first offer, never offered itself');
     assert.equal(fp.getSenders().length, 1, 'the held track was added before answering');
   });
@@ -134,7 +147,10 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
       firstOfferWaitMs: 20,
     });
     await polite.addTrack(track('a-cam'));
-    await until(() => sent.some((d) => d.kind === 'description'), 'own offer after the wait');
+    await until(() => sent.some((d) => d.kind === 'description'), {
+      ...onFakes,
+      what: 'own offer after the wait',
+    });
   });
 
   it('buffers candidates that arrive before the remote description', async () => {
@@ -149,12 +165,12 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
     await tick(5);
     assert.equal(pc.addedCandidates.length, 0, 'not added without a remote description');
     s.handleSignal({ kind: 'description', scope: 'call:c1', description: { type: 'offer', sdp: 'x' } });
-    await until(() => pc.addedCandidates.length === 2, 'flushed');
+    await until(() => pc.addedCandidates.length === 2, { ...onFakes, what: 'flushed' });
     assert.deepEqual(
       pc.addedCandidates.map((c) => c.candidate),
       ['early-1', 'early-2'],
     );
-    await until(() => fakeSent.some((d) => d.kind === 'description'), 'answer sent');
+    await until(() => fakeSent.some((d) => d.kind === 'description'), { ...onFakes, what: 'answer sent' });
     const answer = fakeSent.find((d) => d.kind === 'description');
     assert.equal(answer?.kind === 'description' && answer.description.type, 'answer');
   });
@@ -166,7 +182,7 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
     });
     const pc = s.pc as unknown as FakePeerConnection;
     await s.addTrack(track('b-cam'));
-    await until(() => pc.signalingState === 'have-local-offer', 'own offer out');
+    await until(() => pc.signalingState === 'have-local-offer', { ...onFakes, what: 'own offer out' });
     s.handleSignal({ kind: 'description', scope: 'call:c1', description: { type: 'offer', sdp: 'theirs' } });
     s.handleSignal({ kind: 'candidate', scope: 'call:c1', candidate: { candidate: 'theirs-1' } });
     await tick(5);
@@ -206,7 +222,7 @@ describe('PeerSession › perfect negotiation (fake RTCPeerConnection)', () => {
     b.on('app-data', (d) => seen.push(d));
     a.sendMediaState({ audio: false, video: true, screen: true });
     a.sendAppData({ hello: 'bob' });
-    await until(() => seen.length === 2, 'delivered');
+    await until(() => seen.length === 2, { ...onFakes, what: 'delivered' });
     assert.deepEqual(seen, [{ audio: false, video: true, screen: true }, { hello: 'bob' }]);
     assert.deepEqual(b.remoteMediaState, { audio: false, video: true, screen: true });
   });
@@ -221,9 +237,12 @@ describe('PeerSession › ICE recovery (fake RTCPeerConnection)', () => {
     fa.setIce('failed', 'failed');
     fb.setIce('failed', 'failed');
     assert.equal(b.state, 'reconnecting');
-    await until(() => fb.restartIceCalls === 1, 'impolite restarted');
+    await until(() => fb.restartIceCalls === 1, { ...onFakes, what: 'impolite restarted' });
     assert.equal(fa.restartIceCalls, 0, 'polite waits for the other side');
-    await until(() => fb.negotiatedTracks.includes('ice'), 'the restart offer was answered');
+    await until(() => fb.negotiatedTracks.includes('ice'), {
+      ...onFakes,
+      what: 'the restart offer was answered',
+    });
     fa.setIce('connected', 'connected');
     fb.setIce('connected', 'connected');
     assert.equal(a.state, 'connected');
@@ -265,13 +284,13 @@ describe('PeerSession › negotiation recovery (fake RTCPeerConnection)', () => 
     const { a, b, fa, fb } = pair(() => 0, { answerTimeoutMs: 60_000 });
     fb.failRemote.push('answer');
     await b.addTrack(track('b-cam'));
-    await until(() => fb.log.includes('srd-failed-answer'), 'the answer failed');
+    await until(() => fb.log.includes('srd-failed-answer'), { ...onFakes, what: 'the answer failed' });
     await until(
       () =>
         fb.negotiatedTracks.includes('b-cam') &&
         fb.signalingState === 'stable' &&
         fa.signalingState === 'stable',
-      'negotiated after the resync',
+      { ...onFakes, what: 'negotiated after the resync' },
     );
     assert.ok(fb.log.includes('rollback'), 'the pending offer was rolled back');
     assert.ok(
@@ -286,14 +305,16 @@ describe('PeerSession › negotiation recovery (fake RTCPeerConnection)', () => 
     const { a, b, fa, fb } = pair(() => 0, { answerTimeoutMs: 40 });
     fa.failRemote.push('offer');
     await b.addTrack(track('b-cam'));
-    await until(() => fa.log.includes('srd-failed-offer'), 'the offer failed on the polite side');
+    await until(() => fa.log.includes('srd-failed-offer'), {
+      ...onFakes,
+      what: 'the offer failed on the polite side',
+    });
     await until(
       () =>
         fb.negotiatedTracks.includes('b-cam') &&
         fa.signalingState === 'stable' &&
         fb.signalingState === 'stable',
-      'negotiated after the resync',
-      5_000,
+      { ...onFakes, what: 'negotiated after the resync', timeoutMs: 5_000 },
     );
     assert.notEqual(a.state, 'failed');
     assert.notEqual(b.state, 'failed');
@@ -308,7 +329,7 @@ describe('PeerSession › negotiation recovery (fake RTCPeerConnection)', () => 
       }),
     );
     await b.addTrack(track('b-cam'));
-    await until(() => a.state === 'failed', 'failed', 5_000);
+    await until(() => a.state === 'failed', { ...onFakes, what: 'failed', timeoutMs: 5_000 });
     const [state, reason] = await failed;
     assert.equal(state, 'failed');
     assert.equal(reason, 'negotiation-failed');
@@ -350,11 +371,11 @@ describe('PeerSession › negotiation recovery (fake RTCPeerConnection)', () => 
     sessions.push(a, peerB);
     const fa = a.pc as unknown as FakePeerConnection;
     await a.addTrack(track('cam'));
-    await until(
-      () => fa.negotiatedTracks.includes('cam') && fa.signalingState === 'stable',
-      'negotiated',
-      3_000,
-    );
+    await until(() => fa.negotiatedTracks.includes('cam') && fa.signalingState === 'stable', {
+      ...onFakes,
+      what: 'negotiated',
+      timeoutMs: 3_000,
+    });
     assert.equal(dropped, 1);
     assert.deepEqual(
       fa.log.filter((l) => l === 'offer' || l === 'rollback'),
@@ -389,7 +410,11 @@ describe('PeerSession › offer-loop guard and lost signaling (fake RTCPeerConne
       },
     });
     await s.addTrack(track('t0'));
-    await until(() => offers.length >= 4, 'a fourth offer after the backoff', 5_000);
+    await until(() => offers.length >= 4, {
+      ...onFakes,
+      what: 'a fourth offer after the backoff',
+      timeoutMs: 5_000,
+    });
     const warn = lines.find((l) => l.msg === 'negotiation loop: backing off');
     assert.ok(warn, 'the backoff is logged at warn');
     assert.equal(warn.level, 'warn');
@@ -409,12 +434,12 @@ describe('PeerSession › offer-loop guard and lost signaling (fake RTCPeerConne
     const pc = s.pc as unknown as FakePeerConnection;
     s.sendMediaState({ audio: true, video: false, screen: false });
     await s.addTrack(track('cam'));
-    await until(() => pc.signalingState === 'have-local-offer', 'offer out');
+    await until(() => pc.signalingState === 'have-local-offer', { ...onFakes, what: 'offer out' });
     const started = Date.now();
     s.signalingLost('rate-limited');
     s.signalingLost('rate-limited'); // coalesced
     const descriptions = () => sent.filter((d) => d.kind === 'description').length;
-    await until(() => descriptions() === 2, 'a second offer', 3_000);
+    await until(() => descriptions() === 2, { ...onFakes, what: 'a second offer', timeoutMs: 3_000 });
     assert.ok(Date.now() - started >= 700, 'waited for the backoff');
     assert.deepEqual(pc.log, ['offer', 'rollback', 'offer']);
     assert.ok(pc.createOfferOptions.some((o) => (o as { iceRestart?: boolean } | undefined)?.iceRestart));
@@ -431,7 +456,11 @@ describe('PeerSession › offer-loop guard and lost signaling (fake RTCPeerConne
     pc.setIce('connected', 'connected');
     s.sendMediaState({ audio: false, video: true, screen: false });
     s.signalingLost('rate-limited');
-    await until(() => sent.filter((d) => d.kind === 'media-state').length === 2, 'media state again', 3_000);
+    await until(() => sent.filter((d) => d.kind === 'media-state').length === 2, {
+      ...onFakes,
+      what: 'media state again',
+      timeoutMs: 3_000,
+    });
     await tick(20);
     assert.equal(sent.filter((d) => d.kind === 'description').length, 0);
     assert.deepEqual(pc.log, []);
@@ -451,11 +480,15 @@ describe('PeerSession › answer timeout while signaling is down (fake RTCPeerCo
     });
     const pc = s.pc as unknown as FakePeerConnection;
     await s.addTrack(track('cam'));
-    await until(() => pc.signalingState === 'have-local-offer', 'offer out');
+    await until(() => pc.signalingState === 'have-local-offer', { ...onFakes, what: 'offer out' });
     await tick(120);
     assert.deepEqual(pc.log, ['offer'], 'no resync while signaling is down');
     up = true;
-    await until(() => pc.log.length === 3, 'resync once signaling is up', 2_000);
+    await until(() => pc.log.length === 3, {
+      ...onFakes,
+      what: 'resync once signaling is up',
+      timeoutMs: 2_000,
+    });
     assert.deepEqual(pc.log, ['offer', 'rollback', 'offer']);
   });
 });
@@ -493,7 +526,7 @@ describe('PeerSession › holdFirstOffer (fake RTCPeerConnection)', () => {
         fi.negotiatedTracks.includes('b-cam') &&
         fp.negotiatedTracks.includes('a-cam') &&
         fp.signalingState === 'stable',
-      'both tracks negotiated',
+      { ...onFakes, what: 'both tracks negotiated' },
     );
     assert.deepEqual(fp.log, ['offer'], 'the polite side offered once');
     assert.deepEqual(
@@ -526,7 +559,7 @@ describe('PeerSession › expectFirstMedia (fake RTCPeerConnection)', () => {
         fb.negotiatedTracks.includes('b-cam') &&
         fa.signalingState === 'stable' &&
         fb.signalingState === 'stable',
-      'both tracks negotiated',
+      { ...onFakes, what: 'both tracks negotiated' },
     );
     assert.deepEqual(fa.log, ['answer'], 'the polite side made no offer, so nothing to roll back');
     assert.deepEqual(fb.log, ['offer']);
@@ -537,7 +570,7 @@ describe('PeerSession › expectFirstMedia (fake RTCPeerConnection)', () => {
     await Promise.all([a.addTrack(track('a-cam')), b.addTrack(track('b-cam'))]);
     await until(
       () => fa.signalingState === 'stable' && fb.signalingState === 'stable' && fa.log.includes('answer'),
-      'glare resolved',
+      { ...onFakes, what: 'glare resolved' },
     );
     assert.ok(fa.log.includes('implicit-rollback'), fa.log.join());
   });
@@ -548,7 +581,7 @@ describe('PeerSession › expectFirstMedia (fake RTCPeerConnection)', () => {
     const t0 = Date.now();
     await a.addTrack(track('a-cam'));
     assert.ok(Date.now() - t0 >= 150, 'held until the wait ran out');
-    await until(() => fa.log.includes('offer'), 'offered');
+    await until(() => fa.log.includes('offer'), { ...onFakes, what: 'offered' });
   });
 
   it('no hold on the impolite side, nor on a connection that already has transceivers', async () => {
@@ -560,6 +593,9 @@ describe('PeerSession › expectFirstMedia (fake RTCPeerConnection)', () => {
     await a.addTrack(track('a-cam'));
     await b.addTrack(track('b-cam'));
     assert.ok(Date.now() - t0 < 100, 'added at once');
-    await until(() => fa.log.includes('offer') || fb.log.includes('offer'), 'an offer went out');
+    await until(() => fa.log.includes('offer') || fb.log.includes('offer'), {
+      ...onFakes,
+      what: 'an offer went out',
+    });
   });
 });

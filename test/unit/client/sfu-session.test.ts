@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClientMessage, ServerMessage } from '@parley/protocol';
 import { SfuSession } from '../../../packages/client/src/sfu/sfu-session.ts';
-import { tick, until } from './fakes.ts';
+import { until } from '../../helpers/wait.ts';
+import { onFakes, tick } from './fakes.ts';
 
 class FakeTrack {
   readonly id: string;
@@ -246,7 +247,7 @@ describe('SfuSession › subscribing', () => {
     const errors: boolean[] = [];
     sfu.on('error', (_e, final) => errors.push(final));
     sfu.onFeeds(['alice', 'bob', 'carol']);
-    await until(() => s.of('sfu.answer').length >= 2, 'second answer');
+    await until(() => s.of('sfu.answer').length >= 2, { ...onFakes, what: 'second answer' });
     const subs = s.of('sfu.subscribe').map((m) => [m.feeds, m.restart]);
     assert.deepEqual(subs, [
       [['bob', 'carol'], undefined],
@@ -260,10 +261,10 @@ describe('SfuSession › subscribing', () => {
     const s = server();
     const sfu = session(s);
     sfu.onFeeds(['bob']);
-    await until(() => s.of('sfu.answer').length === 1, 'answer');
+    await until(() => s.of('sfu.answer').length === 1, { ...onFakes, what: 'answer' });
     const first = sfu.subscriber as unknown as FakePC;
     first.failIce();
-    await until(() => s.of('sfu.answer').length >= 2, 'answer on the new connection');
+    await until(() => s.of('sfu.answer').length >= 2, { ...onFakes, what: 'answer on the new connection' });
     assert.ok(first.closed);
     assert.notEqual(sfu.subscriber, first);
     assert.deepEqual(
@@ -282,10 +283,10 @@ describe('SfuSession › subscribing', () => {
     const finals: boolean[] = [];
     sfu.on('error', (_e, final) => finals.push(final));
     sfu.onFeeds(['bob']);
-    await until(() => s.of('sfu.answer').length === 1, 'answer');
+    await until(() => s.of('sfu.answer').length === 1, { ...onFakes, what: 'answer' });
     hungUp = true;
     (sfu.subscriber as unknown as FakePC).failIce();
-    await until(() => finals.includes(true), 'final error');
+    await until(() => finals.includes(true), { ...onFakes, what: 'final error' });
     assert.deepEqual(finals, [false, false, false, true]);
     assert.equal(sfu.subscriber, undefined);
     sfu.close();
@@ -310,7 +311,7 @@ describe('SfuSession › layers', () => {
     });
     const sfu = session(s);
     sfu.onFeeds(['bob', 'carol']);
-    await until(() => sfu.subscriber, 'subscribed');
+    await until(() => sfu.subscriber, { ...onFakes, what: 'subscribed' });
     await tick(30);
     assert.equal(s.of('sfu.configure').length, 0, 'no layer before frames flow (nothing to check it by)');
     sfu.onSubscriberStats(
@@ -325,7 +326,7 @@ describe('SfuSession › layers', () => {
         ],
       ]),
     );
-    await until(() => s.of('sfu.configure').length === 2, 'first configure per feed');
+    await until(() => s.of('sfu.configure').length === 2, { ...onFakes, what: 'first configure per feed' });
     // No view yet: the middle layer, said once per feed.
     assert.deepEqual(
       s.of('sfu.configure').map((m) => [m.feed, m.substream, m.paused]),
@@ -338,7 +339,7 @@ describe('SfuSession › layers', () => {
     sfu.setVideoView('carol', { width: 300, height: 150 });
     sfu.setVideoView('carol', { width: 1000, height: 500 });
     sfu.setVideoView('carol', { width: 1280, height: 720 });
-    await until(() => s.of('sfu.configure').length === 3, 'resize');
+    await until(() => s.of('sfu.configure').length === 3, { ...onFakes, what: 'resize' });
     await tick(30);
     assert.equal(s.of('sfu.configure').length, 3);
     assert.deepEqual(s.of('sfu.configure')[2], {
@@ -355,7 +356,7 @@ describe('SfuSession › layers', () => {
     sfu.setVideoView('carol', 'hidden');
     sfu.setVideoView('bob', { width: 160, height: 90 });
     sfu.setVideoView('bob', 'hidden');
-    await until(() => s.of('sfu.configure').length === 5, 'hidden');
+    await until(() => s.of('sfu.configure').length === 5, { ...onFakes, what: 'hidden' });
     assert.deepEqual(
       s
         .of('sfu.configure')
@@ -369,7 +370,7 @@ describe('SfuSession › layers', () => {
     // The active speaker gets one layer more.
     sfu.setVideoView('bob', { width: 320, height: 180 });
     sfu.setActiveSpeaker('bob');
-    await until(() => s.of('sfu.configure').length === 6, 'speaker');
+    await until(() => s.of('sfu.configure').length === 6, { ...onFakes, what: 'speaker' });
     assert.deepEqual([s.of('sfu.configure')[5]!.substream, s.of('sfu.configure')[5]!.paused], [1, false]);
     sfu.close();
   });
@@ -380,14 +381,14 @@ describe('SfuSession › layers', () => {
     sfu.onFeeds(['bob']);
     const camera = (frameHeight: number, framesDecoded: number) =>
       new Map([['v', { id: 'v', type: 'inbound-rtp', kind: 'video', mid: '1', frameHeight, framesDecoded }]]);
-    await until(() => sfu.subscriber, 'subscribed');
+    await until(() => sfu.subscriber, { ...onFakes, what: 'subscribed' });
     sfu.onSubscriberStats(camera(180, 100));
-    await until(() => s.of('sfu.configure').length === 1, 'first configure');
+    await until(() => s.of('sfu.configure').length === 1, { ...onFakes, what: 'first configure' });
     sfu.setVideoView('bob', { width: 1280, height: 720 });
-    await until(() => s.of('sfu.configure').length === 2, 'up to 2');
+    await until(() => s.of('sfu.configure').length === 2, { ...onFakes, what: 'up to 2' });
     // Still 180 px 2 s later: configure 1 then 2, so the SFU asks for a keyframe again.
     sfu.onSubscriberStats(camera(180, 130), Date.now() + 2000);
-    await until(() => s.of('sfu.configure').length === 4, 'nudge');
+    await until(() => s.of('sfu.configure').length === 4, { ...onFakes, what: 'nudge' });
     assert.deepEqual(
       s.of('sfu.configure').map((m) => m.substream),
       [1, 2, 1, 2],
@@ -406,7 +407,7 @@ describe('SfuSession › layers', () => {
     sfu.on('link-cap', (c) => caps.push(c));
     sfu.setVideoView('bob', { width: 1280, height: 720 });
     sfu.onFeeds(['bob']);
-    await until(() => sfu.subscriber, 'subscribed');
+    await until(() => sfu.subscriber, { ...onFakes, what: 'subscribed' });
     const video = (lost: number, received: number) =>
       new Map([
         [
@@ -425,11 +426,11 @@ describe('SfuSession › layers', () => {
       ]);
     const t = Date.now() + 10_000; // past the cooldown after the session started
     sfu.onSubscriberStats(video(0, 0), t);
-    await until(() => s.of('sfu.configure').length === 1, 'first configure');
+    await until(() => s.of('sfu.configure').length === 1, { ...onFakes, what: 'first configure' });
     assert.equal(s.of('sfu.configure')[0]!.substream, 2);
     sfu.onSubscriberStats(video(50, 300), t + 1000); // 14 % loss
     assert.deepEqual(caps, [1]);
-    await until(() => s.of('sfu.configure').length === 2, 'capped configure');
+    await until(() => s.of('sfu.configure').length === 2, { ...onFakes, what: 'capped configure' });
     assert.equal(s.of('sfu.configure')[1]!.substream, 1);
     sfu.close();
   });
@@ -449,7 +450,7 @@ describe('SfuSession › trickle', () => {
     });
     const sfu = session(s);
     const publishing = sfu.publish([new FakeTrack('audio')] as never);
-    await until(() => s.of('sfu.publish').length === 1, 'publish sent');
+    await until(() => s.of('sfu.publish').length === 1, { ...onFakes, what: 'publish sent' });
     const pc = sfu.publisher as unknown as FakePC;
     pc.gather({ candidate: HOST, sdpMid: '0', sdpMLineIndex: 0 });
     await tick(10);
@@ -457,7 +458,7 @@ describe('SfuSession › trickle', () => {
     release();
     await publishing;
     pc.gather(null);
-    await until(() => s.of('sfu.trickle').length === 2, 'both sent');
+    await until(() => s.of('sfu.trickle').length === 2, { ...onFakes, what: 'both sent' });
     assert.deepEqual(
       s.of('sfu.trickle').map((m) => [m.target, m.candidate]),
       [
@@ -472,15 +473,15 @@ describe('SfuSession › trickle', () => {
     const s = server();
     const sfu = session(s);
     sfu.onFeeds(['bob']);
-    await until(() => s.of('sfu.answer').length === 1, 'answer');
+    await until(() => s.of('sfu.answer').length === 1, { ...onFakes, what: 'answer' });
     const first = sfu.subscriber as unknown as FakePC;
     first.gather({ candidate: HOST, sdpMid: '0', sdpMLineIndex: 0 });
-    await until(() => s.of('sfu.trickle').length === 1, 'trickled');
+    await until(() => s.of('sfu.trickle').length === 1, { ...onFakes, what: 'trickled' });
     const order = s.sent.map((m) => m.type).filter((t) => t === 'sfu.answer' || t === 'sfu.trickle');
     assert.deepEqual(order, ['sfu.answer', 'sfu.trickle']);
     assert.equal(s.of('sfu.trickle')[0]!.target, 'subscriber');
     first.failIce();
-    await until(() => s.of('sfu.answer').length === 2, 'answer on the new connection');
+    await until(() => s.of('sfu.answer').length === 2, { ...onFakes, what: 'answer on the new connection' });
     first.gather({ candidate: HOST, sdpMid: '1', sdpMLineIndex: 1 });
     await tick(10);
     assert.equal(s.of('sfu.trickle').length, 1, 'the closed connection sends nothing');
@@ -521,11 +522,11 @@ describe('SfuSession › a member whose sources changed', () => {
     });
     const sfu = session(s);
     sfu.onFeeds(['bob']);
-    await until(() => s.of('sfu.answer').length === 1, 'answer');
+    await until(() => s.of('sfu.answer').length === 1, { ...onFakes, what: 'answer' });
     assert.equal(sfu.hasScreen('bob'), false);
     sharing = true;
     sfu.refresh('bob');
-    await until(() => s.of('sfu.answer').length === 2, 'answer with the screen');
+    await until(() => s.of('sfu.answer').length === 2, { ...onFakes, what: 'answer with the screen' });
     await tick(20);
     assert.equal(sfu.hasScreen('bob'), true);
     assert.deepEqual(subscribes(s).slice(0, 2), [
@@ -545,10 +546,14 @@ describe('SfuSession › a member whose sources changed', () => {
     });
     const sfu = session(s);
     sfu.onFeeds(['bob']);
-    await until(() => s.of('sfu.answer').length === 1, 'answer');
+    await until(() => s.of('sfu.answer').length === 1, { ...onFakes, what: 'answer' });
     screen = true;
     sfu.refresh('bob');
-    await until(() => s.of('sfu.answer').length === 2, 'taken afresh', 5_000);
+    await until(() => s.of('sfu.answer').length === 2, {
+      ...onFakes,
+      what: 'taken afresh',
+      timeoutMs: 5_000,
+    });
     assert.deepEqual(subscribes(s), [
       ['bob', ''],
       ['bob', 'bob'],
@@ -562,7 +567,7 @@ describe('SfuSession › a member whose sources changed', () => {
     // Now the screen stops: no refresh is asked (the SFU keeps listing a stopped stream).
     screen = false;
     sfu.refresh('bob');
-    await until(() => s.of('sfu.answer').length === 3, 'taken afresh again');
+    await until(() => s.of('sfu.answer').length === 3, { ...onFakes, what: 'taken afresh again' });
     assert.deepEqual(subscribes(s).slice(8), [
       ['', ''],
       ['bob', ''],

@@ -8,7 +8,8 @@ import {
   type StorageLike,
   storageKey,
 } from '../../../packages/client/src/signaling/signaling-client.ts';
-import { type FakeSocket, fakeWebSocket, tick, until, welcome } from './fakes.ts';
+import { until } from '../../helpers/wait.ts';
+import { type FakeSocket, fakeWebSocket, onFakes, tick, welcome } from './fakes.ts';
 
 const URL = 'ws://parley.test/ws';
 const fast = new ExponentialBackoffPolicy({ initialDelayMs: 1, maxDelayMs: 5, jitter: 0 });
@@ -47,7 +48,7 @@ function make(over: Partial<SignalingClientOptions> = {}) {
 
 /** Opens the client against socket #index, answering hello with welcome. */
 async function login(sockets: FakeSocket[], index: number, over: Record<string, unknown> = {}) {
-  await until(() => sockets[index], `socket ${index}`);
+  await until(() => sockets[index], { ...onFakes, what: `socket ${index}` });
   const s = sockets[index] as FakeSocket;
   s.accept();
   const hello = s.last('hello');
@@ -73,7 +74,7 @@ describe('SignalingClient', () => {
   it('fails the first login fast with the server’s code (NAME_TAKEN)', async () => {
     const { client, sockets } = make();
     const opened = client.open();
-    await until(() => sockets[0]);
+    await until(() => sockets[0], { ...onFakes, what: 'sockets[0]' });
     const s = sockets[0] as FakeSocket;
     s.accept();
     s.push({ type: 'error', re: s.last('hello')?.id, code: 'NAME_TAKEN', message: 'taken' });
@@ -196,7 +197,7 @@ describe('SignalingClient', () => {
     client.send({ type: 'signal', to: 'bob', data: { n: 1 } });
     client.send({ type: 'signal', to: 'bob', data: { n: 2 } });
     client.send({ type: 'ping' }); // pings are not queued
-    await until(() => sockets[1], 'a new socket');
+    await until(() => sockets[1], { ...onFakes, what: 'a new socket' });
     const second = sockets[1] as FakeSocket;
     second.accept();
     const hello = second.last('hello');
@@ -220,7 +221,7 @@ describe('SignalingClient', () => {
     const first = await login(sockets, 0);
     await opened;
     first.drop(1006);
-    await until(() => sockets[1], 'a new socket');
+    await until(() => sockets[1], { ...onFakes, what: 'a new socket' });
     const second = sockets[1] as FakeSocket;
     second.accept();
     assert.equal(second.last('hello')?.resume, 'session-token-0123456789');
@@ -231,7 +232,7 @@ describe('SignalingClient', () => {
     assert.ok(storage.getItem(storageKey(URL))?.includes('rotated-token-1-abcdefgh'));
     assert.ok(!storage.getItem(storageKey(URL))?.includes('session-token-0123456789'));
     second.drop(1006);
-    await until(() => sockets[2], 'a third socket');
+    await until(() => sockets[2], { ...onFakes, what: 'a third socket' });
     const third = sockets[2] as FakeSocket;
     third.accept();
     assert.equal(third.last('hello')?.resume, 'rotated-token-1-abcdefgh');
@@ -260,11 +261,11 @@ describe('SignalingClient', () => {
     const pending = client.request({ type: 'room.join', room: 'r' });
     s.drop();
     // Two retries whose sockets die before welcome, then the policy says stop.
-    await until(() => sockets[1]);
+    await until(() => sockets[1], { ...onFakes, what: 'sockets[1]' });
     (sockets[1] as FakeSocket).drop();
-    await until(() => sockets[2]);
+    await until(() => sockets[2], { ...onFakes, what: 'sockets[2]' });
     (sockets[2] as FakeSocket).drop();
-    await until(() => client.state === 'failed', 'failed');
+    await until(() => client.state === 'failed', { ...onFakes, what: 'failed' });
     await assert.rejects(pending, { name: 'ConnectionError' });
     assert.equal(sockets.length, 3);
   });
@@ -290,7 +291,7 @@ describe('SignalingClient', () => {
     s.push({ type: 'server.draining', reconnectMs: 80 });
     const dropped = Date.now();
     s.drop(4012, 'SHUTTING_DOWN');
-    await until(() => sockets[1], 'reconnect', 2000);
+    await until(() => sockets[1], { ...onFakes, what: 'reconnect', timeoutMs: 2000 });
     assert.ok(Date.now() - dropped >= 70, `waited ${Date.now() - dropped} ms`);
   });
 
@@ -299,9 +300,9 @@ describe('SignalingClient', () => {
     const opened = client.open();
     const s = await login(sockets, 0, { heartbeatMs: 10 });
     await opened;
-    await until(() => s.sent.some((f) => f.type === 'ping'), 'a ping');
+    await until(() => s.sent.some((f) => f.type === 'ping'), { ...onFakes, what: 'a ping' });
     // Never answer: after 2 heartbeats + slack the link is declared dead.
-    await until(() => sockets[1], 'a new socket after silence', 5000);
+    await until(() => sockets[1], { ...onFakes, what: 'a new socket after silence', timeoutMs: 5000 });
     assert.equal(s.closedWith?.reason, 'timeout');
   });
 
@@ -315,13 +316,13 @@ describe('SignalingClient', () => {
     // "Reload": a new client on the same storage, same name.
     const b = make({ storage });
     b.client.open().catch(() => {});
-    await until(() => b.sockets[0]);
+    await until(() => b.sockets[0], { ...onFakes, what: 'b.sockets[0]' });
     (b.sockets[0] as FakeSocket).accept();
     assert.equal(b.sockets[0]?.last('hello')?.resume, 'session-token-0123456789');
     // Another name does not reuse it.
     const c = make({ storage, name: 'carol' });
     c.client.open().catch(() => {});
-    await until(() => c.sockets[0]);
+    await until(() => c.sockets[0], { ...onFakes, what: 'c.sockets[0]' });
     (c.sockets[0] as FakeSocket).accept();
     assert.equal(c.sockets[0]?.last('hello')?.resume, undefined);
   });

@@ -5,7 +5,7 @@
  * test process is the signaling channel and no Parley code is involved: this isolates what the
  * two browser engines do with each other from what our SDK does.
  *
- * Bundled with esbuild (test/helpers/browser.ts bundleForBrowser) and loaded by interop.html.
+ * Bundled with esbuild (test/helpers/browser.ts bundlePages) and loaded by raw-peer.html.
  */
 
 /** One signaling message between the two pages. */
