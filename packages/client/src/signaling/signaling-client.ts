@@ -12,6 +12,10 @@
  * - Sends an app-level `ping` every `heartbeatMs` and treats a silent server (no frame for two
  *   heartbeats and a bit) as a dead link: browsers cannot see WebSocket pings, and a half-open
  *   TCP connection would otherwise look open for minutes.
+ *
+ * Somewhat over 500 lines: login, resume, reconnect, requests and liveness all act on the one
+ * socket and its state; the pieces that stand alone already live beside it (outbox.ts,
+ * reconnect-policy.ts).
  */
 import {
   type ClientMessage,

@@ -22,6 +22,10 @@
  *   sessions on the same node keep relaying through the local fast path. ioredis reconnects by
  *   itself; the first heartbeat that finds the node key missing (Redis restarted empty, or this
  *   node was reaped while cut off) registers the node's live names, tokens and rooms again.
+ *
+ * Over 500 lines because it implements the whole `Directory` contract plus the handoff on one
+ * connection pair; its Lua lives in redis-scripts.ts and its connection options in
+ * redis-connection.ts, so what is left is one method per contract entry.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
