@@ -18,7 +18,7 @@
  *   client used to reach Parley (`selfStun`).
  * - Credentials live `turnTtlS` (10 minutes by default); sessions get fresh ones in
  *   `ice.updated` at 80% of that. Expiry only stops *new* allocations: coturn keeps refreshing
- *   an allocation made in time (measured: test/integration/turn/turn-budget.test.ts).
+ *   an allocation made in time (measured: test/integration/server/turn/turn-exhaustion.test.ts, "refresh").
  */
 import { createHmac } from 'node:crypto';
 import type { IceServer } from '@parley/protocol';
