@@ -15,14 +15,14 @@ import {
 } from '../media/local-media.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
+import { type LevelMeterView, levelMeterView } from './level-meter-view.ts';
 
 /** The preview panel. */
 export class SelfPreview {
   readonly el: HTMLElement;
   readonly #video: HTMLVideoElement;
   readonly #overlay: HTMLElement;
-  readonly #meterFill: HTMLElement;
-  readonly #meter: HTMLElement;
+  readonly #meter: LevelMeterView;
   readonly #micButton: HTMLButtonElement;
   readonly #camButton: HTMLButtonElement;
   #stream: MediaStream | null = null;
@@ -41,19 +41,7 @@ export class SelfPreview {
       'aria-label': 'Preview of your camera',
     });
     this.#overlay = h('div', { class: 'preview-empty' }, icon('cam'), h('p', null, 'Starting your camera…'));
-    this.#meterFill = h('span');
-    this.#meter = h(
-      'div',
-      {
-        class: 'level-meter',
-        role: 'meter',
-        'aria-label': 'Microphone level',
-        'aria-valuemin': '0',
-        'aria-valuemax': '100',
-        'aria-valuenow': '0',
-      },
-      this.#meterFill,
-    );
+    this.#meter = levelMeterView();
     this.#micButton = h('button', {
       class: 'control',
       type: 'button',
@@ -73,7 +61,7 @@ export class SelfPreview {
       { class: 'preview' },
       this.#video,
       this.#overlay,
-      h('div', { class: 'preview-bar' }, this.#micButton, this.#camButton, this.#meter),
+      h('div', { class: 'preview-bar' }, this.#micButton, this.#camButton, this.#meter.element),
     );
     this.#renderButtons();
   }
@@ -130,9 +118,7 @@ export class SelfPreview {
   }
 
   #tick(): void {
-    const v = this.#level && this.#audioOn ? Math.round(this.#level.read() * 100) : 0;
-    this.#meterFill.style.width = `${v}%`;
-    this.#meter.setAttribute('aria-valuenow', String(v));
+    this.#meter.show(this.#level && this.#audioOn ? this.#level.read() : 0);
   }
 
   #renderOverlay(): void {

@@ -4,6 +4,7 @@
  *
  * A screen part: may import media/ and ui/.
  */
+import { levelMeterView } from '../components/level-meter-view.ts';
 import { createLevelMeter } from '../media/audio.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
@@ -20,19 +21,7 @@ export interface SelfTestPreview {
 /** Builds the self-test's preview. */
 export function selfTestPreview(): SelfTestPreview {
   const video = h('video', { autoplay: true, muted: true, playsInline: true, 'aria-label': 'Your camera' });
-  const meterFill = h('span');
-  const meter = h(
-    'div',
-    {
-      class: 'level-meter',
-      role: 'meter',
-      'aria-label': 'Microphone level',
-      'aria-valuemin': '0',
-      'aria-valuemax': '100',
-      'aria-valuenow': '0',
-    },
-    meterFill,
-  );
+  const meter = levelMeterView();
   const previewEmpty = h(
     'div',
     { class: 'preview-empty' },
@@ -44,7 +33,7 @@ export function selfTestPreview(): SelfTestPreview {
     { class: 'preview' },
     video,
     previewEmpty,
-    h('div', { class: 'preview-bar' }, h('span', { class: 'chip plain' }, icon('mic')), meter),
+    h('div', { class: 'preview-bar' }, h('span', { class: 'chip plain' }, icon('mic')), meter.element),
   );
   let meterTimer: ReturnType<typeof setInterval> | undefined;
   let closeMeter: (() => void) | undefined;
@@ -63,9 +52,7 @@ export function selfTestPreview(): SelfTestPreview {
       if (level) {
         closeMeter = () => level.close();
         meterTimer = setInterval(() => {
-          const v = Math.round(level.read() * 100);
-          meterFill.style.width = `${v}%`;
-          meter.setAttribute('aria-valuenow', String(v));
+          meter.show(level.read());
         }, 100);
       }
     },
