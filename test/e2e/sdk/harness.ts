@@ -104,7 +104,9 @@ export async function spawnServer(port: number, env: Record<string, string>): Pr
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
+  // A tsx start takes ~8 s on a busy 2-core machine and passed 20 s at load ~35 (seen once):
+  // starting is not what these tests measure, so the deadline only guards against a hang.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited: ${stderr}`);
     try {
