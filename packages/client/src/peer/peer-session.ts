@@ -570,8 +570,9 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     this.#log.debug('no first offer yet: sending our own', { remote: this.remoteName });
     this.#queue
       .push('release', async () => {
-        await this.#hold.release();
-        if (this.#hold.negotiationSkipped) await this.#makeOffer();
+        // The offer owed for a negotiationneeded skipped while holding: release() clears that
+        // flag, and the event need not fire again (it was for a change made before).
+        if (await this.#hold.release()) await this.#makeOffer();
       })
       .catch((e) => this.#onNegotiationError('offer', e));
   }
