@@ -5,32 +5,24 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import {
-  PeerSession,
-  type RTCPeerConnectionConstructor,
-} from '../../../packages/client/src/peer/peer-session.ts';
+import type { PeerSession } from '../../../packages/client/src/peer/peer-session.ts';
 import type { SignalData } from '../../../packages/client/src/peer/signal-data.ts';
 import { until } from '../../helpers/wait.ts';
-import { FakePeerConnection } from './fake-peer-connection.ts';
+import type { FakePeerConnection } from './fake-peer-connection.ts';
 import { onFakes, tick } from './fakes.ts';
+import { closeSessions, fakeSession } from './peer-session-fakes.ts';
 
-const sessions: PeerSession[] = [];
-afterEach(() => {
-  for (const s of sessions.splice(0)) s.close();
-});
+afterEach(closeSessions);
 
 /** The polite side (alice < bob), holding its first offer for `waitMs`, on a fake connection. */
 function holdingSession(waitMs: number, sent: SignalData[]): PeerSession {
-  const s = new PeerSession({
+  return fakeSession({
     localName: 'alice',
     remoteName: 'bob',
     scope: 'room:test',
-    RTCPeerConnection: FakePeerConnection as unknown as RTCPeerConnectionConstructor,
     firstOfferWaitMs: waitMs,
     send: (d) => sent.push(d),
   });
-  sessions.push(s);
-  return s;
 }
 
 describe('PeerSession › first-offer hold timing out (fake RTCPeerConnection)', () => {
