@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { until } from '../../helpers/wait.ts';
+import type { FakePeerConnection } from './fake-peer-connection.ts';
 import { onFakes, tick } from './fakes.ts';
-import { closeSessions, pair } from './peer-session-fakes.ts';
+import { closeSessions, fakeSession, pair } from './peer-session-fakes.ts';
 
 afterEach(closeSessions);
 
@@ -38,5 +39,31 @@ describe('PeerSession › two ICE restarts crossing (fake RTCPeerConnection)', (
     for (const pc of [fa, fb]) pc.setIce('connected', 'connected');
     assert.equal(a.state, 'connected');
     assert.equal(b.state, 'connected');
+  });
+});
+
+describe('PeerSession › the polite backup restart waits for a remote offer still queued', () => {
+  it('an offer that arrived while the queue was busy defers the backup restart', async () => {
+    const s = fakeSession({
+      localName: 'alice',
+      remoteName: 'bob',
+      scope: 'call:c',
+      send: () => {},
+      firstOfferWaitMs: 0,
+      politeBackupMs: 40,
+      iceRestartTimeoutMs: 60_000,
+    });
+    const fa = s.pc as unknown as FakePeerConnection;
+    fa.setIce('connected', 'connected');
+    // alice's own offer is in the queue (each engine call takes 100 ms) when ICE fails and bob's
+    // restart offer arrives behind it.
+    fa.opDelayMs = 100;
+    void s.addTrack({ id: 'a-cam', kind: 'video' } as unknown as MediaStreamTrack);
+    await until(() => fa.opDelayMs > 0 && fa.log.length === 0, { ...onFakes, what: 'offer started' });
+    await tick(5);
+    fa.setIce('failed', 'failed');
+    s.handleSignal({ kind: 'description', scope: 'call:c', description: { type: 'offer', sdp: 'bob-restart' } });
+    await until(() => fa.log.includes('answer'), { ...onFakes, what: 'bob’s offer answered' });
+    assert.equal(fa.restartIceCalls, 0, 'alice left the restart to bob');
   });
 });

@@ -326,6 +326,9 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     if (this.#closed) return;
     switch (data.kind) {
       case 'description':
+        // Told on arrival, not when the queue gets to it: a polite backup restart due while an
+        // earlier command runs would otherwise cross the offer already here (./ice-recovery.ts).
+        if (data.description.type === 'offer') this.#ice.remoteOffer();
         this.#queue
           .push('remote-description', () => this.#onRemoteDescription(data.description))
           .catch((error) => this.#onNegotiationError('remote description', error));
@@ -664,7 +667,6 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       rollback: decision.rollback,
     });
     this.#log.trace('remote sdp', { sdp: description.sdp });
-    if (description.type === 'offer') this.#ice.remoteOffer();
     this.#isSettingRemoteAnswerPending = description.type === 'answer';
     try {
       await this.#setRemote(description, decision.rollback);
