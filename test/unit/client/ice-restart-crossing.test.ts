@@ -2,7 +2,8 @@
  * Two ICE restarts crossing: the polite side's backup restart fires before the impolite side's
  * restart offer arrived (seen once in test/e2e/sdk/ice-restart.test.ts under load). Perfect
  * negotiation must resolve it like any glare: the impolite side ignores the polite offer, the
- * polite side rolls back and answers, and both end stable with the restart negotiated.
+ * polite side rolls back and answers, and both end stable with the restart negotiated. And the
+ * polite side's backup must not cross an offer that already arrived but waits in the queue.
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
@@ -59,10 +60,14 @@ describe('PeerSession › the polite backup restart waits for a remote offer sti
     // restart offer arrives behind it.
     fa.opDelayMs = 100;
     void s.addTrack({ id: 'a-cam', kind: 'video' } as unknown as MediaStreamTrack);
-    await until(() => fa.opDelayMs > 0 && fa.log.length === 0, { ...onFakes, what: 'offer started' });
     await tick(5);
+    assert.deepEqual(fa.log, [], 'alice’s offer is still being made');
     fa.setIce('failed', 'failed');
-    s.handleSignal({ kind: 'description', scope: 'call:c', description: { type: 'offer', sdp: 'bob-restart' } });
+    s.handleSignal({
+      kind: 'description',
+      scope: 'call:c',
+      description: { type: 'offer', sdp: 'bob-restart' },
+    });
     await until(() => fa.log.includes('answer'), { ...onFakes, what: 'bob’s offer answered' });
     assert.equal(fa.restartIceCalls, 0, 'alice left the restart to bob');
   });
