@@ -63,8 +63,16 @@ describe('FirstOfferHold', () => {
     assert.equal(hold.negotiationSkipped, false);
     hold.skipNegotiation();
     assert.equal(hold.negotiationSkipped, true);
-    await hold.release();
+    assert.equal(await hold.release(), true, 'release says the offer is owed');
     assert.equal(hold.negotiationSkipped, false);
+  });
+
+  it('release says no offer is owed when no negotiationneeded was skipped', async () => {
+    const hold = new FirstOfferHold({ waitMs: 1000, onTimeout: () => {} });
+    hold.hold();
+    const change = hold.defer(() => 'a change');
+    assert.equal(await hold.release(), false);
+    assert.equal(await change, 'a change');
   });
 
   it('close rejects held changes with InvalidStateError and stops the timer', async () => {

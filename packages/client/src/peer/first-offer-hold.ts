@@ -75,8 +75,14 @@ export class FirstOfferHold {
     this.#negotiationSkipped = true;
   }
 
-  /** Stops holding and runs the held changes now, in order (call it from inside a queued command). */
-  async release(): Promise<void> {
+  /**
+   * Stops holding and runs the held changes now, in order (call it from inside a queued
+   * command). Resolves with whether `negotiationneeded` was skipped while holding, i.e. whether
+   * an offer is owed: read here because the flag is cleared, and the event is not fired again
+   * for a change made before (a data channel created on the connection directly).
+   */
+  async release(): Promise<boolean> {
+    const owed = this.#negotiationSkipped;
     this.#holding = false;
     this.#negotiationSkipped = false;
     clearTimeout(this.#timer);
@@ -89,6 +95,7 @@ export class FirstOfferHold {
         h.reject(error);
       }
     }
+    return owed;
   }
 
   /** Clears the timer and rejects every held change with InvalidStateError. */

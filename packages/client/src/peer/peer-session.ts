@@ -326,6 +326,9 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     if (this.#closed) return;
     switch (data.kind) {
       case 'description':
+        // Told on arrival, not when the queue gets to it: a polite backup restart due while an
+        // earlier command runs would otherwise cross the offer already here (./ice-recovery.ts).
+        if (data.description.type === 'offer') this.#ice.remoteOffer();
         this.#queue
           .push('remote-description', () => this.#onRemoteDescription(data.description))
           .catch((error) => this.#onNegotiationError('remote description', error));
@@ -570,8 +573,9 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     this.#log.debug('no first offer yet: sending our own', { remote: this.remoteName });
     this.#queue
       .push('release', async () => {
-        await this.#hold.release();
-        if (this.#hold.negotiationSkipped) await this.#makeOffer();
+        // The offer owed for a negotiationneeded skipped while holding: release() clears that
+        // flag, and the event need not fire again (it was for a change made before).
+        if (await this.#hold.release()) await this.#makeOffer();
       })
       .catch((e) => this.#onNegotiationError('offer', e));
   }
@@ -663,7 +667,6 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
       rollback: decision.rollback,
     });
     this.#log.trace('remote sdp', { sdp: description.sdp });
-    if (description.type === 'offer') this.#ice.remoteOffer();
     this.#isSettingRemoteAnswerPending = description.type === 'answer';
     try {
       await this.#setRemote(description, decision.rollback);
