@@ -31,7 +31,10 @@ describe('SDK › ICE restart after a forced failure (Chromium + coturn)', () =>
         (n) =>
           window.T.connect(n, {
             rtcConfiguration: { iceTransportPolicy: 'relay' },
-            peer: { iceDisconnectedGraceMs: 1000, politeBackupMs: 1500 },
+            // The polite side's backup waits well past the impolite side's restart: at 1.5 s a
+            // loaded machine once let it fire before bob's restart offer had even been sent,
+            // failing "alice never restarts" (the SDK cannot know an offer is on its way).
+            peer: { iceDisconnectedGraceMs: 1000, politeBackupMs: 5000 },
           }),
         name,
       );
