@@ -2,11 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  describePartFailure,
-  lazyPart,
-  withSlowNotice,
-} from '../../../packages/web/src/app/lazy-part.ts';
+import { describePartFailure, lazyPart, withSlowNotice } from '../../../packages/web/src/app/lazy-part.ts';
 
 describe('web lazy parts', () => {
   it('fetches a part once and shares the fetch', async () => {
@@ -38,7 +34,14 @@ describe('web lazy parts', () => {
     assert.equal(await withSlowNotice(Promise.resolve(1), () => slow++, 20), 1);
     await sleep(40);
     assert.equal(slow, 0, 'a quick load shows no loading state');
-    assert.equal(await withSlowNotice(sleep(60).then(() => 2), () => slow++, 10), 2);
+    assert.equal(
+      await withSlowNotice(
+        sleep(60).then(() => 2),
+        () => slow++,
+        10,
+      ),
+      2,
+    );
     assert.equal(slow, 1);
   });
 
@@ -53,6 +56,9 @@ describe('web lazy parts', () => {
   });
 
   it('words a failure with the way out', () => {
-    assert.match(describePartFailure('the call screen'), /^Could not load the call screen\..*Reload the page/);
+    assert.match(
+      describePartFailure('the call screen'),
+      /^Could not load the call screen\..*Reload the page/,
+    );
   });
 });
