@@ -83,6 +83,7 @@ describe('web app › first visit weight', () => {
     await page.goto(`${server.url}/#/test`);
     const failure = page.getByRole('alert').filter({ hasText: 'Could not load the self-test' });
     await failure.waitFor({ timeout: 15_000 });
+    await failure.getByRole('button', { name: 'Back home' }).waitFor();
     await page.unroute(gone);
     await failure.getByRole('button', { name: 'Reload' }).click();
     await page.getByRole('heading', { name: 'Check your setup' }).waitFor({ timeout: 15_000 });

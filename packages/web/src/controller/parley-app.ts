@@ -458,7 +458,10 @@ export class ParleyApp {
       return await withSlowNotice(load(), () => wanted() && renderPartLoading(this.#root, part));
     } catch (err) {
       console.error(`Parley: could not load ${part}`, err);
-      if (wanted()) renderPartFailure(this.#root, part);
+      if (wanted())
+        renderPartFailure(this.#root, part, () =>
+          this.#route.page === 'home' ? this.#onRoute() : navigate({ page: 'home' }),
+        );
       return null;
     }
   }

@@ -24,8 +24,11 @@ export function renderPartLoading(root: HTMLElement, part: string): void {
   );
 }
 
-/** Shows that `part` could not be loaded, with a Reload button and a way home. */
-export function renderPartFailure(root: HTMLElement, part: string): void {
+/**
+ * Shows that `part` could not be loaded, with a Reload button and a way home (`home`: the app
+ * routes there, also when the address already is the home screen's, where a link would do nothing).
+ */
+export function renderPartFailure(root: HTMLElement, part: string, home: () => void): void {
   replaceChildren(
     root,
     topbar(null),
@@ -46,7 +49,7 @@ export function renderPartFailure(root: HTMLElement, part: string): void {
             icon('refresh'),
             'Reload',
           ),
-          h('a', { class: 'button ghost', href: '#/' }, 'Back home'),
+          h('button', { class: 'button ghost', type: 'button', onclick: home }, 'Back home'),
         ),
       ),
     ),
