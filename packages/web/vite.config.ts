@@ -28,6 +28,22 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     reportCompressedSize: false,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            // zod and the protocol schemas in one chunk, with zod-jitless.ts: the home screen and the
+            // on-demand parts share them, and split apart the schemas were built (and zod's eval probe
+            // ran, a CSP violation) before the entry's `config({ jitless: true })`. In one chunk they
+            // run in import order: main.ts imports zod-jitless.ts first.
+            {
+              name: 'protocol',
+              test: /node_modules[\\/]zod[\\/]|packages[\\/]protocol[\\/]|zod-jitless\.ts$/,
+            },
+          ],
+        },
+      },
+    },
   },
   server: {
     host: '127.0.0.1',

@@ -2,17 +2,17 @@
  * A direct call on screen: builds the call screen for a {@link CallSession} (dialling out or
  * answering), plays the ring-back while it rings, and renders the session's phases. Why a call
  * ended, in words, comes from the session (app/call-session.ts); the app shows it and goes home.
+ * Loaded on demand with the call screen (app/lazy-part.ts); the incoming ring is incoming-ring.ts.
  *
  * The controller layer: may import app/, components/, screens/, media/ and ui/.
  */
 import type { Call, ParleyClient, PeerSession } from '@parley/client';
-import { CallSession, type CallTone, describeMissedCall } from '../app/call-session.ts';
+import { CallSession, type CallTone } from '../app/call-session.ts';
 import type { PeerLink } from '../app/peer-link.ts';
-import { openIncomingCall } from '../components/incoming-call.ts';
 import type { SelfPreview } from '../components/self-preview.ts';
 import { playRingback, type Tone } from '../media/audio.ts';
 import { CallScreen } from '../screens/call-screen.ts';
-import { announce, toast } from '../ui/announce.ts';
+import { announce } from '../ui/announce.ts';
 import { h } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
 
@@ -112,13 +112,4 @@ export async function answerCall(host: CallHost, call: Call, stream: MediaStream
   const conv = openCall(host, call.remote, stream, null);
   document.title = `Call with ${call.remote} · Parley`;
   await conv.session.answer(call, stream ? { stream } : { media: false });
-}
-
-/** Rings for an incoming `call` (a modal with Accept and Decline); `accept` answers it. */
-export function ringIncoming(call: Call, accept: () => void): void {
-  openIncomingCall(call, {
-    accept,
-    decline: () => void call.decline(),
-    missed: (reason) => toast(describeMissedCall(reason, call.remote), 'info'),
-  });
 }

@@ -18,6 +18,7 @@ import {
 } from '@parley/client';
 import { signalingUrl } from '../app/endpoints.ts';
 import { forgetInviteToken, inviteToken, tokenName } from '../app/invite.ts';
+import { lazyPart, withSlowNotice } from '../app/lazy-part.ts';
 import { PeerLink } from '../app/peer-link.ts';
 import { setTabSession, tabSession, writePref } from '../app/prefs.ts';
 import { navigate, parseRoute, type Route } from '../app/router.ts';
@@ -27,19 +28,22 @@ import { unlockAudio } from '../media/audio.ts';
 import { stopStream } from '../media/local-media.ts';
 import { renderGate } from '../screens/gate-screen.ts';
 import { type HomeView, renderHome } from '../screens/home-screen.ts';
-import { renderSelfTest } from '../screens/self-test-screen.ts';
+import { renderPartFailure, renderPartLoading } from '../screens/part-loading-screen.ts';
 import { announce, toast } from '../ui/announce.ts';
 import { avatar, chip, setChip, topbar } from '../ui/common.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
-import {
-  answerCall,
-  type CallConversation,
-  type CallHost,
-  ringIncoming,
-  startCall,
-} from './call-controller.ts';
-import { enterRoom, type RoomConversation, type RoomHost } from './room-controller.ts';
+import type { CallConversation, CallHost } from './call-controller.ts';
+import { ringIncoming } from './incoming-ring.ts';
+import type { RoomConversation, RoomHost } from './room-controller.ts';
+
+// What the home and sign-in screens do not need is loaded on demand, in chunks of its own: the
+// call screen and its components with the call and room controllers (and the SDK's SFU parts they
+// pull in), and the self-test. A first visit downloads less (docs/BENCHMARKS.md, "Build, start and
+// package size"; test/e2e/weight/first-visit.test.ts holds the budget).
+const loadCalls = lazyPart(() => import('./call-controller.ts'));
+const loadRooms = lazyPart(() => import('./room-controller.ts'));
+const loadSelfTest = lazyPart(() => import('../screens/self-test-screen.ts'));
 
 type Conversation = RoomConversation | CallConversation;
 
@@ -126,8 +130,11 @@ export class ParleyApp {
     if (route.page === 'test') {
       this.#preview?.destroy();
       this.#preview = null;
-      this.#cleanup = renderSelfTest(this.#root);
       document.title = 'Self-test · Parley';
+      const wanted = () => this.#route === route;
+      void this.#part('the self-test', loadSelfTest, wanted).then((selfTest) => {
+        if (selfTest && wanted()) this.#cleanup = selfTest.renderSelfTest(this.#root);
+      });
       return;
     }
     if (!this.#client) {
@@ -344,28 +351,45 @@ export class ParleyApp {
     if (!client) return;
     document.title = `${name} · Parley`;
     const preview = this.#ensurePreview();
+    const wanted = () => this.#route.page === 'room' && this.#route.room === name;
     this.#enteringRoom = name;
+    let rooms: typeof import('./room-controller.ts') | null;
     try {
+      // The room's code loads while the camera opens.
+      const loading = this.#part('the room', loadRooms, wanted);
       await preview.open();
+      rooms = await loading;
     } finally {
       this.#enteringRoom = null;
     }
-    if (this.#route.page !== 'room' || this.#route.room !== name) return;
+    if (!rooms) this.#closePreview();
+    if (!rooms || !wanted()) return;
     const password = this.#roomPassword?.room === name ? this.#roomPassword.password : null;
     this.#roomPassword = null;
-    await enterRoom(this.#host(client, preview), name, { large, password, stream: preview.takeStream() });
+    await rooms.enterRoom(this.#host(client, preview), name, {
+      large,
+      password,
+      stream: preview.takeStream(),
+    });
   }
 
   async #startCall(remote: string): Promise<void> {
     const client = this.#client;
     if (!client || this.#conversation) return;
     const preview = this.#ensurePreview();
+    const loading = this.#part(
+      'the call screen',
+      loadCalls,
+      () => this.#client === client && !this.#conversation,
+    );
     await preview.open();
+    const calls = await loading;
+    if (!calls) return this.#closePreview();
     const stream = preview.takeStream();
     this.#cleanup?.();
     this.#cleanup = null;
     this.#home = null;
-    await startCall(this.#host(client, preview), remote, stream);
+    await calls.startCall(this.#host(client, preview), remote, stream);
   }
 
   #onIncoming(call: Call): void {
@@ -388,8 +412,14 @@ export class ParleyApp {
     this.#cleanup = null;
     this.#home = null;
     const preview = this.#ensurePreview();
+    const loading = this.#part('the call screen', loadCalls, () => this.#client === client);
     await preview.open();
-    await answerCall(this.#host(client, preview), call, preview.takeStream());
+    const calls = await loading;
+    if (!calls) {
+      void call.decline();
+      return this.#closePreview();
+    }
+    await calls.answerCall(this.#host(client, preview), call, preview.takeStream());
   }
 
   /** What a room or call screen needs from the app. */
@@ -417,6 +447,30 @@ export class ParleyApp {
   }
 
   // ---- shared -------------------------------------------------------------------------------
+
+  /**
+   * Loads a part of the app (see the loaders at the top), saying so if it takes a moment and
+   * showing why (with Reload) if it fails; `wanted` says whether the person still waits for it
+   * (they may have gone elsewhere meanwhile). Resolves to null on failure.
+   */
+  async #part<T>(part: string, load: () => Promise<T>, wanted: () => boolean): Promise<T | null> {
+    try {
+      return await withSlowNotice(load(), () => wanted() && renderPartLoading(this.#root, part));
+    } catch (err) {
+      console.error(`Parley: could not load ${part}`, err);
+      if (wanted())
+        renderPartFailure(this.#root, part, () =>
+          this.#route.page === 'home' ? this.#onRoute() : navigate({ page: 'home' }),
+        );
+      return null;
+    }
+  }
+
+  /** Closes the camera preview (a part failed to load: nothing will take its stream). */
+  #closePreview(): void {
+    this.#preview?.destroy();
+    this.#preview = null;
+  }
 
   /** Ends the current call or room and tears its screen down. */
   #endConversation(): void {
