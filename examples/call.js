@@ -1,8 +1,12 @@
 // A 1:1 call with the Parley SDK: connect with a name, call someone, answer, hang up.
-import { connect } from '@parley/client';
+// A plain script: the SDK comes from the Parley server's /sdk/parley.js (see call.html), which
+// sets the global `Parley`; the page itself may be served from anywhere.
+const { connect } = window.Parley;
 
 const $ = (id) => document.getElementById(id);
-const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+// The Parley server is the one that served the SDK: its WebSocket is at /ws on the same host.
+const sdkUrl = new URL(document.querySelector('script[src$="/sdk/parley.js"]').src, location.href);
+const wsUrl = `${sdkUrl.protocol === 'https:' ? 'wss' : 'ws'}://${sdkUrl.host}/ws`;
 const status = (text) => {
   $('status').textContent = text;
 };

@@ -6,10 +6,13 @@
 // stale behind.
 // tsc alone, not esbuild + tsc: the .d.ts files need tsc's full type check anyway, and the same
 // pass writes the JavaScript (docs/BENCHMARKS.md, "Build").
+// Last, the script-tag build of the SDK into the web app's dist (scripts/sdk-bundle.mjs), served
+// at /sdk/parley.js; after Vite, which empties that folder.
 // `--packages` builds the four packages only and leaves the web app as it is.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { buildSdkScript } from './sdk-bundle.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
@@ -33,4 +36,8 @@ run(process.execPath, [
   ...projects.map((dir) => join(dir, 'tsconfig.build.json')),
 ]);
 console.log(`build: ${projects.join(', ')} compiled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-if (!packagesOnly) run('npm', ['run', 'build', '-w', '@parley/web']);
+if (!packagesOnly) {
+  run('npm', ['run', 'build', '-w', '@parley/web']);
+  const script = await buildSdkScript(join(root, 'packages/web/dist'));
+  console.log(`build: SDK script ${script.slice(root.length)}`);
+}

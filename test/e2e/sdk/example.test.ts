@@ -1,32 +1,30 @@
 // @needs chromium
 import assert from 'node:assert/strict';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, Page } from 'playwright-core';
-import {
-  bundleForBrowser,
-  launchChromium,
-  newMediaContext,
-  removeDir,
-  tracePage,
-} from '../../helpers/browser.ts';
+// @ts-expect-error: a plain .mjs build script, no types
+import { buildSdkScript } from '../../../scripts/sdk-bundle.mjs';
+import { launchChromium, newMediaContext, removeDir, tracePage } from '../../helpers/browser.ts';
 import { startServer } from '../../helpers/server.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
-// The example page (examples/call.html + call.js), bundled as an app would bundle it and served
-// by a real Parley server, driven like a user would: type names, click Call, click Answer.
+// The example page (examples/call.html + call.js), loading the SDK's script-tag build from
+// /sdk/parley.js (scripts/sdk-bundle.mjs, as `npm run build` writes it) and served by a real Parley server, driven like a user would: type names, click Call, click Answer.
 describe('SDK › examples/call.html in Chromium', () => {
   let dir: string;
   let server: ParleyServer;
   let browser: Browser;
 
   before(async () => {
-    dir = await bundleForBrowser({ call: join(ROOT, 'examples/call.js') });
-    copyFileSync(join(ROOT, 'examples/call.html'), join(dir, 'call.html'));
-    copyFileSync(join(ROOT, 'examples/call.css'), join(dir, 'call.css'));
+    dir = mkdtempSync(join(tmpdir(), 'parley-example-'));
+    await buildSdkScript(dir);
+    for (const file of ['call.html', 'call.js', 'call.css'])
+      copyFileSync(join(ROOT, 'examples', file), join(dir, file));
     server = await startServer({ PARLEY_WEB_DIR: dir });
     browser = await launchChromium();
   });

@@ -9,16 +9,11 @@
  * client (it names what was wrong, never the key or the token).
  */
 import { LIMITS, NAME_PATTERN, ParleyError } from '@parley/protocol';
-import {
-  type CryptoKey,
-  importJWK,
-  importSPKI,
-  type JWK,
-  type JWTPayload,
-  errors as joseErrors,
-  jwtVerify,
-  type KeyObject,
-} from 'jose';
+// jose is loaded by `createTokenVerifier`, i.e. only with tokens configured: a server without
+// them does not carry it (about 10 MiB of resident memory at start, docs/BENCHMARKS.md).
+import type { CryptoKey, JWK, JWTPayload, KeyObject } from 'jose';
+
+type Jose = typeof import('jose');
 
 /** What a verified token allows. */
 export interface TokenClaims {
@@ -85,6 +80,7 @@ export async function createTokenVerifier(options: TokenVerifierOptions): Promis
   if ((secret === undefined) === (publicKey === undefined)) {
     throw new TypeError('createTokenVerifier needs exactly one of `secret` (HS256) or `publicKey` (ES256)');
   }
+  const jose = await import('jose');
   let key: CryptoKey | KeyObject | Uint8Array;
   let algorithm: 'HS256' | 'ES256';
   if (secret !== undefined) {
@@ -95,7 +91,7 @@ export async function createTokenVerifier(options: TokenVerifierOptions): Promis
     key = bytes;
     algorithm = 'HS256';
   } else {
-    key = await importEs256PublicKey(publicKey!);
+    key = await importEs256PublicKey(jose, publicKey!);
     algorithm = 'ES256';
   }
   const clockTolerance = options.clockToleranceS ?? 5;
@@ -108,7 +104,7 @@ export async function createTokenVerifier(options: TokenVerifierOptions): Promis
       if (token.length > LIMITS.tokenMaxChars) throw unauthorized('access token too long');
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, key, {
+        ({ payload } = await jose.jwtVerify(token, key, {
           algorithms: [algorithm],
           requiredClaims: ['exp'],
           clockTolerance,
@@ -116,7 +112,7 @@ export async function createTokenVerifier(options: TokenVerifierOptions): Promis
           ...(options.audience !== undefined ? { audience: options.audience } : {}),
         }));
       } catch (err) {
-        throw unauthorized(describeJoseError(err), err);
+        throw unauthorized(describeJoseError(jose, err), err);
       }
       checkLifetime(payload, maxAgeS, clockTolerance);
       return claimsFrom(payload);
@@ -124,13 +120,13 @@ export async function createTokenVerifier(options: TokenVerifierOptions): Promis
   };
 }
 
-async function importEs256PublicKey(publicKey: string | JWK): Promise<CryptoKey | KeyObject> {
+async function importEs256PublicKey(jose: Jose, publicKey: string | JWK): Promise<CryptoKey | KeyObject> {
   let key: CryptoKey | KeyObject | Uint8Array;
   try {
     const text = typeof publicKey === 'string' ? publicKey.trim() : undefined;
-    if (text === undefined) key = await importJWK(publicKey as JWK, 'ES256');
-    else if (text.startsWith('{')) key = await importJWK(JSON.parse(text) as JWK, 'ES256');
-    else key = await importSPKI(text, 'ES256');
+    if (text === undefined) key = await jose.importJWK(publicKey as JWK, 'ES256');
+    else if (text.startsWith('{')) key = await jose.importJWK(JSON.parse(text) as JWK, 'ES256');
+    else key = await jose.importSPKI(text, 'ES256');
   } catch (err) {
     throw new TypeError('the ES256 public key is not a P-256 SPKI PEM or JWK', { cause: err });
   }
@@ -144,7 +140,7 @@ function unauthorized(reason: string, cause?: unknown): ParleyError {
 }
 
 /** A short, client-safe reason for a jose failure. */
-function describeJoseError(err: unknown): string {
+function describeJoseError({ errors: joseErrors }: Jose, err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'access token expired';
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'access token algorithm not allowed';
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'access token signature invalid';

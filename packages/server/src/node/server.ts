@@ -15,12 +15,10 @@ import { createAccessControl } from '../auth/access-control.ts';
 import type { Authorizer } from '../auth/authorizer.ts';
 import { createAddressMatcher, createClientIpResolver } from '../auth/client-ip.ts';
 import { type CallStore, MemoryCallStore } from '../calls/call-store.ts';
-import { RedisCallStore } from '../calls/redis-call-store.ts';
 import type { Config } from '../config/variables.ts';
 import type { Directory } from '../directory/directory.ts';
 import { MemoryDirectory } from '../directory/memory.ts';
-import { RedisDirectory } from '../directory/redis.ts';
-import { redisConnectionOptions } from '../directory/redis-connection.ts';
+import type { RedisDirectory } from '../directory/redis.ts';
 import { createHttpHandler, type Health } from '../http/http-handler.ts';
 import { createMetricsAccess } from '../http/metrics-access.ts';
 import { createLogger, type Logger } from '../log.ts';
@@ -123,10 +121,15 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   const nodeId = deps.nodeId ?? config.nodeId ?? randomUUID();
   let metricsLate: Metrics | undefined;
   // With PARLEY_REDIS_URL, names, rooms, calls and parked sessions live in Redis (many nodes).
+  // The Redis modules (and ioredis, about 20 MiB resident) are loaded only then, or when the
+  // injected directory may be a RedisDirectory (then ioredis is loaded already).
+  const redisModules = (deps.directory ? !(deps.directory instanceof MemoryDirectory) : config.redisUrl)
+    ? await loadRedisModules()
+    : undefined;
   const directory =
     deps.directory ??
-    (config.redisUrl
-      ? await RedisDirectory.connect({
+    (redisModules && config.redisUrl
+      ? await redisModules.RedisDirectory.connect({
           url: config.redisUrl,
           prefix: config.redisPrefix,
           nodeTtlMs: Math.round(config.nodeTtlS * 1000),
@@ -136,13 +139,20 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
           onParkedDrop: (count) => metricsLate?.queueDropped.labels('parked').inc(count),
           log: log.child({ component: 'redis' }),
           // Password and TLS come from the URL; a private CA from PARLEY_REDIS_CA_FILE.
-          redis: redisConnectionOptions({ redisUrl: config.redisUrl, redisCaFile: config.redisCaFile }),
+          redis: redisModules.redisConnectionOptions({
+            redisUrl: config.redisUrl,
+            redisCaFile: config.redisCaFile,
+          }),
         })
       : new MemoryDirectory());
-  const redis = directory instanceof RedisDirectory ? directory : undefined;
+  const redis: RedisDirectory | undefined =
+    redisModules && directory instanceof redisModules.RedisDirectory ? directory : undefined;
   if (redis) log.info({ nodeId, prefix: redis.prefix }, 'directory: redis');
   const callStore =
-    deps.callStore ?? (redis ? new RedisCallStore(redis.client, redis.prefix) : new MemoryCallStore());
+    deps.callStore ??
+    (redis && redisModules
+      ? new redisModules.RedisCallStore(redis.client, redis.prefix)
+      : new MemoryCallStore());
   // While a shared directory is unreachable the room count is unknown (NaN), and /metrics still
   // answers, which is when operators need it most.
   const metrics = new Metrics(() => directory.roomCount().catch(() => Number.NaN));
@@ -355,4 +365,14 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     health,
     close,
   };
+}
+
+/** The Redis directory, its connection options and the Redis call store (all need ioredis). */
+async function loadRedisModules() {
+  const [{ RedisDirectory }, { redisConnectionOptions }, { RedisCallStore }] = await Promise.all([
+    import('../directory/redis.ts'),
+    import('../directory/redis-connection.ts'),
+    import('../calls/redis-call-store.ts'),
+  ]);
+  return { RedisDirectory, redisConnectionOptions, RedisCallStore };
 }
