@@ -3,7 +3,7 @@
  * Checks run in a fixed order — byte size, JSON, nesting depth, known `type`, schema — so the
  * cheapest rejection comes first and the same input always gets the same code on both ends.
  */
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { ErrorCode } from './errors.ts';
 import { LIMITS } from './limits.ts';
 import { CLIENT_SCHEMAS, type ClientMessage, SERVER_SCHEMAS, type ServerMessage } from './messages.ts';
@@ -85,7 +85,7 @@ function pickRe(obj: Record<string, unknown>): string | number | undefined {
   return undefined;
 }
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((i) => `${i.path.length ? i.path.join('.') : '(frame)'}: ${i.message}`)
@@ -94,7 +94,7 @@ function describeIssues(error: z.ZodError): string {
 
 function decodeWith<M>(
   raw: Raw,
-  schemas: Record<string, z.ZodType>,
+  schemas: Record<string, z.ZodMiniType>,
   maxBytes: number,
   idField: boolean,
 ): DecodeResult<M> {
