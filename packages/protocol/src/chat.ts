@@ -8,9 +8,9 @@
  * This file also holds {@link decodeChannelFrame}, the never-throwing decoder shared by the
  * data-channel sub-protocols (chat here, file transfer in file-transfer.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { DecodeResult } from './codec.ts';
-import type { JsonValue } from './messages.ts';
+import { boundedString, type JsonValue } from './messages.ts';
 
 /** The chat channel's fixed identity: both peers create it with exactly these parameters. */
 export const CHAT_CHANNEL = {
@@ -35,31 +35,31 @@ export const CHAT_LIMITS = {
   kindMaxChars: 64,
 } as const;
 
-const MessageId = z.string().min(1).max(CHAT_LIMITS.idMaxChars);
+const MessageId = boundedString(1, CHAT_LIMITS.idMaxChars);
 /** Milliseconds since the Unix epoch, as the sender's clock read it. */
-const Timestamp = z.number().int().nonnegative().max(8.64e15);
+const Timestamp = z.number().check(z.int(), z.nonnegative(), z.maximum(8.64e15));
 
 /** A text message shown to people. */
 export const ChatText = z.strictObject({
   type: z.literal('chat'),
   id: MessageId,
-  text: z.string().min(1).max(CHAT_LIMITS.textMaxChars),
+  text: boundedString(1, CHAT_LIMITS.textMaxChars),
   ts: Timestamp,
 });
 /** An application-defined message: `kind` names it, `data` is any JSON value the app validates. */
 export const ChatApp = z.strictObject({
   type: z.literal('app'),
-  id: MessageId.optional(),
-  kind: z.string().min(1).max(CHAT_LIMITS.kindMaxChars),
+  id: z.optional(MessageId),
+  kind: boundedString(1, CHAT_LIMITS.kindMaxChars),
   data: z.custom<JsonValue>((v) => v !== undefined, { message: 'required: any JSON value' }),
-  ts: Timestamp.optional(),
+  ts: z.optional(Timestamp),
 });
 /** The sender's current outgoing media: whether its microphone, camera and screen share are live (not muted). */
 export const ChatMediaState = z.strictObject({
   type: z.literal('media-state'),
   audio: z.boolean(),
   video: z.boolean(),
-  screen: z.boolean().optional(),
+  screen: z.optional(z.boolean()),
 });
 /** The sender started or stopped typing. */
 export const ChatTyping = z.strictObject({ type: z.literal('typing'), active: z.boolean() });
@@ -88,7 +88,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function decodeChannelFrame<M>(
   raw: Raw,
-  schemas: Readonly<Record<string, z.ZodType>>,
+  schemas: Readonly<Record<string, z.ZodMiniType>>,
   maxBytes: number,
 ): DecodeResult<M> {
   // UTF-16 length ≤ UTF-8 length ≤ 3 × UTF-16 length; encode only when the cheap bounds disagree.

@@ -6,7 +6,7 @@
  * whole file travels in `file.done`, computed while sending. Full description with examples:
  * docs/FILE-TRANSFER.md.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { decodeChannelFrame } from './chat.ts';
 import type { DecodeResult } from './codec.ts';
 
@@ -29,23 +29,23 @@ export const FILE_CHANNEL_PREFIX = 'parley-file/';
 
 /** Transfer ids: 1–64 of letters, digits, `_` and `-` (a UUID fits). */
 export const TRANSFER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const TransferId = z.string().regex(TRANSFER_ID_PATTERN, '1–64 letters, digits, "_" or "-"');
+export const TransferId = z.string().check(z.regex(TRANSFER_ID_PATTERN, '1–64 letters, digits, "_" or "-"'));
 
 /**
  * A file name as offered: a plain name, never a path. Control characters, `/` and `\` are
  * refused, as are `.` and `..`, so a receiver that writes to disk cannot be steered elsewhere.
  */
-export const FileName = z
-  .string()
-  .min(1)
-  .max(FILE_LIMITS.nameMaxChars)
+export const FileName = z.string().check(
+  z.minLength(1),
+  z.maxLength(FILE_LIMITS.nameMaxChars),
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  .regex(/^[^\u0000-\u001f\u007f/\\]+$/, 'no control characters, "/" or "\\"')
-  .refine((n) => n !== '.' && n !== '..', 'not "." or ".."');
+  z.regex(/^[^\u0000-\u001f\u007f/\\]+$/, 'no control characters, "/" or "\\"'),
+  z.refine((n) => n !== '.' && n !== '..', 'not "." or ".."'),
+);
 
-const Offset = z.number().int().nonnegative().max(FILE_LIMITS.maxSize);
-const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
-const Reason = z.string().max(FILE_LIMITS.reasonMaxChars);
+const Offset = z.number().check(z.int(), z.nonnegative(), z.maximum(FILE_LIMITS.maxSize));
+const Sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits'));
+const Reason = z.string().check(z.maxLength(FILE_LIMITS.reasonMaxChars));
 
 /** Why a transfer was stopped, carried by `file.cancel`. */
 export const FILE_CANCEL_CODES = [
@@ -75,9 +75,9 @@ export const FileOffer = z.strictObject({
   id: TransferId,
   name: FileName,
   size: Offset,
-  mime: z.string().max(FILE_LIMITS.mimeMaxChars),
+  mime: z.string().check(z.maxLength(FILE_LIMITS.mimeMaxChars)),
   /** Milliseconds since the epoch, when the source knows it (a browser `File` does). */
-  lastModified: z.number().int().nonnegative().max(8.64e15).optional(),
+  lastModified: z.optional(z.number().check(z.int(), z.nonnegative(), z.maximum(8.64e15))),
 });
 /** Every byte has been handed to the channel; `sha256` is the hash of the whole file. */
 export const FileDone = z.strictObject({
@@ -94,7 +94,7 @@ export const FileCancel = z.strictObject({
   type: z.literal('file.cancel'),
   id: TransferId,
   code: FileCancelCode,
-  reason: Reason.optional(),
+  reason: z.optional(Reason),
 });
 
 // Receiver → sender.
@@ -105,7 +105,7 @@ export const FileAccept = z.strictObject({ type: z.literal('file.accept'), id: T
 export const FileReject = z.strictObject({
   type: z.literal('file.reject'),
   id: TransferId,
-  reason: Reason.optional(),
+  reason: z.optional(Reason),
 });
 /** The receiver has kept every byte below `offset`; a resume may start there. Sent periodically. */
 export const FileAck = z.strictObject({ type: z.literal('file.ack'), id: TransferId, offset: Offset });

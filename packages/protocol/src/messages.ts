@@ -5,9 +5,10 @@
  * messages are parsed leniently (unknown fields are dropped), so a newer server can add fields
  * without breaking older clients. See docs/PROTOCOL.md.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ERROR_CODES, ERROR_REASON_LIST, type ErrorCode, type ErrorReason } from './errors.ts';
 import { LIMITS, NAME_PATTERN } from './limits.ts';
+import './messages-locale.ts';
 import { utf8Length } from './utf8.ts';
 
 /** Any JSON value. `data` fields carry app payloads the server relays without looking inside. */
@@ -51,29 +52,37 @@ const boundedJson = (maxBytes: number) =>
     message: `any JSON value of at most ${maxBytes} bytes`,
   });
 
+/** A string of `min` to `max` characters (zod/mini spells `.min().max()` as checks). */
+export const boundedString = (min: number, max: number) =>
+  z.string().check(z.minLength(min), z.maxLength(max));
+/** An integer from `min` to `max`, checked like zod classic's `z.number().int().min().max()`. */
+export const boundedInt = (min: number, max: number) =>
+  z.number().check(z.int(), z.minimum(min), z.maximum(max));
+
 export const PeerName = z
   .string()
-  .min(1)
-  .max(LIMITS.nameMaxChars)
-  .regex(NAME_PATTERN, 'letters, digits, "_", "." and "-" only');
+  .check(
+    z.minLength(1),
+    z.maxLength(LIMITS.nameMaxChars),
+    z.regex(NAME_PATTERN, 'letters, digits, "_", "." and "-" only'),
+  );
 export const RoomName = z
   .string()
-  .min(1)
-  .max(LIMITS.roomMaxChars)
-  .regex(NAME_PATTERN, 'letters, digits, "_", "." and "-" only');
-export const ReqId = z.union([
-  z.string().min(1).max(LIMITS.idMaxChars),
-  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-]);
-export const CallId = z.string().min(1).max(LIMITS.idMaxChars);
-export const SessionToken = z.string().min(16).max(LIMITS.sessionMaxChars);
-export const Reason = z.string().max(LIMITS.reasonMaxChars);
+  .check(
+    z.minLength(1),
+    z.maxLength(LIMITS.roomMaxChars),
+    z.regex(NAME_PATTERN, 'letters, digits, "_", "." and "-" only'),
+  );
+export const ReqId = z.union([boundedString(1, LIMITS.idMaxChars), boundedInt(0, Number.MAX_SAFE_INTEGER)]);
+export const CallId = boundedString(1, LIMITS.idMaxChars);
+export const SessionToken = boundedString(16, LIMITS.sessionMaxChars);
+export const Reason = z.string().check(z.maxLength(LIMITS.reasonMaxChars));
 
 /** The same shape as the browser's RTCIceServer. */
 export const IceServer = z.object({
   urls: z.union([z.string(), z.array(z.string())]),
-  username: z.string().optional(),
-  credential: z.string().optional(),
+  username: z.optional(z.string()),
+  credential: z.optional(z.string()),
 });
 export type IceServer = z.infer<typeof IceServer>;
 
@@ -97,34 +106,34 @@ export type PeerLeftReason = z.infer<typeof PeerLeftReason>;
 // ---------------------------------------------------------------------------------------------
 // Client → server. Every request may carry `id`; its reply (or error) echoes it as `re`.
 
-const req = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
-  z.strictObject({ type: z.literal(type), id: ReqId.optional(), ...shape });
+const req = <T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) =>
+  z.strictObject({ type: z.literal(type), id: z.optional(ReqId), ...shape });
 
 export const Hello = req('hello', {
-  versions: z.array(z.string().min(1).max(16)).min(1).max(LIMITS.versionsMax),
+  versions: z.array(boundedString(1, 16)).check(z.minLength(1), z.maxLength(LIMITS.versionsMax)),
   name: PeerName,
-  resume: SessionToken.optional(),
-  token: z.string().min(1).max(LIMITS.tokenMaxChars).optional(),
+  resume: z.optional(SessionToken),
+  token: z.optional(boundedString(1, LIMITS.tokenMaxChars)),
 });
 export const Bye = req('bye', {});
 export const RoomJoin = req('room.join', {
   room: RoomName,
-  password: z.string().min(1).max(LIMITS.passwordMaxChars).optional(),
+  password: z.optional(boundedString(1, LIMITS.passwordMaxChars)),
   /**
    * `sfu` asks for a room that carries media through the SFU from the start. Honoured when this
    * join creates the room and the server has an SFU; otherwise the room keeps its mode.
    */
-  mode: z.enum(['mesh', 'sfu']).optional(),
+  mode: z.optional(z.enum(['mesh', 'sfu'])),
 });
 export const RoomLeave = req('room.leave', { room: RoomName });
 export const RoomMessageSend = req('room.message', { room: RoomName, data: jsonValue() });
 export const SignalSend = req('signal', { to: PeerName, data: jsonValue() });
 export const CallInvite = req('call.invite', {
   to: PeerName,
-  data: boundedJson(LIMITS.callInviteDataMaxBytes).optional(),
+  data: z.optional(boundedJson(LIMITS.callInviteDataMaxBytes)),
 });
 export const CallAccept = req('call.accept', { call: CallId });
-export const CallDecline = req('call.decline', { call: CallId, busy: z.boolean().optional() });
+export const CallDecline = req('call.decline', { call: CallId, busy: z.optional(z.boolean()) });
 export const CallCancel = req('call.cancel', { call: CallId });
 export const CallHangup = req('call.hangup', { call: CallId });
 /**
@@ -135,7 +144,7 @@ export const CallHangup = req('call.hangup', { call: CallId });
 export const CallResume = req('call.resume', { call: CallId, peer: PeerName });
 export const PresenceSubscribe = req('presence.subscribe', {});
 export const PresenceUnsubscribe = req('presence.unsubscribe', {});
-export const Ping = req('ping', { ts: z.number().optional() });
+export const Ping = req('ping', { ts: z.optional(z.number()) });
 
 // Large rooms (SFU). The server forwards these to its SFU (Janus) after checking them; clients
 // never address the SFU directly. See docs/PROTOCOL.md, "Large rooms (SFU)".
@@ -145,7 +154,7 @@ export const ROOM_MODES = ['mesh', 'sfu'] as const;
 export const RoomMode = z.enum(ROOM_MODES);
 export type RoomMode = z.infer<typeof RoomMode>;
 
-const Sdp = z.string().min(1).max(LIMITS.sdpMaxChars);
+const Sdp = boundedString(1, LIMITS.sdpMaxChars);
 /** An offer the client made (its publisher connection). */
 export const SfuOfferDescription = z.strictObject({ type: z.literal('offer'), sdp: Sdp });
 /** An answer the client made (its subscriber connection). */
@@ -155,10 +164,10 @@ export const SfuTarget = z.enum(['publisher', 'subscriber']);
 export type SfuTarget = z.infer<typeof SfuTarget>;
 /** The browser's RTCIceCandidateInit, bounded. */
 export const SfuCandidate = z.strictObject({
-  candidate: z.string().max(LIMITS.candidateMaxChars),
-  sdpMid: z.string().max(LIMITS.midMaxChars).nullable().optional(),
-  sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(),
-  usernameFragment: z.string().max(LIMITS.candidateMaxChars).nullable().optional(),
+  candidate: z.string().check(z.maxLength(LIMITS.candidateMaxChars)),
+  sdpMid: z.optional(z.nullable(z.string().check(z.maxLength(LIMITS.midMaxChars)))),
+  sdpMLineIndex: z.optional(z.nullable(boundedInt(0, 1024))),
+  usernameFragment: z.optional(z.nullable(z.string().check(z.maxLength(LIMITS.candidateMaxChars)))),
 });
 
 /** What a published stream is: the camera, the microphone, or a screen share (video or its audio). */
@@ -167,7 +176,7 @@ export const SfuSource = z.enum(SFU_SOURCES);
 export type SfuSource = z.infer<typeof SfuSource>;
 /** One m-line of a publisher offer and what it carries. */
 export const SfuPublishedSource = z.strictObject({
-  mid: z.string().min(1).max(LIMITS.midMaxChars),
+  mid: boundedString(1, LIMITS.midMaxChars),
   source: SfuSource,
 });
 
@@ -175,38 +184,38 @@ export const SfuPublish = req('sfu.publish', {
   room: RoomName,
   description: SfuOfferDescription,
   /** What each m-line carries; subscribers see it as `source` in `sfu.offer` streams. */
-  sources: z.array(SfuPublishedSource).max(LIMITS.sfuSourcesMax).optional(),
+  sources: z.optional(z.array(SfuPublishedSource).check(z.maxLength(LIMITS.sfuSourcesMax))),
 });
 export const SfuUnpublish = req('sfu.unpublish', { room: RoomName });
 export const SfuSubscribe = req('sfu.subscribe', {
   room: RoomName,
-  feeds: z.array(PeerName).max(LIMITS.sfuFeedsMax),
+  feeds: z.array(PeerName).check(z.maxLength(LIMITS.sfuFeedsMax)),
   /**
    * The client starts a new subscriber connection (the old one failed or was closed): the SFU
    * drops the old subscription and offers the whole set afresh.
    */
-  restart: z.boolean().optional(),
+  restart: z.optional(z.boolean()),
   /**
    * Members already received whose published streams changed (a screen share started or
    * stopped): their new streams are added and their ended ones removed, the others untouched.
    */
-  refresh: z.array(PeerName).max(LIMITS.sfuRefreshMax).optional(),
+  refresh: z.optional(z.array(PeerName).check(z.maxLength(LIMITS.sfuRefreshMax))),
 });
 export const SfuAnswer = req('sfu.answer', { room: RoomName, description: SfuAnswerDescription });
 export const SfuTrickle = req('sfu.trickle', {
   room: RoomName,
   target: SfuTarget,
-  candidate: SfuCandidate.nullable(),
+  candidate: z.nullable(SfuCandidate),
 });
 export const SfuConfigure = req('sfu.configure', {
   room: RoomName,
   feed: PeerName,
   /** Which of the feed's videos: its camera (default) or its screen share. Audio is never paused. */
-  source: z.enum(['camera', 'screen']).optional(),
+  source: z.optional(z.enum(['camera', 'screen'])),
   /** Simulcast layer to receive: 0 lowest … 2 highest. */
-  substream: z.number().int().min(0).max(2).optional(),
+  substream: z.optional(boundedInt(0, 2)),
   /** Stop (true) or resume (false) receiving that video. */
-  paused: z.boolean().optional(),
+  paused: z.optional(z.boolean()),
 });
 
 /** Schemas of client messages by `type`: the codec looks a frame's schema up here. */
@@ -237,7 +246,7 @@ export const CLIENT_SCHEMAS = {
 export const ClientMessage = z.discriminatedUnion(
   'type',
   Object.values(CLIENT_SCHEMAS) as never,
-) as z.ZodType<z.infer<(typeof CLIENT_SCHEMAS)[keyof typeof CLIENT_SCHEMAS]>>;
+) as z.ZodMiniType<z.infer<(typeof CLIENT_SCHEMAS)[keyof typeof CLIENT_SCHEMAS]>>;
 export type ClientMessage = z.infer<(typeof CLIENT_SCHEMAS)[keyof typeof CLIENT_SCHEMAS]>;
 export type ClientMessageType = ClientMessage['type'];
 export type ClientMessageOf<T extends ClientMessageType> = Extract<ClientMessage, { type: T }>;
@@ -246,8 +255,8 @@ export const CLIENT_MESSAGE_TYPES = Object.keys(CLIENT_SCHEMAS) as ClientMessage
 // ---------------------------------------------------------------------------------------------
 // Server → client. Replies carry `re` (the request's `id`) when the request had one.
 
-const evt = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
-  z.object({ type: z.literal(type), re: ReqId.optional(), ...shape });
+const evt = <T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), re: z.optional(ReqId), ...shape });
 
 /**
  * What this server allows in a room, so an app can size its UI and word its refusals from the
@@ -255,12 +264,12 @@ const evt = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
  */
 export const RoomLimits = z.object({
   /** Members a room holds (`PARLEY_MAX_PEERS_PER_ROOM`); one more is refused with `ROOM_FULL`. */
-  maxMembers: z.number().int().positive(),
+  maxMembers: z.number().check(z.int(), z.positive()),
   /**
    * With an SFU configured: a room moves from `mesh` to `sfu` once it has more members than this
    * (`PARLEY_SFU_THRESHOLD`). Absent: the server has no SFU and every room stays `mesh`.
    */
-  sfuThreshold: z.number().int().positive().optional(),
+  sfuThreshold: z.optional(z.number().check(z.int(), z.positive())),
 });
 export type RoomLimits = z.infer<typeof RoomLimits>;
 
@@ -269,28 +278,25 @@ export const Welcome = evt('welcome', {
   name: PeerName,
   session: SessionToken,
   iceServers: z.array(IceServer),
-  heartbeatMs: z.number().int().positive(),
-  graceMs: z.number().int().nonnegative(),
+  heartbeatMs: z.number().check(z.int(), z.positive()),
+  graceMs: z.number().check(z.int(), z.nonnegative()),
   resumed: z.boolean(),
   rooms: z.array(RoomName),
-  roomLimits: RoomLimits.optional(),
+  roomLimits: z.optional(RoomLimits),
 });
 export const Ack = evt('ack', {});
 export const ErrorFrame = evt('error', {
   code: z.enum(ERROR_CODES as [ErrorCode, ...ErrorCode[]]),
   message: z.string(),
-  fatal: z.boolean().optional(),
+  fatal: z.optional(z.boolean()),
   /** Which refusal of `code` this is, for programs (errors.ts `ERROR_REASONS`); an unknown one reads as absent. */
-  reason: z
-    .enum(ERROR_REASON_LIST as [ErrorReason, ...ErrorReason[]])
-    .optional()
-    .catch(undefined),
+  reason: z.catch(z.optional(z.enum(ERROR_REASON_LIST as [ErrorReason, ...ErrorReason[]])), undefined),
 });
 export const RoomJoined = evt('room.joined', {
   room: RoomName,
   peers: z.array(PeerName),
   /** Absent from servers without an SFU: then the room is `mesh`. */
-  mode: RoomMode.optional(),
+  mode: z.optional(RoomMode),
 });
 export const RoomLeft = evt('room.left', { room: RoomName });
 export const PeerJoined = evt('peer.joined', { room: RoomName, name: PeerName });
@@ -301,7 +307,7 @@ export const CallRinging = evt('call.ringing', { call: CallId, to: PeerName });
 export const CallIncoming = evt('call.incoming', {
   call: CallId,
   from: PeerName,
-  data: jsonValue().optional(),
+  data: z.optional(jsonValue()),
 });
 export const CallAccepted = evt('call.accepted', { call: CallId, peer: PeerName });
 /** Both parties claimed the call with `call.resume`: it is known (active) again. */
@@ -310,13 +316,15 @@ export const CallEnded = evt('call.ended', {
   call: CallId,
   peer: PeerName,
   reason: CallEndReason,
-  by: PeerName.optional(),
+  by: z.optional(PeerName),
 });
 export const PresenceListed = evt('presence.listed', { names: z.array(PeerName) });
 export const PresenceUpdated = evt('presence.updated', { name: PeerName, online: z.boolean() });
-export const Pong = evt('pong', { ts: z.number().optional() });
+export const Pong = evt('pong', { ts: z.optional(z.number()) });
 export const IceUpdated = evt('ice.updated', { iceServers: z.array(IceServer) });
-export const ServerDraining = evt('server.draining', { reconnectMs: z.number().int().nonnegative() });
+export const ServerDraining = evt('server.draining', {
+  reconnectMs: z.number().check(z.int(), z.nonnegative()),
+});
 export const RoomModeChanged = evt('room.mode', { room: RoomName, mode: RoomMode });
 export const SfuPublished = evt('sfu.published', {
   room: RoomName,
@@ -328,7 +336,7 @@ export const SfuStream = z.object({
   feed: PeerName,
   kind: z.enum(['audio', 'video']),
   /** What the publisher said the stream is (absent when it did not say). */
-  source: SfuSource.optional(),
+  source: z.optional(SfuSource),
 });
 export type SfuStream = z.infer<typeof SfuStream>;
 export const SfuOfferFrame = evt('sfu.offer', {

@@ -15,10 +15,10 @@
  * so a newer SDK may add fields without older peers discarding its signals. See docs/PROTOCOL.md,
  * "Signal data of the SDK".
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { DecodeResult } from './codec.ts';
 import { LIMITS, NAME_PATTERN } from './limits.ts';
-import { type JsonValue, Reason } from './messages.ts';
+import { boundedInt, type JsonValue, Reason } from './messages.ts';
 
 /** The conversation a signal belongs to: `call:<call id>` or `room:<room name>`. */
 export type Scope = `call:${string}` | `room:${string}`;
@@ -39,16 +39,16 @@ export const SignalScope = z.custom<Scope>(isScope, {
 /** An SDP offer or answer, as `RTCSessionDescriptionInit`. */
 export const SignalDescription = z.object({
   type: z.enum(['offer', 'answer', 'pranswer']),
-  sdp: z.string().max(LIMITS.sdpMaxChars),
+  sdp: z.string().check(z.maxLength(LIMITS.sdpMaxChars)),
 });
 export type SignalDescription = z.infer<typeof SignalDescription>;
 
 /** An ICE candidate, as `RTCIceCandidateInit` (bounded like the SFU's `sfu.trickle`). */
 export const SignalCandidate = z.object({
-  candidate: z.string().max(LIMITS.candidateMaxChars),
-  sdpMid: z.string().max(LIMITS.midMaxChars).nullable().optional(),
-  sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(),
-  usernameFragment: z.string().max(LIMITS.candidateMaxChars).nullable().optional(),
+  candidate: z.string().check(z.maxLength(LIMITS.candidateMaxChars)),
+  sdpMid: z.optional(z.nullable(z.string().check(z.maxLength(LIMITS.midMaxChars)))),
+  sdpMLineIndex: z.optional(z.nullable(boundedInt(0, 1024))),
+  usernameFragment: z.optional(z.nullable(z.string().check(z.maxLength(LIMITS.candidateMaxChars)))),
 });
 export type SignalCandidate = z.infer<typeof SignalCandidate>;
 
@@ -57,7 +57,7 @@ export const SignalMediaState = z.object({
   audio: z.boolean(),
   video: z.boolean(),
   /** Absent from older SDKs: then no screen is shared. */
-  screen: z.boolean().default(false),
+  screen: z._default(z.boolean(), false),
 });
 export type SignalMediaState = z.infer<typeof SignalMediaState>;
 
@@ -71,7 +71,7 @@ export const SignalDescriptionData = z.object({
 export const SignalCandidateData = z.object({
   kind: z.literal('candidate'),
   scope: SignalScope,
-  candidate: SignalCandidate.nullable(),
+  candidate: z.nullable(SignalCandidate),
 });
 /** The sender's current outgoing media (sent on change and when the connection comes up). */
 export const SignalMediaStateData = z.object({
@@ -83,7 +83,7 @@ export const SignalMediaStateData = z.object({
 export const SignalByeData = z.object({
   kind: z.literal('bye'),
   scope: SignalScope,
-  reason: Reason.optional(),
+  reason: z.optional(Reason),
 });
 /** An app-defined JSON value (small control messages; `PeerSession.sendAppData`). */
 export const SignalAppData = z.object({
@@ -104,7 +104,9 @@ export type SignalData = z.infer<typeof SignalData>;
 export type SignalDataKind = SignalData['kind'];
 export type SignalDataOf<K extends SignalDataKind> = Extract<SignalData, { kind: K }>;
 /** The kinds above, read from the union (so the list cannot miss one). */
-export const SIGNAL_DATA_KINDS: readonly SignalDataKind[] = SignalData.options.map((o) => o.shape.kind.value);
+export const SIGNAL_DATA_KINDS: readonly SignalDataKind[] = SignalData.def.options.map(
+  (o) => o.shape.kind.def.values[0] as SignalDataKind,
+);
 
 /**
  * Decodes the `data` of a received `signal` (already parsed by `decodeServer`); never throws.

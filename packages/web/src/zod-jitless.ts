@@ -6,6 +6,6 @@
  * compilation (protocol frames are small; the interpreted parser is fast enough). Imported first
  * by main.ts, before anything parses a frame.
  */
-import { config } from 'zod';
+import { config } from 'zod/mini';
 
 config({ jitless: true });
