@@ -93,21 +93,34 @@ function describeIssues(error: z.core.$ZodError): string {
 }
 
 type SchemaTable = Readonly<Record<string, z.ZodMiniType>>;
-let clientSchemas: SchemaTable = CLIENT_SCHEMAS;
-let serverSchemas: SchemaTable = SERVER_SCHEMAS;
+/** Whether {@link useCompiledSchemas} was called. */
+let compiling = false;
+/** Each schema's compiled parser, made the first time a frame of its type is decoded. */
+const compiledSchemas = new Map<z.ZodMiniType, z.ZodMiniType>();
 
 /**
- * Decodes with ahead-of-time compiled schemas from now on (process-wide): zod/mini interprets
- * schemas, where zod classic compiled its object parsers, so a server decodes ~1.2–2.9× slower
- * without this (bench/protocol/zod-mini.ts). `z.compile` generates the parser with `new Function`
- * and falls back to the interpreted one for any frame it refuses, so results and messages are the
- * same. For Node (the server calls it at start); never in a browser, whose CSP forbids eval.
+ * Decodes with compiled schemas from now on (process-wide): zod/mini interprets schemas, where
+ * zod classic compiled its object parsers, so a server decodes ~1.2–2.9× slower without this
+ * (bench/protocol/zod-mini.ts). `z.compile` generates the parser with `new Function` and falls
+ * back to the interpreted one for any frame it refuses, so results and messages are the same. For
+ * Node (the server calls it at start); never in a browser, whose CSP forbids eval.
+ *
+ * Each schema is compiled the first time a frame of its type arrives, not all at once: compiling
+ * every schema at start cost the server about 8–10 MiB of RSS (measured with the compiled server,
+ * 2 s after listening), most of it for frame types a node may never see.
  */
 export function useCompiledSchemas(): void {
-  const compiled = (table: SchemaTable) =>
-    Object.fromEntries(Object.entries(table).map(([type, schema]) => [type, z.compile(schema)]));
-  clientSchemas = compiled(CLIENT_SCHEMAS);
-  serverSchemas = compiled(SERVER_SCHEMAS);
+  compiling = true;
+}
+
+function parserFor(schema: z.ZodMiniType): z.ZodMiniType {
+  if (!compiling) return schema;
+  let compiled = compiledSchemas.get(schema);
+  if (compiled === undefined) {
+    compiled = z.compile(schema) as z.ZodMiniType;
+    compiledSchemas.set(schema, compiled);
+  }
+  return compiled;
 }
 
 function decodeWith<M>(raw: Raw, schemas: SchemaTable, maxBytes: number, idField: boolean): DecodeResult<M> {
@@ -142,7 +155,7 @@ function decodeWith<M>(raw: Raw, schemas: SchemaTable, maxBytes: number, idField
   if (!schema) {
     return withRe({ ok: false, code: 'UNKNOWN_TYPE', message: `unknown type "${type.slice(0, 40)}"` }, re);
   }
-  const parsed = schema.safeParse(obj);
+  const parsed = parserFor(schema).safeParse(obj);
   if (!parsed.success) {
     return withRe(
       { ok: false, code: 'BAD_MESSAGE', message: `invalid ${type}: ${describeIssues(parsed.error)}` },
@@ -161,12 +174,12 @@ function withRe(r: Failure, re: string | number | undefined): Failure {
 
 /** Decodes a frame a client sent (used by the server). */
 export function decodeClient(raw: Raw, maxBytes: number = LIMITS.maxFrameBytes): DecodeResult<ClientMessage> {
-  return decodeWith<ClientMessage>(raw, clientSchemas, maxBytes, true);
+  return decodeWith<ClientMessage>(raw, CLIENT_SCHEMAS, maxBytes, true);
 }
 
 /** Decodes a frame the server sent (used by clients). Server frames are not size-limited here. */
 export function decodeServer(raw: Raw, maxBytes = Number.POSITIVE_INFINITY): DecodeResult<ServerMessage> {
-  return decodeWith<ServerMessage>(raw, serverSchemas, maxBytes, false);
+  return decodeWith<ServerMessage>(raw, SERVER_SCHEMAS, maxBytes, false);
 }
 
 /** Encodes any protocol message as a text frame. */
