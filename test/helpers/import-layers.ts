@@ -1,8 +1,7 @@
 /**
  * Reads a package's import graph (relative imports, type-only and re-exports included) and
- * places each file in a layer, so a test can assert that no import runs up a layer. The server
- * has its own, stricter test (test/unit/server/layers.test.ts: no cycles either); the client and
- * the web app use this one.
+ * places each file in a layer, so a test can assert that no import runs up a layer. Used by the
+ * layer tests of the server (which also forbids cycles), the client and the web app.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

@@ -10,11 +10,12 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { type LayerTable, layerIndex, relativeImports, sourceFiles } from '../../helpers/import-layers.ts';
 
 /** Bottom-up: each layer may import its own and the ones listed before it. */
-export const SERVER_LAYERS: readonly { layer: string; holds: readonly string[] }[] = [
+export const SERVER_LAYERS: LayerTable = [
   // Frame building, the root logger, the Prometheus registry: the protocol and npm libraries only.
   { layer: 'foundation', holds: ['wire/', 'log.ts', 'metrics.ts'] },
   // Pure access policies (tokens, origins, client addresses, per-address limits) and the
@@ -39,39 +40,10 @@ export const SERVER_LAYERS: readonly { layer: string; holds: readonly string[] }
 
 const ROOT = resolve(import.meta.dirname, '../../../packages/server/src');
 
-function layerOf(file: string): number {
-  const rel = relative(ROOT, file);
-  return SERVER_LAYERS.findIndex(({ holds }) =>
-    holds.some((h) => (h.endsWith('/') ? rel.startsWith(h) : rel === h)),
-  );
-}
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) out.push(...sourceFiles(path));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
-
-/** The server files `file` imports or re-exports (relative specifiers only), type-only included. */
-export function localImports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const found: string[] = [];
-  // `import … from '…'`, `export … from '…'`, `import '…'`, and `import('…')`.
-  const re =
-    /(?:^|\n)\s*(?:import|export)\b[^'";]*?from\s*'([^']+)'|(?:^|\n)\s*import\s*'([^']+)'|import\(\s*'([^']+)'\s*\)/g;
-  for (const m of text.matchAll(re)) {
-    const spec = m[1] ?? m[2] ?? m[3];
-    if (spec?.startsWith('.')) found.push(resolve(dirname(file), spec));
-  }
-  return found;
-}
+const layerOf = (file: string) => layerIndex(ROOT, SERVER_LAYERS, file);
 
 const files = sourceFiles(ROOT);
-const graph = new Map(files.map((f) => [f, localImports(f)]));
+const graph = new Map(files.map((f) => [f, relativeImports(f)]));
 const name = (f: string) => relative(ROOT, f);
 
 describe('server layers', () => {
