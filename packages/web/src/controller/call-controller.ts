@@ -6,9 +6,8 @@
  *
  * The controller layer: may import app/, components/, screens/, media/ and ui/.
  */
-import type { Call, ParleyClient, PeerSession } from '@parley/client';
+import type { Call, ParleyClient, PeerLink, PeerSession } from '@parley/client';
 import { CallSession, type CallTone } from '../app/call-session.ts';
-import type { PeerLink } from '../app/peer-link.ts';
 import type { SelfPreview } from '../components/self-preview.ts';
 import { playRingback, type Tone } from '../media/audio.ts';
 import { CallScreen } from '../screens/call-screen.ts';

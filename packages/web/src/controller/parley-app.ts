@@ -13,13 +13,13 @@ import {
   connect,
   type ParleyClient,
   ParleyError,
+  PeerLink,
   type PeerSession,
   type Room,
 } from '@parley/client';
 import { signalingUrl } from '../app/endpoints.ts';
 import { forgetInviteToken, inviteToken, tokenName } from '../app/invite.ts';
 import { lazyPart, withSlowNotice } from '../app/lazy-part.ts';
-import { PeerLink } from '../app/peer-link.ts';
 import { setTabSession, tabSession, writePref } from '../app/prefs.ts';
 import { navigate, parseRoute, type Route } from '../app/router.ts';
 import { describeLoginFailure, describeSignalingFailure } from '../app/sign-in-words.ts';

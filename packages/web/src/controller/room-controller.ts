@@ -6,9 +6,8 @@
  *
  * The controller layer: may import app/, components/, screens/, media/ and ui/.
  */
-import type { ParleyClient, PeerSession } from '@parley/client';
+import type { ParleyClient, PeerLink, PeerSession } from '@parley/client';
 import { reportVideoView } from '../app/large-room.ts';
-import type { PeerLink } from '../app/peer-link.ts';
 import { rememberRoom } from '../app/prefs.ts';
 import { RoomSession } from '../app/room-session.ts';
 import { navigate, roomLink } from '../app/router.ts';

@@ -13,9 +13,8 @@
  *
  * A screen: may import app/ (types, preferences), components/, media/ and ui/.
  */
-import type { IncomingTransfer, LocalMedia, PeerSession, RemoteMediaState } from '@parley/client';
+import type { IncomingTransfer, LocalMedia, PeerLink, PeerSession, RemoteMediaState } from '@parley/client';
 import { CHAT_LIMITS, type RoomMode } from '@parley/protocol';
-import type { PeerLink } from '../app/peer-link.ts';
 import { CallControls } from '../components/call-controls.ts';
 import { CallSidePanel, type SideTab } from '../components/call-side-panel.ts';
 import { type BannerTone, CallStage, type WaitingContent } from '../components/call-stage.ts';
