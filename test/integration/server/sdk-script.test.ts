@@ -3,6 +3,7 @@
 // type, revalidated caching, the security headers, and a body that defines the global `Parley`.
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -52,5 +53,40 @@ describe('HTTP › /sdk/parley.js (the SDK for a <script> tag)', () => {
     const map = await fetch(`${server.url}/sdk/parley.js.map`);
     assert.equal(map.status, 200);
     await map.arrayBuffer();
+  });
+  it('as a stranger: traversal out of /sdk/ never reaches another file, and PUT changes nothing', async () => {
+    /** One raw request (fetch would normalise the dots away). */
+    const raw = (method: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${server.url}${path}`, { method, path }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => {
+            body += d;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end(method === 'PUT' ? 'window.Parley = "owned";' : undefined);
+      });
+    const before = await fetch(`${server.url}/sdk/parley.js`);
+    const etag = before.headers.get('etag');
+    const script = await before.text();
+    for (const path of [
+      '/sdk/../../package.json',
+      '/sdk/%2e%2e/%2e%2e/package.json',
+      '/sdk/..%2f..%2fpackage.json',
+      '/sdk/parley.js%00.map',
+      '/sdk/.parley.js',
+    ]) {
+      const r = await raw('GET', path);
+      assert.notEqual(r.status, 200, path);
+      assert.doesNotMatch(r.body, /"name": *"@?parley/, path);
+    }
+    const put = await raw('PUT', '/sdk/parley.js');
+    assert.notEqual(put.status, 200);
+    const after = await fetch(`${server.url}/sdk/parley.js`);
+    assert.equal(after.headers.get('etag'), etag, 'the script is unchanged');
+    assert.equal(await after.text(), script, 'the same bytes are served');
   });
 });
