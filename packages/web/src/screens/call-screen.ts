@@ -121,6 +121,8 @@ export class CallScreen {
   readonly #history = new HistoryInbox();
   /** Our own texts, oldest first, for late joiners (app/chat-history.ts). */
   readonly #mine: OwnMessage[] = [];
+  /** Members who joined after us: they get our recent texts when the chat channel opens. */
+  readonly #newcomers = new Set<string>();
   readonly #msgPrefix = Math.random().toString(36).slice(2, 10);
   #msgCount = 0;
   readonly #timer = new CallTimer();
@@ -246,12 +248,20 @@ export class CallScreen {
   }
 
   /**
-   * Sends `name` (who just joined the room) our own recent texts, so they see what was said
-   * before (app/chat-history.ts: each author sends only their own).
+   * Sends `name` (who just joined the room) our own recent texts once our chat channel with them
+   * is open, so they see what was said before (app/chat-history.ts: each author sends only their
+   * own). A peer session replaced meanwhile (a glare, a resume) gets them again when its channel
+   * opens; the newcomer drops what it has already.
    */
   shareHistoryWith(name: string): void {
+    this.#newcomers.add(name);
     const chat = this.#peers.get(name)?.link.chat;
-    if (!chat || this.#mine.length === 0) return;
+    if (chat?.state === 'open') this.#sendHistory(name);
+  }
+
+  #sendHistory(name: string): void {
+    const chat = this.#peers.get(name)?.link.chat;
+    if (!chat || !this.#newcomers.has(name) || this.#mine.length === 0) return;
     try {
       chat.sendApp(HISTORY_KIND, historyBatch(this.#mine) as unknown as ChatMessageOf<'app'>['data']);
     } catch {
@@ -348,6 +358,7 @@ export class CallScreen {
           if (this.#side.open !== 'chat') chime(true);
         }),
         link.chat.on('app', (msg) => this.#onApp(name, msg)),
+        link.chat.on('open', () => this.#sendHistory(name)),
         link.chat.on('typing', (msg) => this.#chat.setTyping(name, msg.active)),
       );
     link.onUnreachable(() => {
@@ -376,6 +387,7 @@ export class CallScreen {
     this.#chat.setTyping(name, false);
     this.clearBanner(`unreachable-${name}`);
     if (message) {
+      this.#newcomers.delete(name);
       this.#chat.addSystem(message);
       this.record.system(message);
       announce(message);
