@@ -133,7 +133,7 @@ describe('web app › after the call, people, reactions, history, preview', () =
     // The caller keeps it too (their own text, the file marked as sent).
     const annRecord = ann.page.getByRole('article', { name: 'Call with ben' });
     await annRecord.getByText('Here are the slides').waitFor();
-    await annRecord.getByText('Sent').waitFor();
+    await annRecord.getByText('Sent to ben').waitFor();
 
     // Dismiss: gone, and the file's URL no longer works.
     const url = await record.getByRole('link', { name: 'Save slides.bin' }).getAttribute('href');

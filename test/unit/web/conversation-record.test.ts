@@ -22,6 +22,11 @@ describe('ConversationRecord', () => {
     assert.equal(r.receivedFiles.length, 0, 'a file counts as received once its bytes are here');
     r.completeFile(f, new Blob(['hello world!']));
     assert.equal(r.receivedFiles.length, 1);
+    const sent = r.file('bob', 'reply.txt', 3, true, 1500);
+    assert.equal(sent.delivered, false);
+    r.delivered(sent);
+    assert.equal(sent.delivered, true);
+    assert.equal(r.receivedFiles.length, 1, 'a file we sent is not a received one');
     assert.equal(r.worthKeeping, true);
   });
 

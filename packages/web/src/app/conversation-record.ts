@@ -31,7 +31,10 @@ export interface TextEntry {
   earlier?: boolean;
 }
 
-/** A file sent or received. `blob` is set once a received file is complete. */
+/**
+ * A file sent or received (`from`: for a file we sent, the person it went to). `blob` is set once
+ * a received file is complete; `delivered` once a sent one is verified by the receiver.
+ */
 export interface FileEntry {
   kind: 'file';
   from: string;
@@ -40,6 +43,7 @@ export interface FileEntry {
   size: number;
   at: number;
   blob: Blob | null;
+  delivered: boolean;
 }
 
 /** A line such as "bob joined". */
@@ -121,7 +125,7 @@ export class ConversationRecord {
 
   /** Adds a file (its bytes later, with {@link completeFile}); returns the entry. */
   file(from: string, name: string, size: number, mine: boolean, at = Date.now()): FileEntry {
-    const entry: FileEntry = { kind: 'file', from, mine, name, size, at, blob: null };
+    const entry: FileEntry = { kind: 'file', from, mine, name, size, at, blob: null, delivered: false };
     if (!mine) this.met(from);
     this.#push(entry);
     return entry;
@@ -130,6 +134,11 @@ export class ConversationRecord {
   /** A received file is complete: keep its bytes. */
   completeFile(entry: FileEntry, blob: Blob): void {
     entry.blob = blob;
+  }
+
+  /** A file we sent reached the other side whole. */
+  delivered(entry: FileEntry): void {
+    entry.delivered = true;
   }
 
   /** Adds a line such as "bob joined". */

@@ -131,7 +131,12 @@ export class AfterCallPanel {
         h('div', { class: 'msg-body' }, e.text),
       );
     let action: Node;
-    if (e.mine) action = h('span', { class: 'muted small' }, 'Sent');
+    if (e.mine)
+      action = h(
+        'span',
+        { class: 'muted small' },
+        e.delivered ? `Sent to ${e.from}` : `Not sent to ${e.from}`,
+      );
     else if (e.blob) {
       let url = this.#urls.get(e);
       if (!url) {

@@ -604,7 +604,10 @@ export class CallScreen {
         const transfer = transfers.send(file, { name: file.name });
         const card = outgoingCard(file, entry.link.name, transfer);
         this.#chat.addFile(card, true, this.#opts.selfName);
-        this.record.file(entry.link.name, file.name, file.size, true);
+        const kept = this.record.file(entry.link.name, file.name, file.size, true);
+        void transfer.finished.then((result) => {
+          if (result.state === 'completed') this.record.delivered(kept);
+        });
       }
     }
     this.showSide('chat');
