@@ -263,6 +263,12 @@ describe('web app › after the call, people, reactions, history, preview', () =
     // (noWaitAfter: Playwright otherwise waits for a navigation that never comes in a room page.)
     await gus.page.getByRole('tab', { name: 'People' }).click({ noWaitAfter: true });
     await gus.page.getByRole('list', { name: 'People (3)' }).waitFor();
+
+    // Leaving the room keeps its chat too, history included.
+    await gus.page.getByRole('button', { name: 'Leave room' }).click();
+    const record = gus.page.getByRole('article', { name: 'Room history' });
+    await record.getByText('first from eve').waitFor();
+    await record.getByText('before you joined', { exact: false }).first().waitFor();
   });
 
   it('the preview before joining shows video and offers the devices', async () => {
