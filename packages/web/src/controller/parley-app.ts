@@ -346,6 +346,8 @@ export class ParleyApp {
     if (!client) return;
     this.#client = null;
     setTabSession(null);
+    // What was said in this person's calls is theirs: not for whoever signs in next in this tab.
+    this.#afterCalls.clear();
     client.close();
     announce('Signed out');
     this.#onRoute();
