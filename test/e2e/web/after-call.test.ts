@@ -231,6 +231,18 @@ describe('web app › after the call, people, reactions, history, preview', () =
     await fay.page.getByRole('log', { name: 'Chat messages' }).getByText('and eve again').waitFor();
 
     const gus = await person('gus', '/#/room/history');
+    // History travels on the chat channels: wait for them (under heavy machine load, 3-way
+    // connections took ~50 s here).
+    await pollPage(
+      gus.page,
+      async () => {
+        let open = 0;
+        for (const link of (window as unknown as AppLinks).parley.links)
+          if (link.chat.state === 'open') open++;
+        return open >= 2;
+      },
+      { timeoutMs: 90_000, what: 'chat channels open' },
+    );
     const earlier = gus.page.getByRole('region', { name: 'Before you joined' });
     await earlier.getByText('and eve again').waitFor();
     await earlier.getByText('then fay').waitFor();
