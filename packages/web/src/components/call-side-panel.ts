@@ -9,7 +9,10 @@ import { h } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
 
 /** A tab of the side panel. */
-export type SideTab = 'chat' | 'conn';
+export type SideTab = 'chat' | 'people' | 'conn';
+
+/** The tabs in order (arrow keys move along it). */
+const TAB_ORDER: readonly SideTab[] = ['chat', 'people', 'conn'];
 
 /** The side panel around the chat and connection panels. */
 export class CallSidePanel {
@@ -19,10 +22,15 @@ export class CallSidePanel {
   readonly #unread: HTMLElement;
   #open: SideTab | null = null;
 
-  /** `select` is asked to open a tab (null: close the panel). */
-  constructor(chat: HTMLElement, conn: HTMLElement, select: (tab: SideTab | null) => void) {
+  /** `select` is asked to open a tab (null: close the panel). `people`: the participant list. */
+  constructor(
+    chat: HTMLElement,
+    conn: HTMLElement,
+    select: (tab: SideTab | null) => void,
+    people: HTMLElement = h('div'),
+  ) {
     this.#unread = h('span', { class: 'count', 'aria-label': 'unread' });
-    const tab = (key: SideTab, iconName: 'chat' | 'signal', label: string, ...extra: Node[]) =>
+    const tab = (key: SideTab, iconName: 'chat' | 'signal' | 'users', label: string, ...extra: Node[]) =>
       h(
         'button',
         {
@@ -38,6 +46,7 @@ export class CallSidePanel {
       );
     this.#tabs = {
       chat: tab('chat', 'chat', 'Chat', this.#unread),
+      people: tab('people', 'users', 'People'),
       conn: tab('conn', 'signal', 'Connection'),
     };
     chat.id = 'panel-chat';
@@ -48,7 +57,12 @@ export class CallSidePanel {
       { class: 'tabpanel', id: 'panel-conn', role: 'tabpanel', 'aria-labelledby': 'tab-conn' },
       conn,
     );
-    this.#panels = { chat, conn: connPanel };
+    const peoplePanel = h(
+      'div',
+      { class: 'tabpanel', id: 'panel-people', role: 'tabpanel', 'aria-labelledby': 'tab-people' },
+      people,
+    );
+    this.#panels = { chat, people: peoplePanel, conn: connPanel };
     this.el = h(
       'aside',
       { class: 'side', 'aria-label': 'Side panel' },
@@ -62,12 +76,15 @@ export class CallSidePanel {
           onkeydown: (e: KeyboardEvent) => {
             if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
             e.preventDefault();
-            const next = this.#open === 'chat' ? 'conn' : 'chat';
+            const at = TAB_ORDER.indexOf(this.#open ?? 'chat');
+            const step = e.key === 'ArrowRight' ? 1 : TAB_ORDER.length - 1;
+            const next = TAB_ORDER[(at + step) % TAB_ORDER.length]!;
             select(next);
             this.#tabs[next].focus();
           },
         },
         this.#tabs.chat,
+        this.#tabs.people,
         this.#tabs.conn,
         h(
           'button',
@@ -81,6 +98,7 @@ export class CallSidePanel {
         ),
       ),
       chat,
+      peoplePanel,
       connPanel,
     );
   }
@@ -93,7 +111,7 @@ export class CallSidePanel {
   /** Shows `tab`'s panel (null: none); selection and focus order follow. */
   show(tab: SideTab | null): void {
     this.#open = tab;
-    for (const key of ['chat', 'conn'] as const) {
+    for (const key of TAB_ORDER) {
       const selected = tab === key;
       this.#tabs[key].setAttribute('aria-selected', String(selected));
       this.#tabs[key].tabIndex = selected ? 0 : -1;

@@ -235,6 +235,33 @@ export class ChatPanel {
     );
   }
 
+  /**
+   * Adds a message sent before we joined (room history from its author), in time order within a
+   * "Before you joined" section at the top of the conversation.
+   */
+  addEarlier(from: string, text: string, at: Date): void {
+    this.#empty.remove();
+    let section = this.#log.querySelector<HTMLElement>('.chat-earlier');
+    if (!section) {
+      section = h(
+        'section',
+        { class: 'chat-earlier', 'aria-label': 'Before you joined' },
+        h('p', { class: 'system-msg' }, 'Before you joined'),
+      );
+      this.#log.prepend(section);
+    }
+    const el = h(
+      'div',
+      { class: 'msg earlier', 'data-from': from, 'data-ts': String(at.getTime()) },
+      h('span', { class: 'msg-meta' }, `${from} · ${formatClock(at)}`),
+      h('div', { class: 'msg-body' }, text),
+    );
+    const later = [...section.querySelectorAll<HTMLElement>('.msg.earlier')].find(
+      (m) => Number(m.dataset.ts) > at.getTime(),
+    );
+    section.insertBefore(el, later ?? null);
+  }
+
   /** Adds a line such as "bob joined". */
   addSystem(text: string): void {
     this.#append(h('p', { class: 'system-msg' }, text), false);

@@ -98,9 +98,11 @@ export class PeerTiles {
       for (const t of tile.stream?.getTracks() ?? []) names.set(t.id, `${this.name} (screen)`);
   }
 
-  /** Shows how loud the person speaks now. */
-  tickLevel(): void {
-    this.tile.setLevel(this.#meter?.read() ?? 0);
+  /** Shows how loud the person speaks now, and returns it (0..1). */
+  tickLevel(): number {
+    const level = this.#meter?.read() ?? 0;
+    this.tile.setLevel(level);
+    return level;
   }
 
   /** Takes every tile away and stops the meter. */

@@ -230,9 +230,10 @@ export class SelfMedia {
   }
 
   /** Shows how loud we speak now (nothing while muted). */
-  tickLevel(): void {
+  tickLevel(): number {
     const own = this.#media && !this.#media.isMuted('audio') ? (this.#selfMeter?.read() ?? 0) : 0;
     this.#selfTile.setLevel(own);
+    return own;
   }
 
   /** Stops following the media and the meter. The app stops media it owns itself. */

@@ -4,7 +4,8 @@
  * what to do (retry, or go on without it). The stream it opened is handed to the call, so the
  * camera is not opened twice.
  */
-import { readPref } from '../app/prefs.ts';
+import { allowMediaAdvice } from '../app/media-advice.ts';
+import { readPref, writePref } from '../app/prefs.ts';
 import { createLevelMeter, type LevelMeter } from '../media/audio.ts';
 import {
   describeMediaProblem,
@@ -13,8 +14,10 @@ import {
   openUserMedia,
   stopStream,
 } from '../media/local-media.ts';
+import { announce } from '../ui/announce.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
+import { openDeviceDialog } from './device-dialog.ts';
 import { type LevelMeterView, levelMeterView } from './level-meter-view.ts';
 
 /** The preview panel. */
@@ -25,8 +28,11 @@ export class SelfPreview {
   readonly #meter: LevelMeterView;
   readonly #micButton: HTMLButtonElement;
   readonly #camButton: HTMLButtonElement;
+  readonly #devButton: HTMLButtonElement;
   #stream: MediaStream | null = null;
   #problem: MediaProblem | null = null;
+  /** The camera was refused but the microphone opened: joining goes with sound only. */
+  #cameraBlocked = false;
   #level: LevelMeter | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
   #audioOn = true;
@@ -56,12 +62,31 @@ export class SelfPreview {
       'aria-pressed': 'false',
       onclick: () => this.setVideo(!this.#videoOn),
     });
+    // Devices before joining: the choice is remembered (prefs) and used by the call to come.
+    this.#devButton = h(
+      'button',
+      {
+        class: 'control',
+        type: 'button',
+        'aria-label': 'Choose camera, microphone and speaker',
+        title: 'Devices',
+        onclick: () => void this.#chooseDevices(),
+      },
+      icon('settings'),
+    );
     this.el = h(
       'div',
       { class: 'preview' },
       this.#video,
       this.#overlay,
-      h('div', { class: 'preview-bar' }, this.#micButton, this.#camButton, this.#meter.element),
+      h(
+        'div',
+        { class: 'preview-bar' },
+        this.#micButton,
+        this.#camButton,
+        this.#devButton,
+        this.#meter.element,
+      ),
     );
     this.#renderButtons();
   }
@@ -94,6 +119,7 @@ export class SelfPreview {
   async #open(): Promise<void> {
     this.#release();
     this.#problem = null;
+    this.#cameraBlocked = false;
     replaceChildren(this.#overlay, icon('cam'), h('p', null, 'Starting your camera…'));
     this.#overlay.hidden = false;
     try {
@@ -112,9 +138,45 @@ export class SelfPreview {
       this.#renderOverlay();
     } catch (err) {
       this.#problem = err instanceof MediaAccessError ? err.problem : 'other';
+      // Only the camera may be blocked (permissions are per device kind): keep the microphone.
+      if (this.#problem === 'denied') await this.#openMicrophoneOnly();
       this.#renderOverlay();
     }
     this.#renderButtons();
+  }
+
+  async #openMicrophoneOnly(): Promise<void> {
+    try {
+      const stream = await openUserMedia({ audio: true, video: false, microphoneId: readPref('microphone') });
+      if (stream.getAudioTracks().length === 0) return;
+      this.#problem = null;
+      this.#cameraBlocked = true;
+      this.#stream = stream;
+      for (const t of stream.getAudioTracks()) t.enabled = this.#audioOn;
+      this.#level = createLevelMeter(stream);
+      this.#timer = setInterval(() => this.#tick(), 100);
+    } catch {
+      // The microphone is blocked too: the whole problem stands.
+    }
+  }
+
+  /** The device dialog, before joining: a new camera or microphone reopens the preview with it. */
+  async #chooseDevices(): Promise<void> {
+    const settings = (kind: 'audio' | 'video') =>
+      this.#stream
+        ?.getTracks()
+        .find((t) => t.kind === kind)
+        ?.getSettings().deviceId ?? null;
+    await openDeviceDialog(
+      { camera: settings('video'), microphone: settings('audio'), speaker: readPref('speaker') },
+      (kind, deviceId) => {
+        writePref(kind, deviceId || null);
+        if (kind === 'speaker') return;
+        void this.open().then(() => {
+          if (!this.#problem) announce(`${kind === 'camera' ? 'Camera' : 'Microphone'} changed`);
+        });
+      },
+    );
   }
 
   #tick(): void {
@@ -127,8 +189,11 @@ export class SelfPreview {
       replaceChildren(
         this.#overlay,
         icon('camOff'),
-        h('p', null, h('strong', null, text.title)),
+        h('p', { role: 'status' }, h('strong', null, text.title)),
         h('p', { class: 'small' }, text.advice),
+        this.#problem === 'denied'
+          ? h('p', { class: 'small preview-how' }, allowMediaAdvice(navigator.userAgent))
+          : null,
         h(
           'button',
           { class: 'button', type: 'button', onclick: () => void this.open() },
@@ -140,7 +205,22 @@ export class SelfPreview {
       return;
     }
     const hasVideo = (this.#stream?.getVideoTracks().length ?? 0) > 0;
-    if (!hasVideo) {
+    if (this.#cameraBlocked) {
+      replaceChildren(
+        this.#overlay,
+        icon('camOff'),
+        h('p', { role: 'status' }, h('strong', null, 'Your camera is blocked')),
+        h('p', { class: 'small' }, 'You will join with sound only.'),
+        h('p', { class: 'small preview-how' }, allowMediaAdvice(navigator.userAgent)),
+        h(
+          'button',
+          { class: 'button', type: 'button', onclick: () => void this.open() },
+          icon('refresh'),
+          'Try again',
+        ),
+      );
+      this.#overlay.hidden = false;
+    } else if (!hasVideo) {
       replaceChildren(
         this.#overlay,
         icon('camOff'),

@@ -46,6 +46,7 @@ function openCall(host: CallHost, remote: string, stream: MediaStream | null, ri
   const screen = new CallScreen(host.root, {
     kind: 'call',
     selfName: host.client.name,
+    title: remote,
     header: host.header(h('h1', null, `Call with ${remote}`)),
     onLeave: () => void session.hangup(),
   });
@@ -73,6 +74,7 @@ function openCall(host: CallHost, remote: string, stream: MediaStream | null, ri
         break;
       case 'connected':
         screen.setWaiting(null);
+        screen.startTimer();
         announce(`Connected with ${remote}`);
         screen.clearBanner('call-reconnecting');
         break;

@@ -17,12 +17,14 @@ import {
   type PeerSession,
   type Room,
 } from '@parley/client';
+import { AfterCalls } from '../app/conversation-record.ts';
 import { signalingUrl } from '../app/endpoints.ts';
 import { forgetInviteToken, inviteToken, tokenName } from '../app/invite.ts';
 import { lazyPart, withSlowNotice } from '../app/lazy-part.ts';
 import { setTabSession, tabSession, writePref } from '../app/prefs.ts';
 import { navigate, parseRoute, type Route } from '../app/router.ts';
 import { describeLoginFailure, describeSignalingFailure } from '../app/sign-in-words.ts';
+import { AfterCallPanel } from '../components/after-call-panel.ts';
 import { SelfPreview } from '../components/self-preview.ts';
 import { unlockAudio } from '../media/audio.ts';
 import { stopStream } from '../media/local-media.ts';
@@ -72,6 +74,8 @@ export class ParleyApp {
   #enteringRoom: string | null = null;
   /** A password typed on the home screen for the room about to be joined. */
   #roomPassword: { room: string; password: string } | null = null;
+  /** The chat and files of calls and rooms that ended, shown on the home screen until dismissed. */
+  readonly #afterCalls = new AfterCalls();
 
   constructor(root: HTMLElement) {
     this.#root = root;
@@ -294,8 +298,10 @@ export class ParleyApp {
     const client = this.#client;
     if (!client) return;
     document.title = 'Parley';
+    const afterCalls = new AfterCallPanel(this.#afterCalls);
     const view = renderHome(this.#root, {
       name: client.name,
+      afterCalls: afterCalls.el,
       preview: this.#ensurePreview(),
       header: this.#header(
         null,
@@ -324,6 +330,7 @@ export class ParleyApp {
       },
     });
     this.#home = view;
+    this.#cleanup = () => afterCalls.destroy();
     client.watchPresence().then(
       (names) => this.#home === view && view.setOnline(names),
       (err: unknown) => {
@@ -339,6 +346,8 @@ export class ParleyApp {
     if (!client) return;
     this.#client = null;
     setTabSession(null);
+    // What was said in this person's calls is theirs: not for whoever signs in next in this tab.
+    this.#afterCalls.clear();
     client.close();
     announce('Signed out');
     this.#onRoute();
@@ -477,6 +486,8 @@ export class ParleyApp {
     const conv = this.#conversation;
     if (!conv) return;
     this.#conversation = null;
+    // Nothing lost at hang-up: the chat and files stay on the home screen until dismissed.
+    this.#afterCalls.keep(conv.screen.record);
     if (conv.kind === 'room') conv.session.leave();
     else {
       conv.ringback?.stop();

@@ -91,6 +91,7 @@ export async function enterRoom(
   const screen = new CallScreen(host.root, {
     kind: 'room',
     selfName: client.name,
+    title: name,
     header: host.header(h('h1', null, name), modeChip, copy),
     onLeave: () => navigate({ page: 'home' }),
     roomMedia: true,
@@ -127,6 +128,7 @@ export async function enterRoom(
     room.media.setMuted('video', !preview.videoOn);
   }
   showRoom(host, conv, modeChip);
+  screen.startTimer();
   announce(`Joined room ${name}`);
 }
 
@@ -143,6 +145,7 @@ function showRoom(host: RoomHost, conv: RoomConversation, modeChip: HTMLElement)
       if (link) screen.addPeer(link);
     }
     if (!joined) return;
+    screen.shareHistoryWith(peer.remoteName);
     screen.systemMessage(`${peer.remoteName} joined`);
     announce(`${peer.remoteName} joined`);
   });

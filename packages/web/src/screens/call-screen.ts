@@ -14,13 +14,28 @@
  * A screen: may import app/ (types, preferences), components/, media/ and ui/.
  */
 import type { IncomingTransfer, LocalMedia, PeerLink, PeerSession, RemoteMediaState } from '@parley/client';
-import { CHAT_LIMITS, type RoomMode } from '@parley/protocol';
+import { CHAT_LIMITS, type ChatMessageOf, type RoomMode } from '@parley/protocol';
+import { HISTORY_KIND, HistoryInbox, historyBatch, type OwnMessage } from '../app/chat-history.ts';
+import { ConversationRecord } from '../app/conversation-record.ts';
+import {
+  parseReaction,
+  REACTION_KIND,
+  REACTION_RATE,
+  type ReactionEmoji,
+  ReactionLimiter,
+  reactionName,
+  TokenBucket,
+} from '../app/reactions.ts';
+import { Roster } from '../app/roster.ts';
 import { CallControls } from '../components/call-controls.ts';
 import { CallSidePanel, type SideTab } from '../components/call-side-panel.ts';
 import { type BannerTone, CallStage, type WaitingContent } from '../components/call-stage.ts';
+import { CallTimer } from '../components/call-timer.ts';
 import { ChatPanel } from '../components/chat-panel.ts';
 import { ConnectionPanel } from '../components/connection-panel.ts';
 import { PeerTiles } from '../components/peer-tiles.ts';
+import { PeoplePanel } from '../components/people-panel.ts';
+import { ReactionsView } from '../components/reactions-view.ts';
 import { SelfMedia } from '../components/self-media.ts';
 import { incomingCard, outgoingCard } from '../components/transfer-cards.ts';
 import { chime } from '../media/audio.ts';
@@ -37,6 +52,8 @@ export interface CallScreenOptions {
   kind: 'room' | 'call';
   /** Our own name. */
   selfName: string;
+  /** The room's name or the other person's, for the record kept after the call. */
+  title?: string;
   /** The top bar, built by the app (title, link, status). */
   header: HTMLElement;
   /** Leave the room / hang up. */
@@ -94,9 +111,28 @@ export class CallScreen {
   #modeNoticeTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #sfuStats = new SfuStatsReader();
   #destroyed = false;
+  /** What was said and sent, kept by the app after the call (app/conversation-record.ts). */
+  readonly record: ConversationRecord;
+  readonly #roster: Roster;
+  readonly #people = new PeoplePanel();
+  readonly #reactions: ReactionsView;
+  readonly #reactionLimiter = new ReactionLimiter();
+  readonly #reactionBucket = new TokenBucket(REACTION_RATE.burst, REACTION_RATE.refillMs);
+  readonly #history = new HistoryInbox();
+  /** Our own texts, oldest first, for late joiners (app/chat-history.ts). */
+  readonly #mine: OwnMessage[] = [];
+  /** Members who joined after us: they get our recent texts when the chat channel opens. */
+  readonly #newcomers = new Set<string>();
+  readonly #msgPrefix = Math.random().toString(36).slice(2, 10);
+  #msgCount = 0;
+  readonly #timer = new CallTimer();
 
   constructor(root: HTMLElement, opts: CallScreenOptions) {
     this.#opts = opts;
+    this.record = new ConversationRecord(opts.kind, opts.title ?? '');
+    this.#roster = new Roster(opts.selfName);
+    this.#people.render(this.#roster.members);
+    this.#reactions = new ReactionsView((emoji) => this.sendReaction(emoji));
     this.#stage = new CallStage(opts.kind === 'room' ? 'Participants' : 'Call');
     this.#stage.grid.setSpotlight(opts.kind === 'call');
     this.#views = opts.onVideoView ? new VideoViews(opts.onVideoView) : null;
@@ -116,7 +152,12 @@ export class CallScreen {
       },
       CHAT_LIMITS.textMaxChars,
     );
-    this.#side = new CallSidePanel(this.#chat.el, this.#conn.el, (tab) => this.showSide(tab));
+    this.#side = new CallSidePanel(
+      this.#chat.el,
+      this.#conn.el,
+      (tab) => this.showSide(tab),
+      this.#people.el,
+    );
     this.#controls = new CallControls(opts.kind, {
       toggleAudio: () => void this.toggleAudio(),
       toggleVideo: () => void this.toggleVideo(),
@@ -131,7 +172,11 @@ export class CallScreen {
       this.#controls.buttons.chat.setBadge(n);
     });
     this.#self = new SelfMedia(this.#stage, this.#controls.buttons, opts.selfName);
+    this.#stage.el.append(this.#reactions.layer, this.#reactions.bar);
     this.#layout = h('main', { class: 'call', id: 'main' }, this.#stage.el, this.#side.el, this.#controls.el);
+    const title = opts.header.querySelector('h1');
+    if (title) title.after(this.#timer.el);
+    else opts.header.append(this.#timer.el);
     replaceChildren(root, opts.header, this.#layout);
     // Open the chat on wide screens, without taking the focus: shortcuts must work at once.
     this.showSide(window.matchMedia('(min-width: 1100px)').matches ? 'chat' : null, { focus: false });
@@ -194,6 +239,59 @@ export class CallScreen {
   /** Adds a line to the chat (joins, leaves). */
   systemMessage(text: string): void {
     this.#chat.addSystem(text);
+    this.record.system(text);
+  }
+
+  /** Starts the call timer (the call connected, or we joined the room). */
+  startTimer(): void {
+    this.#timer.start();
+  }
+
+  /**
+   * Sends `name` (who just joined the room) our own recent texts once our chat channel with them
+   * is open, so they see what was said before (app/chat-history.ts: each author sends only their
+   * own). A peer session replaced meanwhile (a glare, a resume) gets them again when its channel
+   * opens; the newcomer drops what it has already.
+   */
+  shareHistoryWith(name: string): void {
+    this.#newcomers.add(name);
+    const chat = this.#peers.get(name)?.link.chat;
+    if (chat?.state === 'open') this.#sendHistory(name);
+  }
+
+  #sendHistory(name: string): void {
+    const chat = this.#peers.get(name)?.link.chat;
+    if (!chat || !this.#newcomers.has(name) || this.#mine.length === 0) return;
+    try {
+      chat.sendApp(HISTORY_KIND, historyBatch(this.#mine) as unknown as ChatMessageOf<'app'>['data']);
+    } catch {
+      // The channel closed meanwhile: they left again.
+    }
+  }
+
+  /** Sends a reaction to everyone; false when refused (too many too fast, or nobody here). */
+  sendReaction(emoji: ReactionEmoji): boolean {
+    const chats = [...this.#peers.values()].flatMap((e) => {
+      const chat = e.link.chat;
+      return chat && chat.state === 'open' ? [chat] : [];
+    });
+    if (chats.length === 0) {
+      toast('Nobody is here to see your reaction yet.', 'info');
+      return false;
+    }
+    if (!this.#reactionBucket.take()) {
+      announce('Too many reactions: wait a moment.');
+      return false;
+    }
+    for (const chat of chats) {
+      try {
+        chat.sendApp(REACTION_KIND, { emoji });
+      } catch {
+        // A closing channel: the others still get it.
+      }
+    }
+    this.#reactions.show(this.#opts.selfName, emoji);
+    return true;
   }
 
   // ---- local media -------------------------------------------------------------------------
@@ -236,6 +334,8 @@ export class CallScreen {
     const tiles = new PeerTiles(this.#stage.grid, name, this.#self.speaker);
     const entry: PeerEntry = { link, tiles, offs: [], failedShown: false };
     this.#peers.set(name, entry);
+    this.record.met(name);
+    if (this.#roster.add(name)) this.#people.render(this.#roster.members);
     this.#views?.watch(name, tiles.tile.el);
     entry.offs.push(
       peer.on('state', (state, reason) => this.#onPeerState(entry, state, reason)),
@@ -252,9 +352,13 @@ export class CallScreen {
       entry.offs.push(
         link.chat.on('chat', (msg) => {
           this.#chat.setTyping(name, false);
+          this.#history.noteLive(name, msg.id);
           this.#chat.addMessage(name, msg.text, false, new Date(msg.ts));
+          this.record.text(name, msg.text, false, msg.ts);
           if (this.#side.open !== 'chat') chime(true);
         }),
+        link.chat.on('app', (msg) => this.#onApp(name, msg)),
+        link.chat.on('open', () => this.#sendHistory(name)),
         link.chat.on('typing', (msg) => this.#chat.setTyping(name, msg.active)),
       );
     link.onUnreachable(() => {
@@ -274,6 +378,8 @@ export class CallScreen {
     const entry = this.#peers.get(name);
     if (!entry) return;
     this.#peers.delete(name);
+    this.#reactionLimiter.forget(name);
+    if (this.#roster.remove(name)) this.#people.render(this.#roster.members);
     this.#views?.unwatch(name);
     for (const off of entry.offs) off();
     entry.tiles.remove();
@@ -281,8 +387,29 @@ export class CallScreen {
     this.#chat.setTyping(name, false);
     this.clearBanner(`unreachable-${name}`);
     if (message) {
+      this.#newcomers.delete(name);
       this.#chat.addSystem(message);
+      this.record.system(message);
       announce(message);
+    }
+  }
+
+  /** An app message on `name`'s chat channel: a room-history batch or a reaction. */
+  #onApp(name: string, msg: ChatMessageOf<'app'>): void {
+    if (msg.kind === HISTORY_KIND) {
+      const earlier = this.#history.accept(name, msg.data);
+      if (!earlier?.length) return;
+      for (const m of earlier) {
+        this.#chat.addEarlier(name, m.text, new Date(m.ts));
+        this.record.text(name, m.text, false, m.ts, true);
+      }
+      return;
+    }
+    if (msg.kind === REACTION_KIND) {
+      const emoji = parseReaction(msg.data);
+      if (!emoji || !this.#reactionLimiter.allow(name)) return;
+      this.#reactions.show(name, emoji);
+      announce(`${name} reacted: ${reactionName(emoji)}`);
     }
   }
 
@@ -372,6 +499,7 @@ export class CallScreen {
   /** Highlights the room's active speaker (undefined: nobody) and keeps them in view. */
   setActiveSpeaker(name: string | undefined): void {
     this.#stage.grid.setActiveSpeaker(name);
+    if (this.#roster.setActiveSpeaker(name)) this.#people.render(this.#roster.members);
   }
 
   /** The room's media mode. `notice` says so above the stage and to screen readers. */
@@ -418,8 +546,9 @@ export class CallScreen {
   }
 
   #tickLevels(): void {
-    this.#self.tickLevel();
-    for (const entry of this.#peers.values()) entry.tiles.tickLevel();
+    const levels = new Map<string, number>([[this.#opts.selfName, this.#self.tickLevel()]]);
+    for (const [name, entry] of this.#peers) levels.set(name, entry.tiles.tickLevel());
+    if (this.#roster.levels(levels)) this.#people.render(this.#roster.members);
   }
 
   // ---- chat and files ----------------------------------------------------------------------
@@ -433,10 +562,17 @@ export class CallScreen {
       toast('Nobody can receive messages yet: wait until someone is connected.', 'warning');
       return false;
     }
+    // One id for everyone, so late joiners and reconnects can tell a text they already have.
+    const msg: ChatMessageOf<'chat'> = {
+      type: 'chat',
+      id: `${this.#msgPrefix}-${(this.#msgCount++).toString(36)}`,
+      text,
+      ts: Date.now(),
+    };
     let sent = 0;
     for (const chat of open) {
       try {
-        chat.sendText(text);
+        chat.send(msg);
         sent++;
       } catch {
         // This peer's channel is closing; the others still get the message.
@@ -447,6 +583,9 @@ export class CallScreen {
       return false;
     }
     this.#chat.addMessage(this.#opts.selfName, text, true);
+    this.record.text(this.#opts.selfName, text, true, msg.ts);
+    this.#mine.push({ id: msg.id, text, ts: msg.ts });
+    if (this.#mine.length > 200) this.#mine.splice(0, this.#mine.length - 200);
     return true;
   }
 
@@ -465,6 +604,10 @@ export class CallScreen {
         const transfer = transfers.send(file, { name: file.name });
         const card = outgoingCard(file, entry.link.name, transfer);
         this.#chat.addFile(card, true, this.#opts.selfName);
+        const kept = this.record.file(entry.link.name, file.name, file.size, true);
+        void transfer.finished.then((result) => {
+          if (result.state === 'completed') this.record.delivered(kept);
+        });
       }
     }
     this.showSide('chat');
@@ -473,6 +616,10 @@ export class CallScreen {
   #onFileOffer(entry: PeerEntry, incoming: IncomingTransfer): void {
     const card = incomingCard(incoming, entry.link.name);
     this.#chat.addFile(card, false, entry.link.name);
+    const kept = this.record.file(entry.link.name, incoming.name, incoming.size, false);
+    void incoming.finished.then((result) => {
+      if (result.state === 'completed' && incoming.blob) this.record.completeFile(kept, incoming.blob);
+    });
     toast(`${entry.link.name} wants to send you “${incoming.name}”.`, 'info');
     if (this.#side.open !== 'chat') chime(true);
   }
@@ -481,6 +628,8 @@ export class CallScreen {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
+    this.#timer.stop();
+    this.#reactions.destroy();
     for (const name of [...this.#peers.keys()]) this.removePeer(name, null);
     this.#self.close();
     clearInterval(this.#sfuTimer);

@@ -18,6 +18,8 @@ export interface HomeProps {
   preview: SelfPreview;
   /** The top bar (with the connection status), owned by the app. */
   header: HTMLElement;
+  /** The chat and files of ended calls (components/after-call-panel.ts), shown first. */
+  afterCalls?: HTMLElement;
   onCall(name: string): void;
   /**
    * Joins (or creates) a room; `password` protects a new room, or opens a protected one; `large`
@@ -40,6 +42,7 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
   const side = h(
     'div',
     { class: 'stack' },
+    props.afterCalls ?? null,
     calls.el,
     roomCard((room, password, large) => props.onRoom(room, password, large)),
   );
@@ -64,7 +67,7 @@ function hero(props: HomeProps): HTMLElement {
     h(
       'p',
       { class: 'lead' },
-      'Your camera is ready. Call someone who is online, or open a room and share its link.',
+      'Check how you look and sound, then call someone who is online, or open a room and share its link.',
     ),
     props.preview.el,
     h(
