@@ -18,6 +18,7 @@ const SOURCES = [
   'packages/web/src',
   'packages/web/index.html',
   'packages/web/vite.config.ts',
+  'scripts/precompress.mjs',
   'packages/client/src',
   'packages/protocol/src',
 ];
