@@ -190,7 +190,7 @@ describe('web app › direct calls', () => {
     await pollPage(
       bob.page,
       () =>
-        [...document.querySelectorAll('figure.tile.screen video')].some(
+        [...document.querySelectorAll('div.tile.screen video')].some(
           (v) => (v as HTMLVideoElement).videoWidth > 0,
         ),
       { what: 'the screen share playing' },

@@ -6,6 +6,11 @@
  * changes resolution. Its accessible name says what the picture shows ("ana, muted, camera
  * off"); its description says "speaking" while they are the room's active speaker (kept out of
  * the name, which should not change every time someone talks).
+ *
+ * Each tile has a "fit / fill" toggle (a button with `aria-pressed`): fill crops the video to
+ * cover the tile (`object-fit: cover`, the default for cameras), fit shows the whole picture
+ * letterboxed (`contain`, the default for screen shares). The grid remembers a person's choice
+ * for the rest of the call (video-grid.ts).
  */
 
 import { applySpeaker } from '../media/local-media.ts';
@@ -37,6 +42,10 @@ export class VideoTile {
   #videoOff = true;
   /** The camera was reported off (by media state or our own toggle), as opposed to "no video yet". */
   #cameraOff = false;
+  readonly #fitButton: HTMLButtonElement;
+  #fit = false;
+  /** Called when the person switches fit / fill (the grid remembers it). */
+  onFitChange: ((fit: boolean) => void) | null = null;
   #onTrackChange = () => this.#refreshVideo();
 
   constructor(name: string, options: { self?: boolean; screen?: boolean; label?: string } = {}) {
@@ -49,8 +58,22 @@ export class VideoTile {
     this.#label = h('span', { class: 'tile-name' }, shown);
     const descriptionId = `tile-description-${++nextId}`;
     this.#description = h('span', { class: 'visually-hidden', id: descriptionId });
+    this.#fitButton = h(
+      'button',
+      {
+        class: 'icon-button small tile-fit',
+        type: 'button',
+        'aria-label': `Show whole picture: ${shown}`,
+        'aria-pressed': 'false',
+        onclick: () => {
+          this.setFit(!this.#fit);
+          this.onFitChange?.(this.#fit);
+        },
+      },
+      icon('fit'),
+    );
     this.el = h(
-      'figure',
+      'div',
       {
         class: `tile no-video entering${this.self ? ' self' : ''}${options.screen ? ' screen' : ''}`,
         style: `--hue:${hueFor(name)}`,
@@ -63,8 +86,9 @@ export class VideoTile {
       this.#video,
       h('div', { class: 'tile-avatar' }, avatar(name, 'large')),
       this.#state,
+      this.#fitButton,
       h(
-        'figcaption',
+        'div',
         { class: 'tile-label' },
         h('span', { class: 'level-bars', 'aria-hidden': 'true' }, this.#bars),
         icon('micOff', 'icon muted-icon'),
@@ -72,6 +96,7 @@ export class VideoTile {
         this.#label,
       ),
     );
+    this.setFit(options.screen ?? false);
     this.el.addEventListener('animationend', () => this.el.classList.remove('entering'), { once: true });
     // Remote videos may be paused by autoplay rules until the page had a click; retry on play.
     this.#video.addEventListener('loadedmetadata', () => void this.#video.play().catch(() => undefined));
@@ -193,9 +218,19 @@ export class VideoTile {
     return this.el.classList.contains('screen');
   }
 
-  /** Shows video letterboxed (screen shares) instead of cropped. */
+  /** Shows the whole picture letterboxed (fit) instead of cropped to the tile (fill). */
   setFit(fit: boolean): void {
+    this.#fit = fit;
     this.el.classList.toggle('fit', fit);
+    this.#fitButton.setAttribute('aria-pressed', String(fit));
+    this.#fitButton.title = fit
+      ? 'Showing the whole picture: fill the tile'
+      : 'Cropped to fill the tile: show the whole picture';
+  }
+
+  /** True while the whole picture is shown (fit), false while cropped to fill the tile. */
+  get fit(): boolean {
+    return this.#fit;
   }
 
   /** Detaches the stream. */

@@ -66,7 +66,7 @@ export async function enterRoom(
     {
       class: 'button ghost',
       type: 'button',
-      'aria-label': 'Copy room link',
+      'aria-label': 'Copy link to this room',
       onclick: () => void copyRoomLink(name, 'Room link copied. Anyone with it can join.'),
     },
     icon('link'),
