@@ -9,8 +9,10 @@
  *
  * Each tile has a "fit / fill" toggle (a button with `aria-pressed`): fill crops the video to
  * cover the tile (`object-fit: cover`, the default for cameras), fit shows the whole picture
- * letterboxed (`contain`, the default for screen shares). The grid remembers a person's choice
- * for the rest of the call (video-grid.ts).
+ * letterboxed (`contain`, the default for screen shares). Until the person chooses, a camera
+ * whose shape is so unlike its tile's that filling would hide more than half of the picture (a
+ * landscape camera in a tall phone tile) is shown whole. The grid remembers a choice for the
+ * rest of the call (video-grid.ts).
  */
 
 import { applySpeaker } from '../media/local-media.ts';
@@ -23,6 +25,8 @@ import { type IconName, icon } from '../ui/icons.ts';
 export type BadgeTone = '' | 'warn' | 'bad';
 
 const SPEAKING_THRESHOLD = 0.18;
+/** Below this share of the picture left visible by filling, a camera tile shows it whole. */
+const MIN_FILL_VISIBLE = 0.5;
 let nextId = 0;
 
 /** A participant tile. */
@@ -43,7 +47,10 @@ export class VideoTile {
   /** The camera was reported off (by media state or our own toggle), as opposed to "no video yet". */
   #cameraOff = false;
   readonly #fitButton: HTMLButtonElement;
+  /** The person's choice (true: fit), or null: automatic. */
+  #fitChoice: boolean | null = null;
   #fit = false;
+  readonly #resizeObserver: ResizeObserver;
   /** Called when the person switches fit / fill (the grid remembers it). */
   onFitChange: ((fit: boolean) => void) | null = null;
   #onTrackChange = () => this.#refreshVideo();
@@ -96,7 +103,10 @@ export class VideoTile {
         this.#label,
       ),
     );
-    this.setFit(options.screen ?? false);
+    this.#applyFit();
+    this.#resizeObserver = new ResizeObserver(() => this.#applyFit());
+    this.#resizeObserver.observe(this.el);
+    this.#video.addEventListener('resize', () => this.#applyFit());
     this.el.addEventListener('animationend', () => this.el.classList.remove('entering'), { once: true });
     // Remote videos may be paused by autoplay rules until the page had a click; retry on play.
     this.#video.addEventListener('loadedmetadata', () => void this.#video.play().catch(() => undefined));
@@ -218,13 +228,32 @@ export class VideoTile {
     return this.el.classList.contains('screen');
   }
 
-  /** Shows the whole picture letterboxed (fit) instead of cropped to the tile (fill). */
-  setFit(fit: boolean): void {
+  /**
+   * Shows the whole picture letterboxed (fit, true) or cropped to the tile (fill, false); null
+   * goes back to the automatic choice.
+   */
+  setFit(fit: boolean | null): void {
+    this.#fitChoice = fit;
+    this.#applyFit();
+  }
+
+  /** Fit for screens; for cameras fill, unless filling would hide most of the picture. */
+  #automaticFit(): boolean {
+    if (this.isScreen) return true;
+    const { videoWidth: vw, videoHeight: vh } = this.#video;
+    const { clientWidth: tw, clientHeight: th } = this.el;
+    if (!vw || !vh || !tw || !th) return false;
+    const ratio = tw / th / (vw / vh);
+    return Math.min(ratio, 1 / ratio) < MIN_FILL_VISIBLE;
+  }
+
+  #applyFit(): void {
+    const fit = this.#fitChoice ?? this.#automaticFit();
     this.#fit = fit;
     this.el.classList.toggle('fit', fit);
     this.#fitButton.setAttribute('aria-pressed', String(fit));
     this.#fitButton.title = fit
-      ? 'Showing the whole picture: fill the tile'
+      ? 'Whole picture shown: crop to fill the tile'
       : 'Cropped to fill the tile: show the whole picture';
   }
 
@@ -235,6 +264,7 @@ export class VideoTile {
 
   /** Detaches the stream. */
   destroy(): void {
+    this.#resizeObserver.disconnect();
     this.setStream(null);
     this.el.remove();
   }

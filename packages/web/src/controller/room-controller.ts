@@ -91,7 +91,7 @@ export async function enterRoom(
   const screen = new CallScreen(host.root, {
     kind: 'room',
     selfName: client.name,
-    header: host.header(h('h1', null, name), modeChip, copy),
+    header: host.header(h('h1', { title: name }, name), modeChip, copy),
     onLeave: () => navigate({ page: 'home' }),
     roomMedia: true,
     onVideoView: (member, view) => {
