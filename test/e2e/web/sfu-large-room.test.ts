@@ -82,9 +82,7 @@ function tileFrames(page: Page): Promise<TileFrames> {
           decodedByTrack.set(s.trackIdentifier, s.framesDecoded ?? 0);
     }
     const out: TileFrames = {};
-    for (const fig of document.querySelectorAll<HTMLElement>(
-      'div.tile[data-peer]:not(.self):not(.screen)',
-    )) {
+    for (const fig of document.querySelectorAll<HTMLElement>('div.tile[data-peer]:not(.self):not(.screen)')) {
       const video = fig.querySelector('video')!;
       const track = (video.srcObject as MediaStream | null)?.getVideoTracks()[0];
       out[fig.dataset.peer!] = {
