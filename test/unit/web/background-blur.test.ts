@@ -47,7 +47,10 @@ describe('web › background blur', () => {
   });
 
   it('says so when the browser refuses, and never claims blur it cannot do', async () => {
-    assert.equal(await setBackgroundBlur(fakeTrack({ caps: [false, true], refuse: true }).track, true), false);
+    assert.equal(
+      await setBackgroundBlur(fakeTrack({ caps: [false, true], refuse: true }).track, true),
+      false,
+    );
     assert.equal(await setBackgroundBlur(fakeTrack().track, true), false);
     assert.equal(await setBackgroundBlur(fakeTrack().track, false), true);
   });
