@@ -7,11 +7,13 @@
 // tsc alone, not esbuild + tsc: the .d.ts files need tsc's full type check anyway, and the same
 // pass writes the JavaScript (docs/BENCHMARKS.md, "Build").
 // Last, the script-tag build of the SDK into the web app's dist (scripts/sdk-bundle.mjs), served
-// at /sdk/parley.js; after Vite, which empties that folder.
+// at /sdk/parley.js; after Vite, which empties that folder, and then its brotli and gzip copies
+// (scripts/precompress.mjs; the Vite build writes the app's own).
 // `--packages` builds the four packages only and leaves the web app as it is.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { precompressDir } from './precompress.mjs';
 import { buildSdkScript } from './sdk-bundle.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -39,5 +41,6 @@ console.log(`build: ${projects.join(', ')} compiled in ${((Date.now() - started)
 if (!packagesOnly) {
   run('npm', ['run', 'build', '-w', '@parley/web']);
   const script = await buildSdkScript(join(root, 'packages/web/dist'));
-  console.log(`build: SDK script ${script.slice(root.length)}`);
+  precompressDir(dirname(script));
+  console.log(`build: SDK script ${script.slice(root.length)} (with .br and .gz copies)`);
 }

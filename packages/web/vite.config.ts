@@ -8,17 +8,37 @@
  * (`/ws`, `/ice`, `/healthz`) to a running Parley server, `http://127.0.0.1:8080` unless
  * `PARLEY_DEV_SERVER` names another.
  *
+ * Every build ends by writing brotli and gzip copies of the text files beside them
+ * (scripts/precompress.mjs), which the server sends to browsers that accept them.
+ *
  * The app builds from the other packages' sources (the `@parley/source` export condition), not from
  * their compiled dist/, so it needs no package build first and never picks up a stale one.
  */
 import { resolve } from 'node:path';
-import { defaultClientConditions, defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig, type Plugin } from 'vite';
+import { precompressDir } from '../../scripts/precompress.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const target = process.env.PARLEY_DEV_SERVER ?? 'http://127.0.0.1:8080';
 
+/** Writes the compressed copies once the bundle is on disk. */
+function precompress(): Plugin {
+  let outDir = '';
+  return {
+    name: 'parley-precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    closeBundle() {
+      precompressDir(outDir);
+    },
+  };
+}
+
 export default defineConfig({
   root: here,
+  plugins: [precompress()],
   // Absolute asset URLs, so deep links such as /r/standup load /assets/… and not /r/assets/….
   base: '/',
   resolve: { conditions: ['@parley/source', ...defaultClientConditions] },

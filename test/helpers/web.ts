@@ -18,6 +18,7 @@ const SOURCES = [
   'packages/web/src',
   'packages/web/index.html',
   'packages/web/vite.config.ts',
+  'scripts/precompress.mjs',
   'packages/client/src',
   'packages/protocol/src',
 ];
@@ -110,4 +111,25 @@ export async function openPerson(
 /** Launches Chromium for web tests. */
 export function launchForWeb(extraArgs: string[] = []): Promise<Browser> {
   return launchChromium(extraArgs);
+}
+
+/** Replaces getDisplayMedia with a moving canvas, since headless Chromium has no screen picker. */
+export async function fakeScreenCapture(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    navigator.mediaDevices.getDisplayMedia = async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 640;
+      canvas.height = 360;
+      const g = canvas.getContext('2d')!;
+      let x = 0;
+      setInterval(() => {
+        g.fillStyle = '#223';
+        g.fillRect(0, 0, 640, 360);
+        g.fillStyle = '#5b8def';
+        x = (x + 8) % 640;
+        g.fillRect(x, 140, 80, 80);
+      }, 50);
+      return canvas.captureStream(15);
+    };
+  });
 }

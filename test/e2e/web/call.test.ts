@@ -15,7 +15,14 @@ import type { ParleyServer } from '@parley/server';
 import type { Browser, Page } from 'playwright-core';
 import { pollPage } from '../../helpers/browser.ts';
 import { stopAllServers } from '../../helpers/server.ts';
-import { launchForWeb, openPerson, type Person, screenshot, startWebServer } from '../../helpers/web.ts';
+import {
+  fakeScreenCapture,
+  launchForWeb,
+  openPerson,
+  type Person,
+  screenshot,
+  startWebServer,
+} from '../../helpers/web.ts';
 
 /** Frames decoded from the first peer connection the app has (0 if none yet). */
 function framesDecoded(page: Page): Promise<number> {
@@ -34,27 +41,6 @@ function framesDecoded(page: Page): Promise<number> {
     },
     { timeoutMs: 20_000, what: 'decoded video frames' },
   );
-}
-
-/** Replaces getDisplayMedia with a moving canvas, since headless Chromium has no screen picker. */
-async function fakeScreenCapture(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    navigator.mediaDevices.getDisplayMedia = async () => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 640;
-      canvas.height = 360;
-      const g = canvas.getContext('2d')!;
-      let x = 0;
-      setInterval(() => {
-        g.fillStyle = '#223';
-        g.fillRect(0, 0, 640, 360);
-        g.fillStyle = '#5b8def';
-        x = (x + 8) % 640;
-        g.fillRect(x, 140, 80, 80);
-      }, 50);
-      return canvas.captureStream(15);
-    };
-  });
 }
 
 describe('web app › direct calls', () => {
@@ -190,7 +176,7 @@ describe('web app › direct calls', () => {
     await pollPage(
       bob.page,
       () =>
-        [...document.querySelectorAll('figure.tile.screen video')].some(
+        [...document.querySelectorAll('div.tile.screen video')].some(
           (v) => (v as HTMLVideoElement).videoWidth > 0,
         ),
       { what: 'the screen share playing' },

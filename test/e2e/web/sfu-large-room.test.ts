@@ -82,9 +82,7 @@ function tileFrames(page: Page): Promise<TileFrames> {
           decodedByTrack.set(s.trackIdentifier, s.framesDecoded ?? 0);
     }
     const out: TileFrames = {};
-    for (const fig of document.querySelectorAll<HTMLElement>(
-      'figure.tile[data-peer]:not(.self):not(.screen)',
-    )) {
+    for (const fig of document.querySelectorAll<HTMLElement>('div.tile[data-peer]:not(.self):not(.screen)')) {
       const video = fig.querySelector('video')!;
       const track = (video.srcObject as MediaStream | null)?.getVideoTracks()[0];
       out[fig.dataset.peer!] = {
@@ -100,7 +98,7 @@ function tileFrames(page: Page): Promise<TileFrames> {
 /** Frames decoded for the web app's screen-share tile of `name` (0 when there is none). */
 function screenFrames(page: Page, name: string): Promise<number> {
   return page.evaluate(async (n) => {
-    const fig = document.querySelector<HTMLElement>(`figure.tile.screen[data-peer="${n}"]`);
+    const fig = document.querySelector<HTMLElement>(`div.tile.screen[data-peer="${n}"]`);
     const track = (fig?.querySelector('video')?.srcObject as MediaStream | null)?.getVideoTracks()[0];
     const pc = window.parley.room?.sfu?.subscriber;
     if (!track || !pc) return 0;
@@ -264,7 +262,7 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     await pager.waitFor({ timeout: 10_000 });
     const offPage = () =>
       host.page.evaluate(() =>
-        [...document.querySelectorAll<HTMLElement>('figure.tile.off-page')].map((f) => f.dataset.peer!),
+        [...document.querySelectorAll<HTMLElement>('div.tile.off-page')].map((f) => f.dataset.peer!),
       );
     const next = pager.getByRole('button', { name: 'Next page of participants' });
     const previous = pager.getByRole('button', { name: 'Previous page of participants' });
@@ -441,7 +439,7 @@ describe('web app › large rooms (SFU, real Janus)', () => {
       accept: (f) => (f.jo?.decoded ?? 0) >= 10,
     });
     // One screen tile (the camera, received afresh with the screen, is not taken for another).
-    assert.equal(await host.page.locator('figure.tile.screen').count(), 1);
+    assert.equal(await host.page.locator('div.tile.screen').count(), 1);
     await screenshot(host.page, 'sfu-screen-share');
     await members.evaluate(() => window.MEMBERS.stopScreenShare('jo'));
     await participants

@@ -44,6 +44,15 @@ export const SERVER_VARS = {
     shown: '`packages/web/dist`',
     doc: 'Folder of the built web app served at `/` (relative paths resolve from the working directory).',
   },
+  PARLEY_SERVE_SOURCE_MAPS: {
+    key: 'serveSourceMaps',
+    schema: z
+      .enum(['on', 'off'])
+      .default('off')
+      .transform((v) => v === 'on'),
+    shown: '`off`',
+    doc: "Whether the web app's source maps (`*.map`, about 1.4 MB) are served, for debugging in the browser's developer tools; `off`: they answer 404.",
+  },
   PARLEY_MAX_FRAME_BYTES: {
     key: 'maxFrameBytes',
     schema: int(1024, 16 * 1024 * 1024).default(65536),

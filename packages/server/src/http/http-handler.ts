@@ -46,6 +46,8 @@ export interface IceList {
 /** What the HTTP routes read from the rest of the server. */
 export interface HttpSources {
   webDir: string;
+  /** Serve the web app's `.map` files (PARLEY_SERVE_SOURCE_MAPS). */
+  serveSourceMaps?: boolean;
   metrics: Metrics;
   log: Logger;
   health(): Promise<Health>;
@@ -88,7 +90,7 @@ const MAX_JANUS_TURN_BODY_BYTES = 4096;
 
 /** Builds the request listener. */
 export function createHttpHandler(src: HttpSources): (req: IncomingMessage, res: ServerResponse) => void {
-  const serveStatic = createStaticHandler(src.webDir);
+  const serveStatic = createStaticHandler(src.webDir, { serveSourceMaps: src.serveSourceMaps ?? false });
   const route = async (req: IncomingMessage, res: ServerResponse) => {
     if ((req.url ?? '/').split('?', 1)[0] === '/janus/turn') {
       if (src.janusTurn) return serveJanusTurn(src.janusTurn, req, res, src.log);

@@ -218,6 +218,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   if (config.janusTurnKey && janusTurnOff) log.warn({ reason: janusTurnOff }, 'janus turn endpoint off');
   const handler = createHttpHandler({
     webDir: config.webDir,
+    serveSourceMaps: config.serveSourceMaps,
     metrics,
     log,
     health,

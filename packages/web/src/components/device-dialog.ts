@@ -36,10 +36,42 @@ function select(
   return h('div', { class: 'field' }, h('label', { for: id }, label), el);
 }
 
-/** Opens the dialog; `current` gives the ids in use (the track's settings). */
+/** The background blur switch, offered only where the browser can blur (media/background-blur.ts). */
+export interface BlurOption {
+  on: boolean;
+  /** Resolves whether the change took. */
+  set(on: boolean): Promise<boolean>;
+}
+
+function blurField(blur: BlurOption): HTMLElement {
+  const box: HTMLInputElement = h('input', {
+    type: 'checkbox',
+    id: 'dev-blur',
+    checked: blur.on,
+    onchange: () => {
+      const want = box.checked;
+      void blur.set(want).then((ok) => {
+        if (!ok) box.checked = !want;
+      });
+    },
+  });
+  return h(
+    'div',
+    { class: 'field check-field' },
+    box,
+    h('label', { for: 'dev-blur' }, 'Blur my background'),
+    h('p', { class: 'field-hint' }, 'Done by your browser and system on this device; nothing leaves it.'),
+  );
+}
+
+/**
+ * Opens the dialog; `current` gives the ids in use (the track's settings); `blur`, where the
+ * browser can blur the camera's background.
+ */
 export async function openDeviceDialog(
   current: Partial<Record<DeviceKind, string | null>>,
   onChange: (kind: DeviceKind, deviceId: string) => void,
+  blur?: BlurOption,
 ): Promise<void> {
   const devices = await listDevices();
   const speakerField = canChooseSpeaker()
@@ -86,6 +118,7 @@ export async function openDeviceDialog(
         (id) => onChange('microphone', id),
       ),
       speakerField,
+      ...(blur ? [blurField(blur)] : []),
       h(
         'div',
         { class: 'dialog-actions' },

@@ -9,6 +9,7 @@
 import type { LocalMedia } from '@parley/client';
 import { readPref, writePref } from '../app/prefs.ts';
 import { createLevelMeter, type LevelMeter } from '../media/audio.ts';
+import { canBlurBackground, isBackgroundBlurred, setBackgroundBlur } from '../media/background-blur.ts';
 import { describeMediaProblem, MediaAccessError, openScreen, openUserMedia } from '../media/local-media.ts';
 import { announce, toast } from '../ui/announce.ts';
 import type { CallStage } from './call-stage.ts';
@@ -200,9 +201,23 @@ export class SelfMedia {
         ? media?.stream?.getAudioTracks()[0]
         : media?.stream?.getVideoTracks()[0]
       )?.getSettings().deviceId ?? null;
+    const camera = media?.stream?.getVideoTracks()[0];
     await openDeviceDialog(
       { camera: settings('video'), microphone: settings('audio'), speaker: this.#speaker },
       (kind, id) => void this.#switchDevice(kind, id),
+      camera && canBlurBackground(camera)
+        ? {
+            on: isBackgroundBlurred(camera),
+            set: async (on) => {
+              const track = this.#media?.stream?.getVideoTracks()[0];
+              const ok = track ? await setBackgroundBlur(track, on) : false;
+              announce(
+                ok ? (on ? 'Background blurred' : 'Background blur off') : 'Could not change the blur',
+              );
+              return ok;
+            },
+          }
+        : undefined,
     );
   }
 

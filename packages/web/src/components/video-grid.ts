@@ -66,6 +66,8 @@ export class VideoGrid {
   /** Tiles on the current page (or beside the presented screen), in order. */
   #shown: VideoTile[] = [];
   #speaker: string | undefined;
+  /** Fit / fill chosen per tile (person and camera or screen), for the rest of the call. */
+  readonly #fitChoice = new Map<string, boolean>();
 
   constructor(label: string) {
     this.el = h('section', { class: 'grid', 'aria-label': label });
@@ -121,6 +123,10 @@ export class VideoGrid {
     if (tile.self && !tile.isScreen) this.#order.unshift(tile);
     else this.#order.push(tile);
     this.#spokeAt.set(tile, 0);
+    const key = `${tile.self ? 'self' : 'peer'}\0${tile.isScreen ? 'screen' : 'camera'}\0${tile.name}`;
+    const chosen = this.#fitChoice.get(key);
+    if (chosen !== undefined) tile.setFit(chosen);
+    tile.onFitChange = (fit) => this.#fitChoice.set(key, fit);
     tile.setActiveSpeaker(this.#speaker !== undefined && !tile.isScreen && tile.name === this.#speaker);
     this.layout();
   }

@@ -6,6 +6,13 @@
  * changes resolution. Its accessible name says what the picture shows ("ana, muted, camera
  * off"); its description says "speaking" while they are the room's active speaker (kept out of
  * the name, which should not change every time someone talks).
+ *
+ * Each tile has a "fit / fill" toggle (a button with `aria-pressed`): fill crops the video to
+ * cover the tile (`object-fit: cover`, the default for cameras), fit shows the whole picture
+ * letterboxed (`contain`, the default for screen shares). Until the person chooses, a camera
+ * whose shape is so unlike its tile's that filling would hide more than half of the picture (a
+ * landscape camera in a tall phone tile) is shown whole. The grid remembers a choice for the
+ * rest of the call (video-grid.ts).
  */
 
 import { applySpeaker } from '../media/local-media.ts';
@@ -18,6 +25,8 @@ import { type IconName, icon } from '../ui/icons.ts';
 export type BadgeTone = '' | 'warn' | 'bad';
 
 const SPEAKING_THRESHOLD = 0.18;
+/** Below this share of the picture left visible by filling, a camera tile shows it whole. */
+const MIN_FILL_VISIBLE = 0.5;
 let nextId = 0;
 
 /** A participant tile. */
@@ -37,6 +46,13 @@ export class VideoTile {
   #videoOff = true;
   /** The camera was reported off (by media state or our own toggle), as opposed to "no video yet". */
   #cameraOff = false;
+  readonly #fitButton: HTMLButtonElement;
+  /** The person's choice (true: fit), or null: automatic. */
+  #fitChoice: boolean | null = null;
+  #fit = false;
+  readonly #resizeObserver: ResizeObserver;
+  /** Called when the person switches fit / fill (the grid remembers it). */
+  onFitChange: ((fit: boolean) => void) | null = null;
   #onTrackChange = () => this.#refreshVideo();
 
   constructor(name: string, options: { self?: boolean; screen?: boolean; label?: string } = {}) {
@@ -49,8 +65,22 @@ export class VideoTile {
     this.#label = h('span', { class: 'tile-name' }, shown);
     const descriptionId = `tile-description-${++nextId}`;
     this.#description = h('span', { class: 'visually-hidden', id: descriptionId });
+    this.#fitButton = h(
+      'button',
+      {
+        class: 'icon-button small tile-fit',
+        type: 'button',
+        'aria-label': `Show whole picture: ${shown}`,
+        'aria-pressed': 'false',
+        onclick: () => {
+          this.setFit(!this.#fit);
+          this.onFitChange?.(this.#fit);
+        },
+      },
+      icon('fit'),
+    );
     this.el = h(
-      'figure',
+      'div',
       {
         class: `tile no-video entering${this.self ? ' self' : ''}${options.screen ? ' screen' : ''}`,
         style: `--hue:${hueFor(name)}`,
@@ -63,8 +93,9 @@ export class VideoTile {
       this.#video,
       h('div', { class: 'tile-avatar' }, avatar(name, 'large')),
       this.#state,
+      this.#fitButton,
       h(
-        'figcaption',
+        'div',
         { class: 'tile-label' },
         h('span', { class: 'level-bars', 'aria-hidden': 'true' }, this.#bars),
         icon('micOff', 'icon muted-icon'),
@@ -72,6 +103,10 @@ export class VideoTile {
         this.#label,
       ),
     );
+    this.#applyFit();
+    this.#resizeObserver = new ResizeObserver(() => this.#applyFit());
+    this.#resizeObserver.observe(this.el);
+    this.#video.addEventListener('resize', () => this.#applyFit());
     this.el.addEventListener('animationend', () => this.el.classList.remove('entering'), { once: true });
     // Remote videos may be paused by autoplay rules until the page had a click; retry on play.
     this.#video.addEventListener('loadedmetadata', () => void this.#video.play().catch(() => undefined));
@@ -193,13 +228,43 @@ export class VideoTile {
     return this.el.classList.contains('screen');
   }
 
-  /** Shows video letterboxed (screen shares) instead of cropped. */
-  setFit(fit: boolean): void {
+  /**
+   * Shows the whole picture letterboxed (fit, true) or cropped to the tile (fill, false); null
+   * goes back to the automatic choice.
+   */
+  setFit(fit: boolean | null): void {
+    this.#fitChoice = fit;
+    this.#applyFit();
+  }
+
+  /** Fit for screens; for cameras fill, unless filling would hide most of the picture. */
+  #automaticFit(): boolean {
+    if (this.isScreen) return true;
+    const { videoWidth: vw, videoHeight: vh } = this.#video;
+    const { clientWidth: tw, clientHeight: th } = this.el;
+    if (!vw || !vh || !tw || !th) return false;
+    const ratio = tw / th / (vw / vh);
+    return Math.min(ratio, 1 / ratio) < MIN_FILL_VISIBLE;
+  }
+
+  #applyFit(): void {
+    const fit = this.#fitChoice ?? this.#automaticFit();
+    this.#fit = fit;
     this.el.classList.toggle('fit', fit);
+    this.#fitButton.setAttribute('aria-pressed', String(fit));
+    this.#fitButton.title = fit
+      ? 'Whole picture shown: crop to fill the tile'
+      : 'Cropped to fill the tile: show the whole picture';
+  }
+
+  /** True while the whole picture is shown (fit), false while cropped to fill the tile. */
+  get fit(): boolean {
+    return this.#fit;
   }
 
   /** Detaches the stream. */
   destroy(): void {
+    this.#resizeObserver.disconnect();
     this.setStream(null);
     this.el.remove();
   }

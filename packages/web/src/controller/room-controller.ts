@@ -66,7 +66,7 @@ export async function enterRoom(
     {
       class: 'button ghost',
       type: 'button',
-      'aria-label': 'Copy room link',
+      'aria-label': 'Copy link to this room',
       onclick: () => void copyRoomLink(name, 'Room link copied. Anyone with it can join.'),
     },
     icon('link'),
@@ -92,7 +92,7 @@ export async function enterRoom(
     kind: 'room',
     selfName: client.name,
     title: name,
-    header: host.header(h('h1', null, name), modeChip, copy),
+    header: host.header(h('h1', { title: name }, name), modeChip, copy),
     onLeave: () => navigate({ page: 'home' }),
     roomMedia: true,
     onVideoView: (member, view) => {

@@ -42,7 +42,7 @@ import { chime } from '../media/audio.ts';
 import { sampleFromSummary } from '../media/connection-stats.ts';
 import { SfuStatsReader } from '../media/sfu-stats.ts';
 import { type VideoView, VideoViews } from '../media/video-views.ts';
-import { announce, toast } from '../ui/announce.ts';
+import { announce, dockToasts, toast } from '../ui/announce.ts';
 import { Disposer, h, listen, replaceChildren } from '../ui/dom.ts';
 
 export type { WaitingContent } from '../components/call-stage.ts';
@@ -178,6 +178,8 @@ export class CallScreen {
     if (title) title.after(this.#timer.el);
     else opts.header.append(this.#timer.el);
     replaceChildren(root, opts.header, this.#layout);
+    // Toasts take a row of the stage below the tiles, never covering anyone's video.
+    dockToasts(this.#stage.el);
     // Open the chat on wide screens, without taking the focus: shortcuts must work at once.
     this.showSide(window.matchMedia('(min-width: 1100px)').matches ? 'chat' : null, { focus: false });
 
@@ -620,7 +622,11 @@ export class CallScreen {
     void incoming.finished.then((result) => {
       if (result.state === 'completed' && incoming.blob) this.record.completeFile(kept, incoming.blob);
     });
-    toast(`${entry.link.name} wants to send you “${incoming.name}”.`, 'info');
+    const offer = toast(`${entry.link.name} wants to send you “${incoming.name}”.`, 'info', 15_000);
+    // Accepted, declined or gone: the toast has nothing left to ask.
+    incoming.on('state', (state) => {
+      if (state !== 'pending') offer.dismiss();
+    });
     if (this.#side.open !== 'chat') chime(true);
   }
 
@@ -636,6 +642,7 @@ export class CallScreen {
     clearTimeout(this.#modeNoticeTimer);
     this.#views?.close();
     this.#stage.grid.destroy();
+    dockToasts(null);
     this.#disposer.dispose();
   }
 }
