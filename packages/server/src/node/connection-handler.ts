@@ -173,7 +173,7 @@ export class ConnectionHandler {
     if (this.#traceFrames) this.#log.trace({ type: msg.type }, 'frame received');
     let result: void | Promise<void>;
     try {
-      result = this.#dispatch(msg, at);
+      result = this.#dispatch(msg, at, r.dataJson);
     } catch (err) {
       this.#fail(err, msg.id);
       return;
@@ -211,7 +211,8 @@ export class ConnectionHandler {
     }
   }
 
-  #dispatch(msg: ClientMessage, at: number): void | Promise<void> {
+  /** `dataJson`: the text of an opaque `data` as the client sent it (codec), relayed as is. */
+  #dispatch(msg: ClientMessage, at: number, dataJson: string | undefined): void | Promise<void> {
     this.#hooks.beforeDispatch?.(msg);
     if (this.#state === 'awaiting') {
       if (msg.type === 'hello') return this.#hello(msg);
@@ -229,9 +230,9 @@ export class ConnectionHandler {
       case 'room.leave':
         return services.rooms.leave(s, msg);
       case 'room.message':
-        return this.#ackAfter(services.relay.roomMessage(s, msg, at), msg.id);
+        return this.#ackAfter(services.relay.roomMessage(s, msg, at, dataJson), msg.id);
       case 'signal':
-        return this.#ackAfter(services.relay.signal(s, msg, at), msg.id);
+        return this.#ackAfter(services.relay.signal(s, msg, at, dataJson), msg.id);
       case 'call.invite':
         return services.calls.invite(s, msg);
       case 'call.accept':

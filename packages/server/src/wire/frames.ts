@@ -8,8 +8,9 @@
  * the protocol.
  *
  * The relayed `signal` and `room.message` frames have a fast path ({@link signalFrame},
- * {@link roomMessageFrame}): built by string concatenation around `JSON.stringify(data)`, with the
- * sender's name encoded once per session, because the relay is the server's hot path (benchmarked
+ * {@link roomMessageFrame}): built by string concatenation around the client's own text of `data`
+ * (never serialised again when the codec could locate it), with the sender's name encoded once
+ * per session, because the relay is the server's hot path (benchmarked
  * against a bare ws forwarder, docs/BENCHMARKS.md). test/unit/server/frames.test.ts checks that
  * their output decodes with the protocol's `decodeServer` and equals what `frame()` would build.
  */
@@ -41,18 +42,30 @@ export function frame<T extends ServerMessageType>(msg: ServerMessageOf<T>): Fra
 
 /**
  * A `signal` from the session whose name is `fromJson` (`JSON.stringify(name)`, precomputed per
- * session) carrying `data` as it came. The relay's fast path; same text as
- * `frame({ type: 'signal', from, data })`.
+ * session) carrying `data` as it came. The relay's fast path: with `dataJson`, the text of `data`
+ * exactly as the client sent it (the codec's `DecodeResult.dataJson`, a slice of the validated
+ * frame), it is spliced in as is, so the payload is never serialised again; without it, `data` is
+ * serialised (same text as `frame({ type: 'signal', from, data })`). Either way every receiver's
+ * JSON.parse gets the same value (test/unit/server/frames-splice.test.ts).
  */
-export function signalFrame(fromJson: string, data: JsonValue): Frame<'signal'> {
+export function signalFrame(fromJson: string, data: JsonValue, dataJson?: string): Frame<'signal'> {
   return {
     type: 'signal',
-    text: '{"type":"signal","from":' + fromJson + ',"data":' + JSON.stringify(data) + '}',
+    text: '{"type":"signal","from":' + fromJson + ',"data":' + (dataJson ?? JSON.stringify(data)) + '}',
   };
 }
 
-/** A `room.message` (the relay's fast path); same text as `frame({ type: 'room.message', room, from, data })`. */
-export function roomMessageFrame(room: string, fromJson: string, data: JsonValue): Frame<'room.message'> {
+/**
+ * A `room.message` (the relay's fast path); same text as
+ * `frame({ type: 'room.message', room, from, data })`, or with `dataJson` spliced in as in
+ * {@link signalFrame}.
+ */
+export function roomMessageFrame(
+  room: string,
+  fromJson: string,
+  data: JsonValue,
+  dataJson?: string,
+): Frame<'room.message'> {
   return {
     type: 'room.message',
     text:
@@ -61,7 +74,7 @@ export function roomMessageFrame(room: string, fromJson: string, data: JsonValue
       ',"from":' +
       fromJson +
       ',"data":' +
-      JSON.stringify(data) +
+      (dataJson ?? JSON.stringify(data)) +
       '}',
   };
 }
