@@ -21,6 +21,8 @@ export type DecodeResult<M> =
        * relay re-serialises). Set only for text frames, after every check passed.
        */
       dataJson?: string;
+      /** Where `dataJson` starts in the frame's text (UTF-16 index), set with it. */
+      dataAt?: number;
     }
   | { ok: false; code: ErrorCode; message: string; re?: string | number };
 
@@ -184,7 +186,7 @@ function decodeWith<M>(
   if (opaque?.has(type)) {
     const span = topLevelValueSpan(text, 'data');
     if (span !== undefined)
-      return { ok: true, msg: parsed.data as M, dataJson: text.slice(span[0], span[1]) };
+      return { ok: true, msg: parsed.data as M, dataJson: text.slice(span[0], span[1]), dataAt: span[0] };
   }
   return { ok: true, msg: parsed.data as M };
 }

@@ -13,16 +13,31 @@ import { roomMessageFrame, signalFrame } from '../../../packages/server/src/wire
 
 const FROM = JSON.stringify('alice');
 
-/** What the server sends bob for `raw` (a client frame): the splice and the old path. */
+/**
+ * What the server sends bob for `raw` (a client frame): the splice and the old path. For an ASCII
+ * frame the splice is also built from the frame's bytes (as the connection handler does), and
+ * must give the same bytes as the text splice.
+ */
 function bothPaths(raw: string): { spliced: string; old: string; dataJson: string | undefined } {
   const r = decodeClient(raw);
   assert.ok(r.ok, r.ok ? '' : `${r.code} ${r.message}`);
-  assert.ok(r.msg.type === 'signal' || r.msg.type === 'room.message');
-  const build = (dataJson?: string) =>
-    r.msg.type === 'signal'
-      ? signalFrame(FROM, r.msg.data, dataJson).text
-      : roomMessageFrame(r.msg.room, FROM, r.msg.data, dataJson).text;
-  return { spliced: build(r.dataJson), old: build(), dataJson: r.dataJson };
+  const msg = r.msg;
+  assert.ok(msg.type === 'signal' || msg.type === 'room.message');
+  const build = (dataJson?: string | Buffer) =>
+    msg.type === 'signal'
+      ? signalFrame(FROM, msg.data, dataJson)
+      : roomMessageFrame(msg.room, FROM, msg.data, dataJson);
+  const spliced = build(r.dataJson).text;
+  const buf = Buffer.from(raw);
+  if (r.dataJson !== undefined && buf.length === raw.length) {
+    assert.equal(typeof r.dataAt, 'number', 'the codec says where the data starts');
+    assert.equal(raw.slice(r.dataAt, r.dataAt! + r.dataJson.length), r.dataJson);
+    const fromBytes = build(buf.subarray(r.dataAt!, r.dataAt! + r.dataJson.length));
+    assert.ok(fromBytes.bytes, 'an ASCII frame is spliced as bytes');
+    assert.equal(fromBytes.bytes.toString('utf8'), spliced);
+    assert.equal(fromBytes.text, spliced);
+  }
+  return { spliced, old: build().text, dataJson: r.dataJson };
 }
 
 /** Data in canonical form (as JSON.stringify writes it): the splice must be byte-exact. */

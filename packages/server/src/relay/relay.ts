@@ -26,7 +26,7 @@ import type { Metrics } from '../metrics.ts';
 import { shareRoom } from '../session/peer-relations.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionRegistry } from '../session/session-registry.ts';
-import { type Frame, roomMessageFrame, signalFrame } from '../wire/frames.ts';
+import { type Frame, type OpaqueData, roomMessageFrame, signalFrame } from '../wire/frames.ts';
 
 /**
  * What the relay asks of the call store: the parties of the call a name is in. `CallStore`
@@ -86,7 +86,7 @@ export class Relay {
     from: Session,
     msg: ClientMessageOf<'signal'>,
     receivedAt: number,
-    dataJson?: string,
+    dataJson?: OpaqueData,
   ): void | Promise<void> {
     if (from.relations.has(msg.to)) return this.#forward(from, msg, receivedAt, dataJson);
     return this.#signalChecked(from, msg, receivedAt, dataJson);
@@ -97,7 +97,7 @@ export class Relay {
     from: Session,
     msg: ClientMessageOf<'signal'>,
     receivedAt: number,
-    dataJson: string | undefined,
+    dataJson: OpaqueData | undefined,
   ): void | Promise<void> {
     const to = msg.to;
     const relations = from.relations;
@@ -137,7 +137,7 @@ export class Relay {
     from: Session,
     msg: ClientMessageOf<'signal'>,
     receivedAt: number,
-    dataJson: string | undefined,
+    dataJson: OpaqueData | undefined,
   ): void | Promise<void> {
     const frame = signalFrame(from.nameJson, msg.data, dataJson);
     const local = this.#local.byName(msg.to);
@@ -160,7 +160,7 @@ export class Relay {
     from: Session,
     msg: ClientMessageOf<'room.message'>,
     receivedAt: number,
-    dataJson?: string,
+    dataJson?: OpaqueData,
   ): Promise<void> {
     if (!from.rooms.has(msg.room)) throw new ParleyError('NOT_IN_ROOM', `not in room "${msg.room}"`);
     await this.broadcast(msg.room, from.name, roomMessageFrame(msg.room, from.nameJson, msg.data, dataJson));

@@ -28,6 +28,38 @@ export interface Frame<T extends ServerMessageType = ServerMessageType> {
   readonly type: T;
   /** The JSON text sent on the socket; it always starts with `{"type":"<type>"`. */
   readonly text: string;
+  /**
+   * The same frame as UTF-8 bytes, when it was built from bytes (the relay's splice of a client's
+   * ASCII frame): sent as a text frame as is, so the payload is neither decoded nor encoded again.
+   * `text` is then derived from it on demand (a queued or remote delivery).
+   */
+  readonly bytes?: Buffer;
+}
+
+/**
+ * The client's own `data` of a relayed message, as the codec located it: its text, or, when the
+ * frame was ASCII (bytes and UTF-16 units coincide), its bytes in the received frame.
+ */
+export type OpaqueData = string | Buffer;
+
+/** A frame of bytes `prefix` + `data` + `}`; its text is decoded only if someone asks for it. */
+class BytesFrame<T extends ServerMessageType> implements Frame<T> {
+  readonly type: T;
+  readonly bytes: Buffer;
+
+  constructor(type: T, prefix: string, data: Buffer) {
+    this.type = type;
+    const prefixBytes = Buffer.byteLength(prefix);
+    const bytes = Buffer.allocUnsafe(prefixBytes + data.length + 1);
+    bytes.write(prefix, 0, 'utf8');
+    data.copy(bytes, prefixBytes);
+    bytes[bytes.length - 1] = 0x7d; // }
+    this.bytes = bytes;
+  }
+
+  get text(): string {
+    return this.bytes.toString('utf8');
+  }
 }
 
 /**
@@ -44,15 +76,14 @@ export function frame<T extends ServerMessageType>(msg: ServerMessageOf<T>): Fra
  * A `signal` from the session whose name is `fromJson` (`JSON.stringify(name)`, precomputed per
  * session) carrying `data` as it came. The relay's fast path: with `dataJson`, the text of `data`
  * exactly as the client sent it (the codec's `DecodeResult.dataJson`, a slice of the validated
- * frame), it is spliced in as is, so the payload is never serialised again; without it, `data` is
- * serialised (same text as `frame({ type: 'signal', from, data })`). Either way every receiver's
+ * frame) or its bytes in the received frame, it is spliced in as is, so the payload is never
+ * serialised again; without it, `data` is serialised (same text as `frame({ type: 'signal', from, data })`). Either way every receiver's
  * JSON.parse gets the same value (test/unit/server/frames-splice.test.ts).
  */
-export function signalFrame(fromJson: string, data: JsonValue, dataJson?: string): Frame<'signal'> {
-  return {
-    type: 'signal',
-    text: '{"type":"signal","from":' + fromJson + ',"data":' + (dataJson ?? JSON.stringify(data)) + '}',
-  };
+export function signalFrame(fromJson: string, data: JsonValue, dataJson?: OpaqueData): Frame<'signal'> {
+  const prefix = '{"type":"signal","from":' + fromJson + ',"data":';
+  if (typeof dataJson === 'object') return new BytesFrame('signal', prefix, dataJson);
+  return { type: 'signal', text: prefix + (dataJson ?? JSON.stringify(data)) + '}' };
 }
 
 /**
@@ -64,19 +95,11 @@ export function roomMessageFrame(
   room: string,
   fromJson: string,
   data: JsonValue,
-  dataJson?: string,
+  dataJson?: OpaqueData,
 ): Frame<'room.message'> {
-  return {
-    type: 'room.message',
-    text:
-      '{"type":"room.message","room":' +
-      JSON.stringify(room) +
-      ',"from":' +
-      fromJson +
-      ',"data":' +
-      (dataJson ?? JSON.stringify(data)) +
-      '}',
-  };
+  const prefix = '{"type":"room.message","room":' + JSON.stringify(room) + ',"from":' + fromJson + ',"data":';
+  if (typeof dataJson === 'object') return new BytesFrame('room.message', prefix, dataJson);
+  return { type: 'room.message', text: prefix + (dataJson ?? JSON.stringify(data)) + '}' };
 }
 
 /**
