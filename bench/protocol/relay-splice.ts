@@ -19,6 +19,7 @@
  */
 import { parseArgs } from 'node:util';
 import { decodeClient, useCompiledSchemas } from '@parley/protocol';
+import { bodyJson, PAYLOAD_KINDS, type PayloadKind } from '../signaling/payloads.ts';
 
 // The outgoing frame as packages/server/src/wire/frames.ts `signalFrame` builds it (the server's
 // files are not a package face, test/unit/server/layers.test.ts): text, or bytes for an ASCII frame.
@@ -44,45 +45,16 @@ const SLICE_MS = Number(values.ms);
 
 useCompiledSchemas();
 
-/** The load generator's payload shape (bench/signaling/payloads.ts): SDP-like text with CRLF lines. */
-function sdpOf(bytes: number): string {
-  const lines = ['v=0', 'o=- 4611731400430051336 2 IN IP4 127.0.0.1', 's=-', 't=0 0'];
-  let i = 0;
-  while (lines.join('\r\n').length < bytes - 150) {
-    lines.push(`a=candidate:${i} 1 udp 2122260223 192.0.2.${i++ % 250} 5${i % 10000} typ host generation 0`);
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}
+/** A client frame as the load generator sends it (bench/signaling/payloads.ts, targets.ts). */
+const frameOf = (kind: PayloadKind, frameBytes: number) =>
+  Buffer.from(
+    `{"type":"signal","to":"p1b","data":{"bts":1733600000000000,"s":1,"k":"${PAYLOAD_KINDS[kind]}","body":${bodyJson(kind, frameBytes)}}}`,
+  );
 
 const frames: Record<string, Buffer> = {
-  'candidate-300B': Buffer.from(
-    JSON.stringify({
-      type: 'signal',
-      to: 'p1b',
-      data: {
-        kind: 'candidate',
-        candidate: {
-          candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host',
-          sdpMid: '0',
-          sdpMLineIndex: 0,
-        },
-      },
-    }),
-  ),
-  'offer-1KB': Buffer.from(
-    JSON.stringify({
-      type: 'signal',
-      to: 'p1b',
-      data: { kind: 'description', description: { type: 'offer', sdp: sdpOf(1024) } },
-    }),
-  ),
-  'offer-4KB': Buffer.from(
-    JSON.stringify({
-      type: 'signal',
-      to: 'p1b',
-      data: { kind: 'description', description: { type: 'offer', sdp: sdpOf(4096) } },
-    }),
-  ),
+  candidate: frameOf('candidate', 0),
+  'offer-1KB': frameOf('offer', 1024),
+  'offer-4KB': frameOf('offer', 4096),
 };
 
 const FROM_JSON = JSON.stringify('p1a');
