@@ -13,6 +13,8 @@ export interface TargetOutcome {
   figures: Record<string, number>;
   /** Each successful round's figures, when there was more than one round. */
   rounds?: Record<string, number>[];
+  /** Lowest and highest value of each figure over the successful rounds. */
+  ranges?: Record<string, [number, number]>;
   detail: Record<string, unknown>;
 }
 
@@ -23,6 +25,17 @@ export interface ScenarioReport {
   params: ScenarioSpec;
   results: Partial<Record<TargetName, TargetOutcome>>;
   ratios: Record<string, Record<string, number>>;
+  /** Lowest and highest same-round ratio behind each median in `ratios`. */
+  ratioRanges?: Record<string, Record<string, [number, number]>>;
+}
+
+function rangesOf(cells: readonly CellResult[], keys: readonly string[]): Record<string, [number, number]> {
+  return Object.fromEntries(
+    keys.map((k) => {
+      const v = cells.map((c) => c.figures[k]).filter((x): x is number => Number.isFinite(x));
+      return [k, [round3(Math.min(...v)), round3(Math.max(...v))]];
+    }),
+  );
 }
 
 export function summarizeScenario(spec: ScenarioSpec, cells: readonly CellResult[]): ScenarioReport {
@@ -40,13 +53,14 @@ export function summarizeScenario(spec: ScenarioSpec, cells: readonly CellResult
       ok: good.length > 0,
       ...(errors.length ? { errors } : {}),
       figures,
-      ...(good.length > 1 ? { rounds: good.map((c) => c.figures) } : {}),
+      ...(good.length > 1 ? { rounds: good.map((c) => c.figures), ranges: rangesOf(good, keys) } : {}),
       detail: good[0]?.detail ?? {},
     };
   }
   // Ratios pair cells of the same round (run back to back, under the same background load) and
   // take the median over rounds: drift in the machine's load then cancels out of each ratio.
   const ratios: ScenarioReport['ratios'] = {};
+  const ratioRanges: ScenarioReport['ratioRanges'] = {};
   const others = [...byTarget.keys()].filter((t) => t !== 'parley');
   for (const other of others) {
     const mine = (byTarget.get('parley') ?? []).filter((c) => c.ok);
@@ -63,8 +77,19 @@ export function summarizeScenario(spec: ScenarioSpec, cells: readonly CellResult
     }
     if (perKey.size === 0) continue;
     ratios[`parley/${other}`] = Object.fromEntries([...perKey].map(([k, v]) => [k, round3(median(v))]));
+    ratioRanges[`parley/${other}`] = Object.fromEntries(
+      [...perKey].map(([k, v]) => [k, [round3(Math.min(...v)), round3(Math.max(...v))]]),
+    );
   }
-  return { id: spec.id, kind: spec.kind, description: spec.description, params: spec, results, ratios };
+  return {
+    id: spec.id,
+    kind: spec.kind,
+    description: spec.description,
+    params: spec,
+    results,
+    ratios,
+    ratioRanges,
+  };
 }
 
 export interface GoalReport {
@@ -124,7 +149,63 @@ export function evaluateGoals(
   const relay = scenarios.filter((s) => s.kind === 'relay' && s.id.startsWith('relay-'));
   const light = scenarios.filter((s) => s.id.startsWith('light-'));
   const idle = scenarios.find((s) => s.kind === 'idle');
+  const calls = scenarios.filter((s) => s.kind === 'call');
   const goals = [
+    // Issue 17: against the raw forwarder, which never parses a payload (the ceiling for Node + ws).
+    ratioGoal(
+      'cpu-at-most-1x-raw',
+      'Server CPU ms per 1,000 relayed messages at most 1.0x the raw forwarder, in every relay scenario',
+      relay,
+      'raw',
+      'cpuMsPer1kMsgs',
+      1,
+      false,
+    ),
+    ratioGoal(
+      'light-p50-within-1.2x-raw',
+      'One-way p50 latency under light load at most 1.2x the raw forwarder',
+      light,
+      'raw',
+      'latencyP50Ms',
+      1.2,
+      false,
+    ),
+    ratioGoal(
+      'light-cpu-within-1.3x-raw',
+      'Server CPU per 1,000 messages under light load at most 1.3x the raw forwarder',
+      light,
+      'raw',
+      'cpuMsPer1kMsgs',
+      1.3,
+      false,
+    ),
+    ratioGoal(
+      'call-cpu-within-1.1x-raw',
+      'Server CPU per 1,000 messages of call set-ups at most 1.1x the raw forwarder',
+      calls,
+      'raw',
+      'cpuMsPer1kMsgs',
+      1.1,
+      false,
+    ),
+    ratioGoal(
+      'connect-cpu-within-1.3x-raw',
+      'Server CPU per 1,000 connections (open + log in) at most 1.3x the raw forwarder',
+      idle ? [idle] : [],
+      'raw',
+      'cpuMsPer1kConnects',
+      1.3,
+      false,
+    ),
+    ratioGoal(
+      'idle-rss-within-1.1x-raw',
+      'Server RSS per idle logged-in connection at most 1.1x the raw forwarder',
+      idle ? [idle] : [],
+      'raw',
+      'rssKiBPerConn',
+      1.1,
+      false,
+    ),
     ratioGoal(
       'cpu-below-peer',
       'Server CPU ms per 1,000 relayed messages below the PeerJS server, in every relay scenario',

@@ -8,6 +8,7 @@
  *   npm run bench:signaling                       full run (3 rounds: 7–12 minutes on a loaded 2-core machine)
  *   npm run bench:signaling -- --quick            short run (1.5–2.5 minutes)
  *   npm run bench:signaling -- --targets parley,bare --scenarios relay,light --rounds 3
+ *   npm run bench:signaling -- --compare parley,raw,peer --scenarios relay --rounds 5
  *   npm run bench:signaling -- --scale-out        also cross-node vs same-node relay over Redis
  *                                                 (bench/signaling/cluster.ts), under `scaleOut`
  *   npm run bench:signaling -- --baseline-ref 605c0fd
@@ -17,6 +18,7 @@
  * See docs/BENCHMARKS.md for method and results.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,6 +51,11 @@ const IDLE_GOAL_CONNECTIONS = 10_000;
 const USAGE = `usage: npm run bench:signaling -- [options]
   --quick               1 round, short windows, 2,000 idle connections (1.5–2.5 minutes)
   --targets LIST        comma-separated: ${TARGET_NAMES.join(',')} (default: all)
+  --compare LIST        the same as --targets, with at least two targets: every round runs each
+                        scenario against every listed target back to back (order rotated from
+                        cell to cell), each cell on a fresh server, so each ratio pairs cells run
+                        under the same background load. Ratios are only ever taken within one run:
+                        to-markdown.ts refuses to put reports of different runs side by side
   --scenarios LIST      comma-separated scenario ids or prefixes: relay, relay-1k-50p, light, call, idle
   --rounds N            repeat every cell N times, interleaved; figures are medians (default 3, quick 1)
   --idle-conns N        connections in the idle scenario (default 10000, quick 2000)
@@ -79,6 +86,7 @@ function options() {
     options: {
       quick: { type: 'boolean', default: false },
       targets: { type: 'string' },
+      compare: { type: 'string' },
       scenarios: { type: 'string' },
       rounds: { type: 'string' },
       'idle-conns': { type: 'string' },
@@ -112,7 +120,13 @@ function options() {
   };
   const idleConnections = int(values['idle-conns'], 'idle-conns', values.quick ? 2000 : 10_000, 10, 15_000);
   if (values['parley-entry']) PARLEY_ENTRY.path = resolve(values['parley-entry']);
-  const targets = (values.targets ?? TARGET_NAMES.join(',')).split(',').map((t) => t.trim());
+  if (values.compare !== undefined && values.targets !== undefined)
+    throw new Error('--compare and --targets both name the targets: give one of them');
+  const targets = (values.compare ?? values.targets ?? TARGET_NAMES.join(','))
+    .split(',')
+    .map((t) => t.trim());
+  if (values.compare !== undefined && new Set(targets).size < 2)
+    throw new Error('--compare needs at least two targets, e.g. --compare parley,raw,peer');
   for (const ref of values['baseline-ref'] ?? []) {
     if (!targets.includes(`parley@${ref}`)) targets.push(`parley@${ref}`);
   }
@@ -360,6 +374,9 @@ async function main(): Promise<void> {
   const report = {
     benchmark: 'parley-signaling',
     reportVersion: 1,
+    // Ratios between targets are only valid within one run (same session, interleaved cells):
+    // to-markdown.ts refuses to combine reports whose runId differs.
+    runId: randomUUID(),
     startedAt: started.toISOString(),
     finishedAt: finished.toISOString(),
     wallS: Math.round((finished.getTime() - started.getTime()) / 1000),

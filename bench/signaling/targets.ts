@@ -13,7 +13,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Parley's entry point, relative to ROOT (or absolute: run.ts --parley-entry, to compare a patched copy). */
 export const PARLEY_ENTRY = { path: 'packages/server/src/main.ts' };
 
-export const TARGET_NAMES = ['parley', 'bare', 'peer'] as const;
+export const TARGET_NAMES = ['parley', 'raw', 'bare', 'peer'] as const;
 /**
  * `parley@<ref>` is Parley as of another commit (bench/signaling/baseline.ts): the same wire
  * protocol and environment as `parley`, started from that commit's tree.
@@ -142,6 +142,17 @@ export const TARGETS: Readonly<Record<(typeof TARGET_NAMES)[number], TargetSpec>
     }),
     url: (port) => `ws://127.0.0.1:${port}/ws`,
     ...parleyEnvelope,
+  },
+  raw: {
+    name: 'raw',
+    description:
+      'raw ws forwarder (bench/signaling/raw-forwarder.ts): reads the name at a fixed offset, splices `from` in, forwards the bytes; never parses a payload',
+    launch: (port, nodeArgs) => ({
+      args: tsEntry('bench/signaling/raw-forwarder.ts', nodeArgs),
+      env: { BENCH_PORT: String(port) },
+    }),
+    url: (port) => `ws://127.0.0.1:${port}/`,
+    ...signalEnvelope,
   },
   bare: {
     name: 'bare',

@@ -4,12 +4,17 @@
  *
  *   npm run -s bench:signaling -- --out result.json >/dev/null
  *   npx tsx bench/signaling/to-markdown.ts result.json
+ *
+ * Ratios are taken only between cells of one run (interleaved rep by rep, each on a fresh
+ * server, under the same background load): given several reports, it refuses unless they are
+ * copies of the same run (same `runId`), rather than put figures of different sessions side by side.
  */
 import { readFileSync } from 'node:fs';
 import type { GoalReport, ScenarioReport } from './report.ts';
 import { TARGET_NAMES, type TargetName } from './targets.ts';
 
 interface Report {
+  runId?: string;
   startedAt: string;
   wallS: number;
   argv: string[];
@@ -19,12 +24,23 @@ interface Report {
   goals: GoalReport[];
 }
 
-const file = process.argv[2];
+const files = process.argv.slice(2);
+const file = files[0];
 if (!file) {
   process.stderr.write('usage: npx tsx bench/signaling/to-markdown.ts REPORT.json\n');
   process.exit(2);
 }
 const report = JSON.parse(readFileSync(file, 'utf8')) as Report;
+for (const other of files.slice(1)) {
+  const r = JSON.parse(readFileSync(other, 'utf8')) as Report;
+  if (r.runId === undefined || r.runId !== report.runId) {
+    process.stderr.write(
+      `to-markdown: ${other} is not the same run as ${file} (runId ${r.runId ?? 'none'} vs ${report.runId ?? 'none'}): ` +
+        'figures of different runs are not compared; run the targets together with --compare\n',
+    );
+    process.exit(2);
+  }
+}
 // The fixed targets first, then any parley@<ref> baselines in the order the run named them.
 const targets: TargetName[] = [
   ...TARGET_NAMES,
@@ -43,6 +59,12 @@ const fig = (s: ScenarioReport, t: TargetName, k: string) => {
   return r?.ok ? r.figures[k] : undefined;
 };
 const ratio = (s: ScenarioReport, other: TargetName, k: string) => s.ratios[`parley/${other}`]?.[k];
+/** The median ratio and, over several rounds, its same-round range: `1.02 (0.95–1.10)`. */
+const ratioCell = (s: ScenarioReport, other: TargetName, k: string) => {
+  const range = s.ratioRanges?.[`parley/${other}`]?.[k];
+  const median = num(ratio(s, other, k), 2);
+  return range && range[0] !== range[1] ? `${median} (${num(range[0], 2)}–${num(range[1], 2)})` : median;
+};
 
 function table(
   title: string,
@@ -62,7 +84,7 @@ function table(
       if (!r) return '';
       return r.ok ? cell(s, t) : 'failed';
     });
-    if (ratioKey && ratioCols.length) cells.push(...others.map((o) => num(ratio(s, o, ratioKey), 2)));
+    if (ratioKey && ratioCols.length) cells.push(...others.map((o) => ratioCell(s, o, ratioKey)));
     out(`| ${s.id} | ${cells.join(' | ')} |`);
   }
   out();
@@ -102,6 +124,12 @@ table(
   (s, t) =>
     `${num(fig(s, t, 'exchangesPerS'), 0)}; ${num(fig(s, t, 'exchangeP50Ms'))} / ${num(fig(s, t, 'exchangeP99Ms'))}`,
   'exchangesPerS',
+);
+table(
+  'Connect storm: server CPU per 1,000 connections opened and logged in (ms)',
+  idle,
+  (s, t) => num(fig(s, t, 'cpuMsPer1kConnects'), 0),
+  'cpuMsPer1kConnects',
 );
 table(
   'Idle connections: server RSS per connection (KiB)',

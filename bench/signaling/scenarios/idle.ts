@@ -68,6 +68,7 @@ export async function runIdle(
         rssAfterMiB: round3(afterKiB / 1024),
         connectsPerS: Math.round((spec.connections * 1000) / set.setupMs),
         serverCpuMsPerConnect: round3(connectCpuMs / spec.connections),
+        cpuMsPer1kConnects: round3((connectCpuMs * 1000) / spec.connections),
         idleCpuMsPerS: round3((window.serverCpuMs * 1000) / window.wallMs),
       },
       detail: {

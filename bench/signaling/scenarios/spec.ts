@@ -128,6 +128,16 @@ export function allScenarios(idleConnections: number): ScenarioSpec[] {
       candidatesEachWay: 10,
     },
     {
+      kind: 'call',
+      id: 'call-200p',
+      description:
+        '200 pairs doing back-to-back exchanges (200 call set-ups in flight): ~3.5 KB offer, ~3 KB answer, 10 candidates each way',
+      pairs: 200,
+      offerBytes: 3584,
+      answerBytes: 3072,
+      candidatesEachWay: 10,
+    },
+    {
       kind: 'idle',
       id: `idle-${idleConnections >= 1000 ? `${idleConnections / 1000}k` : idleConnections}`,
       description: `${idleConnections} logged-in idle connections: RSS per connection, idle CPU`,

@@ -5,12 +5,25 @@
  */
 import * as z from 'zod/mini';
 import type { ErrorCode } from './errors.ts';
+import { topLevelValueSpan } from './json-span.ts';
 import { LIMITS } from './limits.ts';
 import { CLIENT_SCHEMAS, type ClientMessage, SERVER_SCHEMAS, type ServerMessage } from './messages.ts';
 import { utf8Length } from './utf8.ts';
 
 export type DecodeResult<M> =
-  | { ok: true; msg: M }
+  | {
+      ok: true;
+      msg: M;
+      /**
+       * For the relayed messages whose `data` is opaque to the server (`signal`, `room.message`):
+       * the JSON text of `data` exactly as it came, a slice of the frame. The relay forwards it
+       * instead of re-serialising `msg.data` (json-span.ts says when it is left out; then the
+       * relay re-serialises). Set only for text frames, after every check passed.
+       */
+      dataJson?: string;
+      /** Where `dataJson` starts in the frame's text (UTF-16 index), set with it. */
+      dataAt?: number;
+    }
   | { ok: false; code: ErrorCode; message: string; re?: string | number };
 
 type Raw = string | Uint8Array | ArrayBuffer;
@@ -123,12 +136,20 @@ export function useCompiledSchemas(): void {
   };
 }
 
-function decodeWith<M>(raw: Raw, schemas: SchemaTable, maxBytes: number, idField: boolean): DecodeResult<M> {
+function decodeWith<M>(
+  raw: Raw,
+  schemas: SchemaTable,
+  maxBytes: number,
+  idField: boolean,
+  opaque?: ReadonlySet<string>,
+): DecodeResult<M> {
   if (exceeds(raw, maxBytes))
     return { ok: false, code: 'TOO_LARGE', message: `frame exceeds ${maxBytes} bytes` };
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(toText(raw));
+    text = toText(raw);
+    value = JSON.parse(text);
   } catch {
     return { ok: false, code: 'BAD_JSON', message: 'frame is not valid JSON' };
   }
@@ -162,8 +183,19 @@ function decodeWith<M>(raw: Raw, schemas: SchemaTable, maxBytes: number, idField
       re,
     );
   }
+  if (opaque?.has(type)) {
+    const span = topLevelValueSpan(text, 'data');
+    if (span !== undefined)
+      return { ok: true, msg: parsed.data as M, dataJson: text.slice(span[0], span[1]), dataAt: span[0] };
+  }
   return { ok: true, msg: parsed.data as M };
 }
+
+/**
+ * Client messages whose `data` the server relays without looking inside: the decoder hands back
+ * its text as sent ({@link DecodeResult}), so the relay splices it into the outgoing frame.
+ */
+const OPAQUE_DATA: ReadonlySet<string> = new Set(['signal', 'room.message']);
 
 type Failure = Extract<DecodeResult<never>, { ok: false }>;
 
@@ -174,7 +206,7 @@ function withRe(r: Failure, re: string | number | undefined): Failure {
 
 /** Decodes a frame a client sent (used by the server). */
 export function decodeClient(raw: Raw, maxBytes: number = LIMITS.maxFrameBytes): DecodeResult<ClientMessage> {
-  return decodeWith<ClientMessage>(raw, CLIENT_SCHEMAS, maxBytes, true);
+  return decodeWith<ClientMessage>(raw, CLIENT_SCHEMAS, maxBytes, true, OPAQUE_DATA);
 }
 
 /** Decodes a frame the server sent (used by clients). Server frames are not size-limited here. */

@@ -2,6 +2,7 @@ export * from './chat.ts';
 export * from './codec.ts';
 export * from './errors.ts';
 export * from './file-transfer.ts';
+export * from './json-span.ts';
 export * from './limits.ts';
 export * from './messages.ts';
 export * from './signal.ts';

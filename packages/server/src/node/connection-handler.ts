@@ -20,6 +20,7 @@ import {
   assertNever,
   type ClientMessage,
   type ClientMessageOf,
+  type DecodeResult,
   decodeClient,
   ERRORS,
   type ErrorCode,
@@ -31,7 +32,7 @@ import type { Metrics } from '../metrics.ts';
 import { FloodGuard } from '../session/flood-guard.ts';
 import type { Session } from '../session/session.ts';
 import type { Connection, InboundData } from '../transport/connection.ts';
-import { errorFrame, type Frame, frame } from '../wire/frames.ts';
+import { errorFrame, type Frame, frame, type OpaqueData } from '../wire/frames.ts';
 import { toErrorReply } from './error-boundary.ts';
 import type { Services } from './services.ts';
 import type { SessionLifecycle } from './session-lifecycle.ts';
@@ -59,6 +60,22 @@ function rawBytes(data: InboundData): number {
     return n;
   }
   return data.byteLength;
+}
+
+/**
+ * The opaque `data` the codec located in a relayed message, for the relay to splice in: its bytes
+ * in the received frame when the frame is ASCII (then UTF-16 indices are byte offsets, and the
+ * outgoing frame is built from bytes without decoding or encoding the payload), else its text.
+ */
+function opaqueData(
+  r: DecodeResult<ClientMessage>,
+  raw: string | Buffer,
+  buf: Buffer,
+): OpaqueData | undefined {
+  if (!r.ok || r.dataJson === undefined) return undefined;
+  if (typeof raw === 'string' && raw.length === buf.length && r.dataAt !== undefined)
+    return buf.subarray(r.dataAt, r.dataAt + r.dataJson.length);
+  return r.dataJson;
 }
 
 /** Test seams: a hook that runs before every dispatch (used to inject failures). */
@@ -173,7 +190,7 @@ export class ConnectionHandler {
     if (this.#traceFrames) this.#log.trace({ type: msg.type }, 'frame received');
     let result: void | Promise<void>;
     try {
-      result = this.#dispatch(msg, at);
+      result = this.#dispatch(msg, at, opaqueData(r, raw, buf));
     } catch (err) {
       this.#fail(err, msg.id);
       return;
@@ -211,7 +228,8 @@ export class ConnectionHandler {
     }
   }
 
-  #dispatch(msg: ClientMessage, at: number): void | Promise<void> {
+  /** `dataJson`: an opaque `data` as the client sent it (codec), relayed as is. */
+  #dispatch(msg: ClientMessage, at: number, dataJson: OpaqueData | undefined): void | Promise<void> {
     this.#hooks.beforeDispatch?.(msg);
     if (this.#state === 'awaiting') {
       if (msg.type === 'hello') return this.#hello(msg);
@@ -229,9 +247,9 @@ export class ConnectionHandler {
       case 'room.leave':
         return services.rooms.leave(s, msg);
       case 'room.message':
-        return this.#ackAfter(services.relay.roomMessage(s, msg, at), msg.id);
+        return this.#ackAfter(services.relay.roomMessage(s, msg, at, dataJson), msg.id);
       case 'signal':
-        return this.#ackAfter(services.relay.signal(s, msg, at), msg.id);
+        return this.#ackAfter(services.relay.signal(s, msg, at, dataJson), msg.id);
       case 'call.invite':
         return services.calls.invite(s, msg);
       case 'call.accept':

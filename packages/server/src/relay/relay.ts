@@ -4,10 +4,12 @@
  * two relayed message kinds, `signal` and `room.message`. The server stamps `from` from the
  * session; the strict inbound schemas already refused a client-sent `from`.
  *
- * The signal path is kept lean on purpose (benchmarked against a bare ws forwarder): the outgoing
- * frame is built by string concatenation around `JSON.stringify(data)` (wire/frames.ts
- * `signalFrame`, tested against the schema), with no schema check on the way out and no logging
- * unless `trace` is enabled.
+ * The signal path is kept lean on purpose (benchmarked against a raw ws forwarder that never
+ * parses a payload): the outgoing frame is built by string concatenation of a prefix with the
+ * sender's name and the client's own text of `data`, as the codec located it in the validated
+ * frame (`dataJson`; wire/frames.ts `signalFrame`, tested against the schema and the old
+ * re-serialising path), with no schema check on the way out and no logging unless `trace` is
+ * enabled.
  *
  * Who may signal whom: a `signal` is relayed only to the other party of the sender's call
  * (ringing or active) or to a member of a room both are in. Anyone else — related to nobody, or
@@ -24,7 +26,7 @@ import type { Metrics } from '../metrics.ts';
 import { shareRoom } from '../session/peer-relations.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionRegistry } from '../session/session-registry.ts';
-import { type Frame, roomMessageFrame, signalFrame } from '../wire/frames.ts';
+import { type Frame, type OpaqueData, roomMessageFrame, signalFrame } from '../wire/frames.ts';
 
 /**
  * What the relay asks of the call store: the parties of the call a name is in. `CallStore`
@@ -80,30 +82,40 @@ export class Relay {
    * Relays a `signal` to its recipient, stamping `from`. Throws PEER_NOT_FOUND when the recipient
    * is offline or not related to the sender (one answer for both).
    */
-  signal(from: Session, msg: ClientMessageOf<'signal'>, receivedAt: number): void | Promise<void> {
-    if (from.relations.has(msg.to)) return this.#forward(from, msg, receivedAt);
-    return this.#signalChecked(from, msg, receivedAt);
+  signal(
+    from: Session,
+    msg: ClientMessageOf<'signal'>,
+    receivedAt: number,
+    dataJson?: OpaqueData,
+  ): void | Promise<void> {
+    if (from.relations.has(msg.to)) return this.#forward(from, msg, receivedAt, dataJson);
+    return this.#signalChecked(from, msg, receivedAt, dataJson);
   }
 
   /** The first signal to a peer (or the first since a relation may have ended): look it up. */
-  #signalChecked(from: Session, msg: ClientMessageOf<'signal'>, receivedAt: number): void | Promise<void> {
+  #signalChecked(
+    from: Session,
+    msg: ClientMessageOf<'signal'>,
+    receivedAt: number,
+    dataJson: OpaqueData | undefined,
+  ): void | Promise<void> {
     const to = msg.to;
     const relations = from.relations;
     // A lookup already under way for this peer: wait for it, so signals keep their order.
     let related = relations.pending(to);
     if (related === undefined) {
       // Signalling oneself reaches nobody else: allowed.
-      if (to === from.name) return this.#forward(from, msg, receivedAt);
+      if (to === from.name) return this.#forward(from, msg, receivedAt, dataJson);
       const local = this.#local.byName(to);
       if (local && shareRoom(from.rooms, local.rooms)) {
         relations.add(to);
-        return this.#forward(from, msg, receivedAt);
+        return this.#forward(from, msg, receivedAt, dataJson);
       }
       related = relations.track(to, this.#related(from, to));
     }
     return related.then((ok) => {
       if (!ok) throw peerNotFound(to);
-      return this.#forward(from, msg, receivedAt);
+      return this.#forward(from, msg, receivedAt, dataJson);
     });
   }
 
@@ -121,8 +133,13 @@ export class Relay {
     return false;
   }
 
-  #forward(from: Session, msg: ClientMessageOf<'signal'>, receivedAt: number): void | Promise<void> {
-    const frame = signalFrame(from.nameJson, msg.data);
+  #forward(
+    from: Session,
+    msg: ClientMessageOf<'signal'>,
+    receivedAt: number,
+    dataJson: OpaqueData | undefined,
+  ): void | Promise<void> {
+    const frame = signalFrame(from.nameJson, msg.data, dataJson);
     const local = this.#local.byName(msg.to);
     if (local) {
       local.send(frame);
@@ -139,9 +156,14 @@ export class Relay {
   }
 
   /** Relays a `room.message` to every other member. Throws NOT_IN_ROOM. */
-  async roomMessage(from: Session, msg: ClientMessageOf<'room.message'>, receivedAt: number): Promise<void> {
+  async roomMessage(
+    from: Session,
+    msg: ClientMessageOf<'room.message'>,
+    receivedAt: number,
+    dataJson?: OpaqueData,
+  ): Promise<void> {
     if (!from.rooms.has(msg.room)) throw new ParleyError('NOT_IN_ROOM', `not in room "${msg.room}"`);
-    await this.broadcast(msg.room, from.name, roomMessageFrame(msg.room, from.nameJson, msg.data));
+    await this.broadcast(msg.room, from.name, roomMessageFrame(msg.room, from.nameJson, msg.data, dataJson));
     this.#metrics.relayLatency.observe(since(receivedAt));
   }
 

@@ -138,7 +138,8 @@ export class Session {
     if (type === 'call.ended' || type === 'peer.left' || type === 'room.left') this.relations.forgetAll();
     if (this.#state === 'live') {
       this.#metrics.frameOut(type);
-      this.#conn?.send(frame.text);
+      // A frame built from bytes (the relay's splice) goes out as those bytes.
+      this.#conn?.send(frame.bytes ?? frame.text);
     } else if (this.#state === 'detached') {
       this.#metrics.frameOut(type);
       this.#queue.push(frame.text);

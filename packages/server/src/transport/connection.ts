@@ -19,6 +19,9 @@ import { type RawData, WebSocket } from 'ws';
 /** A received message as `ws` delivers it (a Buffer, or fragments, or an ArrayBuffer). */
 export type InboundData = RawData;
 
+/** ws options that send a Buffer as a text frame (its bytes are UTF-8 JSON). */
+const TEXT_FRAME = { binary: false } as const;
+
 /** Time a closing socket gets to finish the close handshake before it is cut off. */
 const CLOSE_TIMEOUT_MS = 2000;
 /** WebSocket framing added to a payload at most (2 + 8 length bytes, no mask from a server). */
@@ -90,10 +93,10 @@ export class Connection {
   }
 
   /**
-   * Sends an encoded frame. Returns false when the frame was not sent: the socket is closing, or
+   * Sends an encoded frame (text, or its UTF-8 bytes). Returns false when the frame was not sent: the socket is closing, or
    * it is a slow consumer (which this call then drops).
    */
-  send(frame: string): boolean {
+  send(frame: string | Buffer): boolean {
     if (this.#closing || this.#ws.readyState !== WebSocket.OPEN) return false;
     if (this.#ws.bufferedAmount - this.#exemptBytes > this.#maxBufferedBytes) {
       this.#closing = true;
@@ -109,7 +112,9 @@ export class Connection {
       this.#socket.cork();
       process.nextTick(this.#uncork);
     }
-    this.#ws.send(frame);
+    // Bytes (a frame the relay spliced from a client's) still go out as a text frame.
+    if (typeof frame === 'string') this.#ws.send(frame);
+    else this.#ws.send(frame, TEXT_FRAME);
     return true;
   }
 

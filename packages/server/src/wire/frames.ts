@@ -8,8 +8,9 @@
  * the protocol.
  *
  * The relayed `signal` and `room.message` frames have a fast path ({@link signalFrame},
- * {@link roomMessageFrame}): built by string concatenation around `JSON.stringify(data)`, with the
- * sender's name encoded once per session, because the relay is the server's hot path (benchmarked
+ * {@link roomMessageFrame}): built by string concatenation around the client's own text of `data`
+ * (never serialised again when the codec could locate it), with the sender's name encoded once
+ * per session, because the relay is the server's hot path (benchmarked
  * against a bare ws forwarder, docs/BENCHMARKS.md). test/unit/server/frames.test.ts checks that
  * their output decodes with the protocol's `decodeServer` and equals what `frame()` would build.
  */
@@ -27,6 +28,38 @@ export interface Frame<T extends ServerMessageType = ServerMessageType> {
   readonly type: T;
   /** The JSON text sent on the socket; it always starts with `{"type":"<type>"`. */
   readonly text: string;
+  /**
+   * The same frame as UTF-8 bytes, when it was built from bytes (the relay's splice of a client's
+   * ASCII frame): sent as a text frame as is, so the payload is neither decoded nor encoded again.
+   * `text` is then derived from it on demand (a queued or remote delivery).
+   */
+  readonly bytes?: Buffer;
+}
+
+/**
+ * The client's own `data` of a relayed message, as the codec located it: its text, or, when the
+ * frame was ASCII (bytes and UTF-16 units coincide), its bytes in the received frame.
+ */
+export type OpaqueData = string | Buffer;
+
+/** A frame of bytes `prefix` + `data` + `}`; its text is decoded only if someone asks for it. */
+class BytesFrame<T extends ServerMessageType> implements Frame<T> {
+  readonly type: T;
+  readonly bytes: Buffer;
+
+  constructor(type: T, prefix: string, data: Buffer) {
+    this.type = type;
+    const prefixBytes = Buffer.byteLength(prefix);
+    const bytes = Buffer.allocUnsafe(prefixBytes + data.length + 1);
+    bytes.write(prefix, 0, 'utf8');
+    data.copy(bytes, prefixBytes);
+    bytes[bytes.length - 1] = 0x7d; // }
+    this.bytes = bytes;
+  }
+
+  get text(): string {
+    return this.bytes.toString('utf8');
+  }
 }
 
 /**
@@ -41,29 +74,32 @@ export function frame<T extends ServerMessageType>(msg: ServerMessageOf<T>): Fra
 
 /**
  * A `signal` from the session whose name is `fromJson` (`JSON.stringify(name)`, precomputed per
- * session) carrying `data` as it came. The relay's fast path; same text as
- * `frame({ type: 'signal', from, data })`.
+ * session) carrying `data` as it came. The relay's fast path: with `dataJson`, the text of `data`
+ * exactly as the client sent it (the codec's `DecodeResult.dataJson`, a slice of the validated
+ * frame) or its bytes in the received frame, it is spliced in as is, so the payload is never
+ * serialised again; without it, `data` is serialised (same text as `frame({ type: 'signal', from, data })`). Either way every receiver's
+ * JSON.parse gets the same value (test/unit/server/frames-splice.test.ts).
  */
-export function signalFrame(fromJson: string, data: JsonValue): Frame<'signal'> {
-  return {
-    type: 'signal',
-    text: '{"type":"signal","from":' + fromJson + ',"data":' + JSON.stringify(data) + '}',
-  };
+export function signalFrame(fromJson: string, data: JsonValue, dataJson?: OpaqueData): Frame<'signal'> {
+  const prefix = '{"type":"signal","from":' + fromJson + ',"data":';
+  if (typeof dataJson === 'object') return new BytesFrame('signal', prefix, dataJson);
+  return { type: 'signal', text: prefix + (dataJson ?? JSON.stringify(data)) + '}' };
 }
 
-/** A `room.message` (the relay's fast path); same text as `frame({ type: 'room.message', room, from, data })`. */
-export function roomMessageFrame(room: string, fromJson: string, data: JsonValue): Frame<'room.message'> {
-  return {
-    type: 'room.message',
-    text:
-      '{"type":"room.message","room":' +
-      JSON.stringify(room) +
-      ',"from":' +
-      fromJson +
-      ',"data":' +
-      JSON.stringify(data) +
-      '}',
-  };
+/**
+ * A `room.message` (the relay's fast path); same text as
+ * `frame({ type: 'room.message', room, from, data })`, or with `dataJson` spliced in as in
+ * {@link signalFrame}.
+ */
+export function roomMessageFrame(
+  room: string,
+  fromJson: string,
+  data: JsonValue,
+  dataJson?: OpaqueData,
+): Frame<'room.message'> {
+  const prefix = '{"type":"room.message","room":' + JSON.stringify(room) + ',"from":' + fromJson + ',"data":';
+  if (typeof dataJson === 'object') return new BytesFrame('room.message', prefix, dataJson);
+  return { type: 'room.message', text: prefix + (dataJson ?? JSON.stringify(data)) + '}' };
 }
 
 /**
