@@ -212,6 +212,8 @@ export class SessionLifecycle {
     this.#resumed(session, conn, version, re, queued);
     this.#scheduleIce(session);
     session.log.info({ version, resumed: true, flushed: queued.length }, 'session resumed');
+    // A call that rang while the client was away rings on with the time it has left.
+    void this.#calls.calleeBack(session);
     return session;
   }
 
