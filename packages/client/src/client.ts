@@ -160,7 +160,7 @@ export interface MissedCall {
   call: string;
   /** Who called. */
   from: string;
-  /** When this client learnt of the call (`Date.now()` clock). */
+  /** When the call rang here, or, told by the server after an absence, when it ended (epoch ms). */
   at: number;
   /** Why it ended: `no_answer`, `cancelled` or `peer_gone`. */
   reason: CallEndedReason;
@@ -195,6 +195,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   /** Calls and rooms, and the routing of their frames (with those that arrive early). */
   readonly #conversations: Conversations;
   readonly #online = new Set<string>();
+  /** Call ids already reported as missed (bounded). */
+  readonly #missedIds = new Set<string>();
   readonly #peers = new Set<PeerSession>();
   readonly #host: ConversationHost;
   #iceServers: RTCIceServer[] = [];
@@ -531,6 +533,10 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       case 'room.message':
         this.#conversations.route(msg satisfies ConversationFrame);
         return;
+      case 'call.missed':
+        for (const m of msg.calls)
+          this.#missed(m.call, { call: m.call, from: m.from, at: m.at, reason: m.reason });
+        return;
       case 'call.ringing': {
         // With `re`: the reply to our invite (handled by `call()`); without: the callee's
         // client, away when we invited, has the call now.
@@ -589,8 +595,16 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     });
     call.once('ended', (reason) => {
       if (answered || !MISSED_REASONS.has(reason) || this.#closed) return;
-      this.emit('missed-call', { call: call.id, from: call.remote, at, reason });
+      this.#missed(call.id, { call: call.id, from: call.remote, at, reason });
     });
+  }
+
+  /** Emits `missed-call` once per call id (the server's `call.missed` may repeat what we saw). */
+  #missed(id: string, missed: MissedCall): void {
+    if (this.#missedIds.has(id)) return;
+    this.#missedIds.add(id);
+    if (this.#missedIds.size > 256) this.#missedIds.delete(this.#missedIds.values().next().value as string);
+    this.emit('missed-call', missed);
   }
 
   /** Tells the server we are out of every call (cancel, decline or hang up) and every room. */

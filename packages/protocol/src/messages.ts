@@ -318,6 +318,22 @@ export const CallIncoming = evt('call.incoming', {
   ringMs: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 export const CallAccepted = evt('call.accepted', { call: CallId, peer: PeerName });
+/**
+ * Calls that rang for this name and ended unanswered (`no_answer`, `cancelled`, `peer_gone`),
+ * sent after a `welcome` so a client that was away learns of them; at most 10, at most an hour old.
+ */
+export const CallMissed = evt('call.missed', {
+  calls: z
+    .array(
+      z.strictObject({
+        call: CallId,
+        from: PeerName,
+        at: z.number().check(z.int(), z.nonnegative()),
+        reason: CallEndReason,
+      }),
+    )
+    .check(z.maxLength(10)),
+});
 /** Both parties claimed the call with `call.resume`: it is known (active) again. */
 export const CallResumed = evt('call.resumed', { call: CallId, peer: PeerName });
 export const CallEnded = evt('call.ended', {
@@ -371,6 +387,7 @@ export const SERVER_SCHEMAS = {
   'call.accepted': CallAccepted,
   'call.ended': CallEnded,
   'call.resumed': CallResumed,
+  'call.missed': CallMissed,
   'presence.listed': PresenceListed,
   'presence.updated': PresenceUpdated,
   pong: Pong,

@@ -87,3 +87,60 @@ describe('Calls › ringing a session in resume grace', () => {
     );
   });
 });
+
+describe('Calls › missed calls told at the next welcome', () => {
+  afterEach(closeAllClients);
+  after(stopAllServers);
+
+  it('a callee away past the ring time, even past its grace, hears of the call at its next login', async () => {
+    const server = await startServer({ PARLEY_GRACE_S: '0.6', PARLEY_RING_TIMEOUT_S: '0.3' });
+    const a = await connectClient(server.wsUrl);
+    const b = await connectClient(server.wsUrl);
+    await a.hello('ms-alice');
+    await b.hello('ms-bob');
+    b.ws.terminate();
+    await b.closed;
+    a.send({ type: 'call.invite', id: 1, to: 'ms-bob' });
+    const { call } = await a.next('call.ringing');
+    assert.equal((await a.next('call.ended')).reason, 'no_answer');
+    await until(async () => (await server.health()).sessions === 1, {
+      what: 'bob’s session to expire',
+      timeoutMs: 3_000,
+      intervalMs: 20,
+    });
+    const b2 = await connectClient(server.wsUrl);
+    const w = await b2.hello('ms-bob');
+    assert.equal(w.resumed, false);
+    const missed = await b2.next('call.missed');
+    assert.equal(missed.calls.length, 1);
+    assert.deepEqual({ ...missed.calls[0], at: 0 }, { call, from: 'ms-alice', at: 0, reason: 'no_answer' });
+    // Told once: a later login of the same name hears nothing more.
+    b2.send({ type: 'bye' });
+    await b2.closed;
+    const b3 = await connectClient(server.wsUrl);
+    await b3.hello('ms-bob');
+    b3.send({ type: 'ping', id: 'sync' });
+    await b3.next('pong');
+    assert.equal(b3.frames.filter((f) => f.type === 'call.missed').length, 0);
+  });
+
+  it('a declined or answered call is not a missed one', async () => {
+    const server = await startServer({ PARLEY_RING_TIMEOUT_S: '5' });
+    const a = await connectClient(server.wsUrl);
+    const b = await connectClient(server.wsUrl);
+    await a.hello('md-alice');
+    const wb = await b.hello('md-bob');
+    a.send({ type: 'call.invite', id: 1, to: 'md-bob' });
+    const { call } = await b.next('call.incoming');
+    b.send({ type: 'call.decline', id: 2, call });
+    await b.next('call.ended');
+    b.ws.terminate();
+    await b.closed;
+    const b2 = await connectClient(server.wsUrl);
+    b2.send({ type: 'hello', id: 1, versions: ['1'], name: 'md-bob', resume: wb.session });
+    await b2.next('welcome');
+    b2.send({ type: 'ping', id: 'sync' });
+    await b2.next('pong');
+    assert.equal(b2.frames.filter((f) => f.type === 'call.missed').length, 0);
+  });
+});

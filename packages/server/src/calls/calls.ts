@@ -35,6 +35,10 @@ import type { Session } from '../session/session.ts';
 import { TokenBucket } from '../session/token-bucket.ts';
 import { type Frame, frame } from '../wire/frames.ts';
 import type { CallRecord, CallStore } from './call-store.ts';
+import { MissedCalls } from './missed-calls.ts';
+
+/** Ends of a ringing call that make it a missed one for the callee. */
+const MISSED_REASONS: ReadonlySet<CallEndReason> = new Set(['no_answer', 'cancelled', 'peer_gone']);
 
 /** Callees whose invite budget one session keeps; the oldest is forgotten beyond this. */
 const MAX_TRACKED_CALLEES = 64;
@@ -58,6 +62,8 @@ export class Calls {
   readonly #ringDeadlines = new Map<string, number>();
   /** Whether `name`'s session is attached to a socket here: true, false (in grace), or unknown. */
   readonly #isLive: (name: string) => boolean | undefined;
+  /** Unanswered calls per callee, told at its next `welcome` (`call.missed`). */
+  readonly #missed = new MissedCalls();
   readonly #invitesPerMin: number;
   readonly #state = new WeakMap<Session, CallerState>();
 
@@ -298,6 +304,15 @@ export class Calls {
     if (call) await this.#end(call.id, reason, undefined, name, undefined);
   }
 
+  /**
+   * After a `welcome`: tells the session of the calls that rang for its name and ended
+   * unanswered since it last heard (it may have been away: frozen, asleep, offline).
+   */
+  sendMissed(session: Session): void {
+    const calls = this.#missed.take(session.name);
+    if (calls.length > 0) session.send(frame({ type: 'call.missed', calls }));
+  }
+
   /** Stops every ring timer (shutdown). */
   close(): void {
     for (const t of this.#ringTimers.values()) clearTimeout(t);
@@ -342,6 +357,8 @@ export class Calls {
     // The record is gone and the timer stopped before anyone is told: a failing delivery below
     // can no longer leave the call behind.
     this.#stopRinging(id);
+    if (call.state === 'ringing' && MISSED_REASONS.has(reason))
+      this.#missed.record(call.callee, { call: id, from: call.caller, at: Date.now(), reason });
     const notify = async (name: string, peer: string) => {
       if (requester && requester.name === name)
         requester.send(frame({ type: 'call.ended', re, call: id, peer, reason, by }));
