@@ -4,7 +4,7 @@
  * start `incoming` and are answered with {@link Call.accept}, {@link Call.decline} or
  * {@link Call.busy}. Every call ends exactly once, with a reason.
  */
-import { type CallEndReason, type JsonValue, ParleyError } from '@parley/protocol';
+import { type CallEndReason, type CallReach, type JsonValue, ParleyError } from '@parley/protocol';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 import type { ChatChannel } from './features/chat.ts';
@@ -45,6 +45,12 @@ export type CallEvents = {
   'track-removed': [track: MediaStreamTrack, stream: MediaStream];
   /** The peer muted/unmuted or started/stopped sharing its screen. */
   'media-state': [state: RemoteMediaState];
+  /**
+   * While ringing: how far the invite got ({@link Call.reach}: the callee's client has it, or the
+   * callee is briefly away and the call rings when it is back) and until when it rings
+   * ({@link Call.ringsUntil}, on the callee's side).
+   */
+  rings: [reach: CallReach | null, ringsUntil: number | null];
 };
 
 /** Set by the class's static block, which alone may reach its private members. */
@@ -84,6 +90,8 @@ export class Call extends TypedEmitter<CallEvents> {
   #endedBy: string | undefined;
   #peer: PeerSession | null = null;
   #media: LocalMedia | null = null;
+  #reach: CallReach | null = null;
+  #ringsUntil: number | null = null;
 
   /** @internal Created by the client. */
   constructor(
@@ -103,6 +111,18 @@ export class Call extends TypedEmitter<CallEvents> {
   /** Current state. */
   get state(): CallState {
     return this.#state;
+  }
+  /**
+   * Outgoing, while ringing: `ringing` (the callee's client has the call) or `reaching` (the
+   * callee's client is briefly away: hidden, frozen, asleep or switching networks; the call
+   * rings once it is back within the ring time). Null when the server did not say.
+   */
+  get reach(): CallReach | null {
+    return this.#reach;
+  }
+  /** Incoming, while ringing: when the server stops ringing (`Date.now()` clock), or null. */
+  get ringsUntil(): number | null {
+    return this.#ringsUntil;
   }
   /** Why the call ended (once `ended`). */
   get endReason(): CallEndedReason | undefined {
@@ -212,7 +232,15 @@ export class Call extends TypedEmitter<CallEvents> {
         call.#media = media;
       },
       terminate: (reason) => call.#end(reason),
+      rings: (update) => call.#onRings(update),
     });
+  }
+
+  #onRings({ reach, ringMs }: { reach?: CallReach; ringMs?: number }): void {
+    if (this.#ended()) return;
+    if (reach !== undefined) this.#reach = reach;
+    if (ringMs !== undefined) this.#ringsUntil = Date.now() + ringMs;
+    this.emit('rings', this.#reach, this.#ringsUntil);
   }
 
   /** The server says the call was answered. */

@@ -17,7 +17,7 @@ import {
   type ServerMessage,
   type ServerMessageOf,
 } from '@parley/protocol';
-import { Call, callControl } from './call.ts';
+import { Call, type CallEndedReason, callControl } from './call.ts';
 import { type ConversationFrame, Conversations } from './conversations.ts';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
@@ -49,6 +49,7 @@ import {
   type StorageLike,
   type WebSocketConstructor,
 } from './signaling/signaling-client.ts';
+import type { WakeSource } from './signaling/wake-signals.ts';
 
 /** What `join(room, { mode: 'sfu' })` asks getUserMedia for when the app gives no media options. */
 export const SFU_DEFAULT_MEDIA: MediaStreamConstraints = {
@@ -98,6 +99,12 @@ export interface ConnectOptions {
   requestTimeoutMs?: number;
   /** How long connecting may take until `welcome`. Default 10 000 ms. */
   connectTimeoutMs?: number;
+  /**
+   * Where "the page may have been away" signals come from (visible again, resumed, back online):
+   * the client then checks its link or redials at once, and restarts ICE on live calls when back
+   * online. Default the browser's events; null for none.
+   */
+  wakeSource?: WakeSource | null;
   /** getUserMedia stand-in (Node, tests). Default `navigator.mediaDevices.getUserMedia`. */
   getUserMedia?: GetUserMedia;
   /** getDisplayMedia stand-in. Default `navigator.mediaDevices.getDisplayMedia`. */
@@ -140,7 +147,27 @@ export type ClientEvents = {
   reconnected: [resumed: boolean];
   /** A new peer session (call or room): attach app features here. */
   peer: [peer: PeerSession];
+  /**
+   * A call rang here and ended unanswered (the caller gave up, the ring timed out, or the
+   * caller left), also when the client was away meanwhile and learnt of it on resuming.
+   */
+  'missed-call': [missed: MissedCall];
 };
+
+/** A call that rang and was not answered (see the client's `missed-call` event). */
+export interface MissedCall {
+  /** The call id. */
+  call: string;
+  /** Who called. */
+  from: string;
+  /** When the call rang here, or, told by the server after an absence, when it ended (epoch ms). */
+  at: number;
+  /** Why it ended: `no_answer`, `cancelled` or `peer_gone`. */
+  reason: CallEndedReason;
+}
+
+/** Reasons that make an unanswered incoming call a missed one. */
+const MISSED_REASONS: ReadonlySet<string> = new Set(['no_answer', 'cancelled', 'peer_gone']);
 
 /**
  * A connection to a Parley server, as a named user. Create it with {@link connect}.
@@ -168,6 +195,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   /** Calls and rooms, and the routing of their frames (with those that arrive early). */
   readonly #conversations: Conversations;
   readonly #online = new Set<string>();
+  /** Call ids already reported as missed (bounded). */
+  readonly #missedIds = new Set<string>();
   readonly #peers = new Set<PeerSession>();
   readonly #host: ConversationHost;
   #iceServers: RTCIceServer[] = [];
@@ -193,6 +222,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       ...(options.reconnectPolicy ? { reconnectPolicy: options.reconnectPolicy } : {}),
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(options.wakeSource !== undefined ? { wakeSource: options.wakeSource } : {}),
       logger: this.#loggers(LOGGER_NAMES.signaling),
     });
     this.#conversations = new Conversations({
@@ -203,6 +233,10 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     this.#signaling.on('state', (state, reason) => this.#onState(state, reason));
     this.#signaling.on('welcome', (w) => this.#onWelcome(w));
     this.#signaling.on('message', (m) => this.#onMessage(m));
+    this.#signaling.on('wake', (reason) => {
+      // Back online (maybe on another interface): live calls gather new candidates at once.
+      if (reason === 'online') for (const peer of this.#peers) peer.restartIce();
+    });
     this.#signaling.on('error', (e) => {
       // RATE_LIMITED carries no `re`: the server dropped one of our frames without saying which.
       // It may have been a signal (an offer, an answer, a candidate): each peer session resyncs
@@ -289,7 +323,10 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     const control = callControl(call);
     control.setMedia(this.#host.createLocalMedia(acquired));
     if (reply.type === 'call.ended') control.ended(reply.reason, reply.by);
-    else this.#conversations.addCall(call);
+    else {
+      this.#conversations.addCall(call);
+      if (reply.reach !== undefined) control.rings({ reach: reply.reach });
+    }
     return call;
   }
 
@@ -478,7 +515,6 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       case 'ack':
       case 'error':
       case 'pong':
-      case 'call.ringing':
       case 'room.left':
       case 'server.draining':
         return; // handled by the signaling layer or by the request that caused it
@@ -497,7 +533,24 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       case 'room.message':
         this.#conversations.route(msg satisfies ConversationFrame);
         return;
+      case 'call.missed':
+        for (const m of msg.calls)
+          this.#missed(m.call, { call: m.call, from: m.from, at: m.at, reason: m.reason });
+        return;
+      case 'call.ringing': {
+        // With `re`: the reply to our invite (handled by `call()`); without: the callee's
+        // client, away when we invited, has the call now.
+        const call = msg.re === undefined ? this.#conversations.calls.get(msg.call) : undefined;
+        if (call) callControl(call).rings({ ...(msg.reach !== undefined ? { reach: msg.reach } : {}) });
+        return;
+      }
       case 'call.incoming': {
+        const known = this.#conversations.calls.get(msg.call);
+        if (known) {
+          // The server renews the ring after we resumed: the same call, with the time left.
+          if (msg.ringMs !== undefined) callControl(known).rings({ ringMs: msg.ringMs });
+          return;
+        }
         const call = new Call(this.#host, {
           id: msg.call,
           remote: msg.from,
@@ -505,6 +558,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
           ...(msg.data !== undefined ? { data: msg.data } : {}),
         });
         this.#conversations.addCall(call);
+        if (msg.ringMs !== undefined) callControl(call).rings({ ringMs: msg.ringMs });
+        this.#watchMissed(call);
         if (this.listenerCount('incoming') === 0) {
           // Nobody can answer: say so at once instead of ringing until the timeout.
           void call.decline().catch(() => {});
@@ -529,6 +584,27 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       default:
         assertNever(msg);
     }
+  }
+
+  /** Emits `missed-call` if `call` (incoming) ends before anyone answered it. */
+  #watchMissed(call: Call): void {
+    const at = Date.now();
+    let answered = false;
+    call.on('accepted', () => {
+      answered = true;
+    });
+    call.once('ended', (reason) => {
+      if (answered || !MISSED_REASONS.has(reason) || this.#closed) return;
+      this.#missed(call.id, { call: call.id, from: call.remote, at, reason });
+    });
+  }
+
+  /** Emits `missed-call` once per call id (the server's `call.missed` may repeat what we saw). */
+  #missed(id: string, missed: MissedCall): void {
+    if (this.#missedIds.has(id)) return;
+    this.#missedIds.add(id);
+    if (this.#missedIds.size > 256) this.#missedIds.delete(this.#missedIds.values().next().value as string);
+    this.emit('missed-call', missed);
   }
 
   /** Tells the server we are out of every call (cancel, decline or hang up) and every room. */

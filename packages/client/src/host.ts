@@ -10,7 +10,14 @@
  *
  * Imports: types only (protocol, media, log, peer, call, room).
  */
-import type { CallEndReason, ClientMessage, JsonValue, RoomMode, ServerMessage } from '@parley/protocol';
+import type {
+  CallEndReason,
+  CallReach,
+  ClientMessage,
+  JsonValue,
+  RoomMode,
+  ServerMessage,
+} from '@parley/protocol';
 import type { Call, CallEndedReason } from './call.ts';
 import type { AcquiredMedia, LocalMedia, MediaOptions } from './features/media.ts';
 import type { Logger } from './log.ts';
@@ -65,6 +72,8 @@ export interface CallControl {
   setMedia(media: LocalMedia): void;
   /** The client is closing, or the server lost the call for good. */
   terminate(reason: CallEndedReason): void;
+  /** How far the invite got (`call.ringing.reach`) or how long it rings on (`call.incoming.ringMs`). */
+  rings(update: { reach?: CallReach; ringMs?: number }): void;
 }
 
 /**

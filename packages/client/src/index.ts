@@ -18,6 +18,7 @@
  */
 export type {
   CallEndReason,
+  CallReach,
   ErrorCode,
   ErrorReason,
   JsonValue,
@@ -33,6 +34,7 @@ export {
   type ConnectOptions,
   connect,
   type JoinOptions,
+  type MissedCall,
   ParleyClient,
   type PeerFeature,
   SFU_DEFAULT_MEDIA,
@@ -156,3 +158,4 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from './signaling/signaling-client.ts';
+export { browserWakeSource, type WakeReason, type WakeSource } from './signaling/wake-signals.ts';

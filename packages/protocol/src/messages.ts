@@ -303,13 +303,37 @@ export const PeerJoined = evt('peer.joined', { room: RoomName, name: PeerName })
 export const PeerLeft = evt('peer.left', { room: RoomName, name: PeerName, reason: PeerLeftReason });
 export const RoomMessage = evt('room.message', { room: RoomName, from: PeerName, data: jsonValue() });
 export const Signal = evt('signal', { from: PeerName, data: jsonValue() });
-export const CallRinging = evt('call.ringing', { call: CallId, to: PeerName });
+/**
+ * How far an invite got: `ringing` (the callee's client has it) or `reaching` (the callee's
+ * session is in resume grace, its client briefly away; the call rings once it is back).
+ */
+export const CallReach = z.enum(['ringing', 'reaching']);
+export type CallReach = z.infer<typeof CallReach>;
+export const CallRinging = evt('call.ringing', { call: CallId, to: PeerName, reach: z.optional(CallReach) });
 export const CallIncoming = evt('call.incoming', {
   call: CallId,
   from: PeerName,
   data: z.optional(jsonValue()),
+  /** Milliseconds of ring time left when the server sent this frame. */
+  ringMs: z.optional(z.number().check(z.int(), z.nonnegative())),
 });
 export const CallAccepted = evt('call.accepted', { call: CallId, peer: PeerName });
+/**
+ * Calls that rang for this name and ended unanswered (`no_answer`, `cancelled`, `peer_gone`),
+ * sent after a `welcome` so a client that was away learns of them; at most 10, at most an hour old.
+ */
+export const CallMissed = evt('call.missed', {
+  calls: z
+    .array(
+      z.strictObject({
+        call: CallId,
+        from: PeerName,
+        at: z.number().check(z.int(), z.nonnegative()),
+        reason: CallEndReason,
+      }),
+    )
+    .check(z.maxLength(10)),
+});
 /** Both parties claimed the call with `call.resume`: it is known (active) again. */
 export const CallResumed = evt('call.resumed', { call: CallId, peer: PeerName });
 export const CallEnded = evt('call.ended', {
@@ -363,6 +387,7 @@ export const SERVER_SCHEMAS = {
   'call.accepted': CallAccepted,
   'call.ended': CallEnded,
   'call.resumed': CallResumed,
+  'call.missed': CallMissed,
   'presence.listed': PresenceListed,
   'presence.updated': PresenceUpdated,
   pong: Pong,

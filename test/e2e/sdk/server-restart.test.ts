@@ -76,10 +76,21 @@ describe('SDK › signaling server killed and restarted (Chromium)', () => {
 
     // Renegotiate through the new server: alice shares a screen, bob decodes it.
     await a.evaluate(() => window.T.call?.media?.shareScreen(window.T.fakeScreen()));
-    await b.waitForFunction(async () => (await window.T.inbound()).videoTracks >= 2, null, {
-      timeout: 15_000,
-      polling: 100,
+    // Decoded, not merely announced: two inbound video streams (camera and screen) whose
+    // framesDecoded both rise over the same second.
+    const rising = await b.evaluate(async () => {
+      const deadline = Date.now() + 15_000;
+      let before = await window.T.videoByTrack();
+      while (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const now = await window.T.videoByTrack();
+        const up = Object.keys(now).filter((k) => (now[k] ?? 0) - (before[k] ?? 0) > 2);
+        if (up.length >= 2) return up.length;
+        before = now;
+      }
+      return JSON.stringify(before);
     });
+    assert.equal(rising, 2, `bob decodes alice's camera and screen after the restart: ${rising}`);
 
     // The new server does not know the call: hanging up still reaches bob, peer to peer.
     await a.evaluate(() => window.T.call?.hangup());

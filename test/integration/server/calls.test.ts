@@ -33,6 +33,7 @@ describe('Calls', () => {
       call: ringing.call,
       from: an,
       data: { video: true },
+      ringMs: 300,
     });
     b.send({ type: 'call.accept', id: 2, call: ringing.call });
     assert.deepEqual(await b.next('call.accepted'), {

@@ -8,6 +8,7 @@ import {
   type StorageLike,
   storageKey,
 } from '../../../packages/client/src/signaling/signaling-client.ts';
+import type { WakeReason } from '../../../packages/client/src/signaling/wake-signals.ts';
 import { until } from '../../helpers/wait.ts';
 import { type FakeSocket, fakeWebSocket, onFakes, tick, welcome } from './fakes.ts';
 
@@ -303,6 +304,81 @@ describe('SignalingClient', () => {
     await until(() => s.sent.some((f) => f.type === 'ping'), { ...onFakes, what: 'a ping' });
     // Never answer: after 2 heartbeats + slack the link is declared dead.
     await until(() => sockets[1], { ...onFakes, what: 'a new socket after silence', timeoutMs: 5000 });
+    assert.equal(s.closedWith?.reason, 'timeout');
+  });
+
+  it('redials at once when an open link’s socket closes, whatever the backoff says', async () => {
+    const slow = new ExponentialBackoffPolicy({ initialDelayMs: 60_000, jitter: 0 });
+    const { client, sockets } = make({ reconnectPolicy: slow });
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    s.drop(1006);
+    await until(() => sockets[1], { ...onFakes, what: 'an immediate redial', timeoutMs: 500 });
+    // The next attempt fails: that one waits the policy's delay.
+    (sockets[1] as FakeSocket).drop(1006);
+    await tick(30);
+    assert.equal(sockets.length, 2, 'later attempts keep their backoff');
+  });
+
+  it('on a wake signal while waiting out a backoff, dials now', async () => {
+    const slow = new ExponentialBackoffPolicy({ initialDelayMs: 60_000, jitter: 0 });
+    const hub: { wake: ((r: WakeReason) => void) | null } = { wake: null };
+    const { client, sockets } = make({
+      reconnectPolicy: slow,
+      wakeSource: (fn) => {
+        hub.wake = fn;
+        return () => {
+          hub.wake = null;
+        };
+      },
+    });
+    const wakes: string[] = [];
+    client.on('wake', (r) => wakes.push(r));
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    s.drop(1006);
+    await until(() => sockets[1], { ...onFakes, what: 'the immediate redial' });
+    (sockets[1] as FakeSocket).drop(1006); // now waiting 120 s
+    await tick(10);
+    assert.equal(sockets.length, 2);
+    hub.wake?.('online');
+    await until(() => sockets[2], { ...onFakes, what: 'a dial on wake', timeoutMs: 200 });
+    await login(sockets, 2);
+    await until(() => client.state === 'open', { ...onFakes, what: 'open again' });
+    assert.deepEqual(wakes, ['online']);
+    client.close({ bye: false });
+    assert.equal(hub.wake, null, 'unsubscribed on close');
+  });
+
+  it('on a wake signal while open, probes the server and redials if it does not answer in time', async () => {
+    const hub: { wake: ((r: WakeReason) => void) | null } = { wake: null };
+    const { client, sockets } = make({
+      wakeProbeMs: 50,
+      wakeSource: (fn) => {
+        hub.wake = fn;
+        return () => {};
+      },
+    });
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    // A live server answers the probe: the link stays.
+    hub.wake?.('visible');
+    const ping = s.last('ping');
+    assert.ok(ping, 'a ping went out at once');
+    s.push({ type: 'pong', ts: ping.ts });
+    await tick(100);
+    assert.equal(sockets.length, 1);
+    assert.equal(client.state, 'open');
+    // A dead one does not: abandoned after the 50 ms deadline, redialled at once.
+    hub.wake?.('resume');
+    await until(() => sockets[1], {
+      ...onFakes,
+      what: 'a redial after an unanswered probe',
+      timeoutMs: 1000,
+    });
     assert.equal(s.closedWith?.reason, 'timeout');
   });
 

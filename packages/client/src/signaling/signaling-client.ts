@@ -9,9 +9,13 @@
  *   when the client closes or gives up (mediasoup's `Channel` does the same with `#sents`).
  * - Decodes every inbound frame with the protocol's `decodeServer`; invalid frames are logged
  *   and dropped, never thrown into the app.
- * - Sends an app-level `ping` every `heartbeatMs` and treats a silent server (no frame for two
- *   heartbeats and a bit) as a dead link: browsers cannot see WebSocket pings, and a half-open
- *   TCP connection would otherwise look open for minutes.
+ * - Sends an app-level `ping` every `heartbeatMs`; a silent server is asked (a probe) before the
+ *   link is declared dead, so a throttled or frozen timer never kills a healthy link
+ *   ({@link LivenessMonitor}): browsers cannot see WebSocket pings, and a half-open TCP
+ *   connection would otherwise look open for minutes.
+ * - Reconnects at once, without a backoff wait, when the socket closes after being open and when
+ *   the page wakes up ({@link WakeSource}: visible again, resumed, back online) while down; when
+ *   the page wakes up while open, it probes the link with a 1 s deadline.
  *
  * Somewhat over 500 lines: login, resume, reconnect, requests and liveness all act on the one
  * socket and its state; the pieces that stand alone already live beside it (outbox.ts,
@@ -32,8 +36,10 @@ import {
 import { ConnectionError, type ConnectionErrorReason, InvalidStateError, TimeoutError } from '../errors.ts';
 import { TypedEmitter } from '../events.ts';
 import { type Logger, silentLogger } from '../log.ts';
+import { type LivenessClock, LivenessMonitor } from './liveness.ts';
 import { Outbox } from './outbox.ts';
 import { ExponentialBackoffPolicy, type ReconnectPolicy } from './reconnect-policy.ts';
+import { browserWakeSource, type WakeReason, type WakeSource } from './wake-signals.ts';
 
 /**
  * `connecting` (first connection), `open` (logged in), `reconnecting` (dropped, retrying),
@@ -88,6 +94,15 @@ export interface SignalingClientOptions {
   connectTimeoutMs?: number;
   /** Logger for this layer. */
   logger?: Logger;
+  /**
+   * Where "the page may have been away" signals come from; default the browser's
+   * (`visibilitychange`, `pageshow`, `resume`, `online`), none outside a browser; null for none.
+   */
+  wakeSource?: WakeSource | null;
+  /** How long a wake-up probe waits for the server before the link counts as dead. Default 1 000 ms. */
+  wakeProbeMs?: number;
+  /** Clock of the liveness check, injectable for tests. */
+  livenessClock?: LivenessClock;
 }
 
 /** Events of {@link SignalingClient}. */
@@ -100,6 +115,8 @@ export type SignalingEvents = {
   message: [msg: ServerMessage];
   /** An `error` frame that answers no pending request. */
   error: [error: ParleyError];
+  /** The page woke up (visible, resumed, back online); the link is being checked or redialled. */
+  wake: [reason: WakeReason];
 };
 
 /** Fields the client adds itself. */
@@ -114,8 +131,6 @@ interface Pending {
 }
 
 const OPEN = 1;
-/** Extra silence allowed on top of two heartbeats before the link is declared dead. */
-const LIVENESS_SLACK_MS = 2_000;
 
 /** Key under which the session token for `url` is stored. */
 export function storageKey(url: string): string {
@@ -185,8 +200,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   #droppedAt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #connectTimer: ReturnType<typeof setTimeout> | undefined;
-  #pingTimer: ReturnType<typeof setInterval> | undefined;
-  #lastFrameAt = 0;
+  #liveness: LivenessMonitor | null = null;
+  #unwatchWake: (() => void) | null = null;
   #drainHintMs: number | null = null;
   #fatalCode: ErrorCode | null = null;
   #firstOpen: { resolve: (w: ServerMessageOf<'welcome'>) => void; reject: (e: Error) => void } | null = null;
@@ -205,6 +220,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     this.#log = options.logger ?? silentLogger;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    const wake = options.wakeSource === undefined ? browserWakeSource() : options.wakeSource;
+    if (wake) this.#unwatchWake = wake((reason) => this.#onWake(reason));
     const stored = readStoredSession(this.#storage, url);
     if (stored && stored.name === this.name) {
       this.#session = stored.session;
@@ -387,12 +404,12 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     socket.onerror = null;
     if (this.#socket === socket) this.#socket = null;
     clearTimeout(this.#connectTimer);
-    clearInterval(this.#pingTimer);
-    this.#pingTimer = undefined;
+    this.#liveness?.stop();
+    this.#liveness = null;
   }
 
   #onFrame(raw: unknown): void {
-    this.#lastFrameAt = Date.now();
+    this.#liveness?.frameReceived();
     if (typeof raw !== 'string' && !(raw instanceof ArrayBuffer) && !(raw instanceof Uint8Array)) {
       this.#log.warn('frame of unexpected kind dropped');
       return;
@@ -476,18 +493,41 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   }
 
   #startHeartbeat(heartbeatMs: number): void {
-    clearInterval(this.#pingTimer);
-    this.#lastFrameAt = Date.now();
-    const deadMs = 2 * heartbeatMs + LIVENESS_SLACK_MS;
-    this.#pingTimer = setInterval(() => {
-      const socket = this.#socket;
-      if (!socket) return;
-      if (Date.now() - this.#lastFrameAt > deadMs) {
+    this.#liveness?.stop();
+    const socket = this.#socket;
+    if (!socket) return;
+    const liveness = new LivenessMonitor({
+      heartbeatMs,
+      ...(this.#options.livenessClock ? { clock: this.#options.livenessClock } : {}),
+      ping: () => {
+        if (socket.readyState !== OPEN) return;
+        try {
+          socket.send(encode({ type: 'ping', ts: Date.now() }));
+        } catch {
+          // The socket is closing; its close event reconnects.
+        }
+      },
+      onDead: (detail) => {
+        this.#log.info('link dead: no answer to a probe', { ...detail });
         this.#abandon(socket, 'timeout');
-        return;
-      }
-      if (socket.readyState === OPEN) socket.send(encode({ type: 'ping', ts: Date.now() }));
-    }, heartbeatMs);
+      },
+    });
+    this.#liveness = liveness;
+    liveness.start();
+  }
+
+  /** The page may have been away: check the link now, or redial at once if it is down. */
+  #onWake(reason: WakeReason): void {
+    if (this.#state === 'closed' || this.#state === 'failed' || !this.#everOpen) return;
+    this.#log.debug('wake', { reason, state: this.#state });
+    if (this.#state === 'open') {
+      this.#liveness?.check(reason, this.#options.wakeProbeMs ?? 1_000);
+    } else if (this.#state === 'reconnecting' && !this.#socket) {
+      // Waiting out a backoff timer that a hidden page may run late: dial now.
+      clearTimeout(this.#retryTimer);
+      this.#dial();
+    }
+    this.emit('wake', reason);
   }
 
   /** The socket is gone: reconnect per policy, or fail. */
@@ -502,7 +542,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       return;
     }
     if (reason === 'SESSION_REPLACED') this.#session = null;
-    if (this.#state !== 'reconnecting') {
+    const wasOpen = this.#state !== 'reconnecting';
+    if (wasOpen) {
       this.#droppedAt = Date.now();
       this.#attempt = 0;
       this.#setState('reconnecting', reason);
@@ -517,6 +558,9 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       return;
     }
     if (this.#drainHintMs !== null && this.#attempt === 0) delay = Math.max(delay, this.#drainHintMs);
+    // A link that was open and dropped is redialled at once (a hidden page may run the backoff
+    // timer a minute late); the server's draining hint and later attempts keep their delay.
+    else if (wasOpen) delay = 0;
     this.#attempt++;
     this.#log.debug('reconnecting', { reason, delayMs: delay, attempt: this.#attempt });
     this.#retryTimer = setTimeout(() => this.#dial(), delay);
@@ -524,6 +568,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   #finish(state: 'closed' | 'failed', reason: string, error: Error): void {
     clearTimeout(this.#retryTimer);
+    this.#unwatchWake?.();
+    this.#unwatchWake = null;
     clearTimeout(this.#connectTimer);
     const socket = this.#socket;
     if (socket) {

@@ -15,6 +15,12 @@
  *   both get `call.resumed`. One claim alone grants nothing and expires; claims per session are
  *   bounded (LIMITS.callResumeClaimsMax).
  *
+ * - A callee whose session is in resume grace (its client briefly away: hidden, frozen, asleep,
+ *   switching networks) is rung all the same: the caller's `call.ringing` says `reach:
+ *   'reaching'`, the `call.incoming` waits in the session's queue, and when the client resumes
+ *   within the ring time it gets a fresh `call.incoming` with the ring time left (`ringMs`) and
+ *   the caller a `call.ringing` with `reach: 'ringing'` ({@link Calls.calleeBack}).
+ *
  * Limits: a name is in at most one call (ringing or active), so a callee is rung by at most one
  * caller at a time (others get `busy`); one session may invite one callee at most
  * `invitesPerPeerPerMin` times a minute (RATE_LIMITED beyond), and `data` is bounded by the
@@ -29,6 +35,10 @@ import type { Session } from '../session/session.ts';
 import { TokenBucket } from '../session/token-bucket.ts';
 import { type Frame, frame } from '../wire/frames.ts';
 import type { CallRecord, CallStore } from './call-store.ts';
+import { MissedCalls } from './missed-calls.ts';
+
+/** Ends of a ringing call that make it a missed one for the callee. */
+const MISSED_REASONS: ReadonlySet<CallEndReason> = new Set(['no_answer', 'cancelled', 'peer_gone']);
 
 /** Callees whose invite budget one session keeps; the oldest is forgotten beyond this. */
 const MAX_TRACKED_CALLEES = 64;
@@ -48,6 +58,12 @@ export class Calls {
   readonly #directory: Directory;
   readonly #ringTimeoutMs: number;
   readonly #ringTimers = new Map<string, NodeJS.Timeout>();
+  /** When each call this node rings stops ringing (epoch ms). */
+  readonly #ringDeadlines = new Map<string, number>();
+  /** Whether `name`'s session is attached to a socket here: true, false (in grace), or unknown. */
+  readonly #isLive: (name: string) => boolean | undefined;
+  /** Unanswered calls per callee, told at its next `welcome` (`call.missed`). */
+  readonly #missed = new MissedCalls();
   readonly #invitesPerMin: number;
   readonly #state = new WeakMap<Session, CallerState>();
 
@@ -57,7 +73,9 @@ export class Calls {
     directory: Directory,
     ringTimeoutS: number,
     invitesPerPeerPerMin = 6,
+    isLive: (name: string) => boolean | undefined = () => undefined,
   ) {
+    this.#isLive = isLive;
     this.#store = store;
     this.#relay = relay;
     this.#directory = directory;
@@ -101,11 +119,18 @@ export class Calls {
     const call: CallRecord = { id: randomUUID(), caller: session.name, callee: to, state: 'ringing' };
     let incomingFrame: Frame<'call.incoming'>;
     try {
-      incomingFrame = frame({ type: 'call.incoming', call: call.id, from: session.name, data: msg.data });
+      incomingFrame = frame({
+        type: 'call.incoming',
+        call: call.id,
+        from: session.name,
+        data: msg.data,
+        ringMs: this.#ringTimeoutMs,
+      });
     } catch (err) {
       throw new ParleyError('BAD_MESSAGE', 'call data cannot be relayed', { cause: err });
     }
-    const ringingFrame = frame({ type: 'call.ringing', re: msg.id, call: call.id, to });
+    const reach = this.#isLive(to) === false ? 'reaching' : 'ringing';
+    const ringingFrame = frame({ type: 'call.ringing', re: msg.id, call: call.id, to, reach });
     const created = await this.#store.create(call);
     if (created === 'caller_busy') throw new ParleyError('FORBIDDEN', 'already in a call: hang up first');
     if (created === 'callee_busy') {
@@ -125,7 +150,30 @@ export class Calls {
       await this.#rollback(call, delivered, session);
       throw err;
     }
-    session.log.debug({ call: call.id, to }, 'call ringing');
+    session.log.debug({ call: call.id, to, reach }, 'call ringing');
+  }
+
+  /**
+   * The session of `session.name` resumed on this node: if it is being rung by a call this node
+   * times, it gets a fresh `call.incoming` with the ring time left (after the queued one, which
+   * carries the time left when it was queued) and the caller a `call.ringing` with `reach:
+   * 'ringing'`. Failures are logged, never thrown: the resume itself has succeeded.
+   */
+  async calleeBack(session: Session): Promise<void> {
+    try {
+      const call = await this.#store.callOf(session.name);
+      if (call?.state !== 'ringing' || call.callee !== session.name) return;
+      const due = this.#ringDeadlines.get(call.id);
+      if (due === undefined) return;
+      const ringMs = Math.max(0, due - Date.now());
+      session.send(frame({ type: 'call.incoming', call: call.id, from: call.caller, ringMs }));
+      await this.#relay.deliver(
+        call.caller,
+        frame({ type: 'call.ringing', call: call.id, to: call.callee, reach: 'ringing' }),
+      );
+    } catch (err) {
+      session.log.warn({ err }, 'ringing call not renewed after resume');
+    }
   }
 
   /**
@@ -152,8 +200,10 @@ export class Calls {
   }
 
   #startRinging(id: string, session: Session): void {
+    this.#ringDeadlines.set(id, Date.now() + this.#ringTimeoutMs);
     const timer = setTimeout(() => {
       this.#ringTimers.delete(id);
+      this.#ringDeadlines.delete(id);
       void this.#end(id, 'no_answer', undefined, undefined, undefined).catch((err) =>
         session.log.error({ err }, 'ring timeout failed'),
       );
@@ -254,10 +304,20 @@ export class Calls {
     if (call) await this.#end(call.id, reason, undefined, name, undefined);
   }
 
+  /**
+   * After a `welcome`: tells the session of the calls that rang for its name and ended
+   * unanswered since it last heard (it may have been away: frozen, asleep, offline).
+   */
+  sendMissed(session: Session): void {
+    const calls = this.#missed.take(session.name);
+    if (calls.length > 0) session.send(frame({ type: 'call.missed', calls }));
+  }
+
   /** Stops every ring timer (shutdown). */
   close(): void {
     for (const t of this.#ringTimers.values()) clearTimeout(t);
     this.#ringTimers.clear();
+    this.#ringDeadlines.clear();
   }
 
   async #find(
@@ -297,6 +357,8 @@ export class Calls {
     // The record is gone and the timer stopped before anyone is told: a failing delivery below
     // can no longer leave the call behind.
     this.#stopRinging(id);
+    if (call.state === 'ringing' && MISSED_REASONS.has(reason))
+      this.#missed.record(call.callee, { call: id, from: call.caller, at: Date.now(), reason });
     const notify = async (name: string, peer: string) => {
       if (requester && requester.name === name)
         requester.send(frame({ type: 'call.ended', re, call: id, peer, reason, by }));
@@ -313,6 +375,7 @@ export class Calls {
   }
 
   #stopRinging(id: string): void {
+    this.#ringDeadlines.delete(id);
     const t = this.#ringTimers.get(id);
     if (t) {
       clearTimeout(t);

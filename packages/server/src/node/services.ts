@@ -56,7 +56,17 @@ export function createServices(o: ServicesOptions): Services {
       ? new SfuRooms(config, directory, relay, o.log, o.metrics.registry)
       : undefined;
   const rooms = new Rooms(directory, relay, config, o.authorizer, sfu);
-  const calls = new Calls(o.callStore, relay, directory, config.ringTimeoutS, config.invitesPerPeerPerMin);
+  const calls = new Calls(
+    o.callStore,
+    relay,
+    directory,
+    config.ringTimeoutS,
+    config.invitesPerPeerPerMin,
+    (name) => {
+      const local = registry.byName(name);
+      return local ? local.state === 'live' : undefined;
+    },
+  );
   const presence = new Presence(directory, config.presence);
   const tokens = config.authSecret !== undefined || config.authPublicKey !== undefined;
   const ice = new IceIssuer(config, { tokens, metrics: o.metrics, selfStun: o.selfStun });

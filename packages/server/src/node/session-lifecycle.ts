@@ -147,6 +147,7 @@ export class SessionLifecycle {
     const session = this.#register(msg.name, token, conn, connLog, authContext);
     const log = session.log;
     this.#welcome(session, version, false, msg.id);
+    this.#calls.sendMissed(session);
     this.#scheduleIce(session);
     log.info({ version, resumed: false }, 'session started');
     if (this.#handoff)
@@ -212,6 +213,9 @@ export class SessionLifecycle {
     this.#resumed(session, conn, version, re, queued);
     this.#scheduleIce(session);
     session.log.info({ version, resumed: true, flushed: queued.length }, 'session resumed');
+    // A call that rang while the client was away rings on with the time it has left.
+    void this.#calls.calleeBack(session);
+    this.#calls.sendMissed(session);
     return session;
   }
 

@@ -49,7 +49,13 @@ describe('Redis cluster of three nodes', () => {
     a.send({ type: 'call.invite', id: 1, to: 'x-bob', data: { video: true } });
     const { call } = await a.next('call.ringing');
     const incoming = await b.next('call.incoming');
-    assert.deepEqual(incoming, { type: 'call.incoming', call, from: 'x-alice', data: { video: true } });
+    assert.deepEqual(incoming, {
+      type: 'call.incoming',
+      call,
+      from: 'x-alice',
+      data: { video: true },
+      ringMs: 30_000,
+    });
     b.send({ type: 'call.accept', id: 2, call });
     assert.equal((await b.next('call.accepted')).re, 2);
     assert.equal((await a.next('call.accepted')).peer, 'x-bob');
