@@ -134,6 +134,12 @@ export const SERVER_VARS = {
     shown: '`20`',
     doc: 'Seconds a dropped session keeps its name, rooms, calls and queued messages for a resume.',
   },
+  PARLEY_RELOAD_GRACE_S: {
+    key: 'reloadGraceS',
+    schema: num(0, 86_400).default(4),
+    shown: '`4`',
+    doc: 'Seconds a session keeps its name, rooms and call when its page said `leaving` before its socket dropped (a reload or a closed tab): long enough for a reload to resume, short enough that a closed tab frees its name quickly. Never longer than `PARLEY_GRACE_S`.',
+  },
   PARLEY_QUEUE_MAX: {
     key: 'queueMax',
     schema: int(1, 1_000_000).default(256),
