@@ -349,7 +349,11 @@ export const CallResumed = evt('call.resumed', {
  * call for `graceMs` in case the page comes back (a reload, then `call.resumed {restart}`); if
  * it does not, the call ends with `peer_gone`.
  */
-export const CallHeld = evt('call.held', { call: CallId, peer: PeerName, graceMs: boundedInt(0, 86_400_000) });
+export const CallHeld = evt('call.held', {
+  call: CallId,
+  peer: PeerName,
+  graceMs: boundedInt(0, 86_400_000),
+});
 export const CallEnded = evt('call.ended', {
   call: CallId,
   peer: PeerName,

@@ -34,7 +34,11 @@ describe('Reload grace', () => {
     await watcher.next('presence.listed');
     const a = await connectClient(server.wsUrl);
     await a.hello('rg-a');
-    assert.deepEqual(await watcher.next('presence.updated'), { type: 'presence.updated', name: 'rg-a', online: true });
+    assert.deepEqual(await watcher.next('presence.updated'), {
+      type: 'presence.updated',
+      name: 'rg-a',
+      online: true,
+    });
     const t0 = Date.now();
     // Repeated `leaving` changes nothing more (idempotent) and ends nothing by itself.
     a.send({ type: 'leaving' });
@@ -82,7 +86,12 @@ describe('Reload grace', () => {
       peer: 'rg-cb',
       restart: true,
     });
-    assert.deepEqual(await b.next('call.resumed'), { type: 'call.resumed', call, peer: 'rg-ca', restart: true });
+    assert.deepEqual(await b.next('call.resumed'), {
+      type: 'call.resumed',
+      call,
+      peer: 'rg-ca',
+      restart: true,
+    });
     a2.send({ type: 'signal', to: 'rg-cb', data: { offer: 1 } });
     assert.deepEqual((await b.next('signal')).data, { offer: 1 });
     // A second rejoin on the same connection is refused (it would make b restart again).

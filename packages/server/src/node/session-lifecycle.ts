@@ -310,11 +310,14 @@ export class SessionLifecycle {
     session.detach();
     session.stopIceRefresh();
     const graceMs = Math.round(
-      (session.leaving ? Math.min(this.#config.reloadGraceS, this.#config.graceS) : this.#config.graceS) * 1000,
+      (session.leaving ? Math.min(this.#config.reloadGraceS, this.#config.graceS) : this.#config.graceS) *
+        1000,
     );
     session.log.info({ graceMs, leaving: session.leaving }, 'session detached');
     if (session.leaving && graceMs > 0)
-      this.#calls.held(session.name, graceMs).catch((err: unknown) => session.log.warn({ err }, 'call.held not sent'));
+      this.#calls
+        .held(session.name, graceMs)
+        .catch((err: unknown) => session.log.warn({ err }, 'call.held not sent'));
     if (graceMs === 0) {
       this.#endSoon(session, 'gone');
       return;
