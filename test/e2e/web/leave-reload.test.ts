@@ -88,11 +88,16 @@ describe('web app › leaving and reloading', () => {
     assert.equal(await bob.page.getByText('hung up').count(), 0, 'bob never sees "hung up"');
     assert.equal(await alice.page.getByLabel('Your name').count(), 0, 'no name screen after a reload');
     assert.equal(
-      await bob.page.evaluate(() => (window as unknown as { parley: { call: { state: string } } }).parley.call.state),
+      await bob.page.evaluate(
+        () => (window as unknown as { parley: { call: { state: string } } }).parley.call.state,
+      ),
       'connected',
     );
     // A deliberate hang-up after the reload still ends it for both.
-    await alice.page.getByRole('button', { name: /^(Leave|Hang up)/ }).first().click();
+    await alice.page
+      .getByRole('button', { name: /^(Leave|Hang up)/ })
+      .first()
+      .click();
     await bob.page.getByText('rl-alice hung up.').first().waitFor();
   });
 
