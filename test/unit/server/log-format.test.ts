@@ -24,7 +24,10 @@ describe('log format', () => {
         err: { type: 'Error', message: 'bind EADDRINUSE', stack: 'Error: …' },
       }),
     );
-    assert.equal(line, '20:23:05 WARN  STUN disabled  port=3478 reason="in use" err="Error: bind EADDRINUSE"');
+    assert.equal(
+      line,
+      '20:23:05 WARN  STUN disabled  port=3478 reason="in use" err="Error: bind EADDRINUSE"',
+    );
     assert.equal(prettyLine('not json'), 'not json');
   });
 
