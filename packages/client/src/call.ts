@@ -51,6 +51,11 @@ export type CallEvents = {
    * ({@link Call.ringsUntil}, on the callee's side).
    */
   rings: [reach: CallReach | null, ringsUntil: number | null];
+  /**
+   * The other party's page is going away (a reload, or a closed tab): the call is held for up to
+   * `graceMs` (state `reconnecting`); it resumes with a new peer session, or ends `peer_gone`.
+   */
+  held: [graceMs: number];
 };
 
 /** Set by the class's static block, which alone may reach its private members. */
@@ -96,7 +101,14 @@ export class Call extends TypedEmitter<CallEvents> {
   /** @internal Created by the client. */
   constructor(
     host: ConversationHost,
-    init: { id: string; remote: string; direction: 'outgoing' | 'incoming'; data?: JsonValue },
+    init: {
+      id: string;
+      remote: string;
+      direction: 'outgoing' | 'incoming';
+      data?: JsonValue;
+      /** Taken up again by a reloaded page (`client.rejoinCall`): starts `connecting`. */
+      rejoined?: boolean;
+    },
   ) {
     super();
     this.#host = host;
@@ -105,7 +117,7 @@ export class Call extends TypedEmitter<CallEvents> {
     this.remote = init.remote;
     this.direction = init.direction;
     this.data = init.data;
-    this.#state = init.direction === 'outgoing' ? 'ringing' : 'incoming';
+    this.#state = init.rejoined ? 'connecting' : init.direction === 'outgoing' ? 'ringing' : 'incoming';
   }
 
   /** Current state. */
@@ -226,7 +238,8 @@ export class Call extends TypedEmitter<CallEvents> {
       call,
       accepted: () => call.#onAccepted(),
       ended: (reason, by) => call.#end(reason, by),
-      resumed: () => call.#onResumed(),
+      resumed: (restart) => (restart ? call.#restart() : call.#onResumed()),
+      held: (graceMs) => call.#onHeld(graceMs),
       signal: (data) => call.#onSignal(data),
       setMedia: (media) => {
         call.#media = media;
@@ -264,6 +277,36 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#peer?.signalingLost('call-resumed');
   }
 
+  /** The other party's page is going: its connection is dead; wait for it to come back. */
+  #onHeld(graceMs: number): void {
+    if (this.#ended() || this.#state === 'ringing' || this.#state === 'incoming') return;
+    this.#log.info('call held: the other party is reloading', { call: this.id, graceMs });
+    this.#dropPeer();
+    this.#setState('reconnecting');
+    this.emit('held', graceMs);
+  }
+
+  /**
+   * `call.resumed {restart}`: a party's page was reloaded (ours, after {@link rejoinCall}, or
+   * theirs): the peer connection starts over, with our media on it.
+   */
+  #restart(): void {
+    if (this.#ended()) return;
+    this.#log.info('call restarts after a reload', { call: this.id });
+    this.#dropPeer();
+    this.#setState('connecting');
+    this.#startPeer();
+  }
+
+  /** Closes the peer session without ending the call (it is replaced). */
+  #dropPeer(): void {
+    const peer = this.#peer;
+    if (!peer) return;
+    this.#peer = null;
+    if (this.#media) this.#media.detach(peer);
+    peer.close('replaced');
+  }
+
   /** A signal for this call's scope from the remote party; false while there is no peer session yet. */
   #onSignal(data: SignalData): boolean {
     if (this.#ended()) return true;
@@ -284,12 +327,14 @@ export class Call extends TypedEmitter<CallEvents> {
       holdFirstOffer: this.direction === 'outgoing',
     });
     this.#peer = peer;
-    peer.on('track', (track, stream) => this.emit('track', track, stream));
-    peer.on('track-removed', (track, stream) => this.emit('track-removed', track, stream));
-    peer.on('media-state', (state) => this.emit('media-state', state));
-    peer.on('bye', () => this.#end('hangup', this.remote));
+    // A replaced peer session (see #dropPeer) speaks no more for the call.
+    const current = () => this.#peer === peer;
+    peer.on('track', (track, stream) => current() && this.emit('track', track, stream));
+    peer.on('track-removed', (track, stream) => current() && this.emit('track-removed', track, stream));
+    peer.on('media-state', (state) => current() && this.emit('media-state', state));
+    peer.on('bye', () => current() && this.#end('hangup', this.remote));
     peer.on('state', (state) => {
-      if (this.#ended()) return;
+      if (this.#ended() || !current()) return;
       if (state === 'connected') this.#setState('connected');
       else if (state === 'reconnecting') this.#setState('reconnecting');
       else if (state === 'failed') {

@@ -131,6 +131,14 @@ export interface ConnectOptions {
   dataChannels?: boolean;
   /** File transfer tuning (chunk size, watermarks, resume). */
   fileTransfer?: FileTransferOptions;
+  /**
+   * What a reloaded page means to take up again (see {@link ParleyClient.rejoinCall} and
+   * {@link ParleyClient.join}): when the session resumes, these rooms are not left and these
+   * calls not hung up at once; whatever is not taken up within `windowMs` (default 15 000) is
+   * then left or hung up. Without it a resumed page leaves the rooms and hangs up the calls a
+   * previous page left in progress.
+   */
+  rejoin?: { rooms?: readonly string[]; calls?: readonly string[]; windowMs?: number };
 }
 
 /** Events of {@link ParleyClient}. */
@@ -205,6 +213,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   #closed = false;
   #welcomed = false;
   #removePageHide: (() => void) | undefined;
+  #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** @internal Use {@link connect}. */
   constructor(url: string, options: ConnectOptions) {
@@ -331,6 +340,43 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   }
 
   /**
+   * Takes up a call again after a page reload: `id` and `remote` are what the previous page had
+   * (kept by the app, e.g. in sessionStorage), `direction` who called. The session must have
+   * resumed (the same tab's stored session token) and the call still be active on the server,
+   * which holds it for its reload grace. Resolves with the {@link Call} (state `connecting`, then
+   * `connected` once a new peer connection is up on both sides); rejects with `CALL_NOT_FOUND`
+   * when the call is over or this is not a reloaded page of one of its parties.
+   *
+   * @example
+   * ```ts
+   * const client = await connect(url, { name, rejoin: { calls: [saved.id] } });
+   * const call = await client.rejoinCall(saved.id, saved.remote, saved.direction, { stream });
+   * ```
+   */
+  async rejoinCall(
+    id: string,
+    remote: string,
+    direction: 'outgoing' | 'incoming',
+    media: MediaInput = {},
+  ): Promise<Call> {
+    this.#assertOpen();
+    if (this.#conversations.calls.has(id)) throw new InvalidStateError(`already in call ${id}`);
+    const acquired = await this.#host.acquireMedia(toMediaOptions(media));
+    const call = new Call(this.#host, { id, remote, direction, rejoined: true });
+    const control = callControl(call);
+    control.setMedia(this.#host.createLocalMedia(acquired));
+    this.#conversations.addCall(call);
+    try {
+      // The reply, `call.resumed {restart}`, is routed to the call too: it starts the peer.
+      await this.#signaling.request({ type: 'call.rejoin', call: id });
+    } catch (error) {
+      control.ended('peer_gone');
+      throw error;
+    }
+    return call;
+  }
+
+  /**
    * Joins a room with local media (see {@link MediaOptions}); resolves once joined, with every
    * member already there connecting. Rejects with a ParleyError such as `ROOM_FULL` or `FORBIDDEN`.
    * `mode: 'sfu'` asks for a room that carries media through the server's SFU from the start
@@ -389,6 +435,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#removePageHide?.();
+    clearTimeout(this.#rejoinTimer);
     this.#conversations.close();
     this.#sayGoodbye();
     for (const call of [...this.#conversations.calls.values()]) callControl(call).terminate('closed');
@@ -484,15 +531,23 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     this.#welcomed = true;
     const { calls, rooms } = this.#conversations;
     if (w.resumed) {
-      // Rooms the server kept for us but this page does not know (a reload): leave them.
-      for (const room of w.rooms) if (!rooms.has(room)) this.#safeSend({ type: 'room.leave', room });
+      // Rooms the server kept for us but this page does not know (a reload): leave them, unless
+      // the app means to join them again (then after its rejoin window).
+      const keep = first ? this.#options.rejoin : undefined;
+      const keptRooms = w.rooms.filter((room) => keep?.rooms?.includes(room) === true);
+      for (const room of w.rooms)
+        if (!rooms.has(room) && !keptRooms.includes(room)) this.#safeSend({ type: 'room.leave', room });
       // Rooms we are in but the server does not list (should not happen; be safe): join again.
       for (const room of rooms.values()) if (!w.rooms.includes(room.name)) roomControl(room).rejoin();
       if (first) {
-        // Calls a previous page left in progress: hang them up.
-        for (const id of this.#signaling.storedCalls)
-          if (!calls.has(id)) this.#safeSend({ type: 'call.hangup', call: id });
+        // Calls a previous page left in progress: hang them up, unless the app means to rejoin.
+        const stored = this.#signaling.storedCalls;
+        const keptCalls = stored.filter((id) => keep?.calls?.includes(id) === true);
+        for (const id of stored)
+          if (!calls.has(id) && !keptCalls.includes(id)) this.#safeSend({ type: 'call.hangup', call: id });
         this.#signaling.rememberCalls([...calls.keys()]);
+        if (keptRooms.length > 0 || keptCalls.length > 0)
+          this.#expireRejoin(keptRooms, keptCalls, keep?.windowMs ?? 15_000);
       }
     } else {
       for (const room of rooms.values()) roomControl(room).rejoin();
@@ -525,6 +580,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       case 'call.accepted':
       case 'call.ended':
       case 'call.resumed':
+      case 'call.held':
       case 'room.joined':
       case 'room.mode':
       case 'sfu.feeds':
@@ -618,6 +674,27 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       this.#safeSend({ type: 'room.leave', room: room.name });
   }
 
+  /** After the rejoin window, leaves the kept rooms and hangs up the kept calls not taken up. */
+  #expireRejoin(rooms: readonly string[], calls: readonly string[], windowMs: number): void {
+    this.#rejoinTimer = setTimeout(() => {
+      if (this.#closed) return;
+      for (const room of rooms)
+        if (!this.#conversations.rooms.has(room)) this.#safeSend({ type: 'room.leave', room });
+      for (const id of calls)
+        if (!this.#conversations.calls.has(id)) this.#safeSend({ type: 'call.hangup', call: id });
+    }, windowMs);
+    (this.#rejoinTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** The page is unloading: ringing calls are over; the rest waits for a reload (`leaving`). */
+  #sayLeaving(): void {
+    for (const call of this.#conversations.calls.values()) {
+      if (call.state === 'ringing') this.#safeSend({ type: 'call.cancel', call: call.id });
+      else if (call.state === 'incoming') this.#safeSend({ type: 'call.decline', call: call.id });
+    }
+    this.#safeSend({ type: 'leaving' });
+  }
+
   #safeSend(msg: ClientMessage): void {
     try {
       this.#signaling.send(msg);
@@ -633,8 +710,11 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   }
 
   /**
-   * When the page goes away, end calls and leave rooms at once so the others see it now rather
-   * than after the resume grace. No `bye`: the session stays resumable, so a reload keeps the name.
+   * When the page goes away (a reload or a closed tab; the two cannot be told apart here), says
+   * `leaving`: the server then keeps the session only for its short reload grace, holds an active
+   * call meanwhile (the other party sees `held`, not "hung up") and keeps our rooms, so a reload
+   * resumes and rejoins (see {@link rejoinCall}) while a closed tab frees the name in seconds.
+   * Calls still ringing cannot be taken up again: those are cancelled or declined now. No `bye`.
    */
   #watchPageHide(): void {
     const target = globalThis as {
@@ -648,7 +728,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       return;
     const onHide = (ev: Event) => {
       if ((ev as PageTransitionEvent).persisted) return; // back/forward cache: the page may come back
-      this.#sayGoodbye();
+      this.#sayLeaving();
     };
     target.addEventListener('pagehide', onHide);
     this.#removePageHide = () => target.removeEventListener?.('pagehide', onHide);

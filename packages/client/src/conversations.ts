@@ -44,6 +44,7 @@ export type ConversationFrame = ServerMessageOf<
   | 'call.accepted'
   | 'call.ended'
   | 'call.resumed'
+  | 'call.held'
   | 'room.joined'
   | 'room.mode'
   | 'sfu.feeds'
@@ -147,7 +148,10 @@ export class Conversations {
         return;
       }
       case 'call.resumed':
-        this.#callControls.get(msg.call)?.resumed();
+        this.#callControls.get(msg.call)?.resumed(msg.restart === true);
+        return;
+      case 'call.held':
+        this.#callControls.get(msg.call)?.held(msg.graceMs);
         return;
       case 'room.joined':
         this.#roomControls.get(msg.room)?.joined(msg.peers, msg.mode);
@@ -159,7 +163,7 @@ export class Conversations {
         this.#roomControls.get(msg.room)?.sfuFeeds(msg.feeds.map((f) => f.name));
         return;
       case 'peer.joined':
-        this.#roomControls.get(msg.room)?.peerJoined(msg.name);
+        this.#roomControls.get(msg.room)?.peerJoined(msg.name, msg.restart === true);
         return;
       case 'peer.left':
         this.#roomControls.get(msg.room)?.peerLeft(msg.name, msg.reason);

@@ -64,8 +64,13 @@ export interface CallControl {
   accepted(): void;
   /** The server says the call ended. */
   ended(reason: CallEndReason, by?: string): void;
-  /** The server knows the call again after forgetting it (`call.resumed`). */
-  resumed(): void;
+  /**
+   * The server knows the call again after forgetting it (`call.resumed`); `restart`: a party's
+   * page was reloaded, so the peer connection starts over.
+   */
+  resumed(restart?: boolean): void;
+  /** The other party's page is going away; the server holds the call for `graceMs` (`call.held`). */
+  held(graceMs: number): void;
   /** A signal from the remote party; false when the call has no peer session to take it yet. */
   signal(data: SignalData): boolean;
   /** The outgoing call's local media, set by the client before inviting. */
@@ -92,8 +97,8 @@ export interface RoomControl {
   mode(mode: RoomMode): void;
   /** `sfu.feeds`: who publishes through the SFU. */
   sfuFeeds(names: readonly string[]): void;
-  /** `peer.joined`. */
-  peerJoined(name: string): void;
+  /** `peer.joined`; `restart`: the member's page was reloaded, start its connection over. */
+  peerJoined(name: string, restart?: boolean): void;
   /** `peer.left`. */
   peerLeft(name: string, reason: RoomPeerLeftReason): void;
   /** A signal for this room from `from`. */

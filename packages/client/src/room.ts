@@ -237,8 +237,11 @@ export class Room extends TypedEmitter<RoomEvents> {
       joined: (peers, mode) => room.#onJoined(peers, mode),
       mode: (mode) => room.#onMode(mode),
       sfuFeeds: (names) => room.#onSfuFeeds(names),
-      peerJoined: (name) => {
-        if (room.#state !== 'left') room.#ensurePeer(name);
+      peerJoined: (name, restart) => {
+        if (room.#state === 'left') return;
+        // A reloaded member's old connection is gone with its page: start a new one.
+        if (restart) room.#dropPeer(name, 'lost');
+        room.#ensurePeer(name);
       },
       peerLeft: (name, reason) => room.#dropPeer(name, reason),
       signal: (from, data) => room.#onSignal(from, data),

@@ -116,6 +116,13 @@ export const Hello = req('hello', {
   token: z.optional(boundedString(1, LIMITS.tokenMaxChars)),
 });
 export const Bye = req('bye', {});
+/**
+ * The page is going away (it may be a reload): should the socket drop now, the server keeps the
+ * session only for the short reload grace (`PARLEY_RELOAD_GRACE_S`) instead of the full resume
+ * grace, and tells the other party of an active call that it is held (`call.held`). Idempotent;
+ * it ends nothing by itself. See docs/PROTOCOL.md, "Reloads and closed tabs".
+ */
+export const Leaving = req('leaving', {});
 export const RoomJoin = req('room.join', {
   room: RoomName,
   password: z.optional(boundedString(1, LIMITS.passwordMaxChars)),
@@ -142,6 +149,12 @@ export const CallHangup = req('call.hangup', { call: CallId });
  * recreates the call (active) only when both parties claimed the same id with each other.
  */
 export const CallResume = req('call.resume', { call: CallId, peer: PeerName });
+/**
+ * A reloaded page of a party of an active call (its session resumed, its peer connection is
+ * new) takes the call up again: both parties get `call.resumed {restart: true}` and start a new
+ * peer connection. Once per resumed connection; anything else is CALL_NOT_FOUND.
+ */
+export const CallRejoin = req('call.rejoin', { call: CallId });
 export const PresenceSubscribe = req('presence.subscribe', {});
 export const PresenceUnsubscribe = req('presence.unsubscribe', {});
 export const Ping = req('ping', { ts: z.optional(z.number()) });
@@ -232,6 +245,8 @@ export const CLIENT_SCHEMAS = {
   'call.cancel': CallCancel,
   'call.hangup': CallHangup,
   'call.resume': CallResume,
+  'call.rejoin': CallRejoin,
+  leaving: Leaving,
   'presence.subscribe': PresenceSubscribe,
   'presence.unsubscribe': PresenceUnsubscribe,
   ping: Ping,
@@ -299,7 +314,15 @@ export const RoomJoined = evt('room.joined', {
   mode: z.optional(RoomMode),
 });
 export const RoomLeft = evt('room.left', { room: RoomName });
-export const PeerJoined = evt('peer.joined', { room: RoomName, name: PeerName });
+/**
+ * `restart: true`: a member whose page was reloaded joined again (it was still a member): drop
+ * the peer connection with it and start a new one.
+ */
+export const PeerJoined = evt('peer.joined', {
+  room: RoomName,
+  name: PeerName,
+  restart: z.optional(z.boolean()),
+});
 export const PeerLeft = evt('peer.left', { room: RoomName, name: PeerName, reason: PeerLeftReason });
 export const RoomMessage = evt('room.message', { room: RoomName, from: PeerName, data: jsonValue() });
 export const Signal = evt('signal', { from: PeerName, data: jsonValue() });
@@ -334,8 +357,26 @@ export const CallMissed = evt('call.missed', {
     )
     .check(z.maxLength(10)),
 });
-/** Both parties claimed the call with `call.resume`: it is known (active) again. */
-export const CallResumed = evt('call.resumed', { call: CallId, peer: PeerName });
+/**
+ * Both parties claimed the call with `call.resume`: it is known (active) again. With
+ * `restart: true` (after `call.rejoin`), a party's page was reloaded: its peer connection is
+ * new, so both start a new one.
+ */
+export const CallResumed = evt('call.resumed', {
+  call: CallId,
+  peer: PeerName,
+  restart: z.optional(z.boolean()),
+});
+/**
+ * The other party's page is going away (`leaving`) and its socket dropped: the server holds the
+ * call for `graceMs` in case the page comes back (a reload, then `call.resumed {restart}`); if
+ * it does not, the call ends with `peer_gone`.
+ */
+export const CallHeld = evt('call.held', {
+  call: CallId,
+  peer: PeerName,
+  graceMs: boundedInt(0, 86_400_000),
+});
 export const CallEnded = evt('call.ended', {
   call: CallId,
   peer: PeerName,
@@ -388,6 +429,7 @@ export const SERVER_SCHEMAS = {
   'call.ended': CallEnded,
   'call.resumed': CallResumed,
   'call.missed': CallMissed,
+  'call.held': CallHeld,
   'presence.listed': PresenceListed,
   'presence.updated': PresenceUpdated,
   pong: Pong,

@@ -10,8 +10,9 @@ import { parseArgs } from 'node:util';
 import { useCompiledSchemas } from '@parley/protocol';
 import { ConfigError, loadConfig } from './config/load-config.ts';
 import { createLogger } from './log.ts';
+import { prettyDestination, wantsPretty } from './log-format.ts';
 import { createServer, type ServerDeps } from './node/server.ts';
-import { devHosts, httpsUrls, makeSelfSignedCertificate } from './tls/self-signed.ts';
+import { devHosts, httpsUrls, lanIPv4Addresses, makeSelfSignedCertificate } from './tls/self-signed.ts';
 
 let https: boolean;
 try {
@@ -38,7 +39,11 @@ if (https && config.tlsCert !== undefined) {
 
 // zod/mini interprets schemas; compiled ones decode clients' frames at zod classic's speed.
 useCompiledSchemas();
-const log = createLogger(config.logLevel);
+// Readable lines in a terminal (`npm start`), JSON for machines (see log-format.ts).
+const log = createLogger(
+  config.logLevel,
+  wantsPretty(config.logFormat, process.stdout) ? prettyDestination(process.stdout) : undefined,
+);
 const deps: ServerDeps = { logger: log };
 let selfSigned: ReturnType<typeof makeSelfSignedCertificate> | undefined;
 if (https) {
@@ -68,13 +73,30 @@ try {
   process.exit(1);
 }
 log.info({ url: server.url, port: server.port, ws: server.wsUrl }, 'listening');
-if (selfSigned) {
-  // For people, besides the JSON log: where to point a browser (LAN first: that is what a phone
-  // needs). Listening on one address only, only that one is reachable.
+{
+  // For people, besides the log: where to point a browser (this machine first, then the LAN
+  // addresses a phone needs). Listening on one address only, only that one is reachable.
   const everywhere = config.host === '0.0.0.0' || config.host === '::';
-  const urls = everywhere ? httpsUrls(selfSigned.hosts, server.port) : [`${server.url}/`];
+  const scheme = selfSigned || config.tlsCert !== undefined ? 'https' : 'http';
+  const suffix =
+    (scheme === 'https' && server.port === 443) || (scheme === 'http' && server.port === 80)
+      ? ''
+      : `:${server.port}`;
+  // With --https, LAN addresses first (what a phone needs, and why --https exists); else this
+  // machine first. One `parley: open URL` line each, so scripts can pick them up too.
+  const urls = !everywhere
+    ? [`${server.url}/`]
+    : selfSigned
+      ? httpsUrls(selfSigned.hosts, server.port).filter(
+          (u) => !u.includes('//127.0.0.1') && !u.includes('//[::1]'),
+        )
+      : ['127.0.0.1', ...lanIPv4Addresses()].map((h) => `${scheme}://${h}${suffix}/`);
+  process.stderr.write(
+    'parley: Parley is running. Open it in a browser (other devices use a LAN address):\n',
+  );
   for (const url of urls) process.stderr.write(`parley: open ${url}\n`);
-  process.stderr.write('parley: the certificate is self-signed; browsers ask once to proceed\n');
+  if (selfSigned)
+    process.stderr.write('parley: the certificate is self-signed; browsers ask once to proceed\n');
 }
 
 let stopping = false;

@@ -30,6 +30,7 @@ const SDP = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
 const TEMPLATES: Record<ClientMessageType, (to: string) => Record<string, unknown>> = {
   hello: (to) => ({ type: 'hello', versions: ['1'], name: to }),
   bye: () => ({ type: 'bye' }),
+  leaving: () => ({ type: 'leaving' }),
   'room.join': () => ({ type: 'room.join', room: ROOM }),
   'room.leave': () => ({ type: 'room.leave', room: ROOM }),
   'room.message': () => ({ type: 'room.message', room: ROOM, data: { text: 'hi' } }),
@@ -44,6 +45,7 @@ const TEMPLATES: Record<ClientMessageType, (to: string) => Record<string, unknow
   'call.cancel': () => ({ type: 'call.cancel', call: 'c-00000000' }),
   'call.hangup': () => ({ type: 'call.hangup', call: 'c-00000000' }),
   'call.resume': (to) => ({ type: 'call.resume', call: 'c-00000000', peer: to }),
+  'call.rejoin': () => ({ type: 'call.rejoin', call: 'c-00000000' }),
   'presence.subscribe': () => ({ type: 'presence.subscribe' }),
   'presence.unsubscribe': () => ({ type: 'presence.unsubscribe' }),
   ping: () => ({ type: 'ping', ts: 1 }),

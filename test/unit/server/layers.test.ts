@@ -17,7 +17,7 @@ import { type LayerTable, layerIndex, relativeImports, sourceFiles } from '../..
 /** Bottom-up: each layer may import its own and the ones listed before it. */
 export const SERVER_LAYERS: LayerTable = [
   // Frame building, the root logger, the Prometheus registry: the protocol and npm libraries only.
-  { layer: 'foundation', holds: ['wire/', 'log.ts', 'metrics.ts'] },
+  { layer: 'foundation', holds: ['wire/', 'log.ts', 'log-format.ts', 'metrics.ts'] },
   // Pure access policies (tokens, origins, client addresses, per-address limits) and the
   // `Authorizer` seam; no state of the server.
   { layer: 'auth', holds: ['auth/'] },

@@ -20,6 +20,10 @@
  *   'reaching'`, the `call.incoming` waits in the session's queue, and when the client resumes
  *   within the ring time it gets a fresh `call.incoming` with the ring time left (`ringMs`) and
  *   the caller a `call.ringing` with `reach: 'ringing'` ({@link Calls.calleeBack}).
+ * - A party whose page said `leaving` and whose socket dropped → the other gets `call.held`
+ *   (the call waits for the reload grace). The reloaded page's `call.rejoin {call}` (once per
+ *   resumed connection, active calls only) → both get `call.resumed {restart: true}` and start a
+ *   new peer connection.
  *
  * Limits: a name is in at most one call (ringing or active), so a callee is rung by at most one
  * caller at a time (others get `busy`); one session may invite one callee at most
@@ -292,6 +296,37 @@ export class Calls {
       default:
         return assertNever(result);
     }
+  }
+
+  /**
+   * `name`'s page is going away and its socket dropped: tells the other party of its active call
+   * (if any) that the call is held for `graceMs`, awaiting a reload.
+   */
+  async held(name: string, graceMs: number): Promise<void> {
+    const call = await this.#store.callOf(name);
+    if (call?.state !== 'active') return;
+    const other = call.caller === name ? call.callee : call.caller;
+    await this.#relay.deliver(other, frame({ type: 'call.held', call: call.id, peer: name, graceMs }));
+  }
+
+  /**
+   * Handles `call.rejoin {call}`: a reloaded page (its session resumed; its peer connection is
+   * new) takes its active call up again. Allowed once per resumed connection; both parties get
+   * `call.resumed {restart: true}`. A call that is not active with this session as a party, a
+   * second rejoin, or one on a fresh (not resumed) session is CALL_NOT_FOUND.
+   */
+  async rejoin(session: Session, msg: ClientMessageOf<'call.rejoin'>): Promise<void> {
+    if (!session.rejoinable.call) throw notFound(msg.call);
+    const call = await this.#find(msg.call, session.name, 'either', 'active');
+    session.rejoinable.call = false;
+    const other = call.caller === session.name ? call.callee : call.caller;
+    session.send(frame({ type: 'call.resumed', re: msg.id, call: call.id, peer: other, restart: true }));
+    const told = await this.#relay.deliver(
+      other,
+      frame({ type: 'call.resumed', call: call.id, peer: session.name, restart: true }),
+    );
+    if (!told) await this.#end(call.id, 'peer_gone', undefined, other, undefined);
+    else session.log.info({ call: call.id }, 'call rejoined after a reload');
   }
 
   /**

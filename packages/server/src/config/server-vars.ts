@@ -3,12 +3,13 @@
  * and rate limits, sessions (grace, queues, hello and ring timeouts) and shutdown. One entry per
  * variable: its schema (coercion and default), the `Config` key it fills, and its README text.
  *
- * May import: config/parsers.ts, log.ts (the level names).
+ * May import: config/parsers.ts, log.ts and log-format.ts (the level and format names).
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LOG_LEVELS } from '../log.ts';
+import { LOG_FORMATS } from '../log-format.ts';
 import { int, num, type VarSpec } from './parsers.ts';
 
 /** The repository root (this file lives in packages/server/src/config/). */
@@ -33,6 +34,12 @@ export const SERVER_VARS = {
     schema: z.enum(LOG_LEVELS).default('info'),
     shown: '`info`',
     doc: 'pino level: `trace` (every frame), `debug` (negotiation), `info` (lifecycle), `warn`, `error`, `fatal`, `silent`.',
+  },
+  PARLEY_LOG_FORMAT: {
+    key: 'logFormat',
+    schema: z.enum(LOG_FORMATS).default('auto'),
+    shown: '`auto`',
+    doc: '`auto`: readable lines when stdout is a terminal (`npm start` in a shell), JSON otherwise; `json`: always one JSON object per line; `pretty`: always readable lines.',
   },
   PARLEY_WEB_DIR: {
     key: 'webDir',
@@ -142,6 +149,12 @@ export const SERVER_VARS = {
     schema: num(0, 86_400).default(20),
     shown: '`20`',
     doc: 'Seconds a dropped session keeps its name, rooms, calls and queued messages for a resume.',
+  },
+  PARLEY_RELOAD_GRACE_S: {
+    key: 'reloadGraceS',
+    schema: num(0, 86_400).default(4),
+    shown: '`4`',
+    doc: 'Seconds a session keeps its name, rooms and call when its page said `leaving` before its socket dropped (a reload or a closed tab): long enough for a reload to resume, short enough that a closed tab frees its name quickly. Never longer than `PARLEY_GRACE_S`.',
   },
   PARLEY_QUEUE_MAX: {
     key: 'queueMax',

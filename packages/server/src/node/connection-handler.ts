@@ -9,7 +9,7 @@
  *
  * Before `hello` succeeds only `hello` is accepted (NOT_LOGGED_IN otherwise), within the hello
  * timeout. Replies echo the request `id` as `re`; requests without a reply of their own
- * (`signal`, `room.message`, `presence.unsubscribe`, `bye`) get `ack {re}` when they had an id.
+ * (`signal`, `room.message`, `presence.unsubscribe`, `bye`, `leaving`) get `ack {re}` when they had an id.
  *
  * The handler receives what it calls: the session lifecycle (hello, bye, a lost socket) and the
  * services a request reaches (node/services.ts), from the composition root.
@@ -88,7 +88,7 @@ export type RequestServices = Pick<Services, 'relay' | 'rooms' | 'calls' | 'pres
 
 /** What every connection handler of a node shares (built once by the composition root). */
 export interface HandlerContext {
-  readonly lifecycle: Pick<SessionLifecycle, 'hello' | 'bye' | 'connectionLost'>;
+  readonly lifecycle: Pick<SessionLifecycle, 'hello' | 'bye' | 'leaving' | 'connectionLost'>;
   readonly services: RequestServices;
   readonly config: Readonly<Config>;
   readonly metrics: Metrics;
@@ -242,6 +242,9 @@ export class ConnectionHandler {
         throw new ParleyError('ALREADY_LOGGED_IN', 'this connection already has a session');
       case 'bye':
         return this.#bye(s, msg);
+      case 'leaving':
+        this.#lifecycle.leaving(s);
+        return this.#ackAfter(undefined, msg.id);
       case 'room.join':
         return services.rooms.join(s, msg);
       case 'room.leave':
@@ -262,6 +265,8 @@ export class ConnectionHandler {
         return services.calls.hangup(s, msg);
       case 'call.resume':
         return services.calls.resume(s, msg);
+      case 'call.rejoin':
+        return services.calls.rejoin(s, msg);
       case 'presence.subscribe':
         return services.presence.subscribe(s, msg);
       case 'presence.unsubscribe':

@@ -176,6 +176,7 @@ export class SessionLifecycle {
       parked.rooms,
     );
     const log = session.log;
+    session.resumedAfterDrop();
     this.#resumed(session, conn, version, re, parked.frames);
     this.#scheduleIce(session);
     log.info({ version, resumed: true, flushed: parked.frames.length, from: 'parked' }, 'session resumed');
@@ -312,8 +313,15 @@ export class SessionLifecycle {
     if (session.state !== 'live') return;
     session.detach();
     session.stopIceRefresh();
-    const graceMs = Math.round(this.#config.graceS * 1000);
-    session.log.info({ graceMs }, 'session detached');
+    const graceMs = Math.round(
+      (session.leaving ? Math.min(this.#config.reloadGraceS, this.#config.graceS) : this.#config.graceS) *
+        1000,
+    );
+    session.log.info({ graceMs, leaving: session.leaving }, 'session detached');
+    if (session.leaving && graceMs > 0)
+      this.#calls
+        .held(session.name, graceMs)
+        .catch((err: unknown) => session.log.warn({ err }, 'call.held not sent'));
     if (graceMs === 0) {
       this.#endSoon(session, 'gone');
       return;
@@ -357,6 +365,15 @@ export class SessionLifecycle {
       })
       .finally(() => this.#parking.delete(session.token));
     this.#parking.set(session.token, done);
+  }
+
+  /**
+   * Handles `leaving`: the page is unloading. Nothing ends now; a socket drop that follows gets
+   * the reload grace (see connectionLost). Idempotent.
+   */
+  leaving(session: Session): void {
+    if (!session.leaving) session.log.info('page leaving');
+    session.leaving = true;
   }
 
   /** Handles `bye`: the session ends now, without grace. */

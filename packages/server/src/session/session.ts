@@ -38,6 +38,17 @@ export class Session {
   readonly relations = new PeerRelations();
   /** Whether the session receives `presence.updated`. */
   presence = false;
+  /**
+   * The page said `leaving` (it is unloading, maybe for a reload): should the socket drop, the
+   * session gets the short reload grace. Cleared when a connection attaches.
+   */
+  leaving = false;
+  /**
+   * What a resumed connection may take up again once (a reloaded page): its active call
+   * (`call.rejoin`) and the rooms it is still a member of (a repeated `room.join`, announced to
+   * the others as `peer.joined {restart}`). Set on resume, consumed on use.
+   */
+  readonly rejoinable = { call: false, rooms: new Set<string>() };
   /** What the authorizer's `hello` returned for this session (undefined without one). */
   authContext: unknown;
   /** Per-session logger, `{ sid, name }`. */
@@ -189,7 +200,15 @@ export class Session {
   attach(conn: Connection): string[] {
     this.#state = 'live';
     this.#conn = conn;
+    this.resumedAfterDrop();
     return this.#queue.drain();
+  }
+
+  /** A new connection took the session over: its page may take its call and rooms up again. */
+  resumedAfterDrop(): void {
+    this.leaving = false;
+    this.rejoinable.call = true;
+    this.rejoinable.rooms = new Set(this.rooms);
   }
 
   /**

@@ -21,6 +21,8 @@ import {
 export interface CallClient {
   readonly name: string;
   call: ParleyClient['call'];
+  /** Needed only by {@link CallSession.rejoin}. */
+  rejoinCall?: ParleyClient['rejoinCall'];
 }
 
 /** How a message about the call is toned: `info` for an ordinary end, `warning` otherwise. */
@@ -30,7 +32,8 @@ export type CallTone = 'info' | 'warning';
 export type CallPhase =
   | { phase: 'connecting'; detail: string }
   | { phase: 'connected' }
-  | { phase: 'reconnecting' }
+  /** `held`: the other party's page went away (a reload, maybe); the call waits for it. */
+  | { phase: 'reconnecting'; held?: boolean }
   | { phase: 'ended'; text: string; tone: CallTone };
 
 /** Events of {@link CallSession}. */
@@ -134,6 +137,31 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     this.#bind(call);
   }
 
+  /**
+   * Takes up, after this page was reloaded, the call the previous page was in (`saved`);
+   * resolves once the server agreed (the call then reconnects), or ended (`phase` says why).
+   */
+  async rejoin(
+    client: CallClient,
+    saved: { id: string; direction: 'outgoing' | 'incoming' },
+    media: MediaOptions,
+  ): Promise<void> {
+    this.#emitPhase({ phase: 'connecting', detail: `Reconnecting the call with ${this.remote}.` });
+    let call: Call;
+    try {
+      if (!client.rejoinCall) throw new Error('this client cannot rejoin calls');
+      call = await client.rejoinCall(saved.id, this.remote, saved.direction, media);
+    } catch {
+      this.#end(`The call with ${this.remote} ended while the page reloaded.`, 'warning');
+      return;
+    }
+    if (this.#closed) {
+      void call.hangup();
+      return;
+    }
+    this.#bind(call);
+  }
+
   /** Answers an incoming `call` with `media`; resolves once answered, or ended. */
   async answer(call: Call, media: MediaOptions): Promise<void> {
     this.#emitPhase({ phase: 'connecting', detail: `Setting up the call with ${this.remote}.` });
@@ -157,6 +185,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
     this.#offs.push(
       call.on('accepted', () => this.#emitPhase({ phase: 'connecting', detail: `${this.remote} answered.` })),
       call.on('peer', (peer) => this.emit('peer', peer)),
+      call.on('held', () => this.#emitPhase({ phase: 'reconnecting', held: true })),
       call.on('state', (state) => {
         if (state === 'connected') this.#emitPhase({ phase: 'connected' });
         else if (state === 'reconnecting') this.#emitPhase({ phase: 'reconnecting' });

@@ -8,6 +8,7 @@
  */
 import type { Call, ParleyClient, PeerLink, PeerSession } from '@parley/client';
 import { CallSession, type CallTone } from '../app/call-session.ts';
+import { type SavedCall, saveCall } from '../app/conversation-store.ts';
 import type { SelfPreview } from '../components/self-preview.ts';
 import { playRingback, type Tone } from '../media/audio.ts';
 import { CallScreen } from '../screens/call-screen.ts';
@@ -53,6 +54,8 @@ function openCall(host: CallHost, remote: string, stream: MediaStream | null, ri
   const conv: CallConversation = { kind: 'call', remote, session, screen, stream, ringback };
   host.adopt(conv);
   session.on('bound', (call) => {
+    // Kept for this tab, so a reload takes the call up again (app/conversation-store.ts).
+    if (call.state !== 'ended') saveCall({ id: call.id, remote, direction: call.direction });
     if (!call.media) return;
     screen.setMedia(call.media);
     if (stream) {
@@ -79,9 +82,16 @@ function openCall(host: CallHost, remote: string, stream: MediaStream | null, ri
         screen.clearBanner('call-reconnecting');
         break;
       case 'reconnecting':
-        screen.showBanner('call-reconnecting', `The connection to ${remote} dropped; reconnecting…`, 'warn');
+        screen.showBanner(
+          'call-reconnecting',
+          phase.held
+            ? `${remote} left the page (a reload?); waiting a few seconds for them to come back…`
+            : `The connection to ${remote} dropped; reconnecting…`,
+          'warn',
+        );
         break;
       case 'ended':
+        saveCall(null);
         host.finish(conv, phase.text, phase.tone);
         break;
     }
@@ -106,6 +116,17 @@ export async function startCall(host: CallHost, remote: string, stream: MediaStr
     actions: [cancel],
   });
   await conv.session.dial(host.client, stream ? { stream } : { media: false });
+}
+
+/** Takes up the call a previous page of this tab was in (see app/conversation-store.ts). */
+export async function rejoinCall(
+  host: CallHost,
+  saved: SavedCall,
+  stream: MediaStream | null,
+): Promise<void> {
+  const conv = openCall(host, saved.remote, stream, null);
+  document.title = `Call with ${saved.remote} · Parley`;
+  await conv.session.rejoin(host.client, saved, stream ? { stream } : { media: false });
 }
 
 /** Answers `call` with `stream` (from the preview). */

@@ -18,11 +18,12 @@ import {
   type Room,
 } from '@parley/client';
 import { AfterCalls } from '../app/conversation-record.ts';
+import { type SavedCall, saveCall, savedCall } from '../app/conversation-store.ts';
 import { signalingUrl } from '../app/endpoints.ts';
 import { forgetInviteToken, inviteToken, tokenName } from '../app/invite.ts';
 import { lazyPart, withSlowNotice } from '../app/lazy-part.ts';
 import { setTabSession, tabSession, writePref } from '../app/prefs.ts';
-import { navigate, parseRoute, type Route } from '../app/router.ts';
+import { hrefFor, navigate, parseRoute, type Route } from '../app/router.ts';
 import { describeLoginFailure, describeSignalingFailure } from '../app/sign-in-words.ts';
 import { AfterCallPanel } from '../components/after-call-panel.ts';
 import { SelfPreview } from '../components/self-preview.ts';
@@ -37,6 +38,7 @@ import { h, replaceChildren } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
 import type { CallConversation, CallHost } from './call-controller.ts';
 import { ringIncoming } from './incoming-ring.ts';
+import { installLeaveGuard, takeDeliberateLeave } from './leave-guard.ts';
 import type { RoomConversation, RoomHost } from './room-controller.ts';
 
 // What the home and sign-in screens do not need is loaded on demand, in chunks of its own: the
@@ -76,6 +78,10 @@ export class ParleyApp {
   #roomPassword: { room: string; password: string } | null = null;
   /** The chat and files of calls and rooms that ended, shown on the home screen until dismissed. */
   readonly #afterCalls = new AfterCalls();
+  /** Asks before a call or room is left by navigation (see leave-guard.ts). */
+  readonly #guard: ReturnType<typeof installLeaveGuard>;
+  /** Where the conversation lives (its hash), to put the address back when the person stays. */
+  #conversationHref = '#/';
 
   constructor(root: HTMLElement) {
     this.#root = root;
@@ -88,6 +94,19 @@ export class ParleyApp {
     window.addEventListener('pointerdown', unlock, { once: true, capture: true });
     window.addEventListener('keydown', unlock, { once: true, capture: true });
     (window as unknown as { parley: ParleyDebug }).parley = this.debug;
+    this.#guard = installLeaveGuard({
+      current: () => {
+        const c = this.#conversation;
+        if (!c) return null;
+        return c.kind === 'call' ? { kind: 'call', label: c.remote } : { kind: 'room', label: c.name };
+      },
+      leave: (href) => {
+        this.#endConversation();
+        if (href !== null && href !== location.hash) location.hash = href;
+        else if (href === null && parseRoute().page === 'room') navigate({ page: 'home' });
+        else this.#onRoute();
+      },
+    });
   }
 
   /** Test and console access. */
@@ -126,6 +145,14 @@ export class ParleyApp {
       route.room === previous.room &&
       (this.#conversation?.kind === 'room' || this.#enteringRoom === route.room);
     if (sameRoom) return;
+    const deliberate = takeDeliberateLeave();
+    if (this.#conversation && !deliberate) {
+      // Back, or an address typed: put the conversation's address back and ask first.
+      this.#route = previous;
+      history.replaceState({ parleyGuard: 1 }, '', `/${this.#conversationHref}`);
+      this.#guard.ask(hrefFor(route));
+      return;
+    }
     // Leaving a room or call page ends it.
     if (this.#conversation) this.#endConversation();
     this.#cleanup?.();
@@ -197,9 +224,16 @@ export class ParleyApp {
     let client: ParleyClient;
     try {
       const token = inviteToken();
+      // A reloaded tab takes up the call or room it was in (the SDK keeps them for a moment).
+      const call = savedCall();
+      const route = parseRoute();
       client = await connect(signalingUrl(), {
         name,
         ...(token ? { token } : {}),
+        rejoin: {
+          calls: call ? [call.id] : [],
+          rooms: route.page === 'room' ? [route.room] : [],
+        },
         features: [(peer) => this.#links.set(peer, new PeerLink(peer))],
       });
     } catch (err) {
@@ -212,7 +246,9 @@ export class ParleyApp {
     this.#client = client;
     this.#wireClient(client);
     announce(`Signed in as ${name}`);
-    this.#onRoute();
+    const saved = savedCall();
+    if (saved) void this.#rejoinCall(client, saved);
+    else this.#onRoute();
     return null;
   }
 
@@ -348,6 +384,7 @@ export class ParleyApp {
     setTabSession(null);
     // What was said in this person's calls is theirs: not for whoever signs in next in this tab.
     this.#afterCalls.clear();
+    saveCall(null);
     client.close();
     announce('Signed out');
     this.#onRoute();
@@ -401,6 +438,21 @@ export class ParleyApp {
     await calls.startCall(this.#host(client, preview), remote, stream);
   }
 
+  /** After a reload: the call this tab was in, taken up again (or, failing that, home). */
+  async #rejoinCall(client: ParleyClient, saved: SavedCall): Promise<void> {
+    if (this.#route.page !== 'home') history.replaceState(null, '', '/#/');
+    this.#route = { page: 'home' };
+    const preview = this.#ensurePreview();
+    const loading = this.#part('the call screen', loadCalls, () => this.#client === client);
+    await preview.open();
+    const calls = await loading;
+    if (!calls) {
+      saveCall(null);
+      return this.#closePreview();
+    }
+    await calls.rejoinCall(this.#host(client, preview), saved, preview.takeStream());
+  }
+
   #onIncoming(call: Call): void {
     const busy = this.#conversation?.kind === 'call';
     if (busy) {
@@ -442,6 +494,8 @@ export class ParleyApp {
       isCurrent: (conv) => this.#conversation === conv,
       adopt: (conv) => {
         this.#conversation = conv;
+        this.#conversationHref = hrefFor(this.#route);
+        this.#guard.started();
       },
       drop: (conv) => {
         if (this.#conversation === conv) this.#conversation = null;

@@ -19,6 +19,7 @@ import { announce, toast } from '../ui/announce.ts';
 import { copyText } from '../ui/clipboard.ts';
 import { h } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
+import { markDeliberateLeave } from './leave-guard.ts';
 
 /** A room being entered or in, as the app holds it. */
 export interface RoomConversation {
@@ -93,7 +94,10 @@ export async function enterRoom(
     selfName: client.name,
     title: name,
     header: host.header(h('h1', { title: name }, name), modeChip, copy),
-    onLeave: () => navigate({ page: 'home' }),
+    onLeave: () => {
+      markDeliberateLeave();
+      navigate({ page: 'home' });
+    },
     roomMedia: true,
     onVideoView: (member, view) => {
       if (session.room) reportVideoView(session.room, member, view);
