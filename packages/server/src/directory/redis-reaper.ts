@@ -9,7 +9,9 @@
  * work without coordination (each session is removed by exactly one call).
  *
  * It also keeps what operators watch (metrics.ts, `/healthz`): parked sessions cluster-wide, the
- * backlog (due but not reaped yet) and its age, and the Redis round trip (a PING once a second).
+ * backlog (due but not reaped yet) and its age — read once a second by a probe of its own, so
+ * they stay true when this node's reaping stalls — and the Redis round trip (a PING once a
+ * second).
  *
  * May import: the directory's own modules only.
  */
@@ -39,6 +41,8 @@ export interface ReaperOptions {
   reapDue(batch: number): Promise<unknown>;
   /** Round trip of one PING. */
   ping(): Promise<unknown>;
+  /** Runs `parleyReapProbe`. */
+  probe(): Promise<unknown>;
   /** Whether the connection is up (a tick is skipped otherwise). */
   ready(): boolean;
   /** A session was reaped by this node: announce and tell the peers. */
@@ -52,6 +56,9 @@ export interface ReaperOptions {
   /** Observes each PING round trip (seconds), for the metrics histogram. */
   onRtt?: ((seconds: number) => void) | undefined;
 }
+
+/** What `parleyReapProbe` answers: now (ms), due, parked in all, oldest due deadline. */
+type ProbeReply = [number, number, number, string | number];
 
 /** Calls at most this many batches in one tick, so a runaway can never pin the event loop. */
 const MAX_BATCHES_PER_TICK = 1000;
@@ -67,12 +74,15 @@ export class ParkedReaper {
     rttMs: Number.NaN,
     lastTickAt: 0,
   };
+  /** Observes each PING round trip in seconds (metrics). */
+  onRtt: ((seconds: number) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #pingTimer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
   constructor(o: ReaperOptions) {
     this.#o = o;
+    this.onRtt = o.onRtt;
   }
 
   /** Starts the ticks (and the once-a-second round-trip probe). */
@@ -109,12 +119,16 @@ export class ParkedReaper {
         this.stats.reaped++;
         this.#o.onReaped(String(freed[j]), (freed[j + 1] as string[]).map(String));
       }
-      this.stats.parked = Number(parked);
-      this.stats.backlog = Number(left);
-      this.stats.backlogAgeMs = Number(left) > 0 && oldest !== '' ? Math.max(0, now - Number(oldest)) : 0;
+      this.#record(now, left, parked, oldest);
       this.stats.lastTickAt = Date.now();
       if (Number(left) === 0) return;
     }
+  }
+
+  #record(now: number, due: number, parked: number, oldest: string | number): void {
+    this.stats.parked = Number(parked);
+    this.stats.backlog = Number(due);
+    this.stats.backlogAgeMs = Number(due) > 0 && oldest !== '' ? Math.max(0, now - Number(oldest)) : 0;
   }
 
   async #probe(): Promise<void> {
@@ -127,7 +141,9 @@ export class ParkedReaper {
       await this.#o.ping();
       const ms = performance.now() - t0;
       this.stats.rttMs = ms;
-      this.#o.onRtt?.(ms / 1000);
+      this.onRtt?.(ms / 1000);
+      const [now, due, parked, oldest] = (await this.#o.probe()) as ProbeReply;
+      this.#record(now, due, parked, oldest);
     } catch {
       this.stats.rttMs = Number.NaN;
     }

@@ -378,6 +378,19 @@ if left > 0 then oldest = redis.call('ZRANGE', zk, 0, 0, 'WITHSCORES')[2] end
 return {now, left, redis.call('ZCARD', zk), oldest, out}`,
 
   /**
+   * What the reaper's once-a-second probe reads (no writes). ARGV: P → {nowMs, due, parked,
+   * oldestDueMs ('' none)}.
+   */
+  parleyReapProbe: `
+local zk = ARGV[1] .. 'parked'
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local due = redis.call('ZCOUNT', zk, '-inf', now)
+local oldest = ''
+if due > 0 then oldest = redis.call('ZRANGE', zk, 0, 0, 'WITHSCORES')[2] end
+return {now, due, redis.call('ZCARD', zk), oldest}`,
+
+  /**
    * Registers a live session again (after Redis lost its state or reaped this node while it was
    * cut off). ARGV: P, node, name, token, presencePayload, rooms... → 1 ok, 0 the name is held
    * elsewhere now.

@@ -72,8 +72,6 @@ export interface RedisDirectoryOptions {
   reapIntervalMs?: number;
   /** Parked sessions reaped per script call (default 200; a tick calls until none is due). */
   reapBatch?: number;
-  /** Observes each Redis round trip (a PING once a second), in seconds. */
-  onRtt?: (seconds: number) => void;
   log?: Logger | undefined;
   /** Extra ioredis options (tests). */
   redis?: RedisOptions;
@@ -160,6 +158,7 @@ export class RedisDirectory implements Directory, SessionHandoff {
     this.#reaper = new ParkedReaper({
       reapDue: (batch) => this.#run('parleyReapDue', batch, `p0${this.#instance}:`),
       ping: () => this.client.ping(),
+      probe: () => this.#run('parleyReapProbe'),
       ready: () => !this.#closed && this.client.status === 'ready' && this.#nodes.size > 0,
       onReaped: (name, rooms) => {
         this.#announce(name, false);
@@ -169,7 +168,6 @@ export class RedisDirectory implements Directory, SessionHandoff {
       intervalMs: o.reapIntervalMs ?? 250,
       batch: o.reapBatch ?? 200,
       onError: (err) => this.#log?.warn({ err: (err as Error).message }, 'reaping parked sessions failed'),
-      onRtt: o.onRtt,
     });
     this.#sub.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
   }
@@ -357,6 +355,11 @@ export class RedisDirectory implements Directory, SessionHandoff {
   /** The reaper's figures (parked sessions, reap backlog and its age, Redis round trip). */
   reapStats(): Readonly<ReapStats> {
     return this.#reaper.stats;
+  }
+
+  /** Observes every Redis round trip (a PING once a second), in seconds. */
+  observeRoundTrips(observe: (seconds: number) => void): void {
+    this.#reaper.onRtt = observe;
   }
 
   /** Reaps every parked session due now (tests and benchmarks; the reaper does it every tick). */
