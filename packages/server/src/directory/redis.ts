@@ -45,7 +45,7 @@ import type {
   SfuPlacement,
   SfuRoomEntry,
 } from './directory.ts';
-import { explainRedisError } from './redis-connection.ts';
+import { explainRedisError, sentinelOptions } from './redis-connection.ts';
 import { ParkedReaper, type ReapStats } from './redis-reaper.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
 
@@ -128,10 +128,14 @@ export class RedisDirectory implements Directory, SessionHandoff {
       retryStrategy: (times) => Math.min(50 * times, 1000),
       ...o.redis,
     };
-    this.client = new Redis(o.url, { ...common, connectionName: `parley-cmd-${this.#instance}` });
+    // A Sentinel URL: ioredis asks the sentinels for the primary, and again after a failover.
+    const sentinel = sentinelOptions(o.url);
+    const open = (options: RedisOptions) =>
+      sentinel ? new Redis({ ...sentinel, ...options }) : new Redis(o.url, options);
+    this.client = open({ ...common, connectionName: `parley-cmd-${this.#instance}` });
     // The subscriber must queue its SUBSCRIBE commands until connected; ioredis resubscribes
     // by itself after a reconnect.
-    this.#sub = new Redis(o.url, {
+    this.#sub = open({
       ...common,
       enableOfflineQueue: true,
       connectionName: `parley-sub-${this.#instance}`,
@@ -182,7 +186,15 @@ export class RedisDirectory implements Directory, SessionHandoff {
     d.client.on('error', note);
     d.#sub.on('error', note);
     try {
-      await Promise.all([d.client.connect(), d.#sub.connect()]);
+      // A Sentinel deployment retries its sentinels without end: give up at startup after a while
+      // (a plain URL fails at the first refusal).
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 15 s')), 15_000);
+      });
+      await Promise.race([Promise.all([d.client.connect(), d.#sub.connect()]), giveUp]).finally(() =>
+        clearTimeout(timer),
+      );
       await d.#sub.subscribe(`${d.prefix}presence`);
     } catch (err) {
       d.client.disconnect();
@@ -667,13 +679,9 @@ function unavailable<T>(p: Promise<T>): Promise<T> {
   });
 }
 
-/** The URL without its password, for messages. */
+/** The URL without its password (also a Sentinel URL's `sentinelPassword`), for messages. */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
-  }
+  return url
+    .replace(/^([a-z+]+:\/\/)([^@/]*):[^@/]*@/i, (_, scheme: string, user: string) => `${scheme}${user}:***@`)
+    .replace(/([?&]sentinelPassword=)[^&#]*/i, '$1***');
 }
