@@ -101,12 +101,20 @@ async function steady(url: string, ratePerS: number, seconds: number) {
   const ends = new Map<string, number>();
   const t0 = performance.now();
   let i = 0;
+  // A park fails when this one process (load and both "nodes") is too busy to see its own bus
+  // marker within 2 s: counted, and the rate is then past what the load generator can drive.
+  let failed = 0;
   const pending: Promise<void>[] = [];
   while (performance.now() - t0 < seconds * 1000) {
     const due = Math.floor(((performance.now() - t0) / 1000) * ratePerS);
     for (; i < due; i++) {
       const name = `st${i}`;
-      pending.push(park(nodes[i % 2]!, name, graceMs).then((end) => void ends.set(name, end)));
+      pending.push(
+        park(nodes[i % 2]!, name, graceMs).then(
+          (end) => void ends.set(name, end),
+          () => void failed++,
+        ),
+      );
     }
     await sleep(5);
   }
@@ -120,6 +128,7 @@ async function steady(url: string, ratePerS: number, seconds: number) {
     targetRatePerS: ratePerS,
     achievedParkRatePerS: Math.round(ends.size / wall),
     sessions: ends.size,
+    parkFailed: failed,
     notFreed: lags.filter((l) => !Number.isFinite(l)).length,
     graceEndToNameFreeMs: { p50: pct(lags, 50), p99: pct(lags, 99), max: pct(lags, 100) },
   };
