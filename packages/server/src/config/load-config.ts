@@ -62,7 +62,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     out.redisCaFile !== undefined &&
     !/^rediss(\+sentinel)?:\/\//.test((out.redisUrl as string | undefined) ?? '')
   ) {
-    problems.push('PARLEY_REDIS_CA_FILE: needs a rediss:// or rediss+sentinel:// (TLS) PARLEY_REDIS_URL');
+    problems.push('PARLEY_REDIS_CA_FILE: needs a rediss:// (TLS) PARLEY_REDIS_URL (or rediss+sentinel://)');
   }
   if (
     typeof out.rateBytesBurst === 'number' &&
