@@ -19,8 +19,8 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { connectRedisDirectory, type RedisDirectory } from '@parley/server';
 import { Redis } from 'ioredis';
-import { RedisDirectory } from '../../packages/server/src/directory/redis.ts';
 import { startRedis } from '../../test/helpers/redis.ts';
 import { startSentinel } from '../../test/helpers/redis-sentinel.ts';
 import { machineInfo } from './proc.ts';
@@ -36,7 +36,7 @@ interface Node {
 }
 
 async function node(url: string, prefix: string, id: string, offline: Map<string, number>): Promise<Node> {
-  const dir = await RedisDirectory.connect({ url, prefix, nodeTtlMs: 3000 });
+  const dir = await connectRedisDirectory({ url, prefix, nodeTtlMs: 3000 });
   const n: Node = { dir, id, offline, got: [] };
   await dir.attachNode(id, {
     deliver: (_name, frame) => {
