@@ -55,11 +55,11 @@ async function launch(args: string[], ready: RegExp): Promise<ChildProcess> {
   return child;
 }
 
-const DATA = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-
 /** Starts a primary, a replica (synced) and three sentinels monitoring them. */
 export async function startSentinel(): Promise<TestSentinel> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-sentinel-'));
+  // The replica's initial sync goes through an RDB file: keep it in the temp dir.
+  const DATA = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
   const servers = new Map<number, ChildProcess>();
   const sentinels: ChildProcess[] = [];
   const stop = async () => {
