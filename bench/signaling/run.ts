@@ -68,7 +68,8 @@ const USAGE = `usage: npm run bench:signaling -- [options]
                         gets one profile per thread (the largest is the main thread's)
   --scale-out           also run the scale-out benchmark (bench/signaling/cluster.ts: same-node vs
                         cross-node relay through Redis for 1, 2 and 3 nodes; needs redis-server)
-                        and put its report under "scaleOut"
+                        and put its report under "scaleOut"; then bench/signaling/churn.ts (reaping
+                        of parked sessions, Sentinel failover) under "scaleOut.churn"
   --parley-entry FILE   start Parley from FILE instead of packages/server/src/main.ts (e.g. a
                         patched copy of the server, to measure a change before making it)
   --baseline-ref REF    also run Parley as of git commit REF, as target parley@REF (exported once
@@ -434,7 +435,14 @@ function runScaleOut(quick: boolean): unknown {
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 },
   );
   if (r.status !== 0) throw new Error(`scale-out benchmark failed (exit ${r.status})`);
-  return JSON.parse(r.stdout);
+  // Reaping under churn and Sentinel failover (bench/signaling/churn.ts), under `churn`.
+  const churn = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/signaling/churn.ts', ...(quick ? ['--quick'] : [])],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 },
+  );
+  if (churn.status !== 0) throw new Error(`churn benchmark failed (exit ${churn.status})`);
+  return { ...JSON.parse(r.stdout), churn: JSON.parse(churn.stdout) };
 }
 
 main().catch((err: unknown) => {

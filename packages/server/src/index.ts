@@ -19,6 +19,7 @@ export type {
   RoomState,
 } from './directory/directory.ts';
 export { MemoryDirectory } from './directory/memory.ts';
+export type { RedisDirectory, RedisDirectoryOptions } from './directory/redis.ts';
 export type { Health } from './http/http-handler.ts';
 export { createLogger, type Logger, type LogLevel } from './log.ts';
 export type { Metrics } from './metrics.ts';
@@ -36,3 +37,13 @@ export * from './tools.ts';
 export { iceServersFor, mintTurnCredentials, type TurnCredentials } from './turn/credentials.ts';
 export { IceIssuer, type SessionIce, turnAddressId } from './turn/ice-issuer.ts';
 export { TurnBudget } from './turn/turn-budget.ts';
+/**
+ * Connects a Redis directory outside a server (benchmarks, tools). ioredis is loaded only when
+ * this is called, so importing the package stays as light as before.
+ */
+export async function connectRedisDirectory(
+  options: import('./directory/redis.ts').RedisDirectoryOptions,
+): Promise<import('./directory/redis.ts').RedisDirectory> {
+  const { RedisDirectory } = await import('./directory/redis.ts');
+  return RedisDirectory.connect(options);
+}

@@ -13,6 +13,18 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 type CounterChild = ReturnType<Counter<'type'>['labels']>;
 
+/** What a shared directory reports about parked sessions and itself (directory/redis-reaper.ts). */
+export interface ClusterFigures {
+  /** Parked sessions cluster-wide. */
+  readonly parked: number;
+  /** Parked sessions past their grace, not reaped yet. */
+  readonly backlog: number;
+  /** How long the oldest of those is past its grace (ms). */
+  readonly backlogAgeMs: number;
+  /** Sessions this node reaped since it started. */
+  readonly reaped: number;
+}
+
 /** Every metric the server exports at `GET /metrics`. */
 export class Metrics {
   readonly registry = new Registry();
@@ -35,6 +47,8 @@ export class Metrics {
   readonly iceRateLimited: Counter;
   /** Datagrams at the built-in STUN server, by what became of them (see stun/stun-server.ts). */
   readonly stunRequests: Counter<'result'>;
+  /** Redis round trips (a PING once a second); registered by `watchCluster`. */
+  redisRtt: Histogram | undefined;
   readonly #in = new Map<string, CounterChild>();
   readonly #out = new Map<string, CounterChild>();
 
@@ -140,6 +154,55 @@ export class Metrics {
     for (const t of CLIENT_MESSAGE_TYPES) this.#in.set(t, this.framesIn.labels(t));
     this.#in.set('invalid', this.framesIn.labels('invalid'));
     for (const t of SERVER_MESSAGE_TYPES) this.#out.set(t, this.framesOut.labels(t));
+  }
+
+  /**
+   * Adds the metrics of a shared directory (Redis): parked sessions, the reap backlog and its
+   * age, sessions reaped by this node, and the Redis round trip (observe `redisRtt`).
+   */
+  watchCluster(figures: () => Readonly<ClusterFigures>): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'parley_parked_sessions',
+      help: 'Sessions parked in Redis for a resume (all nodes): their socket dropped and their grace runs.',
+      registers,
+      collect() {
+        this.set(figures().parked);
+      },
+    });
+    new Gauge({
+      name: 'parley_reap_backlog',
+      help: 'Parked sessions whose grace has ended but that are not reaped yet (all nodes); their names are still taken.',
+      registers,
+      collect() {
+        this.set(figures().backlog);
+      },
+    });
+    new Gauge({
+      name: 'parley_reap_backlog_age_seconds',
+      help: 'How long the oldest parked session past its grace has waited to be reaped (0: no backlog). /healthz is degraded past PARLEY_GRACE_S.',
+      registers,
+      collect() {
+        this.set(figures().backlogAgeMs / 1000);
+      },
+    });
+    let counted = 0;
+    new Counter({
+      name: 'parley_reaped_total',
+      help: 'Parked sessions this node ended because their grace ran out (names, rooms and calls released).',
+      registers,
+      collect() {
+        const now = figures().reaped;
+        this.inc(now - counted);
+        counted = now;
+      },
+    });
+    this.redisRtt = new Histogram({
+      name: 'parley_redis_roundtrip_seconds',
+      help: 'Round trip of a PING to Redis, once a second per node.',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5],
+      registers,
+    });
   }
 
   /** Counts a received frame. */

@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { isSentinelUrl, parseSentinelUrl } from '../directory/redis-url.ts';
 import {
   int,
   isEs256PublicKey,
@@ -22,12 +23,20 @@ export const ACCESS_VARS = {
     key: 'redisUrl',
     schema: z
       .string()
-      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .regex(
+        /^rediss?(\+sentinel)?:\/\//,
+        'must start with redis://, rediss://, redis+sentinel:// or rediss+sentinel://',
+      )
+      .superRefine((url, ctx) => {
+        if (!isSentinelUrl(url)) return;
+        const target = parseSentinelUrl(url);
+        if ('problem' in target) ctx.addIssue({ code: 'custom', message: target.problem });
+      })
       .optional(),
     // It may carry the Redis password (`redis://:password@host`).
     secret: true,
     shown: '(unset)',
-    doc: 'Redis shared by several nodes (`redis://[:password@]host:port[/db]`): names, rooms, calls, routing and resumable sessions span every node. Unset: one node, state in memory.',
+    doc: 'Redis shared by several nodes (`redis://[:password@]host:port[/db]`, `rediss://` for TLS): names, rooms, calls, routing and resumable sessions span every node. With Redis Sentinel: `redis+sentinel://[:password@]host:port,host:port/mastername[/db][?sentinelPassword=…]` — nodes follow a promoted replica without a restart (docs/DEPLOY.md). Unset: one node, state in memory.',
   },
   PARLEY_REDIS_CA_FILE: {
     key: 'redisCaFile',

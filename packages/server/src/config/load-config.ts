@@ -58,8 +58,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   ) {
     problems.push('PARLEY_REQUEST_TIMEOUT_MS: must be at least PARLEY_HEADERS_TIMEOUT_MS');
   }
-  if (out.redisCaFile !== undefined && !(out.redisUrl as string | undefined)?.startsWith('rediss://')) {
-    problems.push('PARLEY_REDIS_CA_FILE: needs a rediss:// (TLS) PARLEY_REDIS_URL');
+  if (
+    out.redisCaFile !== undefined &&
+    !/^rediss(\+sentinel)?:\/\//.test((out.redisUrl as string | undefined) ?? '')
+  ) {
+    problems.push('PARLEY_REDIS_CA_FILE: needs a rediss:// (TLS) PARLEY_REDIS_URL (or rediss+sentinel://)');
   }
   if (
     typeof out.rateBytesBurst === 'number' &&

@@ -1,11 +1,13 @@
 /**
  * How a node connects to Redis: the ioredis options for `PARLEY_REDIS_URL` (password and TLS come
- * from the URL: `rediss://:password@host:port`) plus a private CA (`PARLEY_REDIS_CA_FILE`), and a
- * readable reason when the connection fails (wrong password, untrusted certificate…).
+ * from the URL: `rediss://:password@host:port`; a Sentinel deployment from
+ * `redis+sentinel://…`, redis-url.ts) plus a private CA (`PARLEY_REDIS_CA_FILE`), and a readable
+ * reason when the connection fails (wrong password, untrusted certificate…).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AbstractConnector, RedisOptions } from 'ioredis';
+import { isSentinelUrl, parseSentinelUrl } from './redis-url.ts';
 
 /** What this file uses of ioredis's connector for a plain host:port connection. */
 type Connect = AbstractConnector['connect'];
@@ -48,7 +50,11 @@ export interface RedisConnectionConfig {
  * file is reported at startup (the error names the variable and the path, never the URL).
  */
 export function redisConnectionOptions(config: RedisConnectionConfig): RedisOptions {
-  const options: RedisOptions = { Connector: GuardedConnector as unknown as RedisOptions['Connector'] };
+  const sentinel = isSentinelUrl(config.redisUrl);
+  // Sentinel mode keeps ioredis's own SentinelConnector (it asks the sentinels for the primary).
+  const options: RedisOptions = sentinel
+    ? {}
+    : { Connector: GuardedConnector as unknown as RedisOptions['Connector'] };
   if (config.redisCaFile !== undefined) {
     let ca: Buffer;
     try {
@@ -60,8 +66,35 @@ export function redisConnectionOptions(config: RedisConnectionConfig): RedisOpti
       throw new Error(`PARLEY_REDIS_CA_FILE: ${config.redisCaFile} holds no PEM certificate`);
     // Only this CA: a private Redis deployment should not trust every public CA as well.
     options.tls = { ca };
+    if (sentinel) options.sentinelTLS = { ca };
   }
   return options;
+}
+
+/**
+ * The ioredis options that make a connection follow a Sentinel-managed primary, or undefined
+ * for a plain `redis://` URL. Writes that reach a demoted primary (READONLY) make the connection
+ * ask the sentinels again.
+ */
+export function sentinelOptions(url: string): RedisOptions | undefined {
+  if (!isSentinelUrl(url)) return undefined;
+  const t = parseSentinelUrl(url);
+  if ('problem' in t) throw new Error(`PARLEY_REDIS_URL: ${t.problem}`);
+  return {
+    sentinels: t.sentinels,
+    name: t.name,
+    ...(t.username !== undefined ? { username: t.username } : {}),
+    ...(t.password !== undefined ? { password: t.password } : {}),
+    ...(t.sentinelPassword !== undefined ? { sentinelPassword: t.sentinelPassword } : {}),
+    db: t.db,
+    ...(t.tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+    role: 'master',
+    // Hears `+switch-master` from the sentinels and reconnects at once, instead of waiting for
+    // the old primary's socket to fail.
+    failoverDetector: true,
+    sentinelRetryStrategy: (times: number) => Math.min(100 * times, 1000),
+    reconnectOnError: (err: Error) => /READONLY/.test(err.message),
+  };
 }
 
 /**

@@ -20,7 +20,7 @@
  * | `P tok:<token>` | string | `<node>\n<name>`: the node holding a live session, and its name |
  * | `P sess:<token>` | hash, PX | a parked session: name, auth (JSON), sealed (0/1), qb (bytes queued) |
  * | `P q:<token>` | list, PX | frames queued for a parked session, oldest first, bounded in frames and bytes |
- * | `P parked` | zset | parked tokens by grace deadline (ms) |
+ * | `P parked` | zset | parked sessions (`<token>\n<name>`) by grace deadline (ms, Redis's clock) |
  *
  * Channels: `P bus:<id>` (frames and control for one node), `P presence` (name on/offline).
  * Bus payloads: `d<len>:<name><frame>` a frame for a local session, `m<id>` a marker the node
@@ -236,8 +236,11 @@ redis.call('DEL', P .. 'tok:' .. token)
 return 1`,
 
   /**
-   * Parks a detached session: its name now routes to the queue. ARGV: P, name, node, token,
-   * authJson, graceMs, nowMs, keepMs → 1 parked, 0 the name is not held by this node.
+   * Parks a detached session: its name now routes to the queue. Its grace deadline is Redis's own
+   * clock (TIME) plus graceMs, so nodes with skewed clocks agree on it; the `parked` member
+   * carries the name (`<token>\n<name>`), so the reaper frees the name even when the session hash
+   * has expired (a whole cluster was down for longer than its safety TTL). ARGV: P, name, node,
+   * token, authJson, graceMs, keepMs → 1 parked, 0 the name is not held by this node.
    */
   parleyPark: `
 local P, name, node, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -250,8 +253,10 @@ redis.call('DEL', P .. 'tok:' .. token)
 local s = P .. 'sess:' .. token
 redis.call('DEL', s, P .. 'q:' .. token)
 redis.call('HSET', s, 'name', name, 'auth', ARGV[5], 'sealed', '0', 'qb', '0')
-redis.call('PEXPIRE', s, tonumber(ARGV[8]))
-redis.call('ZADD', P .. 'parked', tonumber(ARGV[7]) + tonumber(ARGV[6]), token)
+redis.call('PEXPIRE', s, tonumber(ARGV[7]))
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', P .. 'parked', now + tonumber(ARGV[6]), token .. '\\n' .. name)
 return 1`,
 
   /**
@@ -322,7 +327,7 @@ redis.call('SET', nk, node)
 redis.call('SADD', P .. 'nn:' .. node, name)
 redis.call('SET', P .. 'tok:' .. token, node .. '\\n' .. name)
 redis.call('SADD', P .. 'nt:' .. node, token)
-redis.call('ZREM', P .. 'parked', token)
+redis.call('ZREM', P .. 'parked', token .. '\\n' .. name, token)
 local q = P .. 'q:' .. token
 local frames = redis.call('LRANGE', q, 0, -1)
 local auth = redis.call('HGET', s, 'auth')
@@ -339,17 +344,51 @@ if redis.call('GET', P .. 'name:' .. name) ~= ARGV[3] then return {0} end
 return {1, removeName(P, name, ARGV[4])}`,
 
   /**
-   * Ends a parked session whose grace ran out. ARGV: P, token, presencePrefix →
-   * {1, name, rooms} removed, {0} someone else took or reaped it.
+   * Ends parked sessions whose grace ran out (Redis's clock), at most `batch` of them per call so
+   * that one call never holds Redis for long; the caller calls again at once while `left` > 0.
+   * Any node may run it: each session is removed by exactly one call. ARGV: P, batch,
+   * presencePrefix → {nowMs, left (still due), parked (all), oldestDueMs ('' none), {name1,
+   * rooms1, name2, rooms2, ...}} — the names freed (a session taken meanwhile is not there).
    */
-  parleyReapParked: `${REMOVE_NAME}
-local P, token = ARGV[1], ARGV[2]
-if redis.call('ZREM', P .. 'parked', token) == 0 then return {0} end
-local s = P .. 'sess:' .. token
-local name = redis.call('HGET', s, 'name')
-redis.call('DEL', s, P .. 'q:' .. token)
-if not name or redis.call('GET', P .. 'name:' .. name) ~= '@' .. token then return {0} end
-return {1, name, removeName(P, name, ARGV[3] .. name)}`,
+  parleyReapDue: `${REMOVE_NAME}
+local P, batch, pp = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local zk = P .. 'parked'
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', zk, '-inf', now, 'LIMIT', 0, batch)) do
+  redis.call('ZREM', zk, member)
+  local sep = string.find(member, '\\n', 1, true)
+  local token, name
+  if sep then
+    token, name = string.sub(member, 1, sep - 1), string.sub(member, sep + 1)
+  else
+    token = member
+    name = redis.call('HGET', P .. 'sess:' .. token, 'name')
+  end
+  redis.call('DEL', P .. 'sess:' .. token, P .. 'q:' .. token)
+  if name and redis.call('GET', P .. 'name:' .. name) == '@' .. token then
+    table.insert(out, name)
+    table.insert(out, removeName(P, name, pp .. name))
+  end
+end
+local left = redis.call('ZCOUNT', zk, '-inf', now)
+local oldest = ''
+if left > 0 then oldest = redis.call('ZRANGE', zk, 0, 0, 'WITHSCORES')[2] end
+return {now, left, redis.call('ZCARD', zk), oldest, out}`,
+
+  /**
+   * What the reaper's once-a-second probe reads (no writes). ARGV: P → {nowMs, due, parked,
+   * oldestDueMs ('' none)}.
+   */
+  parleyReapProbe: `
+local zk = ARGV[1] .. 'parked'
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local due = redis.call('ZCOUNT', zk, '-inf', now)
+local oldest = ''
+if due > 0 then oldest = redis.call('ZRANGE', zk, 0, 0, 'WITHSCORES')[2] end
+return {now, due, redis.call('ZCARD', zk), oldest}`,
 
   /**
    * Registers a live session again (after Redis lost its state or reaped this node while it was

@@ -45,7 +45,8 @@ import type {
   SfuPlacement,
   SfuRoomEntry,
 } from './directory.ts';
-import { explainRedisError } from './redis-connection.ts';
+import { explainRedisError, sentinelOptions } from './redis-connection.ts';
+import { ParkedReaper, type ReapStats } from './redis-reaper.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
 
 /** What `locate` answers for a name whose session is parked (held by no node, still online). */
@@ -67,6 +68,10 @@ export interface RedisDirectoryOptions {
   onParkedDrop?: (count: number) => void;
   /** How long `take` waits for a session being parked, or for a live one to be let go. */
   takeTimeoutMs?: number;
+  /** How often this process reaps parked sessions whose grace ended (ms; default 250). */
+  reapIntervalMs?: number;
+  /** Parked sessions reaped per script call (default 200; a tick calls until none is due). */
+  reapBatch?: number;
   log?: Logger | undefined;
   /** Extra ioredis options (tests). */
   redis?: RedisOptions;
@@ -102,6 +107,10 @@ export class RedisDirectory implements Directory, SessionHandoff {
   #closed = false;
   #lastError = '';
   #sweeping = false;
+  /** When the command connection last became ready (it judges other nodes a TTL after that). */
+  #readySince = 0;
+  #connectedOnce = false;
+  readonly #reaper: ParkedReaper;
 
   private constructor(o: RedisDirectoryOptions) {
     this.prefix = o.prefix ?? 'parley:';
@@ -119,10 +128,14 @@ export class RedisDirectory implements Directory, SessionHandoff {
       retryStrategy: (times) => Math.min(50 * times, 1000),
       ...o.redis,
     };
-    this.client = new Redis(o.url, { ...common, connectionName: `parley-cmd-${this.#instance}` });
+    // A Sentinel URL: ioredis asks the sentinels for the primary, and again after a failover.
+    const sentinel = sentinelOptions(o.url);
+    const open = (options: RedisOptions) =>
+      sentinel ? new Redis({ ...sentinel, ...options }) : new Redis(o.url, options);
+    this.client = open({ ...common, connectionName: `parley-cmd-${this.#instance}` });
     // The subscriber must queue its SUBSCRIBE commands until connected; ioredis resubscribes
     // by itself after a reconnect.
-    this.#sub = new Redis(o.url, {
+    this.#sub = open({
       ...common,
       enableOfflineQueue: true,
       connectionName: `parley-sub-${this.#instance}`,
@@ -139,7 +152,26 @@ export class RedisDirectory implements Directory, SessionHandoff {
     this.client.on('ready', () => {
       if (this.#lastError) this.#log?.info('redis reachable again');
       this.#lastError = '';
-      void this.#heartbeat();
+      this.#readySince = Date.now();
+      // After a reconnect (Redis restarted, or Sentinel promoted a replica that may have missed
+      // the last writes) every live session is registered again; the first connect has none.
+      const again = this.#connectedOnce;
+      this.#connectedOnce = true;
+      void this.#heartbeat(again);
+    });
+    this.#reaper = new ParkedReaper({
+      reapDue: (batch) => this.#run('parleyReapDue', batch, `p0${this.#instance}:`),
+      ping: () => this.client.ping(),
+      probe: () => this.#run('parleyReapProbe'),
+      ready: () => !this.#closed && this.client.status === 'ready' && this.#nodes.size > 0,
+      onReaped: (name, rooms) => {
+        this.#announce(name, false);
+        const teller = this.#nodes.values().next().value as Handlers | undefined;
+        teller?.reaped?.(name, rooms.sort());
+      },
+      intervalMs: o.reapIntervalMs ?? 250,
+      batch: o.reapBatch ?? 200,
+      onError: (err) => this.#log?.warn({ err: (err as Error).message }, 'reaping parked sessions failed'),
     });
     this.#sub.on('message', (channel: string, message: string) => this.#onMessage(channel, message));
   }
@@ -154,7 +186,15 @@ export class RedisDirectory implements Directory, SessionHandoff {
     d.client.on('error', note);
     d.#sub.on('error', note);
     try {
-      await Promise.all([d.client.connect(), d.#sub.connect()]);
+      // A Sentinel deployment retries its sentinels without end: give up at startup after a while
+      // (a plain URL fails at the first refusal).
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no answer within 15 s')), 15_000);
+      });
+      await Promise.race([Promise.all([d.client.connect(), d.#sub.connect()]), giveUp]).finally(() =>
+        clearTimeout(timer),
+      );
       await d.#sub.subscribe(`${d.prefix}presence`);
     } catch (err) {
       d.client.disconnect();
@@ -168,8 +208,9 @@ export class RedisDirectory implements Directory, SessionHandoff {
       d.#sub.off('error', note);
     }
     const interval = Math.max(50, Math.round(d.#nodeTtlMs / 3));
-    d.#timer = setInterval(() => void d.#heartbeat(), interval);
+    d.#timer = setInterval(() => void d.#heartbeat(false), interval);
     d.#timer.unref();
+    d.#reaper.start();
     return d;
   }
 
@@ -323,6 +364,21 @@ export class RedisDirectory implements Directory, SessionHandoff {
     return r[0] !== 0;
   }
 
+  /** The reaper's figures (parked sessions, reap backlog and its age, Redis round trip). */
+  reapStats(): Readonly<ReapStats> {
+    return this.#reaper.stats;
+  }
+
+  /** Observes every Redis round trip (a PING once a second), in seconds. */
+  observeRoundTrips(observe: (seconds: number) => void): void {
+    this.#reaper.onRtt = observe;
+  }
+
+  /** Reaps every parked session due now (tests and benchmarks; the reaper does it every tick). */
+  reapNow(): Promise<void> {
+    return this.#reaper.tick();
+  }
+
   async healthy(): Promise<boolean> {
     if (this.#closed || this.client.status !== 'ready') return false;
     const timeout = sleep(1000).then(() => false);
@@ -339,6 +395,7 @@ export class RedisDirectory implements Directory, SessionHandoff {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    await this.#reaper.stop();
     for (const id of [...this.#nodes.keys()]) await this.detachNode(id);
     for (const resolve of this.#markers.values()) resolve();
     this.#markers.clear();
@@ -370,17 +427,10 @@ export class RedisDirectory implements Directory, SessionHandoff {
       // A context that cannot travel stays behind: resuming elsewhere starts without it.
       auth = 'null';
     }
+    // A safety bound only: the reaper ends the session at its deadline, and frees the name even
+    // if this hash is gone by then.
     const keepMs = graceMs + 2 * this.#nodeTtlMs + 60_000;
-    const parked = await this.#run(
-      'parleyPark',
-      session.name,
-      node,
-      session.token,
-      auth,
-      graceMs,
-      Date.now(),
-      keepMs,
-    );
+    const parked = await this.#run('parleyPark', session.name, node, session.token, auth, graceMs, keepMs);
     if (parked !== 1) return false;
     // Frames routed here before the park are still in flight on our channel: a marker sent
     // after the park arrives after all of them (one channel, one order).
@@ -492,8 +542,11 @@ export class RedisDirectory implements Directory, SessionHandoff {
     }
   }
 
-  /** Refreshes this process's node keys, re-registers after a loss, and sweeps dead nodes. */
-  async #heartbeat(): Promise<void> {
+  /**
+   * Refreshes this process's node keys, re-registers after a loss (or after any reconnect when
+   * `reconnected`), and sweeps dead nodes.
+   */
+  async #heartbeat(reconnected: boolean): Promise<void> {
     if (this.#closed || this.client.status !== 'ready') return;
     try {
       for (const [nodeId, handlers] of this.#nodes) {
@@ -504,7 +557,7 @@ export class RedisDirectory implements Directory, SessionHandoff {
           this.#nodeTtlMs,
           'GET',
         );
-        if (previous === null) {
+        if (previous === null || reconnected) {
           await this.client.sadd(`${this.prefix}nodes`, nodeId);
           await this.#reregister(nodeId, handlers);
         }
@@ -560,9 +613,14 @@ export class RedisDirectory implements Directory, SessionHandoff {
     return removed;
   }
 
-  /** Removes dead nodes and expired parked sessions; the winner node tells the peers (node/node-handlers.ts). */
+  /**
+   * Removes dead nodes; the winner node tells the peers (node/node-handlers.ts). Parked sessions
+   * are the reaper's (redis-reaper.ts). A process judges others only once it has been connected
+   * for a whole TTL: after an outage or a failover every node needs one heartbeat to re-register,
+   * and the first one back must not mistake the others for dead.
+   */
   async #sweep(): Promise<void> {
-    if (this.#sweeping) return;
+    if (this.#sweeping || Date.now() - this.#readySince < this.#nodeTtlMs) return;
     this.#sweeping = true;
     try {
       const P = this.prefix;
@@ -577,15 +635,6 @@ export class RedisDirectory implements Directory, SessionHandoff {
         const names = await this.#reapNode(dead, teller);
         await this.client.srem(`${P}nodes`, dead);
         this.#log?.warn({ node: dead, names }, 'dead node reaped');
-      }
-      const expired = await this.client.zrangebyscore(`${P}parked`, '-inf', Date.now(), 'LIMIT', 0, 100);
-      for (const token of expired) {
-        const r = (await this.#run('parleyReapParked', token, `p0${this.#instance}:`)) as
-          | [0]
-          | [1, string, string[]];
-        if (r[0] !== 1) continue;
-        this.#announce(r[1], false);
-        teller?.reaped?.(r[1], r[2].sort());
       }
     } finally {
       this.#sweeping = false;
@@ -630,13 +679,9 @@ function unavailable<T>(p: Promise<T>): Promise<T> {
   });
 }
 
-/** The URL without its password, for messages. */
+/** The URL without its password (also a Sentinel URL's `sentinelPassword`), for messages. */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(invalid URL)';
-  }
+  return url
+    .replace(/^([a-z+]+:\/\/)([^@/]*):[^@/]*@/i, (_, scheme: string, user: string) => `${scheme}${user}:***@`)
+    .replace(/([?&]sentinelPassword=)[^&#]*/i, '$1***');
 }

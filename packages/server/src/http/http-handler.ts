@@ -32,6 +32,11 @@ export interface Health {
   sfu?: 'off' | 'ok' | 'unreachable';
   /** The built-in STUN server (absent when `PARLEY_STUN_PORT=off`); `unavailable`: port taken. */
   stun?: 'ok' | 'unavailable';
+  /**
+   * With Redis: `behind` when parked sessions wait past their grace plus another grace to be
+   * reaped (their names stay taken); the status is then `degraded`.
+   */
+  reaper?: 'ok' | 'behind';
 }
 
 /** The body of `GET /ice`. */

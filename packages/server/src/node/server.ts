@@ -157,6 +157,10 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   // answers, which is when operators need it most.
   const metrics = new Metrics(() => directory.roomCount().catch(() => Number.NaN));
   metricsLate = metrics;
+  if (redis) {
+    metrics.watchCluster(() => redis.reapStats());
+    redis.observeRoundTrips((seconds) => metrics.redisRtt?.observe(seconds));
+  }
   // The built-in STUN server (bound below, before HTTP, so the first welcome lists it).
   const stun = new StunServer(config, log.child({ component: 'stun' }), metrics);
   const publicHost = createPublicHostResolver(config.trustProxy);
@@ -197,7 +201,9 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   const health = async (): Promise<Health> => {
     const directoryOk = await directory.healthy().catch(() => false);
     const sfu = services.sfu?.status() ?? 'off';
-    const ok = directoryOk && sfu !== 'unreachable';
+    // Parked sessions not reaped a grace period after theirs ended: names stay taken too long.
+    const reaper = redis ? reaperHealth(redis.reapStats(), config.graceS) : undefined;
+    const ok = directoryOk && sfu !== 'unreachable' && reaper !== 'behind';
     const h: Health = {
       status: draining ? 'draining' : ok ? 'ok' : 'degraded',
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
@@ -207,6 +213,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     };
     // Only reported with Janus configured, so the body of an SFU-less server is unchanged.
     if (sfu !== 'off') h.sfu = sfu;
+    if (reaper) h.reaper = reaper;
     // The built-in STUN server: `unavailable` when its port could not be bound (calls then only
     // connect within one network unless other STUN/TURN servers are configured).
     if (config.stunPort !== 'off') h.stun = stun.status === 'running' ? 'ok' : 'unavailable';
@@ -376,4 +383,12 @@ async function loadRedisModules() {
     import('../calls/redis-call-store.ts'),
   ]);
   return { RedisDirectory, redisConnectionOptions, RedisCallStore };
+}
+
+/**
+ * `behind` when the oldest parked session past its grace has waited longer than another grace
+ * period (at least a second) to be reaped (figures read by the reaper's probe once a second).
+ */
+function reaperHealth(stats: { backlogAgeMs: number }, graceS: number): 'ok' | 'behind' {
+  return stats.backlogAgeMs > Math.max(1000, graceS * 1000) ? 'behind' : 'ok';
 }

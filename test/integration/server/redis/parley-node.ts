@@ -64,7 +64,7 @@ export async function startNode(
   });
   let buffered = '';
   const listening = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node ${id} did not start:\n${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`node ${id} did not start:\n${stderr}`)), 60_000);
     child.stdout!.on('data', (d: Buffer) => {
       buffered += d.toString();
       let nl = buffered.indexOf('\n');
