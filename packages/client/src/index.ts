@@ -35,6 +35,8 @@ export {
   type JoinOptions,
   ParleyClient,
   type PeerFeature,
+  type PresenceChange,
+  type PresenceView,
   SFU_DEFAULT_MEDIA,
 } from './client.ts';
 export {

@@ -25,6 +25,7 @@ import {
   type ErrorCode,
   ParleyError,
 } from '@parley/protocol';
+import type { LoginGate } from '../auth/login-gate.ts';
 import type { Config } from '../config/variables.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -76,6 +77,8 @@ export interface HandlerContext {
   readonly config: Readonly<Config>;
   readonly metrics: Metrics;
   readonly hooks?: HandlerHooks | undefined;
+  /** The node's login admission (reconnect storms); none admits every login. */
+  readonly loginGate?: LoginGate | undefined;
 }
 
 /** The per-socket protocol handler. */
@@ -87,6 +90,7 @@ export class ConnectionHandler {
   readonly #log: Logger;
   readonly #metrics: Metrics;
   readonly #hooks: HandlerHooks;
+  readonly #loginGate: LoginGate | undefined;
   readonly #flood: FloodGuard;
   #state: 'awaiting' | 'live' | 'closed' = 'awaiting';
   #session: Session | null = null;
@@ -110,6 +114,7 @@ export class ConnectionHandler {
     this.#log = log;
     this.#metrics = context.metrics;
     this.#hooks = context.hooks ?? {};
+    this.#loginGate = context.loginGate;
     this.#flood = new FloodGuard(config);
     this.#traceFrames = log.isLevelEnabled('trace');
     this.#helloTimer = setTimeout(() => {
@@ -266,6 +271,21 @@ export class ConnectionHandler {
   }
 
   async #hello(msg: ClientMessageOf<'hello'>): Promise<void> {
+    const waitMs = this.#loginGate?.admit() ?? 0;
+    if (waitMs > 0) {
+      this.#metrics.errors.labels('BUSY').inc();
+      this.#send(
+        errorFrame(
+          'BUSY',
+          `the server is busy admitting logins; retry in ${waitMs} ms`,
+          msg.id,
+          undefined,
+          waitMs,
+        ),
+      );
+      this.#closeFor('BUSY');
+      return;
+    }
     const session = await this.#lifecycle.hello(this.#conn, msg, this.#log);
     if (!session) return;
     this.#session = session;

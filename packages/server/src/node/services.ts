@@ -57,7 +57,10 @@ export function createServices(o: ServicesOptions): Services {
       : undefined;
   const rooms = new Rooms(directory, relay, config, o.authorizer, sfu);
   const calls = new Calls(o.callStore, relay, directory, config.ringTimeoutS, config.invitesPerPeerPerMin);
-  const presence = new Presence(directory, config.presence);
+  const presence = new Presence(directory, {
+    enabled: config.presence,
+    intervalMs: config.presenceIntervalMs,
+  });
   const tokens = config.authSecret !== undefined || config.authPublicKey !== undefined;
   const ice = new IceIssuer(config, { tokens, metrics: o.metrics, selfStun: o.selfStun });
   return { registry, relay, rooms, calls, presence, sfu, ice };
