@@ -188,6 +188,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #lastFrameAt = 0;
   #drainHintMs: number | null = null;
+  /** `BUSY`'s `retryMs`: the server's slot for our next login (a reconnect storm). */
+  #busyHintMs: number | null = null;
   #fatalCode: ErrorCode | null = null;
   #firstOpen: { resolve: (w: ServerMessageOf<'welcome'>) => void; reject: (e: Error) => void } | null = null;
   #calls: string[] = [];
@@ -461,6 +463,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     const error = new ParleyError(msg.code, msg.message, { reason: msg.reason });
     this.#log.warn('login refused', { code: msg.code });
     if (msg.fatal) this.#fatalCode = msg.code;
+    if (msg.retryMs !== undefined) this.#busyHintMs = msg.retryMs;
     const socket = this.#socket;
     if (!socket) return;
     if (!this.#everOpen) {
@@ -517,6 +520,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       return;
     }
     if (this.#drainHintMs !== null && this.#attempt === 0) delay = Math.max(delay, this.#drainHintMs);
+    if (this.#busyHintMs !== null) delay = Math.max(delay, this.#busyHintMs);
+    this.#busyHintMs = null;
     this.#attempt++;
     this.#log.debug('reconnecting', { reason, delayMs: delay, attempt: this.#attempt });
     this.#retryTimer = setTimeout(() => this.#dial(), delay);
