@@ -86,7 +86,10 @@ describe('Presence at scale', () => {
     others[0]!.send({ type: 'ping', id: 9 });
     await others[0]!.next('pong');
     await new Promise((r) => setTimeout(r, 250));
-    assert.equal(subs.reduce((sum, c) => sum + presenceFrames(c), 0), 0);
+    assert.equal(
+      subs.reduce((sum, c) => sum + presenceFrames(c), 0),
+      0,
+    );
     // A watched name's departure reaches exactly its watcher, once.
     subs[3]!.send({ type: 'bye' });
     const f = await subs[2]!.next('presence.changed');
@@ -159,7 +162,10 @@ describe('Presence › what a stranger can send', () => {
   after(stopAllServers);
 
   const refused: Array<[string, Record<string, unknown>]> = [
-    ['a watch list one name too long', { watch: Array.from({ length: LIMITS.presenceWatchMax + 1 }, (_, i) => `n${i}`) }],
+    [
+      'a watch list one name too long',
+      { watch: Array.from({ length: LIMITS.presenceWatchMax + 1 }, (_, i) => `n${i}`) },
+    ],
     ['a watch list with a bad name', { watch: ['ok', 'no spaces'] }],
     ['watch with a prefix', { watch: ['a'], prefix: 'a' }],
     ['watch with a limit', { watch: ['a'], limit: 5 }],
@@ -225,7 +231,8 @@ describe('Login gate', () => {
 
   it('BUSY › past the burst, logins are refused with growing retryMs and the connection closes 4013; the admitted stay untouched', async () => {
     const clients = await Promise.all(Array.from({ length: 12 }, () => connectClient(server.wsUrl)));
-    clients.forEach((c, i) => c.send({ type: 'hello', id: i, versions: ['1'], name: `gate${i}` }));
+    for (const [i, c] of clients.entries())
+      c.send({ type: 'hello', id: i, versions: ['1'], name: `gate${i}` });
     const replies = await Promise.all(clients.map((c) => c.next()));
     const welcomed = replies.filter((r) => r.type === 'welcome');
     const busy = replies.filter((r) => r.type === 'error');

@@ -20,7 +20,13 @@ describe('LoginGate', () => {
 
   it('never hands out more than the longest wait, and a quiet node forgets old slots', () => {
     let now = 0;
-    const gate = new LoginGate({ ratePerS: 1, burst: 1, now: () => now, maxRetryMs: 5000, random: () => 0.99 });
+    const gate = new LoginGate({
+      ratePerS: 1,
+      burst: 1,
+      now: () => now,
+      maxRetryMs: 5000,
+      random: () => 0.99,
+    });
     gate.admit();
     for (let i = 0; i < 50; i++) assert.ok(gate.admit() <= 5000);
     now = 10 * 60_000;

@@ -55,7 +55,7 @@ describe('OnlineIndex', () => {
     const x = new OnlineIndex();
     const truth = new Set<string>();
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let i = 0; i < 5000; i++) {
       const name = `n${Math.floor(rnd() * 800)}`;
       const online = rnd() < 0.6;
@@ -70,7 +70,10 @@ describe('OnlineIndex', () => {
 
 describe('diffSorted', () => {
   it('lists what came and what went', () => {
-    assert.deepEqual(diffSorted(['a', 'c', 'd'], ['b', 'c', 'e']), { online: ['b', 'e'], offline: ['a', 'd'] });
+    assert.deepEqual(diffSorted(['a', 'c', 'd'], ['b', 'c', 'e']), {
+      online: ['b', 'e'],
+      offline: ['a', 'd'],
+    });
     assert.deepEqual(diffSorted([], ['x']), { online: ['x'], offline: [] });
     assert.deepEqual(diffSorted(['x'], []), { online: [], offline: ['x'] });
   });
