@@ -141,14 +141,38 @@ export interface ConnectOptions {
   rejoin?: { rooms?: readonly string[]; calls?: readonly string[]; windowMs?: number };
 }
 
+/** Which online names {@link ParleyClient.watchPresence} follows. */
+export interface PresenceView {
+  /**
+   * Just these names (up to 256), e.g. a contact list. Without it: the directory, the first
+   * `limit` online names in order (only those starting with `prefix` when given).
+   */
+  watch?: readonly string[];
+  /** Directory: names starting with this (a search as the person types). */
+  prefix?: string;
+  /** Directory: page size, 1–200 (default 200). */
+  limit?: number;
+}
+
+/** One `presence` event: what changed in the view, and how many match in the directory in all. */
+export interface PresenceChange {
+  online: readonly string[];
+  offline: readonly string[];
+  /** Directory views: online names matching the view in all (the page may show fewer). */
+  total: number | undefined;
+}
+
 /** Events of {@link ParleyClient}. */
 export type ClientEvents = {
   /** The connection state changed; `reason` says why for `reconnecting`, `failed` and `closed`. */
   state: [state: ClientState, reason?: string];
   /** Someone is calling: answer with `call.accept()`, or `decline()` / `busy()`. */
   incoming: [call: Call];
-  /** A watched name came online or went offline (after {@link ParleyClient.watchPresence}). */
-  presence: [name: string, online: boolean];
+  /**
+   * Names in the presence view came online or went offline (after {@link ParleyClient.watchPresence});
+   * the server coalesces changes, so one event may carry many names.
+   */
+  presence: [change: PresenceChange];
   /** An error from the server not tied to a request (e.g. PEER_NOT_FOUND for a signal). */
   error: [error: ParleyError];
   /** Logged in again after a drop; `resumed` is false when the server had forgotten us. */
@@ -205,6 +229,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   readonly #online = new Set<string>();
   /** Call ids already reported as missed (bounded). */
   readonly #missedIds = new Set<string>();
+  #onlineTotal: number | undefined;
+  #presenceView: PresenceView | undefined;
   readonly #peers = new Set<PeerSession>();
   readonly #host: ConversationHost;
   #iceServers: RTCIceServer[] = [];
@@ -282,9 +308,13 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   get roomLimits(): Readonly<RoomLimits> | undefined {
     return this.#roomLimits;
   }
-  /** Names online, as far as {@link watchPresence} told us. */
+  /** Names online in the presence view, as far as {@link watchPresence} told us. */
   get online(): ReadonlySet<string> {
     return this.#online;
+  }
+  /** For a directory view: how many online names match it in all (the view holds a page of them). */
+  get onlineTotal(): number | undefined {
+    return this.#onlineTotal;
   }
   /** The signaling connection, for tools that need raw protocol access. */
   get signaling(): SignalingClient {
@@ -416,15 +446,28 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     return r;
   }
 
-  /** Subscribes to the online list; resolves with who is online now, then emits `presence`. */
-  async watchPresence(): Promise<string[]> {
+  /**
+   * Subscribes to who is online: the directory's first page (optionally searched by `prefix`) or
+   * a watch list. Resolves with the names online in that view now, then emits `presence` as they
+   * change. Calling it again replaces the view.
+   */
+  async watchPresence(view: PresenceView = {}): Promise<string[]> {
     this.#assertOpen();
-    const reply = await this.#signaling.request({ type: 'presence.subscribe' });
-    if (reply.type === 'presence.listed') {
-      this.#online.clear();
-      for (const n of reply.names) this.#online.add(n);
-    }
+    this.#presenceView = view;
+    const reply = await this.#signaling.request({
+      type: 'presence.subscribe',
+      ...(view.watch !== undefined ? { watch: [...view.watch] } : {}),
+      ...(view.prefix !== undefined && view.prefix !== '' ? { prefix: view.prefix } : {}),
+      ...(view.limit !== undefined ? { limit: view.limit } : {}),
+    });
+    if (reply.type === 'presence.listed') this.#listed(reply.names, reply.total);
     return [...this.#online];
+  }
+
+  #listed(names: readonly string[], total: number | undefined): void {
+    this.#online.clear();
+    for (const n of names) this.#online.add(n);
+    this.#onlineTotal = total;
   }
 
   /**
@@ -560,8 +603,23 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     }
     if (!first) {
       this.#log.info('reconnected', { resumed: w.resumed });
+      // A fresh session has no presence subscription: ask again for the same view, and tell the
+      // app what changed while we were away.
+      if (!w.resumed && this.#presenceView) void this.#rewatchPresence(this.#presenceView);
       this.emit('reconnected', w.resumed);
     }
+  }
+
+  async #rewatchPresence(view: PresenceView): Promise<void> {
+    const before = new Set(this.#online);
+    try {
+      await this.watchPresence(view);
+    } catch {
+      return; // closed or refused meanwhile: the app sees the state change
+    }
+    const online = [...this.#online].filter((n) => !before.has(n));
+    const offline = [...before].filter((n) => !this.#online.has(n));
+    this.emit('presence', { online, offline, total: this.#onlineTotal });
   }
 
   #onMessage(msg: ServerMessage): void {
@@ -625,13 +683,13 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
         return;
       }
       case 'presence.listed':
-        this.#online.clear();
-        for (const n of msg.names) this.#online.add(n);
+        this.#listed(msg.names, msg.total);
         return;
-      case 'presence.updated':
-        if (msg.online) this.#online.add(msg.name);
-        else this.#online.delete(msg.name);
-        this.emit('presence', msg.name, msg.online);
+      case 'presence.changed':
+        for (const n of msg.offline) this.#online.delete(n);
+        for (const n of msg.online) this.#online.add(n);
+        if (msg.total !== undefined) this.#onlineTotal = msg.total;
+        this.emit('presence', { online: msg.online, offline: msg.offline, total: msg.total });
         return;
       case 'ice.updated':
         this.#iceServers = msg.iceServers as RTCIceServer[];

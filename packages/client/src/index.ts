@@ -37,6 +37,8 @@ export {
   type MissedCall,
   ParleyClient,
   type PeerFeature,
+  type PresenceChange,
+  type PresenceView,
   SFU_DEFAULT_MEDIA,
 } from './client.ts';
 export {

@@ -81,6 +81,12 @@ export const ERRORS = {
     closeCode: 4012,
     summary: 'The server is shutting down; reconnect (and resume) in a moment.',
   },
+  BUSY: {
+    fatal: true,
+    closeCode: 4013,
+    summary:
+      'The server is admitting logins as fast as it can carry (a reconnect storm after a restart); reconnect after `retryMs`.',
+  },
   SFU_UNAVAILABLE: {
     fatal: false,
     summary: 'The room has no SFU: none is configured, it is unreachable, or the room is in mesh mode.',

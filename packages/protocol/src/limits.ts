@@ -32,6 +32,12 @@ export const LIMITS = {
    * at an existing room is just wrong when shorter).
    */
   passwordMinChars: 8,
+  /** Names one `presence.subscribe` may watch. */
+  presenceWatchMax: 256,
+  /** Largest directory page (`presence.subscribe` `limit`); also the default page. */
+  presencePageMax: 200,
+  /** Names in each list of one `presence.changed` (more changes go out in several frames). */
+  presenceChangesMax: 500,
   /** Free-text reasons and error messages. */
   reasonMaxChars: 200,
   /** Versions offered in one `hello`. */

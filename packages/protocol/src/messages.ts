@@ -155,7 +155,25 @@ export const CallResume = req('call.resume', { call: CallId, peer: PeerName });
  * peer connection. Once per resumed connection; anything else is CALL_NOT_FOUND.
  */
 export const CallRejoin = req('call.rejoin', { call: CallId });
-export const PresenceSubscribe = req('presence.subscribe', {});
+/**
+ * Two views of who is online (docs/PROTOCOL.md, "Presence"): the **directory** (the default: the
+ * first `limit` names in code-unit order, only those starting with `prefix` when given, and then
+ * every change among names with that prefix) or a **watch list** (`watch`: just these names).
+ * Subscribing again replaces the view.
+ */
+export const PresenceSubscribe = req('presence.subscribe', {
+  watch: z.optional(z.array(PeerName).check(z.maxLength(LIMITS.presenceWatchMax))),
+  prefix: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(LIMITS.nameMaxChars),
+        z.regex(NAME_PATTERN, 'letters, digits, "_", "." and "-" only'),
+      ),
+  ),
+  limit: z.optional(boundedInt(1, LIMITS.presencePageMax)),
+});
 export const PresenceUnsubscribe = req('presence.unsubscribe', {});
 export const Ping = req('ping', { ts: z.optional(z.number()) });
 
@@ -306,6 +324,8 @@ export const ErrorFrame = evt('error', {
   fatal: z.optional(z.boolean()),
   /** Which refusal of `code` this is, for programs (errors.ts `ERROR_REASONS`); an unknown one reads as absent. */
   reason: z.catch(z.optional(z.enum(ERROR_REASON_LIST as [ErrorReason, ...ErrorReason[]])), undefined),
+  /** With `BUSY`: wait at least this long before reconnecting (the server spreads clients out). */
+  retryMs: z.optional(boundedInt(0, 600_000)),
 });
 export const RoomJoined = evt('room.joined', {
   room: RoomName,
@@ -383,8 +403,24 @@ export const CallEnded = evt('call.ended', {
   reason: CallEndReason,
   by: z.optional(PeerName),
 });
-export const PresenceListed = evt('presence.listed', { names: z.array(PeerName) });
-export const PresenceUpdated = evt('presence.updated', { name: PeerName, online: z.boolean() });
+/**
+ * The view asked for: online names (the directory's first page, or the watched names online) and,
+ * for the directory, how many online names match in all (`total`).
+ */
+export const PresenceListed = evt('presence.listed', {
+  names: z.array(PeerName),
+  total: z.optional(boundedInt(0, Number.MAX_SAFE_INTEGER)),
+});
+/**
+ * Changes in the subscriber's view since the last frame, coalesced over the server's presence
+ * interval: names that came online, names that went offline (a name appears in one list at most),
+ * and for the directory the new `total`.
+ */
+export const PresenceChanged = evt('presence.changed', {
+  online: z.array(PeerName).check(z.maxLength(LIMITS.presenceChangesMax)),
+  offline: z.array(PeerName).check(z.maxLength(LIMITS.presenceChangesMax)),
+  total: z.optional(boundedInt(0, Number.MAX_SAFE_INTEGER)),
+});
 export const Pong = evt('pong', { ts: z.optional(z.number()) });
 export const IceUpdated = evt('ice.updated', { iceServers: z.array(IceServer) });
 export const ServerDraining = evt('server.draining', {
@@ -431,7 +467,7 @@ export const SERVER_SCHEMAS = {
   'call.missed': CallMissed,
   'call.held': CallHeld,
   'presence.listed': PresenceListed,
-  'presence.updated': PresenceUpdated,
+  'presence.changed': PresenceChanged,
   pong: Pong,
   'ice.updated': IceUpdated,
   'server.draining': ServerDraining,

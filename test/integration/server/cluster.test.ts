@@ -53,11 +53,8 @@ describe('Cluster of two nodes on one directory', () => {
     a.send({ type: 'presence.subscribe' });
     await a.next('presence.listed');
     await b.hello('cl-rb');
-    assert.deepEqual(await a.next('presence.updated'), {
-      type: 'presence.updated',
-      name: 'cl-rb',
-      online: true,
-    });
+    const changed = await a.next('presence.changed');
+    assert.deepEqual([changed.online, changed.offline], [['cl-rb'], []]);
     a.send({ type: 'room.join', room: 'span' });
     await a.next('room.joined');
     b.send({ type: 'room.join', room: 'span' });

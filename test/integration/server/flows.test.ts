@@ -178,16 +178,18 @@ describe('Server flows', () => {
     assert.ok(listed.names.includes('pres-a'));
     const b = await connectClient(server.wsUrl);
     await b.hello('pres-b');
-    assert.deepEqual(await a.next('presence.updated'), {
-      type: 'presence.updated',
-      name: 'pres-b',
-      online: true,
+    assert.deepEqual(await a.next('presence.changed'), {
+      type: 'presence.changed',
+      online: ['pres-b'],
+      offline: [],
+      total: listed.total! + 1,
     });
     b.send({ type: 'bye' });
-    assert.deepEqual(await a.next('presence.updated'), {
-      type: 'presence.updated',
-      name: 'pres-b',
-      online: false,
+    assert.deepEqual(await a.next('presence.changed'), {
+      type: 'presence.changed',
+      online: [],
+      offline: ['pres-b'],
+      total: listed.total,
     });
     a.send({ type: 'presence.unsubscribe', id: 2 });
     assert.deepEqual(await a.next('ack'), { type: 'ack', re: 2 });
@@ -195,6 +197,6 @@ describe('Server flows', () => {
     await c.hello('pres-c');
     a.send({ type: 'ping', id: 3 });
     await a.next('pong');
-    assert.equal(a.frames.filter((f) => f.type === 'presence.updated').length, 0);
+    assert.equal(a.frames.filter((f) => f.type === 'presence.changed').length, 0);
   });
 });

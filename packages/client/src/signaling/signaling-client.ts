@@ -203,6 +203,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   #liveness: LivenessMonitor | null = null;
   #unwatchWake: (() => void) | null = null;
   #drainHintMs: number | null = null;
+  /** `BUSY`'s `retryMs`: the server's slot for our next login (a reconnect storm). */
+  #busyHintMs: number | null = null;
   #fatalCode: ErrorCode | null = null;
   #firstOpen: { resolve: (w: ServerMessageOf<'welcome'>) => void; reject: (e: Error) => void } | null = null;
   #calls: string[] = [];
@@ -478,6 +480,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     const error = new ParleyError(msg.code, msg.message, { reason: msg.reason });
     this.#log.warn('login refused', { code: msg.code });
     if (msg.fatal) this.#fatalCode = msg.code;
+    if (msg.retryMs !== undefined) this.#busyHintMs = msg.retryMs;
     const socket = this.#socket;
     if (!socket) return;
     if (!this.#everOpen) {
@@ -561,6 +564,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     // A link that was open and dropped is redialled at once (a hidden page may run the backoff
     // timer a minute late); the server's draining hint and later attempts keep their delay.
     else if (wasOpen) delay = 0;
+    if (this.#busyHintMs !== null) delay = Math.max(delay, this.#busyHintMs);
+    this.#busyHintMs = null;
     this.#attempt++;
     this.#log.debug('reconnecting', { reason, delayMs: delay, attempt: this.#attempt });
     this.#retryTimer = setTimeout(() => this.#dial(), delay);

@@ -157,6 +157,18 @@ export const ACCESS_VARS = {
     shown: '`200`',
     doc: '`hello` attempts one address may make at once: room for everyone behind one NAT resuming together after a restart.',
   },
+  PARLEY_LOGIN_RATE_PER_S: {
+    key: 'loginRatePerS',
+    schema: num(1, 1_000_000).default(300),
+    shown: '`300`',
+    doc: 'Logins (`hello`, fresh or resume) this node admits per second from all addresses together; past it they get `BUSY` with a `retryMs` that spreads the crowd out (a reconnect storm after a restart). Draining tells clients to come back spread over the time this rate needs.',
+  },
+  PARLEY_LOGIN_BURST: {
+    key: 'loginBurst',
+    schema: int(1, 10_000_000).default(600),
+    shown: '`600`',
+    doc: 'Logins this node admits at once when it was quiet, before `PARLEY_LOGIN_RATE_PER_S` applies.',
+  },
   PARLEY_PASSWORD_RATE_PER_S: {
     key: 'passwordRatePerS',
     schema: num(0.001, 1_000_000).default(0.2),

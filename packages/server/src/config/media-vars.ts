@@ -114,6 +114,12 @@ export const MEDIA_VARS = {
     shown: '`on`',
     doc: 'Whether clients may `presence.subscribe` to the list of online names (`off` → `FORBIDDEN`).',
   },
+  PARLEY_PRESENCE_INTERVAL_MS: {
+    key: 'presenceIntervalMs',
+    schema: int(10, 10_000).default(250),
+    shown: '`250`',
+    doc: 'Presence changes are coalesced over this many milliseconds: a subscriber gets at most one `presence.changed` per interval, with every change in its view since the last.',
+  },
   PARLEY_JANUS_URL: {
     key: 'janusUrls',
     schema: z

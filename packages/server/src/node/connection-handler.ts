@@ -26,6 +26,7 @@ import {
   type ErrorCode,
   ParleyError,
 } from '@parley/protocol';
+import type { LoginGate } from '../auth/login-gate.ts';
 import type { Config } from '../config/variables.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -93,6 +94,8 @@ export interface HandlerContext {
   readonly config: Readonly<Config>;
   readonly metrics: Metrics;
   readonly hooks?: HandlerHooks | undefined;
+  /** The node's login admission (reconnect storms); none admits every login. */
+  readonly loginGate?: LoginGate | undefined;
 }
 
 /** The per-socket protocol handler. */
@@ -104,6 +107,7 @@ export class ConnectionHandler {
   readonly #log: Logger;
   readonly #metrics: Metrics;
   readonly #hooks: HandlerHooks;
+  readonly #loginGate: LoginGate | undefined;
   readonly #flood: FloodGuard;
   #state: 'awaiting' | 'live' | 'closed' = 'awaiting';
   #session: Session | null = null;
@@ -127,6 +131,7 @@ export class ConnectionHandler {
     this.#log = log;
     this.#metrics = context.metrics;
     this.#hooks = context.hooks ?? {};
+    this.#loginGate = context.loginGate;
     this.#flood = new FloodGuard(config);
     this.#traceFrames = log.isLevelEnabled('trace');
     this.#helloTimer = setTimeout(() => {
@@ -289,6 +294,21 @@ export class ConnectionHandler {
   }
 
   async #hello(msg: ClientMessageOf<'hello'>): Promise<void> {
+    const waitMs = this.#loginGate?.admit() ?? 0;
+    if (waitMs > 0) {
+      this.#metrics.errors.labels('BUSY').inc();
+      this.#send(
+        errorFrame(
+          'BUSY',
+          `the server is busy admitting logins; retry in ${waitMs} ms`,
+          msg.id,
+          undefined,
+          waitMs,
+        ),
+      );
+      this.#closeFor('BUSY');
+      return;
+    }
     const session = await this.#lifecycle.hello(this.#conn, msg, this.#log);
     if (!session) return;
     this.#session = session;

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { createAccessControl } from '../auth/access-control.ts';
 import type { Authorizer } from '../auth/authorizer.ts';
 import { createAddressMatcher, createClientIpResolver } from '../auth/client-ip.ts';
+import { LoginGate } from '../auth/login-gate.ts';
 import { type CallStore, MemoryCallStore } from '../calls/call-store.ts';
 import type { Config } from '../config/variables.ts';
 import type { Directory } from '../directory/directory.ts';
@@ -189,6 +190,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   /** Ends (or, with shared storage, parks) every session, then unregisters the node. */
   const stopSessions = async () => {
     services.calls.close();
+    services.presence.close();
     await lifecycle.close();
     await services.sfu?.close();
     await directory.detachNode(nodeId);
@@ -284,7 +286,15 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   });
 
   let connSeq = 0;
-  const handlerContext: HandlerContext = { lifecycle, services, config, metrics, hooks: deps.hooks };
+  const loginGate = new LoginGate({ ratePerS: config.loginRatePerS, burst: config.loginBurst });
+  const handlerContext: HandlerContext = {
+    lifecycle,
+    services,
+    config,
+    metrics,
+    hooks: deps.hooks,
+    loginGate,
+  };
   const checkUpgrade = authorizer.upgrade?.bind(authorizer);
   transport = new WsTransport(
     http,
@@ -333,10 +343,15 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       draining = true;
       const t = transport!;
       t.startDraining();
-      const drainingFrame = frame({ type: 'server.draining', reconnectMs: RECONNECT_AFTER_DRAIN_MS });
       const shutdownFrame = errorFrame('SHUTTING_DOWN', 'the server is shutting down; reconnect shortly');
       const open = [...t.connections];
       for (const conn of open) {
+        // Each client its own moment, spread over the time a node needs to admit them all
+        // (auth/login-gate.ts): a restart is not followed by everyone in the same second.
+        const drainingFrame = frame({
+          type: 'server.draining',
+          reconnectMs: RECONNECT_AFTER_DRAIN_MS + loginGate.spreadMs(open.length),
+        });
         metrics.frameOut(drainingFrame.type);
         conn.send(drainingFrame.text);
         metrics.frameOut(shutdownFrame.type);

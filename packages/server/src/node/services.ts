@@ -67,7 +67,10 @@ export function createServices(o: ServicesOptions): Services {
       return local ? local.state === 'live' : undefined;
     },
   );
-  const presence = new Presence(directory, config.presence);
+  const presence = new Presence(directory, {
+    enabled: config.presence,
+    intervalMs: config.presenceIntervalMs,
+  });
   const tokens = config.authSecret !== undefined || config.authPublicKey !== undefined;
   const ice = new IceIssuer(config, { tokens, metrics: o.metrics, selfStun: o.selfStun });
   return { registry, relay, rooms, calls, presence, sfu, ice };

@@ -36,7 +36,7 @@ export class Session {
   readonly rooms = new Set<string>();
   /** Whom this session may `signal` (cached for the relay; see peer-relations.ts). */
   readonly relations = new PeerRelations();
-  /** Whether the session receives `presence.updated`. */
+  /** Whether the session subscribed to presence (`presence.changed`). */
   presence = false;
   /**
    * The page said `leaving` (it is unloading, maybe for a reload): should the socket drop, the

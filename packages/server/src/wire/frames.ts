@@ -111,8 +111,17 @@ export function errorFrame(
   message: string,
   re?: string | number,
   reason?: ErrorReason,
+  retryMs?: number,
 ): Frame<'error'> {
-  return frame({ type: 'error', code, message, re, fatal: ERRORS[code].fatal ? true : undefined, reason });
+  return frame({
+    type: 'error',
+    code,
+    message,
+    re,
+    fatal: ERRORS[code].fatal ? true : undefined,
+    reason,
+    retryMs,
+  });
 }
 
 const TYPE_PREFIX = '{"type":"';

@@ -60,6 +60,9 @@ export interface ParleyDebug {
 }
 
 /** The Parley web app. */
+/** Wait after the last keystroke before a presence search goes to the server. */
+const SEARCH_DEBOUNCE_MS = 250;
+
 export class ParleyApp {
   readonly #root: HTMLElement;
   readonly #links = new Map<PeerSession, PeerLink>();
@@ -68,6 +71,8 @@ export class ParleyApp {
   #preview: SelfPreview | null = null;
   #conversation: Conversation | null = null;
   #home: HomeView | null = null;
+  #searchTimer: ReturnType<typeof setTimeout> | undefined;
+  #searchSeq = 0;
   #cleanup: (() => void) | null = null;
   #route: Route = { page: 'home' };
   #logoutNotice: string | undefined;
@@ -254,18 +259,13 @@ export class ParleyApp {
 
   #wireClient(client: ParleyClient): void {
     client.on('state', (state, reason) => this.#onClientState(state, reason));
-    client.on('reconnected', (resumed) => {
+    client.on('reconnected', () => {
       toast('Reconnected to the server.', 'success');
-      // A fresh session (the server restarted) has no presence subscription: ask again.
-      const view = this.#home;
-      if (!resumed && view)
-        void client.watchPresence().then(
-          (names) => this.#home === view && view.setOnline(names),
-          () => undefined,
-        );
+      // A fresh session (the server restarted) has no presence subscription: the SDK asks again
+      // for the same view and emits `presence` with what changed.
     });
     client.on('incoming', (call) => this.#onIncoming(call));
-    client.on('presence', () => this.#home?.setOnline([...client.online]));
+    client.on('presence', () => this.#home?.setOnline([...client.online], client.onlineTotal));
     client.on('peer', (peer) => {
       peer.on('state', (state) => {
         if (state === 'closed') {
@@ -360,6 +360,7 @@ export class ParleyApp {
         ),
       ),
       onCall: (name) => void this.#startCall(name),
+      onSearchOnline: (prefix) => this.#searchOnline(prefix),
       onRoom: (room, password, large) => {
         this.#roomPassword = password ? { room, password } : null;
         navigate(large ? { page: 'room', room, large } : { page: 'room', room });
@@ -368,12 +369,32 @@ export class ParleyApp {
     this.#home = view;
     this.#cleanup = () => afterCalls.destroy();
     client.watchPresence().then(
-      (names) => this.#home === view && view.setOnline(names),
+      (names) => this.#home === view && view.setOnline(names, client.onlineTotal),
       (err: unknown) => {
         if (this.#home !== view) return;
         if (err instanceof ParleyError && err.code === 'FORBIDDEN') view.setPresenceUnavailable();
       },
     );
+  }
+
+  /**
+   * Asks for the online names starting with `prefix`, a moment after the last keystroke (each
+   * search is a request to the server); a newer search wins over an older answer.
+   */
+  #searchOnline(prefix: string): void {
+    clearTimeout(this.#searchTimer);
+    this.#searchTimer = setTimeout(() => {
+      const client = this.#client;
+      const view = this.#home;
+      if (!client || !view) return;
+      const asked = ++this.#searchSeq;
+      client.watchPresence(prefix === '' ? {} : { prefix }).then(
+        (names) => {
+          if (this.#home === view && asked === this.#searchSeq) view.setOnline(names, client.onlineTotal);
+        },
+        () => undefined,
+      );
+    }, SEARCH_DEBOUNCE_MS);
   }
 
   /** Signs out: frees the name at once (`bye`) and shows the name screen. */

@@ -26,19 +26,25 @@ export interface HomeProps {
    * creates a new room with its media through the server's SFU from the start.
    */
   onRoom: OnRoom;
+  /** Asks the server for the online names starting with `prefix` ('' for the first page of all). */
+  onSearchOnline: (prefix: string) => void;
 }
 
 /** What the app updates on the home screen. */
 export interface HomeView {
-  /** Replaces the online list (our own name is left out). */
-  setOnline(names: readonly string[]): void;
+  /** Replaces the online list (our own name is left out); `total`: how many match in all. */
+  setOnline(names: readonly string[], total?: number): void;
   /** Says the online list is switched off on this server. */
   setPresenceUnavailable(): void;
 }
 
 /** Renders the home screen into `root`. */
 export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
-  const calls = callCard(props.name, (name) => props.onCall(name));
+  const calls = callCard(
+    props.name,
+    (name) => props.onCall(name),
+    (prefix) => props.onSearchOnline(prefix),
+  );
   const side = h(
     'div',
     { class: 'stack' },
@@ -53,7 +59,7 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
   );
   void props.preview.open();
   return {
-    setOnline: (names) => calls.setOnline(names),
+    setOnline: (names, total) => calls.setOnline(names, total),
     setPresenceUnavailable: () => calls.setPresenceUnavailable(),
   };
 }

@@ -68,11 +68,8 @@ describe('Redis cluster failures', () => {
       reason: 'peer_gone',
       by: 'k-victim',
     });
-    assert.deepEqual(await c.next('presence.updated'), {
-      type: 'presence.updated',
-      name: 'k-victim',
-      online: false,
-    });
+    const changed = await c.next('presence.changed');
+    assert.deepEqual([changed.online, changed.offline], [[], ['k-victim']]);
     // The name is free again, on any node.
     const again = await connectClient(n3.wsUrl);
     await again.hello('k-victim');
