@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { after, afterEach, before } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, tracePage } from './browser.ts';
-import { startServer } from './server.ts';
+import { startServer, stopAllServers } from './server.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const WEB = join(ROOT, 'packages/web');
@@ -106,6 +107,59 @@ export async function openPerson(
   await page.getByLabel('Your name').fill(name);
   await page.getByRole('button', { name: /^(Continue|Join room)/ }).click();
   return { name, context, page };
+}
+
+/** What {@link webSuite} gives a suite. */
+export interface WebSuite {
+  /** The server of the suite (set once `before` ran). */
+  readonly server: ParleyServer;
+  /** The suite's Chromium (set once `before` ran). */
+  readonly browser: Browser;
+  /** Opens the app as a new person ({@link openPerson}); closed after the test. */
+  person(name: string, options?: Parameters<typeof openPerson>[3]): Promise<Person>;
+  /** Closes a person the test opened its own way after the test, too. */
+  keep(person: Person): Person;
+}
+
+/**
+ * The usual web e2e suite, called inside `describe`: one server serving the built app (with
+ * `env`) and one Chromium for all its tests, every person opened through it closed after each
+ * test, and the server and the browser after the suite.
+ */
+export function webSuite(env: Record<string, string> = {}): WebSuite {
+  let server: ParleyServer | undefined;
+  let browser: Browser | undefined;
+  const people: Person[] = [];
+  before(async () => {
+    server = await startWebServer(env);
+    browser = await launchForWeb();
+  });
+  afterEach(async () => {
+    for (const p of people.splice(0)) await p.context.close();
+  });
+  after(async () => {
+    await browser?.close();
+    await stopAllServers();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('webSuite: the server starts in `before`');
+      return server;
+    },
+    get browser() {
+      if (!browser) throw new Error('webSuite: the browser starts in `before`');
+      return browser;
+    },
+    async person(name, options = {}) {
+      const p = await openPerson(this.browser, this.server.url, name, options);
+      people.push(p);
+      return p;
+    },
+    keep(person) {
+      people.push(person);
+      return person;
+    },
+  };
 }
 
 /** Launches Chromium for web tests. */

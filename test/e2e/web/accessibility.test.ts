@@ -8,12 +8,10 @@
  * one dark palette, and the scans prove it stays right whichever the system asks for.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import type { ParleyServer } from '@parley/server';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { axeViolations, describeViolations } from '../../helpers/axe.ts';
-import { stopAllServers } from '../../helpers/server.ts';
-import { launchForWeb, openPerson, type Person, startWebServer } from '../../helpers/web.ts';
+import { type Person, webSuite } from '../../helpers/web.ts';
 
 /** Scans `page` in both color schemes; fails with every serious or critical violation found. */
 async function assertAccessible(page: Page, where: string): Promise<void> {
@@ -29,25 +27,10 @@ async function assertAccessible(page: Page, where: string): Promise<void> {
 }
 
 describe('web app › accessibility (axe-core)', () => {
-  let server: ParleyServer;
-  let browser: Browser;
-  const people: Person[] = [];
-
-  before(async () => {
-    server = await startWebServer();
-    browser = await launchForWeb();
-  });
-  afterEach(async () => {
-    for (const p of people.splice(0)) await p.context.close();
-  });
-  after(async () => {
-    await browser?.close();
-    await stopAllServers();
-  });
+  const suite = webSuite();
 
   async function person(name: string, path = '/'): Promise<Person> {
-    const p = await openPerson(browser, server.url, name, { path });
-    people.push(p);
+    const p = await suite.person(name, { path });
     return p;
   }
 
@@ -102,11 +85,11 @@ describe('web app › accessibility (axe-core)', () => {
   });
 
   it('the self-test, once its checks ran: no serious or critical violation', async () => {
-    const context = await browser.newContext();
-    await context.grantPermissions(['camera', 'microphone'], { origin: server.url });
+    const context = await suite.browser.newContext();
+    await context.grantPermissions(['camera', 'microphone'], { origin: suite.server.url });
     const page = await context.newPage();
     try {
-      await page.goto(`${server.url}/test`);
+      await page.goto(`${suite.server.url}/test`);
       await page
         .getByRole('button', { name: 'Run again' })
         .and(page.locator(':enabled'))

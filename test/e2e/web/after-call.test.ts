@@ -10,12 +10,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { after, afterEach, before, describe, it } from 'node:test';
-import type { ParleyServer } from '@parley/server';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { pollPage } from '../../helpers/browser.ts';
-import { stopAllServers } from '../../helpers/server.ts';
-import { launchForWeb, openPerson, type Person, screenshot, startWebServer } from '../../helpers/web.ts';
+import { type Person, screenshot, webSuite } from '../../helpers/web.ts';
 
 interface AppLinks {
   parley: {
@@ -55,25 +53,10 @@ function sendRawApp(page: Page, kind: string, data: unknown, times = 1): Promise
 }
 
 describe('web app › after the call, people, reactions, history, preview', () => {
-  let server: ParleyServer;
-  let browser: Browser;
-  const people: Person[] = [];
-
-  before(async () => {
-    server = await startWebServer();
-    browser = await launchForWeb();
-  });
-  afterEach(async () => {
-    for (const p of people.splice(0)) await p.context.close();
-  });
-  after(async () => {
-    await browser?.close();
-    await stopAllServers();
-  });
+  const suite = webSuite();
 
   async function person(name: string, path = '/'): Promise<Person> {
-    const p = await openPerson(browser, server.url, name, { path });
-    people.push(p);
+    const p = await suite.person(name, { path });
     if (path === '/') await p.page.getByRole('heading', { name: `Hello, ${name}` }).waitFor();
     return p;
   }
@@ -312,8 +295,8 @@ describe('web app › after the call, people, reactions, history, preview', () =
 
   it('a blocked camera says so and how to allow it; the call goes on with sound only', async () => {
     const ivy = await person('ivy');
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.grantPermissions(['microphone'], { origin: server.url });
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.grantPermissions(['microphone'], { origin: suite.server.url });
     // The camera is refused (as a person blocking it in the address bar would); the microphone works.
     await context.addInitScript(() => {
       const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
@@ -321,8 +304,8 @@ describe('web app › after the call, people, reactions, history, preview', () =
         c?.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : original(c);
     });
     const page = await context.newPage();
-    people.push({ name: 'jay', context, page });
-    await page.goto(`${server.url}/`);
+    suite.keep({ name: 'jay', context, page });
+    await page.goto(`${suite.server.url}/`);
     await page.getByLabel('Your name').fill('jay');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('heading', { name: 'Hello, jay' }).waitFor();

@@ -7,12 +7,10 @@
  * 5 s.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import type { ParleyServer } from '@parley/server';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Dialog, Page } from 'playwright-core';
 import { pollPage } from '../../helpers/browser.ts';
-import { stopAllServers } from '../../helpers/server.ts';
-import { launchForWeb, openPerson, type Person, startWebServer } from '../../helpers/web.ts';
+import { type Person, webSuite } from '../../helpers/web.ts';
 
 /** Video frames decoded on the app's live peer connections, once above `above`. */
 async function framesDecodedAbove(page: Page, above: number): Promise<number> {
@@ -39,27 +37,12 @@ async function framesDecodedAbove(page: Page, above: number): Promise<number> {
 }
 
 describe('web app › leaving and reloading', () => {
-  let server: ParleyServer;
-  let browser: Browser;
-  const people: Person[] = [];
-
-  before(async () => {
-    server = await startWebServer({ PARLEY_RELOAD_GRACE_S: '4' });
-    browser = await launchForWeb();
-  });
-  afterEach(async () => {
-    for (const p of people.splice(0)) await p.context.close();
-  });
-  after(async () => {
-    await browser?.close();
-    await stopAllServers();
-  });
+  const suite = webSuite({ PARLEY_RELOAD_GRACE_S: '4' });
 
   async function person(name: string, path = '/'): Promise<Person> {
-    const p = await openPerson(browser, server.url, name, { path });
-    people.push(p);
+    const p = await suite.person(name, { path });
     // The browser asks before a page in a call is reloaded or closed: these people confirm.
-    p.page.on('dialog', (d) => void d.accept());
+    p.page.on('dialog', (d: Dialog) => void d.accept());
     return p;
   }
 

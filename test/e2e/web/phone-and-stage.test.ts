@@ -8,19 +8,10 @@
  * the tiles instead of over them, and a file offer's toast that goes once it is answered.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import type { ParleyServer } from '@parley/server';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { stopAllServers } from '../../helpers/server.ts';
+import { describe, it } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
 import { outsideViewport, scrollsSideways } from '../../helpers/viewport-overflow.ts';
-import {
-  fakeScreenCapture,
-  launchForWeb,
-  openPerson,
-  type Person,
-  screenshot,
-  startWebServer,
-} from '../../helpers/web.ts';
+import { fakeScreenCapture, type openPerson, type Person, screenshot, webSuite } from '../../helpers/web.ts';
 
 /** The `object-fit` of a tile's video, and its toggle's `aria-pressed`. */
 async function fitOf(tile: Locator): Promise<{ objectFit: string; pressed: string | null }> {
@@ -66,25 +57,10 @@ const overlaps = (a: Rect, b: Rect) =>
   a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
 
 describe('web app › phones, tiles and toasts', () => {
-  let server: ParleyServer;
-  let browser: Browser;
-  const people: Person[] = [];
-
-  before(async () => {
-    server = await startWebServer();
-    browser = await launchForWeb();
-  });
-  afterEach(async () => {
-    for (const p of people.splice(0)) await p.context.close();
-  });
-  after(async () => {
-    await browser?.close();
-    await stopAllServers();
-  });
+  const suite = webSuite();
 
   async function person(name: string, options: Parameters<typeof openPerson>[3] = {}): Promise<Person> {
-    const p = await openPerson(browser, server.url, name, options);
-    people.push(p);
+    const p = await suite.person(name, options);
     return p;
   }
 

@@ -5,12 +5,10 @@
  * receive-only and still sees the others; the call screen works on a phone-sized screen.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import type { ParleyServer } from '@parley/server';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { pollPage } from '../../helpers/browser.ts';
-import { stopAllServers } from '../../helpers/server.ts';
-import { launchForWeb, openPerson, type Person, screenshot, startWebServer } from '../../helpers/web.ts';
+import { openPerson, type Person, screenshot, startWebServer, webSuite } from '../../helpers/web.ts';
 
 /** Number of peer connections in the page that decode video. */
 function peersWithVideo(page: Page, atLeast: number): Promise<number> {
@@ -108,29 +106,14 @@ function phoneLayout(page: Page): Promise<Layout> {
 }
 
 describe('web app › rooms', () => {
-  let server: ParleyServer;
-  let browser: Browser;
-  const people: Person[] = [];
-
-  before(async () => {
-    server = await startWebServer();
-    browser = await launchForWeb();
-  });
-  afterEach(async () => {
-    for (const p of people.splice(0)) await p.context.close();
-  });
-  after(async () => {
-    await browser?.close();
-    await stopAllServers();
-  });
+  const suite = webSuite();
 
   async function join(
     name: string,
     path: string,
     options: Parameters<typeof openPerson>[3] = {},
   ): Promise<Person> {
-    const p = await openPerson(browser, server.url, name, { path, ...options });
-    people.push(p);
+    const p = await suite.person(name, { path, ...options });
     return p;
   }
 
@@ -173,8 +156,8 @@ describe('web app › rooms', () => {
   });
 
   it('protects a room with a password: asked again when wrong, in when right', async () => {
-    const owner = await openPerson(browser, server.url, 'owner');
-    people.push(owner);
+    const owner = await openPerson(suite.browser, suite.server.url, 'owner');
+    suite.keep(owner);
     await owner.page.getByRole('heading', { name: 'Hello, owner' }).waitFor();
     await owner.page.getByRole('textbox', { name: 'Room name', exact: true }).fill('vault');
     await owner.page.getByText('Protect with a password').click();
@@ -195,14 +178,14 @@ describe('web app › rooms', () => {
 
   it('joins receive-only when the camera is blocked, and still sees the others', async () => {
     const host = await join('host', '/#/room/blocked');
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript(() => {
       navigator.mediaDevices.getUserMedia = () =>
         Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
     });
     const page = await context.newPage();
-    people.push({ name: 'guest', context, page });
-    await page.goto(`${server.url}/#/room/blocked`);
+    suite.keep({ name: 'guest', context, page });
+    await page.goto(`${suite.server.url}/#/room/blocked`);
     await page.getByText('Camera and microphone are blocked').waitFor();
     await page.getByRole('button', { name: 'Try again' }).waitFor();
     await page.getByLabel('Your name').fill('guest');
@@ -216,11 +199,11 @@ describe('web app › rooms', () => {
 
   it('says so when the room is full', async () => {
     const tiny = await startWebServer({ PARLEY_MAX_PEERS_PER_ROOM: '1' });
-    const first = await openPerson(browser, tiny.url, 'first', { path: '/#/room/tiny' });
-    people.push(first);
+    const first = await openPerson(suite.browser, tiny.url, 'first', { path: '/#/room/tiny' });
+    suite.keep(first);
     await first.page.getByRole('heading', { name: 'Waiting for others to join' }).waitFor();
-    const second = await openPerson(browser, tiny.url, 'second', { path: '/#/room/tiny' });
-    people.push(second);
+    const second = await openPerson(suite.browser, tiny.url, 'second', { path: '/#/room/tiny' });
+    suite.keep(second);
     await second.page
       .getByRole('region', { name: 'Notifications' })
       .getByText('“tiny” is full.', { exact: false })
