@@ -22,7 +22,10 @@
  * | `P q:<token>` | list, PX | frames queued for a parked session, oldest first, bounded in frames and bytes |
  * | `P parked` | zset | parked sessions (`<token>\n<name>`) by grace deadline (ms, Redis's clock) |
  *
- * Channels: `P bus:<id>` (frames and control for one node), `P presence` (name on/offline).
+ * Channels: `P bus:<id>` (frames and control for one node), `P presence:batch` (names on/offline,
+ * batched per process; see redis.ts), `P presence` (one name per message: what nodes before the
+ * batching published from these scripts, still heard during a rolling upgrade). A script publishes
+ * on `P presence` only when given a payload; this version gives none.
  * Bus payloads: `d<len>:<name><frame>` a frame for a local session, `m<id>` a marker the node
  * sent itself, `e<token>` "let go of this live session".
  */
@@ -43,7 +46,7 @@ local function removeName(P, name, presence)
     end
   end
   redis.call('DEL', P .. 'ro:' .. name)
-  redis.call('PUBLISH', P .. 'presence', presence)
+  if presence ~= '' then redis.call('PUBLISH', P .. 'presence', presence) end
   return rooms
 end
 `;
@@ -56,7 +59,7 @@ local P, name, node = ARGV[1], ARGV[2], ARGV[3]
 if not redis.call('SET', P .. 'name:' .. name, node, 'NX') then return 0 end
 redis.call('SADD', P .. 'names', name)
 redis.call('SADD', P .. 'nn:' .. node, name)
-redis.call('PUBLISH', P .. 'presence', ARGV[4])
+if ARGV[4] ~= '' then redis.call('PUBLISH', P .. 'presence', ARGV[4]) end
 return 1`,
 
   /** ARGV: P, name, node, presencePayload → 1 released, 0 not held by node. */
@@ -66,7 +69,7 @@ if redis.call('GET', P .. 'name:' .. name) ~= node then return 0 end
 redis.call('DEL', P .. 'name:' .. name)
 redis.call('SREM', P .. 'names', name)
 redis.call('SREM', P .. 'nn:' .. node, name)
-redis.call('PUBLISH', P .. 'presence', ARGV[4])
+if ARGV[4] ~= '' then redis.call('PUBLISH', P .. 'presence', ARGV[4]) end
 return 1`,
 
   /**
@@ -369,7 +372,7 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', zk, '-inf', now, 'LIMIT', 0,
   redis.call('DEL', P .. 'sess:' .. token, P .. 'q:' .. token)
   if name and redis.call('GET', P .. 'name:' .. name) == '@' .. token then
     table.insert(out, name)
-    table.insert(out, removeName(P, name, pp .. name))
+    table.insert(out, removeName(P, name, pp ~= '' and (pp .. name) or ''))
   end
 end
 local left = redis.call('ZCOUNT', zk, '-inf', now)
@@ -403,7 +406,7 @@ if holder and holder ~= node then return 0 end
 if not holder then
   redis.call('SET', nk, node)
   redis.call('SADD', P .. 'names', name)
-  redis.call('PUBLISH', P .. 'presence', ARGV[5])
+  if ARGV[5] ~= '' then redis.call('PUBLISH', P .. 'presence', ARGV[5]) end
 end
 redis.call('SADD', P .. 'nn:' .. node, name)
 redis.call('SET', P .. 'tok:' .. token, node .. '\\n' .. name)

@@ -15,8 +15,10 @@
  *   removes its names, rooms and tokens, and the winner's node tells the peers (`peer.left` gone,
  *   `call.ended` peer_gone). Parked sessions whose grace ran out are ended the same way. A dead
  *   node is therefore noticed within `nodeTtlMs` plus one sweep interval.
- * - Presence goes through one channel; each process ignores its own messages (it already told its
- *   nodes in-process).
+ * - Presence crosses in batches: each process gathers its logins and departures for 50 ms and
+ *   publishes them as one message on `P presence:batch`, ignoring its own (it already told its
+ *   nodes in-process). The one-name-per-message `P presence` channel of older versions is still
+ *   heard, for a rolling upgrade.
  * - Outages: commands fail at once while Redis is unreachable (no offline queue), so callers get
  *   an error instead of hanging; `healthy()` is false (the node reports `degraded`), and
  *   sessions on the same node keep relaying through the local fast path. ioredis reconnects by
@@ -84,6 +86,11 @@ const sorted = (names: string[]) => names.sort();
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A `Directory` (and `SessionHandoff`) backed by Redis. Create with `RedisDirectory.connect`. */
+/** Presence changes of a process cross Redis in one message per this many ms. */
+const PRESENCE_BATCH_MS = 50;
+/** Changes in one batch message at most (more go in several). */
+const PRESENCE_BATCH_MAX = 1000;
+
 export class RedisDirectory implements Directory, SessionHandoff {
   /** The command connection (shared with `RedisCallStore`). */
   readonly client: Redis;
@@ -91,6 +98,9 @@ export class RedisDirectory implements Directory, SessionHandoff {
   readonly prefix: string;
   readonly #sub: Redis;
   readonly #instance = randomUUID().slice(0, 8);
+  /** Presence changes of this process not yet published (see {@link RedisDirectory.#announce}). */
+  #presenceOut: string[] = [];
+  #presenceTimer: NodeJS.Timeout | undefined;
   readonly #nodes = new Map<string, Handlers>();
   readonly #nodeTtlMs: number;
   readonly #queueMax: number;
@@ -160,7 +170,7 @@ export class RedisDirectory implements Directory, SessionHandoff {
       void this.#heartbeat(again);
     });
     this.#reaper = new ParkedReaper({
-      reapDue: (batch) => this.#run('parleyReapDue', batch, `p0${this.#instance}:`),
+      reapDue: (batch) => this.#run('parleyReapDue', batch, ''),
       ping: () => this.client.ping(),
       probe: () => this.#run('parleyReapProbe'),
       ready: () => !this.#closed && this.client.status === 'ready' && this.#nodes.size > 0,
@@ -195,7 +205,7 @@ export class RedisDirectory implements Directory, SessionHandoff {
       await Promise.race([Promise.all([d.client.connect(), d.#sub.connect()]), giveUp]).finally(() =>
         clearTimeout(timer),
       );
-      await d.#sub.subscribe(`${d.prefix}presence`);
+      await d.#sub.subscribe(`${d.prefix}presence`, `${d.prefix}presence:batch`);
     } catch (err) {
       d.client.disconnect();
       d.#sub.disconnect();
@@ -218,16 +228,34 @@ export class RedisDirectory implements Directory, SessionHandoff {
     return unavailable((this.client as unknown as Record<ScriptName, Script>)[name](this.prefix, ...args));
   }
 
-  #presencePayload(name: string, online: boolean): string {
-    return `p${online ? 1 : 0}${this.#instance}:${name}`;
-  }
-
-  /** Tells this process's nodes about a presence change (others hear it on the channel). */
+  /**
+   * Tells this process's nodes about a presence change at once, and the other processes with the
+   * next batch: changes cross Redis as one message per {@link PRESENCE_BATCH_MS} per process
+   * (`P presence:batch`, `b<instance>` then a line `1name` or `0name` per change), not one per
+   * change. A batch lost with a dying process heals with the presence copy's periodic re-read.
+   */
   #announce(name: string, online: boolean): void {
     const nodes = [...this.#nodes.values()];
     queueMicrotask(() => {
       for (const node of nodes) node.presence(name, online);
     });
+    this.#presenceOut.push(`${online ? 1 : 0}${name}`);
+    this.#presenceTimer ??= setTimeout(() => {
+      if (!this.#closed) this.#flushPresence();
+    }, PRESENCE_BATCH_MS);
+  }
+
+  #flushPresence(): void {
+    this.#presenceTimer = undefined;
+    const out = this.#presenceOut;
+    this.#presenceOut = [];
+    if (out.length === 0) return;
+    for (let i = 0; i < out.length; i += PRESENCE_BATCH_MAX) {
+      const message = `b${this.#instance}\n${out.slice(i, i + PRESENCE_BATCH_MAX).join('\n')}`;
+      this.client.publish(`${this.prefix}presence:batch`, message).catch((err: unknown) => {
+        this.#log?.warn({ err: (err as Error).message }, 'presence batch not published');
+      });
+    }
   }
 
   // ── Directory ────────────────────────────────────────────────────────────────────────────
@@ -256,13 +284,13 @@ export class RedisDirectory implements Directory, SessionHandoff {
   }
 
   async claimName(name: string, nodeId: string): Promise<boolean> {
-    const ok = (await this.#run('parleyClaim', name, nodeId, this.#presencePayload(name, true))) === 1;
+    const ok = (await this.#run('parleyClaim', name, nodeId, '')) === 1;
     if (ok) this.#announce(name, true);
     return ok;
   }
 
   async releaseName(name: string, nodeId: string): Promise<boolean> {
-    const ok = (await this.#run('parleyRelease', name, nodeId, this.#presencePayload(name, false))) === 1;
+    const ok = (await this.#run('parleyRelease', name, nodeId, '')) === 1;
     if (ok) this.#announce(name, false);
     return ok;
   }
@@ -397,6 +425,9 @@ export class RedisDirectory implements Directory, SessionHandoff {
     clearInterval(this.#timer);
     await this.#reaper.stop();
     for (const id of [...this.#nodes.keys()]) await this.detachNode(id);
+    // One last batch: the departures of this process's sessions.
+    clearTimeout(this.#presenceTimer);
+    this.#flushPresence();
     for (const resolve of this.#markers.values()) resolve();
     this.#markers.clear();
     await Promise.allSettled([this.client.quit(), this.#sub.quit()]);
@@ -515,6 +546,19 @@ export class RedisDirectory implements Directory, SessionHandoff {
 
   #onMessage(channel: string, message: string): void {
     const kind = message.charCodeAt(0);
+    if (channel === `${this.prefix}presence:batch`) {
+      // b<instance>\n<1|0><name>\n…
+      const lines = message.split('\n');
+      if (lines[0]!.slice(1) === this.#instance) return;
+      for (let i = 1; i < lines.length; i++) {
+        const line = lines[i]!;
+        const online = line.charCodeAt(0) === 49; /* '1' */
+        const name = line.slice(1);
+        if (name === '') continue;
+        for (const node of this.#nodes.values()) node.presence(name, online);
+      }
+      return;
+    }
     if (channel === `${this.prefix}presence`) {
       // p<1|0><instance>:<name>
       const colon = message.indexOf(':');
@@ -573,15 +617,9 @@ export class RedisDirectory implements Directory, SessionHandoff {
     const sessions = handlers.sessions ? [...handlers.sessions()] : [];
     let lost = 0;
     for (const s of sessions) {
-      const ok = await this.#run(
-        'parleyReclaim',
-        nodeId,
-        s.name,
-        s.token,
-        this.#presencePayload(s.name, true),
-        ...s.rooms,
-      );
+      const ok = await this.#run('parleyReclaim', nodeId, s.name, s.token, '', ...s.rooms);
       if (ok !== 1) lost++;
+      else this.#announce(s.name, true);
     }
     this.#log?.warn(
       { node: nodeId, sessions: sessions.length, conflicts: lost },
@@ -598,9 +636,7 @@ export class RedisDirectory implements Directory, SessionHandoff {
     const names = await this.client.smembers(`${P}nn:${nodeId}`);
     let removed = 0;
     for (const name of names) {
-      const r = (await this.#run('parleyReapName', name, nodeId, this.#presencePayload(name, false))) as
-        | [0]
-        | [1, string[]];
+      const r = (await this.#run('parleyReapName', name, nodeId, '')) as [0] | [1, string[]];
       if (r[0] !== 1) continue;
       removed++;
       this.#announce(name, false);
