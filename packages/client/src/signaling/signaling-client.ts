@@ -564,7 +564,9 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     // A link that was open and dropped is redialled at once (a hidden page may run the backoff
     // timer a minute late); the server's draining hint and later attempts keep their delay.
     else if (wasOpen) delay = 0;
-    if (this.#busyHintMs !== null) delay = Math.max(delay, this.#busyHintMs);
+    // A BUSY refusal came with the server's slot for us: take it as it is (the backoff, grown by
+    // the refusals, would push us past it and the crowd out of the order the server planned).
+    if (this.#busyHintMs !== null) delay = this.#busyHintMs;
     this.#busyHintMs = null;
     this.#attempt++;
     this.#log.debug('reconnecting', { reason, delayMs: delay, attempt: this.#attempt });
