@@ -27,7 +27,12 @@ export function openIncomingCall(call: Call, handlers: IncomingHandlers): void {
   const title = new RingTitle(document, window, call.remote);
   const onVisibility = () => title.update();
   document.addEventListener('visibilitychange', onVisibility);
+  // Run at once when the ring is over: a dialog's `close` event comes a task later (or, in some
+  // background tabs, not before the tab shows).
+  let finished = false;
   const finish = () => {
+    if (finished) return;
+    finished = true;
     ring.stop();
     document.removeEventListener('visibilitychange', onVisibility);
     title.end();
@@ -39,6 +44,7 @@ export function openIncomingCall(call: Call, handlers: IncomingHandlers): void {
       type: 'button',
       onclick: () => {
         answered = true;
+        finish();
         dialog.close();
         handlers.accept();
       },
@@ -53,6 +59,7 @@ export function openIncomingCall(call: Call, handlers: IncomingHandlers): void {
       type: 'button',
       onclick: () => {
         answered = true;
+        finish();
         dialog.close();
         handlers.decline();
       },
@@ -78,6 +85,7 @@ export function openIncomingCall(call: Call, handlers: IncomingHandlers): void {
   const off = call.on('ended', (reason) => {
     off();
     if (answered) return;
+    finish();
     dialog.close();
     handlers.missed(reason);
   });
