@@ -13,7 +13,8 @@ import { THROTTLING_OFF_FLAGS } from './harness.ts';
 // (permission granted for the origin) and flashes its title; when alice gives up, the
 // notification closes, the title comes back and "Missed calls" on his home screen lists alice.
 // An init script wraps window.Notification to record what the page constructs and closes, and
-// watches <title>. Bob's page is checked from Node (a hidden page runs no animation frames, which
+// watches <title>. A second ring, started while bob looks, notifies only once his tab is hidden.
+// Bob's page is checked from Node (a hidden page runs no animation frames, which
 // puppeteer's waitForFunction polls on).
 
 /** What the init script records in the page. */
@@ -164,5 +165,32 @@ describe('Background › the web app in a hidden tab reaches the person', () => 
     await bob.bringToFront();
     await bob.click('.missed-calls button[aria-label^="Dismiss the missed call from alice"]');
     await bob.waitForFunction(() => document.querySelector<HTMLElement>('.missed-calls')?.hidden === true);
+
+    // A call that starts while bob looks raises no notification; hiding the tab while it still
+    // rings does.
+    await alice.evaluate(async () => {
+      const w = window as unknown as {
+        parley: { client: { call(n: string, o: object): Promise<unknown> } };
+        outgoing: unknown;
+      };
+      w.outgoing = await w.parley.client.call('bob', { media: false });
+    });
+    await bob.waitForSelector('dialog[aria-label="Incoming call from alice"]');
+    assert.equal(await bob.evaluate(() => (window as unknown as { rec: Recorded }).rec.notes.length), 1);
+    await alice.bringToFront();
+    await until(() => bob.evaluate(() => (window as unknown as { rec: Recorded }).rec.notes.length === 2), {
+      what: 'a notification once bob’s ringing tab is hidden',
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+    await alice.evaluate(async () => {
+      const w = window as unknown as { outgoing: { hangup(): Promise<void> } };
+      await w.outgoing.hangup();
+    });
+    await until(() => bob.evaluate(() => (window as unknown as { rec: Recorded }).rec.closed.length === 2), {
+      what: 'the second notification closed',
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
   });
 });

@@ -5,7 +5,8 @@
  *
  * In a hidden tab (issue 19) the ring also raises a system notification naming the caller, if the
  * person allowed notifications (the home screen's "Ring me in the background"): clicking it
- * brings the tab forward, where the modal is; it closes when the call is answered, declined or
+ * brings the tab forward, where the modal is (a ring that starts in a visible tab notifies when
+ * the tab is hidden while it still rings); it closes when the call is answered, declined or
  * over. Accept and Decline buttons on the notification itself would need a service worker
  * (`showNotification` actions), which Parley does not ship. The tab title flashes meanwhile
  * (components/incoming-call.ts).
@@ -32,7 +33,16 @@ export function rangHere(callId: string): boolean {
 export function ringIncoming(call: Call, accept: () => void): void {
   rang.add(call.id);
   if (rang.size > RANG_KEPT) rang.delete(rang.values().next().value as string);
-  const closeNotice = notifyIncoming(call);
+  // Raised now if the tab is hidden, or when it is hidden while the call still rings.
+  let closer: (() => void) | null = notifyIncoming(call);
+  const onVisibility = () => {
+    if (document.hidden && !closer) closer = notifyIncoming(call);
+  };
+  document.addEventListener('visibilitychange', onVisibility);
+  const closeNotice = () => {
+    document.removeEventListener('visibilitychange', onVisibility);
+    closer?.();
+  };
   const offEnded = call.on('ended', () => {
     offEnded();
     closeNotice();
@@ -51,8 +61,8 @@ export function ringIncoming(call: Call, accept: () => void): void {
 }
 
 /** A system notification for `call` if the tab is hidden and allowed; returns its closer. */
-function notifyIncoming(call: Call): () => void {
-  if (!shouldNotify(notifyPermission(), document.hidden)) return () => undefined;
+function notifyIncoming(call: Call): (() => void) | null {
+  if (!shouldNotify(notifyPermission(), document.hidden)) return null;
   let notice: Notification;
   try {
     notice = new Notification(`${call.remote} is calling`, {
