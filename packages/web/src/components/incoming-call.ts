@@ -4,6 +4,7 @@
  * when the caller cancels or nobody answers in time.
  */
 import type { Call, CallEndedReason } from '@parley/client';
+import { RingTitle } from '../app/attention.ts';
 import { playRingtone } from '../media/audio.ts';
 import { announce } from '../ui/announce.ts';
 import { avatar, openDialog } from '../ui/common.ts';
@@ -22,11 +23,19 @@ export interface IncomingHandlers {
 export function openIncomingCall(call: Call, handlers: IncomingHandlers): void {
   const ring = playRingtone();
   let answered = false;
-  const title = document.title;
-  document.title = `📞 ${call.remote} is calling · Parley`;
+  // In a hidden tab the title flashes (app/attention.ts) until the ring is over or the tab shows.
+  const title = new RingTitle(document, window, call.remote);
+  const onVisibility = () => title.update();
+  document.addEventListener('visibilitychange', onVisibility);
+  // Run at once when the ring is over: a dialog's `close` event comes a task later (or, in some
+  // background tabs, not before the tab shows).
+  let finished = false;
   const finish = () => {
+    if (finished) return;
+    finished = true;
     ring.stop();
-    document.title = title;
+    document.removeEventListener('visibilitychange', onVisibility);
+    title.end();
   };
   const accept = h(
     'button',
@@ -35,6 +44,7 @@ export function openIncomingCall(call: Call, handlers: IncomingHandlers): void {
       type: 'button',
       onclick: () => {
         answered = true;
+        finish();
         dialog.close();
         handlers.accept();
       },
@@ -49,6 +59,7 @@ export function openIncomingCall(call: Call, handlers: IncomingHandlers): void {
       type: 'button',
       onclick: () => {
         answered = true;
+        finish();
         dialog.close();
         handlers.decline();
       },
@@ -74,6 +85,7 @@ export function openIncomingCall(call: Call, handlers: IncomingHandlers): void {
   const off = call.on('ended', (reason) => {
     off();
     if (answered) return;
+    finish();
     dialog.close();
     handlers.missed(reason);
   });

@@ -17,6 +17,7 @@ import {
   type PeerSession,
   type Room,
 } from '@parley/client';
+import { MissedCalls, WakeLockHolder } from '../app/attention.ts';
 import { AfterCalls } from '../app/conversation-record.ts';
 import { type SavedCall, saveCall, savedCall } from '../app/conversation-store.ts';
 import { signalingUrl } from '../app/endpoints.ts';
@@ -26,6 +27,7 @@ import { setTabSession, tabSession, writePref } from '../app/prefs.ts';
 import { hrefFor, navigate, parseRoute, type Route } from '../app/router.ts';
 import { describeLoginFailure, describeSignalingFailure } from '../app/sign-in-words.ts';
 import { AfterCallPanel } from '../components/after-call-panel.ts';
+import { MissedCallsPanel, NotifyOffer } from '../components/missed-calls-panel.ts';
 import { SelfPreview } from '../components/self-preview.ts';
 import { unlockAudio } from '../media/audio.ts';
 import { stopStream } from '../media/local-media.ts';
@@ -37,7 +39,7 @@ import { avatar, chip, setChip, topbar } from '../ui/common.ts';
 import { h, replaceChildren } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
 import type { CallConversation, CallHost } from './call-controller.ts';
-import { ringIncoming } from './incoming-ring.ts';
+import { rangHere, ringIncoming } from './incoming-ring.ts';
 import { installLeaveGuard, takeDeliberateLeave } from './leave-guard.ts';
 import type { RoomConversation, RoomHost } from './room-controller.ts';
 
@@ -83,6 +85,15 @@ export class ParleyApp {
   #roomPassword: { room: string; password: string } | null = null;
   /** The chat and files of calls and rooms that ended, shown on the home screen until dismissed. */
   readonly #afterCalls = new AfterCalls();
+  /** Calls that rang and were not answered (the SDK's `missed-call`), on the home screen. */
+  readonly #missed = new MissedCalls();
+  /** Keeps the screen awake during calls and rooms (and their transfers); app/attention.ts. */
+  readonly #wakeLock = new WakeLockHolder({
+    request: 'wakeLock' in navigator ? () => navigator.wakeLock.request('screen') : null,
+    get hidden() {
+      return document.hidden;
+    },
+  });
   /** Asks before a call or room is left by navigation (see leave-guard.ts). */
   readonly #guard: ReturnType<typeof installLeaveGuard>;
   /** Where the conversation lives (its hash), to put the address back when the person stays. */
@@ -99,6 +110,10 @@ export class ParleyApp {
     window.addEventListener('pointerdown', unlock, { once: true, capture: true });
     window.addEventListener('keydown', unlock, { once: true, capture: true });
     (window as unknown as { parley: ParleyDebug }).parley = this.debug;
+    // The browser drops a wake lock when the tab is hidden: take it back when it shows again.
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden) void this.#wakeLock.visible();
+    });
     this.#guard = installLeaveGuard({
       current: () => {
         const c = this.#conversation;
@@ -265,6 +280,12 @@ export class ParleyApp {
       // for the same view and emits `presence` with what changed.
     });
     client.on('incoming', (call) => this.#onIncoming(call));
+    client.on('missed-call', (m) => {
+      if (this.#client !== client) return;
+      if (!this.#missed.add({ call: m.call, from: m.from, at: m.at })) return;
+      // A call that rang here was already told by the ring's toast; one missed while away was not.
+      if (!rangHere(m.call)) toast(`Missed call from ${m.from} while you were away.`, 'info', 7000);
+    });
     client.on('presence', () => this.#home?.setOnline([...client.online], client.onlineTotal));
     client.on('peer', (peer) => {
       peer.on('state', (state) => {
@@ -335,8 +356,10 @@ export class ParleyApp {
     if (!client) return;
     document.title = 'Parley';
     const afterCalls = new AfterCallPanel(this.#afterCalls);
+    const missed = new MissedCallsPanel(this.#missed, (name) => void this.#startCall(name));
     const view = renderHome(this.#root, {
       name: client.name,
+      notices: [missed.el, new NotifyOffer().el],
       afterCalls: afterCalls.el,
       preview: this.#ensurePreview(),
       header: this.#header(
@@ -367,7 +390,10 @@ export class ParleyApp {
       },
     });
     this.#home = view;
-    this.#cleanup = () => afterCalls.destroy();
+    this.#cleanup = () => {
+      afterCalls.destroy();
+      missed.destroy();
+    };
     client.watchPresence().then(
       (names) => this.#home === view && view.setOnline(names, client.onlineTotal),
       (err: unknown) => {
@@ -405,6 +431,7 @@ export class ParleyApp {
     setTabSession(null);
     // What was said in this person's calls is theirs: not for whoever signs in next in this tab.
     this.#afterCalls.clear();
+    this.#missed.clear();
     saveCall(null);
     client.close();
     announce('Signed out');
@@ -517,9 +544,11 @@ export class ParleyApp {
         this.#conversation = conv;
         this.#conversationHref = hrefFor(this.#route);
         this.#guard.started();
+        void this.#wakeLock.hold('conversation');
       },
       drop: (conv) => {
         if (this.#conversation === conv) this.#conversation = null;
+        if (!this.#conversation) void this.#wakeLock.letGo('conversation');
       },
       finish: (conv, text, tone) => {
         if (this.#conversation !== conv) return;
@@ -561,6 +590,7 @@ export class ParleyApp {
     const conv = this.#conversation;
     if (!conv) return;
     this.#conversation = null;
+    void this.#wakeLock.letGo('conversation');
     // Nothing lost at hang-up: the chat and files stay on the home screen until dismissed.
     this.#afterCalls.keep(conv.screen.record);
     if (conv.kind === 'room') conv.session.leave();

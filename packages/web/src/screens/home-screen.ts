@@ -20,6 +20,8 @@ export interface HomeProps {
   header: HTMLElement;
   /** The chat and files of ended calls (components/after-call-panel.ts), shown first. */
   afterCalls?: HTMLElement;
+  /** Shown above everything else on the side: missed calls, the notification offer. */
+  notices?: HTMLElement[];
   onCall(name: string): void;
   /**
    * Joins (or creates) a room; `password` protects a new room, or opens a protected one; `large`
@@ -48,6 +50,7 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
   const side = h(
     'div',
     { class: 'stack' },
+    props.notices ?? null,
     props.afterCalls ?? null,
     calls.el,
     roomCard((room, password, large) => props.onRoom(room, password, large)),
