@@ -53,9 +53,10 @@ async function failure(p: Promise<unknown>): Promise<ReclaimFailure> {
 }
 
 describe('web name reclaim', () => {
-  it('signs in at once when the name is free, without waiting', async () => {
+  /** Signs in as nora, last used here, against an attempt refused `refusals` times first. */
+  async function nora(refusals: number) {
     const clock = fakeClock();
-    const a = attempts(0);
+    const a = attempts(refusals);
     let waiting = 0;
     const got = await signInReclaiming(a.run, {
       name: 'nora',
@@ -63,25 +64,21 @@ describe('web name reclaim', () => {
       onWaiting: () => waiting++,
       ...clock,
     });
-    assert.equal(got, 'client');
-    assert.equal(a.calls, 1);
-    assert.equal(waiting, 0);
+    return { got, calls: a.calls, waiting, pauses: clock.pauses };
+  }
+
+  it('signs in at once when the name is free, without waiting', async () => {
+    assert.deepEqual(await nora(0), { got: 'client', calls: 1, waiting: 0, pauses: [] });
   });
 
   it('waits quietly for the name this browser last used, every second, then signs in', async () => {
-    const clock = fakeClock();
-    const a = attempts(4);
-    let waiting = 0;
-    const got = await signInReclaiming(a.run, {
-      name: 'nora',
-      lastUsed: 'nora',
-      onWaiting: () => waiting++,
-      ...clock,
+    // The status is shown once; one attempt a second.
+    assert.deepEqual(await nora(4), {
+      got: 'client',
+      calls: 5,
+      waiting: 1,
+      pauses: [1_000, 1_000, 1_000, 1_000],
     });
-    assert.equal(got, 'client');
-    assert.equal(a.calls, 5);
-    assert.equal(waiting, 1, 'the status is shown once');
-    assert.deepEqual(clock.pauses, [1_000, 1_000, 1_000, 1_000]);
     assert.equal(RECLAIM_EVERY_MS, 1_000);
   });
 
