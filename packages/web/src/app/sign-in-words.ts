@@ -8,14 +8,17 @@ import { ParleyError } from '@parley/client';
 
 /**
  * Why signing in as `name` failed, in words. `invited`: an invitation token was presented (an
- * `UNAUTHORIZED` then means that token is not valid any more, and the app forgets it).
+ * `UNAUTHORIZED` then means that token is not valid any more, and the app forgets it). `waited`:
+ * the app waited for this browser's own old session to give the name up, and it did not.
  */
-export function describeLoginFailure(err: unknown, name: string, invited: boolean): string {
+export function describeLoginFailure(err: unknown, name: string, invited: boolean, waited = false): string {
   if (!(err instanceof ParleyError))
     return 'Cannot reach the Parley server. Check your connection and try again; if it persists, run the self-test.';
   switch (err.code) {
     case 'NAME_TAKEN':
-      return `“${name}” is already used by someone online. Pick another name, for example “${name}-2”.`;
+      return waited
+        ? `“${name}” is still in use. Is Parley open in another tab? Close it, or pick another name, for example “${name}-2”.`
+        : `“${name}” is already used by someone online. Pick another name, for example “${name}-2”.`;
     case 'UNAUTHORIZED':
       return invited
         ? 'Your invitation is not valid any more (expired, or for another name). Ask for a new link.'

@@ -23,7 +23,8 @@ import { type SavedCall, saveCall, savedCall } from '../app/conversation-store.t
 import { signalingUrl } from '../app/endpoints.ts';
 import { forgetInviteToken, inviteToken, tokenName } from '../app/invite.ts';
 import { lazyPart, withSlowNotice } from '../app/lazy-part.ts';
-import { setTabSession, tabSession, writePref } from '../app/prefs.ts';
+import { ReclaimFailure, signInReclaiming } from '../app/name-reclaim.ts';
+import { readPref, setTabSession, tabSession, writePref } from '../app/prefs.ts';
 import { hrefFor, navigate, parseRoute, type Route } from '../app/router.ts';
 import { describeLoginFailure, describeSignalingFailure } from '../app/sign-in-words.ts';
 import { AfterCallPanel } from '../components/after-call-panel.ts';
@@ -235,31 +236,42 @@ export class ParleyApp {
       invitedAs,
       preview: this.#ensurePreview(),
       ...(notice ? { notice } : {}),
-      submit: (name) => this.#login(name),
+      submit: (name, onWaiting) => this.#login(name, onWaiting),
     });
   }
 
-  async #login(name: string): Promise<string | null> {
+  /**
+   * Signs in as `name`. When the name is the one this browser last used and is still held (its
+   * old tab is closing), waits for it quietly (see app/name-reclaim.ts), calling `onWaiting`.
+   */
+  async #login(name: string, onWaiting?: () => void): Promise<string | null> {
     unlockAudio();
     let client: ParleyClient;
     try {
-      const token = inviteToken();
-      // A reloaded tab takes up the call or room it was in (the SDK keeps them for a moment).
-      const call = savedCall();
-      const route = parseRoute();
-      client = await connect(signalingUrl(), {
-        name,
-        ...(token ? { token } : {}),
-        rejoin: {
-          calls: call ? [call.id] : [],
-          rooms: route.page === 'room' ? [route.room] : [],
+      client = await signInReclaiming(
+        () => {
+          const token = inviteToken();
+          // A reloaded tab takes up the call or room it was in (the SDK keeps them for a moment).
+          const call = savedCall();
+          const route = parseRoute();
+          return connect(signalingUrl(), {
+            name,
+            ...(token ? { token } : {}),
+            rejoin: {
+              calls: call ? [call.id] : [],
+              rooms: route.page === 'room' ? [route.room] : [],
+            },
+            features: [(peer) => this.#links.set(peer, new PeerLink(peer))],
+          });
         },
-        features: [(peer) => this.#links.set(peer, new PeerLink(peer))],
-      });
-    } catch (err) {
+        { name, lastUsed: readPref('name'), ...(onWaiting ? { onWaiting } : {}) },
+      );
+    } catch (failure) {
+      const err = failure instanceof ReclaimFailure ? failure.error : failure;
+      const waited = failure instanceof ReclaimFailure && failure.waited;
       const invited = inviteToken() !== null;
       if (invited && err instanceof ParleyError && err.code === 'UNAUTHORIZED') forgetInviteToken();
-      return describeLoginFailure(err, name, invited);
+      return describeLoginFailure(err, name, invited, waited);
     }
     writePref('name', name);
     setTabSession(name);

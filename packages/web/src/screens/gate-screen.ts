@@ -3,6 +3,7 @@
  * through a room link, it names the room and shows the camera preview, so one click joins.
  */
 import { LIMITS } from '@parley/protocol';
+import { RECLAIM_STATUS } from '../app/name-reclaim.ts';
 import { nameProblem } from '../app/name-rules.ts';
 import { readPref } from '../app/prefs.ts';
 import type { SelfPreview } from '../components/self-preview.ts';
@@ -17,8 +18,11 @@ export interface GateProps {
   /** The name an invitation (access token) was issued for: the field is filled in and locked. */
   invitedAs?: string | null;
   preview: SelfPreview;
-  /** Tries to log in; resolves to an error message for people, or null on success. */
-  submit(name: string): Promise<string | null>;
+  /**
+   * Tries to log in; resolves to an error message for people, or null on success. Calls
+   * `onWaiting` when it waits for the name to come free (this browser's old tab is closing).
+   */
+  submit(name: string, onWaiting: () => void): Promise<string | null>;
   /** A message to show at once (e.g. why the previous session ended). */
   notice?: string;
 }
@@ -39,6 +43,7 @@ export function renderGate(root: HTMLElement, props: GateProps): void {
     'aria-describedby': 'name-hint name-error',
   });
   const error = h('p', { class: 'field-error', id: 'name-error', role: 'alert' });
+  const status = h('p', { class: 'field-hint', id: 'name-status', role: 'status' });
   const button = h(
     'button',
     { class: 'button primary block', type: 'submit' },
@@ -66,7 +71,10 @@ export function renderGate(root: HTMLElement, props: GateProps): void {
         }
         button.disabled = true;
         button.setAttribute('aria-busy', 'true');
-        const failure = await props.submit(name);
+        const failure = await props.submit(name, () => {
+          status.textContent = RECLAIM_STATUS;
+        });
+        status.textContent = '';
         button.disabled = false;
         button.removeAttribute('aria-busy');
         if (failure) {
@@ -101,6 +109,7 @@ export function renderGate(root: HTMLElement, props: GateProps): void {
           : `Up to ${LIMITS.nameMaxChars} letters, digits, “.”, “-” or “_”.`,
       ),
       error,
+      status,
     ),
     button,
     props.notice
