@@ -36,6 +36,14 @@ export default async function* countReporter(source) {
         inFile(data, 'passed');
         yield `  ✔ ${data.name} (${Math.round(data.details?.duration_ms ?? 0)} ms)\n`;
       }
+    } else if (type === 'test:fail' && isLeaf(data) && data.todo) {
+      // A todo test is a known, named problem, run and reported: as in node's own exit code, its
+      // failure does not fail the suite. It counts as skipped and says why, with the first line.
+      counts.skipped++;
+      inFile(data, 'skipped');
+      const err = data.details?.error;
+      const first = String(err?.cause?.message ?? err?.message ?? err).split('\n')[0];
+      yield `  - ${data.name} (todo: ${data.todo === true ? 'known problem' : data.todo}; failed as known: ${first})\n`;
     } else if (type === 'test:fail') {
       const err = data.details?.error;
       // A failing hook or file-level error is reported as a failed suite: count it too.

@@ -38,6 +38,20 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+describe('npm test todo tests', () => {
+  it('counts a failing todo test as skipped with its reason, runs no retry, and exits 0', () => {
+    const file = write(
+      'todo-tree/e2e/known.test.mjs',
+      "import { it } from 'node:test';\nit('fine', () => {});\nit('known', { todo: 'named bug' }, () => { throw new Error('still broken'); });\n",
+    );
+    const r = runTests(['e2e'], { PARLEY_TEST_DIR: join(dir, 'todo-tree') });
+    assert.equal(r.status, 0, r.lines.join('\n') + r.stderr);
+    assert.ok(r.lines.includes('  - known (todo: named bug; failed as known: still broken)'), r.lines.join('\n'));
+    assert.ok(!r.lines.some((l) => l.includes('once more')), `no retry of ${file}`);
+    assert.equal(r.lines.at(-1), '1 passed, 0 failed, 1 skipped');
+  });
+});
+
 describe('npm test retries', () => {
   it('counts a file that passed only on its retry as flaky, names it, and fails an all-skipped retry', () => {
     const head =
