@@ -46,7 +46,10 @@ describe('npm test todo tests', () => {
     );
     const r = runTests(['e2e'], { PARLEY_TEST_DIR: join(dir, 'todo-tree') });
     assert.equal(r.status, 0, r.lines.join('\n') + r.stderr);
-    assert.ok(r.lines.includes('  - known (todo: named bug; failed as known: still broken)'), r.lines.join('\n'));
+    assert.ok(
+      r.lines.includes('  - known (todo: named bug; failed as known: still broken)'),
+      r.lines.join('\n'),
+    );
     assert.ok(!r.lines.some((l) => l.includes('once more')), `no retry of ${file}`);
     assert.equal(r.lines.at(-1), '1 passed, 0 failed, 1 skipped');
   });
