@@ -13,6 +13,8 @@
  * The app layer: imports nothing from the DOM, components or controllers.
  */
 
+import { NewestFirstList } from './newest-first.ts';
+
 /** The title flashes this fast (ms per half-cycle). */
 export const TITLE_FLASH_MS = 1_000;
 
@@ -182,42 +184,17 @@ export interface MissedCallEntry {
 export const MAX_MISSED_CALLS = 20;
 
 /** The missed-call list: newest first, one entry per call id, dismissable. */
-export class MissedCalls {
-  #entries: MissedCallEntry[] = [];
-  readonly #listeners = new Set<() => void>();
+export class MissedCalls extends NewestFirstList<MissedCallEntry> {
+  constructor() {
+    super(
+      MAX_MISSED_CALLS,
+      (e) => e.call,
+      (a, b) => b.at - a.at,
+    );
+  }
 
   get entries(): readonly MissedCallEntry[] {
-    return this.#entries;
-  }
-
-  /** Adds a missed call; false if it was already listed. */
-  add(entry: MissedCallEntry): boolean {
-    if (this.#entries.some((e) => e.call === entry.call)) return false;
-    this.#entries = [entry, ...this.#entries].sort((a, b) => b.at - a.at).slice(0, MAX_MISSED_CALLS);
-    this.#changed();
-    return true;
-  }
-
-  dismiss(call: string): void {
-    const before = this.#entries.length;
-    this.#entries = this.#entries.filter((e) => e.call !== call);
-    if (this.#entries.length !== before) this.#changed();
-  }
-
-  clear(): void {
-    if (this.#entries.length === 0) return;
-    this.#entries = [];
-    this.#changed();
-  }
-
-  /** Calls `fn` on every change; returns the unsubscribe. */
-  onChange(fn: () => void): () => void {
-    this.#listeners.add(fn);
-    return () => this.#listeners.delete(fn);
-  }
-
-  #changed(): void {
-    for (const fn of this.#listeners) fn();
+    return this.items;
   }
 }
 

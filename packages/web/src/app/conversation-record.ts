@@ -13,6 +13,8 @@
  * in Node.
  */
 
+import { NewestFirstList } from './newest-first.ts';
+
 /** Limits of what is kept. */
 export const RECORD_LIMITS = {
   /** Lines in one record. */
@@ -175,45 +177,19 @@ export class ConversationRecord {
  * change (a record kept, dismissed or pushed out by newer ones), so a view re-renders and releases
  * what it made for records that went (object URLs).
  */
-export class AfterCalls {
-  #records: ConversationRecord[] = [];
-  readonly #listeners = new Set<() => void>();
+export class AfterCalls extends NewestFirstList<ConversationRecord> {
+  constructor() {
+    super(RECORD_LIMITS.records, (r) => r.id);
+  }
 
   /** The kept records, newest first. */
   get records(): readonly ConversationRecord[] {
-    return this.#records;
+    return this.items;
   }
 
   /** Keeps `record` (ended now) if it holds a text or a file. Returns whether it was kept. */
   keep(record: ConversationRecord, now = Date.now()): boolean {
     record.end(now);
-    if (!record.worthKeeping || this.#records.includes(record)) return false;
-    this.#records = [record, ...this.#records].slice(0, RECORD_LIMITS.records);
-    this.#changed();
-    return true;
-  }
-
-  /** Forgets a record (the person dismissed it). */
-  dismiss(id: string): void {
-    const before = this.#records.length;
-    this.#records = this.#records.filter((r) => r.id !== id);
-    if (this.#records.length !== before) this.#changed();
-  }
-
-  /** Forgets every record. */
-  clear(): void {
-    if (this.#records.length === 0) return;
-    this.#records = [];
-    this.#changed();
-  }
-
-  /** Calls `fn` after every change; returns the unsubscribe. */
-  onChange(fn: () => void): () => void {
-    this.#listeners.add(fn);
-    return () => this.#listeners.delete(fn);
-  }
-
-  #changed(): void {
-    for (const fn of [...this.#listeners]) fn();
+    return record.worthKeeping && this.add(record);
   }
 }
