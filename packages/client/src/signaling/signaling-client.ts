@@ -58,6 +58,8 @@ export interface WebSocketLike {
   onerror: ((ev: unknown) => void) | null;
 }
 
+const ignore = (): void => {};
+
 /** A WebSocket constructor: the global one in browsers, `ws`'s in Node, a fake in tests. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
@@ -403,7 +405,9 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     socket.onopen = null;
     socket.onmessage = null;
     socket.onclose = null;
-    socket.onerror = null;
+    // Not null: Node's `ws` emits `error` when a socket still connecting is closed, and an
+    // EventEmitter `error` nobody listens to ends the process (a Node peer whose connect timed out).
+    socket.onerror = ignore;
     if (this.#socket === socket) this.#socket = null;
     clearTimeout(this.#connectTimer);
     this.#liveness?.stop();
