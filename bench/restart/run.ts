@@ -184,6 +184,7 @@ async function run(nodes: number): Promise<Record<string, unknown>> {
     const upAt = now();
     const cpuNewA = processCpuMs(servers[0]!.pid);
     let back = 0;
+    let lastProgress = now();
     while (back < restartedCount) {
       if (now() - restartAt > TIMEOUT_MS)
         throw new Error(`only ${back} of ${restartedCount} back within ${TIMEOUT_MS} ms`);
@@ -196,6 +197,11 @@ async function run(nodes: number): Promise<Record<string, unknown>> {
         }),
       );
       back = statuses.reduce((s, st) => s + (st.back as number), 0);
+      if (now() - lastProgress > 5000) {
+        lastProgress = now();
+        const states = sumCounts(statuses.map((st) => st.states as Record<string, number>));
+        log(`    ${round((now() - restartAt) / 1000)} s: ${back} back; ${JSON.stringify(states)}`);
+      }
     }
     const allBackAt = now();
     const stormCpuMs = processCpuMs(servers[0]!.pid) - cpuNewA;

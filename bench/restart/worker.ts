@@ -53,14 +53,30 @@ function startRelaying(m: Member): void {
   }, intervalMs);
 }
 
-async function open(spec: MemberSpec): Promise<Member> {
-  const client = await connect(spec.url, {
+/** Logs in, trying again (up to 5 times, 1 s apart) when a busy machine lets a connect time out. */
+async function connectWithRetry(spec: MemberSpec): Promise<ParleyClient> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectOnce(spec);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+function connectOnce(spec: MemberSpec): Promise<ParleyClient> {
+  return connect(spec.url, {
     name: spec.name,
     WebSocket: WebSocket as unknown as WebSocketConstructor,
     dataChannels: false,
     storage: null,
     wakeSource: null,
   });
+}
+
+async function open(spec: MemberSpec): Promise<Member> {
+  const client = await connectWithRetry(spec);
   const m: Member = {
     ...spec,
     client,
@@ -130,6 +146,12 @@ async function start(specs: MemberSpec[]): Promise<void> {
   send({ ev: 'ready' });
 }
 
+function countBy(keys: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
+
 function report(windows: Record<string, [number, number]>): void {
   const latencies: Record<string, number[]> = {};
   for (const [key, [from, to]] of Object.entries(windows))
@@ -167,6 +189,9 @@ process.on(
         back: restarted.filter((m) => m.backAt !== undefined && m.client.state === 'open').length,
         open: members.filter((m) => m.client.state === 'open').length,
         relaying: members.filter((m) => m.sending !== undefined).length,
+        states: countBy(
+          restarted.map((m) => `${m.client.state}${m.client.reason ? `:${m.client.reason}` : ''}`),
+        ),
       });
     } else if (msg.cmd === 'report') report(msg.windows ?? {});
     else if (msg.cmd === 'close') {
