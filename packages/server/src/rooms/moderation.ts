@@ -113,9 +113,11 @@ export class RoomModeration {
       const f = frame({ type: 'room.updated', room, locked: after.locked, lobby: after.lobby, by });
       sends.push(this.#relay.broadcast(room, '', f));
     }
-    if (c.lobby) {
+    // Every host when the lobby changed; a new host when someone is waiting.
+    const lobbyTo = c.lobby ? hostsOf(after) : after.waiting.length > 0 ? c.newHosts : [];
+    if (lobbyTo.length > 0) {
       const f = frame({ type: 'lobby.updated', room, waiting: after.waiting });
-      for (const host of hostsOf(after)) sends.push(Promise.resolve(this.#relay.deliver(host, f)));
+      for (const host of lobbyTo) sends.push(Promise.resolve(this.#relay.deliver(host, f)));
     }
     await Promise.all(sends);
   }

@@ -187,7 +187,7 @@ export interface ControlChanges {
   /** Participants present in both whose shown state differs. */
   updated: Participant[];
   door: boolean;
-  /** The lobby list changed, or who is host changed (a new host needs the list). */
+  /** The lobby list changed (every host is told). */
   lobby: boolean;
   /** Hosts in `after` that were not hosts in `before`. */
   newHosts: string[];
@@ -206,7 +206,7 @@ export function changesBetween(before: ControlState, after: ControlState): Contr
   return {
     updated,
     door: before.locked !== after.locked || before.lobby !== after.lobby,
-    lobby: before.waiting.join('\n') !== after.waiting.join('\n') || newHosts.length > 0,
+    lobby: before.waiting.join('\n') !== after.waiting.join('\n'),
     newHosts,
   };
 }
