@@ -278,7 +278,10 @@ describe('Moderation', () => {
     h.send({ type: 'host.stop_share', id: 4, room: 'mute', name: 'm-target' });
     await h.next('host.stop_share.done');
     assert.equal((await t.next('share.stopped')).by, 'm-host');
-    assert.equal(by.frames.filter((f) => f.type === 'unmute.requested' || f.type === 'share.stopped').length, 0);
+    assert.equal(
+      by.frames.filter((f) => f.type === 'unmute.requested' || f.type === 'share.stopped').length,
+      0,
+    );
   });
 
   it('hands › raised hands carry their order; lowering clears it; everyone sees it', async () => {
