@@ -69,6 +69,8 @@ export interface ModerationHost {
   end(reason: 'removed' | 'refused' | 'ended'): void;
   /** Turn our microphone off (a host muted us). */
   muteMicrophone(): void;
+  /** Our media now: microphone on, screen shared. */
+  mediaState(): { audio: boolean; screen: boolean };
 }
 
 /** Roles, hands, the door and host actions of one room. */
@@ -79,6 +81,8 @@ export class RoomModeration extends TypedEmitter<RoomModerationEvents> {
   #lobby = false;
   #waiting: string[] = [];
   #knocking = false;
+  /** We are in the room (its picture arrived): our state may be told. */
+  #in = false;
 
   constructor(host: ModerationHost) {
     super();
@@ -212,8 +216,10 @@ export class RoomModeration extends TypedEmitter<RoomModerationEvents> {
         this.#locked = msg.locked;
         this.#lobby = msg.lobby;
         this.#knocking = false;
+        this.#in = true;
         this.emit('door', { locked: msg.locked, lobby: msg.lobby }, undefined);
         this.emit('participants', this.participants);
+        this.mediaChanged();
         return;
       case 'participant.updated':
         this.#set(msg.participant, msg.by);
@@ -242,10 +248,12 @@ export class RoomModeration extends TypedEmitter<RoomModerationEvents> {
         this.#host.end('refused');
         return;
       case 'room.removed':
+        this.#in = false;
         this.emit('removed', msg.by);
         this.#host.end('removed');
         return;
       case 'room.ended':
+        this.#in = false;
         this.emit('ended', msg.by);
         this.#host.end('ended');
         return;
@@ -256,6 +264,21 @@ export class RoomModeration extends TypedEmitter<RoomModerationEvents> {
         this.emit('share-stopped', msg.by);
         return;
     }
+  }
+
+  /**
+   * @internal Our media changed: the room hears whether our microphone is off and whether we
+   * share a screen (in a mesh, that is how a host's mute shows to everyone).
+   */
+  mediaChanged(): void {
+    const me = this.#people.get(this.#host.self);
+    if (!this.#in || !me) return;
+    const { audio, screen } = this.#host.mediaState();
+    const change: { muted?: boolean; sharing?: boolean } = {};
+    if (me.muted === audio) change.muted = !audio;
+    if ((me.sharing === true) !== screen && me.role !== 'viewer') change.sharing = screen;
+    if (change.muted === undefined && change.sharing === undefined) return;
+    this.#state(change).catch(() => {}); // out of the room meanwhile: nothing to tell
   }
 
   /** @internal A member left (`peer.left`): forget it. */

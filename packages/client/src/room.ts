@@ -156,7 +156,9 @@ export class Room extends TypedEmitter<RoomEvents> {
       },
       end: (reason) => this.#teardown(reason),
       muteMicrophone: () => media.setMuted('audio', true),
+      mediaState: () => ({ audio: media.state.audio, screen: media.state.screen }),
     });
+    media.on('change', () => this.moderation.mediaChanged());
     this.#speaker = new SpeakerPoll({
       room: name,
       log: this.#log,
