@@ -15,9 +15,9 @@ async function openPeople(page: Page): Promise<void> {
   await page.getByRole('tab', { name: 'People' }).click();
 }
 
-/** The People list's row of `name` (a list item labelled with its name first). */
-function row(page: Page, name: string) {
-  return page.locator(`.people-list li[data-name="${name}"]`);
+/** A toast saying `text`. */
+function toastOf(page: Page, text: string) {
+  return page.getByRole('region', { name: 'Notifications' }).getByText(text);
 }
 
 describe('web app › hosts and moderation', () => {
@@ -48,7 +48,7 @@ describe('web app › hosts and moderation', () => {
     const rex = await suite.person('rex', { path: '/#/room/class' });
     await rex.page.getByRole('heading', { name: 'Waiting for a host to let you in' }).waitFor();
     await hana.page.getByRole('button', { name: 'Refuse rex' }).click();
-    await rex.page.getByText('hana did not let you into “class”.').waitFor();
+    await toastOf(rex.page, 'hana did not let you into “class”.').waitFor();
     await rex.page.getByRole('heading', { name: 'Hello, rex' }).waitFor();
 
     await openPeople(kim.page);
@@ -59,7 +59,7 @@ describe('web app › hosts and moderation', () => {
 
     await hana.page.getByRole('button', { name: 'Mute kim' }).click();
     await hana.page.getByRole('listitem', { name: /^kim, .*muted by hana/ }).waitFor();
-    await kim.page.getByText('hana muted your microphone.').waitFor();
+    await toastOf(kim.page, 'hana muted your microphone.').waitFor();
     const micOff = await pollPage(
       kim.page,
       () => {
@@ -73,7 +73,8 @@ describe('web app › hosts and moderation', () => {
     assert.equal(micOff, 'off');
 
     await hana.page.getByRole('button', { name: 'Remove kim' }).click();
-    await kim.page.getByText('hana removed you from “class”.').waitFor();
+    await toastOf(kim.page, 'hana removed you from “class”.').waitFor();
+    await screenshot(kim.page, 'moderation-removed');
     await kim.page.getByRole('heading', { name: 'Hello, kim' }).waitFor();
     await hana.page.getByRole('group', { name: 'kim', exact: true }).waitFor({ state: 'detached' });
   });

@@ -241,7 +241,14 @@ export class RoomSession extends TypedEmitter<RoomSessionEvents> {
     const room = this.#room;
     if (!room || this.#closed) return;
     const alone = () => this.emit('alone', room.peers.size === 0);
+    /** The host who took us out of the room, if one did (said before the room is left). */
+    let by: string | undefined;
+    const byHost = (name: string) => {
+      by = name;
+    };
     this.#offs.push(
+      room.moderation.on('removed', byHost),
+      room.moderation.on('ended', byHost),
       room.on('peer-joined', (peer) => {
         this.emit('peer-joined', peer, true);
         alone();
@@ -258,7 +265,7 @@ export class RoomSession extends TypedEmitter<RoomSessionEvents> {
         else if (state === 'left' && !this.#closed)
           this.emit(
             'lost',
-            describeHostExit(reason, this.name) ??
+            describeHostExit(reason, this.name, by) ??
               `You are no longer in “${this.name}”${reason && reason !== 'left' ? ` (${reason})` : ''}.`,
           );
       }),

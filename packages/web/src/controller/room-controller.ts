@@ -211,6 +211,8 @@ function showRoom(host: RoomHost, conv: RoomConversation, modeChip: HTMLElement)
   session.on('lost', (text) => {
     if (!host.isCurrent(conv)) return;
     toast(text, 'warning');
+    // Out of the room already (removed, ended, lost): nothing to confirm before going home.
+    markDeliberateLeave();
     navigate({ page: 'home' });
   });
   // Media comes from the room (peer to peer or through the SFU), in the same shape either way.
