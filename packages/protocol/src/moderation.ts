@@ -92,21 +92,31 @@ export type Participant = z.infer<typeof Participant>;
 /** A room's door: `locked` (nobody new gets in) and `lobby` (newcomers knock and wait). */
 const door = { locked: z.boolean(), lobby: z.boolean() };
 
-// Replies to the host actions (to the host that sent it, with `re`).
-const done = <T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) =>
-  evt(type, { room: RoomName, ...shape });
-export const HostRoleDone = done('host.role.done', { name: PeerName, role: Role });
-export const HostLockDone = done('host.lock.done', { locked: z.boolean() });
-export const HostLobbyDone = done('host.lobby.done', { enabled: z.boolean() });
-export const HostAdmitDone = done('host.admit.done', { name: PeerName });
-export const HostRefuseDone = done('host.refuse.done', { name: PeerName });
-export const HostRemoveDone = done('host.remove.done', { name: PeerName });
-export const HostMuteDone = done('host.mute.done', { name: PeerName });
-/** `muted`: how many participants this muted (those already muted are not counted). */
-export const HostMuteAllDone = done('host.mute_all.done', { muted: boundedInt(0, Number.MAX_SAFE_INTEGER) });
-export const HostAskUnmuteDone = done('host.ask_unmute.done', { name: PeerName });
-export const HostStopShareDone = done('host.stop_share.done', { name: PeerName });
-export const HostEndDone = done('host.end.done', {});
+// Replies to the host actions (to the host that sent it, with `re`): `host.<action>.done` with the
+// room and what was done. Built in one loop (the SDK bundle carries every schema).
+const DONE_SHAPES = {
+  role: { name: PeerName, role: Role },
+  lock: { locked: z.boolean() },
+  lobby: { enabled: z.boolean() },
+  admit: { name: PeerName },
+  refuse: { name: PeerName },
+  remove: { name: PeerName },
+  mute: { name: PeerName },
+  /** `muted`: how many participants this muted (those already muted are not counted). */
+  mute_all: { muted: boundedInt(0, Number.MAX_SAFE_INTEGER) },
+  ask_unmute: { name: PeerName },
+  stop_share: { name: PeerName },
+  end: {},
+};
+type DoneShapes = typeof DONE_SHAPES;
+type DoneSchemas = {
+  [K in keyof DoneShapes as `host.${K}.done`]: ReturnType<
+    typeof evt<`host.${K}.done`, DoneShapes[K] & { room: typeof RoomName }>
+  >;
+};
+const DONE_SCHEMAS = Object.fromEntries(
+  Object.entries(DONE_SHAPES).map(([k, shape]) => [`host.${k}.done`, evt(`host.${k}.done`, { room: RoomName, ...shape })]),
+) as DoneSchemas;
 
 /** Everyone: the whole picture, right after `room.joined` (and after `room.admitted`'s join). */
 export const RoomParticipants = evt('room.participants', {
@@ -140,17 +150,7 @@ export const UnmuteRequested = evt('unmute.requested', { room: RoomName, by: Pee
 export const ShareStopped = evt('share.stopped', { room: RoomName, by: PeerName });
 
 export const MODERATION_SERVER_SCHEMAS = {
-  'host.role.done': HostRoleDone,
-  'host.lock.done': HostLockDone,
-  'host.lobby.done': HostLobbyDone,
-  'host.admit.done': HostAdmitDone,
-  'host.refuse.done': HostRefuseDone,
-  'host.remove.done': HostRemoveDone,
-  'host.mute.done': HostMuteDone,
-  'host.mute_all.done': HostMuteAllDone,
-  'host.ask_unmute.done': HostAskUnmuteDone,
-  'host.stop_share.done': HostStopShareDone,
-  'host.end.done': HostEndDone,
+  ...DONE_SCHEMAS,
   'room.participants': RoomParticipants,
   'participant.updated': ParticipantUpdated,
   'room.updated': RoomUpdated,
