@@ -115,7 +115,10 @@ type DoneSchemas = {
   >;
 };
 const DONE_SCHEMAS = Object.fromEntries(
-  Object.entries(DONE_SHAPES).map(([k, shape]) => [`host.${k}.done`, evt(`host.${k}.done`, { room: RoomName, ...shape })]),
+  Object.entries(DONE_SHAPES).map(([k, shape]) => [
+    `host.${k}.done`,
+    evt(`host.${k}.done`, { room: RoomName, ...shape }),
+  ]),
 ) as DoneSchemas;
 
 /** Everyone: the whole picture, right after `room.joined` (and after `room.admitted`'s join). */

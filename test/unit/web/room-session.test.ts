@@ -26,7 +26,11 @@ import {
 } from '../../../packages/web/src/app/room-session.ts';
 
 /** A room's moderation as far as the session reads it: not knocking; says removed/ended. */
-class FakeModeration extends TypedEmitter<{ removed: [by: string]; ended: [by: string]; refused: [by: string] }> {
+class FakeModeration extends TypedEmitter<{
+  removed: [by: string];
+  ended: [by: string];
+  refused: [by: string];
+}> {
   knocking = false;
 }
 
