@@ -54,7 +54,7 @@ export type RoomModerationEvents = {
   muted: [by: string];
   /** A host asks us to turn the microphone on (we decide). */
   'unmute-requested': [by: string];
-  /** A host stopped our screen share (the app should stop sending it). */
+  /** A host stopped our screen share (the SDK stopped sending it). */
   'share-stopped': [by: string];
 };
 
@@ -69,6 +69,8 @@ export interface ModerationHost {
   end(reason: 'removed' | 'refused' | 'ended'): void;
   /** Turn our microphone off (a host muted us). */
   muteMicrophone(): void;
+  /** Stop our screen share (a host stopped it). */
+  stopScreenShare(): void;
   /** Our media now: microphone on, screen shared. */
   mediaState(): { audio: boolean; screen: boolean };
 }
@@ -261,6 +263,7 @@ export class RoomModeration extends TypedEmitter<RoomModerationEvents> {
         this.emit('unmute-requested', msg.by);
         return;
       case 'share.stopped':
+        this.#host.stopScreenShare();
         this.emit('share-stopped', msg.by);
         return;
     }

@@ -156,6 +156,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       },
       end: (reason) => this.#teardown(reason),
       muteMicrophone: () => media.setMuted('audio', true),
+      stopScreenShare: () => void media.stopScreenShare().catch(() => {}),
       mediaState: () => ({ audio: media.state.audio, screen: media.state.screen }),
     });
     media.on('change', () => this.moderation.mediaChanged());
