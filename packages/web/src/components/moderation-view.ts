@@ -103,7 +103,7 @@ export class ModerationView implements PeopleExtras {
     const queue = m.hands;
     const at = queue.indexOf(name);
     if (at >= 0) {
-      nodes.push(h('span', { class: 'chip warn hand-chip', title: 'Hand raised' }, `✋ ${at + 1}`));
+      nodes.push(h('span', { class: 'chip warn hand-chip', title: 'Hand raised' }, `Hand ${at + 1}`));
       words.push(`hand raised, ${place(at + 1)} in line`);
     }
     if (p.muted) {
