@@ -647,6 +647,31 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       case 'room.message':
         this.#conversations.route(msg satisfies ConversationFrame);
         return;
+      case 'room.participants':
+      case 'participant.updated':
+      case 'room.updated':
+      case 'lobby.updated':
+      case 'room.waiting':
+      case 'room.admitted':
+      case 'room.refused':
+      case 'room.removed':
+      case 'room.ended':
+      case 'unmute.requested':
+      case 'share.stopped':
+        this.#conversations.rooms.get(msg.room)?.moderation.handle(msg); // room-moderation.ts
+        return;
+      case 'host.role.done':
+      case 'host.lock.done':
+      case 'host.lobby.done':
+      case 'host.admit.done':
+      case 'host.refuse.done':
+      case 'host.remove.done':
+      case 'host.mute.done':
+      case 'host.mute_all.done':
+      case 'host.ask_unmute.done':
+      case 'host.stop_share.done':
+      case 'host.end.done':
+        return; // replies to the room's host actions
       case 'call.missed':
         for (const m of msg.calls)
           this.#missed(m.call, { call: m.call, from: m.from, at: m.at, reason: m.reason });

@@ -135,6 +135,11 @@ export {
   type RoomState,
   STATS_INTERVAL_MS,
 } from './room.ts';
+export {
+  type ModerationHost,
+  RoomModeration,
+  type RoomModerationEvents,
+} from './room-moderation.ts';
 export type { FeedLayer, Substream, VideoView } from './sfu/layer-choice.ts';
 export {
   SfuSession,

@@ -29,6 +29,7 @@ import type { ConversationHost, RoomControl } from './host.ts';
 import type { Logger } from './log.ts';
 import type { PeerSession, RemoteMediaState } from './peer/peer-session.ts';
 import type { Scope, SignalData } from './peer/signal-data.ts';
+import { RoomModeration } from './room-moderation.ts';
 import { SpeakerPoll } from './room-speaker.ts';
 import type { VideoView } from './sfu/layer-choice.ts';
 import { tracksToPublish } from './sfu/sfu-publisher.ts';
@@ -143,6 +144,22 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#options = options;
     this.#log = host.logger('parley:room');
     media.on('change', this.#onMediaChange);
+    this.moderation = new RoomModeration({
+      self: host.name,
+      room: name,
+      request: (msg) => host.request(msg),
+      rejoin: () => {
+        this.#join().catch((error: unknown) => {
+          const code = (error as { code?: unknown }).code;
+          this.#teardown(typeof code === 'string' ? code : 'error');
+        });
+      },
+      end: (reason) => this.#teardown(reason),
+      muteMicrophone: () => media.setMuted('audio', true),
+      stopScreenShare: () => void media.stopScreenShare().catch(() => {}),
+      mediaState: () => ({ audio: media.state.audio, screen: media.state.screen }),
+    });
+    media.on('change', () => this.moderation.mediaChanged());
     this.#speaker = new SpeakerPoll({
       room: name,
       log: this.#log,
@@ -155,6 +172,9 @@ export class Room extends TypedEmitter<RoomEvents> {
       },
     });
   }
+
+  /** Roles, hands, the door and host actions (room-moderation.ts). */
+  readonly moderation: RoomModeration;
 
   /** Current state. */
   get state(): RoomState {
@@ -243,7 +263,10 @@ export class Room extends TypedEmitter<RoomEvents> {
         if (restart) room.#dropPeer(name, 'lost');
         room.#ensurePeer(name);
       },
-      peerLeft: (name, reason) => room.#dropPeer(name, reason),
+      peerLeft: (name, reason) => {
+        room.moderation.forget(name);
+        room.#dropPeer(name, reason);
+      },
       signal: (from, data) => room.#onSignal(from, data),
       message: (from, data) => room.emit('message', from, data),
       teardown: (reason) => room.#teardown(reason),

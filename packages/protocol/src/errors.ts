@@ -91,6 +91,15 @@ export const ERRORS = {
     fatal: false,
     summary: 'The room has no SFU: none is configured, it is unreachable, or the room is in mesh mode.',
   },
+  NOT_HOST: {
+    fatal: false,
+    summary: 'Only a host of the room may do this (a `host.*` action from a member or viewer).',
+  },
+  ROOM_LOCKED: { fatal: false, summary: 'A host locked the room: nobody new may join or knock.' },
+  LOBBY_FULL: {
+    fatal: false,
+    summary: "The room's lobby holds as many knockers as it may (`LIMITS.lobbyMax`); try again later.",
+  },
   INTERNAL: {
     fatal: false,
     summary: 'The server failed to handle this frame; the message carries an incident id for its logs.',
@@ -148,6 +157,22 @@ export const ERROR_REASONS = {
   room_changed: {
     code: 'FORBIDDEN',
     summary: 'The room was created or emptied by someone else while joining, more than once: try again.',
+  },
+  removed_from_room: {
+    code: 'FORBIDDEN',
+    summary: 'A host removed this name from the room; it may not join again while the room lasts.',
+  },
+  knock_refused: {
+    code: 'FORBIDDEN',
+    summary: "A host refused this name's knock a moment ago (`LIMITS.knockCooldownS`); knock later.",
+  },
+  last_host: {
+    code: 'FORBIDDEN',
+    summary: 'The only host of a room may not step down (`host.role`): make another host first.',
+  },
+  viewer: {
+    code: 'FORBIDDEN',
+    summary: 'A viewer receives but may not publish (`sfu.publish`), nor raise a hand or share.',
   },
 } as const satisfies Record<string, ErrorReasonSpec>;
 

@@ -61,6 +61,12 @@ export const LIMITS = {
    * stack there. The SDK's own frames are at most 4 deep, so apps have 27 levels of their own.
    */
   frameMaxDepth: 32,
+  /** Knockers one room's lobby holds; one more gets `LOBBY_FULL`. */
+  lobbyMax: 32,
+  /** Names a room remembers as removed (the oldest is forgotten past this). */
+  removedMax: 256,
+  /** Seconds a refused knocker waits before it may knock on that room again. */
+  knockCooldownS: 60,
 } as const;
 
 /** What names and rooms may contain. */

@@ -7,7 +7,9 @@
  */
 import * as z from 'zod/mini';
 import { ERROR_CODES, ERROR_REASON_LIST, type ErrorCode, type ErrorReason } from './errors.ts';
+import { boundedInt, boundedString, PeerName, ReqId, RoomName } from './fields.ts';
 import { LIMITS, NAME_PATTERN } from './limits.ts';
+import { MODERATION_CLIENT_SCHEMAS, MODERATION_SERVER_SCHEMAS } from './moderation.ts';
 import './messages-locale.ts';
 import { utf8Length } from './utf8.ts';
 
@@ -52,28 +54,8 @@ const boundedJson = (maxBytes: number) =>
     message: `any JSON value of at most ${maxBytes} bytes`,
   });
 
-/** A string of `min` to `max` characters (zod/mini spells `.min().max()` as checks). */
-export const boundedString = (min: number, max: number) =>
-  z.string().check(z.minLength(min), z.maxLength(max));
-/** An integer from `min` to `max`, checked like zod classic's `z.number().int().min().max()`. */
-export const boundedInt = (min: number, max: number) =>
-  z.number().check(z.int(), z.minimum(min), z.maximum(max));
+export { boundedInt, boundedString, PeerName, ReqId, RoomName } from './fields.ts';
 
-export const PeerName = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(LIMITS.nameMaxChars),
-    z.regex(NAME_PATTERN, 'letters, digits, "_", "." and "-" only'),
-  );
-export const RoomName = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(LIMITS.roomMaxChars),
-    z.regex(NAME_PATTERN, 'letters, digits, "_", "." and "-" only'),
-  );
-export const ReqId = z.union([boundedString(1, LIMITS.idMaxChars), boundedInt(0, Number.MAX_SAFE_INTEGER)]);
 export const CallId = boundedString(1, LIMITS.idMaxChars);
 export const SessionToken = boundedString(16, LIMITS.sessionMaxChars);
 export const Reason = z.string().check(z.maxLength(LIMITS.reasonMaxChars));
@@ -274,6 +256,7 @@ export const CLIENT_SCHEMAS = {
   'sfu.answer': SfuAnswer,
   'sfu.trickle': SfuTrickle,
   'sfu.configure': SfuConfigure,
+  ...MODERATION_CLIENT_SCHEMAS,
 } as const;
 
 export const ClientMessage = z.discriminatedUnion(
@@ -475,6 +458,7 @@ export const SERVER_SCHEMAS = {
   'sfu.published': SfuPublished,
   'sfu.offer': SfuOfferFrame,
   'sfu.feeds': SfuFeeds,
+  ...MODERATION_SERVER_SCHEMAS,
 } as const;
 
 export type ServerMessage = z.infer<(typeof SERVER_SCHEMAS)[keyof typeof SERVER_SCHEMAS]>;

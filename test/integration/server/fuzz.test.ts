@@ -60,6 +60,18 @@ const TEMPLATES: Record<ClientMessageType, (to: string) => Record<string, unknow
     candidate: { candidate: 'candidate:1 1 udp 1 10.0.0.1 5000 typ host' },
   }),
   'sfu.configure': (to) => ({ type: 'sfu.configure', room: ROOM, feed: to, substream: 1 }),
+  'host.role': (to) => ({ type: 'host.role', room: ROOM, name: to, role: 'host' }),
+  'host.lock': () => ({ type: 'host.lock', room: ROOM, locked: true }),
+  'host.lobby': () => ({ type: 'host.lobby', room: ROOM, enabled: true }),
+  'host.admit': (to) => ({ type: 'host.admit', room: ROOM, name: to }),
+  'host.refuse': (to) => ({ type: 'host.refuse', room: ROOM, name: to }),
+  'host.remove': (to) => ({ type: 'host.remove', room: ROOM, name: to }),
+  'host.mute': (to) => ({ type: 'host.mute', room: ROOM, name: to }),
+  'host.mute_all': () => ({ type: 'host.mute_all', room: ROOM }),
+  'host.ask_unmute': (to) => ({ type: 'host.ask_unmute', room: ROOM, name: to }),
+  'host.stop_share': (to) => ({ type: 'host.stop_share', room: ROOM, name: to }),
+  'host.end': () => ({ type: 'host.end', room: ROOM }),
+  'participant.state': () => ({ type: 'participant.state', room: ROOM, hand: true, muted: false }),
 };
 const KEYS = [
   '__proto__',

@@ -20,7 +20,10 @@ export const CLIENT_LAYERS: LayerTable = [
   // The SFU session of a large room (one upstream, one downstream).
   { layer: 'sfu', holds: ['sfu/'] },
   // Calls and rooms, and the one place that routes frames to them.
-  { layer: 'conversations', holds: ['call.ts', 'room.ts', 'room-speaker.ts', 'host.ts', 'conversations.ts'] },
+  {
+    layer: 'conversations',
+    holds: ['call.ts', 'room.ts', 'room-speaker.ts', 'room-moderation.ts', 'host.ts', 'conversations.ts'],
+  },
   // ParleyClient, which owns the signaling connection and the conversations.
   { layer: 'client', holds: ['client.ts'] },
   { layer: 'face', holds: ['index.ts'] },

@@ -25,8 +25,18 @@ import {
   RoomSession,
 } from '../../../packages/web/src/app/room-session.ts';
 
+/** A room's moderation as far as the session reads it: not knocking; says removed/ended. */
+class FakeModeration extends TypedEmitter<{
+  removed: [by: string];
+  ended: [by: string];
+  refused: [by: string];
+}> {
+  knocking = false;
+}
+
 /** A room as far as the session reads it. */
 class FakeRoom extends TypedEmitter<RoomEvents> {
+  readonly moderation = new FakeModeration();
   mode: RoomMode = 'mesh';
   state = 'joined';
   activeSpeaker: string | undefined;

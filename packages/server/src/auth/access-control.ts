@@ -19,7 +19,7 @@
  * is a new connection, so it needs a valid token again.
  */
 import type { IncomingMessage } from 'node:http';
-import { ParleyError } from '@parley/protocol';
+import { ParleyError, type Role } from '@parley/protocol';
 import type { Authorizer, HelloRequest } from './authorizer.ts';
 import { IpLimiter, ipKey } from './ip-limiter.ts';
 import { createOriginPolicy, isSameHostName, type OriginPolicy } from './origin.ts';
@@ -28,6 +28,7 @@ import {
   authorizeName,
   authorizeRoom,
   createTokenVerifier,
+  roleInRoom,
   type TokenClaims,
   type TokenVerifier,
 } from './tokens.ts';
@@ -118,6 +119,11 @@ export class AccessControl implements Authorizer<AccessContext | undefined> {
   /** FORBIDDEN when the session's token does not list `room`. */
   roomJoin(context: AccessContext | undefined, room: string): void {
     if (context?.claims) authorizeRoom(context.claims, room);
+  }
+
+  /** The role the token grants in `room` (its `roles` claim), if any. */
+  roomRole(context: AccessContext | undefined, room: string): Role | undefined {
+    return context?.claims ? roleInRoom(context.claims, room) : undefined;
   }
 
   /**

@@ -35,6 +35,11 @@ export interface Authorizer<C = unknown> {
   /** On `room.join`, with the context `hello` returned. */
   roomJoin?(context: C, room: string): void | Promise<void>;
   /**
+   * On `room.join`: the role the context grants in `room` (`host`, `member`, `viewer`), or
+   * undefined to let the room decide (its first joiner is host). See docs/PROTOCOL.md, "Roles".
+   */
+  roomRole?(context: C, room: string): 'host' | 'member' | 'viewer' | undefined;
+  /**
    * Before a room password is hashed or checked (scrypt), with the client's address: throw
    * (e.g. RATE_LIMITED) to refuse the attempt before it costs anything.
    */

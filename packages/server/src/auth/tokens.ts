@@ -8,7 +8,7 @@
  * Every failure is a `ParleyError('UNAUTHORIZED', reason)`: the reason is safe to send to the
  * client (it names what was wrong, never the key or the token).
  */
-import { LIMITS, NAME_PATTERN, ParleyError } from '@parley/protocol';
+import { LIMITS, NAME_PATTERN, ParleyError, ROLES, type Role } from '@parley/protocol';
 // jose is loaded by `createTokenVerifier`, i.e. only with tokens configured: a server without
 // them does not carry it (about 10 MiB of resident memory at start, docs/BENCHMARKS.md).
 import type { CryptoKey, JWK, JWTPayload, KeyObject } from 'jose';
@@ -26,6 +26,11 @@ export interface TokenClaims {
   readonly rooms?: readonly string[];
   /** Expiry, Unix seconds. Every token must expire. */
   readonly exp: number;
+  /**
+   * Roles in rooms: room names or `*` patterns to `host`, `member` or `viewer` (the first
+   * matching entry wins, in the claim's order). Absent: the room decides (first joiner is host).
+   */
+  readonly roles?: readonly { readonly pattern: string; readonly role: Role }[];
 }
 
 export interface TokenVerifierOptions {
@@ -181,8 +186,9 @@ function claimsFrom(payload: JWTPayload): TokenClaims {
     throw unauthorized('access token name claim is not a valid peer name');
   }
   const exp = payload.exp as number;
+  const roles = rolesFrom(payload.roles);
   const rooms = payload.rooms;
-  if (rooms === undefined) return { name, exp };
+  if (rooms === undefined) return { name, exp, ...(roles ? { roles } : {}) };
   if (
     !Array.isArray(rooms) ||
     rooms.length > MAX_TOKEN_ROOMS ||
@@ -193,7 +199,34 @@ function claimsFrom(payload: JWTPayload): TokenClaims {
   ) {
     throw unauthorized('access token rooms claim invalid');
   }
-  return { name, rooms: [...rooms], exp };
+  return { name, rooms: [...rooms], exp, ...(roles ? { roles } : {}) };
+}
+
+/** The `roles` claim: an object of at most MAX_TOKEN_ROOMS room patterns to a role. */
+function rolesFrom(value: unknown): TokenClaims['roles'] {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw unauthorized('access token roles claim invalid');
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (
+    entries.length > MAX_TOKEN_ROOMS ||
+    !entries.every(
+      ([p, r]) =>
+        p.length > 0 &&
+        p.length <= LIMITS.roomMaxChars &&
+        ROOM_PATTERN.test(p) &&
+        (ROLES as readonly unknown[]).includes(r),
+    )
+  ) {
+    throw unauthorized('access token roles claim invalid');
+  }
+  return entries.map(([pattern, role]) => ({ pattern, role: role as Role }));
+}
+
+/** The role the token's `roles` claim grants in `room`: the first matching entry's, if any. */
+export function roleInRoom(claims: TokenClaims, room: string): Role | undefined {
+  return claims.roles?.find((e) => globMatch(e.pattern, room))?.role;
 }
 
 /**

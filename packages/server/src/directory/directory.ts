@@ -126,6 +126,17 @@ export interface Directory {
   sfuRemove(room: string, epoch: string, maxMembers: number): Promise<boolean>;
   /** Every room with a placement, with its member count, sorted by room. */
   sfuRooms(): Promise<SfuRoomEntry[]>;
+  /**
+   * The room's moderation state (rooms/room-control.ts) as stored text, with a version that
+   * changes on every write; undefined text (version 0) when none is stored. Forgotten when the
+   * room empties, like the password hash.
+   */
+  roomControl(room: string): Promise<{ text: string | undefined; version: number }>;
+  /**
+   * Stores the room's moderation state if its version is still `version` and the room has
+   * members (compare-and-set, atomic across nodes); true when stored.
+   */
+  roomControlSet(room: string, version: number, text: string): Promise<boolean>;
   /** Routes an encoded frame to the session named `name` wherever it lives; false when nowhere. */
   deliver(name: string, frame: string): Promise<boolean>;
   /** Whether the backend answers (used by `/healthz`). */

@@ -19,6 +19,8 @@ interface Room {
   passwordHash: string | undefined;
   /** Set while the room is in SFU mode; goes with the room. */
   sfu: SfuPlacement | undefined;
+  /** The moderation state and its version; goes with the room. */
+  control?: { text: string; version: number };
 }
 
 const sorted = (it: Iterable<string>) => [...it].sort();
@@ -94,6 +96,18 @@ export class MemoryDirectory implements Directory {
     const mine = this.#roomsOf.get(name);
     mine?.delete(room);
     if (mine?.size === 0) this.#roomsOf.delete(name);
+    return true;
+  }
+
+  async roomControl(room: string): Promise<{ text: string | undefined; version: number }> {
+    const c = this.#rooms.get(room)?.control;
+    return { text: c?.text, version: c?.version ?? 0 };
+  }
+
+  async roomControlSet(room: string, version: number, text: string): Promise<boolean> {
+    const r = this.#rooms.get(room);
+    if (!r || (r.control?.version ?? 0) !== version) return false;
+    r.control = { text, version: version + 1 };
     return true;
   }
 

@@ -17,6 +17,7 @@
  * | `P ro:<name>` | set | the rooms of a name |
  * | `P sfu:<room>` | hash | the room's SFU placement: janus (URL), from (1 = created as SFU), epoch, down (0/1) |
  * | `P sfurooms` | set | every room with an SFU placement |
+ * | `P rctl:<room>` | hash | the room's moderation state: v (version), t (JSON text, rooms/room-control.ts) |
  * | `P tok:<token>` | string | `<node>\n<name>`: the node holding a live session, and its name |
  * | `P sess:<token>` | hash, PX | a parked session: name, auth (JSON), sealed (0/1), qb (bytes queued) |
  * | `P q:<token>` | list, PX | frames queued for a parked session, oldest first, bounded in frames and bytes |
@@ -40,7 +41,7 @@ local function removeName(P, name, presence)
     local rk = P .. 'room:' .. room
     redis.call('SREM', rk, name)
     if redis.call('SCARD', rk) == 0 then
-      redis.call('DEL', P .. 'rpw:' .. room, P .. 'sfu:' .. room)
+      redis.call('DEL', P .. 'rpw:' .. room, P .. 'sfu:' .. room, P .. 'rctl:' .. room)
       redis.call('SREM', P .. 'rooms', room)
       redis.call('SREM', P .. 'sfurooms', room)
     end
@@ -99,6 +100,16 @@ redis.call('SADD', rk, name)
 redis.call('SADD', P .. 'ro:' .. name, room)
 return {1, 0, redis.call('SMEMBERS', rk)}`,
 
+  /** Compare-and-set of a room's moderation state. ARGV: P, room, version, text → 1 stored, 0 not. */
+  parleyCtlSet: `
+local P, room = ARGV[1], ARGV[2]
+if redis.call('SCARD', P .. 'room:' .. room) == 0 then return 0 end
+local k = P .. 'rctl:' .. room
+local v = tonumber(redis.call('HGET', k, 'v') or '0')
+if v ~= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', k, 'v', v + 1, 't', ARGV[4])
+return 1`,
+
   /** ARGV: P, room, name → 1 left, 0 was not a member. */
   parleyLeave: `
 local P, room, name = ARGV[1], ARGV[2], ARGV[3]
@@ -106,7 +117,7 @@ local rk = P .. 'room:' .. room
 if redis.call('SREM', rk, name) == 0 then return 0 end
 redis.call('SREM', P .. 'ro:' .. name, room)
 if redis.call('SCARD', rk) == 0 then
-  redis.call('DEL', P .. 'rpw:' .. room, P .. 'sfu:' .. room)
+  redis.call('DEL', P .. 'rpw:' .. room, P .. 'sfu:' .. room, P .. 'rctl:' .. room)
   redis.call('SREM', P .. 'rooms', room)
   redis.call('SREM', P .. 'sfurooms', room)
 end

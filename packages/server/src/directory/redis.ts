@@ -324,6 +324,15 @@ export class RedisDirectory implements Directory, SessionHandoff {
     return (await this.#run('parleyLeave', room, name)) === 1;
   }
 
+  async roomControl(room: string): Promise<{ text: string | undefined; version: number }> {
+    const [v, t] = await unavailable(this.client.hmget(`${this.prefix}rctl:${room}`, 'v', 't'));
+    return { text: t ?? undefined, version: v === null ? 0 : Number(v) };
+  }
+
+  async roomControlSet(room: string, version: number, text: string): Promise<boolean> {
+    return (await this.#run('parleyCtlSet', room, version, text)) === 1;
+  }
+
   async members(room: string): Promise<string[]> {
     return sorted(await unavailable(this.client.smembers(`${this.prefix}room:${room}`)));
   }

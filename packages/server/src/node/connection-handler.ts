@@ -284,6 +284,20 @@ export class ConnectionHandler {
       case 'sfu.trickle':
       case 'sfu.configure':
         return this.#sfu(s, msg);
+      case 'host.role':
+      case 'host.lock':
+      case 'host.lobby':
+      case 'host.admit':
+      case 'host.refuse':
+      case 'host.remove':
+      case 'host.mute':
+      case 'host.mute_all':
+      case 'host.ask_unmute':
+      case 'host.stop_share':
+      case 'host.end':
+        return services.rooms.moderation.host(s, msg);
+      case 'participant.state':
+        return services.rooms.moderation.state(s, msg);
       case 'ping': {
         this.#send(frame({ type: 'pong', re: msg.id, ts: msg.ts }));
         return;
@@ -322,7 +336,8 @@ export class ConnectionHandler {
     if (!sfu) throw new ParleyError('SFU_UNAVAILABLE', 'this server has no SFU; rooms are peer to peer');
     switch (msg.type) {
       case 'sfu.publish':
-        return sfu.publish(s, msg);
+        // A viewer receives only (rooms/moderation.ts).
+        return this.#services.rooms.moderation.mayPublish(s, msg.room).then(() => sfu.publish(s, msg));
       case 'sfu.unpublish':
         return sfu.unpublish(s, msg);
       case 'sfu.subscribe':

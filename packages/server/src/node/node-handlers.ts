@@ -16,7 +16,7 @@ import type { SessionLifecycle } from './session-lifecycle.ts';
 
 /** What the handlers act on. */
 export interface NodeHandlersOptions {
-  readonly services: Pick<Services, 'registry' | 'presence' | 'calls' | 'relay' | 'sfu'>;
+  readonly services: Pick<Services, 'registry' | 'presence' | 'calls' | 'relay' | 'sfu' | 'rooms'>;
   readonly lifecycle: Pick<SessionLifecycle, 'connectionLost'>;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -24,7 +24,8 @@ export interface NodeHandlersOptions {
 
 /** The callbacks `Directory.attachNode` registers for this node. */
 export function nodeHandlers(o: NodeHandlersOptions): NodeHandlers & ClusterNodeHandlers {
-  const { registry, presence, calls, relay, sfu } = o.services;
+  const services = o.services;
+  const { registry, presence, calls, relay, sfu } = services;
 
   /** A session of a dead node (or an expired parked one) was removed: tell its peers. */
   const reaped = async (name: string, rooms: readonly string[]): Promise<void> => {
@@ -33,6 +34,8 @@ export function nodeHandlers(o: NodeHandlersOptions): NodeHandlers & ClusterNode
     const frameFor = (room: string) => frame({ type: 'peer.left', room, name, reason: 'gone' });
     await Promise.all(rooms.map((room) => relay.broadcast(room, name, frameFor(room))));
     await sfu?.reaped(rooms);
+    // A host follows if the reaped session was the last one (rooms/room-control.ts).
+    await Promise.all(rooms.map((room) => services.rooms.moderation.left(room)));
   };
 
   return {
@@ -40,7 +43,13 @@ export function nodeHandlers(o: NodeHandlersOptions): NodeHandlers & ClusterNode
       const s = registry.byName(name);
       if (!s) return false;
       // Built with wire/frames.ts (on this node or another); the directory carries text only.
-      s.send(frameFromText(text));
+      const f = frameFromText(text);
+      if (f.type === 'room.removed' || f.type === 'room.ended') {
+        // A host on another node took this session out of a room (rooms/moderation.ts).
+        const { room } = JSON.parse(text) as { room: string };
+        services.rooms.dropped(s, room).catch((err) => o.log.warn({ err, name }, 'dropping a room failed'));
+      }
+      s.send(f);
       return true;
     },
     presence: (name, online) => presence.changed(name, online),

@@ -55,7 +55,7 @@ export function createServices(o: ServicesOptions): Services {
     config.janusUrls.length > 0
       ? new SfuRooms(config, directory, relay, o.log, o.metrics.registry)
       : undefined;
-  const rooms = new Rooms(directory, relay, config, o.authorizer, sfu);
+  const rooms = new Rooms(directory, relay, config, o.authorizer, sfu, registry);
   const calls = new Calls(
     o.callStore,
     relay,

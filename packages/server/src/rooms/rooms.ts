@@ -12,8 +12,10 @@ import { admitWithPassword } from '../auth/room-password.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
+import type { SessionRegistry } from '../session/session-registry.ts';
 import type { SfuRooms } from '../sfu/sfu-rooms.ts';
 import { frame } from '../wire/frames.ts';
+import { RoomModeration } from './moderation.ts';
 
 /** Limits the room service enforces. */
 export interface RoomLimits {
@@ -29,6 +31,8 @@ export class Rooms {
   readonly #authorizer: Authorizer | undefined;
   /** Large rooms: decides each room's mode (mesh or SFU) and cleans up SFU state on leave. */
   readonly #sfu: SfuRooms | undefined;
+  /** Roles, the door (lock, lobby) and host actions (moderation.ts). */
+  readonly moderation: RoomModeration;
 
   constructor(
     directory: Directory,
@@ -36,12 +40,16 @@ export class Rooms {
     limits: RoomLimits,
     authorizer?: Authorizer,
     sfu?: SfuRooms,
+    registry?: SessionRegistry,
   ) {
     this.#directory = directory;
     this.#relay = relay;
     this.#limits = limits;
     this.#authorizer = authorizer;
     this.#sfu = sfu?.enabled ? sfu : undefined;
+    this.moderation = new RoomModeration(directory, relay, registry, (s, room) =>
+      this.#leave(s, room, 'left'),
+    );
   }
 
   /** Handles `room.join`: replies `room.joined` with the other members; tells them `peer.joined`. */
@@ -54,6 +62,13 @@ export class Rooms {
         `a session may be in at most ${this.#limits.maxRoomsPerSession} rooms`,
       );
     }
+    const grant = this.#authorizer?.roomRole?.(session.authContext, room);
+    // A locked room refuses, a lobby takes the newcomer in to wait for a host (moderation.ts).
+    if (!session.rooms.has(room) && (await this.moderation.gate(session, room, grant)) === 'knock') {
+      session.send(frame({ type: 'room.waiting', re: msg.id, room }));
+      session.log.info({ room }, 'knocking');
+      return;
+    }
     // A join that would create an SFU room past the SFU's limits is refused before it joins.
     if (msg.mode === 'sfu') await this.#sfu?.mayCreate(session, room);
     const result = await this.#admit(session, room, msg.password);
@@ -62,6 +77,15 @@ export class Rooms {
       await this.#directory.leaveRoom(room, session.name);
       return;
     }
+    if (!result.alreadyMember) {
+      // The door may have closed while joining: checked again on the state the join writes.
+      try {
+        await this.moderation.entered(session, room, grant);
+      } catch (err) {
+        await this.#directory.leaveRoom(room, session.name);
+        throw err;
+      }
+    }
     session.rooms.add(room);
     const peers = result.members.filter((n) => n !== session.name);
     // With an SFU, the newcomer learns the mode here; the others hear of a change by `room.mode`.
@@ -69,6 +93,7 @@ export class Rooms {
     const created = !result.alreadyMember && result.members.length === 1;
     const mode = await this.#sfu?.joined(room, result.members.length, created, msg.mode, session);
     session.send(frame({ type: 'room.joined', re: msg.id, room, peers, mode: mode?.mode }));
+    await this.moderation.introduce(session, room);
     session.log.info({ room }, 'room joined');
     if (!result.alreadyMember) {
       await this.#relay.broadcast(
@@ -128,6 +153,12 @@ export class Rooms {
   /** Handles `room.leave`: replies `room.left`; tells the others `peer.left {reason:'left'}`. */
   async leave(session: Session, msg: ClientMessageOf<'room.leave'>): Promise<void> {
     const { room } = msg;
+    if (!session.rooms.has(room) && this.moderation.knocking(session, room)) {
+      // A knocker gives up waiting.
+      await this.moderation.withdraw(session, room);
+      session.send(frame({ type: 'room.left', re: msg.id, room }));
+      return;
+    }
     if (!session.rooms.has(room)) throw new ParleyError('NOT_IN_ROOM', `not in room "${room}"`);
     await this.#leave(session, room, 'left');
     session.send(frame({ type: 'room.left', re: msg.id, room }));
@@ -137,6 +168,16 @@ export class Rooms {
   /** Leaves every room of an ending session, telling the members why. */
   async leaveAll(session: Session, reason: PeerLeftReason): Promise<void> {
     await Promise.all([...session.rooms].map((room) => this.#leave(session, room, reason)));
+    await this.moderation.withdraw(session);
+  }
+
+  /**
+   * A host took `session` out of `room` (`room.removed`, `room.ended`) from another node, which
+   * already removed it from the directory's room: this node forgets the room for the session.
+   */
+  async dropped(session: Session, room: string): Promise<void> {
+    if (!session.rooms.delete(room)) return;
+    await this.#sfu?.left(session, room, await this.#sfu.placementOf(room));
   }
 
   async #leave(session: Session, room: string, reason: PeerLeftReason): Promise<void> {
@@ -149,6 +190,7 @@ export class Rooms {
       session.name,
       frame({ type: 'peer.left', room, name: session.name, reason }),
     );
+    await this.moderation.left(room);
     await this.#sfu?.left(session, room, placement);
   }
 }

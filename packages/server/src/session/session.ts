@@ -146,7 +146,14 @@ export class Session {
   send(frame: Frame): void {
     const type = frame.type;
     // The frames that can end a relation: forget cached ones (peer-relations.ts).
-    if (type === 'call.ended' || type === 'peer.left' || type === 'room.left') this.relations.forgetAll();
+    if (
+      type === 'call.ended' ||
+      type === 'peer.left' ||
+      type === 'room.left' ||
+      type === 'room.removed' ||
+      type === 'room.ended'
+    )
+      this.relations.forgetAll();
     if (this.#state === 'live') {
       this.#metrics.frameOut(type);
       // A frame built from bytes (the relay's splice) goes out as those bytes.

@@ -19,6 +19,7 @@ import {
 } from '@parley/client';
 import type { RoomMode } from '@parley/protocol';
 import { describeModeChange, type JoinArgs, joinRoom } from './large-room.ts';
+import { describeHostExit, waitAtDoor } from './room-door.ts';
 
 /**
  * Most people the app shows in a room whose media goes peer to peer: each sends one copy of
@@ -62,7 +63,14 @@ export function describeJoinFailure(err: unknown, room: string): string {
   switch (code) {
     case 'ROOM_FULL':
       return `“${room}” is full. Ask someone to leave, or meet in another room.`;
+    case 'ROOM_LOCKED':
+      return `A host locked “${room}”: nobody new may join just now.`;
+    case 'LOBBY_FULL':
+      return `Too many people are waiting to get into “${room}”. Try again in a while.`;
     case 'FORBIDDEN':
+      if (reason === 'removed_from_room')
+        return `A host removed you from “${room}”; you cannot join it again now.`;
+      if (reason === 'knock_refused') return `A host did not let you into “${room}”. Try again later.`;
       return reason === 'room_not_in_token'
         ? `Your invitation does not include the room “${room}”.`
         : `You may not join “${room}”: ${message}`;
@@ -130,6 +138,8 @@ export type RoomSessionEvents = {
   rejoining: [rejoining: boolean];
   /** We are out of the room without having left it; `text` says so. */
   lost: [text: string];
+  /** The room has a lobby: we wait for a host to let us in (after `join` started). */
+  knocking: [];
 };
 
 /** Options of {@link RoomSession}. */
@@ -205,6 +215,11 @@ export class RoomSession extends TypedEmitter<RoomSessionEvents> {
       }
     }
     if (!room) return { ok: false, message: 'Could not join the room.' };
+    if (room.moderation.knocking && !this.#closed) {
+      this.emit('knocking');
+      const entry = await waitAtDoor(room);
+      if (entry !== 'in') return { ok: false, message: this.#closed ? null : entry.refused };
+    }
     if (this.#closed) {
       void room.leave();
       return { ok: false, message: null };
@@ -226,7 +241,14 @@ export class RoomSession extends TypedEmitter<RoomSessionEvents> {
     const room = this.#room;
     if (!room || this.#closed) return;
     const alone = () => this.emit('alone', room.peers.size === 0);
+    /** The host who took us out of the room, if one did (said before the room is left). */
+    let by: string | undefined;
+    const byHost = (name: string) => {
+      by = name;
+    };
     this.#offs.push(
+      room.moderation.on('removed', byHost),
+      room.moderation.on('ended', byHost),
       room.on('peer-joined', (peer) => {
         this.emit('peer-joined', peer, true);
         alone();
@@ -243,7 +265,8 @@ export class RoomSession extends TypedEmitter<RoomSessionEvents> {
         else if (state === 'left' && !this.#closed)
           this.emit(
             'lost',
-            `You are no longer in “${this.name}”${reason && reason !== 'left' ? ` (${reason})` : ''}.`,
+            describeHostExit(reason, this.name, by) ??
+              `You are no longer in “${this.name}”${reason && reason !== 'left' ? ` (${reason})` : ''}.`,
           );
       }),
     );

@@ -11,6 +11,7 @@ import { reportVideoView } from '../app/large-room.ts';
 import { rememberRoom } from '../app/prefs.ts';
 import { RoomSession } from '../app/room-session.ts';
 import { navigate, roomLink } from '../app/router.ts';
+import { ModerationView } from '../components/moderation-view.ts';
 import { askRoomPassword } from '../components/password-dialog.ts';
 import type { SelfPreview } from '../components/self-preview.ts';
 import { stopStream } from '../media/local-media.ts';
@@ -113,6 +114,29 @@ export async function enterRoom(
   host.adopt(conv);
   screen.setWaiting({ title: 'Joining…', detail: `Connecting you to “${name}”.` });
   session.on('notice', (text) => toast(text, 'warning', 7000));
+  session.on('knocking', () => {
+    screen.setWaiting({
+      title: 'Waiting for a host to let you in',
+      detail: `“${name}” has a lobby. A host sees that you are waiting.`,
+      actions: [
+        h(
+          'button',
+          {
+            class: 'button',
+            type: 'button',
+            'data-action': 'stop-waiting',
+            onclick: () => {
+              markDeliberateLeave();
+              session.leave();
+              navigate({ page: 'home' });
+            },
+          },
+          'Stop waiting',
+        ),
+      ],
+    });
+    announce(`Waiting for a host to let you into ${name}`);
+  });
   const joined = await session.join();
   if (!host.isCurrent(conv)) return;
   if (!joined.ok) {
@@ -179,6 +203,7 @@ function showRoom(host: RoomHost, conv: RoomConversation, modeChip: HTMLElement)
     screen.setRoomMode(mode, notice);
   });
   session.on('speaker', (speaker) => screen.setActiveSpeaker(speaker));
+  showModeration(conv, host.client.name);
   session.on('rejoining', (rejoining) => {
     if (rejoining) screen.showBanner('rejoin', 'The server restarted; joining the room again…', 'warn');
     else screen.clearBanner('rejoin');
@@ -186,6 +211,8 @@ function showRoom(host: RoomHost, conv: RoomConversation, modeChip: HTMLElement)
   session.on('lost', (text) => {
     if (!host.isCurrent(conv)) return;
     toast(text, 'warning');
+    // Out of the room already (removed, ended, lost): nothing to confirm before going home.
+    markDeliberateLeave();
     navigate({ page: 'home' });
   });
   // Media comes from the room (peer to peer or through the SFU), in the same shape either way.
@@ -193,4 +220,32 @@ function showRoom(host: RoomHost, conv: RoomConversation, modeChip: HTMLElement)
   room.on('track-removed', (peer, _track, trackStream) => screen.roomTrackRemoved(peer, trackStream));
   room.on('media-state', (peer, state) => screen.roomMediaState(peer, state));
   session.follow();
+}
+
+/** The room's roles, hands, door and host actions in the People tab. */
+function showModeration(conv: RoomConversation, self: string): void {
+  const room = conv.session.room;
+  if (!room) return;
+  const m = room.moderation;
+  const view = new ModerationView(m, self, (err) =>
+    toast(err instanceof Error ? err.message : 'The host action failed.', 'error'),
+  );
+  const redraw = () => {
+    view.update();
+    conv.screen.people.refresh();
+  };
+  conv.screen.people.setModeration(view);
+  redraw();
+  m.on('participants', redraw);
+  m.on('door', (door, by) => {
+    redraw();
+    if (by) announce(door.locked ? `${by} locked the room` : `${by} changed the room's door`);
+  });
+  m.on('lobby', (waiting) => {
+    redraw();
+    if (waiting.length > 0) announce(`${waiting.at(-1)} is waiting to join`);
+  });
+  m.on('muted', (by) => toast(`${by} muted your microphone.`, 'warning'));
+  m.on('unmute-requested', (by) => toast(`${by} asks you to turn your microphone on.`, 'info', 9000));
+  m.on('share-stopped', (by) => toast(`${by} stopped your screen share.`, 'warning'));
 }

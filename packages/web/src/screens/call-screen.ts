@@ -115,6 +115,10 @@ export class CallScreen {
   readonly record: ConversationRecord;
   readonly #roster: Roster;
   readonly #people = new PeoplePanel();
+  /** The People tab's panel (a room adds its moderation to it). */
+  get people(): PeoplePanel {
+    return this.#people;
+  }
   readonly #reactions: ReactionsView;
   readonly #reactionLimiter = new ReactionLimiter();
   readonly #reactionBucket = new TokenBucket(REACTION_RATE.burst, REACTION_RATE.refillMs);

@@ -113,6 +113,35 @@ describe('access tokens, HS256 (PARLEY_AUTH_SECRET)', () => {
     assert.equal(w.name, 'alice');
   });
 
+  it('roles from the token (issue 21): a pinned member does not host; a granted host does and passes a lock', async () => {
+    const withRole = (name: string, role: string) =>
+      new SignJWT({ name, roles: { 'tr-*': role } })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(new TextEncoder().encode(SECRET));
+    await fresh();
+    const pupil = await connectClient(server.wsUrl);
+    await pupil.hello('tr-pupil', { token: await withRole('tr-pupil', 'member') });
+    pupil.send({ type: 'room.join', room: 'tr-class' });
+    await pupil.next('room.joined');
+    assert.equal((await pupil.next('room.participants')).participants[0]!.role, 'member');
+    const teacher = await connectClient(server.wsUrl);
+    await teacher.hello('tr-teacher', { token: await withRole('tr-teacher', 'host') });
+    teacher.send({ type: 'room.join', room: 'tr-class' });
+    await teacher.next('room.joined');
+    teacher.send({ type: 'host.lock', id: 1, room: 'tr-class', locked: true });
+    await teacher.next('host.lock.done');
+    const head = await connectClient(server.wsUrl);
+    await head.hello('tr-head', { token: await withRole('tr-head', 'host') });
+    head.send({ type: 'room.join', room: 'tr-class' });
+    await head.next('room.joined');
+    const late = await connectClient(server.wsUrl);
+    await late.hello('tr-late', { token: await withRole('tr-late', 'member') });
+    late.send({ type: 'room.join', id: 'j', room: 'tr-class' });
+    assert.equal((await late.next('error')).code, 'ROOM_LOCKED');
+  });
+
   it('UNAUTHORIZED (4003) › no token', async () => {
     const c = await fresh();
     const err = await expectFatalHello(c, { name: 'mallory' }, 'UNAUTHORIZED');

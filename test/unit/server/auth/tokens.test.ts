@@ -8,6 +8,7 @@ import {
   createTokenVerifier,
   globMatch,
   isRoomAllowed,
+  roleInRoom,
   type TokenVerifier,
 } from '../../../../packages/server/src/auth/tokens.ts';
 
@@ -107,6 +108,29 @@ describe('createTokenVerifier (HS256)', () => {
         verifier.verify(await hs256({ name: 'a', rooms, exp: now() + 60 } as JWTPayload)),
         'UNAUTHORIZED',
         /rooms claim invalid/,
+      );
+    }
+  });
+
+  it('reads a roles claim: the first matching pattern grants its role (issue 21)', async () => {
+    const exp = now() + 60;
+    const claims = await verifier.verify(
+      await hs256({ name: 'teacher', roles: { 'class-1': 'viewer', 'class-*': 'host' }, exp }),
+    );
+    assert.equal(roleInRoom(claims, 'class-1'), 'viewer');
+    assert.equal(roleInRoom(claims, 'class-2'), 'host');
+    assert.equal(roleInRoom(claims, 'other'), undefined);
+    const plain = await verifier.verify(await hs256({ name: 'pupil', exp }));
+    assert.equal(roleInRoom(plain, 'class-1'), undefined);
+  });
+
+  it('refuses a malformed roles claim', async () => {
+    const many = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`r${i}`, 'host']));
+    for (const roles of [['host'], 'host', { room: 'admin' }, { 'bad room': 'host' }, many, null]) {
+      await rejects(
+        verifier.verify(await hs256({ name: 'a', roles, exp: now() + 60 } as JWTPayload)),
+        'UNAUTHORIZED',
+        /roles claim invalid/,
       );
     }
   });
