@@ -21,6 +21,7 @@ import { Call, type CallEndedReason, callControl } from './call.ts';
 import { type ConversationFrame, Conversations } from './conversations.ts';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
+import { type E2eeOptions, E2eeSession } from './features/e2ee/e2ee-session.ts';
 import type { FileTransferOptions } from './features/file-transfer.ts';
 import {
   type AcquiredMedia,
@@ -68,6 +69,11 @@ export interface JoinOptions extends MediaOptions {
    * camera ({@link SFU_DEFAULT_MEDIA}) so the camera can go out in simulcast layers.
    */
   mode?: RoomMode;
+  /**
+   * End-to-end encrypt the room's media with a secret the members share (never sent to the
+   * server); see {@link E2eeOptions}. Rejects with `InvalidStateError` when this browser cannot.
+   */
+  e2ee?: E2eeOptions;
 }
 
 /** The client's connection state (that of its signaling connection). */
@@ -430,9 +436,15 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
         ? { ...options, media: SFU_DEFAULT_MEDIA }
         : options,
     );
+    let e2ee: E2eeSession | undefined;
+    if (options.e2ee) {
+      e2ee = new E2eeSession({ ...options.e2ee, self: this.name, scope: `room:${room}` });
+      await e2ee.start();
+    }
     const r = new Room(this.#host, room, this.#host.createLocalMedia(acquired), {
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.mode !== undefined ? { mode: options.mode } : {}),
+      ...(e2ee ? { e2ee } : {}),
     });
     this.#conversations.addRoom(r);
     try {

@@ -65,6 +65,15 @@ export {
   type ChatState,
 } from './features/chat.ts';
 export {
+  type E2eeEvents,
+  type E2eeOptions,
+  E2eeSession,
+  type E2eeWorkerSource,
+  e2eeUnsupportedReason,
+  type MemberKeyState,
+} from './features/e2ee/e2ee-session.ts';
+export { newSecret as newE2eeSecret, safetyCode } from './features/e2ee/key-schedule.ts';
+export {
   BlobSink,
   blobSource,
   bytesSource,
