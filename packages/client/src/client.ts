@@ -21,7 +21,7 @@ import { Call, type CallEndedReason, callControl } from './call.ts';
 import { type ConversationFrame, Conversations } from './conversations.ts';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
-import { type E2eeOptions, E2eeSession } from './features/e2ee/e2ee-session.ts';
+import type { E2eeSession, E2eeSetup } from './features/e2ee/e2ee-session.ts';
 import type { FileTransferOptions } from './features/file-transfer.ts';
 import {
   type AcquiredMedia,
@@ -71,9 +71,10 @@ export interface JoinOptions extends MediaOptions {
   mode?: RoomMode;
   /**
    * End-to-end encrypt the room's media with a secret the members share (never sent to the
-   * server); see {@link E2eeOptions}. Rejects with `InvalidStateError` when this browser cannot.
+   * server): `e2ee({ secret, worker })` from `@parley/client/e2ee`. Rejects with
+   * `InvalidStateError` when this browser cannot.
    */
-  e2ee?: E2eeOptions;
+  e2ee?: E2eeSetup;
 }
 
 /** The client's connection state (that of its signaling connection). */
@@ -438,8 +439,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     );
     let e2ee: E2eeSession | undefined;
     if (options.e2ee) {
-      e2ee = new E2eeSession({ ...options.e2ee, self: this.name, scope: `room:${room}` });
-      await e2ee.start();
+      e2ee = await options.e2ee.create(this.name, `room:${room}`);
     }
     const r = new Room(this.#host, room, this.#host.createLocalMedia(acquired), {
       ...(options.password !== undefined ? { password: options.password } : {}),

@@ -64,15 +64,15 @@ export {
   type ChatRoomEvents,
   type ChatState,
 } from './features/chat.ts';
-export {
-  type E2eeEvents,
-  type E2eeOptions,
+// The E2EE implementation is a subpath of its own (`@parley/client/e2ee`), so apps that do not
+// use it do not carry it; these are its types, for join options and room.e2ee.
+export type {
+  E2eeEvents,
   E2eeSession,
-  type E2eeWorkerSource,
-  e2eeUnsupportedReason,
-  type MemberKeyState,
+  E2eeSetup,
+  E2eeWorkerSource,
+  MemberKeyState,
 } from './features/e2ee/e2ee-session.ts';
-export { newSecret as newE2eeSecret, safetyCode } from './features/e2ee/key-schedule.ts';
 export {
   BlobSink,
   blobSource,

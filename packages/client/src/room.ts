@@ -25,7 +25,7 @@ import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 import { ChatRoom } from './features/chat.ts';
 import type { E2eeSession } from './features/e2ee/e2ee-session.ts';
-import { RoomKeys } from './features/e2ee/room-keys.ts';
+import type { RoomKeys } from './features/e2ee/room-keys.ts';
 import type { LocalMedia } from './features/media.ts';
 import type { ConversationHost, RoomControl } from './host.ts';
 import type { Logger } from './log.ts';
@@ -149,8 +149,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.#options = options;
     this.#log = host.logger('parley:room');
     if (options.e2ee)
-      this.#keys = new RoomKeys({
-        session: options.e2ee,
+      this.#keys = options.e2ee.roomKeys({
         self: host.name,
         send: (data) => this.#host.send({ type: 'room.message', room: this.name, data }),
         log: this.#log,

@@ -5,6 +5,7 @@
  * tests assert is read here from the SDK's objects and from getStats().
  */
 import { connect, type ParleyClient, type Room } from '@parley/client';
+import { e2ee } from '@parley/client/e2ee';
 
 /** Video frames decoded and audio received from one member, from getStats(). */
 export interface Decoded {
@@ -59,7 +60,7 @@ window.e2ee = {
     room = await client.join(name, {
       media: { audio: true, video: true },
       ...(mode ? { mode } : {}),
-      ...(secret !== null ? { e2ee: { secret, worker: '/e2ee-worker.js' } } : {}),
+      ...(secret !== null ? { e2ee: e2ee({ secret, worker: '/e2ee-worker.js' }) } : {}),
     });
     const e = room.e2ee;
     if (e) {

@@ -24,6 +24,7 @@ import {
   relayKey,
   safetyCode,
 } from './key-schedule.ts';
+import { RoomKeys, type RoomKeysOptions } from './room-keys.ts';
 import type { FromWorker, ReceiveState, ToWorker, TransformOptions } from './worker-messages.ts';
 
 /** How the app gives the SDK its E2EE worker: a URL of the built worker script, or a factory. */
@@ -38,6 +39,27 @@ export interface E2eeOptions {
    * `'/sdk/parley-e2ee-worker.js'` (served beside `/sdk/parley.js`).
    */
   worker: E2eeWorkerSource;
+}
+
+/** What `join(…, { e2ee })` takes: made by {@link e2ee}; the SDK calls `create` once it knows who and where. */
+export interface E2eeSetup {
+  create(self: string, scope: string): Promise<E2eeSession>;
+}
+
+/**
+ * The `e2ee` option of `join()`: checks this browser can do it (throws `InvalidStateError` with
+ * the reason otherwise) and returns what `join` starts once it knows our name and the room.
+ */
+export function e2ee(options: E2eeOptions): E2eeSetup {
+  const why = e2eeUnsupportedReason();
+  if (why) throw new InvalidStateError(`end-to-end encryption unavailable: ${why}`);
+  return {
+    async create(self, scope) {
+      const session = new E2eeSession({ ...options, self, scope });
+      await session.start();
+      return session;
+    },
+  };
 }
 
 /** Whether a member's frames reach us decrypted: `waiting` until the first frame. */
@@ -185,6 +207,11 @@ export class E2eeSession extends TypedEmitter<E2eeEvents> {
         session.attach(this, remoteOf);
       }
     };
+  }
+
+  /** The rekeying of a room this session encrypts (see room-keys.ts). */
+  roomKeys(options: Omit<RoomKeysOptions, 'session'>): RoomKeys {
+    return new RoomKeys({ ...options, session: this });
   }
 
   /** Whether {@link close} was called. */
