@@ -346,11 +346,17 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
    * call.on('accepted', () => console.log('bob answered'));
    * ```
    */
-  async call(name: string, media: MediaInput | (MediaOptions & { data?: JsonValue }) = {}): Promise<Call> {
-    const options: MediaOptions & { data?: JsonValue } = toMediaOptions(media);
+  async call(
+    name: string,
+    media: MediaInput | (MediaOptions & { data?: JsonValue; e2ee?: E2eeSetup }) = {},
+  ): Promise<Call> {
+    const options: MediaOptions & { data?: JsonValue; e2ee?: E2eeSetup } = toMediaOptions(media);
     this.#assertOpen();
     if (name === this.name) throw new InvalidStateError('cannot call yourself');
     const acquired = await this.#host.acquireMedia(options);
+    // Both sides derive the call's keys from the secret and the two names (caller first); made
+    // before the invite so it is in place when the callee's media arrives.
+    const e2ee = options.e2ee ? await options.e2ee.create(this.name, `call:${this.name}:${name}`) : undefined;
     let reply: ServerMessage;
     try {
       reply = await this.#signaling.request({
@@ -360,6 +366,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       });
     } catch (error) {
       if (acquired.owned) for (const t of acquired.stream?.getTracks() ?? []) t.stop();
+      e2ee?.close();
       throw error;
     }
     if (reply.type !== 'call.ringing' && reply.type !== 'call.ended') {
@@ -368,6 +375,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     const call = new Call(this.#host, { id: reply.call, remote: name, direction: 'outgoing' });
     const control = callControl(call);
     control.setMedia(this.#host.createLocalMedia(acquired));
+    if (e2ee) control.setE2ee(e2ee);
     if (reply.type === 'call.ended') control.ended(reply.reason, reply.by);
     else {
       this.#conversations.addCall(call);

@@ -118,6 +118,45 @@ describe('E2EE mesh rooms: chromium and firefox', () => {
     assert.ok(!logs.some((l) => l.includes(secret)), 'no log line carries the secret');
   });
 
+  it('a 1:1 call, chromium calls firefox, both with the secret: video decodes both ways, one safety code; a callee without E2EE decodes nothing and the caller sees cannot decrypt', async () => {
+    const n = ++seq;
+    const [a, b] = await Promise.all([member('chromium', `a${n}`), member('firefox', `b${n}`)]);
+    const [c, d] = await Promise.all([
+      browsers.openPage('chromium', site.page('e2ee-page')),
+      browsers.openPage('firefox', site.page('e2ee-page')),
+    ]);
+    for (const [p, name, secret] of [
+      [c, `c${n}`, null],
+      [d, `d${n}`, 'call secret'],
+    ] as const) {
+      await p.waitFor(() => typeof window.e2ee === 'object', { what: 'page loaded' });
+      await p.evaluate(([url, nm, s]) => window.e2ee.connect(url, nm, s), [
+        site.server.wsUrl,
+        name,
+        secret,
+      ] as const);
+    }
+    await c.evaluate((x) => window.e2ee.call(x, 'call secret'), `d${n}`);
+    for (const p of [c, d])
+      await p.waitFor(
+        async () => {
+          const s = await window.e2ee.callState();
+          return s.framesDecoded > 5 && s.remote === 'decrypting' && s;
+        },
+        { what: `${p.label} decodes the encrypted call`, timeoutMs: 20_000 },
+      );
+    const [sc, sd] = await Promise.all([c, d].map((p) => p.evaluate(() => window.e2ee.callState())));
+    assert.ok(sc?.code && sc.code === sd?.code, 'one safety code for the call');
+    // a calls b with E2EE, b accepts without it: neither side decodes the other.
+    await a.evaluate((x) => window.e2ee.call(x, 'call secret'), `b${n}`);
+    await a.waitFor(async () => (await window.e2ee.callState()).remote === 'failing', {
+      what: 'a: cannot decrypt b',
+      timeoutMs: 20_000,
+    });
+    assert.equal((await a.evaluate(() => window.e2ee.callState())).framesDecoded, 0);
+    assert.equal((await b.evaluate(() => window.e2ee.callState())).framesDecoded, 0);
+  });
+
   it('a member with the wrong secret decodes nothing and sees "cannot decrypt"; the others still decode each other', async () => {
     const n = ++seq;
     const secret = `right-${n}`;

@@ -4,7 +4,7 @@
  * this page and served by the real server under its Content-Security-Policy). Everything the
  * tests assert is read here from the SDK's objects and from getStats().
  */
-import { connect, type ParleyClient, type Room } from '@parley/client';
+import { type Call, connect, type ParleyClient, type Room } from '@parley/client';
 import { e2ee } from '@parley/client/e2ee';
 
 /** Video frames decoded and audio received from one member, from getStats(). */
@@ -15,7 +15,12 @@ export interface Decoded {
 }
 
 export interface E2eePageApi {
-  connect(wsUrl: string, name: string): Promise<void>;
+  /** Connects as `name`; incoming calls are accepted with camera and microphone, with E2EE under `callSecret`. */
+  connect(wsUrl: string, name: string, callSecret?: string | null): Promise<void>;
+  /** Calls `name` with camera and microphone, with E2EE under `secret` (null: without). */
+  call(name: string, secret: string | null): Promise<void>;
+  /** The call's remote video frames decoded, and its E2EE state. */
+  callState(): Promise<{ framesDecoded: number; code: string | null; remote: string | null }>;
   /** Joins `room` with camera and microphone; `secret` null joins without E2EE. */
   join(room: string, secret: string | null, mode?: 'sfu'): Promise<void>;
   leave(): Promise<void>;
@@ -36,6 +41,7 @@ declare global {
 
 let client: ParleyClient | undefined;
 let room: Room | undefined;
+let call: Call | undefined;
 const events: string[] = [];
 let joinedAt = 0;
 let firstDecryptAt: number | null = null;
@@ -51,8 +57,34 @@ async function statsOf(pc: RTCPeerConnection | undefined, into: Decoded): Promis
 }
 
 window.e2ee = {
-  async connect(wsUrl, name) {
+  async connect(wsUrl, name, callSecret = null) {
     client = await connect(wsUrl, { name });
+    client.on('incoming', (incoming) => {
+      call = incoming;
+      void incoming
+        .accept(
+          { media: { audio: true, video: true } },
+          callSecret !== null ? { e2ee: e2ee({ secret: callSecret, worker: '/e2ee-worker.js' }) } : {},
+        )
+        .catch((error: unknown) => events.push(`accept failed ${String(error)}`));
+    });
+  },
+  async call(name, secret) {
+    if (!client) throw new Error('connect first');
+    call = await client.call(name, {
+      media: { audio: true, video: true },
+      ...(secret !== null ? { e2ee: e2ee({ secret, worker: '/e2ee-worker.js' }) } : {}),
+    });
+  },
+  async callState() {
+    const into: Decoded = { framesDecoded: 0, audioBytes: 0 };
+    await statsOf(call?.peer?.pc, into);
+    const e = call?.e2ee;
+    return {
+      framesDecoded: into.framesDecoded,
+      code: e ? e.safetyCode : null,
+      remote: e ? (e.members.get(call?.remote ?? '') ?? null) : null,
+    };
   },
   async join(name, secret, mode) {
     if (!client) throw new Error('connect first');
