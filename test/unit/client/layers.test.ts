@@ -23,7 +23,7 @@ export const CLIENT_LAYERS: LayerTable = [
   { layer: 'conversations', holds: ['call.ts', 'room.ts', 'room-speaker.ts', 'host.ts', 'conversations.ts'] },
   // ParleyClient, which owns the signaling connection and the conversations.
   { layer: 'client', holds: ['client.ts'] },
-  { layer: 'face', holds: ['index.ts'] },
+  { layer: 'face', holds: ['index.ts', 'e2ee.ts'] },
 ];
 
 const ROOT = resolve(import.meta.dirname, '../../../packages/client/src');
