@@ -10,7 +10,10 @@ import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 
-/** Writes `<webDir>/sdk/parley.js` and its `.map`; returns the path of the script. */
+/**
+ * Writes `<webDir>/sdk/parley.js` and its `.map` (and the opt-in E2EE script and worker beside
+ * it); returns the path of the SDK script.
+ */
 export async function buildSdkScript(webDir) {
   const outfile = join(webDir, 'sdk', 'parley.js');
   mkdirSync(join(webDir, 'sdk'), { recursive: true });
@@ -29,5 +32,27 @@ export async function buildSdkScript(webDir) {
     outfile,
     logLevel: 'warning',
   });
+  // End-to-end encryption, opt-in (issue 22): `ParleyE2ee.e2ee({ secret, worker })` from
+  // sdk/parley-e2ee.js, and the worker that encrypts frames, which pages pass as
+  // `worker: '/sdk/parley-e2ee-worker.js'` (a file of the server's own origin, as its CSP wants).
+  for (const [name, entry, globalName] of [
+    ['parley-e2ee.js', 'packages/client/src/e2ee.ts', 'ParleyE2ee'],
+    ['parley-e2ee-worker.js', 'packages/client/src/features/e2ee/frame-worker.ts', undefined],
+  ]) {
+    await build({
+      entryPoints: [join(root, entry)],
+      tsconfig: join(root, 'tsconfig.json'),
+      bundle: true,
+      format: 'iife',
+      ...(globalName ? { globalName } : {}),
+      platform: 'browser',
+      target: 'es2022',
+      minify: true,
+      sourcemap: true,
+      legalComments: 'none',
+      outfile: join(webDir, 'sdk', name),
+      logLevel: 'warning',
+    });
+  }
   return outfile;
 }

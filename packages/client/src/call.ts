@@ -8,6 +8,7 @@ import { type CallEndReason, type CallReach, type JsonValue, ParleyError } from 
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 import type { ChatChannel } from './features/chat.ts';
+import type { E2eeSession, E2eeSetup } from './features/e2ee/e2ee-session.ts';
 import type { FileTransfers } from './features/file-transfer.ts';
 import { type LocalMedia, type MediaInput, toMediaOptions } from './features/media.ts';
 import type { CallControl, ConversationHost } from './host.ts';
@@ -95,6 +96,8 @@ export class Call extends TypedEmitter<CallEvents> {
   #endedBy: string | undefined;
   #peer: PeerSession | null = null;
   #media: LocalMedia | null = null;
+  /** End-to-end encryption of the call's media (`e2ee` given to `call()` / `accept()`). */
+  #e2ee: E2eeSession | undefined;
   #reach: CallReach | null = null;
   #ringsUntil: number | null = null;
 
@@ -170,14 +173,24 @@ export class Call extends TypedEmitter<CallEvents> {
   }
 
   /**
+   * End-to-end encryption of this call's media when placed or answered with `e2ee` (else
+   * undefined): its safety code and whether the other side's frames decrypt.
+   */
+  get e2ee(): E2eeSession | undefined {
+    return this.#e2ee;
+  }
+
+  /**
    * Answers an incoming call with local media: a stream, or {@link MediaOptions} (default: camera
    * and microphone, falling back to receive-only). Rejects if the call is no longer incoming.
    */
-  async accept(media: MediaInput = {}): Promise<void> {
+  async accept(media: MediaInput = {}, extra: { e2ee?: E2eeSetup } = {}): Promise<void> {
     const options = toMediaOptions(media);
     if (this.#state !== 'incoming')
       throw new InvalidStateError(`cannot accept a call in state ${this.#state}`);
     this.#setState('connecting');
+    if (extra.e2ee)
+      this.#e2ee = await extra.e2ee.create(this.#host.name, `call:${this.remote}:${this.#host.name}`);
     const acquired = await this.#host.acquireMedia(options);
     if (this.#ended()) {
       if (acquired.owned) for (const t of acquired.stream?.getTracks() ?? []) t.stop();
@@ -243,6 +256,9 @@ export class Call extends TypedEmitter<CallEvents> {
       signal: (data) => call.#onSignal(data),
       setMedia: (media) => {
         call.#media = media;
+      },
+      setE2ee: (session) => {
+        call.#e2ee = session;
       },
       terminate: (reason) => call.#end(reason),
       rings: (update) => call.#onRings(update),
@@ -327,6 +343,7 @@ export class Call extends TypedEmitter<CallEvents> {
       holdFirstOffer: this.direction === 'outgoing',
     });
     this.#peer = peer;
+    this.#e2ee?.attach(peer.pc, this.remote);
     // A replaced peer session (see #dropPeer) speaks no more for the call.
     const current = () => this.#peer === peer;
     peer.on('track', (track, stream) => current() && this.emit('track', track, stream));
@@ -399,6 +416,7 @@ export class Call extends TypedEmitter<CallEvents> {
     this.#peer?.close(`call ${reason}`);
     if (this.#peer && this.#media) this.#media.detach(this.#peer);
     this.#media?.stop();
+    this.#e2ee?.close();
     this.#host.forget({ call: this.id });
     this.#log.info('call ended', { call: this.id, reason });
     this.#setState('ended', reason);

@@ -21,6 +21,7 @@ import { Call, type CallEndedReason, callControl } from './call.ts';
 import { type ConversationFrame, Conversations } from './conversations.ts';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
+import type { E2eeSession, E2eeSetup } from './features/e2ee/e2ee-session.ts';
 import type { FileTransferOptions } from './features/file-transfer.ts';
 import {
   type AcquiredMedia,
@@ -68,6 +69,12 @@ export interface JoinOptions extends MediaOptions {
    * camera ({@link SFU_DEFAULT_MEDIA}) so the camera can go out in simulcast layers.
    */
   mode?: RoomMode;
+  /**
+   * End-to-end encrypt the room's media with a secret the members share (never sent to the
+   * server): `e2ee({ secret, worker })` from `@parley/client/e2ee`. Rejects with
+   * `InvalidStateError` when this browser cannot.
+   */
+  e2ee?: E2eeSetup;
 }
 
 /** The client's connection state (that of its signaling connection). */
@@ -339,11 +346,17 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
    * call.on('accepted', () => console.log('bob answered'));
    * ```
    */
-  async call(name: string, media: MediaInput | (MediaOptions & { data?: JsonValue }) = {}): Promise<Call> {
-    const options: MediaOptions & { data?: JsonValue } = toMediaOptions(media);
+  async call(
+    name: string,
+    media: MediaInput | (MediaOptions & { data?: JsonValue; e2ee?: E2eeSetup }) = {},
+  ): Promise<Call> {
+    const options: MediaOptions & { data?: JsonValue; e2ee?: E2eeSetup } = toMediaOptions(media);
     this.#assertOpen();
     if (name === this.name) throw new InvalidStateError('cannot call yourself');
     const acquired = await this.#host.acquireMedia(options);
+    // Both sides derive the call's keys from the secret and the two names (caller first); made
+    // before the invite so it is in place when the callee's media arrives.
+    const e2ee = options.e2ee ? await options.e2ee.create(this.name, `call:${this.name}:${name}`) : undefined;
     let reply: ServerMessage;
     try {
       reply = await this.#signaling.request({
@@ -353,6 +366,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       });
     } catch (error) {
       if (acquired.owned) for (const t of acquired.stream?.getTracks() ?? []) t.stop();
+      e2ee?.close();
       throw error;
     }
     if (reply.type !== 'call.ringing' && reply.type !== 'call.ended') {
@@ -361,6 +375,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     const call = new Call(this.#host, { id: reply.call, remote: name, direction: 'outgoing' });
     const control = callControl(call);
     control.setMedia(this.#host.createLocalMedia(acquired));
+    if (e2ee) control.setE2ee(e2ee);
     if (reply.type === 'call.ended') control.ended(reply.reason, reply.by);
     else {
       this.#conversations.addCall(call);
@@ -430,9 +445,14 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
         ? { ...options, media: SFU_DEFAULT_MEDIA }
         : options,
     );
+    let e2ee: E2eeSession | undefined;
+    if (options.e2ee) {
+      e2ee = await options.e2ee.create(this.name, `room:${room}`);
+    }
     const r = new Room(this.#host, room, this.#host.createLocalMedia(acquired), {
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.mode !== undefined ? { mode: options.mode } : {}),
+      ...(e2ee ? { e2ee } : {}),
     });
     this.#conversations.addRoom(r);
     try {

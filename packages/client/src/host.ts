@@ -19,6 +19,7 @@ import type {
   ServerMessage,
 } from '@parley/protocol';
 import type { Call, CallEndedReason } from './call.ts';
+import type { E2eeSession } from './features/e2ee/e2ee-session.ts';
 import type { AcquiredMedia, LocalMedia, MediaOptions } from './features/media.ts';
 import type { Logger } from './log.ts';
 import type { PeerSession, RTCPeerConnectionConstructor } from './peer/peer-session.ts';
@@ -75,6 +76,8 @@ export interface CallControl {
   signal(data: SignalData): boolean;
   /** The outgoing call's local media, set by the client before inviting. */
   setMedia(media: LocalMedia): void;
+  /** Sets the call's end-to-end encryption (the caller's, before the peer session starts). */
+  setE2ee(session: E2eeSession): void;
   /** The client is closing, or the server lost the call for good. */
   terminate(reason: CallEndedReason): void;
   /** How far the invite got (`call.ringing.reach`) or how long it rings on (`call.incoming.ringMs`). */

@@ -64,6 +64,15 @@ export {
   type ChatRoomEvents,
   type ChatState,
 } from './features/chat.ts';
+// The E2EE implementation is a subpath of its own (`@parley/client/e2ee`), so apps that do not
+// use it do not carry it; these are its types, for join options and room.e2ee.
+export type {
+  E2eeEvents,
+  E2eeSession,
+  E2eeSetup,
+  E2eeWorkerSource,
+  MemberKeyState,
+} from './features/e2ee/e2ee-session.ts';
 export {
   BlobSink,
   blobSource,

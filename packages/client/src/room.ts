@@ -20,10 +20,12 @@
  * Just over 500 lines: mesh membership, the SFU switch and the restart recovery all act on the
  * same member map; the speaker polling and the frame routing already live apart.
  */
-import type { JsonValue, PeerLeftReason, RoomMode } from '@parley/protocol';
+import { isE2eeMessage, type JsonValue, type PeerLeftReason, type RoomMode } from '@parley/protocol';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 import { ChatRoom } from './features/chat.ts';
+import type { E2eeSession } from './features/e2ee/e2ee-session.ts';
+import type { RoomKeys } from './features/e2ee/room-keys.ts';
 import type { LocalMedia } from './features/media.ts';
 import type { ConversationHost, RoomControl } from './host.ts';
 import type { Logger } from './log.ts';
@@ -74,6 +76,8 @@ export interface RoomOptions {
   password?: string;
   /** `sfu`: ask for a room that carries media through the SFU from the start (when this join creates it). */
   mode?: RoomMode;
+  /** End-to-end encryption of the room's media, started (see features/e2ee/). */
+  e2ee?: E2eeSession;
 }
 
 export { STATS_INTERVAL_MS } from './room-speaker.ts';
@@ -134,6 +138,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   #sfuPublishing: Promise<unknown> = Promise.resolve();
   readonly #screenChecks = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #onMediaChange = () => this.#mediaChanged();
+  /** Who rekeys the room's E2EE when members come and go (with `e2ee`). */
+  readonly #keys: RoomKeys | undefined;
 
   /** @internal Created by the client. */
   constructor(host: ConversationHost, name: string, media: LocalMedia, options: RoomOptions = {}) {
@@ -143,6 +149,12 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.media = media;
     this.#options = options;
     this.#log = host.logger('parley:room');
+    if (options.e2ee)
+      this.#keys = options.e2ee.roomKeys({
+        self: host.name,
+        send: (data) => this.#host.send({ type: 'room.message', room: this.name, data }),
+        log: this.#log,
+      });
     media.on('change', this.#onMediaChange);
     this.moderation = new RoomModeration({
       self: host.name,
@@ -187,6 +199,13 @@ export class Room extends TypedEmitter<RoomEvents> {
   /** The SFU connections in `sfu` mode (for stats), else undefined. */
   get sfu(): SfuSession | undefined {
     return this.#sfu;
+  }
+  /**
+   * End-to-end encryption of this room's media when joined with `e2ee` (else undefined): its
+   * safety code, each member's decrypt state, and `key` / `member-state` events.
+   */
+  get e2ee(): E2eeSession | undefined {
+    return this.#options.e2ee;
   }
   /** Peer sessions with the other members, by name. */
   get peers(): ReadonlyMap<string, PeerSession> {
@@ -262,13 +281,17 @@ export class Room extends TypedEmitter<RoomEvents> {
         // A reloaded member's old connection is gone with its page: start a new one.
         if (restart) room.#dropPeer(name, 'lost');
         room.#ensurePeer(name);
+        room.#keys?.memberJoined(name, room.#peers.keys());
       },
       peerLeft: (name, reason) => {
         room.moderation.forget(name);
         room.#dropPeer(name, reason);
       },
       signal: (from, data) => room.#onSignal(from, data),
-      message: (from, data) => room.emit('message', from, data),
+      message: (from, data) => {
+        if (room.#keys && isE2eeMessage(data)) room.#keys.onMessage(from, data);
+        else room.emit('message', from, data);
+      },
       teardown: (reason) => room.#teardown(reason),
     });
   }
@@ -349,6 +372,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     if (existing) this.#dropPeer(name, 'lost');
     const peer = this.#host.createPeer(name, this.scope);
     this.#peers.set(name, peer);
+    this.#options.e2ee?.attach(peer.pc, name);
     peer.on('track', (track, stream) => this.emit('track', peer, track, stream));
     peer.on('track-removed', (track, stream) => this.emit('track-removed', peer, track, stream));
     peer.on('media-state', (state) => {
@@ -375,6 +399,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.chat.remove(name);
     this.media.detach(peer);
     peer.close(`peer ${reason}`);
+    this.#keys?.memberLeft(name, this.#peers.keys());
     this.#log.debug('peer left', { room: this.name, peer: name, reason });
     this.emit('peer-left', name, reason);
   }
@@ -407,12 +432,19 @@ export class Room extends TypedEmitter<RoomEvents> {
     const wasMesh = this.#mode === 'mesh' || !this.#sfu;
     this.#mode = 'sfu';
     this.#speaker.reset();
+    const e2ee = this.#options.e2ee;
+    const PC = this.#host.RTCPeerConnection;
     const sfu = new SfuSession({
       room: this.name,
       self: this.#host.name,
       signaling: { request: (msg) => this.#host.request(msg) },
       iceServers: this.#host.iceServers ?? [],
-      ...(this.#host.RTCPeerConnection ? { RTCPeerConnection: this.#host.RTCPeerConnection } : {}),
+      // With E2EE, every SFU connection gets its transforms as it is created.
+      ...(e2ee
+        ? { RTCPeerConnection: e2ee.connections(PC, (t) => this.#sfu?.feedOf(t.mid)) }
+        : PC
+          ? { RTCPeerConnection: PC }
+          : {}),
     });
     this.#sfu = sfu;
     sfu.on('track', (name, track, stream) => {
@@ -511,6 +543,7 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   #teardown(reason: string): void {
     if (this.#state === 'left') return;
+    this.#options.e2ee?.close();
     this.#speaker.stop();
     for (const t of this.#screenChecks.values()) clearTimeout(t);
     this.#screenChecks.clear();

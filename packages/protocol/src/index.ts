@@ -1,5 +1,6 @@
 export * from './chat.ts';
 export * from './codec.ts';
+export * from './e2ee.ts';
 export * from './errors.ts';
 export * from './file-transfer.ts';
 export * from './json-span.ts';

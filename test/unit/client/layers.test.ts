@@ -26,7 +26,7 @@ export const CLIENT_LAYERS: LayerTable = [
   },
   // ParleyClient, which owns the signaling connection and the conversations.
   { layer: 'client', holds: ['client.ts'] },
-  { layer: 'face', holds: ['index.ts'] },
+  { layer: 'face', holds: ['index.ts', 'e2ee.ts'] },
 ];
 
 const ROOT = resolve(import.meta.dirname, '../../../packages/client/src');

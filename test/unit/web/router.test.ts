@@ -89,4 +89,20 @@ describe('web router', () => {
     normalizeLocation();
     assert.equal(tab.url.href, 'https://parley.example/#/test');
   });
+  it('reads an encrypted room link: the e2ee secret stays in the fragment and round-trips', () => {
+    const secret = 'AbCdEfGhIjKlMnOp_-123456';
+    const route = parseRoute({ pathname: '/', hash: `#/room/standup?large&e2ee=${secret}` });
+    assert.deepEqual(route, { page: 'room', room: 'standup', large: true, e2ee: secret });
+    assert.equal(hrefFor(route), `#/room/standup?large&e2ee=${secret}`);
+    assert.equal(hrefFor({ page: 'room', room: 'x', e2ee: secret }), `#/room/x?e2ee=${secret}`);
+  });
+
+  it('ignores a malformed e2ee secret (too short, too long, not base64url) and joins the room unencrypted', () => {
+    for (const bad of ['short', 'a'.repeat(129), 'has spaces in it!!!!', '%3Cscript%3E0123456789']) {
+      assert.deepEqual(parseRoute({ pathname: '/', hash: `#/room/standup?e2ee=${bad}` }), {
+        page: 'room',
+        room: 'standup',
+      });
+    }
+  });
 });

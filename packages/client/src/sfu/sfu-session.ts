@@ -177,6 +177,10 @@ export class SfuSession extends TypedEmitter<SfuSessionEvents> {
   get subscriber(): RTCPeerConnection | undefined {
     return this.#sub;
   }
+  /** The member whose feed the subscriber transceiver `mid` carries (for E2EE keys). */
+  feedOf(mid: string | null): string | undefined {
+    return mid === null ? undefined : this.#streams.get(mid)?.feed;
+  }
   /** Members publishing now. */
   get feeds(): readonly string[] {
     return this.#feeds;

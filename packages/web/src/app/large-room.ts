@@ -4,12 +4,12 @@
  * each member's camera tile is shown (`room.setVideoView`), so it can pick simulcast layers and
  * pause video nobody sees. See docs/SDK.md, "Large rooms (SFU)".
  */
-import type { MediaOptions, ParleyClient, Room } from '@parley/client';
+import type { E2eeSetup, MediaOptions, ParleyClient, Room } from '@parley/client';
 import type { RoomMode } from '@parley/protocol';
 import type { VideoView } from '../media/video-views.ts';
 
 /** What the app passes to `client.join` besides the room name. */
-export type JoinArgs = MediaOptions & { password?: string };
+export type JoinArgs = MediaOptions & { password?: string; e2ee?: E2eeSetup };
 
 /**
  * What the person sees when the room's media changes path: `previous` is the mode before

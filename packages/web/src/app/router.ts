@@ -8,7 +8,16 @@
 import { LIMITS, NAME_PATTERN } from '@parley/protocol';
 
 /** Where the person is. */
-export type Route = { page: 'home' } | { page: 'room'; room: string; large?: boolean } | { page: 'test' };
+export type Route =
+  | { page: 'home' }
+  | { page: 'room'; room: string; large?: boolean; e2ee?: string }
+  | { page: 'test' };
+
+/**
+ * An end-to-end encryption secret in a room link (`#/room/x?e2ee=…`): base64url, 16 to 128
+ * characters. It lives in the URL fragment, which browsers never send to the server.
+ */
+const E2EE_SECRET = /^[A-Za-z0-9_-]{16,128}$/;
 
 /** True for a valid room name (the protocol's alphabet and length). */
 export function isRoomName(room: string): boolean {
@@ -23,16 +32,18 @@ export function parseRoute(loc: Pick<Location, 'pathname' | 'hash'> = location):
     ? new URLSearchParams(loc.hash.slice(loc.hash.indexOf('?') + 1))
     : null;
   const large = query?.has('large') === true && query.get('large') !== '0';
-  if (pathRoom) return roomRoute(pathRoom[1]!, large);
+  const secret = query?.get('e2ee') ?? '';
+  const e2ee = E2EE_SECRET.test(secret) ? secret : undefined;
+  if (pathRoom) return roomRoute(pathRoom[1]!, large, e2ee);
   if (path === '/test') return { page: 'test' };
   const hash = loc.hash.replace(/^#\/?/, '').replace(/\?.*$/, '');
   const hashRoom = /^(?:room|r)\/([^/]+)$/.exec(hash);
-  if (hashRoom) return roomRoute(hashRoom[1]!, large);
+  if (hashRoom) return roomRoute(hashRoom[1]!, large, e2ee);
   if (hash === 'test') return { page: 'test' };
   return { page: 'home' };
 }
 
-function roomRoute(raw: string, large: boolean): Route {
+function roomRoute(raw: string, large: boolean, e2ee: string | undefined): Route {
   let room: string;
   try {
     room = decodeURIComponent(raw);
@@ -40,7 +51,7 @@ function roomRoute(raw: string, large: boolean): Route {
     return { page: 'home' };
   }
   if (!isRoomName(room)) return { page: 'home' };
-  return large ? { page: 'room', room, large } : { page: 'room', room };
+  return { page: 'room', room, ...(large ? { large } : {}), ...(e2ee ? { e2ee } : {}) };
 }
 
 /** The hash for a route. */
@@ -48,16 +59,21 @@ export function hrefFor(route: Route): string {
   switch (route.page) {
     case 'home':
       return '#/';
-    case 'room':
-      return `#/room/${encodeURIComponent(route.room)}${route.large ? '?large' : ''}`;
+    case 'room': {
+      const query = [route.large ? 'large' : '', route.e2ee ? `e2ee=${route.e2ee}` : ''].filter(Boolean);
+      return `#/room/${encodeURIComponent(route.room)}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+    }
     case 'test':
       return '#/test';
   }
 }
 
-/** The shareable absolute link to a room (`large`: created as an SFU room if it is new). */
-export function roomLink(room: string, large = false): string {
-  return `${location.origin}/${hrefFor(large ? { page: 'room', room, large } : { page: 'room', room })}`;
+/**
+ * The shareable absolute link to a room (`large`: created as an SFU room if it is new; `e2ee`:
+ * the room's end-to-end encryption secret, in the fragment).
+ */
+export function roomLink(room: string, large = false, e2ee?: string): string {
+  return `${location.origin}/${hrefFor({ page: 'room', room, ...(large ? { large } : {}), ...(e2ee ? { e2ee } : {}) })}`;
 }
 
 /** Navigates (adds a history entry); the app re-renders on `hashchange`. */

@@ -193,7 +193,7 @@ export class ParleyApp {
       this.#showGate(route.page === 'room' ? route.room : null);
       return;
     }
-    if (route.page === 'room') void this.#enterRoom(route.room, route.large === true);
+    if (route.page === 'room') void this.#enterRoom(route.room, route.large === true, route.e2ee);
     else this.#showHome();
   }
 
@@ -396,9 +396,9 @@ export class ParleyApp {
       ),
       onCall: (name) => void this.#startCall(name),
       onSearchOnline: (prefix) => this.#searchOnline(prefix),
-      onRoom: (room, password, large) => {
+      onRoom: (room, password, large, e2ee) => {
         this.#roomPassword = password ? { room, password } : null;
-        navigate(large ? { page: 'room', room, large } : { page: 'room', room });
+        navigate({ page: 'room', room, ...(large ? { large } : {}), ...(e2ee ? { e2ee } : {}) });
       },
     });
     this.#home = view;
@@ -452,7 +452,7 @@ export class ParleyApp {
 
   // ---- rooms and calls ----------------------------------------------------------------------
 
-  async #enterRoom(name: string, large: boolean): Promise<void> {
+  async #enterRoom(name: string, large: boolean, e2ee?: string): Promise<void> {
     const client = this.#client;
     if (!client) return;
     document.title = `${name} · Parley`;
@@ -474,6 +474,7 @@ export class ParleyApp {
     this.#roomPassword = null;
     await rooms.enterRoom(this.#host(client, preview), name, {
       large,
+      ...(e2ee ? { e2ee } : {}),
       password,
       stream: preview.takeStream(),
     });

@@ -6,7 +6,7 @@
  *
  * The controller layer: may import app/, components/, screens/, media/ and ui/.
  */
-import type { ParleyClient, PeerLink, PeerSession } from '@parley/client';
+import type { E2eeSetup, ParleyClient, PeerLink, PeerSession } from '@parley/client';
 import { reportVideoView } from '../app/large-room.ts';
 import { rememberRoom } from '../app/prefs.ts';
 import { RoomSession } from '../app/room-session.ts';
@@ -48,8 +48,8 @@ export interface RoomHost {
 }
 
 /** Copies the room link and says whether it worked. */
-async function copyRoomLink(name: string, done: string): Promise<void> {
-  toast((await copyText(roomLink(name))) ? done : 'Could not copy the link.', 'success');
+async function copyRoomLink(name: string, done: string, e2ee?: string): Promise<void> {
+  toast((await copyText(roomLink(name, false, e2ee))) ? done : 'Could not copy the link.', 'success');
 }
 
 /**
@@ -59,7 +59,7 @@ async function copyRoomLink(name: string, done: string): Promise<void> {
 export async function enterRoom(
   host: RoomHost,
   name: string,
-  options: { large: boolean; password: string | null; stream: MediaStream | null },
+  options: { large: boolean; password: string | null; stream: MediaStream | null; e2ee?: string },
 ): Promise<void> {
   const { client, preview } = host;
   const { stream } = options;
@@ -69,7 +69,7 @@ export async function enterRoom(
       class: 'button ghost',
       type: 'button',
       'aria-label': 'Copy link to this room',
-      onclick: () => void copyRoomLink(name, 'Room link copied. Anyone with it can join.'),
+      onclick: () => void copyRoomLink(name, 'Room link copied. Anyone with it can join.', options.e2ee),
     },
     icon('link'),
     h('span', { class: 'button-text' }, 'Copy link'),
@@ -84,8 +84,28 @@ export async function enterRoom(
     icon('users'),
     'Large room',
   );
+  // An encrypted room: the SDK's E2EE (loaded now), or back home saying why this browser cannot.
+  let e2eeSetup: E2eeSetup | undefined;
+  let e2eeText: typeof import('../app/e2ee-setup.ts') | undefined;
+  if (options.e2ee) {
+    e2eeText = await import('../app/e2ee-setup.ts');
+    const prepared = e2eeText.prepareE2ee(options.e2ee);
+    if (!prepared.ok) {
+      stopStream(stream);
+      toast(prepared.message, 'error', 12000);
+      navigate({ page: 'home' });
+      return;
+    }
+    e2eeSetup = prepared.setup;
+  }
+  const e2eeChip = h(
+    'span',
+    { class: 'chip plain e2ee-chip', hidden: true, tabindex: 0, role: 'status' },
+    icon('shield'),
+    h('span', null, 'Encrypted'),
+  );
   const session = new RoomSession(client, name, {
-    media: stream ? { stream } : { media: false },
+    media: { ...(stream ? { stream } : { media: false }), ...(e2eeSetup ? { e2ee: e2eeSetup } : {}) },
     password: options.password,
     large: options.large,
     askPassword: askRoomPassword,
@@ -94,7 +114,7 @@ export async function enterRoom(
     kind: 'room',
     selfName: client.name,
     title: name,
-    header: host.header(h('h1', { title: name }, name), modeChip, copy),
+    header: host.header(h('h1', { title: name }, name), e2eeChip, modeChip, copy),
     onLeave: () => {
       markDeliberateLeave();
       navigate({ page: 'home' });
@@ -155,13 +175,23 @@ export async function enterRoom(
     room.media.setMuted('audio', !preview.audioOn);
     room.media.setMuted('video', !preview.videoOn);
   }
-  showRoom(host, conv, modeChip);
+  showRoom(
+    host,
+    conv,
+    modeChip,
+    e2eeText ? { secret: options.e2ee, chip: e2eeChip, words: e2eeText } : undefined,
+  );
   screen.startTimer();
   announce(`Joined room ${name}`);
 }
 
 /** Renders the joined room's session on its screen. */
-function showRoom(host: RoomHost, conv: RoomConversation, modeChip: HTMLElement): void {
+function showRoom(
+  host: RoomHost,
+  conv: RoomConversation,
+  modeChip: HTMLElement,
+  encrypted?: { secret: string | undefined; chip: HTMLElement; words: typeof import('../app/e2ee-setup.ts') },
+): void {
   const { session, screen, name } = conv;
   const room = session.room;
   if (!room) return;
@@ -190,7 +220,7 @@ function showRoom(host: RoomHost, conv: RoomConversation, modeChip: HTMLElement)
             {
               class: 'button primary',
               type: 'button',
-              onclick: () => void copyRoomLink(name, 'Room link copied.'),
+              onclick: () => void copyRoomLink(name, 'Room link copied.', encrypted?.secret),
             },
             icon('copy'),
             'Copy room link',
@@ -215,6 +245,26 @@ function showRoom(host: RoomHost, conv: RoomConversation, modeChip: HTMLElement)
     markDeliberateLeave();
     navigate({ page: 'home' });
   });
+  const keys = room.e2ee;
+  if (keys && encrypted) {
+    const { words, chip: e2eeChip } = encrypted;
+    const showCode = (code: string) => {
+      e2eeChip.hidden = false;
+      e2eeChip.title = words.safetyCodeText(code);
+      e2eeChip.setAttribute('aria-label', words.safetyCodeText(code));
+      e2eeChip.lastChild!.textContent = `Encrypted · ${code}`;
+    };
+    showCode(keys.safetyCode);
+    keys.on('key', (_epoch, code) => showCode(code));
+    keys.on('member-state', (member, state) => {
+      if (state === 'failing') screen.showBanner(`e2ee-${member}`, words.cannotDecryptText(member), 'warn');
+      else screen.clearBanner(`e2ee-${member}`);
+    });
+    keys.on('error', (message) =>
+      screen.showBanner('e2ee', `Encryption stopped working: ${message}`, 'warn'),
+    );
+    session.on('peer-left', (member) => screen.clearBanner(`e2ee-${member}`));
+  }
   // Media comes from the room (peer to peer or through the SFU), in the same shape either way.
   room.on('track', (peer, track, trackStream) => screen.roomTrack(peer, track, trackStream));
   room.on('track-removed', (peer, _track, trackStream) => screen.roomTrackRemoved(peer, trackStream));

@@ -18,7 +18,16 @@ import { icon } from '../ui/icons.ts';
  * What the card asks for: join (or create) `room`; `password` protects a new room, or opens a
  * protected one; `large` creates a new room with its media through the server's SFU from the start.
  */
-export type OnRoom = (room: string, password: string | null, large: boolean) => void;
+export type OnRoom = (room: string, password: string | null, large: boolean, e2ee?: string) => void;
+
+/** A fresh end-to-end encryption secret for an encrypted room link: 16 random bytes, base64url. */
+function newRoomSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
 
 /** The room card. */
 export function roomCard(onRoom: OnRoom): HTMLElement {
@@ -64,13 +73,41 @@ export function roomCard(onRoom: OnRoom): HTMLElement {
       ),
     ),
   );
+  // An encrypted room: the link carries a fresh secret in its fragment (never sent to the server).
+  let secret = newRoomSecret();
+  const e2eeInput = h('input', {
+    type: 'checkbox',
+    id: 'room-e2ee',
+    'aria-describedby': 'room-e2ee-hint',
+    onchange: () => {
+      secret = newRoomSecret();
+      updateLink();
+    },
+  });
+  const e2eeOption = h(
+    'div',
+    { class: 'check-row' },
+    e2eeInput,
+    h(
+      'div',
+      { class: 'stack', style: 'gap:2px' },
+      h('label', { for: 'room-e2ee' }, 'Encrypted room (end to end)'),
+      h(
+        'p',
+        { class: 'field-hint', id: 'room-e2ee-hint' },
+        'Video and sound are encrypted so that only people with this link can see and hear them — not the server. The server still knows who is in the room and for how long. Share the whole link.',
+      ),
+    ),
+  );
   void serverHasSfu().then((has) => {
     largeOption.hidden = !has;
   });
   const linkText = h('code', { class: 'small muted', id: 'room-link', style: 'overflow-wrap:anywhere' });
   const updateLink = () => {
     const room = roomInput.value.trim();
-    linkText.textContent = isRoomName(room) ? roomLink(room, largeInput.checked) : '';
+    linkText.textContent = isRoomName(room)
+      ? roomLink(room, largeInput.checked, e2eeInput.checked ? secret : undefined)
+      : '';
   };
   roomInput.addEventListener('input', updateLink);
   updateLink();
@@ -95,7 +132,8 @@ export function roomCard(onRoom: OnRoom): HTMLElement {
           passwordInput.closest('details')?.setAttribute('open', '');
           passwordInput.focus();
         }
-        if (ok && passwordOk) onRoom(room, password || null, largeInput.checked);
+        if (ok && passwordOk)
+          onRoom(room, password || null, largeInput.checked, e2eeInput.checked ? secret : undefined);
       },
     },
     h('label', { for: 'room-name' }, 'Room name'),
@@ -121,6 +159,7 @@ export function roomCard(onRoom: OnRoom): HTMLElement {
     roomError,
     linkText,
     largeOption,
+    e2eeOption,
     h(
       'details',
       { class: 'room-options' },
@@ -156,7 +195,7 @@ export function roomCard(onRoom: OnRoom): HTMLElement {
             const room = roomInput.value.trim();
             if (!isRoomName(room)) return;
             toast(
-              (await copyText(roomLink(room, largeInput.checked)))
+              (await copyText(roomLink(room, largeInput.checked, e2eeInput.checked ? secret : undefined)))
                 ? 'Room link copied. Send it to the people you want to meet.'
                 : 'Could not copy; select the link and copy it.',
               'success',

@@ -53,7 +53,7 @@ export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
     props.notices ?? null,
     props.afterCalls ?? null,
     calls.el,
-    roomCard((room, password, large) => props.onRoom(room, password, large)),
+    roomCard((room, password, large, e2ee) => props.onRoom(room, password, large, e2ee)),
   );
   replaceChildren(
     root,

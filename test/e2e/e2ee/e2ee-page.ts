@@ -1,0 +1,154 @@
+/**
+ * Browser side of the E2EE tests: one Parley client per page (the real SDK from source), which
+ * joins a room with or without `e2ee`, the worker loaded from `/e2ee-worker.js` (bundled beside
+ * this page and served by the real server under its Content-Security-Policy). Everything the
+ * tests assert is read here from the SDK's objects and from getStats().
+ */
+import { type Call, connect, type ParleyClient, type Room } from '@parley/client';
+import { e2ee } from '@parley/client/e2ee';
+
+/** Video frames decoded and audio received from one member, from getStats(). */
+export interface Decoded {
+  framesDecoded: number;
+  /** Audio bytes received (a headless page plays no audio out, so no samples are counted). */
+  audioBytes: number;
+}
+
+export interface E2eePageApi {
+  /** Connects as `name`; incoming calls are accepted with camera and microphone, with E2EE under `callSecret`. */
+  connect(wsUrl: string, name: string, callSecret?: string | null): Promise<void>;
+  /** Calls `name` with camera and microphone, with E2EE under `secret` (null: without). */
+  call(name: string, secret: string | null): Promise<void>;
+  /** The call's remote video frames decoded, and its E2EE state. */
+  callState(): Promise<{ framesDecoded: number; code: string | null; remote: string | null }>;
+  /** Joins `room` with camera and microphone; `secret` null joins without E2EE. */
+  join(room: string, secret: string | null, mode?: 'sfu'): Promise<void>;
+  leave(): Promise<void>;
+  /** Per remote member: video frames decoded and audio bytes received. */
+  decoded(): Promise<Record<string, Decoded>>;
+  /** E2EE state as the app would show it. */
+  keys(): { epoch: number; code: string; members: Record<string, string>; events: string[] } | null;
+  /** Milliseconds from `join()` to the first decrypted frame, or null. */
+  firstDecryptMs(): number | null;
+  mode(): string | null;
+}
+
+declare global {
+  interface Window {
+    e2ee: E2eePageApi;
+  }
+}
+
+let client: ParleyClient | undefined;
+let room: Room | undefined;
+let call: Call | undefined;
+const events: string[] = [];
+let joinedAt = 0;
+let firstDecryptAt: number | null = null;
+
+async function statsOf(pc: RTCPeerConnection | undefined, into: Decoded): Promise<void> {
+  if (!pc) return;
+  const report = await pc.getStats();
+  report.forEach((s: Record<string, unknown>) => {
+    if (s.type !== 'inbound-rtp') return;
+    if (s.kind === 'video') into.framesDecoded += Number(s.framesDecoded ?? 0);
+    if (s.kind === 'audio') into.audioBytes += Number(s.bytesReceived ?? 0);
+  });
+}
+
+window.e2ee = {
+  async connect(wsUrl, name, callSecret = null) {
+    client = await connect(wsUrl, { name });
+    client.on('incoming', (incoming) => {
+      call = incoming;
+      void incoming
+        .accept(
+          { media: { audio: true, video: true } },
+          callSecret !== null ? { e2ee: e2ee({ secret: callSecret, worker: '/e2ee-worker.js' }) } : {},
+        )
+        .catch((error: unknown) => events.push(`accept failed ${String(error)}`));
+    });
+  },
+  async call(name, secret) {
+    if (!client) throw new Error('connect first');
+    call = await client.call(name, {
+      media: { audio: true, video: true },
+      ...(secret !== null ? { e2ee: e2ee({ secret, worker: '/e2ee-worker.js' }) } : {}),
+    });
+  },
+  async callState() {
+    const into: Decoded = { framesDecoded: 0, audioBytes: 0 };
+    await statsOf(call?.peer?.pc, into);
+    const e = call?.e2ee;
+    return {
+      framesDecoded: into.framesDecoded,
+      code: e ? e.safetyCode : null,
+      remote: e ? (e.members.get(call?.remote ?? '') ?? null) : null,
+    };
+  },
+  async join(name, secret, mode) {
+    if (!client) throw new Error('connect first');
+    joinedAt = performance.now();
+    room = await client.join(name, {
+      media: { audio: true, video: true },
+      ...(mode ? { mode } : {}),
+      ...(secret !== null ? { e2ee: e2ee({ secret, worker: '/e2ee-worker.js' }) } : {}),
+    });
+    const e = room.e2ee;
+    if (e) {
+      e.on('key', (epoch, code) => events.push(`key ${epoch} ${code}`));
+      e.on('member-state', (who, state, reason) => {
+        events.push(`member ${who} ${state}${reason ? ` ${reason}` : ''}`);
+        if (state === 'decrypting' && firstDecryptAt === null) firstDecryptAt = performance.now();
+      });
+      e.on('error', (msg) => events.push(`error ${msg}`));
+    }
+  },
+  async leave() {
+    await room?.leave();
+    room = undefined;
+  },
+  async decoded() {
+    const out: Record<string, Decoded> = {};
+    if (!room) return out;
+    for (const [name, peer] of room.peers) {
+      out[name] = { framesDecoded: 0, audioBytes: 0 };
+      if (room.mode === 'mesh') await statsOf(peer.pc, out[name]);
+    }
+    const sfu = room.sfu?.subscriber;
+    if (sfu) {
+      // In SFU mode each member's streams arrive on the one subscriber connection: by track.
+      const report = await sfu.getStats();
+      const byMid = new Map<string, string>();
+      for (const t of sfu.getTransceivers()) {
+        const feed = room.sfu?.feedOf(t.mid);
+        if (feed && t.receiver.track) byMid.set(t.receiver.track.id, feed);
+      }
+      report.forEach((s: Record<string, unknown>) => {
+        if (s.type !== 'inbound-rtp') return;
+        const feed = byMid.get(String(s.trackIdentifier ?? ''));
+        const into = feed ? out[feed] : undefined;
+        if (!into) return;
+        if (s.kind === 'video') into.framesDecoded += Number(s.framesDecoded ?? 0);
+        if (s.kind === 'audio') into.audioBytes += Number(s.bytesReceived ?? 0);
+      });
+    }
+    return out;
+  },
+  keys() {
+    const e = room?.e2ee;
+    if (!e) return null;
+    return {
+      epoch: e.epoch,
+      code: e.safetyCode,
+      members: Object.fromEntries(e.members),
+      events: [...events],
+    };
+  },
+  firstDecryptMs() {
+    return firstDecryptAt === null ? null : Math.round(firstDecryptAt - joinedAt);
+  },
+  mode() {
+    return room?.mode ?? null;
+  },
+};
