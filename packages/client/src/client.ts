@@ -11,7 +11,7 @@ import {
   assertNever,
   type ClientMessage,
   type JsonValue,
-  type ParleyError,
+  ParleyError,
   type RoomLimits,
   type RoomMode,
   type ServerMessage,
@@ -184,7 +184,32 @@ export type ClientEvents = {
    * caller left), also when the client was away meanwhile and learnt of it on resuming.
    */
   'missed-call': [missed: MissedCall];
+  /**
+   * A room you are in started or stopped being recorded by the server (also right after joining
+   * a recorded room). Show it for as long as `active` is true: people must know.
+   */
+  recording: [state: RecordingNotice];
+  /** Post-processing of a recording you started: `done` lists the files made. */
+  'recording-progress': [progress: RecordingProgressNotice];
 };
+
+/** The `recording` event: whether `room` is recorded, who started it, why it stopped. */
+export interface RecordingNotice {
+  room: string;
+  active: boolean;
+  by?: string;
+  /** Set when the server stopped it on its own: `empty`, `disk`, `shutdown`, `limit`. */
+  reason?: string;
+}
+
+/** The `recording-progress` event. */
+export interface RecordingProgressNotice {
+  room: string;
+  recording: string;
+  stage: 'queued' | 'converting' | 'composing' | 'done' | 'failed';
+  percent: number;
+  files?: string[];
+}
 
 /** A call that rang and was not answered (see the client's `missed-call` event). */
 export interface MissedCall {
@@ -447,6 +472,26 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   }
 
   /**
+   * Starts the server's recording of an SFU room you are in; resolves with the recording id.
+   * Rejects with RECORDING_REFUSED (its `reason` says why) when it may not. Every member gets
+   * the `recording` event.
+   */
+  async startRecording(room: string): Promise<string> {
+    this.#assertOpen();
+    const reply = await this.#signaling.request({ type: 'recording.start', room });
+    if (reply.type !== 'recording.started') throw new ParleyError('INTERNAL', `unexpected reply ${reply.type}`);
+    return reply.recording;
+  }
+
+  /** Stops the room's recording; resolves with its id (post-processing follows). */
+  async stopRecording(room: string): Promise<string> {
+    this.#assertOpen();
+    const reply = await this.#signaling.request({ type: 'recording.stop', room });
+    if (reply.type !== 'recording.stopped') throw new ParleyError('INTERNAL', `unexpected reply ${reply.type}`);
+    return reply.recording;
+  }
+
+  /**
    * Subscribes to who is online: the directory's first page (optionally searched by `prefix`) or
    * a watch list. Resolves with the names online in that view now, then emits `presence` as they
    * change. Calling it again replaces the view.
@@ -690,6 +735,26 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
         for (const n of msg.online) this.#online.add(n);
         if (msg.total !== undefined) this.#onlineTotal = msg.total;
         this.emit('presence', { online: msg.online, offline: msg.offline, total: msg.total });
+        return;
+      case 'recording.started':
+      case 'recording.stopped':
+        return; // replies to startRecording / stopRecording
+      case 'recording.state':
+        this.emit('recording', {
+          room: msg.room,
+          active: msg.active,
+          ...(msg.by !== undefined ? { by: msg.by } : {}),
+          ...(msg.reason !== undefined ? { reason: msg.reason } : {}),
+        });
+        return;
+      case 'recording.progress':
+        this.emit('recording-progress', {
+          room: msg.room,
+          recording: msg.recording,
+          stage: msg.stage,
+          percent: msg.percent,
+          ...(msg.files !== undefined ? { files: msg.files } : {}),
+        });
         return;
       case 'ice.updated':
         this.#iceServers = msg.iceServers as RTCIceServer[];

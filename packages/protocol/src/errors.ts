@@ -91,6 +91,11 @@ export const ERRORS = {
     fatal: false,
     summary: 'The room has no SFU: none is configured, it is unreachable, or the room is in mesh mode.',
   },
+  RECORDING_REFUSED: {
+    fatal: false,
+    summary:
+      'The room may not be recorded now, or not by this session: `reason` says why (policy, grant, room, encryption, disk, mode).',
+  },
   INTERNAL: {
     fatal: false,
     summary: 'The server failed to handle this frame; the message carries an incident id for its logs.',
@@ -148,6 +153,34 @@ export const ERROR_REASONS = {
   room_changed: {
     code: 'FORBIDDEN',
     summary: 'The room was created or emptied by someone else while joining, more than once: try again.',
+  },
+  recording_off: {
+    code: 'RECORDING_REFUSED',
+    summary: 'This server does not record (`PARLEY_RECORDING=off`, or no recordings folder).',
+  },
+  recording_not_allowed: {
+    code: 'RECORDING_REFUSED',
+    summary: 'Only hosts, or holders of a token with the `record` grant, may record here.',
+  },
+  recording_room_forbidden: {
+    code: 'RECORDING_REFUSED',
+    summary: 'The operator forbids recording this room (`PARLEY_RECORDING_FORBIDDEN_ROOMS`).',
+  },
+  recording_e2ee: {
+    code: 'RECORDING_REFUSED',
+    summary: 'The room is end-to-end encrypted: the server cannot read its media, so it does not record it.',
+  },
+  recording_disk_low: {
+    code: 'RECORDING_REFUSED',
+    summary: 'The recordings folder has less free space than `PARLEY_RECORDING_MIN_FREE_MB`.',
+  },
+  recording_not_sfu: {
+    code: 'RECORDING_REFUSED',
+    summary: 'The room is peer to peer (`mesh`): the server sees no media. Record in the browser instead.',
+  },
+  recording_busy: {
+    code: 'RECORDING_REFUSED',
+    summary: '`recording.start` while the room is already recorded, or `recording.stop` while it is not.',
   },
 } as const satisfies Record<string, ErrorReasonSpec>;
 

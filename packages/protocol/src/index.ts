@@ -5,5 +5,6 @@ export * from './file-transfer.ts';
 export * from './json-span.ts';
 export * from './limits.ts';
 export * from './messages.ts';
+export * from './recording.ts';
 export * from './signal.ts';
 export * from './version.ts';

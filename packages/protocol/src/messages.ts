@@ -9,6 +9,7 @@ import * as z from 'zod/mini';
 import { ERROR_CODES, ERROR_REASON_LIST, type ErrorCode, type ErrorReason } from './errors.ts';
 import { LIMITS, NAME_PATTERN } from './limits.ts';
 import './messages-locale.ts';
+import { RECORDING_CLIENT_SCHEMAS, RECORDING_SERVER_SCHEMAS } from './recording.ts';
 import { utf8Length } from './utf8.ts';
 
 /** Any JSON value. `data` fields carry app payloads the server relays without looking inside. */
@@ -274,6 +275,7 @@ export const CLIENT_SCHEMAS = {
   'sfu.answer': SfuAnswer,
   'sfu.trickle': SfuTrickle,
   'sfu.configure': SfuConfigure,
+  ...RECORDING_CLIENT_SCHEMAS,
 } as const;
 
 export const ClientMessage = z.discriminatedUnion(
@@ -332,6 +334,8 @@ export const RoomJoined = evt('room.joined', {
   peers: z.array(PeerName),
   /** Absent from servers without an SFU: then the room is `mesh`. */
   mode: z.optional(RoomMode),
+  /** The room is being recorded (a `recording.state` follows); absent: it is not. */
+  recording: z.optional(z.boolean()),
 });
 export const RoomLeft = evt('room.left', { room: RoomName });
 /**
@@ -475,6 +479,7 @@ export const SERVER_SCHEMAS = {
   'sfu.published': SfuPublished,
   'sfu.offer': SfuOfferFrame,
   'sfu.feeds': SfuFeeds,
+  ...RECORDING_SERVER_SCHEMAS,
 } as const;
 
 export type ServerMessage = z.infer<(typeof SERVER_SCHEMAS)[keyof typeof SERVER_SCHEMAS]>;

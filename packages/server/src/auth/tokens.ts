@@ -26,6 +26,8 @@ export interface TokenClaims {
   readonly rooms?: readonly string[];
   /** Expiry, Unix seconds. Every token must expire. */
   readonly exp: number;
+  /** `"record": true`: the holder may record SFU rooms under `PARLEY_RECORDING=hosts` (issue 23). */
+  readonly record?: true;
 }
 
 export interface TokenVerifierOptions {
@@ -182,7 +184,8 @@ function claimsFrom(payload: JWTPayload): TokenClaims {
   }
   const exp = payload.exp as number;
   const rooms = payload.rooms;
-  if (rooms === undefined) return { name, exp };
+  const grant = payload.record === true ? { record: true as const } : {};
+  if (rooms === undefined) return { name, exp, ...grant };
   if (
     !Array.isArray(rooms) ||
     rooms.length > MAX_TOKEN_ROOMS ||
@@ -193,7 +196,7 @@ function claimsFrom(payload: JWTPayload): TokenClaims {
   ) {
     throw unauthorized('access token rooms claim invalid');
   }
-  return { name, rooms: [...rooms], exp };
+  return { name, rooms: [...rooms], exp, ...grant };
 }
 
 /**

@@ -187,10 +187,13 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   // Registers this node with the directory (routing and presence), then starts the SFU links.
   await directory.attachNode(nodeId, nodeHandlers({ services, lifecycle, metrics, log }));
   services.sfu?.start();
+  await services.recorder?.resume();
   /** Ends (or, with shared storage, parks) every session, then unregisters the node. */
   const stopSessions = async () => {
     services.calls.close();
     services.presence.close();
+    // Recordings stop before the sessions end (and their Janus rooms with them).
+    await services.recorder?.close();
     await lifecycle.close();
     await services.sfu?.close();
     await directory.detachNode(nodeId);

@@ -10,6 +10,7 @@ import { type ClientMessageOf, ParleyError, type PeerLeftReason } from '@parley/
 import type { Authorizer } from '../auth/authorizer.ts';
 import { admitWithPassword } from '../auth/room-password.ts';
 import type { Directory } from '../directory/directory.ts';
+import type { RoomRecorder } from '../recording/room-recorder.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
 import type { SfuRooms } from '../sfu/sfu-rooms.ts';
@@ -29,6 +30,8 @@ export class Rooms {
   readonly #authorizer: Authorizer | undefined;
   /** Large rooms: decides each room's mode (mesh or SFU) and cleans up SFU state on leave. */
   readonly #sfu: SfuRooms | undefined;
+  /** Recording (issue 23): newcomers to a recorded room are told. */
+  readonly #recorder: Pick<RoomRecorder, 'stateFor'> | undefined;
 
   constructor(
     directory: Directory,
@@ -36,7 +39,9 @@ export class Rooms {
     limits: RoomLimits,
     authorizer?: Authorizer,
     sfu?: SfuRooms,
+    recorder?: Pick<RoomRecorder, 'stateFor'>,
   ) {
+    this.#recorder = recorder;
     this.#directory = directory;
     this.#relay = relay;
     this.#limits = limits;
@@ -68,7 +73,12 @@ export class Rooms {
     // A join that creates the room may ask for an SFU room from the start.
     const created = !result.alreadyMember && result.members.length === 1;
     const mode = await this.#sfu?.joined(room, result.members.length, created, msg.mode, session);
-    session.send(frame({ type: 'room.joined', re: msg.id, room, peers, mode: mode?.mode }));
+    // Consent: a recorded room says so in the join reply, then with the notice members got.
+    const recording = this.#recorder?.stateFor(room);
+    session.send(
+      frame({ type: 'room.joined', re: msg.id, room, peers, mode: mode?.mode, ...(recording ? { recording: true } : {}) }),
+    );
+    if (recording) session.send(recording);
     session.log.info({ room }, 'room joined');
     if (!result.alreadyMember) {
       await this.#relay.broadcast(
