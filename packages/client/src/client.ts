@@ -479,7 +479,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   async startRecording(room: string): Promise<string> {
     this.#assertOpen();
     const reply = await this.#signaling.request({ type: 'recording.start', room });
-    if (reply.type !== 'recording.started') throw new ParleyError('INTERNAL', `unexpected reply ${reply.type}`);
+    if (reply.type !== 'recording.started')
+      throw new ParleyError('INTERNAL', `unexpected reply ${reply.type}`);
     return reply.recording;
   }
 
@@ -487,7 +488,8 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   async stopRecording(room: string): Promise<string> {
     this.#assertOpen();
     const reply = await this.#signaling.request({ type: 'recording.stop', room });
-    if (reply.type !== 'recording.stopped') throw new ParleyError('INTERNAL', `unexpected reply ${reply.type}`);
+    if (reply.type !== 'recording.stopped')
+      throw new ParleyError('INTERNAL', `unexpected reply ${reply.type}`);
     return reply.recording;
   }
 

@@ -16,7 +16,9 @@ interface Member {
 const members = new Map<string, Member>();
 
 async function cameraAndTone(hz: number): Promise<MediaStream> {
-  const cam = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240, frameRate: 15 } });
+  const cam = await navigator.mediaDevices.getUserMedia({
+    video: { width: 320, height: 240, frameRate: 15 },
+  });
   const ctx = new AudioContext();
   await ctx.resume();
   const osc = ctx.createOscillator();

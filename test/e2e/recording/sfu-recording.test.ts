@@ -35,9 +35,13 @@ function probe(file: string): { streams: { codec_type: string }[]; format: { dur
 
 /** The mean volume of `file`'s audio, dB (volumedetect). */
 function meanVolumeDb(file: string): number {
-  const r = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', '-i', file, '-af', 'volumedetect', '-f', 'null', '-'], {
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'ffmpeg',
+    ['-hide_banner', '-nostdin', '-i', file, '-af', 'volumedetect', '-f', 'null', '-'],
+    {
+      encoding: 'utf8',
+    },
+  );
   const m = /mean_volume:\s*(-?[\d.]+|-inf) dB/.exec(r.stderr);
   assert.ok(m, r.stderr.slice(-2000));
   return m[1] === '-inf' ? -Infinity : Number(m[1]);
@@ -148,8 +152,14 @@ describe('SFU recording (real Janus, Chromium, janus-pp-rec, ffmpeg)', () => {
     assert.ok(db > -50, `mean volume ${db} dB`);
     const tracks = readdirSync(join(folder, 'tracks'));
     for (const n of names) {
-      assert.ok(tracks.some((t) => t.startsWith(`${n}-audio-`) && t.endsWith('.opus')), `${n} audio: ${tracks}`);
-      assert.ok(tracks.some((t) => t.startsWith(`${n}-video-`) && t.endsWith('.webm')), `${n} video: ${tracks}`);
+      assert.ok(
+        tracks.some((t) => t.startsWith(`${n}-audio-`) && t.endsWith('.opus')),
+        `${n} audio: ${tracks}`,
+      );
+      assert.ok(
+        tracks.some((t) => t.startsWith(`${n}-video-`) && t.endsWith('.webm')),
+        `${n} video: ${tracks}`,
+      );
     }
     for (const t of tracks) assert.ok(manifest.files.includes(`tracks/${t}`), t);
   });

@@ -23,7 +23,7 @@ export const RECORDING_VARS = {
     key: 'recordingsDir',
     schema: z.string().min(1).optional(),
     shown: '(unset)',
-    doc: 'Folder of recordings (absolute path; Janus, on this machine, must be able to write it). Each recording gets a subfolder: Janus\'s raw `.mjr` dumps, `tracks/` (one WebM/Opus file per person and kind) and `composite.webm`. Unset: no recording.',
+    doc: "Folder of recordings (absolute path; Janus, on this machine, must be able to write it). Each recording gets a subfolder: Janus's raw `.mjr` dumps, `tracks/` (one WebM/Opus file per person and kind) and `composite.webm`. Unset: no recording.",
   },
   PARLEY_RECORDING_FORBIDDEN_ROOMS: {
     key: 'recordingForbiddenRooms',

@@ -22,6 +22,7 @@ import { MemoryDirectory } from '../directory/memory.ts';
 import type { RedisDirectory } from '../directory/redis.ts';
 import { createHttpHandler, type Health } from '../http/http-handler.ts';
 import { createMetricsAccess } from '../http/metrics-access.ts';
+import { createRecordingsEndpoint } from '../http/recordings-endpoint.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { Metrics } from '../metrics.ts';
 import { StunServer } from '../stun/stun-server.ts';
@@ -248,6 +249,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
         { ip: clientIp(req), host: publicHost(req) },
         async () => !access || (await access.iceAllowed(req.headers.authorization)),
       ),
+    recordings: createRecordingsEndpoint(config.recordingsToken, services.recorder?.store),
     ...(janusTurnOff
       ? {}
       : {

@@ -14,10 +14,10 @@ import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { Presence } from '../presence/presence.ts';
+import { RoomRecorder } from '../recording/room-recorder.ts';
 import { Relay } from '../relay/relay.ts';
 import { Rooms } from '../rooms/rooms.ts';
 import { SessionRegistry } from '../session/session-registry.ts';
-import { RoomRecorder } from '../recording/room-recorder.ts';
 import { SfuRooms } from '../sfu/sfu-rooms.ts';
 import { IceIssuer } from '../turn/ice-issuer.ts';
 

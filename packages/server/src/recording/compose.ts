@@ -65,7 +65,9 @@ export function composeArgs(tracks: readonly ComposeTrack[], durationS: number, 
     });
     const mics = audios.map((_, i) => `[m${i}]`).join('');
     const mix =
-      audios.length === 1 ? `${mics}anull` : `${mics}amix=inputs=${audios.length}:duration=longest:normalize=0`;
+      audios.length === 1
+        ? `${mics}anull`
+        : `${mics}amix=inputs=${audios.length}:duration=longest:normalize=0`;
     filters.push(`${mix},apad,atrim=duration=${d}[a]`);
   }
   args.push('-filter_complex', filters.join(';'), '-map', '[v]', '-map', '[a]');

@@ -99,13 +99,18 @@ export class PostProcessor {
       const tracks = files.map((f) => f.track);
       const durationS = Math.max(1, ((m.stoppedAt ?? Date.now()) - m.startedAt) / 1000);
       const output = join(store.folder(m.id), 'composite.webm');
-      await this.#run(this.#o.ffmpeg ?? 'ffmpeg', composeArgs(tracks, durationS, output), this.#o.nice, (line) => {
-        const us = /^out_time_us=(\d+)/.exec(line);
-        if (us) {
-          const percent = Math.min(99, Math.round(Number(us[1]) / 1e4 / durationS));
-          this.#o.onProgress(m, { stage: 'composing', percent });
-        }
-      });
+      await this.#run(
+        this.#o.ffmpeg ?? 'ffmpeg',
+        composeArgs(tracks, durationS, output),
+        this.#o.nice,
+        (line) => {
+          const us = /^out_time_us=(\d+)/.exec(line);
+          if (us) {
+            const percent = Math.min(99, Math.round(Number(us[1]) / 1e4 / durationS));
+            this.#o.onProgress(m, { stage: 'composing', percent });
+          }
+        },
+      );
       if (this.#closed) return;
       m.files = ['composite.webm', ...files.map((f) => f.file)];
       m.phase = 'done';
@@ -165,7 +170,8 @@ export class PostProcessor {
   /** Runs a tool (under `nice` when `niceLevel` is given); rejects on a non-zero exit. */
   #run(bin: string, args: string[], niceLevel: number | undefined, onLine?: (line: string) => void) {
     return new Promise<void>((resolve, reject) => {
-      const [cmd, argv] = niceLevel === undefined ? [bin, args] : ['nice', ['-n', String(niceLevel), bin, ...args]];
+      const [cmd, argv] =
+        niceLevel === undefined ? [bin, args] : ['nice', ['-n', String(niceLevel), bin, ...args]];
       const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
       this.#children.add(child);
       let err = '';

@@ -1,10 +1,11 @@
 /**
  * Who may record a room: the operator's policy (`PARLEY_RECORDING`), the rooms the operator
- * forbids, the session's token grant (`"record": true`) and, for `hosts`, the room's host role.
+ * forbids (`*` patterns, as in tokens), the session's token grant (`"record": true`) and, for `hosts`, the room's host role.
  * Kept small and apart so that the host check can be swapped for the moderation roles (issue 21)
- * when they land: `isHost` is the one seam. Imports the protocol only.
+ * when they land: `isHost` is the one seam. Imports the protocol and auth/tokens.ts.
  */
 import { ParleyError } from '@parley/protocol';
+import { globMatch } from '../auth/tokens.ts';
 
 /** What the policy reads of the configuration. */
 export interface RecordingPolicyConfig {
@@ -19,13 +20,6 @@ export interface Recorder {
   /** The session's authorization context (access-control.ts: `{ claims }` with tokens). */
   readonly authContext: unknown;
 }
-
-/** Whether `pattern` (`*` = any run of characters) matches all of `room`. */
-export function roomPatternMatches(pattern: string, room: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map(escape).join('.*')}$`);
-  return re.test(room);
-}
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** True when the session's access token grants recording (`"record": true`). */
 export function hasRecordGrant(session: Recorder): boolean {
@@ -45,8 +39,10 @@ export function mayRecord(
   isHost: (session: Recorder, room: string) => boolean = () => false,
 ): void {
   if (config.recording === 'off' || config.recordingsDir === undefined)
-    throw new ParleyError('RECORDING_REFUSED', 'this server does not record rooms', { reason: 'recording_off' });
-  if (config.recordingForbiddenRooms.some((p) => roomPatternMatches(p, room)))
+    throw new ParleyError('RECORDING_REFUSED', 'this server does not record rooms', {
+      reason: 'recording_off',
+    });
+  if (config.recordingForbiddenRooms.some((p) => globMatch(p, room)))
     throw new ParleyError('RECORDING_REFUSED', 'recording this room is not allowed here', {
       reason: 'recording_room_forbidden',
     });

@@ -44,7 +44,10 @@ const FILE = /^(composite\.webm|tracks\/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})$/;
 
 /** Makes a fresh recording id for a start at `now`. */
 export function newRecordingId(now = new Date()): string {
-  const t = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const t = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const rand = [...randomBytes(8)].map((b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
   return `rec-${t}-${rand}`;
 }
@@ -83,7 +86,9 @@ export class RecordingsStore {
   async read(id: string): Promise<RecordingManifest | undefined> {
     if (!RECORDING_ID.test(id)) return undefined;
     try {
-      const m = JSON.parse(await readFile(join(this.folder(id), 'recording.json'), 'utf8')) as RecordingManifest;
+      const m = JSON.parse(
+        await readFile(join(this.folder(id), 'recording.json'), 'utf8'),
+      ) as RecordingManifest;
       return m.id === id ? m : undefined;
     } catch {
       return undefined;

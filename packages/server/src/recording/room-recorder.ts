@@ -86,10 +86,7 @@ export class RoomRecorder {
       jobs: deps.config.recordingJobs,
       nice: deps.config.recordingNice,
       onProgress: (m, p) =>
-        this.#d.deliver(
-          m.by,
-          frame({ type: 'recording.progress', room: m.room, recording: m.id, ...p }),
-        ),
+        this.#d.deliver(m.by, frame({ type: 'recording.progress', room: m.room, recording: m.id, ...p })),
     });
   }
 
@@ -147,11 +144,17 @@ export class RoomRecorder {
     mayRecord(config, s, room, this.#d.isHost);
     if (!s.rooms.has(room)) throw new ParleyError('NOT_IN_ROOM', 'join the room before recording it');
     if (this.#d.isE2ee?.(room))
-      throw new ParleyError('RECORDING_REFUSED', 'the room is end-to-end encrypted: the server cannot record it', {
-        reason: 'recording_e2ee',
-      });
+      throw new ParleyError(
+        'RECORDING_REFUSED',
+        'the room is end-to-end encrypted: the server cannot record it',
+        {
+          reason: 'recording_e2ee',
+        },
+      );
     if (this.#running.has(room))
-      throw new ParleyError('RECORDING_REFUSED', 'the room is already being recorded', { reason: 'recording_busy' });
+      throw new ParleyError('RECORDING_REFUSED', 'the room is already being recorded', {
+        reason: 'recording_busy',
+      });
     const store = this.#store!;
     if ((await store.freeBytes()) < config.recordingMinFreeMb * MB)
       throw new ParleyError('RECORDING_REFUSED', 'not enough free disk space to record', {
@@ -193,7 +196,10 @@ export class RoomRecorder {
     mayRecord(this.#d.config, s, room, this.#d.isHost);
     if (!s.rooms.has(room)) throw new ParleyError('NOT_IN_ROOM', 'join the room first');
     const r = this.#running.get(room);
-    if (!r) throw new ParleyError('RECORDING_REFUSED', 'the room is not being recorded', { reason: 'recording_busy' });
+    if (!r)
+      throw new ParleyError('RECORDING_REFUSED', 'the room is not being recorded', {
+        reason: 'recording_busy',
+      });
     await this.#stop(room, 'stop', s.name);
     s.send(frame({ type: 'recording.stopped', re: msg.id, room, recording: r.manifest.id }));
   }

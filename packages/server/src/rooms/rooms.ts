@@ -76,7 +76,14 @@ export class Rooms {
     // Consent: a recorded room says so in the join reply, then with the notice members got.
     const recording = this.#recorder?.stateFor(room);
     session.send(
-      frame({ type: 'room.joined', re: msg.id, room, peers, mode: mode?.mode, ...(recording ? { recording: true } : {}) }),
+      frame({
+        type: 'room.joined',
+        re: msg.id,
+        room,
+        peers,
+        mode: mode?.mode,
+        ...(recording ? { recording: true } : {}),
+      }),
     );
     if (recording) session.send(recording);
     session.log.info({ room }, 'room joined');
