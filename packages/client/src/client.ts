@@ -11,7 +11,7 @@ import {
   assertNever,
   type ClientMessage,
   type JsonValue,
-  ParleyError,
+  type ParleyError,
   type RoomLimits,
   type RoomMode,
   type ServerMessage,
@@ -476,21 +476,19 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
    * Rejects with RECORDING_REFUSED (its `reason` says why) when it may not. Every member gets
    * the `recording` event.
    */
-  async startRecording(room: string): Promise<string> {
-    this.#assertOpen();
-    const reply = await this.#signaling.request({ type: 'recording.start', room });
-    if (reply.type !== 'recording.started')
-      throw new ParleyError('INTERNAL', `unexpected reply ${reply.type}`);
-    return reply.recording;
+  startRecording(room: string): Promise<string> {
+    return this.#record('start', room);
   }
 
   /** Stops the room's recording; resolves with its id (post-processing follows). */
-  async stopRecording(room: string): Promise<string> {
+  stopRecording(room: string): Promise<string> {
+    return this.#record('stop', room);
+  }
+
+  async #record(what: 'start' | 'stop', room: string): Promise<string> {
     this.#assertOpen();
-    const reply = await this.#signaling.request({ type: 'recording.stop', room });
-    if (reply.type !== 'recording.stopped')
-      throw new ParleyError('INTERNAL', `unexpected reply ${reply.type}`);
-    return reply.recording;
+    const reply = await this.#signaling.request({ type: `recording.${what}`, room });
+    return (reply as { recording: string }).recording;
   }
 
   /**
@@ -742,22 +740,12 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       case 'recording.stopped':
         return; // replies to startRecording / stopRecording
       case 'recording.state':
-        this.emit('recording', {
-          room: msg.room,
-          active: msg.active,
-          ...(msg.by !== undefined ? { by: msg.by } : {}),
-          ...(msg.reason !== undefined ? { reason: msg.reason } : {}),
-        });
+      case 'recording.progress': {
+        const { type, re: _re, ...event } = msg;
+        if (type === 'recording.state') this.emit('recording', event as RecordingNotice);
+        else this.emit('recording-progress', event as RecordingProgressNotice);
         return;
-      case 'recording.progress':
-        this.emit('recording-progress', {
-          room: msg.room,
-          recording: msg.recording,
-          stage: msg.stage,
-          percent: msg.percent,
-          ...(msg.files !== undefined ? { files: msg.files } : {}),
-        });
-        return;
+      }
       case 'ice.updated':
         this.#iceServers = msg.iceServers as RTCIceServer[];
         for (const peer of this.#peers) peer.setIceServers(this.#iceServers);

@@ -93,8 +93,7 @@ export const ERRORS = {
   },
   RECORDING_REFUSED: {
     fatal: false,
-    summary:
-      'The room may not be recorded now, or not by this session: `reason` says why (policy, grant, room, encryption, disk, mode).',
+    summary: 'Recording refused: `reason` says why.',
   },
   INTERNAL: {
     fatal: false,
@@ -156,31 +155,31 @@ export const ERROR_REASONS = {
   },
   recording_off: {
     code: 'RECORDING_REFUSED',
-    summary: 'This server does not record (`PARLEY_RECORDING=off`, or no recordings folder).',
+    summary: 'This server does not record.',
   },
   recording_not_allowed: {
     code: 'RECORDING_REFUSED',
-    summary: 'Only hosts, or holders of a token with the `record` grant, may record here.',
+    summary: 'Only hosts may record here.',
   },
   recording_room_forbidden: {
     code: 'RECORDING_REFUSED',
-    summary: 'The operator forbids recording this room (`PARLEY_RECORDING_FORBIDDEN_ROOMS`).',
+    summary: 'This room may not be recorded.',
   },
   recording_e2ee: {
     code: 'RECORDING_REFUSED',
-    summary: 'The room is end-to-end encrypted: the server cannot read its media, so it does not record it.',
+    summary: 'The room is end-to-end encrypted.',
   },
   recording_disk_low: {
     code: 'RECORDING_REFUSED',
-    summary: 'The recordings folder has less free space than `PARLEY_RECORDING_MIN_FREE_MB`.',
+    summary: 'Not enough free disk space.',
   },
   recording_not_sfu: {
     code: 'RECORDING_REFUSED',
-    summary: 'The room is peer to peer (`mesh`): the server sees no media. Record in the browser instead.',
+    summary: 'The room is peer to peer.',
   },
   recording_busy: {
     code: 'RECORDING_REFUSED',
-    summary: '`recording.start` while the room is already recorded, or `recording.stop` while it is not.',
+    summary: 'Already recording, or not recording.',
   },
 } as const satisfies Record<string, ErrorReasonSpec>;
 
