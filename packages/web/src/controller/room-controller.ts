@@ -20,6 +20,7 @@ import { copyText } from '../ui/clipboard.ts';
 import { h } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
 import { markDeliberateLeave } from './leave-guard.ts';
+import { followRecording, recordingParts } from './room-recording.ts';
 
 /** A room being entered or in, as the app holds it. */
 export interface RoomConversation {
@@ -83,6 +84,7 @@ export async function enterRoom(
     icon('users'),
     'Large room',
   );
+  const recording = recordingParts();
   const session = new RoomSession(client, name, {
     media: stream ? { stream } : { media: false },
     password: options.password,
@@ -93,7 +95,7 @@ export async function enterRoom(
     kind: 'room',
     selfName: client.name,
     title: name,
-    header: host.header(h('h1', { title: name }, name), modeChip, copy),
+    header: host.header(h('h1', { title: name }, name), modeChip, recording.chip, recording.button, copy),
     onLeave: () => {
       markDeliberateLeave();
       navigate({ page: 'home' });
@@ -132,6 +134,10 @@ export async function enterRoom(
     room.media.setMuted('video', !preview.videoOn);
   }
   showRoom(host, conv, modeChip);
+  const stopRecording = followRecording(client, room, screen, recording, { root: host.root, own: stream });
+  room.on('state', (state) => {
+    if (state === 'left') stopRecording();
+  });
   screen.startTimer();
   announce(`Joined room ${name}`);
 }
