@@ -77,8 +77,15 @@ export async function recordInBrowser(o: BrowserRecorderOptions): Promise<Browse
   canvas.width = WIDTH;
   canvas.height = HEIGHT;
   const ctx = canvas.getContext('2d')!;
-  drawGrid(ctx, o.videos());
-  const draw = setInterval(() => drawGrid(ctx, o.videos()), 1000 / fps);
+  // Frames are pushed after each drawing (a canvas stream otherwise sends one only when it
+  // notices a change, which may be seldom).
+  const video = canvas.captureStream(0).getVideoTracks()[0] as MediaStreamTrack & { requestFrame?(): void };
+  const paint = () => {
+    drawGrid(ctx, o.videos());
+    video.requestFrame?.();
+  };
+  paint();
+  const draw = setInterval(paint, 1000 / fps);
   const audio = new AudioContext();
   await audio.resume().catch(() => {});
   const mix = audio.createMediaStreamDestination();
@@ -102,10 +109,7 @@ export async function recordInBrowser(o: BrowserRecorderOptions): Promise<Browse
   };
   follow();
   const audioTimer = setInterval(follow, 1000);
-  const stream = new MediaStream([
-    ...canvas.captureStream(fps).getVideoTracks(),
-    ...mix.stream.getAudioTracks(),
-  ]);
+  const stream = new MediaStream([video, ...mix.stream.getAudioTracks()]);
   const mimeType = ['video/webm;codecs=vp8,opus', 'video/webm'].find((t) => MediaRecorder.isTypeSupported(t));
   const recorder = new MediaRecorder(stream, {
     ...(mimeType ? { mimeType } : {}),
