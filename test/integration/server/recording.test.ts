@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { signAccessToken } from '@parley/server/tools';
 import { SignJWT } from 'jose';
 import { freePort } from '../../helpers/redis.ts';
 import { startServer, stopAllServers } from '../../helpers/server.ts';
@@ -85,7 +86,9 @@ describe('recording › who may record', () => {
         .setIssuedAt()
         .setExpirationTime('10m')
         .sign(new TextEncoder().encode(SECRET));
-    const granted = await member(s.wsUrl, 'g-a', 'room1', await sign({ name: 'g-a', record: true }));
+    // The signer behind `npm run token -- --record` sets the claim.
+    const token = await signAccessToken({ name: 'g-a', ttlS: 600, secret: SECRET, record: true });
+    const granted = await member(s.wsUrl, 'g-a', 'room1', token);
     assert.deepEqual(await refusal(granted, { type: 'recording.start', room: 'room1' }), {
       code: 'RECORDING_REFUSED',
       reason: 'recording_not_sfu',
