@@ -56,6 +56,8 @@ export interface RoomRecorderDeps {
   readonly isHost?: (session: Recorder, room: string) => boolean;
   /** How often a running recording is checked. Default 2 s. */
   readonly watchMs?: number;
+  /** Where stopped recordings go (default: the post-processing queue); a seam for tests. */
+  readonly enqueue?: (m: RecordingManifest) => void;
 }
 
 interface Running {
@@ -122,8 +124,13 @@ export class RoomRecorder {
       m.phase = 'stopped';
       await store.save(m);
       this.#d.log.info({ recording: m.id }, 'recording left by an earlier run: processing it');
-      this.#post!.enqueue(m);
+      this.#enqueue(m);
     }
+  }
+
+  #enqueue(m: RecordingManifest): void {
+    if (this.#d.enqueue) this.#d.enqueue(m);
+    else this.#post!.enqueue(m);
   }
 
   /** True while `room` is recorded from this node. */
@@ -229,7 +236,7 @@ export class RoomRecorder {
       });
       await this.#d.broadcast(room, state).catch(() => {});
       this.#d.log.info({ room, recording: m.id, reason }, 'recording stopped');
-      if (!this.#closed) this.#post!.enqueue(m);
+      if (!this.#closed) this.#enqueue(m);
     })();
     return r.stopping;
   }
