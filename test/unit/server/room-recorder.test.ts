@@ -137,8 +137,18 @@ describe('RoomRecorder', () => {
   it('stops on its own when the room empties, the disk runs low, or at the time limit', async () => {
     for (const [why, act] of [
       ['empty', (r: ReturnType<typeof rig>) => r.members.set('r1', [])],
-      ['disk', (r: ReturnType<typeof rig>) => void (r.config.recordingMinFreeMb = 1e12)],
-      ['limit', (r: ReturnType<typeof rig>) => void (r.config.recordingMaxS = 0)],
+      [
+        'disk',
+        (r: ReturnType<typeof rig>) => {
+          r.config.recordingMinFreeMb = 1e12;
+        },
+      ],
+      [
+        'limit',
+        (r: ReturnType<typeof rig>) => {
+          r.config.recordingMaxS = 0;
+        },
+      ],
     ] as const) {
       const r = rig();
       await r.recorder.start(r.session('ann'), { type: 'recording.start', room: 'r1' });
