@@ -3,11 +3,14 @@
  * stderr); not a test. For 3 and 6 people in an SFU room (real Janus, headless Chromium, each
  * publishing a 320x240 camera at 15 fps and a tone): Janus's CPU over a window without recording
  * and over the same window while recording (the extra is what recording costs Janus), then the
- * post-processing time (janus-pp-rec for every track, ffmpeg's composite) per minute recorded.
+ * post-processing per minute recorded (janus-pp-rec for every track, ffmpeg's composite): its
+ * wall time (under `nice`, so it stretches on a busy machine) and the CPU seconds its tools used
+ * (sampled from /proc every 200 ms: the tools whose command line names the recording's folder).
+ * Each cell's figures also go to stderr as they come.
  *
- *   node --import tsx bench/recording/run.ts [--sizes 3,6] [--record-s 60] [--window-s 20]
+ *   node --import tsx bench/recording/run.ts [--sizes 3,6] [--record-s 30] [--window-s 15] [--nice 10]
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,8 +23,9 @@ import { startServer } from '../../test/helpers/server.ts';
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '3,6' },
-    'record-s': { type: 'string', default: '60' },
-    'window-s': { type: 'string', default: '20' },
+    'record-s': { type: 'string', default: '30' },
+    'window-s': { type: 'string', default: '15' },
+    nice: { type: 'string', default: '10' },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
@@ -44,6 +48,27 @@ async function cpuPercentOver(pid: number, seconds: number): Promise<number> {
 }
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
+
+/** CPU seconds of the processes whose command line contains `needle`, sampled until stopped. */
+function sampleTools(needle: string): { stop(): number } {
+  const seen = new Map<number, number>();
+  const timer = setInterval(() => {
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+        if (!cmd.includes(needle) || cmd.includes('node')) continue;
+        seen.set(Number(d), Math.max(seen.get(Number(d)) ?? 0, cpuS(Number(d))));
+      } catch {}
+    }
+  }, 200);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.round([...seen.values()].reduce((a, b) => a + b, 0) * 10) / 10;
+    },
+  };
+}
 const web = await bundlePages({ rec: join(ROOT, 'test/e2e/recording/record-page.ts') });
 const cells = [];
 for (const size of SIZES) {
@@ -55,6 +80,7 @@ for (const size of SIZES) {
     PARLEY_RECORDING: 'anyone',
     PARLEY_RECORDINGS_DIR: dir,
     PARLEY_RECORDING_MIN_FREE_MB: '1',
+    PARLEY_RECORDING_NICE: values.nice,
   });
   const browser = await launchChromium();
   try {
@@ -75,6 +101,7 @@ for (const size of SIZES) {
     await sleep(2000);
     const recording = await cpuPercentOver(janus.pid!, WINDOW_S);
     await sleep(Math.max(0, (RECORD_S - 2 - WINDOW_S) * 1000));
+    const tools = sampleTools(dir);
     await page.evaluate(() => window.REC.stop('b0', 'bench'));
     log(`${size} people: recorded; processing`);
     const manifestFile = join(dir, id, 'recording.json');
@@ -84,6 +111,7 @@ for (const size of SIZES) {
       if (m.phase === 'done' || m.phase === 'failed') break;
       await sleep(500);
     }
+    const toolCpuS = tools.stop();
     const recordedS = (m.stoppedAt - m.startedAt) / 1000;
     cells.push({
       people: size,
@@ -92,8 +120,11 @@ for (const size of SIZES) {
       files: m.files?.length ?? 0,
       processingS: m.processingS,
       processingSPerMinute: m.processingS ? Math.round((m.processingS / (recordedS / 60)) * 10) / 10 : null,
+      toolCpuS,
+      toolCpuSPerMinute: Math.round((toolCpuS / (recordedS / 60)) * 10) / 10,
       janusCpuPercent: { idle, recording, extra: Math.round((recording - idle) * 10) / 10 },
     });
+    log(JSON.stringify(cells.at(-1)));
     await page.evaluate(() => window.REC.closeAll());
   } finally {
     await browser.close().catch(() => {});
@@ -111,6 +142,7 @@ process.stdout.write(
       recordS: RECORD_S,
       windowS: WINDOW_S,
       cpu: 'utime+stime of the Janus process from /proc over the window; percent of one core',
+      nice: Number(values.nice),
       cells,
     },
     null,
