@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
 /**
- * `npm run token -- --name alice [--rooms standup,team-*] [--ttl 3600]` prints an access token
+ * `npm run token -- --name alice [--rooms standup,team-*] [--ttl 3600] [--record]` prints an access token
  * for `hello.token`, signed with PARLEY_AUTH_SECRET (HS256) or, with `--key private.pem`, with
  * an ES256 private key. `--generate-keys DIR` writes a new ES256 key pair (private.pem,
  * public.pem) for PARLEY_AUTH_PUBLIC_KEY. Only the token goes to stdout, so
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_TOKEN_AGE_S, signAccessToken } from '@parley/server/tools';
 
-const USAGE = `usage: npm run token -- --name NAME [--rooms a,b,team-*] [--ttl SECONDS]
+const USAGE = `usage: npm run token -- --name NAME [--rooms a,b,team-*] [--ttl SECONDS] [--record]
                          [--key PRIVATE_KEY.pem] [--issuer ISS] [--audience AUD]
        npm run token -- --generate-keys DIR
 Signs with PARLEY_AUTH_SECRET (HS256) unless --key is given (ES256).`;
@@ -31,6 +31,7 @@ try {
     options: {
       name: { type: 'string' },
       rooms: { type: 'string' },
+      record: { type: 'boolean' },
       ttl: { type: 'string', default: '3600' },
       key: { type: 'string' },
       issuer: { type: 'string' },
@@ -92,6 +93,7 @@ try {
     name,
     ttlS,
     ...(rooms ? { rooms } : {}),
+    ...(values.record === true ? { record: true } : {}),
     ...(secret ? { secret } : { privateKeyPem: readFileSync(keyFile!, 'utf8') }),
     ...(typeof values.issuer === 'string' ? { issuer: values.issuer } : {}),
     ...(typeof values.audience === 'string' ? { audience: values.audience } : {}),

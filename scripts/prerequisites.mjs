@@ -29,6 +29,11 @@ export const TOOLS = {
     also: ['/usr/sbin/nginx'],
   },
   openssl: { why: 'TLS tests make self-signed certificates', bin: ['openssl'], binVar: 'PARLEY_OPENSSL' },
+  'janus-tools': {
+    why: 'recording tests turn Janus dumps into WebM/Opus with janus-pp-rec',
+    bin: ['janus-pp-rec'],
+  },
+  ffmpeg: { why: 'recording tests compose and probe recordings (ffmpeg, ffprobe)', bin: ['ffmpeg'] },
   iptables: {
     why: 'a NAT test masquerades a network namespace',
     bin: ['iptables'],

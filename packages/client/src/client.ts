@@ -191,7 +191,32 @@ export type ClientEvents = {
    * caller left), also when the client was away meanwhile and learnt of it on resuming.
    */
   'missed-call': [missed: MissedCall];
+  /**
+   * A room you are in started or stopped being recorded by the server (also right after joining
+   * a recorded room). Show it for as long as `active` is true: people must know.
+   */
+  recording: [state: RecordingNotice];
+  /** Post-processing of a recording you started: `done` lists the files made. */
+  'recording-progress': [progress: RecordingProgressNotice];
 };
+
+/** The `recording` event: whether `room` is recorded, who started it, why it stopped. */
+export interface RecordingNotice {
+  room: string;
+  active: boolean;
+  by?: string;
+  /** Set when the server stopped it on its own: `empty`, `disk`, `shutdown`, `limit`. */
+  reason?: string;
+}
+
+/** The `recording-progress` event. */
+export interface RecordingProgressNotice {
+  room: string;
+  recording: string;
+  stage: 'queued' | 'converting' | 'composing' | 'done' | 'failed';
+  percent: number;
+  files?: string[];
+}
 
 /** A call that rang and was not answered (see the client's `missed-call` event). */
 export interface MissedCall {
@@ -467,6 +492,26 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   }
 
   /**
+   * Starts the server's recording of an SFU room you are in; resolves with the recording id.
+   * Rejects with RECORDING_REFUSED (its `reason` says why) when it may not. Every member gets
+   * the `recording` event.
+   */
+  startRecording(room: string): Promise<string> {
+    return this.#record('start', room);
+  }
+
+  /** Stops the room's recording; resolves with its id (post-processing follows). */
+  stopRecording(room: string): Promise<string> {
+    return this.#record('stop', room);
+  }
+
+  async #record(what: 'start' | 'stop', room: string): Promise<string> {
+    this.#assertOpen();
+    const reply = await this.#signaling.request({ type: `recording.${what}`, room });
+    return (reply as { recording: string }).recording;
+  }
+
+  /**
    * Subscribes to who is online: the directory's first page (optionally searched by `prefix`) or
    * a watch list. Resolves with the names online in that view now, then emits `presence` as they
    * change. Calling it again replaces the view.
@@ -736,6 +781,16 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
         if (msg.total !== undefined) this.#onlineTotal = msg.total;
         this.emit('presence', { online: msg.online, offline: msg.offline, total: msg.total });
         return;
+      case 'recording.started':
+      case 'recording.stopped':
+        return; // replies to startRecording / stopRecording
+      case 'recording.state':
+      case 'recording.progress': {
+        const { type, re: _re, ...event } = msg;
+        if (type === 'recording.state') this.emit('recording', event as RecordingNotice);
+        else this.emit('recording-progress', event as RecordingProgressNotice);
+        return;
+      }
       case 'ice.updated':
         this.#iceServers = msg.iceServers as RTCIceServer[];
         for (const peer of this.#peers) peer.setIceServers(this.#iceServers);

@@ -39,6 +39,8 @@ export {
   type PeerFeature,
   type PresenceChange,
   type PresenceView,
+  type RecordingNotice,
+  type RecordingProgressNotice,
   SFU_DEFAULT_MEDIA,
 } from './client.ts';
 export {

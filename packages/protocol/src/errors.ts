@@ -100,6 +100,10 @@ export const ERRORS = {
     fatal: false,
     summary: "The room's lobby holds as many knockers as it may (`LIMITS.lobbyMax`); try again later.",
   },
+  RECORDING_REFUSED: {
+    fatal: false,
+    summary: 'Recording refused: `reason` says why.',
+  },
   INTERNAL: {
     fatal: false,
     summary: 'The server failed to handle this frame; the message carries an incident id for its logs.',
@@ -173,6 +177,34 @@ export const ERROR_REASONS = {
   viewer: {
     code: 'FORBIDDEN',
     summary: 'A viewer receives but may not publish (`sfu.publish`), nor raise a hand or share.',
+  },
+  recording_off: {
+    code: 'RECORDING_REFUSED',
+    summary: 'This server does not record.',
+  },
+  recording_not_allowed: {
+    code: 'RECORDING_REFUSED',
+    summary: 'Only hosts may record here.',
+  },
+  recording_room_forbidden: {
+    code: 'RECORDING_REFUSED',
+    summary: 'This room may not be recorded.',
+  },
+  recording_e2ee: {
+    code: 'RECORDING_REFUSED',
+    summary: 'The room is end-to-end encrypted.',
+  },
+  recording_disk_low: {
+    code: 'RECORDING_REFUSED',
+    summary: 'Not enough free disk space.',
+  },
+  recording_not_sfu: {
+    code: 'RECORDING_REFUSED',
+    summary: 'The room is peer to peer.',
+  },
+  recording_busy: {
+    code: 'RECORDING_REFUSED',
+    summary: 'Already recording, or not recording.',
   },
 } as const satisfies Record<string, ErrorReasonSpec>;
 

@@ -7,5 +7,6 @@ export * from './json-span.ts';
 export * from './limits.ts';
 export * from './messages.ts';
 export * from './moderation.ts';
+export * from './recording.ts';
 export * from './signal.ts';
 export * from './version.ts';

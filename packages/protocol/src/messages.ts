@@ -11,6 +11,7 @@ import { boundedInt, boundedString, PeerName, ReqId, RoomName } from './fields.t
 import { LIMITS, NAME_PATTERN } from './limits.ts';
 import { MODERATION_CLIENT_SCHEMAS, MODERATION_SERVER_SCHEMAS } from './moderation.ts';
 import './messages-locale.ts';
+import { RECORDING_CLIENT_SCHEMAS, RECORDING_SERVER_SCHEMAS } from './recording.ts';
 import { utf8Length } from './utf8.ts';
 
 /** Any JSON value. `data` fields carry app payloads the server relays without looking inside. */
@@ -257,6 +258,7 @@ export const CLIENT_SCHEMAS = {
   'sfu.trickle': SfuTrickle,
   'sfu.configure': SfuConfigure,
   ...MODERATION_CLIENT_SCHEMAS,
+  ...RECORDING_CLIENT_SCHEMAS,
 } as const;
 
 export const ClientMessage = z.discriminatedUnion(
@@ -315,6 +317,8 @@ export const RoomJoined = evt('room.joined', {
   peers: z.array(PeerName),
   /** Absent from servers without an SFU: then the room is `mesh`. */
   mode: z.optional(RoomMode),
+  /** The room is being recorded (a `recording.state` follows); absent: it is not. */
+  recording: z.optional(z.boolean()),
 });
 export const RoomLeft = evt('room.left', { room: RoomName });
 /**
@@ -459,6 +463,7 @@ export const SERVER_SCHEMAS = {
   'sfu.offer': SfuOfferFrame,
   'sfu.feeds': SfuFeeds,
   ...MODERATION_SERVER_SCHEMAS,
+  ...RECORDING_SERVER_SCHEMAS,
 } as const;
 
 export type ServerMessage = z.infer<(typeof SERVER_SCHEMAS)[keyof typeof SERVER_SCHEMAS]>;

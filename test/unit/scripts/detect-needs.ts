@@ -18,6 +18,8 @@ export const RULES: Readonly<Record<string, RegExp>> = {
   nginx: /\bnginx\b/,
   openssl: /\bmakeSelfSignedCertificate\s*\(|['"]--https['"]/,
   iptables: /['"]iptables['"]/,
+  'janus-tools': /\bREC\.start\s*\(|['"]janus-pp-rec['"]/,
+  ffmpeg: /['"]ffprobe['"]|['"]ffmpeg['"]/,
 };
 
 const IMPORT = /^\s*import\s+(?!type\b)[^'"]*?from\s+'(\.{1,2}\/[^']+)'/gm;

@@ -35,10 +35,11 @@ describe('config › secrets in errors', () => {
       'PARLEY_JANUS_API_SECRET',
       'PARLEY_JANUS_TURN_KEY',
       'PARLEY_METRICS_TOKEN',
+      'PARLEY_RECORDINGS_TOKEN',
       'PARLEY_REDIS_URL',
       'PARLEY_TURN_SECRET',
     ]);
-    for (const name of ['PARLEY_METRICS_TOKEN', 'PARLEY_AUTH_SECRET']) {
+    for (const name of ['PARLEY_METRICS_TOKEN', 'PARLEY_AUTH_SECRET', 'PARLEY_RECORDINGS_TOKEN']) {
       assert.doesNotMatch(problemsOf({ [name]: 'short-Secret' }), /short-Secret/);
     }
   });

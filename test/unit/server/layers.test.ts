@@ -28,7 +28,18 @@ export const SERVER_LAYERS: LayerTable = [
   // What sessions do: routing, rooms, calls, presence, SFU, ICE/TURN, STUN, the directory.
   {
     layer: 'services',
-    holds: ['directory/', 'cluster/', 'relay/', 'calls/', 'rooms/', 'presence/', 'sfu/', 'turn/', 'stun/'],
+    holds: [
+      'directory/',
+      'cluster/',
+      'relay/',
+      'calls/',
+      'rooms/',
+      'presence/',
+      'sfu/',
+      'turn/',
+      'stun/',
+      'recording/',
+    ],
   },
   // The variable table and its validation (which reuses the parsers of the layers below).
   { layer: 'config', holds: ['config/'] },

@@ -12,6 +12,8 @@ export interface SignAccessTokenOptions {
   readonly name: string;
   /** Rooms (or `*` patterns) it may join; omit for any room. */
   readonly rooms?: readonly string[];
+  /** Grant recording under `PARLEY_RECORDING=hosts` (the `record: true` claim). */
+  readonly record?: boolean;
   /** Lifetime, seconds. */
   readonly ttlS: number;
   /** HS256 shared secret (the server's PARLEY_AUTH_SECRET). */
@@ -38,7 +40,11 @@ export async function signAccessToken(options: SignAccessTokenOptions): Promise<
     throw new TypeError('signAccessToken needs exactly one of `secret` (HS256) or `privateKeyPem` (ES256)');
   }
   const nowS = Math.floor((options.nowMs ?? Date.now()) / 1000);
-  const jwt = new SignJWT({ name, ...(rooms ? { rooms: [...rooms] } : {}) })
+  const jwt = new SignJWT({
+    name,
+    ...(rooms ? { rooms: [...rooms] } : {}),
+    ...(options.record ? { record: true } : {}),
+  })
     .setIssuedAt(nowS)
     .setExpirationTime(nowS + ttlS);
   if (options.issuer !== undefined) jwt.setIssuer(options.issuer);

@@ -31,6 +31,8 @@ export interface TokenClaims {
    * matching entry wins, in the claim's order). Absent: the room decides (first joiner is host).
    */
   readonly roles?: readonly { readonly pattern: string; readonly role: Role }[];
+  /** `"record": true`: the holder may record SFU rooms under `PARLEY_RECORDING=hosts` (issue 23). */
+  readonly record?: true;
 }
 
 export interface TokenVerifierOptions {
@@ -188,7 +190,8 @@ function claimsFrom(payload: JWTPayload): TokenClaims {
   const exp = payload.exp as number;
   const roles = rolesFrom(payload.roles);
   const rooms = payload.rooms;
-  if (rooms === undefined) return { name, exp, ...(roles ? { roles } : {}) };
+  const grant = payload.record === true ? { record: true as const } : {};
+  if (rooms === undefined) return { name, exp, ...(roles ? { roles } : {}), ...grant };
   if (
     !Array.isArray(rooms) ||
     rooms.length > MAX_TOKEN_ROOMS ||
@@ -199,7 +202,7 @@ function claimsFrom(payload: JWTPayload): TokenClaims {
   ) {
     throw unauthorized('access token rooms claim invalid');
   }
-  return { name, rooms: [...rooms], exp, ...(roles ? { roles } : {}) };
+  return { name, rooms: [...rooms], exp, ...(roles ? { roles } : {}), ...grant };
 }
 
 /** The `roles` claim: an object of at most MAX_TOKEN_ROOMS room patterns to a role. */

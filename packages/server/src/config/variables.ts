@@ -9,10 +9,11 @@
 import type { z } from 'zod';
 import { ACCESS_VARS } from './access-vars.ts';
 import { MEDIA_VARS } from './media-vars.ts';
+import { RECORDING_VARS } from './recording-vars.ts';
 import { SERVER_VARS } from './server-vars.ts';
 
 /** Every configuration variable (see the tables' files for what each group holds). */
-export const CONFIG_VARS = { ...SERVER_VARS, ...MEDIA_VARS, ...ACCESS_VARS };
+export const CONFIG_VARS = { ...SERVER_VARS, ...MEDIA_VARS, ...ACCESS_VARS, ...RECORDING_VARS };
 
 export type ConfigVar = keyof typeof CONFIG_VARS;
 

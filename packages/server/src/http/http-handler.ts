@@ -76,6 +76,8 @@ export interface HttpSources {
     /** Fresh credentials; `user` is the username Janus sent (its opaque id or session id). */
     mint(user: string | undefined): JanusTurnReply;
   };
+  /** `/recordings…` (recordings-endpoint.ts): resolves true when it answered the request. */
+  recordings?(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
 
 /**
@@ -104,6 +106,7 @@ export function createHttpHandler(src: HttpSources): (req: IncomingMessage, res:
       res.end('Not Found');
       return;
     }
+    if (src.recordings && (await src.recordings(req, res))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('Method Not Allowed');

@@ -85,7 +85,8 @@ export interface HandlerHooks {
 }
 
 /** The services a request reaches. */
-export type RequestServices = Pick<Services, 'relay' | 'rooms' | 'calls' | 'presence' | 'sfu'>;
+export type RequestServices = Pick<Services, 'relay' | 'rooms' | 'calls' | 'presence' | 'sfu'> &
+  Partial<Pick<Services, 'recorder'>>;
 
 /** What every connection handler of a node shares (built once by the composition root). */
 export interface HandlerContext {
@@ -298,6 +299,9 @@ export class ConnectionHandler {
         return services.rooms.moderation.host(s, msg);
       case 'participant.state':
         return services.rooms.moderation.state(s, msg);
+      case 'recording.start':
+      case 'recording.stop':
+        return this.#recording(s, msg);
       case 'ping': {
         this.#send(frame({ type: 'pong', re: msg.id, ts: msg.ts }));
         return;
@@ -351,6 +355,16 @@ export class ConnectionHandler {
       default:
         return assertNever(msg);
     }
+  }
+
+  /** `recording.*`: server recording of SFU rooms; RECORDING_REFUSED `recording_off` without one. */
+  #recording(s: Session, msg: ClientMessageOf<'recording.start' | 'recording.stop'>): Promise<void> {
+    const recorder = this.#services.recorder;
+    if (!recorder)
+      throw new ParleyError('RECORDING_REFUSED', 'this server has no SFU to record with', {
+        reason: 'recording_off',
+      });
+    return msg.type === 'recording.start' ? recorder.start(s, msg) : recorder.stop(s, msg);
   }
 
   async #bye(session: Session, msg: ClientMessageOf<'bye'>): Promise<void> {

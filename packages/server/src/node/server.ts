@@ -22,6 +22,7 @@ import { MemoryDirectory } from '../directory/memory.ts';
 import type { RedisDirectory } from '../directory/redis.ts';
 import { createHttpHandler, type Health } from '../http/http-handler.ts';
 import { createMetricsAccess } from '../http/metrics-access.ts';
+import { createRecordingsEndpoint } from '../http/recordings-endpoint.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { Metrics } from '../metrics.ts';
 import { StunServer } from '../stun/stun-server.ts';
@@ -187,10 +188,13 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
   // Registers this node with the directory (routing and presence), then starts the SFU links.
   await directory.attachNode(nodeId, nodeHandlers({ services, lifecycle, metrics, log }));
   services.sfu?.start();
+  await services.recorder?.resume();
   /** Ends (or, with shared storage, parks) every session, then unregisters the node. */
   const stopSessions = async () => {
     services.calls.close();
     services.presence.close();
+    // Recordings stop before the sessions end (and their Janus rooms with them).
+    await services.recorder?.close();
     await lifecycle.close();
     await services.sfu?.close();
     await directory.detachNode(nodeId);
@@ -245,6 +249,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
         { ip: clientIp(req), host: publicHost(req) },
         async () => !access || (await access.iceAllowed(req.headers.authorization)),
       ),
+    recordings: createRecordingsEndpoint(config.recordingsToken, services.recorder?.store),
     ...(janusTurnOff
       ? {}
       : {

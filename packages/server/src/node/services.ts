@@ -14,6 +14,7 @@ import type { Directory } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { Presence } from '../presence/presence.ts';
+import { RoomRecorder } from '../recording/room-recorder.ts';
 import { Relay } from '../relay/relay.ts';
 import { Rooms } from '../rooms/rooms.ts';
 import { SessionRegistry } from '../session/session-registry.ts';
@@ -32,6 +33,8 @@ export interface Services {
   readonly sfu: SfuRooms | undefined;
   /** ICE servers and TURN credentials for `welcome`, `ice.updated` and `GET /ice`. */
   readonly ice: IceIssuer;
+  /** Recording of SFU rooms (`recording.*`); present only with an SFU. */
+  readonly recorder: RoomRecorder | undefined;
 }
 
 /** What the services are built from. */
@@ -55,7 +58,19 @@ export function createServices(o: ServicesOptions): Services {
     config.janusUrls.length > 0
       ? new SfuRooms(config, directory, relay, o.log, o.metrics.registry)
       : undefined;
-  const rooms = new Rooms(directory, relay, config, o.authorizer, sfu, registry);
+  const recorder = sfu
+    ? new RoomRecorder({
+        config,
+        sfu,
+        members: (room) => directory.members(room),
+        broadcast: (room, f) => relay.broadcast(room, '', f),
+        deliver: (name, f) => void relay.deliver(name, f),
+        log: o.log.child({ component: 'recording' }),
+        // `PARLEY_RECORDING=hosts`: the room's hosts (issue 21's roles) and `record` grant holders.
+        isHost: (s, room): Promise<boolean> => rooms.moderation.isHostOf(s, room),
+      })
+    : undefined;
+  const rooms: Rooms = new Rooms(directory, relay, config, o.authorizer, sfu, registry, recorder);
   const calls = new Calls(
     o.callStore,
     relay,
@@ -73,5 +88,5 @@ export function createServices(o: ServicesOptions): Services {
   });
   const tokens = config.authSecret !== undefined || config.authPublicKey !== undefined;
   const ice = new IceIssuer(config, { tokens, metrics: o.metrics, selfStun: o.selfStun });
-  return { registry, relay, rooms, calls, presence, sfu, ice };
+  return { registry, relay, rooms, calls, presence, sfu, ice, recorder };
 }

@@ -206,6 +206,12 @@ export class RoomModeration {
     );
   }
 
+  /** Whether `session` holds the host role in `room` (recording's `PARLEY_RECORDING=hosts`). */
+  async isHostOf(session: { readonly name: string }, room: string): Promise<boolean> {
+    const { text } = await this.#directory.roomControl(room);
+    return parseControl(text).people[session.name]?.role === 'host';
+  }
+
   /** Whether `session` may publish media in `room` (viewers may not). */
   async mayPublish(session: Session, room: string): Promise<void> {
     const { text } = await this.#directory.roomControl(room);

@@ -10,6 +10,7 @@ import { type ClientMessageOf, ParleyError, type PeerLeftReason } from '@parley/
 import type { Authorizer } from '../auth/authorizer.ts';
 import { admitWithPassword } from '../auth/room-password.ts';
 import type { Directory } from '../directory/directory.ts';
+import type { RoomRecorder } from '../recording/room-recorder.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionRegistry } from '../session/session-registry.ts';
@@ -33,6 +34,8 @@ export class Rooms {
   readonly #sfu: SfuRooms | undefined;
   /** Roles, the door (lock, lobby) and host actions (moderation.ts). */
   readonly moderation: RoomModeration;
+  /** Recording (issue 23): newcomers to a recorded room are told. */
+  readonly #recorder: Pick<RoomRecorder, 'stateFor'> | undefined;
 
   constructor(
     directory: Directory,
@@ -41,7 +44,9 @@ export class Rooms {
     authorizer?: Authorizer,
     sfu?: SfuRooms,
     registry?: SessionRegistry,
+    recorder?: Pick<RoomRecorder, 'stateFor'>,
   ) {
+    this.#recorder = recorder;
     this.#directory = directory;
     this.#relay = relay;
     this.#limits = limits;
@@ -92,7 +97,19 @@ export class Rooms {
     // A join that creates the room may ask for an SFU room from the start.
     const created = !result.alreadyMember && result.members.length === 1;
     const mode = await this.#sfu?.joined(room, result.members.length, created, msg.mode, session);
-    session.send(frame({ type: 'room.joined', re: msg.id, room, peers, mode: mode?.mode }));
+    // Consent: a recorded room says so in the join reply, then with the notice members got.
+    const recording = this.#recorder?.stateFor(room);
+    session.send(
+      frame({
+        type: 'room.joined',
+        re: msg.id,
+        room,
+        peers,
+        mode: mode?.mode,
+        ...(recording ? { recording: true } : {}),
+      }),
+    );
+    if (recording) session.send(recording);
     await this.moderation.introduce(session, room);
     session.log.info({ room }, 'room joined');
     if (!result.alreadyMember) {

@@ -38,13 +38,14 @@
  * This file is the SFU's face: the rest of the server imports only `SfuRooms` and its types. It
  * imports the SFU modules beside it and the types of the directory, relay, session and log.
  */
-import type { ClientMessageOf, RoomMode } from '@parley/protocol';
+import { type ClientMessageOf, ParleyError, type RoomMode } from '@parley/protocol';
 import type { Registry } from 'prom-client';
 import type { Directory, SfuPlacement } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
 import { CandidateGate } from './candidate-gate.ts';
+import { guard } from './janus-guard.ts';
 import { JanusRooms } from './janus-rooms.ts';
 import type { SfuConfig } from './sfu-config.ts';
 import { SfuFailover } from './sfu-failover.ts';
@@ -233,6 +234,33 @@ export class SfuRooms {
   /** `sfu.configure`: simulcast layer or pause of one received video of a feed. */
   configure(s: Session, msg: ClientMessageOf<'sfu.configure'>): Promise<void> {
     return this.#media.configure(s, msg);
+  }
+
+  /**
+   * Recording (recording/room-recorder.ts): Janus records every publisher of `room` into `dir`
+   * (which must exist, on Janus's machine), or stops recording with `dir` undefined. Throws
+   * RECORDING_REFUSED `recording_not_sfu` when the room is not in `sfu` mode.
+   */
+  async record(room: string, dir: string | undefined): Promise<void> {
+    const placement = await this.#directory.sfuPlacement(room);
+    if (!placement || placement.down)
+      throw new ParleyError('RECORDING_REFUSED', 'the room is peer to peer: record it in the browser', {
+        reason: 'recording_not_sfu',
+      });
+    const r = this.#janus.follow(room, placement);
+    await this.#janus.ensure(r);
+    const admin = r.link.admin();
+    await guard(async () => {
+      if (dir) await admin.message({ request: 'edit', room: r.janusId, secret: r.secret, new_rec_dir: dir });
+      await admin.message({ request: 'enable_recording', room: r.janusId, secret: r.secret, record: !!dir });
+    });
+  }
+
+  /** Who publishes in `room` (name → Janus feed id), to name recorded tracks; empty if unknown. */
+  async publisherIds(room: string): Promise<Map<string, number>> {
+    const r = this.#janus.get(room);
+    if (!r?.link.up) return new Map();
+    return this.#janus.publishers(r).catch(() => new Map<string, number>());
   }
 
   /** Drops this node's state for rooms whose placement is gone or changed (see LOCAL_CHECK_MS). */

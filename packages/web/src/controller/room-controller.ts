@@ -21,6 +21,7 @@ import { copyText } from '../ui/clipboard.ts';
 import { h } from '../ui/dom.ts';
 import { icon } from '../ui/icons.ts';
 import { markDeliberateLeave } from './leave-guard.ts';
+import { followRecording, recordingParts } from './room-recording.ts';
 
 /** A room being entered or in, as the app holds it. */
 export interface RoomConversation {
@@ -104,6 +105,7 @@ export async function enterRoom(
     icon('shield'),
     h('span', null, 'Encrypted'),
   );
+  const recording = recordingParts();
   const session = new RoomSession(client, name, {
     media: { ...(stream ? { stream } : { media: false }), ...(e2eeSetup ? { e2ee: e2eeSetup } : {}) },
     password: options.password,
@@ -114,7 +116,14 @@ export async function enterRoom(
     kind: 'room',
     selfName: client.name,
     title: name,
-    header: host.header(h('h1', { title: name }, name), e2eeChip, modeChip, copy),
+    header: host.header(
+      h('h1', { title: name }, name),
+      e2eeChip,
+      modeChip,
+      recording.chip,
+      recording.button,
+      copy,
+    ),
     onLeave: () => {
       markDeliberateLeave();
       navigate({ page: 'home' });
@@ -181,6 +190,10 @@ export async function enterRoom(
     modeChip,
     e2eeText ? { secret: options.e2ee, chip: e2eeChip, words: e2eeText } : undefined,
   );
+  const stopRecording = followRecording(client, room, screen, recording, { root: host.root, own: stream });
+  room.on('state', (state) => {
+    if (state === 'left') stopRecording();
+  });
   screen.startTimer();
   announce(`Joined room ${name}`);
 }
