@@ -105,4 +105,89 @@ describe('app channels › chromium, firefox and the Node peer', () => {
     assert.deepEqual(await chromium.evaluate(() => window.channelPeer.errors('game')), []);
     assert.deepEqual(node.errors, []);
   });
+
+  it('call channel chromium⇄firefox: lossy options seen on both sides, a mismatch reported, traffic survives an ICE restart', async () => {
+    const n = ++seq;
+    const names = { chromium: `cc${n}`, firefox: `cf${n}` };
+    const chromium = await browsers.openPage('chromium', site.pageUrl);
+    const firefox = await browsers.openPage('firefox', site.pageUrl);
+    await connectPage(chromium, site.wsUrl, names.chromium);
+    await connectPage(firefox, site.wsUrl, names.firefox);
+    // Opened on the caller before the call connects, on the callee once it is answered.
+    await chromium.evaluate((to) => window.channelPeer.call(to), names.firefox);
+    for (const page of [chromium, firefox]) {
+      await page.waitFor(() => window.channelPeer.hasCall(), { what: 'call object' });
+      await page.evaluate(() => {
+        window.channelPeer.open('cursors', { reliable: false });
+        window.channelPeer.open('state', {});
+      });
+    }
+    // Options that do not match: chromium says ordered, firefox unordered.
+    await chromium.evaluate(() => window.channelPeer.open('odd', { ordered: true }));
+    await firefox.evaluate(() => window.channelPeer.open('odd', { ordered: false }));
+    for (const [page, other] of [
+      [chromium, names.firefox],
+      [firefox, names.chromium],
+    ] as const) {
+      await page.waitFor(
+        (o) => ['cursors', 'state', 'odd'].every((l) => window.channelPeer.peers(l).includes(o)),
+        { arg: other, timeoutMs: 20_000, what: 'three channels open' },
+      );
+      const lossy = await page.evaluate((o) => window.channelPeer.dcInfo('cursors', o), other);
+      assert.deepEqual(lossy && { ordered: lossy.ordered, maxRetransmits: lossy.maxRetransmits }, {
+        ordered: false,
+        maxRetransmits: 0,
+      });
+      // What the peer announced for its side (its hello/ack), as this side read it.
+      assert.deepEqual(await page.evaluate((o) => window.channelPeer.remoteOptions('cursors', o), other), {
+        ordered: false,
+        maxRetransmits: 0,
+      });
+      const errs = await page.evaluate(() => window.channelPeer.errors('odd'));
+      assert.equal(errs.length > 0 && errs[0]?.startsWith('BAD_MESSAGE'), true, `mismatch reported: ${errs}`);
+      assert.deepEqual(await page.evaluate(() => window.channelPeer.errors('state')), []);
+    }
+
+    const COUNT = 3000;
+    const first = chromium.evaluate((c) => window.channelPeer.sendTraffic('state', c), COUNT);
+    await chromium.evaluate(() => window.channelPeer.restartIce());
+    await first;
+    const report = await firefox
+      .waitFor(
+        ([from, c]) => {
+          const r = window.channelPeer.report('state')[from];
+          return r && (r.received === c || r.problem) ? r : null;
+        },
+        { arg: [names.chromium, COUNT] as const, timeoutMs: 30_000, what: 'firefox got the reliable stream' },
+      )
+      .catch(async (e) => {
+        const dbg = await Promise.all(
+          [chromium, firefox].map((p) => p.evaluate(() => window.channelPeer.debug())),
+        );
+        throw new Error(`${e.message} ${JSON.stringify(dbg)}`);
+      });
+    assert.deepEqual(report, { received: COUNT, problem: null });
+    assert.ok((await chromium.evaluate(() => window.channelPeer.iceRestarts())) >= 1, 'an ICE restart ran');
+    // The lossy channel still carries messages after the restart.
+    const dbg = await Promise.all(
+      [chromium, firefox].map((p) => p.evaluate(() => window.channelPeer.debug())),
+    );
+    assert.deepEqual(
+      dbg.map((d) => (d as { call: unknown }).call),
+      [],
+      JSON.stringify(dbg),
+    );
+    await firefox
+      .evaluate(() => window.channelPeer.sendTraffic('cursors', 50))
+      .catch(async (e) => {
+        const dbg = await Promise.all(
+          [chromium, firefox].map((p) => p.evaluate(() => window.channelPeer.debug())),
+        );
+        throw new Error(`${e.message} ${JSON.stringify(dbg)}`);
+      });
+    await chromium.waitFor((from) => (window.channelPeer.report('cursors')[from]?.received ?? 0) > 0, {
+      arg: names.firefox,
+      what: 'lossy messages after the restart',
+    });
+  });
 });

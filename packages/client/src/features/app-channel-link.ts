@@ -170,12 +170,14 @@ export class AppChannelLink {
 
   #onControl(msg: AppChannelControl): void {
     const { t, label: _label, ...remote } = msg;
+    const first = this.remote === undefined;
     this.remote = remote;
     const mine = this.#reliability;
     if (
-      remote.ordered !== mine.ordered ||
-      remote.maxRetransmits !== mine.maxRetransmits ||
-      remote.maxPacketLifeTime !== mine.maxPacketLifeTime
+      first &&
+      (remote.ordered !== mine.ordered ||
+        remote.maxRetransmits !== mine.maxRetransmits ||
+        remote.maxPacketLifeTime !== mine.maxPacketLifeTime)
     ) {
       this.#handlers.problem(
         this,

@@ -221,6 +221,12 @@ export class AppChannel extends TypedEmitter<AppChannelEvents> {
     return undefined;
   }
 
+  /** The options `peer` announced for its side (from its handshake), once it answered. */
+  remoteOptions(peer: string): Readonly<AppChannelReliability> | undefined {
+    for (const link of this.#links.values()) if (link.peer === peer && !link.closed) return link.remote;
+    return undefined;
+  }
+
   /**
    * Sends `data` to every peer of the channel (strings and JSON values as text, ArrayBuffer and
    * typed arrays as binary; see the protocol's app-channel.ts). Returns a promise that resolves

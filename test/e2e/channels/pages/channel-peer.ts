@@ -30,6 +30,11 @@ export interface ChannelPeerApi {
     peer: string,
   ): { ordered: boolean; maxRetransmits: number | null; id: number | null } | null;
   restartIce(): void;
+  /** How many offers with an ICE restart this page made. */
+  iceRestarts(): number;
+  hasCall(): boolean;
+  debug(): unknown;
+  remoteOptions(label: string, peer: string): unknown;
   close(): void;
 }
 
@@ -42,6 +47,7 @@ declare global {
 let client: ParleyClient | null = null;
 let room: Room | null = null;
 let call: Call | null = null;
+let restarts = 0;
 const channels = new Map<string, { channel: AppChannel; checker: TrafficChecker; errors: string[] }>();
 
 function get(label: string) {
@@ -83,8 +89,28 @@ window.channelPeer = {
   },
   restartIce() {
     const peers = room ? [...room.peers.values()] : call?.peer ? [call.peer] : [];
-    for (const p of peers) p.restartIce();
+    for (const p of peers) {
+      p.restartIce();
+      restarts++;
+    }
   },
+  iceRestarts: () => restarts,
+  hasCall: () => call !== null,
+  debug: () => ({
+    call: call ? { state: call.state, end: call.endReason, pc: call.peer?.pc.connectionState } : null,
+    channels: Object.fromEntries(
+      [...channels].map(([l, c]) => [
+        l,
+        {
+          peers: c.channel.peers,
+          buffered: c.channel.bufferedAmount,
+          report: c.checker.report(),
+          errors: c.errors,
+        },
+      ]),
+    ),
+  }),
+  remoteOptions: (label, peer) => get(label).channel.remoteOptions(peer) ?? null,
   close() {
     client?.close();
   },
