@@ -9,8 +9,11 @@
  * With `--lines`, each stdin line is sent as one string message and each string that arrives is
  * written as a line. With `--json`, every message that arrives is a JSON line on stdout:
  * `{ type: 'message', from, kind: 'string' | 'json' | 'binary', data }` (binary as base64).
- * At the end of stdin the command waits for the channel to drain, then leaves (exit 0); the
- * call ending first also ends it.
+ * At the end of stdin the command sends the JSON value `{"pipe":"eof"}` and waits (bounded)
+ * until every peer answers `{"pipe":"eof-ack","to":NAME}`, so closing never cuts off bytes still
+ * in flight. A `--to`/`--from` pipe runs both ways: it exits (0) once its own eof was
+ * acknowledged and the peer's eof arrived; a `--room` pipe once its own eof was acknowledged. The
+ * call ending first also ends it. These two values are the pipe's own and are never printed.
  */
 import { createInterface } from 'node:readline';
 import type { AppChannel, AppChannelData, Call } from '@parley/client';
@@ -47,6 +50,12 @@ export async function runPipe(cmd: PipeCommand, ctx: CommandContext): Promise<vo
       channel = room.channel(cmd.label);
       ended = new Promise((resolve) => room.on('state', (s) => s === 'left' && resolve()));
     } else {
+      if (cmd.from !== undefined)
+        ctx.reporter.emit({
+          type: 'status',
+          event: 'waiting',
+          message: `waiting for a call from ${cmd.from}`,
+        });
       call =
         cmd.to !== undefined
           ? await node.client.call(cmd.to, { media: false })
@@ -56,7 +65,20 @@ export async function runPipe(cmd: PipeCommand, ctx: CommandContext): Promise<vo
       const theCall = call;
       ended = new Promise((resolve) => theCall.on('ended', () => resolve()));
     }
-    channel.on('message', (data, from) => write(ctx, cmd, data, from));
+    const acked = new Set<string>();
+    let peerDone: () => void = () => {};
+    const peerEnded = new Promise<void>((resolve) => {
+      peerDone = resolve;
+    });
+    channel.on('message', (data, from) => {
+      const control = pipeControl(data);
+      if (control?.pipe === 'eof') {
+        void channel.send({ pipe: 'eof-ack', to: from });
+        if (cmd.room === undefined) peerDone();
+      } else if (control?.pipe === 'eof-ack') {
+        if (control.to === node.client.name) acked.add(from);
+      } else write(ctx, cmd, data, from);
+    });
     channel.on('open', (peer) =>
       ctx.reporter.emit({
         type: 'status',
@@ -65,7 +87,10 @@ export async function runPipe(cmd: PipeCommand, ctx: CommandContext): Promise<vo
       }),
     );
     const input = pump(ctx, cmd, channel);
-    await Promise.race([input, aborted(ctx.signal), lostServer, ended]);
+    // A call's pipe runs both ways: done when our input was acknowledged and the peer said eof.
+    const sent = input.then(() => finish(channel, acked, ended));
+    const done = cmd.room === undefined ? Promise.all([sent, peerEnded]) : sent;
+    await Promise.race([done, aborted(ctx.signal), lostServer, ended]);
     await drain(channel);
     if (call && call.state !== 'ended') await call.hangup().catch(() => {});
   } finally {
@@ -114,6 +139,30 @@ async function pump(ctx: CommandContext, cmd: PipeCommand, channel: AppChannel):
 async function sendWaiting(channel: AppChannel, data: string | Uint8Array<ArrayBuffer>): Promise<void> {
   while (channel.bufferedAmount > channel.highWaterMarkBytes) await channel.next('drain');
   await channel.send(data);
+}
+
+/** Says eof and waits (bounded) for every peer's ack, or for the call to end. */
+async function finish(channel: AppChannel, acked: Set<string>, ended: Promise<void>): Promise<void> {
+  await drain(channel);
+  if (channel.state !== 'open') return;
+  await channel.send({ pipe: 'eof' });
+  const deadline = performance.now() + PIPE_OPEN_TIMEOUT_MS;
+  let over = false;
+  void ended.then(() => {
+    over = true;
+  });
+  while (!over && channel.state === 'open' && performance.now() < deadline) {
+    if (channel.peers.length > 0 && channel.peers.every((p) => acked.has(p))) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The pipe's own messages (`{"pipe":"eof"}` and its ack), or null. */
+function pipeControl(data: AppChannelData): { pipe: string; to?: unknown } | null {
+  if (data === null || typeof data !== 'object' || data instanceof ArrayBuffer || Array.isArray(data))
+    return null;
+  const pipe = (data as { pipe?: unknown }).pipe;
+  return pipe === 'eof' || pipe === 'eof-ack' ? (data as { pipe: string; to?: unknown }) : null;
 }
 
 /** Waits (bounded) for the peer's side to open and the buffer to empty. */
