@@ -249,10 +249,8 @@ export class AppChannel extends TypedEmitter<AppChannelEvents> {
     }
     for (const link of live) link.send(frame);
     if (this.bufferedAmount <= this.highWaterMarkBytes) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#waiters.push(resolve);
-      this.#poll ??= setInterval(() => this.#checkDrain(), DRAIN_POLL_MS);
-    });
+    this.#poll ??= setInterval(() => this.#checkDrain(), DRAIN_POLL_MS);
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   /** Closes the channel on every peer connection (the peers see `peer-closed`). */
@@ -300,7 +298,8 @@ export class AppChannel extends TypedEmitter<AppChannelEvents> {
   }
 
   #checkDrain(): void {
-    if (this.#waiters.length === 0) return;
+    // Owed only after a send went above the high-water mark (the poll runs from then on).
+    if (this.#poll === undefined) return;
     if (!this.#closed && this.bufferedAmount > this.highWaterMarkBytes / 2) return;
     this.#release();
     if (!this.#closed) this.emit('drain');
