@@ -4,14 +4,30 @@
  * keeps a peer session per member for data in both). `call.channel()` and `room.channel()` use
  * these; they keep call.ts and room.ts down to one method each.
  *
- * May import ../call.ts and ../room.ts (types only) and app-channel.ts.
+ * Calls and rooms sit above features/, so they are described here by the little this needs.
+ * May import peer/ (types) and app-channel.ts.
  */
-import type { Call } from '../call.ts';
-import type { Room } from '../room.ts';
+import type { PeerSession } from '../peer/peer-session.ts';
 import type { AppChannelScope } from './app-channel.ts';
 
+/** What a call offers a channel. */
+interface CallLike {
+  readonly peer: PeerSession | null;
+  readonly state: string;
+  on(event: 'peer', fn: (peer: PeerSession) => void): () => void;
+  on(event: 'ended', fn: () => void): () => void;
+}
+
+/** What a room offers a channel. */
+interface RoomLike {
+  readonly peers: ReadonlyMap<string, PeerSession>;
+  readonly state: string;
+  on(event: 'peer-joined', fn: (peer: PeerSession) => void): () => void;
+  on(event: 'state', fn: (state: string) => void): () => void;
+}
+
 /** A call's session; messages sent before it exists wait for it (bounded by `maxBufferedBytes`). */
-export function callChannelScope(call: Call): AppChannelScope {
+export function callChannelScope(call: CallLike): AppChannelScope {
   return {
     sessions: () => (call.peer ? [call.peer] : []),
     onSession: (fn) => call.on('peer', fn),
@@ -24,7 +40,7 @@ export function callChannelScope(call: Call): AppChannelScope {
 }
 
 /** A room's members; what is sent while nobody else is there reaches nobody (as `room.send`). */
-export function roomChannelScope(room: Room): AppChannelScope {
+export function roomChannelScope(room: RoomLike): AppChannelScope {
   return {
     sessions: () => room.peers.values(),
     onSession: (fn) => room.on('peer-joined', fn),
