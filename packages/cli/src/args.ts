@@ -4,10 +4,10 @@
  * values against the protocol's own limits so a bad name fails here, not at the server.
  */
 import { parseArgs } from 'node:util';
-import { LIMITS, NAME_PATTERN } from '@parley/protocol';
+import { appChannelLabelProblem, LIMITS, NAME_PATTERN } from '@parley/protocol';
 import { CliError } from './exit-codes.ts';
 
-export const COMMANDS = ['send', 'receive', 'chat', 'check'] as const;
+export const COMMANDS = ['send', 'receive', 'chat', 'check', 'pipe'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** The default server when neither `--server` nor `PARLEY_SERVER` is given. */
@@ -49,6 +49,14 @@ const PER_COMMAND = {
   },
   check: {
     timeout: { type: 'string' },
+  },
+  pipe: {
+    to: { type: 'string', short: 't' },
+    from: { type: 'string' },
+    room: { type: 'string', short: 'r' },
+    password: { type: 'string' },
+    channel: { type: 'string', short: 'c' },
+    lines: { type: 'boolean' },
   },
 } as const satisfies Record<CommandName, Record<string, OptionSpec>>;
 
@@ -92,7 +100,18 @@ export type ParsedCommand =
       overwrite: boolean;
     }
   | { command: 'chat'; common: CommonOptions; room: string; password: string | undefined }
-  | { command: 'check'; common: CommonOptions; timeoutMs: number };
+  | { command: 'check'; common: CommonOptions; timeoutMs: number }
+  | {
+      command: 'pipe';
+      common: CommonOptions;
+      to: string | undefined;
+      from: string | undefined;
+      room: string | undefined;
+      password: string | undefined;
+      /** The app channel's label (default `pipe`). */
+      label: string;
+      lines: boolean;
+    };
 
 /** A usage error: printed with the command's help, exit code 2. */
 export function usageError(message: string): CliError {
@@ -187,6 +206,27 @@ export function parseCommandLine(
     }
     case 'check':
       return { command, common, timeoutMs: seconds(str('timeout'), '--timeout', 10) * 1000 };
+    case 'pipe': {
+      const to = optionalName(str('to'), '--to');
+      const from = optionalName(str('from'), '--from');
+      const room = optionalRoom(str('room'));
+      if ([to, from, room].filter((x) => x !== undefined).length !== 1)
+        throw usageError('give exactly one of --to NAME, --from NAME or --room ROOM');
+      if (str('password') !== undefined && room === undefined) throw usageError('--password needs --room');
+      const label = str('channel') ?? 'pipe';
+      const problem = appChannelLabelProblem(label);
+      if (problem) throw usageError(`--channel: ${problem}`);
+      return {
+        command,
+        common,
+        to,
+        from,
+        room,
+        password: optionalPassword(str('password')),
+        label,
+        lines: values.lines === true,
+      };
+    }
   }
 }
 

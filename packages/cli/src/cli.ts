@@ -57,7 +57,12 @@ async function runWith(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   } catch (err) {
     if (failureKindOf(err) !== 'usage') throw err;
     const wantsJson = argv.includes('--json');
-    const topic = argv[0] === 'send' || argv[0] === 'receive' || argv[0] === 'chat' || argv[0] === 'check';
+    const topic =
+      argv[0] === 'send' ||
+      argv[0] === 'receive' ||
+      argv[0] === 'chat' ||
+      argv[0] === 'check' ||
+      argv[0] === 'pipe';
     if (wantsJson) {
       new JsonReporter(io.stdout).emit(errorEvent(err, true));
     } else {
@@ -108,6 +113,8 @@ async function dispatch(
       return (await import('./commands/chat.ts')).runChat(parsed, ctx);
     case 'check':
       return (await import('./commands/check.ts')).runCheck(parsed, ctx);
+    case 'pipe':
+      return (await import('./commands/pipe.ts')).runPipe(parsed, ctx);
   }
 }
 

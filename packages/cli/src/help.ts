@@ -25,6 +25,7 @@ Usage:
   parley receive [--dir DIR] [--yes] [options]
   parley chat --room ROOM [options]
   parley check [options]
+  parley pipe (--to NAME | --from NAME | --room ROOM) [options]
   parley help [COMMAND]
 
 Commands:
@@ -32,6 +33,7 @@ Commands:
   receive    wait for files and save them (asks first, unless --yes)
   chat       chat in a room: interactive on a terminal, line by line from stdin otherwise
   check      check the server, STUN and the TURN relay
+  pipe       stdin/stdout over an app data channel with a peer or a room
 
 ${COMMON_OPTIONS}
 
@@ -96,6 +98,31 @@ Options:
 Examples:
   parley chat --room team --name carol
   echo "deploy finished" | parley chat --room ops --name ci-bot
+
+${COMMON_OPTIONS}
+
+${EXIT_CODES}`,
+  pipe: `Usage: parley pipe (--to NAME | --from NAME | --room ROOM) [options]
+
+Connects stdin and stdout to an app data channel (reliable, ordered) that a browser app opens
+with call.channel(LABEL) or room.channel(LABEL). --to calls NAME, --from waits for NAME's call,
+--room speaks to every member of ROOM. stdin goes out in binary messages; what arrives is
+written to stdout (binary as is, strings as text, JSON values as a JSON line). At the end of
+stdin the command waits for the channel to drain, then exits.
+
+Options:
+  -t, --to NAME        call NAME
+      --from NAME      wait for a call from NAME
+  -r, --room ROOM      join ROOM
+      --password PW    the room's password
+  -c, --channel LABEL  the channel's label (default "pipe")
+      --lines          send each stdin line as a string message; print strings as lines
+      --json           print each message as a JSON line: {type, from, kind, data}
+
+Examples:
+  tar c dir | parley pipe --to bob --name alice
+  parley pipe --from alice --name bob | tar x
+  parley pipe --room game --channel moves --lines --json --name bot
 
 ${COMMON_OPTIONS}
 

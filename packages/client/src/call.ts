@@ -7,6 +7,8 @@
 import { type CallEndReason, type CallReach, type JsonValue, ParleyError } from '@parley/protocol';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
+import { type AppChannel, type AppChannelOptions, channelFor } from './features/app-channel.ts';
+import { callChannelScope } from './features/app-channel-scopes.ts';
 import type { ChatChannel } from './features/chat.ts';
 import type { E2eeSession, E2eeSetup } from './features/e2ee/e2ee-session.ts';
 import type { FileTransfers } from './features/file-transfer.ts';
@@ -162,6 +164,15 @@ export class Call extends TypedEmitter<CallEvents> {
   /** File transfers with the other party, once answered. */
   get files(): FileTransfers | null {
     return this.#peer?.files ?? null;
+  }
+
+  /**
+   * The app data channel `label` with the peer: strings, binary and JSON, reliable or lossy,
+   * with backpressure (features/app-channel.ts). The peer opens the same label with the same
+   * options. Asking again for an open label gives the same object.
+   */
+  channel(label: string, options: AppChannelOptions = {}): AppChannel {
+    return channelFor(this, label, options, () => callChannelScope(this));
   }
   /** Remote streams received so far. */
   get remoteStreams(): MediaStream[] {

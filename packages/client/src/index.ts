@@ -58,6 +58,15 @@ export {
   audioLevelsFromStats,
 } from './features/active-speaker.ts';
 export {
+  AppChannel,
+  type AppChannelData,
+  AppChannelError,
+  type AppChannelEvents,
+  type AppChannelInput,
+  type AppChannelOptions,
+  ChannelBufferFullError,
+} from './features/app-channel.ts';
+export {
   ChatChannel,
   type ChatChannelEvents,
   type ChatChannelOptions,

@@ -23,6 +23,8 @@
 import { isE2eeMessage, type JsonValue, type PeerLeftReason, type RoomMode } from '@parley/protocol';
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
+import { type AppChannel, type AppChannelOptions, channelFor } from './features/app-channel.ts';
+import { roomChannelScope } from './features/app-channel-scopes.ts';
 import { ChatRoom } from './features/chat.ts';
 import type { E2eeSession } from './features/e2ee/e2ee-session.ts';
 import type { RoomKeys } from './features/e2ee/room-keys.ts';
@@ -253,6 +255,15 @@ export class Room extends TypedEmitter<RoomEvents> {
   send(data: JsonValue): void {
     if (this.#state === 'left') throw new InvalidStateError(`room ${this.name} was left`);
     this.#host.send({ type: 'room.message', room: this.name, data });
+  }
+
+  /**
+   * The app data channel `label` to every member (each new member too), in mesh and SFU mode
+   * alike: strings, binary and JSON, reliable or lossy, with backpressure
+   * (features/app-channel.ts). Members open the same label with the same options.
+   */
+  channel(label: string, options: AppChannelOptions = {}): AppChannel {
+    return channelFor(this, label, options, () => roomChannelScope(this));
   }
 
   /** Leaves the room: closes every peer session and stops media the SDK obtained. Idempotent. */

@@ -1,3 +1,4 @@
+export * from './app-channel.ts';
 export * from './chat.ts';
 export * from './codec.ts';
 export * from './e2ee.ts';
