@@ -47,6 +47,18 @@ function make(over: Partial<SignalingClientOptions> = {}) {
   return { client, sockets: ws.sockets };
 }
 
+/** A wake source the test fires by hand (`hub.wake`), null once unsubscribed. */
+function wakeHub() {
+  const hub: { wake: ((r: WakeReason) => void) | null } = { wake: null };
+  const wakeSource = (fn: (r: WakeReason) => void) => {
+    hub.wake = fn;
+    return () => {
+      hub.wake = null;
+    };
+  };
+  return { hub, wakeSource };
+}
+
 /** Opens the client against socket #index, answering hello with welcome. */
 async function login(sockets: FakeSocket[], index: number, over: Record<string, unknown> = {}) {
   await until(() => sockets[index], { ...onFakes, what: `socket ${index}` });
@@ -383,14 +395,8 @@ describe('SignalingClient', () => {
   });
 
   it('holds the redial when the browser closed the socket as going away (1001); a wake cuts the hold short', async () => {
-    const hub: { wake: ((r: WakeReason) => void) | null } = { wake: null };
-    const { client, sockets } = make({
-      goingAwayHoldMs: 150,
-      wakeSource: (fn) => {
-        hub.wake = fn;
-        return () => {};
-      },
-    });
+    const { hub, wakeSource } = wakeHub();
+    const { client, sockets } = make({ goingAwayHoldMs: 150, wakeSource });
     const opened = client.open();
     const s = await login(sockets, 0);
     await opened;
@@ -432,13 +438,8 @@ describe('SignalingClient', () => {
   });
 
   it('leaving() while redialling drops the socket still connecting; a later wake (page shown again) dials', async () => {
-    const hub: { wake: ((r: WakeReason) => void) | null } = { wake: null };
-    const { client, sockets } = make({
-      wakeSource: (fn) => {
-        hub.wake = fn;
-        return () => {};
-      },
-    });
+    const { hub, wakeSource } = wakeHub();
+    const { client, sockets } = make({ wakeSource });
     const opened = client.open();
     const s = await login(sockets, 0);
     await opened;
