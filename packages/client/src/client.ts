@@ -844,13 +844,16 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     (this.#rejoinTimer as { unref?: () => void }).unref?.();
   }
 
-  /** The page is unloading: ringing calls are over; the rest waits for a reload (`leaving`). */
+  /**
+   * The page is unloading: ringing calls are over; the rest waits for a reload (`leaving`, and the
+   * signaling stops dialling: see {@link SignalingClient.leaving}).
+   */
   #sayLeaving(): void {
     for (const call of this.#conversations.calls.values()) {
       if (call.state === 'ringing') this.#safeSend({ type: 'call.cancel', call: call.id });
       else if (call.state === 'incoming') this.#safeSend({ type: 'call.decline', call: call.id });
     }
-    this.#safeSend({ type: 'leaving' });
+    this.#signaling.leaving();
   }
 
   #safeSend(msg: ClientMessage): void {

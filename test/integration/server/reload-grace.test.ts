@@ -3,8 +3,10 @@
  * socket drops keeps its session only for the short reload grace (PARLEY_RELOAD_GRACE_S); the
  * other party of its call sees `call.held`, not "hung up"; a reloaded page takes its call up
  * again with `call.rejoin` and its rooms with a repeated `room.join` (`peer.joined {restart}`).
+ * A socket the client closes with 1001 (going away: what browsers send as a page unloads) counts
+ * as `leaving`, for its own live session only.
  * And, as a stranger would try: `leaving` repeated, `call.rejoin` for someone else's call, twice,
- * on a fresh session, racing the grace.
+ * on a fresh session, racing the grace; 1001 on a replaced socket, before hello, after a resume.
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
@@ -56,6 +58,96 @@ describe('Reload grace', () => {
     const other = await connectClient(server.wsUrl);
     other.send({ type: 'hello', id: 'h', versions: ['1'], name: 'rg-drop' });
     assert.equal((await other.next('error')).code, 'NAME_TAKEN');
+  });
+
+  it('Reload grace › a socket the client closes with 1001 (a page going away) counts as leaving; other close codes do not', async () => {
+    const server = await startServer({ PARLEY_GRACE_S: '30', PARLEY_RELOAD_GRACE_S: '0.5' });
+    const watcher = await connectClient(server.wsUrl);
+    await watcher.hello('ga-watch');
+    watcher.send({ type: 'presence.subscribe', id: 'p' });
+    await watcher.next('presence.listed');
+    const a = await connectClient(server.wsUrl);
+    await a.hello('ga-a');
+    assert.deepEqual((await watcher.next('presence.changed')).online, ['ga-a']);
+    // Firefox on a reload or a navigation closes the socket before the page could say `leaving`.
+    const t0 = Date.now();
+    a.ws.close(1001);
+    assert.equal((await a.closed).code, 1001);
+    assert.deepEqual((await watcher.next('presence.changed')).offline, ['ga-a']);
+    assert.ok(Date.now() - t0 < 3_000, `offline after ${Date.now() - t0} ms`);
+    // A normal close, an application code or none at all keep the full resume grace.
+    for (const [i, close] of [
+      (c: TestClient) => c.ws.close(1000),
+      (c: TestClient) => c.ws.close(4001, 'leaving'),
+      (c: TestClient) => c.ws.close(),
+    ].entries()) {
+      const c = await connectClient(server.wsUrl);
+      await c.hello(`ga-keep${i}`);
+      close(c);
+      await c.closed;
+    }
+    await new Promise((r) => setTimeout(r, 900));
+    for (const i of [0, 1, 2]) {
+      const other = await connectClient(server.wsUrl);
+      other.send({ type: 'hello', id: 'h', versions: ['1'], name: `ga-keep${i}` });
+      assert.equal((await other.next('error')).code, 'NAME_TAKEN', `ga-keep${i} keeps its name`);
+    }
+  });
+
+  it('Reload grace › 1001 only shortens the grace of its own live session: not a replaced socket, not before hello, not after a resume', async () => {
+    const server = await startServer({ PARLEY_GRACE_S: '30', PARLEY_RELOAD_GRACE_S: '0.3' });
+    // Before hello there is no session: the close changes nothing for anyone.
+    const early = await connectClient(server.wsUrl);
+    early.ws.close(1001);
+    await early.closed;
+    // A socket replaced by a resume elsewhere closes with 1001: the session lives on, untouched.
+    const a = await connectClient(server.wsUrl);
+    const wa = await a.hello('ga-own');
+    const a2 = await connectClient(server.wsUrl);
+    const w2 = await a2.hello('ga-own', { resume: wa.session });
+    assert.equal(w2.resumed, true);
+    assert.equal((await a.next('error')).code, 'SESSION_REPLACED');
+    a.ws.close(1001);
+    await a.closed;
+    // Then a plain drop of the live socket: the full grace (30 s), not the reload grace.
+    a2.ws.terminate();
+    await a2.closed;
+    await new Promise((r) => setTimeout(r, 700));
+    const other = await connectClient(server.wsUrl);
+    other.send({ type: 'hello', id: 'h', versions: ['1'], name: 'ga-own' });
+    assert.equal((await other.next('error')).code, 'NAME_TAKEN');
+    // A page that went away (1001) and came back (resumed) is not leaving any more.
+    const a3 = await connectClient(server.wsUrl);
+    const w3 = await a3.hello('ga-own', { resume: w2.session });
+    assert.equal(w3.resumed, true);
+    a3.ws.close(1001);
+    await a3.closed;
+    const a4 = await connectClient(server.wsUrl);
+    const w4 = await a4.hello('ga-own', { resume: w3.session });
+    assert.equal(w4.resumed, true, 'resumed within the reload grace');
+    a4.ws.terminate();
+    await a4.closed;
+    await new Promise((r) => setTimeout(r, 700));
+    const again = await connectClient(server.wsUrl);
+    again.send({ type: 'hello', id: 'h', versions: ['1'], name: 'ga-own' });
+    assert.equal((await again.next('error')).code, 'NAME_TAKEN', 'the resume cleared the going-away mark');
+  });
+
+  it('Reload grace › a reload mid-call closed with 1001 and no `leaving`: call.held, then taken up again', async () => {
+    const server = await startServer({ PARLEY_GRACE_S: '30', PARLEY_RELOAD_GRACE_S: '5' });
+    const a = await connectClient(server.wsUrl);
+    const b = await connectClient(server.wsUrl);
+    const wa = await a.hello('ga-ca');
+    await b.hello('ga-cb');
+    const call = await connectCall(a, b, 'ga-cb');
+    a.ws.close(1001);
+    await a.closed;
+    assert.deepEqual(await b.next('call.held'), { type: 'call.held', call, peer: 'ga-ca', graceMs: 5000 });
+    const a2 = await connectClient(server.wsUrl);
+    assert.equal((await a2.hello('ga-ca', { resume: wa.session })).resumed, true);
+    a2.send({ type: 'call.rejoin', id: 'rj', call });
+    assert.equal((await a2.next('call.resumed')).call, call);
+    assert.equal((await b.next('call.resumed')).restart, true);
   });
 
   it('Reload grace › a reload mid-call: the other party gets call.held, then call.resumed {restart}; signals flow; never hangup', async () => {

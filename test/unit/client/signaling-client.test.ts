@@ -47,6 +47,18 @@ function make(over: Partial<SignalingClientOptions> = {}) {
   return { client, sockets: ws.sockets };
 }
 
+/** A wake source the test fires by hand (`hub.wake`), null once unsubscribed. */
+function wakeHub() {
+  const hub: { wake: ((r: WakeReason) => void) | null } = { wake: null };
+  const wakeSource = (fn: (r: WakeReason) => void) => {
+    hub.wake = fn;
+    return () => {
+      hub.wake = null;
+    };
+  };
+  return { hub, wakeSource };
+}
+
 /** Opens the client against socket #index, answering hello with welcome. */
 async function login(sockets: FakeSocket[], index: number, over: Record<string, unknown> = {}) {
   await until(() => sockets[index], { ...onFakes, what: `socket ${index}` });
@@ -380,6 +392,68 @@ describe('SignalingClient', () => {
       timeoutMs: 1000,
     });
     assert.equal(s.closedWith?.reason, 'timeout');
+  });
+
+  it('holds the redial when the browser closed the socket as going away (1001); a wake cuts the hold short', async () => {
+    const { hub, wakeSource } = wakeHub();
+    const { client, sockets } = make({ goingAwayHoldMs: 150, wakeSource });
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    // Firefox closes a page's sockets with 1001 as a reload starts, while the old page runs on.
+    const dropped = Date.now();
+    s.drop(1001);
+    assert.equal(client.state, 'reconnecting');
+    await tick(60);
+    assert.equal(sockets.length, 1, 'no redial at once from a page that is going away');
+    await until(() => sockets[1], { ...onFakes, what: 'the redial after the hold', timeoutMs: 2000 });
+    assert.ok(Date.now() - dropped >= 140, `redialled after ${Date.now() - dropped} ms`);
+    await login(sockets, 1);
+    await until(() => client.state === 'open', { ...onFakes, what: 'open again' });
+    // The page was not going away after all and is shown again: dial now, not after the hold.
+    (sockets[1] as FakeSocket).drop(1001);
+    await tick(10);
+    assert.equal(sockets.length, 2);
+    hub.wake?.('visible');
+    await until(() => sockets[2], { ...onFakes, what: 'a dial on wake', timeoutMs: 100 });
+  });
+
+  it('leaving(): says `leaving` on the open link, then never redials (a dying page must not spend the token)', async () => {
+    const storage = new MemoryStorage();
+    const { client, sockets } = make({ storage, goingAwayHoldMs: 20 });
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    client.leaving();
+    assert.deepEqual(s.last('leaving'), { type: 'leaving' });
+    s.drop(1001);
+    await tick(80);
+    s.drop(1006);
+    await tick(30);
+    assert.equal(sockets.length, 1, 'no redial after leaving');
+    assert.equal(client.state, 'reconnecting');
+    assert.ok(storage.getItem(storageKey(URL))?.includes('session-token-0123456789'), 'the token stays');
+    client.leaving(); // idempotent, nothing to send on a dropped link
+    assert.equal(s.sent.filter((f) => f.type === 'leaving').length, 1);
+  });
+
+  it('leaving() while redialling drops the socket still connecting; a later wake (page shown again) dials', async () => {
+    const { hub, wakeSource } = wakeHub();
+    const { client, sockets } = make({ wakeSource });
+    const opened = client.open();
+    const s = await login(sockets, 0);
+    await opened;
+    s.drop(1006);
+    await until(() => sockets[1], { ...onFakes, what: 'the immediate redial' });
+    const connecting = sockets[1] as FakeSocket;
+    client.leaving();
+    assert.deepEqual(connecting.closedWith, { code: 1000, reason: 'leaving' });
+    connecting.accept(); // too late: detached, no hello goes out
+    assert.equal(connecting.sent.length, 0);
+    await tick(20);
+    assert.equal(sockets.length, 2);
+    hub.wake?.('pageshow');
+    await until(() => sockets[2], { ...onFakes, what: 'a dial once the page is back', timeoutMs: 200 });
   });
 
   it('keeps the session token in storage so a reloaded page resumes it', async () => {

@@ -16,6 +16,10 @@
  * - Reconnects at once, without a backoff wait, when the socket closes after being open and when
  *   the page wakes up ({@link WakeSource}: visible again, resumed, back online) while down; when
  *   the page wakes up while open, it probes the link with a 1 s deadline.
+ * - Knows when the page is going away: a socket the browser closed with 1001 (Firefox does so as
+ *   a reload or navigation starts, while the old page still runs) is redialled only after a hold,
+ *   and after {@link SignalingClient.leaving} (`pagehide`) never, so a dying page does not resume
+ *   the session and spend the token its reloaded self is about to present.
  *
  * Somewhat over 500 lines: login, resume, reconnect, requests and liveness all act on the one
  * socket and its state; the pieces that stand alone already live beside it (outbox.ts,
@@ -105,6 +109,13 @@ export interface SignalingClientOptions {
   wakeProbeMs?: number;
   /** Clock of the liveness check, injectable for tests. */
   livenessClock?: LivenessClock;
+  /**
+   * How long to wait before redialling when the browser closed the socket as going away (1001:
+   * the page is unloading). A page that really unloads is gone well before; one whose navigation
+   * was abandoned reconnects then, or at once on a wake signal. Default 3 000 ms, under the
+   * server's default reload grace so that such a page still resumes its session.
+   */
+  goingAwayHoldMs?: number;
 }
 
 /** Events of {@link SignalingClient}. */
@@ -133,6 +144,9 @@ interface Pending {
 }
 
 const OPEN = 1;
+/** The close code of a socket the browser closed because its page is going away (RFC 6455). */
+const GOING_AWAY = 1001;
+const DEFAULT_GOING_AWAY_HOLD_MS = 3_000;
 
 /** Key under which the session token for `url` is stored. */
 export function storageKey(url: string): string {
@@ -210,6 +224,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   #fatalCode: ErrorCode | null = null;
   #firstOpen: { resolve: (w: ServerMessageOf<'welcome'>) => void; reject: (e: Error) => void } | null = null;
   #calls: string[] = [];
+  /** The page said it is going away for good (see {@link leaving}): no more dialling. */
+  #pageGone = false;
 
   constructor(url: string, options: SignalingClientOptions) {
     super();
@@ -319,6 +335,36 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
     this.#finish('closed', reason, new InvalidStateError(`signaling closed: ${reason}`));
   }
 
+  /**
+   * The page is going away for good (`pagehide`, not into the back/forward cache: a reload, a
+   * navigation or a closed tab): says `leaving` now if the link is open, and stops dialling. A
+   * dying page that resumed the session would spend the stored token, and its reloaded self
+   * would then present a dead one (and find its own name taken). A socket still connecting is
+   * dropped. A later wake signal (the page shown again after all) dials again.
+   */
+  leaving(): void {
+    if (this.#state === 'closed' || this.#state === 'failed') return;
+    this.#pageGone = true;
+    clearTimeout(this.#retryTimer);
+    const socket = this.#socket;
+    if (!socket) return;
+    if (this.#state === 'open' && socket.readyState === OPEN) {
+      this.#log.debug('page leaving');
+      try {
+        socket.send(encode({ type: 'leaving' }));
+      } catch {
+        // The browser is closing it already; its close code (1001) says the same to the server.
+      }
+    } else if (this.#state !== 'open') {
+      this.#detach(socket);
+      try {
+        socket.close(1000, 'leaving');
+      } catch {
+        // Already closing.
+      }
+    }
+  }
+
   /** Records the calls in progress so a reloaded page can hang them up after resuming. */
   rememberCalls(calls: readonly string[]): void {
     this.#calls = [...calls];
@@ -345,6 +391,7 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
 
   #dial(): void {
     clearTimeout(this.#retryTimer);
+    if (this.#pageGone) return;
     this.#fatalCode = null;
     let socket: WebSocketLike;
     try {
@@ -527,6 +574,8 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
   #onWake(reason: WakeReason): void {
     if (this.#state === 'closed' || this.#state === 'failed' || !this.#everOpen) return;
     this.#log.debug('wake', { reason, state: this.#state });
+    // Shown again after all (a page said gone may still come back from the back/forward cache).
+    this.#pageGone = false;
     if (this.#state === 'open') {
       this.#liveness?.check(reason, this.#options.wakeProbeMs ?? 1_000);
     } else if (this.#state === 'reconnecting' && !this.#socket) {
@@ -565,6 +614,10 @@ export class SignalingClient extends TypedEmitter<SignalingEvents> {
       return;
     }
     if (this.#drainHintMs !== null && this.#attempt === 0) delay = Math.max(delay, this.#drainHintMs);
+    // The browser closed it because the page is unloading (a reload, in Firefox, before
+    // `pagehide`): hold on, the page is most likely gone before the hold is over.
+    else if (wasOpen && reason === `close-${GOING_AWAY}`)
+      delay = this.#options.goingAwayHoldMs ?? DEFAULT_GOING_AWAY_HOLD_MS;
     // A link that was open and dropped is redialled at once (a hidden page may run the backoff
     // timer a minute late); the server's draining hint and later attempts keep their delay.
     else if (wasOpen) delay = 0;

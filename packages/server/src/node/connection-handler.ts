@@ -10,6 +10,7 @@
  * Before `hello` succeeds only `hello` is accepted (NOT_LOGGED_IN otherwise), within the hello
  * timeout. Replies echo the request `id` as `re`; requests without a reply of their own
  * (`signal`, `room.message`, `presence.unsubscribe`, `bye`, `leaving`) get `ack {re}` when they had an id.
+ * A socket the client closes with 1001 (going away: its page is unloading) counts as `leaving`.
  *
  * The handler receives what it calls: the session lifecycle (hello, bye, a lost socket) and the
  * services a request reaches (node/services.ts), from the composition root.
@@ -50,6 +51,16 @@ const MAX_PENDING = 1024;
  * the connection waits as for any other request.
  */
 const MAX_RELAYS_IN_FLIGHT = 256;
+
+/**
+ * The close code a browser sends when it closes a page's sockets because the page is going away
+ * (a reload, a navigation, a closed tab; RFC 6455 §7.4.1). It counts as `leaving`: Firefox closes
+ * the socket when a reload or navigation starts, before `pagehide`, so the `leaving` frame a page
+ * sends there never leaves, and even on a closed tab the frame is not always sent first; the close
+ * frame itself always is. This server never closes a socket with it. Like `leaving`, it can only
+ * shorten the grace of the socket's own session.
+ */
+const GOING_AWAY = 1001;
 
 type ReqId = string | number | undefined;
 
@@ -141,7 +152,7 @@ export class ConnectionHandler {
     }, config.helloTimeoutMs);
     this.#helloTimer.unref();
     conn.onFrame((data, isBinary) => this.#onMessage(data, isBinary));
-    conn.onClose(() => this.#onClose());
+    conn.onClose((code) => this.#onClose(code));
   }
 
   /** The session once `hello` succeeded. */
@@ -421,12 +432,15 @@ export class ConnectionHandler {
     this.#conn.closeFor(code);
   }
 
-  #onClose(): void {
+  /** `code`: the close code the client sent; GOING_AWAY is a page unloading, like `leaving`. */
+  #onClose(code: number): void {
     this.#state = 'closed';
     this.#pending = [];
     clearTimeout(this.#helloTimer);
     const s = this.#session;
     // A replaced socket no longer owns its session: only the current socket's loss detaches it.
-    if (s && s.connection === this.#conn) this.#lifecycle.connectionLost(s);
+    if (!s || s.connection !== this.#conn) return;
+    if (code === GOING_AWAY) this.#lifecycle.leaving(s);
+    this.#lifecycle.connectionLost(s);
   }
 }

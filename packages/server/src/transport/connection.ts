@@ -73,9 +73,12 @@ export class Connection {
     this.#ws.on('message', listener);
   }
 
-  /** Calls `listener` once the socket has closed (whoever closed it). */
-  onClose(listener: () => void): void {
-    this.#ws.once('close', () => listener());
+  /**
+   * Calls `listener` once the socket has closed (whoever closed it), with the close code the
+   * peer sent (1006 when the connection dropped without a close frame, 1005 with no code).
+   */
+  onClose(listener: (code: number) => void): void {
+    this.#ws.once('close', (code: number) => listener(code));
   }
 
   /** Sends a WebSocket ping (the heartbeat); a closed socket is left to its close handler. */
