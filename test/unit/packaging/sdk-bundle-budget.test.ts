@@ -10,9 +10,12 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
-// 52 KiB since roles and moderation (issue 21: its protocol schemas and room-moderation.ts add
-// 2.0 KiB gzip; the bundle was 50.4 KiB before). A decision for the lead, named in the notes.
-const BUDGET_GZIP_BYTES = 52 * 1024;
+// 56 KiB since the sixth session's features, each in the core because apps call it on the objects
+// they already hold: roles and moderation (issue 21, +2.0 KiB: its schemas and room-moderation.ts),
+// app data channels (issue 24, +2.5 KiB: `call.channel()` / `room.channel()`), recording notices
+// (issue 23, +0.6 KiB) and the E2EE hooks (issue 22, +0.5 KiB; the crypto itself is the separate
+// `@parley/client/e2ee` entry). 50.4 KiB before them, 54.9 KiB after (docs/BENCHMARKS.md).
+const BUDGET_GZIP_BYTES = 56 * 1024;
 
 describe('packaging › the browser SDK bundle', () => {
   it(`stays within ${BUDGET_GZIP_BYTES / 1024} KiB gzip, minified, everything exported`, async () => {
