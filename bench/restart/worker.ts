@@ -31,6 +31,8 @@ interface Member extends MemberSpec {
   backAt: number | undefined;
   /** When this member last saw its pair complete (the room joined with the partner in it). */
   pairedAt: number;
+  /** The reason the client last gave for leaving `open` (what kept it away). */
+  lastReason?: string;
   /** Messages from the partner sent before `pairedAt` (left out of latency and loss). */
   early: number;
   latencies: Array<[number, number]>;
@@ -115,7 +117,8 @@ async function open(spec: MemberSpec): Promise<Member> {
       startRelaying(m);
     }
   });
-  client.on('state', (state) => {
+  client.on('state', (state, reason) => {
+    if (reason) m.lastReason = reason;
     if (state !== 'open') m.pairedAt = Number.POSITIVE_INFINITY;
   });
   client.on('reconnected', (resumed) => {
@@ -189,9 +192,7 @@ process.on(
         back: restarted.filter((m) => m.backAt !== undefined && m.client.state === 'open').length,
         open: members.filter((m) => m.client.state === 'open').length,
         relaying: members.filter((m) => m.sending !== undefined).length,
-        states: countBy(
-          restarted.map((m) => `${m.client.state}${m.client.reason ? `:${m.client.reason}` : ''}`),
-        ),
+        states: countBy(restarted.map((m) => `${m.client.state}${m.lastReason ? `:${m.lastReason}` : ''}`)),
       });
     } else if (msg.cmd === 'report') report(msg.windows ?? {});
     else if (msg.cmd === 'close') {
