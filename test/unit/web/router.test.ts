@@ -97,11 +97,12 @@ describe('web router', () => {
     assert.equal(hrefFor({ page: 'room', room: 'x', e2ee: secret }), `#/room/x?e2ee=${secret}`);
   });
 
-  it('ignores a malformed e2ee secret (too short, too long, not base64url) and joins the room unencrypted', () => {
-    for (const bad of ['short', 'a'.repeat(129), 'has spaces in it!!!!', '%3Cscript%3E0123456789']) {
+  it('marks a malformed e2ee secret (empty, too short, too long, not base64url) as broken, never as a room in clear', () => {
+    for (const bad of ['', 'short', 'a'.repeat(129), 'has spaces in it!!!!', '%3Cscript%3E0123456789']) {
       assert.deepEqual(parseRoute({ pathname: '/', hash: `#/room/standup?e2ee=${bad}` }), {
         page: 'room',
         room: 'standup',
+        brokenE2ee: true,
       });
     }
   });

@@ -10,7 +10,7 @@ import { LIMITS, NAME_PATTERN } from '@parley/protocol';
 /** Where the person is. */
 export type Route =
   | { page: 'home' }
-  | { page: 'room'; room: string; large?: boolean; e2ee?: string }
+  | { page: 'room'; room: string; large?: boolean; e2ee?: string; brokenE2ee?: true }
   | { page: 'test' };
 
 /**
@@ -33,7 +33,8 @@ export function parseRoute(loc: Pick<Location, 'pathname' | 'hash'> = location):
     : null;
   const large = query?.has('large') === true && query.get('large') !== '0';
   const secret = query?.get('e2ee') ?? '';
-  const e2ee = E2EE_SECRET.test(secret) ? secret : undefined;
+  // A link that asks for encryption with a damaged secret must not join in clear: it is marked.
+  const e2ee = E2EE_SECRET.test(secret) ? secret : query?.has('e2ee') ? null : undefined;
   if (pathRoom) return roomRoute(pathRoom[1]!, large, e2ee);
   if (path === '/test') return { page: 'test' };
   const hash = loc.hash.replace(/^#\/?/, '').replace(/\?.*$/, '');
@@ -43,7 +44,7 @@ export function parseRoute(loc: Pick<Location, 'pathname' | 'hash'> = location):
   return { page: 'home' };
 }
 
-function roomRoute(raw: string, large: boolean, e2ee: string | undefined): Route {
+function roomRoute(raw: string, large: boolean, e2ee: string | null | undefined): Route {
   let room: string;
   try {
     room = decodeURIComponent(raw);
@@ -51,7 +52,13 @@ function roomRoute(raw: string, large: boolean, e2ee: string | undefined): Route
     return { page: 'home' };
   }
   if (!isRoomName(room)) return { page: 'home' };
-  return { page: 'room', room, ...(large ? { large } : {}), ...(e2ee ? { e2ee } : {}) };
+  return {
+    page: 'room',
+    room,
+    ...(large ? { large } : {}),
+    ...(e2ee ? { e2ee } : {}),
+    ...(e2ee === null ? { brokenE2ee: true as const } : {}),
+  };
 }
 
 /** The hash for a route. */

@@ -193,7 +193,15 @@ export class ParleyApp {
       this.#showGate(route.page === 'room' ? route.room : null);
       return;
     }
-    if (route.page === 'room') void this.#enterRoom(route.room, route.large === true, route.e2ee);
+    if (route.page === 'room' && route.brokenE2ee) {
+      // Never fall back to a room in clear when the link asked for end-to-end encryption.
+      toast(
+        `This link to room ${route.room} asks for end-to-end encryption, but its secret is damaged (cut short or changed). Ask for the link again; nothing was joined.`,
+        'error',
+        12_000,
+      );
+      navigate({ page: 'home' });
+    } else if (route.page === 'room') void this.#enterRoom(route.room, route.large === true, route.e2ee);
     else this.#showHome();
   }
 
