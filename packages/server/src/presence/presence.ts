@@ -71,6 +71,8 @@ export class Presence {
   readonly #watchers = new Map<string, Set<Session>>();
   #pending = new Map<string, Pending>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When changes last went out (`performance.now()`); the next may go at once after an interval. */
+  #lastFlushAt = Number.NEGATIVE_INFINITY;
   #resyncTimer: ReturnType<typeof setInterval> | undefined;
   #loading: Promise<void> | undefined;
 
@@ -154,7 +156,11 @@ export class Presence {
 
   #schedule(): void {
     if (this.#flushTimer) return;
-    this.#flushTimer = setTimeout(() => this.#flush(), this.#intervalMs);
+    // Leading edge: the first change after a quiet interval goes out at once (after this turn of
+    // the event loop, so changes made together still share a frame); changes that follow within
+    // the interval wait for its end and go out together.
+    const wait = Math.max(0, this.#lastFlushAt + this.#intervalMs - performance.now());
+    this.#flushTimer = setTimeout(() => this.#flush(), wait);
     this.#flushTimer.unref?.();
   }
 
@@ -219,6 +225,7 @@ export class Presence {
 
   #flush(): void {
     this.#flushTimer = undefined;
+    this.#lastFlushAt = performance.now();
     const changes = this.#pending;
     this.#pending = new Map();
     this.#flushWatchers(changes);
