@@ -68,14 +68,21 @@ describe('recording › who may record', () => {
     });
   });
 
-  it('hosts: a member without the grant is refused (recording_not_allowed), start and stop alike', async () => {
+  it('hosts: a member who is not a host, without the grant, is refused (recording_not_allowed), start and stop alike; the host passes', async () => {
     const s = await serverWith({ PARLEY_RECORDING: 'hosts' });
-    const c = await member(s.wsUrl, 'h-a', 'room1');
+    // The first joiner of a new room is its host (issue 21); the second is a member.
+    const host = await member(s.wsUrl, 'h-a', 'room1');
+    const c = await member(s.wsUrl, 'h-b', 'room1');
     for (const type of ['recording.start', 'recording.stop'])
       assert.deepEqual(await refusal(c, { type, room: 'room1' }), {
         code: 'RECORDING_REFUSED',
         reason: 'recording_not_allowed',
       });
+    // The host passes the policy; a mesh room is then refused for what it is.
+    assert.deepEqual(await refusal(host, { type: 'recording.start', room: 'room1' }), {
+      code: 'RECORDING_REFUSED',
+      reason: 'recording_not_sfu',
+    });
   });
 
   it('hosts: a token with "record": true passes the policy (a mesh room is then recording_not_sfu)', async () => {

@@ -21,8 +21,11 @@ describe('Redis cluster: a node restarts under its clients', () => {
 
   it('Restart › sessions parked by the drain resume on the new process and relay both ways with the other node', async () => {
     redis = await startRedis();
-    const n1 = await startNode('node-1', redis.url);
-    const n2 = await startNode('node-2', redis.url);
+    // A grace long enough for a loaded machine to stop and start a node within it (CI at load 36
+    // took longer than the helper's 10 s, and the session was gone: `resumed: false`).
+    const env = { PARLEY_GRACE_S: '60' };
+    const n1 = await startNode('node-1', redis.url, env);
+    const n2 = await startNode('node-2', redis.url, env);
     const a = await connectClient(n1.wsUrl);
     const b = await connectClient(n2.wsUrl);
     const wa = await a.hello('rr-a');
@@ -36,7 +39,7 @@ describe('Redis cluster: a node restarts under its clients', () => {
     const port = n1.port;
     await n1.stop();
     b.send({ type: 'room.message', room: 'rr', data: 'while down' });
-    const n1b = await startNode('node-1b', redis.url, { PARLEY_PORT: String(port) });
+    const n1b = await startNode('node-1b', redis.url, { ...env, PARLEY_PORT: String(port) });
     const a2 = await connectClient(n1b.wsUrl);
     a2.send({ type: 'hello', id: 1, versions: ['1'], name: 'rr-a', resume: wa.session });
     const w = await a2.next();
