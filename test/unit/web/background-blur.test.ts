@@ -12,7 +12,7 @@ import {
 } from '../../../packages/web/src/media/background-blur.ts';
 
 /** A camera track as much as the module reads of one. */
-function fakeTrack(options: { caps?: boolean[]; refuse?: boolean; kind?: string } = {}) {
+function fakeTrack(options: { caps?: boolean[]; refuse?: boolean; noMixing?: boolean; kind?: string } = {}) {
   const state = { constraints: { deviceId: 'cam-1', width: 1280 } as Record<string, unknown>, blur: false };
   const track = {
     kind: options.kind ?? 'video',
@@ -21,7 +21,9 @@ function fakeTrack(options: { caps?: boolean[]; refuse?: boolean; kind?: string 
     getSettings: () => (options.caps ? { backgroundBlur: state.blur } : {}),
     applyConstraints: async (c: Record<string, unknown>) => {
       if (options.refuse) throw new Error('OverconstrainedError');
-      state.constraints = c;
+      if (options.noMixing && Object.keys(c).length > 1)
+        throw new Error('OverconstrainedError: Mixing ImageCapture');
+      state.constraints = { ...state.constraints, ...c };
       state.blur = c.backgroundBlur === true;
     },
   };
@@ -53,5 +55,13 @@ describe('web › background blur', () => {
     );
     assert.equal(await setBackgroundBlur(fakeTrack().track, true), false);
     assert.equal(await setBackgroundBlur(fakeTrack().track, false), true);
+  });
+
+  it('where Chromium refuses to mix the blur with size constraints, asks for the blur alone', async () => {
+    const { track, state } = fakeTrack({ caps: [false, true], noMixing: true });
+    assert.equal(await setBackgroundBlur(track, true), true);
+    assert.deepEqual(state.constraints, { deviceId: 'cam-1', width: 1280, backgroundBlur: true });
+    assert.equal(await setBackgroundBlur(track, false), true);
+    assert.equal(isBackgroundBlurred(track), false);
   });
 });

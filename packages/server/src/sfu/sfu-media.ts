@@ -232,6 +232,10 @@ export class SfuMedia {
       request: 'join',
       ptype: 'subscriber',
       room: r.janusId,
+      // Janus would otherwise send an offer of its own, unasked, when a received publisher goes
+      // (a reload, a leave): nobody forwards it, and the handle then refuses every later update.
+      // The `sfu.subscribe` that follows the `sfu.feeds` removes the feed and gets the offer.
+      autoupdate: false,
       streams: [...plan.target.values()].map((feed) => ({ feed })),
     });
   }

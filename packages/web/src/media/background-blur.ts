@@ -33,7 +33,13 @@ export async function setBackgroundBlur(track: MediaStreamTrack, on: boolean): P
   try {
     await track.applyConstraints({ ...track.getConstraints(), backgroundBlur: on } as MediaTrackConstraints);
   } catch {
-    return isBackgroundBlurred(track) === on;
+    // Chromium refuses to mix this "image capture" constraint with size or device ones
+    // (OverconstrainedError): the blur alone leaves the others as they are.
+    try {
+      await track.applyConstraints({ backgroundBlur: on } as MediaTrackConstraints);
+    } catch {
+      return isBackgroundBlurred(track) === on;
+    }
   }
   return isBackgroundBlurred(track) === on;
 }
