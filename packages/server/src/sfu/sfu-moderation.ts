@@ -4,8 +4,7 @@
  * client keeps sending. Used by sfu-rooms.ts for `host.mute`, `host.mute_all` and the member's
  * own unmute (rooms/moderation.ts decides when).
  *
- * A publisher's mids are known to Janus only for its subscribers, so a throwaway subscriber
- * handle (on the admin handle's session) joins for the feed to list them and goes again.
+ * A publisher's mids are read from what Janus tells a subscriber (janus-rooms.ts `feedStreams`).
  * Changing several streams is all or nothing: when one `moderate` fails, those already changed
  * are set back before the failure is thrown.
  *
@@ -20,25 +19,14 @@ export interface AudioStream {
   mid: string;
 }
 
-/** The mids of the audio streams `feed` publishes now in the Janus room of `r`. */
-export async function audioMidsOf(r: SfuRoom, feed: number): Promise<string[]> {
-  const probe = await r.link.admin().session.attach();
-  try {
-    const reply = await probe.message({
-      request: 'join',
-      ptype: 'subscriber',
-      room: r.janusId,
-      streams: [{ feed }],
-    });
-    const list = Array.isArray(reply.data.streams) ? reply.data.streams : [];
-    const mids: string[] = [];
-    for (const x of list as { type?: unknown; feed_id?: unknown; feed_mid?: unknown }[]) {
-      if (x.type === 'audio' && x.feed_id === feed && typeof x.feed_mid === 'string') mids.push(x.feed_mid);
-    }
-    return mids;
-  } finally {
-    await probe.detach().catch(() => {});
+/** The mids of `feed`'s audio streams in `streams`, what Janus said of the feed (`feedStreams`). */
+export function audioMidsOf(streams: Record<string, unknown>, feed: number): string[] {
+  const list = Array.isArray(streams.streams) ? streams.streams : [];
+  const mids: string[] = [];
+  for (const x of list as { type?: unknown; feed_id?: unknown; feed_mid?: unknown }[]) {
+    if (x.type === 'audio' && x.feed_id === feed && typeof x.feed_mid === 'string') mids.push(x.feed_mid);
   }
+  return mids;
 }
 
 /**

@@ -277,7 +277,8 @@ export class SfuRooms {
         for (const name of names) {
           const feed = feeds.get(name);
           if (feed === undefined) continue;
-          for (const mid of await audioMidsOf(r, feed)) streams.push({ feed, mid });
+          for (const mid of audioMidsOf(await this.#janus.feedStreams(r, feed), feed))
+            streams.push({ feed, mid });
         }
         await moderateAll(r, streams, mute);
         if (streams.length > 0) this.#log.debug({ room, names, mute }, 'sfu audio moderated');
