@@ -233,10 +233,33 @@ const api = {
           totalAudioEnergy: s.totalAudioEnergy,
           totalSamplesDuration: s.totalSamplesDuration,
           packetsReceived: s.packetsReceived,
+          bytesReceived: s.bytesReceived,
         });
       }
     }
     return out;
+  },
+
+  /** Moderation (issue 21): `name`, a host, mutes `member`. */
+  async hostMute(name: string, member: string): Promise<void> {
+    await members.get(name)!.room.moderation.mute(member);
+  },
+
+  /** A modified client: turns its audio track back on without telling the room. */
+  forceAudioOn(name: string): boolean {
+    const track = members.get(name)!.room.media.stream?.getAudioTracks()[0];
+    if (track) track.enabled = true;
+    return track?.enabled === true;
+  },
+
+  /** The member turns its microphone back on, as the SDK's users do (the room hears it). */
+  async unmuteSelf(name: string): Promise<void> {
+    const room = members.get(name)!.room;
+    room.media.setMuted('audio', false);
+    // The SDK reports it (`participant.state`); wait until the server has taken it.
+    for (let i = 0; i < 100 && room.moderation.participant(name)?.muted !== false; i++) {
+      await new Promise((done) => setTimeout(done, 50));
+    }
   },
 
   /** The local audio source's level figures (media-source stats of the sending connection). */

@@ -48,6 +48,13 @@ export type LeaveLocal = (session: Session, room: string) => Promise<void>;
 interface Out {
   notify: { to: string; frame: Frame }[];
   muted: number;
+  /** Whom this action muted, with what they had before (to set it back if the SFU fails). */
+  silenced: { name: string; muted: boolean | undefined; mutedBy: string | undefined }[];
+}
+
+/** How a host's mute reaches the media in SFU rooms (sfu/sfu-rooms.ts `muteAudio`). */
+export interface MediaMute {
+  muteAudio(room: string, names: readonly string[], mute: boolean): Promise<void>;
 }
 
 /** Compare-and-set attempts before giving up on a busy room. */
@@ -59,10 +66,18 @@ export class RoomModeration {
   readonly #relay: Relay;
   readonly #registry: SessionRegistry | undefined;
   readonly #leaveLocal: LeaveLocal;
+  readonly #media: MediaMute | undefined;
   /** Rooms each local session knocks on, to take it out of their lobbies when it goes. */
   readonly #knocks = new Map<string, Set<string>>();
 
-  constructor(directory: Directory, relay: Relay, registry: SessionRegistry | undefined, leave: LeaveLocal) {
+  constructor(
+    directory: Directory,
+    relay: Relay,
+    registry: SessionRegistry | undefined,
+    leave: LeaveLocal,
+    media?: MediaMute,
+  ) {
+    this.#media = media;
     this.#directory = directory;
     this.#relay = relay;
     this.#registry = registry;
@@ -225,6 +240,13 @@ export class RoomModeration {
     const { room } = msg;
     inRoom(session, room);
     const name = session.name;
+    if (msg.muted === false && this.#media) {
+      // A member turning the mic back on lifts a host's mute (the same rule as in mesh rooms):
+      // the SFU forwards its audio again. Done first, so a failure leaves the mute in place.
+      const { text } = await this.#directory.roomControl(room);
+      if (parseControl(text).people[name]?.mutedBy !== undefined)
+        await this.#media.muteAudio(room, [name], false);
+    }
     const r = await this.#update(room, name, (s) => {
       const p = s.people[name];
       if (!p) throw notInRoom(room);
@@ -250,16 +272,47 @@ export class RoomModeration {
     inRoom(session, room);
     const by = session.name;
     /** Frames for single targets, sent once the change is stored; how many `mute_all` muted. */
-    const out: Out = { notify: [], muted: 0 };
+    const out: Out = { notify: [], muted: 0, silenced: [] };
     const r = await this.#update(room, by, (s) => {
       if (!isHost(s, by)) throw new ParleyError('NOT_HOST', 'only a host of the room may do this');
+      // The change may run again when another writer came first: start its outputs afresh.
+      Object.assign(out, { notify: [], muted: 0, silenced: [] });
       return this.#apply(s, by, msg, out);
     });
     if (!r) throw notInRoom(room);
+    if (out.silenced.length > 0) await this.#silence(room, by, out.silenced);
     for (const n of out.notify) await this.#relay.deliver(n.to, n.frame);
     const evicted = r.result;
     for (const name of evicted.names) await this.#evict(name, room, evicted.frame(name));
     session.send(reply(msg, r.state, out.muted));
+  }
+
+  /**
+   * After a stored `host.mute`/`host.mute_all`: in an SFU room, Janus stops forwarding their
+   * audio. If it cannot, the mute is set back (for those whose mute is still this host's) and
+   * the host gets the SFU's error: the room's state and the media never disagree.
+   */
+  async #silence(room: string, by: string, silenced: Out['silenced']): Promise<void> {
+    if (!this.#media) return;
+    try {
+      await this.#media.muteAudio(
+        room,
+        silenced.map((x) => x.name),
+        true,
+      );
+    } catch (err) {
+      await this.#update(room, by, (s) => {
+        for (const x of silenced) {
+          const p = s.people[x.name];
+          if (!p || p.mutedBy !== by) continue;
+          if (x.muted === undefined) delete p.muted;
+          else p.muted = x.muted;
+          if (x.mutedBy === undefined) delete p.mutedBy;
+          else p.mutedBy = x.mutedBy;
+        }
+      }).catch(() => {});
+      throw err;
+    }
   }
 
   /** Applies one host action to the state; answers whom it takes out of the room. */
@@ -312,6 +365,7 @@ export class RoomModeration {
       case 'host.mute_all': {
         for (const [name, p] of Object.entries(s.people)) {
           if (name === by || p.muted) continue;
+          out.silenced.push({ name, muted: p.muted, mutedBy: p.mutedBy });
           p.muted = true;
           p.mutedBy = by;
           out.muted++;
@@ -340,6 +394,7 @@ export class RoomModeration {
         delete s.people[msg.name];
         return { names: [msg.name], frame: () => frame({ type: 'room.removed', room, by }) };
       case 'host.mute':
+        out.silenced.push({ name: msg.name, muted: p.muted, mutedBy: p.mutedBy });
         p.muted = true;
         p.mutedBy = by;
         return none;

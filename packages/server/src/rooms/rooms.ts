@@ -52,8 +52,12 @@ export class Rooms {
     this.#limits = limits;
     this.#authorizer = authorizer;
     this.#sfu = sfu?.enabled ? sfu : undefined;
-    this.moderation = new RoomModeration(directory, relay, registry, (s, room) =>
-      this.#leave(s, room, 'left'),
+    this.moderation = new RoomModeration(
+      directory,
+      relay,
+      registry,
+      (s, room) => this.#leave(s, room, 'left'),
+      this.#sfu,
     );
   }
 

@@ -12,7 +12,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { NAME_PATTERN, ParleyError } from '@parley/protocol';
 import type { SfuPlacement } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
-import { JanusError } from './janus-client.ts';
+import { JanusError, type JanusSession } from './janus-client.ts';
 import { guard } from './janus-guard.ts';
 import { JanusLink } from './janus-link.ts';
 import type { SfuConfig } from './sfu-config.ts';
@@ -182,6 +182,27 @@ export class JanusRooms {
       }
     }
     return out;
+  }
+
+  /**
+   * What Janus says of `feed`'s streams now (the reply's data, `streams` with each one's type and
+   * mid). Janus lists a publisher's streams only to its subscribers, so a throwaway subscriber
+   * handle on `js` (by default the admin handle's session) joins for it and goes; its offer is
+   * never answered.
+   */
+  async feedStreams(r: SfuRoom, feed: number, js?: JanusSession): Promise<Record<string, unknown>> {
+    const probe = await (js ?? r.link.admin().session).attach();
+    try {
+      const reply = await probe.message({
+        request: 'join',
+        ptype: 'subscriber',
+        room: r.janusId,
+        streams: [{ feed }],
+      });
+      return reply.data;
+    } finally {
+      await probe.detach().catch(() => {});
+    }
   }
 
   /** Destroys the Janus room of `room` on the instance at `url`, if connected to it. */

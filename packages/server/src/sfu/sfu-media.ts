@@ -240,23 +240,9 @@ export class SfuMedia {
     });
   }
 
-  /**
-   * The mids `feed` publishes now. Janus lists a publisher's streams only to its subscribers, so
-   * a throwaway subscriber handle joins for it and goes (its offer is never answered).
-   */
+  /** The mids `feed` publishes now (probed through the member's own Janus session). */
   async #publishedMids(r: SfuRoom, m: Member, feed: number): Promise<string[]> {
-    const probe = await m.js.attach();
-    try {
-      const reply = await probe.message({
-        request: 'join',
-        ptype: 'subscriber',
-        room: r.janusId,
-        streams: [{ feed }],
-      });
-      return activeMids(janusStreamsOf(reply.data), feed);
-    } finally {
-      await probe.detach().catch(() => {});
-    }
+    return activeMids(janusStreamsOf(await this.#rooms.feedStreams(r, feed, m.js)), feed);
   }
 
   /** `sfu.answer`: the member's answer to the last `sfu.offer` starts its subscriber connection. */

@@ -52,6 +52,7 @@ import { SfuFailover } from './sfu-failover.ts';
 import { SfuMedia } from './sfu-media.ts';
 import { exportSfuMetrics, NO_SFU_METRICS } from './sfu-metrics.ts';
 import { type JoinedMode, SfuModePolicy } from './sfu-mode-policy.ts';
+import { type AudioStream, audioMidsOf, moderateAll } from './sfu-moderation.ts';
 
 export type { SfuConfig } from './sfu-config.ts';
 export type { JoinedMode } from './sfu-mode-policy.ts';
@@ -254,6 +255,40 @@ export class SfuRooms {
       if (dir) await admin.message({ request: 'edit', room: r.janusId, secret: r.secret, new_rec_dir: dir });
       await admin.message({ request: 'enable_recording', room: r.janusId, secret: r.secret, record: !!dir });
     });
+  }
+
+  /**
+   * A host's mute enforced by the SFU (rooms/moderation.ts): Janus stops (`mute`) or resumes
+   * forwarding the audio `names` publish in `room` (sfu-moderation.ts). Nothing to do in a mesh
+   * room (each member's SDK turns its own microphone off) or for a name that publishes nothing.
+   * All or nothing: on a failure nothing stays changed, the failure is logged and thrown as
+   * SFU_UNAVAILABLE.
+   */
+  async muteAudio(room: string, names: readonly string[], mute: boolean): Promise<void> {
+    if (!this.enabled || names.length === 0) return;
+    const placement = await guard(() => this.#directory.sfuPlacement(room));
+    if (!placement || placement.down) return;
+    const r = this.#janus.follow(room, placement);
+    try {
+      await this.#janus.ensure(r);
+      await guard(async () => {
+        const feeds = await this.#janus.publishers(r);
+        const streams: AudioStream[] = [];
+        for (const name of names) {
+          const feed = feeds.get(name);
+          if (feed === undefined) continue;
+          for (const mid of audioMidsOf(await this.#janus.feedStreams(r, feed), feed))
+            streams.push({ feed, mid });
+        }
+        await moderateAll(r, streams, mute);
+        if (streams.length > 0) this.#log.debug({ room, names, mute }, 'sfu audio moderated');
+      });
+    } catch (err) {
+      this.#log.warn({ err, room, names, mute }, 'sfu audio moderation failed; nothing changed');
+      throw err;
+    } finally {
+      this.#janus.discardIfIdle(r);
+    }
   }
 
   /** Who publishes in `room` (name → Janus feed id), to name recorded tracks; empty if unknown. */
