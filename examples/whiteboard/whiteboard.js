@@ -1,0 +1,189 @@
+// A shared whiteboard with live cursors, on the Parley SDK's app data channels (docs/SDK.md,
+// "App data channels"): strokes travel on a reliable, ordered channel; pointer positions on a
+// lossy one (`reliable: false`: unordered, no retransmission — a late position is worthless).
+// A plain script: the SDK is the Parley server's /sdk/parley.js (window.Parley).
+// Coordinates are sent as fractions of the canvas (0..1), so boards of any size agree.
+// Each stroke has an id `name:n`; whoever sorts first in the room sends the finished strokes to a
+// newcomer (`open` event), and ids make that replay harmless for everyone who already has them.
+const { connect } = window.Parley;
+
+const $ = (id) => document.getElementById(id);
+const canvas = $('canvas');
+const ctx = canvas.getContext('2d');
+const sdkUrl = new URL(document.querySelector('script[src$="/sdk/parley.js"]').src, location.href);
+const wsUrl = `${sdkUrl.protocol === 'https:' ? 'wss' : 'ws'}://${sdkUrl.host}/ws`;
+const MAX_POINTS = 2000; // per stroke: a finished stroke stays one message under 64 KiB
+const status = (text) => {
+  $('status').textContent = text;
+};
+
+let me = '';
+let room;
+let strokes; // reliable channel
+let cursors; // lossy channel
+const board = new Map(); // stroke id → { colour, pts: [x, y, x, y, …], done }
+let drawing = null; // { id, colour, pts, sent }
+let seq = 0;
+
+function paint(stroke, from = 0) {
+  const p = stroke.pts;
+  ctx.strokeStyle = stroke.colour;
+  ctx.lineWidth = 3;
+  ctx.lineCap = ctx.lineJoin = 'round';
+  ctx.beginPath();
+  const start = Math.max(0, from - 2);
+  ctx.moveTo(p[start] * canvas.width, p[start + 1] * canvas.height);
+  for (let i = start; i < p.length; i += 2) ctx.lineTo(p[i] * canvas.width, p[i + 1] * canvas.height);
+  if (p.length === 2) ctx.lineTo(p[0] * canvas.width + 0.1, p[1] * canvas.height);
+  ctx.stroke();
+}
+
+function countStrokes() {
+  let done = 0;
+  for (const s of board.values()) if (s.done) done++;
+  canvas.dataset.strokes = String(done); // read by test/e2e/examples/whiteboard.test.ts
+  canvas.setAttribute('aria-label', `Shared drawing surface, ${done} strokes: draw with the mouse, a pen or a finger`);
+}
+
+function clearBoard() {
+  board.clear();
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  countStrokes();
+}
+
+const valid = (m) =>
+  m !== null && typeof m === 'object' && typeof m.id === 'string' && m.id.length <= 200 &&
+  (m.pts === undefined || (Array.isArray(m.pts) && m.pts.length % 2 === 0 && m.pts.every((n) => typeof n === 'number' && n >= 0 && n <= 1)));
+
+function onStroke(m, from) {
+  if (m?.t === 'clear') return clearBoard();
+  // Points and ends only for the sender's own strokes; whole strokes may be a replay of anyone's.
+  if (!valid(m) || (m.t !== 'stroke' && !m.id.startsWith(`${from}:`))) return;
+  let s = board.get(m.id);
+  if (m.t === 'stroke') { // a whole stroke (a replay to a newcomer)
+    if (s?.done) return;
+    s = { colour: String(m.colour), pts: m.pts, done: true };
+    board.set(m.id, s);
+    paint(s);
+  } else if (m.t === 'pts') { // more points of a stroke being drawn
+    if (!s) board.set(m.id, (s = { colour: String(m.colour), pts: [], done: false }));
+    if (s.done || s.pts.length + m.pts.length > MAX_POINTS * 2) return;
+    const from0 = s.pts.length;
+    s.pts.push(...m.pts);
+    paint(s, from0);
+  } else if (m.t === 'end' && s) s.done = true;
+  countStrokes();
+}
+
+function point(event) {
+  const r = canvas.getBoundingClientRect();
+  const clamp = (v) => Math.min(1, Math.max(0, v));
+  return [clamp((event.clientX - r.left) / r.width), clamp((event.clientY - r.top) / r.height)];
+}
+
+function flush() { // sends the points drawn since the last flush
+  if (!drawing || drawing.sent === drawing.pts.length) return;
+  void strokes.send({ t: 'pts', id: drawing.id, colour: drawing.colour, pts: drawing.pts.slice(drawing.sent) });
+  drawing.sent = drawing.pts.length;
+}
+
+canvas.addEventListener('pointerdown', (event) => {
+  if (!room) return;
+  canvas.setPointerCapture?.(event.pointerId);
+  drawing = { id: `${me}:${++seq}`, colour: $('colour').value, pts: point(event), sent: 0, done: false };
+  board.set(drawing.id, drawing);
+  paint(drawing);
+});
+
+let cursorQueued = null;
+canvas.addEventListener('pointermove', (event) => {
+  if (!room) return;
+  const [x, y] = point(event);
+  if (drawing && drawing.pts.length < MAX_POINTS * 2) {
+    drawing.pts.push(x, y);
+    paint(drawing, drawing.pts.length - 2);
+  }
+  // At most one position and one batch of points per frame.
+  if (cursorQueued === null) requestAnimationFrame(() => {
+    void cursors.send({ x: cursorQueued[0], y: cursorQueued[1], colour: $('colour').value });
+    cursorQueued = null;
+    flush();
+  });
+  cursorQueued = [x, y];
+});
+
+function endStroke() {
+  if (!drawing) return;
+  flush();
+  void strokes.send({ t: 'end', id: drawing.id });
+  drawing.done = true;
+  drawing = null;
+  countStrokes();
+}
+canvas.addEventListener('pointerup', endStroke);
+canvas.addEventListener('pointercancel', endStroke);
+canvas.addEventListener('pointerleave', () => room && void cursors.send({ gone: true }));
+
+function showCursor(pos, from) {
+  let el = document.querySelector(`.cursor[data-name="${CSS.escape(from)}"]`);
+  if (pos?.gone === true) return el?.remove();
+  if (!(typeof pos?.x === 'number' && typeof pos.y === 'number')) return;
+  if (!el) {
+    el = document.createElement('div');
+    el.className = 'cursor';
+    el.dataset.name = from;
+    el.setAttribute('role', 'img');
+    el.setAttribute('aria-label', `${from}'s pointer`);
+    el.append(document.createElement('span'));
+    el.firstChild.textContent = from; // text, never HTML: names come from the network
+    $('cursors').append(el);
+  }
+  el.style.left = `${Math.min(1, Math.max(0, pos.x)) * 100}%`;
+  el.style.top = `${Math.min(1, Math.max(0, pos.y)) * 100}%`;
+  if (/^#[0-9a-f]{6}$/i.test(pos.colour)) el.style.setProperty('--colour', pos.colour);
+}
+const dropCursor = (name) => document.querySelector(`.cursor[data-name="${CSS.escape(name)}"]`)?.remove();
+
+function showPeople() {
+  const names = [...room.peers.keys()];
+  $('people').textContent = names.length ? `With ${names.join(', ')}` : 'Nobody else here yet';
+}
+
+$('clear').onclick = () => {
+  clearBoard();
+  void strokes?.send({ t: 'clear' });
+};
+
+$('join').onsubmit = async (event) => {
+  event.preventDefault();
+  $('join').querySelector('button').disabled = true;
+  try {
+    const client = await connect(wsUrl, { name: $('name').value });
+    me = client.name;
+    room = await client.join($('room').value);
+  } catch (error) {
+    $('join').querySelector('button').disabled = false;
+    return status(`could not join: ${error.code ?? error.message}`);
+  }
+  strokes = room.channel('whiteboard-strokes');
+  cursors = room.channel('whiteboard-cursors', { reliable: false });
+  strokes.on('message', onStroke);
+  cursors.on('message', showCursor);
+  strokes.on('open', () => {
+    // The first name in the room (by sort order) replays the finished strokes to a newcomer.
+    if ([me, ...room.peers.keys()].sort()[0] !== me) return;
+    for (const [id, s] of board) if (s.done) void strokes.send({ t: 'stroke', id, colour: s.colour, pts: s.pts });
+  });
+  strokes.on('open', showPeople);
+  for (const channel of [strokes, cursors]) channel.on('error', (e) => console.warn('whiteboard:', e.message));
+  room.on('peer-joined', showPeople);
+  room.on('peer-left', (name) => {
+    dropCursor(name);
+    showPeople();
+  });
+  $('join').hidden = true;
+  $('board').hidden = false;
+  status(`In room ${room.name ?? $('room').value} as ${me}`);
+  showPeople();
+  countStrokes();
+};
