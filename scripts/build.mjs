@@ -50,6 +50,7 @@ if (!packagesOnly) {
   console.log(`build: SDK script ${script.slice(root.length)} (with .br and .gz copies)`);
   const example = 'examples/whiteboard';
   mkdirSync(join('packages/web/dist', example), { recursive: true });
-  for (const file of WHITEBOARD_FILES) copyFileSync(join(example, file), join('packages/web/dist', example, file));
+  for (const file of WHITEBOARD_FILES)
+    copyFileSync(join(example, file), join('packages/web/dist', example, file));
   console.log(`build: ${example}/ copied into packages/web/dist`);
 }

@@ -42,7 +42,10 @@ function countStrokes() {
   let done = 0;
   for (const s of board.values()) if (s.done) done++;
   canvas.dataset.strokes = String(done); // read by test/e2e/examples/whiteboard.test.ts
-  canvas.setAttribute('aria-label', `Shared drawing surface, ${done} strokes: draw with the mouse, a pen or a finger`);
+  canvas.setAttribute(
+    'aria-label',
+    `Shared drawing surface, ${done} strokes: draw with the mouse, a pen or a finger`,
+  );
 }
 
 function clearBoard() {
@@ -52,21 +55,32 @@ function clearBoard() {
 }
 
 const valid = (m) =>
-  m !== null && typeof m === 'object' && typeof m.id === 'string' && m.id.length <= 200 &&
-  (m.pts === undefined || (Array.isArray(m.pts) && m.pts.length % 2 === 0 && m.pts.every((n) => typeof n === 'number' && n >= 0 && n <= 1)));
+  m !== null &&
+  typeof m === 'object' &&
+  typeof m.id === 'string' &&
+  m.id.length <= 200 &&
+  (m.pts === undefined ||
+    (Array.isArray(m.pts) &&
+      m.pts.length % 2 === 0 &&
+      m.pts.every((n) => typeof n === 'number' && n >= 0 && n <= 1)));
 
 function onStroke(m, from) {
   if (m?.t === 'clear') return clearBoard();
   // Points and ends only for the sender's own strokes; whole strokes may be a replay of anyone's.
   if (!valid(m) || (m.t !== 'stroke' && !m.id.startsWith(`${from}:`))) return;
   let s = board.get(m.id);
-  if (m.t === 'stroke') { // a whole stroke (a replay to a newcomer)
+  if (m.t === 'stroke') {
+    // a whole stroke (a replay to a newcomer)
     if (s?.done) return;
     s = { colour: String(m.colour), pts: m.pts, done: true };
     board.set(m.id, s);
     paint(s);
-  } else if (m.t === 'pts') { // more points of a stroke being drawn
-    if (!s) board.set(m.id, (s = { colour: String(m.colour), pts: [], done: false }));
+  } else if (m.t === 'pts') {
+    // more points of a stroke being drawn
+    if (!s) {
+      s = { colour: String(m.colour), pts: [], done: false };
+      board.set(m.id, s);
+    }
     if (s.done || s.pts.length + m.pts.length > MAX_POINTS * 2) return;
     const from0 = s.pts.length;
     s.pts.push(...m.pts);
@@ -81,9 +95,15 @@ function point(event) {
   return [clamp((event.clientX - r.left) / r.width), clamp((event.clientY - r.top) / r.height)];
 }
 
-function flush() { // sends the points drawn since the last flush
+function flush() {
+  // sends the points drawn since the last flush
   if (!drawing || drawing.sent === drawing.pts.length) return;
-  void strokes.send({ t: 'pts', id: drawing.id, colour: drawing.colour, pts: drawing.pts.slice(drawing.sent) });
+  void strokes.send({
+    t: 'pts',
+    id: drawing.id,
+    colour: drawing.colour,
+    pts: drawing.pts.slice(drawing.sent),
+  });
   drawing.sent = drawing.pts.length;
 }
 
@@ -95,7 +115,11 @@ canvas.addEventListener('pointerdown', (event) => {
   paint(drawing);
 });
 
-let cursorQueued = null;
+let cursorPos = null; // the newest position not sent yet
+let frameQueued = false;
+// The cursor channel is unordered: receivers drop positions older than one seen. Counting from
+// the clock, so a reloaded page (same name, counting afresh) is not taken for a late one.
+let cursorSeq = Date.now();
 canvas.addEventListener('pointermove', (event) => {
   if (!room) return;
   const [x, y] = point(event);
@@ -104,12 +128,16 @@ canvas.addEventListener('pointermove', (event) => {
     paint(drawing, drawing.pts.length - 2);
   }
   // At most one position and one batch of points per frame.
-  if (cursorQueued === null) requestAnimationFrame(() => {
-    void cursors.send({ x: cursorQueued[0], y: cursorQueued[1], colour: $('colour').value });
-    cursorQueued = null;
+  cursorPos = [x, y];
+  if (frameQueued) return;
+  frameQueued = true;
+  requestAnimationFrame(() => {
+    frameQueued = false;
+    if (cursorPos)
+      void cursors.send({ n: ++cursorSeq, x: cursorPos[0], y: cursorPos[1], colour: $('colour').value });
+    cursorPos = null;
     flush();
   });
-  cursorQueued = [x, y];
 });
 
 function endStroke() {
@@ -122,11 +150,17 @@ function endStroke() {
 }
 canvas.addEventListener('pointerup', endStroke);
 canvas.addEventListener('pointercancel', endStroke);
-canvas.addEventListener('pointerleave', () => room && void cursors.send({ gone: true }));
+canvas.addEventListener('pointerleave', () => {
+  cursorPos = null; // a position still waiting for its frame is stale now
+  if (room) void cursors.send({ n: ++cursorSeq, gone: true });
+});
 
+const lastSeq = new Map(); // name → the newest cursor message number seen
 function showCursor(pos, from) {
+  if (!Number.isSafeInteger(pos?.n) || pos.n <= (lastSeq.get(from) ?? 0)) return; // late or bad
+  lastSeq.set(from, pos.n);
   let el = document.querySelector(`.cursor[data-name="${CSS.escape(from)}"]`);
-  if (pos?.gone === true) return el?.remove();
+  if (pos.gone === true) return el?.remove();
   if (!(typeof pos?.x === 'number' && typeof pos.y === 'number')) return;
   if (!el) {
     el = document.createElement('div');
@@ -172,13 +206,16 @@ $('join').onsubmit = async (event) => {
   strokes.on('open', () => {
     // The first name in the room (by sort order) replays the finished strokes to a newcomer.
     if ([me, ...room.peers.keys()].sort()[0] !== me) return;
-    for (const [id, s] of board) if (s.done) void strokes.send({ t: 'stroke', id, colour: s.colour, pts: s.pts });
+    for (const [id, s] of board)
+      if (s.done) void strokes.send({ t: 'stroke', id, colour: s.colour, pts: s.pts });
   });
   strokes.on('open', showPeople);
-  for (const channel of [strokes, cursors]) channel.on('error', (e) => console.warn('whiteboard:', e.message));
+  for (const channel of [strokes, cursors])
+    channel.on('error', (e) => console.warn('whiteboard:', e.message));
   room.on('peer-joined', showPeople);
   room.on('peer-left', (name) => {
     dropCursor(name);
+    lastSeq.delete(name); // a member who comes back starts counting again
     showPeople();
   });
   $('join').hidden = true;

@@ -62,6 +62,7 @@ describe('examples › whiteboard in Chromium', () => {
     );
   /** Draws a horizontal line across the middle of the canvas, from 20 % to 80 % of its width. */
   async function drawLine(p: Page): Promise<void> {
+    await p.bringToFront(); // pointer input waits for frames, which a background tab barely renders
     const box = await p.locator('#canvas').boundingBox();
     assert.ok(box);
     const y = box.y + box.height / 2;
@@ -91,6 +92,7 @@ describe('examples › whiteboard in Chromium', () => {
     assert.ok((await alphaAt(cy, 0.5, 0.5)) > 0, 'the replayed line is painted on cy’s canvas');
 
     // bob's pointer, labelled with his name, shows on ada's and cy's boards near where it is.
+    await bob.bringToFront();
     const box = await bob.locator('#canvas').boundingBox();
     assert.ok(box);
     await bob.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.25, { steps: 5 });
@@ -100,7 +102,8 @@ describe('examples › whiteboard in Chromium', () => {
       assert.equal(await cursor.textContent(), 'bob');
       assert.equal(await cursor.getAttribute('aria-label'), "bob's pointer");
       await p.waitForFunction(
-        () => (document.querySelector('.cursor[data-name="bob"]') as HTMLElement | null)?.style.left === '30%',
+        () =>
+          (document.querySelector('.cursor[data-name="bob"]') as HTMLElement | null)?.style.left === '30%',
       );
     }
     assert.equal(await bob.locator('.cursor[data-name="bob"]').count(), 0, 'nobody sees their own pointer');
@@ -110,6 +113,7 @@ describe('examples › whiteboard in Chromium', () => {
     await ada.locator('.cursor[data-name="bob"]').waitFor({ state: 'detached', timeout: 15_000 });
 
     // cy clears: every board is empty again.
+    await cy.bringToFront();
     await cy.getByRole('button', { name: 'Clear for everyone' }).click();
     for (const p of [ada, bob, cy]) {
       await waitStrokes(p, 0);
