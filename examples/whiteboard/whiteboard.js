@@ -1,10 +1,7 @@
-// A shared whiteboard with live cursors, on the Parley SDK's app data channels (docs/SDK.md,
-// "App data channels"): strokes travel on a reliable, ordered channel; pointer positions on a
-// lossy one (`reliable: false`: unordered, no retransmission — a late position is worthless).
-// A plain script: the SDK is the Parley server's /sdk/parley.js (window.Parley).
-// Coordinates are sent as fractions of the canvas (0..1), so boards of any size agree.
-// Each stroke has an id `name:n`; whoever sorts first in the room sends the finished strokes to a
-// newcomer (`open` event), and ids make that replay harmless for everyone who already has them.
+// A shared whiteboard with live cursors on the Parley SDK's app data channels (docs/SDK.md): strokes
+// on a reliable, ordered channel; pointer positions on a lossy one (`reliable: false`). The SDK is
+// the server's /sdk/parley.js (window.Parley). Coordinates are fractions of the canvas (0..1).
+// Strokes have ids `name:n`; the first name in the room replays finished strokes to a newcomer.
 const { connect } = window.Parley;
 
 const $ = (id) => document.getElementById(id);
@@ -18,9 +15,7 @@ const status = (text) => {
 };
 
 let me = '';
-let room;
-let strokes; // reliable channel
-let cursors; // lossy channel
+let room, strokes, cursors; // the room, its reliable channel and its lossy one
 const board = new Map(); // stroke id → { colour, pts: [x, y, x, y, …], done }
 let drawing = null; // { id, colour, pts, sent }
 let seq = 0;
@@ -42,10 +37,7 @@ function countStrokes() {
   let done = 0;
   for (const s of board.values()) if (s.done) done++;
   canvas.dataset.strokes = String(done); // read by test/e2e/examples/whiteboard.test.ts
-  canvas.setAttribute(
-    'aria-label',
-    `Shared drawing surface, ${done} strokes: draw with the mouse, a pen or a finger`,
-  );
+  canvas.ariaLabel = `Shared drawing surface, ${done} strokes: draw with the mouse, a pen or a finger`;
 }
 
 function clearBoard() {
@@ -62,6 +54,7 @@ const valid = (m) =>
   (m.pts === undefined ||
     (Array.isArray(m.pts) &&
       m.pts.length % 2 === 0 &&
+      m.pts.length <= MAX_POINTS * 2 &&
       m.pts.every((n) => typeof n === 'number' && n >= 0 && n <= 1)));
 
 function onStroke(m, from) {
@@ -163,10 +156,9 @@ function showCursor(pos, from) {
   if (pos.gone === true) return el?.remove();
   if (!(typeof pos?.x === 'number' && typeof pos.y === 'number')) return;
   if (!el) {
-    el = document.createElement('div');
+    el = document.createElement('li');
     el.className = 'cursor';
     el.dataset.name = from;
-    el.setAttribute('role', 'img');
     el.setAttribute('aria-label', `${from}'s pointer`);
     el.append(document.createElement('span'));
     el.firstChild.textContent = from; // text, never HTML: names come from the network
