@@ -56,7 +56,7 @@ describe('examples › whiteboard in Chromium', () => {
       ([x, y]) => {
         const c = document.getElementById('canvas') as HTMLCanvasElement;
         const ctx = c.getContext('2d') as CanvasRenderingContext2D;
-        return ctx.getImageData(Math.round(x * c.width), Math.round(y * c.height), 1, 1).data[3];
+        return ctx.getImageData(Math.round(x * c.width), Math.round(y * c.height), 1, 1).data[3] ?? 0;
       },
       [fx, fy] as const,
     );
