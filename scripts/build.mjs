@@ -9,12 +9,17 @@
 // Last, the script-tag build of the SDK into the web app's dist (scripts/sdk-bundle.mjs), served
 // at /sdk/parley.js; after Vite, which empties that folder, and then its brotli and gzip copies
 // (scripts/precompress.mjs; the Vite build writes the app's own).
+// The whiteboard example (examples/whiteboard/, a fixed list of files) is copied into that dist
+// too, so every Parley server serves it at /examples/whiteboard/ with the SDK beside it.
 // `--packages` builds the four packages only and leaves the web app as it is.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { precompressDir } from './precompress.mjs';
 import { buildSdkScript } from './sdk-bundle.mjs';
+
+/** The files of examples/whiteboard/ served at /examples/whiteboard/ (a fixed list, nothing else). */
+const WHITEBOARD_FILES = ['index.html', 'whiteboard.js', 'whiteboard.css'];
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
@@ -43,4 +48,9 @@ if (!packagesOnly) {
   const script = await buildSdkScript(join(root, 'packages/web/dist'));
   precompressDir(dirname(script));
   console.log(`build: SDK script ${script.slice(root.length)} (with .br and .gz copies)`);
+  const example = 'examples/whiteboard';
+  mkdirSync(join('packages/web/dist', example), { recursive: true });
+  for (const file of WHITEBOARD_FILES)
+    copyFileSync(join(example, file), join('packages/web/dist', example, file));
+  console.log(`build: ${example}/ copied into packages/web/dist`);
 }
