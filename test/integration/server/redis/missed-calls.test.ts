@@ -143,4 +143,21 @@ describe('Redis cluster: missed calls', () => {
     );
     assert.ok(missed.calls.every((c) => c.reason === 'cancelled' && c.from === 'mb-alice'));
   });
+
+  it('Missed › entries in Redis that are not missed calls (damaged, foreign) are skipped, never sent', async () => {
+    const n1 = await startNode('node-1', redis.url, FAST);
+    const good = { call: 'g1', from: 'mg-alice', at: Date.now(), reason: 'no_answer' };
+    await r.lpush(
+      'parley:missed:mg-bob',
+      JSON.stringify(good),
+      'not json',
+      'null',
+      JSON.stringify({ ...good, call: 'bad-reason', reason: 'declined' }),
+      JSON.stringify({ ...good, call: 'bad-at', at: 'soon' }),
+    );
+    const b = await loginWhenFree(n1, 'mg-bob');
+    const missed = await b.next('call.missed');
+    assert.deepEqual(missed.calls, [good]);
+    assert.equal(b.offSchema.length, 0);
+  });
 });
