@@ -263,6 +263,42 @@ export function directoryContract(name: string, make: () => Promise<Made>): void
       assert.deepEqual(n.delivered, []);
     });
 
+    it('missed calls › kept per name, newest 10, oldest first; of concurrent takes exactly one gets them', async () => {
+      const at = Date.now();
+      for (let i = 0; i < 25; i++)
+        await dir.recordMissed('callee', { call: `c${i}`, from: 'caller', at: at + i, reason: 'no_answer' });
+      await dir.recordMissed('other', { call: 'x', from: 'caller', at, reason: 'cancelled' });
+      const takes = await Promise.all([
+        dir.takeMissed('callee'),
+        dir.takeMissed('callee'),
+        dir.takeMissed('callee'),
+      ]);
+      const got = takes.filter((t) => t.length > 0);
+      assert.equal(got.length, 1, 'one take gets the list');
+      assert.deepEqual(
+        got[0]?.map((e) => e.call),
+        Array.from({ length: 10 }, (_, i) => `c${15 + i}`),
+      );
+      assert.deepEqual(await dir.takeMissed('callee'), []);
+      assert.deepEqual(await dir.takeMissed('other'), [
+        { call: 'x', from: 'caller', at, reason: 'cancelled' },
+      ]);
+    });
+
+    it('missed calls › an entry older than 1 h is not told', async () => {
+      await dir.recordMissed('old', {
+        call: 'o',
+        from: 'caller',
+        at: Date.now() - 61 * 60_000,
+        reason: 'no_answer',
+      });
+      await dir.recordMissed('old', { call: 'n', from: 'caller', at: Date.now(), reason: 'peer_gone' });
+      assert.deepEqual(
+        (await dir.takeMissed('old')).map((e) => e.call),
+        ['n'],
+      );
+    });
+
     it('healthy › answers true while the backend works', async () => {
       assert.equal(await dir.healthy(), true);
     });

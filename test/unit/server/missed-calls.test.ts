@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MissedCalls } from '../../../packages/server/src/calls/missed-calls.ts';
+import { MissedCalls } from '../../../packages/server/src/directory/missed-calls.ts';
 
 const entry = (i: number, at = 1_000) => ({ call: `c${i}`, from: 'alice', at, reason: 'no_answer' as const });
 

@@ -39,7 +39,6 @@ import type { Session } from '../session/session.ts';
 import { TokenBucket } from '../session/token-bucket.ts';
 import { type Frame, frame } from '../wire/frames.ts';
 import type { CallRecord, CallStore } from './call-store.ts';
-import { MissedCalls } from './missed-calls.ts';
 
 /** Ends of a ringing call that make it a missed one for the callee. */
 const MISSED_REASONS: ReadonlySet<CallEndReason> = new Set(['no_answer', 'cancelled', 'peer_gone']);
@@ -66,8 +65,6 @@ export class Calls {
   readonly #ringDeadlines = new Map<string, number>();
   /** Whether `name`'s session is attached to a socket here: true, false (in grace), or unknown. */
   readonly #isLive: (name: string) => boolean | undefined;
-  /** Unanswered calls per callee, told at its next `welcome` (`call.missed`). */
-  readonly #missed = new MissedCalls();
   readonly #invitesPerMin: number;
   readonly #state = new WeakMap<Session, CallerState>();
 
@@ -343,8 +340,10 @@ export class Calls {
    * After a `welcome`: tells the session of the calls that rang for its name and ended
    * unanswered since it last heard (it may have been away: frozen, asleep, offline).
    */
-  sendMissed(session: Session): void {
-    const calls = this.#missed.take(session.name);
+  async sendMissed(session: Session): Promise<void> {
+    // Kept in the directory (cluster-wide with Redis) and taken atomically: told exactly once,
+    // on whichever node the name comes back. A failed take leaves them for the next welcome.
+    const calls = await this.#directory.takeMissed(session.name);
     if (calls.length > 0) session.send(frame({ type: 'call.missed', calls }));
   }
 
@@ -393,7 +392,9 @@ export class Calls {
     // can no longer leave the call behind.
     this.#stopRinging(id);
     if (call.state === 'ringing' && MISSED_REASONS.has(reason))
-      this.#missed.record(call.callee, { call: id, from: call.caller, at: Date.now(), reason });
+      await this.#directory
+        .recordMissed(call.callee, { call: id, from: call.caller, at: Date.now(), reason })
+        .catch(() => {}); // best effort: the parties must still be told the call ended
     const notify = async (name: string, peer: string) => {
       if (requester && requester.name === name)
         requester.send(frame({ type: 'call.ended', re, call: id, peer, reason, by }));

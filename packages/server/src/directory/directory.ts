@@ -5,6 +5,16 @@
  * and `deliver` routes a frame to the node holding the recipient's session (the local fast path
  * for sessions on this node is taken by the relay before the directory is asked).
  */
+import type { CallEndReason } from '@parley/protocol';
+
+/** One missed call as the wire carries it (`call.missed`). */
+export interface MissedCallEntry {
+  call: string;
+  from: string;
+  /** When the call ended (epoch ms). */
+  at: number;
+  reason: CallEndReason;
+}
 
 /** What a server node registers to receive frames routed to it and presence changes. */
 export interface NodeHandlers {
@@ -137,6 +147,16 @@ export interface Directory {
    * members (compare-and-set, atomic across nodes); true when stored.
    */
   roomControlSet(room: string, version: number, text: string): Promise<boolean>;
+  /**
+   * Records a call that rang for `callee` and ended unanswered, keeping its newest 10 for 1 h
+   * (MISSED_CALL_LIMITS, missed-calls.ts). Cluster-wide: the name may next log in on any node.
+   */
+  recordMissed(callee: string, entry: MissedCallEntry): Promise<void>;
+  /**
+   * Removes and returns `name`'s missed calls, oldest first, in one atomic step: of two nodes
+   * taking at once, one gets them and the other none.
+   */
+  takeMissed(name: string): Promise<MissedCallEntry[]>;
   /** Routes an encoded frame to the session named `name` wherever it lives; false when nowhere. */
   deliver(name: string, frame: string): Promise<boolean>;
   /** Whether the backend answers (used by `/healthz`). */

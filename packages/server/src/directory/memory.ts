@@ -6,6 +6,7 @@
  */
 import type {
   Directory,
+  MissedCallEntry,
   NodeHandlers,
   RoomJoinOptions,
   RoomJoinResult,
@@ -13,6 +14,7 @@ import type {
   SfuPlacement,
   SfuRoomEntry,
 } from './directory.ts';
+import { MissedCalls } from './missed-calls.ts';
 
 interface Room {
   members: Set<string>;
@@ -33,6 +35,8 @@ export class MemoryDirectory implements Directory {
   #rooms = new Map<string, Room>();
   /** name → rooms */
   #roomsOf = new Map<string, Set<string>>();
+  /** Unanswered calls per callee (bounded: per name, age, names). */
+  #missed = new MissedCalls();
 
   async attachNode(nodeId: string, handlers: NodeHandlers): Promise<void> {
     this.#nodes.set(nodeId, handlers);
@@ -160,6 +164,14 @@ export class MemoryDirectory implements Directory {
       if (r.sfu) out.push({ room, placement: { ...r.sfu }, members: r.members.size });
     }
     return out.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+  }
+
+  async recordMissed(callee: string, entry: MissedCallEntry): Promise<void> {
+    this.#missed.record(callee, entry);
+  }
+
+  async takeMissed(name: string): Promise<MissedCallEntry[]> {
+    return this.#missed.take(name);
   }
 
   async deliver(name: string, frame: string): Promise<boolean> {

@@ -40,6 +40,7 @@ import type {
 import type { Logger } from '../log.ts';
 import type {
   Directory,
+  MissedCallEntry,
   NodeHandlers,
   RoomJoinOptions,
   RoomJoinResult,
@@ -47,6 +48,7 @@ import type {
   SfuPlacement,
   SfuRoomEntry,
 } from './directory.ts';
+import { MISSED_CALL_LIMITS } from './missed-calls.ts';
 import { explainRedisError, sentinelOptions } from './redis-connection.ts';
 import { ParkedReaper, type ReapStats } from './redis-reaper.ts';
 import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
@@ -385,6 +387,38 @@ export class RedisDirectory implements Directory, SessionHandoff {
       if (placement) out.push({ room: String(flat[i]), placement, members: Number(flat[i + 5]) });
     }
     return out.sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+  }
+
+  /**
+   * `P missed:<name>`, a list newest first: pushed, trimmed to the newest `perName` and given
+   * its expiry in one MULTI, so a flood of calls to one name never grows it past the bound.
+   */
+  async recordMissed(callee: string, entry: MissedCallEntry): Promise<void> {
+    const key = `${this.prefix}missed:${callee}`;
+    const { perName, maxAgeMs } = MISSED_CALL_LIMITS;
+    await unavailable(
+      this.client
+        .multi()
+        .lpush(key, JSON.stringify(entry))
+        .ltrim(key, 0, perName - 1)
+        .pexpire(key, maxAgeMs)
+        .exec(),
+    );
+  }
+
+  /** Reads and deletes `P missed:<name>` in one MULTI: only one node ever gets the list. */
+  async takeMissed(name: string): Promise<MissedCallEntry[]> {
+    const key = `${this.prefix}missed:${name}`;
+    const res = await unavailable(this.client.multi().lrange(key, 0, -1).del(key).exec());
+    const [err, raw] = res?.[0] ?? [null, []];
+    if (err) throw err;
+    const since = Date.now() - MISSED_CALL_LIMITS.maxAgeMs;
+    const out: MissedCallEntry[] = [];
+    for (const text of (raw as string[]).reverse()) {
+      const e = parseMissed(text);
+      if (e && e.at >= since) out.push(e);
+    }
+    return out;
   }
 
   async deliver(name: string, frame: string): Promise<boolean> {
@@ -729,4 +763,20 @@ export function redactUrl(url: string): string {
   return url
     .replace(/^([a-z+]+:\/\/)([^@/]*):[^@/]*@/i, (_, scheme: string, user: string) => `${scheme}${user}:***@`)
     .replace(/([?&]sentinelPassword=)[^&#]*/i, '$1***');
+}
+
+const MISSED_REASONS: readonly string[] = ['no_answer', 'cancelled', 'peer_gone'];
+
+/** One stored missed call, or undefined when the text is not one (written by another version). */
+function parseMissed(text: string): MissedCallEntry | undefined {
+  try {
+    const e = JSON.parse(text) as Partial<MissedCallEntry> | null;
+    if (typeof e?.call !== 'string' || typeof e.from !== 'string' || typeof e.at !== 'number')
+      return undefined;
+    const reason = e.reason;
+    if (reason === undefined || !MISSED_REASONS.includes(reason)) return undefined;
+    return { call: e.call, from: e.from, at: e.at, reason };
+  } catch {
+    return undefined;
+  }
 }

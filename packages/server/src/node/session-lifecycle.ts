@@ -147,7 +147,7 @@ export class SessionLifecycle {
     const session = this.#register(msg.name, token, conn, connLog, authContext);
     const log = session.log;
     this.#welcome(session, version, false, msg.id);
-    this.#calls.sendMissed(session);
+    void this.#calls.sendMissed(session).catch((err) => session.log.warn({ err }, 'missed calls not read'));
     this.#scheduleIce(session);
     log.info({ version, resumed: false }, 'session started');
     if (this.#handoff)
@@ -216,7 +216,7 @@ export class SessionLifecycle {
     session.log.info({ version, resumed: true, flushed: queued.length }, 'session resumed');
     // A call that rang while the client was away rings on with the time it has left.
     void this.#calls.calleeBack(session);
-    this.#calls.sendMissed(session);
+    void this.#calls.sendMissed(session).catch((err) => session.log.warn({ err }, 'missed calls not read'));
     return session;
   }
 

@@ -2,20 +2,14 @@
  * Calls that rang and ended unanswered, kept per callee name so a client that was away (tab
  * frozen, laptop asleep, network gone, session expired) learns of them at its next `welcome`
  * (`call.missed`). Bounded three ways: entries per name, their age, and names tracked (the
- * oldest name is forgotten first). Per node and in memory: a restart forgets them.
+ * oldest name is forgotten first). This is the in-process store `MemoryDirectory` keeps (one
+ * process, a restart forgets them); `RedisDirectory` keeps the same bounds in Redis.
  *
- * May import: the protocol only.
+ * May import: directory.ts (types).
  */
-import type { CallEndReason } from '@parley/protocol';
+import type { MissedCallEntry } from './directory.ts';
 
-/** One missed call as the wire carries it. */
-export interface MissedCallEntry {
-  call: string;
-  from: string;
-  /** When the call ended (epoch ms). */
-  at: number;
-  reason: CallEndReason;
-}
+export type { MissedCallEntry };
 
 /** Bounds of {@link MissedCalls}. */
 export interface MissedCallLimits {
