@@ -75,6 +75,12 @@ export interface JoinOptions extends MediaOptions {
    * `InvalidStateError` when this browser cannot.
    */
   e2ee?: E2eeSetup;
+  /**
+   * With `e2ee`: when this join creates the room, the server refuses every later join that does
+   * not encrypt (`FORBIDDEN`, reason `e2ee_required`). The server cannot check encryption: this
+   * protects against joining in clear by mistake, not against a modified client.
+   */
+  requireE2ee?: boolean;
 }
 
 /** The client's connection state (that of its signaling connection). */
@@ -462,6 +468,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
   async join(room: string, media: MediaInput | JoinOptions = {}): Promise<Room> {
     const options: JoinOptions = toMediaOptions(media);
     this.#assertOpen();
+    if (options.requireE2ee && !options.e2ee) throw new TypeError('requireE2ee needs the e2ee option');
     if (this.#conversations.rooms.has(room)) throw new InvalidStateError(`already in room ${room}`);
     // An SFU room sends the camera in simulcast layers, which needs at least 540p (see
     // sfu/simulcast.ts); browsers open cameras at 640x480 unless asked for more.
@@ -478,6 +485,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.mode !== undefined ? { mode: options.mode } : {}),
       ...(e2ee ? { e2ee } : {}),
+      ...(e2ee && options.requireE2ee ? { requireE2ee: true } : {}),
     });
     this.#conversations.addRoom(r);
     try {

@@ -80,6 +80,8 @@ export interface RoomOptions {
   mode?: RoomMode;
   /** End-to-end encryption of the room's media, started (see features/e2ee/). */
   e2ee?: E2eeSession;
+  /** With `e2ee`: when this join creates the room, every later join must declare E2EE too. */
+  requireE2ee?: boolean;
 }
 
 export { STATS_INTERVAL_MS } from './room-speaker.ts';
@@ -314,6 +316,9 @@ export class Room extends TypedEmitter<RoomEvents> {
       room: this.name,
       ...(this.#options.password !== undefined ? { password: this.#options.password } : {}),
       ...(this.#options.mode !== undefined ? { mode: this.#options.mode } : {}),
+      // Declared so that a room whose creator required E2EE lets this member in.
+      ...(this.#options.e2ee ? { e2ee: true } : {}),
+      ...(this.#options.e2ee && this.#options.requireE2ee ? { requireE2ee: true } : {}),
     });
   }
 

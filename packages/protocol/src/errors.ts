@@ -158,6 +158,11 @@ export const ERROR_REASONS = {
     code: 'FORBIDDEN',
     summary: "The access token's `rooms` claim does not allow this room.",
   },
+  e2ee_required: {
+    code: 'FORBIDDEN',
+    summary:
+      'The room requires end-to-end encryption and `room.join` did not declare `e2ee: true` (or asked `requireE2ee` without it).',
+  },
   room_changed: {
     code: 'FORBIDDEN',
     summary: 'The room was created or emptied by someone else while joining, more than once: try again.',

@@ -114,6 +114,17 @@ export const RoomJoin = req('room.join', {
    * join creates the room and the server has an SFU; otherwise the room keeps its mode.
    */
   mode: z.optional(z.enum(['mesh', 'sfu'])),
+  /**
+   * This joiner encrypts its media end to end (docs/PROTOCOL.md, "End-to-end encryption"). A
+   * declaration only: the server cannot check it. Required to join a room whose creator required it.
+   */
+  e2ee: z.optional(z.boolean()),
+  /**
+   * Honoured when this join creates the room (it needs `e2ee: true`): every later `room.join`
+   * must declare `e2ee: true` too, for as long as the room exists; `room.joined` says
+   * `e2ee: 'required'`.
+   */
+  requireE2ee: z.optional(z.boolean()),
 });
 export const RoomLeave = req('room.leave', { room: RoomName });
 export const RoomMessageSend = req('room.message', { room: RoomName, data: jsonValue() });
@@ -319,6 +330,8 @@ export const RoomJoined = evt('room.joined', {
   mode: z.optional(RoomMode),
   /** The room is being recorded (a `recording.state` follows); absent: it is not. */
   recording: z.optional(z.boolean()),
+  /** Its creator required end-to-end encryption (`room.join` `requireE2ee`); absent: not required. */
+  e2ee: z.optional(z.literal('required')),
 });
 export const RoomLeft = evt('room.left', { room: RoomName });
 /**

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { LIMITS } from '@parley/protocol';
 import type { Call } from '../../../packages/client/src/call.ts';
+import type { E2eeSetup } from '../../../packages/client/src/features/e2ee/e2ee-session.ts';
 import { until } from '../../helpers/wait.ts';
 import type { FakePeerConnection } from './fake-peer-connection.ts';
 import { closeClients, type FakeSocket, onFakes, openClient, welcome } from './fakes.ts';
@@ -374,5 +375,42 @@ describe('ParleyClient › rooms (fake server, fake peer connection)', () => {
     s2.push(welcome({ re: s2.last('hello')?.id, resumed: true, rooms: ['old-room'] }));
     await until(() => s2.last('room.leave'), { ...onFakes, what: 's2.last("room.leave")' });
     assert.equal(s2.last('room.leave')?.room, 'old-room');
+  });
+});
+
+describe('ParleyClient › rooms that require end-to-end encryption (fake server)', () => {
+  /** A stand-in E2EE session: every method a no-op (the crypto has its own tests). */
+  const inert: object = new Proxy({}, { get: (_t, key) => (key === 'then' ? undefined : () => inert) });
+  const fakeE2ee = { create: async () => inert } as unknown as E2eeSetup;
+
+  it('a join with e2ee declares it, and requireE2ee asks for it; requireE2ee alone is a TypeError', async () => {
+    const { client, s } = await start();
+    await assert.rejects(client.join('x', { media: false, requireE2ee: true }), TypeError);
+    const joining = client.join('secret', { media: false, e2ee: fakeE2ee, requireE2ee: true });
+    await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
+    assert.equal(s.last('room.join')?.e2ee, true);
+    assert.equal(s.last('room.join')?.requireE2ee, true);
+    s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'secret', peers: [], e2ee: 'required' });
+    await joining;
+  });
+
+  it('a plain join of a room that requires E2EE rejects with FORBIDDEN / e2ee_required and leaves no room', async () => {
+    const { client, s } = await start();
+    const joining = client.join('secret', { media: false });
+    await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
+    assert.equal(s.last('room.join')?.e2ee, undefined, 'a plain join declares nothing');
+    s.push({
+      type: 'error',
+      re: s.last('room.join')?.id,
+      code: 'FORBIDDEN',
+      reason: 'e2ee_required',
+      message: 'this room requires end-to-end encryption: join with e2ee',
+    });
+    await assert.rejects(joining, (e: { code?: string; reason?: string }) => {
+      assert.equal(e.code, 'FORBIDDEN');
+      assert.equal(e.reason, 'e2ee_required');
+      return true;
+    });
+    assert.equal(client.rooms.size, 0);
   });
 });

@@ -116,6 +116,10 @@ describe('web room session › joining', () => {
       /invitation does not include/,
     );
     assert.match(describeJoinFailure(refused('FORBIDDEN'), 'x'), /You may not join “x”: refused: FORBIDDEN/);
+    assert.equal(
+      describeJoinFailure(refused('FORBIDDEN', 'e2ee_required'), 'x'),
+      'This room requires end-to-end encryption: open the encrypted link.',
+    );
     assert.match(describeJoinFailure(refused('TOO_MANY_ROOMS'), 'x'), /too many rooms/);
     assert.match(describeJoinFailure(new TypeError('network'), 'x'), /Check your connection/);
   });

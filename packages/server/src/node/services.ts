@@ -56,7 +56,9 @@ export function createServices(o: ServicesOptions): Services {
   const relay = new Relay(registry, directory, o.callStore, o.metrics, o.log);
   const sfu =
     config.janusUrls.length > 0
-      ? new SfuRooms(config, directory, relay, o.log, o.metrics.registry)
+      ? new SfuRooms(config, directory, relay, o.log, o.metrics.registry, (room) =>
+          rooms.moderation.e2eeRequired(room),
+        )
       : undefined;
   const recorder = sfu
     ? new RoomRecorder({
@@ -68,6 +70,8 @@ export function createServices(o: ServicesOptions): Services {
         log: o.log.child({ component: 'recording' }),
         // `PARLEY_RECORDING=hosts`: the room's hosts (issue 21's roles) and `record` grant holders.
         isHost: (s, room): Promise<boolean> => rooms.moderation.isHostOf(s, room),
+        // A room whose creator required E2EE (`room.join` `requireE2ee`): Janus only sees ciphertext.
+        isE2ee: (room): Promise<boolean> => rooms.moderation.e2eeRequired(room),
       })
     : undefined;
   const rooms: Rooms = new Rooms(directory, relay, config, o.authorizer, sfu, registry, recorder);

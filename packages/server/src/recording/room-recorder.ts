@@ -51,7 +51,7 @@ export interface RoomRecorderDeps {
   readonly deliver: (name: string, frame: Frame) => void;
   readonly log: Logger;
   /** Whether the room is end-to-end encrypted (then the server cannot record it). */
-  readonly isE2ee?: (room: string) => boolean;
+  readonly isE2ee?: (room: string) => boolean | Promise<boolean>;
   /** Whether the session holds the room's host role (moderation, issue 21). */
   readonly isHost?: (session: Recorder, room: string) => boolean | Promise<boolean>;
   /** How often a running recording is checked. Default 2 s. */
@@ -151,7 +151,7 @@ export class RoomRecorder {
     const host = (await this.#d.isHost?.(s, room)) ?? false;
     mayRecord(config, s, room, () => host);
     if (!s.rooms.has(room)) throw new ParleyError('NOT_IN_ROOM', 'join the room before recording it');
-    if (this.#d.isE2ee?.(room))
+    if (await this.#d.isE2ee?.(room))
       throw new ParleyError(
         'RECORDING_REFUSED',
         'the room is end-to-end encrypted: the server cannot record it',

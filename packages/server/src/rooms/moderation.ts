@@ -141,10 +141,15 @@ export class RoomModeration {
    * Before a join: `enter`, or `knock` (the lobby took the session in and told the hosts; reply
    * `room.waiting`), or a refusal thrown (removed, locked, lobby full, refused a moment ago).
    */
-  async gate(session: Session, room: string, grant: Role | undefined): Promise<'enter' | 'knock'> {
+  async gate(
+    session: Session,
+    room: string,
+    grant: Role | undefined,
+    encrypts = false,
+  ): Promise<'enter' | 'knock'> {
     const knocks = this.#knocks.get(session.name);
     const r = await this.#update(room, undefined, (s) => {
-      const verdict = admission(s, session.name, grant);
+      const verdict = admission(s, session.name, grant, encrypts);
       if (verdict === 'knock') {
         if (!knocks?.has(room) && (knocks?.size ?? 0) >= LIMITS.lobbyMax) {
           throw new ParleyError('LOBBY_FULL', 'this session knocks on too many rooms');
@@ -161,19 +166,31 @@ export class RoomModeration {
 
   /**
    * After the directory join: checks the door again (it may have closed meanwhile; the caller
-   * undoes the join on a refusal) and records the newcomer with its role.
+   * undoes the join on a refusal) and records the newcomer with its role. `e2ee.require`: this
+   * join created the room and its creator requires end-to-end encryption (kept with the room).
    */
-  async entered(session: Session, room: string, grant: Role | undefined): Promise<void> {
+  async entered(
+    session: Session,
+    room: string,
+    grant: Role | undefined,
+    e2ee: { encrypts: boolean; require: boolean } = { encrypts: false, require: false },
+  ): Promise<void> {
     this.#knocks.get(session.name)?.delete(room);
     const name = session.name;
     await this.#update(
       room,
       undefined,
-      (_s, before) => {
-        if (!Object.hasOwn(before.people, name)) admission(before, name, grant);
+      (s, before) => {
+        if (!Object.hasOwn(before.people, name)) admission(before, name, grant, e2ee.encrypts);
+        if (e2ee.require) s.e2ee = true;
       },
       { name, grant },
     );
+  }
+
+  /** Whether the room's creator required end-to-end encryption (read from the directory). */
+  async e2eeRequired(room: string): Promise<boolean> {
+    return parseControl((await this.#directory.roomControl(room)).text).e2ee === true;
   }
 
   /**

@@ -41,6 +41,8 @@ export interface ControlState {
   removed: string[];
   /** Refused knockers and until when (epoch ms) they may not knock again. */
   refused: Record<string, number>;
+  /** The creator required end-to-end encryption: joins must declare it (`room.join` `e2ee`). */
+  e2ee?: boolean;
 }
 
 export function emptyControl(): ControlState {
@@ -71,6 +73,7 @@ export function parseControl(text: string | undefined): ControlState {
       admitted: Array.isArray(v.admitted) ? v.admitted : [],
       removed: Array.isArray(v.removed) ? v.removed : [],
       refused: v.refused && typeof v.refused === 'object' ? v.refused : {},
+      ...(v.e2ee === true ? { e2ee: true } : {}),
     };
   } catch {
     return emptyControl();
@@ -134,10 +137,22 @@ export function hostsOf(s: ControlState): string[] {
 
 /**
  * Whether `name` may enter now: `enter`, `knock` (the lobby is on and no host let it in), or a
- * refusal thrown as a ParleyError. A token-granted host always enters.
+ * refusal thrown as a ParleyError. A token-granted host always enters, but like everyone must
+ * declare end-to-end encryption (`encrypts`) in a room that requires it.
  */
-export function admission(s: ControlState, name: string, grant: Role | undefined): 'enter' | 'knock' {
-  if (has(s.people, name) || grant === 'host') return 'enter';
+export function admission(
+  s: ControlState,
+  name: string,
+  grant: Role | undefined,
+  encrypts = false,
+): 'enter' | 'knock' {
+  if (has(s.people, name)) return 'enter';
+  if (s.e2ee && !encrypts) {
+    throw new ParleyError('FORBIDDEN', 'this room requires end-to-end encryption: join with e2ee', {
+      reason: 'e2ee_required',
+    });
+  }
+  if (grant === 'host') return 'enter';
   if (s.removed.includes(name)) {
     throw new ParleyError('FORBIDDEN', 'a host removed you from this room', { reason: 'removed_from_room' });
   }

@@ -72,8 +72,17 @@ export class Rooms {
       );
     }
     const grant = this.#authorizer?.roomRole?.(session.authContext, room);
+    // E2EE is declared, never verified (the server sees no keys): requiring it guards against a
+    // member joining in clear by mistake, not against a modified client.
+    const encrypts = msg.e2ee === true;
+    if (msg.requireE2ee && !encrypts) {
+      throw new ParleyError('FORBIDDEN', 'requireE2ee needs e2ee: true', { reason: 'e2ee_required' });
+    }
     // A locked room refuses, a lobby takes the newcomer in to wait for a host (moderation.ts).
-    if (!session.rooms.has(room) && (await this.moderation.gate(session, room, grant)) === 'knock') {
+    if (
+      !session.rooms.has(room) &&
+      (await this.moderation.gate(session, room, grant, encrypts)) === 'knock'
+    ) {
       session.send(frame({ type: 'room.waiting', re: msg.id, room }));
       session.log.info({ room }, 'knocking');
       return;
@@ -86,10 +95,12 @@ export class Rooms {
       await this.#directory.leaveRoom(room, session.name);
       return;
     }
+    const created = !result.alreadyMember && result.members.length === 1;
     if (!result.alreadyMember) {
       // The door may have closed while joining: checked again on the state the join writes.
       try {
-        await this.moderation.entered(session, room, grant);
+        const require = created && msg.requireE2ee === true;
+        await this.moderation.entered(session, room, grant, { encrypts, require });
       } catch (err) {
         await this.#directory.leaveRoom(room, session.name);
         throw err;
@@ -99,10 +110,10 @@ export class Rooms {
     const peers = result.members.filter((n) => n !== session.name);
     // With an SFU, the newcomer learns the mode here; the others hear of a change by `room.mode`.
     // A join that creates the room may ask for an SFU room from the start.
-    const created = !result.alreadyMember && result.members.length === 1;
     const mode = await this.#sfu?.joined(room, result.members.length, created, msg.mode, session);
     // Consent: a recorded room says so in the join reply, then with the notice members got.
     const recording = this.#recorder?.stateFor(room);
+    const e2ee = await this.moderation.e2eeRequired(room);
     session.send(
       frame({
         type: 'room.joined',
@@ -111,6 +122,7 @@ export class Rooms {
         peers,
         mode: mode?.mode,
         ...(recording ? { recording: true } : {}),
+        ...(e2ee ? { e2ee: 'required' as const } : {}),
       }),
     );
     if (recording) session.send(recording);

@@ -35,6 +35,8 @@ export interface LinkEvents {
   onDown(link: JanusLink): void;
   /** A connection was (re-)established. */
   onUp(link: JanusLink): void;
+  /** Whether the room's creator required E2EE: its Janus room is created with `require_e2ee`. */
+  requireE2ee?: ((room: string) => Promise<boolean>) | undefined;
 }
 
 /** The Janus instances and this node's rooms in them. */
@@ -45,6 +47,7 @@ export class JanusRooms {
   readonly links: readonly JanusLink[];
   readonly #rooms = new Map<string, SfuRoom>();
   readonly #key: string;
+  readonly #requireE2ee: (room: string) => Promise<boolean>;
 
   constructor(
     config: Pick<SfuConfig, 'janusUrls' | 'janusApiSecret' | 'janusAdminKey' | 'maxPeersPerRoom'>,
@@ -53,6 +56,7 @@ export class JanusRooms {
   ) {
     this.#config = config;
     this.#log = log;
+    this.#requireE2ee = events.requireE2ee ?? (async () => false);
     // Room secrets are derived from the admin key so every node computes the same ones.
     this.#key = config.janusAdminKey ?? config.janusApiSecret ?? randomBytes(32).toString('base64url');
     this.links = config.janusUrls.map(
@@ -146,6 +150,7 @@ export class JanusRooms {
     const epoch = link.epoch;
     // Sessions made through an older connection died with it.
     if (r.linkEpoch !== -1 && r.linkEpoch !== epoch) r.members.clear();
+    const e2ee = await this.#requireE2ee(r.name).catch(() => false);
     await guard(async () => {
       try {
         await link.admin().message({
@@ -160,6 +165,7 @@ export class JanusRooms {
           audiocodec: 'opus',
           videocodec: 'vp8',
           notify_joining: false,
+          ...(e2ee ? { require_e2ee: true } : {}),
         });
       } catch (err) {
         if (!(err instanceof JanusError && err.kind === 'plugin' && err.code === ROOM_EXISTS)) throw err;

@@ -84,14 +84,26 @@ export class SfuRooms {
   #checkTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  /** `registry`: where to export the SFU gauges (the server's /metrics), if anywhere. */
-  constructor(config: SfuConfig, directory: Directory, relay: Relay, log: Logger, registry?: Registry) {
+  /**
+   * `registry`: where to export the SFU gauges (the server's /metrics), if anywhere.
+   * `requireE2ee`: whether a room's creator required E2EE (its Janus room is then created with
+   * `require_e2ee`).
+   */
+  constructor(
+    config: SfuConfig,
+    directory: Directory,
+    relay: Relay,
+    log: Logger,
+    registry?: Registry,
+    requireE2ee?: (room: string) => Promise<boolean>,
+  ) {
     this.#directory = directory;
     this.#log = log.child({ component: 'sfu' });
     // Link events start after `start()`, by which time the fail-over below exists.
     this.#janus = new JanusRooms(config, this.#log, {
       onDown: (link) => this.#failover.linkDown(link),
       onUp: () => this.#failover.rehome(),
+      requireE2ee,
     });
     const metrics = registry ? exportSfuMetrics(registry, this.#janus.links, directory) : NO_SFU_METRICS;
     this.#policy = new SfuModePolicy({

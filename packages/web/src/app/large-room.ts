@@ -9,7 +9,7 @@ import type { RoomMode } from '@parley/protocol';
 import type { VideoView } from '../media/video-views.ts';
 
 /** What the app passes to `client.join` besides the room name. */
-export type JoinArgs = MediaOptions & { password?: string; e2ee?: E2eeSetup };
+export type JoinArgs = MediaOptions & { password?: string; e2ee?: E2eeSetup; requireE2ee?: boolean };
 
 /**
  * What the person sees when the room's media changes path: `previous` is the mode before

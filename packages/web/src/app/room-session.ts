@@ -71,6 +71,8 @@ export function describeJoinFailure(err: unknown, room: string): string {
       if (reason === 'removed_from_room')
         return `A host removed you from “${room}”; you cannot join it again now.`;
       if (reason === 'knock_refused') return `A host did not let you into “${room}”. Try again later.`;
+      if (reason === 'e2ee_required')
+        return 'This room requires end-to-end encryption: open the encrypted link.';
       return reason === 'room_not_in_token'
         ? `Your invitation does not include the room “${room}”.`
         : `You may not join “${room}”: ${message}`;

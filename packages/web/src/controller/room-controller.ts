@@ -107,7 +107,11 @@ export async function enterRoom(
   );
   const recording = recordingParts();
   const session = new RoomSession(client, name, {
-    media: { ...(stream ? { stream } : { media: false }), ...(e2eeSetup ? { e2ee: e2eeSetup } : {}) },
+    // An encrypted link's room requires E2EE (honoured by the server when this join creates it).
+    media: {
+      ...(stream ? { stream } : { media: false }),
+      ...(e2eeSetup ? { e2ee: e2eeSetup, requireE2ee: true } : {}),
+    },
     password: options.password,
     large: options.large,
     askPassword: askRoomPassword,
