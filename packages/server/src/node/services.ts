@@ -56,9 +56,10 @@ export function createServices(o: ServicesOptions): Services {
   const relay = new Relay(registry, directory, o.callStore, o.metrics, o.log);
   const sfu =
     config.janusUrls.length > 0
-      ? new SfuRooms(config, directory, relay, o.log, o.metrics.registry, (room) =>
-          rooms.moderation.e2eeRequired(room),
-        )
+      ? // Janus's own `require_e2ee` is not set on E2EE rooms: it refuses publishers whose JSEP lacks
+        // `e2ee: true`, which Parley's publish path does not send yet (not tried against a real
+        // Janus this session). The requirement is enforced at `room.join`.
+        new SfuRooms(config, directory, relay, o.log, o.metrics.registry)
       : undefined;
   const recorder = sfu
     ? new RoomRecorder({
