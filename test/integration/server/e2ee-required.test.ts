@@ -115,6 +115,13 @@ describe('rooms that require end-to-end encryption', () => {
 });
 
 describe('rooms that require end-to-end encryption › recording', () => {
+  // Its own server (with a Janus address nobody answers, which keeps retrying): stopped here, or
+  // the file never exits.
+  after(async () => {
+    await closeAllClients();
+    await stopAllServers();
+  });
+
   it('the recorder refuses such a room (recording_e2ee); a plain room gets past that check', async () => {
     const janus = `ws://127.0.0.1:${await freePort()}`;
     const s = await startServer({
