@@ -3,7 +3,9 @@
  * What operators see of parked sessions with Redis: `/metrics` counts them (cluster-wide), the
  * sessions this node reaped, the reap backlog and its age and the Redis round trip; `/healthz`
  * turns `degraded` (`reaper: behind`) when parked sessions wait a grace period past theirs to be
- * reaped — here a node whose reaper never ticks — and back to `ok` once it catches up.
+ * reaped — here a node whose reaper never ticks — and back to `ok` once it catches up. And a
+ * parked session whose hash Redis already dropped (a cluster down longer than its expiry) is still
+ * reaped on time: its name and room are freed from the `parked` member alone.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -94,6 +96,47 @@ describe('Redis cluster › reaper metrics and health', () => {
       await until(async () => (await health2()).status === 'ok', { what: 'ok again', timeoutMs: 3000 });
       const c = await connectClient(s2.wsUrl);
       await c.hello('rh-b');
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('Reaper › a parked session whose hash has already expired is still reaped on time: name and room freed, peers told', async () => {
+    const redis = await startRedis();
+    const server = await startServer({ PARLEY_REDIS_URL: redis.url, PARLEY_GRACE_S: '2' });
+    const admin = new Redis(redis.url);
+    try {
+      const a = await connectClient(server.wsUrl);
+      await a.hello('rh-exp');
+      const b = await connectClient(server.wsUrl);
+      await b.hello('rh-peer');
+      for (const c of [a, b]) {
+        c.send({ type: 'room.join', room: 'rh-room' });
+        await c.next('room.joined');
+      }
+      a.ws.terminate();
+      const parked = await until(
+        async () => {
+          const members = await admin.zrange('parley:parked', 0, -1);
+          return members.length === 1 ? members[0] : undefined;
+        },
+        { what: 'the session parked in Redis' },
+      );
+      assert.ok(parked.endsWith('\nrh-exp'), 'the parked member carries the name');
+      const token = parked.split('\n')[0]!;
+      // What Redis does when the hash's expiry passes before anyone reaps it.
+      assert.equal(await admin.del(`parley:sess:${token}`), 1, 'the session hash existed');
+      const droppedAt = Date.now();
+      const left = await b.next('peer.left', { timeoutMs: 6000 });
+      assert.deepEqual([left.room, left.name, left.reason], ['rh-room', 'rh-exp', 'gone']);
+      const after = Date.now() - droppedAt;
+      assert.equal(await admin.exists('parley:name:rh-exp'), 0, 'the name is free');
+      assert.equal(await admin.sismember('parley:names', 'rh-exp'), 0, 'not listed online');
+      assert.deepEqual(await admin.smembers('parley:room:rh-room'), ['rh-peer'], 'the room lost it');
+      assert.equal(await admin.zcard('parley:parked'), 0);
+      const again = await connectClient(server.wsUrl);
+      await again.hello('rh-exp');
+      console.log(`# expired hash: peer.left ${after} ms after the hash was dropped (grace 2 s)`);
     } finally {
       admin.disconnect();
     }
