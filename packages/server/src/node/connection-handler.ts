@@ -111,6 +111,9 @@ export interface HandlerContext {
 }
 
 /** The per-socket protocol handler. */
+/** The hooks of a handler given none: one object for all of them. */
+const NO_HOOKS: HandlerHooks = Object.freeze({});
+
 export class ConnectionHandler {
   readonly #conn: Connection;
   readonly #lifecycle: HandlerContext['lifecycle'];
@@ -142,7 +145,7 @@ export class ConnectionHandler {
     this.#config = config;
     this.#log = log;
     this.#metrics = context.metrics;
-    this.#hooks = context.hooks ?? {};
+    this.#hooks = context.hooks ?? NO_HOOKS;
     this.#loginGate = context.loginGate;
     this.#flood = new FloodGuard(config);
     this.#traceFrames = log.isLevelEnabled('trace');
@@ -343,6 +346,8 @@ export class ConnectionHandler {
     this.#session = session;
     this.#state = 'live';
     clearTimeout(this.#helloTimer);
+    // A cleared timer object is still ~200 bytes (and its closure) while referenced.
+    this.#helloTimer = undefined;
   }
 
   /** `sfu.*`: large rooms; SFU_UNAVAILABLE when this server has no SFU. */

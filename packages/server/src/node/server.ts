@@ -184,6 +184,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     services,
     authorizer,
     handoff: redis,
+    log,
   });
   // Registers this node with the directory (routing and presence), then starts the SFU links.
   await directory.attachNode(nodeId, nodeHandlers({ services, lifecycle, metrics, log }));

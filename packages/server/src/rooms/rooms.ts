@@ -134,7 +134,7 @@ export class Rooms {
         session.name,
         frame({ type: 'peer.joined', room, name: session.name }),
       );
-    } else if (session.rejoinable.rooms.delete(room)) {
+    } else if (session.rejoinable.rooms?.delete(room)) {
       // A reloaded page joins a room its session is still in: its peer connections are new, so
       // the others start theirs over (once per room and resumed connection).
       await this.#relay.broadcast(

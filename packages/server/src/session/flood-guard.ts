@@ -17,7 +17,9 @@
  * the rest are dropped silently, so a flood does not turn into as many error frames.
  *
  * The window is kept as four slots of a quarter window each (a sliding window accurate to a
- * quarter), so a check costs a few array operations and nothing is allocated per frame.
+ * quarter), so a check costs a few array operations and nothing is allocated per frame. The
+ * slots (seen, refused and replied counts side by side in one array) are made at the first frame
+ * after login: an idle connection pays for none of them.
  */
 import { TokenBucket } from './token-bucket.ts';
 
@@ -37,6 +39,13 @@ export interface FloodLimits {
 }
 
 const SLOTS = 4;
+/** Offsets of the three counters in the slot array. */
+const SEEN = 0;
+const REFUSED = SLOTS;
+const REPLIED = 2 * SLOTS;
+
+/** The default clock, one for every guard (a bound function per connection costs memory). */
+const monotonicMs = performance.now.bind(performance);
 
 /** Rate limits and flooding verdict for one connection. */
 export class FloodGuard {
@@ -48,13 +57,12 @@ export class FloodGuard {
   readonly #minRefused: number;
   readonly #maxReplies: number;
   readonly #now: () => number;
-  readonly #seen = new Array<number>(SLOTS).fill(0);
-  readonly #refused = new Array<number>(SLOTS).fill(0);
-  readonly #replied = new Array<number>(SLOTS).fill(0);
+  /** Per slot: frames seen, refused and answered (`SEEN`, `REFUSED`, `REPLIED` + slot). */
+  #counts: number[] | undefined;
   #slot: number;
 
   /** `now` returns milliseconds (injectable for tests). */
-  constructor(limits: FloodLimits, now: () => number = performance.now.bind(performance)) {
+  constructor(limits: FloodLimits, now: () => number = monotonicMs) {
     this.#now = now;
     this.#frames = new TokenBucket(limits.ratePerS, limits.rateBurst, now);
     this.#bytes = new TokenBucket(limits.rateBytesPerS, limits.rateBytesBurst, now);
@@ -72,8 +80,10 @@ export class FloodGuard {
    * `now` is the receive time in milliseconds on the constructor's clock.
    */
   check(bytes: number, now: number = this.#now()): FloodVerdict {
-    const i = this.#advance(now);
-    this.#seen[i]!++;
+    this.#counts ??= new Array<number>(3 * SLOTS).fill(0);
+    const counts = this.#counts;
+    const i = this.#advance(now, counts);
+    counts[SEEN + i]!++;
     // A frame larger than the byte burst (possible only past PARLEY_MAX_FRAME_BYTES, refused as
     // TOO_LARGE anyway) costs the whole burst, so it can still pass once the bucket is full.
     const cost = Math.min(bytes, this.#bytesBurst);
@@ -84,24 +94,24 @@ export class FloodGuard {
       this.#bytes.spend(cost);
       return 'pass';
     }
-    this.#refused[i]!++;
-    const refused = sum(this.#refused);
-    if (refused >= this.#minRefused && refused >= this.#ratio * sum(this.#seen)) return 'close';
-    if (sum(this.#replied) >= this.#maxReplies) return 'silent';
-    this.#replied[i]!++;
+    counts[REFUSED + i]!++;
+    const refused = sum(counts, REFUSED);
+    if (refused >= this.#minRefused && refused >= this.#ratio * sum(counts, SEEN)) return 'close';
+    if (sum(counts, REPLIED) >= this.#maxReplies) return 'silent';
+    counts[REPLIED + i]!++;
     return 'reply';
   }
 
   /** Moves the window to now, clearing the slots that fell out of it; returns the current slot. */
-  #advance(now: number): number {
+  #advance(now: number, counts: number[]): number {
     const slot = Math.floor(now / this.#slotMs);
     if (slot !== this.#slot) {
       const stale = Math.min(SLOTS, slot - this.#slot);
       for (let k = 1; k <= stale; k++) {
         const j = (this.#slot + k) % SLOTS;
-        this.#seen[j] = 0;
-        this.#refused[j] = 0;
-        this.#replied[j] = 0;
+        counts[SEEN + j] = 0;
+        counts[REFUSED + j] = 0;
+        counts[REPLIED + j] = 0;
       }
       this.#slot = slot;
     }
@@ -109,8 +119,9 @@ export class FloodGuard {
   }
 }
 
-function sum(a: readonly number[]): number {
+/** The sum of one counter over the window's slots. */
+function sum(counts: readonly number[], at: number): number {
   let s = 0;
-  for (const v of a) s += v;
+  for (let k = at; k < at + SLOTS; k++) s += counts[k]!;
   return s;
 }

@@ -11,27 +11,31 @@
  * Unrelated names are never cached: each signal to them costs one lookup, which the session's
  * own rate limit bounds.
  *
+ * Both collections are made on first use: most sessions never signal anyone, and an empty `Set`
+ * or `Map` still costs its hash table (~150 bytes each) on every idle connection.
+ *
  * Session state (the relay reads it, `Session.send` invalidates it). May import: nothing.
  */
 
 /** The relation cache of one session. */
 export class PeerRelations {
-  readonly #related = new Set<string>();
-  readonly #pending = new Map<string, Promise<boolean>>();
+  #related: Set<string> | undefined;
+  #pending: Map<string, Promise<boolean>> | undefined;
   #epoch = 0;
 
   /** Whether `name` is known to be related (no lookup pending for it). */
   has(name: string): boolean {
-    return this.#related.has(name);
+    return this.#related?.has(name) === true;
   }
 
   /** The lookup under way for `name`, if any: later signals wait for it, so order is kept. */
   pending(name: string): Promise<boolean> | undefined {
-    return this.#pending.get(name);
+    return this.#pending?.get(name);
   }
 
   /** Remembers `name` as related now (the caller checked it synchronously). */
   add(name: string): void {
+    this.#related ??= new Set();
     this.#related.add(name);
   }
 
@@ -41,30 +45,32 @@ export class PeerRelations {
    */
   track(name: string, lookup: Promise<boolean>): Promise<boolean> {
     const epoch = this.#epoch;
+    this.#pending ??= new Map();
+    const pending = this.#pending;
     const tracked = lookup.then(
       (related) => {
-        if (this.#pending.get(name) === tracked) this.#pending.delete(name);
-        if (related && epoch === this.#epoch) this.#related.add(name);
+        if (pending.get(name) === tracked) pending.delete(name);
+        if (related && epoch === this.#epoch) this.add(name);
         return related;
       },
       (err: unknown) => {
-        if (this.#pending.get(name) === tracked) this.#pending.delete(name);
+        if (pending.get(name) === tracked) pending.delete(name);
         throw err;
       },
     );
-    this.#pending.set(name, tracked);
+    pending.set(name, tracked);
     return tracked;
   }
 
   /** Forgets every cached relation (a call ended, someone left a shared room, we left a room). */
   forgetAll(): void {
     this.#epoch++;
-    this.#related.clear();
+    this.#related?.clear();
   }
 
   /** How many names are cached (tests, metrics). */
   get size(): number {
-    return this.#related.size;
+    return this.#related?.size ?? 0;
   }
 }
 

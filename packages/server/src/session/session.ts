@@ -15,10 +15,28 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Connection } from '../transport/connection.ts';
 import type { Frame } from '../wire/frames.ts';
-import { MessageQueue, type QueueBudget, type QueueLimits } from './message-queue.ts';
+import { MessageQueue, type QueueBudget, type QueueLimits, type QueueObserver } from './message-queue.ts';
 import { PeerRelations } from './peer-relations.ts';
 
 export type SessionState = 'live' | 'detached' | 'closed';
+
+/** One queue observer per metrics registry, shared by its sessions (not two closures each). */
+const queueObservers = new WeakMap<Metrics, QueueObserver>();
+
+function queueObserver(metrics: Metrics): QueueObserver {
+  let observer = queueObservers.get(metrics);
+  if (!observer) {
+    observer = {
+      changed: (frames, bytes) => {
+        metrics.queued.inc(frames);
+        metrics.queuedBytes.inc(bytes);
+      },
+      dropped: (reason) => metrics.queueDropped.labels(reason).inc(),
+    };
+    queueObservers.set(metrics, observer);
+  }
+  return observer;
+}
 
 /** A logged-in session, local to this node. */
 export class Session {
@@ -46,9 +64,10 @@ export class Session {
   /**
    * What a resumed connection may take up again once (a reloaded page): its active call
    * (`call.rejoin`) and the rooms it is still a member of (a repeated `room.join`, announced to
-   * the others as `peer.joined {restart}`). Set on resume, consumed on use.
+   * the others as `peer.joined {restart}`). Set on resume, consumed on use; `rooms` stays
+   * undefined until a resume (most sessions never resume).
    */
-  readonly rejoinable = { call: false, rooms: new Set<string>() };
+  readonly rejoinable: { call: boolean; rooms: Set<string> | undefined } = { call: false, rooms: undefined };
   /** What the authorizer's `hello` returned for this session (undefined without one). */
   authContext: unknown;
   /** Per-session logger, `{ sid, name }`. */
@@ -79,13 +98,7 @@ export class Session {
     this.#conn = conn;
     this.log = log;
     this.#metrics = metrics;
-    this.#queue = new MessageQueue(queueLimits, queueBudget, {
-      changed: (frames, bytes) => {
-        metrics.queued.inc(frames);
-        metrics.queuedBytes.inc(bytes);
-      },
-      dropped: (reason) => metrics.queueDropped.labels(reason).inc(),
-    });
+    this.#queue = new MessageQueue(queueLimits, queueBudget, queueObserver(metrics));
   }
 
   /** The session's current resume token. */
