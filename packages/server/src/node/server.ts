@@ -291,7 +291,6 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     else socket.destroy();
   });
 
-  let connSeq = 0;
   const loginGate = new LoginGate({ ratePerS: config.loginRatePerS, burst: config.loginBurst });
   const handlerContext: HandlerContext = {
     lifecycle,
@@ -308,7 +307,7 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     log,
     metrics,
     (conn) => {
-      const connLog = log.child({ cid: (++connSeq).toString(36) });
+      const connLog = log.child({ cid: conn.id });
       if (connLog.isLevelEnabled('debug')) connLog.debug({ ip: conn.ip }, 'connection opened');
       new ConnectionHandler(conn, handlerContext, connLog);
     },

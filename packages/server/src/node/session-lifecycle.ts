@@ -49,8 +49,8 @@ export interface SessionLifecycleOptions {
   handoff?: SessionHandoff | undefined;
   /**
    * The node's root logger. Session loggers are made as its children, with the connection's
-   * bindings copied, rather than as children of the connection's logger: pino gives each child a
-   * hidden class of its own per parent, so a grandchild per connection costs ~300 bytes more.
+   * `cid`, rather than as children of the connection's logger: pino gives each child a hidden
+   * class of its own per parent, so a grandchild per connection costs ~300 bytes more.
    */
   log?: Logger | undefined;
 }
@@ -80,12 +80,9 @@ export class SessionLifecycle {
   readonly #queueLimits: QueueLimits;
 
   readonly #rootLog: Logger | undefined;
-  /** Binding names the root logger already has (`service`): not copied from the connection's. */
-  readonly #rootKeys: ReadonlySet<string>;
 
   constructor(o: SessionLifecycleOptions) {
     this.#rootLog = o.log;
-    this.#rootKeys = new Set(Object.keys(o.log?.bindings() ?? {}));
     this.#authorizer = o.authorizer;
     this.#handoff = o.handoff;
     this.#config = o.config;
@@ -100,14 +97,6 @@ export class SessionLifecycle {
     this.#hasSfu = o.services.sfu !== undefined;
     this.#queueBudget = new QueueBudget(o.config.queueTotalBytes);
     this.#queueLimits = { maxFrames: o.config.queueMax, maxBytes: o.config.queueMaxBytes };
-  }
-  /** The bindings `connLog` adds to the root logger's (its `cid`). */
-  #ownBindings(connLog: Logger): Record<string, unknown> {
-    const own: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(connLog.bindings())) {
-      if (!this.#rootKeys.has(key)) own[key] = value;
-    }
-    return own;
   }
 
   /**
@@ -215,7 +204,7 @@ export class SessionLifecycle {
   ): Session {
     const sid = randomBytes(6).toString('hex');
     const log = this.#rootLog
-      ? this.#rootLog.child({ ...this.#ownBindings(connLog), sid, name })
+      ? this.#rootLog.child({ cid: conn.id, sid, name })
       : connLog.child({ sid, name });
     const session = new Session(name, token, conn, log, this.#metrics, this.#queueLimits, this.#queueBudget);
     session.authContext = authContext;

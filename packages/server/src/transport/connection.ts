@@ -32,6 +32,8 @@ export class Connection {
   readonly #ws: WebSocket;
   /** Client IP address (for limits and debug logs only; never logged at info). */
   readonly ip: string;
+  /** This node's number for the connection, in base 36: the `cid` of its log lines. */
+  readonly id: string;
   /**
    * The host the client used to reach the server (its `Host` header, or `X-Forwarded-Host` from a
    * trusted proxy), in URL form; for the built-in STUN server's URL. Set by the transport.
@@ -52,9 +54,10 @@ export class Connection {
     this.#socket?.uncork();
   };
 
-  constructor(ws: WebSocket, ip: string, maxBufferedBytes: number, onSlowConsumer: () => void) {
+  constructor(ws: WebSocket, ip: string, maxBufferedBytes: number, onSlowConsumer: () => void, id = '') {
     this.#ws = ws;
     this.ip = ip;
+    this.id = id;
     this.#maxBufferedBytes = maxBufferedBytes;
     this.#onSlowConsumer = onSlowConsumer;
     ws.on('pong', () => {

@@ -42,6 +42,8 @@ export interface TransportOptions {
 /** The `/ws` endpoint and the set of open connections. */
 export class WsTransport {
   readonly #wss: WebSocketServer;
+  /** Connections accepted so far (their ids). */
+  #connSeq = 0;
   readonly #conns = new Set<Connection>();
   readonly #perIp = new Map<string, number>();
   readonly #options: TransportOptions;
@@ -124,10 +126,16 @@ export class WsTransport {
       return;
     }
     this.#perIp.set(key, count + 1);
-    const conn = new Connection(ws, ip, this.#options.maxSendBufferBytes, () => {
-      this.#metrics.errors.labels('SLOW_CONSUMER').inc();
-      this.#log.warn({ code: 'SLOW_CONSUMER', bufferedBytes: ws.bufferedAmount }, 'slow consumer dropped');
-    });
+    const conn = new Connection(
+      ws,
+      ip,
+      this.#options.maxSendBufferBytes,
+      () => {
+        this.#metrics.errors.labels('SLOW_CONSUMER').inc();
+        this.#log.warn({ code: 'SLOW_CONSUMER', bufferedBytes: ws.bufferedAmount }, 'slow consumer dropped');
+      },
+      (++this.#connSeq).toString(36),
+    );
     conn.publicHost = host;
     this.#conns.add(conn);
     this.#metrics.connections.inc();
