@@ -13,6 +13,11 @@ export interface CallRecord {
   readonly caller: string;
   readonly callee: string;
   state: CallState;
+  /**
+   * When the ring ends (epoch ms, by the clock of the node that rings), while the call rings; a
+   * callee resuming on another node rings on for the time left (`Calls.calleeBack`).
+   */
+  readonly ringsUntil?: number | undefined;
 }
 
 /** Result of `CallStore.create`. */
@@ -42,8 +47,12 @@ export interface CallStore {
   callOf(name: string): Promise<CallRecord | null>;
   /** Moves a ringing call to active; false when it is not ringing (any more). */
   activate(id: string): Promise<boolean>;
-  /** Deletes a call and returns it; null when it was already gone (so only one ender wins). */
-  remove(id: string): Promise<CallRecord | null>;
+  /**
+   * Deletes a call and returns it; null when it was already gone (so only one ender wins), or
+   * when `onlyIf` is given and the call is in another state (a ring timeout must not end a call
+   * answered meanwhile, perhaps on another node).
+   */
+  remove(id: string, onlyIf?: CallState): Promise<CallRecord | null>;
   /**
    * Records a claim (after a server restart) and, when the other party already claimed the same
    * call with `claim.name`, recreates the call as active (the earlier claimer as caller), both
@@ -135,9 +144,9 @@ export class MemoryCallStore implements CallStore {
     if (mine?.size === 0) this.#claimsOf.delete(name);
   }
 
-  async remove(id: string): Promise<CallRecord | null> {
+  async remove(id: string, onlyIf?: CallState): Promise<CallRecord | null> {
     const c = this.#calls.get(id);
-    if (!c) return null;
+    if (!c || (onlyIf !== undefined && c.state !== onlyIf)) return null;
     this.#calls.delete(id);
     if (this.#byName.get(c.caller) === id) this.#byName.delete(c.caller);
     if (this.#byName.get(c.callee) === id) this.#byName.delete(c.callee);

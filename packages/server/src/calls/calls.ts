@@ -38,7 +38,7 @@ import type { Relay } from '../relay/relay.ts';
 import type { Session } from '../session/session.ts';
 import { TokenBucket } from '../session/token-bucket.ts';
 import { type Frame, frame } from '../wire/frames.ts';
-import type { CallRecord, CallStore } from './call-store.ts';
+import type { CallRecord, CallState, CallStore } from './call-store.ts';
 
 /** Ends of a ringing call that make it a missed one for the callee. */
 const MISSED_REASONS: ReadonlySet<CallEndReason> = new Set(['no_answer', 'cancelled', 'peer_gone']);
@@ -117,7 +117,13 @@ export class Calls {
     this.#takeInvite(session, to);
     if ((await this.#directory.locate(to)) === null)
       throw new ParleyError('PEER_NOT_FOUND', `no peer named "${to}"`);
-    const call: CallRecord = { id: randomUUID(), caller: session.name, callee: to, state: 'ringing' };
+    const call: CallRecord = {
+      id: randomUUID(),
+      caller: session.name,
+      callee: to,
+      state: 'ringing',
+      ringsUntil: Date.now() + this.#ringTimeoutMs,
+    };
     let incomingFrame: Frame<'call.incoming'>;
     try {
       incomingFrame = frame({
@@ -155,18 +161,21 @@ export class Calls {
   }
 
   /**
-   * The session of `session.name` resumed on this node: if it is being rung by a call this node
-   * times, it gets a fresh `call.incoming` with the ring time left (after the queued one, which
-   * carries the time left when it was queued) and the caller a `call.ringing` with `reach:
-   * 'ringing'`. Failures are logged, never thrown: the resume itself has succeeded.
+   * The session of `session.name` resumed on this node: if it is being rung, it gets a fresh
+   * `call.incoming` with the ring time left (after the queued one, which carries the time left when
+   * it was queued) and the caller a `call.ringing` with `reach: 'ringing'`. The ring may be timed
+   * by another node (the callee's session was parked and resumed here): the time left then comes
+   * from the call record, by that node's clock. Failures are logged, never thrown: the resume
+   * itself has succeeded.
    */
   async calleeBack(session: Session): Promise<void> {
     try {
       const call = await this.#store.callOf(session.name);
       if (call?.state !== 'ringing' || call.callee !== session.name) return;
-      const due = this.#ringDeadlines.get(call.id);
+      const due = this.#ringDeadlines.get(call.id) ?? call.ringsUntil;
       if (due === undefined) return;
-      const ringMs = Math.max(0, due - Date.now());
+      const ringMs = due - Date.now();
+      if (ringMs <= 0) return;
       session.send(frame({ type: 'call.incoming', call: call.id, from: call.caller, ringMs }));
       await this.#relay.deliver(
         call.caller,
@@ -205,7 +214,9 @@ export class Calls {
     const timer = setTimeout(() => {
       this.#ringTimers.delete(id);
       this.#ringDeadlines.delete(id);
-      void this.#end(id, 'no_answer', undefined, undefined, undefined).catch((err) =>
+      // Only a call still ringing: it may have been answered on another node, which cannot stop
+      // this timer.
+      void this.#end(id, 'no_answer', undefined, undefined, undefined, 'ringing').catch((err) =>
         session.log.error({ err }, 'ring timeout failed'),
       );
     }, this.#ringTimeoutMs);
@@ -382,8 +393,9 @@ export class Calls {
     requester: Session | undefined,
     by: string | undefined,
     re: ReqId,
+    onlyIf?: CallState,
   ): Promise<void> {
-    const call = await this.#store.remove(id);
+    const call = await this.#store.remove(id, onlyIf);
     if (!call) {
       if (requester) throw notFound(id);
       return;

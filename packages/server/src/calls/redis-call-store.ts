@@ -4,7 +4,8 @@
  * `MemoryCallStore`: a name is in at most one call, checked atomically for both parties by a Lua
  * script; `remove` returns the call only to the first caller, so exactly one ender notifies.
  *
- * Keys (P = the directory's prefix): `P call:<id>` hash {caller, callee, state};
+ * Keys (P = the directory's prefix): `P call:<id>` hash {caller, callee, state, ru (ring end,
+ * epoch ms, while ringing)};
  * `P callof:<name>` → call id; `call.resume` claims `P claim:<id>:<name>` → peer (expiring), and
  * `P claims:<name>`, the set of call ids `name` claimed (to drop them when its session ends). Records carry a long safety TTL (a call whose every party is gone
  * is ended by the directory's reaper well before; the TTL only bounds leaks).
@@ -27,7 +28,7 @@ local P, id, caller, callee, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(
 if redis.call('EXISTS', P .. 'callof:' .. caller) == 1 then return 'caller_busy' end
 if redis.call('EXISTS', P .. 'callof:' .. callee) == 1 then return 'callee_busy' end
 local k = P .. 'call:' .. id
-redis.call('HSET', k, 'caller', caller, 'callee', callee, 'state', 'ringing')
+redis.call('HSET', k, 'caller', caller, 'callee', callee, 'state', 'ringing', 'ru', ARGV[6])
 redis.call('EXPIRE', k, ttl)
 redis.call('SET', P .. 'callof:' .. caller, id, 'EX', ttl)
 redis.call('SET', P .. 'callof:' .. callee, id, 'EX', ttl)
@@ -44,6 +45,7 @@ local P, id = ARGV[1], ARGV[2]
 local k = P .. 'call:' .. id
 local c = redis.call('HMGET', k, 'caller', 'callee', 'state')
 if not c[1] then return false end
+if ARGV[3] ~= '' and c[3] ~= ARGV[3] then return false end
 redis.call('DEL', k)
 for i = 1, 2 do
   local ck = P .. 'callof:' .. c[i]
@@ -117,18 +119,27 @@ export class RedisCallStore implements CallStore {
       call.caller,
       call.callee,
       CALL_TTL_S,
+      call.ringsUntil ?? 0,
     )) as CreateCallResult;
   }
 
   async get(id: string): Promise<CallRecord | null> {
-    const [caller, callee, state] = await this.#redis.hmget(
+    const [caller, callee, state, ru] = await this.#redis.hmget(
       `${this.#prefix}call:${id}`,
       'caller',
       'callee',
       'state',
+      'ru',
     );
     if (!caller || !callee) return null;
-    return { id, caller, callee, state: state as CallState };
+    const ringsUntil = Number(ru);
+    return {
+      id,
+      caller,
+      callee,
+      state: state as CallState,
+      ...(state === 'ringing' && ringsUntil > 0 ? { ringsUntil } : {}),
+    };
   }
 
   async callOf(name: string): Promise<CallRecord | null> {
@@ -140,8 +151,10 @@ export class RedisCallStore implements CallStore {
     return (await this.#scripts.parleyCallActivate(this.#prefix, id)) === 1;
   }
 
-  async remove(id: string): Promise<CallRecord | null> {
-    const c = (await this.#scripts.parleyCallRemove(this.#prefix, id)) as [string, string, string] | null;
+  async remove(id: string, onlyIf?: CallState): Promise<CallRecord | null> {
+    const c = (await this.#scripts.parleyCallRemove(this.#prefix, id, onlyIf ?? '')) as
+      | [string, string, string]
+      | null;
     if (!c) return null;
     return { id, caller: c[0], callee: c[1], state: c[2] as CallState };
   }

@@ -189,6 +189,8 @@ export class SessionLifecycle {
     this.#resumed(session, conn, version, re, parked.frames);
     this.#scheduleIce(session);
     log.info({ version, resumed: true, flushed: parked.frames.length, from: 'parked' }, 'session resumed');
+    // A call that rang while the client was away rings on here, whichever node times the ring.
+    void this.#calls.calleeBack(session);
     if (conn.closing) queueMicrotask(() => this.connectionLost(session));
     return session;
   }
