@@ -7,7 +7,9 @@
  * Prints one JSON object. `runFileTransferBench` is also used by bench/client/run.ts.
  *
  *   npx tsx bench/client/file-transfer.ts [--size-mib 100] [--rounds 3] [--chunks 16,64,128,256]
+ *     [--hash-wasm path/to/hash-wasm/dist/sha256.umd.min.js]
  */
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -43,6 +45,61 @@ export interface FileTransferBenchOptions {
   rounds: number;
   /** Chunk sizes of the Parley transfers, in KiB. */
   chunkKiBs: number[];
+  /**
+   * hash-wasm's `dist/sha256.umd.min.js`, to measure it in the page next to ours and WebCrypto
+   * (issue 17's evaluation; hash-wasm is not a dependency: `npm pack hash-wasm` and point here).
+   */
+  hashWasmPath?: string;
+}
+
+/** SHA-256 candidates in the page, MB/s (median of 3 over 64 MiB in 256 KiB slices). */
+async function hashCandidates(page: import('playwright-core').Page, hashWasmPath?: string) {
+  if (hashWasmPath) await page.addScriptTag({ path: hashWasmPath });
+  return page.evaluate(async () => {
+    const buf = new Uint8Array(64 * 1024 * 1024);
+    for (let i = 0; i < buf.length; i++) buf[i] = (i * 2654435761) >>> 24;
+    const slice = 256 * 1024;
+    const med = async (run: () => Promise<void> | void) => {
+      const xs: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t = performance.now();
+        await run();
+        xs.push(buf.length / 1e6 / ((performance.now() - t) / 1000));
+      }
+      xs.sort((a, b) => a - b);
+      return Number(xs[1]!.toFixed(1));
+    };
+    const w = window as unknown as {
+      parley: { Sha256: typeof Sha256 };
+      hashwasm?: {
+        createSHA256(): Promise<{ init(): unknown; update(b: Uint8Array): unknown; digest(): string }>;
+      };
+    };
+    const out: Record<string, number | string> = {};
+    out.sdkJavaScript = await med(() => {
+      const h = new w.parley.Sha256();
+      for (let o = 0; o < buf.length; o += slice) h.update(buf.subarray(o, o + slice));
+      h.hex();
+    });
+    if (w.hashwasm) {
+      const hasher = await w.hashwasm.createSHA256();
+      out.hashWasm = await med(() => {
+        hasher.init();
+        for (let o = 0; o < buf.length; o += slice) hasher.update(buf.subarray(o, o + slice));
+        hasher.digest();
+      });
+    } else out.hashWasm = 'not measured (no --hash-wasm path)';
+    // Native, but not incremental: the whole message at once (the ceiling), or one digest per chunk
+    // (what a hash list on the wire would cost).
+    out.webCryptoWhole = await med(async () => {
+      await crypto.subtle.digest('SHA-256', buf);
+    });
+    out.webCryptoPerChunk = await med(async () => {
+      for (let o = 0; o < buf.length; o += slice)
+        await crypto.subtle.digest('SHA-256', buf.subarray(o, o + slice));
+    });
+    return out;
+  });
 }
 
 /**
@@ -53,6 +110,7 @@ export async function runFileTransferBench({
   sizeMiB,
   rounds,
   chunkKiBs,
+  hashWasmPath,
 }: FileTransferBenchOptions): Promise<Record<string, unknown>> {
   const size = sizeMiB * MiB;
   const rig = await startRig();
@@ -66,26 +124,15 @@ export async function runFileTransferBench({
     const pair = await openPair(rig);
     await connect(pair);
     await pair.b.evaluate(() => window.h.listenRaw());
-    result.sha256ChromiumMBps = await pair.a.evaluate(() => {
-      const buf = new Uint8Array(64 * 1024 * 1024);
-      for (let i = 0; i < buf.length; i++) buf[i] = (i * 2654435761) >>> 24;
-      const runs: number[] = [];
-      for (let r = 0; r < 3; r++) {
-        const t = performance.now();
-        const h = new (window as unknown as { parley: { Sha256: typeof Sha256 } }).parley.Sha256();
-        for (let o = 0; o < buf.length; o += 256 * 1024) h.update(buf.subarray(o, o + 256 * 1024));
-        h.hex();
-        runs.push(buf.length / 1e6 / ((performance.now() - t) / 1000));
-      }
-      runs.sort((a, b) => a - b);
-      return Number(runs[1]!.toFixed(1));
-    });
+    result.sha256ChromiumMBps = await hashCandidates(pair.a, hashWasmPath);
     const high = FILE_TRANSFER_DEFAULTS.highWaterBytes;
     const low = FILE_TRANSFER_DEFAULTS.lowWaterBytes;
     const samples: Record<string, number[]> = { raw256: [] };
     for (const c of chunkKiBs) samples[`file${c}`] = [];
     let seed = 1;
+    const load1: number[] = [];
     for (let r = 0; r < rounds; r++) {
+      load1.push(Number(loadavg()[0]!.toFixed(2)));
       // Raw baseline.
       await pair.b.evaluate(() => {
         window.h.rawReceived = { bytes: 0, endAt: 0 };
@@ -127,6 +174,18 @@ export async function runFileTransferBench({
       Object.entries(samples).map(([k, v]) => [k, v.map((x) => Number(x.toFixed(1)))]),
     );
     result.medianMiBps = med;
+    // Each round's own ratio (raw and file measured back to back), as the issue asks.
+    result.rounds = samples.raw256!.map((raw, r) => ({
+      load1: load1[r],
+      raw256: Number(raw.toFixed(1)),
+      ...Object.fromEntries(chunkKiBs.map((c) => [`file${c}`, Number(samples[`file${c}`]![r]!.toFixed(1))])),
+      ...Object.fromEntries(
+        chunkKiBs.map((c) => [
+          `file${c}VsRawPct`,
+          Number(((samples[`file${c}`]![r]! / raw) * 100).toFixed(1)),
+        ]),
+      ),
+    }));
     result.fileVsRawPct = Object.fromEntries(
       chunkKiBs.map((c) => [`file${c}`, Number(((med[`file${c}`]! / med.raw256!) * 100).toFixed(1))]),
     );
@@ -143,12 +202,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       'size-mib': { type: 'string', default: '100' },
       rounds: { type: 'string', default: '3' },
       chunks: { type: 'string', default: '16,64,128,256' },
+      'hash-wasm': { type: 'string' },
     },
   });
   const result = await runFileTransferBench({
     sizeMiB: Number(values['size-mib']),
     rounds: Number(values.rounds),
     chunkKiBs: (values.chunks as string).split(',').map(Number),
+    ...(values['hash-wasm'] ? { hashWasmPath: values['hash-wasm'] } : {}),
   });
   console.log(JSON.stringify(result, null, 2));
 }
