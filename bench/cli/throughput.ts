@@ -2,7 +2,7 @@
  * CLI-to-CLI file throughput against the raw data channel of the same stack (node-datachannel
  * through our RTCPeerConnection adapter), on this machine. Prints one JSON object.
  *
- *   npx tsx bench/cli/throughput.ts [--size-mib 256] [--runs 3]
+ *   npx tsx bench/cli/throughput.ts [--size-mib 256] [--runs 3] [--cpu-prof DIR]
  *
  * raw: two adapter peers in one process, one channel, 64 KiB and 256 KiB messages, sender paced
  * by bufferedAmount watermarks (4 MiB / 1 MiB, the SDK's defaults). cli: `parley receive --yes`
@@ -22,7 +22,14 @@ import { type NodeRTCDataChannel, NodeRTCPeerConnection } from '../../packages/c
 import { startServer, stopAllServers } from '../../test/helpers/server.ts';
 
 const { values } = parseArgs({
-  options: { 'size-mib': { type: 'string', default: '256' }, runs: { type: 'string', default: '3' } },
+  options: {
+    'size-mib': { type: 'string', default: '256' },
+    runs: { type: 'string', default: '3' },
+    /** Also run this other checkout's `parley` (bin/parley.mjs) each round: before/after in one run. */
+    'baseline-bin': { type: 'string' },
+    /** Write a V8 CPU profile of every `parley` process into this directory. */
+    'cpu-prof': { type: 'string' },
+  },
 });
 const sizeBytes = Number(values['size-mib']) * 1024 * 1024;
 const runs = Number(values.runs);
@@ -98,12 +105,18 @@ async function rawRun(messageBytes: number): Promise<number> {
   }
 }
 
-function parley(args: string[]): {
+function parley(
+  args: string[],
+  bin = BIN,
+): {
   lines: Array<Record<string, unknown>>;
   exited: Promise<number | null>;
   ready: Promise<void>;
 } {
-  const child = spawn(process.execPath, [BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const prof = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [];
+  const child = spawn(process.execPath, [...prof, bin, ...args, '--json'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: Array<Record<string, unknown>> = [];
   let buf = '';
   let onReady: () => void = () => {};
@@ -123,24 +136,27 @@ function parley(args: string[]): {
   return { lines, exited, ready };
 }
 
-async function cliRun(serverUrl: string, file: string, outDir: string, run: number) {
-  const name = `bench-rx-${process.pid}-${run}`;
-  const rx = parley([
-    'receive',
-    '--server',
-    serverUrl,
-    '--name',
-    name,
-    '--dir',
-    outDir,
-    '--yes',
-    '--count',
-    '1',
-    '--overwrite',
-  ]);
+async function cliRun(serverUrl: string, file: string, outDir: string, run: number, bin = BIN) {
+  const name = `bench-rx-${process.pid}-${run}-${bin === BIN ? 'a' : 'b'}`;
+  const rx = parley(
+    [
+      'receive',
+      '--server',
+      serverUrl,
+      '--name',
+      name,
+      '--dir',
+      outDir,
+      '--yes',
+      '--count',
+      '1',
+      '--overwrite',
+    ],
+    bin,
+  );
   await rx.ready;
   const started = performance.now();
-  const tx = parley(['send', file, '--to', name, '--server', serverUrl]);
+  const tx = parley(['send', file, '--to', name, '--server', serverUrl], bin);
   const [txCode, rxCode] = await Promise.all([tx.exited, rx.exited]);
   const wallS = (performance.now() - started) / 1000;
   if (txCode !== 0 || rxCode !== 0) throw new Error(`parley exited ${txCode}/${rxCode}`);
@@ -160,6 +176,8 @@ try {
   const raw64: number[] = [];
   const raw256: number[] = [];
   const cli: Array<{ transferMiBps: number; wallMiBps: number }> = [];
+  const baseline: number[] = [];
+  const baselineBin = values['baseline-bin'];
   const rounds: Array<Record<string, number>> = [];
   // Round by round (raw 64 KiB, raw 256 KiB, CLI), so a load swing on the shared machine hits
   // every variant of a round alike; the ratio of a round compares figures taken minutes apart at most.
@@ -168,9 +186,12 @@ try {
     raw64.push(await rawRun(64 * 1024));
     raw256.push(await rawRun(256 * 1024));
     cli.push(await cliRun(server.url, file, join(dir, 'out'), i));
+    if (baselineBin)
+      baseline.push((await cliRun(server.url, file, join(dir, 'out'), i, baselineBin)).transferMiBps);
     const best = Math.max(raw64[i]!, raw256[i]!);
     rounds.push({
       load1,
+      ...(baselineBin ? { baselineCli: round(baseline[i]!) } : {}),
       raw64: round(raw64[i]!),
       raw256: round(raw256[i]!),
       cli: round(cli[i]!.transferMiBps),
@@ -203,6 +224,9 @@ try {
       all: cli.map((c) => ({ transfer: round(c.transferMiBps), wall: round(c.wallMiBps) })),
     },
     /** Issue 17: CLI-to-CLI at least 90% of the raw channel (the better message size). */
+    ...(baselineBin
+      ? { baseline: { bin: baselineBin, transferMiBps: round(median(baseline)), all: baseline.map(round) } }
+      : {}),
     cliVsRawPct: {
       median: round((cliMedian / bestRaw) * 100),
       perRound: rounds.map((r) => r.cliVsBestRawPct),

@@ -55,6 +55,8 @@ export interface FileTransferBenchOptions {
 /** SHA-256 candidates in the page, MB/s (median of 3 over 64 MiB in 256 KiB slices). */
 async function hashCandidates(page: import('playwright-core').Page, hashWasmPath?: string) {
   if (hashWasmPath) await page.addScriptTag({ path: hashWasmPath });
+  // tsx compiles with keepNames: the local helpers below call a `__name` the page lacks.
+  await page.evaluate('window.__name = (f) => f');
   return page.evaluate(async () => {
     const buf = new Uint8Array(64 * 1024 * 1024);
     for (let i = 0; i < buf.length; i++) buf[i] = (i * 2654435761) >>> 24;
