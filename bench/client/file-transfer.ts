@@ -7,7 +7,7 @@
  * Prints one JSON object. `runFileTransferBench` is also used by bench/client/run.ts.
  *
  *   npx tsx bench/client/file-transfer.ts [--size-mib 100] [--rounds 3] [--chunks 16,64,128,256]
- *     [--hash-wasm path/to/hash-wasm/dist/sha256.umd.min.js]
+ *     [--hash-wasm path/to/hash-wasm/dist/sha256.umd.min.js] [--hash-variants wasm,none]
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -50,7 +50,43 @@ export interface FileTransferBenchOptions {
    * (issue 17's evaluation; hash-wasm is not a dependency: `npm pack hash-wasm` and point here).
    */
   hashWasmPath?: string;
+  /**
+   * Extra SDK transfers per round at the default chunk size, with another hash plugged in on
+   * both pages through `fileTransfer.createHash`: `wasm` (hash-wasm; needs `hashWasmPath`) and
+   * `none` (hashes nothing: what the SDK would reach if hashing were free). Diagnostics only.
+   */
+  hashVariants?: Array<'wasm' | 'none'>;
 }
+
+/**
+ * Page code for {@link FileTransferBenchOptions.hashVariants}. hash-wasm's hashers are created
+ * asynchronously, `createHash` is synchronous: a pool is filled before each transfer. A snapshot
+ * (`clone`) keeps hash-wasm's saved state and takes a pooled hasher only if used (a resume; the
+ * bench has none).
+ */
+const HASH_VARIANTS_PAGE = `
+window.__benchHash = {
+  pool: [],
+  async fill(n) { while (this.pool.length < n) this.pool.push(await hashwasm.createSHA256()); },
+  take() { const x = this.pool.pop(); if (!x) throw new Error('bench hash pool empty'); return x; },
+  wasm() {
+    const self = this;
+    const wrap = (h) => ({
+      update(b) { h.update(b); return this; },
+      clone() {
+        const saved = h.save();
+        let c = null;
+        const got = () => { if (!c) { const x = self.take(); x.load(saved); c = wrap(x); } return c; };
+        return { update(b) { got().update(b); return this; }, clone() { return got().clone(); }, hex() { return got().hex(); } };
+      },
+      hex() { return h.digest('hex'); },
+    });
+    const x = this.take();
+    x.init();
+    return wrap(x);
+  },
+  none() { const o = { update() { return o; }, clone() { return o; }, hex() { return '0'.repeat(64); } }; return o; },
+};`;
 
 /** SHA-256 candidates in the page, MB/s (median of 3 over 64 MiB in 256 KiB slices). */
 async function hashCandidates(page: import('playwright-core').Page, hashWasmPath?: string) {
@@ -113,6 +149,7 @@ export async function runFileTransferBench({
   rounds,
   chunkKiBs,
   hashWasmPath,
+  hashVariants = [],
 }: FileTransferBenchOptions): Promise<Record<string, unknown>> {
   const size = sizeMiB * MiB;
   const rig = await startRig();
@@ -127,10 +164,17 @@ export async function runFileTransferBench({
     await connect(pair);
     await pair.b.evaluate(() => window.h.listenRaw());
     result.sha256ChromiumMBps = await hashCandidates(pair.a, hashWasmPath);
+    if (hashVariants.length > 0) {
+      if (hashVariants.includes('wasm') && !hashWasmPath)
+        throw new Error('--hash-variants wasm needs --hash-wasm');
+      if (hashWasmPath) await pair.b.addScriptTag({ path: hashWasmPath });
+      for (const p of [pair.a, pair.b]) await p.evaluate(HASH_VARIANTS_PAGE);
+    }
     const high = FILE_TRANSFER_DEFAULTS.highWaterBytes;
     const low = FILE_TRANSFER_DEFAULTS.lowWaterBytes;
     const samples: Record<string, number[]> = { raw256: [] };
     for (const c of chunkKiBs) samples[`file${c}`] = [];
+    for (const v of hashVariants) samples[`file-${v}`] = [];
     let seed = 1;
     const load1: number[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -153,11 +197,35 @@ export async function runFileTransferBench({
         },
       );
       samples.raw256!.push(size / MiB / ((Number(endAt) - startAt) / 1000));
-      // File transfers, one per chunk size.
-      for (const c of chunkKiBs) {
-        await pair.a.evaluate((bytes) => {
-          (window.h.files as unknown as { options: { chunkBytes: number } }).options.chunkBytes = bytes;
-        }, c * 1024);
+      // File transfers, one per chunk size (the SDK's own hash), then one per hash variant.
+      const runs: Array<{ key: string; chunk: number; hash: string }> = [
+        ...chunkKiBs.map((c) => ({ key: `file${c}`, chunk: c, hash: 'default' })),
+        ...hashVariants.map((v) => ({
+          key: `file-${v}`,
+          chunk: FILE_TRANSFER_DEFAULTS.chunkBytes / 1024,
+          hash: v,
+        })),
+      ];
+      for (const run of runs) {
+        for (const p of [pair.a, pair.b]) {
+          await p.evaluate(
+            async ([bytes, hash]) => {
+              const o = (window.h.files as unknown as { options: Record<string, unknown> }).options;
+              o.chunkBytes = bytes;
+              const w = window as unknown as {
+                __benchHash?: Record<string, unknown> & { fill(n: number): Promise<void> };
+                __defaultHash?: unknown;
+              };
+              w.__defaultHash ??= o.createHash;
+              if (hash === 'default') o.createHash = w.__defaultHash;
+              else {
+                if (hash === 'wasm') await w.__benchHash!.fill(2);
+                o.createHash = () => (w.__benchHash![hash as string] as () => unknown).call(w.__benchHash);
+              }
+            },
+            [run.chunk * 1024, run.hash] as const,
+          );
+        }
         const id = await pair.a.evaluate(([n, s]) => window.h.sendGenerated(n!, s!), [size, seed++]);
         await pollWith(pair.b, (k) => window.h.records[k]?.result, `receive:${id}`, {
           timeoutMs: 120_000,
@@ -166,8 +234,8 @@ export async function runFileTransferBench({
         const rec = await pair.b.evaluate((k) => window.h.records[k]!, `receive:${id}`);
         const sent = await pair.a.evaluate((k) => window.h.records[k]!, `send:${id}`);
         if (rec.result?.state !== 'completed')
-          throw new Error(`transfer ${id} ended ${JSON.stringify(rec.result)}`);
-        samples[`file${c}`]!.push(size / MiB / ((rec.endAt - sent.startAt) / 1000));
+          throw new Error(`transfer ${id} (${run.key}) ended ${JSON.stringify(rec.result)}`);
+        samples[run.key]!.push(size / MiB / ((rec.endAt - sent.startAt) / 1000));
       }
     }
     const med: Record<string, number> = {};
@@ -177,19 +245,17 @@ export async function runFileTransferBench({
     );
     result.medianMiBps = med;
     // Each round's own ratio (raw and file measured back to back), as the issue asks.
+    const fileKeys = Object.keys(samples).filter((k) => k !== 'raw256');
     result.rounds = samples.raw256!.map((raw, r) => ({
       load1: load1[r],
       raw256: Number(raw.toFixed(1)),
-      ...Object.fromEntries(chunkKiBs.map((c) => [`file${c}`, Number(samples[`file${c}`]![r]!.toFixed(1))])),
+      ...Object.fromEntries(fileKeys.map((k) => [k, Number(samples[k]![r]!.toFixed(1))])),
       ...Object.fromEntries(
-        chunkKiBs.map((c) => [
-          `file${c}VsRawPct`,
-          Number(((samples[`file${c}`]![r]! / raw) * 100).toFixed(1)),
-        ]),
+        fileKeys.map((k) => [`${k}VsRawPct`, Number(((samples[k]![r]! / raw) * 100).toFixed(1))]),
       ),
     }));
     result.fileVsRawPct = Object.fromEntries(
-      chunkKiBs.map((c) => [`file${c}`, Number(((med[`file${c}`]! / med.raw256!) * 100).toFixed(1))]),
+      fileKeys.map((k) => [k, Number(((med[k]! / med.raw256!) * 100).toFixed(1))]),
     );
     await pair.close();
   } finally {
@@ -205,6 +271,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       rounds: { type: 'string', default: '3' },
       chunks: { type: 'string', default: '16,64,128,256' },
       'hash-wasm': { type: 'string' },
+      'hash-variants': { type: 'string' },
     },
   });
   const result = await runFileTransferBench({
@@ -212,6 +279,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     rounds: Number(values.rounds),
     chunkKiBs: (values.chunks as string).split(',').map(Number),
     ...(values['hash-wasm'] ? { hashWasmPath: values['hash-wasm'] } : {}),
+    ...(values['hash-variants']
+      ? { hashVariants: values['hash-variants'].split(',') as Array<'wasm' | 'none'> }
+      : {}),
   });
   console.log(JSON.stringify(result, null, 2));
 }
