@@ -8,8 +8,11 @@
  *
  *   npx tsx bench/client/file-transfer.ts [--size-mib 100] [--rounds 3] [--chunks 16,64,128,256]
  *     [--hash-wasm path/to/hash-wasm/dist/sha256.umd.min.js] [--hash-variants wasm,none]
+ *     [--profile DIR]
  */
+import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -56,6 +59,8 @@ export interface FileTransferBenchOptions {
    * `none` (hashes nothing: what the SDK would reach if hashing were free). Diagnostics only.
    */
   hashVariants?: Array<'wasm' | 'none'>;
+  /** Write a V8 CPU profile of both pages during the last round's default transfer into this directory. */
+  profileDir?: string;
 }
 
 /**
@@ -150,6 +155,7 @@ export async function runFileTransferBench({
   chunkKiBs,
   hashWasmPath,
   hashVariants = [],
+  profileDir,
 }: FileTransferBenchOptions): Promise<Record<string, unknown>> {
   const size = sizeMiB * MiB;
   const rig = await startRig();
@@ -226,11 +232,27 @@ export async function runFileTransferBench({
             [run.chunk * 1024, run.hash] as const,
           );
         }
+        const profiling = profileDir && r === rounds - 1 && run.key === runs[0]!.key;
+        const cdp = profiling
+          ? await Promise.all([pair.a, pair.b].map((p) => p.context().newCDPSession(p)))
+          : [];
+        for (const c of cdp) {
+          await c.send('Profiler.enable');
+          await c.send('Profiler.start');
+        }
         const id = await pair.a.evaluate(([n, s]) => window.h.sendGenerated(n!, s!), [size, seed++]);
         await pollWith(pair.b, (k) => window.h.records[k]?.result, `receive:${id}`, {
           timeoutMs: 120_000,
           intervalMs: 50,
         });
+        for (const [i, c] of cdp.entries()) {
+          const { profile } = await c.send('Profiler.stop');
+          await writeFile(
+            join(profileDir!, `${i === 0 ? 'sender' : 'receiver'}.cpuprofile`),
+            JSON.stringify(profile),
+          );
+          await c.detach();
+        }
         const rec = await pair.b.evaluate((k) => window.h.records[k]!, `receive:${id}`);
         const sent = await pair.a.evaluate((k) => window.h.records[k]!, `send:${id}`);
         if (rec.result?.state !== 'completed')
@@ -272,6 +294,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       chunks: { type: 'string', default: '16,64,128,256' },
       'hash-wasm': { type: 'string' },
       'hash-variants': { type: 'string' },
+      profile: { type: 'string' },
     },
   });
   const result = await runFileTransferBench({
@@ -279,6 +302,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     rounds: Number(values.rounds),
     chunkKiBs: (values.chunks as string).split(',').map(Number),
     ...(values['hash-wasm'] ? { hashWasmPath: values['hash-wasm'] } : {}),
+    ...(values.profile ? { profileDir: values.profile } : {}),
     ...(values['hash-variants']
       ? { hashVariants: values['hash-variants'].split(',') as Array<'wasm' | 'none'> }
       : {}),
