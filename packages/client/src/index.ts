@@ -89,6 +89,7 @@ export {
   blobSource,
   bytesSource,
   FILE_TRANSFER_DEFAULTS,
+  type FileHash,
   type FileSink,
   type FileSource,
   FileTransferError,

@@ -16,6 +16,7 @@ import {
 import { WebSocket } from 'ws';
 import type { CommonOptions } from '../args.ts';
 import { CliError } from '../exit-codes.ts';
+import { nodeSha256 } from '../files/node-hash.ts';
 import { generateName } from '../names.ts';
 import { NodeRTCPeerConnection } from '../webrtc/index.ts';
 import { enableNativeLog, isNativeLogLevel } from '../webrtc/native-log.ts';
@@ -66,6 +67,8 @@ export async function connectNode(
       RTCPeerConnection: RTCPeerConnection as unknown as RTCPeerConnectionConstructor,
       storage: null,
       ...(logger ? { logger } : {}),
+      // Native SHA-256: the SDK's JavaScript one limited CLI-to-CLI throughput (issue 17).
+      fileTransfer: { createHash: nodeSha256 },
       features: [
         (peer) => {
           const link = new PeerLink(peer, { startStats: false, unreachableAfterMs: null });

@@ -3,7 +3,7 @@
  * hash checkpoints that let a resumed transfer continue its SHA-256 without rereading the file.
  */
 import type { FileSource } from './file-transfer-source.ts';
-import type { Sha256 } from './sha256.ts';
+import type { FileHash } from './file-transfer-state.ts';
 
 /** Chunk size used when the peer connection does not report `sctp.maxMessageSize` yet. */
 export const FALLBACK_MAX_MESSAGE_BYTES = 64 * 1024;
@@ -83,15 +83,15 @@ export class BlockReader {
  * prune older snapshots, so only the unconfirmed window (a few MiB) is kept.
  */
 export class HashCheckpoints {
-  #byOffset = new Map<number, Sha256>();
+  #byOffset = new Map<number, FileHash>();
 
   /** Records the hash state after the first `offset` bytes (the caller passes a clone). */
-  add(offset: number, state: Sha256): void {
+  add(offset: number, state: FileHash): void {
     this.#byOffset.set(offset, state);
   }
 
   /** A fresh copy of the state at `offset`, or null when none was kept. */
-  at(offset: number): Sha256 | null {
+  at(offset: number): FileHash | null {
     return this.#byOffset.get(offset)?.clone() ?? null;
   }
 

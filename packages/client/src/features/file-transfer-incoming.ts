@@ -19,6 +19,7 @@ import { remoteCancel, sayCancel, TransferLifecycle } from './file-transfer-life
 import type { TransferProgress } from './file-transfer-progress.ts';
 import { BlobSink, type FileSink } from './file-transfer-sink.ts';
 import {
+  type FileHash,
   FileTransferError,
   type ResolvedFileTransferOptions,
   sendControl,
@@ -26,7 +27,6 @@ import {
   type TransferResult,
   type TransferState,
 } from './file-transfer-state.ts';
-import { Sha256 } from './sha256.ts';
 
 /**
  * A file being received. Emitted by `FileTransfers` as `offer`; call `accept()` (optionally with a
@@ -44,7 +44,7 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
 
   readonly #opts: ResolvedFileTransferOptions;
   readonly #life: TransferLifecycle;
-  readonly #hash = new Sha256();
+  readonly #hash: FileHash;
   #channel: RTCDataChannel | null = null;
   #sink: FileSink | null = null;
   #accepted = false;
@@ -67,6 +67,7 @@ export class IncomingTransfer extends TypedEmitter<TransferEvents> {
     this.mime = offer.mime;
     this.lastModified = offer.lastModified;
     this.#opts = opts;
+    this.#hash = opts.createHash();
     this.#life = new TransferLifecycle({
       size: offer.size,
       progressIntervalMs: opts.progressIntervalMs,

@@ -22,6 +22,7 @@ import { canWrite, waitForDrain } from './file-transfer-pacer.ts';
 import type { TransferProgress } from './file-transfer-progress.ts';
 import type { FileSource } from './file-transfer-source.ts';
 import {
+  type FileHash,
   FileTransferError,
   type ResolvedFileTransferOptions,
   sendControl,
@@ -29,7 +30,6 @@ import {
   type TransferResult,
   type TransferState,
 } from './file-transfer-state.ts';
-import { Sha256 } from './sha256.ts';
 
 /**
  * What an outgoing transfer needs from its manager: a way to open a channel on the current peer
@@ -331,8 +331,8 @@ export class OutgoingTransfer extends TypedEmitter<TransferEvents> {
   }
 
   /** Hashes the first `offset` bytes from the source (a resume without a snapshot there). */
-  async #rehash(offset: number, blockBytes: number): Promise<Sha256> {
-    const hash = new Sha256();
+  async #rehash(offset: number, blockBytes: number): Promise<FileHash> {
+    const hash = this.#opts.createHash();
     for (let pos = 0; pos < offset; ) {
       const len = Math.min(blockBytes, offset - pos);
       const bytes = await this.#source.read(pos, len);

@@ -3,6 +3,7 @@
  */
 import type { FileCancelCode } from '@parley/protocol';
 import type { TransferProgress } from './file-transfer-progress.ts';
+import { Sha256 } from './sha256.ts';
 
 /**
  * Where a transfer is:
@@ -98,6 +99,24 @@ export interface FileTransferOptions {
   maxResumeAttempts?: number;
   /** How long an interrupted incoming transfer waits for its re-offer (`RESUME_TIMEOUT`). Default 5 min. */
   resumeTimeoutMs?: number;
+  /**
+   * Makes the running SHA-256 of a transfer (both directions). Default: the SDK's own
+   * {@link Sha256} (JavaScript). A host with a faster incremental SHA-256 plugs it in here: the
+   * Node CLI passes `node:crypto`'s native hash, several times faster (docs/BENCHMARKS.md).
+   * It must compute standard SHA-256: the peer checks the hex digest against its own.
+   */
+  createHash?: () => FileHash;
+}
+
+/**
+ * An incremental SHA-256 as file transfer uses it: feed bytes in order, snapshot the state at
+ * chunk boundaries (`clone`, for resumes), finish once (`hex`: 64 lowercase hex digits).
+ * The SDK's {@link Sha256} is one; so is a thin wrapper over `node:crypto`'s `Hash` (`copy()`).
+ */
+export interface FileHash {
+  update(bytes: Uint8Array): unknown;
+  clone(): FileHash;
+  hex(): string;
 }
 
 export type ResolvedFileTransferOptions = Required<FileTransferOptions>;
@@ -116,6 +135,7 @@ export const FILE_TRANSFER_DEFAULTS: ResolvedFileTransferOptions = {
   resumeDelayMs: 250,
   maxResumeAttempts: 5,
   resumeTimeoutMs: 5 * 60_000,
+  createHash: () => new Sha256(),
 };
 
 /** Applies defaults and checks the watermarks make sense. */

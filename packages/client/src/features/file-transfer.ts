@@ -40,6 +40,7 @@ export { BlobSink, type FileSink } from './file-transfer-sink.ts';
 export { blobSource, bytesSource, type FileSource, isFileSource } from './file-transfer-source.ts';
 export {
   FILE_TRANSFER_DEFAULTS,
+  type FileHash,
   FileTransferError,
   type FileTransferErrorCode,
   type FileTransferOptions,
