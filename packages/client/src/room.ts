@@ -156,7 +156,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.media = media;
     this.#options = options;
     this.#log = host.logger('parley:room');
-    this.#dataRelay = new RoomDataRelay(name, (msg) => host.send(msg), () => host.roomLimits?.data);
+    this.#dataRelay = new RoomDataRelay(
+      name,
+      (msg) => host.send(msg),
+      () => host.roomLimits?.data,
+    );
     if (options.e2ee)
       this.#keys = options.e2ee.roomKeys({
         self: host.name,

@@ -62,7 +62,12 @@ export const RoomDataSend = z
   .strictObject({ type: z.literal('room.data'), id: z.optional(ReqId), ...dataFields })
   .check(z.refine(base64WhenBinary, { message: 'bin data must be base64', path: ['data'] }));
 /** Server → client: the same part, with the sender's name as the server knows it. */
-export const RoomData = z.object({ type: z.literal('room.data'), re: z.optional(ReqId), from: PeerName, ...dataFields });
+export const RoomData = z.object({
+  type: z.literal('room.data'),
+  re: z.optional(ReqId),
+  from: PeerName,
+  ...dataFields,
+});
 
 /** What the server's per-sender room data limits are (in `welcome.roomLimits.data`). */
 export const RoomDataLimits = z.object({

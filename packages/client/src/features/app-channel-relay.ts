@@ -132,7 +132,8 @@ export class RoomDataRelay {
   /** Forgets `label`'s waiting messages and listeners (its channel closed). */
   forget(label: string): void {
     this.#listeners.delete(label);
-    for (let i = this.#queue.length - 1; i >= 0; i--) if (this.#queue[i]!.label === label) this.#queue.splice(i, 1);
+    for (let i = this.#queue.length - 1; i >= 0; i--)
+      if (this.#queue[i]!.label === label) this.#queue.splice(i, 1);
     this.#queuedBytes.delete(label);
   }
 
@@ -145,15 +146,22 @@ export class RoomDataRelay {
     if (!p || p.next !== part || p.bin !== (msg.bin === true)) {
       // A part is missing (a lossy one the server dropped): the message is lost.
       this.#partial.delete(key);
-      if (!p || !p.lossy) this.#emit(msg.label, msg.from, bad('BAD_MESSAGE', 'a part of a relayed message is missing'));
+      if (!(p?.lossy ?? msg.lossy === true))
+        this.#emit(msg.label, msg.from, bad('BAD_MESSAGE', 'a part of a relayed message is missing'));
       return;
     }
     p.text += msg.data;
     p.next++;
-    const max = p.bin ? Math.ceil(APP_CHANNEL_LIMITS.maxMessageBytes / 3) * 4 : APP_CHANNEL_LIMITS.maxMessageBytes;
+    const max = p.bin
+      ? Math.ceil(APP_CHANNEL_LIMITS.maxMessageBytes / 3) * 4
+      : APP_CHANNEL_LIMITS.maxMessageBytes;
     if (p.text.length > max) {
       this.#partial.delete(key);
-      this.#emit(msg.label, msg.from, bad('TOO_LARGE', `message exceeds ${APP_CHANNEL_LIMITS.maxMessageBytes} bytes`));
+      this.#emit(
+        msg.label,
+        msg.from,
+        bad('TOO_LARGE', `message exceeds ${APP_CHANNEL_LIMITS.maxMessageBytes} bytes`),
+      );
       return;
     }
     if (msg.more) {
@@ -163,7 +171,8 @@ export class RoomDataRelay {
     this.#partial.delete(key);
     const r = decodeAppFrame(p.bin ? fromBase64(p.text) : p.text);
     if (!r.ok) this.#emit(msg.label, msg.from, r);
-    else if (r.msg.kind === 'control') this.#emit(msg.label, msg.from, bad('BAD_MESSAGE', 'control message relayed'));
+    else if (r.msg.kind === 'control')
+      this.#emit(msg.label, msg.from, bad('BAD_MESSAGE', 'control message relayed'));
     else this.#emit(msg.label, msg.from, { ok: true, frame: r.msg });
   }
 
@@ -218,7 +227,10 @@ export class RoomDataRelay {
   #buckets(): [Bucket, Bucket] {
     if (!this.#frames || !this.#bytes) {
       const l = this.#limits();
-      this.#frames = new Bucket(l?.perS ?? ROOM_DATA_LIMITS.defaultPerS, l?.burst ?? ROOM_DATA_LIMITS.defaultBurst);
+      this.#frames = new Bucket(
+        l?.perS ?? ROOM_DATA_LIMITS.defaultPerS,
+        l?.burst ?? ROOM_DATA_LIMITS.defaultBurst,
+      );
       this.#bytes = new Bucket(
         l?.bytesPerS ?? ROOM_DATA_LIMITS.defaultBytesPerS,
         l?.bytesBurst ?? ROOM_DATA_LIMITS.defaultBytesBurst,

@@ -94,7 +94,7 @@ export const SERVER_VARS = {
     key: 'roomDataPerS',
     schema: num(0.1, 1_000_000).default(200),
     shown: '`200`',
-    doc: "Sustained `room.data` frames per second per sender (room channels relayed in SFU rooms). These frames count against this bucket instead of `PARLEY_RATE_PER_S`; over it they get `RATE_LIMITED`, and a flood is closed with `FLOODING` as for other frames. The SDK paces itself to it.",
+    doc: 'Sustained `room.data` frames per second per sender (room channels relayed in SFU rooms). These frames count against this bucket instead of `PARLEY_RATE_PER_S`; over it they get `RATE_LIMITED`, and a flood is closed with `FLOODING` as for other frames. The SDK paces itself to it.',
   },
   PARLEY_ROOM_DATA_BURST: {
     key: 'roomDataBurst',
