@@ -127,7 +127,7 @@ export class Metrics {
       name: 'parley_room_data_dropped_total',
       help:
         'Lossy room.data frames dropped for a recipient whose socket held more than a quarter of ' +
-        'PARLEY_MAX_BUFFERED_BYTES, or who was in grace (never queued).',
+        'PARLEY_MAX_SEND_BUFFER_BYTES, or who was in grace (never queued).',
       registers,
     });
     this.resumes = new Counter({

@@ -1,7 +1,8 @@
 /**
  * Where an {@link AppChannel} finds its peer sessions: a call's (one peer, replaced when the call
- * resumes after the other side reloads) or a room's members' (in mesh and SFU mode alike: the room
- * keeps a peer session per member for data in both). `call.channel()` and `room.channel()` use
+ * resumes after the other side reloads) or a room's members' (the room keeps a peer session per
+ * member for data in both modes), plus, for a room, its path through the server, which its
+ * channels take in SFU mode (app-channel-relay.ts). `call.channel()` and `room.channel()` use
  * these; they keep call.ts and room.ts down to one method each.
  *
  * Calls and rooms sit above features/, so they are described here by the little this needs.
