@@ -37,6 +37,7 @@ const api = {
       errors: [],
     };
     r.on('mode', (mode) => m.modes.push(mode));
+    client.on('error', (e) => m.errors.push(`client: ${e.code} ${e.message}`));
     for (const [label, options] of Object.entries(LABELS)) {
       const ch = r.channel(label, options);
       const got: Got[] = [];

@@ -88,6 +88,7 @@ describe('room channels in an SFU room (real Janus)', () => {
       timeoutMs: 30_000,
       intervalMs: 200,
       accept: (ns) => ns.length >= count,
+      explain: () => page.evaluate(() => ['a', 'b', 'c', 'd'].map((n) => window.RELAY.errors(n))),
     });
   }
   /** Marks of `label` for every member named. */

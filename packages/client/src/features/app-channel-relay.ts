@@ -4,8 +4,8 @@
  * sender and fans it out to every other member, instead of one data channel per member.
  *
  * Sending: each message is cut into parts that fit a frame (text as it is, binary as base64) and
- * paced to the server's per-sender rates (`welcome.roomLimits.data`, else the protocol's
- * defaults), so the server never has to refuse the SDK:
+ * paced a little under the server's per-sender rates (`welcome.roomLimits.data`, else the
+ * protocol's defaults; 90 % of the rate, half the burst), so the server does not refuse the SDK:
  * - reliable messages wait in an ordered queue while the rates are spent (counted in
  *   `buffered(label)`, which the channel adds to its `bufferedAmount`: backpressure as with a data
  *   channel);
@@ -45,6 +45,10 @@ interface Queued {
   /** The app message's own size (what `buffered` counts). */
   appBytes: number;
 }
+
+/** Shares of the server's rates and bursts the SDK uses (see `#buckets`). */
+const RATE_MARGIN = 0.9;
+const BURST_MARGIN = 0.5;
 
 /** Bytes a part costs the server's byte bucket beyond `data` (the frame's JSON around it). */
 const PART_OVERHEAD_BYTES = 96;
@@ -227,13 +231,17 @@ export class RoomDataRelay {
   #buckets(): [Bucket, Bucket] {
     if (!this.#frames || !this.#bytes) {
       const l = this.#limits();
+      // A margin under the server's figures: frames reach it bunched up (network, its own
+      // queue), so pacing at exactly its rate would now and then find its bucket empty.
+      const perS = (l?.perS ?? ROOM_DATA_LIMITS.defaultPerS) * RATE_MARGIN;
+      const bytesPerS = (l?.bytesPerS ?? ROOM_DATA_LIMITS.defaultBytesPerS) * RATE_MARGIN;
       this.#frames = new Bucket(
-        l?.perS ?? ROOM_DATA_LIMITS.defaultPerS,
-        l?.burst ?? ROOM_DATA_LIMITS.defaultBurst,
+        perS,
+        Math.max(1, (l?.burst ?? ROOM_DATA_LIMITS.defaultBurst) * BURST_MARGIN),
       );
       this.#bytes = new Bucket(
-        l?.bytesPerS ?? ROOM_DATA_LIMITS.defaultBytesPerS,
-        l?.bytesBurst ?? ROOM_DATA_LIMITS.defaultBytesBurst,
+        bytesPerS,
+        (l?.bytesBurst ?? ROOM_DATA_LIMITS.defaultBytesBurst) * BURST_MARGIN,
       );
     }
     return [this.#frames, this.#bytes];
