@@ -5,6 +5,8 @@
  * The server moves the room to the SFU past 3 members and back under 3 after 1 s
  * (PARLEY_SFU_THRESHOLD=3, PARLEY_SFU_SHRINK_DELAY_S=1).
  *
+ * The Node peer (`NodeChannelPeer`, the CLI's stack) joins in SFU mode, receives and sends too.
+ *
  * Proven: in mesh the messages go over the peer-to-peer data channels (getStats `data-channel`
  * `messagesSent` grows); in SFU mode they reach every member through the server (the data channels'
  * count stays put), reliable ones all and in order, lossy ones nearly all on an idle link; a stream
@@ -20,6 +22,7 @@ import { bundlePages, launchChromium, removeDir, tracePage } from '../../helpers
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
 import { until } from '../../helpers/wait.ts';
+import { NodeChannelPeer } from './harness.ts';
 
 const ROOT = new URL('../../..', import.meta.url).pathname;
 
@@ -36,6 +39,7 @@ describe('room channels in an SFU room (real Janus)', () => {
   let browser: Browser;
   let page: Page;
   let dir: string;
+  const nodes: NodeChannelPeer[] = [];
 
   before(async () => {
     janus = await startJanus();
@@ -54,6 +58,7 @@ describe('room channels in an SFU room (real Janus)', () => {
   });
   after(async () => {
     await page?.evaluate(() => window.RELAY.closeAll()).catch(() => {});
+    for (const n of nodes) n.close();
     await browser?.close().catch(() => {});
     await server?.close().catch(() => {});
     await janus?.close();
@@ -148,7 +153,17 @@ describe('room channels in an SFU room (real Janus)', () => {
     }
     console.log(JSON.stringify({ switchStream: 300, reorderedAtSwitch: reordered }));
 
-    // SFU mode: through the server to all three, in order; the data channels stay quiet.
+    // The Node peer (the CLI's stack) joins the SFU room too.
+    const node = await NodeChannelPeer.connect(server.wsUrl, 'n');
+    nodes.push(node);
+    assert.equal((await node.join(room)).mode, 'sfu');
+    const nodeGot: { from: string; value: unknown }[] = [];
+    node.open('rel').on('message', (data, from) => {
+      const value = data instanceof ArrayBuffer ? `bin:${data.byteLength}:${new Uint8Array(data)[0]}` : data;
+      nodeGot.push({ from, value });
+    });
+
+    // SFU mode: through the server to every other member, in order; the data channels stay quiet.
     const dc1 = await dcSent('a', 'rel');
     m = await marks(['a', 'b', 'c', 'd'], 'rel');
     await send('a', 'rel', 2000, 500);
@@ -157,6 +172,15 @@ describe('room channels in an SFU room (real Janus)', () => {
       assert.deepEqual(await receivedAll(r, 'rel', 'a', m[r]!, 500), expected(2000, 500));
     for (const r of ['a', 'c', 'd'])
       assert.deepEqual(await receivedAll(r, 'rel', 'b', m[r]!, 100), expected(3000, 100));
+    const fromA = () => nodeGot.filter((g) => g.from === 'a').map((g) => numberOf(g.value));
+    await until(() => fromA().length >= 500, { what: 'the Node peer got 500 from a', timeoutMs: 30_000 });
+    assert.deepEqual(fromA(), expected(2000, 500));
+    const nodeChannel = node.room!.channel('rel');
+    m = await marks(['a', 'b'], 'rel');
+    for (let i = 0; i < 100; i++) await nodeChannel.send({ n: 6000 + i });
+    for (const r of ['a', 'b'])
+      assert.deepEqual(await receivedAll(r, 'rel', 'n', m[r]!, 100), range(6000, 100));
+    assert.deepEqual(node.errors, []);
     // A few handshake messages to the newcomer may still go peer to peer; 500 app messages do not.
     assert.ok((await dcSent('a', 'rel')) - dc1 < 20, 'SFU messages did not go over the data channels');
 
@@ -175,6 +199,8 @@ describe('room channels in an SFU room (real Janus)', () => {
       assert.deepEqual(await page.evaluate(([n]) => window.RELAY.errors(n), [name] as const), []);
 
     // Back to mesh: c and d leave; 1 s under the threshold and the room is mesh again.
+    await node.room!.leave();
+    node.close();
     await page.evaluate(() => Promise.all([window.RELAY.leave('c'), window.RELAY.leave('d')]));
     for (const name of ['a', 'b'])
       await until(() => page.evaluate(([n]) => window.RELAY.mode(n), [name] as const), {
