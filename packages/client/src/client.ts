@@ -572,6 +572,9 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       get iceServers() {
         return client.#iceServers;
       },
+      get roomLimits() {
+        return client.#roomLimits;
+      },
       ...(this.#options.RTCPeerConnection ? { RTCPeerConnection: this.#options.RTCPeerConnection } : {}),
       send: (msg) => this.#signaling.send(msg),
       request: (msg) => this.#signaling.request(msg),
@@ -718,6 +721,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
       case 'peer.joined':
       case 'peer.left':
       case 'room.message':
+      case 'room.data':
         this.#conversations.route(msg satisfies ConversationFrame);
         return;
       case 'room.participants':

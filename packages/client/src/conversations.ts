@@ -51,6 +51,7 @@ export type ConversationFrame = ServerMessageOf<
   | 'peer.joined'
   | 'peer.left'
   | 'room.message'
+  | 'room.data'
 >;
 
 /** Options of {@link Conversations}. */
@@ -170,6 +171,9 @@ export class Conversations {
         return;
       case 'room.message':
         this.#roomControls.get(msg.room)?.message(msg.from, msg.data);
+        return;
+      case 'room.data':
+        this.#roomControls.get(msg.room)?.data(msg);
         return;
       default:
         assertNever(msg);

@@ -15,8 +15,10 @@ import type {
   CallReach,
   ClientMessage,
   JsonValue,
+  RoomLimits,
   RoomMode,
   ServerMessage,
+  ServerMessageOf,
 } from '@parley/protocol';
 import type { Call, CallEndedReason } from './call.ts';
 import type { E2eeSession } from './features/e2ee/e2ee-session.ts';
@@ -34,6 +36,8 @@ export interface ConversationHost {
   readonly graceMs: number;
   /** The current ICE servers (from `welcome` / `ice.updated`), for connections made outside `createPeer`. */
   readonly iceServers?: RTCIceServer[];
+  /** The server's room figures (`welcome.roomLimits`), once known. */
+  readonly roomLimits?: Readonly<RoomLimits> | undefined;
   /** The RTCPeerConnection constructor the app injected, if any. */
   readonly RTCPeerConnection?: RTCPeerConnectionConstructor;
   send(msg: ClientMessage): void;
@@ -108,6 +112,8 @@ export interface RoomControl {
   signal(from: string, data: SignalData): void;
   /** `room.message`. */
   message(from: string, data: JsonValue): void;
+  /** `room.data`: a part of an app channel message relayed by the server. */
+  data(msg: ServerMessageOf<'room.data'>): void;
   /** The client closes, or the server reported us out of the room. */
   teardown(reason: string): void;
 }

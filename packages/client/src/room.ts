@@ -24,6 +24,7 @@ import { isE2eeMessage, type JsonValue, type PeerLeftReason, type RoomMode } fro
 import { InvalidStateError } from './errors.ts';
 import { TypedEmitter } from './events.ts';
 import { type AppChannel, type AppChannelOptions, channelFor } from './features/app-channel.ts';
+import { RoomDataRelay } from './features/app-channel-relay.ts';
 import { roomChannelScope } from './features/app-channel-scopes.ts';
 import { ChatRoom } from './features/chat.ts';
 import type { E2eeSession } from './features/e2ee/e2ee-session.ts';
@@ -144,6 +145,8 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #onMediaChange = () => this.#mediaChanged();
   /** Who rekeys the room's E2EE when members come and go (with `e2ee`). */
   readonly #keys: RoomKeys | undefined;
+  /** App channels through the server, in SFU mode (features/app-channel-relay.ts). */
+  readonly #dataRelay: RoomDataRelay;
 
   /** @internal Created by the client. */
   constructor(host: ConversationHost, name: string, media: LocalMedia, options: RoomOptions = {}) {
@@ -153,6 +156,11 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.media = media;
     this.#options = options;
     this.#log = host.logger('parley:room');
+    this.#dataRelay = new RoomDataRelay(
+      name,
+      (msg) => host.send(msg),
+      () => host.roomLimits?.data,
+    );
     if (options.e2ee)
       this.#keys = options.e2ee.roomKeys({
         self: host.name,
@@ -261,11 +269,12 @@ export class Room extends TypedEmitter<RoomEvents> {
 
   /**
    * The app data channel `label` to every member (each new member too), in mesh and SFU mode
-   * alike: strings, binary and JSON, reliable or lossy, with backpressure
-   * (features/app-channel.ts). Members open the same label with the same options.
+   * alike (peer to peer in mesh, through the server in SFU mode): strings, binary and JSON,
+   * reliable or lossy, with backpressure (features/app-channel.ts). Members open the same label
+   * with the same options.
    */
   channel(label: string, options: AppChannelOptions = {}): AppChannel {
-    return channelFor(this, label, options, () => roomChannelScope(this));
+    return channelFor(this, label, options, () => roomChannelScope(this, this.#dataRelay));
   }
 
   /** Leaves the room: closes every peer session and stops media the SDK obtained. Idempotent. */
@@ -298,6 +307,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       },
       peerLeft: (name, reason) => {
         room.moderation.forget(name);
+        room.#dataRelay.peerLeft(name);
         room.#dropPeer(name, reason);
       },
       signal: (from, data) => room.#onSignal(from, data),
@@ -305,6 +315,7 @@ export class Room extends TypedEmitter<RoomEvents> {
         if (room.#keys && isE2eeMessage(data)) room.#keys.onMessage(from, data);
         else room.emit('message', from, data);
       },
+      data: (msg) => room.#dataRelay.receive(msg),
       teardown: (reason) => room.#teardown(reason),
     });
   }
@@ -566,6 +577,7 @@ export class Room extends TypedEmitter<RoomEvents> {
     this.media.off('change', this.#onMediaChange);
     this.#sfu?.close();
     this.#sfu = undefined;
+    this.#dataRelay.close();
     for (const name of [...this.#peers.keys()]) this.#dropPeer(name, 'left');
     for (const t of this.#unconfirmed.values()) clearTimeout(t);
     this.#unconfirmed.clear();

@@ -9,5 +9,6 @@ export * from './limits.ts';
 export * from './messages.ts';
 export * from './moderation.ts';
 export * from './recording.ts';
+export * from './room-data.ts';
 export * from './signal.ts';
 export * from './version.ts';

@@ -12,6 +12,7 @@ import { LIMITS, NAME_PATTERN } from './limits.ts';
 import { MODERATION_CLIENT_SCHEMAS, MODERATION_SERVER_SCHEMAS } from './moderation.ts';
 import './messages-locale.ts';
 import { RECORDING_CLIENT_SCHEMAS, RECORDING_SERVER_SCHEMAS } from './recording.ts';
+import { RoomData, RoomDataLimits, RoomDataSend } from './room-data.ts';
 import { utf8Length } from './utf8.ts';
 
 /** Any JSON value. `data` fields carry app payloads the server relays without looking inside. */
@@ -250,6 +251,7 @@ export const CLIENT_SCHEMAS = {
   'room.join': RoomJoin,
   'room.leave': RoomLeave,
   'room.message': RoomMessageSend,
+  'room.data': RoomDataSend,
   signal: SignalSend,
   'call.invite': CallInvite,
   'call.accept': CallAccept,
@@ -299,6 +301,8 @@ export const RoomLimits = z.object({
    * (`PARLEY_SFU_THRESHOLD`). Absent: the server has no SFU and every room stays `mesh`.
    */
   sfuThreshold: z.optional(z.number().check(z.int(), z.positive())),
+  /** Per-sender rates of room data (`room.data`, `PARLEY_ROOM_DATA_*`); absent from older servers. */
+  data: z.optional(RoomDataLimits),
 });
 export type RoomLimits = z.infer<typeof RoomLimits>;
 
@@ -458,6 +462,7 @@ export const SERVER_SCHEMAS = {
   'peer.joined': PeerJoined,
   'peer.left': PeerLeft,
   'room.message': RoomMessage,
+  'room.data': RoomData,
   signal: Signal,
   'call.ringing': CallRinging,
   'call.incoming': CallIncoming,

@@ -39,6 +39,8 @@ export class Metrics {
   readonly queuedBytes: Gauge;
   readonly queueDropped: Counter<'reason'>;
   readonly rateLimitedSilent: Counter;
+  /** Lossy `room.data` frames not sent to a backed-up or absent recipient. */
+  readonly roomDataDropped: Counter;
   readonly resumes: Counter;
   readonly socketsRefused: Counter<'reason'>;
   /** TURN credentials handed out or withheld (see turn/ice-issuer.ts). */
@@ -119,6 +121,13 @@ export class Metrics {
     this.rateLimitedSilent = new Counter({
       name: 'parley_rate_limited_silent_total',
       help: 'Frames refused by the rate limits without a RATE_LIMITED reply (past PARLEY_RATE_LIMITED_REPLIES in the window).',
+      registers,
+    });
+    this.roomDataDropped = new Counter({
+      name: 'parley_room_data_dropped_total',
+      help:
+        'Lossy room.data frames dropped for a recipient whose socket held more than a quarter of ' +
+        'PARLEY_MAX_SEND_BUFFER_BYTES, or who was in grace (never queued).',
       registers,
     });
     this.resumes = new Counter({

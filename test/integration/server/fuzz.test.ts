@@ -34,6 +34,7 @@ const TEMPLATES: Record<ClientMessageType, (to: string) => Record<string, unknow
   'room.join': () => ({ type: 'room.join', room: ROOM }),
   'room.leave': () => ({ type: 'room.leave', room: ROOM }),
   'room.message': () => ({ type: 'room.message', room: ROOM, data: { text: 'hi' } }),
+  'room.data': () => ({ type: 'room.data', room: ROOM, label: 'game', data: 'shi' }),
   signal: (to) => ({
     type: 'signal',
     to,

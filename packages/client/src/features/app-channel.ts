@@ -5,13 +5,16 @@
  * of its sender, bounds what it buffers (an awaitable `send`, a `drain` event, and a hard cap),
  * and follows the call or room: every new peer session (a member joining, a call resuming with
  * a new session) gets the channel at once, and ICE restarts keep it (the SCTP association lives
- * on). In an SFU room it travels over the members' data-only peer connections, which the room
- * keeps in both modes, so the app does not change when the room switches.
+ * on). In an SFU room it goes through the Parley server instead (`room.data`, app-channel-relay.ts):
+ * each message takes the path of the room's mode when it is sent, and receivers take both paths
+ * always, so the app does not change when the room switches (see docs/SDK.md for what a switch
+ * may reorder or lose).
  *
  * Wire format and stream ids: `@parley/protocol` app-channel.ts; per-connection handshake and
  * queue: app-channel-link.ts.
  *
- * May import the protocol, ../events.ts, ../errors.ts, peer/ (types) and app-channel-link.ts.
+ * May import the protocol, ../events.ts, ../errors.ts, peer/ (types), app-channel-link.ts and
+ * app-channel-relay.ts.
  */
 import {
   APP_CHANNEL_LIMITS,
@@ -26,6 +29,7 @@ import { InvalidStateError } from '../errors.ts';
 import { TypedEmitter } from '../events.ts';
 import type { PeerSession } from '../peer/peer-session.ts';
 import { AppChannelLink, type AppChannelReliability, type OutFrame } from './app-channel-link.ts';
+import type { RoomDataRelay } from './app-channel-relay.ts';
 
 /** Options of `call.channel()` / `room.channel()`. Every peer must open the label with the same ones. */
 export interface AppChannelOptions {
@@ -91,6 +95,8 @@ export interface AppChannelScope {
   onEnd(fn: () => void): () => void;
   /** Keep what is sent while no session exists (a call before it connects). */
   queueWithoutPeers: boolean;
+  /** A room's path through the server, taken while `relayed()` says so (SFU mode). */
+  relay?: { via: RoomDataRelay; relayed(): boolean };
 }
 
 const DEFAULT_HIGH_WATER_BYTES = 1024 * 1024;
@@ -187,6 +193,17 @@ export class AppChannel extends TypedEmitter<AppChannelEvents> {
       throw new RangeError('need 0 < highWaterMarkBytes ≤ maxBufferedBytes');
     this.#scope = scope;
     this.#unsubscribe = [scope.onSession((peer) => this.#attach(peer)), scope.onEnd(() => this.close())];
+    const relay = scope.relay?.via;
+    if (relay) {
+      this.#unsubscribe.push(
+        relay.onFrame(label, (r, from) => {
+          if (this.#closed) return;
+          if (r.ok) this.emit('message', r.frame.data, from);
+          else this.emit('error', new AppChannelError(r.code, r.message, from));
+        }),
+        () => relay.forget(label),
+      );
+    }
     for (const peer of scope.sessions()) this.#attach(peer);
   }
 
@@ -212,7 +229,7 @@ export class AppChannel extends TypedEmitter<AppChannelEvents> {
   get bufferedAmount(): number {
     let most = 0;
     for (const link of this.#links.values()) most = Math.max(most, link.bufferedAmount);
-    return most + this.#pendingBytes;
+    return most + this.#pendingBytes + (this.#scope.relay?.via.buffered(this.label) ?? 0);
   }
 
   /** The data channel to `peer` (for stats), if there is one. */
@@ -242,12 +259,23 @@ export class AppChannel extends TypedEmitter<AppChannelEvents> {
       throw new ChannelBufferFullError(
         `channel "${this.label}" holds ${this.bufferedAmount} bytes (limit ${this.maxBufferedBytes}): wait for drain`,
       );
+    const relay = this.#scope.relay;
+    if (relay?.relayed()) {
+      const lossy =
+        this.reliability.maxRetransmits !== undefined || this.reliability.maxPacketLifeTime !== undefined;
+      relay.via.send(this.label, frame, lossy);
+      return this.#afterSend();
+    }
     const live = [...this.#links.values()].filter((l) => !l.closed);
     if (live.length === 0 && this.#scope.queueWithoutPeers) {
       this.#pending.push(encodeAppData(copyOf(data)));
       this.#pendingBytes += frame.bytes;
     }
     for (const link of live) link.send(frame);
+    return this.#afterSend();
+  }
+
+  #afterSend(): Promise<void> {
     if (this.bufferedAmount <= this.highWaterMarkBytes) return Promise.resolve();
     this.#poll ??= setInterval(() => this.#checkDrain(), DRAIN_POLL_MS);
     return new Promise((resolve) => this.#waiters.push(resolve));

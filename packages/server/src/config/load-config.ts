@@ -73,6 +73,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'PARLEY_RATE_BYTES_BURST: must be at least PARLEY_MAX_FRAME_BYTES (else the largest frame never passes)',
     );
   }
+  if (
+    typeof out.roomDataBytesBurst === 'number' &&
+    typeof out.maxFrameBytes === 'number' &&
+    out.roomDataBytesBurst < out.maxFrameBytes
+  ) {
+    problems.push('PARLEY_ROOM_DATA_BYTES_BURST: must be at least PARLEY_MAX_FRAME_BYTES');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = out as Config;
   Object.freeze(config.stunUrls);

@@ -90,6 +90,30 @@ export const SERVER_VARS = {
     shown: '`1048576`',
     doc: 'Byte bucket size: bytes a connection may send at once. At least `PARLEY_MAX_FRAME_BYTES`, so a largest frame can pass.',
   },
+  PARLEY_ROOM_DATA_PER_S: {
+    key: 'roomDataPerS',
+    schema: num(0.1, 1_000_000).default(200),
+    shown: '`200`',
+    doc: 'Sustained `room.data` frames per second per sender (room channels relayed in SFU rooms). These frames count against this bucket instead of `PARLEY_RATE_PER_S`; over it they get `RATE_LIMITED`, and a flood is closed with `FLOODING` as for other frames. The SDK paces itself to it.',
+  },
+  PARLEY_ROOM_DATA_BURST: {
+    key: 'roomDataBurst',
+    schema: int(1, 1_000_000).default(400),
+    shown: '`400`',
+    doc: '`room.data` frames a sender may send at once.',
+  },
+  PARLEY_ROOM_DATA_BYTES_PER_S: {
+    key: 'roomDataBytesPerS',
+    schema: int(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+    shown: '`1048576`',
+    doc: 'Sustained `room.data` bytes per second per sender (frame bytes; each is sent once per other member).',
+  },
+  PARLEY_ROOM_DATA_BYTES_BURST: {
+    key: 'roomDataBytesBurst',
+    schema: int(1024, 1024 * 1024 * 1024).default(2 * 1024 * 1024),
+    shown: '`2097152`',
+    doc: '`room.data` bytes a sender may send at once; at least `PARLEY_MAX_FRAME_BYTES`.',
+  },
   PARLEY_FLOOD_WINDOW_MS: {
     key: 'floodWindowMs',
     schema: int(100, 600_000).default(2000),

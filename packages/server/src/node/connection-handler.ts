@@ -26,6 +26,7 @@ import {
   ERRORS,
   type ErrorCode,
   ParleyError,
+  ROOM_DATA_FRAME_PREFIX,
 } from '@parley/protocol';
 import type { LoginGate } from '../auth/login-gate.ts';
 import type { Config } from '../config/variables.ts';
@@ -63,6 +64,9 @@ const MAX_RELAYS_IN_FLIGHT = 256;
 const GOING_AWAY = 1001;
 
 type ReqId = string | number | undefined;
+
+/** How the SDK's `room.data` frames start (protocol room-data.ts), as bytes. */
+const DATA_PREFIX = Buffer.from(ROOM_DATA_FRAME_PREFIX);
 
 /** Bytes of a received message, however `ws` delivered it. */
 function rawBytes(data: InboundData): number {
@@ -124,6 +128,8 @@ export class ConnectionHandler {
   readonly #hooks: HandlerHooks;
   readonly #loginGate: LoginGate | undefined;
   readonly #flood: FloodGuard;
+  /** The sender's own limits for `room.data` (PARLEY_ROOM_DATA_*), made on its first such frame. */
+  #dataFlood: FloodGuard | undefined;
   #state: 'awaiting' | 'live' | 'closed' = 'awaiting';
   #session: Session | null = null;
   #busy = false;
@@ -167,7 +173,7 @@ export class ConnectionHandler {
     const at = performance.now();
     if (this.#state === 'closed' || this.#conn.closing) return;
     // Frame and byte rate limits; flooding is judged over a window (session/flood-guard.ts).
-    switch (this.#flood.check(rawBytes(data), at)) {
+    switch (this.#guardFor(data).check(rawBytes(data), at)) {
       case 'pass':
         break;
       case 'reply':
@@ -189,6 +195,27 @@ export class ConnectionHandler {
       return;
     }
     this.#process(data, isBinary, at);
+  }
+
+  /**
+   * The rate limits a frame counts against: room data (a frame starting with the SDK's
+   * `{"type":"room.data",`) has its own per-sender buckets, so a game's stream of updates neither
+   * starves the sender's signaling nor is held to signaling's rate. A `room.data` written another
+   * way counts against the general buckets; a frame with the prefix that is not room data still
+   * counts against the room data ones (and is refused by the codec).
+   */
+  #guardFor(data: InboundData): FloodGuard {
+    if (!Buffer.isBuffer(data) || data.length <= DATA_PREFIX.length) return this.#flood;
+    if (data.compare(DATA_PREFIX, 0, DATA_PREFIX.length, 0, DATA_PREFIX.length) !== 0) return this.#flood;
+    const c = this.#config;
+    this.#dataFlood ??= new FloodGuard({
+      ...c,
+      ratePerS: c.roomDataPerS,
+      rateBurst: c.roomDataBurst,
+      rateBytesPerS: c.roomDataBytesPerS,
+      rateBytesBurst: c.roomDataBytesBurst,
+    });
+    return this.#dataFlood;
   }
 
   #process(data: InboundData, isBinary: boolean, at: number): void {
@@ -271,6 +298,8 @@ export class ConnectionHandler {
         return services.rooms.leave(s, msg);
       case 'room.message':
         return this.#ackAfter(services.relay.roomMessage(s, msg, at, dataJson), msg.id);
+      case 'room.data':
+        return this.#ackAfter(services.relay.roomData(s, msg, at), msg.id);
       case 'signal':
         return this.#ackAfter(services.relay.signal(s, msg, at, dataJson), msg.id);
       case 'call.invite':

@@ -10,7 +10,7 @@ import type { ClusterNodeHandlers } from '../cluster/session-handoff.ts';
 import type { NodeHandlers } from '../directory/directory.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { errorFrame, frame, frameFromText } from '../wire/frames.ts';
+import { errorFrame, frame, frameFromText, isLossyData } from '../wire/frames.ts';
 import type { Services } from './services.ts';
 import type { SessionLifecycle } from './session-lifecycle.ts';
 
@@ -49,7 +49,8 @@ export function nodeHandlers(o: NodeHandlersOptions): NodeHandlers & ClusterNode
         const { room } = JSON.parse(text) as { room: string };
         services.rooms.dropped(s, room).catch((err) => o.log.warn({ err, name }, 'dropping a room failed'));
       }
-      s.send(f);
+      if (isLossyData(f)) s.sendLossy(f);
+      else s.send(f);
       return true;
     },
     presence: (name, online) => presence.changed(name, online),

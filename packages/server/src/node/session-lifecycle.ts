@@ -299,6 +299,12 @@ export class SessionLifecycle {
       roomLimits: {
         maxMembers: this.#config.maxPeersPerRoom,
         ...(this.#hasSfu ? { sfuThreshold: this.#config.sfuThreshold } : {}),
+        data: {
+          perS: this.#config.roomDataPerS,
+          burst: this.#config.roomDataBurst,
+          bytesPerS: this.#config.roomDataBytesPerS,
+          bytesBurst: this.#config.roomDataBytesBurst,
+        },
       },
     });
   }

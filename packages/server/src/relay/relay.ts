@@ -26,7 +26,14 @@ import type { Metrics } from '../metrics.ts';
 import { shareRoom } from '../session/peer-relations.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionRegistry } from '../session/session-registry.ts';
-import { type Frame, type OpaqueData, roomMessageFrame, signalFrame } from '../wire/frames.ts';
+import {
+  type Frame,
+  isLossyData,
+  type OpaqueData,
+  roomDataFrame,
+  roomMessageFrame,
+  signalFrame,
+} from '../wire/frames.ts';
 
 /**
  * What the relay asks of the call store: the parties of the call a name is in. `CallStore`
@@ -72,7 +79,8 @@ export class Relay {
   deliver(name: string, frame: Frame): boolean | Promise<boolean> {
     const local = this.#local.byName(name);
     if (local) {
-      local.send(frame);
+      if (isLossyData(frame)) local.sendLossy(frame);
+      else local.send(frame);
       return true;
     }
     return this.#directory.deliver(name, frame.text);
@@ -164,6 +172,18 @@ export class Relay {
   ): Promise<void> {
     if (!from.rooms.has(msg.room)) throw new ParleyError('NOT_IN_ROOM', `not in room "${msg.room}"`);
     await this.broadcast(msg.room, from.name, roomMessageFrame(msg.room, from.nameJson, msg.data, dataJson));
+    this.#metrics.relayLatency.observe(since(receivedAt));
+  }
+
+  /**
+   * Relays one `room.data` part to every other member, `from` stamped by the server. Throws
+   * NOT_IN_ROOM. Its rate limits were applied on receipt (node/connection-handler.ts); a lossy
+   * part is dropped for a recipient that is backed up or away (Session.sendLossy), a reliable
+   * one goes like any frame (in order; a recipient that cannot keep up is a slow consumer).
+   */
+  async roomData(from: Session, msg: ClientMessageOf<'room.data'>, receivedAt: number): Promise<void> {
+    if (!from.rooms.has(msg.room)) throw new ParleyError('NOT_IN_ROOM', `not in room "${msg.room}"`);
+    await this.broadcast(msg.room, from.name, roomDataFrame(from.name, msg));
     this.#metrics.relayLatency.observe(since(receivedAt));
   }
 

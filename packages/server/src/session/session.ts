@@ -178,6 +178,18 @@ export class Session {
   }
 
   /**
+   * Sends a frame that may be lost (a lossy `room.data`): only while live and while the socket is
+   * not backed up; never queued for a detached session. Drops are counted.
+   */
+  sendLossy(frame: Frame): void {
+    if (this.#state === 'live' && this.#conn?.sendDroppable(frame.bytes ?? frame.text)) {
+      this.#metrics.frameOut(frame.type);
+      return;
+    }
+    this.#metrics.roomDataDropped.inc();
+  }
+
+  /**
    * Records that the queued `frames` were handed to `conn` after a resume's `welcome`; `written`
    * counts them as the socket writes them. Should the socket die first, `detach` puts the unwritten
    * ones back in the queue.

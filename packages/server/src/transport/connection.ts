@@ -125,6 +125,16 @@ export class Connection {
   }
 
   /**
+   * Sends a frame only while the socket's unsent bytes are under a quarter of the slow-consumer
+   * cap (a lossy `room.data`: dropping it beats queueing behind what the client cannot read yet).
+   * Returns whether it was sent.
+   */
+  sendDroppable(frame: string | Buffer): boolean {
+    if (this.#ws.bufferedAmount - this.#exemptBytes > this.#maxBufferedBytes / 4) return false;
+    return this.send(frame);
+  }
+
+  /**
    * Sends a frame and calls `written(true)` once the socket has written it, or `written(false)`
    * when it never will (the socket closed first, or is closing now). With `exempt` the frame is
    * not counted against the slow-consumer cap while unwritten (a resume flush; see above).

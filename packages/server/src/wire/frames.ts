@@ -15,6 +15,7 @@
  * their output decodes with the protocol's `decodeServer` and equals what `frame()` would build.
  */
 import {
+  type ClientMessageOf,
   ERRORS,
   type ErrorCode,
   type ErrorReason,
@@ -100,6 +101,32 @@ export function roomMessageFrame(
   const prefix = '{"type":"room.message","room":' + JSON.stringify(room) + ',"from":' + fromJson + ',"data":';
   if (typeof dataJson === 'object') return new BytesFrame('room.message', prefix, dataJson);
   return { type: 'room.message', text: prefix + (dataJson ?? JSON.stringify(data)) + '}' };
+}
+
+/** How every lossy `room.data` frame starts, so a node delivering one from the directory can tell. */
+const LOSSY_DATA_PREFIX = '{"type":"room.data","lossy":true,';
+
+/**
+ * A relayed `room.data` part from `from`; `lossy` goes first so that {@link isLossyData} can tell a
+ * lossy frame from its text alone (a frame from another node arrives as text).
+ */
+export function roomDataFrame(from: string, msg: ClientMessageOf<'room.data'>): Frame<'room.data'> {
+  return frame({
+    type: 'room.data',
+    lossy: msg.lossy,
+    room: msg.room,
+    from,
+    label: msg.label,
+    bin: msg.bin,
+    part: msg.part,
+    more: msg.more,
+    data: msg.data,
+  });
+}
+
+/** Whether `frame` is a lossy `room.data` (which a backed-up or absent recipient does without). */
+export function isLossyData(frame: Frame): boolean {
+  return frame.type === 'room.data' && frame.text.startsWith(LOSSY_DATA_PREFIX);
 }
 
 /**
