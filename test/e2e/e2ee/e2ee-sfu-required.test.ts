@@ -1,15 +1,13 @@
 // @needs chromium, janus
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { JanusClient } from '../../../packages/server/src/sfu/janus-client.ts';
 import { roomIdFor } from '../../../packages/server/src/sfu/janus-rooms.ts';
-import { type PageSite, servePages } from '../../helpers/browser.ts';
 import { BrowserSet, type TestPage } from '../../helpers/browsers.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
-import { startServer } from '../../helpers/server.ts';
 import { until } from '../../helpers/wait.ts';
 import type { Decoded } from './e2ee-page.ts';
+import { type E2eeSite, serveE2eePages } from './e2ee-site.ts';
 
 // SFU rooms whose creator required E2EE, through a real Janus (issue 22): the Janus room is made
 // with `require_e2ee` (Janus then refuses any publisher whose offer is not marked `e2ee`, and the
@@ -19,23 +17,12 @@ import type { Decoded } from './e2ee-page.ts';
 describe('E2EE-required SFU rooms through a real Janus: chromium', () => {
   const browsers = new BrowserSet();
   let janus: TestJanus;
-  let site: PageSite<Awaited<ReturnType<typeof startServer>>>;
+  let site: E2eeSite;
   let seq = 0;
 
   before(async () => {
     janus = await startJanus();
-    [site] = await Promise.all([
-      servePages(
-        {
-          'e2ee-page': fileURLToPath(new URL('./e2ee-page.ts', import.meta.url)),
-          'e2ee-worker': fileURLToPath(
-            new URL('../../../packages/client/src/features/e2ee/frame-worker.ts', import.meta.url),
-          ),
-        },
-        (dir) => startServer({ PARLEY_WEB_DIR: dir, ...janusEnv(janus) }),
-      ),
-      browsers.warmUp(['chromium']),
-    ]);
+    [site] = await Promise.all([serveE2eePages(janusEnv(janus)), browsers.warmUp(['chromium'])]);
   });
   afterEach(() => browsers.closePages());
   after(async () => {
