@@ -5,12 +5,15 @@
  * the server decides the mode.
  *
  * It reports what the bench needs, all read from getStats():
+ * - With a secret (`--e2ee`), every participant joins with end-to-end encryption (the first one
+ *   requiring it), so first frames and decoded frames count decrypted frames only.
  * - `join()` clocks a newcomer: from the `client.join()` call to the first decoded frame
  *   (`framesDecoded > 0`) from each member that was already publishing, polled every
  *   `FIRST_FRAME_POLL_MS` on the newcomer's own connections only.
  * - `snapshot()` gives, per participant, frames decoded per remote member and frames encoded per
  *   outgoing stream (with width and quality limitation), read at both ends of the CPU window.
  */
+import { e2ee } from '../../packages/client/src/e2ee.ts';
 import * as Parley from '../../packages/client/src/index.ts';
 
 /** How often a newcomer's connections are polled for their first decoded frames. */
@@ -144,6 +147,7 @@ const api = {
     mode: 'mesh' | 'sfu',
     expected: string[],
     timeoutMs: number,
+    secret: string | null = null,
   ): Promise<FirstFrames> {
     const p = participants.get(name);
     if (!p) throw new Error(`${name} is not connected`);
@@ -152,6 +156,10 @@ const api = {
     const r = await p.client.join(room, {
       media: { video: { ...CAMERA }, audio: false },
       ...(mode === 'sfu' ? { mode } : {}),
+      // `--e2ee`: every frame encrypted in the E2EE worker, the room required to be encrypted.
+      ...(secret !== null
+        ? { e2ee: e2ee({ secret, worker: '/e2ee-worker.js' }), requireE2ee: expected.length === 0 }
+        : {}),
     });
     const joinResolvedMs = performance.now() - t0;
     p.room = r;

@@ -48,6 +48,8 @@ export interface CellOptions {
   joinGapMs: number;
   /** Longest wait for everyone to decode everyone. */
   meshUpTimeoutMs: number;
+  /** Every participant encrypts end to end (a shared secret; the room requires it). */
+  e2ee: boolean;
   cores: number;
   log(line: string): void;
 }
@@ -80,12 +82,13 @@ export async function runCell(o: CellOptions) {
     const joins: NewcomerJoin[] = [];
     for (const [k, name] of names.entries()) {
       const expected = names.slice(0, k);
-      const f = await page.evaluate(([nm, r, md, ex, t]) => window.BENCH.join(nm, r, md, ex, t), [
+      const f = await page.evaluate(([nm, r, md, ex, t, s]) => window.BENCH.join(nm, r, md, ex, t, s), [
         name,
         room,
         o.mode,
         expected,
         o.joinTimeoutMs,
+        o.e2ee ? 'bench e2ee secret' : null,
       ] as const);
       if (!f.complete) {
         const missing = expected.filter((m) => f.firstFrameMs[m] === undefined);

@@ -18,6 +18,7 @@
  *   npm run -s bench:sfu [-- --sizes 4,6,8 --window-s 15 --settle-s 4 --out result.json]
  *   npm run -s bench:sfu -- --quick      # 4 participants only, 2 s settle + 5 s window (about 30 s)
  *   npm run -s bench:sfu -- --sizes 8 --modes sfu --join-gap-s 1.5   # one mode, 1.5 s between joins
+ *   npm run -s bench:sfu -- --sizes 6 --modes sfu --e2ee   # every participant end-to-end encrypted
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -42,13 +43,14 @@ const { values } = parseArgs({
     'deadline-s': { type: 'string', default: '900' },
     modes: { type: 'string', default: 'mesh,sfu' },
     'join-gap-s': { type: 'string', default: '0' },
+    e2ee: { type: 'boolean', default: false },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   process.stderr.write(
-    'usage: npm run -s bench:sfu [-- --quick] [--sizes 4,6,8] [--window-s 15] [--settle-s 4] [--modes mesh,sfu] [--join-gap-s 0] [--deadline-s 900] [--out file.json]\n',
+    'usage: npm run -s bench:sfu [-- --quick] [--sizes 4,6,8] [--window-s 15] [--settle-s 4] [--modes mesh,sfu] [--join-gap-s 0] [--e2ee] [--deadline-s 900] [--out file.json]\n',
   );
   process.exit(0);
 }
@@ -129,6 +131,9 @@ const method = {
   windowS: WINDOW_S,
   modes: MODES,
   joinGapS: JOIN_GAP_MS / 1000,
+  e2ee: values.e2ee
+    ? 'on: every participant joins with e2ee (one shared secret, AES-GCM per frame in the E2EE worker), the room requiring it'
+    : 'off',
   clients:
     'one headless Chromium per cell (Debian /usr/bin/chromium), one page, one SDK ParleyClient per participant',
   camera: '320x240 @ 15 fps requested from the fake camera, no audio; every participant publishes',
@@ -142,7 +147,10 @@ const cells: CellEntry[] = [];
 let janus: TestJanus | undefined;
 let mesh: Awaited<ReturnType<typeof startParley>> | undefined;
 let sfu: Awaited<ReturnType<typeof startParley>> | undefined;
-const dir = await bundlePages({ bench: join(ROOT, 'bench/sfu/page.ts') });
+const dir = await bundlePages({
+  bench: join(ROOT, 'bench/sfu/page.ts'),
+  'e2ee-worker': join(ROOT, 'packages/client/src/features/e2ee/frame-worker.ts'),
+});
 try {
   janus = await startJanus({ rtpPorts: 200 });
   if (!janus.iceAddress) throw new Error('no non-loopback IPv4 address: Chromium cannot reach Janus');
@@ -181,6 +189,7 @@ try {
             joinTimeoutMs: 20_000,
             joinGapMs: JOIN_GAP_MS,
             meshUpTimeoutMs: 45_000,
+            e2ee: values.e2ee,
             cores: CORES,
             log,
           }),

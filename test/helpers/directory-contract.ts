@@ -115,6 +115,33 @@ export function directoryContract(name: string, make: () => Promise<Made>): void
       assert.equal((await dir.joinRoom('vault', 'c', { maxPeers: 9 })).ok, true);
     });
 
+    it('joinRoom › the creating join stores the control state in the same step; later joins ignore theirs', async () => {
+      // No step between the creation and the state: a join right after already sees it (issue 22's
+      // requirement race), and of concurrent creating joins exactly one state wins.
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          dir.joinRoom('ctl', `p${i}`, { maxPeers: 20, control: i % 2 === 0 ? `{"by":${i}}` : undefined }),
+        ),
+      );
+      assert.ok(results.every((r) => r.ok));
+      const first = await dir.roomControl('ctl');
+      assert.equal(first.version === 0 || first.version === 1, true);
+      // Whichever join created the room decided: its text (version 1) or none (version 0).
+      if (first.version === 1) assert.match(first.text ?? '', /^\{"by":\d\}$/);
+      else assert.equal(first.text, undefined);
+      assert.deepEqual(await dir.roomControl('ctl'), first);
+      await dir.joinRoom('sealed', 'a', { maxPeers: 9, control: '{"e2ee":true}' });
+      assert.deepEqual(await dir.roomControl('sealed'), { text: '{"e2ee":true}', version: 1 });
+      await dir.joinRoom('sealed', 'b', { maxPeers: 9, control: '{"other":1}' });
+      assert.deepEqual(await dir.roomControl('sealed'), { text: '{"e2ee":true}', version: 1 });
+      assert.equal(await dir.roomControlSet('sealed', 1, '{"e2ee":true,"x":1}'), true);
+      // Emptied, the room forgets it; a plain creation stores none.
+      await dir.leaveRoom('sealed', 'a');
+      await dir.leaveRoom('sealed', 'b');
+      await dir.joinRoom('sealed', 'c', { maxPeers: 9 });
+      assert.deepEqual(await dir.roomControl('sealed'), { text: undefined, version: 0 });
+    });
+
     it('leaveRoom › removes members; empty rooms disappear', async () => {
       await dir.joinRoom('x', 'a', { maxPeers: 9 });
       await dir.joinRoom('y', 'a', { maxPeers: 9 });

@@ -155,7 +155,7 @@ export class Conversations {
         this.#callControls.get(msg.call)?.held(msg.graceMs);
         return;
       case 'room.joined':
-        this.#roomControls.get(msg.room)?.joined(msg.peers, msg.mode);
+        this.#roomControls.get(msg.room)?.joined(msg.peers, msg.mode, msg.e2ee === 'required');
         return;
       case 'room.mode':
         this.#roomControls.get(msg.room)?.mode(msg.mode);

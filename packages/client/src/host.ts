@@ -98,8 +98,11 @@ export interface RoomControl {
   join(): Promise<unknown>;
   /** The signaling session is new (the server forgot us): join again, keep peers a while. */
   rejoin(): void;
-  /** `room.joined`: the members already there, and the room's mode. */
-  joined(peers: readonly string[], mode?: RoomMode): void;
+  /**
+   * `room.joined`: the members already there, the room's mode, and whether its creator required
+   * end-to-end encryption.
+   */
+  joined(peers: readonly string[], mode?: RoomMode, e2eeRequired?: boolean): void;
   /** `room.mode`. */
   mode(mode: RoomMode): void;
   /** `sfu.feeds`: who publishes through the SFU. */

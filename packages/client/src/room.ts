@@ -132,6 +132,7 @@ export class Room extends TypedEmitter<RoomEvents> {
   readonly #unconfirmed = new Map<string, ReturnType<typeof setTimeout>>();
   #state: RoomState = 'joining';
   #mode: RoomMode = 'mesh';
+  #e2eeRequired = false;
   /** Media through the server's SFU, in `sfu` mode. */
   #sfu: SfuSession | undefined;
   /** The last `sfu.feeds`, for an SFU session (re)started after it. */
@@ -219,6 +220,14 @@ export class Room extends TypedEmitter<RoomEvents> {
   get e2ee(): E2eeSession | undefined {
     return this.#options.e2ee;
   }
+  /**
+   * Whether the room requires end-to-end encryption (its creator joined with `requireE2ee`), as
+   * the last `room.joined` said: every member must join with `e2ee`. False before the join, and
+   * when the creator's `requireE2ee` lost the race to a plain join that created the room first.
+   */
+  get e2eeRequired(): boolean {
+    return this.#e2eeRequired;
+  }
   /** Peer sessions with the other members, by name. */
   get peers(): ReadonlyMap<string, PeerSession> {
     return this.#peers;
@@ -295,7 +304,7 @@ export class Room extends TypedEmitter<RoomEvents> {
       room,
       join: () => room.#join(),
       rejoin: () => room.#rejoin(),
-      joined: (peers, mode) => room.#onJoined(peers, mode),
+      joined: (peers, mode, e2eeRequired) => room.#onJoined(peers, mode, e2eeRequired === true),
       mode: (mode) => room.#onMode(mode),
       sfuFeeds: (names) => room.#onSfuFeeds(names),
       peerJoined: (name, restart) => {
@@ -346,9 +355,10 @@ export class Room extends TypedEmitter<RoomEvents> {
     });
   }
 
-  /** `room.joined`: the members already there, and the room's mode. */
-  #onJoined(peers: readonly string[], mode?: RoomMode): void {
+  /** `room.joined`: the members already there, the room's mode, and its E2EE requirement. */
+  #onJoined(peers: readonly string[], mode?: RoomMode, e2eeRequired = false): void {
     if (this.#state === 'left') return;
+    this.#e2eeRequired = e2eeRequired;
     // A rejoin means the server forgot our session (it restarted): our SFU connections went
     // with it, so an SFU room starts them afresh.
     const rejoined = this.#state === 'rejoining';

@@ -12,6 +12,14 @@ export interface Decoded {
   framesDecoded: number;
   /** Audio bytes received (a headless page plays no audio out, so no samples are counted). */
   audioBytes: number;
+  /** The width of the video frames now decoded (0 before any). */
+  frameWidth: number;
+}
+
+/** Options of `join` beyond the secret: the creator's requirement, the camera's size. */
+export interface JoinExtras {
+  require?: boolean;
+  camera?: { width: number; height: number };
 }
 
 export interface E2eePageApi {
@@ -22,7 +30,13 @@ export interface E2eePageApi {
   /** The call's remote video frames decoded, and its E2EE state. */
   callState(): Promise<{ framesDecoded: number; code: string | null; remote: string | null }>;
   /** Joins `room` with camera and microphone; `secret` null joins without E2EE. */
-  join(room: string, secret: string | null, mode?: 'sfu'): Promise<void>;
+  join(room: string, secret: string | null, mode?: 'sfu', extras?: JoinExtras): Promise<void>;
+  /** `room.e2eeRequired`. */
+  required(): boolean;
+  /** `room.setVideoView` for `member`'s video. */
+  setView(member: string, view: { width: number; height: number } | 'hidden'): void;
+  /** The publisher's outbound video layers (rid, frame width, frames encoded) from getStats. */
+  layersOut(): Promise<{ rid: string; frameWidth: number; framesEncoded: number }[]>;
   leave(): Promise<void>;
   /** Per remote member: video frames decoded and audio bytes received. */
   decoded(): Promise<Record<string, Decoded>>;
@@ -51,9 +65,16 @@ async function statsOf(pc: RTCPeerConnection | undefined, into: Decoded): Promis
   const report = await pc.getStats();
   report.forEach((s: Record<string, unknown>) => {
     if (s.type !== 'inbound-rtp') return;
-    if (s.kind === 'video') into.framesDecoded += Number(s.framesDecoded ?? 0);
-    if (s.kind === 'audio') into.audioBytes += Number(s.bytesReceived ?? 0);
+    count(s, into);
   });
+}
+
+function count(s: Record<string, unknown>, into: Decoded): void {
+  if (s.kind === 'video') {
+    into.framesDecoded += Number(s.framesDecoded ?? 0);
+    into.frameWidth = Math.max(into.frameWidth, Number(s.frameWidth ?? 0));
+  }
+  if (s.kind === 'audio') into.audioBytes += Number(s.bytesReceived ?? 0);
 }
 
 window.e2ee = {
@@ -77,7 +98,7 @@ window.e2ee = {
     });
   },
   async callState() {
-    const into: Decoded = { framesDecoded: 0, audioBytes: 0 };
+    const into: Decoded = { framesDecoded: 0, audioBytes: 0, frameWidth: 0 };
     await statsOf(call?.peer?.pc, into);
     const e = call?.e2ee;
     return {
@@ -86,13 +107,16 @@ window.e2ee = {
       remote: e ? (e.members.get(call?.remote ?? '') ?? null) : null,
     };
   },
-  async join(name, secret, mode) {
+  async join(name, secret, mode, extras = {}) {
     if (!client) throw new Error('connect first');
     joinedAt = performance.now();
+    const cam = extras.camera;
+    const video = cam ? { width: { exact: cam.width }, height: { exact: cam.height }, frameRate: 15 } : true;
     room = await client.join(name, {
-      media: { audio: true, video: true },
+      media: { audio: true, video },
       ...(mode ? { mode } : {}),
       ...(secret !== null ? { e2ee: e2ee({ secret, worker: '/e2ee-worker.js' }) } : {}),
+      ...(extras.require ? { requireE2ee: true } : {}),
     });
     const e = room.e2ee;
     if (e) {
@@ -112,7 +136,7 @@ window.e2ee = {
     const out: Record<string, Decoded> = {};
     if (!room) return out;
     for (const [name, peer] of room.peers) {
-      out[name] = { framesDecoded: 0, audioBytes: 0 };
+      out[name] = { framesDecoded: 0, audioBytes: 0, frameWidth: 0 };
       if (room.mode === 'mesh') await statsOf(peer.pc, out[name]);
     }
     const sfu = room.sfu?.subscriber;
@@ -128,9 +152,7 @@ window.e2ee = {
         if (s.type !== 'inbound-rtp') return;
         const feed = byMid.get(String(s.trackIdentifier ?? ''));
         const into = feed ? out[feed] : undefined;
-        if (!into) return;
-        if (s.kind === 'video') into.framesDecoded += Number(s.framesDecoded ?? 0);
-        if (s.kind === 'audio') into.audioBytes += Number(s.bytesReceived ?? 0);
+        if (into) count(s, into);
       });
     }
     return out;
@@ -150,5 +172,25 @@ window.e2ee = {
   },
   mode() {
     return room?.mode ?? null;
+  },
+  required() {
+    return room?.e2eeRequired ?? false;
+  },
+  setView(member, view) {
+    room?.setVideoView(member, view);
+  },
+  async layersOut() {
+    const pc = room?.sfu?.publisher;
+    if (!pc) return [];
+    const out: { rid: string; frameWidth: number; framesEncoded: number }[] = [];
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+      out.push({
+        rid: String(s.rid ?? ''),
+        frameWidth: Number(s.frameWidth ?? 0),
+        framesEncoded: Number(s.framesEncoded ?? 0),
+      });
+    });
+    return out.sort((a, b) => a.rid.localeCompare(b.rid));
   },
 };

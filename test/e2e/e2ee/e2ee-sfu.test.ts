@@ -1,11 +1,9 @@
 // @needs chromium, firefox-esr, janus
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { type PageSite, servePages } from '../../helpers/browser.ts';
 import { type BrowserKind, BrowserSet, type TestPage } from '../../helpers/browsers.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
-import { startServer } from '../../helpers/server.ts';
+import { type E2eeSite, serveE2eePages } from './e2ee-site.ts';
 
 // End-to-end encrypted SFU rooms: Chromium and Firefox publish through a real Janus with their
 // frames encrypted in the E2EE worker; every member with the secret decodes every other, while a
@@ -14,23 +12,12 @@ import { startServer } from '../../helpers/server.ts';
 describe('E2EE SFU rooms through a real Janus: chromium and firefox', () => {
   const browsers = new BrowserSet();
   let janus: TestJanus;
-  let site: PageSite<Awaited<ReturnType<typeof startServer>>>;
+  let site: E2eeSite;
   let seq = 0;
 
   before(async () => {
     janus = await startJanus();
-    [site] = await Promise.all([
-      servePages(
-        {
-          'e2ee-page': fileURLToPath(new URL('./e2ee-page.ts', import.meta.url)),
-          'e2ee-worker': fileURLToPath(
-            new URL('../../../packages/client/src/features/e2ee/frame-worker.ts', import.meta.url),
-          ),
-        },
-        (dir) => startServer({ PARLEY_WEB_DIR: dir, ...janusEnv(janus) }),
-      ),
-      browsers.warmUp(['chromium', 'firefox']),
-    ]);
+    [site] = await Promise.all([serveE2eePages(janusEnv(janus)), browsers.warmUp(['chromium', 'firefox'])]);
   });
   afterEach(() => browsers.closePages());
   after(async () => {

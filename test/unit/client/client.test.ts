@@ -391,7 +391,19 @@ describe('ParleyClient › rooms that require end-to-end encryption (fake server
     assert.equal(s.last('room.join')?.e2ee, true);
     assert.equal(s.last('room.join')?.requireE2ee, true);
     s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'secret', peers: [], e2ee: 'required' });
-    await joining;
+    const room = await joining;
+    assert.equal(room.e2eeRequired, true, 'room.e2eeRequired says what room.joined said');
+  });
+
+  it('room.e2eeRequired is false for a room whose room.joined carries no requirement', async () => {
+    const { client, s } = await start();
+    const joining = client.join('open', { media: false, e2ee: fakeE2ee, requireE2ee: true });
+    assert.equal(client.rooms.get('open')?.e2eeRequired ?? false, false, 'false before the join');
+    await until(() => s.last('room.join'), { ...onFakes, what: 's.last("room.join")' });
+    // Someone created the room first without the requirement: the server ignores ours and says so.
+    s.push({ type: 'room.joined', re: s.last('room.join')?.id, room: 'open', peers: ['early'] });
+    const room = await joining;
+    assert.equal(room.e2eeRequired, false);
   });
 
   it('a plain join of a room that requires E2EE rejects with FORBIDDEN / e2ee_required and leaves no room', async () => {

@@ -47,6 +47,12 @@ export interface RoomJoinOptions {
    * when they differ. The hash is forgotten when the room empties.
    */
   passwordHash?: string | undefined;
+  /**
+   * The room's moderation state (`roomControl`'s text) to store when, and only when, this join
+   * creates the room, in the same step: a join that lands just after the creation already sees it
+   * (a creator's E2EE requirement leaves no window for a plain joiner).
+   */
+  control?: string | undefined;
 }
 
 /** A room's state as needed to decide a join (`admitWithPassword`). */

@@ -81,6 +81,7 @@ export class MemoryDirectory implements Directory {
     if (!r) {
       if (options.maxPeers < 1) return { ok: false, reason: 'full' };
       r = { members: new Set(), passwordHash: options.passwordHash, sfu: undefined };
+      if (options.control !== undefined) r.control = { text: options.control, version: 1 };
       this.#rooms.set(room, r);
     }
     r.members.add(name);

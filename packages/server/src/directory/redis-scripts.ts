@@ -74,11 +74,12 @@ if ARGV[4] ~= '' then redis.call('PUBLISH', P .. 'presence', ARGV[4]) end
 return 1`,
 
   /**
-   * ARGV: P, room, name, maxPeers, hash ('' = none) → {1, already(0/1), members...} joined,
+   * ARGV: P, room, name, maxPeers, hash ('' = none), control ('' = none; the moderation state
+   * stored when this join creates the room) → {1, already(0/1), members...} joined,
    * {0, 'full'|'stale'} refused.
    */
   parleyJoin: `
-local P, room, name, max, hash = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local P, room, name, max, hash, ctl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local rk = P .. 'room:' .. room
 if redis.call('SISMEMBER', rk, name) == 1 then
   local m = redis.call('SMEMBERS', rk)
@@ -94,6 +95,9 @@ else
   if max < 1 then return {0, 'full'} end
   redis.call('DEL', pk)
   if hash ~= '' then redis.call('SET', pk, hash) end
+  local ck = P .. 'rctl:' .. room
+  redis.call('DEL', ck)
+  if ctl ~= '' then redis.call('HSET', ck, 'v', 1, 't', ctl) end
   redis.call('SADD', P .. 'rooms', room)
 end
 redis.call('SADD', rk, name)

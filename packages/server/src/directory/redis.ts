@@ -315,9 +315,14 @@ export class RedisDirectory implements Directory, SessionHandoff {
   }
 
   async joinRoom(room: string, name: string, options: RoomJoinOptions): Promise<RoomJoinResult> {
-    const r = (await this.#run('parleyJoin', room, name, options.maxPeers, options.passwordHash ?? '')) as
-      | [1, 0 | 1, string[]]
-      | [0, 'full' | 'stale'];
+    const r = (await this.#run(
+      'parleyJoin',
+      room,
+      name,
+      options.maxPeers,
+      options.passwordHash ?? '',
+      options.control ?? '',
+    )) as [1, 0 | 1, string[]] | [0, 'full' | 'stale'];
     if (r[0] === 0) return { ok: false, reason: r[1] };
     return { ok: true, members: sorted(r[2]), alreadyMember: r[1] === 1 };
   }

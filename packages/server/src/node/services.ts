@@ -56,10 +56,11 @@ export function createServices(o: ServicesOptions): Services {
   const relay = new Relay(registry, directory, o.callStore, o.metrics, o.log);
   const sfu =
     config.janusUrls.length > 0
-      ? // Janus's own `require_e2ee` is not set on E2EE rooms: it refuses publishers whose JSEP lacks
-        // `e2ee: true`, which Parley's publish path does not send yet (not tried against a real
-        // Janus this session). The requirement is enforced at `room.join`.
-        new SfuRooms(config, directory, relay, o.log, o.metrics.registry)
+      ? // A room whose creator required E2EE gets Janus's own `require_e2ee` too (its publishers'
+        // offers are marked `e2ee`, sfu/sfu-media.ts); the requirement itself is kept at `room.join`.
+        new SfuRooms(config, directory, relay, o.log, o.metrics.registry, (room) =>
+          rooms.moderation.e2eeRequired(room),
+        )
       : undefined;
   const recorder = sfu
     ? new RoomRecorder({

@@ -30,6 +30,7 @@ import {
   admission,
   type ControlState,
   changesBetween,
+  checkEncrypts,
   cloneControl,
   hostsOf,
   isHost,
@@ -166,23 +167,20 @@ export class RoomModeration {
 
   /**
    * After the directory join: checks the door again (it may have closed meanwhile; the caller
-   * undoes the join on a refusal) and records the newcomer with its role. `e2ee.require`: this
-   * join created the room and its creator requires end-to-end encryption (kept with the room).
+   * undoes the join on a refusal) and records the newcomer with its role. `encrypts`: the join
+   * declared end-to-end encryption (a room whose creator required it refuses others).
    */
-  async entered(
-    session: Session,
-    room: string,
-    grant: Role | undefined,
-    e2ee: { encrypts: boolean; require: boolean } = { encrypts: false, require: false },
-  ): Promise<void> {
+  async entered(session: Session, room: string, grant: Role | undefined, encrypts = false): Promise<void> {
     this.#knocks.get(session.name)?.delete(room);
     const name = session.name;
     await this.#update(
       room,
       undefined,
       (s, before) => {
-        if (!Object.hasOwn(before.people, name)) admission(before, name, grant, e2ee.encrypts);
-        if (e2ee.require) s.e2ee = true;
+        // Another member's update may already have listed the newcomer (reconcile adds every
+        // directory member): the requirement is checked on every first entry all the same.
+        checkEncrypts(before, encrypts);
+        if (!Object.hasOwn(before.people, name)) admission(before, name, grant, encrypts);
       },
       { name, grant },
     );

@@ -58,6 +58,11 @@ export function emptyControl(): ControlState {
   };
 }
 
+/** The stored text of a new room whose creator requires end-to-end encryption. */
+export function requiredE2eeControl(): string {
+  return JSON.stringify({ ...emptyControl(), e2ee: true });
+}
+
 /** Parses the stored text (written by `JSON.stringify` of a state); a broken value reads as empty. */
 export function parseControl(text: string | undefined): ControlState {
   if (text === undefined) return emptyControl();
@@ -135,6 +140,15 @@ export function hostsOf(s: ControlState): string[] {
     .map(([n]) => n);
 }
 
+/** Refuses a join that does not declare end-to-end encryption into a room that requires it. */
+export function checkEncrypts(s: ControlState, encrypts: boolean): void {
+  if (s.e2ee && !encrypts) {
+    throw new ParleyError('FORBIDDEN', 'this room requires end-to-end encryption: join with e2ee', {
+      reason: 'e2ee_required',
+    });
+  }
+}
+
 /**
  * Whether `name` may enter now: `enter`, `knock` (the lobby is on and no host let it in), or a
  * refusal thrown as a ParleyError. A token-granted host always enters, but like everyone must
@@ -147,11 +161,7 @@ export function admission(
   encrypts = false,
 ): 'enter' | 'knock' {
   if (has(s.people, name)) return 'enter';
-  if (s.e2ee && !encrypts) {
-    throw new ParleyError('FORBIDDEN', 'this room requires end-to-end encryption: join with e2ee', {
-      reason: 'e2ee_required',
-    });
-  }
+  checkEncrypts(s, encrypts);
   if (grant === 'host') return 'enter';
   if (s.removed.includes(name)) {
     throw new ParleyError('FORBIDDEN', 'a host removed you from this room', { reason: 'removed_from_room' });

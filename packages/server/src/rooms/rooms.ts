@@ -17,6 +17,7 @@ import type { SessionRegistry } from '../session/session-registry.ts';
 import type { SfuRooms } from '../sfu/sfu-rooms.ts';
 import { frame } from '../wire/frames.ts';
 import { RoomModeration } from './moderation.ts';
+import { requiredE2eeControl } from './room-control.ts';
 
 /** Limits the room service enforces. */
 export interface RoomLimits {
@@ -89,7 +90,10 @@ export class Rooms {
     }
     // A join that would create an SFU room past the SFU's limits is refused before it joins.
     if (msg.mode === 'sfu') await this.#sfu?.mayCreate(session, room);
-    const result = await this.#admit(session, room, msg.password);
+    // The requirement is stored by the very step that creates the room (no window for a plain
+    // joiner); a room that already exists ignores it.
+    const require = msg.requireE2ee === true;
+    const result = await this.#admit(session, room, msg.password, require);
     if (session.state === 'closed') {
       // The session ended while the directory answered: undo, so no ghost member stays.
       await this.#directory.leaveRoom(room, session.name);
@@ -99,8 +103,7 @@ export class Rooms {
     if (!result.alreadyMember) {
       // The door may have closed while joining: checked again on the state the join writes.
       try {
-        const require = created && msg.requireE2ee === true;
-        await this.moderation.entered(session, room, grant, { encrypts, require });
+        await this.moderation.entered(session, room, grant, encrypts);
       } catch (err) {
         await this.#directory.leaveRoom(room, session.name);
         throw err;
@@ -153,7 +156,7 @@ export class Rooms {
   }
 
   /** Password check and directory join, re-checked once if the room changed in between. */
-  async #admit(session: Session, room: string, offered: string | undefined) {
+  async #admit(session: Session, room: string, offered: string | undefined, requireE2ee: boolean) {
     for (let attempt = 0; ; attempt++) {
       const alreadyIn = session.rooms.has(room);
       // Password attempts are limited per address before scrypt runs (only once per join).
@@ -173,6 +176,7 @@ export class Rooms {
       const result = await this.#directory.joinRoom(room, session.name, {
         maxPeers: this.#limits.maxPeersPerRoom,
         passwordHash,
+        control: requireE2ee ? requiredE2eeControl() : undefined,
       });
       if (result.ok) return result;
       if (result.reason === 'full') throw new ParleyError('ROOM_FULL', `room "${room}" is full`);

@@ -123,6 +123,7 @@ export class JanusRooms {
       link,
       linkEpoch: -1,
       creating: undefined,
+      e2ee: false,
       members: new Map(),
     };
     this.#rooms.set(room, fresh);
@@ -151,6 +152,7 @@ export class JanusRooms {
     // Sessions made through an older connection died with it.
     if (r.linkEpoch !== -1 && r.linkEpoch !== epoch) r.members.clear();
     const e2ee = await this.#requireE2ee(r.name).catch(() => false);
+    r.e2ee = e2ee;
     await guard(async () => {
       try {
         await link.admin().message({

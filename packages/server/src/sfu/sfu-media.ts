@@ -94,7 +94,12 @@ export class SfuMedia {
       m.pubCandidates = 0;
       // What each m-line carries, for subscribers (`source` in their `sfu.offer` streams).
       const descriptions = janusDescriptions(sdp, msg.sources);
-      return m.pub!.message({ request, ...(descriptions ? { descriptions } : {}) }, { type: 'offer', sdp });
+      // In a room that requires E2EE, Janus refuses a publisher whose offer is not marked `e2ee`
+      // (every member declared encryption at `room.join`).
+      return m.pub!.message(
+        { request, ...(descriptions ? { descriptions } : {}) },
+        { type: 'offer', sdp, ...(r.e2ee ? { e2ee: true } : {}) },
+      );
     });
     if (reply.jsep?.type !== 'answer' || typeof reply.jsep.sdp !== 'string') {
       throw new ParleyError('SFU_UNAVAILABLE', 'the SFU did not answer the offer');
@@ -247,10 +252,11 @@ export class SfuMedia {
 
   /** `sfu.answer`: the member's answer to the last `sfu.offer` starts its subscriber connection. */
   async answer(s: Session, msg: ClientMessageOf<'sfu.answer'>): Promise<void> {
-    const { m } = await this.#member(s, msg.room);
+    const { r, m } = await this.#member(s, msg.room);
     if (!m.sub) throw new ParleyError('FORBIDDEN', 'no sfu.offer to answer');
     const sdp = this.#candidates.filterSdp(ipOf(s), msg.description.sdp);
-    await guard(() => m.sub!.message({ request: 'start' }, { type: 'answer', sdp }));
+    const jsep = { type: 'answer' as const, sdp, ...(r.e2ee ? { e2ee: true } : {}) };
+    await guard(() => m.sub!.message({ request: 'start' }, jsep));
     ack(s, msg.id);
   }
 

@@ -42,6 +42,11 @@ export interface SfuRoom {
   linkEpoch: number;
   creating: Promise<void> | undefined;
   readonly members: Map<string, Member>;
+  /**
+   * The room requires end-to-end encryption: its Janus room has `require_e2ee`, and every offer
+   * and answer Parley hands Janus for it carries `e2ee: true` (set when the Janus room is made).
+   */
+  e2ee: boolean;
 }
 
 /** A member with a fresh Janus session and no connection yet. */
