@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { tracePage } from '../../helpers/browser.ts';
 import { until } from '../../helpers/wait.ts';
+import { quantile, summarize } from './latency.ts';
 import { createLossyNet, type LossyNet, type LossySite, lossyNetSkipReason } from './lossy-net.ts';
 import type { Arrival } from './pages/loss-peer.ts';
 
@@ -28,17 +29,6 @@ const STALL_MS = INTERVAL_MS;
  * for a loaded 2-core machine and is still five update intervals.
  */
 const BOUND_MS = 100;
-
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
-};
-const summary = (xs: number[]) => ({
-  n: xs.length,
-  p50: +quantile(xs, 0.5).toFixed(1),
-  p99: +quantile(xs, 0.99).toFixed(1),
-  max: +Math.max(...xs).toFixed(1),
-});
 
 const skip = lossyNetSkipReason();
 
@@ -123,10 +113,13 @@ describe('app channels › 10 % packet loss', { skip: skip ?? false }, () => {
     const reliableMs = latency(reliable, 'loss');
     const figures = {
       udp,
-      lossy: { ...summary(lossyMs), delivered: lossy.length },
-      reliable: { ...summary(reliableMs), stalled: reliableMs.filter((ms) => ms >= STALL_MS).length },
+      lossy: { ...summarize(lossyMs), delivered: lossy.length },
+      reliable: { ...summarize(reliableMs), stalled: reliableMs.filter((ms) => ms >= STALL_MS).length },
       reliableAtLossEnd: reliableUnderLoss.length,
-      clear: { reliable: summary(latency(reliable, 'clear')), lossy: summary(latency(lossyAll, 'clear')) },
+      clear: {
+        reliable: summarize(latency(reliable, 'clear')),
+        lossy: summarize(latency(lossyAll, 'clear')),
+      },
     };
     const why = JSON.stringify(figures);
     if (process.env.PARLEY_TEST_VERBOSE) console.log(why);

@@ -50,6 +50,8 @@ export interface LossyNet {
   udpCounts(): { sent: number; dropped: number };
   /** Starts the Parley server inside the namespace, serving `pages` (name → source file). */
   startSite(pages: Record<string, string>, env?: Record<string, string>): Promise<LossySite>;
+  /** Starts the Parley server inside the namespace, serving the folder `webDir` as it is. */
+  startServer(webDir: string, env?: Record<string, string>): Promise<LossySite>;
   /** Headless Chromium inside the namespace. */
   launchChromium(): Promise<Browser>;
   /** Stops what was started here and deletes the namespace. Safe to call twice. */
@@ -102,9 +104,12 @@ export function createLossyNet(): LossyNet {
       return { sent: counts[0] ?? 0, dropped: counts[1] ?? 0 };
     },
     async startSite(pages, env = {}) {
-      if (server) throw new Error('one site per lossy net');
       const dir = await bundlePages(pages);
       dirs.push(dir);
+      return this.startServer(dir, env);
+    },
+    async startServer(dir, env = {}) {
+      if (server) throw new Error('one server per lossy net');
       server = spawn(
         'ip',
         ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'packages/server/src/main.ts'],
