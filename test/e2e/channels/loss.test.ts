@@ -21,14 +21,29 @@ const INTERVAL_MS = 20;
 const LOSSY_UPDATES = 200; // 4 s at 50 Hz under 10 % loss
 const CLEAR_UPDATES = 50; // 1 s after the loss is removed
 const LOSSY = { ordered: false, maxRetransmits: 0 } as const;
-/** A reliable update this late waited for a retransmission (one update interval or more). */
+/**
+ * A reliable update that arrived this much later than the lossy copy sent in the same tick
+ * waited for a retransmission (a later packet's SACK reports the gap at the earliest, one update
+ * interval on). Measured as a difference, so a busy event loop, which delays both, does not count.
+ */
 const STALL_MS = INTERVAL_MS;
 /**
  * The latency bound of a delivered lossy update. Nothing delays packets here (no emulated
- * delay), so one takes 1–8 ms (p99 about 5 ms in runs on an idle machine); 100 ms leaves room
- * for a loaded 2-core machine and is still five update intervals.
+ * delay): p99 was 5–10 ms on a quiet machine and up to 100 ms with a load average of 22 on
+ * these 2 cores (the event loops, not the network). 250 ms leaves room beyond that; a lossy
+ * update that waited for retransmissions would be later still (the reliable channel's tail
+ * reached 400–580 ms in the same runs).
  */
-const BOUND_MS = 100;
+const BOUND_MS = 250;
+
+/** Reliable updates (of the loss phase) that arrived STALL_MS or more after their lossy copy. */
+function stalled(reliable: Arrival[], lossy: Arrival[]): number {
+  const lossyMs = new Map(lossy.filter((a) => a.phase === 'loss').map((a) => [a.seq, a.ms]));
+  return reliable.filter((a) => {
+    const copy = lossyMs.get(a.seq);
+    return a.phase === 'loss' && copy !== undefined && a.ms - copy >= STALL_MS;
+  }).length;
+}
 
 const skip = lossyNetSkipReason();
 
@@ -89,9 +104,12 @@ describe('app channels › 10 % packet loss', { skip: skip ?? false }, () => {
       LOSSY_UPDATES,
       INTERVAL_MS,
     ] as const);
-    // Updates in flight land within a few hundred ms; retransmissions may take longer.
-    await new Promise((r) => setTimeout(r, 300));
-    const lossy = await receiver.evaluate(() => window.lossPeer.arrivals('pos'));
+    // The newest lossy updates arrive (one of the last five: each is lost with p = 0.1).
+    const lossy = await until(() => receiver.evaluate(() => window.lossPeer.arrivals('pos')), {
+      accept: (a) => a.some((x) => x.seq >= LOSSY_UPDATES - 5),
+      timeoutMs: 2_000,
+      what: 'one of the newest five lossy updates',
+    });
     const udp = net.udpCounts();
     const reliableUnderLoss = await receiver.evaluate(() => window.lossPeer.arrivals('state'));
 
@@ -114,7 +132,7 @@ describe('app channels › 10 % packet loss', { skip: skip ?? false }, () => {
     const figures = {
       udp,
       lossy: { ...summarize(lossyMs), delivered: lossy.length },
-      reliable: { ...summarize(reliableMs), stalled: reliableMs.filter((ms) => ms >= STALL_MS).length },
+      reliable: { ...summarize(reliableMs), stalled: stalled(reliable, lossy) },
       reliableAtLossEnd: reliableUnderLoss.length,
       clear: {
         reliable: summarize(latency(reliable, 'clear')),
@@ -130,9 +148,8 @@ describe('app channels › 10 % packet loss', { skip: skip ?? false }, () => {
     assert.ok(lossy.length < LOSSY_UPDATES, `no update lost: ${why}`);
     assert.ok(lossy.length >= 0.75 * LOSSY_UPDATES, why);
     assert.ok(quantile(lossyMs, 0.99) < BOUND_MS, `lossy p99 over ${BOUND_MS} ms: ${why}`);
-    assert.ok(Math.max(...lossy.map((a) => a.seq)) >= LOSSY_UPDATES - 5, `the newest lost: ${why}`);
     // Reliable: everything, in order, but the updates behind a lost packet wait for its
-    // retransmission (at least one more update interval), so its tail is far above the lossy one's.
+    // retransmission while their lossy copies, sent in the same tick, are long delivered.
     assert.deepEqual(
       reliable.map((a) => `${a.phase}${a.seq}`),
       [...Array(LOSSY_UPDATES + CLEAR_UPDATES).keys()].map((i) =>
@@ -140,7 +157,6 @@ describe('app channels › 10 % packet loss', { skip: skip ?? false }, () => {
       ),
     );
     assert.ok(figures.reliable.stalled >= 3, `no stall: ${why}`);
-    assert.ok(quantile(reliableMs, 0.99) > quantile(lossyMs, 0.99), why);
     // Recovered: with the loss removed, both deliver every update fast again.
     assert.ok(latency(lossyAll, 'clear').length === CLEAR_UPDATES, why);
     assert.ok(figures.clear.reliable.p99 < BOUND_MS, why);
