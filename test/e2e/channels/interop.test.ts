@@ -212,9 +212,16 @@ describe('app channels › chromium, firefox and the Node peer', () => {
         );
         throw new Error(`${e.message} ${JSON.stringify(dbg)}`);
       });
-    await chromium.waitFor((from) => (window.channelPeer.report('cursors')[from]?.received ?? 0) > 0, {
-      arg: names.firefox,
-      what: 'lossy messages after the restart',
-    });
+    await chromium
+      .waitFor((from) => (window.channelPeer.report('cursors')[from]?.received ?? 0) > 0, {
+        arg: names.firefox,
+        what: 'lossy messages after the restart',
+      })
+      .catch(async (e) => {
+        const dbg = await Promise.all(
+          [chromium, firefox].map((p) => p.evaluate(() => window.channelPeer.debug())),
+        );
+        throw new Error(`${e.message} ${JSON.stringify(dbg)}`);
+      });
   });
 });
