@@ -39,6 +39,11 @@ export const TOOLS = {
     bin: ['iptables'],
     also: ['/usr/sbin/iptables'],
   },
+  nftables: {
+    why: 'a packet-loss test drops UDP at random in a network namespace (nft)',
+    bin: ['nft'],
+    also: ['/usr/sbin/nft'],
+  },
 };
 
 const NEEDS_LINE = /^\s*\/\/\s*@needs\s+(.+)$/m;

@@ -166,12 +166,15 @@ describe('app channels › chromium, firefox and the Node peer', () => {
     assert.deepEqual(report, { received: COUNT, problem: null });
   });
 
-  // Intermittent (s6h2, session 6: 2 failures in 5 runs): after `restartIce()` on the Chromium
-  // caller while 3,000 messages are in flight, the caller's call sometimes ends `failed` (its
-  // peer connection closed) — the SDK's ICE restart with Firefox, not the channel layer, which only
-  // sees its session close. Run and reported as a todo until that bug is found.
+  // Was intermittent (2 of 5 runs in session 6, 3 of 3 early in session 7): whenever Firefox
+  // made the call's first offer, it answered Chromium's ICE-restart offer with `a=setup:active`
+  // again, asking to swap DTLS roles; Chromium refused the answer ("Failed to set SSL role for
+  // the transport") and the call ended `failed`. The SDK now keeps the roles (keepDtlsRole in
+  // packages/client/src/peer/negotiation.ts): 4 of 4 runs since, one with the swap seen. Kept a
+  // todo until more runs show that a once-seen failure (call still up, no lossy message after the
+  // restart within 15 s; before the fix) does not come back.
   it('call channel chromium⇄firefox: traffic survives an ICE restart', {
-    todo: "intermittent: a Chromium caller's ICE restart with Firefox sometimes ends the call failed",
+    todo: 'DTLS role swap fixed (4/4 since); watching for a once-seen missing lossy message after the restart',
   }, async () => {
     const { chromium, firefox, names } = await callWithChannels();
     const COUNT = 3000;
@@ -194,15 +197,16 @@ describe('app channels › chromium, firefox and the Node peer', () => {
       });
     assert.deepEqual(report, { received: COUNT, problem: null });
     assert.ok((await chromium.evaluate(() => window.channelPeer.iceRestarts())) >= 1, 'an ICE restart ran');
-    // The lossy channel still carries messages after the restart.
+    // Both sides' call is still up after the restart.
     const dbg = await Promise.all(
       [chromium, firefox].map((p) => p.evaluate(() => window.channelPeer.debug())),
     );
     assert.deepEqual(
-      dbg.map((d) => (d as { call: unknown }).call),
-      [],
+      dbg.map((d) => (d as { call: { state: string } | null }).call?.state),
+      ['connected', 'connected'],
       JSON.stringify(dbg),
     );
+    // The lossy channel still carries messages after the restart.
     await firefox
       .evaluate(() => window.channelPeer.sendTraffic('cursors', 50))
       .catch(async (e) => {
@@ -211,9 +215,16 @@ describe('app channels › chromium, firefox and the Node peer', () => {
         );
         throw new Error(`${e.message} ${JSON.stringify(dbg)}`);
       });
-    await chromium.waitFor((from) => (window.channelPeer.report('cursors')[from]?.received ?? 0) > 0, {
-      arg: names.firefox,
-      what: 'lossy messages after the restart',
-    });
+    await chromium
+      .waitFor((from) => (window.channelPeer.report('cursors')[from]?.received ?? 0) > 0, {
+        arg: names.firefox,
+        what: 'lossy messages after the restart',
+      })
+      .catch(async (e) => {
+        const dbg = await Promise.all(
+          [chromium, firefox].map((p) => p.evaluate(() => window.channelPeer.debug())),
+        );
+        throw new Error(`${e.message} ${JSON.stringify(dbg)}`);
+      });
   });
 });

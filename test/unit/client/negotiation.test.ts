@@ -6,6 +6,7 @@ import {
   holdsFirstMediaOffer,
   iceRestartDelayMs,
   isPolite,
+  keepDtlsRole,
   type NegotiationContext,
   type SignalingStateName,
 } from '../../../packages/client/src/peer/negotiation.ts';
@@ -187,5 +188,30 @@ describe('negotiation › holdsFirstMediaOffer', () => {
   it('does not hold once the connection has m-sections (their reuse makes a glare rollback safe)', () => {
     assert.equal(holdsFirstMediaOffer({ polite: true, transceivers: 1 }), false);
     assert.equal(holdsFirstMediaOffer({ polite: true, transceivers: 4 }), false);
+  });
+});
+
+describe('negotiation › keepDtlsRole', () => {
+  const sdp = (setup: string, sections = 2) =>
+    `v=0\r\n${Array.from({ length: sections }, (_, i) => `m=application ${i}\r\na=setup:${setup}\r\n`).join('')}`;
+
+  it('an answer taking the role our last answer took (Firefox after its own first offer) is flipped, in every m-section', () => {
+    assert.equal(keepDtlsRole(sdp('active'), sdp('active')), sdp('passive'));
+    assert.equal(keepDtlsRole(sdp('passive'), sdp('passive')), sdp('active'));
+  });
+  it('an answer that keeps the roles is unchanged', () => {
+    assert.equal(keepDtlsRole(sdp('passive'), sdp('active')), sdp('passive'));
+    assert.equal(keepDtlsRole(sdp('active'), sdp('passive')), sdp('active'));
+  });
+  it('no role of ours known (no last answer, or it said actpass/nothing): unchanged', () => {
+    assert.equal(keepDtlsRole(sdp('active'), undefined), sdp('active'));
+    assert.equal(keepDtlsRole(sdp('active'), 'v=0\r\n'), sdp('active'));
+    assert.equal(keepDtlsRole(sdp('active'), sdp('actpass')), sdp('active'));
+  });
+  it('only whole a=setup lines change, with LF endings too', () => {
+    assert.equal(
+      keepDtlsRole('a=setup:active\na=x-setup:active\n', 'a=setup:active\n'),
+      'a=setup:passive\na=x-setup:active\n',
+    );
   });
 });

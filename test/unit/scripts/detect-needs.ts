@@ -18,6 +18,7 @@ export const RULES: Readonly<Record<string, RegExp>> = {
   nginx: /\bnginx\b/,
   openssl: /\bmakeSelfSignedCertificate\s*\(|['"]--https['"]/,
   iptables: /['"]iptables['"]/,
+  nftables: /['"]nft['"]/,
   'janus-tools': /\bREC\.start\s*\(|['"]janus-pp-rec['"]/,
   ffmpeg: /['"]ffprobe['"]|['"]ffmpeg['"]/,
 };

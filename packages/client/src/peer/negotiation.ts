@@ -140,3 +140,21 @@ export function iceRestartDelayMs(
 export function holdsFirstMediaOffer(ctx: { polite: boolean; transceivers: number }): boolean {
   return ctx.polite && ctx.transceivers === 0;
 }
+
+/**
+ * An answer to our re-offer that asks to swap the DTLS roles of the live association, rewritten
+ * to keep them. Firefox does this: when it made the first offer (we answered `a=setup:active`,
+ * so we are the DTLS client), it answers our ICE-restart offer (`actpass`) with `active` again;
+ * Chromium then refuses the answer ("Failed to set SSL role for the transport") and the session
+ * cannot renegotiate. An answer's role must be the opposite of ours (RFC 8842 §5.5: an existing
+ * association keeps its roles), so `active` becomes `passive` (and the other way round) when
+ * our last answer already took that role. Any other SDP is returned unchanged.
+ * @example
+ * keepDtlsRole('…a=setup:active…', '…a=setup:active…') // → '…a=setup:passive…'
+ */
+export function keepDtlsRole(answerSdp: string, ourLastAnswerSdp: string | undefined): string {
+  const ours = ourLastAnswerSdp?.match(/^a=setup:(active|passive)\r?$/m)?.[1];
+  if (!ours) return answerSdp;
+  const theirs = ours === 'active' ? 'passive' : 'active';
+  return answerSdp.replace(new RegExp(`^a=setup:${ours}(\\r?)$`, 'gm'), `a=setup:${theirs}$1`);
+}

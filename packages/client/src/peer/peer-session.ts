@@ -46,6 +46,7 @@ import {
   decideOnDescription,
   holdsFirstMediaOffer,
   isPolite,
+  keepDtlsRole,
   type SignalingStateName,
 } from './negotiation.ts';
 import { OfferGuard } from './offer-guard.ts';
@@ -668,6 +669,14 @@ export class PeerSession extends TypedEmitter<PeerSessionEvents> {
     });
     this.#log.trace('remote sdp', { sdp: description.sdp });
     this.#isSettingRemoteAnswerPending = description.type === 'answer';
+    const lastLocal = pc.currentLocalDescription;
+    if (description.type === 'answer' && lastLocal?.type === 'answer' && description.sdp) {
+      const sdp = keepDtlsRole(description.sdp, lastLocal.sdp);
+      if (sdp !== description.sdp) {
+        this.#log.info('answer asked to swap DTLS roles: kept ours', { remote: this.remoteName });
+        description = { ...description, sdp };
+      }
+    }
     try {
       await this.#setRemote(description, decision.rollback);
     } finally {

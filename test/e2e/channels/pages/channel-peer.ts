@@ -48,6 +48,7 @@ let client: ParleyClient | null = null;
 let room: Room | null = null;
 let call: Call | null = null;
 let restarts = 0;
+const log: string[] = [];
 const channels = new Map<string, { channel: AppChannel; checker: TrafficChecker; errors: string[] }>();
 
 function get(label: string) {
@@ -58,7 +59,16 @@ function get(label: string) {
 
 window.channelPeer = {
   async connect(wsUrl, name) {
-    client = await connect(wsUrl, { name, storage: null });
+    client = await connect(wsUrl, {
+      name,
+      storage: null,
+      // The SDK's warnings (negotiation resyncs, ICE recovery) go into `debug()` for failure reports.
+      logger: {
+        level: 'info',
+        sink: (level, logger, msg, ctx) =>
+          log.push(`${level} ${logger}: ${msg} ${JSON.stringify(ctx ?? {})}`.slice(0, 400)),
+      },
+    });
     client.on('incoming', (c) => {
       call = c;
       void c.accept({ media: false });
@@ -97,6 +107,7 @@ window.channelPeer = {
   iceRestarts: () => restarts,
   hasCall: () => call !== null,
   debug: () => ({
+    log: log.slice(-40),
     call: call ? { state: call.state, end: call.endReason, pc: call.peer?.pc.connectionState } : null,
     channels: Object.fromEntries(
       [...channels].map(([l, c]) => [
