@@ -118,6 +118,8 @@ async function launchNode(
     },
     port,
     2 * CLIENTS + 1000,
+    // tsx compiles the server at startup: on a loaded machine that alone can take tens of seconds.
+    120_000,
   );
   children.add(server.pid);
   return server;
