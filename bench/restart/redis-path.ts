@@ -128,7 +128,11 @@ async function main(): Promise<void> {
         batch: BATCH,
         rounds: ROUNDS,
         cpuPerOpUs: { autoPipeliningOff: off, autoPipeliningOn: on },
-        ratioOnToOff: { deliver: ratio('deliverUs'), members: ratio('membersUs'), session: ratio('sessionUs') },
+        ratioOnToOff: {
+          deliver: ratio('deliverUs'),
+          members: ratio('membersUs'),
+          session: ratio('sessionUs'),
+        },
         raw: rows,
       },
       null,

@@ -144,15 +144,7 @@ export class RedisDirectory implements Directory, SessionHandoff {
     const sentinel = sentinelOptions(o.url);
     const open = (options: RedisOptions) =>
       sentinel ? new Redis({ ...sentinel, ...options }) : new Redis(o.url, options);
-    // Commands issued in one tick leave as one write (ioredis auto-pipelining): under relay load
-    // a node issues thousands of small scripts a second (routing, rooms, resumes), and one
-    // socket write each cost more CPU than the scripts themselves. Order on the connection is
-    // kept; the subscriber connection is left alone.
-    this.client = open({
-      enableAutoPipelining: true,
-      ...common,
-      connectionName: `parley-cmd-${this.#instance}`,
-    });
+    this.client = open({ ...common, connectionName: `parley-cmd-${this.#instance}` });
     // The subscriber must queue its SUBSCRIBE commands until connected; ioredis resubscribes
     // by itself after a reconnect.
     this.#sub = open({

@@ -67,7 +67,7 @@ describe('LoginGate', () => {
   });
 
   it('grows the share back by a tenth per sample once the loop is on time again', () => {
-    let now = 0;
+    const now = 0;
     const gate = new LoginGate({
       ratePerS: 100,
       burst: 1,
