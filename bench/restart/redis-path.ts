@@ -13,13 +13,10 @@
  * sessions (claim a name, share the token, rotate it, end it). Modes alternate over `--rounds`.
  * Prints one JSON document on stdout.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import { RedisDirectory } from '../../packages/server/src/directory/redis.ts';
 import { machineInfo } from '../signaling/proc.ts';
-import { freePort } from '../signaling/server-process.ts';
+import { startBenchRedis } from './redis-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,38 +29,10 @@ const FRAMES = Number(values.frames);
 const BATCH = Number(values.batch);
 const ROUNDS = Number(values.rounds);
 const SESSIONS = 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cpuUs = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
 };
-
-async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], {
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 200; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (up) break;
-    await sleep(50);
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      const gone = once(child, 'exit');
-      child.kill('SIGTERM');
-      await gone;
-    },
-  };
-}
 
 /** Runs `op(i)` for i < n, `BATCH` at a time; returns CPU µs per op. */
 async function perOp(n: number, op: (i: number) => Promise<unknown>): Promise<number> {
@@ -101,7 +70,7 @@ async function measure(url: string, pipelining: boolean, round: number) {
 }
 
 async function main(): Promise<void> {
-  const redis = await startRedis();
+  const redis = await startBenchRedis();
   const rows: Record<'off' | 'on', Array<Record<string, number>>> = { off: [], on: [] };
   try {
     for (let r = 0; r < ROUNDS; r++)

@@ -20,13 +20,14 @@
  *
  * Prints one JSON document on stdout; progress on stderr.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo, processCpuMs } from '../signaling/proc.ts';
 import { freePort, type RunningServer, startServer } from '../signaling/server-process.ts';
 import { PARLEY_BENCH_ENV, ROOT } from '../signaling/targets.ts';
+import { startBenchRedis } from './redis-process.ts';
 import type { MemberSpec } from './worker.ts';
 
 const { values } = parseArgs({
@@ -68,36 +69,9 @@ const killChildren = () => {
 const { PARLEY_DRAIN_MS: _drain, ...BENCH_ENV } = PARLEY_BENCH_ENV;
 
 async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  children.add(child.pid!);
-  for (let i = 0; i < 100; i++) {
-    const { connect } = await import('node:net');
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) break;
-    await sleep(50);
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      const gone = once(child, 'exit');
-      child.kill('SIGTERM');
-      await gone;
-    },
-  };
+  const redis = await startBenchRedis();
+  children.add(redis.pid);
+  return redis;
 }
 
 async function launchNode(
