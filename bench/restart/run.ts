@@ -20,13 +20,14 @@
  *
  * Prints one JSON document on stdout; progress on stderr.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo, processCpuMs } from '../signaling/proc.ts';
 import { freePort, type RunningServer, startServer } from '../signaling/server-process.ts';
 import { PARLEY_BENCH_ENV, ROOT } from '../signaling/targets.ts';
+import { startBenchRedis } from './redis-process.ts';
 import type { MemberSpec } from './worker.ts';
 
 const { values } = parseArgs({
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '500' },
     normal: { type: 'string', default: '3000' },
     timeout: { type: 'string', default: '180000' },
+    // A directory: the restarted node's new process writes a V8 CPU profile there on exit.
+    'cpu-prof': { type: 'string' },
   },
 });
 const CLIENTS = Number(values.clients) & ~1;
@@ -49,47 +52,37 @@ const log = (line: string) => process.stderr.write(`[restart-bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.timeOrigin + performance.now();
 const round = (x: number) => Math.round(x * 10) / 10;
+/** Processes to end should the run fail half-way (a worker failing exits the runner at once). */
+const children = new Set<number>();
+const killChildren = () => {
+  for (const pid of children) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+};
 
 // The bench's own limits, except the ones measured: the login gate and the drain stay at their
 // defaults, which is what a restart meets in production.
 const { PARLEY_DRAIN_MS: _drain, ...BENCH_ENV } = PARLEY_BENCH_ENV;
 
 async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  for (let i = 0; i < 100; i++) {
-    const { connect } = await import('node:net');
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) break;
-    await sleep(50);
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      const gone = once(child, 'exit');
-      child.kill('SIGTERM');
-      await gone;
-    },
-  };
+  const redis = await startBenchRedis();
+  children.add(redis.pid);
+  return redis;
 }
 
-function launchNode(port: number, redisUrl: string | undefined): Promise<RunningServer> {
-  return startServer(
+async function launchNode(
+  port: number,
+  redisUrl: string | undefined,
+  profile = false,
+): Promise<RunningServer> {
+  const prof = profile && values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+  const server = await startServer(
     {
-      args: ['--import', 'tsx', 'packages/server/src/main.ts'],
+      args: [...prof, '--import', 'tsx', 'packages/server/src/main.ts'],
       env: {
         ...BENCH_ENV,
         PARLEY_HOST: '127.0.0.1',
@@ -99,7 +92,11 @@ function launchNode(port: number, redisUrl: string | undefined): Promise<Running
     },
     port,
     2 * CLIENTS + 1000,
+    // tsx compiles the server at startup: on a loaded machine that alone can take tens of seconds.
+    120_000,
   );
+  children.add(server.pid);
+  return server;
 }
 
 interface Worker {
@@ -113,10 +110,12 @@ function startWorker(): Worker {
     cwd: ROOT,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  children.add(child.pid!);
   const waiting = new Map<string, Array<(m: Record<string, unknown>) => void>>();
   child.on('message', (m: Record<string, unknown>) => {
     if (m.ev === 'error') {
       log(`worker failed: ${m.message}`);
+      killChildren();
       process.exit(1);
     }
     waiting.get(m.ev as string)?.shift()?.(m);
@@ -129,6 +128,25 @@ function startWorker(): Worker {
         waiting.get(ev)!.push(resolve);
       }),
   };
+}
+
+/**
+ * The restarted node's own counts from `GET /metrics` (loopback may read it): how many resumes it
+ * served (more than the clients that came back means attempts abandoned half-way and redone) and
+ * the error frames it sent by code (`BUSY` is the login gate refusing).
+ */
+async function nodeCounts(port: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      const m = /^parley_(resumes_total|errors_total\{code="([A-Z_]+)"\}|sessions) (\d+)/.exec(line);
+      if (m) out[m[2] ? `error:${m[2]}` : m[1]!] = Number(m[3]);
+    }
+  } catch (err) {
+    log(`metrics not read: ${(err as Error).message}`);
+  }
+  return out;
 }
 
 function sumCounts(maps: Array<Record<string, number>>): Record<string, number> {
@@ -180,7 +198,7 @@ async function run(nodes: number): Promise<Record<string, unknown>> {
     log('  restarting node A (SIGTERM, drain, start again on the same port)…');
     await servers[0]!.stop();
     const downAt = now();
-    servers[0] = await launchNode(ports[0]!, redis?.url);
+    servers[0] = await launchNode(ports[0]!, redis?.url, true);
     const upAt = now();
     const cpuNewA = processCpuMs(servers[0]!.pid);
     let back = 0;
@@ -205,6 +223,7 @@ async function run(nodes: number): Promise<Record<string, unknown>> {
     }
     const allBackAt = now();
     const stormCpuMs = processCpuMs(servers[0]!.pid) - cpuNewA;
+    const newNode = await nodeCounts(ports[0]!);
     // Relay a little longer, so losses after the storm would show.
     await sleep(2 * INTERVAL_MS + 500);
     const reports = await Promise.all(
@@ -245,6 +264,8 @@ async function run(nodes: number): Promise<Record<string, unknown>> {
       reconnects: sumCounts(reports.map((r) => r.resumes as Record<string, number>)),
       errorFrames: sumCounts(reports.map((r) => r.errors as Record<string, number>)),
       newNodeCpuUntilAllBackS: round(stormCpuMs / 1000),
+      newNodeCpuPerClientBackMs: round(stormCpuMs / restartedCount),
+      newNode,
     };
     log(`  ${JSON.stringify(result)}`);
     return result;
@@ -268,6 +289,7 @@ main().then(
   () => process.exit(0),
   (err: unknown) => {
     console.error(err);
+    killChildren();
     process.exit(1);
   },
 );

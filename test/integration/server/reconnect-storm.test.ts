@@ -5,7 +5,15 @@
  * the documented window — 1 s + (clients − burst) / (0.8 × rate), plus the SDK's backoff — and
  * pairs that are back relay to each other without losing a message while the rest come in.
  *
- * Clients: `PARLEY_STORM_CLIENTS` (default 300 here; the closing note's figure used 1,000).
+ * Clients: `PARLEY_STORM_CLIENTS` (default 300; the issue's figure is 1,000, which this one
+ * process — server and every client — could not carry on a loaded 2-core machine: at load 26,
+ * 963 of 1,000 were still reconnecting 33 s after the restart). Each pair relays one
+ * message per `CLIENTS / 3` ms (at least 100 ms), so the test process — which holds the server and
+ * every client — carries about 3,000 relayed messages a second whatever the crowd.
+ *
+ * The login gate's lag adaptation (`PARLEY_LOGIN_LAG_MS`) is off here: it would read the delay of
+ * this process, which runs the clients too, and the window checked is the one the configured rate
+ * gives. The adaptation has its own tests (test/unit/server/auth/login-gate.test.ts).
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -16,6 +24,7 @@ import { startServer, stopAllServers } from '../../helpers/server.ts';
 import { until } from '../../helpers/wait.ts';
 
 const CLIENTS = Number(process.env.PARLEY_STORM_CLIENTS ?? 300);
+const RELAY_MS = Math.max(100, Math.round(CLIENTS / 3));
 const RATE = 100;
 const BURST = 50;
 const ENV = {
@@ -25,6 +34,7 @@ const ENV = {
   PARLEY_HELLO_BURST: '100000',
   PARLEY_LOGIN_RATE_PER_S: String(RATE),
   PARLEY_LOGIN_BURST: String(BURST),
+  PARLEY_LOGIN_LAG_MS: '0',
   PARLEY_DRAIN_MS: '2000',
   PARLEY_GRACE_S: '5',
 };
@@ -46,12 +56,20 @@ interface Member {
 }
 
 describe('Reconnect storm', () => {
-  after(stopAllServers);
+  const members: Member[] = [];
+  // Also when an assertion failed: open SDK clients would keep the test process alive until the
+  // file's timeout.
+  after(async () => {
+    for (const m of members) {
+      clearInterval(m.sending);
+      m.client.close();
+    }
+    await stopAllServers();
+  });
 
   it(`a node holding ${CLIENTS} SDK clients restarts: all back within the window, no relay lost between pairs already back`, async () => {
     let server: ParleyServer = await startServer(ENV);
     const port = server.port;
-    const members: Member[] = [];
     // Log everyone in, paced under the node's login rate (the storm is the restart).
     for (let i = 0; i < CLIENTS; i += BURST) {
       if (i > 0) await new Promise((r) => setTimeout(r, (BURST / RATE) * 1000 * 1.3));
@@ -106,7 +124,7 @@ describe('Reconnect storm', () => {
                 room: m.room,
                 data: { seq: m.seq++, t: performance.now() },
               });
-          }, 100);
+          }, RELAY_MS);
       });
       m.client.on('reconnected', (resumed) => {
         m.backAt = performance.now();

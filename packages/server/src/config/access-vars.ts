@@ -169,6 +169,12 @@ export const ACCESS_VARS = {
     shown: '`600`',
     doc: 'Logins this node admits at once when it was quiet, before `PARLEY_LOGIN_RATE_PER_S` applies.',
   },
+  PARLEY_LOGIN_LAG_MS: {
+    key: 'loginLagMs',
+    schema: int(0, 60_000).default(100),
+    shown: '`100`',
+    doc: 'During a reconnect storm (logins past `PARLEY_LOGIN_RATE_PER_S`), the event-loop delay (p99 over 250 ms) past which this node halves the share of that rate it admits, down to a tenth, and grows it back by a tenth per 250 ms within it: a node busy relaying admits only what it can carry. `0` turns it off.',
+  },
   PARLEY_PASSWORD_RATE_PER_S: {
     key: 'passwordRatePerS',
     schema: num(0.001, 1_000_000).default(0.2),

@@ -11,10 +11,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createAccessControl } from '../auth/access-control.ts';
 import type { Authorizer } from '../auth/authorizer.ts';
 import { createAddressMatcher, createClientIpResolver } from '../auth/client-ip.ts';
-import { LoginGate } from '../auth/login-gate.ts';
+import { LAG_SAMPLE_MS, LoginGate } from '../auth/login-gate.ts';
 import { type CallStore, MemoryCallStore } from '../calls/call-store.ts';
 import type { Config } from '../config/variables.ts';
 import type { Directory } from '../directory/directory.ts';
@@ -291,7 +292,21 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     else socket.destroy();
   });
 
-  const loginGate = new LoginGate({ ratePerS: config.loginRatePerS, burst: config.loginBurst });
+  const loginGate = new LoginGate({
+    ratePerS: config.loginRatePerS,
+    burst: config.loginBurst,
+    lagTargetMs: config.loginLagMs,
+  });
+  // The gate's view of how late this node runs (a resume storm under relay load).
+  const loopDelay = config.loginLagMs > 0 ? monitorEventLoopDelay({ resolution: 10 }) : undefined;
+  loopDelay?.enable();
+  const lagTimer =
+    loopDelay &&
+    setInterval(() => {
+      loginGate.observeLag(loopDelay.percentile(99) / 1e6);
+      loopDelay.reset();
+    }, LAG_SAMPLE_MS);
+  lagTimer?.unref();
   const handlerContext: HandlerContext = {
     lifecycle,
     services,
@@ -325,6 +340,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
     });
   } catch (err) {
     // Could not bind: release what was already set up before reporting.
+    clearInterval(lagTimer);
+    loopDelay?.disable();
     transport.close();
     await stopSessions();
     await stun.close();
@@ -366,6 +383,8 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
       }
       log.info({ connections: open.length, drainMs: config.drainMs }, 'draining');
       await t.waitForClose(config.drainMs);
+      clearInterval(lagTimer);
+      loopDelay?.disable();
       t.close();
       await stopSessions();
       await stun.close();
