@@ -21,11 +21,22 @@ export interface E2eePageApi {
   call(name: string, secret: string | null): Promise<void>;
   /** The call's remote video frames decoded, and its E2EE state. */
   callState(): Promise<{ framesDecoded: number; code: string | null; remote: string | null }>;
-  /** Joins `room` with camera and microphone; `secret` null joins without E2EE. */
-  join(room: string, secret: string | null, mode?: 'sfu'): Promise<void>;
+  /**
+   * Joins `room` with camera and microphone; `secret` null joins without E2EE. `opts.video`
+   * constrains the camera (the CPU benchmark fixes size and rate), `opts.worker` names another
+   * worker script (the benchmark's pass-through one).
+   */
+  join(
+    room: string,
+    secret: string | null,
+    mode?: 'sfu' | null,
+    opts?: { video?: MediaTrackConstraints; worker?: string },
+  ): Promise<void>;
   leave(): Promise<void>;
   /** Per remote member: video frames decoded and audio bytes received. */
   decoded(): Promise<Record<string, Decoded>>;
+  /** Video frames encoded and decoded so far over every mesh connection (the CPU benchmark). */
+  videoFrames(): Promise<{ encoded: number; decoded: number }>;
   /** E2EE state as the app would show it. */
   keys(): { epoch: number; code: string; members: Record<string, string>; events: string[] } | null;
   /** Milliseconds from `join()` to the first decrypted frame, or null. */
@@ -86,13 +97,14 @@ window.e2ee = {
       remote: e ? (e.members.get(call?.remote ?? '') ?? null) : null,
     };
   },
-  async join(name, secret, mode) {
+  async join(name, secret, mode, opts = {}) {
     if (!client) throw new Error('connect first');
     joinedAt = performance.now();
+    const worker = opts.worker ?? '/e2ee-worker.js';
     room = await client.join(name, {
-      media: { audio: true, video: true },
+      media: { audio: true, video: opts.video ?? true },
       ...(mode ? { mode } : {}),
-      ...(secret !== null ? { e2ee: e2ee({ secret, worker: '/e2ee-worker.js' }) } : {}),
+      ...(secret !== null ? { e2ee: e2ee({ secret, worker }) } : {}),
     });
     const e = room.e2ee;
     if (e) {
@@ -134,6 +146,19 @@ window.e2ee = {
       });
     }
     return out;
+  },
+  async videoFrames() {
+    let encoded = 0;
+    let decoded = 0;
+    for (const peer of room?.peers.values() ?? []) {
+      if (!peer.pc) continue;
+      (await peer.pc.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s.kind !== 'video') return;
+        if (s.type === 'outbound-rtp') encoded += Number(s.framesEncoded ?? 0);
+        if (s.type === 'inbound-rtp') decoded += Number(s.framesDecoded ?? 0);
+      });
+    }
+    return { encoded, decoded };
   },
   keys() {
     const e = room?.e2ee;
