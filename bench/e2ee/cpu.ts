@@ -148,7 +148,10 @@ const arms = Object.fromEntries(
       decodedPerSecond: summary(arm, 'decodedPerSecond'),
     },
   ]),
-) as unknown as Record<Arm, Record<'cpuPerSecond' | 'cpuPerFrameMs' | 'decodedPerSecond', { median: number }>>;
+) as unknown as Record<
+  Arm,
+  Record<'cpuPerSecond' | 'cpuPerFrameMs' | 'decodedPerSecond', { median: number }>
+>;
 const ratio = (a: Arm, key: 'cpuPerSecond' | 'cpuPerFrameMs') =>
   round3(arms[a][key].median / arms.plain[key].median);
 console.log(

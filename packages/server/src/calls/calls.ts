@@ -125,6 +125,7 @@ export class Calls {
         call: call.id,
         from: session.name,
         data: msg.data,
+        ...(msg.e2ee ? { e2ee: msg.e2ee } : {}),
         ringMs: this.#ringTimeoutMs,
       });
     } catch (err) {
