@@ -5,7 +5,7 @@
  * tests assert is read here from the SDK's objects and from getStats().
  */
 import { type Call, connect, type ParleyClient, type Room } from '@parley/client';
-import { e2ee } from '@parley/client/e2ee';
+import { type E2eeSetup, e2ee } from '@parley/client/e2ee';
 
 /** Video frames decoded and audio received from one member, from getStats(). */
 export interface Decoded {
@@ -16,11 +16,22 @@ export interface Decoded {
 
 export interface E2eePageApi {
   /** Connects as `name`; incoming calls are accepted with camera and microphone, with E2EE under `callSecret`. */
-  connect(wsUrl: string, name: string, callSecret?: string | null): Promise<void>;
+  connect(wsUrl: string, name: string, callSecret?: CallKey): Promise<void>;
   /** Calls `name` with camera and microphone, with E2EE under `secret` (null: without). */
-  call(name: string, secret: string | null): Promise<void>;
-  /** The call's remote video frames decoded, and its E2EE state. */
-  callState(): Promise<{ framesDecoded: number; code: string | null; remote: string | null }>;
+  call(name: string, secret: CallKey): Promise<void>;
+  /**
+   * The call's remote video frames decoded, and its E2EE state: safety code, the remote's
+   * decrypt state, whether the invite asked for agreed keys, the errors the session reported and
+   * the secret the agreement produced (read here only so the test can look for it on the wire).
+   */
+  callState(): Promise<{
+    framesDecoded: number;
+    code: string | null;
+    remote: string | null;
+    requested: boolean;
+    errors: string[];
+    agreedSecret: string | null;
+  }>;
   /**
    * Joins `room` with camera and microphone; `secret` null joins without E2EE. `opts.video`
    * constrains the camera (the CPU benchmark fixes size and rate), `opts.worker` names another
@@ -44,6 +55,9 @@ export interface E2eePageApi {
   mode(): string | null;
 }
 
+/** A call's E2EE: a shared secret, keys agreed in the call, or none (null). */
+export type CallKey = string | { agree: true } | null;
+
 declare global {
   interface Window {
     e2ee: E2eePageApi;
@@ -56,6 +70,29 @@ let call: Call | undefined;
 const events: string[] = [];
 let joinedAt = 0;
 let firstDecryptAt: number | null = null;
+let agreedSecret: string | null = null;
+const callErrors: string[] = [];
+
+/** The `e2ee` option for a call, its session watched for errors and for the agreed secret. */
+function callE2ee(key: CallKey): { e2ee?: E2eeSetup } {
+  if (key === null) return {};
+  const setup = e2ee({ ...(typeof key === 'string' ? { secret: key } : key), worker: '/e2ee-worker.js' });
+  return {
+    e2ee: {
+      ...(setup.agree ? { agree: setup.agree } : {}),
+      async create(self, scope) {
+        const session = await setup.create(self, scope);
+        session.on('error', (m) => callErrors.push(m));
+        const useSecret = session.useSecret.bind(session);
+        session.useSecret = (secret) => {
+          agreedSecret = secret;
+          return useSecret(secret);
+        };
+        return session;
+      },
+    },
+  };
+}
 
 async function statsOf(pc: RTCPeerConnection | undefined, into: Decoded): Promise<void> {
   if (!pc) return;
@@ -73,19 +110,13 @@ window.e2ee = {
     client.on('incoming', (incoming) => {
       call = incoming;
       void incoming
-        .accept(
-          { media: { audio: true, video: true } },
-          callSecret !== null ? { e2ee: e2ee({ secret: callSecret, worker: '/e2ee-worker.js' }) } : {},
-        )
+        .accept({ media: { audio: true, video: true } }, callE2ee(callSecret))
         .catch((error: unknown) => events.push(`accept failed ${String(error)}`));
     });
   },
   async call(name, secret) {
     if (!client) throw new Error('connect first');
-    call = await client.call(name, {
-      media: { audio: true, video: true },
-      ...(secret !== null ? { e2ee: e2ee({ secret, worker: '/e2ee-worker.js' }) } : {}),
-    });
+    call = await client.call(name, { media: { audio: true, video: true }, ...callE2ee(secret) });
   },
   async callState() {
     const into: Decoded = { framesDecoded: 0, audioBytes: 0 };
@@ -95,6 +126,9 @@ window.e2ee = {
       framesDecoded: into.framesDecoded,
       code: e ? e.safetyCode : null,
       remote: e ? (e.members.get(call?.remote ?? '') ?? null) : null,
+      requested: call?.encryptionRequested ?? false,
+      errors: [...callErrors],
+      agreedSecret,
     };
   },
   async join(name, secret, mode, opts = {}) {
