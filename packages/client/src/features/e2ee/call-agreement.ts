@@ -27,12 +27,14 @@ export class AgreementError extends Error {
   override name = 'AgreementError';
 }
 
-function toBase64(bytes: Uint8Array): string {
+/** Base64 of bytes (also the rekey envelopes': e2ee-session.ts). */
+export function toBase64(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
 }
-function fromBase64(s: string): Uint8Array<ArrayBuffer> {
+/** Bytes of base64 (throws on bad input). */
+export function fromBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);

@@ -16,7 +16,7 @@ import type { E2eeEnvelope } from '@parley/protocol';
 import { InvalidStateError } from '../../errors.ts';
 import { TypedEmitter } from '../../events.ts';
 import type { RTCPeerConnectionConstructor } from '../../peer/peer-session.ts';
-import { CallAgreement } from './call-agreement.ts';
+import { CallAgreement, fromBase64, toBase64 } from './call-agreement.ts';
 import {
   type EpochMaterial,
   firstEpoch,
@@ -112,18 +112,6 @@ export function e2eeRtcConfiguration(): Record<string, unknown> {
   return typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform === 'function'
     ? {}
     : { encodedInsertableStreams: true };
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-function fromBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
 }
 
 let nextTransformId = 0;
