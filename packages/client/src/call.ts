@@ -10,6 +10,7 @@ import { TypedEmitter } from './events.ts';
 import { type AppChannel, type AppChannelOptions, channelFor } from './features/app-channel.ts';
 import { callChannelScope } from './features/app-channel-scopes.ts';
 import type { ChatChannel } from './features/chat.ts';
+import type { CallAgreement } from './features/e2ee/call-agreement.ts';
 import type { E2eeSession, E2eeSetup } from './features/e2ee/e2ee-session.ts';
 import type { FileTransfers } from './features/file-transfer.ts';
 import { type LocalMedia, type MediaInput, toMediaOptions } from './features/media.ts';
@@ -102,6 +103,12 @@ export class Call extends TypedEmitter<CallEvents> {
   #e2ee: E2eeSession | undefined;
   #reach: CallReach | null = null;
   #ringsUntil: number | null = null;
+  /** Our side of the key agreement of an encrypted call (`e2ee({ agree: true })`). */
+  #agreement: CallAgreement | undefined;
+  /** The caller's key commitment from the invite (incoming encrypted calls). */
+  readonly #commit: string | undefined;
+  /** The other party's agreement key arrived (a second one is ignored). */
+  #remoteKeySeen = false;
 
   /** @internal Created by the client. */
   constructor(
@@ -111,6 +118,8 @@ export class Call extends TypedEmitter<CallEvents> {
       remote: string;
       direction: 'outgoing' | 'incoming';
       data?: JsonValue;
+      /** The invite asked for an encrypted call: the caller's key commitment. */
+      e2eeCommit?: string;
       /** Taken up again by a reloaded page (`client.rejoinCall`): starts `connecting`. */
       rejoined?: boolean;
     },
@@ -122,7 +131,16 @@ export class Call extends TypedEmitter<CallEvents> {
     this.remote = init.remote;
     this.direction = init.direction;
     this.data = init.data;
+    this.#commit = init.e2eeCommit;
     this.#state = init.rejoined ? 'connecting' : init.direction === 'outgoing' ? 'ringing' : 'incoming';
+  }
+
+  /**
+   * The caller asked for an end-to-end encrypted call with agreed keys: answer with
+   * `accept(media, { e2ee: e2ee({ agree: true, worker }) })` (or decline).
+   */
+  get encryptionRequested(): boolean {
+    return this.#commit !== undefined;
   }
 
   /** Current state. */
@@ -199,9 +217,13 @@ export class Call extends TypedEmitter<CallEvents> {
     const options = toMediaOptions(media);
     if (this.#state !== 'incoming')
       throw new InvalidStateError(`cannot accept a call in state ${this.#state}`);
+    if (extra.e2ee?.agree && this.#commit === undefined)
+      throw new InvalidStateError('the caller did not ask for an encrypted call');
     this.#setState('connecting');
-    if (extra.e2ee)
+    if (extra.e2ee) {
+      if (extra.e2ee.agree) this.#agreement = await extra.e2ee.agree();
       this.#e2ee = await extra.e2ee.create(this.#host.name, `call:${this.remote}:${this.#host.name}`);
+    }
     const acquired = await this.#host.acquireMedia(options);
     if (this.#ended()) {
       if (acquired.owned) for (const t of acquired.stream?.getTracks() ?? []) t.stop();
@@ -209,8 +231,11 @@ export class Call extends TypedEmitter<CallEvents> {
     }
     this.#media = this.#host.createLocalMedia(acquired);
     this.#startPeer();
+    const accepted = this.#host.request({ type: 'call.accept', call: this.id });
+    // Our agreement key right behind the accept, ahead of our offer (one socket keeps the order).
+    if (this.#agreement) this.#sendKey(this.#agreement);
     try {
-      await this.#host.request({ type: 'call.accept', call: this.id });
+      await accepted;
     } catch (error) {
       // CALL_NOT_FOUND: the caller cancelled (or the ring timed out) while we answered.
       this.#end(error instanceof ParleyError && error.code === 'CALL_NOT_FOUND' ? 'cancelled' : 'failed');
@@ -268,8 +293,9 @@ export class Call extends TypedEmitter<CallEvents> {
       setMedia: (media) => {
         call.#media = media;
       },
-      setE2ee: (session) => {
+      setE2ee: (session, agreement) => {
         call.#e2ee = session;
+        call.#agreement = agreement;
       },
       terminate: (reason) => call.#end(reason),
       rings: (update) => call.#onRings(update),
@@ -337,9 +363,46 @@ export class Call extends TypedEmitter<CallEvents> {
   /** A signal for this call's scope from the remote party; false while there is no peer session yet. */
   #onSignal(data: SignalData): boolean {
     if (this.#ended()) return true;
+    if (data.kind === 'e2ee-key') {
+      void this.#onRemoteKey(data.key);
+      return true;
+    }
     if (!this.#peer) return false;
     this.#peer.handleSignal(data);
     return true;
+  }
+
+  /**
+   * The other party's agreement key (see call-agreement.ts): the caller answers with its own
+   * key (revealing what its invite committed to), then both derive the secret and key the E2EE
+   * session. Anything wrong (no agreement asked, a second key, a key that does not match the
+   * commitment or is no P-256 point) keys nothing: the session reports the error.
+   */
+  async #onRemoteKey(key: string): Promise<void> {
+    const agreement = this.#agreement;
+    const session = this.#e2ee;
+    if (!agreement || !session || this.#remoteKeySeen) {
+      this.#log.debug('agreement key ignored', { call: this.id, expected: !!agreement });
+      return;
+    }
+    this.#remoteKeySeen = true;
+    const role = this.direction === 'outgoing' ? 'caller' : 'callee';
+    if (role === 'caller') this.#sendKey(agreement);
+    try {
+      const secret = await agreement.secret(key, role, this.#commit);
+      if (!session.closed) await session.useSecret(secret);
+    } catch (error) {
+      session.reportError(`key agreement failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  #sendKey(agreement: CallAgreement): void {
+    const data: SignalData = { kind: 'e2ee-key', scope: this.scope, key: agreement.publicKey };
+    try {
+      this.#host.send({ type: 'signal', to: this.remote, data });
+    } catch (error) {
+      this.#log.debug('agreement key not sent', { call: this.id, error: String(error) });
+    }
   }
 
   // ------------------------------------------------------------------------------------------

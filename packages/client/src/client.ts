@@ -388,12 +388,15 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     // Both sides derive the call's keys from the secret and the two names (caller first); made
     // before the invite so it is in place when the callee's media arrives.
     const e2ee = options.e2ee ? await options.e2ee.create(this.name, `call:${this.name}:${name}`) : undefined;
+    // Agreed keys: our key pair now, its commitment in the invite (see call-agreement.ts).
+    const agreement = await options.e2ee?.agree?.();
     let reply: ServerMessage;
     try {
       reply = await this.#signaling.request({
         type: 'call.invite',
         to: name,
         ...(options.data !== undefined ? { data: options.data } : {}),
+        ...(agreement ? { e2ee: { commit: await agreement.commitment() } } : {}),
       });
     } catch (error) {
       if (acquired.owned) for (const t of acquired.stream?.getTracks() ?? []) t.stop();
@@ -406,7 +409,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
     const call = new Call(this.#host, { id: reply.call, remote: name, direction: 'outgoing' });
     const control = callControl(call);
     control.setMedia(this.#host.createLocalMedia(acquired));
-    if (e2ee) control.setE2ee(e2ee);
+    if (e2ee) control.setE2ee(e2ee, agreement);
     if (reply.type === 'call.ended') control.ended(reply.reason, reply.by);
     else {
       this.#conversations.addCall(call);
@@ -772,6 +775,7 @@ export class ParleyClient extends TypedEmitter<ClientEvents> {
           remote: msg.from,
           direction: 'incoming',
           ...(msg.data !== undefined ? { data: msg.data } : {}),
+          ...(msg.e2ee ? { e2eeCommit: msg.e2ee.commit } : {}),
         });
         this.#conversations.addCall(call);
         if (msg.ringMs !== undefined) callControl(call).rings({ ringMs: msg.ringMs });

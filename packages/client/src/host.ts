@@ -21,6 +21,7 @@ import type {
   ServerMessageOf,
 } from '@parley/protocol';
 import type { Call, CallEndedReason } from './call.ts';
+import type { CallAgreement } from './features/e2ee/call-agreement.ts';
 import type { E2eeSession } from './features/e2ee/e2ee-session.ts';
 import type { AcquiredMedia, LocalMedia, MediaOptions } from './features/media.ts';
 import type { Logger } from './log.ts';
@@ -81,7 +82,7 @@ export interface CallControl {
   /** The outgoing call's local media, set by the client before inviting. */
   setMedia(media: LocalMedia): void;
   /** Sets the call's end-to-end encryption (the caller's, before the peer session starts). */
-  setE2ee(session: E2eeSession): void;
+  setE2ee(session: E2eeSession, agreement?: CallAgreement): void;
   /** The client is closing, or the server lost the call for good. */
   terminate(reason: CallEndedReason): void;
   /** How far the invite got (`call.ringing.reach`) or how long it rings on (`call.incoming.ringMs`). */

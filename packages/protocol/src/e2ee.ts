@@ -41,3 +41,16 @@ export function decodeE2eeEnvelope(data: unknown): E2eeEnvelope | undefined {
   const r = E2eeEnvelope.safeParse(data);
   return r.success ? r.data : undefined;
 }
+
+/**
+ * Key agreement of an encrypted 1:1 call (docs/PROTOCOL.md, "Encrypted calls"): each party's
+ * ephemeral ECDH P-256 public key, raw (65 bytes, base64: 88 characters), and the caller's
+ * commitment to its key, SHA-256 of it (32 bytes, base64: 44 characters), sent in the invite
+ * before the callee's key is known so a server in the middle cannot pick keys that make the two
+ * safety codes match.
+ */
+export const E2eeAgreementKey = z.string().check(z.length(88), z.regex(Base64));
+export const E2eeCommitment = z.string().check(z.length(44), z.regex(Base64));
+/** `call.invite {e2ee}` / `call.incoming {e2ee}`: the caller wants an encrypted call. */
+export const CallE2ee = z.strictObject({ commit: E2eeCommitment });
+export type CallE2ee = z.infer<typeof CallE2ee>;

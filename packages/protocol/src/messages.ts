@@ -6,6 +6,7 @@
  * without breaking older clients. See docs/PROTOCOL.md.
  */
 import * as z from 'zod/mini';
+import { CallE2ee } from './e2ee.ts';
 import { ERROR_CODES, ERROR_REASON_LIST, type ErrorCode, type ErrorReason } from './errors.ts';
 import { boundedInt, boundedString, PeerName, ReqId, RoomName } from './fields.ts';
 import { LIMITS, NAME_PATTERN } from './limits.ts';
@@ -133,6 +134,8 @@ export const SignalSend = req('signal', { to: PeerName, data: jsonValue() });
 export const CallInvite = req('call.invite', {
   to: PeerName,
   data: z.optional(boundedJson(LIMITS.callInviteDataMaxBytes)),
+  /** The caller wants an end-to-end encrypted call (key agreement, see e2ee.ts). */
+  e2ee: z.optional(CallE2ee),
 });
 export const CallAccept = req('call.accept', { call: CallId });
 export const CallDecline = req('call.decline', { call: CallId, busy: z.optional(z.boolean()) });
@@ -361,6 +364,8 @@ export const CallIncoming = evt('call.incoming', {
   call: CallId,
   from: PeerName,
   data: z.optional(jsonValue()),
+  /** The caller wants an end-to-end encrypted call: its key commitment, relayed as sent. */
+  e2ee: z.optional(CallE2ee),
   /** Milliseconds of ring time left when the server sent this frame. */
   ringMs: z.optional(z.number().check(z.int(), z.nonnegative())),
 });

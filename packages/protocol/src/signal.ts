@@ -17,6 +17,7 @@
  */
 import * as z from 'zod/mini';
 import type { DecodeResult } from './codec.ts';
+import { E2eeAgreementKey } from './e2ee.ts';
 import { LIMITS, NAME_PATTERN } from './limits.ts';
 import { boundedInt, type JsonValue, Reason } from './messages.ts';
 
@@ -92,6 +93,13 @@ export const SignalAppData = z.object({
   data: z.custom<JsonValue>((v) => v !== undefined, { message: 'required: any JSON value' }),
 });
 
+/** A party's ephemeral public key in an encrypted call's key agreement (see e2ee.ts). */
+export const SignalE2eeKeyData = z.object({
+  kind: z.literal('e2ee-key'),
+  scope: SignalScope,
+  key: E2eeAgreementKey,
+});
+
 /** Every `data` shape the SDK sends in `signal`, by `kind`. */
 export const SignalData = z.discriminatedUnion('kind', [
   SignalDescriptionData,
@@ -99,6 +107,7 @@ export const SignalData = z.discriminatedUnion('kind', [
   SignalMediaStateData,
   SignalByeData,
   SignalAppData,
+  SignalE2eeKeyData,
 ]);
 export type SignalData = z.infer<typeof SignalData>;
 export type SignalDataKind = SignalData['kind'];

@@ -5,7 +5,7 @@
  * tests assert is read here from the SDK's objects and from getStats().
  */
 import { type Call, connect, type ParleyClient, type Room } from '@parley/client';
-import { e2ee } from '@parley/client/e2ee';
+import { type E2eeSetup, e2ee } from '@parley/client/e2ee';
 
 /** Video frames decoded and audio received from one member, from getStats(). */
 export interface Decoded {
@@ -20,17 +20,35 @@ export interface Decoded {
 export interface JoinExtras {
   require?: boolean;
   camera?: { width: number; height: number };
+  video?: MediaTrackConstraints;
+  worker?: string;
 }
 
 export interface E2eePageApi {
   /** Connects as `name`; incoming calls are accepted with camera and microphone, with E2EE under `callSecret`. */
-  connect(wsUrl: string, name: string, callSecret?: string | null): Promise<void>;
+  connect(wsUrl: string, name: string, callSecret?: CallKey): Promise<void>;
   /** Calls `name` with camera and microphone, with E2EE under `secret` (null: without). */
-  call(name: string, secret: string | null): Promise<void>;
-  /** The call's remote video frames decoded, and its E2EE state. */
-  callState(): Promise<{ framesDecoded: number; code: string | null; remote: string | null }>;
-  /** Joins `room` with camera and microphone; `secret` null joins without E2EE. */
-  join(room: string, secret: string | null, mode?: 'sfu', extras?: JoinExtras): Promise<void>;
+  call(name: string, secret: CallKey): Promise<void>;
+  /**
+   * The call's remote video frames decoded, and its E2EE state: safety code, the remote's
+   * decrypt state, whether the invite asked for agreed keys, the errors the session reported and
+   * the secret the agreement produced (read here only so the test can look for it on the wire).
+   */
+  callState(): Promise<{
+    framesDecoded: number;
+    code: string | null;
+    remote: string | null;
+    requested: boolean;
+    errors: string[];
+    agreedSecret: string | null;
+  }>;
+  /**
+   * Joins `room` with camera and microphone; `secret` null joins without E2EE. `extras.require`
+   * requires E2EE (creator), `extras.camera` fixes the camera's size, `extras.video` constrains
+   * the camera otherwise (the CPU benchmark fixes size and rate), `extras.worker` names another
+   * worker script (the benchmark's pass-through one).
+   */
+  join(room: string, secret: string | null, mode?: 'sfu' | null, extras?: JoinExtras): Promise<void>;
   /** `room.e2eeRequired`. */
   required(): boolean;
   /** `room.setVideoView` for `member`'s video. */
@@ -40,12 +58,17 @@ export interface E2eePageApi {
   leave(): Promise<void>;
   /** Per remote member: video frames decoded and audio bytes received. */
   decoded(): Promise<Record<string, Decoded>>;
+  /** Video frames encoded and decoded so far over every mesh connection (the CPU benchmark). */
+  videoFrames(): Promise<{ encoded: number; decoded: number }>;
   /** E2EE state as the app would show it. */
   keys(): { epoch: number; code: string; members: Record<string, string>; events: string[] } | null;
   /** Milliseconds from `join()` to the first decrypted frame, or null. */
   firstDecryptMs(): number | null;
   mode(): string | null;
 }
+
+/** A call's E2EE: a shared secret, keys agreed in the call, or none (null). */
+export type CallKey = string | { agree: true } | null;
 
 declare global {
   interface Window {
@@ -59,6 +82,29 @@ let call: Call | undefined;
 const events: string[] = [];
 let joinedAt = 0;
 let firstDecryptAt: number | null = null;
+let agreedSecret: string | null = null;
+const callErrors: string[] = [];
+
+/** The `e2ee` option for a call, its session watched for errors and for the agreed secret. */
+function callE2ee(key: CallKey): { e2ee?: E2eeSetup } {
+  if (key === null) return {};
+  const setup = e2ee({ ...(typeof key === 'string' ? { secret: key } : key), worker: '/e2ee-worker.js' });
+  return {
+    e2ee: {
+      ...(setup.agree ? { agree: setup.agree } : {}),
+      async create(self, scope) {
+        const session = await setup.create(self, scope);
+        session.on('error', (m) => callErrors.push(m));
+        const useSecret = session.useSecret.bind(session);
+        session.useSecret = (secret) => {
+          agreedSecret = secret;
+          return useSecret(secret);
+        };
+        return session;
+      },
+    },
+  };
+}
 
 async function statsOf(pc: RTCPeerConnection | undefined, into: Decoded): Promise<void> {
   if (!pc) return;
@@ -83,19 +129,13 @@ window.e2ee = {
     client.on('incoming', (incoming) => {
       call = incoming;
       void incoming
-        .accept(
-          { media: { audio: true, video: true } },
-          callSecret !== null ? { e2ee: e2ee({ secret: callSecret, worker: '/e2ee-worker.js' }) } : {},
-        )
+        .accept({ media: { audio: true, video: true } }, callE2ee(callSecret))
         .catch((error: unknown) => events.push(`accept failed ${String(error)}`));
     });
   },
   async call(name, secret) {
     if (!client) throw new Error('connect first');
-    call = await client.call(name, {
-      media: { audio: true, video: true },
-      ...(secret !== null ? { e2ee: e2ee({ secret, worker: '/e2ee-worker.js' }) } : {}),
-    });
+    call = await client.call(name, { media: { audio: true, video: true }, ...callE2ee(secret) });
   },
   async callState() {
     const into: Decoded = { framesDecoded: 0, audioBytes: 0, frameWidth: 0 };
@@ -105,17 +145,23 @@ window.e2ee = {
       framesDecoded: into.framesDecoded,
       code: e ? e.safetyCode : null,
       remote: e ? (e.members.get(call?.remote ?? '') ?? null) : null,
+      requested: call?.encryptionRequested ?? false,
+      errors: [...callErrors],
+      agreedSecret,
     };
   },
   async join(name, secret, mode, extras = {}) {
     if (!client) throw new Error('connect first');
     joinedAt = performance.now();
     const cam = extras.camera;
-    const video = cam ? { width: { exact: cam.width }, height: { exact: cam.height }, frameRate: 15 } : true;
+    const video = cam
+      ? { width: { exact: cam.width }, height: { exact: cam.height }, frameRate: 15 }
+      : (extras.video ?? true);
+    const worker = extras.worker ?? '/e2ee-worker.js';
     room = await client.join(name, {
       media: { audio: true, video },
       ...(mode ? { mode } : {}),
-      ...(secret !== null ? { e2ee: e2ee({ secret, worker: '/e2ee-worker.js' }) } : {}),
+      ...(secret !== null ? { e2ee: e2ee({ secret, worker }) } : {}),
       ...(extras.require ? { requireE2ee: true } : {}),
     });
     const e = room.e2ee;
@@ -156,6 +202,19 @@ window.e2ee = {
       });
     }
     return out;
+  },
+  async videoFrames() {
+    let encoded = 0;
+    let decoded = 0;
+    for (const peer of room?.peers.values() ?? []) {
+      if (!peer.pc) continue;
+      (await peer.pc.getStats()).forEach((s: Record<string, unknown>) => {
+        if (s.kind !== 'video') return;
+        if (s.type === 'outbound-rtp') encoded += Number(s.framesEncoded ?? 0);
+        if (s.type === 'inbound-rtp') decoded += Number(s.framesDecoded ?? 0);
+      });
+    }
+    return { encoded, decoded };
   },
   keys() {
     const e = room?.e2ee;

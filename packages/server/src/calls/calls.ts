@@ -131,6 +131,7 @@ export class Calls {
         call: call.id,
         from: session.name,
         data: msg.data,
+        ...(msg.e2ee ? { e2ee: msg.e2ee } : {}),
         ringMs: this.#ringTimeoutMs,
       });
     } catch (err) {

@@ -9,6 +9,7 @@
 import {
   type Call,
   type CallEndedReason,
+  type E2eeSetup,
   isNamedError,
   type MediaOptions,
   type ParleyClient,
@@ -122,7 +123,7 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   }
 
   /** Calls {@link remote}; resolves once it rings there, or ended (`phase` says why). */
-  async dial(client: CallClient, media: MediaOptions): Promise<void> {
+  async dial(client: CallClient, media: MediaOptions & { e2ee?: E2eeSetup }): Promise<void> {
     let call: Call;
     try {
       call = await client.call(this.remote, media);
@@ -163,10 +164,10 @@ export class CallSession extends TypedEmitter<CallSessionEvents> {
   }
 
   /** Answers an incoming `call` with `media`; resolves once answered, or ended. */
-  async answer(call: Call, media: MediaOptions): Promise<void> {
+  async answer(call: Call, media: MediaOptions, extra: { e2ee?: E2eeSetup } = {}): Promise<void> {
     this.#emitPhase({ phase: 'connecting', detail: `Setting up the call with ${this.remote}.` });
     try {
-      await call.accept(media);
+      await call.accept(media, extra);
     } catch {
       this.#end(`${this.remote}’s call ended before it could be answered.`, 'warning');
       return;

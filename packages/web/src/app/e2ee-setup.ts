@@ -20,6 +20,26 @@ export function prepareE2ee(secret: string): { ok: true; setup: E2eeSetup } | { 
   return { ok: true, setup: e2ee({ secret, worker: () => new E2eeWorker({ name: 'parley-e2ee' }) }) };
 }
 
+/**
+ * The `e2ee` option of an encrypted 1:1 call (keys agreed in the call: the SDK's
+ * `e2ee({ agree: true })`), or why this browser cannot place or answer one.
+ */
+export function prepareCallE2ee(): { ok: true; setup: E2eeSetup } | { ok: false; why: string } {
+  const why = e2eeUnsupportedReason();
+  if (why) return { ok: false, why };
+  return { ok: true, setup: e2ee({ agree: true, worker: () => new E2eeWorker({ name: 'parley-e2ee' }) }) };
+}
+
+/** The call chip's tooltip once the keys are agreed. */
+export function callSafetyCodeText(remote: string, code: string): string {
+  return `End-to-end encrypted: the server cannot see or hear this call. Safety code: “${code}” — read it aloud with ${remote}; if their words differ, someone is in the middle: hang up.`;
+}
+
+/** What the call screen says when the other side's media is not encrypted. */
+export function callCannotDecryptText(remote: string): string {
+  return `${remote}’s video and sound are not end-to-end encrypted (their app or browser cannot do it), so they are not shown, and yours are not sent. Hang up and call without encryption if you trust the server.`;
+}
+
 /** What the room screen says when a member's media cannot be decrypted. */
 export function cannotDecryptText(name: string): string {
   return `Cannot decrypt ${name}’s video and sound: they joined with a different link (another secret, or none). Ask them to open the same encrypted link.`;

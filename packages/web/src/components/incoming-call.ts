@@ -68,12 +68,16 @@ export function openIncomingCall(call: Call, handlers: IncomingHandlers): void {
     'Decline',
   );
   const dialog = openDialog({
-    label: `Incoming call from ${call.remote}`,
+    label: `Incoming ${call.encryptionRequested ? 'encrypted ' : ''}call from ${call.remote}`,
     className: 'ring',
     dismissable: false,
     onClose: finish,
     body: [
-      h('p', { class: 'muted small' }, 'Incoming video call'),
+      h(
+        'p',
+        { class: 'muted small' },
+        call.encryptionRequested ? 'Incoming end-to-end encrypted video call' : 'Incoming video call',
+      ),
       avatar(call.remote, 'large'),
       h('h2', null, call.remote),
       h('p', { class: 'muted' }, 'is calling you'),

@@ -6,7 +6,7 @@
  *
  * The controller layer: may import app/, components/, screens/, media/ and ui/.
  */
-import type { Call, ParleyClient, PeerLink, PeerSession } from '@parley/client';
+import type { Call, E2eeSetup, ParleyClient, PeerLink, PeerSession } from '@parley/client';
 import { CallSession, type CallTone } from '../app/call-session.ts';
 import { type SavedCall, saveCall } from '../app/conversation-store.ts';
 import type { SelfPreview } from '../components/self-preview.ts';
@@ -33,7 +33,7 @@ export interface CallHost {
   readonly client: ParleyClient;
   readonly preview: SelfPreview;
   /** The top bar with `title`. */
-  header(title: Node): HTMLElement;
+  header(title: Node, ...extra: Node[]): HTMLElement;
   linkOf(peer: PeerSession): PeerLink | undefined;
   /** Makes `conv` the app's conversation. */
   adopt(conv: CallConversation): void;
@@ -42,13 +42,19 @@ export interface CallHost {
 }
 
 /** Builds the screen and session of a call with `remote`, bound together. */
-function openCall(host: CallHost, remote: string, stream: MediaStream | null, ringback: Tone | null) {
+function openCall(
+  host: CallHost,
+  remote: string,
+  stream: MediaStream | null,
+  ringback: Tone | null,
+  chip?: HTMLElement,
+) {
   const session = new CallSession(host.client.name, remote);
   const screen = new CallScreen(host.root, {
     kind: 'call',
     selfName: host.client.name,
     title: remote,
-    header: host.header(h('h1', null, `Call with ${remote}`)),
+    header: host.header(h('h1', null, `Call with ${remote}`), ...(chip ? [chip] : [])),
     onLeave: () => void session.hangup(),
   });
   const conv: CallConversation = { kind: 'call', remote, session, screen, stream, ringback };
@@ -99,9 +105,71 @@ function openCall(host: CallHost, remote: string, stream: MediaStream | null, ri
   return conv;
 }
 
+/**
+ * An encrypted call's E2EE (keys agreed in the call), its chip in the top bar and what the screen
+ * says about it; `undefined` when this browser cannot do it (`why`).
+ */
+async function encryptedCall(
+  remote: string,
+): Promise<
+  { setup: E2eeSetup; chip: HTMLElement; watch(screen: CallScreen, call: Call): void } | { why: string }
+> {
+  const words = await import('../app/e2ee-setup.ts');
+  const prepared = words.prepareCallE2ee();
+  if (!prepared.ok) return { why: prepared.why };
+  const label = h('span', null, 'Encrypted · agreeing keys…');
+  const chip = h(
+    'span',
+    {
+      class: 'chip plain e2ee-chip',
+      tabindex: 0,
+      role: 'status',
+      'aria-label': 'End-to-end encrypted call: agreeing keys with the other side',
+    },
+    icon('shield'),
+    label,
+  );
+  return {
+    setup: prepared.setup,
+    chip,
+    watch(screen, call) {
+      const keys = call.e2ee;
+      if (!keys) return;
+      const showCode = (code: string): void => {
+        label.textContent = `Encrypted · ${code}`;
+        chip.title = words.callSafetyCodeText(remote, code);
+        chip.setAttribute('aria-label', words.callSafetyCodeText(remote, code));
+        announce(`End-to-end encrypted. Safety code: ${code}`);
+      };
+      // The keys may be agreed before the screen follows the call.
+      if (keys.safetyCode) showCode(keys.safetyCode);
+      keys.on('key', (_epoch, code) => showCode(code));
+      keys.on('member-state', (_who, state) => {
+        if (state === 'failing') screen.showBanner('e2ee', words.callCannotDecryptText(remote), 'warn');
+        else screen.clearBanner('e2ee');
+      });
+      keys.on('error', (message) =>
+        screen.showBanner('e2ee', `Encryption is not working: ${message}. Hang up and call again.`, 'warn'),
+      );
+    },
+  };
+}
+
 /** Calls `remote` with `stream` (from the preview): the screen rings until they answer. */
-export async function startCall(host: CallHost, remote: string, stream: MediaStream | null): Promise<void> {
-  const conv = openCall(host, remote, stream, playRingback());
+export async function startCall(
+  host: CallHost,
+  remote: string,
+  stream: MediaStream | null,
+  encrypted = false,
+): Promise<void> {
+  const e2ee = encrypted ? await encryptedCall(remote) : undefined;
+  const conv = openCall(host, remote, stream, playRingback(), e2ee && 'chip' in e2ee ? e2ee.chip : undefined);
+  if (e2ee && 'why' in e2ee) {
+    conv.session.close();
+    host.finish(conv, `This browser cannot make an end-to-end encrypted call: ${e2ee.why}.`, 'warning');
+    return;
+  }
+  if (e2ee) conv.session.on('bound', (call) => e2ee.watch(conv.screen, call));
   document.title = `Calling ${remote} · Parley`;
   const cancel = h(
     'button',
@@ -115,7 +183,10 @@ export async function startCall(host: CallHost, remote: string, stream: MediaStr
     detail: 'Waiting for them to answer.',
     actions: [cancel],
   });
-  await conv.session.dial(host.client, stream ? { stream } : { media: false });
+  await conv.session.dial(host.client, {
+    ...(stream ? { stream } : { media: false }),
+    ...(e2ee ? { e2ee: e2ee.setup } : {}),
+  });
 }
 
 /** Takes up the call a previous page of this tab was in (see app/conversation-store.ts). */
@@ -131,7 +202,20 @@ export async function rejoinCall(
 
 /** Answers `call` with `stream` (from the preview). */
 export async function answerCall(host: CallHost, call: Call, stream: MediaStream | null): Promise<void> {
-  const conv = openCall(host, call.remote, stream, null);
+  // The caller asked for an encrypted call: answer encrypted, or say why this browser cannot.
+  const e2ee = call.encryptionRequested ? await encryptedCall(call.remote) : undefined;
+  const conv = openCall(host, call.remote, stream, null, e2ee && 'chip' in e2ee ? e2ee.chip : undefined);
   document.title = `Call with ${call.remote} · Parley`;
-  await conv.session.answer(call, stream ? { stream } : { media: false });
+  if (e2ee && 'why' in e2ee) {
+    void call.decline();
+    conv.session.close();
+    host.finish(
+      conv,
+      `${call.remote} asked for an end-to-end encrypted call, and this browser cannot do that: ${e2ee.why}. Try a current Firefox, Chrome or Safari.`,
+      'warning',
+    );
+    return;
+  }
+  if (e2ee) conv.session.on('bound', (bound) => e2ee.watch(conv.screen, bound));
+  await conv.session.answer(call, stream ? { stream } : { media: false }, e2ee ? { e2ee: e2ee.setup } : {});
 }

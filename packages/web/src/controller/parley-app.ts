@@ -402,7 +402,7 @@ export class ParleyApp {
           h('span', { class: 'button-text' }, 'Sign out'),
         ),
       ),
-      onCall: (name) => void this.#startCall(name),
+      onCall: (name, encrypted) => void this.#startCall(name, encrypted),
       onSearchOnline: (prefix) => this.#searchOnline(prefix),
       onRoom: (room, password, large, e2ee) => {
         this.#roomPassword = password ? { room, password } : null;
@@ -488,7 +488,7 @@ export class ParleyApp {
     });
   }
 
-  async #startCall(remote: string): Promise<void> {
+  async #startCall(remote: string, encrypted = false): Promise<void> {
     const client = this.#client;
     if (!client || this.#conversation) return;
     const preview = this.#ensurePreview();
@@ -504,7 +504,7 @@ export class ParleyApp {
     this.#cleanup?.();
     this.#cleanup = null;
     this.#home = null;
-    await calls.startCall(this.#host(client, preview), remote, stream);
+    await calls.startCall(this.#host(client, preview), remote, stream, encrypted);
   }
 
   /** After a reload: the call this tab was in, taken up again (or, failing that, home). */

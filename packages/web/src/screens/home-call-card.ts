@@ -33,7 +33,7 @@ const SEARCH_FROM = 12;
  */
 export function callCard(
   self: string,
-  onCall: (name: string) => void,
+  onCall: (name: string, encrypted: boolean) => void,
   onSearch: (prefix: string) => void = () => {},
 ): CallCard {
   const callInput = h('input', {
@@ -46,6 +46,7 @@ export function callCard(
     placeholder: 'Their name',
   });
   const callError = h('p', { class: 'field-error', role: 'alert' });
+  const encryptBox = h('input', { type: 'checkbox', id: 'call-e2ee', 'aria-describedby': 'call-e2ee-hint' });
   const callForm = h(
     'form',
     {
@@ -56,7 +57,7 @@ export function callCard(
         const problem = name === self ? 'That is you. Type the name of someone else.' : nameProblem(name);
         callError.textContent = problem ?? '';
         callInput.setAttribute('aria-invalid', String(problem !== null));
-        if (!problem) onCall(name);
+        if (!problem) onCall(name, encryptBox.checked);
       },
     },
     h('label', { for: 'call-name' }, 'Call someone by name'),
@@ -65,6 +66,21 @@ export function callCard(
       { class: 'input-row' },
       callInput,
       h('button', { class: 'button primary', type: 'submit' }, icon('phone'), 'Call'),
+    ),
+    h(
+      'div',
+      { class: 'check-row' },
+      encryptBox,
+      h(
+        'div',
+        { class: 'stack', style: 'gap:2px' },
+        h('label', { for: 'call-e2ee' }, 'Encrypted call (end to end)'),
+        h(
+          'p',
+          { class: 'field-hint', id: 'call-e2ee-hint' },
+          'Video and sound are encrypted so that only the two of you can see and hear them — not the server. Compare the safety code aloud once connected. The server still knows who called whom and for how long.',
+        ),
+      ),
     ),
     callError,
   );
@@ -133,7 +149,7 @@ export function callCard(
               class: 'button ghost',
               type: 'button',
               'aria-label': `Call ${n}`,
-              onclick: () => onCall(n),
+              onclick: () => onCall(n, encryptBox.checked),
             },
             icon('phone'),
             'Call',

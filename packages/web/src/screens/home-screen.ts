@@ -22,7 +22,7 @@ export interface HomeProps {
   afterCalls?: HTMLElement;
   /** Shown above everything else on the side: missed calls, the notification offer. */
   notices?: HTMLElement[];
-  onCall(name: string): void;
+  onCall(name: string, encrypted: boolean): void;
   /**
    * Joins (or creates) a room; `password` protects a new room, or opens a protected one; `large`
    * creates a new room with its media through the server's SFU from the start.
@@ -44,7 +44,7 @@ export interface HomeView {
 export function renderHome(root: HTMLElement, props: HomeProps): HomeView {
   const calls = callCard(
     props.name,
-    (name) => props.onCall(name),
+    (name, encrypted) => props.onCall(name, encrypted),
     (prefix) => props.onSearchOnline(prefix),
   );
   const side = h(

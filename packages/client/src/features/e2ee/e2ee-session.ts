@@ -16,6 +16,7 @@ import type { E2eeEnvelope } from '@parley/protocol';
 import { InvalidStateError } from '../../errors.ts';
 import { TypedEmitter } from '../../events.ts';
 import type { RTCPeerConnectionConstructor } from '../../peer/peer-session.ts';
+import { CallAgreement, fromBase64, toBase64 } from './call-agreement.ts';
 import {
   type EpochMaterial,
   firstEpoch,
@@ -32,8 +33,17 @@ export type E2eeWorkerSource = string | URL | (() => Worker);
 
 /** The `e2ee` option of `join()` and `call()`. */
 export interface E2eeOptions {
-  /** The secret every participant holds (e.g. from the room link's `#e2ee=` fragment). Never sent. */
-  secret: string;
+  /**
+   * The secret every participant holds (e.g. from the room link's `#e2ee=` fragment). Never
+   * sent. Give either `secret` or `agree`.
+   */
+  secret?: string;
+  /**
+   * 1:1 calls only: agree on the secret with the other party (ephemeral ECDH, see
+   * call-agreement.ts) instead of sharing one; the safety code then tells a server that swapped
+   * the keys. `call()` asks the callee for it; `accept()` answers an invite that asked.
+   */
+  agree?: boolean;
   /**
    * The worker that encrypts frames: the web app passes its bundled worker; script-tag pages
    * `'/sdk/parley-e2ee-worker.js'` (served beside `/sdk/parley.js`).
@@ -44,6 +54,11 @@ export interface E2eeOptions {
 /** What `join(…, { e2ee })` takes: made by {@link e2ee}; the SDK calls `create` once it knows who and where. */
 export interface E2eeSetup {
   create(self: string, scope: string): Promise<E2eeSession>;
+  /**
+   * Set when the secret is agreed in the call (`e2ee({ agree: true })`), not given: draws this
+   * party's key pair (kept behind the e2ee entry point so the main SDK carries no crypto).
+   */
+  readonly agree?: () => Promise<CallAgreement>;
 }
 
 /**
@@ -53,7 +68,10 @@ export interface E2eeSetup {
 export function e2ee(options: E2eeOptions): E2eeSetup {
   const why = e2eeUnsupportedReason();
   if (why) throw new InvalidStateError(`end-to-end encryption unavailable: ${why}`);
+  if ((options.secret === undefined) === !options.agree)
+    throw new TypeError('e2ee: give either a secret or agree: true');
   return {
+    ...(options.agree ? { agree: () => CallAgreement.create() } : {}),
     async create(self, scope) {
       const session = new E2eeSession({ ...options, self, scope });
       await session.start();
@@ -96,18 +114,6 @@ export function e2eeRtcConfiguration(): Record<string, unknown> {
     : { encodedInsertableStreams: true };
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-function fromBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 let nextTransformId = 0;
 
 /** After a rekey, how long we keep sending with the old key while the others open the envelope. */
@@ -121,7 +127,7 @@ export class E2eeSession extends TypedEmitter<E2eeEvents> {
   readonly #worker: Worker;
   readonly #self: string;
   readonly #scope: string;
-  readonly #secret: string;
+  #secret: string | undefined;
   readonly #epochs = new Map<number, EpochMaterial>();
   #epoch = 0;
   #code = '';
@@ -147,9 +153,30 @@ export class E2eeSession extends TypedEmitter<E2eeEvents> {
     this.#post({ type: 'self', name: options.self });
   }
 
-  /** Derives epoch 0 from the secret and hands it to the worker. */
+  /** Derives epoch 0 from the secret and hands it to the worker (an agreed secret: later). */
   async start(): Promise<void> {
-    await this.#useEpoch(0, await firstEpoch(this.#secret, this.#scope));
+    if (this.#secret !== undefined) await this.#useEpoch(0, await firstEpoch(this.#secret, this.#scope));
+  }
+
+  /**
+   * The secret agreed in the call (see call-agreement.ts): epoch 0 from it, then the `key`
+   * event with the safety code. Once only; until then our frames are not sent and theirs not
+   * shown.
+   */
+  async useSecret(secret: string): Promise<void> {
+    if (this.#secret !== undefined) throw new InvalidStateError('the e2ee secret is already set');
+    this.#secret = secret;
+    await this.start();
+  }
+
+  /** Tells the app encryption is not working (e.g. a call's key agreement failed). */
+  reportError(message: string): void {
+    this.emit('error', message);
+  }
+
+  /** Whether the secret is known (given, or agreed): false while a call's agreement runs. */
+  get keyed(): boolean {
+    return this.#secret !== undefined;
   }
 
   /** The key epoch we send with. */

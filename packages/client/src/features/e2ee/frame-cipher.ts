@@ -51,10 +51,29 @@ export type DecryptResult = { ok: true; data: ArrayBuffer } | { ok: false; reaso
 /** Writes a 12-byte IV: SSRC (big-endian u32) then counter (big-endian u64). */
 export function makeIv(ssrc: number, counter: bigint): Uint8Array<ArrayBuffer> {
   const iv = new Uint8Array(IV_BYTES);
-  const view = new DataView(iv.buffer);
-  view.setUint32(0, ssrc >>> 0);
-  view.setBigUint64(4, counter);
+  writeIv(iv, ssrc, Number(counter >> 32n), Number(counter & 0xffffffffn));
   return iv;
+}
+
+/**
+ * Writes the IV of {@link makeIv} into `iv` from the counter's high and low 32 bits: the
+ * worker's per-frame path, with no BigInt and no allocation (WebCrypto copies the IV when the
+ * call is made, so one buffer serves every frame).
+ */
+export function writeIv(iv: Uint8Array, ssrc: number, high: number, low: number): void {
+  const s = ssrc >>> 0;
+  iv[0] = s >>> 24;
+  iv[1] = (s >>> 16) & 0xff;
+  iv[2] = (s >>> 8) & 0xff;
+  iv[3] = s & 0xff;
+  iv[4] = high >>> 24;
+  iv[5] = (high >>> 16) & 0xff;
+  iv[6] = (high >>> 8) & 0xff;
+  iv[7] = high & 0xff;
+  iv[8] = low >>> 24;
+  iv[9] = (low >>> 16) & 0xff;
+  iv[10] = (low >>> 8) & 0xff;
+  iv[11] = low & 0xff;
 }
 
 /**
@@ -107,11 +126,14 @@ export async function decryptFrame(
 ): Promise<DecryptResult> {
   const keyId = frameKeyId(data, clear);
   if (keyId === undefined) return { ok: false, reason: 'not-encrypted' };
-  const key = await keyFor(keyId);
+  const found = keyFor(keyId);
+  // The worker hands a key it already holds synchronously: no extra await per frame.
+  const key = found instanceof Promise ? await found : found;
   if (!key) return { ok: false, reason: 'unknown-key' };
   const bytes = new Uint8Array(data);
   const ivAt = bytes.length - TRAILER_BYTES;
-  const iv = bytes.slice(ivAt, ivAt + IV_BYTES);
+  // WebCrypto copies its inputs when called, so views into the frame are enough.
+  const iv = bytes.subarray(ivAt, ivAt + IV_BYTES);
   const header = bytes.subarray(0, clear);
   try {
     const plain = new Uint8Array(

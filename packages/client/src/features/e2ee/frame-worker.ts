@@ -13,7 +13,7 @@
  *
  * May import frame-cipher.ts, key-schedule.ts and worker-messages.ts only.
  */
-import { clearBytes, decryptFrame, encryptFrame, type FrameKind, makeIv } from './frame-cipher.ts';
+import { clearBytes, decryptFrame, encryptFrame, type FrameKind, IV_BYTES, writeIv } from './frame-cipher.ts';
 import { type EpochMaterial, senderKey } from './key-schedule.ts';
 import type { FromWorker, ToWorker, TransformOptions } from './worker-messages.ts';
 
@@ -41,22 +41,36 @@ const scope = globalThis as unknown as WorkerScope;
 const epochs = new Map<number, EpochMaterial>();
 /** Derived sender keys: `${epoch}/${sender}` → key (a promise while deriving). */
 const keys = new Map<string, Promise<CryptoKey>>();
+/** The same keys once derived, so the per-frame path looks them up without awaiting. */
+const ready = new Map<string, CryptoKey>();
 let sendEpoch = 0;
 /**
- * One counter for every frame we encrypt, from a random start: the IV never repeats under a key,
- * even when the same member reloads and rejoins with the same secret and name (same keys).
+ * One 64-bit counter for every frame we encrypt (as two 32-bit halves: no BigInt per frame),
+ * from a random start: the IV never repeats under a key, even when the same member reloads and
+ * rejoins with the same secret and name (same keys). The start leaves 2^32 frames before the
+ * high half could wrap.
  */
-let counter = BigInt(crypto.getRandomValues(new Uint32Array(1))[0] as number) << 30n;
+let counterHigh = (crypto.getRandomValues(new Uint32Array(1))[0] as number) >>> 2;
+let counterLow = 0;
 const closed = new Set<number>();
 
-function keyOf(epoch: number, sender: string): Promise<CryptoKey> | undefined {
+/** The key `sender` uses in `epoch`: the CryptoKey once derived, else the promise of it. */
+function keyOf(epoch: number, sender: string): CryptoKey | Promise<CryptoKey> | undefined {
   const material = epochs.get(epoch);
   if (!material) return undefined;
   const id = `${epoch}/${sender}`;
+  const done = ready.get(id);
+  if (done) return done;
   let key = keys.get(id);
   if (!key) {
     key = senderKey(material, sender);
     keys.set(id, key);
+    key.then(
+      (k) => {
+        if (keys.get(id) === key) ready.set(id, k);
+      },
+      () => {},
+    );
   }
   return key;
 }
@@ -79,7 +93,11 @@ function onMessage(msg: ToWorker): void {
       const sorted = [...epochs.keys()].sort((a, b) => b - a);
       for (const old of sorted.slice(KEPT_EPOCHS)) {
         epochs.delete(old);
-        for (const id of keys.keys()) if (id.startsWith(`${old}/`)) keys.delete(id);
+        for (const id of keys.keys())
+          if (id.startsWith(`${old}/`)) {
+            keys.delete(id);
+            ready.delete(id);
+          }
       }
       break;
     }
@@ -109,20 +127,19 @@ function run(readable: ReadableStream, writable: WritableStream, options: Transf
 }
 
 function encrypter(kind: FrameKind) {
+  // One IV buffer per transform: WebCrypto copies it when encrypt() is called, and
+  // encryptFrame copies it into the frame's trailer before this transform's next frame.
+  const iv = new Uint8Array(IV_BYTES);
   return async (frame: EncodedFrame, out: TransformStreamDefaultController<EncodedFrame>): Promise<void> => {
     if (frame.data.byteLength === 0) return out.enqueue(frame);
-    const key = keyOf(sendEpoch, selfName);
+    const found = keyOf(sendEpoch, selfName);
     // No key yet (the page sends it before the first transform; be safe): send nothing in clear.
-    if (!key) return;
-    counter += 1n;
-    const iv = makeIv(frame.getMetadata().synchronizationSource ?? 0, counter);
-    frame.data = await encryptFrame(
-      await key,
-      sendEpoch & 0xff,
-      iv,
-      frame.data,
-      clearBytes(kind, frame.type),
-    );
+    if (!found) return;
+    const key = found instanceof Promise ? await found : found;
+    counterLow = (counterLow + 1) >>> 0;
+    if (counterLow === 0) counterHigh = (counterHigh + 1) >>> 0;
+    writeIv(iv, frame.getMetadata().synchronizationSource ?? 0, counterHigh, counterLow);
+    frame.data = await encryptFrame(key, sendEpoch & 0xff, iv, frame.data, clearBytes(kind, frame.type));
     out.enqueue(frame);
   };
 }
