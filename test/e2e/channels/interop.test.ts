@@ -170,12 +170,11 @@ describe('app channels › chromium, firefox and the Node peer', () => {
   // made the call's first offer, it answered Chromium's ICE-restart offer with `a=setup:active`
   // again, asking to swap DTLS roles; Chromium refused the answer ("Failed to set SSL role for
   // the transport") and the call ended `failed`. The SDK now keeps the roles (keepDtlsRole in
-  // packages/client/src/peer/negotiation.ts): 4 of 4 runs since, one with the swap seen. Kept a
-  // todo until more runs show that a once-seen failure (call still up, no lossy message after the
-  // restart within 15 s; before the fix) does not come back.
-  it('call channel chromium⇄firefox: traffic survives an ICE restart', {
-    todo: 'DTLS role swap fixed (4/4 since); watching for a once-seen missing lossy message after the restart',
-  }, async () => {
+  // packages/client/src/peer/negotiation.ts): 6 of 6 runs since (4 by the fix's author, 2 on main
+  // after the merge), one with the swap seen. A once-seen failure before the fix (call still up,
+  // no lossy message after the restart within 15 s) has not come back; a plain test again, so it
+  // would show.
+  it('call channel chromium⇄firefox: traffic survives an ICE restart', async () => {
     const { chromium, firefox, names } = await callWithChannels();
     const COUNT = 3000;
     const first = chromium.evaluate((c) => window.channelPeer.sendTraffic('state', c), COUNT);
