@@ -23,7 +23,7 @@ export const RECORDING_VARS = {
     key: 'recordingsDir',
     schema: z.string().min(1).optional(),
     shown: '(unset)',
-    doc: "Folder of recordings (absolute path; Janus, on this machine, must be able to write it). Each recording gets a subfolder: Janus's raw `.mjr` dumps, `tracks/` (one WebM/Opus file per person and kind) and `composite.webm`. Unset: no recording.",
+    doc: "Folder of recordings (absolute path; Janus, on this machine, must be able to write it). Each recording gets a subfolder: Janus's raw `.mjr` dumps, `tracks/` (one WebM/Opus file per person and kind) and `composite.webm` (or `.mp4`). Unset: no recording.",
   },
   PARLEY_RECORDING_FORBIDDEN_ROOMS: {
     key: 'recordingForbiddenRooms',
@@ -48,6 +48,12 @@ export const RECORDING_VARS = {
     schema: int(0, 36_500).default(30),
     shown: '`30`',
     doc: 'Recordings older than this many days are deleted (checked hourly and at startup); `0`: kept until deleted.',
+  },
+  PARLEY_RECORDING_FORMAT: {
+    key: 'recordingFormat',
+    schema: z.enum(['webm', 'mp4']).default('webm'),
+    shown: '`webm`',
+    doc: 'Container and codecs of the composite: `webm` (VP8 + Opus) or `mp4` (H.264 + AAC, plays everywhere, costs more CPU). The per-person tracks stay WebM/Opus.',
   },
   PARLEY_RECORDING_JOBS: {
     key: 'recordingJobs',

@@ -1,7 +1,7 @@
 /**
  * The operator's HTTP face of recordings, behind `PARLEY_RECORDINGS_TOKEN`
  * (`Authorization: Bearer <token>`): `GET /recordings` lists them, `GET|HEAD
- * /recordings/<id>/<file>` downloads one file (`composite.webm` or `tracks/<name>`, one byte
+ * /recordings/<id>/<file>` downloads one file (`composite.webm` or `.mp4`, or `tracks/<name>`, one byte
  * range at most), `DELETE /recordings/<id>` deletes one. Without a token configured every such
  * path answers 404; a missing or wrong token 401. Ids and file names are checked by the store
  * (fixed patterns, only files its manifest lists), so no path leaves the recordings folder.
@@ -123,7 +123,7 @@ export function createRecordingsEndpoint(
       return true;
     }
     const range = byteRange(req.headers.range, f.size);
-    const type = name.endsWith('.opus') ? 'audio/ogg' : 'video/webm';
+    const type = name.endsWith('.opus') ? 'audio/ogg' : name.endsWith('.mp4') ? 'video/mp4' : 'video/webm';
     const headers: Record<string, string> = {
       'Content-Type': type,
       'Accept-Ranges': 'bytes',

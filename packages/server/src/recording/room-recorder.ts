@@ -28,6 +28,7 @@ export interface RoomRecorderConfig extends RecordingPolicyConfig {
   readonly recordingRetentionDays: number;
   readonly recordingJobs: number;
   readonly recordingNice: number;
+  readonly recordingFormat?: 'webm' | 'mp4';
 }
 
 /** A session as the recorder sees it. */
@@ -43,6 +44,8 @@ export interface RoomRecorderDeps {
   readonly sfu: {
     record(room: string, dir: string | undefined): Promise<void>;
     publisherIds(room: string): Promise<Map<string, number>>;
+    /** Feed id → m-line indexes published as screen shares (the composite's stage). */
+    screenMindexes?(room: string, feeds: Iterable<number>): Promise<Map<number, number[]>>;
   };
   /** Who is in a room (every node). */
   readonly members: (room: string) => Promise<readonly string[]>;
@@ -87,6 +90,7 @@ export class RoomRecorder {
       log: deps.log,
       jobs: deps.config.recordingJobs,
       nice: deps.config.recordingNice,
+      format: deps.config.recordingFormat ?? 'webm',
       onProgress: (m, p) =>
         this.#d.deliver(m.by, frame({ type: 'recording.progress', room: m.room, recording: m.id, ...p })),
     });
@@ -261,15 +265,28 @@ export class RoomRecorder {
     }
   }
 
-  /** Notes who publishes (feed id → name) and saves the manifest when that changed. */
+  /**
+   * Notes who publishes (feed id → name) and which streams are screen shares (once a screen,
+   * always: Janus writes one file per m-line), and saves the manifest when that changed.
+   */
   async #noteFeeds(r: Running): Promise<void> {
     const m = r.manifest;
     let changed = false;
-    for (const [name, feed] of await this.#d.sfu.publisherIds(m.room)) {
+    const publishers = await this.#d.sfu.publisherIds(m.room);
+    for (const [name, feed] of publishers) {
       if (m.feeds[String(feed)] !== name) {
         m.feeds[String(feed)] = name;
         changed = true;
       }
+    }
+    const screens = (await this.#d.sfu.screenMindexes?.(m.room, publishers.values())) ?? new Map();
+    for (const [feed, mindexes] of screens) {
+      m.screens ??= {};
+      const known = m.screens[String(feed)] ?? [];
+      const added = mindexes.filter((x: number) => !known.includes(x));
+      if (added.length === 0) continue;
+      m.screens[String(feed)] = [...known, ...added];
+      changed = true;
     }
     // Saved on every watch while recording, so a crash leaves a manifest naming the tracks.
     if (changed || m.phase === 'recording') {
