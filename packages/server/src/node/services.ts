@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics.ts';
 import { Presence } from '../presence/presence.ts';
 import { RoomRecorder } from '../recording/room-recorder.ts';
 import { Relay } from '../relay/relay.ts';
+import { recordingShared } from '../rooms/recording-mark.ts';
 import { Rooms } from '../rooms/rooms.ts';
 import { SessionRegistry } from '../session/session-registry.ts';
 import { SfuRooms } from '../sfu/sfu-rooms.ts';
@@ -66,6 +67,8 @@ export function createServices(o: ServicesOptions): Services {
         config,
         sfu,
         members: (room) => directory.members(room),
+        // The recording mark newcomers on every node read, and the hosts who see progress.
+        shared: recordingShared(directory),
         broadcast: (room, f) => relay.broadcast(room, '', f),
         deliver: (name, f) => void relay.deliver(name, f),
         log: o.log.child({ component: 'recording' }),
