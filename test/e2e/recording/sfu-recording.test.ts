@@ -37,23 +37,32 @@ function probe(file: string): { streams: { codec_type: string }[]; format: { dur
 /** signalstats's averages (Y, U, V) of the composite's stage region in the frame at `atS`. */
 function stageColour(file: string, atS: number): { y: number; u: number; v: number } {
   const { x, y, width, height } = STAGE;
+  // Decoded from the start and trimmed in the filter: exact, whatever the keyframes.
+  const filter = `trim=start=${atS},crop=${width}:${height}:${x}:${y},signalstats,metadata=print:file=/dev/stdout`;
   const r = spawnSync(
     'ffmpeg',
     [
-      ...['-hide_banner', '-nostdin', '-loglevel', 'error', '-ss', String(atS), '-i', file],
-      ...[
-        '-frames:v',
-        '1',
-        '-vf',
-        `crop=${width}:${height}:${x}:${y},signalstats,metadata=print:file=/dev/stdout`,
-      ],
-      ...['-f', 'null', '-'],
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-vf',
+      filter,
+      '-f',
+      'null',
+      '-',
     ],
     { encoding: 'utf8' },
   );
   const avg = (k: string) =>
     Number(new RegExp(`signalstats\\.${k}AVG=([\\d.]+)`).exec(r.stdout)?.[1] ?? Number.NaN);
-  return { y: avg('Y'), u: avg('U'), v: avg('V') };
+  const out = { y: avg('Y'), u: avg('U'), v: avg('V') };
+  assert.ok(Number.isFinite(out.y), `no stats at ${atS} s: ${r.stderr.slice(-1000)}`);
+  return out;
 }
 
 /** The mean volume of `file`'s audio, dB (volumedetect). */

@@ -140,8 +140,10 @@ export function composeArgs(
   for (const t of [...videos, ...audios]) args.push('-i', t.path);
   const d = secs(durationS);
   const filters = videoGraph(videos, d, options.speakers);
+  // The encoder's frame size (libopus takes 960 samples, AAC 1024): silence comes in other sizes.
+  const frames = `asetnsamples=n=${options.format === 'mp4' ? 1024 : 960}:p=0`;
   if (audios.length === 0) {
-    filters.push(`anullsrc=r=48000:cl=stereo,atrim=duration=${d}[a]`);
+    filters.push(`anullsrc=r=48000:cl=stereo,atrim=duration=${d},${frames}[a]`);
   } else {
     audios.forEach((t, i) => {
       const ms = Math.round(Math.max(0, t.offsetS) * 1000);
@@ -152,7 +154,7 @@ export function composeArgs(
       audios.length === 1
         ? `${mics}anull`
         : `${mics}amix=inputs=${audios.length}:duration=longest:normalize=0`;
-    filters.push(`${mix},apad,atrim=duration=${d}[a]`);
+    filters.push(`${mix},apad,atrim=duration=${d},${frames}[a]`);
   }
   args.push('-filter_complex', filters.join(';'), '-map', '[v]', '-map', '[a]');
   if (options.format === 'mp4') {
