@@ -67,6 +67,12 @@ export const RECORDING_VARS = {
     shown: '`10`',
     doc: 'The `nice` level post-processing runs at, so calls keep the CPU first.',
   },
+  PARLEY_RECORDING_LINK_TTL_S: {
+    key: 'recordingLinkTtlS',
+    schema: int(60, 604_800).default(3600),
+    shown: '`3600`',
+    doc: "Life of the signed download links the room's hosts and the member who started a recording get when it is processed (`recording.progress` `done`), seconds. They are signed with a key derived from `PARLEY_AUTH_SECRET` (else `PARLEY_RECORDINGS_TOKEN`; with neither, a random key: links then stop working at a restart).",
+  },
   PARLEY_RECORDINGS_TOKEN: {
     key: 'recordingsToken',
     schema: z.string().min(16, 'must be at least 16 characters').optional(),

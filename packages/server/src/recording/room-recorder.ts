@@ -76,6 +76,8 @@ export interface RoomRecorderDeps {
   readonly isHost?: (session: Recorder, room: string) => boolean | Promise<boolean>;
   /** The room's shared recording mark and hosts (every node); without it, this node's only. */
   readonly shared?: RecordingShared;
+  /** Signs download links for the finished files (http/recording-links.ts). */
+  readonly links?: { sign(id: string, room: string, files: readonly string[]): unknown };
   /** How often a running recording is checked. Default 2 s. */
   readonly watchMs?: number;
   /** Where stopped recordings go (default: the post-processing queue); a seam for tests. */
@@ -129,7 +131,20 @@ export class RoomRecorder {
 
   /** Tells the member who started `m` and every host of its room how processing goes. */
   async #progress(m: RecordingManifest, p: ProgressReport): Promise<void> {
-    const f = frame({ type: 'recording.progress', room: m.room, recording: m.id, ...p });
+    const download =
+      p.stage === 'done' && p.files && this.#d.links
+        ? (this.#d.links.sign(m.id, m.room, p.files) as {
+            expires: number;
+            links: { file: string; url: string }[];
+          })
+        : undefined;
+    const f = frame({
+      type: 'recording.progress',
+      room: m.room,
+      recording: m.id,
+      ...p,
+      ...(download ? { download } : {}),
+    });
     let cached = this.#hosts.get(m.room);
     if (!cached || Date.now() - cached.at > 1000) {
       const names = this.#d.shared?.hosts(m.room).catch(() => []) ?? Promise.resolve([]);

@@ -5,7 +5,7 @@
  * so a newcomer on the other node is told the room is recorded (in `room.joined` and with
  * `recording.state`), a second start from the other node is refused, and once stopped a newcomer
  * hears nothing. Post-processing progress reaches the member who started it and every host of the
- * room wherever they are connected, and no one else.
+ * room wherever they are connected, and no one else; its `done` carries signed download links.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -108,6 +108,17 @@ describe('recording › across two nodes (real Redis, real Janus)', () => {
     }).catch((err: Error) => {
       throw new Error(`${err.message}; bob ${stages(bob.c)}; ann ${stages(ann.c)}`);
     });
+    // The host's `done` carries signed links: the composite downloads from the recording's node
+    // without any token (none is configured).
+    const hostDone = seen(ann.c, 'recording.progress').find(
+      (p) => p.recording === second.recording && p.stage === 'done',
+    ) as { download?: { expires: number; links: { file: string; url: string }[] } };
+    const link = hostDone.download?.links.find((l) => l.file === 'composite.webm');
+    assert.ok(link, JSON.stringify(hostDone));
+    assert.ok(hostDone.download!.expires > Date.now());
+    const res = await fetch(`${nodes[1].url}${link.url}`);
+    assert.equal(res.status, 200);
+    assert.ok((await res.arrayBuffer()).byteLength > 100);
     assert.ok(
       !seen(cy.c, 'recording.progress').length,
       'a member who is neither starter nor host gets no progress',
