@@ -38,7 +38,7 @@ function probe(file: string): { streams: { codec_type: string }[]; format: { dur
 function stageColour(file: string, atS: number): { y: number; u: number; v: number } {
   const { x, y, width, height } = STAGE;
   // Decoded from the start and trimmed in the filter: exact, whatever the keyframes.
-  const filter = `trim=start=${atS},crop=${width}:${height}:${x}:${y},signalstats,metadata=print:file=/dev/stdout`;
+  const filter = `trim=start=${atS},crop=${width}:${height}:${x}:${y},signalstats,metadata=print:file=pipe\\\\:1`;
   const r = spawnSync(
     'ffmpeg',
     [

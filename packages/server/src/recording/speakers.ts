@@ -16,11 +16,15 @@ export const HOLD_WINDOWS = 3;
 /** At most this many segments (the filter graph stays well under an argument's size limit). */
 export const MAX_SEGMENTS = 1500;
 
-/** The ffmpeg filter that prints one RMS level per window of a 48 kHz track. */
+/**
+ * The ffmpeg filter that prints one RMS level per window of a 48 kHz track to stdout. `pipe:1`
+ * is escaped twice (graph, then option); `/dev/stdout` cannot be opened when stdout is the
+ * socket Node gives a child.
+ */
 export const LEVELS_FILTER =
   `aresample=48000,asetpts=PTS-STARTPTS,asetnsamples=n=${48000 * WINDOW_S}:p=0,` +
   'astats=metadata=1:reset=1:measure_perchannel=none:measure_overall=RMS_level,' +
-  'ametadata=mode=print:key=lavfi.astats.Overall.RMS_level:file=/dev/stdout';
+  'ametadata=mode=print:key=lavfi.astats.Overall.RMS_level:file=pipe\\\\:1';
 
 /** One microphone's levels: its feed, when it started, and `[seconds from its start, dB]`. */
 export interface LevelSeries {
