@@ -222,6 +222,11 @@ export interface RecordingProgressNotice {
   stage: 'queued' | 'converting' | 'composing' | 'done' | 'failed';
   percent: number;
   files?: string[];
+  /**
+   * With `done`, to the room's hosts and whoever started it: signed download links (paths on the
+   * server, no token needed; resolve them against the server's origin), valid until `expires`.
+   */
+  download?: { expires: number; links: { file: string; url: string }[] };
 }
 
 /** A call that rang and was not answered (see the client's `missed-call` event). */

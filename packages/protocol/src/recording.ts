@@ -56,7 +56,7 @@ export const RecordingState = evt('recording.state', {
   /** Why it stopped, when the server stopped it: `empty`, `disk`, `shutdown`, `limit`, `sfu`. */
   reason: z.optional(z.string().check(z.maxLength(32))),
 });
-/** Post-processing of a stopped recording, to the member who started it (if still online). */
+/** Post-processing of a stopped recording, to the member who started it and the room's hosts (if online). */
 export const RecordingProgress = evt('recording.progress', {
   room: Room,
   recording: RecordingId,
@@ -66,6 +66,23 @@ export const RecordingProgress = evt('recording.progress', {
   /** With `done`: the files made, relative to the recording (`composite.webm`, `tracks/…`). */
   files: z.optional(
     z.array(z.string().check(z.maxLength(256))).check(z.maxLength(RECORDING_LIMITS.filesMax)),
+  ),
+  /**
+   * With `done`, to the room's hosts and the member who started it: signed download links (paths
+   * on the server, no token needed) for each file, valid until `expires` (Unix ms).
+   */
+  download: z.optional(
+    z.object({
+      expires: z.number(),
+      links: z
+        .array(
+          z.object({
+            file: z.string().check(z.maxLength(256)),
+            url: z.string().check(z.maxLength(1024)),
+          }),
+        )
+        .check(z.maxLength(RECORDING_LIMITS.filesMax)),
+    }),
   ),
 });
 

@@ -2,7 +2,8 @@
  * Browser side of the recording tests: several `ParleyClient`s in one page, each in one SFU room
  * with a small fake camera and a steady 440 Hz tone as its microphone (the fake microphone is
  * silent, and the test measures the composite's loudness), noting every `recording` and
- * `recording-progress` event, and counting decoded frames from getStats().
+ * `recording-progress` event, and counting decoded frames from getStats(). A member can share a
+ * solid-colour canvas as its screen, for the composite's layout to be checked.
  */
 import * as Parley from '../../../packages/client/src/index.ts';
 
@@ -50,6 +51,20 @@ const api = {
     for (const s of (await pc.getStats()).values())
       if (s.type === 'inbound-rtp' && s.kind === 'video') out.push(s.framesDecoded ?? 0);
     return out;
+  },
+  /** Shares a "screen": a canvas painted one solid colour, repainted so frames keep flowing. */
+  async share(name: string, colour: string): Promise<void> {
+    const canvas = document.createElement('canvas');
+    canvas.width = 640;
+    canvas.height = 360;
+    const ctx = canvas.getContext('2d')!;
+    const paint = () => {
+      ctx.fillStyle = colour;
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+    };
+    paint();
+    setInterval(paint, 100);
+    await members.get(name)!.room.media.shareScreen(canvas.captureStream(10));
   },
   start(name: string, room: string): Promise<string> {
     return members.get(name)!.client.startRecording(room);

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ParleyServer } from '@parley/server';
 import type { Browser, Page } from 'playwright-core';
+import { STAGE } from '../../../packages/server/src/recording/compose.ts';
 import { bundlePages, launchChromium, newMediaContext, removeDir, tracePage } from '../../helpers/browser.ts';
 import { janusEnv, startJanus, type TestJanus } from '../../helpers/janus.ts';
 import { startServer } from '../../helpers/server.ts';
@@ -31,6 +32,37 @@ function probe(file: string): { streams: { codec_type: string }[]; format: { dur
   });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
+}
+
+/** signalstats's averages (Y, U, V) of the composite's stage region in the frame at `atS`. */
+function stageColour(file: string, atS: number): { y: number; u: number; v: number } {
+  const { x, y, width, height } = STAGE;
+  // Decoded from the start and trimmed in the filter: exact, whatever the keyframes.
+  const filter = `trim=start=${atS},crop=${width}:${height}:${x}:${y},signalstats,metadata=print:file=pipe\\\\:1`;
+  const r = spawnSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-nostdin',
+      '-loglevel',
+      'error',
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-vf',
+      filter,
+      '-f',
+      'null',
+      '-',
+    ],
+    { encoding: 'utf8' },
+  );
+  const avg = (k: string) =>
+    Number(new RegExp(`signalstats\\.${k}AVG=([\\d.]+)`).exec(r.stdout)?.[1] ?? Number.NaN);
+  const out = { y: avg('Y'), u: avg('U'), v: avg('V') };
+  assert.ok(Number.isFinite(out.y), `no stats at ${atS} s: ${r.stderr.slice(-1000)}`);
+  return out;
 }
 
 /** The mean volume of `file`'s audio, dB (volumedetect). */
@@ -60,6 +92,8 @@ describe('SFU recording (real Janus, Chromium, janus-pp-rec, ffmpeg)', () => {
     PARLEY_RECORDING: 'anyone',
     PARLEY_RECORDINGS_DIR: recordings,
     PARLEY_RECORDING_MIN_FREE_MB: '1',
+    // Not niced here: on a shared, loaded test machine nice 10 starves processing for minutes.
+    PARLEY_RECORDING_NICE: '0',
   });
 
   before(async () => {
@@ -83,7 +117,7 @@ describe('SFU recording (real Janus, Chromium, janus-pp-rec, ffmpeg)', () => {
 
   const names = ['ra', 'rb', 'rc'];
 
-  it('recording › three members recorded: notice to all, one composite of the right length with sound, tracks per person', async () => {
+  it('recording › three members recorded: notice to all, one composite of the right length with sound, tracks per person', async (t) => {
     const room = 'rec-room';
     for (const [i, name] of names.entries()) {
       const joined = await page.evaluate(([n, r, hz, m]) => window.REC.join(n, r, hz, m), [
@@ -120,7 +154,11 @@ describe('SFU recording (real Janus, Chromium, janus-pp-rec, ffmpeg)', () => {
     // A second start while recording is refused with its own reason.
     const again = await page.evaluate(([n, r]) => window.REC.startError(n, r), ['rb', room] as const);
     assert.deepEqual(again, { code: 'RECORDING_REFUSED', reason: 'recording_busy' });
-    await new Promise((r) => setTimeout(r, RECORD_S * 1000));
+    // Part way through, rb shares a solid red "screen": from then on it takes the stage.
+    const t0 = Date.now();
+    await new Promise((r) => setTimeout(r, RECORD_S * 400));
+    await page.evaluate(([n]) => window.REC.share(n, '#ff0000'), ['rb'] as const);
+    await new Promise((r) => setTimeout(r, Math.max(0, t0 + RECORD_S * 1000 - Date.now())));
     assert.equal(await page.evaluate(([n, r]) => window.REC.stop(n, r), ['ra', room] as const), id);
     await until(
       async () => {
@@ -134,13 +172,14 @@ describe('SFU recording (real Janus, Chromium, janus-pp-rec, ffmpeg)', () => {
     );
     await until(
       async () => (await page.evaluate((x) => window.REC.progress(x), 'ra')).some((p) => p.stage === 'done'),
-      { timeoutMs: 120_000, what: 'post-processing done (progress to the recorder)' },
+      { timeoutMs: 300_000, what: 'post-processing done (progress to the recorder)' },
     );
     const stages = (await page.evaluate((x) => window.REC.progress(x), 'ra')).map((p) => p.stage);
     assert.ok(stages.includes('converting') && stages.includes('composing'), stages.join(','));
     const folder = join(recordings, id);
     const manifest = JSON.parse(readFileSync(join(folder, 'recording.json'), 'utf8'));
     assert.equal(manifest.phase, 'done');
+    t.diagnostic(`processing took ${manifest.processingS} s for ${RECORD_S} s recorded`);
     const composite = join(folder, 'composite.webm');
     const p = probe(composite);
     assert.deepEqual(p.streams.map((s) => s.codec_type).sort(), ['audio', 'video']);
@@ -162,6 +201,22 @@ describe('SFU recording (real Janus, Chromium, janus-pp-rec, ffmpeg)', () => {
       );
     }
     for (const t of tracks) assert.ok(manifest.files.includes(`tracks/${t}`), t);
+    // Layout: rb's screen was noted, and it fills the stage near the end; before it, a camera did.
+    const rbFeed = Object.entries(manifest.feeds as Record<string, string>).find(([, n]) => n === 'rb')?.[0];
+    assert.ok(rbFeed && manifest.screens?.[rbFeed]?.length === 1, JSON.stringify(manifest));
+    const late = stageColour(composite, duration - 1.5);
+    assert.ok(late.v > 200 && late.u < 110, `stage near the end is the red screen: ${JSON.stringify(late)}`);
+    // Before the share (at 40 %): never the screen, and a camera once its first keyframe is in
+    // (Janus starts each file on one; on a loaded machine that can take a few seconds).
+    const early = [0.15, 0.2, 0.25, 0.3, 0.35].map((f) => stageColour(composite, RECORD_S * f));
+    assert.ok(
+      early.every((c) => c.v < 170),
+      `no screen before the share: ${JSON.stringify(early)}`,
+    );
+    assert.ok(
+      early.some((c) => c.y > 20),
+      `a camera on the stage before the share: ${JSON.stringify(early)}`,
+    );
   });
 
   it('recording › a recording cut by the server shutting down is processed by the next start', async () => {

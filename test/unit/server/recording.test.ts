@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ParleyError } from '@parley/protocol';
 import { byteRange } from '../../../packages/server/src/http/recordings-endpoint.ts';
-import { composeArgs, gridOf } from '../../../packages/server/src/recording/compose.ts';
+import {
+  composeArgs,
+  enableDuring,
+  STAGE,
+  stripTiles,
+} from '../../../packages/server/src/recording/compose.ts';
 import { mayRecord } from '../../../packages/server/src/recording/recording-policy.ts';
 import {
   newRecordingId,
@@ -19,11 +24,25 @@ import {
 } from '../../../packages/server/src/recording/recordings-store.ts';
 
 describe('recording › composite command', () => {
-  it('lays cameras out in a grid as square as can be', () => {
-    assert.deepEqual(gridOf(1), { cols: 1, rows: 1 });
-    assert.deepEqual(gridOf(3), { cols: 2, rows: 2 });
-    assert.deepEqual(gridOf(6), { cols: 3, rows: 2 });
-    assert.deepEqual(gridOf(9), { cols: 3, rows: 3 });
+  it('lays the strip of cameras out centred under the stage, as wide as fits', () => {
+    assert.deepEqual(stripTiles(0), []);
+    const three = stripTiles(3);
+    assert.deepEqual(
+      three.map((t) => [t.x, t.y, t.width, t.height]),
+      [
+        [256, 576, 256, 144],
+        [512, 576, 256, 144],
+        [768, 576, 256, 144],
+      ],
+    );
+    const eight = stripTiles(8);
+    assert.equal(eight[0]!.width, 160);
+    assert.equal(eight.at(-1)!.x + eight.at(-1)!.width, 1280, 'eight tiles fill the width');
+    for (const t of [...three, ...eight]) {
+      assert.ok(t.y >= STAGE.y + STAGE.height && t.y + t.height <= 720, 'tiles sit under the stage');
+      assert.equal(t.width % 2, 0);
+      assert.equal(t.height % 2, 0);
+    }
   });
 
   it('places each track at its offset, mixes every microphone and cuts to the length', () => {
@@ -44,12 +63,62 @@ describe('recording › composite command', () => {
     );
     assert.match(graph, /tpad=start_duration=0\.200/);
     assert.match(graph, /tpad=start_duration=1\.500/);
-    assert.match(graph, /xstack=inputs=2:layout=0_0\|640_0/);
+    // Two cameras in the strip; with no speaker timeline the first holds the stage throughout.
+    assert.match(graph, /\[bg\]\[t0\]overlay=x=384:y=576\[o0\]/);
+    assert.match(graph, /\[o0\]\[t1\]overlay=x=640:y=576\[o1\]/);
+    assert.match(graph, /\[o1\]\[l0\]overlay=x=128:y=0:enable='between\(t,0\.000,10\.000\)'/);
+    assert.doesNotMatch(graph, /\[l1\]/, 'the second camera is never on the stage');
+    assert.equal(args[args.indexOf('-c:v') + 1], 'libvpx');
     assert.match(graph, /\[2:a\][^;]*adelay=250:all=1/);
     assert.match(graph, /\[3:a\][^;]*adelay=0:all=1/, 'a track that started early is not delayed');
     assert.match(graph, /amix=inputs=2:duration=longest:normalize=0/);
     assert.equal(args[args.indexOf('-t') + 1], '10.000');
     assert.equal(args.at(-1), '/out.webm');
+  });
+
+  it('puts the active speaker on the stage during their segments, and a screen share over it', () => {
+    const tracks = [
+      { path: '/a.webm', kind: 'video', offsetS: 0, feed: '11' },
+      { path: '/b.webm', kind: 'video', offsetS: 0.5, feed: '22' },
+      { path: '/b-screen.webm', kind: 'video', offsetS: 4.25, feed: '22', screen: true },
+      { path: '/c.webm', kind: 'video', offsetS: 1, feed: '33' },
+      { path: '/a.opus', kind: 'audio', offsetS: 0, feed: '11' },
+    ] as const;
+    const speakers = [
+      { feed: '11', from: 0, to: 3 },
+      { feed: '33', from: 3, to: 6 },
+      { feed: '11', from: 6, to: 8 },
+    ];
+    const args = composeArgs(tracks, 8, '/out.mp4', { format: 'mp4', speakers });
+    const graph = args[args.indexOf('-filter_complex') + 1]!;
+    const steps = graph.split(';');
+    // The screen is not a camera tile; three tiles in the strip.
+    assert.equal(steps.filter((f) => /^\[o?\w*\]\[t\d\]overlay=.*:y=576/.test(f)).length, 3);
+    assert.match(
+      graph,
+      /\[l0\]overlay=x=128:y=0:enable='between\(t,0\.000,3\.000\)\+between\(t,6\.000,8\.000\)'/,
+    );
+    assert.match(graph, /\[l2\]overlay=x=128:y=0:enable='between\(t,3\.000,6\.000\)'/);
+    assert.doesNotMatch(graph, /\[l1\]/, 'a member who never spoke is never on the stage');
+    // The screen: input 2, shifted to its start, on the stage, laid last, gone when it ends.
+    const screen = steps.find((f) => f.startsWith('[2:v]'))!;
+    assert.match(screen, /setpts=PTS-STARTPTS\+4\.250\/TB/);
+    assert.match(screen, /scale=1024:576/);
+    const last = steps.findIndex((f) => f.includes('[s0]overlay'));
+    assert.match(steps[last]!, /overlay=x=128:y=0:eof_action=pass/);
+    assert.ok(steps.findIndex((f) => f.includes('[l2]overlay')) < last, 'the screen covers the speaker');
+    assert.ok(steps.some((f) => /^\[o\d+\]trim=duration=8\.000,format=yuv420p\[v\]$/.test(f)));
+    assert.equal(args[args.indexOf('-c:v') + 1], 'libx264');
+    assert.equal(args[args.indexOf('-c:a') + 1], 'aac');
+    assert.ok(args.includes('+faststart'));
+  });
+
+  it('fills the canvas with a lone camera, and builds enable expressions from segments', () => {
+    const a = composeArgs([{ path: '/a.webm', kind: 'video', offsetS: 0 }], 5, '/o.webm');
+    const graph = a[a.indexOf('-filter_complex') + 1]!;
+    assert.match(graph, /scale=1280:720/);
+    assert.doesNotMatch(graph, /overlay/);
+    assert.equal(enableDuring([{ from: 1, to: 2.5 }]), 'between(t,1.000,2.500)');
   });
 
   it('still makes a file with no camera or no microphone (black picture, silence)', () => {

@@ -95,13 +95,13 @@ describe('RoomRecorder', () => {
       { room: 'r1', msg: { type: 'recording.state', room: 'r1', active: true, by: 'ann' } },
     ]);
     assert.ok(r.recorder.isRecording('r1'));
-    assert.deepEqual(JSON.parse(r.recorder.stateFor('r1')!.text), {
+    assert.deepEqual(JSON.parse((await r.recorder.stateFor('r1'))!.text), {
       type: 'recording.state',
       room: 'r1',
       active: true,
       by: 'ann',
     });
-    assert.equal(r.recorder.stateFor('other'), undefined);
+    assert.equal(await r.recorder.stateFor('other'), undefined);
     // Busy while recording; a non-member is refused first.
     assert.equal(
       await reasonOf(r.recorder.start(r.session('bob'), { type: 'recording.start', room: 'r1' })),

@@ -23,7 +23,7 @@ export const RECORDING_VARS = {
     key: 'recordingsDir',
     schema: z.string().min(1).optional(),
     shown: '(unset)',
-    doc: "Folder of recordings (absolute path; Janus, on this machine, must be able to write it). Each recording gets a subfolder: Janus's raw `.mjr` dumps, `tracks/` (one WebM/Opus file per person and kind) and `composite.webm`. Unset: no recording.",
+    doc: "Folder of recordings (absolute path; Janus, on this machine, must be able to write it). Each recording gets a subfolder: Janus's raw `.mjr` dumps, `tracks/` (one WebM/Opus file per person and kind) and `composite.webm` (or `.mp4`). Unset: no recording.",
   },
   PARLEY_RECORDING_FORBIDDEN_ROOMS: {
     key: 'recordingForbiddenRooms',
@@ -49,6 +49,12 @@ export const RECORDING_VARS = {
     shown: '`30`',
     doc: 'Recordings older than this many days are deleted (checked hourly and at startup); `0`: kept until deleted.',
   },
+  PARLEY_RECORDING_FORMAT: {
+    key: 'recordingFormat',
+    schema: z.enum(['webm', 'mp4']).default('webm'),
+    shown: '`webm`',
+    doc: 'Container and codecs of the composite: `webm` (VP8 + Opus) or `mp4` (H.264 + AAC, plays everywhere, costs more CPU). The per-person tracks stay WebM/Opus.',
+  },
   PARLEY_RECORDING_JOBS: {
     key: 'recordingJobs',
     schema: int(1, 16).default(1),
@@ -60,6 +66,12 @@ export const RECORDING_VARS = {
     schema: int(0, 19).default(10),
     shown: '`10`',
     doc: 'The `nice` level post-processing runs at, so calls keep the CPU first.',
+  },
+  PARLEY_RECORDING_LINK_TTL_S: {
+    key: 'recordingLinkTtlS',
+    schema: int(60, 604_800).default(3600),
+    shown: '`3600`',
+    doc: "Life of the signed download links the room's hosts and the member who started a recording get when it is processed (`recording.progress` `done`), seconds. They are signed with a key derived from `PARLEY_AUTH_SECRET` (else `PARLEY_RECORDINGS_TOKEN`; with neither, a random key: links then stop working at a restart).",
   },
   PARLEY_RECORDINGS_TOKEN: {
     key: 'recordingsToken',

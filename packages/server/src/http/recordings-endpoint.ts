@@ -1,21 +1,27 @@
 /**
  * The operator's HTTP face of recordings, behind `PARLEY_RECORDINGS_TOKEN`
  * (`Authorization: Bearer <token>`): `GET /recordings` lists them, `GET|HEAD
- * /recordings/<id>/<file>` downloads one file (`composite.webm` or `tracks/<name>`, one byte
+ * /recordings/<id>/<file>` downloads one file (`composite.webm` or `.mp4`, or `tracks/<name>`, one byte
  * range at most), `DELETE /recordings/<id>` deletes one. Without a token configured every such
  * path answers 404; a missing or wrong token 401. Ids and file names are checked by the store
  * (fixed patterns, only files its manifest lists), so no path leaves the recordings folder.
  *
- * May import: Node, and the store's shape (declared here; recording/ sits above this layer).
+ * A download may instead carry a signed link's `?exp=…&sig=…` (recording-links.ts; hosts get
+ * them when processing is done): then no token is needed, only GET and HEAD, and a bad, expired
+ * or foreign signature answers 403, also when no operator token is configured.
+ *
+ * May import: Node, recording-links.ts, and the store's shape (declared here; recording/ sits
+ * above this layer).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RecordingLinks } from './recording-links.ts';
 
 /** What the endpoint reads of the recordings folder (recording/recordings-store.ts). */
 export interface RecordingFiles {
   list(): Promise<readonly { readonly id: string; readonly phase: string }[]>;
-  read(id: string): Promise<{ readonly phase: string } | undefined>;
+  read(id: string): Promise<{ readonly phase: string; readonly room: string } | undefined>;
   file(id: string, file: string): Promise<{ path: string; size: number } | undefined>;
   remove(id: string): Promise<boolean>;
 }
@@ -63,18 +69,16 @@ export function byteRange(
 export function createRecordingsEndpoint(
   token: string | undefined,
   files: RecordingFiles | undefined,
+  links?: RecordingLinks,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const want = token === undefined ? undefined : digest(token);
   return async (req, res) => {
-    const path = (req.url ?? '/').split('?', 1)[0]!;
+    const [path, search = ''] = (req.url ?? '/').split('?', 2) as [string, string?];
     if (path !== '/recordings' && !path.startsWith('/recordings/')) return false;
-    if (!want || !files) {
+    const query = new URLSearchParams(search);
+    const signed = query.has('sig') || query.has('exp');
+    if (!files || (!want && !(signed && links))) {
       text(res, 404, 'Not Found');
-      return true;
-    }
-    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!m || !timingSafeEqual(digest(m[1]!), want)) {
-      text(res, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="recordings"' });
       return true;
     }
     let parts: string[];
@@ -85,6 +89,22 @@ export function createRecordingsEndpoint(
       return true;
     }
     const method = req.method ?? 'GET';
+    if (signed && links) {
+      // A signed link: one file, read only; its signature is the whole authority.
+      const [id = '', ...rest] = parts;
+      const m = rest.length > 0 && (method === 'GET' || method === 'HEAD') ? await files.read(id) : undefined;
+      if (!m || !links.verify(id, m.room, rest.join('/'), query)) {
+        text(res, 403, 'Forbidden: the link is invalid or has expired');
+        return true;
+      }
+      await download(req, res, files, id, rest.join('/'), method);
+      return true;
+    }
+    const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!want || !m || !timingSafeEqual(digest(m[1]!), want)) {
+      text(res, 401, 'Unauthorized', { 'WWW-Authenticate': 'Bearer realm="recordings"' });
+      return true;
+    }
     if (parts.length === 0) {
       if (method !== 'GET' && method !== 'HEAD') {
         text(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
@@ -116,47 +136,58 @@ export function createRecordingsEndpoint(
       text(res, 405, 'Method Not Allowed', { Allow: 'GET, HEAD' });
       return true;
     }
-    const name = rest.join('/');
-    const f = await files.file(id, name);
-    if (!f) {
-      text(res, 404, 'Not Found');
-      return true;
-    }
-    const range = byteRange(req.headers.range, f.size);
-    const type = name.endsWith('.opus') ? 'audio/ogg' : 'video/webm';
-    const headers: Record<string, string> = {
-      'Content-Type': type,
-      'Accept-Ranges': 'bytes',
-      'Cache-Control': 'private, no-store',
-      'Content-Disposition': `attachment; filename="${id}-${name.replaceAll('/', '-')}"`,
-    };
-    if (range === 'unsatisfiable') {
-      text(res, 416, 'Range Not Satisfiable', { 'Content-Range': `bytes */${f.size}` });
-      return true;
-    }
-    const { start, end } = range === 'whole' ? { start: 0, end: f.size - 1 } : range;
-    const length = Math.max(0, end - start + 1);
-    res.writeHead(range === 'whole' ? 200 : 206, {
-      ...headers,
-      'Content-Length': String(length),
-      ...(range === 'whole' ? {} : { 'Content-Range': `bytes ${start}-${end}/${f.size}` }),
-    });
-    if (method === 'HEAD' || length === 0) {
-      res.end();
-      return true;
-    }
-    await new Promise<void>((resolve) => {
-      const stream = createReadStream(f.path, { start, end });
-      stream.on('error', () => {
-        res.destroy();
-        resolve();
-      });
-      res.on('close', () => {
-        stream.destroy();
-        resolve();
-      });
-      stream.pipe(res);
-    });
+    await download(req, res, files, id, rest.join('/'), method);
     return true;
   };
+}
+
+/** Sends one file of a recording (404 when the store does not list it), one byte range at most. */
+async function download(
+  req: IncomingMessage,
+  res: ServerResponse,
+  files: RecordingFiles,
+  id: string,
+  name: string,
+  method: string,
+): Promise<void> {
+  const f = await files.file(id, name);
+  if (!f) {
+    text(res, 404, 'Not Found');
+    return;
+  }
+  const range = byteRange(req.headers.range, f.size);
+  const type = name.endsWith('.opus') ? 'audio/ogg' : name.endsWith('.mp4') ? 'video/mp4' : 'video/webm';
+  const headers: Record<string, string> = {
+    'Content-Type': type,
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': 'private, no-store',
+    'Content-Disposition': `attachment; filename="${id}-${name.replaceAll('/', '-')}"`,
+  };
+  if (range === 'unsatisfiable') {
+    text(res, 416, 'Range Not Satisfiable', { 'Content-Range': `bytes */${f.size}` });
+    return;
+  }
+  const { start, end } = range === 'whole' ? { start: 0, end: f.size - 1 } : range;
+  const length = Math.max(0, end - start + 1);
+  res.writeHead(range === 'whole' ? 200 : 206, {
+    ...headers,
+    'Content-Length': String(length),
+    ...(range === 'whole' ? {} : { 'Content-Range': `bytes ${start}-${end}/${f.size}` }),
+  });
+  if (method === 'HEAD' || length === 0) {
+    res.end();
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    const stream = createReadStream(f.path, { start, end });
+    stream.on('error', () => {
+      res.destroy();
+      resolve();
+    });
+    res.on('close', () => {
+      stream.destroy();
+      resolve();
+    });
+    stream.pipe(res);
+  });
 }

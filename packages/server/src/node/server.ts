@@ -251,7 +251,11 @@ export async function createServer(config: Readonly<Config>, deps: ServerDeps = 
         { ip: clientIp(req), host: publicHost(req) },
         async () => !access || (await access.iceAllowed(req.headers.authorization)),
       ),
-    recordings: createRecordingsEndpoint(config.recordingsToken, services.recorder?.store),
+    recordings: createRecordingsEndpoint(
+      config.recordingsToken,
+      services.recorder?.store,
+      services.recordingLinks,
+    ),
     ...(janusTurnOff
       ? {}
       : {

@@ -11,11 +11,13 @@ import type { CallStore } from '../calls/call-store.ts';
 import { Calls } from '../calls/calls.ts';
 import type { Config } from '../config/variables.ts';
 import type { Directory } from '../directory/directory.ts';
+import { RecordingLinks } from '../http/recording-links.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { Presence } from '../presence/presence.ts';
 import { RoomRecorder } from '../recording/room-recorder.ts';
 import { Relay } from '../relay/relay.ts';
+import { recordingShared } from '../rooms/recording-mark.ts';
 import { Rooms } from '../rooms/rooms.ts';
 import { SessionRegistry } from '../session/session-registry.ts';
 import { SfuRooms } from '../sfu/sfu-rooms.ts';
@@ -35,6 +37,7 @@ export interface Services {
   readonly ice: IceIssuer;
   /** Recording of SFU rooms (`recording.*`); present only with an SFU. */
   readonly recorder: RoomRecorder | undefined;
+  readonly recordingLinks: RecordingLinks;
 }
 
 /** What the services are built from. */
@@ -62,11 +65,19 @@ export function createServices(o: ServicesOptions): Services {
           rooms.moderation.e2eeRequired(room),
         )
       : undefined;
+  // Signed download links for finished recordings (hosts need no operator token).
+  const recordingLinks = new RecordingLinks(
+    RecordingLinks.keyFrom([config.authSecret, config.recordingsToken]),
+    config.recordingLinkTtlS,
+  );
   const recorder = sfu
     ? new RoomRecorder({
         config,
         sfu,
         members: (room) => directory.members(room),
+        // The recording mark newcomers on every node read, and the hosts who see progress.
+        shared: recordingShared(directory),
+        links: recordingLinks,
         broadcast: (room, f) => relay.broadcast(room, '', f),
         deliver: (name, f) => void relay.deliver(name, f),
         log: o.log.child({ component: 'recording' }),
@@ -94,5 +105,5 @@ export function createServices(o: ServicesOptions): Services {
   });
   const tokens = config.authSecret !== undefined || config.authPublicKey !== undefined;
   const ice = new IceIssuer(config, { tokens, metrics: o.metrics, selfStun: o.selfStun });
-  return { registry, relay, rooms, calls, presence, sfu, ice, recorder };
+  return { registry, relay, rooms, calls, presence, sfu, ice, recorder, recordingLinks };
 }

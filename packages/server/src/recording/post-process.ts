@@ -1,17 +1,19 @@
 /**
  * Post-processing of stopped recordings, outside the signaling process: each Janus dump goes
- * through `janus-pp-rec` (to WebM or Opus, no transcoding) into `tracks/`, then `ffmpeg` composes
- * `composite.webm` (compose.ts). Both run as child processes under `nice`, one recording at a
+ * through `janus-pp-rec` (to WebM or Opus, no transcoding) into `tracks/`; `ffmpeg` measures each
+ * microphone's loudness per half second (who speaks when: speakers.ts), then one `ffmpeg` run
+ * composes `composite.webm` or `.mp4` (compose.ts). Both run as child processes under `nice`, one recording at a
  * time by default (`PARLEY_RECORDING_JOBS`); the rest wait in order. Progress is reported as it
  * goes. A dump with no media (a stream that never sent a packet) is skipped, and a dump cut short
- * by a crash is converted as far as it goes. Imports Node, the store and compose.ts.
+ * by a crash is converted as far as it goes. Imports Node, the store, compose.ts and speakers.ts.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.ts';
-import { type ComposeTrack, composeArgs } from './compose.ts';
+import { type ComposeFormat, type ComposeTrack, composeArgs } from './compose.ts';
 import type { RecordingManifest, RecordingsStore } from './recordings-store.ts';
+import { LEVELS_FILTER, type LevelSeries, parseLevels, speakerTimeline } from './speakers.ts';
 
 /** What the member who started a recording is told as it is processed. */
 export interface ProgressReport {
@@ -27,6 +29,8 @@ export interface PostProcessOptions {
   readonly jobs: number;
   /** `nice` level. */
   readonly nice: number;
+  /** The composite's container (default webm). */
+  readonly format?: ComposeFormat;
   /** Called on every step of every job. */
   readonly onProgress: (m: RecordingManifest, p: ProgressReport) => void;
   /** Paths of the tools (default: looked up on PATH). */
@@ -95,13 +99,16 @@ export class PostProcessor {
     await store.save(m);
     try {
       const files = await this.#convert(m);
-      this.#o.onProgress(m, { stage: 'composing', percent: 0 });
       const tracks = files.map((f) => f.track);
       const durationS = Math.max(1, ((m.stoppedAt ?? Date.now()) - m.startedAt) / 1000);
-      const output = join(store.folder(m.id), 'composite.webm');
+      const speakers = await this.#speakers(tracks, durationS);
+      this.#o.onProgress(m, { stage: 'composing', percent: 0 });
+      const format = this.#o.format ?? 'webm';
+      const composite = `composite.${format}`;
+      const output = join(store.folder(m.id), composite);
       await this.#run(
         this.#o.ffmpeg ?? 'ffmpeg',
-        composeArgs(tracks, durationS, output),
+        composeArgs(tracks, durationS, output, { format, speakers }),
         this.#o.nice,
         (line) => {
           const us = /^out_time_us=(\d+)/.exec(line);
@@ -112,7 +119,7 @@ export class PostProcessor {
         },
       );
       if (this.#closed) return;
-      m.files = ['composite.webm', ...files.map((f) => f.file)];
+      m.files = [composite, ...files.map((f) => f.file)];
       m.phase = 'done';
       m.processingS = Math.round((performance.now() - t0) / 10) / 100;
       await store.save(m);
@@ -126,6 +133,37 @@ export class PostProcessor {
       log.error({ err, recording: m.id }, 'recording processing failed');
       this.#o.onProgress(m, { stage: 'failed', percent: 100 });
     }
+  }
+
+  /**
+   * Who speaks when: each microphone's level per window (one ffmpeg per track, decoding only),
+   * among members with a camera to show. A track that cannot be measured is left out.
+   */
+  async #speakers(tracks: readonly ComposeTrack[], durationS: number) {
+    const withCamera = new Set(tracks.filter((t) => t.kind === 'video' && !t.screen).map((t) => t.feed));
+    const series: LevelSeries[] = [];
+    for (const t of tracks) {
+      if (this.#closed) break;
+      if (t.kind !== 'audio' || !withCamera.has(t.feed)) continue;
+      let text = '';
+      const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', t.path];
+      try {
+        await this.#run(
+          this.#o.ffmpeg ?? 'ffmpeg',
+          [...args, '-af', LEVELS_FILTER, '-f', 'null', '-'],
+          this.#o.nice,
+          (line) => {
+            text += `${line}\n`;
+          },
+        );
+      } catch (err) {
+        this.#o.log.warn({ err, track: t.path }, 'recording: could not measure a microphone; left out');
+        continue;
+      }
+      series.push({ feed: t.feed!, offsetS: t.offsetS, levels: parseLevels(text) });
+    }
+    const firstCamera = tracks.find((t) => t.kind === 'video' && !t.screen)?.feed;
+    return speakerTimeline(series, durationS, firstCamera);
   }
 
   /** janus-pp-rec on every dump; returns the tracks made (empty dumps skipped). */
@@ -162,7 +200,10 @@ export class PostProcessor {
         continue;
       }
       const offsetS = header.u / 1000 / 1000 - m.startedAt / 1000;
-      out.push({ file, track: { path: join(folder, file), kind: kind as 'audio' | 'video', offsetS } });
+      const screen = kind === 'video' && (m.screens?.[feed!] ?? []).includes(Number(mindex));
+      const path = join(folder, file);
+      const track: ComposeTrack = { path, kind: kind as 'audio' | 'video', offsetS, feed: feed!, screen };
+      out.push({ file, track });
     }
     return out;
   }

@@ -30,6 +30,8 @@ export interface RecordingManifest {
   phase: RecordingPhase;
   /** Janus feed id (as text) → member name, gathered while recording. */
   feeds: Record<string, string>;
+  /** Janus feed id (as text) → the m-line indexes it published as a screen share. */
+  screens?: Record<string, number[]>;
   /** Files made by post-processing, relative to the recording's folder. */
   files?: string[];
   /** Seconds post-processing took (janus-pp-rec and ffmpeg together). */
@@ -40,7 +42,7 @@ export interface RecordingManifest {
 /** A recording id: `rec-<utc time>-<random>`; never a path. */
 export const RECORDING_ID = /^rec-\d{8}T\d{6}Z-[a-z0-9]{8}$/;
 /** A file a client may name: the composite, or a track (`tracks/<file>`), no dots at the start. */
-const FILE = /^(composite\.webm|tracks\/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})$/;
+const FILE = /^(composite\.(?:webm|mp4)|tracks\/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})$/;
 
 /** Makes a fresh recording id for a start at `now`. */
 export function newRecordingId(now = new Date()): string {

@@ -4,20 +4,21 @@
  * the recording's folder (recordings-store.ts), has Janus record every publisher into it, tells
  * every member (`recording.state`; newcomers by `room.joined {recording}` and the same frame),
  * and once stopped hands it to post-processing (post-process.ts), whose progress goes to the
- * member who started it (`recording.progress`).
+ * member who started it and to every host of the room (`recording.progress`).
  *
  * While a room is recorded, a watch every `watchMs` notes who publishes (to name the tracks),
  * stops the recording when the room emptied, when free space fell below half the guard, or at
  * the time limit. At shutdown running recordings are stopped (reason `shutdown`) and, like
  * those a crash left behind, processed at the next start.
  *
- * This state lives on the node where the recording was started; members on other nodes are told
- * through the relay. Imports the protocol, the wire frames, the log's type and this folder.
+ * The recording runs on the node where it was started; members on other nodes are told through
+ * the relay, and the room's shared state carries a mark (rooms/recording-mark.ts) by which every node
+ * tells its newcomers and refuses a second start. Imports the protocol, the wire frames, the log's type and this folder.
  */
 import { type ClientMessageOf, ParleyError } from '@parley/protocol';
 import type { Logger } from '../log.ts';
 import { type Frame, frame } from '../wire/frames.ts';
-import { PostProcessor } from './post-process.ts';
+import { PostProcessor, type ProgressReport } from './post-process.ts';
 import { mayRecord, type Recorder, type RecordingPolicyConfig } from './recording-policy.ts';
 import { newRecordingId, type RecordingManifest, RecordingsStore } from './recordings-store.ts';
 
@@ -28,6 +29,23 @@ export interface RoomRecorderConfig extends RecordingPolicyConfig {
   readonly recordingRetentionDays: number;
   readonly recordingJobs: number;
   readonly recordingNice: number;
+  readonly recordingFormat?: 'webm' | 'mp4';
+}
+
+/** A running recording as every node sees it. */
+export interface RecordingMarkValue {
+  readonly id: string;
+  readonly by: string;
+}
+
+/** The room's shared recording mark and hosts (rooms/recording-mark.ts keeps them in the directory). */
+export interface RecordingShared {
+  recording(room: string): Promise<RecordingMarkValue | undefined>;
+  /** Sets the mark when none is there (false: another recording holds it). */
+  claim(room: string, mark: RecordingMarkValue): Promise<boolean>;
+  /** Clears the mark if it is recording `id`'s. */
+  release(room: string, id: string): Promise<void>;
+  hosts(room: string): Promise<string[]>;
 }
 
 /** A session as the recorder sees it. */
@@ -43,6 +61,8 @@ export interface RoomRecorderDeps {
   readonly sfu: {
     record(room: string, dir: string | undefined): Promise<void>;
     publisherIds(room: string): Promise<Map<string, number>>;
+    /** Feed id → m-line indexes published as screen shares (the composite's stage). */
+    screenMindexes?(room: string, feeds: Iterable<number>): Promise<Map<number, number[]>>;
   };
   /** Who is in a room (every node). */
   readonly members: (room: string) => Promise<readonly string[]>;
@@ -54,6 +74,10 @@ export interface RoomRecorderDeps {
   readonly isE2ee?: (room: string) => boolean | Promise<boolean>;
   /** Whether the session holds the room's host role (moderation, issue 21). */
   readonly isHost?: (session: Recorder, room: string) => boolean | Promise<boolean>;
+  /** The room's shared recording mark and hosts (every node); without it, this node's only. */
+  readonly shared?: RecordingShared;
+  /** Signs download links for the finished files (http/recording-links.ts). */
+  readonly links?: { sign(id: string, room: string, files: readonly string[]): unknown };
   /** How often a running recording is checked. Default 2 s. */
   readonly watchMs?: number;
   /** Where stopped recordings go (default: the post-processing queue); a seam for tests. */
@@ -87,8 +111,8 @@ export class RoomRecorder {
       log: deps.log,
       jobs: deps.config.recordingJobs,
       nice: deps.config.recordingNice,
-      onProgress: (m, p) =>
-        this.#d.deliver(m.by, frame({ type: 'recording.progress', room: m.room, recording: m.id, ...p })),
+      format: deps.config.recordingFormat ?? 'webm',
+      onProgress: (m, p) => void this.#progress(m, p),
     });
   }
 
@@ -100,6 +124,36 @@ export class RoomRecorder {
   /** Post-processing queue (for tests and health). */
   get postProcessor(): PostProcessor | undefined {
     return this.#post;
+  }
+
+  /** Hosts of each room whose recording is being processed, looked up once a second at most. */
+  readonly #hosts = new Map<string, { at: number; names: Promise<string[]> }>();
+
+  /** Tells the member who started `m` and every host of its room how processing goes. */
+  async #progress(m: RecordingManifest, p: ProgressReport): Promise<void> {
+    const download =
+      p.stage === 'done' && p.files && this.#d.links
+        ? (this.#d.links.sign(m.id, m.room, p.files) as {
+            expires: number;
+            links: { file: string; url: string }[];
+          })
+        : undefined;
+    const f = frame({
+      type: 'recording.progress',
+      room: m.room,
+      recording: m.id,
+      ...p,
+      ...(download ? { download } : {}),
+    });
+    let cached = this.#hosts.get(m.room);
+    if (!cached || Date.now() - cached.at > 1000) {
+      const names = this.#d.shared?.hosts(m.room).catch(() => []) ?? Promise.resolve([]);
+      cached = { at: Date.now(), names };
+      this.#hosts.set(m.room, cached);
+    }
+    const to = new Set([m.by, ...(await cached.names)]);
+    if (p.stage === 'done' || p.stage === 'failed') this.#hosts.delete(m.room);
+    for (const name of to) this.#d.deliver(name, f);
   }
 
   /** Processes what an earlier run left (stopped, crashed, interrupted) and starts retention. */
@@ -120,6 +174,7 @@ export class RoomRecorder {
         // Left running by a crash: what Janus wrote is kept; it ended at the last watch's save.
         m.stoppedAt ??= Date.now();
         m.stopReason = 'crash';
+        await this.#d.shared?.release(m.room, m.id).catch(() => {});
       }
       m.phase = 'stopped';
       await store.save(m);
@@ -138,10 +193,12 @@ export class RoomRecorder {
     return this.#running.has(room);
   }
 
-  /** The `recording.state` frame a newcomer to `room` gets, when it is recorded. */
-  stateFor(room: string): Frame | undefined {
-    const r = this.#running.get(room);
-    return r && frame({ type: 'recording.state', room, active: true, by: r.manifest.by });
+  /** The `recording.state` frame a newcomer to `room` gets, when it is recorded (from any node). */
+  async stateFor(room: string): Promise<Frame | undefined> {
+    const by =
+      this.#running.get(room)?.manifest.by ??
+      (await this.#d.shared?.recording(room).catch(() => undefined))?.by;
+    return by === undefined ? undefined : frame({ type: 'recording.state', room, active: true, by });
   }
 
   /** `recording.start`: replies `recording.started`; every member gets `recording.state`. */
@@ -176,17 +233,27 @@ export class RoomRecorder {
       phase: 'recording',
       feeds: {},
     };
-    const raw = await store.create(manifest);
-    // Claimed before the first await on Janus, so a second start in the meantime is refused.
+    // Claimed on this node before the first await, so a second start in the meantime is refused,
+    // then in the room's shared state, so a start on another node is too.
     const timer = setInterval(() => void this.#watch(room), this.#d.watchMs ?? 2000);
     timer.unref();
     const running: Running = { manifest, timer, stopping: undefined };
     this.#running.set(room, running);
+    let claimed = false;
     try {
+      if (this.#d.shared) {
+        claimed = await this.#d.shared.claim(room, { id: manifest.id, by: s.name });
+        if (!claimed)
+          throw new ParleyError('RECORDING_REFUSED', 'the room is already being recorded', {
+            reason: 'recording_busy',
+          });
+      }
+      const raw = await store.create(manifest);
       await this.#d.sfu.record(room, raw);
     } catch (err) {
       clearInterval(timer);
       this.#running.delete(room);
+      if (claimed) await this.#d.shared?.release(room, manifest.id).catch(() => {});
       await store.remove(manifest.id).catch(() => {});
       throw err;
     }
@@ -226,6 +293,9 @@ export class RoomRecorder {
         this.#d.log.debug({ err, room }, 'recording: janus stop failed');
       });
       this.#running.delete(room);
+      await this.#d.shared?.release(room, m.id).catch((err: unknown) => {
+        this.#d.log.warn({ err, room }, 'recording: the shared mark could not be cleared');
+      });
       m.stoppedAt = Date.now();
       m.stopReason = reason;
       m.phase = 'stopped';
@@ -261,15 +331,28 @@ export class RoomRecorder {
     }
   }
 
-  /** Notes who publishes (feed id → name) and saves the manifest when that changed. */
+  /**
+   * Notes who publishes (feed id → name) and which streams are screen shares (once a screen,
+   * always: Janus writes one file per m-line), and saves the manifest when that changed.
+   */
   async #noteFeeds(r: Running): Promise<void> {
     const m = r.manifest;
     let changed = false;
-    for (const [name, feed] of await this.#d.sfu.publisherIds(m.room)) {
+    const publishers = await this.#d.sfu.publisherIds(m.room);
+    for (const [name, feed] of publishers) {
       if (m.feeds[String(feed)] !== name) {
         m.feeds[String(feed)] = name;
         changed = true;
       }
+    }
+    const screens = (await this.#d.sfu.screenMindexes?.(m.room, publishers.values())) ?? new Map();
+    for (const [feed, mindexes] of screens) {
+      m.screens ??= {};
+      const known = m.screens[String(feed)] ?? [];
+      const added = mindexes.filter((x: number) => !known.includes(x));
+      if (added.length === 0) continue;
+      m.screens[String(feed)] = [...known, ...added];
+      changed = true;
     }
     // Saved on every watch while recording, so a crash leaves a manifest naming the tracks.
     if (changed || m.phase === 'recording') {

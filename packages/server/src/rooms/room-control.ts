@@ -43,6 +43,8 @@ export interface ControlState {
   refused: Record<string, number>;
   /** The creator required end-to-end encryption: joins must declare it (`room.join` `e2ee`). */
   e2ee?: boolean;
+  /** The room is being recorded (recording/room-recorder.ts writes it): every node tells newcomers. */
+  recording?: { id: string; by: string };
 }
 
 export function emptyControl(): ControlState {
@@ -79,6 +81,9 @@ export function parseControl(text: string | undefined): ControlState {
       removed: Array.isArray(v.removed) ? v.removed : [],
       refused: v.refused && typeof v.refused === 'object' ? v.refused : {},
       ...(v.e2ee === true ? { e2ee: true } : {}),
+      ...(typeof v.recording?.id === 'string' && typeof v.recording.by === 'string'
+        ? { recording: { id: v.recording.id, by: v.recording.by } }
+        : {}),
     };
   } catch {
     return emptyControl();

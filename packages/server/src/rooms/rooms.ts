@@ -115,7 +115,7 @@ export class Rooms {
     // A join that creates the room may ask for an SFU room from the start.
     const mode = await this.#sfu?.joined(room, result.members.length, created, msg.mode, session);
     // Consent: a recorded room says so in the join reply, then with the notice members got.
-    const recording = this.#recorder?.stateFor(room);
+    const recording = await this.#recorder?.stateFor(room);
     const e2ee = await this.moderation.e2eeRequired(room);
     session.send(
       frame({

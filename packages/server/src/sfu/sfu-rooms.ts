@@ -310,6 +310,27 @@ export class SfuRooms {
     return this.#janus.publishers(r).catch(() => new Map<string, number>());
   }
 
+  /**
+   * Which of `feeds`' streams are screen shares now (recording: the composite puts them on its
+   * stage): feed id → the publisher's m-line indexes described `screen`. The index is the
+   * publisher's mid, which browsers number by m-line; other mids are not counted. Empty if unknown.
+   */
+  async screenMindexes(room: string, feeds: Iterable<number>): Promise<Map<number, number[]>> {
+    const out = new Map<number, number[]>();
+    const r = this.#janus.get(room);
+    if (!r?.link.up) return out;
+    for (const feed of feeds) {
+      const data = await this.#janus.feedStreams(r, feed).catch(() => ({}) as Record<string, unknown>);
+      const streams = Array.isArray(data.streams) ? data.streams : [];
+      for (const s of streams as { feed_mid?: unknown; feed_description?: unknown; type?: unknown }[]) {
+        if (s.type !== 'video' || s.feed_description !== 'screen') continue;
+        if (typeof s.feed_mid !== 'string' || !/^\d{1,3}$/.test(s.feed_mid)) continue;
+        out.set(feed, [...(out.get(feed) ?? []), Number(s.feed_mid)]);
+      }
+    }
+    return out;
+  }
+
   /** Drops this node's state for rooms whose placement is gone or changed (see LOCAL_CHECK_MS). */
   async #checkLocal(): Promise<void> {
     await this.#policy.sweepCreations();

@@ -2,13 +2,14 @@
  * Recording in a room (issue 23), on screen: the persistent "Recording" chip and banner whenever
  * the server says the room is recorded (whoever started it: consent is not optional), and the
  * Record button. In a room through the SFU the button asks the server to record
- * (`startRecording`), and its progress reaches the person who started it; in a peer-to-peer room
+ * (`startRecording`), and its progress reaches the person who started it and the hosts (with a
+ * signed download link when done); in a peer-to-peer room
  * it records in this browser what this person sees and hears (media/browser-recorder.ts), to a
  * file they keep.
  *
  * The controller layer: may import app/, components/, screens/, media/ and ui/.
  */
-import type { ParleyClient, Room } from '@parley/client';
+import type { ParleyClient, RecordingProgressNotice, Room } from '@parley/client';
 import { type BrowserRecording, recordInBrowser } from '../media/browser-recorder.ts';
 import type { CallScreen } from '../screens/call-screen.ts';
 import { announce, toast } from '../ui/announce.ts';
@@ -94,9 +95,25 @@ export function followRecording(
       setButton(false, 'Record this room');
     }
   };
-  const onProgress = (p: { room: string; stage: string; percent: number; files?: string[] }) => {
+  const onProgress = (p: RecordingProgressNotice) => {
     if (p.room !== room.name) return;
-    if (p.stage === 'done')
+    const composite = p.download?.links.find((l) => l.file.startsWith('composite.'));
+    if (p.stage === 'done' && composite && p.download) {
+      // Hosts (and whoever started it) get a signed link: no token needed, until it expires.
+      const until = new Date(p.download.expires).toLocaleTimeString([], {
+        hour: '2-digit',
+        minute: '2-digit',
+      });
+      const link = h(
+        'a',
+        { class: 'button ghost', href: composite.url, download: '', 'aria-label': 'Download the recording' },
+        'Download',
+      );
+      screen.showBanner('recording-ready', `The recording is ready; the link works until ${until}.`, 'info', [
+        link,
+      ]);
+      announce('The recording is ready to download', 'polite');
+    } else if (p.stage === 'done')
       toast(`The recording is ready (${p.files?.length ?? 0} files on the server).`, 'success');
     else if (p.stage === 'failed')
       toast('The recording could not be processed; the server keeps its raw files.', 'error');
