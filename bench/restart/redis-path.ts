@@ -14,7 +14,7 @@
  * Prints one JSON document on stdout.
  */
 import { parseArgs } from 'node:util';
-import { RedisDirectory } from '../../packages/server/src/directory/redis.ts';
+import { connectRedisDirectory } from '@parley/server';
 import { machineInfo } from '../signaling/proc.ts';
 import { startBenchRedis } from './redis-process.ts';
 
@@ -44,7 +44,7 @@ async function perOp(n: number, op: (i: number) => Promise<unknown>): Promise<nu
 }
 
 async function measure(url: string, pipelining: boolean, round: number) {
-  const dir = await RedisDirectory.connect({
+  const dir = await connectRedisDirectory({
     url,
     prefix: `rp${round}${pipelining ? 'on' : 'off'}:`,
     redis: { enableAutoPipelining: pipelining },
