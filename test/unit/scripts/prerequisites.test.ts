@@ -1,3 +1,4 @@
+// @needs openssl, ffmpeg, janus-tools
 // `npm test`'s prerequisite step (scripts/prerequisites.mjs): with a tool missing it installs it
 // where it may (root + apt-get) and otherwise stops before any test with one line naming the
 // command to run. apt-get here is a fake on a temporary PATH, so nothing is installed for real.
@@ -15,7 +16,10 @@ let dir: string;
 let bin: string;
 let aptLog: string;
 
-/** A PATH of its own: openssl linked in, redis-server absent, and an apt-get that logs its calls. */
+/**
+ * A PATH of its own: openssl, ffmpeg and janus-pp-rec linked in (integration files need them),
+ * redis-server absent, and an apt-get that logs its calls.
+ */
 function fakeApt(script: string): void {
   writeFileSync(join(bin, 'apt-get'), `#!/bin/sh\nPATH=/usr/bin:/bin\necho "$@" >> ${aptLog}\n${script}\n`);
   chmodSync(join(bin, 'apt-get'), 0o755);
@@ -45,6 +49,12 @@ before(() => {
   const openssl = which('openssl');
   assert.ok(openssl, 'openssl is needed on this machine for the TLS tests anyway');
   symlinkSync(openssl, join(bin, 'openssl'));
+  // Tools the integration suite needs that are found on PATH only (recording files).
+  for (const tool of ['ffmpeg', 'janus-pp-rec']) {
+    const path = which(tool);
+    assert.ok(path, `${tool} is needed on this machine for the recording tests anyway`);
+    symlinkSync(path, join(bin, tool));
+  }
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
