@@ -34,16 +34,19 @@ const SCRIPT = `(() => {
     if (el.classList.contains('skip-link') || el.classList.contains('visually-hidden') || el.closest('.visually-hidden, svg')) continue;
     const r = el.getBoundingClientRect();
     if (r.width === 0 || r.height === 0) continue;
+    // The first clipping ancestor that is itself on screen decides whether the element is cut
+    // off sideways; the walk goes on to the top all the same, since a scroller further up (the
+    // page itself) still brings an element below the fold into view.
     let clipped = false;
+    let decided = false;
     let inScroller = false;
     for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
       if (scrollsY(a)) inScroller = true;
-      if (clips(a)) {
+      if (!decided && clips(a)) {
         const ar = a.getBoundingClientRect();
         if (ar.left >= -1 && ar.right <= vw + 1) {
-          if (r.left >= ar.left - 1 && r.right <= ar.right + 1) break;
-          clipped = true;
-          break;
+          decided = true;
+          clipped = !(r.left >= ar.left - 1 && r.right <= ar.right + 1);
         }
       }
     }

@@ -209,11 +209,15 @@ describe('web app › rooms', () => {
       .getByText('“tiny” is full.', { exact: false })
       .waitFor();
     await second.page.getByRole('heading', { name: 'Hello, second' }).waitFor();
-    // The server said its figures in `welcome`: one member per room, and no SFU.
+    // The server said its figures in `welcome`: one member per room, and no SFU (no `sfuThreshold`);
+    // room data's rates (issue 24) come with them, at their defaults.
     const limits = await second.page.evaluate(
       () => (window as unknown as { parley: { client: { roomLimits: unknown } } }).parley.client.roomLimits,
     );
-    assert.deepEqual(limits, { maxMembers: 1 });
+    assert.deepEqual(limits, {
+      maxMembers: 1,
+      data: { perS: 200, burst: 400, bytesPerS: 1048576, bytesBurst: 2097152 },
+    });
     await tiny.close();
   });
 

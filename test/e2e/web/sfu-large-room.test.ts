@@ -342,10 +342,11 @@ describe('web app › large rooms (SFU, real Janus)', () => {
     });
     assert.equal(await host.page.evaluate(() => window.parley.room?.sfu), undefined);
     // The server said its figures in `welcome`: the default member cap, and (with Janus) the size
-    // past which a room moves to the SFU.
+    // past which a room moves to the SFU; room data's rates (issue 24) at their defaults.
     assert.deepEqual(await host.page.evaluate(() => window.parley.client?.roomLimits), {
       maxMembers: 50,
       sfuThreshold: 4,
+      data: { perS: 200, burst: 400, bytesPerS: 1048576, bytesBurst: 2097152 },
     });
     await host.page.getByRole('button', { name: 'Connection details' }).click();
     await host.page.getByRole('region', { name: 'Room media' }).getByText('Peer to peer').waitFor();
