@@ -176,7 +176,7 @@ export class RoomModeration {
     await this.#update(
       room,
       undefined,
-      (s, before) => {
+      (_s, before) => {
         // Another member's update may already have listed the newcomer (reconcile adds every
         // directory member): the requirement is checked on every first entry all the same.
         checkEncrypts(before, encrypts);
