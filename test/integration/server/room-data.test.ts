@@ -100,6 +100,25 @@ describe('room.data', () => {
     assert.equal(count(b), 0);
   });
 
+  it('a frame that starts as room.data but is another message (a second type key) is refused, not relayed at room data rates', async () => {
+    const room = `rd-room${++seq}`;
+    const [a] = await member(room);
+    const [b, bn] = await member(room);
+    // JSON.parse keeps the last `type`: without the check this is a signal charged to room data's
+    // buckets (20 at once here, where the general burst is 10).
+    for (let i = 0; i < 15; i++) {
+      a.sendRaw(`{"type":"room.data","type":"signal","id":"dup${i}","to":"${bn}","data":{"i":${i}}}`);
+    }
+    for (let i = 0; i < 15; i++) {
+      const e = await a.next('error');
+      assert.equal(e.code, 'BAD_MESSAGE');
+      assert.equal(e.re, `dup${i}`);
+    }
+    await sync(a);
+    await sync(b);
+    assert.equal(b.frames.filter((f) => f.type === 'signal').length, 0, 'no signal got through');
+  });
+
   it('only members may send: a stranger and a member after it left (a replay) get NOT_IN_ROOM', async () => {
     const room = `rd-mem${++seq}`;
     const [a] = await member(room);

@@ -68,6 +68,14 @@ type ReqId = string | number | undefined;
 /** How the SDK's `room.data` frames start (protocol room-data.ts), as bytes. */
 const DATA_PREFIX = Buffer.from(ROOM_DATA_FRAME_PREFIX);
 
+/** Whether a frame starts with room data's prefix (and so counts against its buckets). */
+function startsAsRoomData(buf: Buffer): boolean {
+  return (
+    buf.length > DATA_PREFIX.length &&
+    buf.compare(DATA_PREFIX, 0, DATA_PREFIX.length, 0, DATA_PREFIX.length) === 0
+  );
+}
+
 /** Bytes of a received message, however `ws` delivered it. */
 function rawBytes(data: InboundData): number {
   if (Array.isArray(data)) {
@@ -201,12 +209,11 @@ export class ConnectionHandler {
    * The rate limits a frame counts against: room data (a frame starting with the SDK's
    * `{"type":"room.data",`) has its own per-sender buckets, so a game's stream of updates neither
    * starves the sender's signaling nor is held to signaling's rate. A `room.data` written another
-   * way counts against the general buckets; a frame with the prefix that is not room data still
-   * counts against the room data ones (and is refused by the codec).
+   * way counts against the general buckets; a frame with the prefix that is not room data (a
+   * second `type` key) counts against the room data ones and is refused (`#process`).
    */
   #guardFor(data: InboundData): FloodGuard {
-    if (!Buffer.isBuffer(data) || data.length <= DATA_PREFIX.length) return this.#flood;
-    if (data.compare(DATA_PREFIX, 0, DATA_PREFIX.length, 0, DATA_PREFIX.length) !== 0) return this.#flood;
+    if (!Buffer.isBuffer(data) || !startsAsRoomData(data)) return this.#flood;
     const c = this.#config;
     this.#dataFlood ??= new FloodGuard({
       ...c,
@@ -233,6 +240,14 @@ export class ConnectionHandler {
       return;
     }
     const msg = r.msg;
+    // A frame charged to the room data buckets (it starts as room data) must be room data: with a
+    // second `type` key further on, JSON.parse would make it any message, sent at room data's
+    // rates instead of the general ones.
+    if (msg.type !== 'room.data' && startsAsRoomData(buf)) {
+      this.#metrics.frameIn('invalid');
+      this.#error('BAD_MESSAGE', 'a frame that starts as room.data must be room.data', msg.id);
+      return;
+    }
     this.#metrics.frameIn(msg.type);
     if (this.#traceFrames) this.#log.trace({ type: msg.type }, 'frame received');
     let result: void | Promise<void>;
