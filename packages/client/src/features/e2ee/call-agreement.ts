@@ -16,8 +16,9 @@
  *   caller → `call.invite {e2ee: {commit}}`; callee → `signal {kind: 'e2ee-key', key}` right
  *   behind its `call.accept`; caller → `signal {kind: 'e2ee-key', key}` on receipt.
  *
- * May import nothing but the platform (WebCrypto).
+ * May import nothing but the platform (WebCrypto) and base64.ts.
  */
+import { base64url, fromBase64, toBase64 } from './base64.ts';
 
 const ALGORITHM = { name: 'ECDH', namedCurve: 'P-256' } as const;
 const SALT = new TextEncoder().encode('parley-call-agreement v1');
@@ -25,23 +26,6 @@ const SALT = new TextEncoder().encode('parley-call-agreement v1');
 /** Why an agreement failed: the key is not a P-256 point, or does not match the commitment. */
 export class AgreementError extends Error {
   override name = 'AgreementError';
-}
-
-/** Base64 of bytes (also the rekey envelopes': e2ee-session.ts). */
-export function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-/** Bytes of base64 (throws on bad input). */
-export function fromBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-function base64url(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** SHA-256 of a public key (base64 in, base64 out): the caller's commitment. */

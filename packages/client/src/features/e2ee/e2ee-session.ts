@@ -16,7 +16,8 @@ import type { E2eeEnvelope } from '@parley/protocol';
 import { InvalidStateError } from '../../errors.ts';
 import { TypedEmitter } from '../../events.ts';
 import type { RTCPeerConnectionConstructor } from '../../peer/peer-session.ts';
-import { CallAgreement, fromBase64, toBase64 } from './call-agreement.ts';
+import { fromBase64, toBase64 } from './base64.ts';
+import { CallAgreement } from './call-agreement.ts';
 import {
   type EpochMaterial,
   firstEpoch,

@@ -12,8 +12,9 @@
  * - Sender key = HKDF(epoch material, info "sender <name>"): every sender encrypts under its own
  *   key, so two senders never share a key (and so never a nonce).
  *
- * May import nothing but the platform.
+ * May import nothing but the platform and base64.ts.
  */
+import { base64url } from './base64.ts';
 
 const SALT = new TextEncoder().encode('parley-e2ee v1');
 const encoder = new TextEncoder();
@@ -113,8 +114,5 @@ export async function safetyCode(material: EpochMaterial): Promise<string> {
 
 /** A new random room secret for an "encrypted room" link: 16 bytes, base64url (22 characters). */
 export function newSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return base64url(crypto.getRandomValues(new Uint8Array(16)));
 }
